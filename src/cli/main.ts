@@ -1,0 +1,86 @@
+/**
+ * argv → a command → an exit code. Commands live one per file in commands/; each parses its own
+ * flags with node:util parseArgs and returns its exit code. The top-level catch maps error
+ * classes to exit codes (contracts.md): UserError and TargetError exit 1, a bug exits 1 too but
+ * says "please report".
+ */
+import { parseArgs } from 'node:util';
+import { InternalError, TargetError, UserError, formatDiagnostic } from '../errors.js';
+import { processIo, type Command, type Io } from './io.js';
+
+const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {
+  validate: () => import('./commands/validate.js'),
+  plan: () => import('./commands/plan.js'),
+  apply: () => import('./commands/apply.js'),
+  import: () => import('./commands/import.js'),
+  target: () => import('./commands/target.js'),
+  serve: () => import('./commands/serve.js'),
+  unlock: () => import('./commands/unlock.js'),
+  comment: () => import('./commands/comment.js'),
+};
+
+const USAGE = `Usage: connectorops <command> [options]
+
+Commands:
+  validate    parse and check every manifest (working tree or --ref)
+  plan        compare manifests with a target and print the ordered actions
+  apply       carry out a plan (a saved PLANFILE, or a fresh plan)
+  import      write manifests for what a target holds
+  target      export | import | authorize: manage a target's contents
+  serve       serve a target over HTTP
+  unlock      release a lock that a dead apply left
+  comment     post a plan as a pull request's sticky comment
+
+Run 'connectorops <command> --help' for a command's options.`;
+
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(USAGE + '\n');
+    return name ? 0 : 1;
+  }
+  if (name === '--version') {
+    io.stdout.write('connectorops 0.1.0\n');
+    return 0;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    io.stderr.write(`connectorops: unknown command '${name}'\n\n${USAGE}\n`);
+    return 1;
+  }
+  try {
+    const { run } = await load();
+    return await run(rest, io);
+  } catch (error) {
+    return reportError(error, io);
+  }
+}
+
+export function reportError(error: unknown, io: Io): number {
+  if (error instanceof UserError || error instanceof TargetError) {
+    const rule = error.details.rule ? `${error.details.rule}: ` : '';
+    const diagnostics = error instanceof UserError ? (error.details.diagnostics ?? []) : [];
+    for (const d of diagnostics) io.stderr.write(formatDiagnostic(d) + '\n');
+    io.stderr.write(`Error: ${rule}${error.message}\n`);
+    if (error.details.hint) io.stderr.write(`  hint: ${error.details.hint}\n`);
+    return 1;
+  }
+  if (error instanceof InternalError) {
+    io.stderr.write(`Internal error: ${error.message}\n`);
+    return 1;
+  }
+  if (isParseArgsError(error)) {
+    io.stderr.write(`Error: ${(error as Error).message}\n  hint: run the command with --help\n`);
+    return 1;
+  }
+  const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  io.stderr.write(`Internal error: ${message}\nThis is a bug in connectorops: please report it with the command you ran.\n`);
+  return 1;
+}
+
+function isParseArgsError(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+}
+
+export { parseArgs };

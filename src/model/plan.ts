@@ -1,0 +1,57 @@
+/** The plan document (contracts.md, "Plan JSON"): what `plan --json` prints and `--out` writes. */
+import type { PlannedAction } from './actions.js';
+import type { RuleId, Usage } from './types.js';
+
+export interface RevokedAuthorization {
+  connection: string;
+  connector: string;
+  account: string;
+  /** The parameters (or `scopes`, `replace`) whose change revokes it. */
+  cause: string[];
+  rule: RuleId;
+}
+
+export interface Impact {
+  connection: string;
+  usages: Usage[];
+  rule: RuleId;
+}
+
+export interface Blocked {
+  kind: 'Connector' | 'Connection';
+  linkName: string;
+  rule: RuleId;
+  message: string;
+  /** What a person must do first. */
+  hint?: string;
+}
+
+export interface PlanWarning {
+  code: string;
+  message: string;
+  kind?: 'Connector' | 'Connection';
+  linkName?: string;
+}
+
+export interface PlanSummary {
+  create: number;
+  update: number;
+  delete: number;
+  replace: number;
+  revokes: number;
+  blocked: number;
+}
+
+export interface Plan {
+  formatVersion: 1;
+  target: string;
+  base: { stateSerial: number; stateDigest: string };
+  source: { ref: string | null; commit: string | null; manifestDigest: string };
+  actions: PlannedAction[];
+  revokedAuthorizations: RevokedAuthorization[];
+  impact: Impact[];
+  blocked: Blocked[];
+  needsAuthorization: string[];
+  summary: PlanSummary;
+  warnings: PlanWarning[];
+}
