@@ -1,0 +1,13 @@
+/** Creator's rules (creator-rules.md) as pure checks. The one place they live. */
+export { nameProblem, descriptionProblem, linkNameProblem } from './names.js';
+export { missingMandatory, revokingChanges, removedScopes, availableScopes, type AuthSide } from './authentication.js';
+export { transition, type Violation, type Transition, type SecretFingerprints } from './transition.js';
+export { checkState } from './state.js';
+export { World, noEffects, type Effects } from './world.js';
+
+import type { Violation } from './transition.js';
+
+/** `R9: delete connection 'crm_sales' before deleting connector 'crm'` */
+export function formatViolation(v: Violation): string {
+  return `${v.rule}: ${v.message}`;
+}

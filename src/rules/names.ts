@@ -1,0 +1,50 @@
+/**
+ * N1–N3: what names, descriptions and link names may contain. The manifest schema and the
+ * targets both call these, so the rules live once.
+ */
+
+// N1: 1–50 characters; starts with a letter, a digit or `_`; other specials limited to * _ - @ / ! : | & ~ \ + and space.
+const NAME = /^[\p{L}\p{N}_][\p{L}\p{N}\p{M}*_\-@/!:|&~\\+ ]{0,49}$/u;
+// N2: at most 255 characters; specials limited to , . ( ) - _ * @ / \ ! : | ~ &
+const DESCRIPTION = /^[\p{L}\p{N}\p{M} ,.()\-_*@/\\!:|~&]{0,255}$/u;
+// N3 (assumed): lower-case identifier.
+const LINK_NAME = /^[a-z][a-z0-9_]{0,49}$/;
+
+/** Why `name` breaks N1, or null when it is fine. */
+export function nameProblem(name: string): string | null {
+  const length = [...name].length;
+  if (length === 0) return 'a name cannot be empty';
+  if (length > 50) return `a name is at most 50 characters long (this one has ${length})`;
+  if (NAME.test(name)) return null;
+  if (!/^[\p{L}\p{N}_]/u.test(name)) return 'a name starts with a letter, a digit or _';
+  const bad = firstOffending(name, /[\p{L}\p{N}\p{M}*_\-@/!:|&~\\+ ]/u);
+  return `a name may not contain ${quoteChar(bad)}; its special characters are limited to * _ - @ / ! : | & ~ \\ + and space`;
+}
+
+/** Why `description` breaks N2, or null when it is fine. */
+export function descriptionProblem(description: string): string | null {
+  const length = [...description].length;
+  if (length > 255) return `a description is at most 255 characters long (this one has ${length})`;
+  if (DESCRIPTION.test(description)) return null;
+  const bad = firstOffending(description, /[\p{L}\p{N}\p{M} ,.()\-_*@/\\!:|~&]/u);
+  return `a description may not contain ${quoteChar(bad)}; its special characters are limited to , . ( ) - _ * @ / \\ ! : | ~ &`;
+}
+
+/** Why `linkName` breaks N3, or null when it is fine. */
+export function linkNameProblem(linkName: string): string | null {
+  if (LINK_NAME.test(linkName)) return null;
+  if (linkName.length === 0) return 'a link name cannot be empty';
+  if (linkName.length > 50) return `a link name is at most 50 characters long (this one has ${linkName.length})`;
+  return 'a link name starts with a lower-case letter and holds only a-z, 0-9 and _';
+}
+
+function firstOffending(text: string, allowed: RegExp): string {
+  for (const ch of text) if (!allowed.test(ch)) return ch;
+  return '';
+}
+
+function quoteChar(ch: string): string {
+  if (ch === '\n') return 'a line break';
+  if (ch === '\t') return 'a tab';
+  return `'${ch}'`;
+}

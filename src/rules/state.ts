@@ -1,0 +1,54 @@
+/**
+ * The invariants every account satisfies, whatever actions led there. `target import` refuses a
+ * snapshot that breaks one, and the property tests check them after every simulated action.
+ */
+import type { SecretName, State } from '../model/types.js';
+import { availableScopes, missingMandatory } from './authentication.js';
+import { descriptionProblem, linkNameProblem, nameProblem } from './names.js';
+import type { Violation } from './transition.js';
+
+export function checkState(state: State): Violation[] {
+  const v: Violation[] = [];
+  for (const [key, c] of state.connectors) {
+    const at = { kind: 'Connector' as const, linkName: c.linkName };
+    if (key !== c.linkName) v.push({ ...at, rule: 'N3', message: `connector keyed '${key}' has link name '${c.linkName}'` });
+    const lp = linkNameProblem(c.linkName);
+    if (lp) v.push({ ...at, rule: 'N3', message: `link name '${c.linkName}': ${lp}` });
+    const np = nameProblem(c.name);
+    if (np) v.push({ ...at, rule: 'N1', message: `connector '${c.linkName}': ${np}` });
+    const dp = descriptionProblem(c.description);
+    if (dp) v.push({ ...at, rule: 'N2', message: `connector '${c.linkName}': ${dp}` });
+    if (c.stage === 'ready') {
+      // Secret fingerprints are optional in a snapshot (an imported account): only the
+      // non-secret mandatory parameters can be checked here.
+      const secrets = new Set<SecretName>(['clientSecret', 'consumerSecret']);
+      const missing = missingMandatory(c.authentication, secrets);
+      if (missing.length) v.push({ ...at, rule: 'R2', message: `ready connector '${c.linkName}' lacks mandatory parameters: ${missing.join(', ')}` });
+    }
+  }
+  for (const [key, c] of state.connections) {
+    const at = { kind: 'Connection' as const, linkName: c.linkName };
+    if (key !== c.linkName) v.push({ ...at, rule: 'N3', message: `connection keyed '${key}' has link name '${c.linkName}'` });
+    const lp = linkNameProblem(c.linkName);
+    if (lp) v.push({ ...at, rule: 'N3', message: `link name '${c.linkName}': ${lp}` });
+    const np = nameProblem(c.name);
+    if (np) v.push({ ...at, rule: 'N1', message: `connection '${c.linkName}': ${np}` });
+    if (c.authorization.status === 'authorized' && !c.authorization.account) {
+      v.push({ ...at, rule: 'R11', message: `connection '${c.linkName}' is authorized by no account` });
+    }
+    const connector = state.connectors.get(c.connector);
+    if (!connector) {
+      v.push({ ...at, rule: 'R9', message: `connection '${c.linkName}' refers to connector '${c.connector}', which does not exist` });
+      continue;
+    }
+    if (connector.stage === 'draft') v.push({ ...at, rule: 'R6', message: `connection '${c.linkName}' belongs to connector '${c.connector}', which is in draft` });
+    if (c.enabled && !connector.enabled) v.push({ ...at, rule: 'R16', message: `connection '${c.linkName}' is enabled but its connector '${c.connector}' is disabled` });
+    const available = availableScopes(connector.authentication);
+    if (!available && c.scopes.length) v.push({ ...at, rule: 'scopes', message: `connection '${c.linkName}' has scopes, but connector '${c.connector}' is not OAuth2` });
+    if (available) {
+      const extra = c.scopes.filter((s) => !available.has(s));
+      if (extra.length) v.push({ ...at, rule: 'scopes', message: `connection '${c.linkName}' has scopes ${extra.join(', ')} that connector '${c.connector}' does not offer` });
+    }
+  }
+  return v;
+}

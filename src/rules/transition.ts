@@ -1,0 +1,253 @@
+/**
+ * The lifecycle rules as one pure function: given a world and an action, either the rules it
+ * breaks, or the effects it has. The local target commits the effects; the planner simulates
+ * its whole plan through here before printing it (architecture.md, practice 2).
+ */
+import type { ActionBody } from '../model/actions.js';
+import type { Authentication, ConnectionRecord, ConnectorRecord, RuleId, SecretName } from '../model/types.js';
+import { SECRET_PARAMETERS } from '../model/types.js';
+import { availableScopes, missingMandatory, removedScopes, revokingChanges } from './authentication.js';
+import { descriptionProblem, linkNameProblem, nameProblem } from './names.js';
+import { noEffects, type Effects, type World } from './world.js';
+
+/** A broken rule. `rule` is a rule id of creator-rules.md, or `exists` / `scopes` for the unnumbered basics. */
+export interface Violation {
+  rule: RuleId | 'exists' | 'scopes';
+  kind: 'Connector' | 'Connection';
+  linkName: string;
+  message: string;
+  /** What to do instead. */
+  hint?: string;
+}
+
+export type SecretFingerprints = Partial<Record<SecretName, string>>;
+
+export type Transition = { ok: true; effects: Effects } | { ok: false; violations: Violation[] };
+
+/**
+ * Checks `action` against every rule on `world` and returns its effects. `fingerprints` are the
+ * fingerprints of the secrets the action sends (the target computes them from the values).
+ * Pure: `world` is not changed; call `world.apply(effects)` to commit.
+ */
+export function transition(world: World, action: ActionBody, fingerprints: SecretFingerprints = {}): Transition {
+  const v: Violation[] = [];
+  const fail = (rule: Violation['rule'], message: string, hint?: string) =>
+    v.push({ rule, kind: action.kind, linkName: action.linkName, message, ...(hint ? { hint } : {}) });
+  const effects = noEffects();
+  const done = (): Transition => (v.length ? { ok: false, violations: v } : { ok: true, effects });
+
+  if (action.kind === 'Connector') {
+    const current = world.connector(action.linkName);
+    if (action.op === 'connector.create') {
+      const problem = linkNameProblem(action.linkName);
+      if (problem) fail('N3', `link name '${action.linkName}': ${problem}`);
+      if (current) fail('N3', `a connector with link name '${action.linkName}' already exists`);
+      checkNames(action.spec.name, action.spec.description, fail);
+      checkSecretsBelong(action.spec.authentication, fingerprints, fail);
+      // R1: a new connector starts in draft, enabled.
+      effects.upsertConnectors.push({
+        linkName: action.linkName,
+        name: action.spec.name,
+        description: action.spec.description,
+        stage: 'draft',
+        enabled: true,
+        authentication: structuredClone(action.spec.authentication),
+        secretFingerprints: pickSecrets(action.spec.authentication, fingerprints),
+      });
+      return done();
+    }
+    if (!current) {
+      fail('exists', `connector '${action.linkName}' does not exist`);
+      return done();
+    }
+    const connections = () => world.connectionsOf(action.linkName);
+    switch (action.op) {
+      case 'connector.update': {
+        const set = action.set;
+        checkNames(set.name ?? current.name, set.description ?? current.description, fail);
+        const auth = set.authentication ?? current.authentication;
+        const typeChanged = auth.type !== current.authentication.type;
+        if (typeChanged && current.stage === 'ready') {
+          fail('R3', `the authentication type of ready connector '${action.linkName}' cannot change (${current.authentication.type} → ${auth.type})`,
+            'replace the connector (plan with --allow-replace)');
+        }
+        if (current.stage === 'ready' && set.authentication) {
+          const removed = removedScopes(current.authentication, auth);
+          if (removed.length) {
+            fail('R4', `OAuth2 scopes of ready connector '${action.linkName}' cannot be edited or deleted (removed: ${removed.join(', ')})`,
+              'replace the connector (plan with --allow-replace), or keep the scopes');
+          }
+        }
+        checkSecretsBelong(auth, fingerprints, fail);
+        // R3: a type change discards every parameter, secrets included.
+        const kept: SecretFingerprints = typeChanged ? {} : { ...current.secretFingerprints };
+        const nextFingerprints = { ...kept, ...pickSecrets(auth, fingerprints) };
+        if (current.stage === 'ready') {
+          const missing = missingMandatory(auth, new Set(Object.keys(nextFingerprints) as SecretName[]));
+          if (missing.length) fail('R2', `ready connector '${action.linkName}' would lack mandatory parameters: ${missing.join(', ')}`);
+        }
+        const next: ConnectorRecord = {
+          ...current,
+          name: set.name ?? current.name,
+          description: set.description ?? current.description,
+          authentication: structuredClone(auth),
+          secretFingerprints: nextFingerprints,
+        };
+        effects.upsertConnectors.push(next);
+        // R5: a changed revoking parameter logs out every authorized connection.
+        const causes = typeChanged ? [] : revokingChanges(
+          { authentication: current.authentication, fingerprints: current.secretFingerprints },
+          { authentication: auth, fingerprints: nextFingerprints },
+        );
+        if (causes.length) {
+          for (const c of connections()) {
+            if (c.authorization.status !== 'authorized') continue;
+            effects.revoked.push({ connection: c.linkName, connector: c.connector, account: c.authorization.account, cause: causes, rule: 'R5' });
+            effects.upsertConnections.push({ ...c, authorization: { status: 'unauthorized' } });
+          }
+        }
+        return done();
+      }
+      case 'connector.markReady': {
+        if (current.stage === 'ready') fail('R2', `connector '${action.linkName}' is already ready`);
+        // R2b / R7: a disabled connector cannot be marked ready.
+        if (!current.enabled) fail('R7', `disabled connector '${action.linkName}' cannot be marked ready`, `enable connector '${action.linkName}' first`);
+        const missing = missingMandatory(current.authentication, new Set(Object.keys(current.secretFingerprints) as SecretName[]));
+        if (missing.length) fail('R2', `connector '${action.linkName}' cannot be marked ready: missing mandatory parameters ${missing.join(', ')}`);
+        effects.upsertConnectors.push({ ...current, stage: 'ready' });
+        return done();
+      }
+      case 'connector.enable':
+        // R8: enabling has no precondition.
+        effects.upsertConnectors.push({ ...current, enabled: true });
+        return done();
+      case 'connector.disable': {
+        const enabled = connections().filter((c) => c.enabled).map((c) => c.linkName);
+        if (enabled.length) {
+          fail('R8', `disable connection${enabled.length > 1 ? 's' : ''} ${quoteList(enabled)} before disabling connector '${action.linkName}'`);
+        }
+        // R8: disabling loses no authorization data.
+        effects.upsertConnectors.push({ ...current, enabled: false });
+        return done();
+      }
+      case 'connector.delete': {
+        const refs = connections().map((c) => c.linkName);
+        if (refs.length) fail('R9', `delete connection${refs.length > 1 ? 's' : ''} ${quoteList(refs)} before deleting connector '${action.linkName}'`);
+        effects.deleteConnectors.push(action.linkName);
+        return done();
+      }
+    }
+  }
+
+  const current = world.connection(action.linkName);
+  if (action.op === 'connection.create') {
+    const problem = linkNameProblem(action.linkName);
+    if (problem) fail('N3', `link name '${action.linkName}': ${problem}`);
+    if (current) fail('N3', `a connection with link name '${action.linkName}' already exists`);
+    const np = nameProblem(action.spec.name);
+    if (np) fail('N1', np);
+    const connector = world.connector(action.spec.connector);
+    if (!connector) {
+      fail('R6', `connector '${action.spec.connector}' of connection '${action.linkName}' does not exist`);
+    } else {
+      if (connector.stage !== 'ready') fail('R6', `connector '${connector.linkName}' is in draft: mark it ready before adding connection '${action.linkName}'`);
+      if (!connector.enabled) fail('R7', `connector '${connector.linkName}' is disabled: enable it before adding connection '${action.linkName}'`);
+      checkScopes(action.spec.scopes, connector.authentication, connector.linkName, fail);
+    }
+    // R11: a new connection starts enabled and unauthorized.
+    effects.upsertConnections.push({
+      linkName: action.linkName,
+      name: action.spec.name,
+      connector: action.spec.connector,
+      enabled: true,
+      scopes: [...action.spec.scopes],
+      authorization: { status: 'unauthorized' },
+      usages: [],
+    });
+    return done();
+  }
+  if (!current) {
+    fail('exists', `connection '${action.linkName}' does not exist`);
+    return done();
+  }
+  const connector = world.connector(current.connector);
+  switch (action.op) {
+    case 'connection.update': {
+      const next: ConnectionRecord = { ...current };
+      if (action.set.name !== undefined) {
+        const np = nameProblem(action.set.name);
+        if (np) fail('N1', np);
+        next.name = action.set.name;
+      }
+      if (action.set.scopes !== undefined) {
+        if (connector) checkScopes(action.set.scopes, connector.authentication, connector.linkName, fail);
+        next.scopes = [...action.set.scopes];
+        // R13: a scope change sends the connection back through consent.
+        if (!sameSet(current.scopes, action.set.scopes) && current.authorization.status === 'authorized') {
+          effects.revoked.push({ connection: current.linkName, connector: current.connector, account: current.authorization.account, cause: ['scopes'], rule: 'R13' });
+          next.authorization = { status: 'unauthorized' };
+        }
+      }
+      effects.upsertConnections.push(next);
+      return done();
+    }
+    case 'connection.enable':
+      if (connector && !connector.enabled) fail('R16', `connector '${connector.linkName}' is disabled: enable it before enabling connection '${action.linkName}'`);
+      // R17: enabling keeps the authorization.
+      effects.upsertConnections.push({ ...current, enabled: true });
+      return done();
+    case 'connection.disable':
+      // R15 (impact on usages) is reported by the planner; R17: the authorization is kept.
+      effects.upsertConnections.push({ ...current, enabled: false });
+      return done();
+    case 'connection.delete':
+      if (current.usages.length) {
+        fail('R14', `connection '${action.linkName}' is used by ${current.usages.length} application component${current.usages.length > 1 ? 's' : ''} (${current.usages.map((u) => `${u.app}/${u.component}`).join(', ')})`,
+          'remove these usages from the applications first; connectorops never edits applications');
+      }
+      effects.deleteConnections.push(action.linkName);
+      return done();
+  }
+}
+
+function checkNames(name: string, description: string, fail: (rule: RuleId, message: string) => void): void {
+  const np = nameProblem(name);
+  if (np) fail('N1', np);
+  const dp = descriptionProblem(description);
+  if (dp) fail('N2', dp);
+}
+
+function checkScopes(scopes: string[], auth: Authentication, connector: string, fail: (rule: Violation['rule'], message: string) => void): void {
+  const available = availableScopes(auth);
+  if (!available) {
+    if (scopes.length) fail('scopes', `connector '${connector}' is not OAuth2: its connections take no scopes`);
+    return;
+  }
+  const extra = scopes.filter((s) => !available.has(s));
+  if (extra.length) fail('scopes', `scopes ${quoteList(extra)} are not among connector '${connector}''s scopes`);
+}
+
+function checkSecretsBelong(auth: Authentication, fingerprints: SecretFingerprints, fail: (rule: RuleId, message: string) => void): void {
+  for (const name of Object.keys(fingerprints) as SecretName[]) {
+    if (!SECRET_PARAMETERS[auth.type].includes(name)) fail('S1', `secret '${name}' does not belong to authentication type ${auth.type}`);
+  }
+}
+
+function pickSecrets(auth: Authentication, fingerprints: SecretFingerprints): SecretFingerprints {
+  const out: SecretFingerprints = {};
+  for (const name of SECRET_PARAMETERS[auth.type]) {
+    const fp = fingerprints[name];
+    if (fp !== undefined) out[name] = fp;
+  }
+  return out;
+}
+
+function sameSet(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  const s = new Set(a);
+  return b.every((x) => s.has(x));
+}
+
+function quoteList(names: string[]): string {
+  return names.map((n) => `'${n}'`).join(', ');
+}
