@@ -14,9 +14,7 @@ const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {
   apply: () => import('./commands/apply.js'),
   import: () => import('./commands/import.js'),
   target: () => import('./commands/target.js'),
-  serve: () => import('./commands/serve.js'),
   unlock: () => import('./commands/unlock.js'),
-  comment: () => import('./commands/comment.js'),
 };
 
 const USAGE = `Usage: connectorops <command> [options]
@@ -27,9 +25,7 @@ Commands:
   apply       carry out a plan (a saved PLANFILE, or a fresh plan)
   import      write manifests for what a target holds
   target      export | import | authorize: manage a target's contents
-  serve       serve a target over HTTP
   unlock      release a lock that a dead apply left
-  comment     post a plan as a pull request's sticky comment
 
 Run 'connectorops <command> --help' for a command's options.`;
 
