@@ -1,0 +1,235 @@
+/**
+ * The scheduler: a ready-queue over a plan's `dependsOn` graph. It decides *what may start*;
+ * it never carries anything out. `ReadyQueue` is synchronous and pure (tests drive it step by
+ * step); `runGraph` is the small async loop that feeds a worker function from it with at most
+ * `concurrency` nodes in flight.
+ *
+ * The guarantees (docs/apply.md, "Executor"):
+ * - a node starts only after every one of its dependencies succeeded;
+ * - when a node fails, nothing that transitively depends on it starts; every other node still runs;
+ * - every node is started at most once;
+ * - at most `concurrency` nodes are in flight at any moment.
+ */
+
+export interface GraphNode {
+  id: string;
+  dependsOn: readonly string[];
+}
+
+/** Why a node did not start. */
+export type NotStartedReason =
+  /** A dependency (maybe transitive) failed; `failed` is the id of the node that failed. */
+  | { kind: 'dependency-failed'; failed: string; via: string }
+  /** The run was cancelled (SIGINT/SIGTERM) before the node could start. */
+  | { kind: 'cancelled' };
+
+type Status = 'waiting' | 'ready' | 'running' | 'succeeded' | 'failed' | 'skipped';
+
+export class ReadyQueue {
+  private readonly status = new Map<string, Status>();
+  /** How many dependencies of each node have not succeeded yet. */
+  private readonly missing = new Map<string, number>();
+  private readonly dependents = new Map<string, string[]>();
+  private readonly order = new Map<string, number>();
+  private readonly skippedBecause = new Map<string, NotStartedReason>();
+  /** Ready nodes, kept in plan order so that a concurrency of 1 reproduces the plan's own order. */
+  private ready: string[] = [];
+  private running = 0;
+  private cancelled = false;
+
+  /**
+   * `alreadyDone` are nodes that succeeded in an earlier run (journaled `done`): they count as
+   * succeeded dependencies and are never started again.
+   */
+  constructor(nodes: readonly GraphNode[], alreadyDone: ReadonlySet<string> = new Set()) {
+    nodes.forEach((n, i) => {
+      if (this.order.has(n.id)) throw new Error(`duplicate node id '${n.id}'`);
+      this.order.set(n.id, i);
+      this.dependents.set(n.id, []);
+    });
+    for (const n of nodes) {
+      for (const d of new Set(n.dependsOn)) {
+        if (!this.order.has(d)) throw new Error(`node '${n.id}' depends on unknown node '${d}'`);
+        if (d === n.id) throw new Error(`node '${n.id}' depends on itself`);
+        this.dependents.get(d)!.push(n.id);
+      }
+    }
+    for (const n of nodes) {
+      if (alreadyDone.has(n.id)) {
+        this.status.set(n.id, 'succeeded');
+        continue;
+      }
+      const open = new Set(n.dependsOn.filter((d) => !alreadyDone.has(d))).size;
+      this.missing.set(n.id, open);
+      this.status.set(n.id, open === 0 ? 'ready' : 'waiting');
+      if (open === 0) this.ready.push(n.id);
+    }
+    this.assertAcyclic(nodes);
+  }
+
+  /** The next node that may start, or undefined when none may start now. Marks it running. */
+  take(): string | undefined {
+    if (this.cancelled) return undefined;
+    const id = this.ready.shift();
+    if (id === undefined) return undefined;
+    this.status.set(id, 'running');
+    this.running++;
+    return id;
+  }
+
+  /** A running node succeeded: its dependents whose dependencies have all succeeded become ready. */
+  succeed(id: string): void {
+    this.finish(id, 'succeeded');
+    const woken: string[] = [];
+    for (const dep of this.dependents.get(id) ?? []) {
+      if (this.status.get(dep) !== 'waiting') continue;
+      const left = this.missing.get(dep)! - 1;
+      this.missing.set(dep, left);
+      if (left === 0) {
+        this.status.set(dep, 'ready');
+        woken.push(dep);
+      }
+    }
+    if (woken.length) this.ready = mergeByOrder(this.ready, woken, this.order);
+  }
+
+  /** A running node failed: everything downstream of it will never start. */
+  fail(id: string): void {
+    this.finish(id, 'failed');
+    const stack: Array<{ node: string; via: string }> = (this.dependents.get(id) ?? []).map((d) => ({ node: d, via: id }));
+    while (stack.length) {
+      const { node, via } = stack.pop()!;
+      const s = this.status.get(node);
+      if (s !== 'waiting' && s !== 'ready') continue;
+      if (s === 'ready') this.ready = this.ready.filter((r) => r !== node);
+      this.status.set(node, 'skipped');
+      this.skippedBecause.set(node, { kind: 'dependency-failed', failed: id, via });
+      for (const d of this.dependents.get(node) ?? []) stack.push({ node: d, via: node });
+    }
+  }
+
+  /** No node starts any more; the ones running may finish. */
+  cancel(): void {
+    this.cancelled = true;
+  }
+
+  get inFlight(): number {
+    return this.running;
+  }
+
+  /** True when nothing runs and nothing more can start. */
+  get settled(): boolean {
+    return this.running === 0 && (this.cancelled || this.ready.length === 0);
+  }
+
+  /** The nodes that never started, with the reason, in plan order. Meaningful once settled. */
+  notStarted(): Array<{ id: string; reason: NotStartedReason }> {
+    const out: Array<{ id: string; reason: NotStartedReason }> = [];
+    for (const [id, s] of this.status) {
+      if (s === 'skipped') out.push({ id, reason: this.skippedBecause.get(id)! });
+      else if (s === 'waiting' || s === 'ready') out.push({ id, reason: { kind: 'cancelled' } });
+    }
+    return out.sort((a, b) => this.order.get(a.id)! - this.order.get(b.id)!);
+  }
+
+  private finish(id: string, to: 'succeeded' | 'failed'): void {
+    if (this.status.get(id) !== 'running') throw new Error(`node '${id}' is not running`);
+    this.status.set(id, to);
+    this.running--;
+  }
+
+  /** A cycle would leave nodes waiting forever: refuse it up front (the planner never makes one). */
+  private assertAcyclic(nodes: readonly GraphNode[]): void {
+    const state = new Map<string, 1 | 2>();
+    const byId = new Map(nodes.map((n) => [n.id, n]));
+    for (const start of nodes) {
+      if (state.has(start.id)) continue;
+      const stack: Array<{ id: string; i: number }> = [{ id: start.id, i: 0 }];
+      state.set(start.id, 1);
+      while (stack.length) {
+        const top = stack[stack.length - 1]!;
+        const deps = byId.get(top.id)!.dependsOn;
+        if (top.i < deps.length) {
+          const next = deps[top.i++]!;
+          const s = state.get(next);
+          if (s === 1) throw new Error(`the dependency graph has a cycle through '${next}'`);
+          if (s === undefined) {
+            state.set(next, 1);
+            stack.push({ id: next, i: 0 });
+          }
+        } else {
+          state.set(top.id, 2);
+          stack.pop();
+        }
+      }
+    }
+  }
+}
+
+function mergeByOrder(a: string[], b: string[], order: ReadonlyMap<string, number>): string[] {
+  return [...a, ...b].sort((x, y) => order.get(x)! - order.get(y)!);
+}
+
+export interface GraphRun<R> {
+  succeeded: Array<{ id: string; value: R }>;
+  failed: Array<{ id: string; error: unknown }>;
+  notStarted: Array<{ id: string; reason: NotStartedReason }>;
+  cancelled: boolean;
+}
+
+/**
+ * Runs `work` over the graph with at most `concurrency` nodes in flight. `work` rejecting marks
+ * the node failed. When `signal` aborts, nothing more starts and the call resolves once the
+ * nodes in flight have finished (an action half-sent is never abandoned by us).
+ */
+export async function runGraph<R>(
+  nodes: readonly GraphNode[],
+  work: (id: string) => Promise<R>,
+  options: { concurrency: number; alreadyDone?: ReadonlySet<string>; signal?: AbortSignal },
+): Promise<GraphRun<R>> {
+  const concurrency = Math.max(1, Math.floor(options.concurrency));
+  const queue = new ReadyQueue(nodes, options.alreadyDone);
+  const result: GraphRun<R> = { succeeded: [], failed: [], notStarted: [], cancelled: false };
+  const signal = options.signal;
+
+  return new Promise<GraphRun<R>>((resolve) => {
+    let finished = false;
+    const onAbort = () => {
+      queue.cancel();
+      result.cancelled = true;
+      pump();
+    };
+    const pump = () => {
+      if (finished) return;
+      while (queue.inFlight < concurrency) {
+        const id = queue.take();
+        if (id === undefined) break;
+        // Start asynchronously even when `work` throws synchronously.
+        Promise.resolve()
+          .then(() => work(id))
+          .then(
+            (value) => {
+              result.succeeded.push({ id, value });
+              queue.succeed(id);
+            },
+            (error: unknown) => {
+              result.failed.push({ id, error });
+              queue.fail(id);
+            },
+          )
+          .then(pump);
+      }
+      if (queue.settled) {
+        finished = true;
+        signal?.removeEventListener('abort', onAbort);
+        result.notStarted = queue.notStarted();
+        resolve(result);
+      }
+    };
+    if (signal?.aborted) onAbort();
+    else {
+      signal?.addEventListener('abort', onAbort, { once: true });
+      pump();
+    }
+  });
+}

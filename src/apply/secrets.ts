@@ -1,0 +1,98 @@
+/**
+ * Secret values at apply time (S1, S2). A plan carries only references (`fromEnv`) and the
+ * fingerprint seen when it was made; the values are read from the environment now, all of them
+ * before anything is carried out, so that a missing variable never leaves a run half done.
+ */
+import { UserError } from '../errors.js';
+import type { ActionBody, PlannedAction, PlannedSecret } from '../model/actions.js';
+import type { SecretName } from '../model/types.js';
+import type { Target } from '../targets/target.js';
+import { StalePlanError, type StaleReason } from './stale.js';
+
+export type SecretValues = Partial<Record<SecretName, string>>;
+
+/** The secrets an action sends: a connector's create spec, or the `secrets` an update sets. */
+export function plannedSecrets(action: ActionBody): Array<[SecretName, PlannedSecret]> {
+  const secrets =
+    action.op === 'connector.create' ? action.spec.secrets :
+    action.op === 'connector.update' ? action.set.secrets :
+    undefined;
+  if (!secrets) return [];
+  return (Object.entries(secrets) as Array<[SecretName, PlannedSecret | undefined]>)
+    .filter((e): e is [SecretName, PlannedSecret] => e[1] !== undefined);
+}
+
+export interface ResolvedSecrets {
+  /** Per action id: the values to send. */
+  values: Map<string, SecretValues>;
+  /** Per environment variable: the target's fingerprint of its value now. */
+  fingerprints: Map<string, string>;
+  /** Every value, to scrub from error messages before they are shown (S2). */
+  all: string[];
+}
+
+/**
+ * Reads every secret the given actions send. Throws a UserError (S1) naming every missing
+ * variable, and a StalePlanError naming every variable whose value changed since the plan
+ * was made (its fingerprint differs). Never puts a value in a message (S2).
+ */
+export async function resolveSecrets(actions: readonly PlannedAction[], env: NodeJS.ProcessEnv, target: Target): Promise<ResolvedSecrets> {
+  const missing = new Map<string, string[]>();
+  const wanted = new Map<string, string>();
+  for (const action of actions) {
+    for (const [, ref] of plannedSecrets(action)) {
+      const value = env[ref.fromEnv];
+      if (value === undefined || value === '') {
+        const who = missing.get(ref.fromEnv) ?? [];
+        who.push(`${action.kind.toLowerCase()} '${action.linkName}'`);
+        missing.set(ref.fromEnv, who);
+      } else {
+        wanted.set(ref.fromEnv, value);
+      }
+    }
+  }
+  if (missing.size) {
+    const list = [...missing].map(([name, who]) => `${name} (for ${[...new Set(who)].join(', ')})`);
+    throw new UserError(`environment variable${missing.size > 1 ? 's' : ''} ${list.join(', ')} ${missing.size > 1 ? 'are' : 'is'} not set; nothing was carried out`, {
+      rule: 'S1',
+      hint: 'secrets come only from the environment: export the variable (e.g. from your CI secret store) and run apply again',
+    });
+  }
+
+  const names = [...wanted.keys()];
+  const prints = names.length ? await target.fingerprintSecrets(names.map((n) => wanted.get(n)!)) : [];
+  const fingerprints = new Map(names.map((n, i) => [n, prints[i]!]));
+
+  const stale: StaleReason[] = [];
+  const seen = new Set<string>();
+  for (const action of actions) {
+    for (const [, ref] of plannedSecrets(action)) {
+      if (ref.fingerprint === null || seen.has(ref.fromEnv)) continue;
+      const now = fingerprints.get(ref.fromEnv);
+      if (now !== ref.fingerprint) {
+        seen.add(ref.fromEnv);
+        // Fingerprints are keyed hashes (S2): safe to show, but they say nothing to a person.
+        stale.push({ what: 'secret', from: '(sensitive)', to: '(sensitive, changed)', message: `the value of ${ref.fromEnv} changed since the plan was made` });
+      }
+    }
+  }
+  if (stale.length) throw new StalePlanError(stale);
+
+  const values = new Map<string, SecretValues>();
+  for (const action of actions) {
+    const v: SecretValues = {};
+    for (const [name, ref] of plannedSecrets(action)) v[name] = wanted.get(ref.fromEnv)!;
+    values.set(action.id, v);
+  }
+  return { values, fingerprints, all: [...wanted.values()] };
+}
+
+/** Replaces every secret value in `text` with `(sensitive)`: a last line of defence for S2. */
+export function scrub(text: string, secrets: readonly string[]): string {
+  let out = text;
+  // Longest first, so that a value containing another is replaced whole.
+  for (const s of [...secrets].sort((a, b) => b.length - a.length)) {
+    if (s.length >= 4) out = out.split(s).join('(sensitive)');
+  }
+  return out;
+}
