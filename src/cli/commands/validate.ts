@@ -1,0 +1,55 @@
+/** `connectorops validate [--dir D] [--ref REF]`: parse and check every manifest. 0 valid, 1 invalid. */
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { formatDiagnostic } from '../../errors.js';
+import { loadManifests } from '../../manifest/index.js';
+import type { Io } from '../io.js';
+
+const USAGE = `Usage: connectorops validate [--dir D] [--ref REF]
+
+Parse and check every manifest (connectors/**/*.yaml, connections/**/*.yaml, connectorops.yaml).
+
+Options:
+  --dir D     the directory that holds connectors/ and connections/ (default: the current directory)
+  --ref REF   read the manifests from this git ref (branch, tag or commit) instead of the working tree
+  -h, --help  show this help
+
+Exit codes: 0 valid (warnings allowed), 1 invalid.`;
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      dir: { type: 'string' },
+      ref: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    io.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  const dir = resolve(io.cwd, values.dir ?? '.');
+  const loaded = await loadManifests({ dir, ...(values.ref !== undefined ? { ref: values.ref } : {}) });
+
+  for (const d of [...loaded.errors, ...loaded.warnings].sort(byPosition)) io.stderr.write(formatDiagnostic(d) + '\n');
+
+  const counts = `${plural(loaded.desired.connectors.size, 'connector')}, ${plural(loaded.desired.connections.size, 'connection')} in ${plural(loaded.files, 'file')} (${loaded.label})`;
+  const warned = loaded.warnings.length ? `, ${plural(loaded.warnings.length, 'warning')}` : '';
+  if (loaded.errors.length > 0) {
+    io.stderr.write(`Invalid: ${plural(loaded.errors.length, 'error')}${warned} in ${plural(loaded.files, 'file')} (${loaded.label}).\n`);
+    return 1;
+  }
+  io.stdout.write(`Valid: ${counts}${warned}.\n`);
+  return 0;
+}
+
+function byPosition(a: { file: string; line: number; col: number }, b: { file: string; line: number; col: number }): number {
+  return a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.col - b.col;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,35 @@
+/**
+ * The few questions connectorops asks a git repository, through simple-git. Bulk reading of a
+ * tree lives in batch.ts: it needs raw byte streams, which simple-git does not give.
+ */
+import { simpleGit } from 'simple-git';
+import { UserError } from '../errors.js';
+
+/** HEAD's commit for a directory inside a git work tree; null outside git or before the first commit. */
+export async function headCommit(dir: string): Promise<string | null> {
+  try {
+    const out = await simpleGit({ baseDir: dir }).revparse(['--verify', '--quiet', 'HEAD^{commit}']);
+    return out.trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The commit `ref` names, seen from `dir`. UserError when `dir` is not in a git repository or the
+ * ref names no commit.
+ */
+export async function resolveCommit(dir: string, ref: string): Promise<string> {
+  // A ref that looks like an option would be read as one by git.
+  if (ref === '' || ref.startsWith('-')) throw new UserError(`'${ref}' is not a git ref`, { hint: 'give a branch, tag or commit, e.g. --ref main' });
+  const git = simpleGit({ baseDir: dir });
+  try {
+    const commit = (await git.revparse(['--verify', '--quiet', '--end-of-options', `${ref}^{commit}`])).trim();
+    if (/^[0-9a-f]{40,64}$/.test(commit)) return commit;
+  } catch {
+    // Below: git's own words are less clear than ours. Only a failure pays for the second question.
+  }
+  const inRepo = await git.checkIsRepo().catch(() => false);
+  if (!inRepo) throw new UserError(`--ref needs a git repository, and '${dir}' is not in one`);
+  throw new UserError(`unknown git ref '${ref}'`, { hint: 'give a branch, tag or commit that exists in this repository (git fetch first?)' });
+}

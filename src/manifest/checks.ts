@@ -1,0 +1,174 @@
+/**
+ * The semantic checks that need more than one field or more than one document. One function per
+ * rule, each citing its rule id (or, for the unnumbered basics, a short code) as the diagnostic
+ * code. They see every document that passed the schema, duplicates included, with the means to
+ * locate any of their fields.
+ */
+import type { Diagnostic } from '../errors.js';
+import type { DesiredConnection, DesiredConnector, SecretName } from '../model/types.js';
+import { missingMandatory } from '../rules/authentication.js';
+import type { ParsedDocument } from './yaml.js';
+
+export interface Located<T> {
+  value: T;
+  doc: ParsedDocument;
+}
+
+export interface CheckInput {
+  /** In file order; the first of several with one link name is the one that counts. */
+  connectors: readonly Located<DesiredConnector>[];
+  connections: readonly Located<DesiredConnection>[];
+  /**
+   * Link names of connector documents that failed the schema: a connection that refers to one is
+   * not reported again as a dangling reference.
+   */
+  brokenConnectors: ReadonlySet<string>;
+}
+
+export type Check = (input: CheckInput) => Diagnostic[];
+
+function at(doc: ParsedDocument, path: readonly PropertyKey[], code: string, message: string, hint?: string, severity: Diagnostic['severity'] = 'error'): Diagnostic {
+  return { ...doc.locate(path), severity, code, message, ...(hint ? { hint } : {}) };
+}
+
+function where(doc: ParsedDocument, path: readonly PropertyKey[]): string {
+  const l = doc.locate(path);
+  return `${l.file}:${l.line}:${l.col}`;
+}
+
+/** The first connector of each link name: the one connections refer to. */
+function connectorIndex(input: CheckInput): Map<string, Located<DesiredConnector>> {
+  const index = new Map<string, Located<DesiredConnector>>();
+  for (const c of input.connectors) if (!index.has(c.value.linkName)) index.set(c.value.linkName, c);
+  return index;
+}
+
+/** N3: a link name is unique among connectors, and unique among connections. */
+export const uniqueLinkNames: Check = (input) => {
+  const out: Diagnostic[] = [];
+  const scan = (kind: string, items: readonly Located<{ linkName: string }>[]) => {
+    const first = new Map<string, Located<{ linkName: string }>>();
+    for (const item of items) {
+      const seen = first.get(item.value.linkName);
+      if (!seen) first.set(item.value.linkName, item);
+      else {
+        out.push(at(item.doc, ['linkName'], 'N3', `${kind} linkName '${item.value.linkName}' is defined twice: also defined at ${where(seen.doc, ['linkName'])}`,
+          `a link name is unique among ${kind}s: rename or remove one of them`));
+      }
+    }
+  };
+  scan('connector', input.connectors);
+  scan('connection', input.connections);
+  return out;
+};
+
+/** `reference`: a connection names a connector that exists in the manifests. */
+export const connectorExists: Check = (input) => {
+  const connectors = connectorIndex(input);
+  return input.connections
+    .filter((c) => !connectors.has(c.value.connector) && !input.brokenConnectors.has(c.value.connector))
+    .map((c) => {
+      const names = [...connectors.keys()];
+      return at(c.doc, ['connector'], 'reference', `connection '${c.value.linkName}' refers to connector '${c.value.connector}', which no manifest defines`,
+        names.length ? `known connectors: ${names.sort().slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''}` : 'add a kind: Connector manifest for it');
+    });
+};
+
+/** R6: a draft connector has no connections. */
+export const noConnectionsOfDraft: Check = (input) => {
+  const connectors = connectorIndex(input);
+  const out: Diagnostic[] = [];
+  for (const c of input.connections) {
+    const connector = connectors.get(c.value.connector);
+    if (connector?.value.stage === 'draft') {
+      out.push(at(c.doc, ['connector'], 'R6', `connection '${c.value.linkName}' belongs to connector '${connector.value.linkName}', which is in draft (${where(connector.doc, ['stage'])})`,
+        `mark the connector ready (stage: ready) or remove the connection`));
+    }
+  }
+  return out;
+};
+
+/** R16: a connection can be enabled only while its connector is enabled. */
+export const noEnabledUnderDisabled: Check = (input) => {
+  const connectors = connectorIndex(input);
+  const out: Diagnostic[] = [];
+  for (const c of input.connections) {
+    const connector = connectors.get(c.value.connector);
+    if (connector && !connector.value.enabled && c.value.enabled) {
+      out.push(at(c.doc, ['enabled'], 'R16',
+        `connection '${c.value.linkName}' is enabled, but its connector '${connector.value.linkName}' is disabled (${where(connector.doc, ['enabled'])})`,
+        'set enabled: false on the connection, or enable the connector'));
+    }
+  }
+  return out;
+};
+
+/** `scopes`: a connection asks only for scopes its OAuth2 connector declares; non-OAuth2 connections have none. */
+export const connectionScopes: Check = (input) => {
+  const connectors = connectorIndex(input);
+  const out: Diagnostic[] = [];
+  for (const c of input.connections) {
+    const connector = connectors.get(c.value.connector);
+    if (!connector || c.value.scopes.length === 0) continue;
+    const auth = connector.value.authentication;
+    if (auth.type !== 'oauth2') {
+      out.push(at(c.doc, ['scopes'], 'scopes', `connection '${c.value.linkName}' has scopes, but its connector '${connector.value.linkName}' uses ${auth.type}, which has none`,
+        'scopes apply only to OAuth2 connectors: remove them'));
+      continue;
+    }
+    const offered = new Set(auth.scopes);
+    c.value.scopes.forEach((scope, i) => {
+      if (!offered.has(scope)) {
+        out.push(at(c.doc, ['scopes', i], 'scopes', `scope '${scope}' of connection '${c.value.linkName}' is not one of connector '${connector.value.linkName}''s scopes (${where(connector.doc, ['authentication', 'scopes'])})`,
+          auth.scopes.length ? `the connector offers: ${auth.scopes.join(', ')}` : 'the connector declares no scopes'));
+      }
+    });
+  }
+  return out;
+};
+
+/** `scopes` (warning): a scope listed twice in one list is noise, and was probably meant to be another. */
+export const repeatedScopes: Check = (input) => {
+  const out: Diagnostic[] = [];
+  const scan = (doc: ParsedDocument, path: string[], scopes: readonly string[]) => {
+    const seen = new Set<string>();
+    scopes.forEach((s, i) => {
+      if (seen.has(s)) out.push(at(doc, [...path, i], 'scopes', `scope '${s}' is listed twice`, undefined, 'warning'));
+      seen.add(s);
+    });
+  };
+  for (const c of input.connectors) if (c.value.authentication.type === 'oauth2') scan(c.doc, ['authentication', 'scopes'], c.value.authentication.scopes);
+  for (const c of input.connections) scan(c.doc, ['scopes'], c.value.scopes);
+  return out;
+};
+
+/** R2 (R2a): a ready connector has every mandatory authentication parameter of its type. */
+export const readyHasMandatory: Check = (input) => {
+  const out: Diagnostic[] = [];
+  for (const c of input.connectors) {
+    if (c.value.stage !== 'ready') continue;
+    const secrets = new Set(Object.keys(c.value.secrets) as SecretName[]);
+    const missing = missingMandatory(c.value.authentication, secrets);
+    if (missing.length === 0) continue;
+    out.push(at(c.doc, ['authentication'], 'R2', `ready connector '${c.value.linkName}' lacks mandatory ${c.value.authentication.type} parameter${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`,
+      'set them, or keep the connector in stage: draft until they are known'));
+  }
+  return out;
+};
+
+/** `unused` (warning): authorizeUrl means nothing to the client_credentials grant. */
+export const unusedParameters: Check = (input) =>
+  input.connectors
+    .filter((c) => c.value.authentication.type === 'oauth2' && c.value.authentication.grantType === 'client_credentials' && c.value.authentication.authorizeUrl !== undefined)
+    .map((c) => at(c.doc, ['authentication', 'authorizeUrl'], 'unused', `authorizeUrl is not used by the client_credentials grant`, 'remove it', 'warning'));
+
+export const CHECKS: readonly Check[] = [
+  uniqueLinkNames,
+  connectorExists,
+  noConnectionsOfDraft,
+  noEnabledUnderDisabled,
+  connectionScopes,
+  repeatedScopes,
+  readyHasMandatory,
+  unusedParameters,
+];

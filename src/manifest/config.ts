@@ -1,0 +1,106 @@
+/**
+ * `connectorops.yaml`: named targets and the default one (contracts.md, "Targets"), and how a
+ * `--target` flag becomes a concrete target spec.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { UserError, type Diagnostic } from '../errors.js';
+import { issuesToDiagnostics } from './issues.js';
+import { ConfigDoc } from './schema.js';
+import { parseYamlFile } from './yaml.js';
+
+export const CONFIG_FILE = 'connectorops.yaml';
+
+/** The built-in default target, relative to the repo dir. */
+export const DEFAULT_TARGET = 'local:.connectorops/local.db';
+
+export interface TargetConfig {
+  /** `local:PATH`, `http://…` or `https://…`; a relative local path is relative to the repo dir. */
+  url: string;
+}
+
+export interface ProjectConfig {
+  /** A name under `targets`, or a target spec. */
+  defaultTarget?: string;
+  targets: Record<string, TargetConfig>;
+  /** `connectorops.yaml` when the file exists, else null. */
+  file: string | null;
+}
+
+export function emptyConfig(): ProjectConfig {
+  return { targets: {}, file: null };
+}
+
+/** Reads `connectorops.yaml`. Never throws: problems are diagnostics, and the config falls back to empty. */
+export function parseConfig(file: string, text: string): { config: ProjectConfig; errors: Diagnostic[]; warnings: Diagnostic[] } {
+  const parsed = parseYamlFile(file, text);
+  const errors = parsed.diagnostics.filter((d) => d.severity === 'error');
+  const warnings = parsed.diagnostics.filter((d) => d.severity === 'warning');
+  const config: ProjectConfig = { ...emptyConfig(), file };
+  const [doc, ...extra] = parsed.documents;
+  for (const d of extra) errors.push({ ...d.start, severity: 'error', code: 'config', message: `${file} holds one YAML document, not several` });
+  if (!doc || errors.length) return { config, errors, warnings };
+  const value = doc.value === null ? {} : doc.value;
+  const result = ConfigDoc.safeParse(value);
+  if (!result.success) {
+    errors.push(...issuesToDiagnostics(result.error.issues, doc, ConfigDoc));
+    return { config, errors, warnings };
+  }
+  const { defaultTarget, targets = {} } = result.data;
+  if (defaultTarget !== undefined && !isSpec(defaultTarget) && !(defaultTarget in targets)) {
+    errors.push({
+      ...doc.locate(['defaultTarget']),
+      severity: 'error',
+      code: 'config',
+      message: `defaultTarget '${defaultTarget}' is neither a target under targets nor a target spec`,
+      hint: configuredHint(targets),
+    });
+    return { config, errors, warnings };
+  }
+  return { config: { ...(defaultTarget !== undefined ? { defaultTarget } : {}), targets, file }, errors, warnings };
+}
+
+function isSpec(s: string): boolean {
+  return s.startsWith('local:') || s.startsWith('http://') || s.startsWith('https://');
+}
+
+function configuredHint(targets: Record<string, TargetConfig>): string {
+  const names = Object.keys(targets).sort();
+  return names.length
+    ? `configured targets: ${names.join(', ')}; or give local:PATH, http://… or https://…`
+    : `no targets are configured in ${CONFIG_FILE}; give local:PATH, http://… or https://…`;
+}
+
+/**
+ * The target to use. `flag` is `--target` as typed: a configured name, or a spec. Without it,
+ * the config's `defaultTarget` (a name or a spec), else `local:.connectorops/local.db`.
+ * A relative local path is relative to `cwd` when typed on the command line, and relative to the
+ * repo `dir` when it comes from the config or the default, so the same config works from any
+ * directory. Local specs come back absolute (`local:/abs/path`); URLs as given.
+ */
+export function resolveTargetSpec(flag: string | undefined, config: ProjectConfig, dir: string, cwd: string): string {
+  const repoDir = resolve(cwd, dir);
+  if (flag !== undefined) {
+    if (isSpec(flag)) return normalize(flag, cwd, '--target');
+    const named = config.targets[flag];
+    if (named) return normalize(named.url, repoDir, `target '${flag}' in ${CONFIG_FILE}`);
+    throw new UserError(`unknown target '${flag}'`, { hint: configuredHint(config.targets) });
+  }
+  if (config.defaultTarget !== undefined) {
+    const d = config.defaultTarget;
+    if (isSpec(d)) return normalize(d, repoDir, `defaultTarget in ${CONFIG_FILE}`);
+    const named = config.targets[d];
+    if (named) return normalize(named.url, repoDir, `target '${d}' in ${CONFIG_FILE}`);
+    throw new UserError(`defaultTarget '${d}' in ${CONFIG_FILE} names no configured target`, { hint: configuredHint(config.targets) });
+  }
+  return normalize(DEFAULT_TARGET, repoDir, 'the default target');
+}
+
+function normalize(spec: string, base: string, what: string): string {
+  if (spec.startsWith('local:')) {
+    const path = spec.slice('local:'.length);
+    if (path === '') throw new UserError(`${what}: local: needs a path, e.g. local:.connectorops/local.db`);
+    return `local:${isAbsolute(path) ? resolve(path) : resolve(base, path)}`;
+  }
+  if (/^https?:\/\/[^/\s]+/.test(spec)) return spec;
+  throw new UserError(`${what}: '${spec}' is not a target spec`, { hint: 'a target is local:PATH, http://HOST:PORT or https://…' });
+}

@@ -1,0 +1,217 @@
+/**
+ * The manifest documents (contracts.md, "Manifests") and `connectorops.yaml` as zod schemas.
+ * They describe the *shape*; the rules that need more than one field (R2, references, scopes)
+ * are semantic checks in checks.ts. The JSON Schema in schema/ is generated from these.
+ *
+ * Our own checks raise issues with `params.rule` (N1, N2, N3, S1) so that issues.ts can cite the
+ * rule as the diagnostic code; everything else zod finds is code `schema`.
+ */
+import { z } from 'zod';
+import { descriptionProblem, linkNameProblem, nameProblem } from '../rules/names.js';
+
+/**
+ * Patterns for editors only (the JSON Schema): validation calls the rules/ functions, which are
+ * the authority. A property test keeps the two in agreement.
+ */
+export const PATTERNS = {
+  name: '^[\\p{L}\\p{N}_][\\p{L}\\p{N}\\p{M}*_\\-@/!:|&~\\\\+ ]{0,49}$',
+  description: '^[\\p{L}\\p{N}\\p{M} ,.()\\-_*@/\\\\!:|~&]{0,255}$',
+  linkName: '^[a-z][a-z0-9_]{0,49}$',
+  envName: '^[A-Za-z_][A-Za-z0-9_]*$',
+  // A scope is one token: the separator (`,`, space or `+`) joins scopes, so it cannot be inside one.
+  scope: '^[^\\s,+]+$',
+} as const;
+
+const ENV_NAME = new RegExp(PATTERNS.envName);
+const SCOPE = new RegExp(PATTERNS.scope);
+
+/** A string checked by one of the rules/ name functions; the issue carries the rule id. */
+function ruled(rule: 'N1' | 'N2' | 'N3', problem: (s: string) => string | null, pattern: string, description: string) {
+  return z
+    .string()
+    .superRefine((value, ctx) => {
+      const why = problem(value);
+      if (why) ctx.addIssue({ code: 'custom', message: why, params: { rule } });
+    })
+    .meta({ pattern, description });
+}
+
+export const Name = ruled('N1', nameProblem, PATTERNS.name, 'N1: 1–50 characters; starts with a letter, a digit or _; other specials limited to * _ - @ / ! : | & ~ \\ + and space');
+export const Description = ruled('N2', descriptionProblem, PATTERNS.description, 'N2: at most 255 characters; specials limited to , . ( ) - _ * @ / \\ ! : | ~ &');
+export const LinkName = ruled('N3', linkNameProblem, PATTERNS.linkName, 'N3: a lower-case letter, then up to 49 of a-z, 0-9 and _');
+
+const Url = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
+
+const Scope = z.string().regex(SCOPE, { error: 'a scope is one non-empty token without spaces, commas or +' });
+
+/**
+ * S1: a secret is only ever named by reference. Anything but `{ fromEnv: NAME }` is refused, and
+ * the message never quotes what was written (it may be the secret itself).
+ */
+export function secretRef(param: string) {
+  return z
+    .object(
+      {
+        fromEnv: z
+          .string()
+          .regex(ENV_NAME, { error: 'fromEnv names an environment variable: letters, digits and _, not starting with a digit' }),
+      },
+      {
+        // issues.ts cites S1 for this issue: an error map can word a message but not add a code.
+        error: (issue) =>
+          issue.code === 'invalid_type' ? `${param} must be a reference { fromEnv: NAME }, never the secret itself` : undefined,
+      },
+    )
+    .strict()
+    .meta({ description: `S1: the environment variable that holds the ${param}` });
+}
+
+const AddTo = z.enum(['header', 'query', 'form']);
+
+export const ApiKeyParameterDoc = z
+  .object({
+    parameterKey: z.string().min(1),
+    displayName: z.string().min(1).optional(),
+    addTo: AddTo.optional(),
+  })
+  .strict();
+
+/**
+ * apiKey takes one parameter flat, or `parameters: [...]`, never both (checked in the refinement,
+ * and in the JSON Schema by `not`). All optional: a draft may lack them (R2a is semantic).
+ */
+export const ApiKeyAuthDoc = z
+  .object({
+    type: z.literal('apiKey'),
+    parameterKey: z.string().min(1).optional(),
+    displayName: z.string().min(1).optional(),
+    addTo: AddTo.optional(),
+    parameters: z.array(ApiKeyParameterDoc).min(1).optional(),
+  })
+  .strict()
+  .superRefine((auth, ctx) => {
+    const flat = (['parameterKey', 'displayName', 'addTo'] as const).filter((k) => auth[k] !== undefined);
+    if (auth.parameters !== undefined && flat.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [flat[0]!],
+        message: `write apiKey parameters either flat (parameterKey, displayName, addTo) or as a 'parameters' list, not both`,
+        params: { at: 'key' },
+      });
+    } else if (auth.parameterKey === undefined && flat.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [flat[0]!],
+        message: `${flat[0]} describes a parameter, so the parameter needs its parameterKey too`,
+        params: { at: 'key' },
+      });
+    }
+  })
+  .meta({
+    not: {
+      anyOf: ['parameterKey', 'displayName', 'addTo'].map((k) => ({ required: ['parameters', k] })),
+    },
+  });
+
+export const BasicAuthDoc = z
+  .object({ type: z.literal('basic') })
+  .strict()
+  .meta({ description: 'No connector-level parameters: the username and password are entered when a connection is authorized.' });
+
+export const OAuth1AuthDoc = z
+  .object({
+    type: z.literal('oauth1'),
+    consumerKey: z.string().min(1).optional(),
+    consumerSecret: secretRef('consumerSecret').optional(),
+    requestTokenUrl: Url.optional(),
+    authorizeUrl: Url.optional(),
+    accessTokenUrl: Url.optional(),
+  })
+  .strict();
+
+export const OAuth2AuthDoc = z
+  .object({
+    type: z.literal('oauth2'),
+    grantType: z.enum(['authorization_code', 'client_credentials']).optional(),
+    clientId: z.string().min(1).optional(),
+    clientSecret: secretRef('clientSecret').optional(),
+    authorizeUrl: Url.optional().meta({ description: 'Only for grantType authorization_code.' }),
+    accessTokenUrl: Url.optional(),
+    refreshTokenUrl: Url.optional(),
+    scopes: z.array(Scope).default([]),
+    scopeSeparator: z.enum([',', ' ', '+']).default(','),
+    addTo: z.enum(['header', 'query']).optional(),
+  })
+  .strict();
+
+export const AuthenticationDoc = z.discriminatedUnion('type', [ApiKeyAuthDoc, BasicAuthDoc, OAuth1AuthDoc, OAuth2AuthDoc]);
+
+export const ConnectorDoc = z
+  .object({
+    kind: z.literal('Connector'),
+    linkName: LinkName,
+    name: Name,
+    description: Description.default(''),
+    stage: z.enum(['draft', 'ready']).default('ready'),
+    enabled: z.boolean().default(true),
+    authentication: AuthenticationDoc,
+  })
+  .strict()
+  .meta({ title: 'Connector', description: 'A Zoho Creator custom connector (connectorops manifest).' });
+
+export const ConnectionDoc = z
+  .object({
+    kind: z.literal('Connection'),
+    linkName: LinkName,
+    name: Name,
+    connector: LinkName.meta({ description: "The connector's linkName." }),
+    enabled: z.boolean().default(true),
+    scopes: z.array(Scope).default([]).meta({ description: "OAuth2 only: a subset of the connector's scopes." }),
+  })
+  .strict()
+  .meta({ title: 'Connection', description: 'A Zoho Creator connection of a custom connector (connectorops manifest).' });
+
+/** Any manifest document; `kind` decides which. */
+export const ManifestDoc = z
+  .discriminatedUnion('kind', [ConnectorDoc, ConnectionDoc])
+  .meta({ title: 'connectorops manifest', description: 'A kind: Connector or kind: Connection document.' });
+
+export const KINDS = ['Connector', 'Connection'] as const;
+export type Kind = (typeof KINDS)[number];
+
+/** Target names are plain words, so they can never be mistaken for a `local:` or URL spec. */
+export const TARGET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+const TARGET_SPEC = '^(local:.+|https?://[^/\\s]+.*)$';
+
+export const TargetSpecString = z
+  .string()
+  .regex(new RegExp(TARGET_SPEC), { error: 'a target is local:PATH, http://HOST:PORT or https://…' });
+
+export const ConfigDoc = z
+  .object({
+    defaultTarget: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: 'A name under targets, or a target spec (local:PATH, http://…, https://…).' }),
+    targets: z
+      .record(
+        z.string().regex(TARGET_NAME, { error: 'a target name holds letters, digits, _, . and -, and starts with a letter or digit' }),
+        z.object({ url: TargetSpecString }).strict(),
+      )
+      .optional(),
+  })
+  .strict()
+  .meta({ title: 'connectorops.yaml', description: 'connectorops project configuration.' });
+
+export type ConnectorDocT = z.output<typeof ConnectorDoc>;
+export type ConnectionDocT = z.output<typeof ConnectionDoc>;
+export type ConfigDocT = z.output<typeof ConfigDoc>;
+
+/** The JSON Schema files in schema/, keyed by file name. `npm run schema` writes them. */
+export function jsonSchemas(): Record<string, unknown> {
+  // draft-7: what editors (yaml-language-server) support best.
+  const gen = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', target: 'draft-7', unrepresentable: 'throw' });
+  return { 'manifest.schema.json': gen(ManifestDoc), 'config.schema.json': gen(ConfigDoc) };
+}
