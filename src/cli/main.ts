@@ -54,7 +54,8 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
 
 export function reportError(error: unknown, io: Io): number {
   if (error instanceof UserError || error instanceof TargetError) {
-    const rule = error.details.rule ? `${error.details.rule}: ` : '';
+    // A target's rule refusal already reads `R9: …` (creator-rules.md); don't print the id twice.
+    const rule = error.details.rule && !error.message.startsWith(`${error.details.rule}: `) ? `${error.details.rule}: ` : '';
     const diagnostics = error instanceof UserError ? (error.details.diagnostics ?? []) : [];
     for (const d of diagnostics) io.stderr.write(formatDiagnostic(d) + '\n');
     io.stderr.write(`Error: ${rule}${error.message}\n`);

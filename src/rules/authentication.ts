@@ -5,6 +5,7 @@
  */
 import type { Authentication, AuthType, SecretName } from '../model/types.js';
 import { SECRET_PARAMETERS } from '../model/types.js';
+import { fingerprintsComparable } from '../model/fingerprint.js';
 
 /**
  * R2a: the mandatory parameters the authentication lacks. `secretsPresent` says which secrets
@@ -57,7 +58,9 @@ export interface AuthSide {
 /**
  * R5: the parameters whose change from `before` to `after` revokes the authorizations of the
  * connector's authorized connections. A secret whose earlier fingerprint was not recorded is
- * adopted, not changed (contracts.md, "Snapshot JSON"), so it revokes nothing.
+ * adopted, not changed (contracts.md, "Snapshot JSON"), so it revokes nothing. So is one whose earlier
+ * fingerprint was made under another key (a snapshot imported from another target): the two
+ * fingerprints cannot tell whether the secret changed (model/fingerprint.ts).
  * A type change (R3) discards every parameter; it only happens in draft, where nothing is authorized,
  * but it is reported as `type` for completeness.
  */
@@ -78,7 +81,7 @@ export function revokingChanges(before: AuthSide, after: AuthSide): string[] {
   for (const secret of SECRET_PARAMETERS[type]) {
     const b = before.fingerprints[secret];
     const a = after.fingerprints[secret];
-    if (b !== undefined && a !== undefined && a !== b) causes.push(secret);
+    if (b !== undefined && a !== undefined && fingerprintsComparable(a, b) && a !== b) causes.push(secret);
   }
   return causes;
 }

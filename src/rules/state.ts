@@ -3,6 +3,7 @@
  * snapshot that breaks one, and the property tests check them after every simulated action.
  */
 import type { SecretName, State } from '../model/types.js';
+import { SECRET_PARAMETERS } from '../model/types.js';
 import { availableScopes, missingMandatory } from './authentication.js';
 import { descriptionProblem, linkNameProblem, nameProblem } from './names.js';
 import type { Violation } from './transition.js';
@@ -18,6 +19,11 @@ export function checkState(state: State): Violation[] {
     if (np) v.push({ ...at, rule: 'N1', message: `connector '${c.linkName}': ${np}` });
     const dp = descriptionProblem(c.description);
     if (dp) v.push({ ...at, rule: 'N2', message: `connector '${c.linkName}': ${dp}` });
+    for (const secret of Object.keys(c.secretFingerprints) as SecretName[]) {
+      if (!SECRET_PARAMETERS[c.authentication.type].includes(secret)) {
+        v.push({ ...at, rule: 'S1', message: `connector '${c.linkName}' has a fingerprint for ${secret}, which authentication type ${c.authentication.type} does not have` });
+      }
+    }
     if (c.stage === 'ready') {
       // Secret fingerprints are optional in a snapshot (an imported account): only the
       // non-secret mandatory parameters can be checked here.

@@ -1,0 +1,96 @@
+/**
+ * `connectorops import --target T [--out D]`: writes manifests for what the target holds, so that
+ * an account made by hand can be brought under Git. Refuses, writing nothing, when a file it
+ * would write exists with other content. Prints the environment variables the manifests name.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { UserError } from '../../errors.js';
+import { manifestsFor } from '../../targets/manifests.js';
+import type { Io } from '../io.js';
+import { openTargetFlag } from '../target-flag.js';
+
+const USAGE = `Usage: connectorops import --target T [--out D]
+
+Write manifests for what the target holds: D/connectors/<linkName>.yaml and
+D/connections/<linkName>.yaml. Secrets are written as references ({ fromEnv: NAME }); the
+command lists the environment variables to set before plan and apply. Nothing is written when a
+file exists with other content.
+
+Options:
+  --target T   a name from connectorops.yaml, local:PATH, or http(s)://… (default: the config's defaultTarget, else local:.connectorops/local.db)
+  --out D      the directory to write into (default: the current directory)
+  -h, --help   show this help
+
+Exit codes: 0 written, 1 error (nothing written).`;
+
+/** Where the manifest JSON Schema may be, relative to D, in the order tried (docs/targets.md). */
+const SCHEMA_CANDIDATES = ['schema/manifest.schema.json', 'node_modules/connectorops/schema/manifest.schema.json'];
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { target: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    io.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  const out = resolve(io.cwd, values.out ?? '.');
+  const target = await openTargetFlag(values.target, io);
+  let state;
+  try {
+    state = (await target.read()).state;
+  } finally {
+    await target.close();
+  }
+  const schemaPath = SCHEMA_CANDIDATES.find((p) => existsSync(join(out, p)));
+  const { files, variables } = manifestsFor(state, schemaPath ? { schemaPath } : {});
+
+  // Every file is checked before any is written, so a refusal leaves D as it was.
+  const toWrite: typeof files = [];
+  const conflicts: string[] = [];
+  for (const file of files) {
+    const abs = join(out, file.path);
+    const existing = await readFile(abs, 'utf8').catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return null;
+      throw e;
+    });
+    if (existing === null) toWrite.push(file);
+    else if (existing !== file.content) conflicts.push(file.path);
+  }
+  if (conflicts.length) {
+    const shown = conflicts.slice(0, 20).map((p) => `  ${join(values.out ?? '.', p)}`);
+    if (conflicts.length > 20) shown.push(`  … and ${conflicts.length - 20} more`);
+    throw new UserError(`${conflicts.length} file${conflicts.length > 1 ? 's' : ''} already exist${conflicts.length > 1 ? '' : 's'} with other content; nothing was written:\n${shown.join('\n')}`, {
+      hint: 'move them away, or import into another directory with --out',
+    });
+  }
+  const dirs = new Set(toWrite.map((f) => dirname(join(out, f.path))));
+  for (const d of dirs) await mkdir(d, { recursive: true });
+  for (const file of toWrite) {
+    // Write then rename: an interrupted import never leaves half a manifest behind.
+    const abs = join(out, file.path);
+    const tmp = `${abs}.${process.pid}.tmp`;
+    await writeFile(tmp, file.content, 'utf8');
+    await rename(tmp, abs);
+  }
+
+  const connectors = files.filter((f) => f.kind === 'Connector').length;
+  const connections = files.length - connectors;
+  const unchanged = files.length - toWrite.length;
+  io.stdout.write(
+    `Wrote ${toWrite.length} manifest${toWrite.length === 1 ? '' : 's'} (${connectors} connector${connectors === 1 ? '' : 's'}, ${connections} connection${connections === 1 ? '' : 's'}` +
+      `${unchanged ? `; ${unchanged} already up to date` : ''}) to ${values.out ?? '.'}.\n`,
+  );
+  if (variables.length) {
+    io.stdout.write(`\nThe manifests name these secrets; set the environment variables before plan and apply:\n`);
+    const width = Math.max(...variables.map((v) => v.env.length));
+    for (const v of variables) io.stdout.write(`  ${v.env.padEnd(width)}  ${v.secret} of connector '${v.connector}'\n`);
+  }
+  return 0;
+}

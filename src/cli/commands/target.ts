@@ -1,0 +1,139 @@
+/**
+ * `connectorops target export | import | authorize`: manage a target's contents (contracts.md).
+ *
+ *   target export --target T                         the snapshot JSON on stdout
+ *   target import FILE --target T [--force]          replace the contents with a snapshot (FILE - = stdin)
+ *   target authorize LINKNAME --account NAME --target T   stand-in for a person on the consent screen
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { UserError } from '../../errors.js';
+import { lockRequest } from '../../targets/lock.js';
+import { parseSnapshotJson } from '../../targets/snapshot.js';
+import type { Target } from '../../targets/target.js';
+import type { Io } from '../io.js';
+import { openTargetFlag } from '../target-flag.js';
+
+const USAGE = `Usage: connectorops target <subcommand> [options]
+
+Subcommands:
+  export --target T                          write the target's contents as a snapshot (JSON) to stdout
+  import FILE --target T [--force]           replace a local target's contents with a snapshot (FILE - reads stdin);
+                                             --force replaces a target that is not empty
+  authorize LINKNAME --account NAME --target T
+                                             stand-in for a person on Creator's consent screen:
+                                             the connection becomes authorized by NAME
+
+--target is a name from connectorops.yaml, local:PATH, or http(s)://…
+(default: the config's defaultTarget, else local:.connectorops/local.db).
+
+Exit codes: 0 done, 1 error (nothing changed).`;
+
+const SUBCOMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> = {
+  export: exportCommand,
+  import: importCommand,
+  authorize: authorizeCommand,
+};
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (!sub || sub === '--help' || sub === '-h' || sub === 'help') {
+    io.stdout.write(USAGE + '\n');
+    return sub ? 0 : 1;
+  }
+  const command = SUBCOMMANDS[sub];
+  if (!command) {
+    io.stderr.write(`connectorops target: unknown subcommand '${sub}'\n\n${USAGE}\n`);
+    return 1;
+  }
+  return command(rest, io);
+}
+
+async function withTarget<T>(flag: string | undefined, io: Io, fn: (target: Target) => Promise<T>): Promise<T> {
+  const target = await openTargetFlag(flag, io);
+  try {
+    return await fn(target);
+  } finally {
+    await target.close();
+  }
+}
+
+function wantsHelp(argv: string[], io: Io): boolean {
+  if (!argv.includes('--help') && !argv.includes('-h')) return false;
+  io.stdout.write(USAGE + '\n');
+  return true;
+}
+
+async function exportCommand(argv: string[], io: Io): Promise<number> {
+  if (wantsHelp(argv, io)) return 0;
+  const { values } = parseArgs({ args: argv, options: { target: { type: 'string' } }, strict: true, allowPositionals: false });
+  const snapshot = await withTarget(values.target, io, (t) => t.exportSnapshot());
+  await write(io.stdout, JSON.stringify(snapshot, null, 2) + '\n');
+  return 0;
+}
+
+async function importCommand(argv: string[], io: Io): Promise<number> {
+  if (wantsHelp(argv, io)) return 0;
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { target: { type: 'string' }, force: { type: 'boolean', default: false } },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (positionals.length !== 1) throw new UserError('target import takes one FILE (or - for stdin)', { hint: 'connectorops target import FILE --target T [--force]' });
+  const file = positionals[0]!;
+  const text = file === '-' ? await readStdin(io) : await readFile(resolve(io.cwd, file), 'utf8').catch((e: NodeJS.ErrnoException) => {
+    throw new UserError(`cannot read ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+  });
+  // The whole snapshot is checked before the target is even opened: a bad one changes nothing.
+  const { snapshot } = parseSnapshotJson(text, file === '-' ? '(stdin)' : file);
+  const serial = await withTarget(values.target, io, async (target) => {
+    // An apply in progress must not see its account replaced under it.
+    const lock = await target.acquireLock(lockRequest('target import'), { timeoutMs: 0 });
+    try {
+      await target.importSnapshot(snapshot, { force: values.force });
+      return (await target.read()).serial;
+    } finally {
+      await target.releaseLock(lock.id);
+    }
+  });
+  io.stdout.write(
+    `Imported ${plural(snapshot.connectors.length, 'connector')} and ${plural(snapshot.connections.length, 'connection')} (serial ${serial}).\n`,
+  );
+  return 0;
+}
+
+async function authorizeCommand(argv: string[], io: Io): Promise<number> {
+  if (wantsHelp(argv, io)) return 0;
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { target: { type: 'string' }, account: { type: 'string' } },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (positionals.length !== 1) throw new UserError('target authorize takes one LINKNAME', { hint: 'connectorops target authorize LINKNAME --account NAME --target T' });
+  if (values.account === undefined) throw new UserError('target authorize needs --account NAME: who consents', { hint: 'connectorops target authorize LINKNAME --account NAME --target T' });
+  const linkName = positionals[0]!;
+  const account = values.account;
+  await withTarget(values.target, io, (t) => t.authorize(linkName, account));
+  io.stdout.write(`Connection '${linkName}' is authorized by ${account.trim()}.\n`);
+  return 0;
+}
+
+async function readStdin(io: Io): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of io.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Writes and waits for the stream to take it, so that a large export is not cut off at exit. */
+function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    stream.write(text, (error) => (error ? reject(error) : resolvePromise()));
+  });
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}

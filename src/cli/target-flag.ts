@@ -1,0 +1,37 @@
+/**
+ * `--target T` → an open target, for every command that takes the flag. T is a name from
+ * connectorops.yaml (read from the current directory) or a spec; without it, the config's
+ * defaultTarget, else `local:.connectorops/local.db` (manifest/config.ts `resolveTargetSpec`).
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UserError } from '../errors.js';
+import { CONFIG_FILE, DEFAULT_TARGET, parseConfig, resolveTargetSpec, type ProjectConfig } from '../manifest/config.js';
+import { emptyConfig } from '../manifest/config.js';
+import { openTarget } from '../targets/index.js';
+import type { Target } from '../targets/target.js';
+import type { Io } from './io.js';
+
+/** The project config in `dir`, or an empty one when there is no connectorops.yaml. Errors throw. */
+export async function readProjectConfig(dir: string): Promise<ProjectConfig> {
+  const text = await readFile(join(dir, CONFIG_FILE), 'utf8').catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return null;
+    throw e;
+  });
+  if (text === null) return emptyConfig();
+  const { config, errors } = parseConfig(CONFIG_FILE, text);
+  if (errors.length) throw new UserError(`${CONFIG_FILE} is not valid`, { diagnostics: errors });
+  return config;
+}
+
+/**
+ * Resolves and opens the target of a `--target` flag. The target's `name` is what the user
+ * typed (or the default they did not need to type), so that messages such as the unlock
+ * command can be pasted back as they are.
+ */
+export async function openTargetFlag(flag: string | undefined, io: Io): Promise<Target> {
+  const config = await readProjectConfig(io.cwd);
+  const spec = resolveTargetSpec(flag, config, '.', io.cwd);
+  const name = flag ?? config.defaultTarget ?? DEFAULT_TARGET;
+  return openTarget(spec, { name, cwd: io.cwd });
+}

@@ -1,0 +1,508 @@
+/**
+ * The snapshot document (contracts.md, "Snapshot JSON") as a strict zod schema, and its
+ * conversion to and from the model. Pure: no files, no database. The local target uses it for
+ * `target export` / `target import`; the HTTP target will reuse it for the same document on the wire.
+ *
+ * Conversion rules, so that export → import → export is byte-for-byte stable:
+ * - `connectors` and `connections` are sorted by linkName;
+ * - optional fields that are absent are omitted; `description` is always written (it may be "");
+ * - apiKey with exactly one parameter is written flat (`parameterKey`, `displayName`, `addTo`),
+ *   with several as `parameters: [...]`; import accepts both;
+ * - OAuth2 `scopeSeparator` is omitted when it is the default `,`;
+ * - `secretFingerprints` is omitted when the connector has none.
+ */
+import { z } from 'zod';
+import { UserError, type Diagnostic } from '../errors.js';
+import { canonicalJson, sha256 } from '../model/canonical.js';
+import type { Snapshot, SnapshotConnection, SnapshotConnector } from '../model/snapshot.js';
+import type { ApiKeyParameter, Authentication, ConnectionRecord, ConnectorRecord, SecretName, State } from '../model/types.js';
+import { checkState, formatViolation } from '../rules/index.js';
+
+/** The snapshot format versions this build reads and writes. */
+export const SNAPSHOT_FORMAT_VERSIONS = [1] as const;
+
+const Text = z.string().min(1);
+const AddTo = z.enum(['header', 'query', 'form']);
+
+const ApiKeyParameterSchema = z
+  .object({ parameterKey: Text, displayName: Text.optional(), addTo: AddTo.optional() })
+  .strict();
+
+const ApiKeySchema = z
+  .object({
+    type: z.literal('apiKey'),
+    parameterKey: Text.optional(),
+    displayName: Text.optional(),
+    addTo: AddTo.optional(),
+    parameters: z.array(ApiKeyParameterSchema).optional(),
+  })
+  .strict()
+  .superRefine((auth, ctx) => {
+    const flat = (['parameterKey', 'displayName', 'addTo'] as const).filter((k) => auth[k] !== undefined);
+    if (auth.parameters !== undefined && flat.length > 0) {
+      ctx.addIssue({ code: 'custom', path: [flat[0]!], message: 'write apiKey parameters either flat or as a parameters list, not both' });
+    } else if (auth.parameterKey === undefined && flat.length > 0) {
+      ctx.addIssue({ code: 'custom', path: [flat[0]!], message: `${flat[0]} describes a parameter, so it needs a parameterKey too` });
+    }
+  });
+
+const BasicSchema = z.object({ type: z.literal('basic') }).strict();
+
+const OAuth1Schema = z
+  .object({
+    type: z.literal('oauth1'),
+    consumerKey: Text.optional(),
+    requestTokenUrl: Text.optional(),
+    authorizeUrl: Text.optional(),
+    accessTokenUrl: Text.optional(),
+  })
+  .strict();
+
+const OAuth2Schema = z
+  .object({
+    type: z.literal('oauth2'),
+    grantType: z.enum(['authorization_code', 'client_credentials']).optional(),
+    clientId: Text.optional(),
+    authorizeUrl: Text.optional(),
+    accessTokenUrl: Text.optional(),
+    refreshTokenUrl: Text.optional(),
+    scopes: z.array(Text).default([]),
+    scopeSeparator: z.enum([',', ' ', '+']).default(','),
+    addTo: z.enum(['header', 'query']).optional(),
+  })
+  .strict();
+
+const AuthenticationSchema = z.discriminatedUnion('type', [ApiKeySchema, BasicSchema, OAuth1Schema, OAuth2Schema]);
+
+const FingerprintsSchema = z.object({ clientSecret: Text.optional(), consumerSecret: Text.optional() }).strict();
+
+const UsageSchema = z.object({ app: Text, component: Text, kind: Text }).strict();
+
+const AuthorizationSchema = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('authorized'), account: Text }).strict(),
+  z.object({ status: z.literal('unauthorized') }).strict(),
+]);
+
+const ConnectorSchema = z
+  .object({
+    linkName: z.string(),
+    name: z.string(),
+    description: z.string().default(''),
+    stage: z.enum(['draft', 'ready']),
+    enabled: z.boolean(),
+    authentication: AuthenticationSchema,
+    secretFingerprints: FingerprintsSchema.optional(),
+  })
+  .strict();
+
+const ConnectionSchema = z
+  .object({
+    linkName: z.string(),
+    name: z.string(),
+    connector: z.string(),
+    enabled: z.boolean(),
+    scopes: z.array(Text).default([]),
+    authorization: AuthorizationSchema,
+    usages: z.array(UsageSchema).default([]),
+  })
+  .strict();
+
+/** The whole snapshot document, strict: an unknown key anywhere is an error. */
+export const SnapshotSchema = z
+  .object({
+    formatVersion: z.literal(1),
+    connectors: z.array(ConnectorSchema),
+    connections: z.array(ConnectionSchema),
+  })
+  .strict();
+
+type ParsedAuthentication = z.output<typeof AuthenticationSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Parsing and validation
+
+/**
+ * Parses snapshot JSON text. A syntax error names `source:line:col`. Then validates like
+ * `validateSnapshot`. Throws UserError; never returns a snapshot that breaks a rule.
+ */
+export function parseSnapshotJson(text: string, source = 'snapshot'): { snapshot: Snapshot; state: State } {
+  let value: unknown;
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    const at = locateJsonError(body);
+    const d: Diagnostic = { file: source, line: at.line, col: at.col, severity: 'error', code: 'json', message: at.message };
+    throw new UserError(`${source} is not valid JSON; nothing was imported`, { diagnostics: [d] });
+  }
+  return validateSnapshot(value);
+}
+
+/**
+ * Validates a whole snapshot before anything uses it: the format version, the strict schema
+ * (each problem names its JSON path), unique link names, then every state invariant of rules/
+ * (`checkState`). Returns the normalized snapshot and the state it describes, or throws a
+ * UserError listing every problem.
+ */
+export function validateSnapshot(value: unknown): { snapshot: Snapshot; state: State } {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new UserError('a snapshot is a JSON object with formatVersion, connectors and connections; nothing was imported');
+  }
+  const version = (value as { formatVersion?: unknown }).formatVersion;
+  if (!SNAPSHOT_FORMAT_VERSIONS.includes(version as 1)) {
+    const supported = SNAPSHOT_FORMAT_VERSIONS.join(', ');
+    throw new UserError(
+      version === undefined
+        ? `the snapshot has no formatVersion; this connectorops reads formatVersion ${supported}; nothing was imported`
+        : `snapshot formatVersion ${JSON.stringify(version)} is not supported: this connectorops reads formatVersion ${supported}; nothing was imported`,
+      { hint: 'export the snapshot again with this version of connectorops' },
+    );
+  }
+  const parsed = SnapshotSchema.safeParse(value);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.flatMap(formatIssue);
+    throw new UserError(listProblems('the snapshot is not valid', problems));
+  }
+  const problems: string[] = [];
+  const seen = (kind: string, items: { linkName: string }[], at: string) => {
+    const names = new Set<string>();
+    items.forEach((item, i) => {
+      if (names.has(item.linkName)) problems.push(`${at}[${i}].linkName: N3: two ${kind} have link name '${item.linkName}'`);
+      names.add(item.linkName);
+    });
+  };
+  seen('connectors', parsed.data.connectors, 'connectors');
+  seen('connections', parsed.data.connections, 'connections');
+  if (problems.length) throw new UserError(listProblems('the snapshot is not valid', problems));
+
+  const state = snapshotToState(parsed.data as unknown as Snapshot);
+  const violations = checkState(state);
+  if (violations.length) {
+    throw new UserError(listProblems(`the snapshot breaks ${violations.length} rule${violations.length > 1 ? 's' : ''}`, violations.map(formatViolation)));
+  }
+  // Re-derive the document from the state so that the caller holds the normalized form.
+  return { snapshot: stateToSnapshot(state), state };
+}
+
+const MAX_LISTED = 50;
+
+function listProblems(head: string, problems: string[]): string {
+  const shown = problems.slice(0, MAX_LISTED).map((p) => `  - ${p}`);
+  if (problems.length > MAX_LISTED) shown.push(`  … and ${problems.length - MAX_LISTED} more`);
+  return `${head}; nothing was imported:\n${shown.join('\n')}`;
+}
+
+/** `connectors[3].authentication.type` */
+export function jsonPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out ? `.${String(p)}` : String(p);
+  }
+  return out || '(top level)';
+}
+
+// Messages name paths and keys only: a value in a snapshot is never quoted, in case someone put a
+// secret where it does not belong (S2).
+function formatIssue(issue: z.core.$ZodIssue): string[] {
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => {
+      const path = jsonPath([...issue.path, key]);
+      if (key === 'clientSecret' || key === 'consumerSecret') {
+        return `${path}: S1: a snapshot never holds a secret, only its fingerprint under secretFingerprints`;
+      }
+      return `${path}: unknown key`;
+    });
+  }
+  return [`${jsonPath(issue.path)}: ${issue.message}`];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conversion
+
+/** The snapshot of a state: sorted, optional absent fields omitted (see the file comment). */
+export function stateToSnapshot(state: State): Snapshot {
+  const connectors = [...state.connectors.values()].sort(byLinkName).map(connectorToSnapshot);
+  const connections = [...state.connections.values()].sort(byLinkName).map(connectionToSnapshot);
+  return { formatVersion: 1, connectors, connections };
+}
+
+/** The state a (validated) snapshot describes. Accepts apiKey flat or as a list. */
+export function snapshotToState(snapshot: Snapshot): State {
+  const state: State = { connectors: new Map(), connections: new Map() };
+  for (const c of snapshot.connectors) state.connectors.set(c.linkName, connectorFromSnapshot(c));
+  for (const c of snapshot.connections) state.connections.set(c.linkName, connectionFromSnapshot(c));
+  return state;
+}
+
+/** sha256 of the canonical snapshot JSON: the digest a target reports with its serial. */
+export function stateDigest(state: State): string {
+  return sha256(canonicalJson(stateToSnapshot(state)));
+}
+
+function byLinkName(a: { linkName: string }, b: { linkName: string }): number {
+  return a.linkName < b.linkName ? -1 : a.linkName > b.linkName ? 1 : 0;
+}
+
+export function connectorToSnapshot(c: ConnectorRecord): SnapshotConnector {
+  const out: SnapshotConnector = {
+    linkName: c.linkName,
+    name: c.name,
+    description: c.description,
+    stage: c.stage,
+    enabled: c.enabled,
+    authentication: authenticationToSnapshot(c.authentication),
+  };
+  const fingerprints: Partial<Record<SecretName, string>> = {};
+  for (const key of ['clientSecret', 'consumerSecret'] as const) {
+    const fp = c.secretFingerprints[key];
+    if (fp !== undefined) fingerprints[key] = fp;
+  }
+  if (Object.keys(fingerprints).length) out.secretFingerprints = fingerprints;
+  return out;
+}
+
+export function connectionToSnapshot(c: ConnectionRecord): SnapshotConnection {
+  return {
+    linkName: c.linkName,
+    name: c.name,
+    connector: c.connector,
+    enabled: c.enabled,
+    scopes: [...c.scopes],
+    authorization: c.authorization.status === 'authorized' ? { status: 'authorized', account: c.authorization.account } : { status: 'unauthorized' },
+    usages: c.usages.map((u) => ({ app: u.app, component: u.component, kind: u.kind })),
+  };
+}
+
+function put(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (value !== undefined) out[key] = value;
+}
+
+/** Authentication as a snapshot (and a manifest) writes it: apiKey flat when it has one parameter. */
+export function authenticationToSnapshot(auth: Authentication): SnapshotConnector['authentication'] {
+  const out: Record<string, unknown> & { type: string } = { type: auth.type };
+  switch (auth.type) {
+    case 'apiKey':
+      if (auth.parameters.length === 1) Object.assign(out, apiKeyParameter(auth.parameters[0]!));
+      else if (auth.parameters.length > 1) out.parameters = auth.parameters.map(apiKeyParameter);
+      break;
+    case 'basic':
+      break;
+    case 'oauth1':
+      put(out, 'consumerKey', auth.consumerKey);
+      put(out, 'requestTokenUrl', auth.requestTokenUrl);
+      put(out, 'authorizeUrl', auth.authorizeUrl);
+      put(out, 'accessTokenUrl', auth.accessTokenUrl);
+      break;
+    case 'oauth2':
+      put(out, 'grantType', auth.grantType);
+      put(out, 'clientId', auth.clientId);
+      put(out, 'authorizeUrl', auth.authorizeUrl);
+      put(out, 'accessTokenUrl', auth.accessTokenUrl);
+      put(out, 'refreshTokenUrl', auth.refreshTokenUrl);
+      out.scopes = [...auth.scopes];
+      if (auth.scopeSeparator !== ',') out.scopeSeparator = auth.scopeSeparator;
+      put(out, 'addTo', auth.addTo);
+      break;
+  }
+  return out;
+}
+
+function apiKeyParameter(p: ApiKeyParameter): Record<string, unknown> {
+  const out: Record<string, unknown> = { parameterKey: p.parameterKey };
+  put(out, 'displayName', p.displayName);
+  put(out, 'addTo', p.addTo);
+  return out;
+}
+
+function connectorFromSnapshot(c: SnapshotConnector): ConnectorRecord {
+  const fingerprints: Partial<Record<SecretName, string>> = {};
+  for (const key of ['clientSecret', 'consumerSecret'] as const) {
+    const fp = c.secretFingerprints?.[key];
+    if (fp !== undefined) fingerprints[key] = fp;
+  }
+  return {
+    linkName: c.linkName,
+    name: c.name,
+    description: c.description ?? '',
+    stage: c.stage,
+    enabled: c.enabled,
+    authentication: authenticationFromSnapshot(c.authentication as ParsedAuthentication),
+    secretFingerprints: fingerprints,
+  };
+}
+
+function connectionFromSnapshot(c: SnapshotConnection): ConnectionRecord {
+  return {
+    linkName: c.linkName,
+    name: c.name,
+    connector: c.connector,
+    enabled: c.enabled,
+    scopes: [...(c.scopes ?? [])],
+    authorization: c.authorization.status === 'authorized' ? { status: 'authorized', account: c.authorization.account } : { status: 'unauthorized' },
+    usages: (c.usages ?? []).map((u) => ({ app: u.app, component: u.component, kind: u.kind })),
+  };
+}
+
+function authenticationFromSnapshot(a: ParsedAuthentication): Authentication {
+  switch (a.type) {
+    case 'apiKey': {
+      const list = a.parameters ?? (a.parameterKey !== undefined ? [{ parameterKey: a.parameterKey, displayName: a.displayName, addTo: a.addTo }] : []);
+      return { type: 'apiKey', parameters: list.map((p) => strip({ parameterKey: p.parameterKey, displayName: p.displayName, addTo: p.addTo })) };
+    }
+    case 'basic':
+      return { type: 'basic' };
+    case 'oauth1':
+      return strip({ type: 'oauth1', consumerKey: a.consumerKey, requestTokenUrl: a.requestTokenUrl, authorizeUrl: a.authorizeUrl, accessTokenUrl: a.accessTokenUrl });
+    case 'oauth2':
+      return strip({
+        type: 'oauth2',
+        grantType: a.grantType,
+        clientId: a.clientId,
+        authorizeUrl: a.authorizeUrl,
+        accessTokenUrl: a.accessTokenUrl,
+        refreshTokenUrl: a.refreshTokenUrl,
+        scopes: [...(a.scopes ?? [])],
+        scopeSeparator: a.scopeSeparator ?? ',',
+        addTo: a.addTo,
+      });
+  }
+}
+
+/** Drops undefined members, so that stored records carry no `"x": undefined` noise. */
+function strip<T extends object>(value: T): T {
+  for (const key of Object.keys(value) as (keyof T)[]) if (value[key] === undefined) delete value[key];
+  return value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where JSON.parse failed (Node 20 does not always say)
+
+/** The 1-based line and column of the first syntax error in `text`, with a short reason. */
+export function locateJsonError(text: string): { line: number; col: number; offset: number; message: string } {
+  let i = 0;
+  const n = text.length;
+  class Stop {
+    constructor(readonly message: string) {}
+  }
+  const fail = (message: string): never => {
+    throw new Stop(i >= n ? 'unexpected end of input' : message);
+  };
+  const ws = () => {
+    while (i < n && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
+  };
+  const literal = (word: string) => {
+    for (const ch of word) {
+      if (text[i] !== ch) fail(`unexpected character ${JSON.stringify(text[i])}`);
+      i++;
+    }
+  };
+  const string = () => {
+    i++;
+    while (i < n) {
+      const ch = text[i]!;
+      if (ch === '"') {
+        i++;
+        return;
+      }
+      if (ch === '\\') {
+        i++;
+        const esc = text[i];
+        if (esc === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) fail('bad \\u escape in a string');
+          i += 5;
+          continue;
+        }
+        if (esc === undefined || !'"\\/bfnrt'.includes(esc)) fail('bad escape in a string');
+        i++;
+        continue;
+      }
+      if (ch < ' ') fail('a control character (a raw line break?) inside a string');
+      i++;
+    }
+    fail('unterminated string');
+  };
+  const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+  const value = (): void => {
+    ws();
+    const ch = text[i];
+    if (ch === '{') {
+      i++;
+      ws();
+      if (text[i] === '}') {
+        i++;
+        return;
+      }
+      for (;;) {
+        ws();
+        if (text[i] !== '"') fail("expected a property name in double quotes");
+        string();
+        ws();
+        if (text[i] !== ':') fail("expected ':' after a property name");
+        i++;
+        value();
+        ws();
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === '}') {
+          i++;
+          return;
+        }
+        fail("expected ',' or '}'");
+      }
+    }
+    if (ch === '[') {
+      i++;
+      ws();
+      if (text[i] === ']') {
+        i++;
+        return;
+      }
+      for (;;) {
+        value();
+        ws();
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === ']') {
+          i++;
+          return;
+        }
+        fail("expected ',' or ']'");
+      }
+    }
+    if (ch === '"') return string();
+    if (ch === 't') return literal('true');
+    if (ch === 'f') return literal('false');
+    if (ch === 'n') return literal('null');
+    if (ch === '-' || (ch !== undefined && ch >= '0' && ch <= '9')) {
+      NUMBER.lastIndex = i;
+      const m = NUMBER.exec(text);
+      if (!m) fail('bad number');
+      i += m![0].length;
+      return;
+    }
+    fail(`unexpected character ${JSON.stringify(ch)}`);
+  };
+  let message = 'invalid JSON';
+  try {
+    value();
+    ws();
+    if (i < n) fail('unexpected text after the JSON value');
+  } catch (e) {
+    if (!(e instanceof Stop)) throw e;
+    message = e.message;
+  }
+  let line = 1;
+  let lineStart = 0;
+  for (let k = 0; k < i && k < n; k++) {
+    if (text[k] === '\n') {
+      line++;
+      lineStart = k + 1;
+    }
+  }
+  return { line, col: i - lineStart + 1, offset: i, message };
+}
