@@ -1,23 +1,37 @@
 /**
- * `connectorops unlock LOCKID --target T`: releases a lock that a dead apply left (the id comes
- * from the LockHeldError message). Only that lock: an id that is no longer held changes nothing.
+ * `connectorops unlock LOCKID --target T`: releases a lock that a dead apply left (docs/apply.md,
+ * "Lock"). It needs the exact id, which the refused apply printed, so that it never releases a
+ * lock that a newer, live run took in the meantime. 0 released · 1 no such lock.
  */
 import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
 import { UserError } from '../../errors.js';
+import { DEFAULT_TARGET, resolveTargetSpec } from '../../manifest/config.js';
+import { openTarget } from '../../targets/index.js';
 import type { Io } from '../io.js';
-import { openTargetFlag } from '../target-flag.js';
+import { readProjectConfig } from '../target-flag.js';
 
-const USAGE = `Usage: connectorops unlock LOCKID --target T
+const USAGE = `Usage: connectorops unlock LOCKID [--target T] [--dir D]
 
-Release the target's lock LOCKID, whoever holds it. Use it only when the run that holds it is
-dead: the error that names a held lock prints this command with its id.
+Release the target's lock LOCKID, which an apply that is no longer running left behind.
+A refused apply prints the exact command with its id. Releasing the lock of a live apply lets
+a second apply run at the same time: check first that its process is gone.
+
+Options:
+  --target T  the target (local:PATH, http(s)://…, or a name from connectorops.yaml)
+  --dir D     where connectorops.yaml lives, for target names (default: the current directory)
+  -h, --help  show this help
 
 Exit codes: 0 released, 1 no such lock (or an error).`;
 
 export async function run(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { target: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      target: { type: 'string' },
+      dir: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
     strict: true,
     allowPositionals: true,
   });
@@ -25,15 +39,22 @@ export async function run(argv: string[], io: Io): Promise<number> {
     io.stdout.write(USAGE + '\n');
     return 0;
   }
-  if (positionals.length !== 1) throw new UserError('unlock takes one LOCKID', { hint: 'connectorops unlock LOCKID --target T' });
+  if (positionals.length !== 1) {
+    throw new UserError(positionals.length ? `unlock takes one LOCKID, not ${positionals.length}` : 'unlock needs the LOCKID to release', {
+      hint: 'a refused apply prints it: connectorops unlock LOCKID --target T',
+    });
+  }
   const id = positionals[0]!;
-  const target = await openTargetFlag(values.target, io);
+  const dir = resolve(io.cwd, values.dir ?? '.');
+  const config = await readProjectConfig(dir);
+  const spec = resolveTargetSpec(values.target, config, dir, io.cwd);
+  const target = await openTarget(spec, { name: values.target ?? config.defaultTarget ?? DEFAULT_TARGET, cwd: io.cwd });
   try {
     if (await target.forceUnlock(id)) {
       io.stdout.write(`Released lock ${id} of target ${target.name}.\n`);
       return 0;
     }
-    io.stderr.write(`Error: target ${target.name} holds no lock ${id}; nothing was released.\n`);
+    io.stderr.write(`Error: target ${target.name} holds no lock ${id}; nothing was released\n  hint: it may have been released already, or taken over by a later run\n`);
     return 1;
   } finally {
     await target.close();
