@@ -53,15 +53,19 @@ const ConnectorSpecSchema = z.object({
 });
 
 // The `set` of an update names only what changes: no defaults there (an absent field stays as it is).
-const ConnectorSetSchema = z.object({
-  name: z.string().optional(),
-  description: z.string().optional(),
-  authentication: ModelAuthenticationSchema.optional(),
-  secrets: SecretsSchema.optional(),
-});
+// Strict: a field an update cannot change in place (linkName, a connection's connector) must be
+// refused with its rule (R10, R12), never silently dropped.
+const ConnectorSetSchema = z
+  .object({
+    name: z.string().optional(),
+    description: z.string().optional(),
+    authentication: ModelAuthenticationSchema.optional(),
+    secrets: SecretsSchema.optional(),
+  })
+  .strict();
 
 const ConnectionSpecSchema = z.object({ name: z.string(), connector: z.string(), scopes: z.array(Text).default([]) });
-const ConnectionSetSchema = z.object({ name: z.string().optional(), scopes: z.array(Text).optional() });
+const ConnectionSetSchema = z.object({ name: z.string().optional(), scopes: z.array(Text).optional() }).strict();
 
 const base = <K extends 'Connector' | 'Connection'>(kind: K) => ({ kind: z.literal(kind), linkName: z.string() });
 
@@ -84,10 +88,38 @@ export const ActionBodySchema = z.discriminatedUnion('op', [
  * naming each malformed field by path. Values are never quoted (they might hold a secret by mistake).
  */
 export function parseAction(value: unknown): ActionBody {
+  const immutable = immutableField(value);
+  if (immutable) throw new TargetError(immutable.message, { rule: immutable.rule, status: 400, hint: immutable.hint });
   const parsed = ActionBodySchema.safeParse(value);
   if (parsed.success) return parsed.data as ActionBody;
   const op = (value as { op?: unknown } | null)?.op;
   const what = typeof op === 'string' && (OPS as readonly string[]).includes(op) ? `action ${op}` : 'action';
   const problems = parsed.error.issues.map((i) => `${jsonPath(i.path)}: ${i.message}`);
   throw new TargetError(`malformed ${what}: ${problems.join('; ')}`, { status: 400 });
+}
+
+/** R10, R12: what an update cannot change in place, named with the rule that forces a replacement. */
+function immutableField(value: unknown): { rule: 'R10' | 'R12'; message: string; hint: string } | null {
+  const action = value as { op?: unknown; linkName?: unknown; set?: Record<string, unknown> } | null;
+  if (!action || typeof action !== 'object' || !action.set || typeof action.set !== 'object') return null;
+  const name = typeof action.linkName === 'string' ? action.linkName : '?';
+  if (action.op === 'connection.update') {
+    for (const field of ['connector', 'linkName'] as const) {
+      if (field in action.set) {
+        return {
+          rule: 'R12',
+          message: `R12: the ${field} of connection '${name}' cannot change in place; changing it replaces the connection (delete and create)`,
+          hint: 'plan with --allow-replace',
+        };
+      }
+    }
+  }
+  if (action.op === 'connector.update' && 'linkName' in action.set) {
+    return {
+      rule: 'R10',
+      message: `R10: the linkName of connector '${name}' cannot change in place; changing it replaces the connector and its connections`,
+      hint: 'plan with --allow-replace',
+    };
+  }
+  return null;
 }
