@@ -1,0 +1,199 @@
+/**
+ * The plan as GitHub Markdown, for a pull request comment. A reviewer sees, without expanding
+ * anything: the summary line, the authorizations that will be revoked, and what blocks the plan.
+ * The detail (per-resource changes, ordered steps, impact, authorizations) sits in `<details>`.
+ *
+ * Every user-written string goes through `escapeMarkdown` (after S2 redaction); the only HTML in
+ * the output is our own: details, summary, del, ins.
+ */
+import type { Plan } from '../model/plan.js';
+import { escapeMarkdown } from './escape.js';
+import { makeRedactor, SENSITIVE_MARKERS } from './redact.js';
+import {
+  authorizationRule,
+  authorizationTasks,
+  blockedLine,
+  causeText,
+  displayChanges,
+  footerLine,
+  groupByResource,
+  isEmptyPlan,
+  REPLACEMENT_RULES,
+  resourceLabel,
+  revocationHeadline,
+  stepTitle,
+  usagesOf,
+  type DisplayChange,
+} from './shared.js';
+import { splitSpace, wantsWordDiff, wordDiff } from './worddiff.js';
+
+/** The HTML tags the Markdown renderer writes itself; user text never adds one. */
+export const MARKDOWN_OWN_TAGS: readonly string[] = ['details', 'summary', 'del', 'ins'];
+
+/** A table row: cells are inline content, so escaping keeps user `|` from splitting them. */
+function row(cells: string[]): string {
+  return `| ${cells.join(' | ')} |`;
+}
+
+function table(header: string[], rows: string[][]): string[] {
+  return [row(header), row(header.map(() => '---')), ...rows.map(row)];
+}
+
+/** Prefixes every line with `> ` so that a block sits inside a GitHub alert. */
+function quoteBlock(lines: string[]): string[] {
+  return lines.map((l) => (l === '' ? '>' : `> ${l}`));
+}
+
+function details(summary: string, body: string[]): string[] {
+  // The blank lines make GitHub render the body as Markdown rather than as raw HTML.
+  return [`<details><summary>${summary}</summary>`, '', ...body, '', '</details>', ''];
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** Renders the plan as GitHub Markdown: summary and revocations first, detail collapsed. */
+export function renderMarkdown(plan: Plan): string {
+  const redact = makeRedactor(plan);
+  const e = (s: string) => escapeMarkdown(redact(s));
+  const value = (v: unknown): string => formatValue(v, e);
+  const out: string[] = [];
+
+  out.push('### connectorops plan', '');
+  const source = plan.source.ref
+    ? ` · source ${e(plan.source.ref)}${plan.source.commit ? ` (${e(plan.source.commit.slice(0, 12))})` : ''}`
+    : '';
+  out.push(`Target: ${e(plan.target)} · state serial ${plan.base.stateSerial}${source}`, '');
+
+  if (isEmptyPlan(plan)) {
+    out.push('**No changes.** The target matches the manifests.', '');
+  } else {
+    out.push(`**${footerLine(plan.summary)}**`, '');
+  }
+
+  if (plan.revokedAuthorizations.length) {
+    out.push(
+      ...quoteBlock([
+        '[!WARNING]',
+        `**${revocationHeadline(plan.revokedAuthorizations.length)}.** These connections stop working until their accounts authorize them again:`,
+        '',
+        ...table(
+          ['Connection', 'Account', 'Connector', 'Cause', 'Rule'],
+          plan.revokedAuthorizations.map((r) => [e(r.connection), e(r.account), e(r.connector), e(causeText(r)), r.rule]),
+        ),
+      ]),
+      '',
+    );
+  }
+
+  if (plan.blocked.length) {
+    const items: string[] = [];
+    for (const b of plan.blocked) {
+      const forces = REPLACEMENT_RULES.has(b.rule) ? ' Forces replacement:' : '';
+      items.push(`- **${resourceLabel(b.kind, b.linkName, e)}** (${b.rule}):${forces} ${e(b.message)}`);
+      if (b.hint) items.push(`  - Hint: ${e(b.hint)}`);
+      if (b.kind === 'Connection') {
+        for (const u of usagesOf(plan, b.linkName, b)) items.push(`  - Used by app ${e(u.app)}, ${e(u.component)} (${e(u.kind)})`);
+      }
+    }
+    out.push(...quoteBlock(['[!CAUTION]', `**${blockedLine(plan.blocked.length)}**`, '', ...items]), '');
+  }
+
+  const warnings = plan.warnings ?? [];
+  if (warnings.length) {
+    const items = warnings.map((w) => {
+      const where = w.kind && w.linkName ? `${resourceLabel(w.kind, w.linkName, e)}: ` : '';
+      return `- ${where}${e(w.message)} (${e(w.code)})`;
+    });
+    out.push(...quoteBlock(['[!NOTE]', `**${plural(warnings.length, 'warning')}**`, '', ...items]), '');
+  }
+
+  const r15 = plan.impact.filter((i) => i.rule === 'R15');
+  if (r15.length) {
+    const usages = r15.reduce((n, i) => n + i.usages.length, 0);
+    out.push(`Disabling ${plural(r15.length, 'connection')} stops ${plural(usages, 'usage')} in applications (R15): see *Impact on applications*.`, '');
+  }
+
+  const groups = groupByResource(plan);
+  if (groups.length) {
+    const body: string[] = [];
+    for (const g of groups) {
+      body.push(`#### \`${g.symbol}\` ${resourceLabel(g.kind, g.linkName, e)} ${g.headline}${g.rules.length ? ` (${g.rules.join(', ')})` : ''}`, '');
+      const rows = g.actions.flatMap((a) => displayChanges(a)).map((c) => [`\`${c.symbol}\``, e(c.path), changeCell(c, e, value, redact)]);
+      if (rows.length) body.push(...table(['', 'Field', 'Change'], rows), '');
+      for (const reason of g.replaceReasons) body.push(`**Forces replacement:** ${e(reason)}`, '');
+      for (const reason of g.reasons) body.push(`*Note:* ${e(reason)}`, '');
+    }
+    out.push(...details(`Changes to ${plural(groups.length, 'resource')}`, trimEnd(body)));
+  }
+
+  if (plan.actions.length) {
+    const steps = plan.actions.map((a, n) => {
+      const rules = a.rules.length ? ` \\[${a.rules.join(', ')}\\]` : '';
+      const after = a.dependsOn.length ? `, after ${a.dependsOn.map(e).join(', ')}` : '';
+      return `${n + 1}. ${e(a.id)} ${stepTitle(a, e, e)}${rules}${after}`;
+    });
+    out.push(...details(`Steps, in order (${plan.actions.length})`, steps));
+  }
+
+  if (plan.impact.length) {
+    const rows = plan.impact.flatMap((i) => i.usages.map((u) => [e(i.connection), e(u.app), e(u.component), e(u.kind), i.rule]));
+    out.push(...details('Impact on applications', table(['Connection', 'App', 'Component', 'Kind', 'Rule'], rows)));
+  }
+
+  const tasks = authorizationTasks(plan);
+  if (tasks.length) {
+    const items = tasks.map((task) => {
+      const who = task.account !== undefined
+        ? `reauthorize as ${e(task.account)}`
+        : task.isNew ? "new connection, authorize as the connection's owner" : "authorize as the connection's owner";
+      return `- ${e(task.connection)}: ${who} (${authorizationRule(task)})`;
+    });
+    out.push(...details(`Needs authorization after apply (${tasks.length})`, items));
+  }
+
+  return trimEnd(out).join('\n') + '\n';
+}
+
+function trimEnd(lines: string[]): string[] {
+  const copy = [...lines];
+  while (copy.length && copy[copy.length - 1] === '') copy.pop();
+  return copy;
+}
+
+/** A value in a table cell: strings quoted and escaped, markers as they are, lists in brackets. */
+function formatValue(v: unknown, e: (s: string) => string): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'string') return SENSITIVE_MARKERS.has(v) ? e(v) : `"${e(v)}"`;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (Array.isArray(v)) return `\\[${v.map((x) => formatValue(x, e)).join(', ')}\\]`;
+  if (typeof v === 'object') {
+    if ('fingerprint' in v || 'fromEnv' in v) return e('(sensitive)');
+    return `\\{ ${Object.entries(v).map(([k, x]) => `${e(k)}: ${formatValue(x, e)}`).join(', ')} \\}`;
+  }
+  return `"${e(String(v))}"`;
+}
+
+function changeCell(change: DisplayChange, e: (s: string) => string, value: (v: unknown) => string, redact: (s: string) => string): string {
+  const note = change.secret?.fromEnv ? ` (from env ${e(change.secret.fromEnv)})` : '';
+  if (change.symbol === '+') return `${value(change.to)}${note}`;
+  if (change.symbol === '-') return `${value(change.from)} → null${note}`;
+  if (!change.fromKnown) return `${value(change.to)}${note}`;
+  if (!change.secret && wantsWordDiff(change.path, change.from, change.to)) {
+    const parts = wordDiff(redact(change.from), redact(change.to as string));
+    if (parts) {
+      // <del>/<ins> rather than ~~ and **: emphasis delimiters next to escaped punctuation or
+      // spaces often fail to open (CommonMark's flanking rules); HTML tags always apply.
+      return parts
+        .map((p) => {
+          if (p.type === 'same') return e(p.value);
+          const { lead, core, trail } = splitSpace(p.value);
+          const tag = p.type === 'removed' ? 'del' : 'ins';
+          return `${e(lead)}<${tag}>${e(core)}</${tag}>${e(trail)}`;
+        })
+        .join('');
+    }
+  }
+  return `${value(change.from)} → ${value(change.to)}${note}`;
+}

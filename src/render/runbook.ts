@@ -1,0 +1,370 @@
+/**
+ * The plan as a runbook: numbered steps a person follows in Zoho Creator's UI to carry the plan out
+ * by hand, in the plan's order. Creator has no API for custom connectors (creator-rules.md), so
+ * every action maps to a place to click; the click paths follow Creator's help page "Manage Custom
+ * Connectors" (shared/seeds/manage-custom-connectors.txt). Blocked items come first, as
+ * prerequisites; the authorizations to request come last.
+ */
+import pc from 'picocolors';
+import type { PlannedAction } from '../model/actions.js';
+import type { Blocked, Plan } from '../model/plan.js';
+import type { Authentication } from '../model/types.js';
+import { sanitizeTerminal } from './escape.js';
+import { makeRedactor, SENSITIVE_MARKERS } from './redact.js';
+import {
+  actionSecrets,
+  authorizationRule,
+  authorizationTasks,
+  causeText,
+  displayChanges,
+  specChanges,
+  flattenAuthentication,
+  REPLACEMENT_RULES,
+  stepTitle,
+  usagesOf,
+  type DisplayChange,
+} from './shared.js';
+
+export interface RunbookOptions {
+  color: boolean;
+}
+
+/** Creator's places, named once so that every step says them the same way. */
+export const CREATOR_PATHS = {
+  connections: 'Microservices › Connections',
+  manageConnectors: 'Microservices › Connections › Manage Custom Connectors',
+} as const;
+
+/** Creator's labels for the fields a person types (the help page and Zoho's custom-service forms). */
+const FIELD_LABELS: Record<string, string> = {
+  description: 'Description',
+  type: 'Authentication type',
+  grantType: 'Grant type',
+  clientId: 'Client ID',
+  clientSecret: 'Client secret',
+  consumerKey: 'Consumer key',
+  consumerSecret: 'Consumer secret',
+  requestTokenUrl: 'Request token URL',
+  authorizeUrl: 'Authorize URL',
+  accessTokenUrl: 'Access token URL',
+  refreshTokenUrl: 'Refresh token URL',
+  scopes: 'Scopes',
+  scopeSeparator: 'Scope separator',
+  addTo: 'Add to',
+  parameterKey: 'Parameter key',
+  displayName: 'Display name',
+  connector: 'Connector',
+  linkName: 'Link name',
+};
+
+const AUTH_TYPE_LABELS: Record<string, string> = { apiKey: 'API Key', basic: 'Basic', oauth1: 'OAuth1', oauth2: 'OAuth2' };
+
+/** Lifecycle state, not a form field: set by the steps themselves (Mark as Ready, Enable…). */
+const NOT_TYPED = new Set(['stage', 'enabled']);
+
+/** Renders the runbook. Plain text; `options.color` only emboldens headings. */
+export function renderRunbook(plan: Plan, options: RunbookOptions): string {
+  const c = pc.createColors(options.color);
+  const redact = makeRedactor(plan);
+  const t = (s: string) => sanitizeTerminal(redact(s));
+  // Values to type are between plain double quotes: the reader types what is between them.
+  const q = (s: string) => `"${t(s)}"`;
+  const names = new NameBook(plan);
+  const lines: string[] = [];
+  const heading = (s: string) => lines.push('', c.bold(s));
+
+  lines.push(c.bold('Runbook: carry out this plan by hand in Zoho Creator'));
+  lines.push(`Target: ${t(plan.target)} (state serial ${plan.base.stateSerial})`);
+  lines.push('');
+  lines.push('How to read it:');
+  lines.push(`  - "${CREATOR_PATHS.connections}": the Connections section of the Microservices tab.`);
+  lines.push('    With more than three connections, click View More (or use the Connections tab at the top).');
+  lines.push(`  - "${CREATOR_PATHS.manageConnectors}": the custom connectors, as cards.`);
+  lines.push('    Find a card by its name or link name with the Search box.');
+  lines.push('  - "⋯": the three-dots menu at the top right of a card or a connection.');
+  lines.push('  - Values to type are between double quotes: type what is between them.');
+  lines.push('    Secrets are never shown: paste them from the environment variable named.');
+  lines.push('  - Do the steps in order: each relies on the ones before it.');
+
+  if (plan.blocked.length) {
+    heading('Before you start: this plan is blocked, and these must be resolved first');
+    plan.blocked.forEach((b, n) => lines.push(...prerequisite(b, n + 1, plan, q, t)));
+    lines.push(plan.actions.length ? '  Then run connectorops plan again: the steps below may change.' : '  Then run connectorops plan again.');
+  }
+
+  const tasks = authorizationTasks(plan);
+  if (plan.actions.length === 0 && tasks.length === 0) {
+    lines.push('', plan.blocked.length ? 'No steps until the items above are resolved.' : 'Nothing to do. The target matches the manifests.');
+    return lines.join('\n') + '\n';
+  }
+
+  let n = 0;
+  if (plan.actions.length) {
+    heading('Steps');
+    // Step numbers of the authorization tasks, so that earlier steps can point at them.
+    const authStep = new Map(tasks.map((task, i) => [task.connection, plan.actions.length + i + 1]));
+    for (const action of plan.actions) {
+      n += 1;
+      lines.push('', ...step(action, n, { plan, names, q, t, authStep }));
+      names.after(action);
+    }
+  }
+
+  if (tasks.length) {
+    heading('Last: the authorizations to request');
+    for (const task of tasks) {
+      n += 1;
+      const connection = names.connectionRef(task.connection, q);
+      const where = `${CREATOR_PATHS.connections} › ${connection} › Authorize`;
+      if (task.revoked) {
+        lines.push(
+          '',
+          `${n}. Ask ${t(task.revoked.account)} to authorize connection ${q(task.connection)} again [${authorizationRule(task)}].`,
+          `   Why: its authorization is revoked (${t(causeText(task.revoked))}).`,
+          `   Where: ${where}, then ${t(task.revoked.account)} signs in on Creator's consent screen.`,
+        );
+      } else {
+        lines.push(
+          '',
+          `${n}. Authorize ${task.isNew ? 'new ' : ''}connection ${q(task.connection)} as the connection's owner [${authorizationRule(task)}].`,
+          `   Where: ${where}, then sign in on Creator's consent screen.`,
+        );
+      }
+    }
+  }
+
+  lines.push('', 'When every step is done, run connectorops plan again: it should report no changes.');
+  return lines.join('\n') + '\n';
+}
+
+function prerequisite(b: Blocked, n: number, plan: Plan, q: (s: string) => string, t: (s: string) => string): string[] {
+  const label = `${b.kind === 'Connector' ? 'connector' : 'connection'} ${q(b.linkName)}`;
+  const out: string[] = [];
+  if (b.kind === 'Connection' && b.rule === 'R14') {
+    out.push(`  B${n}. Remove every usage of ${label} from your applications [R14] (connectorops never edits applications):`);
+    const usages = usagesOf(plan, b.linkName, b);
+    for (const u of usages) out.push(`        - app ${q(u.app)}, component ${q(u.component)} (${t(u.kind)})`);
+    if (!usages.length) out.push(`        (see the connection's references in Creator)`);
+  } else if (REPLACEMENT_RULES.has(b.rule)) {
+    out.push(`  B${n}. Decide about replacing ${label} [${b.rule}]: the change forces a replacement, which was not allowed.`);
+    out.push('        Either change the manifest, or plan again with --allow-replace once the replacement is acceptable.');
+  } else {
+    out.push(`  B${n}. Resolve a problem with ${label} [${b.rule}].`);
+  }
+  out.push(`        Why: ${t(b.message)}`);
+  if (b.hint) out.push(`        Hint: ${t(b.hint)}`);
+  return out;
+}
+
+/**
+ * The names a person sees in Creator's UI: cards and list rows show names, not link names. The
+ * plan knows a name when an action creates, renames or names the resource; otherwise the link
+ * name is what the person searches for.
+ */
+class NameBook {
+  private readonly current = new Map<string, string>();
+
+  constructor(plan: Plan) {
+    // The earliest "from" of a rename is the name the target has now.
+    for (const a of plan.actions) {
+      const key = this.key(a.kind, a.linkName);
+      if (this.current.has(key) || a.op.endsWith('.create')) continue;
+      const rename = a.changes.find((ch) => ch.path === 'name' && typeof ch.from === 'string');
+      if (rename) this.current.set(key, rename.from as string);
+    }
+  }
+
+  private key(kind: string, linkName: string): string {
+    return `${kind}\u0000${linkName}`;
+  }
+
+  /** Records the name an action leaves behind. */
+  after(a: PlannedAction): void {
+    const key = this.key(a.kind, a.linkName);
+    if (a.op === 'connector.create' || a.op === 'connection.create') this.current.set(key, a.spec.name);
+    else if ((a.op === 'connector.update' || a.op === 'connection.update') && typeof a.set.name === 'string') this.current.set(key, a.set.name);
+    else if (a.op.endsWith('.delete')) this.current.delete(key);
+  }
+
+  /** `card "Acme CRM"`, or `card with link name "crm"` when the plan does not know its name. */
+  cardRef(linkName: string, q: (s: string) => string): string {
+    const name = this.current.get(this.key('Connector', linkName));
+    return name !== undefined ? `card ${q(name)}` : `card with link name ${q(linkName)}`;
+  }
+
+  connectionRef(linkName: string, q: (s: string) => string): string {
+    const name = this.current.get(this.key('Connection', linkName));
+    return name !== undefined ? `connection ${q(name)} (link name ${q(linkName)})` : `connection with link name ${q(linkName)}`;
+  }
+}
+
+interface StepContext {
+  plan: Plan;
+  names: NameBook;
+  q: (s: string) => string;
+  t: (s: string) => string;
+  /** The step number that authorizes each connection. */
+  authStep: Map<string, number>;
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+function labelOf(path: string, kind: 'Connector' | 'Connection'): string {
+  const segments = path.split('.');
+  const last = segments[segments.length - 1]!;
+  const indexed = /parameters\[(\d+)\]/.exec(path);
+  const prefix = indexed ? `Parameter ${Number(indexed[1]) + 1}: ` : '';
+  if (last === 'name') return kind === 'Connector' ? 'Connector name' : 'Connection name';
+  return prefix + (FIELD_LABELS[last] ?? last);
+}
+
+/** A value to type: strings quoted, lists as quoted items, the auth type by its label in Creator. */
+function typed(path: string, v: unknown, q: (s: string) => string, t: (s: string) => string): string {
+  if (v === null || v === undefined) return '(leave empty)';
+  if (path.endsWith('.type') && typeof v === 'string') return AUTH_TYPE_LABELS[v] ?? q(v);
+  if (typeof v === 'string') return SENSITIVE_MARKERS.has(v) ? t(v) : q(v);
+  if (Array.isArray(v)) return v.length ? v.map((x) => typed('', x, q, t)).join(', ') : '(none)';
+  if (typeof v === 'object') return '(sensitive)';
+  return String(v);
+}
+
+/** One line of "what to type", secrets as an instruction to paste from the environment (S2). */
+function valueLine(change: DisplayChange, kind: 'Connector' | 'Connection', ctx: StepContext): string {
+  const label = labelOf(change.path, kind);
+  if (change.secret) {
+    if (change.symbol === '-') return `${label}: clear it`;
+    return change.secret.fromEnv
+      ? `${label}: paste the value of environment variable ${ctx.t(change.secret.fromEnv)}`
+      : `${label}: paste the secret from your secret store (the plan names no environment variable)`;
+  }
+  if (change.symbol === '-') return `${label}: clear it (was ${typed(change.path, change.from, ctx.q, ctx.t)})`;
+  const to = typed(change.path, change.to, ctx.q, ctx.t);
+  if (change.symbol === '~' && change.fromKnown) return `${label}: ${to} (was ${typed(change.path, change.from, ctx.q, ctx.t)})`;
+  return `${label}: ${to}`;
+}
+
+/** Every authentication parameter of a type, to type again after a type change (R3). */
+function allAuthenticationValues(auth: Authentication, secrets: Record<string, { fromEnv?: string }>): DisplayChange[] {
+  const out: DisplayChange[] = flattenAuthentication(auth).map(([path, to]) => ({ symbol: '+', path, from: null, to, fromKnown: true }));
+  for (const [name, ref] of Object.entries(secrets)) {
+    out.push({ symbol: '+', path: `authentication.${name}`, from: null, to: '(sensitive)', fromKnown: true, secret: ref });
+  }
+  return out;
+}
+
+function step(a: PlannedAction, n: number, ctx: StepContext): string[] {
+  const { plan, names, q, t } = ctx;
+  const tag = `[${[a.id, ...a.rules].map(t).join('; ')}]`;
+  const out = [`${n}. ${capitalize(stepTitle(a, q))} ${tag}`];
+  const say = (s: string) => out.push(`   ${s}`);
+  if (a.replace && a.reason) say(`Replacement: ${t(a.reason)}`);
+  const card = names.cardRef(a.linkName, q);
+  const mcc = CREATOR_PATHS.manageConnectors;
+  // A create types its whole spec; an update only what changes.
+  const changes = (a.op.endsWith('.create') ? specChanges(a) : displayChanges(a)).filter((ch) => !NOT_TYPED.has(ch.path));
+  const values = (list: DisplayChange[]) => {
+    if (!list.length) return;
+    say('Values:');
+    for (const ch of list) say(`  ${valueLine(ch, a.kind, ctx)}`);
+  };
+  // Draft at this step: created earlier in the plan, or marked ready later in it.
+  const at = plan.actions.indexOf(a);
+  const isDraft = plan.actions.some(
+    (x, i) => x.kind === 'Connector' && x.linkName === a.linkName && ((x.op === 'connector.create' && i < at) || (x.op === 'connector.markReady' && i > at)),
+  );
+
+  switch (a.op) {
+    case 'connector.create':
+      say(`Where: ${mcc} › +Create New`);
+      values([
+        ...changes.filter((ch) => ch.path === 'name'),
+        { symbol: '+', path: 'linkName', from: null, to: a.linkName, fromKnown: true },
+        ...changes.filter((ch) => ch.path !== 'name'),
+      ]);
+      say('Then Save. The connector starts in the Draft stage, enabled (R1).');
+      break;
+    case 'connector.update': {
+      const basic = changes.filter((ch) => !ch.path.startsWith('authentication'));
+      let auth = changes.filter((ch) => ch.path.startsWith('authentication'));
+      const typeChange = auth.find((ch) => ch.path === 'authentication.type' && ch.symbol === '~' && ch.fromKnown);
+      if (typeChange && a.set.authentication) auth = allAuthenticationValues(a.set.authentication, actionSecrets(a));
+      const editNote = isDraft ? " (a Draft connector's sections are already in edit mode: no Edit to click)" : '';
+      if (basic.length) {
+        say(`Where: ${mcc} › ${card} › ⋯ › Edit Connector › General › Basic Connector Details › Edit › Save${editNote}`);
+        values(basic);
+      }
+      if (auth.length) {
+        const newName = basic.find((ch) => ch.path === 'name');
+        const authCard = newName && typeof newName.to === 'string' ? `card ${q(newName.to)}` : card;
+        say(`Where: ${mcc} › ${authCard} › ⋯ › Edit Connector › Authentication › Edit › Save${editNote}`);
+        if (typeChange) say('Changing the authentication type discards every authentication parameter (R3): enter all of them again.');
+        values(auth);
+      }
+      if (!basic.length && !auth.length) say(`Where: ${mcc} › ${card} › ⋯ › Edit Connector`);
+      // R5: only an authentication change revokes; a rename does not.
+      const revoked = auth.length ? plan.revokedAuthorizations.filter((r) => r.connector === a.linkName && r.rule === 'R5') : [];
+      if (revoked.length) {
+        const who = revoked.map((r) => `${t(r.connection)} (${t(r.account)})`).join(', ');
+        say(`Saving revokes the authorization of ${revoked.length === 1 ? '1 connection' : `${revoked.length} connections`} (R5): ${who}.`);
+        say('Creator lists their references first; the last steps ask for the authorizations again.');
+      }
+      break;
+    }
+    case 'connector.markReady':
+      say(`Where: ${mcc} › ${card} › Mark as Ready`);
+      say('Creator refuses while a mandatory authentication parameter is missing or the connector is disabled (R2).');
+      break;
+    case 'connector.enable':
+      say(`Where: ${mcc} › ${card} › ⋯ › Enable`);
+      break;
+    case 'connector.disable':
+      say(`Where: ${mcc} › ${card} › ⋯ › Disable`);
+      say("Creator lists the connector's connections; the steps before this one disabled them (R8). Click Proceed to Disable.");
+      break;
+    case 'connector.delete':
+      say(`Where: ${mcc} › ${card} › ⋯ › Delete`);
+      say('Confirm with Yes. If Creator shows referring connections instead, a step before this one was missed (R9).');
+      break;
+    case 'connection.create': {
+      say(`Where: ${mcc} › ${names.cardRef(a.spec.connector, q)} › ⋯ › +Add Connection`);
+      values([
+        ...changes.filter((ch) => ch.path === 'name'),
+        { symbol: '+', path: 'linkName', from: null, to: a.linkName, fromKnown: true },
+        ...changes.filter((ch) => ch.path !== 'name' && ch.path !== 'connector'),
+      ]);
+      const auth = ctx.authStep.get(a.linkName);
+      say(`Then create it. It starts unauthorized (R11)${auth ? `: step ${auth} authorizes it` : ''}.`);
+      break;
+    }
+    case 'connection.update': {
+      say(`Where: ${CREATOR_PATHS.connections} › ${names.connectionRef(a.linkName, q)} › ⋯ › Edit › Save`);
+      values(changes);
+      if (changes.some((ch) => ch.path === 'scopes')) {
+        const auth = ctx.authStep.get(a.linkName);
+        say(`Changing scopes sends the connection back through consent (R13)${auth ? `: step ${auth} authorizes it again` : ''}.`);
+      }
+      break;
+    }
+    case 'connection.enable':
+      say(`Where: ${CREATOR_PATHS.connections} › ${names.connectionRef(a.linkName, q)} › ⋯ › Enable`);
+      break;
+    case 'connection.disable': {
+      say(`Where: ${CREATOR_PATHS.connections} › ${names.connectionRef(a.linkName, q)} › ⋯ › Disable`);
+      const usages = plan.impact.filter((i) => i.connection === a.linkName && i.rule === 'R15').flatMap((i) => i.usages);
+      if (usages.length) {
+        say('This stops the applications that use it (R15):');
+        for (const u of usages) say(`  - app ${q(u.app)}, component ${q(u.component)} (${t(u.kind)})`);
+      }
+      say('Its authorization is kept (R17).');
+      break;
+    }
+    case 'connection.delete':
+      say(`Where: ${CREATOR_PATHS.connections} › ${names.connectionRef(a.linkName, q)} › ⋯ › Delete`);
+      say('Confirm. Its authorization is lost with it.');
+      break;
+  }
+  if (a.reason && !a.replace) say(`Why: ${t(a.reason)}`);
+  return out;
+}

@@ -1,0 +1,351 @@
+/**
+ * What every human format derives from a plan in the same way: resources and their symbols, the
+ * field changes to show (secrets masked), step titles, revocation causes, usages, and the footer.
+ * Formats differ only in how they quote and decorate these; keeping the derivation here keeps the
+ * text, Markdown and runbook telling the same story.
+ */
+import type { Op, PlannedAction } from '../model/actions.js';
+import type { Blocked, Plan, PlanSummary, RevokedAuthorization } from '../model/plan.js';
+import type { Authentication, RuleId, Usage } from '../model/types.js';
+import { isSecretPath, isSecretValue, secretDisplay } from './redact.js';
+
+export type Kind = 'Connector' | 'Connection';
+
+/** Terraform's symbols: create, update in place, delete, replace (delete then create). */
+export type ResourceSymbol = '+' | '~' | '-' | '-/+';
+export type ChangeSymbol = '+' | '~' | '-';
+
+/** `connector "crm"` / `connection "crm_sales"`, with the link name quoted by the format. */
+export function resourceLabel(kind: Kind, linkName: string, quote: (s: string) => string): string {
+  return `${kind === 'Connector' ? 'connector' : 'connection'} ${quote(linkName)}`;
+}
+
+/** One field change as a format shows it. Secrets are already reduced to markers. */
+export interface DisplayChange {
+  symbol: ChangeSymbol;
+  path: string;
+  /** Undefined together with `fromKnown: false` when the plan did not say what the value was. */
+  from: unknown;
+  to: unknown;
+  fromKnown: boolean;
+  /** Set for a secret: its values are markers, and `fromEnv` names where apply reads it. */
+  secret?: { fromEnv?: string };
+}
+
+/** Rules whose blocked entries mean "this change forces a replacement that was not allowed". */
+export const REPLACEMENT_RULES: ReadonlySet<string> = new Set(['R3', 'R4', 'R10', 'R12']);
+
+function isAbsent(v: unknown): boolean {
+  return v === null || v === undefined;
+}
+
+function changeSymbol(from: unknown, to: unknown): ChangeSymbol {
+  if (isAbsent(from) && !isAbsent(to)) return '+';
+  if (!isAbsent(from) && isAbsent(to)) return '-';
+  return '~';
+}
+
+/** The secret references an action carries (`spec.secrets` / `set.secrets`), by secret name. */
+export function actionSecrets(action: PlannedAction): Record<string, { fromEnv?: string }> {
+  const payload = 'spec' in action ? action.spec : 'set' in action ? action.set : undefined;
+  const secrets = payload && 'secrets' in payload ? payload.secrets : undefined;
+  const out: Record<string, { fromEnv?: string }> = {};
+  if (secrets && typeof secrets === 'object') {
+    for (const [name, ref] of Object.entries(secrets)) {
+      const fromEnv = ref && typeof ref === 'object' && typeof ref.fromEnv === 'string' ? ref.fromEnv : undefined;
+      out[name] = fromEnv === undefined ? {} : { fromEnv };
+    }
+  }
+  return out;
+}
+
+/**
+ * Authentication as flat `path → value` pairs, type first: the form a reader scans and the
+ * runbook types. A single apiKey parameter is flat (`authentication.parameterKey`), as in a
+ * manifest; several are indexed.
+ */
+export function flattenAuthentication(auth: Authentication, prefix = 'authentication'): Array<[string, unknown]> {
+  const out: Array<[string, unknown]> = [[`${prefix}.type`, auth.type]];
+  if (auth.type === 'apiKey') {
+    auth.parameters.forEach((p, i) => {
+      const base = auth.parameters.length === 1 ? prefix : `${prefix}.parameters[${i}]`;
+      for (const [key, value] of Object.entries(p)) if (value !== undefined) out.push([`${base}.${key}`, value]);
+    });
+    return out;
+  }
+  for (const [key, value] of Object.entries(auth)) {
+    if (key === 'type' || value === undefined) continue;
+    out.push([`${prefix}.${key}`, value]);
+  }
+  return out;
+}
+
+/** The fields a create action sets (its whole spec), when the planner listed no changes for it. */
+function specFields(action: PlannedAction): Array<[string, unknown]> {
+  if (action.op === 'connector.create') {
+    const { spec } = action;
+    const out: Array<[string, unknown]> = [['name', spec.name]];
+    if (spec.description) out.push(['description', spec.description]);
+    if (spec.authentication) out.push(...flattenAuthentication(spec.authentication));
+    for (const name of Object.keys(spec.secrets ?? {})) out.push([`authentication.${name}`, '(sensitive)']);
+    return out;
+  }
+  if (action.op === 'connection.create') {
+    const { spec } = action;
+    const out: Array<[string, unknown]> = [['name', spec.name], ['connector', spec.connector]];
+    if (spec.scopes?.length) out.push(['scopes', spec.scopes]);
+    return out;
+  }
+  return [];
+}
+
+/** The fields an update action sets, when the planner listed no changes for it (old values unknown). */
+function setFields(action: PlannedAction): Array<[string, unknown]> {
+  if (action.op !== 'connector.update' && action.op !== 'connection.update') return [];
+  const out: Array<[string, unknown]> = [];
+  for (const [key, value] of Object.entries(action.set)) {
+    if (value === undefined) continue;
+    if (key === 'authentication') out.push(...flattenAuthentication(value as Authentication));
+    else if (key === 'secrets') for (const name of Object.keys(value as object)) out.push([`authentication.${name}`, '(sensitive, changed)']);
+    else out.push([key, value]);
+  }
+  return out;
+}
+
+/** The state change that enable / disable / markReady make, shown as a field change. */
+const LIFECYCLE_CHANGE: Partial<Record<Op, { path: string; from: unknown; to: unknown }>> = {
+  'connector.enable': { path: 'enabled', from: false, to: true },
+  'connection.enable': { path: 'enabled', from: false, to: true },
+  'connector.disable': { path: 'enabled', from: true, to: false },
+  'connection.disable': { path: 'enabled', from: true, to: false },
+  'connector.markReady': { path: 'stage', from: 'draft', to: 'ready' },
+};
+
+/**
+ * The changes to show for one action: the plan's own `changes` when it has any; otherwise what
+ * the op implies (a create's fields, an update's `set`, enable/disable/markReady as a state
+ * change), so that every action says what it does. Secrets are masked here, once, for every format.
+ */
+export function displayChanges(action: PlannedAction): DisplayChange[] {
+  const secrets = actionSecrets(action);
+  const secretInfo = (path: string) => {
+    const name = path.split('.').pop() ?? path;
+    const ref = secrets[name];
+    return ref?.fromEnv ? { fromEnv: ref.fromEnv } : {};
+  };
+  const make = (path: string, from: unknown, to: unknown, fromKnown: boolean, forced?: ChangeSymbol): DisplayChange => {
+    if (isSecretPath(path) || isSecretValue(from) || isSecretValue(to)) {
+      const f = secretDisplay(from);
+      const t = secretDisplay(to);
+      return { symbol: forced ?? changeSymbol(f, t), path, from: f, to: t, fromKnown, secret: secretInfo(path) };
+    }
+    return { symbol: forced ?? changeSymbol(from, to), path, from, to, fromKnown };
+  };
+
+  const out: DisplayChange[] = [];
+  if (action.changes.length > 0) {
+    // A create's changes are usually additions; a replacement's create may show what forced it (from → to).
+    for (const c of action.changes) out.push(make(c.path, c.from, c.to, true));
+  } else if (action.op.endsWith('.create')) {
+    for (const [path, value] of specFields(action)) out.push(make(path, null, value, true, '+'));
+  } else {
+    for (const [path, value] of setFields(action)) out.push(make(path, undefined, value, false, '~'));
+  }
+  const lifecycle = LIFECYCLE_CHANGE[action.op];
+  if (lifecycle && !out.some((c) => c.path === lifecycle.path)) out.push(make(lifecycle.path, lifecycle.from, lifecycle.to, true));
+  return out;
+}
+
+/**
+ * Everything a create action sets, from its spec, whatever its `changes` say: a person creating
+ * the resource by hand types every field, not only those that differ from a replaced one.
+ */
+export function specChanges(action: PlannedAction): DisplayChange[] {
+  const secrets = actionSecrets(action);
+  return specFields(action).map(([path, to]) => {
+    const name = path.split('.').pop() ?? path;
+    if (isSecretPath(path)) {
+      const ref = secrets[name];
+      return { symbol: '+', path, from: null, to: secretDisplay(to), fromKnown: true, secret: ref?.fromEnv ? { fromEnv: ref.fromEnv } : {} };
+    }
+    return { symbol: '+', path, from: null, to, fromKnown: true };
+  });
+}
+
+/** All the actions of one resource, and how the plan treats it as a whole. */
+export interface ResourceGroup {
+  kind: Kind;
+  linkName: string;
+  actions: PlannedAction[];
+  symbol: ResourceSymbol;
+  replace: boolean;
+  /** "will be created and marked ready", "must be replaced", … */
+  headline: string;
+  /** The union of the actions' rule ids, in first-seen order. */
+  rules: RuleId[];
+  /** Why a replacement is forced: the actions' reasons and replacement-rule blocked messages. */
+  replaceReasons: string[];
+  /** Other reasons the actions carry (shown as notes). */
+  reasons: string[];
+}
+
+const PAST: Record<string, string> = {
+  create: 'created',
+  update: 'updated',
+  markReady: 'marked ready',
+  enable: 'enabled',
+  disable: 'disabled',
+  delete: 'deleted',
+};
+
+function verbOf(op: Op): string {
+  return op.slice(op.indexOf('.') + 1);
+}
+
+function joinWords(words: string[]): string {
+  if (words.length <= 1) return words.join('');
+  return `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
+}
+
+/** Groups the plan's actions by resource, in the order each resource first appears. */
+export function groupByResource(plan: Plan): ResourceGroup[] {
+  const groups = new Map<string, ResourceGroup>();
+  for (const action of plan.actions) {
+    const key = `${action.kind}\u0000${action.linkName}`;
+    let g = groups.get(key);
+    if (!g) {
+      g = { kind: action.kind, linkName: action.linkName, actions: [], symbol: '~', replace: false, headline: '', rules: [], replaceReasons: [], reasons: [] };
+      groups.set(key, g);
+    }
+    g.actions.push(action);
+    for (const r of action.rules) if (!g.rules.includes(r)) g.rules.push(r);
+  }
+  for (const g of groups.values()) {
+    const verbs = g.actions.map((a) => verbOf(a.op));
+    const hasCreate = verbs.includes('create');
+    const hasDelete = verbs.includes('delete');
+    g.replace = g.actions.some((a) => a.replace) || (hasCreate && hasDelete);
+    g.symbol = g.replace ? '-/+' : hasCreate ? '+' : hasDelete ? '-' : '~';
+    const unique = [...new Set(verbs)];
+    if (g.replace) g.headline = 'must be replaced';
+    else if (unique.length === 1 && unique[0] === 'update') g.headline = 'will be updated in place';
+    else g.headline = `will be ${joinWords(unique.map((v) => PAST[v] ?? v))}`;
+    for (const a of g.actions) {
+      if (!a.reason) continue;
+      const bucket = g.replace && a.replace ? g.replaceReasons : g.reasons;
+      if (!bucket.includes(a.reason)) bucket.push(a.reason);
+    }
+    for (const b of plan.blocked) {
+      if (b.kind === g.kind && b.linkName === g.linkName && REPLACEMENT_RULES.has(b.rule) && !g.replaceReasons.includes(b.message)) {
+        g.replaceReasons.push(b.message);
+      }
+    }
+  }
+  return [...groups.values()];
+}
+
+/**
+ * A step's title: `disable connection "crm_sales"`, `update connector "crm" (name, description)`.
+ * `quote` is the format's quoting of a link name, `field` of a field path.
+ */
+export function stepTitle(action: PlannedAction, quote: (s: string) => string, field: (s: string) => string = (s) => s): string {
+  const target = resourceLabel(action.kind, action.linkName, quote);
+  const verb = verbOf(action.op);
+  let title: string;
+  if (verb === 'markReady') title = `mark ${target} ready`;
+  else if (verb === 'update') {
+    const fields = [...new Set(displayChanges(action).map((c) => c.path.split('.')[0]!.replace(/\[\d+\]$/, '')))];
+    title = fields.length ? `update ${target} (${fields.map(field).join(', ')})` : `update ${target}`;
+  } else title = `${verb} ${target}`;
+  return action.replace ? `${title} (replacement)` : title;
+}
+
+/** `clientId, clientSecret changed` / `replaced`: why an authorization is revoked, in words. */
+export function causeText(revoked: RevokedAuthorization): string {
+  const params = revoked.cause.filter((c) => c !== 'replace');
+  const parts: string[] = [];
+  if (params.length) parts.push(`${params.join(', ')} changed`);
+  if (revoked.cause.includes('replace')) parts.push('replaced');
+  return parts.join('; ') || 'revoked';
+}
+
+/**
+ * The usages known for a connection: the plan's impact entries for it (R15 for a disable, R14
+ * for a blocked delete) and a `usages` list on a blocked entry, should the planner attach one.
+ */
+export function usagesOf(plan: Plan, connection: string, blocked?: Blocked): Usage[] {
+  const out: Usage[] = [];
+  const seen = new Set<string>();
+  const add = (u: Usage) => {
+    const key = `${u.app}\u0000${u.component}\u0000${u.kind}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(u);
+    }
+  };
+  const extra = (blocked as (Blocked & { usages?: unknown }) | undefined)?.usages;
+  if (Array.isArray(extra)) for (const u of extra) if (isUsage(u)) add(u);
+  for (const i of plan.impact) if (i.connection === connection) i.usages.forEach(add);
+  return out;
+}
+
+function isUsage(u: unknown): u is Usage {
+  return u !== null && typeof u === 'object' && typeof (u as Usage).app === 'string' && typeof (u as Usage).component === 'string' && typeof (u as Usage).kind === 'string';
+}
+
+/** True when the plan changes nothing and nothing stops it: "No changes." */
+export function isEmptyPlan(plan: Plan): boolean {
+  return plan.actions.length === 0 && plan.blocked.length === 0;
+}
+
+export const NO_CHANGES = 'No changes. The target matches the manifests.';
+
+/** `Plan: 2 to create, 1 to update, 0 to delete. 1 to replace. 3 authorizations will be revoked.` */
+export function footerLine(summary: PlanSummary): string {
+  let line = `Plan: ${summary.create} to create, ${summary.update} to update, ${summary.delete} to delete.`;
+  if (summary.replace > 0) line += ` ${summary.replace} to replace.`;
+  if (summary.revokes > 0) line += summary.revokes === 1 ? ' 1 authorization will be revoked.' : ` ${summary.revokes} authorizations will be revoked.`;
+  return line;
+}
+
+/** The line under the footer of a blocked plan: apply carries out none of it (contracts.md). */
+export function blockedLine(count: number): string {
+  return `Blocked: ${count} ${count === 1 ? 'problem' : 'problems'} must be resolved first; apply will carry out none of this plan.`;
+}
+
+/** `N authorizations will be revoked` with the right number. */
+export function revocationHeadline(count: number): string {
+  return count === 1 ? '1 authorization will be revoked' : `${count} authorizations will be revoked`;
+}
+
+/** How each connection in `needsAuthorization` gets authorized, and by whom. */
+export interface AuthorizationTask {
+  connection: string;
+  /** The account whose authorization was revoked: that person reauthorizes. */
+  account?: string;
+  /** The connection is created by this plan (R11). */
+  isNew: boolean;
+  revoked?: RevokedAuthorization;
+}
+
+/**
+ * The authorizations a person must give after apply: every revoked one (by its account) and every
+ * connection the plan lists as needing authorization, each once, revoked ones first.
+ */
+export function authorizationTasks(plan: Plan): AuthorizationTask[] {
+  const created = new Set(plan.actions.filter((a) => a.op === 'connection.create').map((a) => a.linkName));
+  const tasks = new Map<string, AuthorizationTask>();
+  for (const r of plan.revokedAuthorizations) {
+    if (!tasks.has(r.connection)) tasks.set(r.connection, { connection: r.connection, account: r.account, isNew: created.has(r.connection), revoked: r });
+  }
+  for (const c of plan.needsAuthorization) {
+    if (!tasks.has(c)) tasks.set(c, { connection: c, isNew: created.has(c) });
+  }
+  return [...tasks.values()];
+}
+
+/** The rule behind an authorization task, for the bracket after it. */
+export function authorizationRule(task: AuthorizationTask): RuleId {
+  // R11: authorizing is a person's step on the consent screen, whether the connection is new or not.
+  return task.revoked?.rule ?? 'R11';
+}
