@@ -178,7 +178,7 @@ export function validateSnapshot(value: unknown): { snapshot: Snapshot; state: S
   const state = snapshotToState(parsed.data as unknown as Snapshot);
   const violations = checkState(state);
   if (violations.length) {
-    throw new UserError(listProblems(`the snapshot breaks ${violations.length} rule${violations.length > 1 ? 's' : ''}`, violations.map(formatViolation)));
+    throw new UserError(listProblems(`the snapshot has ${violations.length} rule violation${violations.length > 1 ? 's' : ''}`, violations.map(formatViolation)));
   }
   // Re-derive the document from the state so that the caller holds the normalized form.
   return { snapshot: stateToSnapshot(state), state };

@@ -1,0 +1,284 @@
+/** The local target's mechanics: the file, serial and digest, the cache across handles, the journal, import and export. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { TargetError, UserError } from '../../src/errors.js';
+import { canonicalJson, sha256 } from '../../src/model/canonical.js';
+import { openTarget } from '../../src/targets/index.js';
+import { LocalTarget } from '../../src/targets/local/local-target.js';
+import { stateToSnapshot } from '../../src/targets/snapshot.js';
+import { state } from '../support/builders.js';
+import { act, contents, openLocal, readyConnector, tempDir } from '../support/target.js';
+
+let tmp: ReturnType<typeof tempDir>;
+const opened: LocalTarget[] = [];
+const open = (file = 'local.db') => {
+  const t = LocalTarget.open(join(tmp.dir, file));
+  opened.push(t);
+  return t;
+};
+
+beforeEach(() => {
+  tmp = tempDir();
+});
+afterEach(async () => {
+  for (const t of opened.splice(0)) await t.close();
+  tmp.cleanup();
+});
+
+describe('the file', () => {
+  it('is created with its parent directories on first use, empty, at serial 0', async () => {
+    const t = open('deep/er/local.db');
+    expect(existsSync(join(tmp.dir, 'deep/er/local.db'))).toBe(true);
+    const read = await t.read();
+    expect(read.serial).toBe(0);
+    expect(await t.exportSnapshot()).toEqual({ formatVersion: 1, connectors: [], connections: [] });
+    expect(read.digest).toBe(sha256(canonicalJson({ formatVersion: 1, connectors: [], connections: [] })));
+  });
+
+  it('keeps its fingerprint key across opens; another file has another key', async () => {
+    const a = open('a.db');
+    const [fp] = await a.fingerprintSecrets(['s3cret']);
+    await a.close();
+    const again = open('a.db');
+    expect(await again.fingerprintSecrets(['s3cret'])).toEqual([fp]);
+    expect(again.fingerprintKeyId).toBe(a.fingerprintKeyId);
+    const b = open('b.db');
+    expect(b.fingerprintKeyId).not.toBe(a.fingerprintKeyId);
+    expect((await b.fingerprintSecrets(['s3cret']))[0]).not.toBe(fp);
+  });
+
+  it('S2: fingerprints read hmac-sha256:<keyId>:<mac>; the key itself is in no export', async () => {
+    const t = open();
+    const [fp, other] = await t.fingerprintSecrets(['one', 'two']);
+    expect(fp).toMatch(new RegExp(`^hmac-sha256:${t.fingerprintKeyId}:[A-Za-z0-9_-]{43}$`));
+    expect(fp).not.toBe(other);
+    await t.execute(act.createConnector('crm'), { clientSecret: 'one' });
+    const db = new Database(join(tmp.dir, 'local.db'), { readonly: true });
+    const key = db.prepare("SELECT value FROM meta WHERE key = 'fingerprint_key'").pluck().get() as string;
+    db.close();
+    expect(Buffer.from(key, 'base64')).toHaveLength(32);
+    const exported = JSON.stringify(await t.exportSnapshot());
+    expect(exported).not.toContain(key);
+    expect(exported).not.toContain(Buffer.from(key, 'base64').toString('hex'));
+    expect(JSON.stringify(t)).not.toContain(key);
+  });
+
+  it('refuses a file that is not SQLite, and an SQLite database that is not a target, leaving them untouched', async () => {
+    const text = join(tmp.dir, 'notes.txt');
+    writeFileSync(text, 'hello, these are my notes and not a database at all\n'.repeat(20));
+    const before = readFileSync(text);
+    expect(() => LocalTarget.open(text)).toThrow(UserError);
+    expect(() => LocalTarget.open(text)).toThrow(/not a connectorops target/);
+    expect(readFileSync(text)).toEqual(before);
+
+    const other = join(tmp.dir, 'other.db');
+    const db = new Database(other);
+    db.exec('CREATE TABLE customers (id INTEGER PRIMARY KEY)');
+    db.close();
+    expect(() => LocalTarget.open(other)).toThrow(/is an SQLite database, but not a connectorops target/);
+    const check = new Database(other);
+    expect(check.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all()).toEqual(['customers']);
+    check.close();
+  });
+
+  it('refuses a target written by a newer connectorops', async () => {
+    const t = open();
+    await t.close();
+    const db = new Database(join(tmp.dir, 'local.db'));
+    db.prepare("UPDATE meta SET value = 99 WHERE key = 'schema_version'").run();
+    db.close();
+    expect(() => LocalTarget.open(join(tmp.dir, 'local.db'))).toThrow(/newer connectorops \(local schema 99; this one reads 1\)/);
+  });
+});
+
+describe('serial and digest', () => {
+  it('the serial grows by one per committed change; a refused action and a read leave it', async () => {
+    const t = open();
+    expect((await t.execute(act.createConnector('crm'), { clientSecret: 's' })).serial).toBe(1);
+    expect((await t.execute(act.markReady('crm'))).serial).toBe(2);
+    await expect(t.execute(act.markReady('crm'))).rejects.toThrow(TargetError);
+    expect((await t.read()).serial).toBe(2);
+    expect((await t.execute(act.createConnection('crm_a', 'crm'))).serial).toBe(3);
+    await t.authorize('crm_a', 'alice');
+    expect(await t.serial()).toBe(4);
+  });
+
+  it('the digest is sha256 of the canonical snapshot, and changes with the contents', async () => {
+    const t = open();
+    await readyConnector(t, 'crm');
+    const a = await t.read();
+    expect(a.digest).toBe(sha256(canonicalJson(await t.exportSnapshot())));
+    expect(a.digest).toBe(sha256(canonicalJson(stateToSnapshot(a.state))));
+    await t.execute(act.updateConnector('crm', { name: 'Other' }));
+    const b = await t.read();
+    expect(b.digest).not.toBe(a.digest);
+    expect(b.digest).toBe(sha256(canonicalJson(await t.exportSnapshot())));
+  });
+
+  it('read() hands out a copy: changing it does not change the target', async () => {
+    const t = open();
+    await readyConnector(t, 'crm');
+    const { state: s } = await t.read();
+    s.connectors.get('crm')!.name = 'Mutated';
+    s.connectors.clear();
+    expect((await t.exportSnapshot()).connectors[0]!.name).toBe('Connector crm');
+  });
+
+  it('two handles on one file (two processes) see each other: rules are checked against what is committed', async () => {
+    const a = open();
+    const b = open();
+    await b.read(); // b caches the empty state at serial 0
+    await readyConnector(a, 'crm');
+    // b's cache is stale; the create must still see the ready connector that a made.
+    await b.execute(act.createConnection('crm_sales', 'crm'));
+    // and a must see b's connection when it tries to delete the connector.
+    await expect(a.execute(act.deleteConnector('crm'))).rejects.toMatchObject({ details: { rule: 'R9' } });
+    expect((await a.read()).serial).toBe(3);
+    expect((await b.read()).serial).toBe(3);
+    expect((await a.read()).digest).toBe((await b.read()).digest);
+  });
+});
+
+describe('the journal', () => {
+  it('records pending → done with the serial, failed with the error, in the order written', async () => {
+    const t = open();
+    await t.execute(act.createConnector('crm'), { clientSecret: 's' }, { runId: 'r1', actionId: 'a1' });
+    await expect(t.execute(act.deleteConnector('ghost'), {}, { runId: 'r1', actionId: 'a2' })).rejects.toThrow(/does not exist/);
+    await t.execute(act.markReady('crm'), {}, { runId: 'r1', actionId: 'a3' });
+    await t.execute(act.enableConnector('crm'), {}, { runId: 'r2', actionId: 'a1' });
+    const entries = await t.journal('r1');
+    expect(entries.map((e) => [e.actionId, e.op, e.linkName, e.status, e.serial])).toEqual([
+      ['a1', 'connector.create', 'crm', 'done', 1],
+      ['a2', 'connector.delete', 'ghost', 'failed', null],
+      ['a3', 'connector.markReady', 'crm', 'done', 2],
+    ]);
+    expect(entries[1]!.error).toBe("exists: connector 'ghost' does not exist");
+    expect(entries[0]!.error).toBeUndefined();
+    expect(Date.parse(entries[0]!.at)).not.toBeNaN();
+    expect(await t.journal('r2')).toHaveLength(1);
+    expect(await t.journal('nope')).toEqual([]);
+  });
+
+  it('refuses to carry out an action that its run already journaled done; a failed one may be retried', async () => {
+    const t = open();
+    await t.execute(act.createConnector('crm'), {}, { runId: 'r1', actionId: 'a1' });
+    await expect(t.execute(act.createConnector('crm'), {}, { runId: 'r1', actionId: 'a1' })).rejects.toThrow(/already done \(serial 1\)/);
+    await expect(t.execute(act.markReady('crm'), {}, { runId: 'r1', actionId: 'a2' })).rejects.toThrow(/R2/);
+    await t.execute(act.updateConnector('crm', {}), { clientSecret: 's' });
+    await t.execute(act.markReady('crm'), {}, { runId: 'r1', actionId: 'a2' });
+    expect((await t.journal('r1')).map((e) => e.status)).toEqual(['done', 'done']);
+  });
+});
+
+describe('malformed actions', () => {
+  it('are refused before the rules see them, naming the field, changing nothing', async () => {
+    const t = open();
+    const before = await contents(t);
+    await expect(t.execute({ op: 'connector.create', kind: 'Connector', linkName: 'crm', spec: { name: 'x', authentication: { type: 'oauth3' } } } as never)).rejects.toThrow(
+      /^malformed action connector.create: spec.authentication.type: /,
+    );
+    await expect(t.execute({ op: 'connector.explode', kind: 'Connector', linkName: 'crm' } as never)).rejects.toThrow(/^malformed action: op: /);
+    await expect(t.execute(act.createConnector('crm'), { clientSecret: '' })).rejects.toThrow('the value given for clientSecret is empty or not text');
+    expect(await contents(t)).toEqual(before);
+  });
+
+  it('a planned action with its bookkeeping fields (id, dependsOn, …) is accepted as its body', async () => {
+    const t = open();
+    await t.execute({ ...act.createConnector('crm'), id: 'a1', dependsOn: [], rules: ['R1'], replace: false, changes: [] } as never, { clientSecret: 's' });
+    expect((await t.exportSnapshot()).connectors).toHaveLength(1);
+  });
+});
+
+describe('import and export', () => {
+  const sample = () =>
+    state()
+      .connector('crm')
+      .connector('keyed', { authentication: { type: 'apiKey', parameters: [{ parameterKey: 'X-Key', addTo: 'header' }] } })
+      .connection('crm_sales', 'crm', { scopes: ['contacts.read'], authorization: { status: 'authorized', account: 'alice' } })
+      .build();
+
+  it('export → import into another target → export is identical', async () => {
+    const a = await openLocal(tmp.dir, sample(), 'a.db');
+    opened.push(a);
+    const snapshot = await a.exportSnapshot();
+    const b = open('b.db');
+    await b.importSnapshot(snapshot);
+    expect(await b.exportSnapshot()).toEqual(snapshot);
+    expect((await b.read()).digest).toBe((await a.read()).digest);
+  });
+
+  it('refuses to replace a non-empty target without force, changing nothing; with force replaces everything and bumps the serial', async () => {
+    const t = open();
+    await readyConnector(t, 'old');
+    const before = await contents(t);
+    const snapshot = stateToSnapshot(sample());
+    const e = await t.importSnapshot(snapshot).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(UserError);
+    expect((e as UserError).message).toMatch(/is not empty \(1 connector, 0 connections\); nothing was imported/);
+    expect((e as UserError).details.hint).toMatch(/--force/);
+    expect(await contents(t)).toEqual(before);
+    await t.importSnapshot(snapshot, { force: true });
+    expect(await t.exportSnapshot()).toEqual(snapshot);
+    // Never reset: a plan made before the import must be stale.
+    expect(await t.serial()).toBe(before.serial + 1);
+  });
+
+  it('refuses a snapshot that breaks rules, listing each violation with its rule id, changing nothing', async () => {
+    const t = open();
+    await readyConnector(t, 'old');
+    const before = await contents(t);
+    const bad = stateToSnapshot(
+      state()
+        .connector('draft_one', { stage: 'draft' })
+        .connection('in_draft', 'draft_one')
+        .connector('off', { enabled: false })
+        .connection('on_under_off', 'off')
+        .connection('orphan', 'ghost')
+        .connector('crm')
+        .connection('greedy', 'crm', { scopes: ['deals.read'] })
+        .build(),
+    );
+    const e = (await t.importSnapshot(bad, { force: true }).catch((x: unknown) => x)) as UserError;
+    expect(e).toBeInstanceOf(UserError);
+    expect(e.message.split('\n')).toEqual([
+      'the snapshot has 4 rule violations; nothing was imported:',
+      "  - scopes: connection 'greedy' has scopes deals.read that connector 'crm' does not offer",
+      "  - R6: connection 'in_draft' belongs to connector 'draft_one', which is in draft",
+      "  - R16: connection 'on_under_off' is enabled but its connector 'off' is disabled",
+      "  - R9: connection 'orphan' refers to connector 'ghost', which does not exist",
+    ]);
+    expect(await contents(t)).toEqual(before);
+  });
+
+  it('journal and lock survive an import', async () => {
+    const t = open();
+    await t.execute(act.createConnector('crm'), {}, { runId: 'r', actionId: 'a' });
+    const lock = await t.acquireLock({ holder: 'me@here', host: 'here', pid: process.pid, operation: 'test' });
+    await t.importSnapshot(stateToSnapshot(sample()), { force: true });
+    expect(await t.journal('r')).toHaveLength(1);
+    expect((await t.currentLock())?.id).toBe(lock.id);
+  });
+});
+
+describe('openTarget', () => {
+  it('opens local:PATH relative to cwd, and names it as given', async () => {
+    const t = await openTarget('local:sub/x.db', { cwd: tmp.dir });
+    expect(t.name).toBe('local:sub/x.db');
+    expect(existsSync(join(tmp.dir, 'sub/x.db'))).toBe(true);
+    await t.close();
+    const named = await openTarget(`local:${join(tmp.dir, 'y.db')}`, { name: 'staging' });
+    expect(named.name).toBe('staging');
+    await named.close();
+  });
+
+  it('says that the HTTP target is not available yet, and lists the accepted forms for anything else', async () => {
+    await expect(openTarget('http://127.0.0.1:8080')).rejects.toThrow(/HTTP target is not available/);
+    await expect(openTarget('https://creator.example')).rejects.toBeInstanceOf(UserError);
+    const e = (await openTarget('sqlite:/tmp/x.db').catch((x: unknown) => x)) as UserError;
+    expect(e.message).toBe("target 'sqlite:/tmp/x.db' is not a target spec");
+    expect(e.details.hint).toMatch(/local:PATH .*http:\/\/HOST:PORT.*https:\/\//);
+    await expect(openTarget('local:')).rejects.toThrow(/local: needs a path/);
+  });
+});

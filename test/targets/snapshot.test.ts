@@ -1,0 +1,183 @@
+/** The snapshot document: conversion, strict validation, JSON error positions, and the round trip (property). */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { UserError } from '../../src/errors.js';
+import { checkState } from '../../src/rules/index.js';
+import type { LocalTarget } from '../../src/targets/local/local-target.js';
+import { locateJsonError, parseSnapshotJson, snapshotToState, stateToSnapshot, validateSnapshot } from '../../src/targets/snapshot.js';
+import { validState } from '../support/arbitraries.js';
+import { oauth2, state } from '../support/builders.js';
+import { openLocal, tempDir } from '../support/target.js';
+
+const crm = {
+  linkName: 'crm',
+  name: 'Acme CRM',
+  description: '',
+  stage: 'ready',
+  enabled: true,
+  authentication: {
+    type: 'oauth2',
+    grantType: 'authorization_code',
+    clientId: '1000.ABCDEF',
+    authorizeUrl: 'https://accounts.acme.example/oauth/authorize',
+    accessTokenUrl: 'https://accounts.acme.example/oauth/token',
+    refreshTokenUrl: 'https://accounts.acme.example/oauth/token',
+    scopes: ['contacts.read', 'contacts.write'],
+  },
+  secretFingerprints: { clientSecret: '…opaque…' },
+};
+const crmSales = {
+  linkName: 'crm_sales',
+  name: 'CRM sales team',
+  connector: 'crm',
+  enabled: true,
+  scopes: ['contacts.read'],
+  authorization: { status: 'authorized', account: 'alice' },
+  usages: [{ app: 'sales', component: 'workflow:send_invoice', kind: 'deluge-invokeurl' }],
+};
+const doc = (over: Record<string, unknown> = {}) => ({ formatVersion: 1, connectors: [crm], connections: [crmSales], ...over });
+
+const problem = (value: unknown): string => {
+  try {
+    validateSnapshot(value);
+  } catch (e) {
+    expect(e).toBeInstanceOf(UserError);
+    return (e as Error).message;
+  }
+  throw new Error('expected the snapshot to be refused');
+};
+
+describe('conversion', () => {
+  it('reads the contract example and writes it back exactly', () => {
+    const { snapshot, state: s } = validateSnapshot(doc());
+    expect(snapshot).toEqual(doc());
+    expect(s.connectors.get('crm')!.authentication).toMatchObject({ type: 'oauth2', scopeSeparator: ',' });
+  });
+
+  it('writes apiKey with one parameter flat and several as a list; reads both', () => {
+    const one = { type: 'apiKey', parameterKey: 'X-Key', displayName: 'Key', addTo: 'header' };
+    const listOfOne = { type: 'apiKey', parameters: [{ parameterKey: 'X-Key', displayName: 'Key', addTo: 'header' }] };
+    const two = { type: 'apiKey', parameters: [{ parameterKey: 'A' }, { parameterKey: 'B', addTo: 'query' }] };
+    const keyed = (authentication: unknown) => doc({ connectors: [{ ...crm, linkName: 'keyed', authentication, secretFingerprints: undefined }], connections: [] });
+    expect(validateSnapshot(keyed(one)).snapshot.connectors[0]!.authentication).toEqual(one);
+    expect(validateSnapshot(keyed(listOfOne)).snapshot.connectors[0]!.authentication).toEqual(one);
+    expect(validateSnapshot(keyed(two)).snapshot.connectors[0]!.authentication).toEqual(two);
+    expect(snapshotToState(validateSnapshot(keyed(one)).snapshot).connectors.get('keyed')!.authentication).toEqual({
+      type: 'apiKey',
+      parameters: [{ parameterKey: 'X-Key', displayName: 'Key', addTo: 'header' }],
+    });
+    expect(problem(keyed({ ...one, parameters: [{ parameterKey: 'B' }] }))).toMatch(/connectors\[0\]\.authentication\.parameterKey: write apiKey parameters either flat or as a parameters list, not both/);
+  });
+
+  it('omits absent optional fields and the default scopeSeparator; sorts by linkName', () => {
+    const s = state()
+      .connector('zeta', { authentication: oauth2({ refreshTokenUrl: undefined, scopeSeparator: '+' }), secretFingerprints: {} })
+      .connector('alpha')
+      .build();
+    const snap = stateToSnapshot(s);
+    expect(snap.connectors.map((c) => c.linkName)).toEqual(['alpha', 'zeta']);
+    expect(snap.connectors[1]).not.toHaveProperty('secretFingerprints');
+    expect(snap.connectors[1]!.authentication).not.toHaveProperty('refreshTokenUrl');
+    expect(snap.connectors[1]!.authentication.scopeSeparator).toBe('+');
+    expect(snap.connectors[0]!.authentication).not.toHaveProperty('scopeSeparator');
+  });
+});
+
+describe('validation', () => {
+  it('names the supported versions for an unknown formatVersion, and a missing one', () => {
+    expect(problem(doc({ formatVersion: 2 }))).toBe('snapshot formatVersion 2 is not supported: this connectorops reads formatVersion 1; nothing was imported');
+    expect(problem({ connectors: [], connections: [] })).toMatch(/has no formatVersion; this connectorops reads formatVersion 1/);
+    expect(problem([1, 2])).toMatch(/a snapshot is a JSON object/);
+  });
+
+  it('refuses unknown keys anywhere, with their JSON path', () => {
+    const msg = problem(doc({ extra: true, connectors: [{ ...crm, colour: 'red', authentication: { ...crm.authentication, tokenUrl: 'x' } }] }));
+    expect(msg.split('\n')).toEqual([
+      'the snapshot is not valid; nothing was imported:',
+      '  - connectors[0].authentication.tokenUrl: unknown key',
+      '  - connectors[0].colour: unknown key',
+      '  - extra: unknown key',
+    ]);
+  });
+
+  it('S1/S2: refuses a secret in a snapshot without ever quoting its value', () => {
+    const msg = problem(doc({ connectors: [{ ...crm, authentication: { ...crm.authentication, clientSecret: 'hunter2-value' } }] }));
+    expect(msg).toMatch(/connectors\[0\]\.authentication\.clientSecret: S1: a snapshot never holds a secret/);
+    expect(msg).not.toContain('hunter2-value');
+  });
+
+  it('refuses wrong types and values with their path, and duplicate link names (N3)', () => {
+    expect(problem(doc({ connections: [{ ...crmSales, enabled: 'yes' }] }))).toMatch(/connections\[0\]\.enabled: Invalid input: expected boolean/);
+    expect(problem(doc({ connectors: [{ ...crm, stage: 'live' }] }))).toMatch(/connectors\[0\]\.stage: Invalid option/);
+    expect(problem(doc({ connections: [{ ...crmSales, authorization: { status: 'authorized' } }] }))).toMatch(/connections\[0\]\.authorization\.account/);
+    expect(problem(doc({ connectors: [crm, crm] }))).toMatch(/connectors\[1\]\.linkName: N3: two connectors have link name 'crm'/);
+  });
+
+  it('refuses every rule violation: draft connector with a connection (R6), enabled under disabled (R16), missing connector (R9), scopes not offered', () => {
+    expect(problem(doc({ connectors: [{ ...crm, stage: 'draft' }] }))).toMatch(/R6: connection 'crm_sales' belongs to connector 'crm', which is in draft/);
+    expect(problem(doc({ connectors: [{ ...crm, enabled: false }] }))).toMatch(/R16: connection 'crm_sales' is enabled but its connector 'crm' is disabled/);
+    expect(problem(doc({ connectors: [] }))).toMatch(/R9: connection 'crm_sales' refers to connector 'crm', which does not exist/);
+    expect(problem(doc({ connections: [{ ...crmSales, scopes: ['deals.read'] }] }))).toMatch(/scopes: connection 'crm_sales' has scopes deals\.read/);
+    expect(problem(doc({ connectors: [{ ...crm, name: 'Acme (CRM)' }] }))).toMatch(/N1: connector 'crm': a name may not contain '\('/);
+  });
+});
+
+describe('JSON syntax errors', () => {
+  it('are located at line:col', () => {
+    expect(locateJsonError('{\n  "a": ,\n}')).toMatchObject({ line: 2, col: 8, message: 'unexpected character ","' });
+    expect(locateJsonError('{"a": 1')).toMatchObject({ line: 1, col: 8, message: 'unexpected end of input' });
+    expect(locateJsonError('{"a": 1}\n x')).toMatchObject({ line: 2, col: 2, message: 'unexpected text after the JSON value' });
+    expect(locateJsonError('{"a": "x\ny"}')).toMatchObject({ line: 1, col: 9 });
+    expect(locateJsonError("{'a': 1}")).toMatchObject({ line: 1, col: 2, message: 'expected a property name in double quotes' });
+    expect(locateJsonError('[1, 2,]')).toMatchObject({ col: 7 });
+  });
+
+  it('parseSnapshotJson reports file:line:col as a diagnostic', () => {
+    const e = (() => {
+      try {
+        parseSnapshotJson('{\n "formatVersion": 1,\n "connectors": [}', 'snap.json');
+      } catch (x) {
+        return x as UserError;
+      }
+    })()!;
+    expect(e.message).toBe('snap.json is not valid JSON; nothing was imported');
+    expect(e.details.diagnostics).toEqual([{ file: 'snap.json', line: 3, col: 17, severity: 'error', code: 'json', message: 'unexpected character "}"' }]);
+  });
+
+  it('accepts a byte-order mark', () => {
+    expect(parseSnapshotJson('\ufeff' + JSON.stringify(doc())).snapshot.connectors).toHaveLength(1);
+  });
+});
+
+describe('round trip (property)', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let target: LocalTarget;
+  beforeAll(async () => {
+    tmp = tempDir();
+    target = await openLocal(tmp.dir);
+  });
+  afterAll(async () => {
+    await target.close();
+    tmp.cleanup();
+  });
+
+  it('the arbitrary makes valid accounts only', () => {
+    fc.assert(fc.property(validState(), (s) => {
+      expect(checkState(s)).toEqual([]);
+    }));
+  });
+
+  it('random valid snapshots survive export → import → export unchanged, byte for byte', async () => {
+    await fc.assert(
+      fc.asyncProperty(validState(), async (s) => {
+        const first = JSON.stringify(stateToSnapshot(s), null, 2);
+        await target.importSnapshot(JSON.parse(first), { force: true });
+        const exported = JSON.stringify(await target.exportSnapshot(), null, 2);
+        expect(exported).toBe(first);
+        // And through the text form the CLI reads.
+        expect(JSON.stringify(parseSnapshotJson(exported).snapshot, null, 2)).toBe(first);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
