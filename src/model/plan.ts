@@ -24,6 +24,8 @@ export interface Blocked {
   message: string;
   /** What a person must do first. */
   hint?: string;
+  /** R14: every application usage that keeps the connection from being deleted. */
+  usages?: Usage[];
 }
 
 export interface PlanWarning {

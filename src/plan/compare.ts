@@ -1,0 +1,98 @@
+/**
+ * How the planner compares values, in one place, so that the diff and the proof agree on what
+ * "equal" means (docs/planning.md, "What counts as a change").
+ *
+ * - Scopes (a connector's OAuth2 scopes, a connection's scopes) are sets: Creator keeps them as a
+ *   list, but a scope is granted or not, so reordering them in a manifest is no change.
+ * - apiKey parameters are a list: their order is the order Creator asks for them in.
+ * - Absent optional parameters and `undefined` are the same thing.
+ */
+import type { Authentication } from '../model/types.js';
+
+export function sameScopes(a: readonly string[], b: readonly string[]): boolean {
+  const sa = new Set(a);
+  const sb = new Set(b);
+  if (sa.size !== sb.size) return false;
+  for (const s of sa) if (!sb.has(s)) return false;
+  return true;
+}
+
+/** Scopes of `after` that `before` lacks, in `after`'s order. */
+export function addedScopes(before: readonly string[], after: readonly string[]): string[] {
+  const had = new Set(before);
+  return after.filter((s) => !had.has(s));
+}
+
+export function scopesOf(auth: Authentication): string[] {
+  return auth.type === 'oauth2' ? auth.scopes : [];
+}
+
+/**
+ * The authentication as `path → value` pairs, for field-by-field changes. apiKey parameters are
+ * written flat (`authentication.parameterKey`) when there is one on both sides, as a manifest
+ * would write them, and indexed (`authentication.parameters[1].parameterKey`) otherwise.
+ */
+export function flattenAuthentication(auth: Authentication, indexed: boolean): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  const put = (path: string, value: unknown) => {
+    if (value !== undefined) out.set(`authentication.${path}`, value);
+  };
+  put('type', auth.type);
+  switch (auth.type) {
+    case 'apiKey':
+      auth.parameters.forEach((p, i) => {
+        const at = indexed ? `parameters[${i}].` : '';
+        put(`${at}parameterKey`, p.parameterKey);
+        put(`${at}displayName`, p.displayName);
+        put(`${at}addTo`, p.addTo);
+      });
+      break;
+    case 'basic':
+      break;
+    case 'oauth1':
+      put('consumerKey', auth.consumerKey);
+      put('requestTokenUrl', auth.requestTokenUrl);
+      put('authorizeUrl', auth.authorizeUrl);
+      put('accessTokenUrl', auth.accessTokenUrl);
+      break;
+    case 'oauth2':
+      put('grantType', auth.grantType);
+      put('clientId', auth.clientId);
+      put('authorizeUrl', auth.authorizeUrl);
+      put('accessTokenUrl', auth.accessTokenUrl);
+      put('refreshTokenUrl', auth.refreshTokenUrl);
+      put('scopes', auth.scopes);
+      put('scopeSeparator', auth.scopeSeparator);
+      put('addTo', auth.addTo);
+      break;
+  }
+  return out;
+}
+
+/** Whether apiKey parameters need indexed paths to be told apart (more than one on a side). */
+export function needsIndexedParameters(a: Authentication | null, b: Authentication | null): boolean {
+  const count = (x: Authentication | null) => (x?.type === 'apiKey' ? x.parameters.length : 0);
+  return count(a) > 1 || count(b) > 1;
+}
+
+/** Field values compare by value; `scopes` paths compare as sets. */
+export function sameValue(path: string, a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (path.endsWith('scopes')) return sameScopes(a as string[], b as string[]);
+    return a.length === b.length && a.every((x, i) => x === b[i]);
+  }
+  return a === b;
+}
+
+/** Whether two authentications are the same under the rules above. */
+export function sameAuthentication(a: Authentication, b: Authentication): boolean {
+  if (a.type !== b.type) return false;
+  const indexed = needsIndexedParameters(a, b);
+  const fa = flattenAuthentication(a, indexed);
+  const fb = flattenAuthentication(b, indexed);
+  if (fa.size !== fb.size) return false;
+  for (const [path, value] of fa) {
+    if (!fb.has(path) || !sameValue(path, value, fb.get(path))) return false;
+  }
+  return true;
+}

@@ -1,0 +1,143 @@
+/**
+ * Stage 2, consequences: what the differences entail beyond themselves.
+ *
+ * - A replaced connector (R2, R3, R4) takes its connections with it: they are deleted and
+ *   recreated unauthorized (R10).
+ * - A replacement (R10, R12) is never implicit: without `allowReplace` it is blocked, whole.
+ * - A connection with usages cannot be deleted (R14), replacement or not, `allowReplace` or not.
+ *
+ * What follows from a blocked action for the actions that wait for it is the graph's business
+ * (order.ts); this stage only names the roots.
+ */
+import type { Blocked } from '../model/plan.js';
+import type { ConnectionRecord } from '../model/types.js';
+import type { Change, ConnectionDiff, ConnectorDiff, Diff, Forced } from './diff.js';
+
+export interface ConnectorFate {
+  diff: ConnectorDiff;
+  fate: Change;
+  /** R10: the replacement, in words, for the actions and for `blocked`. */
+  reason?: string;
+  /** Why nothing of this connector may happen (a replacement not allowed). */
+  blocked: Blocked[];
+}
+
+export interface ConnectionFate {
+  diff: ConnectionDiff;
+  fate: Change;
+  /** For a replacement: R10 (its connector is replaced) or R12 (its connector changes). */
+  replaceRule?: 'R10' | 'R12';
+  /** For a replacement: the fields that force it, as revokedAuthorizations cites them. */
+  cause: string[];
+  reason?: string;
+  /** Why nothing of this connection may happen (a replacement not allowed). */
+  blocked: Blocked[];
+  /** R14: why its deletion may not happen (it has usages). */
+  deleteBlocked: Blocked | null;
+}
+
+export interface Consequences {
+  connectors: Map<string, ConnectorFate>;
+  connections: Map<string, ConnectionFate>;
+}
+
+const ALLOW_HINT = 'review what the replacement loses, then plan again with --allow-replace; or change the manifest back';
+
+export function consequences(d: Diff, allowReplace: boolean): Consequences {
+  const connectors = new Map<string, ConnectorFate>();
+  const connections = new Map<string, ConnectionFate>();
+
+  for (const cd of d.connectors) {
+    const fate: ConnectorFate = { diff: cd, fate: cd.change, blocked: [] };
+    if (cd.change === 'replace') fate.reason = `replaced: ${forcedText(cd.forced)}`;
+    connectors.set(cd.linkName, fate);
+  }
+
+  // Connections of each replaced connector, for R10 and for the words of its blocked entry.
+  const lostBy = new Map<string, ConnectionRecord[]>();
+  for (const cd of d.connections) {
+    const fate: ConnectionFate = { diff: cd, fate: cd.change, cause: [], blocked: [], deleteBlocked: null };
+    const cur = cd.current;
+    const parent = cur ? connectors.get(cur.connector) : undefined;
+    if (cd.change === 'replace') {
+      // R12: its connector changes.
+      fate.replaceRule = 'R12';
+      fate.cause = cd.forced.flatMap((f) => f.cause);
+      fate.reason = `replaced: ${forcedText(cd.forced)}`;
+    } else if (cur && parent?.fate === 'replace' && cd.desired) {
+      // R10: its connector is replaced, so it is deleted and recreated with it.
+      fate.fate = 'replace';
+      fate.replaceRule = 'R10';
+      fate.cause = parent.diff.forced.flatMap((f) => f.cause);
+      fate.reason = `recreated unauthorized, because connector '${cur.connector}' is replaced (R10)`;
+    }
+    if (cur && parent?.fate === 'replace') {
+      const list = lostBy.get(cur.connector) ?? [];
+      list.push(cur);
+      lostBy.set(cur.connector, list);
+    }
+    if ((fate.fate === 'delete' || fate.fate === 'replace') && cur && cur.usages.length) {
+      fate.deleteBlocked = usagesBlock(cur);
+    }
+    connections.set(cd.linkName, fate);
+  }
+
+  if (!allowReplace) {
+    for (const fate of connectors.values()) {
+      if (fate.fate !== 'replace') continue;
+      fate.blocked.push({
+        kind: 'Connector',
+        linkName: fate.diff.linkName,
+        rule: 'R10',
+        message: connectorReplacementMessage(fate.diff, lostBy.get(fate.diff.linkName) ?? [], connections),
+        hint: ALLOW_HINT,
+      });
+    }
+    for (const fate of connections.values()) {
+      if (fate.fate !== 'replace') continue;
+      const cd = fate.diff;
+      const lost = authorizationText(cd.current!);
+      const message =
+        fate.replaceRule === 'R12'
+          ? `${forcedText(cd.forced)}: it would be deleted and recreated unauthorized${lost}; --allow-replace was not given`
+          : `connection '${cd.linkName}' would be deleted and recreated unauthorized${lost}, because connector '${cd.current!.connector}' must be replaced (R10); --allow-replace was not given`;
+      fate.blocked.push({ kind: 'Connection', linkName: cd.linkName, rule: fate.replaceRule!, message, hint: ALLOW_HINT });
+    }
+  }
+  return { connectors, connections };
+}
+
+function forcedText(forced: readonly Forced[]): string {
+  return forced.map((f) => f.message).join('; ');
+}
+
+function authorizationText(c: ConnectionRecord): string {
+  return c.authorization.status === 'authorized' ? `, losing the authorization of account '${c.authorization.account}'` : '';
+}
+
+function connectorReplacementMessage(cd: ConnectorDiff, lost: ConnectionRecord[], connections: Map<string, ConnectionFate>): string {
+  const parts = [`connector '${cd.linkName}' must be replaced: ${forcedText(cd.forced)}`];
+  if (lost.length) {
+    const recreated = lost.filter((c) => connections.get(c.linkName)?.replaceRule === 'R10').map((c) => `'${c.linkName}'`);
+    const authorized = lost.filter((c) => c.authorization.status === 'authorized')
+      .map((c) => `'${c.linkName}' (${(c.authorization as { account: string }).account})`);
+    parts.push(`replacing it deletes its connection${lost.length > 1 ? 's' : ''} ${lost.map((c) => `'${c.linkName}'`).join(', ')} (R10)` +
+      (recreated.length ? ` and recreates ${recreated.join(', ')} unauthorized` : ''));
+    if (authorized.length) parts.push(`the authorizations of ${authorized.join(', ')} are lost`);
+  }
+  parts.push('a replacement is never done implicitly, and --allow-replace was not given');
+  return parts.join('; ');
+}
+
+/** R14: every usage, by application, component and kind. */
+function usagesBlock(c: ConnectionRecord): Blocked {
+  const list = c.usages.map((u) => `${u.app} › ${u.component} (${u.kind})`).join(', ');
+  return {
+    kind: 'Connection',
+    linkName: c.linkName,
+    rule: 'R14',
+    message: `connection '${c.linkName}' cannot be deleted while applications use it: ${list} (R14)`,
+    hint: 'remove these usages from the applications first; connectorops never edits applications',
+    usages: c.usages.map((u) => ({ ...u })),
+  };
+}

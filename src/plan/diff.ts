@@ -1,0 +1,356 @@
+/**
+ * Stage 1, diff: desired × current → what differs, field by field, per resource, and whether
+ * the difference can be made in place. Nothing here decides what to *do* about a replacement
+ * (consequences.ts) or in which order (steps.ts, order.ts).
+ *
+ * Defaults are applied on both sides by the model (an absent description is ""), scopes compare
+ * as sets (compare.ts), and secrets compare by fingerprint only (S2).
+ */
+import type { ConnectorSpec, FieldChange, PlannedSecret } from '../model/actions.js';
+import { SENSITIVE, SENSITIVE_CHANGED, SENSITIVE_NOT_RECORDED } from '../model/actions.js';
+import { fingerprintsComparable } from '../model/fingerprint.js';
+import type { PlanWarning } from '../model/plan.js';
+import type {
+  Authentication,
+  ConnectionRecord,
+  ConnectorRecord,
+  DesiredConnection,
+  DesiredConnector,
+  DesiredState,
+  SecretName,
+  State,
+} from '../model/types.js';
+import { SECRET_PARAMETERS } from '../model/types.js';
+import { removedScopes } from '../rules/authentication.js';
+import { addedScopes, flattenAuthentication, needsIndexedParameters, sameAuthentication, sameScopes, sameValue, scopesOf } from './compare.js';
+
+export type Change = 'create' | 'delete' | 'replace' | 'update' | 'none';
+
+/** Why a resource cannot be changed in place: the rule, the fields that force it, in words. */
+export interface Forced {
+  rule: 'R2' | 'R3' | 'R4' | 'R12';
+  /** Field paths, e.g. `authentication.type`, `connector`. */
+  cause: string[];
+  message: string;
+}
+
+export interface ConnectorDiff {
+  kind: 'Connector';
+  linkName: string;
+  current: ConnectorRecord | null;
+  desired: DesiredConnector | null;
+  change: Change;
+  /** R2, R3, R4: why it must be replaced; empty when it can change in place. */
+  forced: Forced[];
+  /**
+   * What connector.update sets (update), or the whole spec that connector.create sends (create,
+   * replace). Null for delete, and for an update that changes only stage or enabled.
+   */
+  set: Partial<ConnectorSpec> | null;
+  spec: ConnectorSpec | null;
+  /** The field changes of that update or create (stage and enabled are separate actions). */
+  specChanges: FieldChange[];
+  /** R3: the type changes in place (draft only). */
+  typeChanged: boolean;
+  /** R4: scopes the update adds, which connections may then ask for. */
+  scopesAdded: ReadonlySet<string>;
+}
+
+export interface ConnectionDiff {
+  kind: 'Connection';
+  linkName: string;
+  current: ConnectionRecord | null;
+  desired: DesiredConnection | null;
+  change: Change;
+  /** R12: its connector changes. */
+  forced: Forced[];
+  /** In place: name and scopes (connection.update); enabled is a separate action. */
+  changes: FieldChange[];
+}
+
+export interface Diff {
+  connectors: ConnectorDiff[];
+  connections: ConnectionDiff[];
+  warnings: PlanWarning[];
+}
+
+type Secrets = Map<string, Partial<Record<SecretName, PlannedSecret>>>;
+
+/** Every resource of either side, in link-name order. */
+export function diff(desired: DesiredState, current: State, secrets: Secrets): Diff {
+  const warnings: PlanWarning[] = [];
+  const connectors: ConnectorDiff[] = [];
+  for (const linkName of unionKeys(desired.connectors, current.connectors)) {
+    connectors.push(diffConnector(linkName, current.connectors.get(linkName) ?? null, desired.connectors.get(linkName) ?? null, secrets, warnings));
+  }
+  const connections: ConnectionDiff[] = [];
+  for (const linkName of unionKeys(desired.connections, current.connections)) {
+    connections.push(diffConnection(linkName, current.connections.get(linkName) ?? null, desired.connections.get(linkName) ?? null));
+  }
+  return { connectors, connections, warnings };
+}
+
+function unionKeys(a: Map<string, unknown>, b: Map<string, unknown>): string[] {
+  const keys = new Set(a.keys());
+  for (const k of b.keys()) keys.add(k);
+  return [...keys].sort(byString);
+}
+
+export function byString(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function diffConnector(linkName: string, current: ConnectorRecord | null, desired: DesiredConnector | null, secrets: Secrets, warnings: PlanWarning[]): ConnectorDiff {
+  const base = { kind: 'Connector' as const, linkName, current, desired, forced: [] as Forced[], set: null, spec: null, specChanges: [], typeChanged: false, scopesAdded: new Set<string>() };
+  if (!desired) return { ...base, change: 'delete' };
+  const planned = plannedSecrets(linkName, desired, secrets);
+  if (!current) {
+    const fresh = freshSpec(linkName, desired, planned, null, warnings, 'create');
+    return { ...base, change: 'create', spec: fresh.spec, specChanges: fresh.changes };
+  }
+
+  const forced = forcedReplacement(current, desired);
+  if (forced.length) {
+    const fresh = freshSpec(linkName, desired, planned, null, warnings, 'replace');
+    return { ...base, change: 'replace', forced, spec: fresh.spec, specChanges: fresh.changes };
+  }
+
+  // In place. R3: in draft the type may change; it discards every parameter, secrets included,
+  // so the new type's secrets are all sent again.
+  const typeChanged = current.authentication.type !== desired.authentication.type;
+  const set: Partial<ConnectorSpec> = {};
+  const changes: FieldChange[] = [];
+  if (current.name !== desired.name) {
+    set.name = desired.name;
+    changes.push({ path: 'name', from: current.name, to: desired.name });
+  }
+  if (current.description !== desired.description) {
+    set.description = desired.description;
+    changes.push({ path: 'description', from: current.description, to: desired.description });
+  }
+  if (!sameAuthentication(current.authentication, desired.authentication)) {
+    set.authentication = structuredClone(desired.authentication);
+    changes.push(...authenticationChanges(current.authentication, desired.authentication));
+  }
+  const sent = typeChanged
+    ? freshSecrets(linkName, desired, planned, current, warnings, 'update')
+    : changedSecrets(linkName, desired, planned, current, warnings);
+  changes.push(...sent.changes);
+  if (Object.keys(sent.secrets).length) set.secrets = sent.secrets;
+
+  const hasSet = Object.keys(set).length > 0;
+  const change: Change =
+    hasSet || current.enabled !== desired.enabled || current.stage !== desired.stage ? 'update' : 'none';
+  return {
+    ...base,
+    change,
+    set: hasSet ? set : null,
+    specChanges: changes,
+    typeChanged,
+    scopesAdded: new Set(addedScopes(scopesOf(current.authentication), scopesOf(desired.authentication))),
+  };
+}
+
+/** R2, R3, R4: the reasons a ready connector cannot become `desired` in place. */
+function forcedReplacement(current: ConnectorRecord, desired: DesiredConnector): Forced[] {
+  if (current.stage !== 'ready') return [];
+  const forced: Forced[] = [];
+  if (desired.stage === 'draft') {
+    forced.push({ rule: 'R2', cause: ['stage'], message: `connector '${current.linkName}' is ready and the manifests want it in draft; there is no way back to draft (R2)` });
+  }
+  if (current.authentication.type !== desired.authentication.type) {
+    forced.push({
+      rule: 'R3',
+      cause: ['authentication.type'],
+      message: `the authentication type of ready connector '${current.linkName}' cannot change in place (${current.authentication.type} → ${desired.authentication.type}) (R3)`,
+    });
+  } else {
+    const removed = removedScopes(current.authentication, desired.authentication);
+    if (removed.length) {
+      forced.push({
+        rule: 'R4',
+        cause: ['authentication.scopes'],
+        message: `OAuth2 scopes of ready connector '${current.linkName}' cannot be edited or deleted (removed: ${removed.join(', ')}) (R4)`,
+      });
+    }
+  }
+  return forced;
+}
+
+/** Field changes from one authentication to another, secrets left out (they are compared apart). */
+function authenticationChanges(from: Authentication | null, to: Authentication): FieldChange[] {
+  const indexed = needsIndexedParameters(from, to);
+  const before = from ? flattenAuthentication(from, indexed) : new Map<string, unknown>();
+  const after = flattenAuthentication(to, indexed);
+  const changes: FieldChange[] = [];
+  for (const [path, value] of after) {
+    const old = before.has(path) ? before.get(path) : null;
+    if (old === null || !sameValue(path, old, value)) changes.push({ path, from: old, to: value });
+  }
+  for (const [path, value] of before) {
+    if (!after.has(path)) changes.push({ path, from: value, to: null });
+  }
+  return changes;
+}
+
+/** The secrets a manifest names, as planned: the fingerprint of the env var's value now, or null. */
+function plannedSecrets(linkName: string, desired: DesiredConnector, secrets: Secrets): Partial<Record<SecretName, PlannedSecret>> {
+  const known = secrets.get(linkName) ?? {};
+  const out: Partial<Record<SecretName, PlannedSecret>> = {};
+  for (const name of SECRET_PARAMETERS[desired.authentication.type]) {
+    const ref = desired.secrets[name];
+    if (!ref) continue;
+    const p = known[name];
+    out[name] = { fromEnv: ref.fromEnv, fingerprint: p && p.fromEnv === ref.fromEnv ? p.fingerprint : null };
+  }
+  return out;
+}
+
+function secretPath(name: SecretName): string {
+  return `authentication.${name}`;
+}
+
+/** The whole spec of a connector.create (a new connector, or a replacement). */
+function freshSpec(
+  linkName: string,
+  desired: DesiredConnector,
+  planned: Partial<Record<SecretName, PlannedSecret>>,
+  current: ConnectorRecord | null,
+  warnings: PlanWarning[],
+  why: 'create' | 'replace',
+): { spec: ConnectorSpec; changes: FieldChange[] } {
+  const changes: FieldChange[] = [
+    { path: 'name', from: null, to: desired.name },
+    { path: 'description', from: null, to: desired.description },
+    // R1: a new connector starts in draft, enabled; markReady and disable are their own actions.
+    { path: 'stage', from: null, to: 'draft' },
+    { path: 'enabled', from: null, to: true },
+    ...authenticationChanges(null, desired.authentication),
+  ];
+  const sent = freshSecrets(linkName, desired, planned, current, warnings, why);
+  changes.push(...sent.changes);
+  return {
+    spec: { name: desired.name, description: desired.description, authentication: structuredClone(desired.authentication), secrets: sent.secrets },
+    changes,
+  };
+}
+
+/**
+ * Every secret of the desired type: for a create, a replacement, and an in-place type change (R3
+ * discards the old parameters). An unset env var still plans the send; apply needs the variable.
+ */
+function freshSecrets(
+  linkName: string,
+  desired: DesiredConnector,
+  planned: Partial<Record<SecretName, PlannedSecret>>,
+  current: ConnectorRecord | null,
+  warnings: PlanWarning[],
+  why: 'create' | 'replace' | 'update',
+): { secrets: Partial<Record<SecretName, PlannedSecret>>; changes: FieldChange[] } {
+  const secrets: Partial<Record<SecretName, PlannedSecret>> = {};
+  const changes: FieldChange[] = [];
+  for (const name of SECRET_PARAMETERS[desired.authentication.type]) {
+    const p = planned[name];
+    if (!p) continue;
+    secrets[name] = p;
+    changes.push({ path: secretPath(name), from: null, to: SENSITIVE });
+    if (p.fingerprint === null) {
+      const doing = why === 'create' ? 'created' : why === 'replace' ? 'recreated' : 'given its new authentication type';
+      warnings.push({
+        code: 'secret-unset',
+        kind: 'Connector',
+        linkName,
+        message: `${p.fromEnv} is not set: connector '${linkName}' is ${doing} with its ${name}; apply needs ${p.fromEnv}`,
+      });
+    }
+  }
+  // A type change drops the old type's secrets.
+  if (current && current.authentication.type !== desired.authentication.type) {
+    for (const name of SECRET_PARAMETERS[current.authentication.type]) {
+      if (current.secretFingerprints[name] !== undefined) changes.push({ path: secretPath(name), from: SENSITIVE, to: null });
+    }
+  }
+  return { secrets, changes };
+}
+
+/**
+ * Same type, in place: each secret is unchanged (same fingerprint), changed (R5: revoking),
+ * adopted (the target has no comparable fingerprint: recorded, revokes nothing), or unknown (the
+ * env var is unset: assumed unchanged). A secret the manifest stops naming is kept by the target.
+ */
+function changedSecrets(
+  linkName: string,
+  desired: DesiredConnector,
+  planned: Partial<Record<SecretName, PlannedSecret>>,
+  current: ConnectorRecord,
+  warnings: PlanWarning[],
+): { secrets: Partial<Record<SecretName, PlannedSecret>>; changes: FieldChange[] } {
+  const secrets: Partial<Record<SecretName, PlannedSecret>> = {};
+  const changes: FieldChange[] = [];
+  for (const name of SECRET_PARAMETERS[desired.authentication.type]) {
+    const p = planned[name];
+    if (!p) continue;
+    const now = current.secretFingerprints[name];
+    if (p.fingerprint === null) {
+      warnings.push({
+        code: 'secret-unset',
+        kind: 'Connector',
+        linkName,
+        message: `${p.fromEnv} is not set: the ${name} of '${linkName}' is assumed unchanged; apply needs it`,
+      });
+      continue;
+    }
+    if (now === undefined || !fingerprintsComparable(now, p.fingerprint)) {
+      secrets[name] = p;
+      changes.push({ path: secretPath(name), from: SENSITIVE_NOT_RECORDED, to: SENSITIVE });
+      warnings.push({
+        code: 'secret-adopted',
+        kind: 'Connector',
+        linkName,
+        message: `the target has no fingerprint of the ${name} of '${linkName}' that can be compared (an imported account?): the plan adopts the value of ${p.fromEnv}; nothing is revoked, and apply records its fingerprint`,
+      });
+      continue;
+    }
+    if (now !== p.fingerprint) {
+      // R5: a changed secret revokes every authorized connection (the proof collects which).
+      secrets[name] = p;
+      changes.push({ path: secretPath(name), from: SENSITIVE, to: SENSITIVE_CHANGED });
+    }
+  }
+  return { secrets, changes };
+}
+
+function diffConnection(linkName: string, current: ConnectionRecord | null, desired: DesiredConnection | null): ConnectionDiff {
+  const base = { kind: 'Connection' as const, linkName, current, desired, forced: [] as Forced[], changes: [] as FieldChange[] };
+  if (!desired) return { ...base, change: 'delete' };
+  if (!current) {
+    return {
+      ...base,
+      change: 'create',
+      changes: [
+        { path: 'name', from: null, to: desired.name },
+        { path: 'connector', from: null, to: desired.connector },
+        // R11: a new connection starts enabled (and unauthorized).
+        { path: 'enabled', from: null, to: true },
+        { path: 'scopes', from: null, to: [...desired.scopes] },
+      ],
+    };
+  }
+  if (current.connector !== desired.connector) {
+    return {
+      ...base,
+      change: 'replace',
+      forced: [{
+        rule: 'R12',
+        cause: ['connector'],
+        message: `connection '${linkName}' moves from connector '${current.connector}' to '${desired.connector}'; a connection's connector cannot change in place (R12)`,
+      }],
+      changes: [{ path: 'connector', from: current.connector, to: desired.connector }],
+    };
+  }
+  const changes: FieldChange[] = [];
+  if (current.name !== desired.name) changes.push({ path: 'name', from: current.name, to: desired.name });
+  if (!sameScopes(current.scopes, desired.scopes)) changes.push({ path: 'scopes', from: [...current.scopes], to: [...desired.scopes] });
+  const change: Change = changes.length || current.enabled !== desired.enabled ? 'update' : 'none';
+  return { ...base, change, changes };
+}

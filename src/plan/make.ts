@@ -1,0 +1,249 @@
+/**
+ * makePlan: the pure core, end to end. Synchronous, total (a bad input is a UserError, a planner
+ * bug an InternalError), no I/O.
+ *
+ *   diff → consequences → steps → blocked + scope → order → proof → the Plan document
+ */
+import type { PlannedAction } from '../model/actions.js';
+import type { Blocked, Impact, Plan, PlanSummary, PlanWarning, RevokedAuthorization } from '../model/plan.js';
+import type { RuleId } from '../model/types.js';
+import { consequences, type Consequences } from './consequences.js';
+import { checkDesired } from './desired.js';
+import { diff } from './diff.js';
+import { resourceKey, type PlanInput } from './input.js';
+import { propagateBlocked, topologicalOrder, type BlockedVia } from './order.js';
+import { prove } from './proof.js';
+import { scopeClosure } from './scope.js';
+import { steps, type Node } from './steps.js';
+
+export function makePlan(input: PlanInput): Plan {
+  checkDesired(input.desired);
+  const state = input.current.state;
+  const d = diff(input.desired, state, input.secrets);
+  const c = consequences(d, input.allowReplace);
+  const nodes = steps(c);
+  const blocked = propagateBlocked(nodes);
+
+  // --base: only the change's own resources, and what they need.
+  let relevant: ReadonlySet<Node> | null = null;
+  let outside = 0;
+  if (input.scope) {
+    relevant = scopeClosure(nodes, input.scope);
+    const left = new Set<string>();
+    for (const n of nodes) if (!relevant.has(n)) left.add(n.resource);
+    outside = left.size;
+  }
+  const isRelevant = (n: Node) => !relevant || relevant.has(n);
+
+  const ordered = topologicalOrder(nodes.filter((n) => !blocked.has(n) && isRelevant(n)));
+  const ids = new Map<Node, string>(ordered.map((n, i) => [n, `a${i + 1}`]));
+  const edgeRules = new Map<Node, Set<RuleId>>();
+  const addRules = (n: Node, rules: readonly RuleId[]) => {
+    let s = edgeRules.get(n);
+    if (!s) edgeRules.set(n, (s = new Set()));
+    for (const r of rules) s.add(r);
+  };
+  for (const n of ordered) {
+    for (const dep of n.deps) {
+      addRules(n, dep.rules);
+      addRules(dep.node, dep.rules);
+    }
+  }
+  const actions: PlannedAction[] = ordered.map((n) => plannedAction(n, ids, edgeRules.get(n)));
+
+  const blockedEntries = blockedList(nodes.filter((n) => blocked.has(n) && isRelevant(n)), blocked);
+  const proof = prove(
+    state,
+    actions,
+    blockedEntries.length ? null : { desired: input.desired, secrets: input.secrets, ...(input.scope ? { only: input.scope } : {}) },
+  );
+
+  const revokedAuthorizations = revocations(c, ordered, actions, proof.revoked);
+  const created = new Set(actions.filter((a) => a.op === 'connection.create').map((a) => a.linkName));
+  const revokedNames = new Set(revokedAuthorizations.map((r) => r.connection));
+  const needsAuthorization = [...proof.final.connections.values()]
+    .filter((x) => x.authorization.status === 'unauthorized' && (created.has(x.linkName) || revokedNames.has(x.linkName)))
+    .map((x) => x.linkName)
+    .sort(byString);
+
+  const impact: Impact[] = [];
+  for (const a of actions) {
+    if (a.op !== 'connection.disable') continue;
+    const usages = state.connections.get(a.linkName)?.usages ?? [];
+    if (usages.length) impact.push({ connection: a.linkName, usages: usages.map((u) => ({ ...u })), rule: 'R15' });
+  }
+  impact.sort((x, y) => byString(x.connection, y.connection));
+
+  // A scoped plan keeps the warnings about what it touches.
+  const touched = new Set(ordered.map((n) => n.resource));
+  const warnings: PlanWarning[] = d.warnings.filter((w) => {
+    if (!input.scope || !w.kind || !w.linkName) return true;
+    const key = resourceKey(w.kind, w.linkName);
+    return input.scope.has(key) || touched.has(key);
+  });
+  if (outside > 0) {
+    warnings.push({
+      code: 'outside-change',
+      message: `${outside} resource${outside > 1 ? 's differ' : ' differs'} from the target outside this change; ${outside > 1 ? 'they are' : 'it is'} left out of this plan (plan without --base to see ${outside > 1 ? 'them' : 'it'})`,
+    });
+  }
+
+  return {
+    formatVersion: 1,
+    target: input.target,
+    base: { stateSerial: input.current.serial, stateDigest: input.current.digest },
+    source: { ...input.source },
+    actions,
+    revokedAuthorizations,
+    impact,
+    blocked: blockedEntries,
+    needsAuthorization,
+    summary: summarize(c, ordered, revokedAuthorizations.length, blockedEntries.length),
+    warnings,
+  };
+}
+
+function plannedAction(n: Node, ids: ReadonlyMap<Node, string>, edgeRules: ReadonlySet<RuleId> | undefined): PlannedAction {
+  const rules = new Set(n.rules);
+  for (const r of edgeRules ?? []) rules.add(r);
+  const dependsOn = n.deps.map((d) => ids.get(d.node)!).sort(byId);
+  const { op, kind, linkName } = n.body;
+  // Key order as contracts.md shows it, then ours, then the action's payload.
+  const head = { id: ids.get(n)!, op, kind, linkName, dependsOn: [...new Set(dependsOn)], rules: sortRules(rules), replace: n.replace, changes: n.changes };
+  const reason = n.reason !== undefined ? { reason: n.reason } : {};
+  if (n.body.op === 'connector.create' || n.body.op === 'connection.create') return { ...head, ...reason, spec: n.body.spec } as PlannedAction;
+  if (n.body.op === 'connector.update' || n.body.op === 'connection.update') return { ...head, ...reason, set: n.body.set } as PlannedAction;
+  return { ...head, ...reason } as PlannedAction;
+}
+
+/**
+ * Exactly the authorized connections that lose their authorization, one entry each: those the
+ * simulated actions revoke (R5, R13), and those a replacement deletes (R10, R12). A connection the
+ * plan deletes because the manifests dropped it is no revocation.
+ */
+function revocations(c: Consequences, ordered: readonly Node[], actions: readonly PlannedAction[], simulated: RevokedAuthorization[][]): RevokedAuthorization[] {
+  const plainlyDeleted = new Set<string>();
+  const replaced: Node[] = [];
+  for (const n of ordered) {
+    if (n.body.op !== 'connection.delete') continue;
+    if (n.replace) replaced.push(n);
+    else plainlyDeleted.add(n.body.linkName);
+  }
+  const byConnection = new Map<string, RevokedAuthorization>();
+  const merge = (r: RevokedAuthorization) => {
+    const seen = byConnection.get(r.connection);
+    if (!seen) {
+      byConnection.set(r.connection, { connection: r.connection, connector: r.connector, account: r.account, cause: [...r.cause], rule: r.rule });
+      return;
+    }
+    for (const cause of r.cause) if (!seen.cause.includes(cause)) seen.cause.push(cause);
+  };
+  actions.forEach((a, i) => {
+    for (const r of simulated[i]!) {
+      if (plainlyDeleted.has(r.connection)) continue;
+      merge(r);
+      // The rules are the source of truth for what revokes: cite them on the action.
+      if (!a.rules.includes(r.rule)) a.rules = sortRules(new Set([...a.rules, r.rule]));
+    }
+  });
+  for (const n of replaced) {
+    const fate = c.connections.get(n.body.linkName)!;
+    const cur = fate.diff.current!;
+    if (cur.authorization.status !== 'authorized') continue;
+    merge({ connection: cur.linkName, connector: cur.connector, account: cur.authorization.account, cause: fate.cause, rule: fate.replaceRule! });
+  }
+  return [...byConnection.values()].sort((x, y) => byString(x.connection, y.connection));
+}
+
+/**
+ * `blocked`: one entry per resource and rule. A root says why (its own entries); an action that
+ * waits for a blocked one says what it waits for, citing the rule of that edge.
+ */
+function blockedList(nodes: readonly Node[], blocked: ReadonlyMap<Node, BlockedVia | null>): Blocked[] {
+  const out: Blocked[] = [];
+  const seen = new Set<string>();
+  const push = (b: Blocked) => {
+    const key = `${resourceKey(b.kind, b.linkName)} ${b.rule}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push(b);
+  };
+  for (const n of nodes) for (const b of n.blocked) push(b);
+  for (const n of nodes) {
+    const via = blocked.get(n);
+    if (!via) continue;
+    let root = via.via;
+    for (let v = blocked.get(root); v; v = blocked.get(root)) root = v.via;
+    const rootRule = root.blocked[0]?.rule;
+    push({
+      kind: n.body.kind,
+      linkName: n.body.linkName,
+      rule: via.rules[0]!,
+      message: `${capitalize(phrase(n))} waits for ${phrase(via.via)}, which is blocked${rootRule ? ` (${rootRule}: ${root.body.kind.toLowerCase()} '${root.body.linkName}')` : ''}`,
+    });
+  }
+  const kindRank = (k: Blocked['kind']) => (k === 'Connector' ? 0 : 1);
+  return out.sort((a, b) => kindRank(a.kind) - kindRank(b.kind) || byString(a.linkName, b.linkName) || compareRules(a.rule, b.rule));
+}
+
+/** What an action does, in words: `the deletion of connection 'crm_old'`. */
+function phrase(n: Node): string {
+  const what = `${n.body.kind.toLowerCase()} '${n.body.linkName}'`;
+  switch (n.body.op.split('.')[1]) {
+    case 'create':
+      return `the creation of ${what}`;
+    case 'update':
+      return `the update of ${what}`;
+    case 'markReady':
+      return `marking ${what} ready`;
+    case 'enable':
+      return `enabling ${what}`;
+    case 'disable':
+      return `disabling ${what}`;
+    default:
+      return `the deletion of ${what}`;
+  }
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/**
+ * Terraform-style: resources, not actions. A resource counts once, by what happens to it, when
+ * at least one of its actions is in the plan; actions that only pass through a resource (a
+ * connector enabled for the time being, R7) change nothing about it and do not count.
+ */
+function summarize(c: Consequences, ordered: readonly Node[], revokes: number, blocked: number): PlanSummary {
+  const acted = new Set(ordered.map((n) => n.resource));
+  const summary: PlanSummary = { create: 0, update: 0, delete: 0, replace: 0, revokes, blocked };
+  const count = (kind: 'Connector' | 'Connection', linkName: string, fate: string) => {
+    if (fate === 'none' || !acted.has(resourceKey(kind, linkName))) return;
+    summary[fate as 'create' | 'update' | 'delete' | 'replace']++;
+  };
+  for (const [linkName, f] of c.connectors) count('Connector', linkName, f.fate);
+  for (const [linkName, g] of c.connections) count('Connection', linkName, g.fate);
+  return summary;
+}
+
+export function byString(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function byId(a: string, b: string): number {
+  return Number(a.slice(1)) - Number(b.slice(1));
+}
+
+const RULE = /^([A-Z])(\d+)([a-z]?)$/;
+
+/** N1 < … < R1 < R2 < R2a < R2b < R3 < … < R17 < S1 < S2. */
+export function compareRules(a: string, b: string): number {
+  const ma = RULE.exec(a);
+  const mb = RULE.exec(b);
+  if (!ma || !mb) return byString(a, b);
+  return byString(ma[1]!, mb[1]!) || Number(ma[2]) - Number(mb[2]) || byString(ma[3]!, mb[3]!);
+}
+
+function sortRules(rules: Iterable<RuleId>): RuleId[] {
+  return [...new Set(rules)].sort(compareRules);
+}

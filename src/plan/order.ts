@@ -1,0 +1,177 @@
+/**
+ * Stage 3b, order: graph algorithms over the steps, knowing no rules.
+ *
+ * - `propagateBlocked`: an action that waits, directly or not, for a blocked one is blocked too.
+ * - `topologicalOrder`: Kahn's algorithm with a priority queue, so that the order is
+ *   deterministic and readable: among the actions that are ready, the first by phase (tear down
+ *   connections, tear down connectors, build connectors, build connections), then kind, then
+ *   link name, then op. O((n + e) log n).
+ */
+import { InternalError } from '../errors.js';
+import type { Op } from '../model/actions.js';
+import type { RuleId } from '../model/types.js';
+import type { Node } from './steps.js';
+
+const PHASE: Readonly<Record<Op, number>> = {
+  'connection.disable': 0,
+  'connection.delete': 0,
+  'connector.disable': 1,
+  'connector.delete': 1,
+  'connector.create': 2,
+  'connector.update': 2,
+  'connector.enable': 2,
+  'connector.markReady': 2,
+  'connection.create': 3,
+  'connection.update': 3,
+  'connection.enable': 3,
+};
+
+/** Within one resource, the order its actions read in when nothing else decides. */
+const OP_RANK: Readonly<Record<Op, number>> = {
+  'connection.disable': 0,
+  'connection.delete': 1,
+  'connection.create': 2,
+  'connection.update': 3,
+  'connection.enable': 4,
+  'connector.disable': 0,
+  'connector.delete': 1,
+  'connector.create': 2,
+  'connector.update': 3,
+  'connector.enable': 4,
+  'connector.markReady': 5,
+};
+
+function comparePriority(a: Node, b: Node): number {
+  const pa = PHASE[a.body.op];
+  const pb = PHASE[b.body.op];
+  if (pa !== pb) return pa - pb;
+  if (a.body.kind !== b.body.kind) return a.body.kind === 'Connector' ? -1 : 1;
+  if (a.body.linkName !== b.body.linkName) return a.body.linkName < b.body.linkName ? -1 : 1;
+  return OP_RANK[a.body.op] - OP_RANK[b.body.op];
+}
+
+/** For each node: the nodes that depend on it. */
+function dependents(nodes: readonly Node[]): Node[][] {
+  const out: Node[][] = nodes.map(() => []);
+  for (const n of nodes) for (const d of n.deps) out[d.node.index]!.push(n);
+  return out;
+}
+
+export interface BlockedVia {
+  /** The blocked action it waits for (directly). */
+  via: Node;
+  rules: RuleId[];
+}
+
+/**
+ * Every node that is blocked: the roots (their own `blocked` is set) map to null; every node
+ * that waits for a blocked one maps to the first blocked dependency found (breadth first, so the
+ * nearest root's chain).
+ */
+export function propagateBlocked(nodes: readonly Node[]): Map<Node, BlockedVia | null> {
+  const blocked = new Map<Node, BlockedVia | null>();
+  const queue: Node[] = [];
+  for (const n of nodes) {
+    if (n.blocked.length) {
+      blocked.set(n, null);
+      queue.push(n);
+    }
+  }
+  if (!queue.length) return blocked;
+  const after = dependents(nodes);
+  for (let i = 0; i < queue.length; i++) {
+    const n = queue[i]!;
+    for (const m of after[n.index]!) {
+      if (blocked.has(m)) continue;
+      const edge = m.deps.find((d) => d.node === n)!;
+      blocked.set(m, { via: n, rules: edge.rules });
+      queue.push(m);
+    }
+  }
+  return blocked;
+}
+
+/**
+ * `nodes` in an order where every node comes after its dependencies. Every dependency must be
+ * among `nodes`. A cycle is a bug in steps.ts: InternalError, naming the actions in it.
+ */
+export function topologicalOrder(nodes: readonly Node[]): Node[] {
+  // Rank every node by priority once, so the heap compares integers.
+  const byPriority = [...nodes].sort(comparePriority);
+  const rank = new Map<Node, number>();
+  byPriority.forEach((n, i) => rank.set(n, i));
+  const local = new Map<Node, number>(nodes.map((n, i) => [n, i]));
+  const waiting = new Int32Array(nodes.length);
+  const after: number[][] = nodes.map(() => []);
+  nodes.forEach((n, i) => {
+    for (const d of n.deps) {
+      const j = local.get(d.node);
+      if (j === undefined) throw new InternalError(`action ${describe(n)} depends on ${describe(d.node)}, which is not in the plan`);
+      waiting[i]!++;
+      after[j]!.push(i);
+    }
+  });
+
+  const heap = new MinHeap();
+  nodes.forEach((n, i) => {
+    if (waiting[i] === 0) heap.push(rank.get(n)!);
+  });
+  const out: Node[] = [];
+  while (heap.size) {
+    const n = byPriority[heap.pop()]!;
+    out.push(n);
+    for (const j of after[local.get(n)!]!) {
+      if (--waiting[j]! === 0) heap.push(rank.get(nodes[j]!)!);
+    }
+  }
+  if (out.length !== nodes.length) {
+    const stuck = nodes.filter((_, i) => waiting[i]! > 0).slice(0, 10).map(describe);
+    throw new InternalError(`the planned actions wait for each other in a cycle: ${stuck.join(', ')}`);
+  }
+  return out;
+}
+
+export function describe(n: Node): string {
+  return `${n.body.op} '${n.body.linkName}'`;
+}
+
+/** A binary min-heap of non-negative integers. */
+class MinHeap {
+  private readonly a: number[] = [];
+
+  get size(): number {
+    return this.a.length;
+  }
+
+  push(v: number): void {
+    const a = this.a;
+    let i = a.push(v) - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (a[p]! <= v) break;
+      a[i] = a[p]!;
+      i = p;
+    }
+    a[i] = v;
+  }
+
+  pop(): number {
+    const a = this.a;
+    const top = a[0]!;
+    const last = a.pop()!;
+    if (a.length) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= a.length) break;
+        const r = l + 1;
+        const c = r < a.length && a[r]! < a[l]! ? r : l;
+        if (a[c]! >= last) break;
+        a[i] = a[c]!;
+        i = c;
+      }
+      a[i] = last;
+    }
+    return top;
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Stage 4, proof: before a plan is output, it is carried out in simulation through the same
+ * `transition` the local target enforces (architecture.md, practice 2). A rule the plan breaks, or
+ * a final state that is not the desired one, is a bug in the planner: InternalError, never a plan.
+ *
+ * The simulation also tells what the actions revoke (R5, R13): the rules are the single source
+ * of truth for that, not a second reading of them here.
+ */
+import { InternalError } from '../errors.js';
+import type { ActionBody, PlannedAction, PlannedSecret } from '../model/actions.js';
+import type { RevokedAuthorization } from '../model/plan.js';
+import type { DesiredState, SecretName, State } from '../model/types.js';
+import { formatViolation, transition, World, type SecretFingerprints } from '../rules/index.js';
+import { sameAuthentication, sameScopes } from './compare.js';
+import { resourceKey } from './input.js';
+
+export interface Proof {
+  /** Per action, in plan order: the authorizations it revokes. */
+  revoked: RevokedAuthorization[][];
+  /** The simulated state after the last action. */
+  final: State;
+}
+
+/**
+ * Simulates `actions` one by one on a copy of `state`. With `desired`, also checks that the
+ * result is the desired state (restricted to `only` when given: the resources of a scoped plan).
+ */
+export function prove(
+  state: State,
+  actions: readonly PlannedAction[],
+  check: { desired: DesiredState; secrets: PlannedSecrets; only?: ReadonlySet<string> } | null,
+): Proof {
+  const world = World.copyOf(state);
+  const revoked: RevokedAuthorization[][] = [];
+  for (const action of actions) {
+    const t = transition(world, action, simulatedFingerprints(action));
+    if (!t.ok) {
+      throw new InternalError(
+        `the plan breaks a rule at ${action.id} (${action.op} '${action.linkName}'): ${t.violations.map(formatViolation).join('; ')}`,
+      );
+    }
+    world.apply(t.effects);
+    revoked.push(t.effects.revoked);
+  }
+  if (check) {
+    const problems = differences(world.state, check.desired, check.secrets, check.only);
+    if (problems.length) {
+      throw new InternalError(`the plan does not reach the desired state: ${problems.slice(0, 10).join('; ')}${problems.length > 10 ? `; and ${problems.length - 10} more` : ''}`);
+    }
+  }
+  return { revoked, final: world.state };
+}
+
+/**
+ * The fingerprints an action's secrets will have. A secret whose env var was unset at plan time
+ * gets a placeholder that stands for "whatever apply finds", so that R2a sees it present.
+ */
+export function simulatedFingerprints(action: ActionBody): SecretFingerprints {
+  const secrets =
+    action.op === 'connector.create' ? action.spec.secrets : action.op === 'connector.update' ? action.set.secrets : undefined;
+  const out: SecretFingerprints = {};
+  if (!secrets) return out;
+  for (const [name, s] of Object.entries(secrets) as Array<[SecretName, PlannedSecret | undefined]>) {
+    if (s) out[name] = s.fingerprint ?? `unset:${s.fromEnv}`;
+  }
+  return out;
+}
+
+type PlannedSecrets = Map<string, Partial<Record<SecretName, PlannedSecret>>>;
+
+/**
+ * How `state` differs from `desired`, in words. Connections' authorization and usages are not
+ * desired state; connector fingerprints are compared where the plan knew them (`secrets`).
+ */
+export function differences(state: State, desired: DesiredState, secrets: PlannedSecrets, only?: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  const inScope = (kind: 'Connector' | 'Connection', linkName: string) => !only || only.has(resourceKey(kind, linkName));
+  for (const [linkName, d] of desired.connectors) {
+    if (!inScope('Connector', linkName)) continue;
+    const s = state.connectors.get(linkName);
+    if (!s) {
+      out.push(`connector '${linkName}' is missing`);
+      continue;
+    }
+    const fields: string[] = [];
+    if (s.name !== d.name) fields.push('name');
+    if (s.description !== d.description) fields.push('description');
+    if (s.stage !== d.stage) fields.push('stage');
+    if (s.enabled !== d.enabled) fields.push('enabled');
+    if (!sameAuthentication(s.authentication, d.authentication)) fields.push('authentication');
+    for (const [name, ref] of Object.entries(d.secrets) as Array<[SecretName, { fromEnv: string } | undefined]>) {
+      const p = secrets.get(linkName)?.[name];
+      if (ref && p && p.fromEnv === ref.fromEnv && p.fingerprint !== null && s.secretFingerprints[name] !== p.fingerprint) {
+        fields.push(`authentication.${name}`);
+      }
+    }
+    if (fields.length) out.push(`connector '${linkName}' differs in ${fields.join(', ')}`);
+  }
+  for (const [linkName, d] of desired.connections) {
+    if (!inScope('Connection', linkName)) continue;
+    const s = state.connections.get(linkName);
+    if (!s) {
+      out.push(`connection '${linkName}' is missing`);
+      continue;
+    }
+    const fields: string[] = [];
+    if (s.name !== d.name) fields.push('name');
+    if (s.connector !== d.connector) fields.push('connector');
+    if (s.enabled !== d.enabled) fields.push('enabled');
+    if (!sameScopes(s.scopes, d.scopes)) fields.push('scopes');
+    if (fields.length) out.push(`connection '${linkName}' differs in ${fields.join(', ')}`);
+  }
+  for (const linkName of state.connectors.keys()) {
+    if (inScope('Connector', linkName) && !desired.connectors.has(linkName)) out.push(`connector '${linkName}' is left over`);
+  }
+  for (const linkName of state.connections.keys()) {
+    if (inScope('Connection', linkName) && !desired.connections.has(linkName)) out.push(`connection '${linkName}' is left over`);
+  }
+  return out;
+}

@@ -1,0 +1,277 @@
+/**
+ * Stage 3a, steps: the actions that carry out the consequences, and the dependency edges
+ * between them, each edge justified by a rule of creator-rules.md ("What follows for ordering")
+ * or by what correctness needs. order.ts sorts them; it knows no rules.
+ *
+ * For one connector, the actions chain as
+ *
+ *   delete (replacement) → create → update → enable → markReady → [connections] → disable
+ *
+ * where "enable" may be temporary: a connector that is disabled and stays disabled is enabled
+ * for as long as it must be (R7: to be marked ready or to get new connections), then disabled
+ * again once its connections are (R8).
+ */
+import type { ActionBody, ConnectionSpec, FieldChange } from '../model/actions.js';
+import type { Blocked } from '../model/plan.js';
+import type { RuleId } from '../model/types.js';
+import type { ConnectionFate, ConnectorFate, Consequences } from './consequences.js';
+import { resourceKey } from './input.js';
+
+export interface Dep {
+  node: Node;
+  /** The rules that make `node` come first. */
+  rules: RuleId[];
+}
+
+export interface Node {
+  /** Position in the step list, for the graph algorithms. */
+  index: number;
+  body: ActionBody;
+  /** `resourceKey` of the resource it acts on. */
+  resource: string;
+  replace: boolean;
+  changes: FieldChange[];
+  /** The rules that justify the action itself; edge rules are added when the plan is assembled. */
+  rules: Set<RuleId>;
+  reason?: string;
+  /** Set when this action itself may not happen (a root of `blocked`). */
+  blocked: Blocked[];
+  deps: Dep[];
+  /** A temporary enable's disable: whoever keeps the one must keep the other (scope.ts). */
+  pair?: Node;
+}
+
+interface ConnectorNodes {
+  delete?: Node;
+  create?: Node;
+  update?: Node;
+  enable?: Node;
+  markReady?: Node;
+  disable?: Node;
+}
+
+interface ConnectionNodes {
+  delete?: Node;
+  create?: Node;
+  update?: Node;
+  enable?: Node;
+  disable?: Node;
+}
+
+const TEMPORARY_ENABLE =
+  'enabled for the time being: a disabled connector cannot be marked ready or get new connections (R7); it is disabled again afterwards';
+const DISABLE_AGAIN = 'disabled again after the steps that needed it enabled (R7, R8)';
+
+export function steps(c: Consequences): Node[] {
+  const nodes: Node[] = [];
+  const add = (body: ActionBody, init: Partial<Pick<Node, 'replace' | 'changes' | 'reason' | 'blocked'>> & { rules?: RuleId[] } = {}): Node => {
+    const node: Node = {
+      index: nodes.length,
+      body,
+      resource: resourceKey(body.kind, body.linkName),
+      replace: init.replace ?? false,
+      changes: init.changes ?? [],
+      rules: new Set(init.rules ?? []),
+      ...(init.reason ? { reason: init.reason } : {}),
+      blocked: init.blocked ? [...init.blocked] : [],
+      deps: [],
+    };
+    nodes.push(node);
+    return node;
+  };
+  const dep = (node: Node | undefined, on: Node | undefined, ...rules: RuleId[]) => {
+    if (node && on) node.deps.push({ node: on, rules });
+  };
+
+  // What the connections ask of their connectors: new connections and enabled connections need
+  // the connector ready and enabled at that moment (R6, R7, R16).
+  const needsEnabled = new Set<string>();
+  for (const g of c.connections.values()) {
+    const d = g.diff.desired;
+    if (!d) continue;
+    if (g.fate === 'create' || g.fate === 'replace') needsEnabled.add(d.connector);
+    if (g.fate === 'update' && g.diff.current && !g.diff.current.enabled && d.enabled) needsEnabled.add(d.connector);
+  }
+
+  const cn = new Map<string, ConnectorNodes>();
+  for (const f of c.connectors.values()) cn.set(f.diff.linkName, connectorSteps(f, needsEnabled.has(f.diff.linkName), add));
+  const xn = new Map<string, ConnectionNodes>();
+  for (const g of c.connections.values()) xn.set(g.diff.linkName, connectionSteps(g, add));
+
+  for (const n of cn.values()) {
+    dep(n.create, n.delete, 'R10');
+    dep(n.markReady, n.create, 'R1');
+    dep(n.markReady, n.update, 'R2a');
+    dep(n.markReady, n.enable, 'R2b', 'R7');
+    // A disable that follows markReady or a temporary enable follows the create through them.
+    if (n.markReady) dep(n.disable, n.markReady, 'R7');
+    else if (n.enable) dep(n.disable, n.enable, 'R7');
+    else dep(n.disable, n.create, 'R1');
+  }
+
+  for (const g of c.connections.values()) {
+    const x = xn.get(g.diff.linkName)!;
+    const cur = g.diff.current;
+    const des = g.diff.desired;
+    if (cur && x.delete) {
+      const old = cn.get(cur.connector);
+      // R9: a connector is deleted only once it has no connections.
+      dep(old?.delete, x.delete, 'R9');
+      // R8: a connector is disabled only once its connections are disabled (or gone).
+      if (cur.enabled) dep(old?.disable, x.delete, 'R8');
+    }
+    dep(x.create, x.delete, g.replaceRule ?? 'R12');
+    if (!des) continue;
+    const parent = cn.get(des.connector);
+    if (!parent) continue;
+    const usesAdded = parent.update !== undefined && des.scopes.some((s) => c.connectors.get(des.connector)!.diff.scopesAdded.has(s));
+    if (x.create) {
+      // R6: connections only of a ready connector; R7: only of an enabled one. markReady comes
+      // after create, update and enable, so it stands for all of them when it is there.
+      if (parent.markReady) dep(x.create, parent.markReady, 'R6');
+      else {
+        dep(x.create, parent.enable, 'R7');
+        dep(x.create, parent.create, 'R6');
+        // R4: the connector offers a scope only once the update that adds it is done.
+        if (usesAdded) dep(x.create, parent.update, 'R4');
+      }
+    }
+    if (x.update && usesAdded && x.update.body.op === 'connection.update' && x.update.body.set.scopes) dep(x.update, parent.update, 'R4');
+    // R16: a connection is enabled only while its connector is.
+    dep(x.enable, parent.enable, 'R16');
+    // R11: a new connection starts enabled; disabling it comes after.
+    dep(x.disable, x.create, 'R11');
+    // R8: its connector is disabled only after it.
+    dep(parent.disable, x.disable, 'R8');
+  }
+  return nodes;
+}
+
+type Add = (body: ActionBody, init?: Partial<Pick<Node, 'replace' | 'changes' | 'reason' | 'blocked'>> & { rules?: RuleId[] }) => Node;
+
+function connectorSteps(f: ConnectorFate, connectionsNeedIt: boolean, add: Add): ConnectorNodes {
+  const d = f.diff;
+  const linkName = d.linkName;
+  const k = { kind: 'Connector' as const, linkName };
+  const blocked = f.blocked;
+  const out: ConnectorNodes = {};
+  const forcedRules = d.forced.map((x) => x.rule);
+  const replacing = f.fate === 'replace';
+
+  if (f.fate === 'delete' || replacing) {
+    out.delete = add({ op: 'connector.delete', ...k }, {
+      replace: replacing,
+      blocked,
+      ...(replacing ? { rules: ['R10', ...forcedRules], reason: f.reason! } : {}),
+    });
+  }
+  if (f.fate === 'delete') return out;
+  const desired = d.desired!;
+  let stage: 'draft' | 'ready';
+  let enabled: boolean;
+  if (f.fate === 'create' || replacing) {
+    out.create = add({ op: 'connector.create', ...k, spec: d.spec! }, {
+      replace: replacing,
+      changes: d.specChanges,
+      blocked,
+      rules: replacing ? ['R1', 'R10', ...forcedRules] : ['R1'],
+      ...(replacing ? { reason: f.reason! } : {}),
+    });
+    // R1: a new connector starts in draft, enabled.
+    stage = 'draft';
+    enabled = true;
+  } else {
+    const current = d.current!;
+    if (d.set) {
+      const rules: RuleId[] = [];
+      if (d.typeChanged) rules.push('R3');
+      if (d.scopesAdded.size) rules.push('R4');
+      out.update = add({ op: 'connector.update', ...k, set: d.set }, { changes: d.specChanges, rules, blocked });
+    }
+    stage = current.stage;
+    enabled = current.enabled;
+  }
+
+  const markReady = stage === 'draft' && desired.stage === 'ready';
+  const needsEnabled = markReady || connectionsNeedIt;
+  if (!enabled && (desired.enabled || needsEnabled)) {
+    out.enable = add({ op: 'connector.enable', ...k }, {
+      changes: [{ path: 'enabled', from: false, to: true }],
+      blocked,
+      ...(desired.enabled ? {} : { reason: TEMPORARY_ENABLE, rules: ['R7'] }),
+    });
+  }
+  if (markReady) {
+    out.markReady = add({ op: 'connector.markReady', ...k }, { changes: [{ path: 'stage', from: 'draft', to: 'ready' }], rules: ['R2'], blocked });
+  }
+  if (!desired.enabled && (enabled || out.enable)) {
+    const temporary = !enabled;
+    out.disable = add({ op: 'connector.disable', ...k }, {
+      changes: [{ path: 'enabled', from: true, to: false }],
+      blocked,
+      ...(temporary ? { reason: DISABLE_AGAIN, rules: ['R7'] } : {}),
+    });
+    if (temporary) out.enable!.pair = out.disable;
+  }
+  return out;
+}
+
+function connectionSteps(g: ConnectionFate, add: Add): ConnectionNodes {
+  const d = g.diff;
+  const k = { kind: 'Connection' as const, linkName: d.linkName };
+  const blocked = g.blocked;
+  const out: ConnectionNodes = {};
+  const replacing = g.fate === 'replace';
+  const replaceRules: RuleId[] = replacing ? [g.replaceRule!] : [];
+
+  if (g.fate === 'delete' || replacing) {
+    out.delete = add({ op: 'connection.delete', ...k }, {
+      replace: replacing,
+      blocked: g.deleteBlocked ? [...blocked, g.deleteBlocked] : blocked,
+      rules: replaceRules,
+      ...(g.reason ? { reason: g.reason } : {}),
+    });
+  }
+  if (g.fate === 'delete' || g.fate === 'none') return out;
+  const desired = d.desired!;
+  if (g.fate === 'create' || replacing) {
+    const spec: ConnectionSpec = { name: desired.name, connector: desired.connector, scopes: [...desired.scopes] };
+    out.create = add({ op: 'connection.create', ...k, spec }, {
+      replace: replacing,
+      changes: [
+        { path: 'name', from: null, to: desired.name },
+        { path: 'connector', from: null, to: desired.connector },
+        { path: 'enabled', from: null, to: true },
+        { path: 'scopes', from: null, to: [...desired.scopes] },
+      ],
+      blocked,
+      rules: ['R11', ...replaceRules],
+      ...(g.reason ? { reason: g.reason } : {}),
+    });
+    if (!desired.enabled) {
+      out.disable = add({ op: 'connection.disable', ...k }, { changes: [{ path: 'enabled', from: true, to: false }], blocked });
+    }
+    return out;
+  }
+
+  // In place.
+  const current = d.current!;
+  const set: { name?: string; scopes?: string[] } = {};
+  for (const ch of d.changes) {
+    if (ch.path === 'name') set.name = desired.name;
+    if (ch.path === 'scopes') set.scopes = [...desired.scopes];
+  }
+  if (d.changes.length) {
+    // R13: a scope change sends the connection back through consent.
+    out.update = add({ op: 'connection.update', ...k, set }, { changes: d.changes, rules: set.scopes ? ['R13'] : [], blocked });
+  }
+  if (!current.enabled && desired.enabled) {
+    out.enable = add({ op: 'connection.enable', ...k }, { changes: [{ path: 'enabled', from: false, to: true }], rules: ['R17'], blocked });
+  }
+  if (current.enabled && !desired.enabled) {
+    // R15: disabling stops every application that uses it; R17: the authorization is kept.
+    const rules: RuleId[] = current.usages.length ? ['R15', 'R17'] : ['R17'];
+    out.disable = add({ op: 'connection.disable', ...k }, { changes: [{ path: 'enabled', from: true, to: false }], rules, blocked });
+  }
+  return out;
+}
