@@ -1,0 +1,130 @@
+/**
+ * Plan files (`plan --out FILE`, `apply PLANFILE`): the Plan JSON of contracts.md, written by the
+ * JSON renderer (one writer, so `--json` on stdout and the file are the same bytes), read back
+ * through a zod schema, and named by a `planId`.
+ *
+ * A plan file holds no secret value (S2): secrets are `{fromEnv, fingerprint}` references.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { UserError } from '../errors.js';
+import { canonicalJson, sha256 } from '../model/canonical.js';
+import type { Plan } from '../model/plan.js';
+import { renderJson } from '../render/json.js';
+import { ActionBodySchema } from '../targets/action-schema.js';
+import { jsonPath } from '../targets/snapshot.js';
+
+/** The plan as its file holds it: contracts.md's key order, 2-space indentation, trailing newline. */
+export function serializePlan(plan: Plan): string {
+  return renderJson(plan);
+}
+
+export async function writePlanFile(path: string, plan: Plan): Promise<void> {
+  await writeFile(path, serializePlan(plan), { encoding: 'utf8', mode: 0o644 });
+}
+
+/**
+ * The plan's identity: sha256 of its canonical JSON (keys sorted, no whitespace). Equal for a
+ * plan and the same plan read back from its file. Apply names its journal run after it.
+ */
+export function planId(plan: Plan): string {
+  return sha256(canonicalJson(plan));
+}
+
+const RuleIdSchema = z.string().regex(/^[A-Z][0-9]+[a-z]?$|^[a-z]+$/);
+const UsageSchema = z.object({ app: z.string(), component: z.string(), kind: z.string() });
+const FieldChangeSchema = z.object({ path: z.string().min(1), from: z.unknown(), to: z.unknown() });
+const Kind = z.enum(['Connector', 'Connection']);
+
+const PlannedActionSchema = z.intersection(
+  ActionBodySchema,
+  z.object({
+    id: z.string().regex(/^a[1-9][0-9]*$/, { error: 'an action id is a1, a2, …' }),
+    dependsOn: z.array(z.string()),
+    rules: z.array(RuleIdSchema),
+    replace: z.boolean(),
+    changes: z.array(FieldChangeSchema),
+    reason: z.string().optional(),
+  }),
+);
+
+export const PlanSchema = z.object({
+  formatVersion: z.literal(1),
+  target: z.string().min(1),
+  base: z.object({ stateSerial: z.number().int().nonnegative(), stateDigest: z.string() }),
+  source: z.object({ ref: z.string().nullable(), commit: z.string().nullable(), manifestDigest: z.string() }),
+  actions: z.array(PlannedActionSchema),
+  revokedAuthorizations: z.array(
+    z.object({ connection: z.string(), connector: z.string(), account: z.string(), cause: z.array(z.string()), rule: RuleIdSchema }),
+  ),
+  impact: z.array(z.object({ connection: z.string(), usages: z.array(UsageSchema), rule: RuleIdSchema })),
+  blocked: z.array(
+    z.object({ kind: Kind, linkName: z.string(), rule: RuleIdSchema, message: z.string(), hint: z.string().optional(), usages: z.array(UsageSchema).optional() }),
+  ),
+  needsAuthorization: z.array(z.string()),
+  summary: z.object({
+    create: z.number().int().nonnegative(),
+    update: z.number().int().nonnegative(),
+    delete: z.number().int().nonnegative(),
+    replace: z.number().int().nonnegative(),
+    revokes: z.number().int().nonnegative(),
+    blocked: z.number().int().nonnegative(),
+  }),
+  warnings: z.array(z.object({ code: z.string(), message: z.string(), kind: Kind.optional(), linkName: z.string().optional() })).optional(),
+});
+
+/**
+ * Checks that `value` is a plan this connectorops can carry out and returns it. `name` is how
+ * to call it in messages (the file's path). Throws a UserError naming what is wrong, by JSON path;
+ * values are never quoted.
+ */
+export function parsePlan(value: unknown, name: string): Plan {
+  const version = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as { formatVersion?: unknown }).formatVersion : undefined;
+  if (version === undefined) {
+    throw new UserError(`${name} is not a connectorops plan: it has no formatVersion`, {
+      hint: 'write a plan file with connectorops plan --out FILE',
+    });
+  }
+  if (version !== 1) {
+    throw new UserError(`${name} is a plan of formatVersion ${JSON.stringify(version)}; this connectorops reads formatVersion 1`, {
+      hint: typeof version === 'number' && version > 1 ? 'use the connectorops that wrote it, or make a new plan' : 'make a new plan with connectorops plan --out FILE',
+    });
+  }
+  const parsed = PlanSchema.safeParse(value);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.slice(0, 5).map((i) => `${jsonPath(i.path)}: ${i.message}`);
+    const more = parsed.error.issues.length > 5 ? `; and ${parsed.error.issues.length - 5} more` : '';
+    throw new UserError(`${name} is not a valid connectorops plan: ${problems.join('; ')}${more}`, {
+      hint: 'a plan file is written by connectorops plan --out FILE; do not edit it by hand',
+    });
+  }
+  const plan = value as Plan;
+  // The order is part of the plan: every action comes after what it depends on.
+  const seen = new Set<string>();
+  for (const a of plan.actions) {
+    if (seen.has(a.id)) throw new UserError(`${name} is not a valid connectorops plan: action id ${a.id} appears twice`);
+    for (const d of a.dependsOn) {
+      if (!seen.has(d)) throw new UserError(`${name} is not a valid connectorops plan: action ${a.id} depends on ${d}, which does not come before it`);
+    }
+    seen.add(a.id);
+  }
+  return plan;
+}
+
+/** Reads and checks a plan file (UserError when it is missing, not JSON, or not a plan). */
+export async function readPlanFile(path: string): Promise<Plan> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UserError(`cannot read plan file ${path}${code === 'ENOENT' ? ': no such file' : `: ${(error as Error).message}`}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new UserError(`${path} is not a connectorops plan: it is not JSON`, { hint: 'write a plan file with connectorops plan --out FILE' });
+  }
+  return parsePlan(value, path);
+}

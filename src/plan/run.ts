@@ -1,0 +1,149 @@
+/**
+ * The planner's edge: the only part of src/plan that touches the outside world. It loads the
+ * manifests, reads the target and the secrets' fingerprints, and hands everything to the pure
+ * `makePlan`. `plan` calls `runPlan`; `apply` (which holds the target open, under its lock) calls
+ * `loadForPlan` and `planAgainst`.
+ */
+import { resolve } from 'node:path';
+import { UserError, type Diagnostic } from '../errors.js';
+import type { PlannedSecret } from '../model/actions.js';
+import type { Plan } from '../model/plan.js';
+import type { DesiredState, SecretName } from '../model/types.js';
+import { DEFAULT_TARGET, loadManifests, resolveTargetSpec, type LoadedManifests } from '../manifest/index.js';
+import { openTarget } from '../targets/index.js';
+import type { StateSnapshot, Target } from '../targets/target.js';
+import { makePlan } from './make.js';
+import { changedResources } from './scope.js';
+
+export interface LoadOptions {
+  /** The manifest directory, relative to `cwd` (default `.`). */
+  dir?: string;
+  /** Read the manifests from this git ref instead of the working tree. */
+  ref?: string;
+  /** `--base REF`: scope the plan to what changed between REF and the manifests. */
+  base?: string;
+  /** `--target` as typed: a configured name or a spec. */
+  target?: string;
+  cwd: string;
+}
+
+export interface LoadedForPlan {
+  manifests: LoadedManifests;
+  /** The resolved target spec (`local:/abs/path`, or a URL): what to open. */
+  targetSpec: string;
+  /**
+   * The target as the user named it (`--target` as typed, else the config's defaultTarget, else
+   * `local:.connectorops/local.db`): what the plan records, as contracts.md's example shows, so
+   * that a plan made in one checkout names the same target in another.
+   */
+  targetName: string;
+  /** With `base`: the resources the change touches. */
+  scope?: ReadonlySet<string>;
+  /** Warnings about the manifests (and, with `base`, about the base's manifests), for stderr. */
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Loads and validates the manifests (and the base's, with `base`) and resolves the target spec.
+ * Invalid manifests are a UserError carrying every diagnostic (exit 1).
+ */
+export async function loadForPlan(options: LoadOptions): Promise<LoadedForPlan> {
+  const dir = resolve(options.cwd, options.dir ?? '.');
+  const [manifests, baseManifests] = await Promise.all([
+    loadManifests({ dir, ...(options.ref !== undefined ? { ref: options.ref } : {}) }),
+    options.base !== undefined ? loadManifests({ dir, ref: options.base }) : Promise.resolve(null),
+  ]);
+  if (manifests.errors.length) {
+    throw new UserError(`the manifests are invalid (${manifests.errors.length} error${manifests.errors.length > 1 ? 's' : ''}, ${manifests.label}); nothing was planned`, {
+      diagnostics: [...manifests.errors, ...manifests.warnings],
+      hint: 'fix the errors above; connectorops validate checks the manifests alone',
+    });
+  }
+  const diagnostics = [...manifests.warnings];
+  let scope: ReadonlySet<string> | undefined;
+  if (baseManifests) {
+    if (baseManifests.errors.length) {
+      // The base only tells what the change touches: an invalid base makes more look changed, never less.
+      diagnostics.push({
+        file: `(--base ${options.base})`, line: 1, col: 1, severity: 'warning', code: 'base',
+        message: `the manifests at ${options.base} are invalid (${baseManifests.errors.length} errors): resources they fail to define count as changed`,
+      });
+    }
+    scope = changedResources(baseManifests.desired, manifests.desired);
+  }
+  const targetSpec = resolveTargetSpec(options.target, manifests.config, dir, options.cwd);
+  const targetName = options.target ?? manifests.config.defaultTarget ?? DEFAULT_TARGET;
+  return { manifests, targetSpec, targetName, ...(scope ? { scope } : {}), diagnostics };
+}
+
+/**
+ * The secrets the manifests name, fingerprinted by the target: per connector, per secret, the env
+ * var and the fingerprint of its value now, or null when it is unset (or empty). Values never
+ * leave this function except into the target's fingerprinting (S2).
+ */
+export async function plannedSecrets(desired: DesiredState, env: NodeJS.ProcessEnv, target: Target): Promise<Map<string, Partial<Record<SecretName, PlannedSecret>>>> {
+  const vars = new Set<string>();
+  for (const c of desired.connectors.values()) for (const ref of Object.values(c.secrets)) if (ref) vars.add(ref.fromEnv);
+  const set = [...vars].filter((v) => env[v] !== undefined && env[v] !== '').sort();
+  const prints = set.length ? await target.fingerprintSecrets(set.map((v) => env[v]!)) : [];
+  const byVar = new Map(set.map((v, i) => [v, prints[i]!]));
+  const out = new Map<string, Partial<Record<SecretName, PlannedSecret>>>();
+  for (const c of desired.connectors.values()) {
+    const entry: Partial<Record<SecretName, PlannedSecret>> = {};
+    for (const [name, ref] of Object.entries(c.secrets) as Array<[SecretName, { fromEnv: string } | undefined]>) {
+      if (ref) entry[name] = { fromEnv: ref.fromEnv, fingerprint: byVar.get(ref.fromEnv) ?? null };
+    }
+    out.set(c.linkName, entry);
+  }
+  return out;
+}
+
+export interface PlanAgainstOptions {
+  allowReplace: boolean;
+  env: NodeJS.ProcessEnv;
+  /** A state already read (apply reads it under its lock); read from the target when absent. */
+  snapshot?: StateSnapshot;
+}
+
+/** Reads `target` (unless given a snapshot) and plans `loaded` against it. Does not close the target. */
+export async function planAgainst(target: Target, loaded: LoadedForPlan, options: PlanAgainstOptions): Promise<Plan> {
+  const [snapshot, secrets] = await Promise.all([
+    options.snapshot ?? target.read(),
+    plannedSecrets(loaded.manifests.desired, options.env, target),
+  ]);
+  const m = loaded.manifests;
+  return makePlan({
+    desired: m.desired,
+    current: { state: snapshot.state, serial: snapshot.serial, digest: snapshot.digest },
+    secrets,
+    allowReplace: options.allowReplace,
+    target: loaded.targetName,
+    source: { ref: m.ref, commit: m.commit, manifestDigest: m.manifestDigest },
+    ...(loaded.scope ? { scope: loaded.scope } : {}),
+  });
+}
+
+export interface RunPlanOptions extends LoadOptions {
+  allowReplace: boolean;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface PlanRun {
+  plan: Plan;
+  loaded: LoadedForPlan;
+}
+
+/**
+ * `connectorops plan`, minus the CLI: load, open the target, plan, close. Planning changes nothing
+ * on the target; opening a local target that does not exist yet creates its (empty) file.
+ */
+export async function runPlan(options: RunPlanOptions): Promise<PlanRun> {
+  const loaded = await loadForPlan(options);
+  const target = await openTarget(loaded.targetSpec, { name: loaded.targetName, cwd: options.cwd });
+  try {
+    const plan = await planAgainst(target, loaded, { allowReplace: options.allowReplace, env: options.env });
+    return { plan, loaded };
+  } finally {
+    await target.close();
+  }
+}
