@@ -1,0 +1,291 @@
+/**
+ * `connectorops apply [PLANFILE] [--dir D] [--target T] [--auto-approve] [--allow-replace]
+ * [--concurrency N] [--lock-timeout SECONDS]`: carries a plan out (docs/apply.md).
+ *
+ * The order matters and is the point of this file:
+ *   1. resolve the target and take its lock, BEFORE planning or checking a saved plan, so that
+ *      nothing changes between "this plan is fresh" and "carried out";
+ *   2. a saved plan is checked for staleness (serial, digest, manifests, target, secrets) or
+ *      recognised as a resume of its own partial run; without a plan file, plan now, show it,
+ *      and ask (or take --auto-approve);
+ *   3. execute over the dependsOn graph, through the journal;
+ *   4. re-plan: exit 0 only when nothing is left to do.
+ * The lock is released in `finally`, and on SIGINT/SIGTERM (exit 130/143) once the actions in
+ * flight have finished.
+ */
+import { parseArgs } from 'node:util';
+import { createInterface } from 'node:readline';
+import { resolve } from 'node:path';
+import { UserError } from '../../errors.js';
+import type { Plan } from '../../model/plan.js';
+import { resolveTargetSpec } from '../../manifest/config.js';
+import { loadForPlan, planAgainst, type LoadedForPlan } from '../../plan/run.js';
+import { planId, readPlanFile } from '../../plan/file.js';
+import { renderPlan } from '../../render/index.js';
+import { openTarget as defaultOpenTarget, type OpenTargetOptions } from '../../targets/index.js';
+import type { Target } from '../../targets/target.js';
+import { defaultConcurrency, executePlan, type ExecutionResult } from '../../apply/executor.js';
+import { takeLock } from '../../apply/lock.js';
+import { createProgress, formatSummary } from '../../apply/progress.js';
+import { StalePlanError, checkFreshness, type Freshness } from '../../apply/stale.js';
+import { unconverged } from '../../apply/converge.js';
+import { wantsColor, type Io } from '../io.js';
+import { formatDiagnostic } from '../../errors.js';
+
+const USAGE = `Usage: connectorops apply [PLANFILE] [options]
+
+Carry out a plan. With PLANFILE (from 'connectorops plan --out FILE'), carry out exactly that
+plan, and refuse it when it is stale. Without one, plan now, show the plan, and ask.
+
+Options:
+  --dir D                the directory that holds connectors/ and connections/ (default: .);
+                         a saved plan is checked against the manifests there
+  --target T             the target (local:PATH, http(s)://…, or a name from connectorops.yaml)
+  --auto-approve         do not ask before carrying out a fresh plan (needed without a terminal)
+  --allow-replace        allow the replacements (R10, R12) that a fresh plan needs
+  --concurrency N        independent actions in flight at once (default: 1 for local:, 4 for HTTP)
+  --lock-timeout SECS    wait up to SECS for a held lock instead of failing at once
+  -h, --help             show this help
+
+Exit codes: 0 applied, and a new plan is empty · 1 otherwise · 130/143 interrupted (SIGINT/SIGTERM).`;
+
+export interface ApplyDeps {
+  /** How a target spec becomes a Target; tests wrap the real one (fault injection). */
+  openTarget: (spec: string, options: OpenTargetOptions) => Promise<Target>;
+  /** Signal handling is the process's; tests that call `runApply` in-process turn it off. */
+  handleSignals: boolean;
+}
+
+const DEFAULT_DEPS: ApplyDeps = { openTarget: defaultOpenTarget, handleSignals: true };
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  return runApply(argv, io, DEFAULT_DEPS);
+}
+
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+export async function runApply(argv: string[], io: Io, deps: Partial<ApplyDeps> = {}): Promise<number> {
+  const d: ApplyDeps = { ...DEFAULT_DEPS, ...deps };
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      dir: { type: 'string' },
+      target: { type: 'string' },
+      'auto-approve': { type: 'boolean' },
+      'allow-replace': { type: 'boolean' },
+      concurrency: { type: 'string' },
+      'lock-timeout': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (values.help) {
+    io.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  if (positionals.length > 1) throw new UserError(`apply takes at most one PLANFILE, not ${positionals.length}`, { hint: 'connectorops apply [PLANFILE]' });
+  const planFile = positionals[0] !== undefined ? resolve(io.cwd, positionals[0]) : undefined;
+  const concurrencyFlag = values.concurrency !== undefined ? positiveInt(values.concurrency, '--concurrency') : undefined;
+  const lockTimeout = values['lock-timeout'] !== undefined ? nonNegative(values['lock-timeout'], '--lock-timeout') : undefined;
+  if (planFile && values['allow-replace']) {
+    throw new UserError('--allow-replace has no effect on a saved plan: the plan already says what it replaces', {
+      hint: 'make the plan with connectorops plan --allow-replace --out FILE',
+    });
+  }
+  const log = (line: string) => io.stderr.write(line + '\n');
+
+  // A saved plan is read before anything else: a bad file should fail before we lock anything.
+  const saved = planFile ? await readPlanFile(planFile) : undefined;
+  const loaded = await loadForPlan({ cwd: io.cwd, ...(values.dir !== undefined ? { dir: values.dir } : {}), ...(values.target !== undefined ? { target: values.target } : {}) });
+  for (const diag of loaded.diagnostics) io.stderr.write(formatDiagnostic(diag) + '\n');
+
+  const target = await d.openTarget(loaded.targetSpec, { name: loaded.targetName, cwd: io.cwd });
+  try {
+    const lock = await takeLock(target, { ...(lockTimeout !== undefined ? { timeoutSeconds: lockTimeout } : {}), log });
+    const abort = new AbortController();
+    let signalled: NodeJS.Signals | null = null;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (signalled) {
+        // A second signal: the person means it. Release and go, even with actions in flight;
+        // their journal entries stay `pending` and the next run confirms them against the target.
+        log(`Received ${signal} again: releasing lock ${lock.id} and exiting now.`);
+        void target.releaseLock(lock.id).finally(() => process.exit(SIGNAL_EXIT[signal] ?? 1));
+        return;
+      }
+      signalled = signal;
+      log(`\nReceived ${signal}: starting nothing more; waiting for the actions in flight, then releasing lock ${lock.id}.`);
+      abort.abort();
+    };
+    if (d.handleSignals) {
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+    }
+    try {
+      const code = await applyUnderLock({ io, dir: resolve(io.cwd, values.dir ?? '.'), target, loaded, saved, planFile, values, concurrencyFlag, signal: abort.signal, log });
+      return signalled ? (SIGNAL_EXIT[signalled] ?? 1) : code;
+    } finally {
+      if (d.handleSignals) {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+      await target.releaseLock(lock.id);
+    }
+  } finally {
+    await target.close();
+  }
+}
+
+interface UnderLock {
+  io: Io;
+  /** The manifest directory, absolute. */
+  dir: string;
+  target: Target;
+  loaded: LoadedForPlan;
+  saved: Plan | undefined;
+  planFile: string | undefined;
+  values: { 'auto-approve'?: boolean; 'allow-replace'?: boolean };
+  concurrencyFlag: number | undefined;
+  signal: AbortSignal;
+  log: (line: string) => void;
+}
+
+async function applyUnderLock(u: UnderLock): Promise<number> {
+  const { io, target, loaded, signal, log } = u;
+  const env = io.env;
+  const allowReplace = Boolean(u.values['allow-replace']);
+  const concurrency = u.concurrencyFlag ?? defaultConcurrency(loaded.targetSpec);
+
+  let plan: Plan;
+  let freshness: Freshness = { kind: 'fresh' };
+  if (u.saved) {
+    plan = u.saved;
+    const runId = planId(plan);
+    const [now, journal] = await Promise.all([target.read(), target.journal(runId)]);
+    // The plan names its target as the user typed it; the same target typed another way (a
+    // relative path from another directory, a configured name) is still the same target.
+    const sameTarget = plan.target === loaded.targetName || resolvesTo(plan.target, u) === loaded.targetSpec;
+    freshness = checkFreshness(
+      plan,
+      { target: sameTarget ? plan.target : loaded.targetName, serial: now.serial, digest: now.digest, manifestDigest: loaded.manifests.manifestDigest },
+      journal,
+    );
+    if (freshness.kind === 'stale') throw new StalePlanError(freshness.reasons);
+    if (freshness.kind === 'resume') {
+      log(`Resuming run ${shortId(runId)} of ${u.planFile}: ${freshness.done.size} of ${plan.actions.length} actions were done by an earlier run (serial ${plan.base.stateSerial} → ${freshness.lastSerial}); skipping them.`);
+    }
+    if (plan.blocked.length) {
+      io.stdout.write(renderPlan(plan, 'text', { color: wantsColor(io) }));
+      throw new UserError(`the plan is blocked (${plan.blocked.length} item${plan.blocked.length > 1 ? 's' : ''}); nothing was carried out`, {
+        hint: 'resolve what blocks it, then make a new plan',
+      });
+    }
+    if (plan.actions.length === 0) {
+      io.stdout.write('No changes. The plan has nothing to carry out.\n');
+      return await converge(u, plan, null, allowReplace);
+    }
+  } else {
+    plan = await planAgainst(target, loaded, { allowReplace, env });
+    if (signal.aborted) return 1;
+    if (plan.blocked.length) {
+      io.stdout.write(renderPlan(plan, 'text', { color: wantsColor(io) }));
+      throw new UserError(`the plan is blocked (${plan.blocked.length} item${plan.blocked.length > 1 ? 's' : ''}); nothing was carried out`, {
+        hint: 'resolve what blocks it (see above), then run apply again',
+      });
+    }
+    if (plan.actions.length === 0) {
+      io.stdout.write('No changes. The target matches the manifests.\n');
+      return 0;
+    }
+    io.stdout.write(renderPlan(plan, 'text', { color: wantsColor(io) }));
+    if (!u.values['auto-approve']) {
+      if (!io.stdin.isTTY) {
+        throw new UserError('apply needs approval, and there is no terminal to ask on; nothing was carried out', {
+          hint: 'review the plan above and run apply --auto-approve, or save it with plan --out FILE and apply that file',
+        });
+      }
+      const answer = await ask(io, "\nDo you want to perform these actions? Only 'yes' will be accepted: ", signal);
+      if (signal.aborted) return 1;
+      if (answer !== 'yes') {
+        io.stdout.write('Apply cancelled: nothing was carried out.\n');
+        return 1;
+      }
+    }
+  }
+
+  const runId = planId(plan);
+  const progress = createProgress(io.stderr);
+  let result: ExecutionResult;
+  try {
+    result = await executePlan(target, plan, {
+      runId,
+      concurrency,
+      env,
+      signal,
+      onEvent: (e) => progress.onEvent(e),
+    });
+  } finally {
+    progress.stop();
+  }
+  const after = await target.read();
+  io.stdout.write('\n' + formatSummary(result, plan, after.state));
+  if (result.cancelled) return 1;
+  if (result.failed.length || result.notStarted.length) {
+    const rerun = u.planFile ? `connectorops apply ${u.planFile}` : 'connectorops apply';
+    io.stderr.write(`Error: ${result.failed.length} action${result.failed.length === 1 ? '' : 's'} failed; ${result.notStarted.length} not started. What is done stays done (journaled in run ${shortId(runId)}).\n  hint: fix the cause, then run ${rerun} again: it skips what is done\n`);
+    return 1;
+  }
+  return converge(u, plan, after, allowReplace);
+}
+
+/** Step 4: plan again; anything left means the target did not converge. */
+async function converge(u: UnderLock, applied: Plan, after: Awaited<ReturnType<Target['read']>> | null, allowReplace: boolean): Promise<number> {
+  const again = await planAgainst(u.target, u.loaded, { allowReplace, env: u.io.env, ...(after ? { snapshot: after } : {}) });
+  const left = unconverged(applied, again);
+  if (left.length === 0) {
+    if (applied.actions.length) u.io.stdout.write('The target now matches the manifests.\n');
+    return 0;
+  }
+  u.io.stderr.write(`Error: the target did not converge; a new plan still has ${left.length} item${left.length === 1 ? '' : 's'}:\n${left.map((l) => `  - ${l}\n`).join('')}  hint: run connectorops plan to see why; someone may have changed the target during the run\n`);
+  return 1;
+}
+
+function resolvesTo(name: string, u: UnderLock): string | null {
+  try {
+    return resolveTargetSpec(name, u.loaded.manifests.config, u.dir, u.io.cwd);
+  } catch {
+    return null;
+  }
+}
+
+/** Reads one answer line from stdin; resolves '' when aborted or stdin ends. */
+async function ask(io: Io, question: string, signal: AbortSignal): Promise<string> {
+  io.stdout.write(question);
+  const rl = createInterface({ input: io.stdin, terminal: false });
+  try {
+    return await new Promise<string>((resolveAnswer) => {
+      const done = (answer: string) => resolveAnswer(answer.trim());
+      rl.once('line', done);
+      rl.once('close', () => done(''));
+      signal.addEventListener('abort', () => done(''), { once: true });
+    });
+  } finally {
+    rl.close();
+  }
+}
+
+function positiveInt(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UserError(`${flag} takes a whole number from 1 to 64, not '${text}'`);
+  return n;
+}
+
+function nonNegative(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0) throw new UserError(`${flag} takes a number of seconds (0 or more), not '${text}'`);
+  return n;
+}
+
+function shortId(runId: string): string {
+  return (runId.startsWith('sha256:') ? runId.slice(7) : runId).slice(0, 12);
+}
