@@ -120,14 +120,14 @@ export function renderRunbook(plan: Plan, options: RunbookOptions): string {
         lines.push(
           '',
           `${n}. Ask ${t(task.revoked.account)} to authorize connection ${q(task.connection)} again [${authorizationRule(task)}].`,
-          `   Why: its authorization is revoked (${t(causeText(task.revoked))}).`,
-          `   Where: ${where}, then ${t(task.revoked.account)} signs in on Creator's consent screen.`,
+          `${bodyIndent(n)}Why: its authorization is revoked (${t(causeText(task.revoked))}).`,
+          `${bodyIndent(n)}Where: ${where}, then ${t(task.revoked.account)} signs in on Creator's consent screen.`,
         );
       } else {
         lines.push(
           '',
           `${n}. Authorize ${task.isNew ? 'new ' : ''}connection ${q(task.connection)} as the connection's owner [${authorizationRule(task)}].`,
-          `   Where: ${where}, then sign in on Creator's consent screen.`,
+          `${bodyIndent(n)}Where: ${where}, then sign in on Creator's consent screen.`,
         );
       }
     }
@@ -207,6 +207,11 @@ interface StepContext {
   authStep: Map<string, number>;
 }
 
+/** The body of step `n` lines up with its title, after `n. `. */
+function bodyIndent(n: number): string {
+  return ' '.repeat(String(n).length + 2);
+}
+
 function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
@@ -258,7 +263,7 @@ function step(a: PlannedAction, n: number, ctx: StepContext): string[] {
   const { plan, names, q, t } = ctx;
   const tag = `[${[a.id, ...a.rules].map(t).join('; ')}]`;
   const out = [`${n}. ${capitalize(stepTitle(a, q))} ${tag}`];
-  const say = (s: string) => out.push(`   ${s}`);
+  const say = (s: string) => out.push(`${bodyIndent(n)}${s}`);
   if (a.replace && a.reason) say(`Replacement: ${t(a.reason)}`);
   const card = names.cardRef(a.linkName, q);
   const mcc = CREATOR_PATHS.manageConnectors;

@@ -270,27 +270,12 @@ export function causeText(revoked: RevokedAuthorization): string {
 }
 
 /**
- * The usages known for a connection: the plan's impact entries for it (R15 for a disable, R14
- * for a blocked delete) and a `usages` list on a blocked entry, should the planner attach one.
+ * The usages that keep a blocked connection from being deleted (R14): the blocked entry's own list,
+ * as the planner attaches it; failing that, the plan's impact entries for the connection.
  */
 export function usagesOf(plan: Plan, connection: string, blocked?: Blocked): Usage[] {
-  const out: Usage[] = [];
-  const seen = new Set<string>();
-  const add = (u: Usage) => {
-    const key = `${u.app}\u0000${u.component}\u0000${u.kind}`;
-    if (!seen.has(key)) {
-      seen.add(key);
-      out.push(u);
-    }
-  };
-  const extra = (blocked as (Blocked & { usages?: unknown }) | undefined)?.usages;
-  if (Array.isArray(extra)) for (const u of extra) if (isUsage(u)) add(u);
-  for (const i of plan.impact) if (i.connection === connection) i.usages.forEach(add);
-  return out;
-}
-
-function isUsage(u: unknown): u is Usage {
-  return u !== null && typeof u === 'object' && typeof (u as Usage).app === 'string' && typeof (u as Usage).component === 'string' && typeof (u as Usage).kind === 'string';
+  if (blocked?.usages?.length) return blocked.usages;
+  return plan.impact.filter((i) => i.connection === connection).flatMap((i) => i.usages);
 }
 
 /** True when the plan changes nothing and nothing stops it: "No changes." */

@@ -109,7 +109,7 @@ export function renderText(plan: Plan, options: TextOptions): string {
     gap();
     lines.push(c.bold(c.red('Blocked: apply will carry out none of this plan until these are resolved:')));
     for (const b of plan.blocked) {
-      const forces = REPLACEMENT_RULES.has(b.rule) ? ' # forces replacement:' : '';
+      const forces = REPLACEMENT_RULES.has(b.rule) ? ' # forces replacement:' : ':';
       lines.push(c.red(`  ✗ ${resourceLabel(b.kind, b.linkName, q)} [${b.rule}]${forces} ${t(b.message)}`));
       if (b.hint) lines.push(`      hint: ${t(b.hint)}`);
       if (b.kind === 'Connection') {

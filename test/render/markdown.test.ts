@@ -50,8 +50,8 @@ describe('markdown: layout', () => {
   it('lists blocked items with rule, message, hint and usages', () => {
     const out = md(blockedPlan());
     expect(out).toContain('> **Blocked: 2 problems must be resolved first; apply will carry out none of this plan.**');
-    expect(out).toContain("> - **connection crm\\_old** (R14): connection 'crm\\_old' is used by 2 applications and cannot be deleted");
-    expect(out).toContain('>   - Hint: remove these usages from the applications, then plan again');
+    expect(out).toContain("> - **connection crm\\_old** (R14): connection 'crm\\_old' cannot be deleted while applications use it: sales › workflow:send\\_invoice");
+    expect(out).toContain('>   - Hint: remove these usages from the applications first; connectorops never edits applications');
     expect(out).toContain('>   - Used by app sales, workflow:send\\_invoice (deluge\\-invokeurl)');
     expect(out).toContain('> - **connector crm** (R10): Forces replacement:');
   });

@@ -179,18 +179,25 @@ describe('text: blocked (R14, R10)', () => {
   const out = text(blockedPlan());
 
   it('lists each blocked item with rule, message, hint and usages', () => {
-    expect(out).toContain('  ✗ connection "crm_old" [R14] connection \'crm_old\' is used by 2 applications and cannot be deleted');
-    expect(out).toContain('      hint: remove these usages from the applications, then plan again');
+    expect(out).toContain('  ✗ connection "crm_old" [R14]: connection \'crm_old\' cannot be deleted while applications use it: sales › workflow:send_invoice');
+    expect(out).toContain('      hint: remove these usages from the applications first; connectorops never edits applications');
     expect(out).toContain('      - used by app "sales", workflow:send_invoice (deluge-invokeurl)');
     expect(out).toContain('      - used by app "billing", form:invoice/on_submit (integration-task)');
   });
 
   it('says a blocked replacement is a forced replacement', () => {
-    expect(out).toContain('  ✗ connector "crm" [R10] # forces replacement: the authentication type');
+    expect(out).toContain('  ✗ connector "crm" [R10] # forces replacement: connector \'crm\' must be replaced: the authentication type');
   });
 
-  it('does not repeat R14 usages under impact', () => {
-    expect(out).not.toContain('Impact on applications:');
+  it('falls back to the impact entries for usages when a blocked entry has none', () => {
+    const plan = blockedPlan();
+    const usages = plan.blocked[0]!.usages!;
+    delete plan.blocked[0]!.usages;
+    plan.impact = [{ connection: 'crm_old', usages, rule: 'R14' }];
+    const fallback = text(plan);
+    expect(fallback).toContain('      - used by app "billing", form:invoice/on_submit (integration-task)');
+    // Shown once, under the blocked item, not again as impact.
+    expect(fallback).not.toContain('Impact on applications:');
   });
 
   it('ends with the footer and a blocked line, not "No changes"', () => {

@@ -226,33 +226,28 @@ export function replacePlan(): Plan {
   });
 }
 
-/** A deletion that applications still use (R14), and a replacement that was not allowed (R10). */
+/** A deletion that applications still use (R14), and a replacement that was not allowed (R10), as the planner words them. */
 export function blockedPlan(): Plan {
+  const usages = [
+    { app: 'sales', component: 'workflow:send_invoice', kind: 'deluge-invokeurl' },
+    { app: 'billing', component: 'form:invoice/on_submit', kind: 'integration-task' },
+  ];
   return makePlan({
     actions: [],
-    impact: [
-      {
-        connection: 'crm_old',
-        usages: [
-          { app: 'sales', component: 'workflow:send_invoice', kind: 'deluge-invokeurl' },
-          { app: 'billing', component: 'form:invoice/on_submit', kind: 'integration-task' },
-        ],
-        rule: 'R14',
-      },
-    ],
     blocked: [
       {
         kind: 'Connection',
         linkName: 'crm_old',
         rule: 'R14',
-        message: "connection 'crm_old' is used by 2 applications and cannot be deleted",
-        hint: 'remove these usages from the applications, then plan again',
+        message: "connection 'crm_old' cannot be deleted while applications use it: sales › workflow:send_invoice (deluge-invokeurl), billing › form:invoice/on_submit (integration-task) (R14)",
+        hint: 'remove these usages from the applications first; connectorops never edits applications',
+        usages,
       },
       {
         kind: 'Connector',
         linkName: 'crm',
         rule: 'R10',
-        message: "the authentication type of ready connector 'crm' changes from oauth2 to apiKey (R3)",
+        message: "connector 'crm' must be replaced: the authentication type of ready connector 'crm' cannot change in place (oauth2 → apiKey) (R3); a replacement is never done implicitly, and --allow-replace was not given",
         hint: 'run plan with --allow-replace to delete and recreate it with its connections',
       },
     ],
