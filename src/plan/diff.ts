@@ -291,6 +291,18 @@ function changedSecrets(
     const p = planned[name];
     if (!p) continue;
     const now = current.secretFingerprints[name];
+    if (p.fingerprint === null && now === undefined && current.stage === 'draft' && desired.stage === 'ready') {
+      // R2a: marking ready needs the secret, and the target has none: send what apply will read.
+      secrets[name] = p;
+      changes.push({ path: secretPath(name), from: SENSITIVE_NOT_RECORDED, to: SENSITIVE });
+      warnings.push({
+        code: 'secret-unset',
+        kind: 'Connector',
+        linkName,
+        message: `${p.fromEnv} is not set: connector '${linkName}' is marked ready with its ${name}, which the target has not recorded; apply needs ${p.fromEnv}`,
+      });
+      continue;
+    }
     if (p.fingerprint === null) {
       warnings.push({
         code: 'secret-unset',

@@ -8,6 +8,7 @@ import type { PlannedAction } from '../model/actions.js';
 import type { Blocked, Impact, Plan, PlanSummary, PlanWarning, RevokedAuthorization } from '../model/plan.js';
 import type { RuleId } from '../model/types.js';
 import { consequences, type Consequences } from './consequences.js';
+import { sameScopes } from './compare.js';
 import { checkDesired } from './desired.js';
 import { diff } from './diff.js';
 import { resourceKey, type PlanInput } from './input.js';
@@ -146,6 +147,15 @@ function revocations(c: Consequences, ordered: readonly Node[], actions: readonl
       if (!a.rules.includes(r.rule)) a.rules = sortRules(new Set([...a.rules, r.rule]));
     }
   });
+  // R13 from the diff as well: when an R5 change revoked the connection first, the simulated
+  // scope change finds it unauthorized, yet the scope change alone would have revoked it too.
+  for (const n of ordered) {
+    if (n.body.op !== 'connection.update' || !n.body.set.scopes) continue;
+    const cur = c.connections.get(n.body.linkName)!.diff.current!;
+    if (cur.authorization.status === 'authorized' && !sameScopes(cur.scopes, n.body.set.scopes)) {
+      merge({ connection: cur.linkName, connector: cur.connector, account: cur.authorization.account, cause: ['scopes'], rule: 'R13' });
+    }
+  }
   for (const n of replaced) {
     const fate = c.connections.get(n.body.linkName)!;
     const cur = fate.diff.current!;
@@ -169,9 +179,12 @@ function blockedList(nodes: readonly Node[], blocked: ReadonlyMap<Node, BlockedV
     out.push(b);
   };
   for (const n of nodes) for (const b of n.blocked) push(b);
+  // A resource that only waits says so once, for the first of its actions that waits.
+  const named = new Set(out.map((b) => resourceKey(b.kind, b.linkName)));
   for (const n of nodes) {
     const via = blocked.get(n);
-    if (!via) continue;
+    if (!via || named.has(n.resource)) continue;
+    named.add(n.resource);
     let root = via.via;
     for (let v = blocked.get(root); v; v = blocked.get(root)) root = v.via;
     const rootRule = root.blocked[0]?.rule;
