@@ -235,7 +235,7 @@ export class LocalTarget implements Target {
         .immediate();
       if ('got' in attempt) return attempt.got;
       const waited = Date.now() - started;
-      if (waited >= timeoutMs) throw new LockHeldError(attempt.held, this.name, waited);
+      if (waited >= timeoutMs) throw new LockHeldError(attempt.held, this.name, timeoutMs > 0 ? waited : 0);
       // A real wait: the holder is another live process, and only time frees the lock.
       await new Promise((r) => setTimeout(r, Math.min(LOCK_POLL_MS, timeoutMs - waited)));
     }

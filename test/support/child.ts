@@ -1,0 +1,59 @@
+/** A real child process whose stdout we wait on line by line (never on time). */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+
+export interface Child {
+  process: ChildProcessWithoutNullStreams;
+  lines: string[];
+  /** Resolves with the first line (seen or to come) that matches; rejects if the child exits first. */
+  waitFor(match: (line: string) => boolean): Promise<string>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stderr(): string;
+}
+
+export function startChild(script: string, args: string[]): Child {
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  let err = '';
+  let buffer = '';
+  const waiters: { match: (l: string) => boolean; resolve: (l: string) => void; reject: (e: Error) => void }[] = [];
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    buffer += chunk;
+    let i;
+    while ((i = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, i);
+      buffer = buffer.slice(i + 1);
+      lines.push(line);
+      for (const w of [...waiters]) {
+        if (w.match(line)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(line);
+        }
+      }
+    }
+  });
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (c: string) => (err += c));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  void exited.then(({ code, signal }) => {
+    for (const w of waiters.splice(0)) w.reject(new Error(`child exited (code ${code}, signal ${signal}) before the expected output; stderr:\n${err}`));
+  });
+  return {
+    process: child,
+    lines,
+    exited,
+    stderr: () => err,
+    waitFor(match) {
+      const seen = lines.find(match);
+      if (seen !== undefined) return Promise.resolve(seen);
+      if (child.exitCode !== null || child.signalCode !== null) return Promise.reject(new Error(`child already exited; stderr:\n${err}`));
+      return new Promise((resolve, reject) => waiters.push({ match, resolve, reject }));
+    },
+  };
+}
+
+/** SIGKILL, and wait until the process is gone. */
+export async function killHard(child: Child): Promise<void> {
+  child.process.kill('SIGKILL');
+  await child.exited;
+}
