@@ -117,7 +117,8 @@ export async function catFileBatch(dir: string, oids: readonly string[]): Promis
   const result = new Map<string, Buffer>();
   if (unique.length === 0) return result;
   const parser = new BatchParser();
-  await runGit(dir, ['cat-file', '--batch'], unique.join('\n') + '\n', (chunk) => parser.push(chunk));
+  // --buffer: without it git flushes after every object, one pipe write (and one 'data' event) each.
+  await runGit(dir, ['cat-file', '--batch', '--buffer'], unique.join('\n') + '\n', (chunk) => parser.push(chunk));
   parser.end();
   for (const o of parser.objects) {
     if (o.type === 'missing' || o.type === 'ambiguous') throw new Error(`git object ${o.oid} is ${o.type}`);

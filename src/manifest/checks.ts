@@ -7,11 +7,12 @@
 import type { Diagnostic } from '../errors.js';
 import type { DesiredConnection, DesiredConnector, SecretName } from '../model/types.js';
 import { missingMandatory } from '../rules/authentication.js';
-import type { ParsedDocument } from './yaml.js';
+import type { Locator } from './yaml.js';
 
 export interface Located<T> {
   value: T;
-  doc: ParsedDocument;
+  /** Only the locator, not the parsed document: its raw value need not outlive the schema check. */
+  doc: Locator;
 }
 
 export interface CheckInput {
@@ -27,11 +28,11 @@ export interface CheckInput {
 
 export type Check = (input: CheckInput) => Diagnostic[];
 
-function at(doc: ParsedDocument, path: readonly PropertyKey[], code: string, message: string, hint?: string, severity: Diagnostic['severity'] = 'error'): Diagnostic {
+function at(doc: Locator, path: readonly PropertyKey[], code: string, message: string, hint?: string, severity: Diagnostic['severity'] = 'error'): Diagnostic {
   return { ...doc.locate(path), severity, code, message, ...(hint ? { hint } : {}) };
 }
 
-function where(doc: ParsedDocument, path: readonly PropertyKey[]): string {
+function where(doc: Locator, path: readonly PropertyKey[]): string {
   const l = doc.locate(path);
   return `${l.file}:${l.line}:${l.col}`;
 }
@@ -130,7 +131,7 @@ export const connectionScopes: Check = (input) => {
 /** `scopes` (warning): a scope listed twice in one list is noise, and was probably meant to be another. */
 export const repeatedScopes: Check = (input) => {
   const out: Diagnostic[] = [];
-  const scan = (doc: ParsedDocument, path: string[], scopes: readonly string[]) => {
+  const scan = (doc: Locator, path: string[], scopes: readonly string[]) => {
     const seen = new Set<string>();
     scopes.forEach((s, i) => {
       if (seen.has(s)) out.push(at(doc, [...path, i], 'scopes', `scope '${s}' is listed twice`, undefined, 'warning'));

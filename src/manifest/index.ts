@@ -44,11 +44,16 @@ export async function loadFrom(source: ManifestSource): Promise<LoadedManifests>
   const [commit, texts] = await Promise.all([source.commit(), source.list().then((paths) => source.read(paths))]);
   const files = [...texts].map(([path, text]) => ({ path, text }));
   const { desired, errors, warnings, config } = validateManifests(files);
+  let digest: string | undefined;
   return {
     desired,
     errors,
     warnings,
-    manifestDigest: manifestDigest(desired),
+    // Computed on first read: hashing the whole state is a noticeable share of a large validate,
+    // which never looks at it; plan does.
+    get manifestDigest() {
+      return (digest ??= manifestDigest(desired));
+    },
     ref: source.ref,
     commit,
     files: files.length,

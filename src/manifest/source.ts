@@ -2,7 +2,8 @@
  * Where manifest files come from: the working tree (here) or a git ref (src/git/source.ts).
  * Loading only ever lists and reads through this interface, so both feed the same pure core.
  */
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { headCommit } from '../git/repo.js';
@@ -30,10 +31,15 @@ export function isManifestPath(path: string): boolean {
 
 export const MANIFEST_ROOTS = ['connectors', 'connections', CONFIG_FILE] as const;
 
-/** Enough reads in flight to keep the thread pool busy, few enough to stay far from the fd limit. */
-const READ_CONCURRENCY = 64;
-
-/** The working tree under `dir`. Fails (UserError) when `dir` is not a directory. */
+/**
+ * The working tree under `dir`. Fails (UserError) when `dir` is not a directory.
+ *
+ * It reads with synchronous calls, in slices that yield to the event loop in between. Measured on
+ * 12,000 small manifests (bench/validate.bench.js): fs.promises.readFile with 64 reads in flight
+ * took ~450 ms, the callback API ~160 ms, readFileSync ~45 ms. For files this small the cost is
+ * the round trip through the thread pool (open, fstat, read, close: four hops per file), not the
+ * disk; the same holds for readdir against readdirSync.
+ */
 export async function fsSource(dir: string): Promise<ManifestSource> {
   await assertDirectory(dir);
   let commit: Promise<string | null> | undefined;
@@ -43,15 +49,29 @@ export async function fsSource(dir: string): Promise<ManifestSource> {
     commit: () => (commit ??= headCommit(dir)),
     async list() {
       const out: string[] = [];
-      await Promise.all([walk(dir, 'connectors', out), walk(dir, 'connections', out), configFile(dir, out)]);
+      walk(dir, 'connectors', out);
+      walk(dir, 'connections', out);
+      if (statSync(join(dir, CONFIG_FILE), { throwIfNoEntry: false })?.isFile()) out.push(CONFIG_FILE);
       return out.filter(isManifestPath).sort();
     },
     async read(paths) {
-      const texts = await mapLimit(paths, READ_CONCURRENCY, (p) => readFile(join(dir, p), 'utf8'));
-      return new Map(paths.map((p, i) => [p, texts[i]!]));
+      const texts = new Map<string, string>();
+      for (let i = 0; i < paths.length; i++) {
+        // Let timers, signals and child processes (the commit lookup) get a turn now and then.
+        if (i > 0 && i % READ_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
+        const path = paths[i]!;
+        try {
+          texts.set(path, readFileSync(join(dir, path), 'utf8'));
+        } catch (error) {
+          throw new UserError(`cannot read ${path}: ${(error as Error).message}`);
+        }
+      }
+      return texts;
     },
   };
 }
+
+const READ_SLICE = 512;
 
 /** UserError unless `dir` is a directory: a mistyped --dir must not pass as "no manifests". */
 export async function assertDirectory(dir: string): Promise<void> {
@@ -59,43 +79,20 @@ export async function assertDirectory(dir: string): Promise<void> {
   if (!info?.isDirectory()) throw new UserError(`manifest directory '${dir}' does not exist or is not a directory`, { hint: 'check --dir' });
 }
 
-async function configFile(dir: string, out: string[]): Promise<void> {
-  const info = await stat(join(dir, CONFIG_FILE)).catch(() => null);
-  if (info?.isFile()) out.push(CONFIG_FILE);
-}
-
-async function walk(root: string, rel: string, out: string[]): Promise<void> {
+function walk(root: string, rel: string, out: string[]): void {
   let entries;
   try {
-    entries = await readdir(join(root, rel), { withFileTypes: true });
+    entries = readdirSync(join(root, rel), { withFileTypes: true });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return;
-    throw error;
+    throw new UserError(`cannot list ${rel}: ${(error as Error).message}`);
   }
-  const subdirs: Promise<void>[] = [];
   for (const e of entries) {
     const path = `${rel}/${e.name}`;
-    if (e.isDirectory()) subdirs.push(walk(root, path, out));
+    if (e.isDirectory()) walk(root, path, out);
     else if (e.isFile()) out.push(path);
     // A symlinked file counts as the file; symlinked directories are not followed (no cycles).
-    else if (e.isSymbolicLink() && isManifestPath(path)) {
-      subdirs.push(stat(join(root, path)).then((s) => void (s.isFile() && out.push(path)), () => undefined));
-    }
+    else if (e.isSymbolicLink() && isManifestPath(path) && statSync(join(root, path), { throwIfNoEntry: false })?.isFile()) out.push(path);
   }
-  await Promise.all(subdirs);
-}
-
-/** `fn` over `items` with at most `limit` calls in flight; results in input order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

@@ -43,7 +43,7 @@ export function validateManifests(files: readonly ManifestText[]): Validation {
     brokenConnectors: new Set(),
   };
 
-  for (const file of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+  for (const file of sortedByPath(files)) {
     if (file.path === CONFIG_FILE) {
       const c = parseConfig(file.path, file.text);
       config = c.config;
@@ -86,13 +86,13 @@ function validateDocument(
       if (typeof linkName === 'string') into.brokenConnectors.add(linkName);
       return issuesToDiagnostics(result.error.issues, doc, ConnectorDoc);
     }
-    into.connectors.push({ value: toDesiredConnector(result.data, doc), doc });
+    into.connectors.push({ value: toDesiredConnector(result.data, doc), doc: { locate: doc.locate } });
     return [];
   }
   if (kind === 'Connection') {
     const result = ConnectionDoc.safeParse(value);
     if (!result.success) return issuesToDiagnostics(result.error.issues, doc, ConnectionDoc);
-    into.connections.push({ value: toDesiredConnection(result.data, doc), doc });
+    into.connections.push({ value: toDesiredConnection(result.data, doc), doc: { locate: doc.locate } });
     return [];
   }
   const near = typeof kind === 'string' ? closest(kind, KINDS) : undefined;
@@ -152,6 +152,14 @@ function toDesiredConnection(d: ConnectionDocT, doc: ParsedDocument): DesiredCon
 function defined<T extends object>(o: T): T {
   for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
   return o;
+}
+
+/** Sources list files sorted already; sorting again only when needed keeps that free. */
+function sortedByPath(files: readonly ManifestText[]): readonly ManifestText[] {
+  for (let i = 1; i < files.length; i++) {
+    if (files[i - 1]!.path > files[i]!.path) return [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+  return files;
 }
 
 export function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {

@@ -7,8 +7,18 @@ import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments, type D
 import type { Diagnostic } from '../errors.js';
 import type { SourceLocation } from '../model/types.js';
 
+/** The means to find where any path of a document is written. */
+export interface Locator {
+  /**
+   * Where `path` is written. `at: 'key'` points at the key of the last segment (unknown keys),
+   * `'value'` at its value (bad values). A path that does not exist resolves to the closest
+   * existing ancestor's key, or to the document start.
+   */
+  locate(path: readonly PropertyKey[], at?: 'key' | 'value'): SourceLocation;
+}
+
 /** One YAML document of a file, its value and the means to locate any path in it. */
-export interface ParsedDocument {
+export interface ParsedDocument extends Locator {
   file: string;
   /** 0-based position of the document in its file. */
   index: number;
@@ -16,12 +26,6 @@ export interface ParsedDocument {
   value: unknown;
   /** Where the document's content starts. */
   start: SourceLocation;
-  /**
-   * Where `path` is written. `at: 'key'` points at the key of the last segment (unknown keys),
-   * `'value'` at its value (bad values). A path that does not exist resolves to the closest
-   * existing ancestor's key, or to the document start.
-   */
-  locate(path: readonly PropertyKey[], at?: 'key' | 'value'): SourceLocation;
 }
 
 export interface ParsedFile {
@@ -42,28 +46,28 @@ const YAML_HINTS: Record<string, string> = {
  * Parses every document of `text`. Never throws: YAML errors become diagnostics (code `yaml`) and
  * the documents that have them are left out, since their values cannot be trusted.
  * Messages never quote the source: it may hold a secret that S1 is about to refuse.
+ *
+ * The happy path keeps only plain values: holding thousands of node trees until the cross-document
+ * checks are done costs more in garbage collection than parsing them did. A file that turns out to
+ * need positions is parsed again, with a LineCounter, the first time one is asked for.
  */
 export function parseYamlFile(file: string, text: string): ParsedFile {
-  const lines = new LineCounter();
-  // prettyErrors would append the offending source line to messages; positions are ours to add.
-  const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const docs = parseAllDocuments(text, OPTIONS);
+  const positions = new FilePositions(file, text);
   const documents: ParsedDocument[] = [];
   const diagnostics: Diagnostic[] = [];
-  const pos = (offset: number): SourceLocation => {
-    const { line, col } = lines.linePos(offset);
-    // linePos reports line 0 before the first newline is known.
-    return { file, line: Math.max(line, 1), col: Math.max(col, 1) };
-  };
+  const problem = (p: { code: string; message: string; pos: [number, number] }, severity: 'error' | 'warning') =>
+    diagnostics.push(yamlDiagnostic(positions.at(p.pos[0]), p.code, p.message, text, p.pos, severity));
 
   if ('empty' in docs) {
-    for (const e of docs.errors) diagnostics.push(yamlDiagnostic(pos(e.pos[0]), e.code, e.message, text, e.pos, 'error'));
+    for (const e of docs.errors) problem(e, 'error');
     return { documents, diagnostics };
   }
-
+  const starts = lineStarts(file, text);
   docs.forEach((doc, index) => {
-    for (const w of doc.warnings) diagnostics.push(yamlDiagnostic(pos(w.pos[0]), w.code, w.message, text, w.pos, 'warning'));
+    for (const w of doc.warnings) problem(w, 'warning');
     if (doc.errors.length > 0) {
-      for (const e of doc.errors) diagnostics.push(yamlDiagnostic(pos(e.pos[0]), e.code, e.message, text, e.pos, 'error'));
+      for (const e of doc.errors) problem(e, 'error');
       return;
     }
     // A document holding only comments (or the empty tail after a final `---`) is no manifest.
@@ -74,18 +78,71 @@ export function parseYamlFile(file: string, text: string): ParsedFile {
       value = doc.toJS({ maxAliasCount: 100 });
     } catch (error) {
       // Unresolvable or exploding aliases.
-      diagnostics.push({ ...pos(startOffset), severity: 'error', code: 'yaml', message: (error as Error).message });
+      diagnostics.push({ ...positions.at(startOffset), severity: 'error', code: 'yaml', message: (error as Error).message });
       return;
     }
-    documents.push({
-      file,
-      index,
-      value,
-      start: pos(startOffset),
-      locate: (path, at = 'value') => pos(offsetOf(doc, path, at) ?? startOffset),
-    });
+    documents.push({ file, index, value, start: starts(startOffset), locate: locator(positions, index, startOffset) });
   });
   return { documents, diagnostics };
+}
+
+/**
+ * A document's `locate`. Built here, away from parseYamlFile's scope, so that the closure holds
+ * only what it needs: a closure keeps its whole enclosing scope alive, and that one holds every
+ * raw value of the file.
+ */
+function locator(positions: FilePositions, index: number, startOffset: number): Locator['locate'] {
+  return (path, at = 'value') => positions.locate(index, path, at, startOffset);
+}
+
+/** Positions in one file, from a second parse with a LineCounter that only a problem pays for. */
+class FilePositions {
+  private parsed: { docs: Document.Parsed[]; lines: LineCounter } | undefined;
+
+  constructor(
+    private readonly file: string,
+    private readonly text: string,
+  ) {}
+
+  at(offset: number): SourceLocation {
+    const { line, col } = this.get().lines.linePos(offset);
+    // linePos reports line 0 before the first newline is known.
+    return { file: this.file, line: Math.max(line, 1), col: Math.max(col, 1) };
+  }
+
+  locate(index: number, path: readonly PropertyKey[], at: 'key' | 'value', fallback: number): SourceLocation {
+    const doc = this.get().docs[index];
+    return this.at((doc && offsetOf(doc, path, at)) ?? fallback);
+  }
+
+  private get() {
+    if (!this.parsed) {
+      const lines = new LineCounter();
+      const docs = parseAllDocuments(this.text, { ...OPTIONS, lineCounter: lines });
+      this.parsed = { docs: 'empty' in docs ? [] : docs, lines };
+    }
+    return this.parsed;
+  }
+}
+
+const OPTIONS = { prettyErrors: false, uniqueKeys: true } as const;
+
+/**
+ * Positions of increasing offsets without a LineCounter: each call scans on from the last one,
+ * so a file is scanned at most once. Same 1-based line and UTF-16 column as LineCounter.
+ */
+function lineStarts(file: string, text: string): (offset: number) => SourceLocation {
+  let line = 1;
+  let lineStart = 0;
+  let scanned = 0;
+  return (offset) => {
+    for (let nl = text.indexOf('\n', scanned); nl !== -1 && nl < offset; nl = text.indexOf('\n', nl + 1)) {
+      line++;
+      lineStart = nl + 1;
+    }
+    scanned = Math.max(scanned, lineStart);
+    return { file, line, col: offset - lineStart + 1 };
+  };
 }
 
 function yamlDiagnostic(
