@@ -6,6 +6,7 @@
  * Every user-written string goes through `escapeMarkdown` (after S2 redaction); the only HTML in
  * the output is our own: details, summary, del, ins.
  */
+import { SENSITIVE } from '../model/actions.js';
 import type { Plan } from '../model/plan.js';
 import { escapeMarkdown } from './escape.js';
 import { makeRedactor, SENSITIVE_MARKERS } from './redact.js';
@@ -169,7 +170,7 @@ function formatValue(v: unknown, e: (s: string) => string): string {
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) return `\\[${v.map((x) => formatValue(x, e)).join(', ')}\\]`;
   if (typeof v === 'object') {
-    if ('fingerprint' in v || 'fromEnv' in v) return e('(sensitive)');
+    if ('fingerprint' in v || 'fromEnv' in v) return e(SENSITIVE);
     return `\\{ ${Object.entries(v).map(([k, x]) => `${e(k)}: ${formatValue(x, e)}`).join(', ')} \\}`;
   }
   return `"${e(String(v))}"`;

@@ -7,6 +7,7 @@
  */
 import pc from 'picocolors';
 import type { PlannedAction } from '../model/actions.js';
+import { SENSITIVE } from '../model/actions.js';
 import type { Blocked, Plan } from '../model/plan.js';
 import type { Authentication } from '../model/types.js';
 import { sanitizeTerminal } from './escape.js';
@@ -231,7 +232,7 @@ function typed(path: string, v: unknown, q: (s: string) => string, t: (s: string
   if (path.endsWith('.type') && typeof v === 'string') return AUTH_TYPE_LABELS[v] ?? q(v);
   if (typeof v === 'string') return SENSITIVE_MARKERS.has(v) ? t(v) : q(v);
   if (Array.isArray(v)) return v.length ? v.map((x) => typed('', x, q, t)).join(', ') : '(none)';
-  if (typeof v === 'object') return '(sensitive)';
+  if (typeof v === 'object') return SENSITIVE;
   return String(v);
 }
 
@@ -254,7 +255,7 @@ function valueLine(change: DisplayChange, kind: 'Connector' | 'Connection', ctx:
 function allAuthenticationValues(auth: Authentication, secrets: Record<string, { fromEnv?: string }>): DisplayChange[] {
   const out: DisplayChange[] = flattenAuthentication(auth).map(([path, to]) => ({ symbol: '+', path, from: null, to, fromKnown: true }));
   for (const [name, ref] of Object.entries(secrets)) {
-    out.push({ symbol: '+', path: `authentication.${name}`, from: null, to: '(sensitive)', fromKnown: true, secret: ref });
+    out.push({ symbol: '+', path: `authentication.${name}`, from: null, to: SENSITIVE, fromKnown: true, secret: ref });
   }
   return out;
 }

@@ -5,6 +5,7 @@
  * text, Markdown and runbook telling the same story.
  */
 import type { Op, PlannedAction } from '../model/actions.js';
+import { SENSITIVE, SENSITIVE_CHANGED } from '../model/actions.js';
 import type { Blocked, Plan, PlanSummary, RevokedAuthorization } from '../model/plan.js';
 import type { Authentication, RuleId, Usage } from '../model/types.js';
 import { isSecretPath, isSecretValue, secretDisplay } from './redact.js';
@@ -87,7 +88,7 @@ function specFields(action: PlannedAction): Array<[string, unknown]> {
     const out: Array<[string, unknown]> = [['name', spec.name]];
     if (spec.description) out.push(['description', spec.description]);
     if (spec.authentication) out.push(...flattenAuthentication(spec.authentication));
-    for (const name of Object.keys(spec.secrets ?? {})) out.push([`authentication.${name}`, '(sensitive)']);
+    for (const name of Object.keys(spec.secrets ?? {})) out.push([`authentication.${name}`, SENSITIVE]);
     return out;
   }
   if (action.op === 'connection.create') {
@@ -106,7 +107,7 @@ function setFields(action: PlannedAction): Array<[string, unknown]> {
   for (const [key, value] of Object.entries(action.set)) {
     if (value === undefined) continue;
     if (key === 'authentication') out.push(...flattenAuthentication(value as Authentication));
-    else if (key === 'secrets') for (const name of Object.keys(value as object)) out.push([`authentication.${name}`, '(sensitive, changed)']);
+    else if (key === 'secrets') for (const name of Object.keys(value as object)) out.push([`authentication.${name}`, SENSITIVE_CHANGED]);
     else out.push([key, value]);
   }
   return out;

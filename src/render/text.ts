@@ -4,6 +4,7 @@
  * authorizations, impact, blocked), the ordered steps, and a one-line footer.
  */
 import pc from 'picocolors';
+import { SENSITIVE } from '../model/actions.js';
 import type { Plan } from '../model/plan.js';
 import { quoteTerminal, quoteTerminalInner, sanitizeTerminal } from './escape.js';
 import { makeRedactor, SENSITIVE_MARKERS } from './redact.js';
@@ -35,6 +36,11 @@ export interface TextOptions {
 
 /** Symbols right-aligned to the width of `-/+`, as Terraform prints them. */
 const SYMBOL_COLUMN: Record<ResourceSymbol, string> = { '+': '  +', '~': '  ~', '-': '  -', '-/+': '-/+' };
+
+/** Dim only non-empty text: an empty string gets no pair of stray ANSI codes. */
+function dimmed(c: Colors, s: string): string {
+  return s ? c.dim(s) : s;
+}
 
 function brackets(rules: readonly string[]): string {
   return rules.length ? ` [${rules.join(', ')}]` : '';
@@ -75,7 +81,7 @@ export function renderText(plan: Plan, options: TextOptions): string {
     lines.push('connectorops will perform the following actions:');
     for (const g of groups) {
       gap();
-      lines.push(`${paint(SYMBOL_COLUMN[g.symbol])} ${c.bold(resourceLabel(g.kind, g.linkName, q))} ${g.headline}${c.dim(brackets(g.rules))}`);
+      lines.push(`${paint(SYMBOL_COLUMN[g.symbol])} ${c.bold(resourceLabel(g.kind, g.linkName, q))} ${g.headline}${dimmed(c, brackets(g.rules))}`);
       for (const action of g.actions) {
         for (const change of displayChanges(action)) lines.push(`      ${changeLine(change, { c, value, paint, t, redact })}`);
       }
@@ -127,7 +133,7 @@ export function renderText(plan: Plan, options: TextOptions): string {
     const width = String(plan.actions.length).length;
     plan.actions.forEach((a, n) => {
       const after = a.dependsOn.length ? c.dim(` (after ${a.dependsOn.map(t).join(', ')})`) : '';
-      lines.push(`  ${String(n + 1).padStart(width)}. ${t(a.id)} ${stepTitle(a, q)}${c.dim(brackets(a.rules))}${after}`);
+      lines.push(`  ${String(n + 1).padStart(width)}. ${t(a.id)} ${stepTitle(a, q)}${dimmed(c, brackets(a.rules))}${after}`);
     });
   }
 
@@ -168,7 +174,7 @@ function formatValue(v: unknown, q: (s: string) => string): string {
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) return `[${v.map((x) => formatValue(x, q)).join(', ')}]`;
   if (typeof v === 'object') {
-    if ('fingerprint' in v || 'fromEnv' in v) return '(sensitive)';
+    if ('fingerprint' in v || 'fromEnv' in v) return SENSITIVE;
     return `{ ${Object.entries(v).map(([k, x]) => `${q(k)}: ${formatValue(x, q)}`).join(', ')} }`;
   }
   return q(String(v));
