@@ -39,8 +39,14 @@ export interface DoneAction {
   /** The target's serial after it; null when the effect was found already in place. */
   serial: number | null;
   revoked: RevokedAuthorization[];
-  /** `journal`: an earlier run did it; `confirmed`: found in effect after a pending entry; `executed`: now. */
-  how: 'executed' | 'journal' | 'confirmed';
+  /**
+   * `executed`: now. `journal`: an earlier run of the plan did it. `confirmed`: found in effect
+   * after a `pending` entry. `answer-lost`: the call failed, but the target's journal has the
+   * action done (the target committed it and the answer never arrived).
+   */
+  how: 'executed' | 'journal' | 'confirmed' | 'answer-lost';
+  /** For `answer-lost`: the error the call ended with. */
+  error?: string;
 }
 
 export interface FailedAction {
@@ -78,6 +84,27 @@ export interface ExecuteOptions {
   onEvent?: (event: ApplyEvent) => void;
   /** Action ids known done from the journal (a resume). Read from the target when absent. */
   journal?: readonly JournalEntry[];
+}
+
+/**
+ * A failed call is not always a failed action: a target can commit an action and lose the answer.
+ * The journal entry commits with the effect, so it is the truth: move such actions to `done`.
+ * (Their dependents were not started; a rerun of the plan resumes there.)
+ */
+async function reconcileWithJournal(target: Target, runId: string, result: ExecutionResult): Promise<void> {
+  let entries: JournalEntry[];
+  try {
+    entries = await target.journal(runId);
+  } catch {
+    return; // The target is unreachable: report the failures as the calls saw them.
+  }
+  const done = journaledDone(entries);
+  result.failed = result.failed.filter((f) => {
+    const entry = done.get(f.action.id);
+    if (!entry) return true;
+    result.done.push({ action: f.action, ms: f.ms, serial: entry.serial, revoked: [], how: 'answer-lost', error: f.error });
+    return false;
+  });
 }
 
 /** The action as the target takes it: the body, without the plan's bookkeeping fields. */
@@ -174,6 +201,7 @@ export async function executePlan(target: Target, plan: Plan, options: ExecuteOp
     ...(options.signal ? { signal: options.signal } : {}),
   });
   result.cancelled = run.cancelled;
+  if (result.failed.length) await reconcileWithJournal(target, options.runId, result);
   result.notStarted = run.notStarted.map((n) => ({ action: byId.get(n.id)!, reason: n.reason }));
   const order = new Map(plan.actions.map((a, i) => [a.id, i]));
   const byOrder = (x: { action: PlannedAction }, y: { action: PlannedAction }) => order.get(x.action.id)! - order.get(y.action.id)!;

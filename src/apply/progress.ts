@@ -24,6 +24,7 @@ export interface Progress {
 
 /** `12ms`, `3.2s`, `2m05s` */
 export function formatDuration(ms: number): string {
+  if (ms < 10) return `${ms.toFixed(1)}ms`;
   if (ms < 1000) return `${Math.round(ms)}ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
   const m = Math.floor(ms / 60_000);
@@ -145,7 +146,11 @@ export function formatSummary(result: ExecutionResult, plan: Plan, after?: State
   if (result.done.length) {
     lines.push('', 'Done:');
     for (const d of result.done.slice(0, LIST_LIMIT)) {
-      const note = d.how === 'journal' ? ' (earlier run)' : d.how === 'confirmed' ? ' (already in effect)' : ` (${formatDuration(d.ms)})`;
+      const note =
+        d.how === 'journal' ? ' (earlier run)' :
+        d.how === 'confirmed' ? ' (already in effect)' :
+        d.how === 'answer-lost' ? ` (the call failed: ${d.error}; but the target's journal has it done)` :
+        ` (${formatDuration(d.ms)})`;
       lines.push(`  ✓ ${d.action.id} ${label(d.action)}${note}`);
     }
     if (result.done.length > LIST_LIMIT) lines.push(`  … and ${result.done.length - LIST_LIMIT} more`);
