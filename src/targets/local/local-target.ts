@@ -321,7 +321,7 @@ export class LocalTarget implements Target {
         .transaction(() => {
           const world = this.#fresh();
           const current = world.connection(connection);
-          if (!current) throw new TargetError(`connection '${connection}' does not exist`, { rule: 'exists', status: 404 });
+          if (!current) throw new TargetError(`connection '${connection}' does not exist`, { status: 404 });
           const connector = world.connector(current.connector);
           if (connector && !connector.enabled) {
             throw new TargetError(`R11: connection '${connection}' cannot be authorized while its connector '${connector.linkName}' is disabled`, {
