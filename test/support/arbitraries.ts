@@ -79,7 +79,7 @@ export function validState(maxConnectors = 6, maxConnections = 12): fc.Arbitrary
               .record({
                 name,
                 enabled: c.enabled ? fc.boolean() : fc.constant(false),
-                scopes: c.authentication.type === 'oauth2' ? fc.subarray(c.authentication.scopes) : fc.constant([]),
+                scopes: c.authentication.type === 'oauth2' ? fc.subarray(c.authentication.scopes) : fc.constant<string[]>([]),
                 authorization: fc.oneof(fc.constant({ status: 'unauthorized' as const }), text.map((account) => ({ status: 'authorized' as const, account }))),
                 usages: fc.array(usage, { maxLength: 2 }),
               })
