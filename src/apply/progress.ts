@@ -32,6 +32,11 @@ export function formatDuration(ms: number): string {
   return `${m}m${String(s).padStart(2, '0')}s`;
 }
 
+/** `R9: …`: the rule id once, whether or not the target's message already starts with it. */
+export function withRule(error: string, rule: string | undefined): string {
+  return rule && !error.startsWith(`${rule}: `) ? `${rule}: ${error}` : error;
+}
+
 function label(a: PlannedAction): string {
   return `${a.op} ${a.linkName}`;
 }
@@ -48,7 +53,7 @@ export function lineProgress(out: ProgressStream): Progress {
           out.write(`✓ ${e.action.id} ${label(e.action)} (${e.confirmed ? 'already in effect, ' : ''}${formatDuration(e.ms)})\n`);
           break;
         case 'failed':
-          out.write(`✗ ${e.action.id} ${label(e.action)} ${e.rule ? `${e.rule}: ` : ''}${e.error} (${formatDuration(e.ms)})\n`);
+          out.write(`✗ ${e.action.id} ${label(e.action)} ${withRule(e.error, e.rule)} (${formatDuration(e.ms)})\n`);
           break;
         case 'start':
           break;
@@ -106,7 +111,7 @@ export function ttyProgress(out: ProgressStream, now: () => number = () => perfo
           running.delete(e.action.id);
           finished++;
           clear();
-          out.write(`✗ ${e.action.id} ${label(e.action)} ${e.rule ? `${e.rule}: ` : ''}${e.error} (${formatDuration(e.ms)})\n`);
+          out.write(`✗ ${e.action.id} ${label(e.action)} ${withRule(e.error, e.rule)} (${formatDuration(e.ms)})\n`);
           break;
       }
       render();
@@ -158,7 +163,7 @@ export function formatSummary(result: ExecutionResult, plan: Plan, after?: State
   if (result.failed.length) {
     lines.push('', 'Failed:');
     for (const f of result.failed) {
-      lines.push(`  ✗ ${f.action.id} ${label(f.action)}: ${f.rule ? `${f.rule}: ` : ''}${f.error}`);
+      lines.push(`  ✗ ${f.action.id} ${label(f.action)}: ${withRule(f.error, f.rule)}`);
       if (f.hint) lines.push(`      hint: ${f.hint}`);
     }
   }

@@ -1,0 +1,198 @@
+/**
+ * The executor on real local targets: secrets (S1, S2), real refusals by the target, the
+ * journal's pending entries, concurrency. Plans come from the real planner.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { executePlan, type ApplyEvent } from '../../src/apply/executor.js';
+import { effectPresent } from '../../src/apply/confirm.js';
+import { StalePlanError } from '../../src/apply/stale.js';
+import { runApply } from '../../src/cli/commands/apply.js';
+import { TargetError, UserError } from '../../src/errors.js';
+import type { Plan } from '../../src/model/plan.js';
+import { loadForPlan, planAgainst } from '../../src/plan/run.js';
+import { planId } from '../../src/plan/file.js';
+import { openTarget } from '../../src/targets/index.js';
+import type { ExecuteResult, JournalEntry, Target } from '../../src/targets/target.js';
+import { state } from '../support/builders.js';
+import { tempDir } from '../support/target.js';
+import { FaultyTarget, SCENARIO_ENV, copyTarget, manifestsV1, manifestsV2, memIo, seedTarget, writeManifests } from './support.js';
+
+let root: { dir: string; cleanup: () => void };
+let template: string;
+let v2: string;
+let n = 0;
+
+beforeAll(async () => {
+  root = tempDir('apply-exec-');
+  const v1 = join(root.dir, 'v1');
+  v2 = join(root.dir, 'v2');
+  writeManifests(v1, manifestsV1());
+  writeManifests(v2, manifestsV2());
+  template = join(root.dir, 'template.db');
+  await seedTarget(template, () => runApply(['--dir', v1, '--target', `local:${template}`, '--auto-approve'], memIo(root.dir, SCENARIO_ENV), { handleSignals: false }));
+});
+
+afterAll(() => root?.cleanup());
+
+/** A fresh copy of the seeded target, and the real plan of v2 against it. */
+async function setup(env: NodeJS.ProcessEnv = SCENARIO_ENV): Promise<{ target: Target; plan: Plan; file: string }> {
+  const dir = join(root.dir, `case-${n++}`);
+  mkdirSync(dir);
+  const file = join(dir, 'target.db');
+  copyTarget(template, file);
+  const loaded = await loadForPlan({ cwd: dir, dir: v2, target: `local:${file}` });
+  const target = await openTarget(loaded.targetSpec, { name: loaded.targetName });
+  const plan = await planAgainst(target, loaded, { allowReplace: false, env });
+  return { target, plan, file };
+}
+
+describe('executePlan', () => {
+  it('carries out every action once, in an order the dependencies allow, and lists them done', async () => {
+    const { target, plan } = await setup();
+    const events: ApplyEvent[] = [];
+    const r = await executePlan(target, plan, { runId: planId(plan), concurrency: 1, env: SCENARIO_ENV, onEvent: (e) => events.push(e) });
+    expect(r.failed).toEqual([]);
+    expect(r.notStarted).toEqual([]);
+    expect(r.done.map((d) => d.action.id)).toEqual(plan.actions.map((a) => a.id));
+    expect(r.done.every((d) => d.how === 'executed')).toBe(true);
+    // The revocations the target reported are the ones the plan announced (R5, R13).
+    expect(new Set(r.revoked.map((x) => x.connection))).toEqual(new Set(plan.revokedAuthorizations.map((x) => x.connection)));
+    expect(events.filter((e) => e.type === 'start')).toHaveLength(plan.actions.length);
+    const journal = await target.journal(planId(plan));
+    expect(journal.every((e) => e.status === 'done')).toBe(true);
+    await target.close();
+  });
+
+  it('runs independent actions concurrently and still converges (concurrency 4 on SQLite)', async () => {
+    const { target, plan } = await setup();
+    const r = await executePlan(target, plan, { runId: planId(plan), concurrency: 4, env: SCENARIO_ENV });
+    expect(r.failed).toEqual([]);
+    expect(r.done).toHaveLength(plan.actions.length);
+    await target.close();
+  });
+
+  it('S1: refuses before carrying anything out when a secret variable is missing, naming it', async () => {
+    const { target, plan } = await setup();
+    const before = await target.read();
+    const env = { ...SCENARIO_ENV };
+    delete env.NEW_SECRET;
+    const error = await executePlan(target, plan, { runId: planId(plan), concurrency: 1, env }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).details.rule).toBe('S1');
+    expect((error as Error).message).toMatch(/NEW_SECRET \(for connector 'new1', .*\) is not set; nothing was carried out/);
+    expect((await target.read()).serial).toBe(before.serial);
+    expect(await target.journal(planId(plan))).toEqual([]);
+    await target.close();
+  });
+
+  it('refuses as stale when a secret value changed since the plan was made, and never shows a value (S2)', async () => {
+    const { target, plan } = await setup();
+    const env = { ...SCENARIO_ENV, NEW_SECRET: 'a-rotated-s3cret-value' };
+    const error = await executePlan(target, plan, { runId: planId(plan), concurrency: 1, env }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StalePlanError);
+    expect((error as Error).message).toContain('the value of NEW_SECRET changed since the plan was made');
+    const shown = JSON.stringify(error) + (error as Error).message + ((error as UserError).details.hint ?? '');
+    for (const v of [env.NEW_SECRET, SCENARIO_ENV.NEW_SECRET]) expect(shown).not.toContain(v);
+    await target.close();
+  });
+
+  it('a refusal by the target (R14: someone added a usage after the plan) fails that action; its dependents do not start; the rest finish', async () => {
+    const { target, plan } = await setup();
+    // An application starts using old1_a after the plan was reviewed: Creator (the target) refuses the delete.
+    const snap = await target.exportSnapshot();
+    snap.connections.find((c) => c.linkName === 'old1_a')!.usages = [{ app: 'crm', component: 'workflow:sync', kind: 'deluge-invokeurl' }];
+    await target.importSnapshot(snap, { force: true });
+
+    const r = await executePlan(target, plan, { runId: planId(plan), concurrency: 2, env: SCENARIO_ENV });
+    const del = plan.actions.find((a) => a.op === 'connection.delete' && a.linkName === 'old1_a')!;
+    const connectorDelete = plan.actions.find((a) => a.op === 'connector.delete' && a.linkName === 'old1')!;
+    expect(r.failed.map((f) => [f.action.id, f.rule])).toEqual([[del.id, 'R14']]);
+    expect(r.failed[0]!.error).toMatch(/^R14: connection 'old1_a' is used by 1 application component/);
+    expect(r.notStarted).toEqual([{ action: connectorDelete, reason: { kind: 'dependency-failed', failed: del.id, via: del.id } }]);
+    expect(r.done).toHaveLength(plan.actions.length - 2);
+    const { state: after } = await target.read();
+    expect(after.connections.has('old1_a')).toBe(true);
+    expect(after.connectors.has('old1')).toBe(true);
+    await target.close();
+  });
+
+  it('confirms pending journal entries against the real state: an effect in place is not carried out again', async () => {
+    const { target, plan } = await setup();
+    const runId = planId(plan);
+    // Carry out the first action outside the executor, as a run that died before learning the
+    // outcome would have left it on a target whose journal is not atomic with its effects.
+    const first = plan.actions[0]!;
+    await target.execute(first as never, {});
+    const second = plan.actions[1]!;
+    const journal: JournalEntry[] = [
+      { runId, actionId: first.id, op: first.op, linkName: first.linkName, status: 'pending', serial: null, at: new Date().toISOString() },
+      { runId, actionId: second.id, op: second.op, linkName: second.linkName, status: 'pending', serial: null, at: new Date().toISOString() },
+    ];
+    const watched = new FaultyTarget(target, -1, 'before', false);
+    const r = await executePlan(watched, plan, { runId, concurrency: 1, env: SCENARIO_ENV, journal });
+    expect(r.failed).toEqual([]);
+    expect(r.done.find((d) => d.action.id === first.id)!.how).toBe('confirmed');
+    // The second was pending but never happened: it is carried out.
+    expect(r.done.find((d) => d.action.id === second.id)!.how).toBe('executed');
+    expect(watched.observed.executed.map((a) => `${a.op} ${a.linkName}`)).not.toContain(`${first.op} ${first.linkName}`);
+    expect(watched.observed.executed).toHaveLength(plan.actions.length - 1);
+    await target.close();
+  });
+
+  it('skips actions journaled done by an earlier run of the same plan', async () => {
+    const { target, plan } = await setup();
+    const runId = planId(plan);
+    for (const a of plan.actions.slice(0, 3)) await target.execute(a as never, {}, { runId, actionId: a.id });
+    const watched = new FaultyTarget(target, -1, 'before', false);
+    const r = await executePlan(watched, plan, { runId, concurrency: 1, env: SCENARIO_ENV });
+    expect(r.done.filter((d) => d.how === 'journal').map((d) => d.action.id)).toEqual(plan.actions.slice(0, 3).map((a) => a.id));
+    expect(watched.observed.executed).toHaveLength(plan.actions.length - 3);
+    await target.close();
+  });
+
+  it('S2: a secret value in a target error is blanked before anyone sees it', async () => {
+    const { target, plan } = await setup();
+    const leaky = new (class extends FaultyTarget {
+      override async execute(...args: Parameters<Target['execute']>): Promise<ExecuteResult> {
+        const [action, secrets] = args;
+        if (secrets.clientSecret) throw new TargetError(`upstream said: bad client secret ${secrets.clientSecret} for ${action.linkName}`);
+        return super.execute(...args);
+      }
+    })(target, -1, 'before', false);
+    const r = await executePlan(leaky, plan, { runId: planId(plan), concurrency: 1, env: SCENARIO_ENV });
+    expect(r.failed.length).toBeGreaterThan(0);
+    for (const f of r.failed) {
+      expect(f.error).not.toContain(SCENARIO_ENV.NEW_SECRET);
+      expect(f.error).toContain('(sensitive)');
+    }
+    await target.close();
+  });
+
+  it('refuses a blocked plan outright', async () => {
+    const { target, plan } = await setup();
+    const blocked: Plan = { ...plan, blocked: [{ kind: 'Connection', linkName: 'x', rule: 'R14', message: 'used' }] };
+    await expect(executePlan(target, blocked, { runId: 'r', concurrency: 1, env: SCENARIO_ENV })).rejects.toThrow(/blocked .*nothing was carried out/);
+    await target.close();
+  });
+});
+
+describe('effectPresent', () => {
+  const s = state().connector('crm', { enabled: false }).connection('crm_sales', 'crm', { enabled: false, scopes: ['contacts.read'] }).build();
+  it('answers from the state for every kind of action', () => {
+    expect(effectPresent(s, { op: 'connector.disable', kind: 'Connector', linkName: 'crm' })).toBe(true);
+    expect(effectPresent(s, { op: 'connector.enable', kind: 'Connector', linkName: 'crm' })).toBe(false);
+    expect(effectPresent(s, { op: 'connector.markReady', kind: 'Connector', linkName: 'crm' })).toBe(true);
+    expect(effectPresent(s, { op: 'connector.delete', kind: 'Connector', linkName: 'crm' })).toBe(false);
+    expect(effectPresent(s, { op: 'connector.delete', kind: 'Connector', linkName: 'gone' })).toBe(true);
+    expect(effectPresent(s, { op: 'connection.disable', kind: 'Connection', linkName: 'crm_sales' })).toBe(true);
+    expect(effectPresent(s, { op: 'connection.update', kind: 'Connection', linkName: 'crm_sales', set: { scopes: ['contacts.read'] } })).toBe(true);
+    expect(effectPresent(s, { op: 'connection.update', kind: 'Connection', linkName: 'crm_sales', set: { name: 'Other' } })).toBe(false);
+    expect(effectPresent(s, { op: 'connection.create', kind: 'Connection', linkName: 'crm_sales', spec: { name: 'Connection crm_sales', connector: 'crm', scopes: ['contacts.read'] } })).toBe(true);
+    expect(effectPresent(s, { op: 'connection.create', kind: 'Connection', linkName: 'crm_sales', spec: { name: 'Connection crm_sales', connector: 'other', scopes: ['contacts.read'] } })).toBe(false);
+    const crm = s.connectors.get('crm')!;
+    expect(effectPresent(s, { op: 'connector.update', kind: 'Connector', linkName: 'crm', set: { name: crm.name } }, { clientSecret: 'fp-crm' })).toBe(true);
+    expect(effectPresent(s, { op: 'connector.update', kind: 'Connector', linkName: 'crm', set: { name: crm.name } }, { clientSecret: 'fp-other' })).toBe(false);
+  });
+});
