@@ -32,7 +32,7 @@ afterEach(async () => {
   tmp.cleanup();
 });
 
-const ENV = { ...process.env, ...SCENARIO_ENV, NO_COLOR: '1', CI: '1' };
+const ENV: NodeJS.ProcessEnv = { ...process.env, ...SCENARIO_ENV, NO_COLOR: '1', CI: '1' };
 const T = ['--target', 'local:acct.db'];
 
 function git(...args: string[]): void {
