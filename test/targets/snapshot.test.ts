@@ -4,7 +4,8 @@ import fc from 'fast-check';
 import { UserError } from '../../src/errors.js';
 import { checkState } from '../../src/rules/index.js';
 import type { LocalTarget } from '../../src/targets/local/local-target.js';
-import { locateJsonError, parseSnapshotJson, snapshotToState, stateToSnapshot, validateSnapshot } from '../../src/targets/snapshot.js';
+import { locateJsonError, parseSnapshotJson, snapshotToState, stateDigest, stateToSnapshot, validateSnapshot } from '../../src/targets/snapshot.js';
+import { canonicalJson, sha256 } from '../../src/model/canonical.js';
 import { validState } from '../support/arbitraries.js';
 import { oauth2, state } from '../support/builders.js';
 import { openLocal, tempDir } from '../support/target.js';
@@ -165,6 +166,15 @@ describe('round trip (property)', () => {
     fc.assert(fc.property(validState(), (s) => {
       expect(checkState(s)).toEqual([]);
     }));
+  });
+
+  it('the digest is sha256 of canonicalJson of the snapshot', () => {
+    fc.assert(
+      fc.property(validState(), (s) => {
+        expect(stateDigest(s)).toBe(sha256(canonicalJson(stateToSnapshot(s))));
+      }),
+      { numRuns: 50 },
+    );
   });
 
   it('random valid snapshots survive export → import → export unchanged, byte for byte', async () => {

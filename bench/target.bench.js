@@ -1,0 +1,108 @@
+// The local target at scale: 20,000 connectors and 100,000 connections (BENCH_TARGET_CONNECTORS,
+// BENCH_TARGET_CONNECTIONS_EACH scale it). Each row sits next to a floor measured in the same run
+// on the same snapshot: `target export` against JSON.stringify of it, `target import` against
+// JSON.parse of its text. Also: a cold read (state + digest, what plan does) and 1,000 actions on
+// the full account, which shows that the target does not reload the account per action.
+// BENCH_RUNS runs each (best counts).
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LocalTarget, parseSnapshotJson } from '../dist/targets/index.js';
+
+const CONNECTORS = Number(process.env.BENCH_TARGET_CONNECTORS ?? 20_000);
+const EACH = Number(process.env.BENCH_TARGET_CONNECTIONS_EACH ?? 5);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const ACTIONS = 1000;
+
+export async function run(report) {
+  const dir = fileURLToPath(new URL(`.work/target-${CONNECTORS}x${EACH}`, import.meta.url));
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const snapshot = generate();
+  const text = JSON.stringify(snapshot, null, 2);
+  report.log(`${CONNECTORS} connectors, ${CONNECTORS * EACH} connections; snapshot ${(text.length / 1e6).toFixed(1)} MB; best of ${RUNS}`);
+
+  const path = join(dir, 'local.db');
+  const best = { importFloor: Infinity, import: Infinity, exportFloor: Infinity, export: Infinity, read: Infinity };
+  for (let i = 0; i < RUNS; i++) {
+    // Interleaved, so that a slow moment of the machine hits floor and subject alike.
+    best.importFloor = Math.min(best.importFloor, time(() => JSON.parse(text)));
+    best.import = Math.min(best.import, await timeAsync(async () => {
+      // What `target import FILE --force` does: parse + validate the whole snapshot, replace in one transaction.
+      const { snapshot: parsed } = parseSnapshotJson(text, 'bench.json');
+      const t = LocalTarget.open(path);
+      await t.importSnapshot(parsed, { force: true });
+      await t.close();
+    }));
+    best.exportFloor = Math.min(best.exportFloor, time(() => JSON.stringify(snapshot, null, 2)));
+    best.export = Math.min(best.export, await timeAsync(async () => {
+      // What `target export` does in a fresh process: open, load every row, convert, print.
+      const t = LocalTarget.open(path);
+      const out = JSON.stringify(await t.exportSnapshot(), null, 2);
+      await t.close();
+      if (out.length !== text.length) throw new Error('target bench: the export differs from the imported snapshot');
+    }));
+    best.read = Math.min(best.read, await timeAsync(async () => {
+      const t = LocalTarget.open(path);
+      await t.read();
+      await t.close();
+    }));
+  }
+  const n = `${CONNECTORS * EACH} connections`;
+  report.row(`target import (${n})`, { ms: best.import, floorMs: best.importFloor, note: 'floor: JSON.parse of the snapshot text' });
+  report.row(`target export (${n})`, { ms: best.export, floorMs: best.exportFloor, note: 'floor: JSON.stringify of the snapshot' });
+  report.row(`target read, cold (${n})`, { ms: best.read, floorMs: best.exportFloor, note: 'state + serial + digest; floor: JSON.stringify' });
+
+  // 1,000 actions, one transaction each, on the full account: create connectors, mark them ready,
+  // add a connection each, then a rename per connection.
+  const t = LocalTarget.open(path);
+  await t.read();
+  const per = ACTIONS / 4;
+  const auth = { type: 'basic' };
+  const ms = await timeAsync(async () => {
+    for (let i = 0; i < per; i++) await t.execute({ op: 'connector.create', kind: 'Connector', linkName: `bench_${i}`, spec: { name: `Bench ${i}`, description: '', authentication: auth, secrets: {} } }, {}, { runId: 'bench', actionId: `c${i}` });
+    for (let i = 0; i < per; i++) await t.execute({ op: 'connector.markReady', kind: 'Connector', linkName: `bench_${i}` }, {}, { runId: 'bench', actionId: `r${i}` });
+    for (let i = 0; i < per; i++) await t.execute({ op: 'connection.create', kind: 'Connection', linkName: `bench_${i}_x`, spec: { name: `X ${i}`, connector: `bench_${i}`, scopes: [] } }, {}, { runId: 'bench', actionId: `x${i}` });
+    for (let i = 0; i < per; i++) await t.execute({ op: 'connection.update', kind: 'Connection', linkName: `bench_${i}_x`, set: { name: `Y ${i}` } }, {}, { runId: 'bench', actionId: `u${i}` });
+  });
+  await t.close();
+  report.row(`${ACTIONS} journaled actions on ${n}`, { ms, note: `${(ms / ACTIONS).toFixed(2)} ms per action (pending + commit transactions)` });
+}
+
+function generate() {
+  const pad = (i) => String(i).padStart(6, '0');
+  const connectors = [];
+  const connections = [];
+  for (let i = 0; i < CONNECTORS; i++) {
+    const linkName = `svc_${pad(i)}`;
+    connectors.push({
+      linkName, name: `Service ${i}`, description: 'Generated for the benchmark', stage: 'ready', enabled: true,
+      authentication: {
+        type: 'oauth2', grantType: 'authorization_code', clientId: `1000.${pad(i)}`,
+        authorizeUrl: 'https://accounts.example.com/oauth/authorize', accessTokenUrl: 'https://accounts.example.com/oauth/token',
+        refreshTokenUrl: 'https://accounts.example.com/oauth/token', scopes: ['contacts.read', 'contacts.write'],
+      },
+      secretFingerprints: { clientSecret: `hmac-sha256:0123456789ab:${'A'.repeat(43)}` },
+    });
+    for (let j = 0; j < EACH; j++) {
+      connections.push({
+        linkName: `${linkName}_${j}`, name: `Connection ${i} ${j}`, connector: linkName, enabled: true, scopes: ['contacts.read'],
+        authorization: j % 2 ? { status: 'authorized', account: `user${j}` } : { status: 'unauthorized' },
+        usages: j === 0 ? [{ app: 'sales', component: 'workflow:send_invoice', kind: 'deluge-invokeurl' }] : [],
+      });
+    }
+  }
+  return { formatVersion: 1, connectors, connections };
+}
+
+function time(fn) {
+  const start = performance.now();
+  fn();
+  return performance.now() - start;
+}
+
+async function timeAsync(fn) {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
