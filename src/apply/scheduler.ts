@@ -32,8 +32,8 @@ export class ReadyQueue {
   private readonly dependents = new Map<string, string[]>();
   private readonly order = new Map<string, number>();
   private readonly skippedBecause = new Map<string, NotStartedReason>();
-  /** Ready nodes, kept in plan order so that a concurrency of 1 reproduces the plan's own order. */
-  private ready: string[] = [];
+  /** Ready nodes, taken in plan order so that a concurrency of 1 reproduces the plan's own order. */
+  private readonly ready: MinHeap;
   private running = 0;
   private cancelled = false;
 
@@ -42,6 +42,7 @@ export class ReadyQueue {
    * succeeded dependencies and are never started again.
    */
   constructor(nodes: readonly GraphNode[], alreadyDone: ReadonlySet<string> = new Set()) {
+    this.ready = new MinHeap((id) => this.order.get(id)!);
     nodes.forEach((n, i) => {
       if (this.order.has(n.id)) throw new Error(`duplicate node id '${n.id}'`);
       this.order.set(n.id, i);
@@ -70,7 +71,7 @@ export class ReadyQueue {
   /** The next node that may start, or undefined when none may start now. Marks it running. */
   take(): string | undefined {
     if (this.cancelled) return undefined;
-    const id = this.ready.shift();
+    const id = this.ready.pop();
     if (id === undefined) return undefined;
     this.status.set(id, 'running');
     this.running++;
@@ -80,17 +81,15 @@ export class ReadyQueue {
   /** A running node succeeded: its dependents whose dependencies have all succeeded become ready. */
   succeed(id: string): void {
     this.finish(id, 'succeeded');
-    const woken: string[] = [];
     for (const dep of this.dependents.get(id) ?? []) {
       if (this.status.get(dep) !== 'waiting') continue;
       const left = this.missing.get(dep)! - 1;
       this.missing.set(dep, left);
       if (left === 0) {
         this.status.set(dep, 'ready');
-        woken.push(dep);
+        this.ready.push(dep);
       }
     }
-    if (woken.length) this.ready = mergeByOrder(this.ready, woken, this.order);
   }
 
   /** A running node failed: everything downstream of it will never start. */
@@ -100,8 +99,8 @@ export class ReadyQueue {
     while (stack.length) {
       const { node, via } = stack.pop()!;
       const s = this.status.get(node);
-      if (s !== 'waiting' && s !== 'ready') continue;
-      if (s === 'ready') this.ready = this.ready.filter((r) => r !== node);
+      // A ready node has all its dependencies succeeded, so it is never downstream of a failure.
+      if (s !== 'waiting') continue;
       this.status.set(node, 'skipped');
       this.skippedBecause.set(node, { kind: 'dependency-failed', failed: id, via });
       for (const d of this.dependents.get(node) ?? []) stack.push({ node: d, via: node });
@@ -166,8 +165,48 @@ export class ReadyQueue {
   }
 }
 
-function mergeByOrder(a: string[], b: string[], order: ReadonlyMap<string, number>): string[] {
-  return [...a, ...b].sort((x, y) => order.get(x)! - order.get(y)!);
+/** A binary min-heap of ids by plan position: taking the next ready node costs log n, not n. */
+class MinHeap {
+  private readonly items: string[] = [];
+  constructor(private readonly key: (id: string) => number) {}
+
+  get length(): number {
+    return this.items.length;
+  }
+
+  push(id: string): void {
+    const a = this.items;
+    a.push(id);
+    let i = a.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (this.key(a[parent]!) <= this.key(a[i]!)) break;
+      [a[parent], a[i]] = [a[i]!, a[parent]!];
+      i = parent;
+    }
+  }
+
+  pop(): string | undefined {
+    const a = this.items;
+    if (a.length === 0) return undefined;
+    const top = a[0];
+    const last = a.pop()!;
+    if (a.length) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && this.key(a[l]!) < this.key(a[m]!)) m = l;
+        if (r < a.length && this.key(a[r]!) < this.key(a[m]!)) m = r;
+        if (m === i) break;
+        [a[m], a[i]] = [a[i]!, a[m]!];
+        i = m;
+      }
+    }
+    return top;
+  }
 }
 
 export interface GraphRun<R> {

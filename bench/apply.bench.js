@@ -1,0 +1,83 @@
+// apply: a 1,000-action plan carried out on a fresh local target (BENCH_APPLY_CONNECTORS × 4
+// actions: create, mark ready, two connections), next to a floor measured in the same run: 1,000
+// raw SQLite single-row transactions (better-sqlite3, the same pragmas as the local target). Rows:
+// - the executor alone (what apply does between "approved" and the summary: journal, scheduler,
+//   secrets, one target transaction per action);
+// - `apply PLANFILE` end to end in-process (lock, stale check, executor, summary, re-plan).
+// BENCH_RUNS runs each (best counts).
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { executePlan } from '../dist/apply/executor.js';
+import { runApply } from '../dist/cli/commands/apply.js';
+import { planId, writePlanFile } from '../dist/plan/file.js';
+import { loadForPlan, planAgainst } from '../dist/plan/run.js';
+import { openTarget } from '../dist/targets/index.js';
+
+const CONNECTORS = Number(process.env.BENCH_APPLY_CONNECTORS ?? 250);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const TARGET = 25;
+
+export async function run(report) {
+  const dir = fileURLToPath(new URL(`.work/apply-${CONNECTORS}`, import.meta.url));
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'connectors'), { recursive: true });
+  mkdirSync(join(dir, 'connections'), { recursive: true });
+  for (let i = 0; i < CONNECTORS; i++) {
+    writeFileSync(join(dir, `connectors/c${i}.yaml`), `kind: Connector\nlinkName: c${i}\nname: Connector ${i}\nauthentication:\n  type: apiKey\n  parameterKey: key\n`);
+    writeFileSync(join(dir, `connections/c${i}.yaml`), `kind: Connection\nlinkName: c${i}_a\nname: A ${i}\nconnector: c${i}\n---\nkind: Connection\nlinkName: c${i}_b\nname: B ${i}\nconnector: c${i}\n`);
+  }
+  const actions = CONNECTORS * 4;
+  report.log(`${CONNECTORS} connectors × (create, mark ready, 2 connections) = ${actions} actions; best of ${RUNS}`);
+
+  const quiet = () => new Writable({ write: (_c, _e, cb) => cb() });
+  const io = { stdout: quiet(), stderr: quiet(), stdin: process.stdin, env: {}, cwd: dir };
+  const best = { floor: Infinity, executor: Infinity, command: Infinity };
+  for (let r = 0; r < RUNS; r++) {
+    // Interleaved, so that a slow moment of the machine hits floor and subject alike.
+    best.floor = Math.min(best.floor, floor(join(dir, `floor-${r}.db`), actions));
+
+    const file = join(dir, `exec-${r}.db`);
+    const loaded = await loadForPlan({ cwd: dir, dir, target: `local:${file}` });
+    const target = await openTarget(loaded.targetSpec, { name: loaded.targetName });
+    const plan = await planAgainst(target, loaded, { allowReplace: false, env: {} });
+    if (plan.actions.length !== actions) throw new Error(`apply bench: the plan has ${plan.actions.length} actions, not ${actions}`);
+    const start = performance.now();
+    const result = await executePlan(target, plan, { runId: planId(plan), concurrency: 1, env: {} });
+    best.executor = Math.min(best.executor, performance.now() - start);
+    if (result.done.length !== actions) throw new Error('apply bench: not every action was done');
+    await target.close();
+
+    // The command: a plan file made beforehand, then `apply PLANFILE` as CI runs it.
+    const cmdFile = join(dir, `cmd-${r}.db`);
+    const loaded2 = await loadForPlan({ cwd: dir, dir, target: `local:${cmdFile}` });
+    const t2 = await openTarget(loaded2.targetSpec, { name: loaded2.targetName });
+    await writePlanFile(join(dir, `plan-${r}.json`), await planAgainst(t2, loaded2, { allowReplace: false, env: {} }));
+    await t2.close();
+    const s2 = performance.now();
+    const code = await runApply([join(dir, `plan-${r}.json`), '--target', `local:${cmdFile}`], io, { handleSignals: false });
+    best.command = Math.min(best.command, performance.now() - s2);
+    if (code !== 0) throw new Error(`apply bench: apply PLANFILE exited ${code}`);
+  }
+  const per = (ms) => `${((ms / actions) * 1000).toFixed(0)} µs per action`;
+  report.row(`apply executor, ${actions} actions (local)`, { ms: best.executor, floorMs: best.floor, target: TARGET, note: `${per(best.executor)}; floor: ${actions} raw SQLite single-row transactions (${per(best.floor)})` });
+  report.row(`apply PLANFILE, ${actions} actions (local)`, { ms: best.command, floorMs: best.floor, target: TARGET, note: `${per(best.command)}; lock, stale check, executor, summary, re-plan` });
+}
+
+/** The floor: one single-row INSERT per transaction, nothing else. */
+function floor(path, n) {
+  rmSync(path, { force: true });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)');
+  const insert = db.prepare('INSERT INTO t (id, body) VALUES (?, ?)');
+  const one = db.transaction((i) => insert.run(i, `{"linkName":"c${i}"}`));
+  const start = performance.now();
+  for (let i = 0; i < n; i++) one.immediate(i);
+  const ms = performance.now() - start;
+  db.close();
+  return ms;
+}
