@@ -1,6 +1,8 @@
 // apply: a 1,000-action plan carried out on a fresh local target (BENCH_APPLY_CONNECTORS × 4
 // actions: create, mark ready, two connections), next to a floor measured in the same run: 1,000
 // raw SQLite single-row transactions (better-sqlite3, the same pragmas as the local target). Rows:
+// - the bare target (the same actions, one execute after another): what the executor adds is the
+//   difference;
 // - the executor alone (what apply does between "approved" and the summary: journal, scheduler,
 //   secrets, one target transaction per action);
 // - `apply PLANFILE` end to end in-process (lock, stale check, executor, summary, re-plan).
@@ -10,7 +12,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { executePlan } from '../dist/apply/executor.js';
+import { actionBody, executePlan } from '../dist/apply/executor.js';
 import { runApply } from '../dist/cli/commands/apply.js';
 import { planId, writePlanFile } from '../dist/plan/file.js';
 import { loadForPlan, planAgainst } from '../dist/plan/run.js';
@@ -34,10 +36,21 @@ export async function run(report) {
 
   const quiet = () => new Writable({ write: (_c, _e, cb) => cb() });
   const io = { stdout: quiet(), stderr: quiet(), stdin: process.stdin, env: {}, cwd: dir };
-  const best = { floor: Infinity, executor: Infinity, command: Infinity };
+  const best = { floor: Infinity, bare: Infinity, executor: Infinity, command: Infinity };
   for (let r = 0; r < RUNS; r++) {
     // Interleaved, so that a slow moment of the machine hits floor and subject alike.
     best.floor = Math.min(best.floor, floor(join(dir, `floor-${r}.db`), actions));
+
+    // The bare target: the same plan's actions, one `execute` after another, no executor.
+    const bareFile = join(dir, `bare-${r}.db`);
+    const loaded0 = await loadForPlan({ cwd: dir, dir, target: `local:${bareFile}` });
+    const t0 = await openTarget(loaded0.targetSpec, { name: loaded0.targetName });
+    const plan0 = await planAgainst(t0, loaded0, { allowReplace: false, env: {} });
+    const runId0 = planId(plan0);
+    const b0 = performance.now();
+    for (const a of plan0.actions) await t0.execute(actionBody(a), {}, { runId: runId0, actionId: a.id });
+    best.bare = Math.min(best.bare, performance.now() - b0);
+    await t0.close();
 
     const file = join(dir, `exec-${r}.db`);
     const loaded = await loadForPlan({ cwd: dir, dir, target: `local:${file}` });
@@ -62,8 +75,9 @@ export async function run(report) {
     if (code !== 0) throw new Error(`apply bench: apply PLANFILE exited ${code}`);
   }
   const per = (ms) => `${((ms / actions) * 1000).toFixed(0)} µs per action`;
+  report.row(`local target.execute × ${actions}, no executor`, { ms: best.bare, floorMs: best.floor, note: `${per(best.bare)}; what the target alone costs (two transactions per action: pending, then effect + done)` });
   report.row(`apply executor, ${actions} actions (local)`, { ms: best.executor, floorMs: best.floor, target: TARGET, note: `${per(best.executor)}; floor: ${actions} raw SQLite single-row transactions (${per(best.floor)})` });
-  report.row(`apply PLANFILE, ${actions} actions (local)`, { ms: best.command, floorMs: best.floor, target: TARGET, note: `${per(best.command)}; lock, stale check, executor, summary, re-plan` });
+  report.row(`apply PLANFILE, ${actions} actions (local)`, { ms: best.command, floorMs: best.floor, note: `${per(best.command)}; lock, stale check, executor, summary, re-plan` });
 }
 
 /** The floor: one single-row INSERT per transaction, nothing else. */
