@@ -5,7 +5,7 @@
  * locate any of their fields.
  */
 import type { Diagnostic } from '../errors.js';
-import type { DesiredConnection, DesiredConnector, SecretName } from '../model/types.js';
+import type { DesiredConnection, DesiredConnector, SecretName, SourceLocation } from '../model/types.js';
 import { missingMandatory } from '../rules/authentication.js';
 import type { Locator } from './yaml.js';
 
@@ -28,8 +28,8 @@ export interface CheckInput {
 
 export type Check = (input: CheckInput) => Diagnostic[];
 
-function at(doc: Locator, path: readonly PropertyKey[], code: string, message: string, hint?: string, severity: Diagnostic['severity'] = 'error'): Diagnostic {
-  return { ...doc.locate(path), severity, code, message, ...(hint ? { hint } : {}) };
+function at(where: SourceLocation, code: string, message: string, hint?: string, severity: Diagnostic['severity'] = 'error'): Diagnostic {
+  return { ...where, severity, code, message, ...(hint ? { hint } : {}) };
 }
 
 function where(doc: Locator, path: readonly PropertyKey[]): string {
@@ -53,7 +53,7 @@ export const uniqueLinkNames: Check = (input) => {
       const seen = first.get(item.value.linkName);
       if (!seen) first.set(item.value.linkName, item);
       else {
-        out.push(at(item.doc, ['linkName'], 'N3', `${kind} linkName '${item.value.linkName}' is defined twice: also defined at ${where(seen.doc, ['linkName'])}`,
+        out.push(at(item.doc.locate(['linkName']), 'N3', `${kind} linkName '${item.value.linkName}' is defined twice: also defined at ${where(seen.doc, ['linkName'])}`,
           `a link name is unique among ${kind}s: rename or remove one of them`));
       }
     }
@@ -70,7 +70,7 @@ export const connectorExists: Check = (input) => {
     .filter((c) => !connectors.has(c.value.connector) && !input.brokenConnectors.has(c.value.connector))
     .map((c) => {
       const names = [...connectors.keys()];
-      return at(c.doc, ['connector'], 'reference', `connection '${c.value.linkName}' refers to connector '${c.value.connector}', which no manifest defines`,
+      return at(c.doc.locate(['connector']), 'reference', `connection '${c.value.linkName}' refers to connector '${c.value.connector}', which no manifest defines`,
         names.length ? `known connectors: ${names.sort().slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''}` : 'add a kind: Connector manifest for it');
     });
 };
@@ -82,7 +82,7 @@ export const noConnectionsOfDraft: Check = (input) => {
   for (const c of input.connections) {
     const connector = connectors.get(c.value.connector);
     if (connector?.value.stage === 'draft') {
-      out.push(at(c.doc, ['connector'], 'R6', `connection '${c.value.linkName}' belongs to connector '${connector.value.linkName}', which is in draft (${where(connector.doc, ['stage'])})`,
+      out.push(at(c.doc.locate(['connector']), 'R6', `connection '${c.value.linkName}' belongs to connector '${connector.value.linkName}', which is in draft (${where(connector.doc, ['stage'])})`,
         `mark the connector ready (stage: ready) or remove the connection`));
     }
   }
@@ -96,7 +96,7 @@ export const noEnabledUnderDisabled: Check = (input) => {
   for (const c of input.connections) {
     const connector = connectors.get(c.value.connector);
     if (connector && !connector.value.enabled && c.value.enabled) {
-      out.push(at(c.doc, ['enabled'], 'R16',
+      out.push(at(c.doc.locate(['enabled']), 'R16',
         `connection '${c.value.linkName}' is enabled, but its connector '${connector.value.linkName}' is disabled (${where(connector.doc, ['enabled'])})`,
         'set enabled: false on the connection, or enable the connector'));
     }
@@ -113,14 +113,14 @@ export const connectionScopes: Check = (input) => {
     if (!connector || c.value.scopes.length === 0) continue;
     const auth = connector.value.authentication;
     if (auth.type !== 'oauth2') {
-      out.push(at(c.doc, ['scopes'], 'scopes', `connection '${c.value.linkName}' has scopes, but its connector '${connector.value.linkName}' uses ${auth.type}, which has none`,
+      out.push(at(c.doc.locate(['scopes'], 'key'), 'scopes', `connection '${c.value.linkName}' has scopes, but its connector '${connector.value.linkName}' uses ${auth.type}, which has none`,
         'scopes apply only to OAuth2 connectors: remove them'));
       continue;
     }
     const offered = new Set(auth.scopes);
     c.value.scopes.forEach((scope, i) => {
       if (!offered.has(scope)) {
-        out.push(at(c.doc, ['scopes', i], 'scopes', `scope '${scope}' of connection '${c.value.linkName}' is not one of connector '${connector.value.linkName}''s scopes (${where(connector.doc, ['authentication', 'scopes'])})`,
+        out.push(at(c.doc.locate(['scopes', i]), 'scopes', `scope '${scope}' of connection '${c.value.linkName}' is not one of connector '${connector.value.linkName}''s scopes (${where(connector.doc, ['authentication', 'scopes'])})`,
           auth.scopes.length ? `the connector offers: ${auth.scopes.join(', ')}` : 'the connector declares no scopes'));
       }
     });
@@ -134,7 +134,7 @@ export const repeatedScopes: Check = (input) => {
   const scan = (doc: Locator, path: string[], scopes: readonly string[]) => {
     const seen = new Set<string>();
     scopes.forEach((s, i) => {
-      if (seen.has(s)) out.push(at(doc, [...path, i], 'scopes', `scope '${s}' is listed twice`, undefined, 'warning'));
+      if (seen.has(s)) out.push(at(doc.locate([...path, i]), 'scopes', `scope '${s}' is listed twice`, undefined, 'warning'));
       seen.add(s);
     });
   };
@@ -151,7 +151,7 @@ export const readyHasMandatory: Check = (input) => {
     const secrets = new Set(Object.keys(c.value.secrets) as SecretName[]);
     const missing = missingMandatory(c.value.authentication, secrets);
     if (missing.length === 0) continue;
-    out.push(at(c.doc, ['authentication'], 'R2', `ready connector '${c.value.linkName}' lacks mandatory ${c.value.authentication.type} parameter${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`,
+    out.push(at(c.doc.locate(['authentication'], 'key'), 'R2', `ready connector '${c.value.linkName}' lacks mandatory ${c.value.authentication.type} parameter${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`,
       'set them, or keep the connector in stage: draft until they are known'));
   }
   return out;
@@ -161,7 +161,7 @@ export const readyHasMandatory: Check = (input) => {
 export const unusedParameters: Check = (input) =>
   input.connectors
     .filter((c) => c.value.authentication.type === 'oauth2' && c.value.authentication.grantType === 'client_credentials' && c.value.authentication.authorizeUrl !== undefined)
-    .map((c) => at(c.doc, ['authentication', 'authorizeUrl'], 'unused', `authorizeUrl is not used by the client_credentials grant`, 'remove it', 'warning'));
+    .map((c) => at(c.doc.locate(['authentication', 'authorizeUrl']), 'unused', `authorizeUrl is not used by the client_credentials grant`, 'remove it', 'warning'));
 
 export const CHECKS: readonly Check[] = [
   uniqueLinkNames,

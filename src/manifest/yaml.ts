@@ -3,7 +3,7 @@
  * something is wrong, so a document keeps its parsed node tree and resolves a path to a
  * `file:line:col` on demand instead of recording positions for every value up front.
  */
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node } from 'yaml';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments, visit, type Document, type Node } from 'yaml';
 import type { Diagnostic } from '../errors.js';
 import type { SourceLocation } from '../model/types.js';
 
@@ -56,8 +56,11 @@ export function parseYamlFile(file: string, text: string): ParsedFile {
   const positions = new FilePositions(file, text);
   const documents: ParsedDocument[] = [];
   const diagnostics: Diagnostic[] = [];
-  const problem = (p: { code: string; message: string; pos: [number, number] }, severity: 'error' | 'warning') =>
-    diagnostics.push(yamlDiagnostic(positions.at(p.pos[0]), p.code, p.message, text, p.pos, severity));
+  const problem = (p: { code: string; message: string; pos: [number, number] }, severity: 'error' | 'warning') => {
+    const { offset, message } = explain(p.code, p.message, text, p.pos[0]);
+    const hint = YAML_HINTS[p.code];
+    diagnostics.push({ ...positions.at(offset), severity, code: 'yaml', message, ...(hint ? { hint } : {}) });
+  };
 
   if ('empty' in docs) {
     for (const e of docs.errors) problem(e, 'error');
@@ -71,14 +74,15 @@ export function parseYamlFile(file: string, text: string): ParsedFile {
       return;
     }
     // A document holding only comments (or the empty tail after a final `---`) is no manifest.
-    if (doc.contents === null) return;
+    if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return;
     const startOffset = doc.contents.range[0];
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: 100 });
     } catch (error) {
-      // Unresolvable or exploding aliases.
-      diagnostics.push({ ...positions.at(startOffset), severity: 'error', code: 'yaml', message: (error as Error).message });
+      // An alias without its anchor, or aliases that expand without bound: point at the alias.
+      const alias = firstBadAlias(doc);
+      diagnostics.push({ ...positions.at(alias ?? startOffset), severity: 'error', code: 'yaml', message: (error as Error).message });
       return;
     }
     documents.push({ file, index, value, start: starts(startOffset), locate: locator(positions, index, startOffset) });
@@ -145,19 +149,53 @@ function lineStarts(file: string, text: string): (offset: number) => SourceLocat
   };
 }
 
-function yamlDiagnostic(
-  at: SourceLocation,
-  yamlCode: string,
-  message: string,
-  text: string,
-  range: [number, number],
-  severity: 'error' | 'warning',
-): Diagnostic {
-  let msg = message;
-  // Name the duplicate key; it is a key, never a value, so it is safe to repeat.
-  if (yamlCode === 'DUPLICATE_KEY') msg = `duplicate key '${text.slice(range[0], range[1]).trim()}'`;
-  const hint = YAML_HINTS[yamlCode];
-  return { ...at, severity, code: 'yaml', message: msg, ...(hint ? { hint } : {}) };
+/**
+ * A clearer position and wording for the YAML errors that the parser notices far from their cause.
+ * Keys and brackets may be quoted back; scalar values never are.
+ */
+function explain(code: string, message: string, text: string, offset: number): { offset: number; message: string } {
+  if (code === 'DUPLICATE_KEY') {
+    const key = /^[^:\n]*/.exec(text.slice(offset))![0].trim();
+    return { offset, message: `duplicate key '${key}'` };
+  }
+  // An unclosed quote is noticed at the end of the document: point at the quote that opened it.
+  const quote = code === 'MISSING_CHAR' ? /closing (["'])quote/.exec(message)?.[1] : undefined;
+  if (quote) {
+    const open = text.lastIndexOf(quote, offset - 1);
+    if (open >= 0) return { offset: open, message: `the ${quote === '"' ? 'double' : 'single'} quote opened here is never closed` };
+  }
+  // An unclosed [ or { is noticed on a later line: point at the bracket.
+  const bracket = /end with a ([\]}])/.exec(message)?.[1];
+  if (bracket) {
+    const open = openingBracket(text, offset, bracket === ']' ? '[' : '{', bracket);
+    if (open >= 0) return { offset: open, message: `the ${bracket === ']' ? '[' : '{'} opened here is never closed with a ${bracket}` };
+  }
+  return { offset, message };
+}
+
+/** The unmatched `open` before `offset`, skipping pairs that are closed; -1 if none. */
+function openingBracket(text: string, offset: number, open: string, close: string): number {
+  let depth = 0;
+  for (let i = Math.min(offset, text.length) - 1; i >= 0; i--) {
+    if (text[i] === close) depth++;
+    else if (text[i] === open && depth-- === 0) return i;
+  }
+  return -1;
+}
+
+/** The offset of the first alias that resolves to nothing. */
+function firstBadAlias(doc: Document.Parsed): number | undefined {
+  let found: number | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      if (node.resolve(doc) === undefined) {
+        found = node.range?.[0];
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
 }
 
 /** Offset of `path` in `doc`, per `locate`'s rules; undefined for the document start. */

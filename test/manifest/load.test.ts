@@ -1,0 +1,103 @@
+/** loadManifests from the working tree: which files count, commit and config, and the failures that throw. */
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { UserError } from '../../src/errors.js';
+import { fsSource, loadManifests } from '../../src/manifest/index.js';
+import { cleanRepos, commitAll, fingerprint, tempRepo } from '../support/repo.js';
+import { BASIC, CONNECTION, OAUTH2 } from './docs.js';
+
+afterAll(cleanRepos);
+
+describe('loadManifests (working tree)', () => {
+  it('reads connectors/** and connections/** (.yaml and .yml) and connectorops.yaml, nothing else', async () => {
+    const dir = tempRepo({
+      'connectors/crm.yaml': OAUTH2,
+      'connectors/a/b/c/desk.yml': BASIC,
+      'connections/x/crm_sales.yaml': CONNECTION,
+      'connectorops.yaml': 'targets: { prod: { url: "https://p.example" } }\n',
+      'connectors/README.md': 'kind: nonsense',
+      'connectors/old.yaml.bak': 'kind: nonsense',
+      'connectors/.YAML': 'kind: nonsense',
+      'other/x.yaml': 'kind: nonsense',
+      'x.yaml': 'kind: nonsense',
+      'connectorops.yml': 'kind: nonsense',
+    });
+    const loaded = await loadManifests({ dir });
+    expect(loaded.errors).toEqual([]);
+    expect(loaded.files).toBe(4);
+    expect([...loaded.desired.connectors.keys()].sort()).toEqual(['crm', 'desk']);
+    expect(loaded.desired.connectors.get('desk')!.source.file).toBe('connectors/a/b/c/desk.yml');
+    expect(loaded.config.targets).toEqual({ prod: { url: 'https://p.example' } });
+    expect(loaded.ref).toBeNull();
+    expect(loaded.label).toBe('working tree');
+  });
+
+  it('commit is null outside git, and HEAD inside', async () => {
+    const dir = tempRepo({ 'connectors/crm.yaml': OAUTH2 });
+    // The temp dir might sit inside some repository on a developer's machine: keep git from looking up.
+    const ceiling = process.env.GIT_CEILING_DIRECTORIES;
+    process.env.GIT_CEILING_DIRECTORIES = tmpdir();
+    try {
+      expect((await loadManifests({ dir })).commit).toBeNull();
+    } finally {
+      if (ceiling === undefined) delete process.env.GIT_CEILING_DIRECTORIES;
+      else process.env.GIT_CEILING_DIRECTORIES = ceiling;
+    }
+    const head = commitAll(dir);
+    expect((await loadManifests({ dir })).commit).toBe(head);
+  });
+
+  it('follows a symlinked manifest file, but not a symlinked directory', async () => {
+    const dir = tempRepo({ 'elsewhere/crm.yaml': OAUTH2, 'elsewhere/more/desk.yaml': BASIC });
+    mkdirSync(join(dir, 'connectors'));
+    symlinkSync(join(dir, 'elsewhere/crm.yaml'), join(dir, 'connectors/crm.yaml'));
+    symlinkSync(join(dir, 'elsewhere/more'), join(dir, 'connectors/more'));
+    const loaded = await loadManifests({ dir });
+    expect([...loaded.desired.connectors.keys()]).toEqual(['crm']);
+  });
+
+  it('lists files sorted, with / separators', async () => {
+    const dir = tempRepo({ 'connections/b.yaml': '', 'connections/a/z.yaml': '', 'connectors/m.yaml': '', 'connectorops.yaml': '' });
+    expect(await (await fsSource(dir)).list()).toEqual(['connections/a/z.yaml', 'connections/b.yaml', 'connectorops.yaml', 'connectors/m.yaml']);
+  });
+
+  it('reads UTF-8, with or without a byte order mark', async () => {
+    const dir = tempRepo({ 'connectors/a.yaml': '\uFEFF' + BASIC.replace('name: Helpdesk', 'name: Hilfe für Kunden') });
+    const loaded = await loadManifests({ dir });
+    expect(loaded.errors).toEqual([]);
+    expect(loaded.desired.connectors.get('desk')!.name).toBe('Hilfe für Kunden');
+  });
+
+  it('bad manifests are errors, not exceptions, and touch nothing', async () => {
+    const dir = tempRepo({ 'connectors/a.yaml': 'kind: [', 'connections/b.yaml': '\t- x' });
+    const before = fingerprint(dir);
+    const loaded = await loadManifests({ dir });
+    expect(loaded.errors.map((e) => e.file)).toEqual(['connections/b.yaml', 'connectors/a.yaml']);
+    expect(fingerprint(dir)).toEqual(before);
+  });
+
+  it('a nonexistent directory, or a file, is a UserError', async () => {
+    await expect(loadManifests({ dir: join(tmpdir(), 'connectorops-nope-' + process.pid) })).rejects.toThrow(UserError);
+    const dir = tempRepo({ f: 'x' });
+    await expect(loadManifests({ dir: join(dir, 'f') })).rejects.toThrow(/not a directory/);
+  });
+
+  it('connectors/ as a file is no manifest folder', async () => {
+    const dir = tempRepo({});
+    writeFileSync(join(dir, 'connectors'), 'kind: Connector');
+    const loaded = await loadManifests({ dir });
+    expect(loaded.files).toBe(0);
+    expect(loaded.errors).toEqual([]);
+  });
+
+  it('manifestDigest is the same for the working tree and the ref of the same files', async () => {
+    const dir = tempRepo({ 'connectors/crm.yaml': OAUTH2, 'connections/c.yaml': CONNECTION });
+    commitAll(dir);
+    const tree = await loadManifests({ dir });
+    const ref = await loadManifests({ dir, ref: 'HEAD' });
+    expect(ref.manifestDigest).toBe(tree.manifestDigest);
+    expect(ref.desired).toEqual(tree.desired);
+  });
+});
