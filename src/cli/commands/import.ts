@@ -54,15 +54,17 @@ export async function run(argv: string[], io: Io): Promise<number> {
   // Every file is checked before any is written, so a refusal leaves D as it was.
   const toWrite: typeof files = [];
   const conflicts: string[] = [];
-  for (const file of files) {
-    const abs = join(out, file.path);
-    const existing = await readFile(abs, 'utf8').catch((e: NodeJS.ErrnoException) => {
+  const existing = await inBatches(files, (file) =>
+    readFile(join(out, file.path), 'utf8').catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOENT') return null;
       throw e;
-    });
-    if (existing === null) toWrite.push(file);
-    else if (existing !== file.content) conflicts.push(file.path);
-  }
+    }),
+  );
+  files.forEach((file, i) => {
+    const text = existing[i];
+    if (text === null) toWrite.push(file);
+    else if (text !== file.content) conflicts.push(file.path);
+  });
   if (conflicts.length) {
     const shown = conflicts.slice(0, 20).map((p) => `  ${join(values.out ?? '.', p)}`);
     if (conflicts.length > 20) shown.push(`  … and ${conflicts.length - 20} more`);
@@ -72,13 +74,13 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
   const dirs = new Set(toWrite.map((f) => dirname(join(out, f.path))));
   for (const d of dirs) await mkdir(d, { recursive: true });
-  for (const file of toWrite) {
+  await inBatches(toWrite, async (file) => {
     // Write then rename: an interrupted import never leaves half a manifest behind.
     const abs = join(out, file.path);
     const tmp = `${abs}.${process.pid}.tmp`;
     await writeFile(tmp, file.content, 'utf8');
     await rename(tmp, abs);
-  }
+  });
 
   const connectors = files.filter((f) => f.kind === 'Connector').length;
   const connections = files.length - connectors;
@@ -93,4 +95,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
     for (const v of variables) io.stdout.write(`  ${v.env.padEnd(width)}  ${v.secret} of connector '${v.connector}'\n`);
   }
   return 0;
+}
+
+/** Runs `fn` over `items` a batch at a time: an account of 100k connections is 100k files. */
+async function inBatches<T, R>(items: readonly T[], fn: (item: T) => Promise<R>, size = 64): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += size) out.push(...(await Promise.all(items.slice(i, i + size).map(fn))));
+  return out;
 }
