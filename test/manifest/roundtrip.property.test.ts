@@ -84,9 +84,11 @@ function files(w: Wanted, layout: Layout): ManifestText[] {
   return out;
 }
 
+const byLink = <T extends { linkName: string }>(xs: T[]) => [...xs].sort((a, b) => (a.linkName < b.linkName ? -1 : 1));
+
+/** The desired state without source locations, in link-name order. */
 function plain(d: DesiredState): Wanted {
   const strip = <T extends { source: unknown }>({ source: _s, ...rest }: T) => rest;
-  const byLink = <T extends { linkName: string }>(xs: T[]) => xs.sort((a, b) => (a.linkName < b.linkName ? -1 : 1));
   return { connectors: byLink([...d.connectors.values()].map(strip)), connections: byLink([...d.connections.values()].map(strip)) };
 }
 
@@ -107,7 +109,7 @@ describe('manifests round-trip', () => {
         const v = validateManifests(files(w, l));
         expect(v.errors).toEqual([]);
         expect(v.warnings.filter((d) => d.code !== 'unused')).toEqual([]);
-        expect(plain(v.desired)).toEqual(plain({ connectors: new Map(w.connectors.map((c) => [c.linkName, { ...c, source: null }])), connections: new Map(w.connections.map((c) => [c.linkName, { ...c, source: null }])) }));
+        expect(plain(v.desired)).toEqual({ connectors: byLink(w.connectors), connections: byLink(w.connections) });
         // Every document's source is where it starts: its `kind` key, or the { of a flow mapping.
         const texts = new Map(files(w, l).map((f) => [f.path, f.text]));
         for (const c of [...v.desired.connectors.values(), ...v.desired.connections.values()]) {
