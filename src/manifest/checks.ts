@@ -24,6 +24,8 @@ export interface CheckInput {
    * not reported again as a dangling reference.
    */
   brokenConnectors: ReadonlySet<string>;
+  /** The first connector of each link name: the one connections refer to. */
+  connectorsByLink: ReadonlyMap<string, Located<DesiredConnector>>;
 }
 
 export type Check = (input: CheckInput) => Diagnostic[];
@@ -38,10 +40,21 @@ function where(doc: Locator, path: readonly PropertyKey[]): string {
 }
 
 /** The first connector of each link name: the one connections refer to. */
-function connectorIndex(input: CheckInput): Map<string, Located<DesiredConnector>> {
+export function connectorIndex(connectors: readonly Located<DesiredConnector>[]): Map<string, Located<DesiredConnector>> {
   const index = new Map<string, Located<DesiredConnector>>();
-  for (const c of input.connectors) if (!index.has(c.value.linkName)) index.set(c.value.linkName, c);
+  for (const c of connectors) if (!index.has(c.value.linkName)) index.set(c.value.linkName, c);
   return index;
+}
+
+/** The diagnostics `check` finds for each connection whose connector is defined. */
+function perConnection(
+  input: CheckInput,
+  check: (connection: DesiredConnection, c: Located<DesiredConnection>, connector: Located<DesiredConnector>) => Diagnostic[],
+): Diagnostic[] {
+  return input.connections.flatMap((c) => {
+    const connector = input.connectorsByLink.get(c.value.connector);
+    return connector ? check(c.value, c, connector) : [];
+  });
 }
 
 /** N3: a link name is unique among connectors, and unique among connections. */
@@ -65,68 +78,48 @@ export const uniqueLinkNames: Check = (input) => {
 
 /** `reference`: a connection names a connector that exists in the manifests. */
 export const connectorExists: Check = (input) => {
-  const connectors = connectorIndex(input);
+  const names = [...input.connectorsByLink.keys()].sort();
+  const hint = names.length ? `known connectors: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''}` : 'add a kind: Connector manifest for it';
   return input.connections
-    .filter((c) => !connectors.has(c.value.connector) && !input.brokenConnectors.has(c.value.connector))
-    .map((c) => {
-      const names = [...connectors.keys()];
-      return at(c.doc.locate(['connector']), 'reference', `connection '${c.value.linkName}' refers to connector '${c.value.connector}', which no manifest defines`,
-        names.length ? `known connectors: ${names.sort().slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''}` : 'add a kind: Connector manifest for it');
-    });
+    .filter((c) => !input.connectorsByLink.has(c.value.connector) && !input.brokenConnectors.has(c.value.connector))
+    .map((c) => at(c.doc.locate(['connector']), 'reference', `connection '${c.value.linkName}' refers to connector '${c.value.connector}', which no manifest defines`, hint));
 };
 
 /** R6: a draft connector has no connections. */
-export const noConnectionsOfDraft: Check = (input) => {
-  const connectors = connectorIndex(input);
-  const out: Diagnostic[] = [];
-  for (const c of input.connections) {
-    const connector = connectors.get(c.value.connector);
-    if (connector?.value.stage === 'draft') {
-      out.push(at(c.doc.locate(['connector']), 'R6', `connection '${c.value.linkName}' belongs to connector '${connector.value.linkName}', which is in draft (${where(connector.doc, ['stage'])})`,
-        `mark the connector ready (stage: ready) or remove the connection`));
-    }
-  }
-  return out;
-};
+export const noConnectionsOfDraft: Check = (input) =>
+  perConnection(input, (conn, c, connector) =>
+    connector.value.stage !== 'draft'
+      ? []
+      : [at(c.doc.locate(['connector']), 'R6', `connection '${conn.linkName}' belongs to connector '${connector.value.linkName}', which is in draft (${where(connector.doc, ['stage'])})`,
+          'mark the connector ready (stage: ready) or remove the connection')],
+  );
 
 /** R16: a connection can be enabled only while its connector is enabled. */
-export const noEnabledUnderDisabled: Check = (input) => {
-  const connectors = connectorIndex(input);
-  const out: Diagnostic[] = [];
-  for (const c of input.connections) {
-    const connector = connectors.get(c.value.connector);
-    if (connector && !connector.value.enabled && c.value.enabled) {
-      out.push(at(c.doc.locate(['enabled']), 'R16',
-        `connection '${c.value.linkName}' is enabled, but its connector '${connector.value.linkName}' is disabled (${where(connector.doc, ['enabled'])})`,
-        'set enabled: false on the connection, or enable the connector'));
-    }
-  }
-  return out;
-};
+export const noEnabledUnderDisabled: Check = (input) =>
+  perConnection(input, (conn, c, connector) =>
+    connector.value.enabled || !conn.enabled
+      ? []
+      : [at(c.doc.locate(['enabled']), 'R16', `connection '${conn.linkName}' is enabled, but its connector '${connector.value.linkName}' is disabled (${where(connector.doc, ['enabled'])})`,
+          'set enabled: false on the connection, or enable the connector')],
+  );
 
 /** `scopes`: a connection asks only for scopes its OAuth2 connector declares; non-OAuth2 connections have none. */
-export const connectionScopes: Check = (input) => {
-  const connectors = connectorIndex(input);
-  const out: Diagnostic[] = [];
-  for (const c of input.connections) {
-    const connector = connectors.get(c.value.connector);
-    if (!connector || c.value.scopes.length === 0) continue;
+export const connectionScopes: Check = (input) =>
+  perConnection(input, (conn, c, connector) => {
     const auth = connector.value.authentication;
+    if (conn.scopes.length === 0) return [];
     if (auth.type !== 'oauth2') {
-      out.push(at(c.doc.locate(['scopes'], 'key'), 'scopes', `connection '${c.value.linkName}' has scopes, but its connector '${connector.value.linkName}' uses ${auth.type}, which has none`,
-        'scopes apply only to OAuth2 connectors: remove them'));
-      continue;
+      return [at(c.doc.locate(['scopes'], 'key'), 'scopes', `connection '${conn.linkName}' has scopes, but its connector '${connector.value.linkName}' uses ${auth.type}, which has none`,
+        'scopes apply only to OAuth2 connectors: remove them')];
     }
     const offered = new Set(auth.scopes);
-    c.value.scopes.forEach((scope, i) => {
-      if (!offered.has(scope)) {
-        out.push(at(c.doc.locate(['scopes', i]), 'scopes', `scope '${scope}' of connection '${c.value.linkName}' is not one of connector '${connector.value.linkName}''s scopes (${where(connector.doc, ['authentication', 'scopes'])})`,
-          auth.scopes.length ? `the connector offers: ${auth.scopes.join(', ')}` : 'the connector declares no scopes'));
-      }
-    });
-  }
-  return out;
-};
+    return conn.scopes.flatMap((scope, i) =>
+      offered.has(scope)
+        ? []
+        : [at(c.doc.locate(['scopes', i]), 'scopes', `scope '${scope}' of connection '${conn.linkName}' is not one of connector '${connector.value.linkName}''s scopes (${where(connector.doc, ['authentication', 'scopes'])})`,
+            auth.scopes.length ? `the connector offers: ${auth.scopes.join(', ')}` : 'the connector declares no scopes')],
+    );
+  });
 
 /** `scopes` (warning): a scope listed twice in one list is noise, and was probably meant to be another. */
 export const repeatedScopes: Check = (input) => {

@@ -6,7 +6,7 @@
 import type { Diagnostic } from '../errors.js';
 import { canonicalJson, sha256 } from '../model/canonical.js';
 import type { Authentication, DesiredConnection, DesiredConnector, DesiredState, SecretName, SecretRef } from '../model/types.js';
-import { CHECKS, type CheckInput, type Located } from './checks.js';
+import { CHECKS, connectorIndex, type CheckInput, type Located } from './checks.js';
 import { CONFIG_FILE, emptyConfig, parseConfig, type ProjectConfig } from './config.js';
 import { closest, issuesToDiagnostics } from './issues.js';
 import { ConnectionDoc, ConnectorDoc, KINDS, type ConnectionDocT, type ConnectorDocT } from './schema.js';
@@ -56,11 +56,11 @@ export function validateManifests(files: readonly ManifestText[]): Validation {
     for (const doc of parsed.documents) report(validateDocument(doc, input));
   }
 
-  const checkInput: CheckInput = input;
+  const checkInput: CheckInput = { ...input, connectorsByLink: connectorIndex(input.connectors) };
   for (const check of CHECKS) report(check(checkInput));
 
   const desired: DesiredState = { connectors: new Map(), connections: new Map() };
-  for (const { value } of input.connectors) if (!desired.connectors.has(value.linkName)) desired.connectors.set(value.linkName, value);
+  for (const [linkName, { value }] of checkInput.connectorsByLink) desired.connectors.set(linkName, value);
   for (const { value } of input.connections) if (!desired.connections.has(value.linkName)) desired.connections.set(value.linkName, value);
 
   return { desired, errors: sortDiagnostics(errors), warnings: sortDiagnostics(warnings), config };
