@@ -345,18 +345,19 @@ describe('lock', () => {
     expect(r.stderr).toMatch(new RegExp(`^Took over lock ${lock.id} of local:acct\\.db from ${lock.holder} \\(pid ${lock.pid}, apply since \\S+\\): that process is no longer running\\. New lock: [0-9a-f]+\\.$`, 'm'));
   });
 
-  it('releases the lock on SIGTERM, after the action in flight, and exits 143', async () => {
+  for (const [signal, exit] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+  it(`releases the lock on ${signal}, after the action in flight, and exits ${exit}`, async () => {
     repo(manifestsV1());
     planTo('plan.json');
     const stepper = start([join(ROOT, 'test/fixtures/apply/step-apply.mjs'), 'plan.json', ...T]);
     await stepper.waitFor(/^before 1 /);
     stepper.proc.stdin.write('go\n');
     await stepper.waitFor(/^after 1 /);
-    stepper.proc.kill('SIGTERM');
-    await stepper.waitFor(/Received SIGTERM: starting nothing more/);
+    stepper.proc.kill(signal);
+    await stepper.waitFor(new RegExp(`Received ${signal}: starting nothing more`));
     stepper.proc.stdin.write('go\n');
     const done = await stepper.exited;
-    expect(done.code).toBe(143);
+    expect(done.code).toBe(exit);
     expect(done.stdout).toMatch(/Apply cancelled: 1 done, 0 failed, \d+ not started/);
     // The lock is free: a new apply (resuming the plan) goes ahead without any takeover.
     const r = cli(['apply', 'plan.json', ...T]);
@@ -364,6 +365,7 @@ describe('lock', () => {
     expect(r.stderr).not.toContain('Took over');
     expect(r.stderr).toContain('Resuming run');
   });
+  }
 });
 
 describe('kill -9 in the middle of an apply', () => {
