@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UserError } from '../../errors.js';
+import { LocalTarget } from '../../targets/local/local-target.js';
 import { lockRequest } from '../../targets/lock.js';
 import { parseSnapshotJson } from '../../targets/snapshot.js';
 import type { Target } from '../../targets/target.js';
@@ -93,7 +94,8 @@ async function importCommand(argv: string[], io: Io): Promise<number> {
     const lock = await target.acquireLock(lockRequest('target import'), { timeoutMs: 0 });
     try {
       await target.importSnapshot(snapshot, { force: values.force });
-      return (await target.read()).serial;
+      // The local target tells its serial without loading (and hashing) the whole account.
+      return target instanceof LocalTarget ? target.serial() : (await target.read()).serial;
     } finally {
       await target.releaseLock(lock.id);
     }
