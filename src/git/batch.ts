@@ -121,7 +121,7 @@ export async function catFileBatch(dir: string, oids: readonly string[]): Promis
   await runGit(dir, ['cat-file', '--batch', '--buffer'], unique.join('\n') + '\n', (chunk) => parser.push(chunk));
   parser.end();
   for (const o of parser.objects) {
-    if (o.type === 'missing' || o.type === 'ambiguous') throw new Error(`git object ${o.oid} is ${o.type}`);
+    if (o.type === 'missing' || o.type === 'ambiguous') throw new UserError(`git object ${o.oid} is ${o.type}`, { hint: 'is the repository complete (a shallow or partial clone)?' });
     result.set(o.oid, o.data);
   }
   return result;
@@ -152,7 +152,8 @@ function runGit(dir: string, args: string[], input?: string, onData?: (chunk: Bu
     child.on('error', (error) => reject(new UserError(`cannot run git: ${error.message}`, { hint: 'is git installed and on PATH?' })));
     child.on('close', (code) => {
       if (failed) return reject(failed);
-      if (code !== 0) return reject(new Error(`git ${args[0]} failed (exit ${code}): ${Buffer.concat(err).toString('utf8').trim()}`));
+      // The repository or the git installation, not connectorops: say what git said.
+      if (code !== 0) return reject(new UserError(`git ${args[0]} failed (exit ${code}): ${Buffer.concat(err).toString('utf8').trim()}`));
       resolve(Buffer.concat(out));
     });
     child.stdin.end(input ?? '');

@@ -1,4 +1,5 @@
 /** The manifests as a git commit holds them: `--ref REF`. */
+import { InternalError } from '../errors.js';
 import { assertDirectory, isManifestPath, MANIFEST_ROOTS, type ManifestSource } from '../manifest/source.js';
 import { catFileBatch, lsTree } from './batch.js';
 import { resolveCommit } from './repo.js';
@@ -28,7 +29,7 @@ export async function gitSource(dir: string, ref: string): Promise<ManifestSourc
       const listed = blobs ?? new Map();
       const oids = paths.map((p) => {
         const oid = listed.get(p);
-        if (!oid) throw new Error(`${p} was not listed from ${ref}`);
+        if (!oid) throw new InternalError(`${p} was not listed from ${ref}`);
         return oid;
       });
       const data = await catFileBatch(dir, oids);

@@ -36,6 +36,8 @@ function toDiagnostics(issue: Issue, doc: ParsedDocument, schema: z.ZodType): Di
     case 'unrecognized_keys': {
       const allowed = allowedKeys(schema, path, doc.value);
       return issue.keys.map((key) => {
+        // Under a secret even a key may be the secret (`clientSecret: { s3cret }`): do not repeat it.
+        if (secret) return error('key', 'schema', `unknown key in ${label}`, `a secret reference holds only fromEnv: { fromEnv: NAME }`, [...path, key]);
         const near = allowed ? closest(key, allowed) : undefined;
         const where = path.length ? ` in ${label}` : '';
         const hint = [near ? `did you mean '${near}'?` : '', allowed ? `allowed keys here: ${allowed.join(', ')}` : '']

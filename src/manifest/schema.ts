@@ -11,7 +11,8 @@ import { descriptionProblem, linkNameProblem, nameProblem } from '../rules/names
 
 /**
  * Patterns for editors only (the JSON Schema): validation calls the rules/ functions, which are
- * the authority. A property test keeps the two in agreement.
+ * the authority. A property test keeps the two in agreement. `\p{…}` needs a Unicode-aware
+ * regex engine, which is what JSON Schema's ECMA-262 patterns are in editors (they try the u flag).
  */
 export const PATTERNS = {
   name: '^[\\p{L}\\p{N}_][\\p{L}\\p{N}\\p{M}*_\\-@/!:|&~\\\\+ ]{0,49}$',
@@ -188,6 +189,8 @@ export const TargetSpecString = z
   .string()
   .regex(new RegExp(TARGET_SPEC), { error: 'a target is local:PATH, http://HOST:PORT or https://…' });
 
+const TargetConfigDoc = z.object({ url: TargetSpecString }).strict();
+
 export const ConfigDoc = z
   .object({
     defaultTarget: z
@@ -198,12 +201,19 @@ export const ConfigDoc = z
     targets: z
       .record(
         z.string().regex(TARGET_NAME, { error: 'a target name holds letters, digits, _, . and -, and starts with a letter or digit' }),
-        z.object({ url: TargetSpecString }).strict(),
+        TargetConfigDoc,
       )
       .optional(),
   })
   .strict()
   .meta({ title: 'connectorops.yaml', description: 'connectorops project configuration.' });
+
+/** Every key any of our documents may hold. */
+export const KNOWN_KEYS: ReadonlySet<string> = new Set(
+  [ConnectorDoc, ConnectionDoc, ApiKeyAuthDoc, BasicAuthDoc, OAuth1AuthDoc, OAuth2AuthDoc, ApiKeyParameterDoc, secretRef(''), ConfigDoc, TargetConfigDoc].flatMap(
+    (schema) => Object.keys(schema.shape),
+  ),
+);
 
 export type ConnectorDocT = z.output<typeof ConnectorDoc>;
 export type ConnectionDocT = z.output<typeof ConnectionDoc>;

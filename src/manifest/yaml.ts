@@ -1,11 +1,12 @@
 /**
  * YAML text → documents that remember where they came from. Positions are only needed when
- * something is wrong, so a document keeps its parsed node tree and resolves a path to a
- * `file:line:col` on demand instead of recording positions for every value up front.
+ * something is wrong, so a document resolves a path to a `file:line:col` on demand (from the
+ * file's text) instead of recording positions for every value up front.
  */
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments, visit, type Document, type Node } from 'yaml';
 import type { Diagnostic } from '../errors.js';
 import type { SourceLocation } from '../model/types.js';
+import { KNOWN_KEYS } from './schema.js';
 
 /** The means to find where any path of a document is written. */
 export interface Locator {
@@ -45,7 +46,7 @@ const YAML_HINTS: Record<string, string> = {
 /**
  * Parses every document of `text`. Never throws: YAML errors become diagnostics (code `yaml`) and
  * the documents that have them are left out, since their values cannot be trusted.
- * Messages never quote the source: it may hold a secret that S1 is about to refuse.
+ * Messages never quote a value from the source: it may be a secret that S1 is about to refuse.
  *
  * The happy path keeps only plain values: holding thousands of node trees until the cross-document
  * checks are done costs more in garbage collection than parsing them did. A file that turns out to
@@ -155,8 +156,9 @@ function lineStarts(file: string, text: string): (offset: number) => SourceLocat
  */
 function explain(code: string, message: string, text: string, offset: number): { offset: number; message: string } {
   if (code === 'DUPLICATE_KEY') {
-    const key = /^[^:\n]*/.exec(text.slice(offset))![0].trim();
-    return { offset, message: `duplicate key '${key}'` };
+    // Name the key only when it is one of ours: any other text could be a misplaced secret.
+    const key = /^[^:\n,}]*/.exec(text.slice(offset))![0].trim();
+    return { offset, message: KNOWN_KEYS.has(key) ? `duplicate key '${key}'` : 'duplicate key' };
   }
   // An unclosed quote is noticed at the end of the document: point at the quote that opened it.
   const quote = code === 'MISSING_CHAR' ? /closing (["'])quote/.exec(message)?.[1] : undefined;

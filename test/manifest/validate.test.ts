@@ -130,6 +130,8 @@ describe('S1: secrets in the manifests', () => {
     'a reference and the value': `{ fromEnv: OK, value: ${SECRET_VALUE} }`,
     'a fromEnv that is the value': `{ fromEnv: "${SECRET_VALUE}!" }`,
     'an implicit key on one line': `${SECRET_VALUE}: ${SECRET_VALUE}`,
+    'a flow mapping holding only the value': `{ ${SECRET_VALUE} }`,
+    'a duplicated key': `{ ${SECRET_VALUE}: 1, ${SECRET_VALUE}: 2 }`,
   };
   it.each(Object.entries(cases))('refuses %s without quoting it', (_, written) => {
     const text = OAUTH2.replace('{ fromEnv: CRM_CLIENT_SECRET }', written);
