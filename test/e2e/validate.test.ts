@@ -53,7 +53,7 @@ const CASES: BadCase[] = [
   { name: 'S1 plain-text OAuth2 client secret', files: { 'connectors/a.yaml': OAUTH2.replace('{ fromEnv: CRM_CLIENT_SECRET }', SECRET_VALUE) }, file: 'connectors/a.yaml', line: 'clientSecret:', code: 'S1' },
   { name: 'S1 plain-text OAuth1 consumer secret', files: { 'connectors/a.yaml': OAUTH1.replace('{ fromEnv: ERP_CONSUMER_SECRET }', `"${SECRET_VALUE}"`) }, file: 'connectors/a.yaml', line: 'consumerSecret:', code: 'S1' },
   { name: 'S1 numeric client secret', files: { 'connectors/a.yaml': OAUTH2.replace('{ fromEnv: CRM_CLIENT_SECRET }', '12345678') }, file: 'connectors/a.yaml', line: 'clientSecret:', code: 'S1' },
-  { name: 'S1 secret given both ways', files: { 'connectors/a.yaml': OAUTH2.replace('{ fromEnv: CRM_CLIENT_SECRET }', `{ fromEnv: CRM_CLIENT_SECRET, value: ${SECRET_VALUE} }`) }, file: 'connectors/a.yaml', line: 'clientSecret:', code: 'schema', says: "unknown key 'value'" },
+  { name: 'S1 secret given both ways', files: { 'connectors/a.yaml': OAUTH2.replace('{ fromEnv: CRM_CLIENT_SECRET }', `{ fromEnv: CRM_CLIENT_SECRET, value: ${SECRET_VALUE} }`) }, file: 'connectors/a.yaml', line: 'clientSecret:', code: 'schema', says: 'a secret reference holds only fromEnv' },
   { name: 'fromEnv that is no environment variable name', files: { 'connectors/a.yaml': OAUTH2.replace('fromEnv: CRM_CLIENT_SECRET', 'fromEnv: 1-BAD') }, file: 'connectors/a.yaml', line: 'clientSecret:', code: 'schema', says: 'fromEnv' },
   // unknown keys
   { name: 'unknown top-level key', files: { 'connectors/a.yaml': connector('owner: sales\n') }, file: 'connectors/a.yaml', line: 'owner: sales', code: 'schema', says: "unknown key 'owner'" },
