@@ -7,7 +7,7 @@
  * rule as the diagnostic code; everything else zod finds is code `schema`.
  */
 import { z } from 'zod';
-import { descriptionProblem, linkNameProblem, nameProblem } from '../rules/names.js';
+import { NAME_PATTERNS, descriptionProblem, linkNameProblem, nameProblem } from '../rules/names.js';
 
 /**
  * Patterns for editors only (the JSON Schema): validation calls the rules/ functions, which are
@@ -15,9 +15,7 @@ import { descriptionProblem, linkNameProblem, nameProblem } from '../rules/names
  * regex engine, which is what JSON Schema's ECMA-262 patterns are in editors (they try the u flag).
  */
 export const PATTERNS = {
-  name: '^[\\p{L}\\p{N}_][\\p{L}\\p{N}\\p{M}*_\\-@/!:|&~\\\\+ ]{0,49}$',
-  description: '^[\\p{L}\\p{N}\\p{M} ,.()\\-_*@/\\\\!:|~&]{0,255}$',
-  linkName: '^[a-z][a-z0-9_]{0,49}$',
+  ...NAME_PATTERNS,
   envName: '^[A-Za-z_][A-Za-z0-9_]*$',
   // A scope is one token: the separator (`,`, space or `+`) joins scopes, so it cannot be inside one.
   scope: '^[^\\s,+]+$',
@@ -37,7 +35,7 @@ function ruled(rule: 'N1' | 'N2' | 'N3', problem: (s: string) => string | null, 
     .meta({ pattern, description });
 }
 
-export const Name = ruled('N1', nameProblem, PATTERNS.name, 'N1: 1–50 characters; starts with a letter, a digit or _; other specials limited to * _ - @ / ! : | & ~ \\ + and space');
+export const Name = ruled('N1', nameProblem, PATTERNS.name, 'N1: 1–50 characters; starts with a letter, a digit or _; other specials limited to * _ - @ / ! : | & ~ \\ + ( ) and space');
 export const Description = ruled('N2', descriptionProblem, PATTERNS.description, 'N2: at most 255 characters; specials limited to , . ( ) - _ * @ / \\ ! : | ~ &');
 export const LinkName = ruled('N3', linkNameProblem, PATTERNS.linkName, 'N3: a lower-case letter, then up to 49 of a-z, 0-9 and _');
 

@@ -1,14 +1,28 @@
 /**
- * N1–N3: what names, descriptions and link names may contain. The manifest schema and the
- * targets both call these, so the rules live once.
+ * N1–N3: what names, descriptions and link names may contain. The manifest schema (and the JSON
+ * Schema generated from it) and the targets all use these, so the rules live once.
  */
 
-// N1: 1–50 characters; starts with a letter, a digit or `_`; other specials limited to * _ - @ / ! : | & ~ \ + and space.
-const NAME = /^[\p{L}\p{N}_][\p{L}\p{N}\p{M}*_\-@/!:|&~\\+ ]{0,49}$/u;
-// N2: at most 255 characters; specials limited to , . ( ) - _ * @ / \ ! : | ~ &
-const DESCRIPTION = /^[\p{L}\p{N}\p{M} ,.()\-_*@/\\!:|~&]{0,255}$/u;
-// N3 (assumed): lower-case identifier.
-const LINK_NAME = /^[a-z][a-z0-9_]{0,49}$/;
+/**
+ * The patterns as strings (JSON Schema `pattern`s take the `u` flag's syntax).
+ * N1 deviation, written down in docs/manifests.md: Creator's help lists * _ - @ / ! : | & ~ \ + and
+ * space as a name's specials, but contracts.md's own example names a connection `CRM (sales team)`.
+ * A user copying the contract expects that to be valid, so parentheses are allowed in names too.
+ */
+export const NAME_PATTERNS = {
+  // N1: 1–50 characters; starts with a letter, a digit or `_`.
+  name: '^[\\p{L}\\p{N}_][\\p{L}\\p{N}\\p{M}*_\\-@/!:|&~\\\\+() ]{0,49}$',
+  // N2: at most 255 characters; specials limited to , . ( ) - _ * @ / \ ! : | ~ &
+  description: '^[\\p{L}\\p{N}\\p{M} ,.()\\-_*@/\\\\!:|~&]{0,255}$',
+  // N3 (assumed): lower-case identifier.
+  linkName: '^[a-z][a-z0-9_]{0,49}$',
+} as const;
+
+const NAME = new RegExp(NAME_PATTERNS.name, 'u');
+const NAME_CHAR = /[\p{L}\p{N}\p{M}*_\-@/!:|&~\\+() ]/u;
+const DESCRIPTION = new RegExp(NAME_PATTERNS.description, 'u');
+const DESCRIPTION_CHAR = /[\p{L}\p{N}\p{M} ,.()\-_*@/\\!:|~&]/u;
+const LINK_NAME = new RegExp(NAME_PATTERNS.linkName);
 
 /** Why `name` breaks N1, or null when it is fine. */
 export function nameProblem(name: string): string | null {
@@ -17,8 +31,8 @@ export function nameProblem(name: string): string | null {
   if (length > 50) return `a name is at most 50 characters long (this one has ${length})`;
   if (NAME.test(name)) return null;
   if (!/^[\p{L}\p{N}_]/u.test(name)) return 'a name starts with a letter, a digit or _';
-  const bad = firstOffending(name, /[\p{L}\p{N}\p{M}*_\-@/!:|&~\\+ ]/u);
-  return `a name may not contain ${quoteChar(bad)}; its special characters are limited to * _ - @ / ! : | & ~ \\ + and space`;
+  const bad = firstOffending(name, NAME_CHAR);
+  return `a name may not contain ${quoteChar(bad)}; its special characters are limited to * _ - @ / ! : | & ~ \\ + ( ) and space`;
 }
 
 /** Why `description` breaks N2, or null when it is fine. */
@@ -26,7 +40,7 @@ export function descriptionProblem(description: string): string | null {
   const length = [...description].length;
   if (length > 255) return `a description is at most 255 characters long (this one has ${length})`;
   if (DESCRIPTION.test(description)) return null;
-  const bad = firstOffending(description, /[\p{L}\p{N}\p{M} ,.()\-_*@/\\!:|~&]/u);
+  const bad = firstOffending(description, DESCRIPTION_CHAR);
   return `a description may not contain ${quoteChar(bad)}; its special characters are limited to , . ( ) - _ * @ / \\ ! : | ~ &`;
 }
 

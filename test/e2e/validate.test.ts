@@ -35,7 +35,7 @@ const CASES: BadCase[] = [
   // N1
   { name: 'N1 name starting with #', files: { 'connectors/a.yaml': OAUTH2.replace('name: Acme CRM', 'name: "#crm"') }, file: 'connectors/a.yaml', line: 'name: "#crm"', code: 'N1' },
   { name: 'N1 name of 51 characters', files: { 'connectors/a.yaml': OAUTH2.replace('name: Acme CRM', `name: ${long(51)}`) }, file: 'connectors/a.yaml', line: `name: ${long(51)}`, code: 'N1' },
-  { name: 'N1 name with a character outside the list', files: { 'connectors/a.yaml': OAUTH2.replace('name: Acme CRM', 'name: Acme (CRM)') }, file: 'connectors/a.yaml', line: 'name: Acme (CRM)', code: 'N1' },
+  { name: 'N1 name with a character outside the list', files: { 'connectors/a.yaml': OAUTH2.replace('name: Acme CRM', 'name: Acme [CRM]') }, file: 'connectors/a.yaml', line: 'name: Acme [CRM]', code: 'N1' },
   { name: 'N1 empty name', files: { 'connectors/a.yaml': OAUTH2.replace('name: Acme CRM', 'name: ""') }, file: 'connectors/a.yaml', line: 'name: ""', code: 'N1' },
   { name: 'N1 connection name with a comma', files: { 'connectors/a.yaml': OAUTH2, 'connections/c.yaml': CONNECTION.replace('name: CRM sales team', 'name: CRM, sales') }, file: 'connections/c.yaml', line: 'name: CRM, sales', code: 'N1' },
   // N2

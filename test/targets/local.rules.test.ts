@@ -41,7 +41,7 @@ describe('names', () => {
     await target.execute(act.createConnector('crm', oauth2(), { name: 'Acme CRM * _ - @ / ! : | & ~ \\ +' }), {});
     await target.execute(act.updateConnector('crm', { authentication: oauth2() }), { clientSecret: 's' });
     await target.execute(act.markReady('crm'));
-    await expectRefused(target, act.createConnection('crm_sales', 'crm', [], 'CRM (sales)'), 'N1', /^N1: a name may not contain '\('/);
+    await expectRefused(target, act.createConnection('crm_sales', 'crm', [], 'CRM [sales]'), 'N1', /^N1: a name may not contain '\['/);
     await expectRefused(target, act.updateConnector('crm', { name: '-starts with a dash' }), 'N1', /starts with a letter, a digit or _/);
     await target.execute(act.createConnection('crm_sales', 'crm', [], 'CRM sales'));
     await expectRefused(target, act.updateConnection('crm_sales', { name: 'a\tb' }), 'N1', /may not contain a tab/);

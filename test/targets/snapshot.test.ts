@@ -119,7 +119,7 @@ describe('validation', () => {
     expect(problem(doc({ connectors: [{ ...crm, enabled: false }] }))).toMatch(/R16: connection 'crm_sales' is enabled but its connector 'crm' is disabled/);
     expect(problem(doc({ connectors: [] }))).toMatch(/R9: connection 'crm_sales' refers to connector 'crm', which does not exist/);
     expect(problem(doc({ connections: [{ ...crmSales, scopes: ['deals.read'] }] }))).toMatch(/scopes: connection 'crm_sales' has scopes deals\.read/);
-    expect(problem(doc({ connectors: [{ ...crm, name: 'Acme (CRM)' }] }))).toMatch(/N1: connector 'crm': a name may not contain '\('/);
+    expect(problem(doc({ connectors: [{ ...crm, name: 'Acme #CRM' }] }))).toMatch(/N1: connector 'crm': a name may not contain '#'/);
   });
 });
 
