@@ -179,20 +179,29 @@ function blockedList(nodes: readonly Node[], blocked: ReadonlyMap<Node, BlockedV
     out.push(b);
   };
   for (const n of nodes) for (const b of n.blocked) push(b);
-  // A resource that only waits says so once, for the first of its actions that waits.
+  // A resource that only waits says so once: for the first of its actions that waits for another
+  // resource, else for the first that is held back with its replacement.
   const named = new Set(out.map((b) => resourceKey(b.kind, b.linkName)));
+  const waiting = new Map<string, Node>();
   for (const n of nodes) {
     const via = blocked.get(n);
     if (!via || named.has(n.resource)) continue;
-    named.add(n.resource);
+    const chosen = waiting.get(n.resource);
+    if (!chosen || (blocked.get(chosen)!.via.resource === n.resource && via.via.resource !== n.resource)) waiting.set(n.resource, n);
+  }
+  for (const n of waiting.values()) {
+    const via = blocked.get(n)!;
     let root = via.via;
     for (let v = blocked.get(root); v; v = blocked.get(root)) root = v.via;
     const rootRule = root.blocked[0]?.rule;
+    const because = `${phrase(via.via)}, which is blocked${rootRule ? ` (${rootRule}: ${root.body.kind.toLowerCase()} '${root.body.linkName}')` : ''}`;
     push({
       kind: n.body.kind,
       linkName: n.body.linkName,
-      rule: via.rules[0]!,
-      message: `${capitalize(phrase(n))} waits for ${phrase(via.via)}, which is blocked${rootRule ? ` (${rootRule}: ${root.body.kind.toLowerCase()} '${root.body.linkName}')` : ''}`,
+      rule: via.rules[0] ?? 'R10',
+      message: via.via.resource === n.resource
+        ? `${n.body.kind} '${n.body.linkName}' is not replaced, since its replacement cannot be carried out whole: ${because}`
+        : `${capitalize(phrase(n))} waits for ${because}`,
     });
   }
   const kindRank = (k: Blocked['kind']) => (k === 'Connector' ? 0 : 1);

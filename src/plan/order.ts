@@ -66,7 +66,9 @@ export interface BlockedVia {
 /**
  * Every node that is blocked: the roots (their own `blocked` is set) map to null; every node
  * that waits for a blocked one maps to the first blocked dependency found (breadth first, so the
- * nearest root's chain).
+ * nearest root's chain). A replacement is one unit: when any of its actions is blocked, all the
+ * actions of the replaced resource are, so that a plan never lists a deletion whose recreation
+ * it cannot carry out.
  */
 export function propagateBlocked(nodes: readonly Node[]): Map<Node, BlockedVia | null> {
   const blocked = new Map<Node, BlockedVia | null>();
@@ -79,12 +81,24 @@ export function propagateBlocked(nodes: readonly Node[]): Map<Node, BlockedVia |
   }
   if (!queue.length) return blocked;
   const after = dependents(nodes);
+  const byResource = new Map<string, Node[]>();
+  for (const n of nodes) {
+    const list = byResource.get(n.resource);
+    if (list) list.push(n);
+    else byResource.set(n.resource, [n]);
+  }
   for (let i = 0; i < queue.length; i++) {
     const n = queue[i]!;
     for (const m of after[n.index]!) {
       if (blocked.has(m)) continue;
       const edge = m.deps.find((d) => d.node === n)!;
       blocked.set(m, { via: n, rules: edge.rules });
+      queue.push(m);
+    }
+    if (!n.replace) continue;
+    for (const m of byResource.get(n.resource)!) {
+      if (blocked.has(m)) continue;
+      blocked.set(m, { via: n, rules: [...n.rules].filter((r) => r === 'R10' || r === 'R12').slice(0, 1) });
       queue.push(m);
     }
   }

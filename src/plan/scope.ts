@@ -34,10 +34,19 @@ function comparable(value: { source: unknown }): string {
 
 /**
  * The actions of the resources in `scope`, and every action they need: their dependencies,
- * transitively. A temporary enable brings its disable along (R7), so that a connector is never
- * left enabled because the step that disables it again was out of scope.
+ * transitively. Two things come along whole, so that a scoped plan never leaves a resource
+ * worse off than it found it:
+ * - a temporary enable brings its disable (R7): a connector is never left enabled;
+ * - an action of a replacement brings every action of the replaced resource (R10, R12): a
+ *   connection deleted because its connector is replaced is also recreated.
  */
 export function scopeClosure(nodes: readonly Node[], scope: ReadonlySet<string>): Set<Node> {
+  const byResource = new Map<string, Node[]>();
+  for (const n of nodes) {
+    const list = byResource.get(n.resource);
+    if (list) list.push(n);
+    else byResource.set(n.resource, [n]);
+  }
   const kept = new Set<Node>();
   const work: Node[] = nodes.filter((n) => scope.has(n.resource));
   while (work.length) {
@@ -46,6 +55,7 @@ export function scopeClosure(nodes: readonly Node[], scope: ReadonlySet<string>)
     kept.add(n);
     for (const d of n.deps) if (!kept.has(d.node)) work.push(d.node);
     if (n.pair && !kept.has(n.pair)) work.push(n.pair);
+    if (n.replace) for (const m of byResource.get(n.resource)!) if (!kept.has(m)) work.push(m);
   }
   return kept;
 }
