@@ -38,11 +38,10 @@ export function makePlan(input: PlanInput): Plan {
 
   const ordered = topologicalOrder(nodes.filter((n) => !blocked.has(n) && isRelevant(n)));
   const ids = new Map<Node, string>(ordered.map((n, i) => [n, `a${i + 1}`]));
-  const edgeRules = new Map<Node, Set<RuleId>>();
+  // An edge's rules justify both of its ends (contracts.md's example cites R8 on the connection
+  // disabled before its connector).
   const addRules = (n: Node, rules: readonly RuleId[]) => {
-    let s = edgeRules.get(n);
-    if (!s) edgeRules.set(n, (s = new Set()));
-    for (const r of rules) s.add(r);
+    for (const r of rules) if (!n.rules.includes(r)) n.rules.push(r);
   };
   for (const n of ordered) {
     for (const dep of n.deps) {
@@ -50,7 +49,7 @@ export function makePlan(input: PlanInput): Plan {
       addRules(dep.node, dep.rules);
     }
   }
-  const actions: PlannedAction[] = ordered.map((n) => plannedAction(n, ids, edgeRules.get(n)));
+  const actions: PlannedAction[] = ordered.map((n) => plannedAction(n, ids));
 
   const blockedEntries = blockedList(nodes.filter((n) => blocked.has(n) && isRelevant(n)), blocked);
   const proof = prove(
@@ -62,9 +61,8 @@ export function makePlan(input: PlanInput): Plan {
   const revokedAuthorizations = revocations(c, ordered, actions, proof.revoked);
   const created = new Set(actions.filter((a) => a.op === 'connection.create').map((a) => a.linkName));
   const revokedNames = new Set(revokedAuthorizations.map((r) => r.connection));
-  const needsAuthorization = [...proof.final.connections.values()]
-    .filter((x) => x.authorization.status === 'unauthorized' && (created.has(x.linkName) || revokedNames.has(x.linkName)))
-    .map((x) => x.linkName)
+  const needsAuthorization = [...new Set([...created, ...revokedNames])]
+    .filter((l) => proof.final.connections.get(l)?.authorization.status === 'unauthorized')
     .sort(byString);
 
   const impact: Impact[] = [];
@@ -76,9 +74,9 @@ export function makePlan(input: PlanInput): Plan {
   impact.sort((x, y) => byString(x.connection, y.connection));
 
   // A scoped plan keeps the warnings about what it touches.
-  const touched = new Set(ordered.map((n) => n.resource));
+  const touched = input.scope ? new Set(ordered.map((n) => n.resource)) : null;
   const warnings: PlanWarning[] = d.warnings.filter((w) => {
-    if (!input.scope || !w.kind || !w.linkName) return true;
+    if (!input.scope || !touched || !w.kind || !w.linkName) return true;
     const key = resourceKey(w.kind, w.linkName);
     return input.scope.has(key) || touched.has(key);
   });
@@ -99,18 +97,16 @@ export function makePlan(input: PlanInput): Plan {
     impact,
     blocked: blockedEntries,
     needsAuthorization,
-    summary: summarize(c, ordered, revokedAuthorizations.length, blockedEntries.length),
+    summary: summarize(ordered, revokedAuthorizations.length, blockedEntries.length),
     warnings,
   };
 }
 
-function plannedAction(n: Node, ids: ReadonlyMap<Node, string>, edgeRules: ReadonlySet<RuleId> | undefined): PlannedAction {
-  const rules = new Set(n.rules);
-  for (const r of edgeRules ?? []) rules.add(r);
-  const dependsOn = n.deps.map((d) => ids.get(d.node)!).sort(byId);
+function plannedAction(n: Node, ids: ReadonlyMap<Node, string>): PlannedAction {
+  const dependsOn = n.deps.length > 1 ? [...new Set(n.deps.map((d) => ids.get(d.node)!))].sort(byId) : n.deps.map((d) => ids.get(d.node)!);
   const { op, kind, linkName } = n.body;
   // Key order as contracts.md shows it, then ours, then the action's payload.
-  const head = { id: ids.get(n)!, op, kind, linkName, dependsOn: [...new Set(dependsOn)], rules: sortRules(rules), replace: n.replace, changes: n.changes };
+  const head = { id: ids.get(n)!, op, kind, linkName, dependsOn, rules: sortRules(n.rules), replace: n.replace, changes: n.changes };
   const reason = n.reason !== undefined ? { reason: n.reason } : {};
   if (n.body.op === 'connector.create' || n.body.op === 'connection.create') return { ...head, ...reason, spec: n.body.spec } as PlannedAction;
   if (n.body.op === 'connector.update' || n.body.op === 'connection.update') return { ...head, ...reason, set: n.body.set } as PlannedAction;
@@ -144,7 +140,7 @@ function revocations(c: Consequences, ordered: readonly Node[], actions: readonl
       if (plainlyDeleted.has(r.connection)) continue;
       merge(r);
       // The rules are the source of truth for what revokes: cite them on the action.
-      if (!a.rules.includes(r.rule)) a.rules = sortRules(new Set([...a.rules, r.rule]));
+      if (!a.rules.includes(r.rule)) a.rules = sortRules([...a.rules, r.rule]);
     }
   });
   // R13 from the diff as well: when an R5 change revoked the connection first, the simulated
@@ -236,15 +232,14 @@ function capitalize(s: string): string {
  * at least one of its actions is in the plan; actions that only pass through a resource (a
  * connector enabled for the time being, R7) change nothing about it and do not count.
  */
-function summarize(c: Consequences, ordered: readonly Node[], revokes: number, blocked: number): PlanSummary {
-  const acted = new Set(ordered.map((n) => n.resource));
+function summarize(ordered: readonly Node[], revokes: number, blocked: number): PlanSummary {
   const summary: PlanSummary = { create: 0, update: 0, delete: 0, replace: 0, revokes, blocked };
-  const count = (kind: 'Connector' | 'Connection', linkName: string, fate: string) => {
-    if (fate === 'none' || !acted.has(resourceKey(kind, linkName))) return;
-    summary[fate as 'create' | 'update' | 'delete' | 'replace']++;
-  };
-  for (const [linkName, f] of c.connectors) count('Connector', linkName, f.fate);
-  for (const [linkName, g] of c.connections) count('Connection', linkName, g.fate);
+  const counted = new Set<string>();
+  for (const n of ordered) {
+    if (n.change === 'none' || counted.has(n.resource)) continue;
+    counted.add(n.resource);
+    summary[n.change]++;
+  }
   return summary;
 }
 
@@ -266,6 +261,6 @@ export function compareRules(a: string, b: string): number {
   return byString(ma[1]!, mb[1]!) || Number(ma[2]) - Number(mb[2]) || byString(ma[3]!, mb[3]!);
 }
 
-function sortRules(rules: Iterable<RuleId>): RuleId[] {
-  return [...new Set(rules)].sort(compareRules);
+function sortRules(rules: readonly RuleId[]): RuleId[] {
+  return rules.length > 1 ? [...rules].sort(compareRules) : [...rules];
 }

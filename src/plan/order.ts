@@ -98,7 +98,7 @@ export function propagateBlocked(nodes: readonly Node[]): Map<Node, BlockedVia |
     if (!n.replace) continue;
     for (const m of byResource.get(n.resource)!) {
       if (blocked.has(m)) continue;
-      blocked.set(m, { via: n, rules: [...n.rules].filter((r) => r === 'R10' || r === 'R12').slice(0, 1) });
+      blocked.set(m, { via: n, rules: n.rules.filter((r) => r === 'R10' || r === 'R12').slice(0, 1) });
       queue.push(m);
     }
   }

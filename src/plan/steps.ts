@@ -15,6 +15,7 @@ import type { ActionBody, ConnectionSpec, FieldChange } from '../model/actions.j
 import type { Blocked } from '../model/plan.js';
 import type { RuleId } from '../model/types.js';
 import type { ConnectionFate, ConnectorFate, Consequences } from './consequences.js';
+import type { Change } from './diff.js';
 import { resourceKey } from './input.js';
 
 export interface Dep {
@@ -29,10 +30,12 @@ export interface Node {
   body: ActionBody;
   /** `resourceKey` of the resource it acts on. */
   resource: string;
+  /** What happens to that resource as a whole (for the summary); `none` for a temporary step. */
+  change: Change;
   replace: boolean;
   changes: FieldChange[];
-  /** The rules that justify the action itself; edge rules are added when the plan is assembled. */
-  rules: Set<RuleId>;
+  /** The rules that justify the action itself (no duplicates); edge rules are added when the plan is assembled. */
+  rules: RuleId[];
   reason?: string;
   /** Set when this action itself may not happen (a root of `blocked`). */
   blocked: Blocked[];
@@ -64,14 +67,15 @@ const DISABLE_AGAIN = 'disabled again after the steps that needed it enabled (R7
 
 export function steps(c: Consequences): Node[] {
   const nodes: Node[] = [];
-  const add = (body: ActionBody, init: Partial<Pick<Node, 'replace' | 'changes' | 'reason' | 'blocked'>> & { rules?: RuleId[] } = {}): Node => {
+  const add = (body: ActionBody, change: Change, init: Partial<Pick<Node, 'replace' | 'changes' | 'reason' | 'blocked'>> & { rules?: RuleId[] } = {}): Node => {
     const node: Node = {
       index: nodes.length,
       body,
       resource: resourceKey(body.kind, body.linkName),
+      change,
       replace: init.replace ?? false,
       changes: init.changes ?? [],
-      rules: new Set(init.rules ?? []),
+      rules: init.rules ? [...new Set(init.rules)] : [],
       ...(init.reason ? { reason: init.reason } : {}),
       blocked: init.blocked ? [...init.blocked] : [],
       deps: [],
@@ -96,7 +100,7 @@ export function steps(c: Consequences): Node[] {
   const cn = new Map<string, ConnectorNodes>();
   for (const f of c.connectors.values()) cn.set(f.diff.linkName, connectorSteps(f, needsEnabled.has(f.diff.linkName), add));
   const xn = new Map<string, ConnectionNodes>();
-  for (const g of c.connections.values()) xn.set(g.diff.linkName, connectionSteps(g, add));
+  for (const g of c.connections.values()) if (g.fate !== 'none') xn.set(g.diff.linkName, connectionSteps(g, add));
 
   for (const n of cn.values()) {
     dep(n.create, n.delete, 'R10');
@@ -110,7 +114,9 @@ export function steps(c: Consequences): Node[] {
   }
 
   for (const g of c.connections.values()) {
-    const x = xn.get(g.diff.linkName)!;
+    const x = xn.get(g.diff.linkName);
+    // Nothing happens to it: no actions, so no edges.
+    if (!x) continue;
     const cur = g.diff.current;
     const des = g.diff.desired;
     if (cur && x.delete) {
@@ -147,7 +153,7 @@ export function steps(c: Consequences): Node[] {
   return nodes;
 }
 
-type Add = (body: ActionBody, init?: Partial<Pick<Node, 'replace' | 'changes' | 'reason' | 'blocked'>> & { rules?: RuleId[] }) => Node;
+type Add = (body: ActionBody, change: Change, init?: Partial<Pick<Node, 'replace' | 'changes' | 'reason' | 'blocked'>> & { rules?: RuleId[] }) => Node;
 
 function connectorSteps(f: ConnectorFate, connectionsNeedIt: boolean, add: Add): ConnectorNodes {
   const d = f.diff;
@@ -159,7 +165,7 @@ function connectorSteps(f: ConnectorFate, connectionsNeedIt: boolean, add: Add):
   const replacing = f.fate === 'replace';
 
   if (f.fate === 'delete' || replacing) {
-    out.delete = add({ op: 'connector.delete', ...k }, {
+    out.delete = add({ op: 'connector.delete', ...k }, f.fate, {
       replace: replacing,
       blocked,
       ...(replacing ? { rules: ['R10', ...forcedRules], reason: f.reason! } : {}),
@@ -170,7 +176,7 @@ function connectorSteps(f: ConnectorFate, connectionsNeedIt: boolean, add: Add):
   let stage: 'draft' | 'ready';
   let enabled: boolean;
   if (f.fate === 'create' || replacing) {
-    out.create = add({ op: 'connector.create', ...k, spec: d.spec! }, {
+    out.create = add({ op: 'connector.create', ...k, spec: d.spec! }, f.fate, {
       replace: replacing,
       changes: d.specChanges,
       blocked,
@@ -186,7 +192,7 @@ function connectorSteps(f: ConnectorFate, connectionsNeedIt: boolean, add: Add):
       const rules: RuleId[] = [];
       if (d.typeChanged) rules.push('R3');
       if (d.scopesAdded.size) rules.push('R4');
-      out.update = add({ op: 'connector.update', ...k, set: d.set }, { changes: d.specChanges, rules, blocked });
+      out.update = add({ op: 'connector.update', ...k, set: d.set }, f.fate, { changes: d.specChanges, rules, blocked });
     }
     stage = current.stage;
     enabled = current.enabled;
@@ -195,18 +201,18 @@ function connectorSteps(f: ConnectorFate, connectionsNeedIt: boolean, add: Add):
   const markReady = stage === 'draft' && desired.stage === 'ready';
   const needsEnabled = markReady || connectionsNeedIt;
   if (!enabled && (desired.enabled || needsEnabled)) {
-    out.enable = add({ op: 'connector.enable', ...k }, {
+    out.enable = add({ op: 'connector.enable', ...k }, f.fate, {
       changes: [{ path: 'enabled', from: false, to: true }],
       blocked,
       ...(desired.enabled ? {} : { reason: TEMPORARY_ENABLE, rules: ['R7'] }),
     });
   }
   if (markReady) {
-    out.markReady = add({ op: 'connector.markReady', ...k }, { changes: [{ path: 'stage', from: 'draft', to: 'ready' }], rules: ['R2'], blocked });
+    out.markReady = add({ op: 'connector.markReady', ...k }, f.fate, { changes: [{ path: 'stage', from: 'draft', to: 'ready' }], rules: ['R2'], blocked });
   }
   if (!desired.enabled && (enabled || out.enable)) {
     const temporary = !enabled;
-    out.disable = add({ op: 'connector.disable', ...k }, {
+    out.disable = add({ op: 'connector.disable', ...k }, f.fate, {
       changes: [{ path: 'enabled', from: true, to: false }],
       blocked,
       ...(temporary ? { reason: DISABLE_AGAIN, rules: ['R7'] } : {}),
@@ -225,7 +231,7 @@ function connectionSteps(g: ConnectionFate, add: Add): ConnectionNodes {
   const replaceRules: RuleId[] = replacing ? [g.replaceRule!] : [];
 
   if (g.fate === 'delete' || replacing) {
-    out.delete = add({ op: 'connection.delete', ...k }, {
+    out.delete = add({ op: 'connection.delete', ...k }, g.fate, {
       replace: replacing,
       blocked: g.deleteBlocked ? [...blocked, g.deleteBlocked] : blocked,
       rules: replaceRules,
@@ -236,7 +242,7 @@ function connectionSteps(g: ConnectionFate, add: Add): ConnectionNodes {
   const desired = d.desired!;
   if (g.fate === 'create' || replacing) {
     const spec: ConnectionSpec = { name: desired.name, connector: desired.connector, scopes: [...desired.scopes] };
-    out.create = add({ op: 'connection.create', ...k, spec }, {
+    out.create = add({ op: 'connection.create', ...k, spec }, g.fate, {
       replace: replacing,
       changes: [
         { path: 'name', from: null, to: desired.name },
@@ -249,7 +255,7 @@ function connectionSteps(g: ConnectionFate, add: Add): ConnectionNodes {
       ...(g.reason ? { reason: g.reason } : {}),
     });
     if (!desired.enabled) {
-      out.disable = add({ op: 'connection.disable', ...k }, { changes: [{ path: 'enabled', from: true, to: false }], blocked });
+      out.disable = add({ op: 'connection.disable', ...k }, g.fate, { changes: [{ path: 'enabled', from: true, to: false }], blocked });
     }
     return out;
   }
@@ -263,15 +269,15 @@ function connectionSteps(g: ConnectionFate, add: Add): ConnectionNodes {
   }
   if (d.changes.length) {
     // R13: a scope change sends the connection back through consent.
-    out.update = add({ op: 'connection.update', ...k, set }, { changes: d.changes, rules: set.scopes ? ['R13'] : [], blocked });
+    out.update = add({ op: 'connection.update', ...k, set }, g.fate, { changes: [...d.changes], rules: set.scopes ? ['R13'] : [], blocked });
   }
   if (!current.enabled && desired.enabled) {
-    out.enable = add({ op: 'connection.enable', ...k }, { changes: [{ path: 'enabled', from: false, to: true }], rules: ['R17'], blocked });
+    out.enable = add({ op: 'connection.enable', ...k }, g.fate, { changes: [{ path: 'enabled', from: false, to: true }], rules: ['R17'], blocked });
   }
   if (current.enabled && !desired.enabled) {
     // R15: disabling stops every application that uses it; R17: the authorization is kept.
     const rules: RuleId[] = current.usages.length ? ['R15', 'R17'] : ['R17'];
-    out.disable = add({ op: 'connection.disable', ...k }, { changes: [{ path: 'enabled', from: true, to: false }], rules, blocked });
+    out.disable = add({ op: 'connection.disable', ...k }, g.fate, { changes: [{ path: 'enabled', from: true, to: false }], rules, blocked });
   }
   return out;
 }

@@ -83,7 +83,10 @@ describe('plan properties (pure core)', () => {
       fc.property(casesArb, fc.boolean(), ([cur, want], allowReplace) => {
         const current = withFingerprints(cur, pureFingerprint);
         const secrets = plannedSecretsOf(want.desired, want.env, pureFingerprint);
+        const untouched = structuredClone(current);
         const plan = makePlan(input(current, want.desired, secrets, allowReplace));
+        // The proof simulates on a shallow copy (proof.ts): the input must come out as it went in.
+        expect(current).toEqual(untouched);
         expectTopological(plan);
         expect(JSON.stringify(makePlan(input(current, want.desired, secrets, allowReplace)))).toBe(JSON.stringify(plan));
         expect(plan.summary.revokes).toBe(plan.revokedAuthorizations.length);
