@@ -1,0 +1,109 @@
+/** Plan files (write, read, planId) and the proof that stands between a plan and its output. */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InternalError, UserError } from '../../src/errors.js';
+import type { PlannedAction } from '../../src/model/actions.js';
+import { parsePlan, planId, readPlanFile, serializePlan, writePlanFile } from '../../src/plan/file.js';
+import { prove } from '../../src/plan/proof.js';
+import { state } from '../support/builders.js';
+import { desired, desiredOf, planFor, secretsFor } from './fixtures.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'connectorops-planfile-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function samplePlan() {
+  const current = state().connector('crm').connection('crm_sales', 'crm', { authorization: { status: 'authorized', account: 'alice' } }).build();
+  const want = desiredOf(current);
+  want.connections.get('crm_sales')!.enabled = false;
+  want.connectors.set('erp', desired().connector('erp').build().connectors.get('erp')!);
+  return planFor(current, want, { fingerprints: { crm: 'fp-crm-rotated', erp: null } });
+}
+
+describe('plan files', () => {
+  it('are the contract’s JSON: its key order first, our fields after, a trailing newline', async () => {
+    const plan = samplePlan();
+    const path = join(dir, 'plan.json');
+    await writePlanFile(path, plan);
+    const text = readFileSync(path, 'utf8');
+    expect(text.endsWith('}\n')).toBe(true);
+    expect(Object.keys(JSON.parse(text))).toEqual([
+      'formatVersion', 'target', 'base', 'source', 'actions', 'revokedAuthorizations', 'impact', 'blocked', 'needsAuthorization', 'summary', 'warnings',
+    ]);
+    expect(Object.keys(JSON.parse(text).actions[0]).slice(0, 8)).toEqual(['id', 'op', 'kind', 'linkName', 'dependsOn', 'rules', 'replace', 'changes']);
+    expect(text).toBe(serializePlan(plan));
+  });
+
+  it('hold secrets only as references and fingerprints (S2)', () => {
+    const text = serializePlan(samplePlan());
+    const create = JSON.parse(text).actions.find((a: PlannedAction) => a.op === 'connector.create');
+    expect(create.spec.secrets).toEqual({ clientSecret: { fromEnv: 'ERP_CLIENT_SECRET', fingerprint: null } });
+    expect(text).toContain('"(sensitive, changed)"');
+  });
+
+  it('read back as the same plan, with the same planId', async () => {
+    const plan = samplePlan();
+    const path = join(dir, 'plan.json');
+    await writePlanFile(path, plan);
+    const read = await readPlanFile(path);
+    expect(read).toEqual(JSON.parse(serializePlan(plan)));
+    expect(planId(read)).toBe(planId(plan));
+    expect(planId(plan)).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+
+  it('planId changes with the plan', () => {
+    const plan = samplePlan();
+    expect(planId({ ...plan, base: { ...plan.base, stateSerial: plan.base.stateSerial + 1 } })).not.toBe(planId(plan));
+  });
+
+  it('a missing, non-JSON or foreign file is a UserError that says what it is', async () => {
+    const bad = async (text: string | null, message: RegExp) => {
+      const path = join(dir, `f${Math.random()}.json`);
+      if (text !== null) writeFileSync(path, text);
+      await expect(readPlanFile(path)).rejects.toThrow(message);
+      await expect(readPlanFile(path)).rejects.toBeInstanceOf(UserError);
+    };
+    await bad(null, /no such file/);
+    await bad('not json {', /is not a connectorops plan: it is not JSON/);
+    await bad('{"formatVersion": 1, "connectors": [], "connections": []}', /is not a valid connectorops plan: target: /);
+    await bad('{"hello": "world"}', /is not a connectorops plan: it has no formatVersion/);
+    await bad('[]', /has no formatVersion/);
+    await bad(JSON.stringify({ ...samplePlan(), formatVersion: 2 }), /formatVersion 2; this connectorops reads formatVersion 1/);
+  });
+
+  it('a plan whose actions are out of order, or malformed, is refused', () => {
+    const plan = JSON.parse(serializePlan(samplePlan()));
+    const swapped = { ...plan, actions: [...plan.actions].reverse() };
+    expect(() => parsePlan(swapped, 'p.json')).toThrow(/depends on a\d+, which does not come before it/);
+    const twice = { ...plan, actions: [plan.actions[0], plan.actions[0]] };
+    expect(() => parsePlan(twice, 'p.json')).toThrow(/appears twice/);
+    const badOp = { ...plan, actions: [{ ...plan.actions[0], op: 'connector.explode' }] };
+    expect(() => parsePlan(badOp, 'p.json')).toThrow(/actions\[0\]/);
+  });
+});
+
+describe('the proof', () => {
+  it('a plan that breaks a rule is an InternalError, naming the action and the rule', () => {
+    const current = state().connector('crm').connection('crm_sales', 'crm').build();
+    const bad: PlannedAction[] = [
+      { id: 'a1', op: 'connector.delete', kind: 'Connector', linkName: 'crm', dependsOn: [], rules: [], replace: false, changes: [] },
+    ];
+    expect(() => prove(current, bad, null)).toThrow(InternalError);
+    expect(() => prove(current, bad, null)).toThrow(/a1 \(connector\.delete 'crm'\): R9: delete connection 'crm_sales' before deleting connector 'crm'/);
+  });
+
+  it('a plan that does not reach the desired state is an InternalError', () => {
+    const current = state().connector('crm').build();
+    const want = desiredOf(current);
+    want.connectors.get('crm')!.name = 'Renamed';
+    expect(() => prove(current, [], { desired: want, secrets: secretsFor(want) })).toThrow(/does not reach the desired state: connector 'crm' differs in name/);
+    // A known fingerprint the plan did not bring about counts too.
+    expect(() => prove(current, [], { desired: desiredOf(current), secrets: secretsFor(desiredOf(current), { crm: 'fp-other' }) })).toThrow(
+      /differs in authentication\.clientSecret/,
+    );
+  });
+});
