@@ -9,6 +9,11 @@
  */
 import type { Authentication } from '../model/types.js';
 
+/** Plain code-unit order, the same on every machine (no locale). */
+export function byString(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 export function sameScopes(a: readonly string[], b: readonly string[]): boolean {
   // The common case, allocation-free: the same list in the same order.
   if (a.length === b.length && a.every((s, i) => s === b[i])) return true;

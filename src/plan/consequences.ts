@@ -49,7 +49,7 @@ export function consequences(d: Diff, allowReplace: boolean): Consequences {
 
   for (const cd of d.connectors) {
     const fate: ConnectorFate = { diff: cd, fate: cd.change, blocked: [] };
-    if (cd.change === 'replace') fate.reason = `replaced: ${forcedText(cd.forced)}`;
+    if (cd.change === 'replace') fate.reason = forcedText(cd.forced);
     connectors.set(cd.linkName, fate);
   }
 
@@ -63,7 +63,7 @@ export function consequences(d: Diff, allowReplace: boolean): Consequences {
       // R12: its connector changes.
       fate.replaceRule = 'R12';
       fate.cause = cd.forced.flatMap((f) => f.cause);
-      fate.reason = `replaced: ${forcedText(cd.forced)}`;
+      fate.reason = forcedText(cd.forced);
     } else if (cur && parent?.fate === 'replace' && cd.desired) {
       // R10: its connector is replaced, so it is deleted and recreated with it.
       fate.fate = 'replace';

@@ -22,7 +22,7 @@ import type {
 } from '../model/types.js';
 import { SECRET_PARAMETERS } from '../model/types.js';
 import { removedScopes } from '../rules/authentication.js';
-import { addedScopes, flattenAuthentication, needsIndexedParameters, sameAuthentication, sameScopes, sameValue, scopesOf } from './compare.js';
+import { addedScopes, byString, flattenAuthentication, needsIndexedParameters, sameAuthentication, sameScopes, sameValue, scopesOf } from './compare.js';
 
 export type Change = 'create' | 'delete' | 'replace' | 'update' | 'none';
 
@@ -64,7 +64,7 @@ export interface ConnectionDiff {
   change: Change;
   /** R12: its connector changes. */
   forced: readonly Forced[];
-  /** In place: name and scopes (connection.update); enabled is a separate action. */
+  /** What connection.create sets (create), or name and scopes (in place; enabled is a separate action). */
   changes: readonly FieldChange[];
 }
 
@@ -94,10 +94,6 @@ export function diff(desired: DesiredState, current: State, secrets: Secrets): D
 }
 
 const NO_SCOPES: ReadonlySet<string> = new Set();
-
-export function byString(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 function connectorDiff(linkName: string, current: ConnectorRecord | null, desired: DesiredConnector | null, change: Change, more: Partial<ConnectorDiff> = {}): ConnectorDiff {
   return { kind: 'Connector', linkName, current, desired, change, forced: [], set: null, spec: null, specChanges: [], typeChanged: false, scopesAdded: NO_SCOPES, ...more };
@@ -337,17 +333,20 @@ function connectionDiff(linkName: string, current: ConnectionRecord | null, desi
   return { kind: 'Connection', linkName, current, desired, change, forced, changes };
 }
 
+/** What a connection.create sets (a new connection, or a recreated one). */
+export function connectionCreateChanges(desired: DesiredConnection): FieldChange[] {
+  return [
+    { path: 'name', from: null, to: desired.name },
+    { path: 'connector', from: null, to: desired.connector },
+    // R11: a new connection starts enabled (and unauthorized); a disable follows when wanted.
+    { path: 'enabled', from: null, to: true },
+    { path: 'scopes', from: null, to: [...desired.scopes] },
+  ];
+}
+
 function diffConnection(linkName: string, current: ConnectionRecord | null, desired: DesiredConnection | null): ConnectionDiff {
   if (!desired) return connectionDiff(linkName, current, null, 'delete', NO_CHANGES);
-  if (!current) {
-    return connectionDiff(linkName, null, desired, 'create', [
-        { path: 'name', from: null, to: desired.name },
-        { path: 'connector', from: null, to: desired.connector },
-        // R11: a new connection starts enabled (and unauthorized).
-        { path: 'enabled', from: null, to: true },
-        { path: 'scopes', from: null, to: [...desired.scopes] },
-    ]);
-  }
+  if (!current) return connectionDiff(linkName, null, desired, 'create', connectionCreateChanges(desired));
   if (current.connector !== desired.connector) {
     return connectionDiff(linkName, current, desired, 'replace', [{ path: 'connector', from: current.connector, to: desired.connector }], [{
       rule: 'R12',

@@ -1,9 +1,8 @@
 /**
- * The planner: desired × current → an ordered, proven Plan (docs/planning.md).
- * `makePlan` is the pure core; run.ts is the I/O edge the CLI and apply call; file.ts reads and
- * writes plan files.
+ * The planner's pure core: desired × current → an ordered, proven Plan (docs/planning.md).
+ * Importing it loads no I/O. The edge the CLI and apply call is run.ts (`runPlan`,
+ * `loadForPlan`, `planAgainst`); plan files are file.ts (`writePlanFile`, `readPlanFile`, `planId`).
  */
-export { makePlan } from './make.js';
+export { makePlan, compareRules } from './make.js';
 export { resourceKey, type PlanInput } from './input.js';
 export { changedResources } from './scope.js';
-export { simulatedFingerprints } from './proof.js';

@@ -8,7 +8,7 @@ import type { PlannedAction } from '../model/actions.js';
 import type { Blocked, Impact, Plan, PlanSummary, PlanWarning, RevokedAuthorization } from '../model/plan.js';
 import type { RuleId } from '../model/types.js';
 import { consequences, type Consequences } from './consequences.js';
-import { sameScopes } from './compare.js';
+import { byString, sameScopes } from './compare.js';
 import { checkDesired } from './desired.js';
 import { diff } from './diff.js';
 import { resourceKey, type PlanInput } from './input.js';
@@ -241,10 +241,6 @@ function summarize(ordered: readonly Node[], revokes: number, blocked: number): 
     summary[n.change]++;
   }
   return summary;
-}
-
-export function byString(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function byId(a: string, b: string): number {

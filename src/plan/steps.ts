@@ -15,7 +15,7 @@ import type { ActionBody, ConnectionSpec, FieldChange } from '../model/actions.j
 import type { Blocked } from '../model/plan.js';
 import type { RuleId } from '../model/types.js';
 import type { ConnectionFate, ConnectorFate, Consequences } from './consequences.js';
-import type { Change } from './diff.js';
+import { connectionCreateChanges, type Change } from './diff.js';
 import { resourceKey } from './input.js';
 
 export interface Dep {
@@ -244,12 +244,7 @@ function connectionSteps(g: ConnectionFate, add: Add): ConnectionNodes {
     const spec: ConnectionSpec = { name: desired.name, connector: desired.connector, scopes: [...desired.scopes] };
     out.create = add({ op: 'connection.create', ...k, spec }, g.fate, {
       replace: replacing,
-      changes: [
-        { path: 'name', from: null, to: desired.name },
-        { path: 'connector', from: null, to: desired.connector },
-        { path: 'enabled', from: null, to: true },
-        { path: 'scopes', from: null, to: [...desired.scopes] },
-      ],
+      changes: connectionCreateChanges(desired),
       blocked,
       rules: ['R11', ...replaceRules],
       ...(g.reason ? { reason: g.reason } : {}),
