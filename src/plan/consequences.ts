@@ -19,7 +19,7 @@ export interface ConnectorFate {
   /** R10: the replacement, in words, for the actions and for `blocked`. */
   reason?: string;
   /** Why nothing of this connector may happen (a replacement not allowed). */
-  blocked: Blocked[];
+  blocked: readonly Blocked[];
 }
 
 export interface ConnectionFate {
@@ -28,10 +28,10 @@ export interface ConnectionFate {
   /** For a replacement: R10 (its connector is replaced) or R12 (its connector changes). */
   replaceRule?: 'R10' | 'R12';
   /** For a replacement: the fields that force it, as revokedAuthorizations cites them. */
-  cause: string[];
+  cause: readonly string[];
   reason?: string;
   /** Why nothing of this connection may happen (a replacement not allowed). */
-  blocked: Blocked[];
+  blocked: readonly Blocked[];
   /** R14: why its deletion may not happen (it has usages). */
   deleteBlocked: Blocked | null;
 }
@@ -41,6 +41,10 @@ export interface Consequences {
   connections: Map<string, ConnectionFate>;
 }
 
+// Most resources change in no way that needs these: share one empty list rather than make 100k.
+const NONE: readonly string[] = [];
+const NONE_BLOCKED: readonly Blocked[] = [];
+
 const ALLOW_HINT = 'review what the replacement loses, then plan again with --allow-replace; or change the manifest back';
 
 export function consequences(d: Diff, allowReplace: boolean): Consequences {
@@ -48,7 +52,7 @@ export function consequences(d: Diff, allowReplace: boolean): Consequences {
   const connections = new Map<string, ConnectionFate>();
 
   for (const cd of d.connectors) {
-    const fate: ConnectorFate = { diff: cd, fate: cd.change, blocked: [] };
+    const fate: ConnectorFate = { diff: cd, fate: cd.change, blocked: NONE_BLOCKED };
     if (cd.change === 'replace') fate.reason = forcedText(cd.forced);
     connectors.set(cd.linkName, fate);
   }
@@ -56,7 +60,7 @@ export function consequences(d: Diff, allowReplace: boolean): Consequences {
   // Connections of each replaced connector, for R10 and for the words of its blocked entry.
   const lostBy = new Map<string, ConnectionRecord[]>();
   for (const cd of d.connections) {
-    const fate: ConnectionFate = { diff: cd, fate: cd.change, cause: [], blocked: [], deleteBlocked: null };
+    const fate: ConnectionFate = { diff: cd, fate: cd.change, cause: NONE, blocked: NONE_BLOCKED, deleteBlocked: null };
     const cur = cd.current;
     const parent = cur ? connectors.get(cur.connector) : undefined;
     if (cd.change === 'replace') {
@@ -85,13 +89,13 @@ export function consequences(d: Diff, allowReplace: boolean): Consequences {
   if (!allowReplace) {
     for (const fate of connectors.values()) {
       if (fate.fate !== 'replace') continue;
-      fate.blocked.push({
+      fate.blocked = [{
         kind: 'Connector',
         linkName: fate.diff.linkName,
         rule: 'R10',
         message: connectorReplacementMessage(fate.diff, lostBy.get(fate.diff.linkName) ?? [], connections),
         hint: ALLOW_HINT,
-      });
+      }];
     }
     for (const fate of connections.values()) {
       if (fate.fate !== 'replace') continue;
@@ -101,7 +105,7 @@ export function consequences(d: Diff, allowReplace: boolean): Consequences {
         fate.replaceRule === 'R12'
           ? `${forcedText(cd.forced)}: it would be deleted and recreated unauthorized${lost}; --allow-replace was not given`
           : `connection '${cd.linkName}' would be deleted and recreated unauthorized${lost}, because connector '${cd.current!.connector}' must be replaced (R10); --allow-replace was not given`;
-      fate.blocked.push({ kind: 'Connection', linkName: cd.linkName, rule: fate.replaceRule!, message, hint: ALLOW_HINT });
+      fate.blocked = [{ kind: 'Connection', linkName: cd.linkName, rule: fate.replaceRule!, message, hint: ALLOW_HINT }];
     }
   }
   return { connectors, connections };

@@ -1,12 +1,16 @@
 /**
  * The planner's precondition: the desired state is itself a state Creator allows. The manifest
- * loader checks this with positions (src/manifest/checks.ts); the planner checks it again with
- * the rules/ invariants because it is a library entry of its own, and a plan towards an
- * impossible state would only fail its proof, as a bug, when it is the input that is wrong.
+ * loader checks this with positions (src/manifest/checks.ts). The planner, a library entry of its
+ * own, checks it with the rules/ invariants when a plan fails, so that a plan towards an
+ * impossible state is reported as the input's fault (UserError), not as a bug in the planner.
  */
 import { UserError, type Diagnostic } from '../errors.js';
 import type { DesiredState, SecretName, State } from '../model/types.js';
 import { checkState, missingMandatory } from '../rules/index.js';
+
+// Shared by every connection of the check's state: checkState only reads them.
+const UNAUTHORIZED = { status: 'unauthorized' } as const;
+const NO_USAGES: never[] = [];
 
 /** Throws a UserError, with a diagnostic per problem, unless `desired` satisfies every invariant. */
 export function checkDesired(desired: DesiredState): void {
@@ -31,7 +35,7 @@ export function checkDesired(desired: DesiredState): void {
     }
   }
   for (const [key, c] of desired.connections) {
-    state.connections.set(key, { linkName: c.linkName, name: c.name, connector: c.connector, enabled: c.enabled, scopes: c.scopes, authorization: { status: 'unauthorized' }, usages: [] });
+    state.connections.set(key, { linkName: c.linkName, name: c.name, connector: c.connector, enabled: c.enabled, scopes: c.scopes, authorization: UNAUTHORIZED, usages: NO_USAGES });
   }
   for (const v of checkState(state)) {
     // checkState already covered R2 with every secret assumed present; the check above is sharper.

@@ -1,6 +1,6 @@
 /**
- * makePlan: the pure core, end to end. Synchronous, total (a bad input is a UserError, a planner
- * bug an InternalError), no I/O.
+ * makePlan: the pure core, end to end. Synchronous, total (a desired state Creator does not allow
+ * is a UserError, a planner bug an InternalError), no I/O.
  *
  *   diff → consequences → steps → blocked + scope → order → proof → the Plan document
  */
@@ -18,7 +18,19 @@ import { scopeClosure } from './scope.js';
 import { steps, type Node } from './steps.js';
 
 export function makePlan(input: PlanInput): Plan {
-  checkDesired(input.desired);
+  try {
+    return plan(input);
+  } catch (error) {
+    // The manifest loader has validated the desired state already (with positions), so it is not
+    // checked up front, at every plan's cost. A plan that fails — its proof, most likely — is
+    // checked here: when the desired state is one Creator does not allow, that is the user's
+    // to fix (UserError), not a bug.
+    checkDesired(input.desired);
+    throw error;
+  }
+}
+
+function plan(input: PlanInput): Plan {
   const state = input.current.state;
   const d = diff(input.desired, state, input.secrets);
   const c = consequences(d, input.allowReplace);
@@ -156,7 +168,7 @@ function revocations(c: Consequences, ordered: readonly Node[], actions: readonl
     const fate = c.connections.get(n.body.linkName)!;
     const cur = fate.diff.current!;
     if (cur.authorization.status !== 'authorized') continue;
-    merge({ connection: cur.linkName, connector: cur.connector, account: cur.authorization.account, cause: fate.cause, rule: fate.replaceRule! });
+    merge({ connection: cur.linkName, connector: cur.connector, account: cur.authorization.account, cause: [...fate.cause], rule: fate.replaceRule! });
   }
   return [...byConnection.values()].sort((x, y) => byString(x.connection, y.connection));
 }

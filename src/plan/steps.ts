@@ -34,11 +34,11 @@ export interface Node {
   change: Change;
   replace: boolean;
   changes: FieldChange[];
-  /** The rules that justify the action itself (no duplicates); edge rules are added when the plan is assembled. */
+  /** The rules that justify the action itself (no duplicates; callers give none); edge rules are added when the plan is assembled. */
   rules: RuleId[];
   reason?: string;
-  /** Set when this action itself may not happen (a root of `blocked`). */
-  blocked: Blocked[];
+  /** Set when this action itself may not happen (a root of `blocked`). Never changed: shared. */
+  blocked: readonly Blocked[];
   deps: Dep[];
   /** A temporary enable's disable: whoever keeps the one must keep the other (scope.ts). */
   pair?: Node;
@@ -61,13 +61,22 @@ interface ConnectionNodes {
   disable?: Node;
 }
 
+const NO_BLOCKED: readonly Blocked[] = [];
+
+// The changes of enable, disable and markReady are always the same: one frozen copy each, shared
+// by every action (at 100k resources, tens of thousands of identical little objects otherwise).
+const frozen = (change: FieldChange): FieldChange[] => Object.freeze([Object.freeze(change)]) as FieldChange[];
+const ENABLE = frozen({ path: 'enabled', from: false, to: true });
+const DISABLE = frozen({ path: 'enabled', from: true, to: false });
+const MARK_READY = frozen({ path: 'stage', from: 'draft', to: 'ready' });
+
 const TEMPORARY_ENABLE =
   'enabled for the time being: a disabled connector cannot be marked ready or get new connections (R7); it is disabled again afterwards';
 const DISABLE_AGAIN = 'disabled again after the steps that needed it enabled (R7, R8)';
 
 export function steps(c: Consequences): Node[] {
   const nodes: Node[] = [];
-  const add = (body: ActionBody, change: Change, init: Partial<Pick<Node, 'replace' | 'changes' | 'reason' | 'blocked'>> & { rules?: RuleId[] } = {}): Node => {
+  const add: Add = (body, change, init = {}) => {
     const node: Node = {
       index: nodes.length,
       body,
@@ -75,9 +84,9 @@ export function steps(c: Consequences): Node[] {
       change,
       replace: init.replace ?? false,
       changes: init.changes ?? [],
-      rules: init.rules ? [...new Set(init.rules)] : [],
+      rules: init.rules ? [...init.rules] : [],
       ...(init.reason ? { reason: init.reason } : {}),
-      blocked: init.blocked ? [...init.blocked] : [],
+      blocked: init.blocked ?? NO_BLOCKED,
       deps: [],
     };
     nodes.push(node);
@@ -202,18 +211,18 @@ function connectorSteps(f: ConnectorFate, connectionsNeedIt: boolean, add: Add):
   const needsEnabled = markReady || connectionsNeedIt;
   if (!enabled && (desired.enabled || needsEnabled)) {
     out.enable = add({ op: 'connector.enable', ...k }, f.fate, {
-      changes: [{ path: 'enabled', from: false, to: true }],
+      changes: ENABLE,
       blocked,
       ...(desired.enabled ? {} : { reason: TEMPORARY_ENABLE, rules: ['R7'] }),
     });
   }
   if (markReady) {
-    out.markReady = add({ op: 'connector.markReady', ...k }, f.fate, { changes: [{ path: 'stage', from: 'draft', to: 'ready' }], rules: ['R2'], blocked });
+    out.markReady = add({ op: 'connector.markReady', ...k }, f.fate, { changes: MARK_READY, rules: ['R2'], blocked });
   }
   if (!desired.enabled && (enabled || out.enable)) {
     const temporary = !enabled;
     out.disable = add({ op: 'connector.disable', ...k }, f.fate, {
-      changes: [{ path: 'enabled', from: true, to: false }],
+      changes: DISABLE,
       blocked,
       ...(temporary ? { reason: DISABLE_AGAIN, rules: ['R7'] } : {}),
     });
@@ -250,7 +259,7 @@ function connectionSteps(g: ConnectionFate, add: Add): ConnectionNodes {
       ...(g.reason ? { reason: g.reason } : {}),
     });
     if (!desired.enabled) {
-      out.disable = add({ op: 'connection.disable', ...k }, g.fate, { changes: [{ path: 'enabled', from: true, to: false }], blocked });
+      out.disable = add({ op: 'connection.disable', ...k }, g.fate, { changes: DISABLE, blocked });
     }
     return out;
   }
@@ -267,12 +276,12 @@ function connectionSteps(g: ConnectionFate, add: Add): ConnectionNodes {
     out.update = add({ op: 'connection.update', ...k, set }, g.fate, { changes: [...d.changes], rules: set.scopes ? ['R13'] : [], blocked });
   }
   if (!current.enabled && desired.enabled) {
-    out.enable = add({ op: 'connection.enable', ...k }, g.fate, { changes: [{ path: 'enabled', from: false, to: true }], rules: ['R17'], blocked });
+    out.enable = add({ op: 'connection.enable', ...k }, g.fate, { changes: ENABLE, rules: ['R17'], blocked });
   }
   if (current.enabled && !desired.enabled) {
     // R15: disabling stops every application that uses it; R17: the authorization is kept.
     const rules: RuleId[] = current.usages.length ? ['R15', 'R17'] : ['R17'];
-    out.disable = add({ op: 'connection.disable', ...k }, g.fate, { changes: [{ path: 'enabled', from: true, to: false }], rules, blocked });
+    out.disable = add({ op: 'connection.disable', ...k }, g.fate, { changes: DISABLE, rules, blocked });
   }
   return out;
 }

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionBody } from '../../src/apply/executor.js';
+import { UserError } from '../../src/errors.js';
 import type { PlannedSecret } from '../../src/model/actions.js';
 import type { Plan } from '../../src/model/plan.js';
 import type { DesiredState, SecretName, State } from '../../src/model/types.js';
@@ -101,6 +102,40 @@ describe('plan properties (pure core)', () => {
         expect(again.blocked).toEqual([]);
       }),
       { numRuns: Number(process.env.PLAN_PROPERTY_RUNS ?? 1500) },
+    );
+  });
+});
+
+describe('plan properties (invalid desired states)', () => {
+  it('a desired state Creator does not allow is a UserError, never an InternalError', () => {
+    const corruptions = ['missing-connector', 'draft-connector', 'enabled-under-disabled', 'foreign-scope', 'bad-name', 'no-secret'] as const;
+    fc.assert(
+      fc.property(casesArb, fc.constantFrom(...corruptions), fc.nat(10), ([cur, want], corruption, pick) => {
+        const desired = structuredClone(want.desired);
+        const connectors = [...desired.connectors.values()];
+        const connections = [...desired.connections.values()];
+        const x = connections[pick % Math.max(connections.length, 1)];
+        const c = connectors[pick % Math.max(connectors.length, 1)];
+        if (corruption === 'missing-connector' && x) x.connector = 'nowhere';
+        if (corruption === 'draft-connector' && x) desired.connectors.get(x.connector)!.stage = 'draft';
+        if (corruption === 'enabled-under-disabled' && x) {
+          x.enabled = true;
+          desired.connectors.get(x.connector)!.enabled = false;
+        }
+        if (corruption === 'foreign-scope' && x) x.scopes = ['not-offered'];
+        if (corruption === 'bad-name' && c) c.name = '!bad name';
+        if (corruption === 'no-secret' && c) {
+          c.stage = 'ready';
+          c.secrets = {};
+        }
+        const current = withFingerprints(cur, pureFingerprint);
+        try {
+          makePlan(input(current, desired, plannedSecretsOf(desired, want.env, pureFingerprint), true));
+        } catch (error) {
+          expect(error, (error as Error).message).toBeInstanceOf(UserError);
+        }
+      }),
+      { numRuns: Math.ceil(Number(process.env.PLAN_PROPERTY_RUNS ?? 1500) / 3) },
     );
   });
 });
