@@ -5,10 +5,14 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { UserError } from '../errors.js';
+import { HttpTarget } from './http/client.js';
+import { TOKEN_ENV } from './http/protocol.js';
 import { LocalTarget } from './local/local-target.js';
 import type { Target } from './target.js';
 
 export { LocalTarget, LOCAL_SCHEMA_VERSION, type LocalTargetOptions } from './local/local-target.js';
+export { HttpTarget, type HttpTargetOptions } from './http/client.js';
+export { startServer, type RunningServer, type ServerOptions } from './http/server.js';
 export { LockHeldError, lockRequest, unlockCommand } from './lock.js';
 export {
   SNAPSHOT_FORMAT_VERSIONS,
@@ -30,14 +34,17 @@ export interface OpenTargetOptions {
   name?: string;
   /** The directory a relative `local:` path is relative to (default: process.cwd()). */
   cwd?: string;
+  /** Where an HTTP target's token (CONNECTOROPS_TOKEN) is read from (default: process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 const ACCEPTED = 'local:PATH (a file on this machine), http://HOST:PORT or https://HOST (a target served by `connectorops serve`)';
 
 /**
  * Opens the target a spec names: `local:PATH` (absolute, or relative to `cwd`; the file is
- * created on first use). `http://` and `https://` are refused for now: the HTTP target is the
- * next milestone. Anything else is a UserError listing the accepted forms.
+ * created on first use), or `http://…` / `https://…`, a target served by `connectorops serve`,
+ * with the bearer token from CONNECTOROPS_TOKEN (a UserError when it is not set). Opening an HTTP
+ * target sends nothing: the first call does. Anything else is a UserError listing the accepted forms.
  */
 export async function openTarget(spec: string, options: OpenTargetOptions = {}): Promise<Target> {
   const name = options.name ?? spec;
@@ -48,9 +55,13 @@ export async function openTarget(spec: string, options: OpenTargetOptions = {}):
     return LocalTarget.open(abs, { name });
   }
   if (/^https?:\/\//i.test(spec)) {
-    throw new UserError(`target '${name}': the HTTP target is not available in this version of connectorops yet`, {
-      hint: 'use a local target (local:PATH) for now',
-    });
+    const token = (options.env ?? process.env)[TOKEN_ENV];
+    if (!token) {
+      throw new UserError(`target ${name} is served over HTTP and needs a token: ${TOKEN_ENV} is not set`, {
+        hint: `set ${TOKEN_ENV} to the token that \`connectorops serve\` was started with`,
+      });
+    }
+    return new HttpTarget(spec, { name, token });
   }
   throw new UserError(`target '${name}' is not a target spec`, { hint: `a target is ${ACCEPTED}` });
 }

@@ -1,0 +1,121 @@
+/**
+ * `connectorops serve --target T [--host 127.0.0.1] [--port N]`: serves a target (normally a
+ * local one) over HTTP for `--target http://HOST:PORT` elsewhere (docs/targets.md, "The HTTP
+ * target"). Requests need `Authorization: Bearer $CONNECTOROPS_TOKEN`; without a token set, the
+ * command refuses to start. Runs until SIGINT or SIGTERM, then closes the server and the target
+ * and exits 0.
+ */
+import { parseArgs } from 'node:util';
+import { UserError } from '../../errors.js';
+import { TOKEN_ENV } from '../../targets/http/protocol.js';
+import { startServer } from '../../targets/http/server.js';
+import type { Io } from '../io.js';
+import { openTargetFlag } from '../target-flag.js';
+
+const USAGE = `Usage: connectorops serve [--target T] [--host HOST] [--port N]
+
+Serve a target over HTTP, for connectorops elsewhere to use as --target http://HOST:PORT.
+Every request must carry the bearer token in ${TOKEN_ENV} (set it on both sides).
+Runs until SIGINT or SIGTERM.
+
+Options:
+  --target T   the target to serve (local:PATH, or a name from connectorops.yaml;
+               default: the config's defaultTarget, else local:.connectorops/local.db)
+  --host HOST  the address to listen on (default 127.0.0.1: this machine only). The token
+               travels in clear text over http: beyond this machine, put a TLS proxy in front.
+  --port N     the port (default ${8080}; 0 picks a free one, printed on stdout)
+  -h, --help   show this help
+
+Exit codes: 0 stopped by a signal, 1 could not start.`;
+
+/** The smallest token accepted: a short one could be guessed over the network. */
+const MIN_TOKEN_LENGTH = 16;
+
+export interface ServeDeps {
+  /** Stops the server when aborted; by default SIGINT and SIGTERM do. */
+  signal?: AbortSignal;
+  /** Where request lines go (default: io.stderr). */
+  log?: (line: string) => void;
+}
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  return runServe(argv, io);
+}
+
+export async function runServe(argv: string[], io: Io, deps: ServeDeps = {}): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      target: { type: 'string' },
+      host: { type: 'string', default: '127.0.0.1' },
+      port: { type: 'string', default: '8080' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    io.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  const port = Number(values.port);
+  if (!/^\d+$/.test(values.port) || port > 65535) throw new UserError(`--port ${values.port} is not a port number`, { hint: 'a number from 0 to 65535 (0 picks a free port)' });
+  const token = io.env[TOKEN_ENV];
+  if (!token) {
+    throw new UserError(`serve needs a token: ${TOKEN_ENV} is not set, and a target is never served without one`, {
+      hint: `set ${TOKEN_ENV} to a long random string (e.g. \`openssl rand -hex 32\`), here and for the clients`,
+    });
+  }
+  if (token.length < MIN_TOKEN_LENGTH) {
+    throw new UserError(`${TOKEN_ENV} is too short to protect a target (${token.length} characters; at least ${MIN_TOKEN_LENGTH})`, {
+      hint: 'use a long random string, e.g. `openssl rand -hex 32`',
+    });
+  }
+
+  const target = await openTargetFlag(values.target, io);
+  const log = deps.log ?? ((line: string) => io.stderr.write(line + '\n'));
+  let running;
+  try {
+    running = await startServer({ target, token, host: values.host, port, log });
+  } catch (error) {
+    await target.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new UserError(`cannot serve on ${values.host}:${port}: the port is in use`, { hint: 'pick another --port (0 picks a free one)' });
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UserError(`cannot serve on ${values.host}: no such address on this machine`);
+    if (code === 'EACCES') throw new UserError(`cannot serve on port ${port}: permission denied`, { hint: 'ports below 1024 need privileges; pick another --port' });
+    throw error;
+  }
+  if (!isLoopback(values.host)) {
+    log(`Warning: serving beyond this machine over plain http: the token and secret values travel unencrypted. Put a TLS proxy in front and give clients its https:// URL.`);
+  }
+  io.stdout.write(`Serving ${target.name} on ${running.url}\n`);
+
+  const stopped = await untilStopped(deps.signal);
+  log(`Received ${stopped}: finishing the requests in flight, then stopping.`);
+  await running.close();
+  await target.close();
+  io.stdout.write('Stopped.\n');
+  return 0;
+}
+
+/** Resolves with what stopped us: a signal's name, or `abort` for the deps' signal. */
+function untilStopped(signal: AbortSignal | undefined): Promise<string> {
+  return new Promise((resolve) => {
+    if (signal) {
+      if (signal.aborted) return resolve('abort');
+      signal.addEventListener('abort', () => resolve('abort'), { once: true });
+      return;
+    }
+    const on = (name: NodeJS.Signals) => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(name);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}

@@ -1,0 +1,372 @@
+/**
+ * `HttpTarget`: the Target port over HTTP, as a client of `connectorops serve` (server.ts). It
+ * behaves like the local target it fronts — same results, same error classes (TargetError with
+ * its rule id, LockHeldError, UserError) — so that plan and apply cannot tell the difference,
+ * except in what only a network can do: fail after a request was sent.
+ *
+ * Retries (p-retry, exponential backoff with jitter) follow what each request is:
+ * - idempotent (reads, fingerprints, release, authorize): retried on connection errors and on
+ *   502/503/504;
+ * - not idempotent (lock acquire, force-unlock, snapshot import): retried only when the
+ *   connection was never made, so that nothing was sent;
+ * - `execute` (POST /v1/actions): never retried. When the connection fails after the request
+ *   went out, the outcome is unknown and the TargetError says so; the apply executor then asks the
+ *   journal, which the server writes in the same call as the effect.
+ * No message ever carries the token or a secret value of the request (redact.ts).
+ */
+import pRetry from 'p-retry';
+import type { z } from 'zod';
+import { TargetError, UserError } from '../../errors.js';
+import type { ActionBody } from '../../model/actions.js';
+import type { RevokedAuthorization } from '../../model/plan.js';
+import type { Snapshot } from '../../model/snapshot.js';
+import type { SecretName } from '../../model/types.js';
+import { parseAction } from '../action-schema.js';
+import { LockHeldError } from '../lock.js';
+import { snapshotToState, stateToSnapshot } from '../snapshot.js';
+import type { ExecuteResult, JournalContext, JournalEntry, LockInfo, LockRequest, StateSnapshot, Target } from '../target.js';
+import {
+  ActionResponseSchema,
+  ErrorBodySchema,
+  FingerprintsResponseSchema,
+  ForceUnlockResponseSchema,
+  JournalResponseSchema,
+  LOCK_WAIT_SLICE_MS,
+  LockResponseSchema,
+  SnapshotResponseSchema,
+  StateResponseSchema,
+  TOKEN_ENV,
+  formatIssues,
+} from './protocol.js';
+import { redact } from './redact.js';
+
+export interface HttpTargetOptions {
+  /** How the user named the target (a name from connectorops.yaml, or the URL as typed). */
+  name?: string;
+  /** The bearer token (CONNECTOROPS_TOKEN). */
+  token: string;
+  /** How long one request may take before it is given up (default 120 s; a lock wait adds its own). */
+  timeoutMs?: number;
+  /** Retries of a request that may be retried (default 4, so 5 attempts). */
+  retries?: number;
+  /** The first retry's delay (default 250 ms), doubled each time with jitter, at most 5 s. */
+  retryDelayMs?: number;
+  /** Told before each retry, e.g. to log it. */
+  onRetry?: (retry: { method: string; path: string; attempt: number; error: Error }) => void | Promise<void>;
+}
+
+/** What may be retried of a request (see the file comment). */
+type RetryPolicy = 'idempotent' | 'unsent-only' | 'never';
+
+interface RequestSpec<T> {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Relative to the base URL, without a leading slash: `v1/state`. */
+  path: string;
+  body?: unknown;
+  /** Checks the answer; absent for 204 answers. */
+  schema?: z.ZodType<T>;
+  retry: RetryPolicy;
+  timeoutMs?: number;
+  /** Secret values in this request: redacted from every error. */
+  secrets?: readonly string[];
+  /** For an answer lost after sending: what was asked, e.g. `connector.create 'crm'`. */
+  what?: string;
+}
+
+/** Errors worth another attempt, marked where they are made (p-retry asks `shouldRetry`). */
+const RETRYABLE = new WeakSet<Error>();
+
+/** undici's codes for a connection that was never made: nothing of the request was sent. */
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+const DEFAULT_TIMEOUT_MS = 120_000;
+
+/** The HTTP target. Open it with `openTarget('http://HOST:PORT')` (the token comes from CONNECTOROPS_TOKEN). */
+export class HttpTarget implements Target {
+  readonly name: string;
+  /** The base URL, with a trailing slash, without credentials. */
+  readonly url: string;
+  readonly #token: string;
+  readonly #options: Required<Omit<HttpTargetOptions, 'name' | 'token' | 'onRetry'>> & Pick<HttpTargetOptions, 'onRetry'>;
+  #closed = false;
+
+  /** Throws a UserError for a URL that is not http(s), carries credentials, a query or a fragment. */
+  constructor(url: string, options: HttpTargetOptions) {
+    this.name = options.name ?? url;
+    this.url = baseUrl(url, this.name);
+    if (!options.token) {
+      throw new UserError(`target ${this.name} is served over HTTP and needs a token`, { hint: `set ${TOKEN_ENV} to the token the server was started with` });
+    }
+    this.#token = options.token;
+    this.#options = {
+      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      retries: options.retries ?? 4,
+      retryDelayMs: options.retryDelayMs ?? 250,
+      onRetry: options.onRetry,
+    };
+  }
+
+  async read(): Promise<StateSnapshot> {
+    const { serial, digest, snapshot } = await this.#request({ method: 'GET', path: 'v1/state', schema: StateResponseSchema, retry: 'idempotent' });
+    return { state: snapshotToState(snapshot as unknown as Snapshot), serial, digest };
+  }
+
+  async fingerprintSecrets(values: string[]): Promise<string[]> {
+    this.#open();
+    if (values.length === 0) return [];
+    const { fingerprints } = await this.#request({
+      method: 'POST',
+      path: 'v1/fingerprints',
+      body: { values },
+      schema: FingerprintsResponseSchema,
+      retry: 'idempotent',
+      secrets: values,
+    });
+    if (fingerprints.length !== values.length) throw new TargetError(`target ${this.name} answered ${fingerprints.length} fingerprints for ${values.length} values`);
+    return fingerprints;
+  }
+
+  async execute(action: ActionBody, secrets: Partial<Record<SecretName, string>> = {}, journal?: JournalContext): Promise<ExecuteResult> {
+    this.#open();
+    // The same check as the local target's, before anything is sent: same error, no round trip.
+    const body = parseAction(action);
+    const values = Object.values(secrets).filter((v): v is string => typeof v === 'string');
+    const result = await this.#request({
+      method: 'POST',
+      path: 'v1/actions',
+      body: { action: body, secrets, ...(journal ? { journal } : {}) },
+      schema: ActionResponseSchema,
+      retry: 'never',
+      secrets: values,
+      what: `${body.op} '${body.linkName}'`,
+    });
+    return { serial: result.serial, revoked: result.revoked as RevokedAuthorization[] };
+  }
+
+  async journal(runId: string): Promise<JournalEntry[]> {
+    const { entries } = await this.#request({ method: 'GET', path: `v1/journal/${encodeURIComponent(runId)}`, schema: JournalResponseSchema, retry: 'idempotent' });
+    return entries.map(({ error, ...rest }) => (error === undefined ? rest : { ...rest, error }));
+  }
+
+  /**
+   * The server waits for a held lock in slices of LOCK_WAIT_SLICE_MS at most; a longer
+   * `timeoutMs` is waited out here in as many requests as it takes. The LockHeldError names this
+   * target as the user named it, so that its unlock command can be pasted back as it is.
+   */
+  async acquireLock(request: LockRequest, options: { timeoutMs?: number } = {}): Promise<LockInfo & { tookOverFrom?: LockInfo }> {
+    this.#open();
+    const timeoutMs = Math.max(0, options.timeoutMs ?? 0);
+    const started = Date.now();
+    for (;;) {
+      const remaining = Math.max(0, timeoutMs - (Date.now() - started));
+      try {
+        const { lock } = await this.#request({
+          method: 'POST',
+          path: 'v1/locks',
+          body: { ...pickLockRequest(request), timeoutMs: remaining },
+          schema: LockResponseSchema,
+          retry: 'unsent-only',
+          timeoutMs: this.#options.timeoutMs + Math.min(remaining, LOCK_WAIT_SLICE_MS),
+        });
+        const { tookOverFrom, ...info } = lock;
+        return tookOverFrom ? { ...info, tookOverFrom } : info;
+      } catch (error) {
+        if (!(error instanceof LockHeldError)) throw error;
+        const waited = Date.now() - started;
+        if (waited >= timeoutMs) throw new LockHeldError(error.lock, this.name, timeoutMs > 0 ? waited : 0);
+      }
+    }
+  }
+
+  async releaseLock(id: string): Promise<void> {
+    await this.#request({ method: 'DELETE', path: `v1/locks/${encodeURIComponent(id)}`, retry: 'idempotent' });
+  }
+
+  async forceUnlock(id: string): Promise<boolean> {
+    const { released } = await this.#request({
+      method: 'POST',
+      path: `v1/locks/${encodeURIComponent(id)}/force-unlock`,
+      schema: ForceUnlockResponseSchema,
+      retry: 'unsent-only',
+    });
+    return released;
+  }
+
+  async exportSnapshot(): Promise<Snapshot> {
+    const snapshot = await this.#request({ method: 'GET', path: 'v1/snapshot', schema: SnapshotResponseSchema, retry: 'idempotent' });
+    // The schema filled in defaults (scopeSeparator ','); the normalized form is what local exports.
+    return stateToSnapshot(snapshotToState(snapshot as unknown as Snapshot));
+  }
+
+  async importSnapshot(snapshot: Snapshot, options: { force?: boolean } = {}): Promise<void> {
+    await this.#request({ method: 'PUT', path: `v1/snapshot${options.force ? '?force=1' : ''}`, body: snapshot, retry: 'unsent-only' });
+  }
+
+  async authorize(connection: string, account: string): Promise<void> {
+    // Idempotent: authorizing again with the same account changes nothing.
+    await this.#request({ method: 'POST', path: `v1/connections/${encodeURIComponent(connection)}/authorize`, body: { account }, retry: 'idempotent' });
+  }
+
+  async close(): Promise<void> {
+    // Nothing to release: fetch's pooled connections close on their own when idle.
+    this.#closed = true;
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  #open(): void {
+    if (this.#closed) throw new TargetError(`target ${this.name} is closed`);
+  }
+
+  async #request<T>(spec: RequestSpec<T>): Promise<T> {
+    this.#open();
+    const url = new URL(spec.path, this.url);
+    const headers: Record<string, string> = { authorization: `Bearer ${this.#token}`, accept: 'application/json', 'user-agent': 'connectorops/0.1.0' };
+    const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const hidden = [this.#token, ...(spec.secrets ?? [])];
+    const attempt = async (): Promise<T> => {
+      let response: Response;
+      let text: string;
+      try {
+        response = await fetch(url, { method: spec.method, headers, body, signal: AbortSignal.timeout(spec.timeoutMs ?? this.#options.timeoutMs) });
+        text = await response.text();
+      } catch (error) {
+        throw this.#networkError(error, spec, hidden);
+      }
+      if (response.status >= 400) throw this.#errorAnswer(response, text, spec, hidden);
+      if (!spec.schema) return undefined as T;
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        throw new TargetError(`target ${this.name} answered ${spec.method} /${spec.path} with something that is not JSON (HTTP ${response.status})`, {
+          status: response.status,
+          hint: 'is the URL that of a connectorops serve?',
+        });
+      }
+      const parsed = spec.schema.safeParse(json);
+      if (!parsed.success) {
+        throw new TargetError(`target ${this.name} answered ${spec.method} /${spec.path} with an unexpected body: ${redact(formatIssues(parsed.error), hidden)}`, {
+          status: response.status,
+          hint: 'the server may run another version of connectorops',
+        });
+      }
+      return parsed.data;
+    };
+    return pRetry(attempt, {
+      retries: spec.retry === 'never' ? 0 : this.#options.retries,
+      minTimeout: this.#options.retryDelayMs,
+      maxTimeout: 5_000,
+      factor: 2,
+      randomize: true,
+      shouldRetry: async ({ error, attemptNumber }) => {
+        if (!RETRYABLE.has(error)) return false;
+        await this.#options.onRetry?.({ method: spec.method, path: `/${spec.path}`, attempt: attemptNumber, error });
+        return true;
+      },
+    });
+  }
+
+  /** fetch failed: never connected, timed out, or the connection broke after the request went out. */
+  #networkError(error: unknown, spec: RequestSpec<unknown>, hidden: readonly string[]): TargetError {
+    const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
+    const code = typeof cause?.code === 'string' ? cause.code : undefined;
+    const reason = redact(String(typeof cause?.message === 'string' ? cause.message : ((error as Error | null)?.message ?? error)), hidden);
+    const timedOut = (error as Error | null)?.name === 'TimeoutError';
+    const unsent = code !== undefined && NOT_CONNECTED.has(code);
+    const safeCause = { name: (error as Error | null)?.name ?? 'Error', code, message: reason };
+    let out: TargetError;
+    if (unsent) {
+      out = new TargetError(`cannot reach target ${this.name} (${this.url}): ${code === 'ECONNREFUSED' ? 'connection refused' : reason}${spec.what ? `; ${spec.what} was not sent` : ''}`, {
+        hint: 'is `connectorops serve` running there, and is the URL right?',
+        cause: safeCause,
+      });
+    } else if (spec.what) {
+      // Sent, and no answer: the server may have carried it out. Only its journal can tell.
+      out = new TargetError(
+        `the outcome of ${spec.what} is unknown: ${timedOut ? `target ${this.name} did not answer within ${formatMs(spec.timeoutMs ?? this.#options.timeoutMs)}` : `the connection to target ${this.name} failed after the request was sent (${reason})`}; it may or may not have been carried out`,
+        { hint: "run apply again: the target's journal says whether it was done, and nothing is carried out twice", cause: safeCause },
+      );
+    } else {
+      out = new TargetError(
+        timedOut
+          ? `target ${this.name} did not answer ${spec.method} /${spec.path} within ${formatMs(spec.timeoutMs ?? this.#options.timeoutMs)}`
+          : `the connection to target ${this.name} failed during ${spec.method} /${spec.path} (${reason})`,
+        { cause: safeCause },
+      );
+    }
+    if (unsent ? spec.retry !== 'never' : spec.retry === 'idempotent' && !timedOut) RETRYABLE.add(out);
+    return out;
+  }
+
+  /** An error answer, as the error class the target threw on the server. */
+  #errorAnswer(response: Response, text: string, spec: RequestSpec<unknown>, hidden: readonly string[]): Error {
+    const status = response.status;
+    const clean = (s: string | undefined) => (s === undefined ? undefined : redact(s, hidden));
+    let body: z.infer<typeof ErrorBodySchema>['error'] | undefined;
+    try {
+      const parsed = ErrorBodySchema.safeParse(JSON.parse(text));
+      if (parsed.success) body = parsed.data.error;
+    } catch {
+      // Not ours (a proxy's HTML page, say): described by its status below.
+    }
+    let out: Error;
+    if (!body) {
+      out = new TargetError(`target ${this.name} answered ${spec.method} /${spec.path} with HTTP ${status} ${response.statusText}`.trimEnd(), {
+        status,
+        ...(status === 502 || status === 503 || status === 504 ? { hint: 'the server (or a proxy in front of it) is unavailable; try again' } : {}),
+      });
+    } else if (body.kind === 'lock-held' && body.lock) {
+      out = new LockHeldError(body.lock, this.name, body.waitedMs ?? 0);
+    } else if (body.kind === 'user') {
+      out = new UserError(clean(body.message)!, dropUndefined({ rule: body.rule, hint: clean(body.hint), diagnostics: body.diagnostics }));
+    } else if (body.kind === 'target') {
+      out = new TargetError(clean(body.message)!, dropUndefined({ status, rule: body.rule, hint: clean(body.hint) }));
+    } else if (status === 401) {
+      out = new TargetError(`target ${this.name} refused the token (HTTP 401)`, { status, hint: `set ${TOKEN_ENV} to the token the server was started with` });
+    } else if (body.kind === 'internal') {
+      out = new TargetError(`target ${this.name} failed on ${spec.method} /${spec.path} (HTTP ${status}): ${clean(body.message)}`, { status });
+    } else {
+      out = new TargetError(`target ${this.name} refused ${spec.method} /${spec.path} (HTTP ${status}): ${clean(body.message)}`, dropUndefined({ status, hint: clean(body.hint) }));
+    }
+    // A gateway's 502/504 may come after our request reached the server: only idempotent requests are asked again.
+    if (spec.retry === 'idempotent' && (status === 502 || status === 503 || status === 504)) RETRYABLE.add(out);
+    return out;
+  }
+}
+
+/** The URL with a trailing slash (so that a path prefix is kept), refused when it carries what it must not. */
+function baseUrl(spec: string, name: string): string {
+  let url: URL;
+  try {
+    url = new URL(spec);
+  } catch {
+    throw new UserError(`target '${name}' is not a valid URL`, { hint: 'an HTTP target is http://HOST:PORT or https://HOST[/PATH]' });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UserError(`target '${name}' is not an http(s) URL`);
+  if (url.username || url.password) {
+    // The credentials are not repeated: the message may end up in a CI log.
+    throw new UserError(`target ${url.protocol}//${url.host}${url.pathname}: a target URL must not carry credentials`, {
+      hint: `put the token in ${TOKEN_ENV} instead`,
+    });
+  }
+  if (url.search || url.hash) throw new UserError(`target '${name}': a target URL has no query or fragment`, { hint: 'http://HOST:PORT or https://HOST[/PATH]' });
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  return url.toString();
+}
+
+/** Only the fields of a lock request: a caller's object may carry more. */
+function pickLockRequest(r: LockRequest): LockRequest {
+  return { holder: r.holder, host: r.host, pid: r.pid, operation: r.operation };
+}
+
+function dropUndefined<T extends Record<string, unknown>>(value: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = v;
+  return out as T;
+}
+
+function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`;
+}

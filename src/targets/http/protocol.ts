@@ -1,0 +1,155 @@
+/**
+ * The wire protocol between `HttpTarget` (client.ts) and `connectorops serve` (server.ts), in one
+ * place so that the two ends cannot drift: routes, limits, the error body, and zod schemas for
+ * every request body (the server checks them) and every response body (the client checks them).
+ * docs/targets.md ("The HTTP target") is the prose version.
+ *
+ * States travel as snapshot documents (contracts.md, "Snapshot JSON"), the same document
+ * `target export` writes: fingerprints included (keyed hashes, S2), the key never.
+ */
+import { z } from 'zod';
+import { SnapshotSchema, jsonPath } from '../snapshot.js';
+
+/** Bumped on a breaking change of the protocol; routes carry it as their `/v1` prefix. */
+export const PROTOCOL_VERSION = 1;
+
+/** Where the bearer token comes from, on both ends (contracts.md, "Targets"). */
+export const TOKEN_ENV = 'CONNECTOROPS_TOKEN';
+
+/** A snapshot of 100,000 connections is ~46 MB; 64 MiB leaves room without inviting abuse. */
+export const SNAPSHOT_BODY_LIMIT = 64 * 1024 * 1024;
+/** Every other request is an action, a lock request or a list of secret values: small. */
+export const BODY_LIMIT = 1024 * 1024;
+
+/**
+ * The longest one `POST /v1/locks` waits on the server. A longer `timeoutMs` is waited out by the
+ * client in several requests, so that no request outlives proxies' and fetch's own timeouts, and
+ * a client that went away stops the wait within one slice at most.
+ */
+export const LOCK_WAIT_SLICE_MS = 20_000;
+
+/** How an error travels: which class the client rebuilds, and its details. */
+export const ErrorKindSchema = z.enum([
+  /** UserError: fixable input (a snapshot that breaks a rule, a target that is not empty). */
+  'user',
+  /** TargetError: the target refused (with `rule`) or failed. */
+  'target',
+  /** LockHeldError: `lock` and `waitedMs` say who holds it. */
+  'lock-held',
+  /** The request itself: no or a wrong token, an unknown route, a body too large or not JSON. */
+  'request',
+  /** A bug or an unexpected failure in the server; the details are in the server's log only. */
+  'internal',
+]);
+export type ErrorKind = z.infer<typeof ErrorKindSchema>;
+
+export const LockRequestSchema = z
+  .object({
+    holder: z.string().min(1).max(300),
+    host: z.string().min(1).max(255),
+    pid: z.number().int().nonnegative(),
+    operation: z.string().min(1).max(100),
+  })
+  .strict();
+
+export const LockInfoSchema = LockRequestSchema.extend({ id: z.string().min(1), startedAt: z.string().min(1) }).strict();
+
+const DiagnosticSchema = z.object({
+  file: z.string(),
+  line: z.number(),
+  col: z.number(),
+  severity: z.enum(['error', 'warning']),
+  code: z.string(),
+  message: z.string(),
+  hint: z.string().optional(),
+});
+
+/** Every response with a status of 400 or more has this body. */
+export const ErrorBodySchema = z.object({
+  error: z.object({
+    kind: ErrorKindSchema,
+    message: z.string(),
+    rule: z.string().optional(),
+    hint: z.string().optional(),
+    diagnostics: z.array(DiagnosticSchema).optional(),
+    /** kind `lock-held`: the lock as it was held when the server gave up waiting. */
+    lock: LockInfoSchema.optional(),
+    waitedMs: z.number().nonnegative().optional(),
+  }),
+});
+export type ErrorBody = z.infer<typeof ErrorBodySchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Request bodies (checked by the server)
+
+export const FingerprintsRequestSchema = z.object({ values: z.array(z.string()).max(100_000) }).strict();
+
+export const JournalContextSchema = z.object({ runId: z.string().min(1).max(200), actionId: z.string().min(1).max(200) }).strict();
+
+/** `action` is checked by `parseAction` (action-schema.ts), the same check the local target makes. */
+export const ActionRequestSchema = z
+  .object({
+    action: z.unknown(),
+    secrets: z.record(z.string(), z.string()).default({}),
+    journal: JournalContextSchema.optional(),
+  })
+  .strict();
+
+export const LockAcquireRequestSchema = LockRequestSchema.extend({
+  /** How long the server may wait for a held lock; capped at LOCK_WAIT_SLICE_MS. */
+  timeoutMs: z.number().int().nonnegative().default(0),
+}).strict();
+
+export const AuthorizeRequestSchema = z.object({ account: z.string() }).strict();
+
+// ---------------------------------------------------------------------------------------------
+// Response bodies (checked by the client)
+
+export const HealthResponseSchema = z.object({ ok: z.literal(true), protocol: z.number() });
+
+export const StateResponseSchema = z.object({
+  serial: z.number().int().nonnegative(),
+  digest: z.string().min(1),
+  snapshot: SnapshotSchema,
+});
+
+export const FingerprintsResponseSchema = z.object({ fingerprints: z.array(z.string()) });
+
+export const RevokedSchema = z
+  .object({
+    connection: z.string(),
+    connector: z.string(),
+    account: z.string(),
+    cause: z.array(z.string()),
+    rule: z.string(),
+  })
+  .strict();
+
+export const ActionResponseSchema = z.object({ serial: z.number().int().nonnegative(), revoked: z.array(RevokedSchema) });
+
+export const JournalResponseSchema = z.object({
+  entries: z.array(
+    z.object({
+      runId: z.string(),
+      actionId: z.string(),
+      op: z.string(),
+      linkName: z.string(),
+      status: z.enum(['pending', 'done', 'failed']),
+      serial: z.number().int().nullable(),
+      at: z.string(),
+      error: z.string().optional(),
+    }),
+  ),
+});
+
+export const LockResponseSchema = z.object({ lock: LockInfoSchema.extend({ tookOverFrom: LockInfoSchema.optional() }) });
+
+export const ForceUnlockResponseSchema = z.object({ released: z.boolean() });
+
+/** `GET /v1/snapshot` answers with the snapshot document itself. */
+export const SnapshotResponseSchema = SnapshotSchema;
+
+/** `path: message` for each zod issue; values are never quoted (one might be a secret, S2). */
+export function formatIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.length ? jsonPath(i.path) : '(body)'}: ${i.message}`).join('; ');
+}

@@ -1,0 +1,470 @@
+/**
+ * `connectorops serve`: any Target (normally a local one) as a small JSON API over node:http, for
+ * `HttpTarget` (client.ts) to use. protocol.ts has the routes' bodies; docs/targets.md the prose.
+ *
+ * What this file is careful about, and why:
+ * - Auth first: every route but /v1/health needs `Authorization: Bearer <token>`, compared in
+ *   constant time (on sha256 digests, so that the lengths match too), before a body is read.
+ * - Secrets (S2): bodies are never logged; secret values of a request are scrubbed from any
+ *   message that leaves the server (response or log), even though the target never quotes them.
+ * - An action is carried out by ONE `target.execute(action, secrets, journal)` call: its journal
+ *   `pending` → `done` and its effect happen here, server-side, whatever becomes of the
+ *   connection. A client that loses the answer finds the truth in the journal.
+ * - Waiting for a lock is done here in slices (LOCK_WAIT_SLICE_MS), and stops when the client goes
+ *   away: a lock taken for a client that is no longer listening is released at once, never left
+ *   held for a live-looking pid.
+ * - Errors keep their class across the wire (protocol.ts `ErrorKind`): a rule refusal is 409 with
+ *   its rule id, a held lock 423 with the lock, fixable input 400, a bug 500 with no details
+ *   (those go to the log, with the stack).
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import { TargetError, UserError } from '../../errors.js';
+import { parseAction } from '../action-schema.js';
+import { LockHeldError } from '../lock.js';
+import { stateToSnapshot } from '../snapshot.js';
+import type { LockInfo, LockRequest, Target } from '../target.js';
+import {
+  ActionRequestSchema,
+  AuthorizeRequestSchema,
+  BODY_LIMIT,
+  FingerprintsRequestSchema,
+  LOCK_WAIT_SLICE_MS,
+  LockAcquireRequestSchema,
+  PROTOCOL_VERSION,
+  SNAPSHOT_BODY_LIMIT,
+  formatIssues,
+  type ErrorBody,
+  type ErrorKind,
+} from './protocol.js';
+import { redact } from './redact.js';
+
+export interface ServerOptions {
+  /** The target to serve. The server never closes it: whoever opened it does. */
+  target: Target;
+  /** The bearer token every request but /v1/health must carry (CONNECTOROPS_TOKEN). */
+  token: string;
+  /** Default 127.0.0.1: serving beyond this machine is a choice to make explicitly. */
+  host?: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** One line per request (method, path, status, ms) and internal errors; default: stderr. */
+  log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  /** `http://HOST:PORT`, with the port actually bound. */
+  url: string;
+  port: number;
+  /** The node:http server, for tests that need to drop connections. */
+  server: Server;
+  /**
+   * Stops accepting, ends lock waits in progress, lets requests in flight finish (an action in
+   * flight commits or not, as a whole), then closes every connection. Leaves the target open.
+   */
+  close(): Promise<void>;
+}
+
+/** Polling interval for a held lock, as the local target's own. */
+const LOCK_POLL_MS = 200;
+/** How long `close()` lets requests in flight finish before it drops their connections. */
+const CLOSE_GRACE_MS = 10_000;
+
+/** Starts serving; resolves once the server listens. */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  if (!options.token) throw new UserError('the server needs a token', { hint: 'set CONNECTOROPS_TOKEN' });
+  const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const expected = digest(options.token);
+  const inFlight = new Set<AbortController>();
+  const routes = makeRoutes(options.target);
+
+  const server = createServer((req, res) => {
+    const abort = new AbortController();
+    inFlight.add(abort);
+    // The client went away before we answered (or the server is closing): stop waiting for it.
+    res.on('close', () => {
+      inFlight.delete(abort);
+      if (!res.writableFinished) abort.abort();
+    });
+    void serve(req, res, { routes, expected, log, signal: abort.signal });
+  });
+  // A request body that never ends must not hold a connection forever.
+  server.requestTimeout = 5 * 60_000;
+
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  let closing: Promise<void> | null = null;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    server,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        const grace = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+        server.close(() => {
+          clearTimeout(grace);
+          resolve();
+        });
+        for (const a of inFlight) a.abort();
+        server.closeIdleConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests
+
+interface Context {
+  routes: Route[];
+  expected: Buffer;
+  log: (line: string) => void;
+  /** Aborted when the client goes away or the server closes. */
+  signal: AbortSignal;
+}
+
+interface Call {
+  params: Record<string, string>;
+  query: URLSearchParams;
+  body: unknown;
+  signal: AbortSignal;
+  /** Secret values that came in this request: scrubbed from anything that goes out. */
+  secrets: string[];
+}
+
+interface Reply {
+  status: number;
+  body?: unknown;
+}
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  /** Unauthenticated: only /v1/health, which says nothing but "up". */
+  open?: boolean;
+  /** With a JSON body of at most this many bytes. */
+  limit?: number;
+  handle(call: Call): Promise<Reply>;
+}
+
+/** A failure of the request itself (the HTTP layer), as opposed to one of the target. */
+class RequestError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly hint?: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+async function serve(req: IncomingMessage, res: ServerResponse, ctx: Context): Promise<void> {
+  const started = performance.now();
+  const method = req.method ?? 'GET';
+  let path = '/';
+  const call: Call = { params: {}, query: new URLSearchParams(), body: undefined, signal: ctx.signal, secrets: [] };
+  res.on('finish', () => ctx.log(`${method} ${path} ${res.statusCode} ${(performance.now() - started).toFixed(1)}ms`));
+  try {
+    const url = new URL(req.url ?? '/', 'http://server.invalid');
+    path = url.pathname;
+    call.query = url.searchParams;
+    const { route, params } = findRoute(ctx.routes, method, url.pathname);
+    if (!route.open && !authorized(req, ctx.expected)) {
+      // Read nothing of an unauthenticated request's body.
+      throw new RequestError(401, 'missing or wrong bearer token', 'send Authorization: Bearer <the server\'s CONNECTOROPS_TOKEN>', {
+        'www-authenticate': 'Bearer realm="connectorops"',
+      });
+    }
+    call.params = params;
+    if (route.limit !== undefined) {
+      call.body = parseJson(await readBody(req, route.limit));
+      call.secrets = secretsOf(call.body);
+    }
+    const reply = await route.handle(call);
+    send(res, reply.status, reply.body);
+  } catch (error) {
+    const { status, body, headers } = errorReply(error, call.secrets);
+    if (status >= 500 && !(error instanceof TargetError)) {
+      const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      ctx.log(`internal error on ${method} ${path}: ${redact(text, call.secrets)}`);
+    }
+    // A body we stopped reading (too large, not authorized) must not be taken for the next request.
+    if (!req.complete) res.setHeader('connection', 'close');
+    send(res, status, body, headers);
+  }
+}
+
+function findRoute(routes: Route[], method: string, pathname: string): { route: Route; params: Record<string, string> } {
+  let pathMatched = false;
+  for (const route of routes) {
+    const m = route.pattern.exec(pathname);
+    if (!m) continue;
+    pathMatched = true;
+    if (route.method !== method) continue;
+    const params: Record<string, string> = {};
+    for (const [name, value] of Object.entries(m.groups ?? {})) {
+      try {
+        params[name] = decodeURIComponent(value);
+      } catch {
+        throw new RequestError(400, `the path segment for ${name} is not valid percent-encoding`);
+      }
+    }
+    return { route, params };
+  }
+  if (pathMatched) {
+    const allowed = routes.filter((r) => r.pattern.test(pathname)).map((r) => r.method);
+    throw new RequestError(405, `${method} is not allowed on ${pathname}`, `use ${allowed.join(' or ')}`, { allow: allowed.join(', ') });
+  }
+  throw new RequestError(404, `no such route: ${method} ${pathname}`, `this server speaks protocol v${PROTOCOL_VERSION}; is the client a matching connectorops?`);
+}
+
+function digest(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
+}
+
+function authorized(req: IncomingMessage, expected: Buffer): boolean {
+  const header = req.headers.authorization;
+  if (typeof header !== 'string') return false;
+  const m = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
+  // Comparing digests: equal lengths always, and no early exit that times the token.
+  return m !== null && timingSafeEqual(digest(m[1]!), expected);
+}
+
+/** The body, refused with 413 past `limit` bytes (by Content-Length, or as it streams in). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const tooLarge = () => new RequestError(413, `the request body is larger than the server accepts (${limit} bytes)`);
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      size += chunk.length;
+      if (size > limit) {
+        failed = true;
+        chunks.length = 0;
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => failed || resolve(Buffer.concat(chunks)));
+    req.on('error', (error) => failed || reject(error));
+  });
+}
+
+function parseJson(bytes: Buffer): unknown {
+  const text = bytes.toString('utf8');
+  if (text.trim() === '') throw new RequestError(400, 'the request has no body; it needs a JSON body');
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    // Where, not what: the body may hold secret values, so none of it is quoted.
+    const at = /position (\d+)/.exec((error as Error).message);
+    throw new RequestError(400, `the request body is not valid JSON${at ? ` (at byte ${at[1]})` : ''}`, 'send a JSON body with Content-Type: application/json');
+  }
+}
+
+/** The secret values a body carries: the values to fingerprint, an action's secrets. */
+function secretsOf(body: unknown): string[] {
+  if (body === null || typeof body !== 'object') return [];
+  const out: string[] = [];
+  const { values, secrets } = body as { values?: unknown; secrets?: unknown };
+  if (Array.isArray(values)) for (const v of values) if (typeof v === 'string') out.push(v);
+  if (secrets !== null && typeof secrets === 'object') for (const v of Object.values(secrets)) if (typeof v === 'string') out.push(v);
+  return out;
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return;
+  const text = body === undefined ? '' : JSON.stringify(body);
+  res.writeHead(status, {
+    ...headers,
+    ...(text ? { 'content-type': 'application/json; charset=utf-8' } : {}),
+    'content-length': String(Buffer.byteLength(text)),
+    'cache-control': 'no-store',
+  });
+  res.end(text);
+}
+
+/** An error as a status and a body the client rebuilds the same error class from. */
+function errorReply(error: unknown, secrets: string[]): { status: number; body: ErrorBody; headers: Record<string, string> } {
+  const clean = (text: string | undefined) => (text === undefined ? undefined : redact(text, secrets));
+  const body = (kind: ErrorKind, message: string, extra: Omit<ErrorBody['error'], 'kind' | 'message'> = {}): ErrorBody => {
+    const e: ErrorBody['error'] = { kind, message: clean(message)! };
+    for (const [k, v] of Object.entries(extra)) if (v !== undefined) (e as Record<string, unknown>)[k] = k === 'hint' ? clean(v as string) : v;
+    return { error: e };
+  };
+  if (error instanceof RequestError) return { status: error.status, body: body('request', error.message, { hint: error.hint }), headers: error.headers };
+  if (error instanceof LockHeldError || error instanceof LockWaitOver) {
+    const held = error instanceof LockWaitOver ? error.held : error;
+    const waitedMs = error instanceof LockWaitOver ? error.waitedMs : 0;
+    return { status: 423, body: body('lock-held', held.message, { hint: held.details.hint, lock: held.lock, waitedMs }), headers: {} };
+  }
+  if (error instanceof UserError) {
+    const rule = error.details.rule === undefined ? undefined : String(error.details.rule);
+    return { status: 400, body: body('user', error.message, { rule, hint: error.details.hint, diagnostics: error.details.diagnostics }), headers: {} };
+  }
+  if (error instanceof TargetError) {
+    const { status: own, rule, hint } = error.details;
+    const status = typeof own === 'number' && own >= 400 && own <= 599 ? own : rule !== undefined ? 409 : 500;
+    return { status, body: body('target', error.message, { rule: rule === undefined ? undefined : String(rule), hint }), headers: {} };
+  }
+  return { status: 500, body: body('internal', 'the server failed on this request; its log has the details'), headers: {} };
+}
+
+/** The lock stayed held for as long as this request may wait; the client may ask again. */
+class LockWaitOver extends Error {
+  constructor(
+    readonly held: LockHeldError,
+    readonly waitedMs: number,
+  ) {
+    super(held.message);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Routes
+
+function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw new RequestError(400, `the request body is not valid: ${formatIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+const SEGMENT = '(?<NAME>[^/]+)';
+function route(method: string, template: string, handle: Route['handle'], extra: Partial<Route> = {}): Route {
+  const source = template.replace(/:(\w+)/g, (_, name: string) => SEGMENT.replace('NAME', name));
+  return { method, pattern: new RegExp(`^${source}$`), handle, ...extra };
+}
+
+function makeRoutes(target: Target): Route[] {
+  return [
+    route('GET', '/v1/health', async () => ({ status: 200, body: { ok: true, protocol: PROTOCOL_VERSION } }), { open: true }),
+
+    route('GET', '/v1/state', async () => {
+      const { state, serial, digest: stateDigest } = await target.read();
+      return { status: 200, body: { serial, digest: stateDigest, snapshot: stateToSnapshot(state) } };
+    }),
+
+    route(
+      'POST',
+      '/v1/fingerprints',
+      async ({ body }) => {
+        const { values } = parseBody(FingerprintsRequestSchema, body);
+        return { status: 200, body: { fingerprints: await target.fingerprintSecrets(values) } };
+      },
+      { limit: BODY_LIMIT },
+    ),
+
+    route(
+      'POST',
+      '/v1/actions',
+      async ({ body }) => {
+        const request = parseBody(ActionRequestSchema, body);
+        const action = parseAction(request.action);
+        // One call: pending, the effect and done all happen here, atomic from the client's side.
+        const result = await target.execute(action, request.secrets, request.journal);
+        return { status: 200, body: result };
+      },
+      { limit: BODY_LIMIT },
+    ),
+
+    route('GET', '/v1/journal/:runId', async ({ params }) => ({ status: 200, body: { entries: await target.journal(params.runId!) } })),
+
+    route(
+      'POST',
+      '/v1/locks',
+      async ({ body, signal }) => {
+        const { timeoutMs, ...request } = parseBody(LockAcquireRequestSchema, body);
+        const lock = await acquireWhileListening(target, request, Math.min(timeoutMs, LOCK_WAIT_SLICE_MS), signal);
+        return { status: 201, body: { lock } };
+      },
+      { limit: BODY_LIMIT },
+    ),
+
+    route('DELETE', '/v1/locks/:id', async ({ params }) => {
+      await target.releaseLock(params.id!);
+      return { status: 204 };
+    }),
+
+    route('POST', '/v1/locks/:id/force-unlock', async ({ params }) => ({ status: 200, body: { released: await target.forceUnlock(params.id!) } })),
+
+    route('GET', '/v1/snapshot', async () => ({ status: 200, body: await target.exportSnapshot() })),
+
+    route(
+      'PUT',
+      '/v1/snapshot',
+      async ({ body, query }) => {
+        const force = query.get('force');
+        if (force !== null && force !== '1' && force !== 'true' && force !== '0' && force !== 'false') {
+          throw new RequestError(400, `force=${JSON.stringify(force).slice(0, 40)} is neither 1 nor 0`);
+        }
+        // importSnapshot validates the whole document (schema, rules) before it changes anything.
+        await target.importSnapshot(body as never, { force: force === '1' || force === 'true' });
+        return { status: 204 };
+      },
+      { limit: SNAPSHOT_BODY_LIMIT },
+    ),
+
+    route(
+      'POST',
+      '/v1/connections/:linkName/authorize',
+      async ({ params, body }) => {
+        const { account } = parseBody(AuthorizeRequestSchema, body);
+        await target.authorize(params.linkName!, account);
+        return { status: 204 };
+      },
+      { limit: BODY_LIMIT },
+    ),
+  ];
+}
+
+/**
+ * `acquireLock`, waiting up to `waitMs` for a held lock, but only while the client listens:
+ * polled here (not inside the target) so that a client that went away stops the wait, and a lock
+ * taken at the moment it left is released rather than left to a holder that never learns of it.
+ */
+async function acquireWhileListening(target: Target, request: LockRequest, waitMs: number, signal: AbortSignal): Promise<LockInfo & { tookOverFrom?: LockInfo }> {
+  const started = Date.now();
+  for (;;) {
+    try {
+      const lock = await target.acquireLock(request, { timeoutMs: 0 });
+      if (signal.aborted) {
+        await target.releaseLock(lock.id);
+        throw new RequestError(503, 'the client went away before it got the lock; the lock was released');
+      }
+      return lock;
+    } catch (error) {
+      if (!(error instanceof LockHeldError)) throw error;
+      const waited = Date.now() - started;
+      if (waited >= waitMs || signal.aborted) throw new LockWaitOver(waitMs > 0 ? new LockHeldError(error.lock, error.target, waited) : error, waited);
+      await pause(Math.min(LOCK_POLL_MS, waitMs - waited), signal);
+    }
+  }
+}
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
