@@ -101,7 +101,7 @@ function connectorDiff(linkName: string, current: ConnectorRecord | null, desire
 
 function diffConnector(linkName: string, current: ConnectorRecord | null, desired: DesiredConnector | null, secrets: Secrets, warnings: PlanWarning[]): ConnectorDiff {
   if (!desired) return connectorDiff(linkName, current, null, 'delete');
-  const planned = plannedSecrets(linkName, desired, secrets);
+  const planned = plannedSecretsOf(linkName, desired, secrets);
   if (!current) {
     const fresh = freshSpec(linkName, desired, planned, null, warnings, 'create');
     return connectorDiff(linkName, null, desired, 'create', { spec: fresh.spec, specChanges: fresh.changes });
@@ -188,7 +188,7 @@ function authenticationChanges(from: Authentication | null, to: Authentication):
 }
 
 /** The secrets a manifest names, as planned: the fingerprint of the env var's value now, or null. */
-function plannedSecrets(linkName: string, desired: DesiredConnector, secrets: Secrets): Partial<Record<SecretName, PlannedSecret>> {
+function plannedSecretsOf(linkName: string, desired: DesiredConnector, secrets: Secrets): Partial<Record<SecretName, PlannedSecret>> {
   const known = secrets.get(linkName) ?? {};
   const out: Partial<Record<SecretName, PlannedSecret>> = {};
   for (const name of SECRET_PARAMETERS[desired.authentication.type]) {

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import type { Authentication, ConnectionRecord, ConnectorRecord, DesiredConnection, DesiredConnector, DesiredState, SecretName, State } from '../../src/model/types.js';
 import { SECRET_PARAMETERS } from '../../src/model/types.js';
 import { missingMandatory } from '../../src/rules/index.js';
+import { envName } from './fixtures.js';
 
 const CONNECTORS = ['c1', 'c2', 'c3', 'c4'];
 const CONNECTIONS = ['x1', 'x2', 'x3', 'x4', 'x5', 'x6'];
@@ -159,9 +160,8 @@ export interface DesiredCase {
   env: Record<string, (typeof SECRET_VALUES)[number] | undefined>;
 }
 
-export function envVar(connector: string, secret: SecretName): string {
-  return `${connector.toUpperCase()}_${secret === 'clientSecret' ? 'CLIENT_SECRET' : 'CONSUMER_SECRET'}`;
-}
+/** The env var a generated manifest names for a secret (the fixtures' convention). */
+export const envVar = envName;
 
 /** A valid desired state (what the manifest loader would accept). */
 export const desiredArb: fc.Arbitrary<DesiredCase> = fc
