@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {
   import: () => import('./commands/import.js'),
   target: () => import('./commands/target.js'),
   unlock: () => import('./commands/unlock.js'),
+  comment: () => import('./commands/comment.js'),
   serve: () => import('./commands/serve.js'),
 };
 
@@ -27,6 +28,7 @@ Commands:
   import      write manifests for what a target holds
   target      export | import | authorize: manage a target's contents
   unlock      release a lock that a dead apply left
+  comment     post the plan as a pull request's sticky comment (GitHub)
   serve       serve a target over HTTP (for --target http://HOST:PORT)
 
 Run 'connectorops <command> --help' for a command's options.`;

@@ -1,0 +1,106 @@
+/**
+ * `connectorops comment PLANFILE --pr N [--repo OWNER/NAME] [--base-plan FILE]`: posts the plan as
+ * the pull request's sticky comment, or updates it in place (docs/github.md). Exit 0 · 1.
+ *
+ * Everything is checked before the first request: flags, the environment, the plan files. Then
+ * the job summary (when GITHUB_STEP_SUMMARY is set) gets the whole plan, so that a failure to
+ * comment (a fork's read-only token, say) still leaves the plan on the run's page. Then one list
+ * and at most one write.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { UserError } from '../../errors.js';
+import { appendJobSummary, parsePullNumber, resolveGitHubContext } from '../../github/context.js';
+import { commentBody } from '../../github/body.js';
+import { createOctokitThread } from '../../github/octokit.js';
+import { upsertSticky } from '../../github/sticky.js';
+import { readPlanFile } from '../../plan/file.js';
+import { quoteTerminal } from '../../render/escape.js';
+import type { Io } from '../io.js';
+
+const USAGE = `Usage: connectorops comment PLANFILE --pr N [options]
+
+Post the plan in PLANFILE (from 'connectorops plan --out FILE') as the pull request's sticky
+comment, or update that comment in place. There is one sticky comment per target; an unchanged
+plan writes nothing.
+
+Options:
+  --pr N              the pull request's number (required)
+  --repo OWNER/NAME   the repository (default: GITHUB_REPOSITORY)
+  --base-plan FILE    the base branch's plan against the same target: the comment then says
+                      which actions and revocations this pull request adds or removes
+  -h, --help          show this help
+
+Environment:
+  GITHUB_TOKEN        a token that may write pull request comments (required)
+  GITHUB_API_URL      the API (default: https://api.github.com)
+  GITHUB_REPOSITORY   OWNER/NAME, when --repo is not given
+  GITHUB_STEP_SUMMARY when set (GitHub Actions), the whole plan is appended to this file too
+
+Exit codes: 0 posted, updated or already up to date · 1 otherwise.`;
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      pr: { type: 'string' },
+      repo: { type: 'string' },
+      'base-plan': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (values.help) {
+    io.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    throw new UserError(positionals.length ? `comment takes one PLANFILE, not ${positionals.length}` : 'comment needs the PLANFILE to post', {
+      hint: 'connectorops plan --out plan.json, then connectorops comment plan.json --pr N',
+    });
+  }
+  const pullNumber = parsePullNumber(values.pr);
+  const github = resolveGitHubContext(io.env, values.repo);
+  const warn = (line: string) => io.stderr.write(`warning: ${line}\n`);
+
+  const plan = await readPlanFile(resolve(io.cwd, positionals[0]!));
+  const basePlanFile = values['base-plan'];
+  const basePlan = basePlanFile !== undefined ? await readPlanFile(resolve(io.cwd, basePlanFile)) : undefined;
+  if (basePlan && basePlan.target !== plan.target) {
+    throw new UserError(`--base-plan was made against target ${quoteTerminal(basePlan.target)}, the plan against ${quoteTerminal(plan.target)}; only plans of one target compare`, {
+      hint: 'make both plans with the same --target',
+    });
+  }
+  if (basePlan && isScoped(plan) && !isScoped(basePlan)) {
+    warn('the plan was made with plan --base and the base plan without it: what the base plan holds outside the change shows as "no longer"; make both the same way');
+  }
+
+  const built = commentBody(plan, basePlan ? { basePlan } : {});
+  const summaryFile = io.env.GITHUB_STEP_SUMMARY;
+  if (summaryFile) {
+    try {
+      await appendJobSummary(summaryFile, built.summary);
+    } catch (error) {
+      warn(`could not append the plan to the job summary (GITHUB_STEP_SUMMARY): ${(error as Error).message}`);
+    }
+  }
+  if (built.truncated) {
+    warn(`the plan is longer than a GitHub comment holds; the comment shows its summary${summaryFile ? ' (the job summary has all of it)' : ''}`);
+  }
+
+  const thread = createOctokitThread({ ...github, pullNumber, log: (line) => io.stderr.write(line + '\n') });
+  const outcome = await upsertSticky(thread, built.marker, built.body);
+  const what = { created: 'Created the plan comment on', updated: 'Updated the plan comment on', unchanged: 'The plan comment is already up to date on' }[outcome.action];
+  io.stdout.write(`${what} ${thread.label}: ${outcome.comment.htmlUrl}\n`);
+  if (outcome.deleted.length) {
+    io.stdout.write(`Deleted ${outcome.deleted.length} older ${outcome.deleted.length === 1 ? 'copy' : 'copies'} of it (${outcome.deleted.map((id) => `#${id}`).join(', ')}).\n`);
+  }
+  for (const left of outcome.notDeleted) warn(`an older copy of the plan comment (${left.id}) stays: ${left.reason}`);
+  return 0;
+}
+
+/** A plan made with `plan --base` says so in its `outside-change` warning (docs/planning.md). */
+function isScoped(plan: { warnings?: { code: string }[] }): boolean {
+  return plan.warnings?.some((w) => w.code === 'outside-change') ?? false;
+}

@@ -1,0 +1,89 @@
+/**
+ * Where `comment` posts, from the environment and flags (contracts.md): the token from
+ * GITHUB_TOKEN, the API from GITHUB_API_URL, the repository from --repo or GITHUB_REPOSITORY.
+ * GitHub Actions sets the last two itself; the token must be passed in `env:`.
+ *
+ * Messages here never quote the token, not even part of it.
+ */
+import { appendFile } from 'node:fs/promises';
+import { UserError } from '../errors.js';
+import { quoteTerminal } from '../render/escape.js';
+
+export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
+
+export interface GitHubContext {
+  token: string;
+  /** No trailing slash. */
+  baseUrl: string;
+  owner: string;
+  repo: string;
+}
+
+// GitHub's rules: an owner is letters, digits and single hyphens; a repository name is letters,
+// digits, `.`, `_`, `-`, but not `.` or `..`.
+const OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
+const NAME = /^[A-Za-z0-9._-]{1,100}$/;
+
+/** `OWNER/NAME` → its parts; UserError (naming `source`) when it is not one. */
+export function parseRepository(value: string, source: string): { owner: string; repo: string } {
+  const parts = value.split('/');
+  const [owner, repo] = parts;
+  if (parts.length !== 2 || !owner || !repo || !OWNER.test(owner) || !NAME.test(repo) || repo === '.' || repo === '..') {
+    throw new UserError(`${source} must be OWNER/NAME (like acme/infra), not ${quoteTerminal(value)}`);
+  }
+  return { owner, repo };
+}
+
+/** A pull request number: a whole number from 1. */
+export function parsePullNumber(value: string | undefined): number {
+  if (value === undefined) throw new UserError('comment needs --pr N, the pull request to comment on', { hint: 'in a workflow: --pr ${{ github.event.pull_request.number }}' });
+  const n = Number(value);
+  if (!/^[1-9][0-9]*$/.test(value) || !Number.isSafeInteger(n)) throw new UserError(`--pr takes a pull request number, not ${quoteTerminal(value)}`);
+  return n;
+}
+
+/** Reads the token, API URL and repository; every problem is a UserError with a hint. */
+export function resolveGitHubContext(env: NodeJS.ProcessEnv, repoFlag: string | undefined): GitHubContext {
+  const token = (env.GITHUB_TOKEN ?? '').trim();
+  if (!token) {
+    throw new UserError('GITHUB_TOKEN is not set: comment needs a token that may write pull request comments', {
+      hint: 'in a workflow, add env: GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }} and permissions: pull-requests: write; locally, export a token',
+    });
+  }
+  // A line break or space in a header would make fetch throw an error that quotes the header.
+  if (/[^\x21-\x7e]/.test(token)) {
+    throw new UserError('GITHUB_TOKEN holds a space, a line break or another character that cannot go in an HTTP header', {
+      hint: 'set it to the token alone',
+    });
+  }
+
+  const rawUrl = (env.GITHUB_API_URL ?? '').trim() || DEFAULT_GITHUB_API_URL;
+  let url: URL;
+  try {
+    url = new URL(rawUrl);
+  } catch {
+    throw new UserError(`GITHUB_API_URL is not a URL: ${quoteTerminal(rawUrl)}`, { hint: `unset it for ${DEFAULT_GITHUB_API_URL}` });
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new UserError(`GITHUB_API_URL must be an http(s) URL, not ${quoteTerminal(rawUrl)}`, { hint: `unset it for ${DEFAULT_GITHUB_API_URL}` });
+  }
+  if (url.username || url.password) throw new UserError('GITHUB_API_URL must not hold credentials; the token goes in GITHUB_TOKEN');
+  const baseUrl = rawUrl.replace(/\/+$/, '');
+
+  const repoValue = repoFlag ?? env.GITHUB_REPOSITORY;
+  if (repoValue === undefined || repoValue.trim() === '') {
+    throw new UserError('comment does not know the repository: give --repo OWNER/NAME or set GITHUB_REPOSITORY', {
+      hint: 'GitHub Actions sets GITHUB_REPOSITORY itself',
+    });
+  }
+  const { owner, repo } = parseRepository(repoValue.trim(), repoFlag !== undefined ? '--repo' : 'GITHUB_REPOSITORY');
+  return { token, baseUrl, owner, repo };
+}
+
+/**
+ * Appends `markdown` to the job summary file (GITHUB_STEP_SUMMARY), separated from what other
+ * steps wrote by a blank line.
+ */
+export async function appendJobSummary(path: string, markdown: string): Promise<void> {
+  await appendFile(path, `${markdown.trimEnd()}\n\n`, 'utf8');
+}

@@ -1,0 +1,123 @@
+/**
+ * The octokit adapter of `PullRequestThread`: a pull request's issue comments over GitHub's REST
+ * API (github.com or GitHub Enterprise Server, by `baseUrl`).
+ *
+ * Policy, as data, in one place:
+ * - Rate limits (primary and secondary) are retried a couple of times by
+ *   @octokit/plugin-throttling, after the wait GitHub asks for; each retry logs one line. A
+ *   primary limit that resets further away than MAX_RATE_LIMIT_WAIT_SECONDS is not waited for: a
+ *   CI job should fail and say so rather than sit idle for an hour.
+ * - Server errors (5xx) and network failures are retried by @octokit/plugin-retry; 4xx answers
+ *   other than rate limits are final.
+ * - Every failure leaves this module as a `GitHubError` (errors.ts): status and words for people,
+ *   never the token, never a request body.
+ */
+import { randomUUID } from 'node:crypto';
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import { Octokit } from 'octokit';
+import { scrub, toGitHubError, type Operation } from './errors.js';
+import type { IssueComment, PullRequestThread } from './thread.js';
+
+/**
+ * `octokit`'s Octokit already carries both plugins; `plugin()` skips plugins a class already has,
+ * so this changes nothing today. It states what the adapter relies on, and keeps relying on it
+ * if the base class ever becomes @octokit/core.
+ */
+const GitHub = Octokit.plugin(throttling, retry);
+
+/** How many times one request is retried, whatever the reason. */
+export const MAX_RETRIES = 2;
+/** A primary rate limit that resets later than this is reported, not waited for. */
+export const MAX_RATE_LIMIT_WAIT_SECONDS = 120;
+/** GitHub's largest page: fewer requests for long conversations. */
+const PER_PAGE = 100;
+
+export interface OctokitThreadOptions {
+  token: string;
+  /** GITHUB_API_URL: `https://api.github.com`, or `https://HOST/api/v3` on GitHub Enterprise Server. */
+  baseUrl: string;
+  owner: string;
+  repo: string;
+  pullNumber: number;
+  /** Where retries are reported: one line each (stderr in the CLI). */
+  log: (line: string) => void;
+  /**
+   * Milliseconds per second of waiting before a retry (default 1000). Tests set 0: the plugins'
+   * real retry paths run, without real waits.
+   */
+  msPerSecond?: number;
+  userAgent?: string;
+}
+
+/** A `PullRequestThread` for one pull request, through octokit. */
+export function createOctokitThread(options: OctokitThreadOptions): PullRequestThread {
+  const { token, baseUrl, owner, repo, pullNumber, log } = options;
+  const msPerSecond = options.msPerSecond ?? 1000;
+  const octokit = new GitHub({
+    auth: token,
+    baseUrl,
+    userAgent: options.userAgent ?? 'connectorops',
+    // octokit would log to the console; its warnings (deprecations) go where ours go.
+    log: { debug: () => {}, info: () => {}, warn: (m: string) => log(`GitHub: ${scrub(m, token)}`), error: (m: string) => log(`GitHub: ${scrub(m, token)}`) },
+    retry: { retries: MAX_RETRIES, retryAfterBaseValue: msPerSecond },
+    throttle: {
+      // The plugin keeps its limiters in module-wide groups keyed by id; an id per client keeps
+      // two clients in one process (the tests make many) from pacing each other.
+      id: `connectorops-${randomUUID()}`,
+      retryAfterBaseValue: msPerSecond,
+      onRateLimit: (retryAfter, request, _octokit, retryCount) => {
+        if (retryCount >= MAX_RETRIES) return false;
+        if (retryAfter > MAX_RATE_LIMIT_WAIT_SECONDS) {
+          log(`GitHub rate limit exhausted on ${request.method} ${request.url}; it resets in ${retryAfter}s, too long to wait`);
+          return false;
+        }
+        log(`GitHub rate limit exhausted on ${request.method} ${request.url}; retrying in ${retryAfter}s (retry ${retryCount + 1} of ${MAX_RETRIES})`);
+        return true;
+      },
+      onSecondaryRateLimit: (retryAfter, request, _octokit, retryCount) => {
+        if (retryCount >= MAX_RETRIES) return false;
+        log(`GitHub secondary rate limit on ${request.method} ${request.url}; retrying in ${retryAfter}s (retry ${retryCount + 1} of ${MAX_RETRIES})`);
+        return true;
+      },
+    },
+  });
+
+  const repository = `${owner}/${repo}`;
+  const call = async <T>(doing: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (error) {
+      const op: Operation = { doing, repository, pullNumber, baseUrl };
+      throw toGitHubError(error, op, token);
+    }
+  };
+
+  return {
+    label: `${repository}#${pullNumber}`,
+    listComments: () =>
+      call('list the comments', async () => {
+        const items = await octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: pullNumber, per_page: PER_PAGE });
+        return items.map(toComment);
+      }),
+    createComment: (body) =>
+      call('create a comment', async () => toComment((await octokit.rest.issues.createComment({ owner, repo, issue_number: pullNumber, body })).data)),
+    updateComment: (id, body) =>
+      call(`update comment ${id}`, async () => toComment((await octokit.rest.issues.updateComment({ owner, repo, comment_id: id, body })).data)),
+    deleteComment: (id) =>
+      call(`delete comment ${id}`, async () => {
+        await octokit.rest.issues.deleteComment({ owner, repo, comment_id: id });
+      }),
+  };
+}
+
+interface ApiComment {
+  id: number;
+  body?: string | null;
+  user?: { login: string; type: string } | null;
+  html_url: string;
+}
+
+function toComment(c: ApiComment): IssueComment {
+  return { id: c.id, body: c.body ?? '', user: c.user ? { login: c.user.login, type: c.user.type } : null, htmlUrl: c.html_url };
+}
