@@ -139,6 +139,7 @@ export class LocalTarget implements Target {
   }
 
   async read(): Promise<StateSnapshot> {
+    this.#open();
     const { state, serial } = this.#db
       .transaction(() => {
         const world = this.#fresh();

@@ -1,0 +1,287 @@
+/**
+ * The Target contract (src/targets/target.ts), with the same assertions against every
+ * implementation: the local target itself, and the HTTP target (the real HttpTarget over real
+ * HTTP on 127.0.0.1, served by the real server over a real local target). Plan and apply must not
+ * be able to tell them apart: same results, same serials and digests, same error classes with the
+ * same rule ids and messages.
+ */
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TargetError, UserError } from '../../src/errors.js';
+import { canonicalJson, sha256 } from '../../src/model/canonical.js';
+import { HttpTarget } from '../../src/targets/http/client.js';
+import { startServer } from '../../src/targets/http/server.js';
+import { LocalTarget } from '../../src/targets/local/local-target.js';
+import { LockHeldError } from '../../src/targets/lock.js';
+import { stateDigest, stateToSnapshot } from '../../src/targets/snapshot.js';
+import type { LockRequest, Target } from '../../src/targets/target.js';
+import { oauth2, state } from '../support/builders.js';
+import { act, secretRefs, tempDir } from '../support/target.js';
+
+const TOKEN = 'conformance-token-0123456789';
+
+interface Subject {
+  /** The target under test. */
+  target: Target;
+  /** The local target behind it (the same object for `local`): the truth to compare with. */
+  store: LocalTarget;
+  /** Opens another, empty target of the same kind. */
+  another(): Promise<Target>;
+  close(): Promise<void>;
+}
+
+type Factory = (dir: string) => Promise<Subject>;
+
+const local: Factory = async (dir) => {
+  const store = LocalTarget.open(join(dir, 'a.db'), { name: 'local:a.db' });
+  const others: LocalTarget[] = [];
+  return {
+    target: store,
+    store,
+    async another() {
+      const t = LocalTarget.open(join(dir, `other-${others.length}.db`));
+      others.push(t);
+      return t;
+    },
+    async close() {
+      for (const t of [store, ...others]) await t.close();
+    },
+  };
+};
+
+const http: Factory = async (dir) => {
+  const closers: Array<() => Promise<void>> = [];
+  const serve = async (file: string) => {
+    const store = LocalTarget.open(join(dir, file));
+    const running = await startServer({ target: store, token: TOKEN, host: '127.0.0.1', port: 0, log: () => {} });
+    const target = new HttpTarget(running.url, { token: TOKEN });
+    closers.push(() => target.close(), () => running.close(), () => store.close());
+    return { store, target };
+  };
+  const { store, target } = await serve('a.db');
+  let n = 0;
+  return {
+    target,
+    store,
+    async another() {
+      return (await serve(`other-${n++}.db`)).target;
+    },
+    async close() {
+      for (const c of closers) await c();
+    },
+  };
+};
+
+const someoneElse: LockRequest = { holder: 'ci@runner-7', host: 'runner-7.elsewhere.example', pid: 4242, operation: 'apply' };
+const me: LockRequest = { holder: 'me@here', host: 'here.example', pid: 1, operation: 'apply' };
+
+describe.each([
+  ['local', local],
+  ['http', http],
+] as const)('the Target contract: %s', (_kind, factory) => {
+  let tmp: ReturnType<typeof tempDir>;
+  let s: Subject;
+  let t: Target;
+
+  beforeEach(async () => {
+    tmp = tempDir('connectorops-conformance-');
+    s = await factory(tmp.dir);
+    t = s.target;
+  });
+  afterEach(async () => {
+    await s.close();
+    tmp.cleanup();
+  });
+
+  /** The serial and the export, to check that a refusal changed nothing. */
+  const contents = async () => ({ serial: (await t.read()).serial, snapshot: JSON.stringify(await t.exportSnapshot()) });
+
+  it('an empty target: serial 0, the digest of the empty snapshot, no contents', async () => {
+    const r = await t.read();
+    expect(r.serial).toBe(0);
+    expect(r.state.connectors.size + r.state.connections.size).toBe(0);
+    expect(r.digest).toBe(stateDigest(r.state));
+    expect(await t.exportSnapshot()).toEqual({ formatVersion: 1, connectors: [], connections: [] });
+  });
+
+  it('read: the state, serial and digest the local target behind it has', async () => {
+    await t.execute(act.createConnector('crm', oauth2(), { secrets: secretRefs('clientSecret') }), { clientSecret: 'crm-s3cret-value' });
+    await t.execute(act.markReady('crm'));
+    await t.execute(act.createConnection('crm_sales', 'crm', ['contacts.read']));
+    const r = await t.read();
+    const truth = await s.store.read();
+    expect(r.serial).toBe(3);
+    expect(r.serial).toBe(truth.serial);
+    expect(r.digest).toBe(truth.digest);
+    expect(r.state).toEqual(truth.state);
+    expect(r.digest).toBe(sha256(canonicalJson(await t.exportSnapshot())));
+    // A copy: changing it changes nothing.
+    r.state.connectors.clear();
+    expect((await t.read()).state.connectors.size).toBe(1);
+  });
+
+  it('fingerprints: in order, under the target’s own key (the one the stored fingerprints use)', async () => {
+    expect(await t.fingerprintSecrets([])).toEqual([]);
+    const fps = await t.fingerprintSecrets(['one-s3cret', 'two-s3cret', 'one-s3cret']);
+    expect(fps).toEqual(await s.store.fingerprintSecrets(['one-s3cret', 'two-s3cret', 'one-s3cret']));
+    expect(fps[0]).toBe(fps[2]);
+    expect(fps[0]).not.toBe(fps[1]);
+    expect(fps[0]).toMatch(new RegExp(`^hmac-sha256:${s.store.fingerprintKeyId}:`));
+    await t.execute(act.createConnector('crm', oauth2(), { secrets: secretRefs('clientSecret') }), { clientSecret: 'one-s3cret' });
+    expect((await t.read()).state.connectors.get('crm')!.secretFingerprints.clientSecret).toBe(fps[0]);
+  });
+
+  it('execute: each committed action bumps the serial by one and returns it', async () => {
+    expect((await t.execute(act.createConnector('crm'), { clientSecret: 's3cret-one' })).serial).toBe(1);
+    expect(await t.execute(act.markReady('crm'))).toEqual({ serial: 2, revoked: [] });
+    expect((await t.execute(act.createConnection('crm_a', 'crm'))).serial).toBe(3);
+    // A planned action with its bookkeeping fields is accepted as its body.
+    await t.execute({ ...act.createConnection('crm_b', 'crm'), id: 'a9', dependsOn: ['a1'], changes: [] } as never);
+    expect((await t.read()).serial).toBe(4);
+  });
+
+  it('a rule refusal: TargetError with the rule id, the same message, and nothing changed', async () => {
+    await t.execute(act.createConnector('crm'), { clientSecret: 's3cret-one' });
+    await t.execute(act.markReady('crm'));
+    await t.execute(act.createConnection('crm_sales', 'crm'));
+    const before = await contents();
+    const e = (await t.execute(act.deleteConnector('crm')).catch((x: unknown) => x)) as TargetError;
+    expect(e).toBeInstanceOf(TargetError);
+    expect(e.details.rule).toBe('R9');
+    expect(e.message).toMatch(/^R9: .*crm_sales.*crm/);
+    const direct = (await s.store.execute(act.deleteConnector('crm')).catch((x: unknown) => x)) as TargetError;
+    expect(e.message).toBe(direct.message);
+    expect(e.details.hint).toBe(direct.details.hint);
+    expect(await contents()).toEqual(before);
+  });
+
+  it('a malformed action or secret: TargetError (400) naming the field, nothing changed', async () => {
+    const before = await contents();
+    await expect(t.execute({ op: 'connector.explode', kind: 'Connector', linkName: 'crm' } as never)).rejects.toThrow(/^malformed action: op: /);
+    await expect(t.execute({ op: 'connection.update', kind: 'Connection', linkName: 'x', set: { connector: 'y' } } as never)).rejects.toMatchObject({
+      details: { rule: 'R12', status: 400 },
+    });
+    await expect(t.execute(act.createConnector('crm'), { clientSecret: '' })).rejects.toThrow('the value given for clientSecret is empty or not text');
+    await expect(t.execute(act.createConnector('crm'), { notASecret: 'x' } as never)).rejects.toMatchObject({ details: { rule: 'S1', status: 400 } });
+    expect(await contents()).toEqual(before);
+  });
+
+  it('revocations as the target saw them happen (R5)', async () => {
+    await t.execute(act.createConnector('crm', oauth2(), { secrets: secretRefs('clientSecret') }), { clientSecret: 'first-s3cret' });
+    await t.execute(act.markReady('crm'));
+    await t.execute(act.createConnection('crm_sales', 'crm'));
+    await t.authorize('crm_sales', 'alice');
+    const out = await t.execute(act.updateConnector('crm', { secrets: secretRefs('clientSecret') }), { clientSecret: 'second-s3cret' });
+    expect(out.revoked).toEqual([{ connection: 'crm_sales', connector: 'crm', account: 'alice', cause: ['clientSecret'], rule: 'R5' }]);
+    expect((await t.read()).state.connections.get('crm_sales')!.authorization).toEqual({ status: 'unauthorized' });
+  });
+
+  it('the journal: pending → done with the serial, failed with the error, in order; done is never done twice', async () => {
+    await t.execute(act.createConnector('crm'), { clientSecret: 's3cret-one' }, { runId: 'r1', actionId: 'a1' });
+    await expect(t.execute(act.deleteConnector('ghost'), {}, { runId: 'r1', actionId: 'a2' })).rejects.toMatchObject({ details: { rule: 'exists' } });
+    await t.execute(act.markReady('crm'), {}, { runId: 'r1', actionId: 'a3' });
+    const entries = await t.journal('r1');
+    expect(entries.map((e) => [e.actionId, e.op, e.linkName, e.status, e.serial])).toEqual([
+      ['a1', 'connector.create', 'crm', 'done', 1],
+      ['a2', 'connector.delete', 'ghost', 'failed', null],
+      ['a3', 'connector.markReady', 'crm', 'done', 2],
+    ]);
+    expect(entries[1]!.error).toBe("exists: connector 'ghost' does not exist");
+    expect('error' in entries[0]!).toBe(false);
+    expect(entries).toEqual(await s.store.journal('r1'));
+    await expect(t.execute(act.markReady('crm'), {}, { runId: 'r1', actionId: 'a3' })).rejects.toThrow(/already done \(serial 2\)/);
+    expect(await t.journal('no such run')).toEqual([]);
+  });
+
+  it('the lock: taken, refused to another with a LockHeldError naming the holder and the unlock command for this target', async () => {
+    const held = await s.store.acquireLock(someoneElse);
+    const e = (await t.acquireLock(me, { timeoutMs: 0 }).catch((x: unknown) => x)) as LockHeldError;
+    expect(e).toBeInstanceOf(LockHeldError);
+    expect(e).toBeInstanceOf(UserError);
+    expect(e.lock).toEqual(held);
+    expect(e.target).toBe(t.name);
+    expect(e.message).toBe(`target ${t.name} is locked by ci@runner-7 (pid 4242) since ${held.startedAt}, for apply (lock ${held.id})`);
+    expect(e.details.hint).toContain(`connectorops unlock ${held.id} --target ${t.name}`);
+
+    expect(await t.forceUnlock('00000000')).toBe(false);
+    expect(await t.forceUnlock(held.id)).toBe(true);
+    const mine = await t.acquireLock(me, { timeoutMs: 0 });
+    expect(mine).toMatchObject({ ...me, id: expect.stringMatching(/^[0-9a-f]{8}$/) });
+    expect(mine.tookOverFrom).toBeUndefined();
+    expect((await s.store.currentLock())?.id).toBe(mine.id);
+    await t.releaseLock('ffffffff'); // someone else's id: nothing happens
+    expect((await s.store.currentLock())?.id).toBe(mine.id);
+    await t.releaseLock(mine.id);
+    expect(await s.store.currentLock()).toBeNull();
+  });
+
+  it('the lock: a waiting acquire gets it as soon as the holder lets go', async () => {
+    const held = await s.store.acquireLock(someoneElse);
+    const waiting = t.acquireLock(me, { timeoutMs: 60_000 });
+    await s.store.releaseLock(held.id);
+    const got = await waiting;
+    expect(got.holder).toBe('me@here');
+    expect((await s.store.currentLock())?.id).toBe(got.id);
+  });
+
+  it('export → import into another target → export is identical; the serial is bumped, never reset', async () => {
+    const sample = state()
+      .connector('crm')
+      .connector('keyed', { authentication: { type: 'apiKey', parameters: [{ parameterKey: 'X-Key', addTo: 'header' }] } })
+      .connection('crm_sales', 'crm', { scopes: ['contacts.read'], authorization: { status: 'authorized', account: 'alice' } })
+      .build();
+    await t.importSnapshot(stateToSnapshot(sample));
+    const exported = await t.exportSnapshot();
+    expect(exported).toEqual(stateToSnapshot(sample));
+    expect(JSON.stringify(exported)).toBe(JSON.stringify(await s.store.exportSnapshot()));
+    const other = await s.another();
+    await other.importSnapshot(exported);
+    expect(JSON.stringify(await other.exportSnapshot())).toBe(JSON.stringify(exported));
+    expect((await other.read()).serial).toBe(1);
+    expect((await other.read()).digest).toBe((await t.read()).digest);
+  });
+
+  it('import refuses a non-empty target without force (UserError, nothing changed), replaces it with force', async () => {
+    await t.execute(act.createConnector('crm'), { clientSecret: 's3cret-one' });
+    const before = await contents();
+    const e = (await t.importSnapshot(stateToSnapshot(state().connector('other').build())).catch((x: unknown) => x)) as UserError;
+    expect(e).toBeInstanceOf(UserError);
+    expect(e.message).toMatch(/is not empty \(1 connector, 0 connections\); nothing was imported/);
+    expect(e.details.hint).toMatch(/--force/);
+    expect(await contents()).toEqual(before);
+    await t.importSnapshot(stateToSnapshot(state().connector('other').build()), { force: true });
+    const after = await t.read();
+    expect([...after.state.connectors.keys()]).toEqual(['other']);
+    expect(after.serial).toBe(before.serial + 1);
+  });
+
+  it('import refuses a snapshot that breaks rules, listing each with its rule id (UserError), nothing changed', async () => {
+    const bad = stateToSnapshot(state().connector('crm', { stage: 'draft' }).connection('crm_sales', 'crm').build());
+    const e = (await t.importSnapshot(bad).catch((x: unknown) => x)) as UserError;
+    expect(e).toBeInstanceOf(UserError);
+    expect(e.message).toMatch(/^the snapshot has 1 rule violation; nothing was imported:\n {2}- R6: /);
+    expect((await t.read()).serial).toBe(0);
+  });
+
+  it('authorize: the connection becomes authorized; an unknown one is 404, a disabled one R11', async () => {
+    await t.execute(act.createConnector('crm'), { clientSecret: 's3cret-one' });
+    await t.execute(act.markReady('crm'));
+    await t.execute(act.createConnection('crm_sales', 'crm'));
+    await t.authorize('crm_sales', ' alice ');
+    const r = await t.read();
+    expect(r.state.connections.get('crm_sales')!.authorization).toEqual({ status: 'authorized', account: 'alice' });
+    await t.authorize('crm_sales', 'alice');
+    expect((await t.read()).serial).toBe(r.serial);
+    await expect(t.authorize('ghost', 'alice')).rejects.toMatchObject({ name: 'TargetError', details: { status: 404 } });
+    await expect(t.authorize('crm_sales', '')).rejects.toMatchObject({ name: 'TargetError', details: { status: 400 } });
+    await t.execute(act.disableConnection('crm_sales'));
+    await expect(t.authorize('crm_sales', 'bob')).rejects.toMatchObject({ name: 'TargetError', details: { rule: 'R11' } });
+  });
+
+  it('a closed target refuses every call with a TargetError', async () => {
+    await t.close();
+    await expect(t.read()).rejects.toThrow(/is closed/);
+    await expect(t.execute(act.createConnector('crm'))).rejects.toBeInstanceOf(TargetError);
+    await t.close(); // twice is harmless
+  });
+});
