@@ -145,7 +145,7 @@ export function topologicalOrder(nodes: readonly Node[]): Node[] {
   return out;
 }
 
-export function describe(n: Node): string {
+function describe(n: Node): string {
   return `${n.body.op} '${n.body.linkName}'`;
 }
 

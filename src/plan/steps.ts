@@ -135,7 +135,8 @@ export function steps(c: Consequences): Node[] {
       // R8: a connector is disabled only once its connections are disabled (or gone).
       if (cur.enabled) dep(old?.disable, x.delete, 'R8');
     }
-    dep(x.create, x.delete, g.replaceRule ?? 'R12');
+    // R10, R12: a replacement deletes before it recreates (one link name).
+    if (g.replaceRule) dep(x.create, x.delete, g.replaceRule);
     if (!des) continue;
     const parent = cn.get(des.connector);
     if (!parent) continue;
@@ -143,10 +144,10 @@ export function steps(c: Consequences): Node[] {
     if (x.create) {
       // R6: connections only of a ready connector; R7: only of an enabled one. markReady comes
       // after create, update and enable, so it stands for all of them when it is there.
+      // (A new or recreated connector always has a markReady: its connections need it ready.)
       if (parent.markReady) dep(x.create, parent.markReady, 'R6');
       else {
         dep(x.create, parent.enable, 'R7');
-        dep(x.create, parent.create, 'R6');
         // R4: the connector offers a scope only once the update that adds it is done.
         if (usesAdded) dep(x.create, parent.update, 'R4');
       }
