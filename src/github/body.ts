@@ -46,14 +46,14 @@ const COMMENT_BUDGET: Budget = {
   limit: GITHUB_COMMENT_LIMIT,
   measure: (text) => text.length,
   unit: 'characters',
-  elsewhere: 'the job summary of the workflow run that posted this comment (its Summary page), the `connectorops-plan` artifact of that run (plan.json)',
+  elsewhere: "the job summary of the workflow run that posted this comment, and in that run's `connectorops-plan` artifact (plan.json)",
 };
 
 const SUMMARY_BUDGET: Budget = {
   limit: JOB_SUMMARY_LIMIT_BYTES,
   measure: (text) => Buffer.byteLength(text, 'utf8'),
   unit: 'bytes',
-  elsewhere: 'the `connectorops-plan` artifact of this run (plan.json)',
+  elsewhere: "this run's `connectorops-plan` artifact (plan.json)",
 };
 
 export interface CommentBodyOptions {

@@ -1,0 +1,253 @@
+/**
+ * A stand-in for GitHub's REST API, just the routes `comment` uses, on 127.0.0.1 (port 0):
+ *
+ *   GET    /repos/:owner/:repo/issues/:number/comments   per_page (≤ 100, default 30), page, Link
+ *   POST   /repos/:owner/:repo/issues/:number/comments   {body} → 201
+ *   PATCH  /repos/:owner/:repo/issues/comments/:id       {body} → 200
+ *   DELETE /repos/:owner/:repo/issues/comments/:id       → 204
+ *
+ * It keeps comments in memory, answers 401 without a known `token …` / `bearer …`
+ * authorization, 404 for an unknown repository, pull request or comment, 403 for a token that
+ * may not write or for editing someone else's comment, 422 for a body over 65,536 characters,
+ * and records every request (method, path with query, parsed body) so that tests assert the exact
+ * sequence of calls. Faults are queued: the next matching request gets the fault's answer instead.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface StandInUser {
+  login: string;
+  id: number;
+  type: 'User' | 'Bot';
+}
+
+export const ACTIONS_BOT: StandInUser = { login: 'github-actions[bot]', id: 41898282, type: 'Bot' };
+export const OTHER_BOT: StandInUser = { login: 'dependabot[bot]', id: 49699333, type: 'Bot' };
+export const ALICE: StandInUser = { login: 'alice', id: 1001, type: 'User' };
+
+export interface StoredComment {
+  id: number;
+  repo: string;
+  number: number;
+  body: string;
+  user: StandInUser;
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** Path and query, as sent. */
+  path: string;
+  /** The parsed JSON body, if any. */
+  body: unknown;
+  /** The Authorization header, verbatim (tests check the token is sent, and only there). */
+  authorization: string | undefined;
+}
+
+export interface Fault {
+  method?: string;
+  /** Matched against the path without its query. */
+  path?: RegExp;
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+  /** How many matching requests get it (default 1). */
+  times?: number;
+}
+
+const MAX_BODY = 65_536;
+
+export class GitHubStandIn {
+  readonly requests: RecordedRequest[] = [];
+  private readonly tokens = new Map<string, { user: StandInUser; write: boolean }>();
+  private readonly pulls = new Set<string>();
+  private readonly store: StoredComment[] = [];
+  private readonly faults: (Fault & { left: number })[] = [];
+  private nextId = 1000;
+
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+  ) {}
+
+  static async start(): Promise<GitHubStandIn> {
+    let standIn: GitHubStandIn | undefined;
+    const server = createServer((req, res) => {
+      void standIn!.handle(req, res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    standIn = new GitHubStandIn(server, `http://127.0.0.1:${port}`);
+    return standIn;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** A token the stand-in accepts, acting as `user`. */
+  addToken(token: string, user: StandInUser, options: { write?: boolean } = {}): this {
+    this.tokens.set(token, { user, write: options.write ?? true });
+    return this;
+  }
+
+  addPullRequest(repo: string, number: number): this {
+    this.pulls.add(`${repo}#${number}`);
+    return this;
+  }
+
+  /** A comment already on the pull request (written by someone, before the test). */
+  seed(repo: string, number: number, user: StandInUser, body: string): StoredComment {
+    const comment = { id: this.nextId++, repo, number, body, user };
+    this.store.push(comment);
+    return comment;
+  }
+
+  /** The pull request's comments, oldest first. */
+  comments(repo: string, number: number): StoredComment[] {
+    return this.store.filter((c) => c.repo === repo && c.number === number);
+  }
+
+  fail(fault: Fault): this {
+    this.faults.push({ ...fault, left: fault.times ?? 1 });
+    return this;
+  }
+
+  /** GitHub's secondary rate limit answer (403, "secondary rate limit", Retry-After). */
+  secondaryRateLimit(method: string, path?: RegExp, retryAfter = '0'): this {
+    return this.fail({
+      method,
+      ...(path ? { path } : {}),
+      status: 403,
+      headers: { 'retry-after': retryAfter },
+      body: { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api' },
+    });
+  }
+
+  /** `METHOD /path` of every request, in order: what tests compare. */
+  calls(): string[] {
+    return this.requests.map((r) => `${r.method} ${r.path}`);
+  }
+
+  /** Forgets the recorded requests (after setting a scene through the API). */
+  clearRequests(): void {
+    this.requests.length = 0;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    let body: unknown;
+    try {
+      body = raw ? JSON.parse(raw) : undefined;
+    } catch {
+      body = raw;
+    }
+    const method = req.method ?? 'GET';
+    const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
+    this.requests.push({ method, path: url.pathname + url.search, body, authorization: req.headers.authorization });
+
+    const send = (status: number, data?: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'x-github-request-id': `STANDIN:${this.requests.length}`, ...(data === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }), ...headers });
+      res.end(data === undefined ? undefined : JSON.stringify(data));
+    };
+
+    const fault = this.faults.find((f) => f.left > 0 && (!f.method || f.method === method) && (!f.path || f.path.test(url.pathname)));
+    if (fault) {
+      fault.left--;
+      send(fault.status, fault.body ?? { message: `stand-in fault ${fault.status}` }, fault.headers);
+      return;
+    }
+
+    const auth = /^(?:token|bearer) (.+)$/i.exec(req.headers.authorization ?? '');
+    const who = auth ? this.tokens.get(auth[1]!) : undefined;
+    if (!who) {
+      send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' });
+      return;
+    }
+
+    const notFound = () => send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' });
+    const list = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(url.pathname);
+    const one = /^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/.exec(url.pathname);
+
+    if (list) {
+      const repo = `${list[1]}/${list[2]}`;
+      const number = Number(list[3]);
+      if (!this.pulls.has(`${repo}#${number}`)) return notFound();
+      if (method === 'GET') {
+        const perPage = Math.min(Number(url.searchParams.get('per_page') ?? 30) || 30, 100);
+        const page = Math.max(Number(url.searchParams.get('page') ?? 1) || 1, 1);
+        const all = this.comments(repo, number);
+        const pages = Math.max(Math.ceil(all.length / perPage), 1);
+        const link = (p: number, rel: string) => {
+          const u = new URL(url.pathname, url);
+          u.searchParams.set('per_page', String(perPage));
+          u.searchParams.set('page', String(p));
+          return `<${u.href}>; rel="${rel}"`;
+        };
+        const links: string[] = [];
+        if (page > 1) links.push(link(page - 1, 'prev'), link(1, 'first'));
+        if (page < pages) links.push(link(page + 1, 'next'), link(pages, 'last'));
+        const slice = all.slice((page - 1) * perPage, page * perPage);
+        return send(200, slice.map((c) => this.json(c)), links.length ? { link: links.join(', ') } : {});
+      }
+      if (method === 'POST') {
+        if (!who.write) return send(403, { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest', status: '403' });
+        const text = (body as { body?: unknown } | undefined)?.body;
+        if (typeof text !== 'string') return send(422, { message: 'Invalid request.', documentation_url: 'https://docs.github.com/rest' });
+        if (text.length > MAX_BODY) return send(422, tooLong());
+        const comment = { id: this.nextId++, repo, number, body: text, user: who.user };
+        this.store.push(comment);
+        return send(201, this.json(comment));
+      }
+      return notFound();
+    }
+
+    if (one) {
+      const repo = `${one[1]}/${one[2]}`;
+      const comment = this.store.find((c) => c.id === Number(one[3]) && c.repo === repo);
+      if (!comment) return notFound();
+      if (method === 'PATCH' || method === 'DELETE') {
+        if (!who.write || comment.user.login !== who.user.login) {
+          return send(403, { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest', status: '403' });
+        }
+        if (method === 'DELETE') {
+          this.store.splice(this.store.indexOf(comment), 1);
+          return send(204);
+        }
+        const text = (body as { body?: unknown } | undefined)?.body;
+        if (typeof text !== 'string') return send(422, { message: 'Invalid request.', documentation_url: 'https://docs.github.com/rest' });
+        if (text.length > MAX_BODY) return send(422, tooLong());
+        comment.body = text;
+        return send(200, this.json(comment));
+      }
+      return notFound();
+    }
+    notFound();
+  }
+
+  private json(c: StoredComment) {
+    const [owner, repo] = c.repo.split('/');
+    return {
+      id: c.id,
+      node_id: `IC_${c.id}`,
+      url: `${this.url}/repos/${owner}/${repo}/issues/comments/${c.id}`,
+      html_url: `https://github.com/${owner}/${repo}/pull/${c.number}#issuecomment-${c.id}`,
+      issue_url: `${this.url}/repos/${owner}/${repo}/issues/${c.number}`,
+      body: c.body,
+      user: { login: c.user.login, id: c.user.id, type: c.user.type },
+      created_at: '2024-01-01T00:00:00Z',
+      updated_at: '2024-01-01T00:00:00Z',
+      author_association: 'NONE',
+    };
+  }
+}
+
+function tooLong() {
+  return {
+    message: 'Validation Failed',
+    errors: [{ resource: 'IssueComment', code: 'custom', field: 'body', message: 'body is too long (maximum is 65536 characters)' }],
+    documentation_url: 'https://docs.github.com/rest/issues/comments#create-an-issue-comment',
+  };
+}
