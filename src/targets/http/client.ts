@@ -278,7 +278,8 @@ export class HttpTarget implements Target {
     const safeCause = { name: (error as Error | null)?.name ?? 'Error', code, message: reason };
     let out: TargetError;
     if (unsent) {
-      out = new TargetError(`cannot reach target ${this.name} (${this.url}): ${code === 'ECONNREFUSED' ? 'connection refused' : reason}${spec.what ? `; ${spec.what} was not sent` : ''}`, {
+      const where = this.url === this.name || this.url === `${this.name}/` ? this.name : `${this.name} (${this.url})`;
+      out = new TargetError(`cannot reach target ${where}: ${code === 'ECONNREFUSED' ? 'connection refused' : reason}${spec.what ? `; ${spec.what} was not sent` : ''}`, {
         hint: 'is `connectorops serve` running there, and is the URL right?',
         cause: safeCause,
       });

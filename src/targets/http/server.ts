@@ -52,6 +52,11 @@ export interface ServerOptions {
   port: number;
   /** One line per request (method, path, status, ms) and internal errors; default: stderr. */
   log?: (line: string) => void;
+  /**
+   * The longest one lock request waits for a held lock (default LOCK_WAIT_SLICE_MS); clients
+   * wait longer in several requests.
+   */
+  maxLockWaitMs?: number;
 }
 
 export interface RunningServer {
@@ -78,7 +83,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const expected = digest(options.token);
   const inFlight = new Set<AbortController>();
-  const routes = makeRoutes(options.target);
+  const life = { closing: false };
+  const routes = makeRoutes(options.target, options.maxLockWaitMs ?? LOCK_WAIT_SLICE_MS);
 
   const server = createServer((req, res) => {
     const abort = new AbortController();
@@ -88,7 +94,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       inFlight.delete(abort);
       if (!res.writableFinished) abort.abort();
     });
-    void serve(req, res, { routes, expected, log, signal: abort.signal });
+    void serve(req, res, { routes, expected, log, signal: abort.signal, life });
   });
   // A request body that never ends must not hold a connection forever.
   server.requestTimeout = 5 * 60_000;
@@ -108,6 +114,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     port,
     server,
     close() {
+      life.closing = true;
       closing ??= new Promise<void>((resolve) => {
         const grace = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
         server.close(() => {
@@ -131,6 +138,8 @@ interface Context {
   log: (line: string) => void;
   /** Aborted when the client goes away or the server closes. */
   signal: AbortSignal;
+  /** Once closing, answers end their connection: an idle keep-alive one would hold `close()` up. */
+  life: { closing: boolean };
 }
 
 interface Call {
@@ -174,7 +183,15 @@ async function serve(req: IncomingMessage, res: ServerResponse, ctx: Context): P
   const method = req.method ?? 'GET';
   let path = '/';
   const call: Call = { params: {}, query: new URLSearchParams(), body: undefined, signal: ctx.signal, secrets: [] };
-  res.on('finish', () => ctx.log(`${method} ${path} ${res.statusCode} ${(performance.now() - started).toFixed(1)}ms`));
+  let logged = false;
+  const logLine = () => {
+    if (logged) return;
+    logged = true;
+    const status = res.writableFinished ? String(res.statusCode) : '- (the client went away)';
+    ctx.log(`${method} ${path} ${status} ${(performance.now() - started).toFixed(1)}ms`);
+  };
+  res.on('finish', logLine);
+  res.on('close', logLine);
   try {
     const url = new URL(req.url ?? '/', 'http://server.invalid');
     path = url.pathname;
@@ -192,6 +209,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, ctx: Context): P
       call.secrets = secretsOf(call.body);
     }
     const reply = await route.handle(call);
+    if (ctx.life.closing) res.setHeader('connection', 'close');
     send(res, reply.status, reply.body);
   } catch (error) {
     const { status, body, headers } = errorReply(error, call.secrets);
@@ -200,7 +218,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, ctx: Context): P
       ctx.log(`internal error on ${method} ${path}: ${redact(text, call.secrets)}`);
     }
     // A body we stopped reading (too large, not authorized) must not be taken for the next request.
-    if (!req.complete) res.setHeader('connection', 'close');
+    if (!req.complete || ctx.life.closing) res.setHeader('connection', 'close');
     send(res, status, body, headers);
   }
 }
@@ -351,7 +369,7 @@ function route(method: string, template: string, handle: Route['handle'], extra:
   return { method, pattern: new RegExp(`^${source}$`), handle, ...extra };
 }
 
-function makeRoutes(target: Target): Route[] {
+function makeRoutes(target: Target, maxLockWaitMs: number): Route[] {
   return [
     route('GET', '/v1/health', async () => ({ status: 200, body: { ok: true, protocol: PROTOCOL_VERSION } }), { open: true }),
 
@@ -390,7 +408,7 @@ function makeRoutes(target: Target): Route[] {
       '/v1/locks',
       async ({ body, signal }) => {
         const { timeoutMs, ...request } = parseBody(LockAcquireRequestSchema, body);
-        const lock = await acquireWhileListening(target, request, Math.min(timeoutMs, LOCK_WAIT_SLICE_MS), signal);
+        const lock = await acquireWhileListening(target, request, Math.min(timeoutMs, maxLockWaitMs), signal);
         return { status: 201, body: { lock } };
       },
       { limit: BODY_LIMIT },

@@ -1,0 +1,446 @@
+/**
+ * What only the HTTP target has (the Target contract itself is in conformance.test.ts): opening
+ * it, the bearer token, body limits and malformed requests, secrets kept out of logs and answers,
+ * retries (idempotent requests only, never an action), an answer lost after an action, lock
+ * waits in slices, a client that goes away while it waits, and shutdown. Everything is real HTTP
+ * on 127.0.0.1 against the real server over a real local target; where a failure must happen at
+ * one exact point, a decorator around the real target (or the server's real connections) makes it.
+ */
+import { once } from 'node:events';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TargetError, UserError } from '../../src/errors.js';
+import { HttpTarget, type HttpTargetOptions } from '../../src/targets/http/client.js';
+import { BODY_LIMIT } from '../../src/targets/http/protocol.js';
+import { startServer, type RunningServer, type ServerOptions } from '../../src/targets/http/server.js';
+import { openTarget } from '../../src/targets/index.js';
+import { LocalTarget } from '../../src/targets/local/local-target.js';
+import { LockHeldError } from '../../src/targets/lock.js';
+import { stateToSnapshot } from '../../src/targets/snapshot.js';
+import type { LockRequest, Target } from '../../src/targets/target.js';
+import { state } from '../support/builders.js';
+import { act, secretRefs, tempDir } from '../support/target.js';
+import { oauth2 } from '../support/builders.js';
+
+const TOKEN = 'http-test-token-0123456789abcdef';
+const SECRET = 'Sup3r-s3cret-client-value';
+const someoneElse: LockRequest = { holder: 'ci@runner-7', host: 'runner-7.elsewhere.example', pid: 4242, operation: 'apply' };
+const me: LockRequest = { holder: 'me@here', host: 'here.example', pid: 1, operation: 'apply' };
+
+let tmp: ReturnType<typeof tempDir>;
+const cleanups: Array<() => Promise<void> | void> = [];
+
+beforeEach(() => {
+  tmp = tempDir('connectorops-http-');
+});
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+  tmp.cleanup();
+});
+
+interface Served {
+  store: LocalTarget;
+  running: RunningServer;
+  client: HttpTarget;
+  logs: string[];
+}
+
+/** A real local target, served by the real server (optionally through `wrap`), and a client of it. */
+async function serve(
+  options: { wrap?: (store: LocalTarget, running: () => RunningServer) => Target; client?: Partial<HttpTargetOptions>; server?: Partial<ServerOptions> } = {},
+): Promise<Served> {
+  const store = LocalTarget.open(join(tmp.dir, `t-${cleanups.length}.db`), { name: 'local:/srv/connectorops/prod.db' });
+  const logs: string[] = [];
+  let running!: RunningServer;
+  const target = options.wrap ? options.wrap(store, () => running) : store;
+  running = await startServer({ target, token: TOKEN, port: 0, log: (l) => logs.push(l), ...options.server });
+  const client = new HttpTarget(running.url, { token: TOKEN, retryDelayMs: 1, ...options.client });
+  cleanups.push(() => store.close(), () => running.close());
+  return { store, running, client, logs };
+}
+
+/** The real target with some of its methods replaced; `this` stays the real target. */
+function around(inner: Target, overrides: Partial<Record<keyof Target, unknown>>): Target {
+  return new Proxy(inner, {
+    get(target, prop) {
+      if (prop in overrides) return overrides[prop as keyof Target];
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+async function raw(url: string, path: string, init: RequestInit & { token?: string | null } = {}): Promise<{ status: number; text: string; headers: Headers }> {
+  const headers = new Headers(init.headers);
+  if (init.token !== null) headers.set('authorization', `Bearer ${init.token ?? TOKEN}`);
+  const r = await fetch(url + path, { ...init, headers });
+  return { status: r.status, text: await r.text(), headers: r.headers };
+}
+
+async function freePort(): Promise<number> {
+  const srv = createNetServer();
+  srv.listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const port = (srv.address() as AddressInfo).port;
+  srv.close();
+  await once(srv, 'close');
+  return port;
+}
+
+function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => void } {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** Resolves once `logs` holds `n` lines matching `match` (the server logs each request as it ends). */
+async function logged(logs: string[], match: RegExp, n = 1): Promise<void> {
+  while (logs.filter((l) => match.test(l)).length < n) await new Promise((r) => setImmediate(r));
+}
+
+describe('openTarget', () => {
+  it('http(s):// opens an HttpTarget named as typed, with the token from CONNECTOROPS_TOKEN; it reads what the server holds', async () => {
+    const { running, store } = await serve();
+    await store.execute(act.createConnector('crm'), { clientSecret: SECRET });
+    const t = await openTarget(running.url, { env: { CONNECTOROPS_TOKEN: TOKEN } });
+    expect(t).toBeInstanceOf(HttpTarget);
+    expect(t.name).toBe(running.url);
+    expect((await t.read()).serial).toBe(1);
+    const named = await openTarget(`${running.url}/`, { name: 'production', env: { CONNECTOROPS_TOKEN: TOKEN } });
+    expect(named.name).toBe('production');
+    expect([...(await named.read()).state.connectors.keys()]).toEqual(['crm']);
+    // Opening sends nothing: an https URL that nobody serves opens fine.
+    await expect(openTarget('https://connectorops.invalid/base', { env: { CONNECTOROPS_TOKEN: TOKEN } })).resolves.toBeInstanceOf(HttpTarget);
+  });
+
+  it('refuses without a token, with credentials in the URL (not repeating them), or with a query', async () => {
+    const e = (await openTarget('http://127.0.0.1:9', { env: {} }).catch((x: unknown) => x)) as UserError;
+    expect(e).toBeInstanceOf(UserError);
+    expect(e.message).toBe('target http://127.0.0.1:9 is served over HTTP and needs a token: CONNECTOROPS_TOKEN is not set');
+    expect(e.details.hint).toMatch(/set CONNECTOROPS_TOKEN/);
+    const creds = (await openTarget('http://alice:pa55word-xyz@127.0.0.1:9', { name: 'x', env: { CONNECTOROPS_TOKEN: TOKEN } }).catch((x: unknown) => x)) as UserError;
+    expect(creds).toBeInstanceOf(UserError);
+    expect(creds.message).toMatch(/must not carry credentials/);
+    expect(JSON.stringify([creds.message, creds.details])).not.toContain('pa55word-xyz');
+    await expect(openTarget('http://127.0.0.1:9/?x=1', { env: { CONNECTOROPS_TOKEN: TOKEN } })).rejects.toThrow(/no query or fragment/);
+  });
+});
+
+describe('the bearer token', () => {
+  it('401 without a token or with a wrong one, before any body is read; /v1/health needs none', async () => {
+    const { running } = await serve();
+    for (const token of [null, 'wrong-token-0123456789abcdef', `${TOKEN}x`, TOKEN.slice(0, -1)]) {
+      const r = await raw(running.url, '/v1/fingerprints', { method: 'POST', body: JSON.stringify({ values: [SECRET] }), token });
+      expect(r.status).toBe(401);
+      expect(r.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      expect(JSON.parse(r.text)).toMatchObject({ error: { kind: 'request', message: 'missing or wrong bearer token' } });
+    }
+    expect((await raw(running.url, '/v1/state', { headers: { authorization: `Basic ${TOKEN}` }, token: null })).status).toBe(401);
+    expect(await raw(running.url, '/v1/health', { token: null })).toMatchObject({ status: 200, text: '{"ok":true,"protocol":1}' });
+    expect((await raw(running.url, '/v1/state')).status).toBe(200);
+  });
+
+  it('the client with a wrong token: a TargetError (401) that says which variable to fix and never holds the token', async () => {
+    const { running } = await serve();
+    const wrong = 'not-the-token-but-secret-too-42';
+    const client = new HttpTarget(running.url, { token: wrong, name: 'prod' });
+    const e = (await client.read().catch((x: unknown) => x)) as TargetError;
+    expect(e).toBeInstanceOf(TargetError);
+    expect(e.message).toBe('target prod refused the token (HTTP 401)');
+    expect(e.details).toMatchObject({ status: 401, hint: 'set CONNECTOROPS_TOKEN to the token the server was started with' });
+    expect(JSON.stringify([e.message, e.details, e.stack])).not.toContain(wrong);
+  });
+});
+
+describe('requests the server refuses', () => {
+  it('413 for a body over the limit; a snapshot may be larger', async () => {
+    const { running, client, store } = await serve();
+    const big = JSON.stringify({ values: ['x'.repeat(BODY_LIMIT)] });
+    const r = await raw(running.url, '/v1/fingerprints', { method: 'POST', body: big, headers: { 'content-type': 'application/json' } });
+    expect(r.status).toBe(413);
+    expect(JSON.parse(r.text)).toMatchObject({ error: { kind: 'request', message: `the request body is larger than the server accepts (${BODY_LIMIT} bytes)` } });
+    await expect(client.fingerprintSecrets(['x'.repeat(BODY_LIMIT)])).rejects.toMatchObject({ name: 'TargetError', details: { status: 413 } });
+    // A snapshot over 1 MiB goes through (its limit is 64 MiB).
+    const s = state();
+    for (let i = 0; i < 4000; i++) s.connector(`c${String(i).padStart(4, '0')}`, { description: 'd'.repeat(200) });
+    const snapshot = stateToSnapshot(s.build());
+    expect(JSON.stringify(snapshot).length).toBeGreaterThan(BODY_LIMIT);
+    await client.importSnapshot(snapshot);
+    expect((await store.exportSnapshot()).connectors).toHaveLength(4000);
+  });
+
+  it('400 for a body that is not JSON, not the right shape, or missing; the body is never quoted', async () => {
+    const { running } = await serve();
+    const post = (path: string, body: string) => raw(running.url, path, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    const notJson = await post('/v1/fingerprints', `{"values": ["${SECRET}"`);
+    expect(notJson.status).toBe(400);
+    expect(JSON.parse(notJson.text).error).toMatchObject({ kind: 'request', message: expect.stringMatching(/^the request body is not valid JSON/) });
+    const shape = await post('/v1/fingerprints', JSON.stringify({ values: [SECRET, 42], extra: SECRET }));
+    expect(shape.status).toBe(400);
+    expect(JSON.parse(shape.text).error.message).toMatch(/^the request body is not valid: values\[1\]: .*; \(body\): Unrecognized key/);
+    expect((await post('/v1/fingerprints', '')).status).toBe(400);
+    const action = await post('/v1/actions', JSON.stringify({ action: { op: 'connector.explode', kind: 'Connector', linkName: 'x' }, secrets: { clientSecret: SECRET } }));
+    expect(action.status).toBe(400);
+    expect(JSON.parse(action.text).error).toMatchObject({ kind: 'target', message: expect.stringMatching(/^malformed action: op: /) });
+    const lock = await post('/v1/locks', JSON.stringify({ holder: 'x', host: 'y', pid: -1, operation: 'apply' }));
+    expect(lock.status).toBe(400);
+    for (const r of [notJson, shape, action]) expect(r.text).not.toContain(SECRET);
+  });
+
+  it('404 for an unknown route, 405 (with Allow) for a known one with another method', async () => {
+    const { running } = await serve();
+    const unknown = await raw(running.url, '/v2/state');
+    expect(unknown.status).toBe(404);
+    expect(JSON.parse(unknown.text).error.message).toBe('no such route: GET /v2/state');
+    const wrong = await raw(running.url, '/v1/state', { method: 'DELETE' });
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get('allow')).toBe('GET');
+    const snapshot = await raw(running.url, '/v1/snapshot', { method: 'POST', body: '{}' });
+    expect(snapshot.headers.get('allow')).toBe('GET, PUT');
+  });
+});
+
+describe('secrets (S2)', () => {
+  it('never appear in the server’s log or in any answer, even when a bug puts one in an error', async () => {
+    const { running, client, logs } = await serve({
+      wrap: (store) =>
+        around(store, {
+          execute: async (...args: Parameters<Target['execute']>) => {
+            if (args[0].linkName === 'buggy') throw new Error(`a bug that quotes ${args[1].clientSecret}`);
+            return store.execute(...args);
+          },
+        }),
+    });
+    const answers: string[] = [];
+    const post = async (path: string, body: unknown) => {
+      const r = await raw(running.url, path, { method: 'POST', body: JSON.stringify(body) });
+      answers.push(r.text);
+      return r;
+    };
+    expect((await post('/v1/fingerprints', { values: [SECRET] })).status).toBe(200);
+    const create = act.createConnector('crm', oauth2(), { secrets: secretRefs('clientSecret') });
+    expect((await post('/v1/actions', { action: create, secrets: { clientSecret: SECRET }, journal: { runId: 'r', actionId: 'a1' } })).status).toBe(200);
+    expect((await post('/v1/actions', { action: create, secrets: { clientSecret: SECRET } })).status).toBe(409);
+    expect((await post('/v1/actions', { action: act.createConnector('x'), secrets: { [SECRET]: SECRET } })).status).toBe(400);
+    expect((await post('/v1/fingerprints', { values: SECRET })).status).toBe(400);
+    // Through the client as well: the error it builds holds no secret either.
+    const e = (await client.execute(create, { clientSecret: SECRET }).catch((x: unknown) => x)) as TargetError;
+    expect(e.details.rule).toBe('N3');
+    const bug = await post('/v1/actions', { action: act.createConnector('buggy'), secrets: { clientSecret: SECRET } });
+    expect(bug.status).toBe(500);
+    expect(JSON.parse(bug.text)).toEqual({ error: { kind: 'internal', message: 'the server failed on this request; its log has the details' } });
+    answers.push(JSON.stringify(await client.exportSnapshot()), JSON.stringify(await client.journal('r')));
+
+    await logged(logs, /internal error/);
+    expect(logs.join('\n')).toContain('a bug that quotes (sensitive)');
+    for (const text of [...logs, ...answers, e.message, JSON.stringify(e.details)]) {
+      expect(text).not.toContain(SECRET);
+      expect(text).not.toContain(TOKEN);
+    }
+    // One line per request: method, path, status, duration; no bodies.
+    const requestLines = logs.filter((l) => !l.startsWith('internal error'));
+    for (const line of requestLines) expect(line).toMatch(/^(GET|POST|PUT|DELETE) \/v1\/[\w/.-]+ \d{3} \d+\.\dms$/);
+    expect(requestLines.filter((l) => l.startsWith('POST /v1/actions 500'))).toHaveLength(1);
+  });
+});
+
+describe('errors that only a network has', () => {
+  it('an internal error: 500 without details; the client says the server failed', async () => {
+    const { client } = await serve({
+      wrap: (store) =>
+        around(store, {
+          journal: async () => {
+            throw new RangeError('boom');
+          },
+        }),
+    });
+    const e = (await client.journal('r').catch((x: unknown) => x)) as TargetError;
+    expect(e).toBeInstanceOf(TargetError);
+    expect(e.message).toMatch(/^target http:\/\/127\.0\.0\.1:\d+ failed on GET \/v1\/journal\/r \(HTTP 500\): the server failed on this request; its log has the details$/);
+    expect(e.details.status).toBe(500);
+  });
+
+  it('an idempotent request is retried on 503 and succeeds; an action never is', async () => {
+    let reads = 0;
+    let executes = 0;
+    const busy = () => new TargetError('target local:x is busy: another process kept it locked for more than 10s', { status: 503 });
+    const retries: string[] = [];
+    const { client, store } = await serve({
+      wrap: (inner) =>
+        around(inner, {
+          read: async () => {
+            if (reads++ === 0) throw busy();
+            return inner.read();
+          },
+          execute: async () => {
+            executes++;
+            throw busy();
+          },
+        }),
+      client: { onRetry: ({ method, path, attempt }) => void retries.push(`${method} ${path} #${attempt}`) },
+    });
+    expect((await client.read()).serial).toBe(0);
+    expect(retries).toEqual(['GET /v1/state #1']);
+    const e = (await client.execute(act.createConnector('crm'), { clientSecret: SECRET }).catch((x: unknown) => x)) as TargetError;
+    expect(e).toBeInstanceOf(TargetError);
+    expect(e.details.status).toBe(503);
+    expect(e.message).toMatch(/is busy/);
+    expect(executes).toBe(1);
+    expect(retries).toHaveLength(1);
+    expect((await store.read()).serial).toBe(0);
+  });
+
+  it('the answer to an action is lost: the outcome is unknown, and the journal (written with the effect) says done', async () => {
+    const { client } = await serve({
+      wrap: (store, running) =>
+        around(store, {
+          execute: async (...args: Parameters<Target['execute']>) => {
+            const result = await store.execute(...args);
+            running().server.closeAllConnections(); // committed; the answer never leaves
+            return result;
+          },
+        }),
+      client: { onRetry: () => expect.unreachable('an action is never retried') },
+    });
+    const e = (await client.execute(act.createConnector('crm'), { clientSecret: SECRET }, { runId: 'run-1', actionId: 'a1' }).catch((x: unknown) => x)) as TargetError;
+    expect(e).toBeInstanceOf(TargetError);
+    expect(e.message).toMatch(/^the outcome of connector\.create 'crm' is unknown: the connection to target http:\/\/127\.0\.0\.1:\d+ failed after the request was sent \(.+\); it may or may not have been carried out$/);
+    expect(e.details.hint).toMatch(/journal/);
+    expect(JSON.stringify([e.message, e.details])).not.toContain(SECRET);
+    const entries = await client.journal('run-1');
+    expect(entries.map((x) => [x.actionId, x.status, x.serial])).toEqual([['a1', 'done', 1]]);
+  });
+
+  it('connection refused: an action says it was not sent (no retry); a read is retried until the server is up', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const attempts: number[] = [];
+    const refused = new HttpTarget(url, { token: TOKEN, retryDelayMs: 1, onRetry: ({ attempt }) => void attempts.push(attempt) });
+    const e = (await refused.execute(act.createConnector('crm'), { clientSecret: SECRET }).catch((x: unknown) => x)) as TargetError;
+    expect(e).toBeInstanceOf(TargetError);
+    expect(e.message).toBe(`cannot reach target ${url}: connection refused; connector.create 'crm' was not sent`);
+    expect(e.details.hint).toMatch(/connectorops serve/);
+    expect(attempts).toEqual([]);
+
+    // The server comes up while the client retries.
+    const store = LocalTarget.open(join(tmp.dir, 'late.db'));
+    let running: RunningServer | undefined;
+    cleanups.push(() => store.close(), () => running?.close());
+    const client = new HttpTarget(url, {
+      token: TOKEN,
+      retryDelayMs: 1,
+      onRetry: async ({ attempt }) => {
+        attempts.push(attempt);
+        if (attempt === 2) running = await startServer({ target: store, token: TOKEN, port, log: () => {} });
+      },
+    });
+    expect((await client.read()).serial).toBe(0);
+    expect(attempts).toEqual([1, 2]);
+  });
+
+  it('a proxy’s 502 page: a read is retried, then reported with its status; an action goes out once', async () => {
+    let hits = 0;
+    const proxy: Server = createHttpServer((_req, res) => {
+      hits++;
+      res.writeHead(502, { 'content-type': 'text/html' }).end('<html><body>Bad Gateway</body></html>');
+    });
+    proxy.listen(0, '127.0.0.1');
+    await once(proxy, 'listening');
+    cleanups.push(() => new Promise<void>((r) => proxy.close(() => r())));
+    const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const client = new HttpTarget(url, { token: TOKEN, retries: 2, retryDelayMs: 1, name: 'prod' });
+    const e = (await client.read().catch((x: unknown) => x)) as TargetError;
+    expect(e).toBeInstanceOf(TargetError);
+    expect(e.message).toBe('target prod answered GET /v1/state with HTTP 502 Bad Gateway');
+    expect(e.details).toMatchObject({ status: 502, hint: expect.stringMatching(/unavailable/) });
+    expect(hits).toBe(3);
+    hits = 0;
+    await expect(client.execute(act.createConnector('crm'), {})).rejects.toMatchObject({ details: { status: 502 } });
+    expect(hits).toBe(1);
+  });
+});
+
+describe('the lock over HTTP', () => {
+  it('LockHeldError names the target as the client named it, for the unlock command, never the server’s', async () => {
+    const { running, store } = await serve();
+    const held = await store.acquireLock(someoneElse);
+    const client = new HttpTarget(running.url, { token: TOKEN, name: 'production' });
+    const e = (await client.acquireLock(me).catch((x: unknown) => x)) as LockHeldError;
+    expect(e).toBeInstanceOf(LockHeldError);
+    expect(e.details.hint).toBe(`wait for that run to finish, or, if it is dead, release the lock with: connectorops unlock ${held.id} --target production`);
+    expect(JSON.stringify([e.message, e.details])).not.toContain('/srv/connectorops');
+    const byUrl = (await new HttpTarget(running.url, { token: TOKEN }).acquireLock(me).catch((x: unknown) => x)) as LockHeldError;
+    expect(byUrl.details.hint).toContain(`connectorops unlock ${held.id} --target ${running.url}`);
+  });
+
+  it('a long wait is waited out in several requests, and ends as soon as the lock is free', async () => {
+    const { client, store, logs } = await serve({ server: { maxLockWaitMs: 30 } });
+    const held = await store.acquireLock(someoneElse);
+    const waiting = client.acquireLock(me, { timeoutMs: 60_000 });
+    await logged(logs, /^POST \/v1\/locks 423 /, 2);
+    await store.releaseLock(held.id);
+    const got = await waiting;
+    expect(got).toMatchObject(me);
+    expect((await store.currentLock())?.id).toBe(got.id);
+  });
+
+  it('gives up after its timeout, saying how long it waited in all', async () => {
+    const { client, store, logs } = await serve({ server: { maxLockWaitMs: 30 } });
+    await store.acquireLock(someoneElse);
+    const e = (await client.acquireLock(me, { timeoutMs: 100 }).catch((x: unknown) => x)) as LockHeldError;
+    expect(e).toBeInstanceOf(LockHeldError);
+    expect(e.message).toMatch(/^target http:\/\/127\.0\.0\.1:\d+ is locked by ci@runner-7 \(pid 4242\) since .*; waited \d+\.\ds$/);
+    expect(logs.filter((l) => /^POST \/v1\/locks 423 /.test(l)).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a lock that frees up just as its waiting client went away is released, never left held', async () => {
+    let held!: string;
+    const released = deferred<string>();
+    let calls = 0;
+    const sockets = new Set<Socket>();
+    const { client, store, logs, running } = await serve({
+      wrap: (inner, running) =>
+        around(inner, {
+          acquireLock: async (...args: Parameters<Target['acquireLock']>) => {
+            if (calls++ === 1) {
+              // The client is gone (and the server has seen its connection close)…
+              const closed = [...sockets].map((socket) => once(socket, 'close'));
+              running().server.closeAllConnections();
+              await Promise.all(closed);
+              await new Promise((r) => setImmediate(r));
+              await inner.forceUnlock(held); // …and the lock frees up at that very moment
+            }
+            return inner.acquireLock(...args);
+          },
+          releaseLock: async (id: string) => {
+            await inner.releaseLock(id);
+            released.resolve(id);
+          },
+        }),
+    });
+    running.server.on('connection', (socket: Socket) => sockets.add(socket));
+    held = (await store.acquireLock(someoneElse)).id;
+    const e = await client.acquireLock(me, { timeoutMs: 60_000 }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(TargetError);
+    const id = await released.promise;
+    expect(id).not.toBe(held);
+    expect(await store.currentLock()).toBeNull();
+    await logged(logs, /^POST \/v1\/locks - \(the client went away\) /);
+  });
+});
+
+describe('shutdown', () => {
+  it('close() ends a lock wait in progress and lets the server stop; the client is told the lock is held, then cannot reach it', async () => {
+    const { client, store, running, logs } = await serve({ client: { retries: 0 } });
+    await store.acquireLock(someoneElse);
+    const waiting = client.acquireLock(me, { timeoutMs: 120_000 }).catch((x: unknown) => x);
+    await new Promise<void>((r) => running.server.once('request', () => r()));
+    await running.close();
+    const e = (await waiting) as TargetError;
+    expect(e).toBeInstanceOf(TargetError);
+    expect(e.message).toMatch(/^cannot reach target .*: connection refused$/);
+    expect(logs.some((l) => /^POST \/v1\/locks 423 /.test(l))).toBe(true);
+  });
+});
