@@ -9,12 +9,12 @@ import type { DesiredConnection, DesiredConnector, DesiredState, SecretName, Sta
 import { SECRET_PARAMETERS } from '../../src/model/types.js';
 import { makePlan, type PlanInput } from '../../src/plan/index.js';
 import { oauth2 } from '../support/builders.js';
+import { secretEnvName } from '../../src/targets/manifests.js';
 
 export { oauth2 };
 
-export function envName(connector: string, secret: SecretName): string {
-  return `${connector.toUpperCase()}_${secret === 'clientSecret' ? 'CLIENT_SECRET' : 'CONSUMER_SECRET'}`;
-}
+/** The variable `connectorops import` would name: `crm` clientSecret → CRM_CLIENT_SECRET. */
+export const envName = secretEnvName;
 
 export class DesiredBuilder {
   private readonly s: DesiredState = { connectors: new Map(), connections: new Map() };
