@@ -1,0 +1,95 @@
+/**
+ * Bringing an existing account under Git (issue: embedded target): `connectorops import` writes
+ * manifests for what a target holds; a plan of those manifests, with the secrets' variables set,
+ * is empty and revokes nothing. Real CLI, real SQLite target, the repository's own examples.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Plan } from '../../src/model/plan.js';
+import { BIN, ROOT, ensureBuilt } from '../support/dist.js';
+import { tempDir } from '../support/target.js';
+
+let tmp: ReturnType<typeof tempDir>;
+beforeAll(() => ensureBuilt());
+beforeEach(() => {
+  tmp = tempDir('connectorops-import-plan-');
+});
+afterEach(() => tmp.cleanup());
+
+const SECRETS = { CRM_CLIENT_SECRET: 'crm-value-1', BILLING_CLIENT_SECRET: 'billing-value-1', LEGACY_ERP_CONSUMER_SECRET: 'erp-value-1' };
+const BASE_ENV: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', CI: '1' };
+const T = ['--target', 'local:acct.db'];
+
+function cli(args: string[], env: NodeJS.ProcessEnv = { ...BASE_ENV, ...SECRETS }) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: tmp.dir, encoding: 'utf8', env, input: '' });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The examples of this repository, applied to a fresh target, two connections authorized. */
+function accountFromExamples(): void {
+  cpSync(join(ROOT, 'connectors'), join(tmp.dir, 'examples/connectors'), { recursive: true });
+  cpSync(join(ROOT, 'connections'), join(tmp.dir, 'examples/connections'), { recursive: true });
+  expect(cli(['apply', '--dir', 'examples', ...T, '--auto-approve']).code).toBe(0);
+  expect(cli(['target', 'authorize', 'crm_sales', '--account', 'alice', ...T]).code).toBe(0);
+  expect(cli(['target', 'authorize', 'billing_finance', '--account', 'finance-bot', ...T]).code).toBe(0);
+}
+
+describe('import, then plan', () => {
+  it('gives an empty plan that revokes nothing when the secrets are set (exit 0 with --detailed-exitcode)', () => {
+    accountFromExamples();
+    const imported = cli(['import', ...T, '--out', 'repo']);
+    expect(imported.code).toBe(0);
+    // It tells the user which variables to set: the ones the plan needs.
+    for (const name of Object.keys(SECRETS)) expect(imported.stdout + imported.stderr).toContain(name);
+
+    const plan = cli(['plan', '--dir', 'repo', ...T, '--json', '--detailed-exitcode']);
+    expect(plan.stderr).toBe('');
+    expect(plan.code).toBe(0);
+    const json = JSON.parse(plan.stdout) as Plan;
+    expect(json.actions).toEqual([]);
+    expect(json.revokedAuthorizations).toEqual([]);
+    expect(json.summary).toEqual({ create: 0, update: 0, delete: 0, replace: 0, revokes: 0, blocked: 0 });
+    for (const value of Object.values(SECRETS)) expect(plan.stdout).not.toContain(value);
+  });
+
+  it('R5: a secret rotated after the import is a revoking change, and only that', () => {
+    accountFromExamples();
+    expect(cli(['import', ...T, '--out', 'repo']).code).toBe(0);
+    const plan = cli(['plan', '--dir', 'repo', ...T, '--json'], { ...BASE_ENV, ...SECRETS, CRM_CLIENT_SECRET: 'crm-value-2' });
+    expect(plan.code).toBe(0);
+    const json = JSON.parse(plan.stdout) as Plan;
+    expect(json.actions.map((a) => `${a.op} ${a.linkName}`)).toEqual(['connector.update crm']);
+    expect(json.actions[0]!.changes).toEqual([{ path: 'authentication.clientSecret', from: '(sensitive)', to: '(sensitive, changed)' }]);
+    expect(json.revokedAuthorizations).toEqual([{ connection: 'crm_sales', connector: 'crm', account: 'alice', cause: ['clientSecret'], rule: 'R5' }]);
+    expect(plan.stdout).not.toContain('crm-value-2');
+  });
+
+  it('adopts secrets an account snapshot has no fingerprint for: no revocation, and apply records them', () => {
+    accountFromExamples();
+    // An account recorded elsewhere: the same contents, no fingerprints.
+    const exported = JSON.parse(cli(['target', 'export', ...T]).stdout) as { connectors: { secretFingerprints?: unknown }[] };
+    for (const c of exported.connectors) delete c.secretFingerprints;
+    writeFileSync(join(tmp.dir, 'account.json'), JSON.stringify(exported));
+    expect(cli(['target', 'import', 'account.json', '--target', 'local:other.db']).code).toBe(0);
+    expect(cli(['import', '--target', 'local:other.db', '--out', 'repo']).code).toBe(0);
+
+    const plan = cli(['plan', '--dir', 'repo', '--target', 'local:other.db', '--json']);
+    expect(plan.code).toBe(0);
+    const json = JSON.parse(plan.stdout) as Plan;
+    expect(json.revokedAuthorizations).toEqual([]);
+    const adopted = json.actions.flatMap((a) => a.changes.filter((c) => c.from === '(sensitive, not recorded)').map((c) => `${a.linkName} ${c.path}`));
+    expect(adopted.sort()).toEqual(['billing authentication.clientSecret', 'crm authentication.clientSecret', 'legacy_erp authentication.consumerSecret']);
+    expect(plan.stderr).toMatch(/adopts the value of CRM_CLIENT_SECRET; nothing is revoked/);
+
+    expect(cli(['apply', '--dir', 'repo', '--target', 'local:other.db', '--auto-approve']).code).toBe(0);
+    const after = cli(['plan', '--dir', 'repo', '--target', 'local:other.db', '--json', '--detailed-exitcode']);
+    expect(after.code).toBe(0);
+    expect((JSON.parse(after.stdout) as Plan).actions).toEqual([]);
+    // The authorizations survived the adoption.
+    const state = JSON.parse(cli(['target', 'export', '--target', 'local:other.db']).stdout) as { connections: { linkName: string; authorization: unknown }[] };
+    expect(state.connections.find((c) => c.linkName === 'crm_sales')!.authorization).toEqual({ status: 'authorized', account: 'alice' });
+    expect(readFileSync(join(tmp.dir, 'other.db')).includes(Buffer.from('crm-value-1'))).toBe(false);
+  });
+});
