@@ -1,0 +1,211 @@
+/**
+ * `connectorops serve` as a user runs it: the real CLI (`node bin/connectorops.js`, built into
+ * dist/) serving a real local target on a free port, and the real CLI's plan, apply, target
+ * and unlock commands against it with `--target http://127.0.0.1:PORT`, in a temp git repository.
+ * Nothing waits on time: every step waits for a line of output or for a process to exit.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SCENARIO_ENV, manifestsV1, manifestsV2, writeManifests } from '../apply/support.js';
+import { BIN, ROOT, ensureBuilt } from '../support/dist.js';
+import { git } from '../support/repo.js';
+import { tempDir } from '../support/target.js';
+
+const TOKEN = 'e2e-serve-token-4f1c9a7e2b';
+const ENV: NodeJS.ProcessEnv = { ...process.env, ...SCENARIO_ENV, NO_COLOR: '1', CI: '1', CONNECTOROPS_TOKEN: TOKEN };
+
+let tmp: ReturnType<typeof tempDir>;
+const children: ChildProcessWithoutNullStreams[] = [];
+
+beforeAll(() => ensureBuilt());
+beforeEach(() => {
+  tmp = tempDir('connectorops-serve-e2e-');
+});
+afterEach(async () => {
+  for (const c of children.splice(0)) {
+    if (c.exitCode === null && c.signalCode === null) {
+      c.kill('SIGKILL');
+      await new Promise((r) => c.once('exit', r));
+    }
+  }
+  tmp.cleanup();
+});
+
+interface Proc {
+  proc: ChildProcessWithoutNullStreams;
+  /** Resolves with the first stdout line (seen or to come) that matches; rejects if the process ends first. */
+  waitFor(match: RegExp): Promise<string>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+}
+
+/** A child process of node, its output collected (never blocking this process, which must keep reading it). */
+function start(args: string[], env: NodeJS.ProcessEnv = ENV): Proc {
+  const proc = spawn(process.execPath, args, { cwd: tmp.dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  children.push(proc);
+  const out = { stdout: '', stderr: '' };
+  const waiters: Array<{ match: RegExp; resolve: (l: string) => void; reject: (e: Error) => void }> = [];
+  const lines: string[] = [];
+  let buffer = '';
+  proc.stdout.setEncoding('utf8');
+  proc.stderr.setEncoding('utf8');
+  proc.stderr.on('data', (c: string) => (out.stderr += c));
+  proc.stdout.on('data', (c: string) => {
+    out.stdout += c;
+    buffer += c;
+    let i: number;
+    while ((i = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, i);
+      buffer = buffer.slice(i + 1);
+      lines.push(line);
+      for (const w of [...waiters]) if (w.match.test(line)) waiters.splice(waiters.indexOf(w), 1), w.resolve(line);
+    }
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
+    proc.on('close', (code, signal) => {
+      for (const w of waiters.splice(0)) w.reject(new Error(`process exited (code ${code}) before printing ${w.match}:\n${out.stdout}\n${out.stderr}`));
+      resolve({ code, signal, ...out });
+    }),
+  );
+  return {
+    proc,
+    exited,
+    waitFor(match) {
+      const seen = lines.find((l) => match.test(l));
+      if (seen !== undefined) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => waiters.push({ match, resolve, reject }));
+    },
+  };
+}
+
+/** The CLI, run to its end. */
+async function cli(args: string[], env: NodeJS.ProcessEnv = ENV): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const p = start([BIN, ...args], env);
+  p.proc.stdin.end();
+  return p.exited;
+}
+
+/** `connectorops serve` on a free port over local:acct.db; resolves once it listens. */
+async function serve(): Promise<{ server: Proc; url: string }> {
+  const server = start([BIN, 'serve', '--target', `local:${join(tmp.dir, 'acct.db')}`, '--port', '0']);
+  const line = await server.waitFor(/^Serving /);
+  const m = /^Serving local:(.+) on (http:\/\/127\.0\.0\.1:(\d+))$/.exec(line);
+  expect(m, line).not.toBeNull();
+  expect(m![1]).toBe(join(tmp.dir, 'acct.db'));
+  return { server, url: m![2]! };
+}
+
+function repo(files: Record<string, string>): void {
+  git(tmp.dir, 'init', '-q', '-b', 'main');
+  writeManifests(tmp.dir, files);
+  writeFileSync(join(tmp.dir, '.gitignore'), '*.db*\n*.json\n');
+  git(tmp.dir, 'add', '-A');
+  git(tmp.dir, 'commit', '-q', '-m', 'manifests');
+}
+
+function commit(files: Record<string, string>): void {
+  git(tmp.dir, 'rm', '-q', '-r', 'connectors', 'connections');
+  writeManifests(tmp.dir, files);
+  git(tmp.dir, 'add', '-A');
+  git(tmp.dir, 'commit', '-q', '-m', 'change');
+}
+
+describe('connectorops serve', () => {
+  it('refuses to start without CONNECTOROPS_TOKEN, or with one too short to protect anything', async () => {
+    const { CONNECTOROPS_TOKEN: _, ...noToken } = ENV;
+    const none = await cli(['serve', '--target', 'local:acct.db', '--port', '0'], noToken);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('Error: serve needs a token: CONNECTOROPS_TOKEN is not set');
+    expect(none.stderr).toMatch(/hint: set CONNECTOROPS_TOKEN/);
+    expect(none.stdout).toBe('');
+    const short = await cli(['serve', '--target', 'local:acct.db', '--port', '0'], { ...ENV, CONNECTOROPS_TOKEN: 'abc' });
+    expect(short.code).toBe(1);
+    expect(short.stderr).toContain('CONNECTOROPS_TOKEN is too short');
+    expect((await cli(['serve', '--port', 'eighty'])).stderr).toContain('--port eighty is not a port number');
+  });
+
+  it('plan and apply over HTTP converge; a saved plan applies too; SIGTERM stops the server with exit 0', async () => {
+    const { server, url } = await serve();
+    const T = ['--target', url];
+    repo(manifestsV1());
+
+    const first = await cli(['plan', ...T, '--detailed-exitcode']);
+    expect(first.code, first.stderr).toBe(2);
+    expect(first.stdout).toContain('Plan: 11 to create, 0 to update, 0 to delete.');
+
+    const applied = await cli(['apply', '--auto-approve', ...T]);
+    expect(applied.code, applied.stderr + applied.stdout).toBe(0);
+    expect(applied.stdout).toMatch(/Apply complete: \d+ done, 0 failed, 0 not started/);
+    const again = await cli(['plan', ...T, '--detailed-exitcode']);
+    expect(again.code, again.stderr).toBe(0);
+
+    // People use the account: authorizations that the next change revokes (R5, R13).
+    const auth = await cli(['target', 'authorize', 'keep1_a', '--account', 'alice', ...T]);
+    expect(auth.code, auth.stderr).toBe(0);
+    expect(auth.stdout).toBe("Connection 'keep1_a' is authorized by alice.\n");
+
+    // A reviewed change, saved as a plan file and applied from it (four actions in flight over HTTP).
+    commit(manifestsV2());
+    const planned = await cli(['plan', ...T, '--out', 'plan.json']);
+    expect(planned.code, planned.stderr).toBe(0);
+    const fromFile = await cli(['apply', 'plan.json', ...T]);
+    expect(fromFile.code, fromFile.stderr + fromFile.stdout).toBe(0);
+    expect(fromFile.stdout).toMatch(/revoked/i);
+    const converged = await cli(['plan', ...T, '--detailed-exitcode']);
+    expect(converged.code, converged.stdout + converged.stderr).toBe(0);
+    expect(converged.stdout).toMatch(/No changes/);
+
+    // The served account is the local file: the same export either way.
+    const overHttp = await cli(['target', 'export', ...T]);
+    const direct = await cli(['target', 'export', '--target', `local:${join(tmp.dir, 'acct.db')}`]);
+    expect(overHttp.code, overHttp.stderr).toBe(0);
+    expect(overHttp.stdout).toBe(direct.stdout);
+
+    const unlock = await cli(['unlock', 'deadbeef', ...T]);
+    expect(unlock.code).toBe(1);
+    expect(unlock.stderr).toContain(`target ${url} holds no lock deadbeef`);
+
+    server.proc.kill('SIGTERM');
+    const stopped = await server.exited;
+    expect(stopped.code).toBe(0);
+    expect(stopped.stdout).toMatch(/Stopped\.\n$/);
+    // One line per request, and never a secret value or the token.
+    expect(stopped.stderr).toMatch(/^POST \/v1\/actions 200 \d+\.\dms$/m);
+    expect(stopped.stderr).toContain('Received SIGTERM');
+    for (const secret of [...Object.values(SCENARIO_ENV), TOKEN]) expect(stopped.stderr + stopped.stdout).not.toContain(secret as string);
+  });
+
+  it('a held lock: apply over HTTP refuses, naming the holder and the unlock command for the URL it was given', async () => {
+    const { server, url } = await serve();
+    repo(manifestsV1());
+    const holder = start([join(ROOT, 'test/fixtures/targets/hold-lock.mjs'), join(tmp.dir, 'acct.db'), 'apply']);
+    const lock = JSON.parse(await holder.waitFor(/^\{/)) as { id: string; holder: string; pid: number };
+    const refused = await cli(['apply', '--auto-approve', '--target', url]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`is locked by ${lock.holder} (pid ${lock.pid})`);
+    expect(refused.stderr).toContain(`connectorops unlock ${lock.id} --target ${url}`);
+    const unlocked = await cli(['unlock', lock.id, '--target', url]);
+    expect(unlocked.code, unlocked.stderr).toBe(0);
+    expect(unlocked.stdout).toBe(`Released lock ${lock.id} of target ${url}.\n`);
+    holder.proc.stdin.end();
+    await holder.exited;
+    server.proc.kill('SIGINT');
+    expect((await server.exited).code).toBe(0);
+  });
+
+  it('a client without the token is told which variable to set; one with a wrong token, that it was refused', async () => {
+    const { server, url } = await serve();
+    repo(manifestsV1());
+    const { CONNECTOROPS_TOKEN: _, ...noToken } = ENV;
+    const none = await cli(['plan', '--target', url], noToken);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain(`target ${url} is served over HTTP and needs a token: CONNECTOROPS_TOKEN is not set`);
+    const wrong = await cli(['plan', '--target', url], { ...ENV, CONNECTOROPS_TOKEN: 'a-wrong-token-of-good-length' });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain(`target ${url} refused the token (HTTP 401)`);
+    expect(wrong.stderr).not.toContain('a-wrong-token-of-good-length');
+    server.proc.kill('SIGTERM');
+    expect((await server.exited).code).toBe(0);
+  });
+});
