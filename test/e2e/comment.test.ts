@@ -122,6 +122,25 @@ describe('connectorops comment', () => {
     expect(readFileSync(summary, 'utf8')).toBe(`## earlier step\n\n${posted()[0]!.body}\n`);
   });
 
+  it('posts a plan too long for a comment as its summary, says so, and puts all of it in the job summary', async () => {
+    await plan({ 'connectors/crm.yaml': CRM(), 'connections/crm_sales.yaml': SALES });
+    const file = join(tmp.dir, 'plan.json');
+    const huge = JSON.parse(readFileSync(file, 'utf8')) as { needsAuthorization: string[] };
+    huge.needsAuthorization = Array.from({ length: 4000 }, (_, i) => `connection_with_a_rather_long_link_name_${i}`);
+    writeFileSync(file, JSON.stringify(huge));
+    const summary = join(tmp.dir, 'summary.md');
+    const r = await cli(['comment', 'plan.json', '--pr', '7', '--repo', 'acme/infra'], { GITHUB_STEP_SUMMARY: summary });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe("warning: the plan is longer than a GitHub comment holds; the comment shows its summary (the job summary has all of it)\n");
+    const body = posted()[0]!.body;
+    expect(body.length).toBeLessThanOrEqual(65_536);
+    expect(body).toContain('**Plan: 2 to create, 0 to update, 0 to delete.**');
+    expect(body).toContain('**The detail of this plan is left out here**');
+    const whole = readFileSync(summary, 'utf8');
+    expect(whole.length).toBeGreaterThan(65_536);
+    expect(whole).toContain('connection\\_with\\_a\\_rather\\_long\\_link\\_name\\_3999');
+  });
+
   it('says what the pull request changes relative to the base plan', async () => {
     await plan({ 'connectors/crm.yaml': CRM() }, 'base.json');
     await plan({ 'connectors/crm.yaml': CRM(), 'connections/crm_sales.yaml': SALES });
