@@ -313,6 +313,29 @@ describe('errors that only a network has', () => {
     expect(entries.map((x) => [x.actionId, x.status, x.serial])).toEqual([['a1', 'done', 1]]);
   });
 
+  it('an action that gets no answer in time: the outcome is unknown; the server still finishes it, journal and all', async () => {
+    const go = deferred();
+    const finished = deferred<number>();
+    const { client, store } = await serve({
+      wrap: (inner) =>
+        around(inner, {
+          execute: async (...args: Parameters<Target['execute']>) => {
+            await go.promise;
+            const result = await inner.execute(...args);
+            finished.resolve(result.serial);
+            return result;
+          },
+        }),
+      client: { timeoutMs: 50 },
+    });
+    const e = (await client.execute(act.createConnector('crm'), { clientSecret: SECRET }, { runId: 'run-1', actionId: 'a1' }).catch((x: unknown) => x)) as TargetError;
+    expect(e).toBeInstanceOf(TargetError);
+    expect(e.message).toMatch(/^the outcome of connector\.create 'crm' is unknown: target http:\/\/127\.0\.0\.1:\d+ did not answer within 0\.1s; it may or may not have been carried out$/);
+    go.resolve();
+    expect(await finished.promise).toBe(1);
+    expect((await store.journal('run-1')).map((x) => x.status)).toEqual(['done']);
+  });
+
   it('connection refused: an action says it was not sent (no retry); a read is retried until the server is up', async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;

@@ -220,7 +220,7 @@ export class HttpTarget implements Target {
 
   async #request<T>(spec: RequestSpec<T>): Promise<T> {
     this.#open();
-    const url = new URL(spec.path, this.url);
+    const url = this.url + spec.path;
     const headers: Record<string, string> = { authorization: `Bearer ${this.#token}`, accept: 'application/json', 'user-agent': 'connectorops/0.1.0' };
     const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -369,5 +369,5 @@ function dropUndefined<T extends Record<string, unknown>>(value: T): T {
 }
 
 function formatMs(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`;
+  return ms < 1000 ? `${ms}ms` : ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`;
 }
