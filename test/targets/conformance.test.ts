@@ -106,8 +106,8 @@ describe.each([
 
   it('read: the state, serial and digest the local target behind it has', async () => {
     await t.execute(act.createConnector('crm', oauth2(), { secrets: secretRefs('clientSecret') }), { clientSecret: 'crm-s3cret-value' });
-    await t.execute(act.markReady('crm'));
-    await t.execute(act.createConnection('crm_sales', 'crm', ['contacts.read']));
+    await t.execute(act.markReady('crm'), {});
+    await t.execute(act.createConnection('crm_sales', 'crm', ['contacts.read']), {});
     const r = await t.read();
     const truth = await s.store.read();
     expect(r.serial).toBe(3);
@@ -133,23 +133,23 @@ describe.each([
 
   it('execute: each committed action bumps the serial by one and returns it', async () => {
     expect((await t.execute(act.createConnector('crm'), { clientSecret: 's3cret-one' })).serial).toBe(1);
-    expect(await t.execute(act.markReady('crm'))).toEqual({ serial: 2, revoked: [] });
-    expect((await t.execute(act.createConnection('crm_a', 'crm'))).serial).toBe(3);
+    expect(await t.execute(act.markReady('crm'), {})).toEqual({ serial: 2, revoked: [] });
+    expect((await t.execute(act.createConnection('crm_a', 'crm'), {})).serial).toBe(3);
     // A planned action with its bookkeeping fields is accepted as its body.
-    await t.execute({ ...act.createConnection('crm_b', 'crm'), id: 'a9', dependsOn: ['a1'], changes: [] } as never);
+    await t.execute({ ...act.createConnection('crm_b', 'crm'), id: 'a9', dependsOn: ['a1'], changes: [] } as never, {});
     expect((await t.read()).serial).toBe(4);
   });
 
   it('a rule refusal: TargetError with the rule id, the same message, and nothing changed', async () => {
     await t.execute(act.createConnector('crm'), { clientSecret: 's3cret-one' });
-    await t.execute(act.markReady('crm'));
-    await t.execute(act.createConnection('crm_sales', 'crm'));
+    await t.execute(act.markReady('crm'), {});
+    await t.execute(act.createConnection('crm_sales', 'crm'), {});
     const before = await contents();
-    const e = (await t.execute(act.deleteConnector('crm')).catch((x: unknown) => x)) as TargetError;
+    const e = (await t.execute(act.deleteConnector('crm'), {}).catch((x: unknown) => x)) as TargetError;
     expect(e).toBeInstanceOf(TargetError);
     expect(e.details.rule).toBe('R9');
     expect(e.message).toMatch(/^R9: .*crm_sales.*crm/);
-    const direct = (await s.store.execute(act.deleteConnector('crm')).catch((x: unknown) => x)) as TargetError;
+    const direct = (await s.store.execute(act.deleteConnector('crm'), {}).catch((x: unknown) => x)) as TargetError;
     expect(e.message).toBe(direct.message);
     expect(e.details.hint).toBe(direct.details.hint);
     expect(await contents()).toEqual(before);
@@ -157,8 +157,8 @@ describe.each([
 
   it('a malformed action or secret: TargetError (400) naming the field, nothing changed', async () => {
     const before = await contents();
-    await expect(t.execute({ op: 'connector.explode', kind: 'Connector', linkName: 'crm' } as never)).rejects.toThrow(/^malformed action: op: /);
-    await expect(t.execute({ op: 'connection.update', kind: 'Connection', linkName: 'x', set: { connector: 'y' } } as never)).rejects.toMatchObject({
+    await expect(t.execute({ op: 'connector.explode', kind: 'Connector', linkName: 'crm' } as never, {})).rejects.toThrow(/^malformed action: op: /);
+    await expect(t.execute({ op: 'connection.update', kind: 'Connection', linkName: 'x', set: { connector: 'y' } } as never, {})).rejects.toMatchObject({
       details: { rule: 'R12', status: 400 },
     });
     await expect(t.execute(act.createConnector('crm'), { clientSecret: '' })).rejects.toThrow('the value given for clientSecret is empty or not text');
@@ -168,8 +168,8 @@ describe.each([
 
   it('revocations as the target saw them happen (R5)', async () => {
     await t.execute(act.createConnector('crm', oauth2(), { secrets: secretRefs('clientSecret') }), { clientSecret: 'first-s3cret' });
-    await t.execute(act.markReady('crm'));
-    await t.execute(act.createConnection('crm_sales', 'crm'));
+    await t.execute(act.markReady('crm'), {});
+    await t.execute(act.createConnection('crm_sales', 'crm'), {});
     await t.authorize('crm_sales', 'alice');
     const out = await t.execute(act.updateConnector('crm', { secrets: secretRefs('clientSecret') }), { clientSecret: 'second-s3cret' });
     expect(out.revoked).toEqual([{ connection: 'crm_sales', connector: 'crm', account: 'alice', cause: ['clientSecret'], rule: 'R5' }]);
@@ -265,8 +265,8 @@ describe.each([
 
   it('authorize: the connection becomes authorized; an unknown one is 404, a disabled one R11', async () => {
     await t.execute(act.createConnector('crm'), { clientSecret: 's3cret-one' });
-    await t.execute(act.markReady('crm'));
-    await t.execute(act.createConnection('crm_sales', 'crm'));
+    await t.execute(act.markReady('crm'), {});
+    await t.execute(act.createConnection('crm_sales', 'crm'), {});
     await t.authorize('crm_sales', ' alice ');
     const r = await t.read();
     expect(r.state.connections.get('crm_sales')!.authorization).toEqual({ status: 'authorized', account: 'alice' });
@@ -274,14 +274,14 @@ describe.each([
     expect((await t.read()).serial).toBe(r.serial);
     await expect(t.authorize('ghost', 'alice')).rejects.toMatchObject({ name: 'TargetError', details: { status: 404 } });
     await expect(t.authorize('crm_sales', '')).rejects.toMatchObject({ name: 'TargetError', details: { status: 400 } });
-    await t.execute(act.disableConnection('crm_sales'));
+    await t.execute(act.disableConnection('crm_sales'), {});
     await expect(t.authorize('crm_sales', 'bob')).rejects.toMatchObject({ name: 'TargetError', details: { rule: 'R11' } });
   });
 
   it('a closed target refuses every call with a TargetError', async () => {
     await t.close();
     await expect(t.read()).rejects.toThrow(/is closed/);
-    await expect(t.execute(act.createConnector('crm'))).rejects.toBeInstanceOf(TargetError);
+    await expect(t.execute(act.createConnector('crm'), {})).rejects.toBeInstanceOf(TargetError);
     await t.close(); // twice is harmless
   });
 });
