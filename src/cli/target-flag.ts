@@ -33,5 +33,5 @@ export async function openTargetFlag(flag: string | undefined, io: Io): Promise<
   const config = await readProjectConfig(io.cwd);
   const spec = resolveTargetSpec(flag, config, '.', io.cwd);
   const name = flag ?? config.defaultTarget ?? DEFAULT_TARGET;
-  return openTarget(spec, { name, cwd: io.cwd });
+  return openTarget(spec, { name, cwd: io.cwd, env: io.env });
 }

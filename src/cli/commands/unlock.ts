@@ -48,7 +48,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const dir = resolve(io.cwd, values.dir ?? '.');
   const config = await readProjectConfig(dir);
   const spec = resolveTargetSpec(values.target, config, dir, io.cwd);
-  const target = await openTarget(spec, { name: values.target ?? config.defaultTarget ?? DEFAULT_TARGET, cwd: io.cwd });
+  const target = await openTarget(spec, { name: values.target ?? config.defaultTarget ?? DEFAULT_TARGET, cwd: io.cwd, env: io.env });
   try {
     if (await target.forceUnlock(id)) {
       io.stdout.write(`Released lock ${id} of target ${target.name}.\n`);
