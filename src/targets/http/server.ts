@@ -107,6 +107,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       resolve();
     });
   });
+  // After listening, a server error (out of file descriptors, say) is logged, never a crash.
+  server.on('error', (error) => log(`server error: ${error.message}`));
   const port = (server.address() as AddressInfo).port;
   let closing: Promise<void> | null = null;
   return {
@@ -213,7 +215,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, ctx: Context): P
     send(res, reply.status, reply.body);
   } catch (error) {
     const { status, body, headers } = errorReply(error, call.secrets);
-    if (status >= 500 && !(error instanceof TargetError)) {
+    if (status >= 500 && !(error instanceof TargetError) && !(error instanceof RequestError)) {
       const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
       ctx.log(`internal error on ${method} ${path}: ${redact(text, call.secrets)}`);
     }
@@ -463,7 +465,7 @@ async function acquireWhileListening(target: Target, request: LockRequest, waitM
       const lock = await target.acquireLock(request, { timeoutMs: 0 });
       if (signal.aborted) {
         await target.releaseLock(lock.id);
-        throw new RequestError(503, 'the client went away before it got the lock; the lock was released');
+        throw new RequestError(503, 'the request was cancelled (the client went away, or the server is stopping) as the lock was taken; it was released again');
       }
       return lock;
     } catch (error) {
