@@ -113,10 +113,11 @@ describe('target export / import', () => {
     }
   });
 
-  it('says the HTTP target is not available yet, and rejects an unknown spec with the accepted forms', () => {
-    const http = cli(['target', 'export', '--target', 'http://127.0.0.1:9']);
-    expect(http.code).toBe(1);
-    expect(http.stderr).toMatch(/the HTTP target is not available in this version of connectorops yet/);
+  it('asks for the HTTP target\'s token (test/e2e/serve.test.ts has the rest), and rejects an unknown spec with the accepted forms', () => {
+    const { CONNECTOROPS_TOKEN: _, ...env } = process.env;
+    const http = spawnSync(process.execPath, [BIN, 'target', 'export', '--target', 'http://127.0.0.1:9'], { cwd: tmp.dir, encoding: 'utf8', env });
+    expect(http.status).toBe(1);
+    expect(http.stderr).toMatch(/target http:\/\/127\.0\.0\.1:9 is served over HTTP and needs a token: CONNECTOROPS_TOKEN is not set/);
     const unknown = cli(['target', 'export', '--target', 'nowhere']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/unknown target 'nowhere'/);
