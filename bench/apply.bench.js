@@ -24,13 +24,7 @@ const TARGET = 25;
 
 export async function run(report) {
   const dir = fileURLToPath(new URL(`.work/apply-${CONNECTORS}`, import.meta.url));
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(join(dir, 'connectors'), { recursive: true });
-  mkdirSync(join(dir, 'connections'), { recursive: true });
-  for (let i = 0; i < CONNECTORS; i++) {
-    writeFileSync(join(dir, `connectors/c${i}.yaml`), `kind: Connector\nlinkName: c${i}\nname: Connector ${i}\nauthentication:\n  type: apiKey\n  parameterKey: key\n`);
-    writeFileSync(join(dir, `connections/c${i}.yaml`), `kind: Connection\nlinkName: c${i}_a\nname: A ${i}\nconnector: c${i}\n---\nkind: Connection\nlinkName: c${i}_b\nname: B ${i}\nconnector: c${i}\n`);
-  }
+  writeApplyManifests(dir, CONNECTORS);
   const actions = CONNECTORS * 4;
   report.log(`${CONNECTORS} connectors × (create, mark ready, 2 connections) = ${actions} actions; best of ${RUNS}`);
 
@@ -78,6 +72,21 @@ export async function run(report) {
   report.row(`local target.execute × ${actions}, no executor`, { ms: best.bare, floorMs: best.floor, note: `${per(best.bare)}; what the target alone costs (two transactions per action: pending, then effect + done)` });
   report.row(`apply executor, ${actions} actions (local)`, { ms: best.executor, floorMs: best.floor, target: TARGET, note: `${per(best.executor)}; floor: ${actions} raw SQLite single-row transactions (${per(best.floor)})` });
   report.row(`apply PLANFILE, ${actions} actions (local)`, { ms: best.command, floorMs: best.floor, note: `${per(best.command)}; lock, stale check, executor, summary, re-plan` });
+}
+
+/**
+ * The manifests of this bench in a fresh `dir`: `connectors` apiKey connectors with two
+ * connections each, so a plan of 4 actions per connector (create, mark ready, 2 connections).
+ * bench/http.bench.js carries out the same plan over HTTP.
+ */
+export function writeApplyManifests(dir, connectors) {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'connectors'), { recursive: true });
+  mkdirSync(join(dir, 'connections'), { recursive: true });
+  for (let i = 0; i < connectors; i++) {
+    writeFileSync(join(dir, `connectors/c${i}.yaml`), `kind: Connector\nlinkName: c${i}\nname: Connector ${i}\nauthentication:\n  type: apiKey\n  parameterKey: key\n`);
+    writeFileSync(join(dir, `connections/c${i}.yaml`), `kind: Connection\nlinkName: c${i}_a\nname: A ${i}\nconnector: c${i}\n---\nkind: Connection\nlinkName: c${i}_b\nname: B ${i}\nconnector: c${i}\n`);
+  }
 }
 
 /** The floor: one single-row INSERT per transaction, nothing else. */

@@ -8,13 +8,13 @@
 // BENCH_RUNS runs each (best counts). The server is a separate process, as it is in use: its
 // transactions and JSON run on its own core, not in the client's event loop.
 import { spawn } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { executePlan } from '../dist/apply/executor.js';
 import { planId } from '../dist/plan/file.js';
 import { loadForPlan, planAgainst } from '../dist/plan/run.js';
 import { openTarget } from '../dist/targets/index.js';
+import { writeApplyManifests } from './apply.bench.js';
 
 const CONNECTORS = Number(process.env.BENCH_HTTP_CONNECTORS ?? 250);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -29,13 +29,7 @@ const TARGET = 10;
 
 export async function run(report) {
   const dir = fileURLToPath(new URL(`.work/http-${CONNECTORS}`, import.meta.url));
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(join(dir, 'connectors'), { recursive: true });
-  mkdirSync(join(dir, 'connections'), { recursive: true });
-  for (let i = 0; i < CONNECTORS; i++) {
-    writeFileSync(join(dir, `connectors/c${i}.yaml`), `kind: Connector\nlinkName: c${i}\nname: Connector ${i}\nauthentication:\n  type: apiKey\n  parameterKey: key\n`);
-    writeFileSync(join(dir, `connections/c${i}.yaml`), `kind: Connection\nlinkName: c${i}_a\nname: A ${i}\nconnector: c${i}\n---\nkind: Connection\nlinkName: c${i}_b\nname: B ${i}\nconnector: c${i}\n`);
-  }
+  writeApplyManifests(dir, CONNECTORS);
   const actions = CONNECTORS * 4;
   report.log(`${CONNECTORS} connectors × (create, mark ready, 2 connections) = ${actions} actions; best of ${RUNS}; server: a connectorops serve child process`);
 
@@ -65,7 +59,7 @@ export async function run(report) {
     note: `${per(best.http4)}; floor: the same executor on a local target (${per(best.local)})`,
   });
   report.row(`apply executor over HTTP, ${actions} actions, concurrency 1`, { ms: best.http1, floorMs: best.local, note: `${per(best.http1)}; one round trip after another` });
-  report.row(`GET /v1/health × ${actions}, one after another`, { ms: best.health, note: `${per(best.health)}: the round trip alone (fetch, loopback, another process)` });
+  report.row(`GET /v1/health × ${actions}, one after another`, { ms: best.health, note: `${((best.health / actions) * 1000).toFixed(0)} µs per round trip: the network alone (fetch, loopback, another process)` });
   report.row(`read() over HTTP, ${actions / 2}-record account`, { ms: best.readHttp, floorMs: best.readLocal, note: 'floor: read() of a local target (warm)' });
 }
 

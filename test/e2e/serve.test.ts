@@ -4,11 +4,12 @@
  * and unlock commands against it with `--target http://127.0.0.1:PORT`, in a temp git repository.
  * Nothing waits on time: every step waits for a line of output or for a process to exit.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SCENARIO_ENV, manifestsV1, manifestsV2, writeManifests } from '../apply/support.js';
+import { killHard, startChild, type Child } from '../support/child.js';
 import { BIN, ROOT, ensureBuilt } from '../support/dist.js';
 import { git } from '../support/repo.js';
 import { tempDir } from '../support/target.js';
@@ -17,79 +18,45 @@ const TOKEN = 'e2e-serve-token-4f1c9a7e2b';
 const ENV: NodeJS.ProcessEnv = { ...process.env, ...SCENARIO_ENV, NO_COLOR: '1', CI: '1', CONNECTOROPS_TOKEN: TOKEN };
 
 let tmp: ReturnType<typeof tempDir>;
-const children: ChildProcessWithoutNullStreams[] = [];
+const children: Child[] = [];
+/** When each child's stdio closed too ('exit' can come before its last output is read). */
+const closed = new WeakMap<Child, Promise<unknown>>();
 
 beforeAll(() => ensureBuilt());
 beforeEach(() => {
   tmp = tempDir('connectorops-serve-e2e-');
 });
 afterEach(async () => {
-  for (const c of children.splice(0)) {
-    if (c.exitCode === null && c.signalCode === null) {
-      c.kill('SIGKILL');
-      await new Promise((r) => c.once('exit', r));
-    }
-  }
+  for (const c of children.splice(0)) if (c.process.exitCode === null && c.process.signalCode === null) await killHard(c);
   tmp.cleanup();
 });
 
-interface Proc {
-  proc: ChildProcessWithoutNullStreams;
-  /** Resolves with the first stdout line (seen or to come) that matches; rejects if the process ends first. */
-  waitFor(match: RegExp): Promise<string>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
-}
-
-/** A child process of node, its output collected (never blocking this process, which must keep reading it). */
-function start(args: string[], env: NodeJS.ProcessEnv = ENV): Proc {
-  const proc = spawn(process.execPath, args, { cwd: tmp.dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
-  children.push(proc);
-  const out = { stdout: '', stderr: '' };
-  const waiters: Array<{ match: RegExp; resolve: (l: string) => void; reject: (e: Error) => void }> = [];
-  const lines: string[] = [];
-  let buffer = '';
-  proc.stdout.setEncoding('utf8');
-  proc.stderr.setEncoding('utf8');
-  proc.stderr.on('data', (c: string) => (out.stderr += c));
-  proc.stdout.on('data', (c: string) => {
-    out.stdout += c;
-    buffer += c;
-    let i: number;
-    while ((i = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, i);
-      buffer = buffer.slice(i + 1);
-      lines.push(line);
-      for (const w of [...waiters]) if (w.match.test(line)) waiters.splice(waiters.indexOf(w), 1), w.resolve(line);
-    }
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
-    proc.on('close', (code, signal) => {
-      for (const w of waiters.splice(0)) w.reject(new Error(`process exited (code ${code}) before printing ${w.match}:\n${out.stdout}\n${out.stderr}`));
-      resolve({ code, signal, ...out });
-    }),
-  );
-  return {
-    proc,
-    exited,
-    waitFor(match) {
-      const seen = lines.find((l) => match.test(l));
-      if (seen !== undefined) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => waiters.push({ match, resolve, reject }));
-    },
-  };
+/** A node child in the temp dir; its output is read as it comes (this process never blocks on it). */
+function start(script: string, args: string[], env: NodeJS.ProcessEnv = ENV): Child {
+  const child = startChild(script, args, { cwd: tmp.dir, env });
+  children.push(child);
+  closed.set(child, once(child.process, 'close'));
+  return child;
 }
 
 /** The CLI, run to its end. */
 async function cli(args: string[], env: NodeJS.ProcessEnv = ENV): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const p = start([BIN, ...args], env);
-  p.proc.stdin.end();
-  return p.exited;
+  const p = start(BIN, args, env);
+  p.process.stdin.end();
+  return finished(p);
+}
+
+/** How a child ended, with all it printed. */
+async function finished(p: Child): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const { code } = await p.exited;
+  await closed.get(p);
+  return { code, stdout: p.lines.join('\n') + (p.lines.length ? '\n' : ''), stderr: p.stderr() };
 }
 
 /** `connectorops serve` on a free port over local:acct.db; resolves once it listens. */
-async function serve(): Promise<{ server: Proc; url: string }> {
-  const server = start([BIN, 'serve', '--target', `local:${join(tmp.dir, 'acct.db')}`, '--port', '0']);
-  const line = await server.waitFor(/^Serving /);
+async function serve(): Promise<{ server: Child; url: string }> {
+  const server = start(BIN, ['serve', '--target', `local:${join(tmp.dir, 'acct.db')}`, '--port', '0']);
+  const line = await server.waitFor((l) => l.startsWith('Serving '));
   const m = /^Serving local:(.+) on (http:\/\/127\.0\.0\.1:(\d+))$/.exec(line);
   expect(m, line).not.toBeNull();
   expect(m![1]).toBe(join(tmp.dir, 'acct.db'));
@@ -166,8 +133,8 @@ describe('connectorops serve', () => {
     expect(unlock.code).toBe(1);
     expect(unlock.stderr).toContain(`target ${url} holds no lock deadbeef`);
 
-    server.proc.kill('SIGTERM');
-    const stopped = await server.exited;
+    server.process.kill('SIGTERM');
+    const stopped = await finished(server);
     expect(stopped.code).toBe(0);
     expect(stopped.stdout).toMatch(/Stopped\.\n$/);
     // One line per request, and never a secret value or the token.
@@ -179,8 +146,8 @@ describe('connectorops serve', () => {
   it('a held lock: apply over HTTP refuses, naming the holder and the unlock command for the URL it was given', async () => {
     const { server, url } = await serve();
     repo(manifestsV1());
-    const holder = start([join(ROOT, 'test/fixtures/targets/hold-lock.mjs'), join(tmp.dir, 'acct.db'), 'apply']);
-    const lock = JSON.parse(await holder.waitFor(/^\{/)) as { id: string; holder: string; pid: number };
+    const holder = start(join(ROOT, 'test/fixtures/targets/hold-lock.mjs'), [join(tmp.dir, 'acct.db'), 'apply']);
+    const lock = JSON.parse(await holder.waitFor((l) => l.startsWith('{'))) as { id: string; holder: string; pid: number };
     const refused = await cli(['apply', '--auto-approve', '--target', url]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`is locked by ${lock.holder} (pid ${lock.pid})`);
@@ -188,9 +155,9 @@ describe('connectorops serve', () => {
     const unlocked = await cli(['unlock', lock.id, '--target', url]);
     expect(unlocked.code, unlocked.stderr).toBe(0);
     expect(unlocked.stdout).toBe(`Released lock ${lock.id} of target ${url}.\n`);
-    holder.proc.stdin.end();
+    holder.process.stdin.end();
     await holder.exited;
-    server.proc.kill('SIGINT');
+    server.process.kill('SIGINT');
     expect((await server.exited).code).toBe(0);
   });
 
@@ -205,7 +172,7 @@ describe('connectorops serve', () => {
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain(`target ${url} refused the token (HTTP 401)`);
     expect(wrong.stderr).not.toContain('a-wrong-token-of-good-length');
-    server.proc.kill('SIGTERM');
+    server.process.kill('SIGTERM');
     expect((await server.exited).code).toBe(0);
   });
 });

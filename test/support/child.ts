@@ -10,8 +10,8 @@ export interface Child {
   stderr(): string;
 }
 
-export function startChild(script: string, args: string[]): Child {
-  const child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+export function startChild(script: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Child {
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'], ...options });
   const lines: string[] = [];
   let err = '';
   let buffer = '';
