@@ -92,6 +92,16 @@ describe('connectorops serve', () => {
     expect((await cli(['serve', '--port', 'eighty'])).stderr).toContain('--port eighty is not a port number');
   });
 
+  it('refuses a port that is in use, with a hint', async () => {
+    const { server, url } = await serve();
+    const port = new URL(url).port;
+    const taken = await cli(['serve', '--target', 'local:other.db', '--port', port]);
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toContain(`Error: cannot serve on 127.0.0.1:${port}: the port is in use`);
+    server.process.kill('SIGTERM');
+    expect((await server.exited).code).toBe(0);
+  });
+
   it('plan and apply over HTTP converge; a saved plan applies too; SIGTERM stops the server with exit 0', async () => {
     const { server, url } = await serve();
     const T = ['--target', url];
