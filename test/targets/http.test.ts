@@ -125,6 +125,30 @@ describe('openTarget', () => {
     expect(creds.message).toMatch(/must not carry credentials/);
     expect(JSON.stringify([creds.message, creds.details])).not.toContain('pa55word-xyz');
     await expect(openTarget('http://127.0.0.1:9/?x=1', { env: { CONNECTOROPS_TOKEN: TOKEN } })).rejects.toThrow(/no query or fragment/);
+    const spaced = (await openTarget('http://127.0.0.1:9', { env: { CONNECTOROPS_TOKEN: 'two words-0123456789' } }).catch((x: unknown) => x)) as UserError;
+    expect(spaced).toBeInstanceOf(UserError);
+    expect(spaced.message).toBe('CONNECTOROPS_TOKEN holds characters that an HTTP header cannot carry (spaces, line breaks or non-ASCII)');
+  });
+
+  it('never follows a redirect: the token stays with the server it was meant for', async () => {
+    let elsewhere = 0;
+    const other: Server = createHttpServer((_req, res) => {
+      elsewhere++;
+      res.end('{}');
+    });
+    const redirector: Server = createHttpServer((_req, res) => {
+      res.writeHead(307, { location: `http://127.0.0.1:${(other.address() as AddressInfo).port}/v1/state` }).end();
+    });
+    for (const srv of [other, redirector]) {
+      srv.listen(0, '127.0.0.1');
+      await once(srv, 'listening');
+      cleanups.push(() => new Promise<void>((r) => srv.close(() => r())));
+    }
+    const client = new HttpTarget(`http://127.0.0.1:${(redirector.address() as AddressInfo).port}`, { token: TOKEN, name: 'prod' });
+    const e = (await client.read().catch((x: unknown) => x)) as TargetError;
+    expect(e).toBeInstanceOf(TargetError);
+    expect(e.message).toMatch(/^target prod answered GET \/v1\/state with a redirect \(HTTP 307 to http:\/\/127\.0\.0\.1:\d+\/v1\/state\); it was not followed$/);
+    expect(elsewhere).toBe(0);
   });
 });
 

@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { UserError } from '../../errors.js';
-import { TOKEN_ENV } from '../../targets/http/protocol.js';
+import { TOKEN_ENV, tokenProblem } from '../../targets/http/protocol.js';
 import { startServer } from '../../targets/http/server.js';
 import type { Io } from '../io.js';
 import { openTargetFlag } from '../target-flag.js';
@@ -66,6 +66,8 @@ export async function runServe(argv: string[], io: Io, deps: ServeDeps = {}): Pr
       hint: `set ${TOKEN_ENV} to a long random string (e.g. \`openssl rand -hex 32\`), here and for the clients`,
     });
   }
+  const problem = tokenProblem(token);
+  if (problem) throw new UserError(problem, { hint: 'use a token of printable ASCII, e.g. `openssl rand -hex 32`' });
   if (token.length < MIN_TOKEN_LENGTH) {
     throw new UserError(`${TOKEN_ENV} is too short to protect a target (${token.length} characters; at least ${MIN_TOKEN_LENGTH})`, {
       hint: 'use a long random string, e.g. `openssl rand -hex 32`',

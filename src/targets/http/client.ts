@@ -37,6 +37,7 @@ import {
   StateResponseSchema,
   TOKEN_ENV,
   formatIssues,
+  tokenProblem,
 } from './protocol.js';
 import { redact } from './redact.js';
 
@@ -97,6 +98,8 @@ export class HttpTarget implements Target {
     if (!options.token) {
       throw new UserError(`target ${this.name} is served over HTTP and needs a token`, { hint: `set ${TOKEN_ENV} to the token the server was started with` });
     }
+    const problem = tokenProblem(options.token);
+    if (problem) throw new UserError(problem, { hint: 'use a token of printable ASCII, e.g. `openssl rand -hex 32`' });
     this.#token = options.token;
     this.#options = {
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
@@ -229,12 +232,20 @@ export class HttpTarget implements Target {
       let response: Response;
       let text: string;
       try {
-        response = await fetch(url, { method: spec.method, headers, body, signal: AbortSignal.timeout(spec.timeoutMs ?? this.#options.timeoutMs) });
+        // redirect 'manual': a target never redirects, and the token must never follow one elsewhere.
+        response = await fetch(url, { method: spec.method, headers, body, redirect: 'manual', signal: AbortSignal.timeout(spec.timeoutMs ?? this.#options.timeoutMs) });
         text = await response.text();
       } catch (error) {
         throw this.#networkError(error, spec, hidden);
       }
       if (response.status >= 400) throw this.#errorAnswer(response, text, spec, hidden);
+      if (response.status >= 300) {
+        const location = response.headers.get('location');
+        throw new TargetError(`target ${this.name} answered ${spec.method} /${spec.path} with a redirect (HTTP ${response.status}${location ? ` to ${redact(location, hidden)}` : ''}); it was not followed`, {
+          status: response.status,
+          hint: 'give --target the URL the server is really at (https:// rather than http://, say)',
+        });
+      }
       if (!spec.schema) return undefined as T;
       let json: unknown;
       try {

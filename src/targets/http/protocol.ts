@@ -16,6 +16,14 @@ export const PROTOCOL_VERSION = 1;
 /** Where the bearer token comes from, on both ends (contracts.md, "Targets"). */
 export const TOKEN_ENV = 'CONNECTOROPS_TOKEN';
 
+/**
+ * Why `token` cannot be a bearer token, or null. A header carries printable ASCII only; the
+ * message never quotes the value (it is a credential).
+ */
+export function tokenProblem(token: string): string | null {
+  return /^[\x21-\x7e]+$/.test(token) ? null : `${TOKEN_ENV} holds characters that an HTTP header cannot carry (spaces, line breaks or non-ASCII)`;
+}
+
 /** A snapshot of 100,000 connections is ~46 MB; 64 MiB leaves room without inviting abuse. */
 export const SNAPSHOT_BODY_LIMIT = 64 * 1024 * 1024;
 /** Every other request is an action, a lock request or a list of secret values: small. */
