@@ -180,12 +180,17 @@ describe('the bearer token', () => {
 
 describe('requests the server refuses', () => {
   it('413 for a body over the limit; a snapshot may be larger', async () => {
-    const { running, client, store } = await serve();
+    const { running, client, store, logs } = await serve();
     const big = JSON.stringify({ values: ['x'.repeat(BODY_LIMIT)] });
     const r = await raw(running.url, '/v1/fingerprints', { method: 'POST', body: big, headers: { 'content-type': 'application/json' } });
     expect(r.status).toBe(413);
     expect(JSON.parse(r.text)).toMatchObject({ error: { kind: 'request', message: `the request body is larger than the server accepts (${BODY_LIMIT} bytes)` } });
     await expect(client.fingerprintSecrets(['x'.repeat(BODY_LIMIT)])).rejects.toMatchObject({ name: 'TargetError', details: { status: 413 } });
+    // Many secrets, together over the limit: the client sends them in several requests, in order.
+    const many = Array.from({ length: 3000 }, (_, i) => `${i}-${'s'.repeat(500)}`);
+    const before = logs.length;
+    expect(await client.fingerprintSecrets(many)).toEqual(await store.fingerprintSecrets(many));
+    expect(logs.slice(before).filter((l) => l.startsWith('POST /v1/fingerprints 200')).length).toBeGreaterThanOrEqual(3);
     // A snapshot over 1 MiB goes through (its limit is 64 MiB).
     const s = state();
     for (let i = 0; i < 4000; i++) s.connector(`c${String(i).padStart(4, '0')}`, { description: 'd'.repeat(200) });

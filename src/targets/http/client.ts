@@ -27,6 +27,7 @@ import { snapshotToState, stateToSnapshot } from '../snapshot.js';
 import type { ExecuteResult, JournalContext, JournalEntry, LockInfo, LockRequest, StateSnapshot, Target } from '../target.js';
 import {
   ActionResponseSchema,
+  BODY_LIMIT,
   ErrorBodySchema,
   FingerprintsResponseSchema,
   ForceUnlockResponseSchema,
@@ -114,19 +115,23 @@ export class HttpTarget implements Target {
     return { state: snapshotToState(snapshot as unknown as Snapshot), serial, digest };
   }
 
+  /** In requests of at most half the server's body limit each, so that any number of secrets goes through. */
   async fingerprintSecrets(values: string[]): Promise<string[]> {
     this.#open();
-    if (values.length === 0) return [];
-    const { fingerprints } = await this.#request({
-      method: 'POST',
-      path: 'v1/fingerprints',
-      body: { values },
-      schema: FingerprintsResponseSchema,
-      retry: 'idempotent',
-      secrets: values,
-    });
-    if (fingerprints.length !== values.length) throw new TargetError(`target ${this.name} answered ${fingerprints.length} fingerprints for ${values.length} values`);
-    return fingerprints;
+    const out: string[] = [];
+    for (const batch of batches(values, BODY_LIMIT / 2)) {
+      const { fingerprints } = await this.#request({
+        method: 'POST',
+        path: 'v1/fingerprints',
+        body: { values: batch },
+        schema: FingerprintsResponseSchema,
+        retry: 'idempotent',
+        secrets: batch,
+      });
+      if (fingerprints.length !== batch.length) throw new TargetError(`target ${this.name} answered ${fingerprints.length} fingerprints for ${batch.length} values`);
+      out.push(...fingerprints);
+    }
+    return out;
   }
 
   async execute(action: ActionBody, secrets: Partial<Record<SecretName, string>> = {}, journal?: JournalContext): Promise<ExecuteResult> {
@@ -366,6 +371,29 @@ function baseUrl(spec: string, name: string): string {
   if (url.search || url.hash) throw new UserError(`target '${name}': a target URL has no query or fragment`, { hint: 'http://HOST:PORT or https://HOST[/PATH]' });
   if (!url.pathname.endsWith('/')) url.pathname += '/';
   return url.toString();
+}
+
+/**
+ * `values` in order, cut into lists whose JSON stays under `bytes` (a value over it goes alone,
+ * and the server says 413).
+ */
+function batches(values: string[], bytes: number): string[][] {
+  const out: string[][] = [];
+  let current: string[] = [];
+  let size = 0;
+  for (const value of values) {
+    // The JSON of a string: its UTF-8 bytes, quotes and a comma, plus escapes (6 bytes at most per character).
+    const cost = Buffer.byteLength(value) + 3 + (/["\\\u0000-\u001f]/.test(value) ? 6 * value.length : 0);
+    if (current.length && size + cost > bytes) {
+      out.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(value);
+    size += cost;
+  }
+  if (current.length) out.push(current);
+  return out;
 }
 
 /** Only the fields of a lock request: a caller's object may carry more. */
