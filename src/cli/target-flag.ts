@@ -1,6 +1,6 @@
 /**
  * `--target T` → an open target, for every command that takes the flag. T is a name from
- * connectorops.yaml (read from the current directory) or a spec; without it, the config's
+ * connectorops.yaml (read from `--dir`, default the current directory) or a spec; without it, the config's
  * defaultTarget, else `local:.connectorops/local.db` (manifest/config.ts `resolveTargetSpec`).
  */
 import { readFile } from 'node:fs/promises';
@@ -29,9 +29,9 @@ export async function readProjectConfig(dir: string): Promise<ProjectConfig> {
  * typed (or the default they did not need to type), so that messages such as the unlock
  * command can be pasted back as they are.
  */
-export async function openTargetFlag(flag: string | undefined, io: Io): Promise<Target> {
-  const config = await readProjectConfig(io.cwd);
-  const spec = resolveTargetSpec(flag, config, '.', io.cwd);
+export async function openTargetFlag(flag: string | undefined, io: Io, dir: string = io.cwd): Promise<Target> {
+  const config = await readProjectConfig(dir);
+  const spec = resolveTargetSpec(flag, config, dir, io.cwd);
   const name = flag ?? config.defaultTarget ?? DEFAULT_TARGET;
   return openTarget(spec, { name, cwd: io.cwd, env: io.env });
 }

@@ -139,7 +139,7 @@ export interface PlanRun {
  */
 export async function runPlan(options: RunPlanOptions): Promise<PlanRun> {
   const loaded = await loadForPlan(options);
-  const target = await openTarget(loaded.targetSpec, { name: loaded.targetName, cwd: options.cwd });
+  const target = await openTarget(loaded.targetSpec, { name: loaded.targetName, cwd: options.cwd, env: options.env });
   try {
     const plan = await planAgainst(target, loaded, { allowReplace: options.allowReplace, env: options.env });
     return { plan, loaded };

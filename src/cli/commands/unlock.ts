@@ -6,10 +6,8 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { UserError } from '../../errors.js';
-import { DEFAULT_TARGET, resolveTargetSpec } from '../../manifest/config.js';
-import { openTarget } from '../../targets/index.js';
 import type { Io } from '../io.js';
-import { readProjectConfig } from '../target-flag.js';
+import { openTargetFlag } from '../target-flag.js';
 
 const USAGE = `Usage: connectorops unlock LOCKID [--target T] [--dir D]
 
@@ -46,9 +44,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
   const id = positionals[0]!;
   const dir = resolve(io.cwd, values.dir ?? '.');
-  const config = await readProjectConfig(dir);
-  const spec = resolveTargetSpec(values.target, config, dir, io.cwd);
-  const target = await openTarget(spec, { name: values.target ?? config.defaultTarget ?? DEFAULT_TARGET, cwd: io.cwd, env: io.env });
+  const target = await openTargetFlag(values.target, io, dir);
   try {
     if (await target.forceUnlock(id)) {
       io.stdout.write(`Released lock ${id} of target ${target.name}.\n`);
