@@ -11,6 +11,7 @@
  * - OAuth2 `scopeSeparator` is omitted when it is the default `,`;
  * - `secretFingerprints` is omitted when the connector has none.
  */
+import jsonc from 'jsonc-parser';
 import { z } from 'zod';
 import { UserError, type Diagnostic } from '../errors.js';
 import { canonicalJson, sha256 } from '../model/canonical.js';
@@ -386,133 +387,33 @@ function authenticationFromSnapshot(a: ParsedAuthentication): Authentication {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Where JSON.parse failed (Node 20 does not always say)
+// Where JSON.parse failed (Node 20 does not always say): jsonc-parser, in strict JSON mode, knows.
+
+/** What jsonc-parser expected, in words, by its error code. */
+const EXPECTED: Readonly<Record<string, string>> = {
+  ValueExpected: 'a value',
+  PropertyNameExpected: 'a property name in double quotes',
+  CommaExpected: "','",
+  ColonExpected: "':'",
+  CloseBraceExpected: "',' or '}'",
+  CloseBracketExpected: "',' or ']'",
+  EndOfFileExpected: 'the end of the input',
+};
 
 /** The 1-based line and column of the first syntax error in `text`, with a short reason. */
 export function locateJsonError(text: string): { line: number; col: number; offset: number; message: string } {
-  let i = 0;
-  const n = text.length;
-  class Stop {
-    constructor(readonly message: string) {}
-  }
-  const fail = (message: string): never => {
-    throw new Stop(i >= n ? 'unexpected end of input' : message);
-  };
-  const ws = () => {
-    while (i < n && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
-  };
-  const literal = (word: string) => {
-    for (const ch of word) {
-      if (text[i] !== ch) fail(`unexpected character ${JSON.stringify(text[i])}`);
-      i++;
-    }
-  };
-  const string = () => {
-    i++;
-    while (i < n) {
-      const ch = text[i]!;
-      if (ch === '"') {
-        i++;
-        return;
-      }
-      if (ch === '\\') {
-        i++;
-        const esc = text[i];
-        if (esc === 'u') {
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) fail('bad \\u escape in a string');
-          i += 5;
-          continue;
-        }
-        if (esc === undefined || !'"\\/bfnrt'.includes(esc)) fail('bad escape in a string');
-        i++;
-        continue;
-      }
-      if (ch < ' ') fail('a control character (a raw line break?) inside a string');
-      i++;
-    }
-    fail('unterminated string');
-  };
-  const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-  const value = (): void => {
-    ws();
-    const ch = text[i];
-    if (ch === '{') {
-      i++;
-      ws();
-      if (text[i] === '}') {
-        i++;
-        return;
-      }
-      for (;;) {
-        ws();
-        if (text[i] !== '"') fail("expected a property name in double quotes");
-        string();
-        ws();
-        if (text[i] !== ':') fail("expected ':' after a property name");
-        i++;
-        value();
-        ws();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === '}') {
-          i++;
-          return;
-        }
-        fail("expected ',' or '}'");
-      }
-    }
-    if (ch === '[') {
-      i++;
-      ws();
-      if (text[i] === ']') {
-        i++;
-        return;
-      }
-      for (;;) {
-        value();
-        ws();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === ']') {
-          i++;
-          return;
-        }
-        fail("expected ',' or ']'");
-      }
-    }
-    if (ch === '"') return string();
-    if (ch === 't') return literal('true');
-    if (ch === 'f') return literal('false');
-    if (ch === 'n') return literal('null');
-    if (ch === '-' || (ch !== undefined && ch >= '0' && ch <= '9')) {
-      NUMBER.lastIndex = i;
-      const m = NUMBER.exec(text);
-      if (!m) fail('bad number');
-      i += m![0].length;
-      return;
-    }
-    fail(`unexpected character ${JSON.stringify(ch)}`);
-  };
-  let message = 'invalid JSON';
-  try {
-    value();
-    ws();
-    if (i < n) fail('unexpected text after the JSON value');
-  } catch (e) {
-    if (!(e instanceof Stop)) throw e;
-    message = e.message;
-  }
-  let line = 1;
-  let lineStart = 0;
-  for (let k = 0; k < i && k < n; k++) {
-    if (text[k] === '\n') {
-      line++;
-      lineStart = k + 1;
-    }
-  }
-  return { line, col: i - lineStart + 1, offset: i, message };
+  const errors: jsonc.ParseError[] = [];
+  jsonc.parse(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const first = errors[0];
+  const offset = first ? first.offset : 0;
+  const code = first ? jsonc.printParseErrorCode(first.error) : 'InvalidSymbol';
+  let message: string;
+  if (offset >= text.length) message = 'unexpected end of input';
+  else if (code === 'UnexpectedEndOfString') message = 'unterminated string';
+  else if (code === 'InvalidCharacter') message = 'a control character (a raw line break?) inside a string';
+  else message = `unexpected character ${JSON.stringify(text[offset])}${EXPECTED[code] ? `; expected ${EXPECTED[code]}` : ''}`;
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  const col = offset - (before.lastIndexOf('\n') + 1) + 1;
+  return { line, col, offset, message };
 }

@@ -90,7 +90,7 @@ describe('target export / import', () => {
   describe('a bad snapshot exits 1 and leaves the target exactly as it was', () => {
     const good = account();
     const cases: [string, unknown, RegExp][] = [
-      ['malformed JSON', '{\n  "formatVersion": 1,\n  "connectors": [,]\n}', /^bad\.json:3:18: error json: unexpected character ","\nError: bad\.json is not valid JSON; nothing was imported\n$/],
+      ['malformed JSON', '{\n  "formatVersion": 1,\n  "connectors": [,]\n}', /^bad\.json:3:18: error json: unexpected character ","; expected a value\nError: bad\.json is not valid JSON; nothing was imported\n$/],
       ['a connection of a draft connector', { ...good, connectors: good.connectors.map((c) => ({ ...c, stage: 'draft' })) }, /R6: connection 'crm_sales' belongs to connector 'crm', which is in draft/],
       ['an enabled connection under a disabled connector', { ...good, connectors: good.connectors.map((c) => (c.linkName === 'keyed' ? { ...c, enabled: false } : c)) }, /R16: connection 'keyed_a' is enabled but its connector 'keyed' is disabled/],
       ['a missing connector', { ...good, connectors: good.connectors.filter((c) => c.linkName !== 'keyed') }, /R9: connection 'keyed_a' refers to connector 'keyed', which does not exist/],

@@ -125,12 +125,12 @@ describe('validation', () => {
 
 describe('JSON syntax errors', () => {
   it('are located at line:col', () => {
-    expect(locateJsonError('{\n  "a": ,\n}')).toMatchObject({ line: 2, col: 8, message: 'unexpected character ","' });
+    expect(locateJsonError('{\n  "a": ,\n}')).toMatchObject({ line: 2, col: 8, message: 'unexpected character ","; expected a value' });
     expect(locateJsonError('{"a": 1')).toMatchObject({ line: 1, col: 8, message: 'unexpected end of input' });
-    expect(locateJsonError('{"a": 1}\n x')).toMatchObject({ line: 2, col: 2, message: 'unexpected text after the JSON value' });
-    expect(locateJsonError('{"a": "x\ny"}')).toMatchObject({ line: 1, col: 9 });
-    expect(locateJsonError("{'a': 1}")).toMatchObject({ line: 1, col: 2, message: 'expected a property name in double quotes' });
-    expect(locateJsonError('[1, 2,]')).toMatchObject({ col: 7 });
+    expect(locateJsonError('{"a": 1}\n x')).toMatchObject({ line: 2, col: 2, message: 'unexpected character "x"' });
+    expect(locateJsonError('{"a": "x\ny"}')).toMatchObject({ line: 1, col: 7, message: 'unterminated string' });
+    expect(locateJsonError("{'a': 1}")).toMatchObject({ line: 1, col: 2, message: `unexpected character "'"` });
+    expect(locateJsonError('[1, 2,]')).toMatchObject({ col: 7, message: 'unexpected character "]"; expected a value' });
   });
 
   it('parseSnapshotJson reports file:line:col as a diagnostic', () => {
@@ -142,7 +142,7 @@ describe('JSON syntax errors', () => {
       }
     })()!;
     expect(e.message).toBe('snap.json is not valid JSON; nothing was imported');
-    expect(e.details.diagnostics).toEqual([{ file: 'snap.json', line: 3, col: 17, severity: 'error', code: 'json', message: 'unexpected character "}"' }]);
+    expect(e.details.diagnostics).toEqual([{ file: 'snap.json', line: 3, col: 17, severity: 'error', code: 'json', message: 'unexpected character "}"; expected a value' }]);
   });
 
   it('accepts a byte-order mark', () => {
