@@ -10,36 +10,16 @@ import { z } from 'zod';
 import { TargetError } from '../errors.js';
 import type { ActionBody } from '../model/actions.js';
 import { OPS } from '../model/actions.js';
-import { jsonPath } from './snapshot.js';
+import { ApiKeyParameterSchema, BasicSchema, OAuth1Schema, OAuth2Schema, jsonPath } from './snapshot.js';
 
 const Text = z.string().min(1);
-const AddTo = z.enum(['header', 'query', 'form']);
 
 /** Authentication in the model's form: apiKey always as a `parameters` list. */
 export const ModelAuthenticationSchema = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('apiKey'),
-    parameters: z.array(z.object({ parameterKey: Text, displayName: Text.optional(), addTo: AddTo.optional() }).strict()),
-  }).strict(),
-  z.object({ type: z.literal('basic') }).strict(),
-  z.object({
-    type: z.literal('oauth1'),
-    consumerKey: Text.optional(),
-    requestTokenUrl: Text.optional(),
-    authorizeUrl: Text.optional(),
-    accessTokenUrl: Text.optional(),
-  }).strict(),
-  z.object({
-    type: z.literal('oauth2'),
-    grantType: z.enum(['authorization_code', 'client_credentials']).optional(),
-    clientId: Text.optional(),
-    authorizeUrl: Text.optional(),
-    accessTokenUrl: Text.optional(),
-    refreshTokenUrl: Text.optional(),
-    scopes: z.array(Text).default([]),
-    scopeSeparator: z.enum([',', ' ', '+']).default(','),
-    addTo: z.enum(['header', 'query']).optional(),
-  }).strict(),
+  z.object({ type: z.literal('apiKey'), parameters: z.array(ApiKeyParameterSchema) }).strict(),
+  BasicSchema,
+  OAuth1Schema,
+  OAuth2Schema,
 ]);
 
 const PlannedSecretSchema = z.object({ fromEnv: z.string(), fingerprint: z.string().nullable().default(null) });

@@ -25,7 +25,10 @@ export const SNAPSHOT_FORMAT_VERSIONS = [1] as const;
 const Text = z.string().min(1);
 const AddTo = z.enum(['header', 'query', 'form']);
 
-const ApiKeyParameterSchema = z
+// The authentication pieces are shared with targets/action-schema.ts: only apiKey's form differs
+// (a snapshot may write one parameter flat; the model always has a list).
+
+export const ApiKeyParameterSchema = z
   .object({ parameterKey: Text, displayName: Text.optional(), addTo: AddTo.optional() })
   .strict();
 
@@ -47,9 +50,9 @@ const ApiKeySchema = z
     }
   });
 
-const BasicSchema = z.object({ type: z.literal('basic') }).strict();
+export const BasicSchema = z.object({ type: z.literal('basic') }).strict();
 
-const OAuth1Schema = z
+export const OAuth1Schema = z
   .object({
     type: z.literal('oauth1'),
     consumerKey: Text.optional(),
@@ -59,7 +62,7 @@ const OAuth1Schema = z
   })
   .strict();
 
-const OAuth2Schema = z
+export const OAuth2Schema = z
   .object({
     type: z.literal('oauth2'),
     grantType: z.enum(['authorization_code', 'client_credentials']).optional(),
