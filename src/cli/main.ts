@@ -1,10 +1,9 @@
 /**
  * argv → a command → an exit code. Commands live one per file in commands/; each parses its own
- * flags with node:util parseArgs and returns its exit code. The top-level catch maps error
+ * flags through args.ts (node:util parseArgs) and returns its exit code. The top-level catch maps error
  * classes to exit codes (contracts.md): UserError and TargetError exit 1, a bug exits 1 too but
  * says "please report".
  */
-import { parseArgs } from 'node:util';
 import { InternalError, TargetError, UserError, formatDiagnostic } from '../errors.js';
 import { processIo, type Command, type Io } from './io.js';
 
@@ -84,4 +83,3 @@ function isParseArgsError(error: unknown): boolean {
   return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
 }
 
-export { parseArgs };

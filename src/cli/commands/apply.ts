@@ -13,7 +13,6 @@
  * The lock is released in `finally`, and on SIGINT/SIGTERM (exit 130/143) once the actions in
  * flight have finished.
  */
-import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 import { UserError } from '../../errors.js';
@@ -31,6 +30,7 @@ import { StalePlanError, checkFreshness, type Freshness } from '../../apply/stal
 import { unconverged } from '../../apply/converge.js';
 import { wantsColor, type Io } from '../io.js';
 import { formatDiagnostic } from '../../errors.js';
+import { parseCommandArgs } from '../args.js';
 
 const USAGE = `Usage: connectorops apply [PLANFILE] [options]
 
@@ -66,24 +66,16 @@ const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 export async function runApply(argv: string[], io: Io, deps: Partial<ApplyDeps> = {}): Promise<number> {
   const d: ApplyDeps = { ...DEFAULT_DEPS, ...deps };
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: {
-      dir: { type: 'string' },
-      target: { type: 'string' },
-      'auto-approve': { type: 'boolean' },
-      'allow-replace': { type: 'boolean' },
-      concurrency: { type: 'string' },
-      'lock-timeout': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-    allowPositionals: true,
-  });
-  if (values.help) {
-    io.stdout.write(USAGE + '\n');
-    return 0;
-  }
+  const parsed = parseCommandArgs(argv, io, USAGE, {
+    dir: { type: 'string' },
+    target: { type: 'string' },
+    'auto-approve': { type: 'boolean' },
+    'allow-replace': { type: 'boolean' },
+    concurrency: { type: 'string' },
+    'lock-timeout': { type: 'string' },
+  }, true);
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   if (positionals.length > 1) throw new UserError(`apply takes at most one PLANFILE, not ${positionals.length}`, { hint: 'connectorops apply [PLANFILE]' });
   const planFile = positionals[0] !== undefined ? resolve(io.cwd, positionals[0]) : undefined;
   const concurrencyFlag = values.concurrency !== undefined ? positiveInt(values.concurrency, '--concurrency') : undefined;

@@ -8,7 +8,6 @@
  * and at most one write.
  */
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { UserError } from '../../errors.js';
 import { appendJobSummary, parsePullNumber, resolveGitHubContext } from '../../github/context.js';
 import { commentBody } from '../../github/body.js';
@@ -16,6 +15,7 @@ import { createOctokitThread } from '../../github/octokit.js';
 import { upsertSticky } from '../../github/sticky.js';
 import { readPlanFile } from '../../plan/file.js';
 import { quoteTerminal } from '../../render/escape.js';
+import { parseCommandArgs } from '../args.js';
 import type { Io } from '../io.js';
 
 const USAGE = `Usage: connectorops comment PLANFILE --pr N [options]
@@ -40,21 +40,13 @@ Environment:
 Exit codes: 0 posted, updated or already up to date · 1 otherwise.`;
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: {
-      pr: { type: 'string' },
-      repo: { type: 'string' },
-      'base-plan': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-    allowPositionals: true,
-  });
-  if (values.help) {
-    io.stdout.write(USAGE + '\n');
-    return 0;
-  }
+  const parsed = parseCommandArgs(argv, io, USAGE, {
+    pr: { type: 'string' },
+    repo: { type: 'string' },
+    'base-plan': { type: 'string' },
+  }, true);
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   if (positionals.length !== 1) {
     throw new UserError(positionals.length ? `comment takes one PLANFILE, not ${positionals.length}` : 'comment needs the PLANFILE to post', {
       hint: 'connectorops plan --out plan.json, then connectorops comment plan.json --pr N',

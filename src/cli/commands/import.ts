@@ -6,10 +6,10 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { UserError } from '../../errors.js';
 import { manifestsFor } from '../../targets/manifests.js';
 import { snapshotToState } from '../../targets/snapshot.js';
+import { parseCommandArgs } from '../args.js';
 import type { Io } from '../io.js';
 import { openTargetFlag } from '../target-flag.js';
 
@@ -31,16 +31,9 @@ Exit codes: 0 written, 1 error (nothing written).`;
 const SCHEMA_CANDIDATES = ['schema/manifest.schema.json', 'node_modules/connectorops/schema/manifest.schema.json'];
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { target: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    strict: true,
-    allowPositionals: false,
-  });
-  if (values.help) {
-    io.stdout.write(USAGE + '\n');
-    return 0;
-  }
+  const parsed = parseCommandArgs(argv, io, USAGE, { target: { type: 'string' }, out: { type: 'string' } });
+  if (!parsed) return 0;
+  const { values } = parsed;
   const out = resolve(io.cwd, values.out ?? '.');
   const target = await openTargetFlag(values.target, io);
   let state;

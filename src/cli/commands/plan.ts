@@ -5,13 +5,13 @@
  * stderr; `--out` also writes the JSON plan file.
  */
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { UserError, formatDiagnostic } from '../../errors.js';
 import type { Plan } from '../../model/plan.js';
 import { writePlanFile } from '../../plan/file.js';
 import { runPlan } from '../../plan/run.js';
 import { RENDER_FORMATS, isRenderFormat, renderPlan, type RenderFormat } from '../../render/index.js';
 import { wantsColor, type Io } from '../io.js';
+import { parseCommandArgs } from '../args.js';
 
 const USAGE = `Usage: connectorops plan [options]
 
@@ -38,27 +38,19 @@ Secrets are read from the environment variables the manifests name, and only fin
 Exit codes: 0 success, 1 error or blocked, 2 changes present (only with --detailed-exitcode).`;
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      dir: { type: 'string' },
-      ref: { type: 'string' },
-      base: { type: 'string' },
-      target: { type: 'string' },
-      out: { type: 'string' },
-      format: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      'allow-replace': { type: 'boolean', default: false },
-      'detailed-exitcode': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-    allowPositionals: false,
+  const parsed = parseCommandArgs(argv, io, USAGE, {
+    dir: { type: 'string' },
+    ref: { type: 'string' },
+    base: { type: 'string' },
+    target: { type: 'string' },
+    out: { type: 'string' },
+    format: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    'allow-replace': { type: 'boolean', default: false },
+    'detailed-exitcode': { type: 'boolean', default: false },
   });
-  if (values.help) {
-    io.stdout.write(USAGE + '\n');
-    return 0;
-  }
+  if (!parsed) return 0;
+  const { values } = parsed;
   const format = chooseFormat(values.format, values.json);
 
   const { plan, loaded } = await runPlan({

@@ -5,10 +5,10 @@
  * command refuses to start. Runs until SIGINT or SIGTERM, then closes the server and the target
  * and exits 0.
  */
-import { parseArgs } from 'node:util';
 import { UserError } from '../../errors.js';
 import { TOKEN_ENV, tokenProblem } from '../../targets/http/protocol.js';
 import { startServer } from '../../targets/http/server.js';
+import { parseCommandArgs } from '../args.js';
 import type { Io } from '../io.js';
 import { openTargetFlag } from '../target-flag.js';
 
@@ -43,21 +43,13 @@ export async function run(argv: string[], io: Io): Promise<number> {
 }
 
 export async function runServe(argv: string[], io: Io, deps: ServeDeps = {}): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      target: { type: 'string' },
-      host: { type: 'string', default: '127.0.0.1' },
-      port: { type: 'string', default: '8080' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-    allowPositionals: false,
+  const parsed = parseCommandArgs(argv, io, USAGE, {
+    target: { type: 'string' },
+    host: { type: 'string', default: '127.0.0.1' },
+    port: { type: 'string', default: '8080' },
   });
-  if (values.help) {
-    io.stdout.write(USAGE + '\n');
-    return 0;
-  }
+  if (!parsed) return 0;
+  const { values } = parsed;
   const port = Number(values.port);
   if (!/^\d+$/.test(values.port) || port > 65535) throw new UserError(`--port ${values.port} is not a port number`, { hint: 'a number from 0 to 65535 (0 picks a free port)' });
   const token = io.env[TOKEN_ENV];

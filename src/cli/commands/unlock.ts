@@ -3,9 +3,9 @@
  * "Lock"). It needs the exact id, which the refused apply printed, so that it never releases a
  * lock that a newer, live run took in the meantime. 0 released · 1 no such lock.
  */
-import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { UserError } from '../../errors.js';
+import { parseCommandArgs } from '../args.js';
 import type { Io } from '../io.js';
 import { openTargetFlag } from '../target-flag.js';
 
@@ -23,20 +23,12 @@ Options:
 Exit codes: 0 released, 1 no such lock (or an error).`;
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: {
-      target: { type: 'string' },
-      dir: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-    allowPositionals: true,
-  });
-  if (values.help) {
-    io.stdout.write(USAGE + '\n');
-    return 0;
-  }
+  const parsed = parseCommandArgs(argv, io, USAGE, {
+    target: { type: 'string' },
+    dir: { type: 'string' },
+  }, true);
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   if (positionals.length !== 1) {
     throw new UserError(positionals.length ? `unlock takes one LOCKID, not ${positionals.length}` : 'unlock needs the LOCKID to release', {
       hint: 'a refused apply prints it: connectorops unlock LOCKID --target T',

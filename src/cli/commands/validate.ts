@@ -1,8 +1,8 @@
 /** `connectorops validate [--dir D] [--ref REF]`: parse and check every manifest. 0 valid, 1 invalid. */
-import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { formatDiagnostic } from '../../errors.js';
 import { loadManifests } from '../../manifest/index.js';
+import { parseCommandArgs } from '../args.js';
 import type { Io } from '../io.js';
 
 const USAGE = `Usage: connectorops validate [--dir D] [--ref REF]
@@ -17,20 +17,9 @@ Options:
 Exit codes: 0 valid (warnings allowed), 1 invalid.`;
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      dir: { type: 'string' },
-      ref: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
-  if (values.help) {
-    io.stdout.write(USAGE + '\n');
-    return 0;
-  }
+  const parsed = parseCommandArgs(argv, io, USAGE, { dir: { type: 'string' }, ref: { type: 'string' } });
+  if (!parsed) return 0;
+  const { values } = parsed;
   const dir = resolve(io.cwd, values.dir ?? '.');
   const loaded = await loadManifests({ dir, ...(values.ref !== undefined ? { ref: values.ref } : {}) });
 
