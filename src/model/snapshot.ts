@@ -1,5 +1,5 @@
 /** The snapshot document (contracts.md, "Snapshot JSON"): `target export` writes it, `target import` reads it. */
-import type { Authorization, SecretName, Stage, Usage } from './types.js';
+import type { ConnectionRecord, SecretName, Stage } from './types.js';
 
 export interface SnapshotConnector {
   linkName: string;
@@ -12,15 +12,8 @@ export interface SnapshotConnector {
   secretFingerprints?: Partial<Record<SecretName, string>>;
 }
 
-export interface SnapshotConnection {
-  linkName: string;
-  name: string;
-  connector: string;
-  enabled: boolean;
-  scopes: string[];
-  authorization: Authorization;
-  usages: Usage[];
-}
+/** A connection is written exactly as a target holds it. */
+export type SnapshotConnection = ConnectionRecord;
 
 export interface Snapshot {
   formatVersion: 1;
