@@ -302,7 +302,7 @@ function changedSecrets(
         code: 'secret-unset',
         kind: 'Connector',
         linkName,
-        message: `${p.fromEnv} is not set: the ${name} of '${linkName}' is assumed unchanged; apply needs it`,
+        message: `${p.fromEnv} is not set: the ${name} of '${linkName}' is assumed unchanged; set it to detect a rotation (R5)`,
       });
       continue;
     }

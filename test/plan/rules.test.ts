@@ -248,7 +248,7 @@ describe('R5: revoking parameters', () => {
     const plan = planFor(current, desiredOf(current), { fingerprints: { crm: null } });
     expect(plan.actions).toEqual([]);
     expect(plan.warnings).toEqual([
-      { code: 'secret-unset', kind: 'Connector', linkName: 'crm', message: "CRM_CLIENT_SECRET is not set: the clientSecret of 'crm' is assumed unchanged; apply needs it" },
+      { code: 'secret-unset', kind: 'Connector', linkName: 'crm', message: "CRM_CLIENT_SECRET is not set: the clientSecret of 'crm' is assumed unchanged; set it to detect a rotation (R5)" },
     ]);
   });
 
