@@ -52,6 +52,23 @@ export type Authentication =
       addTo?: 'header' | 'query';
     };
 
+/**
+ * The parameters each authentication type has besides apiKey's list and the secrets, in the order
+ * manifests, snapshots and plans write them. The diff, the snapshot conversion and the comparison
+ * all walk this one list.
+ */
+export const AUTH_PARAMETERS = {
+  apiKey: [],
+  basic: [],
+  oauth1: ['consumerKey', 'requestTokenUrl', 'authorizeUrl', 'accessTokenUrl'],
+  oauth2: ['grantType', 'clientId', 'authorizeUrl', 'accessTokenUrl', 'refreshTokenUrl', 'scopes', 'scopeSeparator', 'addTo'],
+} as const satisfies Record<AuthType, readonly string[]>;
+
+/** The value of parameter `key` of an authentication (undefined when absent). */
+export function authParameter(auth: Authentication, key: string): unknown {
+  return (auth as unknown as Record<string, unknown>)[key];
+}
+
 /** Which secret parameters each authentication type has. */
 export const SECRET_PARAMETERS: Readonly<Record<AuthType, readonly SecretName[]>> = {
   apiKey: [],

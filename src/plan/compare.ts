@@ -7,7 +7,7 @@
  * - apiKey parameters are a list: their order is the order Creator asks for them in.
  * - Absent optional parameters and `undefined` are the same thing.
  */
-import type { Authentication } from '../model/types.js';
+import { AUTH_PARAMETERS, authParameter, type Authentication } from '../model/types.js';
 
 /** Plain code-unit order, the same on every machine (no locale). */
 export function byString(a: string, b: string): number {
@@ -54,24 +54,8 @@ export function flattenAuthentication(auth: Authentication, indexed: boolean): M
         put(`${at}addTo`, p.addTo);
       });
       break;
-    case 'basic':
-      break;
-    case 'oauth1':
-      put('consumerKey', auth.consumerKey);
-      put('requestTokenUrl', auth.requestTokenUrl);
-      put('authorizeUrl', auth.authorizeUrl);
-      put('accessTokenUrl', auth.accessTokenUrl);
-      break;
-    case 'oauth2':
-      put('grantType', auth.grantType);
-      put('clientId', auth.clientId);
-      put('authorizeUrl', auth.authorizeUrl);
-      put('accessTokenUrl', auth.accessTokenUrl);
-      put('refreshTokenUrl', auth.refreshTokenUrl);
-      put('scopes', auth.scopes);
-      put('scopeSeparator', auth.scopeSeparator);
-      put('addTo', auth.addTo);
-      break;
+    default:
+      for (const key of AUTH_PARAMETERS[auth.type]) put(key, authParameter(auth, key));
   }
   return out;
 }
@@ -108,25 +92,12 @@ export function sameAuthentication(a: Authentication, b: Authentication): boolea
           return p.parameterKey === q.parameterKey && p.displayName === q.displayName && p.addTo === q.addTo;
         })
       );
-    case 'oauth1':
+    default:
       return (
-        b.type === 'oauth1' &&
-        a.consumerKey === b.consumerKey &&
-        a.requestTokenUrl === b.requestTokenUrl &&
-        a.authorizeUrl === b.authorizeUrl &&
-        a.accessTokenUrl === b.accessTokenUrl
-      );
-    case 'oauth2':
-      return (
-        b.type === 'oauth2' &&
-        a.grantType === b.grantType &&
-        a.clientId === b.clientId &&
-        a.authorizeUrl === b.authorizeUrl &&
-        a.accessTokenUrl === b.accessTokenUrl &&
-        a.refreshTokenUrl === b.refreshTokenUrl &&
-        a.scopeSeparator === b.scopeSeparator &&
-        a.addTo === b.addTo &&
-        sameScopes(a.scopes, b.scopes)
+        b.type === a.type &&
+        AUTH_PARAMETERS[a.type].every((key) =>
+          key === 'scopes' ? sameScopes(scopesOf(a), scopesOf(b)) : authParameter(a, key) === authParameter(b, key),
+        )
       );
   }
 }

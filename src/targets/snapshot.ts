@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { UserError, type Diagnostic } from '../errors.js';
 import { canonicalJson, sha256 } from '../model/canonical.js';
 import type { Snapshot, SnapshotConnection, SnapshotConnector } from '../model/snapshot.js';
-import type { ApiKeyParameter, Authentication, ConnectionRecord, ConnectorRecord, SecretName, State } from '../model/types.js';
+import { AUTH_PARAMETERS, authParameter, type ApiKeyParameter, type Authentication, type ConnectionRecord, type ConnectorRecord, type SecretName, type State } from '../model/types.js';
 import { checkState, formatViolation } from '../rules/index.js';
 
 /** The snapshot format versions this build reads and writes. */
@@ -300,21 +300,13 @@ export function authenticationToSnapshot(auth: Authentication): SnapshotConnecto
       break;
     case 'basic':
       break;
-    case 'oauth1':
-      put(out, 'consumerKey', auth.consumerKey);
-      put(out, 'requestTokenUrl', auth.requestTokenUrl);
-      put(out, 'authorizeUrl', auth.authorizeUrl);
-      put(out, 'accessTokenUrl', auth.accessTokenUrl);
-      break;
-    case 'oauth2':
-      put(out, 'grantType', auth.grantType);
-      put(out, 'clientId', auth.clientId);
-      put(out, 'authorizeUrl', auth.authorizeUrl);
-      put(out, 'accessTokenUrl', auth.accessTokenUrl);
-      put(out, 'refreshTokenUrl', auth.refreshTokenUrl);
-      out.scopes = [...auth.scopes];
-      if (auth.scopeSeparator !== ',') out.scopeSeparator = auth.scopeSeparator;
-      put(out, 'addTo', auth.addTo);
+    default:
+      for (const key of AUTH_PARAMETERS[auth.type]) {
+        const value = authParameter(auth, key);
+        if (key === 'scopes') out.scopes = [...(value as string[])];
+        // The default separator is left out, so that a snapshot reads like a manifest.
+        else if (key !== 'scopeSeparator' || value !== ',') put(out, key, value);
+      }
       break;
   }
   return out;
@@ -366,24 +358,14 @@ function authenticationFromSnapshot(a: ParsedAuthentication): Authentication {
     }
     case 'basic':
       return { type: 'basic' };
-    case 'oauth1': {
-      const out: Record<string, unknown> = { type: 'oauth1' };
-      put(out, 'consumerKey', a.consumerKey);
-      put(out, 'requestTokenUrl', a.requestTokenUrl);
-      put(out, 'authorizeUrl', a.authorizeUrl);
-      put(out, 'accessTokenUrl', a.accessTokenUrl);
-      return out as Authentication;
-    }
-    case 'oauth2': {
-      const out: Record<string, unknown> = { type: 'oauth2' };
-      put(out, 'grantType', a.grantType);
-      put(out, 'clientId', a.clientId);
-      put(out, 'authorizeUrl', a.authorizeUrl);
-      put(out, 'accessTokenUrl', a.accessTokenUrl);
-      put(out, 'refreshTokenUrl', a.refreshTokenUrl);
-      out.scopes = [...(a.scopes ?? [])];
-      out.scopeSeparator = a.scopeSeparator ?? ',';
-      put(out, 'addTo', a.addTo);
+    default: {
+      const out: Record<string, unknown> = { type: a.type };
+      for (const key of AUTH_PARAMETERS[a.type]) {
+        const value = (a as Record<string, unknown>)[key];
+        if (key === 'scopes') out.scopes = [...((value as string[] | undefined) ?? [])];
+        else if (key === 'scopeSeparator') out.scopeSeparator = value ?? ',';
+        else put(out, key, value);
+      }
       return out as Authentication;
     }
   }
