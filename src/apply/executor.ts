@@ -109,16 +109,8 @@ async function reconcileWithJournal(target: Target, runId: string, result: Execu
 
 /** The action as the target takes it: the body, without the plan's bookkeeping fields. */
 export function actionBody(action: PlannedAction): ActionBody {
-  switch (action.op) {
-    case 'connector.create':
-    case 'connection.create':
-      return { op: action.op, kind: action.kind, linkName: action.linkName, spec: action.spec } as ActionBody;
-    case 'connector.update':
-    case 'connection.update':
-      return { op: action.op, kind: action.kind, linkName: action.linkName, set: action.set } as ActionBody;
-    default:
-      return { op: action.op, kind: action.kind, linkName: action.linkName } as ActionBody;
-  }
+  const { id: _id, dependsOn: _dependsOn, rules: _rules, replace: _replace, changes: _changes, reason: _reason, ...body } = action;
+  return body;
 }
 
 /**

@@ -34,32 +34,6 @@ export function scopesOf(auth: Authentication): string[] {
   return auth.type === 'oauth2' ? auth.scopes : [];
 }
 
-/**
- * The authentication as `path → value` pairs, for field-by-field changes. apiKey parameters are
- * written flat (`authentication.parameterKey`) when there is one on both sides, as a manifest
- * would write them, and indexed (`authentication.parameters[1].parameterKey`) otherwise.
- */
-export function flattenAuthentication(auth: Authentication, indexed: boolean): Map<string, unknown> {
-  const out = new Map<string, unknown>();
-  const put = (path: string, value: unknown) => {
-    if (value !== undefined) out.set(`authentication.${path}`, value);
-  };
-  put('type', auth.type);
-  switch (auth.type) {
-    case 'apiKey':
-      auth.parameters.forEach((p, i) => {
-        const at = indexed ? `parameters[${i}].` : '';
-        put(`${at}parameterKey`, p.parameterKey);
-        put(`${at}displayName`, p.displayName);
-        put(`${at}addTo`, p.addTo);
-      });
-      break;
-    default:
-      for (const key of AUTH_PARAMETERS[auth.type]) put(key, authParameter(auth, key));
-  }
-  return out;
-}
-
 /** Whether apiKey parameters need indexed paths to be told apart (more than one on a side). */
 export function needsIndexedParameters(a: Authentication | null, b: Authentication | null): boolean {
   const count = (x: Authentication | null) => (x?.type === 'apiKey' ? x.parameters.length : 0);

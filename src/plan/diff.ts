@@ -20,9 +20,9 @@ import type {
   SecretName,
   State,
 } from '../model/types.js';
-import { SECRET_PARAMETERS } from '../model/types.js';
+import { flattenAuthentication, SECRET_PARAMETERS } from '../model/types.js';
 import { removedScopes } from '../rules/authentication.js';
-import { addedScopes, byString, flattenAuthentication, needsIndexedParameters, sameAuthentication, sameScopes, sameValue, scopesOf } from './compare.js';
+import { addedScopes, byString, needsIndexedParameters, sameAuthentication, sameScopes, sameValue, scopesOf } from './compare.js';
 
 export type Change = 'create' | 'delete' | 'replace' | 'update' | 'none';
 
@@ -174,8 +174,8 @@ function forcedReplacement(current: ConnectorRecord, desired: DesiredConnector):
 /** Field changes from one authentication to another, secrets left out (they are compared apart). */
 function authenticationChanges(from: Authentication | null, to: Authentication): FieldChange[] {
   const indexed = needsIndexedParameters(from, to);
-  const before = from ? flattenAuthentication(from, indexed) : new Map<string, unknown>();
-  const after = flattenAuthentication(to, indexed);
+  const before = new Map(from ? flattenAuthentication(from, indexed) : []);
+  const after = new Map(flattenAuthentication(to, indexed));
   const changes: FieldChange[] = [];
   for (const [path, value] of after) {
     const old = before.has(path) ? before.get(path) : null;

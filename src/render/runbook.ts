@@ -9,7 +9,7 @@ import pc from 'picocolors';
 import type { PlannedAction } from '../model/actions.js';
 import { SENSITIVE } from '../model/actions.js';
 import type { Blocked, Plan } from '../model/plan.js';
-import type { Authentication } from '../model/types.js';
+import { flattenAuthentication, type ApiKeyParameter, type Authentication, type AuthParameter, type SecretName } from '../model/types.js';
 import { sanitizeTerminal } from './escape.js';
 import { makeRedactor, SENSITIVE_MARKERS } from './redact.js';
 import {
@@ -19,7 +19,6 @@ import {
   causeText,
   displayChanges,
   specChanges,
-  flattenAuthentication,
   REPLACEMENT_RULES,
   stepTitle,
   usagesOf,
@@ -36,9 +35,11 @@ export const CREATOR_PATHS = {
   manageConnectors: 'Microservices › Connections › Manage Custom Connectors',
 } as const;
 
-/** Creator's labels for the fields a person types (the help page and Zoho's custom-service forms). */
-const FIELD_LABELS: Record<string, string> = {
-  description: 'Description',
+/**
+ * Creator's labels for the authentication parameters a person types (the help page and Zoho's
+ * custom-service forms). Typed by the model's parameter list: a new parameter needs its label.
+ */
+const PARAMETER_LABELS: Record<AuthParameter | SecretName | keyof ApiKeyParameter | 'type', string> = {
   type: 'Authentication type',
   grantType: 'Grant type',
   clientId: 'Client ID',
@@ -54,6 +55,12 @@ const FIELD_LABELS: Record<string, string> = {
   addTo: 'Add to',
   parameterKey: 'Parameter key',
   displayName: 'Display name',
+};
+
+/** Creator's labels for the other fields. */
+const FIELD_LABELS: Readonly<Record<string, string>> = {
+  ...PARAMETER_LABELS,
+  description: 'Description',
   connector: 'Connector',
   linkName: 'Link name',
 };

@@ -7,7 +7,7 @@
 import type { Op, PlannedAction } from '../model/actions.js';
 import { SENSITIVE, SENSITIVE_CHANGED } from '../model/actions.js';
 import type { Blocked, Plan, PlanSummary, RevokedAuthorization } from '../model/plan.js';
-import type { Authentication, RuleId, Usage } from '../model/types.js';
+import { flattenAuthentication, type RuleId, type Usage } from '../model/types.js';
 import { isSecretPath, isSecretValue, secretDisplay } from './redact.js';
 
 export type Kind = 'Connector' | 'Connection';
@@ -60,27 +60,6 @@ export function actionSecrets(action: PlannedAction): Record<string, { fromEnv?:
   return out;
 }
 
-/**
- * Authentication as flat `path → value` pairs, type first: the form a reader scans and the
- * runbook types. A single apiKey parameter is flat (`authentication.parameterKey`), as in a
- * manifest; several are indexed.
- */
-export function flattenAuthentication(auth: Authentication, prefix = 'authentication'): Array<[string, unknown]> {
-  const out: Array<[string, unknown]> = [[`${prefix}.type`, auth.type]];
-  if (auth.type === 'apiKey') {
-    auth.parameters.forEach((p, i) => {
-      const base = auth.parameters.length === 1 ? prefix : `${prefix}.parameters[${i}]`;
-      for (const [key, value] of Object.entries(p)) if (value !== undefined) out.push([`${base}.${key}`, value]);
-    });
-    return out;
-  }
-  for (const [key, value] of Object.entries(auth)) {
-    if (key === 'type' || value === undefined) continue;
-    out.push([`${prefix}.${key}`, value]);
-  }
-  return out;
-}
-
 /** The fields a create action sets (its whole spec), when the planner listed no changes for it. */
 function specFields(action: PlannedAction): Array<[string, unknown]> {
   if (action.op === 'connector.create') {
@@ -106,7 +85,7 @@ function setFields(action: PlannedAction): Array<[string, unknown]> {
   const out: Array<[string, unknown]> = [];
   for (const [key, value] of Object.entries(action.set)) {
     if (value === undefined) continue;
-    if (key === 'authentication') out.push(...flattenAuthentication(value as Authentication));
+    if (key === 'authentication' && action.op === 'connector.update' && action.set.authentication) out.push(...flattenAuthentication(action.set.authentication));
     else if (key === 'secrets') for (const name of Object.keys(value as object)) out.push([`authentication.${name}`, SENSITIVE_CHANGED]);
     else out.push([key, value]);
   }

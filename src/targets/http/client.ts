@@ -112,7 +112,7 @@ export class HttpTarget implements Target {
 
   async read(): Promise<StateSnapshot> {
     const { serial, digest, snapshot } = await this.#request({ method: 'GET', path: 'v1/state', schema: StateResponseSchema, retry: 'idempotent' });
-    return { state: snapshotToState(snapshot as unknown as Snapshot), serial, digest };
+    return { state: snapshotToState(snapshot), serial, digest };
   }
 
   /** In requests of at most half the server's body limit each, so that any number of secrets goes through. */
@@ -203,7 +203,7 @@ export class HttpTarget implements Target {
   async exportSnapshot(): Promise<Snapshot> {
     const snapshot = await this.#request({ method: 'GET', path: 'v1/snapshot', schema: SnapshotResponseSchema, retry: 'idempotent' });
     // The schema filled in defaults (scopeSeparator ','); the normalized form is what local exports.
-    return stateToSnapshot(snapshotToState(snapshot as unknown as Snapshot));
+    return stateToSnapshot(snapshotToState(snapshot));
   }
 
   async importSnapshot(snapshot: Snapshot, options: { force?: boolean } = {}): Promise<void> {

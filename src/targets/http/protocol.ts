@@ -8,7 +8,8 @@
  * `target export` writes: fingerprints included (keyed hashes, S2), the key never.
  */
 import { z } from 'zod';
-import { SnapshotSchema, jsonPath } from '../snapshot.js';
+import { SnapshotSchema } from '../../model/snapshot.js';
+import { jsonPath } from '../../util/json-path.js';
 
 /** Bumped on a breaking change of the protocol; routes carry it as their `/v1` prefix. */
 export const PROTOCOL_VERSION = 1;
