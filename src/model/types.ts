@@ -19,6 +19,25 @@ export const RULE_IDS = [
 export const RuleIdSchema = z.enum(RULE_IDS);
 export type RuleId = z.output<typeof RuleIdSchema>;
 
+/**
+ * Why a target refuses an action: a rule, or, where no rule id says it, that the resource is not
+ * there (or is there already) or that its scopes do not fit its connector.
+ */
+export const RefusalCodeSchema = z.enum([...RULE_IDS, 'exists', 'scopes']);
+export type RefusalCode = z.output<typeof RefusalCodeSchema>;
+
+/**
+ * What a diagnostic is about: a refusal code, or the form of the input (`yaml`, `json`, `schema`,
+ * `kind`, `config`, …) or a finding of the planner. A new kind of finding is added here; a new
+ * rule gets a rule id in RULE_IDS instead.
+ */
+export const DiagnosticCodeSchema = z.enum([
+  ...RefusalCodeSchema.options,
+  'yaml', 'json', 'schema', 'kind', 'config', 'reference', 'unused',
+  'base', 'outside-change', 'secret-adopted', 'secret-unset',
+]);
+export type DiagnosticCode = z.output<typeof DiagnosticCodeSchema>;
+
 /** A non-empty string: every parameter, scope and usage field. */
 const Text = z.string().min(1);
 

@@ -22,7 +22,8 @@ import type {
 } from '../model/types.js';
 import { flattenAuthentication, SECRET_PARAMETERS } from '../model/types.js';
 import { removedScopes } from '../rules/authentication.js';
-import { addedScopes, byString, needsIndexedParameters, sameAuthentication, sameScopes, sameValue, scopesOf } from './compare.js';
+import { addedScopes, byString, needsIndexedParameters, sameAuthentication, sameValue, scopesOf } from './compare.js';
+import { sameSet } from '../util/sets.js';
 
 export type Change = 'create' | 'delete' | 'replace' | 'update' | 'none';
 
@@ -355,7 +356,7 @@ function diffConnection(linkName: string, current: ConnectionRecord | null, desi
     }]);
   }
   const nameChanged = current.name !== desired.name;
-  const scopesChanged = !sameScopes(current.scopes, desired.scopes);
+  const scopesChanged = !sameSet(current.scopes, desired.scopes);
   if (!nameChanged && !scopesChanged) return connectionDiff(linkName, current, desired, current.enabled !== desired.enabled ? 'update' : 'none', NO_CHANGES);
   const changes: FieldChange[] = [];
   if (nameChanged) changes.push({ path: 'name', from: current.name, to: desired.name });

@@ -13,7 +13,7 @@ import { flattenAuthentication, type ApiKeyParameter, type Authentication, type 
 import { sanitizeTerminal } from './escape.js';
 import { makeRedactor, SENSITIVE_MARKERS } from './redact.js';
 import {
-  actionSecrets,
+  secretReferences,
   authorizationRule,
   authorizationTasks,
   causeText,
@@ -24,6 +24,7 @@ import {
   usagesOf,
   type DisplayChange,
 } from './shared.js';
+import { capitalize } from '../util/text.js';
 
 export interface RunbookOptions {
   color: boolean;
@@ -220,10 +221,6 @@ function bodyIndent(n: number): string {
   return ' '.repeat(String(n).length + 2);
 }
 
-function capitalize(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
-}
-
 function labelOf(path: string, kind: 'Connector' | 'Connection'): string {
   const segments = path.split('.');
   const last = segments[segments.length - 1]!;
@@ -302,7 +299,7 @@ function step(a: PlannedAction, n: number, ctx: StepContext): string[] {
       const basic = changes.filter((ch) => !ch.path.startsWith('authentication'));
       let auth = changes.filter((ch) => ch.path.startsWith('authentication'));
       const typeChange = auth.find((ch) => ch.path === 'authentication.type' && ch.symbol === '~' && ch.fromKnown);
-      if (typeChange && a.set.authentication) auth = allAuthenticationValues(a.set.authentication, actionSecrets(a));
+      if (typeChange && a.set.authentication) auth = allAuthenticationValues(a.set.authentication, secretReferences(a));
       const editNote = isDraft ? " (a Draft connector's sections are already in edit mode: no Edit to click)" : '';
       if (basic.length) {
         say(`Where: ${mcc} › ${card} › ⋯ › Edit Connector › General › Basic Connector Details › Edit › Save${editNote}`);

@@ -4,7 +4,7 @@
  * Formats differ only in how they quote and decorate these; keeping the derivation here keeps the
  * text, Markdown and runbook telling the same story.
  */
-import type { Op, PlannedAction } from '../model/actions.js';
+import { actionSecrets, type Op, type PlannedAction } from '../model/actions.js';
 import { SENSITIVE, SENSITIVE_CHANGED } from '../model/actions.js';
 import type { Blocked, Plan, PlanSummary, RevokedAuthorization } from '../model/plan.js';
 import { flattenAuthentication, type RuleId, type Usage } from '../model/types.js';
@@ -47,17 +47,8 @@ function changeSymbol(from: unknown, to: unknown): ChangeSymbol {
 }
 
 /** The secret references an action carries (`spec.secrets` / `set.secrets`), by secret name. */
-export function actionSecrets(action: PlannedAction): Record<string, { fromEnv?: string }> {
-  const payload = 'spec' in action ? action.spec : 'set' in action ? action.set : undefined;
-  const secrets = payload && 'secrets' in payload ? payload.secrets : undefined;
-  const out: Record<string, { fromEnv?: string }> = {};
-  if (secrets && typeof secrets === 'object') {
-    for (const [name, ref] of Object.entries(secrets)) {
-      const fromEnv = ref && typeof ref === 'object' && typeof ref.fromEnv === 'string' ? ref.fromEnv : undefined;
-      out[name] = fromEnv === undefined ? {} : { fromEnv };
-    }
-  }
-  return out;
+export function secretReferences(action: PlannedAction): Record<string, { fromEnv?: string }> {
+  return Object.fromEntries(actionSecrets(action).map(([name, s]) => [name, { fromEnv: s.fromEnv }]));
 }
 
 /** The fields a create action sets (its whole spec), when the planner listed no changes for it. */
@@ -107,7 +98,7 @@ const LIFECYCLE_CHANGE: Partial<Record<Op, { path: string; from: unknown; to: un
  * change), so that every action says what it does. Secrets are masked here, once, for every format.
  */
 export function displayChanges(action: PlannedAction): DisplayChange[] {
-  const secrets = actionSecrets(action);
+  const secrets = secretReferences(action);
   const secretInfo = (path: string) => {
     const name = path.split('.').pop() ?? path;
     const ref = secrets[name];
@@ -141,7 +132,7 @@ export function displayChanges(action: PlannedAction): DisplayChange[] {
  * the resource by hand types every field, not only those that differ from a replaced one.
  */
 export function specChanges(action: PlannedAction): DisplayChange[] {
-  const secrets = actionSecrets(action);
+  const secrets = secretReferences(action);
   return specFields(action).map(([path, to]) => {
     const name = path.split('.').pop() ?? path;
     if (isSecretPath(path)) {

@@ -22,7 +22,7 @@ import type { RevokedAuthorization } from '../../model/plan.js';
 import type { Snapshot } from '../../model/snapshot.js';
 import type { SecretName } from '../../model/types.js';
 import { parseAction } from '../action-schema.js';
-import { LockHeldError } from '../lock.js';
+import { LockHeldError, waitForLock } from '../lock.js';
 import { snapshotToState, stateToSnapshot } from '../snapshot.js';
 import type { ExecuteResult, JournalContext, JournalEntry, LockInfo, LockRequest, StateSnapshot, Target } from '../target.js';
 import {
@@ -40,7 +40,7 @@ import {
   formatIssues,
   tokenProblem,
 } from './protocol.js';
-import { redact } from './redact.js';
+import { redact } from '../../model/redact.js';
 
 export interface HttpTargetOptions {
   /** How the user named the target (a name from connectorops.yaml, or the URL as typed). */
@@ -110,6 +110,10 @@ export class HttpTarget implements Target {
     };
   }
 
+  async serial(): Promise<number> {
+    return (await this.read()).serial;
+  }
+
   async read(): Promise<StateSnapshot> {
     const { serial, digest, snapshot } = await this.#request({ method: 'GET', path: 'v1/state', schema: StateResponseSchema, retry: 'idempotent' });
     return { state: snapshotToState(snapshot), serial, digest };
@@ -163,11 +167,8 @@ export class HttpTarget implements Target {
    */
   async acquireLock(request: LockRequest, options: { timeoutMs?: number } = {}): Promise<LockInfo & { tookOverFrom?: LockInfo }> {
     this.#open();
-    const timeoutMs = Math.max(0, options.timeoutMs ?? 0);
-    const started = Date.now();
-    for (;;) {
-      const remaining = Math.max(0, timeoutMs - (Date.now() - started));
-      try {
+    return waitForLock(
+      async (remaining) => {
         const { lock } = await this.#request({
           method: 'POST',
           path: 'v1/locks',
@@ -178,12 +179,10 @@ export class HttpTarget implements Target {
         });
         const { tookOverFrom, ...info } = lock;
         return tookOverFrom ? { ...info, tookOverFrom } : info;
-      } catch (error) {
-        if (!(error instanceof LockHeldError)) throw error;
-        const waited = Date.now() - started;
-        if (waited >= timeoutMs) throw new LockHeldError(error.lock, this.name, timeoutMs > 0 ? waited : 0);
-      }
-    }
+      },
+      // The server does the waiting, a slice per request: no pause between requests.
+      { timeoutMs: Math.max(0, options.timeoutMs ?? 0), target: this.name, pollMs: 0 },
+    );
   }
 
   async releaseLock(id: string): Promise<void> {

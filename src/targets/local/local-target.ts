@@ -25,7 +25,7 @@ import type { ConnectionRecord, ConnectorRecord, SecretName, State } from '../..
 import { SECRET_PARAMETERS } from '../../model/types.js';
 import { formatViolation, transition, World, type Effects, type SecretFingerprints, type Violation } from '../../rules/index.js';
 import { parseAction } from '../action-schema.js';
-import { LockHeldError } from '../lock.js';
+import { LockHeldError, waitForLock } from '../lock.js';
 import { stateDigest, stateToSnapshot, validateSnapshot } from '../snapshot.js';
 import type { ExecuteResult, JournalContext, JournalEntry, LockInfo, LockRequest, StateSnapshot, Target } from '../target.js';
 import { Fingerprinter, newFingerprintKey } from './secrets.js';
@@ -35,7 +35,6 @@ const APPLICATION_ID = 0x434f5053;
 /** The layout of the tables below. A file with a newer version is refused, not guessed at. */
 export const LOCAL_SCHEMA_VERSION = 1;
 const BUSY_TIMEOUT_MS = 10_000;
-const LOCK_POLL_MS = 200;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value ANY) STRICT;
@@ -220,26 +219,16 @@ export class LocalTarget implements Target {
 
   async acquireLock(request: LockRequest, options: { timeoutMs?: number } = {}): Promise<LockInfo & { tookOverFrom?: LockInfo }> {
     this.#open();
-    const timeoutMs = Math.max(0, options.timeoutMs ?? 0);
-    const started = Date.now();
-    for (;;) {
-      const attempt = this.#db
-        .transaction((): { got: LockInfo & { tookOverFrom?: LockInfo } } | { held: LockInfo } => {
-          const row = this.#stmt.getLock.get() as LockRow | undefined;
-          const current = row ? lockInfo(row) : undefined;
-          if (current && !holderIsDead(current)) return { held: current };
-          if (current) this.#stmt.deleteLock.run(current.id);
-          const info: LockInfo = { ...request, id: randomBytes(4).toString('hex'), startedAt: new Date().toISOString() };
-          this.#stmt.insertLock.run({ id: info.id, holder: info.holder, host: info.host, pid: info.pid, operation: info.operation, started_at: info.startedAt });
-          return { got: current ? { ...info, tookOverFrom: current } : info };
-        })
-        .immediate();
-      if ('got' in attempt) return attempt.got;
-      const waited = Date.now() - started;
-      if (waited >= timeoutMs) throw new LockHeldError(attempt.held, this.name, timeoutMs > 0 ? waited : 0);
-      // A real wait: the holder is another live process, and only time frees the lock.
-      await new Promise((r) => setTimeout(r, Math.min(LOCK_POLL_MS, timeoutMs - waited)));
-    }
+    const take = this.#db.transaction((): LockInfo & { tookOverFrom?: LockInfo } => {
+      const row = this.#stmt.getLock.get() as LockRow | undefined;
+      const current = row ? lockInfo(row) : undefined;
+      if (current && !holderIsDead(current)) throw new LockHeldError(current, this.name, 0);
+      if (current) this.#stmt.deleteLock.run(current.id);
+      const info: LockInfo = { ...request, id: randomBytes(4).toString('hex'), startedAt: new Date().toISOString() };
+      this.#stmt.insertLock.run({ id: info.id, holder: info.holder, host: info.host, pid: info.pid, operation: info.operation, started_at: info.startedAt });
+      return current ? { ...info, tookOverFrom: current } : info;
+    });
+    return waitForLock(() => take.immediate(), { timeoutMs: Math.max(0, options.timeoutMs ?? 0), target: this.name });
   }
 
   async releaseLock(id: string): Promise<void> {
