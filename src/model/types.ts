@@ -84,11 +84,23 @@ export interface SecretRef {
 
 export type Authorization = { status: 'authorized'; account: string } | { status: 'unauthorized' };
 
-/** A reference to a connection from an application. Lives in the target, never in manifests. */
+/**
+ * A reference to a connection from an application. A target records them (snapshot `usages`);
+ * the planner also finds them in Deluge code kept in Git (model/usages.ts). Never in manifests.
+ */
 export interface Usage {
   app: string;
   component: string;
   kind: string;
+  /**
+   * Set by the planner, after the contract's fields: where it learned of the usage. `code` comes
+   * with the call's position (`file` relative to the manifest directory, 1-based `line`, `col`).
+   * A target's own records carry none of these.
+   */
+  source?: 'target' | 'code';
+  file?: string;
+  line?: number;
+  col?: number;
 }
 
 /** A connector as a target holds it. */

@@ -32,7 +32,15 @@ export function planId(plan: Plan): string {
 }
 
 const RuleIdSchema = z.string().regex(/^[A-Z][0-9]+[a-z]?$|^[a-z]+$/);
-const UsageSchema = z.object({ app: z.string(), component: z.string(), kind: z.string() });
+const UsageSchema = z.object({
+  app: z.string(),
+  component: z.string(),
+  kind: z.string(),
+  source: z.enum(['target', 'code']).optional(),
+  file: z.string().optional(),
+  line: z.number().int().positive().optional(),
+  col: z.number().int().positive().optional(),
+});
 const FieldChangeSchema = z.object({ path: z.string().min(1), from: z.unknown(), to: z.unknown() });
 const Kind = z.enum(['Connector', 'Connection']);
 
