@@ -4,7 +4,6 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { UserError, type Diagnostic } from '../errors.js';
-import { DEFAULT_USAGE_GLOBS } from '../usages/index.js';
 import { issuesToDiagnostics } from './issues.js';
 import { ConfigDoc } from './schema.js';
 import { parseYamlFile } from './yaml.js';
@@ -23,14 +22,14 @@ export interface ProjectConfig {
   /** A name under `targets`, or a target spec. */
   defaultTarget?: string;
   targets: Record<string, TargetConfig>;
-  /** `usages.from`: the files read for connection usages (docs/usages.md); absent: the defaults. */
+  /** `usages.from`: the files read for connection usages (docs/usages.md); absent: DEFAULT_USAGE_GLOBS. */
   usages?: { from: readonly string[] };
   /** `connectorops.yaml` when the file exists, else null. */
   file: string | null;
 }
 
 export function emptyConfig(): ProjectConfig {
-  return { targets: {}, usages: { from: DEFAULT_USAGE_GLOBS }, file: null };
+  return { targets: {}, file: null };
 }
 
 /** Reads `connectorops.yaml`. Never throws: problems are diagnostics, and the config falls back to empty. */
@@ -48,7 +47,7 @@ export function parseConfig(file: string, text: string): { config: ProjectConfig
     errors.push(...issuesToDiagnostics(result.error.issues, doc, ConfigDoc));
     return { config, errors, warnings };
   }
-  const { defaultTarget, targets = {}, usages = { from: DEFAULT_USAGE_GLOBS } } = result.data;
+  const { defaultTarget, targets = {}, usages } = result.data;
   if (defaultTarget !== undefined && !isSpec(defaultTarget) && !(defaultTarget in targets)) {
     errors.push({
       ...doc.locate(['defaultTarget']),
@@ -59,7 +58,7 @@ export function parseConfig(file: string, text: string): { config: ProjectConfig
     });
     return { config, errors, warnings };
   }
-  return { config: { ...(defaultTarget !== undefined ? { defaultTarget } : {}), targets, usages, file }, errors, warnings };
+  return { config: { ...(defaultTarget !== undefined ? { defaultTarget } : {}), targets, ...(usages ? { usages } : {}), file }, errors, warnings };
 }
 
 function isSpec(s: string): boolean {
