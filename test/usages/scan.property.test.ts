@@ -70,6 +70,10 @@ interface File {
 
 const expect_ = (c: Code, component: string): Expected[] => c.calls.map((connection) => ({ connection, component }));
 
+/** A workflow's `actions { custom deluge script ( CODE ) }`. */
+const customScript = (c: Code) =>
+  `\t\t\t\t\tactions\n\t\t\t\t\t{\n\t\t\t\t\t\tcustom deluge script\n\t\t\t\t\t\t(\n${c.text}\n\t\t\t\t\t\t)\n\t\t\t\t\t}`;
+
 const settings = fc.array(fc.tuple(ident, fc.oneof(stringLiteral, ident)).map(([k, v]) => `${k} = ${v}`), { maxLength: 3 });
 
 const dsFile: fc.Arbitrary<File> = fc
@@ -126,13 +130,7 @@ ${g.inline.text}
 \t\t\t\trecord event = ${g.event}
 \t\t\t\t${g.stage}
 \t\t\t\t{
-\t\t\t\t\tactions
-\t\t\t\t\t{
-\t\t\t\t\t\tcustom deluge script
-\t\t\t\t\t\t(
-${g.workflowCode.text}
-\t\t\t\t\t\t)
-\t\t\t\t\t}
+${customScript(g.workflowCode)}
 \t\t\t\t}
 \t\t\t}
 \t\t}
@@ -143,13 +141,7 @@ ${g.workflowCode.text}
 \t\t\t\ttype = schedule
 \t\t\t\ton start
 \t\t\t\t{
-\t\t\t\t\tactions
-\t\t\t\t\t{
-\t\t\t\t\t\tcustom deluge script
-\t\t\t\t\t\t(
-${g.scheduleCode.text}
-\t\t\t\t\t\t)
-\t\t\t\t\t}
+${customScript(g.scheduleCode)}
 \t\t\t\t}
 \t\t\t}
 \t\t}
