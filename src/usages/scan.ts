@@ -135,7 +135,10 @@ function scanOnce(file: string, text: string, multiline: boolean): ScanResult {
 
   const tk = new Tokenizer(text, multiline);
   let app: string | null = isExport ? null : file;
+  // The open brackets, `stack[0]` being the file: frames above `depth` are kept for reuse, so that
+  // the brackets of plain code (most of them) allocate nothing.
   const stack: Frame[] = [frame(0, 1, 1, isExport ? Role.DsRoot : Role.LooseRoot, null, null, null)];
+  let depth = 1;
   if (!isExport) stack[0]!.component = 'script';
 
   // The header of the next block: the tokens of the current line, or failing that of the line before.
@@ -161,7 +164,7 @@ function scanOnce(file: string, text: string, multiline: boolean): ScanResult {
   let keyCol = 0;
   let value = '';
 
-  const top = () => stack[stack.length - 1]!;
+  const top = () => stack[depth - 1]!;
   const record = () => {
     const t = top();
     usages.push({
@@ -264,9 +267,9 @@ function scanOnce(file: string, text: string, multiline: boolean): ScanResult {
   }
 
   for (const p of tk.problems) warn(p.line, p.col, 'deluge', p.message);
-  if (stack.length > 1) {
-    const open = stack[stack.length - 1]!;
-    const more = stack.length - 2;
+  if (depth > 1) {
+    const open = stack[depth - 1]!;
+    const more = depth - 2;
     warn(open.line, open.col, 'deluge', `'${CHAR[open.open]}' opened here is never closed` +
       (more ? ` (and ${more} more bracket${more > 1 ? 's' : ''} around it)` : ''), 'the usages read up to the end of the file are counted');
   }
@@ -279,20 +282,28 @@ function scanOnce(file: string, text: string, multiline: boolean): ScanResult {
 
   function push(open: number, invoke: boolean): void {
     const parent = top();
-    const f = invoke || !parent.collect || open !== 123
+    if (invoke || !parent.collect || open !== 123) {
       // Only a `{` starts a block worth naming; a `(` holds field definitions, parameters or
       // `custom deluge script ( CODE )`, which belong to the block around them.
-      ? frame(open, tk.line, tk.col, Role.Inner, parent.component, parent.workflow, parent.form)
-      : child(parent, open, read(cur.length ? cur : prev));
-    f.invoke = invoke;
-    stack.push(f);
-    // A `(` inside a header line (`void f(int a)`) keeps the line going; a block starts afresh.
-    if (open !== 40) {
-      cur.length = 0;
-      prev.length = 0;
-    } else if (parent.collect) {
-      keep();
+      let f = stack[depth];
+      if (f === undefined) stack[depth] = f = frame(open, 0, 0, Role.Inner, null, null, null);
+      f.open = open;
+      f.line = tk.line;
+      f.col = tk.col;
+      f.role = Role.Inner;
+      f.collect = false;
+      f.component = parent.component;
+      f.invoke = invoke;
+      f.workflow = parent.workflow;
+      f.form = parent.form;
+    } else {
+      stack[depth] = child(parent, open, read(cur.length ? cur : prev));
     }
+    depth++;
+    if (!parent.collect) return;
+    // A `(` inside a header line (`void f(int a)`) keeps the line going; a block starts afresh.
+    if (open !== 40) cur.length = prev.length = 0;
+    else keep();
   }
 
   function child(parent: Frame, open: number, header: readonly HeaderToken[]): Frame {
@@ -360,24 +371,21 @@ function scanOnce(file: string, text: string, multiline: boolean): ScanResult {
 
   function close(c: number): void {
     const want = OPEN[c]!;
-    let k = stack.length - 1;
+    let k = depth - 1;
     while (k > 0 && stack[k]!.open !== want) k--;
     if (k === 0) {
       warn(tk.line, tk.col, 'deluge', `'${CHAR[c]}' closes nothing that is open`);
       return;
     }
-    if (k !== stack.length - 1) {
-      const open = stack[stack.length - 1]!;
+    if (k !== depth - 1) {
+      const open = stack[depth - 1]!;
       warn(open.line, open.col, 'deluge', `'${CHAR[open.open]}' opened here is not closed before '${CHAR[c]}' at ${tk.line}:${tk.col}`);
     }
     const closed = stack[k]!;
-    stack.length = k;
-    if (closed.open !== 40) {
-      cur.length = 0;
-      prev.length = 0;
-    } else if (top().collect) {
-      cur.push(Tok.Punct, tk.start, tk.end);
-    }
+    depth = k;
+    if (!top().collect) return;
+    if (closed.open !== 40) cur.length = prev.length = 0;
+    else cur.push(Tok.Punct, tk.start, tk.end);
   }
 }
 
