@@ -7,12 +7,11 @@
 // and running a single regular expression over them, which finds the calls but cannot tell code
 // from comments and strings, nor name a component. Goal: ≤ 3×.
 // Scale with BENCH_USAGE_FILES, BENCH_USAGE_LINES; BENCH_RUNS runs each (best counts).
-import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadManifests } from '../dist/manifest/index.js';
+import { blobTexts, time, writeAndCommit } from './support.js';
 
 const FILES = Number(process.env.BENCH_USAGE_FILES ?? 2000);
 const LINES = Number(process.env.BENCH_USAGE_LINES ?? 500);
@@ -45,12 +44,6 @@ export async function run(report) {
   report.row('usages --ref HEAD', { ms: best.ref, floorMs: best.refFloor, target: TARGET, note: 'floor: ls-tree + cat-file --batch + one regex' });
 }
 
-async function time(fn) {
-  const start = performance.now();
-  await fn();
-  return performance.now() - start;
-}
-
 function countMatches(texts) {
   let n = 0;
   for (const text of texts) for (const _ of text.matchAll(CONNECTION)) n++;
@@ -72,32 +65,7 @@ async function treeFloor(dir) {
 }
 
 async function refFloor(dir) {
-  const tree = await git(dir, ['ls-tree', '-r', '-z', 'HEAD']);
-  const oids = [];
-  for (const entry of tree.toString('utf8').split('\0')) {
-    if (entry && /\.(ds|dg|deluge)$/.test(entry)) oids.push(entry.split(/[ \t]/)[2]);
-  }
-  const out = await git(dir, ['cat-file', '--batch', '--buffer'], oids.join('\n') + '\n');
-  const texts = [];
-  let pos = 0;
-  while (pos < out.length) {
-    const nl = out.indexOf(10, pos);
-    const size = Number(out.toString('latin1', pos, nl).split(' ')[2]);
-    texts.push(out.toString('utf8', nl + 1, nl + 1 + size));
-    pos = nl + 1 + size + 1;
-  }
-  return countMatches(texts);
-}
-
-function git(cwd, args, input) {
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', args, { cwd });
-    const chunks = [];
-    child.stdout.on('data', (c) => chunks.push(c));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`git ${args[0]} exit ${code}`))));
-    child.stdin.end(input ?? '');
-  });
+  return countMatches(await blobTexts(dir, [], (path) => /\.(ds|dg|deluge)$/.test(path)));
 }
 
 /** Deluge code of about `lines` lines: statements, comments, strings, blocks, and invokeurl calls. */
@@ -123,6 +91,11 @@ function code(lines, seed, indent, counter) {
     else out.push(`total = total + ifnull(row.Amount, 0) * ${i % 7};`);
   }
   return out.map((l) => indent + l).join('\n');
+}
+
+/** A workflow's `actions { custom deluge script ( CODE ) }`. */
+function customScript(body) {
+  return `\t\t\t\t\tactions\n\t\t\t\t\t{\n\t\t\t\t\t\tcustom deluge script\n\t\t\t\t\t\t(\n${body}\n\t\t\t\t\t\t)\n\t\t\t\t\t}`;
 }
 
 function exportFile(n, counter) {
@@ -164,13 +137,7 @@ ${code(part, n, '\t\t\t\t\t', counter)}
 \t\t\t\trecord event = on add
 \t\t\t\ton success
 \t\t\t\t{
-\t\t\t\t\tactions
-\t\t\t\t\t{
-\t\t\t\t\t\tcustom deluge script
-\t\t\t\t\t\t(
-${code(part, n + 1, '\t\t\t\t\t\t\t', counter)}
-\t\t\t\t\t\t)
-\t\t\t\t\t}
+${customScript(code(part, n + 1, '\t\t\t\t\t\t\t', counter))}
 \t\t\t\t}
 \t\t\t}
 \t\t}
@@ -180,13 +147,7 @@ ${code(part, n + 1, '\t\t\t\t\t\t\t', counter)}
 \t\t\t{
 \t\t\t\ton start
 \t\t\t\t{
-\t\t\t\t\tactions
-\t\t\t\t\t{
-\t\t\t\t\t\tcustom deluge script
-\t\t\t\t\t\t(
-${code(part, n + 2, '\t\t\t\t\t\t\t', counter)}
-\t\t\t\t\t\t)
-\t\t\t\t\t}
+${customScript(code(part, n + 2, '\t\t\t\t\t\t\t', counter))}
 \t\t\t\t}
 \t\t\t}
 \t\t}
@@ -218,15 +179,6 @@ async function generate(dir) {
     writes.push(n % 2 === 0 ? [`apps/${group}/app_${n}.ds`, exportFile(n, counter)] : [`scripts/${group}/job_${n}.dg`, scriptFile(n, counter)]);
   }
   if (existsSync(join(dir, '.complete'))) return counter.calls;
-  await rm(dir, { recursive: true, force: true });
-  for (const d of new Set(writes.map(([p]) => join(dir, p, '..')))) await mkdir(d, { recursive: true });
-  for (let i = 0; i < writes.length; i += 256) {
-    await Promise.all(writes.slice(i, i + 256).map(([p, text]) => writeFile(join(dir, p), text)));
-  }
-  const env = { ...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.com', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.com' };
-  execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: dir, env });
-  execFileSync('git', ['add', '-A'], { cwd: dir, env });
-  execFileSync('git', ['commit', '-q', '-m', 'bench usages'], { cwd: dir, env });
-  await writeFile(join(dir, '.complete'), '');
+  await writeAndCommit(dir, writes, 'bench usages');
   return counter.calls;
 }
