@@ -199,3 +199,28 @@ describe('connectorops usages', () => {
     }
   });
 });
+
+describe('apply of a saved plan', () => {
+  it('refuses a plan that deletes a connection Deluge code started to use after it was made (R14), and changes nothing', () => {
+    const repo = tempRepo({
+      'connectors/crm.yaml': CRM,
+      'connections/billing.yaml': connection('billing'),
+      'snapshot.json': JSON.stringify({ ...SNAPSHOT, connections: SNAPSHOT.connections.filter((c) => c.linkName !== 'crm_sales') }),
+      '.gitignore': '*.db*\nsnapshot.json\nplan.json\n',
+    });
+    const inRepo = (args: string[]) => cli(args, { cwd: repo, env: ENV });
+    expect(inRepo(['target', 'import', 'snapshot.json', ...T, '--force']).code).toBe(0);
+    commitAll(repo);
+    const planned = inRepo(['plan', ...T, '--out', 'plan.json']);
+    expect(planned.code, planned.stderr).toBe(0);
+    expect(planned.stdout).toContain('connection "legacy_erp" will be deleted');
+
+    writeFiles(repo, { 'scripts/erp.dg': '// new since the plan\nresp = invokeurl\n[\n\tconnection:"legacy_erp"\n];\n' });
+    const applied = inRepo(['apply', 'plan.json', ...T, '--auto-approve']);
+    expect(applied.code).toBe(1);
+    expect(applied.stderr).toContain("the plan is stale: it deletes connection 'legacy_erp', which Deluge code uses now (scripts/erp.dg › script at scripts/erp.dg:4:2; R14)");
+    const exported = JSON.parse(inRepo(['target', 'export', ...T]).stdout) as { connections: Array<{ linkName: string }> };
+    expect(exported.connections.map((c) => c.linkName)).toContain('legacy_erp');
+  });
+});
+
