@@ -192,7 +192,7 @@ function scanOnce(file: string, text: string, multiline: boolean): ScanResult {
       } else if (key === 2) {
         if (kind === Tok.Newline) continue;
         if (kind === Tok.String) {
-          value = tk.text_();
+          value = tk.tokenText();
           key = 3;
           continue;
         }

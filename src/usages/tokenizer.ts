@@ -53,7 +53,7 @@ export class Tokenizer {
   ) {}
 
   /** The current token's text: a string's content (escapes kept as written), else the source. */
-  text_(): string {
+  tokenText(): string {
     return this.kind === Tok.String ? stringContent(this.text, this.start, this.end) : this.text.slice(this.start, this.end);
   }
 
