@@ -8,6 +8,7 @@
  *   the component that holds each.
  * - Every usage's position points at its `connection` key in the source.
  * - Text inside comments and strings never produces a usage, wherever it is put.
+ * - Any text at all, valid or not, scans without throwing.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -219,6 +220,19 @@ describe('scanDeluge properties', () => {
         expect(r.usages.map((u) => u.connection)).toEqual(f.expected.map((e) => e.connection));
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('any text at all scans without throwing, and every usage it reports points at a connection key', () => {
+    const soup = fc.array(fc.oneof(lookalike, fc.constantFrom('invokeurl', '[', 'connection', ':', '"crm"', '\n', 'application "A"', 'form F', 'on add', 'void f()')), { maxLength: 40 });
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 200 }), soup.map((p) => p.join(' '))), fc.constantFrom('x.ds', 'x.dg'), (text, path) => {
+        const r = scanDeluge(path, text);
+        const lines = text.split('\n');
+        for (const u of r.usages) expect(lines[u.line - 1]!.slice(u.col - 1).toLowerCase()).toMatch(/^connection/);
+        for (const w of r.warnings) expect(w.line).toBeGreaterThanOrEqual(1);
+      }),
+      { numRuns: 500 },
     );
   });
 });
