@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import type { Diagnostic } from '../errors.js';
 import type { DesiredState } from '../model/types.js';
 import { gitSource } from '../git/source.js';
-import { DEFAULT_USAGE_GLOBS, scanUsages, usageMatcher, type UsageScan } from '../usages/index.js';
+import { DEFAULT_USAGE_GLOBS, scanUsages, usageMatcher, usageRoots, type UsageScan } from '../usages/index.js';
 import type { ProjectConfig } from './config.js';
 import { fsSource, type ManifestSource } from './source.js';
 import { manifestDigest, validateManifests } from './validate.js';
@@ -63,7 +63,8 @@ export async function loadFrom(source: ManifestSource, options: { usages?: boole
   const { desired, errors, warnings, config } = validateManifests(files);
   let usages: UsageScan | null = null;
   if (options.usages && errors.length === 0) {
-    const paths = await source.listUsageFiles(usageMatcher(config.usages?.from ?? DEFAULT_USAGE_GLOBS));
+    const globs = config.usages?.from ?? DEFAULT_USAGE_GLOBS;
+    const paths = await source.listUsageFiles(usageMatcher(globs), usageRoots(globs));
     const code = paths.length ? await source.read(paths) : new Map<string, string>();
     usages = scanUsages(paths.map((path) => ({ path, text: code.get(path)! })));
   }

@@ -21,9 +21,10 @@ export interface ManifestSource {
   list(): Promise<string[]>;
   /**
    * Every other file `match` accepts (usages: Deluge code), relative to the manifest dir,
-   * `/`-separated, sorted. node_modules/ and .git/ are never entered.
+   * `/`-separated, sorted. `roots` are the directories that may hold one (`''`: all); a
+   * working tree walks only those. node_modules/ and .git/ are never entered.
    */
-  listUsageFiles(match: (path: string) => boolean): Promise<string[]>;
+  listUsageFiles(match: (path: string) => boolean, roots?: readonly string[]): Promise<string[]>;
   /** The text of listed files (manifests or usage files), all in one batch. */
   read(paths: readonly string[]): Promise<Map<string, string>>;
 }
@@ -60,9 +61,9 @@ export async function fsSource(dir: string): Promise<ManifestSource> {
       if (statSync(join(dir, CONFIG_FILE), { throwIfNoEntry: false })?.isFile()) out.push(CONFIG_FILE);
       return out.filter(isManifestPath).sort();
     },
-    async listUsageFiles(match) {
+    async listUsageFiles(match, roots = ['']) {
       const out: string[] = [];
-      walk(dir, '', out, match);
+      for (const root of roots) walk(dir, root, out, match);
       return out.sort();
     },
     async read(paths) {

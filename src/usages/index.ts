@@ -25,6 +25,20 @@ export function usageMatcher(globs: readonly string[]): (path: string) => boolea
   return (path) => match(path) && !path.split('/').some((segment) => SKIPPED_DIRS.has(segment));
 }
 
+/**
+ * The directories that hold every file `globs` can match (`''`: the whole tree), none inside
+ * another: a working-tree listing walks only these (`apps/**\/*.ds` never walks `test/`).
+ */
+export function usageRoots(globs: readonly string[]): string[] {
+  const bases = globs.map((g) => {
+    const { base, isGlob } = picomatch.scan(g);
+    // A plain path names a file: its directory holds it.
+    return isGlob ? base : base.split('/').slice(0, -1).join('/');
+  });
+  const sorted = [...new Set(bases)].sort();
+  return sorted.filter((b) => !sorted.some((other) => other !== b && (other === '' || b.startsWith(`${other}/`))));
+}
+
 export interface UsageScan {
   /** Sorted by connection, then file and position. */
   usages: CodeUsage[];

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { scanDeluge, scanUsages, usageMatcher } from '../../src/usages/index.js';
+import { scanDeluge, scanUsages, usageMatcher, usageRoots } from '../../src/usages/index.js';
 
 const fixture = (path: string) => readFileSync(new URL(`fixtures/${path}`, import.meta.url), 'utf8');
 const brief = (r: ReturnType<typeof scanDeluge>) => r.usages.map((u) => `${u.connection} ${u.app} › ${u.component} @${u.line}:${u.col}`);
@@ -81,6 +81,13 @@ describe('scanUsages and usageMatcher', () => {
     const match = usageMatcher(['**/*.ds', '**/*.dg', '**/*.deluge']);
     expect(['a.ds', 'apps/x/y.dg', 'z.deluge', 'node_modules/p/a.ds', '.git/a.ds', 'a.dsx', 'connectors/crm.yaml'].filter(match)).toEqual(['a.ds', 'apps/x/y.dg', 'z.deluge']);
     expect(usageMatcher([])('a.ds')).toBe(false);
+  });
+
+  it('usageRoots: the directories a working-tree listing walks, none inside another', () => {
+    expect(usageRoots(['**/*.ds', 'apps/**/*.ds'])).toEqual(['']);
+    expect(usageRoots(['apps/**/*.ds', 'apps/legacy/*.dg', 'scripts/x.dg', '.hidden/**'])).toEqual(['.hidden', 'apps', 'scripts']);
+    expect(usageRoots(['top.ds'])).toEqual(['']);
+    expect(usageRoots([])).toEqual([]);
   });
 
   it('sorts usages by connection, then file and position, across files', () => {
