@@ -56,6 +56,13 @@ describe('scanDeluge: tolerance', () => {
     ]);
   });
 
+  it('an export saved with a byte-order mark and CRLF line ends reads the same', () => {
+    const text = '\ufeff' + fixture('order-desk.ds').replace(/\n/g, '\r\n');
+    const r = scanDeluge('apps/order-desk.ds', text);
+    expect(r.warnings).toEqual([]);
+    expect(brief(r)).toEqual(brief(scanDeluge('apps/order-desk.ds', fixture('order-desk.ds'))));
+  });
+
   it('a connection named by an expression is a warning, not a usage', () => {
     const text = 'name = "crm_" + env;\nr = invokeurl\n[\n\turl: "https://x.example"\n\tconnection: name\n];\ns = invokeurl\n[\n\tconnection: "crm_" + env\n];\n';
     const r = scanDeluge('x.dg', text);
