@@ -16,7 +16,7 @@ import { UserError } from '../errors.js';
 import type { Plan } from '../model/plan.js';
 import type { JournalEntry } from '../targets/target.js';
 
-export type StaleWhat = 'serial' | 'digest' | 'manifests' | 'target' | 'secret' | 'applied';
+type StaleWhat = 'serial' | 'digest' | 'manifests' | 'target' | 'secret' | 'applied';
 
 export interface StaleReason {
   what: StaleWhat;

@@ -9,7 +9,7 @@ import { appendFile } from 'node:fs/promises';
 import { UserError } from '../errors.js';
 import { quoteTerminal } from '../render/escape.js';
 
-export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
+const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
 
 export interface GitHubContext {
   token: string;

@@ -16,7 +16,7 @@ export async function gitSource(dir: string, ref: string): Promise<ManifestSourc
   return {
     ref,
     label: `ref ${ref} at ${commit.slice(0, 7)}`,
-    commit: async () => commit,
+    commit: () => Promise.resolve(commit),
     async list() {
       const entries = await lsTree(dir, commit, MANIFEST_ROOTS);
       blobs = new Map();
@@ -26,7 +26,7 @@ export async function gitSource(dir: string, ref: string): Promise<ManifestSourc
       return [...blobs.keys()].sort();
     },
     async read(paths) {
-      const listed = blobs ?? new Map();
+      const listed = blobs ?? new Map<string, string>();
       const oids = paths.map((p) => {
         const oid = listed.get(p);
         if (!oid) throw new InternalError(`${p} was not listed from ${ref}`);

@@ -39,7 +39,7 @@ export async function loadManifests(opts: { dir: string; ref?: string }): Promis
 }
 
 /** Loads and validates whatever `source` holds. */
-export async function loadFrom(source: ManifestSource): Promise<LoadedManifests> {
+async function loadFrom(source: ManifestSource): Promise<LoadedManifests> {
   // The commit lookup is a git process of its own: let it run while the files are read.
   const [commit, texts] = await Promise.all([source.commit(), source.list().then((paths) => source.read(paths))]);
   const files = [...texts].map(([path, text]) => ({ path, text }));
@@ -62,8 +62,5 @@ export async function loadFrom(source: ManifestSource): Promise<LoadedManifests>
   };
 }
 
-export { validateManifests, manifestDigest, type ManifestText, type Validation } from './validate.js';
-export { fsSource, isManifestPath, type ManifestSource } from './source.js';
-export { gitSource } from './git-source.js';
-export { resolveTargetSpec, parseConfig, CONFIG_FILE, DEFAULT_TARGET, type ProjectConfig, type TargetConfig } from './config.js';
-export { jsonSchemas, ConnectorDoc, ConnectionDoc, ManifestDoc, ConfigDoc } from './schema.js';
+export { fsSource } from './source.js';
+export { resolveTargetSpec, DEFAULT_TARGET } from './config.js';

@@ -56,8 +56,3 @@ function guard(plan: Plan, output: string): string {
   return fingerprints.length === 0 ? output : redactFingerprints(output, fingerprints);
 }
 
-export { renderJson } from './json.js';
-export { renderMarkdown } from './markdown.js';
-export { renderRunbook } from './runbook.js';
-export { renderText } from './text.js';
-export { escapeMarkdown } from './escape.js';

@@ -14,7 +14,7 @@ const CONNECTORS = ['c1', 'c2', 'c3', 'c4'];
 const CONNECTIONS = ['x1', 'x2', 'x3', 'x4', 'x5', 'x6'];
 const SCOPES = ['s1', 's2', 's3'];
 /** Secret values: the env var holds one of them (or is unset); the target may have recorded another. */
-export const SECRET_VALUES = ['v1', 'v2'] as const;
+const SECRET_VALUES = ['v1', 'v2'] as const;
 
 const url = (p: string) => `https://auth.example.com/${p}`;
 
@@ -49,7 +49,7 @@ function authArb(complete: boolean): fc.Arbitrary<Authentication> {
       authorizeUrl: maybe(fc.constant(url('a'))),
       accessTokenUrl: maybe(fc.constant(url('t'))),
     }).map(dropUndefined),
-  ) as fc.Arbitrary<Authentication>;
+  );
 }
 
 function dropUndefined<T extends object>(o: T): T {
@@ -115,7 +115,7 @@ export interface CurrentCase {
 }
 
 /** A valid current state. Fingerprints are filled in by the test, with the target's own key. */
-export const currentArb: fc.Arbitrary<CurrentCase> = fc
+const currentArb: fc.Arbitrary<CurrentCase> = fc
   .record({
     connectors: fc.uniqueArray(rawConnectorArb, { maxLength: 4, selector: (c) => c.linkName }),
     connections: fc.uniqueArray(rawConnectionArb, { maxLength: 6, selector: (c) => c.linkName }),
@@ -164,7 +164,7 @@ export interface DesiredCase {
 export const envVar = envName;
 
 /** A valid desired state (what the manifest loader would accept). */
-export const desiredArb: fc.Arbitrary<DesiredCase> = fc
+const desiredArb: fc.Arbitrary<DesiredCase> = fc
   .record({
     connectors: fc.uniqueArray(rawConnectorArb, { maxLength: 4, selector: (c) => c.linkName }),
     connections: fc.uniqueArray(rawConnectionArb, { maxLength: 6, selector: (c) => c.linkName }),
@@ -212,7 +212,7 @@ const CONNECTION_EDITS = ['keep', 'keep', 'rename', 'toggle', 'scopes', 'move', 
  * rotations, scope changes of authorized connections and the like come up far more often than
  * between two independent states.
  */
-export function mutatedDesiredArb(cur: CurrentCase): fc.Arbitrary<DesiredCase> {
+function mutatedDesiredArb(cur: CurrentCase): fc.Arbitrary<DesiredCase> {
   const connectors = [...cur.state.connectors.values()];
   const connections = [...cur.state.connections.values()];
   return fc

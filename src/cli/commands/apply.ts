@@ -149,7 +149,7 @@ async function applyUnderLock(u: UnderLock): Promise<number> {
   const concurrency = u.concurrencyFlag ?? defaultConcurrency(loaded.targetSpec);
 
   let plan: Plan;
-  let freshness: Freshness = { kind: 'fresh' };
+  let freshness: Freshness;
   if (u.saved) {
     plan = u.saved;
     const runId = planId(plan);
@@ -177,6 +177,7 @@ async function applyUnderLock(u: UnderLock): Promise<number> {
       return await converge(u, plan, null, allowReplace);
     }
   } else {
+    freshness = { kind: 'fresh' };
     plan = await planAgainst(target, loaded, { allowReplace, env });
     if (signal.aborted) return 1;
     if (plan.blocked.length) {
