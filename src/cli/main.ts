@@ -1,7 +1,7 @@
 /**
  * argv → a command → an exit code. Commands live one per file in commands/; each parses its own
  * flags through args.ts (node:util parseArgs) and returns its exit code. The top-level catch maps error
- * classes to exit codes (contracts.md): UserError and TargetError exit 1, a bug exits 1 too but
+ * classes to exit codes (README, "Commands"): UserError and TargetError exit 1, a bug exits 1 too but
  * says "please report".
  */
 import { InternalError, TargetError, UserError, formatDiagnostic } from '../errors.js';
@@ -57,7 +57,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
 
 export function reportError(error: unknown, io: Io): number {
   if (error instanceof UserError || error instanceof TargetError) {
-    // A target's rule refusal already reads `R9: …` (creator-rules.md); don't print the id twice.
+    // A target's rule refusal already reads `R9: …` (docs/rules.md); don't print the id twice.
     const rule = error.details.rule && !error.message.startsWith(`${error.details.rule}: `) ? `${error.details.rule}: ` : '';
     const diagnostics = error instanceof UserError ? (error.details.diagnostics ?? []) : [];
     for (const d of diagnostics) io.stderr.write(formatDiagnostic(d) + '\n');

@@ -1,6 +1,6 @@
 /**
  * Lifecycle actions: the unit that a plan orders, a target carries out and the rules check.
- * An action is a discriminated union keyed by `op` (contracts.md lists the ops).
+ * An action is a discriminated union keyed by `op` (docs/planning.md lists the ops).
  */
 import type { Authentication, RuleId, SecretName, SecretRef } from './types.js';
 
@@ -60,7 +60,7 @@ export const SENSITIVE = '(sensitive)';
 export const SENSITIVE_CHANGED = '(sensitive, changed)';
 export const SENSITIVE_NOT_RECORDED = '(sensitive, not recorded)';
 
-/** An action as a plan lists it (contracts.md, "Plan JSON"). */
+/** An action as a plan lists it (docs/planning.md, "Plan files"). */
 export type PlannedAction = ActionBody & {
   id: string;
   dependsOn: string[];

@@ -1,4 +1,4 @@
-/** The plan document (contracts.md, "Plan JSON"): what `plan --json` prints and `--out` writes. */
+/** The plan document (docs/planning.md, "Plan files"): what `plan --json` prints and `--out` writes. */
 import type { PlannedAction } from './actions.js';
 import type { RuleId, Usage } from './types.js';
 

@@ -1,7 +1,7 @@
 /**
  * The domain model shared by every layer: what a connector and a connection are, in the
  * desired state (manifests) and in the current state (a target). Pure data, no behaviour.
- * Rule ids refer to ../shared/docs/creator-rules.md (copied into docs/creator-rules.md).
+ * Rule ids are explained in docs/rules.md.
  */
 
 export type RuleId =

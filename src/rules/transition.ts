@@ -1,7 +1,7 @@
 /**
  * The lifecycle rules as one pure function: given a world and an action, either the rules it
  * breaks, or the effects it has. The local target commits the effects; the planner simulates
- * its whole plan through here before printing it (architecture.md, practice 2).
+ * its whole plan through here before printing it (docs/planning.md, "Proof").
  */
 import type { ActionBody } from '../model/actions.js';
 import type { Authentication, ConnectionRecord, ConnectorRecord, RuleId, SecretName } from '../model/types.js';
@@ -10,7 +10,7 @@ import { availableScopes, missingMandatory, removedScopes, revokingChanges } fro
 import { descriptionProblem, linkNameProblem, nameProblem } from './names.js';
 import { noEffects, type Effects, type World } from './world.js';
 
-/** A broken rule. `rule` is a rule id of creator-rules.md, or `exists` / `scopes` for the unnumbered basics. */
+/** A broken rule. `rule` is a rule id of docs/rules.md, or `exists` / `scopes` for the unnumbered basics. */
 export interface Violation {
   rule: RuleId | 'exists' | 'scopes';
   kind: 'Connector' | 'Connection';

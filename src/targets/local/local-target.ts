@@ -1,6 +1,6 @@
 /**
  * The embedded target (`local:PATH`): a Creator account in one SQLite file that enforces every
- * rule of creator-rules.md on its own, through the same `transition` the planner simulates with.
+ * rule of docs/rules.md on its own, through the same `transition` the planner simulates with.
  *
  * Why it is shaped like this (docs/targets.md has the long form):
  * - One action is one `BEGIN IMMEDIATE` transaction: the rules are checked against the state as
