@@ -6,6 +6,7 @@
  */
 import { InternalError, TargetError, UserError, formatDiagnostic } from '../errors.js';
 import { processIo, type Command, type Io } from './io.js';
+import { packageVersion } from './version.js';
 
 const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {
   validate: () => import('./commands/validate.js'),
@@ -39,7 +40,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     return name ? 0 : 1;
   }
   if (name === '--version') {
-    io.stdout.write('connectorops 0.1.0\n');
+    io.stdout.write(`connectorops ${packageVersion()}\n`);
     return 0;
   }
   const load = COMMANDS[name];

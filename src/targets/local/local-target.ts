@@ -17,7 +17,6 @@ import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import Database from 'better-sqlite3';
 import { TargetError, UserError } from '../../errors.js';
 import type { ActionBody } from '../../model/actions.js';
 import type { Snapshot } from '../../model/snapshot.js';
@@ -29,6 +28,7 @@ import { LockHeldError } from '../lock.js';
 import { stateDigest, stateToSnapshot, validateSnapshot } from '../snapshot.js';
 import type { ExecuteResult, JournalContext, JournalEntry, LockInfo, LockRequest, StateSnapshot, Target } from '../target.js';
 import { Fingerprinter, newFingerprintKey } from './secrets.js';
+import { loadSqlite, type SqliteDatabase } from './sqlite-driver.js';
 
 /** 'COPS': marks an SQLite file as a connectorops target, so that we never write into someone else's database. */
 const APPLICATION_ID = 0x434f5053;
@@ -87,7 +87,7 @@ export class LocalTarget implements Target {
   /** The id of this target's fingerprint key: fingerprints under another key id never equal ours. */
   readonly fingerprintKeyId: string;
 
-  readonly #db: Database.Database;
+  readonly #db: SqliteDatabase;
   readonly #fingerprinter: Fingerprinter;
   readonly #stmt: ReturnType<typeof prepare>;
   #world: World | null = null;
@@ -95,7 +95,7 @@ export class LocalTarget implements Target {
   #digest: { serial: number; digest: string } | null = null;
   #closed = false;
 
-  private constructor(path: string, name: string, db: Database.Database, key: Buffer) {
+  private constructor(path: string, name: string, db: SqliteDatabase, key: Buffer) {
     this.path = path;
     this.name = name;
     this.#db = db;
@@ -112,8 +112,9 @@ export class LocalTarget implements Target {
   static open(path: string, options: LocalTargetOptions = {}): LocalTarget {
     const abs = resolve(path);
     const name = options.name ?? `local:${path}`;
+    const Database = loadSqlite(name); // before anything is created: without the driver, nothing changes
     mkdirSync(dirname(abs), { recursive: true });
-    let db: Database.Database;
+    let db: SqliteDatabase;
     try {
       db = new Database(abs);
     } catch (error) {
@@ -430,7 +431,7 @@ export class LocalTarget implements Target {
   }
 }
 
-function prepare(db: Database.Database) {
+function prepare(db: SqliteDatabase) {
   return {
     getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
     setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
@@ -461,7 +462,7 @@ function prepare(db: Database.Database) {
 }
 
 /** Creates the tables and the meta rows on first use; returns the fingerprint key. */
-function initialize(db: Database.Database, abs: string, name: string): Buffer {
+function initialize(db: SqliteDatabase, abs: string, name: string): Buffer {
   return db
     .transaction(() => {
       const appId = db.pragma('application_id', { simple: true }) as number;
