@@ -6,9 +6,11 @@
  */
 import { InternalError, TargetError, UserError, formatDiagnostic } from '../errors.js';
 import { processIo, type Command, type Io } from './io.js';
-import { packageVersion } from './version.js';
+import { packageVersion } from './package.js';
+import { withSecretMap } from './secret-map.js';
 
 const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {
+  init: () => import('./commands/init.js'),
   validate: () => import('./commands/validate.js'),
   plan: () => import('./commands/plan.js'),
   apply: () => import('./commands/apply.js'),
@@ -22,6 +24,7 @@ const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {
 const USAGE = `Usage: connectorops <command> [options]
 
 Commands:
+  init        scaffold a configuration repository (manifests, config, workflows)
   validate    parse and check every manifest (working tree or --ref)
   plan        compare manifests with a target and print the ordered actions
   apply       carry out a plan (a saved PLANFILE, or a fresh plan)
@@ -50,7 +53,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   }
   try {
     const { run } = await load();
-    return await run(rest, io);
+    return await run(rest, { ...io, env: withSecretMap(io.env) });
   } catch (error) {
     return reportError(error, io);
   }
