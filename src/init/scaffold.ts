@@ -98,8 +98,8 @@ defaultTarget: local
 `;
 
 const CONNECTOR_EXAMPLE = `# yaml-language-server: $schema=../schema/manifest.schema.json
-# An example connector: remove the leading "# " of the lines below to use it, or copy them into a
-# file of your own. Every field: docs/manifests.md; every rule id (N1, R5, S1, …): docs/rules.md.
+# An example connector. To use it, remove the "# " in front of each line from "# kind:" on, or
+# copy those lines into a file of your own. Every field: docs/manifests.md; every rule id (N1, R5, S1, …): docs/rules.md.
 #
 # kind: Connector
 # linkName: crm                     # its identity: lower case, never changes (N3)
@@ -118,8 +118,8 @@ const CONNECTOR_EXAMPLE = `# yaml-language-server: $schema=../schema/manifest.sc
 `;
 
 const CONNECTION_EXAMPLE = `# yaml-language-server: $schema=../schema/manifest.schema.json
-# An example connection of the example connector: remove the leading "# " of the lines below to
-# use it. A person authorizes a new connection in Creator after apply (R11).
+# An example connection of the example connector. To use it, remove the "# " in front of each
+# line from "# kind:" on. A person authorizes a new connection in Creator after apply (R11).
 #
 # kind: Connection
 # linkName: crm_sales               # unique in the account (N3)
