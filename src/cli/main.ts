@@ -59,6 +59,9 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   }
 }
 
+/** A rule id of docs/rules.md (N1, R2a, S2, P1, …), as opposed to a code such as `yaml`. */
+const RULE_ID = /^(R\d{1,2}[a-z]?|[NSP]\d)$/;
+
 export function reportError(error: unknown, io: Io): number {
   if (error instanceof UserError || error instanceof TargetError) {
     // A target's rule refusal already reads `R9: …` (docs/rules.md); don't print the id twice.
@@ -67,6 +70,9 @@ export function reportError(error: unknown, io: Io): number {
     for (const d of diagnostics) io.stderr.write(formatDiagnostic(d) + '\n');
     io.stderr.write(`Error: ${rule}${error.message}\n`);
     if (error.details.hint) io.stderr.write(`  hint: ${error.details.hint}\n`);
+    // The page ships in the package and in every clone: a pointer that always resolves.
+    const id = error.details.rule;
+    if (id && RULE_ID.test(id)) io.stderr.write(`  rule: ${id} is explained in docs/rules.md#${id.toLowerCase()} (in the connectorops package)\n`);
     return 1;
   }
   if (error instanceof InternalError) {
