@@ -5,7 +5,8 @@
  * repository, and are added to rather than refused: `.gitignore` gets `.connectorops/` appended
  * when it lacks it, and an existing README.md is left alone (the next steps are printed anyway).
  */
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { constants as fsConstants, existsSync, readFileSync, statSync } from 'node:fs';
+import { appendFile, copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { UserError } from '../../errors.js';
 import { GITIGNORE_LINE, nextSteps, readme, scaffoldFiles, SCHEMA_FILES, type ScaffoldOptions } from '../../init/scaffold.js';
@@ -54,26 +55,29 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
 
   const written: string[] = [];
-  const write = (path: string, text: string) => {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), text, { flag: 'wx' });
+  const write = async (path: string, text: string) => {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), text, { flag: 'wx' }); // wx: never over a file that appeared meanwhile
     written.push(path);
   };
-  for (const f of files) write(f.path, f.text);
+  for (const f of files) await write(f.path, f.text);
   for (const schema of SCHEMA_FILES) {
-    mkdirSync(dirname(join(dir, schema)), { recursive: true });
-    copyFileSync(join(packageRoot(), schema), join(dir, schema));
+    await mkdir(dirname(join(dir, schema)), { recursive: true });
+    await copyFile(join(packageRoot(), schema), join(dir, schema), fsConstants.COPYFILE_EXCL);
     written.push(schema);
   }
   const notes: string[] = [];
   const gitignore = join(dir, '.gitignore');
-  if (!existsSync(gitignore)) write('.gitignore', `# connectorops: local targets, their journals and locks\n${GITIGNORE_LINE}\n`);
-  else if (!readFileSync(gitignore, 'utf8').split(/\r?\n/).some((l) => l.trim() === GITIGNORE_LINE || l.trim() === '.connectorops')) {
+  const ignoreBlock = `# connectorops: local targets, their journals and locks\n${GITIGNORE_LINE}\n`;
+  if (!existsSync(gitignore)) await write('.gitignore', ignoreBlock);
+  else {
     const text = readFileSync(gitignore, 'utf8');
-    appendFileSync(gitignore, `${text === '' || text.endsWith('\n') ? '' : '\n'}# connectorops: local targets, their journals and locks\n${GITIGNORE_LINE}\n`);
-    notes.push(`.gitignore: added ${GITIGNORE_LINE}`);
+    if (!text.split(/\r?\n/).some((l) => l.trim() === GITIGNORE_LINE || l.trim() === '.connectorops')) {
+      await appendFile(gitignore, `${text === '' || text.endsWith('\n') ? '' : '\n'}${ignoreBlock}`);
+      notes.push(`.gitignore: added ${GITIGNORE_LINE}`);
+    }
   }
-  if (!existsSync(join(dir, 'README.md'))) write('README.md', readme(options));
+  if (!existsSync(join(dir, 'README.md'))) await write('README.md', readme(options));
   else notes.push('README.md exists: left as it was');
 
   const where = relative(io.cwd, dir) || '.';
