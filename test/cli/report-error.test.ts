@@ -22,7 +22,7 @@ describe('reportError', () => {
     expect(err()).toBe("Error: R9: connector 'crm' still has connections\n  hint: delete them first\n  rule: R9 is explained in docs/rules.md#r9 (in the connectorops package)\n");
   });
 
-  it('names sub-rules and new families alike (R2a, P1), and nothing for codes that are not rules', () => {
+  it('names sub-rules and new families alike (R2a, P1), and no page entry for the unnumbered basics', () => {
     const a = capture();
     reportError(new UserError('not ready', { rule: 'R2a' }), a.io);
     expect(a.err()).toContain('docs/rules.md#r2a');
@@ -30,7 +30,7 @@ describe('reportError', () => {
     reportError(new UserError('protected', { rule: 'P1' }), p.io);
     expect(p.err()).toContain('docs/rules.md#p1');
     const y = capture();
-    reportError(new UserError('bad yaml', { rule: 'yaml' }), y.io);
-    expect(y.err()).toBe('Error: yaml: bad yaml\n');
+    reportError(new UserError("connector 'crm' does not exist", { rule: 'exists' }), y.io);
+    expect(y.err()).toBe("Error: exists: connector 'crm' does not exist\n");
   });
 });
