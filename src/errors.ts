@@ -1,5 +1,5 @@
 /**
- * The three kinds of failure, each with its exit code (contracts.md): the CLI's top-level catch
+ * The three kinds of failure, each with its exit code (README, "Commands"): the CLI's top-level catch
  * maps them. Messages are for people: what is wrong, the rule id, and what to do next.
  */
 import type { DiagnosticCode, RefusalCode } from './model/types.js';

@@ -1,13 +1,16 @@
 /**
  * argv → a command → an exit code. Commands live one per file in commands/; each parses its own
  * flags through args.ts (node:util parseArgs) and returns its exit code. The top-level catch maps error
- * classes to exit codes (contracts.md): UserError and TargetError exit 1, a bug exits 1 too but
+ * classes to exit codes (README, "Commands"): UserError and TargetError exit 1, a bug exits 1 too but
  * says "please report".
  */
 import { InternalError, TargetError, UserError, formatDiagnostic } from '../errors.js';
 import { processIo, type Command, type Io } from './io.js';
+import { packageVersion } from './package.js';
+import { withSecretMap } from './secret-map.js';
 
 const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {
+  init: () => import('./commands/init.js'),
   validate: () => import('./commands/validate.js'),
   plan: () => import('./commands/plan.js'),
   apply: () => import('./commands/apply.js'),
@@ -22,6 +25,7 @@ const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {
 const USAGE = `Usage: connectorops <command> [options]
 
 Commands:
+  init        scaffold a configuration repository (manifests, config, workflows)
   validate    parse and check every manifest (working tree or --ref)
   plan        compare manifests with a target and print the ordered actions
   apply       carry out a plan (a saved PLANFILE, or a fresh plan)
@@ -41,7 +45,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     return name ? 0 : 1;
   }
   if (name === '--version') {
-    io.stdout.write('connectorops 0.1.0\n');
+    io.stdout.write(`connectorops ${packageVersion()}\n`);
     return 0;
   }
   const load = COMMANDS[name];
@@ -51,20 +55,26 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   }
   try {
     const { run } = await load();
-    return await run(rest, io);
+    return await run(rest, { ...io, env: withSecretMap(io.env) });
   } catch (error) {
     return reportError(error, io);
   }
 }
 
+/** A rule id of docs/rules.md (N1, R2a, S2, P1, …), as opposed to a code such as `yaml`. */
+const RULE_ID = /^(R\d{1,2}[a-z]?|[NSP]\d)$/;
+
 export function reportError(error: unknown, io: Io): number {
   if (error instanceof UserError || error instanceof TargetError) {
-    // A target's rule refusal already reads `R9: …` (creator-rules.md); don't print the id twice.
+    // A target's rule refusal already reads `R9: …` (docs/rules.md); don't print the id twice.
     const rule = error.details.rule && !error.message.startsWith(`${error.details.rule}: `) ? `${error.details.rule}: ` : '';
     const diagnostics = error instanceof UserError ? (error.details.diagnostics ?? []) : [];
     for (const d of diagnostics) io.stderr.write(formatDiagnostic(d) + '\n');
     io.stderr.write(`Error: ${rule}${error.message}\n`);
     if (error.details.hint) io.stderr.write(`  hint: ${error.details.hint}\n`);
+    // The page ships in the package and in every clone: a pointer that always resolves.
+    const id = error.details.rule;
+    if (id && RULE_ID.test(id)) io.stderr.write(`  rule: ${id} is explained in docs/rules.md#${id.toLowerCase()} (in the connectorops package)\n`);
     return 1;
   }
   if (error instanceof InternalError) {

@@ -1,5 +1,5 @@
 /**
- * Where `comment` posts, from the environment and flags (contracts.md): the token from
+ * Where `comment` posts, from the environment and flags (docs/github.md): the token from
  * GITHUB_TOKEN, the API from GITHUB_API_URL, the repository from --repo or GITHUB_REPOSITORY.
  * GitHub Actions sets the last two itself; the token must be passed in `env:`.
  *

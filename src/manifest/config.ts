@@ -1,5 +1,5 @@
 /**
- * `connectorops.yaml`: named targets and the default one (contracts.md, "Targets"), and how a
+ * `connectorops.yaml`: named targets and the default one (README, "Targets"), and how a
  * `--target` flag becomes a concrete target spec.
  */
 import { isAbsolute, resolve } from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * The manifest documents (contracts.md, "Manifests") and `connectorops.yaml` as zod schemas.
+ * The manifest documents (docs/manifests.md) and `connectorops.yaml` as zod schemas.
  * They describe the *shape*; the rules that need more than one field (R2, references, scopes)
  * are semantic checks in checks.ts. The JSON Schema in schema/ is generated from these.
  *

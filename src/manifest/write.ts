@@ -1,5 +1,5 @@
 /**
- * What `connectorops import` writes: manifests (contracts.md, "Manifests") for what a target
+ * What `connectorops import` writes: manifests (docs/manifests.md) for what a target
  * holds, one file per connector (`connectors/<linkName>.yaml`) and per connection
  * (`connections/<linkName>.yaml`). Pure: the command does the files.
  *
@@ -110,7 +110,7 @@ function connectorDocument(c: ConnectorRecord): { doc: Record<string, unknown>; 
 }
 
 function connectionDocument(c: ConnectionRecord, connector: ConnectorRecord | undefined): Record<string, unknown> {
-  // Scopes mean something only under an OAuth2 connector (creator-rules.md, "Connection").
+  // Scopes mean something only under an OAuth2 connector (docs/rules.md).
   const oauth2 = connector?.authentication.type === 'oauth2' || c.scopes.length > 0;
   return clean({
     kind: 'Connection',

@@ -1,6 +1,6 @@
 /**
  * Lifecycle actions: the unit that a plan orders, a target carries out and the rules check.
- * An action is a discriminated union keyed by `op` (contracts.md lists the ops).
+ * An action is a discriminated union keyed by `op` (docs/planning.md lists the ops).
  */
 import { z } from 'zod';
 import { AuthenticationSchema, RuleIdSchema, type SecretName } from './types.js';
@@ -82,7 +82,7 @@ export const SENSITIVE = '(sensitive)';
 export const SENSITIVE_CHANGED = '(sensitive, changed)';
 export const SENSITIVE_NOT_RECORDED = '(sensitive, not recorded)';
 
-/** An action as a plan lists it (contracts.md, "Plan JSON"). */
+/** An action as a plan lists it (docs/planning.md, "Plan files"). */
 export const PlannedActionSchema = z.intersection(
   ActionBodySchema,
   z.object({

@@ -1,4 +1,4 @@
-/** The plan document (contracts.md, "Plan JSON"): what `plan --json` prints and `--out` writes. */
+/** The plan document (docs/planning.md, "Plan files"): what `plan --json` prints and `--out` writes. */
 import { z } from 'zod';
 import { PlannedActionSchema } from './actions.js';
 import { PlanUsageSchema, RuleIdSchema } from './types.js';

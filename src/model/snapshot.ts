@@ -1,4 +1,4 @@
-/** The snapshot document (contracts.md, "Snapshot JSON"): `target export` writes it, `target import` reads it. */
+/** The snapshot document (docs/targets.md, "Snapshots"): `target export` writes it, `target import` reads it. */
 import { z } from 'zod';
 import {
   apiKeyFormProblem,

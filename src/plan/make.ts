@@ -55,7 +55,7 @@ function plan(input: PlanInput): Plan {
 
   const ordered = topologicalOrder(nodes.filter((n) => !blocked.has(n) && isRelevant(n)));
   const ids = new Map<Node, string>(ordered.map((n, i) => [n, `a${i + 1}`]));
-  // An edge's rules justify both of its ends (contracts.md's example cites R8 on the connection
+  // An edge's rules justify both of its ends (R8 is cited on the connection
   // disabled before its connector).
   const addRules = (n: Node, rules: readonly RuleId[]) => {
     for (const r of rules) if (!n.rules.includes(r)) n.rules.push(r);
@@ -123,7 +123,7 @@ function plan(input: PlanInput): Plan {
 function plannedAction(n: Node, ids: ReadonlyMap<Node, string>): PlannedAction {
   const dependsOn = n.deps.length > 1 ? [...new Set(n.deps.map((d) => ids.get(d.node)!))].sort(byId) : n.deps.map((d) => ids.get(d.node)!);
   const { op, kind, linkName } = n.body;
-  // Key order as contracts.md shows it, then ours, then the action's payload.
+  // Key order as docs/planning.md shows it, then ours, then the action's payload.
   const head = { id: ids.get(n)!, op, kind, linkName, dependsOn, rules: sortRules(n.rules), replace: n.replace, changes: n.changes };
   const reason = n.reason !== undefined ? { reason: n.reason } : {};
   if (n.body.op === 'connector.create' || n.body.op === 'connection.create') return { ...head, ...reason, spec: n.body.spec } as PlannedAction;

@@ -1,6 +1,6 @@
 /**
  * Stage 4, proof: before a plan is output, it is carried out in simulation through the same
- * `transition` the local target enforces (architecture.md, practice 2). A rule the plan breaks, or
+ * `transition` the local target enforces (docs/planning.md, "Proof"). A rule the plan breaks, or
  * a final state that is not the desired one, is a bug in the planner: InternalError, never a plan.
  *
  * The simulation also tells what the actions revoke (R5, R13): the rules are the single source

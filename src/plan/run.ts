@@ -33,7 +33,7 @@ export interface LoadedForPlan {
   targetSpec: string;
   /**
    * The target as the user named it (`--target` as typed, else the config's defaultTarget, else
-   * `local:.connectorops/local.db`): what the plan records, as contracts.md's example shows, so
+   * `local:.connectorops/local.db`): what the plan records, as the user typed it, so
    * that a plan made in one checkout names the same target in another.
    */
   targetName: string;

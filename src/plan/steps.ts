@@ -1,6 +1,6 @@
 /**
  * Stage 3a, steps: the actions that carry out the consequences, and the dependency edges
- * between them, each edge justified by a rule of creator-rules.md ("What follows for ordering")
+ * between them, each edge justified by a rule of docs/rules.md ("Ordering")
  * or by what correctness needs. order.ts sorts them; it knows no rules.
  *
  * For one connector, the actions chain as

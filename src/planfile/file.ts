@@ -1,5 +1,5 @@
 /**
- * Plan files (`plan --out FILE`, `apply PLANFILE`): the Plan JSON of contracts.md, written by the
+ * Plan files (`plan --out FILE`, `apply PLANFILE`): the plan document of docs/planning.md, written by the
  * JSON renderer (one writer, so `--json` on stdout and the file are the same bytes), read back
  * through a zod schema, and named by a `planId`.
  *
@@ -12,7 +12,7 @@ import { PlanSchema, type Plan } from '../model/plan.js';
 import { renderJson } from '../render/json.js';
 import { jsonPath } from '../util/json-path.js';
 
-/** The plan as its file holds it: contracts.md's key order, 2-space indentation, trailing newline. */
+/** The plan as its file holds it: the documented key order, 2-space indentation, trailing newline. */
 export function serializePlan(plan: Plan): string {
   return renderJson(plan);
 }

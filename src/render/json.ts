@@ -1,5 +1,5 @@
 /**
- * The Plan JSON of contracts.md: what `plan --json` prints and `--out` writes, and what `apply`
+ * The plan document of docs/planning.md ("Plan files"): what `plan --json` prints and `--out` writes, and what `apply`
  * reads back. Keys come in the contract's order so that diffs of saved plans stay readable;
  * fields the contract does not name (warnings, and anything a newer planner adds) follow.
  */

@@ -14,7 +14,7 @@ import { escapeMarkdown } from './escape.js';
 /** The names of secret parameters, from the model (clientSecret, consumerSecret). */
 const SECRET_NAMES: ReadonlySet<string> = new Set(Object.values(SECRET_PARAMETERS).flat());
 
-/** The markers a field change may carry in place of a secret (contracts.md, S2). */
+/** The markers a field change may carry in place of a secret (docs/rules.md, S2). */
 export const SENSITIVE_MARKERS: ReadonlySet<string> = new Set([SENSITIVE, SENSITIVE_CHANGED, SENSITIVE_NOT_RECORDED]);
 
 /**

@@ -1,8 +1,8 @@
 /**
  * The plan as a runbook: numbered steps a person follows in Zoho Creator's UI to carry the plan out
- * by hand, in the plan's order. Creator has no API for custom connectors (creator-rules.md), so
+ * by hand, in the plan's order. Creator has no API for custom connectors (docs/rules.md), so
  * every action maps to a place to click; the click paths follow Creator's help page "Manage Custom
- * Connectors" (shared/seeds/manage-custom-connectors.txt). Blocked items come first, as
+ * Connectors" (Creator 6 help). Blocked items come first, as
  * prerequisites; the authorizations to request come last.
  */
 import pc from 'picocolors';

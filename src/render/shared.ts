@@ -264,7 +264,7 @@ export function footerLine(summary: PlanSummary): string {
   return line;
 }
 
-/** The line under the footer of a blocked plan: apply carries out none of it (contracts.md). */
+/** The line under the footer of a blocked plan: apply carries out none of it (docs/planning.md). */
 export function blockedLine(count: number): string {
   return `Blocked: ${count} ${count === 1 ? 'problem' : 'problems'} must be resolved first; apply will carry out none of this plan.`;
 }

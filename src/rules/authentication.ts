@@ -58,7 +58,7 @@ export interface AuthSide {
 /**
  * R5: the parameters whose change from `before` to `after` revokes the authorizations of the
  * connector's authorized connections. A secret whose earlier fingerprint was not recorded is
- * adopted, not changed (contracts.md, "Snapshot JSON"), so it revokes nothing. So is one whose earlier
+ * adopted, not changed (docs/targets.md, "Snapshots"), so it revokes nothing. So is one whose earlier
  * fingerprint was made under another key (a snapshot imported from another target): the two
  * fingerprints cannot tell whether the secret changed (model/fingerprint.ts).
  * A type change (R3) discards every parameter; it only happens in draft, where nothing is authorized,

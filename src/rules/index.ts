@@ -1,4 +1,4 @@
-/** Creator's rules (creator-rules.md) as pure checks. The one place they live. */
+/** Creator's rules (docs/rules.md) as pure checks. The one place they live. */
 export { nameProblem, descriptionProblem, linkNameProblem } from './names.js';
 export { missingMandatory, revokingChanges } from './authentication.js';
 export { transition, type Violation, type SecretFingerprints } from './transition.js';

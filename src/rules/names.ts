@@ -6,8 +6,8 @@
 /**
  * The patterns as strings (JSON Schema `pattern`s take the `u` flag's syntax).
  * N1 deviation, written down in docs/manifests.md: Creator's help lists * _ - @ / ! : | & ~ \ + and
- * space as a name's specials, but contracts.md's own example names a connection `CRM (sales team)`.
- * A user copying the contract expects that to be valid, so parentheses are allowed in names too.
+ * space as a name's specials, but our own examples name a connection `CRM (sales team)`.
+ * A user copying them expects that to be valid, so parentheses are allowed in names too.
  */
 export const NAME_PATTERNS = {
   // N1: 1–50 characters; starts with a letter, a digit or `_`.

@@ -1,7 +1,7 @@
 /**
  * The lifecycle rules as one pure function: given a world and an action, either the rules it
  * breaks, or the effects it has. The local target commits the effects; the planner simulates
- * its whole plan through here before printing it (architecture.md, practice 2).
+ * its whole plan through here before printing it (docs/planning.md, "Proof").
  */
 import type { ActionBody } from '../model/actions.js';
 import type { Authentication, ConnectionRecord, ConnectorRecord, RefusalCode, RuleId, SecretName } from '../model/types.js';
@@ -11,7 +11,7 @@ import { descriptionProblem, linkNameProblem, nameProblem } from './names.js';
 import { noEffects, type Effects, type World } from './world.js';
 import { sameSet } from '../util/sets.js';
 
-/** A broken rule. `rule` is a rule id of creator-rules.md, or `exists` / `scopes` for the unnumbered basics. */
+/** A broken rule. `rule` is a rule id of docs/rules.md, or `exists` / `scopes` for the unnumbered basics. */
 export interface Violation {
   rule: RefusalCode;
   kind: 'Connector' | 'Connection';

@@ -1,5 +1,5 @@
 /**
- * Opening a target from its spec (contracts.md, "Targets"). Resolving a `--target` flag against
+ * Opening a target from its spec (README, "Targets"). Resolving a `--target` flag against
  * connectorops.yaml happens before this (manifest/config.ts `resolveTargetSpec`); this takes
  * the resolved spec.
  */

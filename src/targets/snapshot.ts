@@ -1,5 +1,5 @@
 /**
- * The snapshot document (contracts.md, "Snapshot JSON") as a strict zod schema, and its
+ * The snapshot document (docs/targets.md, "Snapshots") as a strict zod schema, and its
  * conversion to and from the model. Pure: no files, no database. The local target uses it for
  * `target export` / `target import`; the HTTP target will reuse it for the same document on the wire.
  *

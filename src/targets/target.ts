@@ -1,5 +1,5 @@
 /**
- * The port between connectorops and wherever the current state lives (contracts.md, "Targets").
+ * The port between connectorops and wherever the current state lives (docs/targets.md).
  * The planner reads through it, the executor writes through it one action at a time, and apply
  * holds its lock. Implementations: targets/local (SQLite file), targets/http (client of `serve`).
  */

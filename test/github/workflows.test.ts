@@ -1,13 +1,15 @@
 /**
- * The GitHub workflows (.github/workflows/), which cannot run here: parsed with the `yaml`
- * package, and checked for what docs/github.md promises: triggers, permissions, concurrency, the
- * CLI commands and flags (against the built CLI's own help), and where secrets go.
+ * The GitHub Action (action.yml) and the workflows that use it (.github/workflows/, and the ones
+ * `connectorops init` writes), which cannot run here: parsed with the `yaml` package, and checked
+ * for what docs/github.md promises: inputs documented and used, triggers, permissions,
+ * concurrency, the CLI commands and flags (against the built CLI's own help), and where secrets go.
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
+import { scaffoldFiles } from '../../src/init/scaffold.js';
 import { BIN, ensureBuilt, ROOT } from '../support/dist.js';
 
 interface Step {
@@ -16,8 +18,10 @@ interface Step {
   uses?: string;
   run?: string;
   if?: string;
+  shell?: string;
   with?: Record<string, unknown>;
   env?: Record<string, string>;
+  'working-directory'?: string;
   'continue-on-error'?: unknown;
 }
 interface Job {
@@ -34,51 +38,51 @@ interface Workflow {
   concurrency: { group: string; 'cancel-in-progress': boolean };
   jobs: Record<string, Job>;
 }
+interface Action {
+  name: string;
+  description: string;
+  inputs: Record<string, { description?: string; required?: boolean; default?: string }>;
+  outputs: Record<string, { description?: string; value: string }>;
+  runs: { using: string; steps: Step[] };
+}
 
 const DIR = join(ROOT, '.github/workflows');
 const MANIFEST_PATHS = ['connectors/**', 'connections/**', 'connectorops.yaml'];
+const SECRETS_MAP = '${{ toJSON(secrets) }}';
+/** The commands the action runs (its `command` input). */
+const ACTION_COMMANDS = ['plan', 'apply', 'comment', 'validate'];
 
-function load(name: string): Workflow {
-  const text = readFileSync(join(DIR, name), 'utf8');
-  // Strict: a duplicate key or a second document would be a silent mistake on GitHub's side.
+/** Strict: a duplicate key or a second document would be a silent mistake on GitHub's side. */
+function parseStrict<T>(text: string): T {
   const docs = parseAllDocuments(text, { uniqueKeys: true });
   expect(docs).toHaveLength(1);
   expect(docs[0]!.errors).toEqual([]);
-  return parse(text, { uniqueKeys: true }) as Workflow;
+  return parse(text, { uniqueKeys: true }) as T;
 }
+
+const load = (name: string) => parseStrict<Workflow>(readFileSync(join(DIR, name), 'utf8'));
+const action = parseStrict<Action>(readFileSync(join(ROOT, 'action.yml'), 'utf8'));
+const scaffolded = Object.fromEntries(
+  scaffoldFiles({ action: 'acme/connectorops@v1.2.3', version: '1.2.3' })
+    .filter((f) => f.path.startsWith('.github/workflows/'))
+    .map((f) => [f.path.slice('.github/workflows/'.length), parseStrict<Workflow>(f.text)]),
+);
 
 const steps = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps);
-const stepRunning = (w: Workflow, pattern: RegExp) => {
-  const found = steps(w).filter((s) => s.run !== undefined && pattern.test(s.run));
-  expect(found, `a step running ${pattern}`).toHaveLength(1);
+const actionStep = (name: string) => {
+  const found = action.runs.steps.filter((s) => s.name === name);
+  expect(found, `the action's step '${name}'`).toHaveLength(1);
   return found[0]!;
 };
-
-/** Every `fromEnv` the repository's connectors name: the workflows must pass each one. */
-function manifestSecrets(): string[] {
-  const names = new Set<string>();
-  const walk = (value: unknown): void => {
-    if (Array.isArray(value)) value.forEach(walk);
-    else if (value && typeof value === 'object') {
-      for (const [k, v] of Object.entries(value)) {
-        if (k === 'fromEnv' && typeof v === 'string') names.add(v);
-        else walk(v);
-      }
-    }
-  };
-  for (const file of readdirSync(join(ROOT, 'connectors'), { recursive: true, encoding: 'utf8' })) {
-    if (!/\.ya?ml$/.test(file)) continue;
-    for (const doc of parseAllDocuments(readFileSync(join(ROOT, 'connectors', file), 'utf8'))) walk(doc.toJS());
-  }
-  return [...names].sort();
-}
+/** The steps of a workflow that run the connectorops action (`./` here, OWNER/REPO@REF elsewhere). */
+const actionUses = (w: Workflow) => steps(w).filter((s) => s.uses === './' || s.uses?.startsWith('acme/connectorops@'));
 
 /** The `--flags` a command's help lists. */
 const helpCache = new Map<string, string>();
 function help(command: string): string {
   if (!helpCache.has(command)) {
     const r = spawnSync(process.execPath, [BIN, command, '--help'], { encoding: 'utf8' });
-    expect(r.status).toBe(0);
+    expect(r.status, `connectorops ${command} --help`).toBe(0);
     helpCache.set(command, r.stdout);
   }
   return helpCache.get(command)!;
@@ -86,51 +90,141 @@ function help(command: string): string {
 
 beforeAll(() => ensureBuilt());
 
-describe('every workflow', () => {
-  const files = readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
-
-  it('is plan.yml, apply.yml and ci.yml', () => {
-    expect(files).toEqual(['apply.yml', 'ci.yml', 'plan.yml']);
+describe('action.yml', () => {
+  it('is a composite action whose every input and output is documented', () => {
+    expect(action.runs.using).toBe('composite');
+    expect(action.description.length).toBeGreaterThan(20);
+    for (const [name, input] of Object.entries(action.inputs)) expect(input.description?.length, `input ${name}`).toBeGreaterThan(20);
+    for (const [name, output] of Object.entries(action.outputs)) expect(output.description?.length, `output ${name}`).toBeGreaterThan(20);
+    expect(action.inputs.command!.required).toBe(true);
   });
 
-  it.each(files)('%s: parses, pins actions to a major version, runs Node 20 with the npm cache, has a timeout', (file) => {
-    const w = load(file);
+  it('documents every input in docs/github.md, and uses every input it declares', () => {
+    const docs = readFileSync(join(ROOT, 'docs/github.md'), 'utf8');
+    const text = JSON.stringify(action.runs) + JSON.stringify(action.outputs);
+    for (const name of Object.keys(action.inputs)) {
+      expect(docs, `docs/github.md on input ${name}`).toContain(`| \`${name}\` |`);
+      expect(text, `input ${name} used`).toContain(`inputs.${name}`);
+    }
+  });
+
+  it('accepts exactly the commands it documents, and refuses any other', () => {
+    const check = actionStep('Check the command');
+    expect(check.run).toContain(`${ACTION_COMMANDS.join('|')}) ;;`);
+    for (const c of ACTION_COMMANDS) expect(action.inputs.command!.description).toContain(`\`${c}\``);
+    expect(check.run).toMatch(/\*\) echo "::error[^\n]*"; exit 1 ;;/);
+  });
+
+  it('installs connectorops from its own checkout, built and packed, never from the registry', () => {
+    const install = actionStep("Install connectorops (from the action's checkout)");
+    expect(install['working-directory']).toBe('${{ github.action_path }}');
+    expect(install.run).toContain('npm ci ');
+    expect(install.run).toContain('npm pack --ignore-scripts');
+    expect(install.run).toMatch(/npm install --prefix "\$install" [^\n]*"\$RUNNER_TEMP\/\$tarball"/);
+    expect(install.run).not.toMatch(/npm install[^\n]* connectorops|npx|npm exec/);
+    expect(install.env ?? {}).not.toHaveProperty('CONNECTOROPS_SECRETS');
+  });
+
+  it('runs the CLI with flags it knows, and never interpolates an expression into a script', () => {
+    let calls = 0;
+    for (const s of action.runs.steps) {
+      if (s.run === undefined) continue;
+      expect(s.shell).toBe('bash');
+      // Inputs reach scripts through env: only (no script injection from an input or an event).
+      expect(s.run).not.toContain('${{');
+      expect(s.run).not.toMatch(/npx|npm exec/);
+      for (const m of s.run.matchAll(/(?:^|[\s"/])connectorops (\w+)([^\n]*)/g)) {
+        const [, command, rest] = m;
+        if (command === 'init') continue;
+        calls++;
+        for (const flag of rest!.match(/--[a-z-]+/g) ?? []) expect(help(command!), `${command} ${flag}`).toContain(flag);
+      }
+    }
+    expect(calls).toBeGreaterThanOrEqual(4);
+  });
+
+  it('gives the secrets map to the plan and apply steps only, and the GitHub token to the comment step only', () => {
+    for (const s of action.runs.steps) {
+      const env = s.env ?? {};
+      if (s.name === 'Plan' || s.name === 'Apply') expect(env.CONNECTOROPS_SECRETS).toBe('${{ inputs.secrets }}');
+      else expect(JSON.stringify(env)).not.toContain('inputs.secrets');
+      if (s.name === 'Comment on the pull request') expect(env.GITHUB_TOKEN).toBe('${{ inputs.github-token }}');
+      else expect(env).not.toHaveProperty('GITHUB_TOKEN');
+    }
+  });
+
+  it('plans a pull request scoped to its change, keeping exit 1 from stopping the upload and the comment', () => {
+    const plan = actionStep('Plan');
+    expect(plan.id).toBe('plan');
+    expect(plan.run).toContain('scope=(--ref HEAD --base "$BASE_REF")');
+    expect(plan.run).toContain('connectorops plan "${scope[@]}" --target "$TARGET" --out "$PLAN_FILE" --detailed-exitcode');
+    expect(plan.env?.BASE_REF).toContain("format('origin/{0}', github.base_ref)");
+    expect(plan.run).toMatch(/set \+e[\s\S]*code=\$\?[\s\S]*echo "exitcode=\$code" >> "\$GITHUB_OUTPUT"/);
+    const upload = action.runs.steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'))!;
+    const comment = actionStep('Comment on the pull request');
+    for (const s of [upload, comment]) {
+      expect(s.if).toContain('!cancelled()');
+      expect(s.if).toContain("hashFiles(format('{0}/{1}', inputs.working-directory, inputs.plan-file)) != ''");
+    }
+    expect(comment.run).toBe('connectorops comment "$PLAN_FILE" --pr "$PR_NUMBER"');
+    // A fork's read-only token cannot comment: that must not fail the job.
+    expect(comment['continue-on-error']).toContain('github.event.pull_request.head.repo.full_name != github.repository');
+    const fail = actionStep('Fail when the plan failed or is blocked');
+    expect(fail.if).toContain("steps.plan.outputs.exitcode != '0' && steps.plan.outputs.exitcode != '2'");
+    const order = ['Validate the manifests', 'Plan', 'Upload the plan', 'Comment on the pull request', 'Fail when the plan failed or is blocked'];
+    const at = order.map((n) => action.runs.steps.findIndex((s) => s.name === n));
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+  });
+
+  it('applies with --auto-approve under the lock, waiting lock-timeout seconds for a held lock', () => {
+    expect(actionStep('Apply').run).toBe('connectorops apply --auto-approve --target "$TARGET" --lock-timeout "$LOCK_TIMEOUT"');
+  });
+
+  it('pins the actions it uses to a major version', () => {
+    for (const s of action.runs.steps) if (s.uses) expect(s.uses).toMatch(/^actions\/(setup-node|upload-artifact)@v4$/);
+  });
+});
+
+describe('every workflow', () => {
+  const files = readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
+  const all: [string, Workflow][] = [...files.map((f): [string, Workflow] => [f, load(f)]), ...Object.entries(scaffolded).map(([f, w]): [string, Workflow] => [`init: ${f}`, w])];
+
+  it('is plan.yml, apply.yml and ci.yml here; init writes connectorops-plan.yml and connectorops-apply.yml', () => {
+    expect(files).toEqual(['apply.yml', 'ci.yml', 'plan.yml']);
+    expect(Object.keys(scaffolded).sort()).toEqual(['connectorops-apply.yml', 'connectorops-plan.yml']);
+  });
+
+  it.each(all)('%s: parses, pins actions, has a timeout', (_file, w) => {
     for (const job of Object.values(w.jobs)) {
       expect(job['runs-on']).toBe('ubuntu-latest');
       expect(job['timeout-minutes']).toBeGreaterThan(0);
-      const setup = job.steps.find((s) => s.uses?.startsWith('actions/setup-node@'));
-      expect(setup?.with).toEqual({ 'node-version': 20, cache: 'npm' });
     }
-    for (const s of steps(w)) if (s.uses) expect(s.uses).toMatch(/^actions\/(checkout|setup-node|upload-artifact)@v4$/);
+    for (const s of steps(w)) if (s.uses) expect(s.uses).toMatch(/^(actions\/(checkout|setup-node)@v4|\.\/|acme\/connectorops@v1\.2\.3)$/);
   });
 
-  it.each(files)('%s: secrets only in env:, never in a command line, never at job level', (file) => {
-    const w = load(file);
-    for (const job of Object.values(w.jobs)) expect(JSON.stringify(job.env ?? {})).not.toContain('secrets.');
+  it.each(all)('%s: secrets only as the map given to the action; never in a command line or at job level', (_file, w) => {
+    for (const job of Object.values(w.jobs)) expect(JSON.stringify(job.env ?? {})).not.toContain('secrets');
     for (const s of steps(w)) {
-      expect(s.run ?? '').not.toMatch(/secrets\.|\$\{\{/);
-      for (const [name, value] of Object.entries(s.env ?? {})) {
-        if (value.includes('secrets.')) expect(value).toBe(`\${{ secrets.${name} }}`);
+      expect(s.run ?? '').not.toMatch(/secrets|\$\{\{/);
+      expect(JSON.stringify(s.env ?? {})).not.toContain('secrets');
+      for (const [key, value] of Object.entries(s.with ?? {})) {
+        if (String(value).includes('secrets')) expect([key, value]).toEqual(['secrets', SECRETS_MAP]);
       }
     }
   });
 
-  it.each(files)('%s: runs the CLI as node bin/connectorops.js, with flags the CLI knows', (file) => {
-    const w = load(file);
-    for (const s of steps(w)) {
-      const run = s.run ?? '';
-      expect(run).not.toMatch(/npx|npm exec|\bconnectorops (?!plan|apply|comment|validate)/);
-      for (const m of run.matchAll(/node bin\/connectorops\.js (\w+)([^\n]*)/g)) {
-        const [, command, rest] = m;
-        for (const flag of rest!.match(/--[a-z-]+/g) ?? []) expect(help(command!), `${command} ${flag}`).toContain(flag);
-      }
+  it.each(all)('%s: gives the action only inputs it declares, and a command it runs', (_file, w) => {
+    for (const s of actionUses(w)) {
+      for (const key of Object.keys(s.with ?? {})) expect(Object.keys(action.inputs), key).toContain(key);
+      expect(ACTION_COMMANDS).toContain(s.with?.command);
     }
   });
 });
 
-describe('plan.yml', () => {
-  const w = load('plan.yml');
-
+describe.each([
+  ['plan.yml', load('plan.yml')],
+  ['init: connectorops-plan.yml', scaffolded['connectorops-plan.yml']!],
+])('%s', (_file, w) => {
   it('runs on pull requests that touch the manifests or the config', () => {
     expect(w.on).toEqual({ pull_request: { paths: MANIFEST_PATHS } });
   });
@@ -143,52 +237,18 @@ describe('plan.yml', () => {
     expect(w.concurrency).toEqual({ group: 'plan-${{ github.event.pull_request.number }}', 'cancel-in-progress': true });
   });
 
-  it('checks out with history (for --base), installs, validates, plans, uploads, comments, then fails if the plan did', () => {
+  it('checks out with history (for --base), then plans production through the action with the secrets map', () => {
     const all = steps(w);
     expect(all[0]).toEqual({ uses: 'actions/checkout@v4', with: { 'fetch-depth': 0 } });
-    const order = ['npm ci', 'connectorops.js validate', 'connectorops.js plan', 'upload-artifact', 'connectorops.js comment', 'exit 1'];
-    const at = order.map((needle) => all.findIndex((s) => (s.run ?? s.uses ?? '').includes(needle)));
-    expect(at.every((i) => i > 0)).toBe(true);
-    expect([...at].sort((a, b) => a - b)).toEqual(at);
-  });
-
-  it('plans the pull request against production, scoped to its change, keeping exit 1 from stopping the comment', () => {
-    const plan = stepRunning(w, /connectorops\.js plan/);
-    expect(plan.id).toBe('plan');
-    expect(plan.run).toContain('node bin/connectorops.js plan --ref HEAD --base "origin/$BASE_REF" --target production --out plan.json --detailed-exitcode');
-    expect(plan.env?.BASE_REF).toBe('${{ github.base_ref }}');
-    expect(plan.run).toMatch(/set \+e[\s\S]*code=\$\?[\s\S]*echo "exitcode=\$code" >> "\$GITHUB_OUTPUT"/);
-    expect(plan.run).toMatch(/\n\s*2\) echo "The plan has changes\." ;;/);
-  });
-
-  it('uploads the plan and comments whenever a plan file exists, even after a failed or blocked plan', () => {
-    const upload = steps(w).find((s) => s.uses?.startsWith('actions/upload-artifact@'))!;
-    expect(upload.with).toMatchObject({ name: 'connectorops-plan', path: 'plan.json' });
-    const comment = stepRunning(w, /connectorops\.js comment/);
-    for (const s of [upload, comment]) expect(s.if).toBe("${{ !cancelled() && hashFiles('plan.json') != '' }}");
-    expect(comment.run).toBe('node bin/connectorops.js comment plan.json --pr "$PR_NUMBER"');
-    expect(comment.env).toEqual({ GITHUB_TOKEN: '${{ secrets.GITHUB_TOKEN }}', PR_NUMBER: '${{ github.event.pull_request.number }}' });
-    // A fork's read-only token cannot comment: that must not fail the job.
-    expect(comment['continue-on-error']).toBe('${{ github.event.pull_request.head.repo.full_name != github.repository }}');
-    const fail = stepRunning(w, /exit 1/);
-    expect(fail.if).toBe("${{ !cancelled() && steps.plan.outputs.exitcode != '0' && steps.plan.outputs.exitcode != '2' }}");
-  });
-
-  it('gives the plan step the target token and every secret the manifests name, and no other step any secret', () => {
-    const plan = stepRunning(w, /connectorops\.js plan/);
-    const secrets = Object.keys(plan.env ?? {}).filter((k) => plan.env![k]!.includes('secrets.')).sort();
-    expect(secrets).toEqual(['CONNECTOROPS_TOKEN', ...manifestSecrets()].sort());
-    for (const s of steps(w)) {
-      if (s === plan) continue;
-      const names = Object.entries(s.env ?? {}).filter(([, v]) => v.includes('secrets.')).map(([k]) => k);
-      expect(names.filter((n) => n !== 'GITHUB_TOKEN')).toEqual([]);
-    }
+    expect(actionUses(w)).toHaveLength(1);
+    expect(actionUses(w)[0]!.with).toEqual({ command: 'plan', target: 'production', secrets: SECRETS_MAP });
   });
 });
 
-describe('apply.yml', () => {
-  const w = load('apply.yml');
-
+describe.each([
+  ['apply.yml', load('apply.yml')],
+  ['init: connectorops-apply.yml', scaffolded['connectorops-apply.yml']!],
+])('%s', (_file, w) => {
   it('runs on a push to main that touches the manifests, and by hand', () => {
     expect(w.on).toEqual({ push: { branches: ['main'], paths: MANIFEST_PATHS }, workflow_dispatch: null });
   });
@@ -202,20 +262,19 @@ describe('apply.yml', () => {
     expect(Object.values(w.jobs)[0]!.environment).toBe('production');
   });
 
-  it('applies with --auto-approve under the lock, waiting for a held lock, with every secret', () => {
-    const apply = stepRunning(w, /connectorops\.js apply/);
-    expect(apply.run).toBe('node bin/connectorops.js apply --auto-approve --target production --lock-timeout 600');
-    const secrets = Object.keys(apply.env ?? {}).sort();
-    expect(secrets).toEqual(['CONNECTOROPS_TOKEN', ...manifestSecrets()].sort());
+  it('applies production through the action, waiting up to 600 s for a held lock, with the secrets map', () => {
+    expect(actionUses(w)).toHaveLength(1);
+    expect(actionUses(w)[0]!.with).toEqual({ command: 'apply', target: 'production', 'lock-timeout': 600, secrets: SECRETS_MAP });
   });
 });
 
 describe('ci.yml', () => {
   const w = load('ci.yml');
 
-  it('runs .ci/run on pushes to main and on pull requests', () => {
+  it('runs .ci/run on pushes to main and on pull requests, on Node 20 with the npm cache', () => {
     expect(Object.keys(w.on).sort()).toEqual(['pull_request', 'push']);
     expect(w.permissions).toEqual({ contents: 'read' });
-    expect(stepRunning(w, /\.ci\/run/).run).toBe('bash .ci/run');
+    expect(steps(w).find((s) => s.uses?.startsWith('actions/setup-node@'))?.with).toEqual({ 'node-version': 20, cache: 'npm' });
+    expect(steps(w).find((s) => s.run !== undefined)?.run).toBe('bash .ci/run');
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Every rule-driven edge and consequence of the planner, one test (or a few) per rule id of
- * creator-rules.md. Each builds a current state and a desired state, plans, and checks the
+ * docs/rules.md. Each builds a current state and a desired state, plans, and checks the
  * actions, their order (dependsOn) and what the plan says about consequences.
  */
 import { describe, expect, it } from 'vitest';

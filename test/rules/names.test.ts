@@ -11,7 +11,7 @@ describe('names', () => {
     expect(nameProblem('')).toBe('a name cannot be empty');
     expect(nameProblem('x'.repeat(51))).toBe('a name is at most 50 characters long (this one has 51)');
     expect(nameProblem(' x')).toBe('a name starts with a letter, a digit or _');
-    expect(nameProblem('CRM (sales team)')).toBeNull(); // contracts.md's own example
+    expect(nameProblem('CRM (sales team)')).toBeNull(); // the README's own example
     expect(nameProblem('a#b')).toMatch(/^a name may not contain '#'/);
     expect(nameProblem('a\nb')).toMatch(/^a name may not contain a line break/);
   });

@@ -1,7 +1,9 @@
 /**
- * Child processes and the CLI run the compiled code in dist/ (`npm test` builds first). When a
- * test file is run on its own after a source change, this rebuilds dist/ so that a child never
- * runs stale code. tsc emits even when some file has a type error (other tests report those).
+ * Child processes and the CLI run the compiled code in dist/ (`npm test` builds first): the CLI
+ * (bin/connectorops.js) runs the esbuild bundle in dist/bundle/, other children the tsc output.
+ * When a test file is run on its own after a source change, this rebuilds both (`npm run build`'s
+ * two steps) so that a child never runs stale code. tsc emits even when some file has a type
+ * error (other tests report those).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -22,7 +24,12 @@ function newestMtime(dir: string, ext: string): number {
   return newest;
 }
 
-const fresh = () => existsSync(join(ROOT, 'dist/cli/main.js')) && newestMtime(join(ROOT, 'dist'), '.js') >= newestMtime(join(ROOT, 'src'), '.ts');
+const BUILT = ['dist/cli/main.js', 'dist/bundle/main.js'];
+const fresh = () => {
+  if (!BUILT.every((f) => existsSync(join(ROOT, f)))) return false;
+  const source = Math.max(newestMtime(join(ROOT, 'src'), '.ts'), statSync(join(ROOT, 'scripts/bundle.js')).mtimeMs);
+  return newestMtime(join(ROOT, 'dist/bundle'), '.js') >= source && newestMtime(join(ROOT, 'dist/cli'), '.js') >= source;
+};
 
 /**
  * Builds dist/ when it is missing or older than src/. Test files run in parallel processes, so
@@ -46,8 +53,9 @@ export function ensureBuilt(): void {
   }
   try {
     spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'ignore' });
+    spawnSync(process.execPath, [join(ROOT, 'scripts/bundle.js')], { cwd: ROOT, stdio: 'ignore' });
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
-  if (!existsSync(join(ROOT, 'dist/cli/main.js'))) throw new Error('npm run build did not produce dist/cli/main.js');
+  for (const f of BUILT) if (!existsSync(join(ROOT, f))) throw new Error(`npm run build did not produce ${f}`);
 }

@@ -1,5 +1,5 @@
 /**
- * Every rule of creator-rules.md, enforced by the real local target on its own: the allowed case
+ * Every rule of docs/rules.md, enforced by the real local target on its own: the allowed case
  * and the refused case, where a refusal carries the rule id, says what to do, and changes nothing
  * (serial and export identical).
  */

@@ -1,5 +1,5 @@
 /**
- * `connectorops target export | import | authorize`: manage a target's contents (contracts.md).
+ * `connectorops target export | import | authorize`: manage a target's contents (docs/targets.md).
  *
  *   target export --target T                         the snapshot JSON on stdout
  *   target import FILE --target T [--force]          replace the contents with a snapshot (FILE - = stdin)

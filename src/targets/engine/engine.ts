@@ -3,7 +3,7 @@
  * storage interface (store.ts), whatever keeps the rows (local/: SQLite; postgres/: PostgreSQL).
  *
  * Why it is shaped like this (docs/targets.md has the long form):
- * - Every rule of creator-rules.md is enforced here, through the same `transition` the planner
+ * - Every rule of docs/rules.md is enforced here, through the same `transition` the planner
  *   simulates with, inside the store's write transaction: the rules are checked against the state
  *   as committed, and the effects, the serial bump and the journal's `done` commit together, so a
  *   process killed at any moment leaves either all of an action or none of it.

@@ -4,7 +4,7 @@
  * every request body (the server checks them) and every response body (the client checks them).
  * docs/targets.md ("The HTTP target") is the prose version.
  *
- * States travel as snapshot documents (contracts.md, "Snapshot JSON"), the same document
+ * States travel as snapshot documents (docs/targets.md, "Snapshots"), the same document
  * `target export` writes: fingerprints included (keyed hashes, S2), the key never.
  */
 import { z } from 'zod';
@@ -15,7 +15,7 @@ import { DiagnosticCodeSchema, RefusalCodeSchema, RuleIdSchema } from '../../mod
 /** Bumped on a breaking change of the protocol; routes carry it as their `/v1` prefix. */
 export const PROTOCOL_VERSION = 1;
 
-/** Where the bearer token comes from, on both ends (contracts.md, "Targets"). */
+/** Where the bearer token comes from, on both ends (docs/targets.md, "The HTTP target"). */
 export const TOKEN_ENV = 'CONNECTOROPS_TOKEN';
 
 /**

@@ -9,7 +9,6 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import Database from 'better-sqlite3';
 import { TargetError, UserError } from '../../errors.js';
 import type { ConnectionRecord, ConnectorRecord, State } from '../../model/types.js';
 import type { Effects } from '../../rules/index.js';
@@ -17,6 +16,7 @@ import { holderProcessIsDead, TargetEngine } from '../engine/engine.js';
 import { newFingerprintKey } from '../engine/secrets.js';
 import { journalEntryOf, storedLockOf, type JournalRow, type LockClaim, type LockRow, type StoredLock, type StoreReader, type StoreWriter, type TargetStore } from '../engine/store.js';
 import type { JournalContext, JournalEntry } from '../target.js';
+import { loadSqlite, type SqliteDatabase } from './sqlite-driver.js';
 
 /** 'COPS': marks an SQLite file as a connectorops target, so that we never write into someone else's database. */
 const APPLICATION_ID = 0x434f5053;
@@ -64,8 +64,9 @@ export class LocalTarget extends TargetEngine {
   static open(path: string, options: LocalTargetOptions = {}): LocalTarget {
     const abs = resolve(path);
     const name = options.name ?? `local:${path}`;
+    const Database = loadSqlite(name); // before anything is created: without the driver, nothing changes
     mkdirSync(dirname(abs), { recursive: true });
-    let db: Database.Database;
+    let db: SqliteDatabase;
     try {
       db = new Database(abs);
     } catch (error) {
@@ -97,11 +98,11 @@ export class LocalTarget extends TargetEngine {
  */
 class SqliteStore implements TargetStore, StoreWriter {
   readonly fingerprintKey: Buffer;
-  readonly #db: Database.Database;
+  readonly #db: SqliteDatabase;
   readonly #name: string;
   readonly #stmt: ReturnType<typeof prepare>;
 
-  constructor(db: Database.Database, name: string, key: Buffer) {
+  constructor(db: SqliteDatabase, name: string, key: Buffer) {
     this.#db = db;
     this.#name = name;
     this.fingerprintKey = key;
@@ -227,7 +228,7 @@ class SqliteStore implements TargetStore, StoreWriter {
   }
 }
 
-function prepare(db: Database.Database) {
+function prepare(db: SqliteDatabase) {
   return {
     getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
     setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
@@ -258,7 +259,7 @@ function prepare(db: Database.Database) {
 }
 
 /** Creates the tables and the meta rows on first use; returns the fingerprint key. */
-function initialize(db: Database.Database, abs: string, name: string): Buffer {
+function initialize(db: SqliteDatabase, abs: string, name: string): Buffer {
   return db
     .transaction(() => {
       const appId = db.pragma('application_id', { simple: true }) as number;

@@ -1,0 +1,91 @@
+/**
+ * `connectorops init [DIR] [--action OWNER/REPO@REF]`: scaffold a configuration repository
+ * (src/init/scaffold.ts says what). Never overwrites: when any file it would write exists, it
+ * names them all and writes nothing. Two files are shared with whatever else lives in the
+ * repository, and are added to rather than refused: `.gitignore` gets `.connectorops/` appended
+ * when it lacks it, and an existing README.md is left alone (the next steps are printed anyway).
+ */
+import { constants as fsConstants, existsSync, readFileSync, statSync } from 'node:fs';
+import { appendFile, copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { UserError } from '../../errors.js';
+import { GITIGNORE_LINE, nextSteps, readme, scaffoldFiles, SCHEMA_FILES, type ScaffoldOptions } from '../../init/scaffold.js';
+import { parseCommandArgs } from '../args.js';
+import type { Io } from '../io.js';
+import { packageRoot, packageVersion } from '../package.js';
+
+/** The repository that holds connectorops' GitHub Action (action.yml); `--action` overrides it. */
+export const ACTION_REPOSITORY = 'connectorops/connectorops';
+
+const USAGE = `Usage: connectorops init [DIR] [--action OWNER/REPO@REF]
+
+Scaffold a configuration repository in DIR (default: the current directory; created if missing):
+connectorops.yaml, connectors/ and connections/ with a commented example each, schema/ (JSON
+Schemas for editors), .github/workflows/ (plan on pull requests, apply on merge), .gitignore and a
+README with the next steps. Nothing is overwritten: if a file it would write exists, init names it
+and writes nothing.
+
+Options:
+  --action OWNER/REPO@REF  the GitHub Action the workflows use (default: ${ACTION_REPOSITORY}@v<this version>)
+  -h, --help               show this help
+
+Exit codes: 0 created, 1 something already exists or cannot be written.`;
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  const parsed = parseCommandArgs(argv, io, USAGE, { action: { type: 'string' } }, true);
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
+  if (positionals.length > 1) throw new UserError(`unexpected argument '${positionals[1]}'`, { hint: 'init takes one directory' });
+  const dir = resolve(io.cwd, positionals[0] ?? '.');
+  const version = packageVersion();
+  const action = values.action ?? `${ACTION_REPOSITORY}@v${version}`;
+  if (!/^[\w.-]+\/[\w.-]+(\/[\w./-]+)?@[\w./-]+$/.test(action)) {
+    throw new UserError(`--action '${action}' is not OWNER/REPO@REF`, { hint: `e.g. --action ${ACTION_REPOSITORY}@v${version}` });
+  }
+  const options: ScaffoldOptions = { action, version };
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UserError(`${dir} exists and is not a directory`);
+
+  const files = scaffoldFiles(options);
+  const owned = [...files.map((f) => f.path), ...SCHEMA_FILES];
+  const taken = owned.filter((p) => existsSync(join(dir, p)));
+  if (taken.length) {
+    throw new UserError(`init would overwrite ${taken.length === 1 ? 'a file that exists' : 'files that exist'} in ${dir}: ${taken.join(', ')}`, {
+      hint: 'move them away (or run init in another directory); init never overwrites, and wrote nothing',
+    });
+  }
+
+  const written: string[] = [];
+  const write = async (path: string, text: string) => {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), text, { flag: 'wx' }); // wx: never over a file that appeared meanwhile
+    written.push(path);
+  };
+  for (const f of files) await write(f.path, f.text);
+  for (const schema of SCHEMA_FILES) {
+    await mkdir(dirname(join(dir, schema)), { recursive: true });
+    await copyFile(join(packageRoot(), schema), join(dir, schema), fsConstants.COPYFILE_EXCL);
+    written.push(schema);
+  }
+  const notes: string[] = [];
+  const gitignore = join(dir, '.gitignore');
+  const ignoreBlock = `# connectorops: local targets, their journals and locks\n${GITIGNORE_LINE}\n`;
+  if (!existsSync(gitignore)) await write('.gitignore', ignoreBlock);
+  else {
+    const text = readFileSync(gitignore, 'utf8');
+    if (!text.split(/\r?\n/).some((l) => l.trim() === GITIGNORE_LINE || l.trim() === '.connectorops')) {
+      await appendFile(gitignore, `${text === '' || text.endsWith('\n') ? '' : '\n'}${ignoreBlock}`);
+      notes.push(`.gitignore: added ${GITIGNORE_LINE}`);
+    }
+  }
+  if (!existsSync(join(dir, 'README.md'))) await write('README.md', readme(options));
+  else notes.push('README.md exists: left as it was');
+
+  const where = relative(io.cwd, dir) || '.';
+  io.stdout.write(`Initialized a connectorops repository in ${where}:\n`);
+  for (const path of written) io.stdout.write(`  created ${path}\n`);
+  for (const note of notes) io.stdout.write(`  ${note}\n`);
+  io.stdout.write(`\nNext steps${where === '.' ? '' : ` (in ${where})`}:\n`);
+  nextSteps(options).forEach((s, i) => io.stdout.write(s.startsWith('  ') ? `   ${s.trim()}\n` : `${i + 1}. ${s}\n`));
+  return 0;
+}
+

@@ -1,0 +1,162 @@
+/**
+ * `connectorops init [DIR]` as a new user runs it: the real CLI in temp folders. What it writes
+ * validates and plans at once, every `$schema` modeline resolves inside the new repository, and it
+ * never overwrites anything (it names what exists and writes nothing).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { BIN, ensureBuilt, ROOT } from '../support/dist.js';
+import { tempDir } from '../support/target.js';
+
+let tmp: ReturnType<typeof tempDir>;
+
+beforeAll(() => ensureBuilt());
+beforeEach(() => {
+  tmp = tempDir('connectorops-init-e2e-');
+});
+afterEach(() => tmp.cleanup());
+
+const ENV: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', CI: '1' };
+
+function cli(cwd: string, ...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: ENV });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Every file under `dir`, relative, `/`-separated, sorted; with its text. */
+function tree(dir: string, base = dir, out = new Map<string, string>()): Map<string, string> {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) tree(path, base, out);
+    else out.set(path.slice(base.length + 1).split('\\').join('/'), readFileSync(path, 'utf8'));
+  }
+  return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+describe('connectorops init', () => {
+  it('scaffolds a repository that validates and plans right away, with next steps', () => {
+    const r = cli(tmp.dir, 'init');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const files = tree(tmp.dir);
+    expect([...files.keys()]).toEqual([
+      '.github/workflows/connectorops-apply.yml',
+      '.github/workflows/connectorops-plan.yml',
+      '.gitignore',
+      'README.md',
+      'connections/example.yaml',
+      'connectorops.yaml',
+      'connectors/example.yaml',
+      'schema/config.schema.json',
+      'schema/manifest.schema.json',
+    ]);
+    for (const path of files.keys()) expect(r.stdout).toContain(`created ${path}`);
+    expect(r.stdout).toMatch(/Next steps:\n1\. Write your connectors/);
+    expect(files.get('.gitignore')).toContain('\n.connectorops/\n');
+    // The schemas are the package's own, byte for byte.
+    expect(files.get('schema/manifest.schema.json')).toBe(readFileSync(join(ROOT, 'schema/manifest.schema.json'), 'utf8'));
+
+    const validate = cli(tmp.dir, 'validate');
+    expect(validate.stderr).toBe('');
+    expect(validate.stdout).toContain('Valid: 0 connectors, 0 connections');
+    const plan = cli(tmp.dir, 'plan');
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toContain('No changes.');
+    // The local target went where .gitignore keeps it out of git.
+    expect(existsSync(join(tmp.dir, '.connectorops/local.db'))).toBe(true);
+  });
+
+  it('writes examples that become valid manifests once uncommented', () => {
+    expect(cli(tmp.dir, 'init').code).toBe(0);
+    for (const file of ['connectors/example.yaml', 'connections/example.yaml']) {
+      const path = join(tmp.dir, file);
+      // As the file says: the "# " in front of each line from `# kind:` on goes.
+      const lines = readFileSync(path, 'utf8').split('\n');
+      const from = lines.indexOf(lines.find((l) => l.startsWith('# kind:'))!);
+      const text = lines.map((l, i) => (i >= from ? l.replace(/^# /, '') : l)).join('\n');
+      writeFileSync(path, text);
+    }
+    const r = cli(tmp.dir, 'validate');
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('Valid: 1 connector, 1 connection');
+    const plan = cli(tmp.dir, 'plan');
+    expect(plan.stdout).toContain('1. a1 create connector "crm"');
+    expect(plan.stdout).toContain('CRM_CLIENT_SECRET is not set');
+  });
+
+  it('gives every YAML file a $schema modeline that resolves inside the new repository', () => {
+    expect(cli(tmp.dir, 'init').code).toBe(0);
+    for (const file of ['connectorops.yaml', 'connectors/example.yaml', 'connections/example.yaml']) {
+      const m = /^# yaml-language-server: \$schema=(\S+)$/m.exec(readFileSync(join(tmp.dir, file), 'utf8'));
+      expect(m, file).not.toBeNull();
+      const schema = resolve(dirname(join(tmp.dir, file)), m![1]!);
+      expect(schema.startsWith(tmp.dir)).toBe(true);
+      expect(statSync(schema).isFile()).toBe(true);
+    }
+  });
+
+  it('writes workflows that are valid YAML and use the action at a pinned version (or --action)', () => {
+    const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    expect(cli(tmp.dir, 'init').code).toBe(0);
+    for (const file of ['connectorops-plan.yml', 'connectorops-apply.yml']) {
+      const docs = parseAllDocuments(readFileSync(join(tmp.dir, '.github/workflows', file), 'utf8'), { uniqueKeys: true });
+      expect(docs).toHaveLength(1);
+      expect(docs[0]!.errors).toEqual([]);
+      expect(JSON.stringify(docs[0]!.toJS())).toContain(`"uses":"connectorops/connectorops@v${version}"`);
+    }
+    const other = join(tmp.dir, 'other');
+    expect(cli(tmp.dir, 'init', 'other', '--action', 'acme/connectorops@v9').code).toBe(0);
+    expect(readFileSync(join(other, '.github/workflows/connectorops-plan.yml'), 'utf8')).toContain('uses: acme/connectorops@v9\n');
+    const bad = cli(tmp.dir, 'init', 'third', '--action', 'not a ref');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("--action 'not a ref' is not OWNER/REPO@REF");
+    expect(existsSync(join(tmp.dir, 'third'))).toBe(false);
+  });
+
+  it('creates DIR when missing, and prints paths relative to where it ran', () => {
+    const r = cli(tmp.dir, 'init', 'infra/creator');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Initialized a connectorops repository in infra/creator:');
+    expect(r.stdout).toContain('Next steps (in infra/creator):');
+    expect(existsSync(join(tmp.dir, 'infra/creator/connectorops.yaml'))).toBe(true);
+  });
+
+  it('never overwrites: names every file that exists, and writes nothing', () => {
+    mkdirSync(join(tmp.dir, 'connectors'));
+    writeFileSync(join(tmp.dir, 'connectors/example.yaml'), 'mine\n');
+    writeFileSync(join(tmp.dir, 'connectorops.yaml'), 'targets: {}\n');
+    const before = tree(tmp.dir);
+    const r = cli(tmp.dir, 'init');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('init would overwrite files that exist');
+    expect(r.stderr).toContain('connectorops.yaml, connectors/example.yaml');
+    expect(r.stderr).toContain('wrote nothing');
+    expect(tree(tmp.dir)).toEqual(before);
+  });
+
+  it('adds to an existing repository: appends .connectorops/ to .gitignore, leaves README.md alone', () => {
+    writeFileSync(join(tmp.dir, '.gitignore'), 'node_modules/');
+    writeFileSync(join(tmp.dir, 'README.md'), '# Ours\n');
+    const r = cli(tmp.dir, 'init');
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(tmp.dir, '.gitignore'), 'utf8')).toBe('node_modules/\n# connectorops: local targets, their journals and locks\n.connectorops/\n');
+    expect(readFileSync(join(tmp.dir, 'README.md'), 'utf8')).toBe('# Ours\n');
+    expect(r.stdout).toContain('README.md exists: left as it was');
+    // Run again on a .gitignore that has the line: it is not added twice (the rest is refused).
+    writeFileSync(join(tmp.dir, '.gitignore'), '.connectorops/\n');
+    for (const f of ['connectorops.yaml']) writeFileSync(join(tmp.dir, f), '');
+    expect(cli(tmp.dir, 'init').code).toBe(1);
+    expect(readFileSync(join(tmp.dir, '.gitignore'), 'utf8')).toBe('.connectorops/\n');
+  });
+
+  it('refuses a DIR that is a file, and stray arguments', () => {
+    writeFileSync(join(tmp.dir, 'file'), '');
+    const r = cli(tmp.dir, 'init', 'file');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('exists and is not a directory');
+    expect(cli(tmp.dir, 'init', 'a', 'b').stderr).toContain("unexpected argument 'b'");
+  });
+});

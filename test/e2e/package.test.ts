@@ -1,0 +1,146 @@
+/**
+ * The npm package as a new user gets it: `npm pack`, then `npm install -g --prefix TMP ./tgz`,
+ * then `connectorops init` in a new git repository, one connector and one connection, validate and
+ * plan, all with the installed binary, from the temporary folder, with a PATH that leads to the
+ * prefix and nowhere into this repository.
+ *
+ * better-sqlite3 is an optional dependency whose install script downloads a prebuilt binary from
+ * GitHub (or compiles one for minutes when it cannot). To keep this test off the network beyond
+ * the npm registry, the binary this repository already built is offered as a local prebuild
+ * (prebuild-install's `npm_config_better_sqlite3_local_prebuilds`), which is what the download
+ * would have fetched. The second install omits optional dependencies: what a CI job planning
+ * against an HTTP target gets, and what it then says about local targets. It installs into a
+ * project (node_modules/.bin), since npm ignores --omit with -g and a tarball (npm/cli#8284).
+ */
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, ROOT } from '../support/dist.js';
+import { tempDir } from '../support/target.js';
+
+const INSTALL_TIMEOUT = 300_000;
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; optionalDependencies: Record<string, string> };
+const tmp = tempDir('connectorops-package-e2e-');
+const withSqlite = join(tmp.dir, 'prefix-full');
+const withoutSqlite = join(tmp.dir, 'project-no-optional');
+let tarball = '';
+
+// PATH without any entry inside this repository (vitest run through npx puts node_modules/.bin first).
+const SYSTEM_PATH = (process.env.PATH ?? '').split(delimiter).filter((p) => p && !p.startsWith(ROOT)).join(delimiter);
+
+function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
+  return spawnSync(cmd, args, {
+    cwd,
+    encoding: 'utf8',
+    env: { PATH: SYSTEM_PATH, HOME: process.env.HOME, NO_COLOR: '1', CI: '1', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e', ...env },
+    timeout: INSTALL_TIMEOUT,
+  });
+}
+
+function ok(r: SpawnSyncReturns<string>, what: string): string {
+  if (r.status !== 0) throw new Error(`${what} exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+/** The installed `connectorops`, found through PATH only, run in `cwd`. */
+function installed(prefix: string, cwd: string, ...args: string[]) {
+  const bin = prefix === withoutSqlite ? join(prefix, 'node_modules/.bin') : join(prefix, 'bin');
+  return run('connectorops', args, cwd, { PATH: `${bin}${delimiter}${SYSTEM_PATH}` });
+}
+
+const NPM_INSTALL = ['install', '--prefer-offline', '--no-audit', '--no-fund'];
+
+beforeAll(() => {
+  ensureBuilt();
+  // The build is fresh (ensureBuilt); pack what it made, as `npm pack` does after `prepare`.
+  const out = ok(run('npm', ['pack', '--ignore-scripts', '--pack-destination', tmp.dir], ROOT), 'npm pack');
+  tarball = join(tmp.dir, out.trim().split('\n').pop()!);
+
+  const prebuilds = join(tmp.dir, 'prebuilds');
+  mkdirSync(prebuilds);
+  const sqliteVersion = (JSON.parse(readFileSync(join(ROOT, 'node_modules/better-sqlite3/package.json'), 'utf8')) as { version: string }).version;
+  const name = `better-sqlite3-v${sqliteVersion}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`;
+  ok(run('tar', ['czf', join(prebuilds, name), '-C', join(ROOT, 'node_modules/better-sqlite3'), 'build/Release/better_sqlite3.node'], tmp.dir), 'tar');
+
+  ok(run('npm', [...NPM_INSTALL, '-g', '--prefix', withSqlite, tarball], tmp.dir, { npm_config_better_sqlite3_local_prebuilds: prebuilds }), 'npm install -g');
+  mkdirSync(withoutSqlite);
+  writeFileSync(join(withoutSqlite, 'package.json'), '{ "name": "ci-job", "private": true }\n');
+  ok(run('npm', [...NPM_INSTALL, '--omit=optional', tarball], withoutSqlite), 'npm install --omit=optional');
+}, 2 * INSTALL_TIMEOUT);
+afterAll(() => tmp.cleanup());
+
+describe('the packed package', () => {
+  it('holds the CLI bundle, the schemas and the docs, and nothing of the sources or tests', () => {
+    const files = ok(run('tar', ['tzf', tarball], tmp.dir), 'tar').trim().split('\n').map((f) => f.replace(/^package\//, '')).sort();
+    for (const f of ['bin/connectorops.js', 'dist/bundle/main.js', 'dist/bundle/THIRD-PARTY-LICENSES.txt', 'schema/manifest.schema.json', 'schema/config.schema.json', 'docs/rules.md', 'docs/manifests.md', 'docs/github.md', 'README.md', 'package.json']) {
+      expect(files).toContain(f);
+    }
+    expect(files.filter((f) => /^(src|test|bench|scripts)\/|\.ts$|\.map$/.test(f))).toEqual([]);
+  });
+
+  it('depends on nothing at run time but the optional better-sqlite3 (the rest is bundled)', () => {
+    const manifest = JSON.parse(readFileSync(join(withSqlite, 'lib/node_modules/connectorops/package.json'), 'utf8')) as Record<string, unknown>;
+    expect(manifest.dependencies).toBeUndefined();
+    expect(manifest.optionalDependencies).toEqual({ 'better-sqlite3': pkg.optionalDependencies['better-sqlite3'] });
+    expect(readdirSync(join(withoutSqlite, 'node_modules')).filter((f) => !f.startsWith('.'))).toEqual(['connectorops']);
+  });
+});
+
+describe('installed with npm install -g', () => {
+  it('is a copy under the prefix, not a link into this repository', () => {
+    const bin = realpathSync(join(withSqlite, 'bin/connectorops'));
+    expect(bin.startsWith(realpathSync(withSqlite))).toBe(true);
+    expect(realpathSync(join(withSqlite, 'lib/node_modules/connectorops')).startsWith(realpathSync(withSqlite))).toBe(true);
+  });
+
+  it('answers --version from its package.json', () => {
+    expect(ok(installed(withSqlite, tmp.dir, '--version'), '--version')).toBe(`connectorops ${pkg.version}\n`);
+  });
+
+  it('adopts a new repository: init, one connector and one connection, validate, plan', () => {
+    const repo = join(tmp.dir, 'acme-creator');
+    mkdirSync(repo);
+    ok(run('git', ['init', '-q', '-b', 'main'], repo), 'git init');
+    const init = ok(installed(withSqlite, repo, 'init'), 'init');
+    expect(init).toContain('created connectorops.yaml');
+    writeFileSync(join(repo, 'connectors/billing.yaml'), [
+      '# yaml-language-server: $schema=../schema/manifest.schema.json',
+      'kind: Connector',
+      'linkName: billing',
+      'name: Billing API',
+      'authentication:',
+      '  type: apiKey',
+      '  parameterKey: X-Api-Key',
+      '  addTo: header',
+      '',
+    ].join('\n'));
+    writeFileSync(join(repo, 'connections/billing_finance.yaml'), 'kind: Connection\nlinkName: billing_finance\nname: Billing (finance)\nconnector: billing\n');
+    ok(run('git', ['add', '-A'], repo), 'git add');
+    ok(run('git', ['commit', '-q', '-m', 'connectors'], repo), 'git commit');
+
+    expect(ok(installed(withSqlite, repo, 'validate'), 'validate')).toContain('Valid: 1 connector, 1 connection');
+    const plan = installed(withSqlite, repo, 'plan', '--detailed-exitcode');
+    expect(plan.stderr).toBe('');
+    expect(plan.status).toBe(2);
+    expect(plan.stdout).toContain('create connector "billing"');
+    expect(plan.stdout).toContain('create connection "billing_finance"');
+    expect(plan.stdout).toContain('Plan: 2 to create, 0 to update, 0 to delete.');
+    expect(existsSync(join(repo, '.connectorops/local.db'))).toBe(true);
+    // The same from the committed tree, as a pull request's plan reads it.
+    expect(installed(withSqlite, repo, 'plan', '--ref', 'HEAD', '--detailed-exitcode').status).toBe(2);
+  });
+
+  it('without optional dependencies: validates, and a local target names the missing better-sqlite3', () => {
+    const repo = join(tmp.dir, 'no-native');
+    mkdirSync(repo);
+    ok(installed(withoutSqlite, repo, 'init'), 'init');
+    expect(ok(installed(withoutSqlite, repo, 'validate'), 'validate')).toContain('Valid: 0 connectors');
+    const plan = installed(withoutSqlite, repo, 'plan');
+    expect(plan.status).toBe(1);
+    expect(plan.stderr).toContain('a local: target needs the optional dependency better-sqlite3, which is not installed');
+    expect(plan.stderr).toContain('hint: install it beside connectorops');
+    expect(plan.stderr).not.toContain('Internal error');
+    expect(existsSync(join(repo, '.connectorops'))).toBe(false);
+  });
+});
