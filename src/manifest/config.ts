@@ -60,14 +60,14 @@ export function parseConfig(file: string, text: string): { config: ProjectConfig
 }
 
 function isSpec(s: string): boolean {
-  return s.startsWith('local:') || s.startsWith('http://') || s.startsWith('https://');
+  return s.startsWith('local:') || s.startsWith('http://') || s.startsWith('https://') || /^postgres(ql)?:\/\//i.test(s);
 }
 
 function configuredHint(targets: Record<string, TargetConfig>): string {
   const names = Object.keys(targets).sort();
   return names.length
-    ? `configured targets: ${names.join(', ')}; or give local:PATH, http://… or https://…`
-    : `no targets are configured in ${CONFIG_FILE}; give local:PATH, http://… or https://…`;
+    ? `configured targets: ${names.join(', ')}; or give local:PATH, postgres://…, http://… or https://…`
+    : `no targets are configured in ${CONFIG_FILE}; give local:PATH, postgres://…, http://… or https://…`;
 }
 
 /**
@@ -101,6 +101,6 @@ function normalize(spec: string, base: string, what: string): string {
     if (path === '') throw new UserError(`${what}: local: needs a path, e.g. local:.connectorops/local.db`);
     return `local:${isAbsolute(path) ? resolve(path) : resolve(base, path)}`;
   }
-  if (/^https?:\/\/[^/\s]+/.test(spec)) return spec;
-  throw new UserError(`${what}: '${spec}' is not a target spec`, { hint: 'a target is local:PATH, http://HOST:PORT or https://…' });
+  if (/^(https?|postgres(ql)?):\/\/[^/\s]+/i.test(spec)) return spec;
+  throw new UserError(`${what}: '${spec}' is not a target spec`, { hint: 'a target is local:PATH, postgres://USER@HOST/DB?schema=NAME, http://HOST:PORT or https://…' });
 }

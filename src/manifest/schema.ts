@@ -181,11 +181,11 @@ export type Kind = (typeof KINDS)[number];
 /** Target names are plain words, so they can never be mistaken for a `local:` or URL spec. */
 export const TARGET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
-const TARGET_SPEC = '^(local:.+|https?://[^/\\s]+.*)$';
+const TARGET_SPEC = '^(local:.+|https?://[^/\\s]+.*|postgres(ql)?://[^/\\s]+.*)$';
 
 export const TargetSpecString = z
   .string()
-  .regex(new RegExp(TARGET_SPEC), { error: 'a target is local:PATH, http://HOST:PORT or https://…' });
+  .regex(new RegExp(TARGET_SPEC), { error: 'a target is local:PATH, postgres://USER@HOST/DB?schema=NAME, http://HOST:PORT or https://…' });
 
 const TargetConfigDoc = z.object({ url: TargetSpecString }).strict();
 
@@ -195,7 +195,7 @@ export const ConfigDoc = z
       .string()
       .min(1)
       .optional()
-      .meta({ description: 'A name under targets, or a target spec (local:PATH, http://…, https://…).' }),
+      .meta({ description: 'A name under targets, or a target spec (local:PATH, postgres://…, http://…, https://…).' }),
     targets: z
       .record(
         z.string().regex(TARGET_NAME, { error: 'a target name holds letters, digits, _, . and -, and starts with a letter or digit' }),
