@@ -19,7 +19,7 @@ import { LockHeldError } from '../../src/targets/lock.js';
 import { stateDigest, stateToSnapshot } from '../../src/targets/snapshot.js';
 import type { LockRequest, Target } from '../../src/targets/target.js';
 import { oauth2, state } from '../support/builders.js';
-import { freshSchema, startPostgres, type TestPostgres } from '../support/postgres.js';
+import { freshSchema, startPostgres, type TestPostgres } from '../support/postgres-server.mjs';
 import { act, secretRefs, tempDir } from '../support/target.js';
 
 const TOKEN = 'conformance-token-0123456789';

@@ -238,6 +238,10 @@ class PgStore implements TargetStore {
   async #inTransaction<T>(begin: string, attempt: Attempt, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.#pool.connect();
     let broken: Error | undefined;
+    // The pool listens for errors of idle connections only: a checked-out one that breaks between
+    // two queries (the server restarting) would otherwise end the process. The next query fails.
+    const onError = (error: Error) => (broken = error);
+    client.on('error', onError);
     try {
       await client.query(begin);
       const result = await fn(client);
@@ -249,6 +253,7 @@ class PgStore implements TargetStore {
       else await client.query('ROLLBACK').catch((e: unknown) => (broken = e as Error));
       throw error;
     } finally {
+      client.removeListener('error', onError);
       client.release(broken);
     }
   }

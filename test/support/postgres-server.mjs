@@ -3,6 +3,7 @@
  * loopback port, stopped and removed at the end. Nothing is mocked. PostgreSQL refuses to run as
  * root, so as root the server runs as the `postgres` system user (the Debian package creates it).
  * When no server can be started, `startPostgres` throws saying why: the tests fail, never skip.
+ * JavaScript (typed by postgres-server.d.mts) so that bench/postgres.bench.js starts one the same way.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -10,19 +11,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export interface TestPostgres {
-  /** `postgres://postgres@127.0.0.1:PORT/connectorops` (trust auth on loopback: no password). */
-  url: string;
-  port: number;
-  /** A URL of the test database with `?schema=NAME`. */
-  target(schema: string): string;
-  /** Stops the server the fast way and starts it again on the same port and data. */
-  restart(): void;
-  stop(): void;
-}
-
 /** The folder of PostgreSQL's server binaries: PG_BINDIR, else the newest /usr/lib/postgresql/N/bin. */
-export function postgresBinDir(): string {
+export function postgresBinDir() {
   const fromEnv = process.env.PG_BINDIR;
   if (fromEnv) return fromEnv;
   const root = '/usr/lib/postgresql';
@@ -37,12 +27,13 @@ export function postgresBinDir(): string {
   return join(root, versions[0], 'bin');
 }
 
-export async function startPostgres(): Promise<TestPostgres> {
+/** @returns {Promise<import('./postgres-server.mjs').TestPostgres>} */
+export async function startPostgres() {
   const bin = postgresBinDir();
   const asRoot = process.getuid?.() === 0;
   const base = mkdtempSync(join(tmpdir(), 'connectorops-pg-'));
   const data = join(base, 'data');
-  const run = (tool: string, args: string[]): void => {
+  const run = (tool, args) => {
     const command = asRoot ? 'runuser' : join(bin, tool);
     const argv = asRoot ? ['-u', 'postgres', '--', join(bin, tool), ...args] : args;
     const r = spawnSync(command, argv, { encoding: 'utf8', cwd: base, timeout: 120_000 });
@@ -87,7 +78,7 @@ export async function startPostgres(): Promise<TestPostgres> {
 }
 
 /** A port free on 127.0.0.1 right now (the OS picks it). */
-function freePort(): Promise<number> {
+function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -100,6 +91,6 @@ function freePort(): Promise<number> {
 
 let schemaCount = 0;
 /** A schema name of its own for one test (several targets in one database). */
-export function freshSchema(prefix = 't'): string {
+export function freshSchema(prefix = 't') {
   return `${prefix}_${process.pid}_${++schemaCount}`;
 }
