@@ -258,12 +258,12 @@ function cli(args: string[]): { code: number; stdout: string; stderr: string } {
 }
 
 function start(script: string, args: string[]): Child {
-  const child = startChild(script, args, { cwd: tmp.dir, env: ENV });
+  const child = startChild(script, args, { cwd: tmp.dir, env: ENV, stderrLines: true });
   children.push(child);
   return child;
 }
 
-/** The `nth` line of the child's stdout that matches (seen or to come). */
+/** The `nth` line of the child's output that matches (seen or to come). */
 function nthLine(child: Child, match: RegExp, nth = 1): Promise<string> {
   return child.waitFor((l) => match.test(l) && child.lines.filter((x) => match.test(x)).length >= nth);
 }

@@ -40,7 +40,7 @@ plan, and refuse it when it is stale. Without one, plan now, show the plan, and 
 Options:
   --dir D                the directory that holds connectors/ and connections/ (default: .);
                          a saved plan is checked against the manifests there
-  --target T             the target (local:PATH, http(s)://…, or a name from connectorops.yaml)
+  --target T             the target (local:PATH, postgres://…, http(s)://…, or a name from connectorops.yaml)
   --auto-approve         do not ask before carrying out a fresh plan (needed without a terminal)
   --allow-replace        allow the replacements (R10, R12) that a fresh plan needs
   --concurrency N        independent actions in flight at once (default: 1 for local:, 4 for HTTP)
