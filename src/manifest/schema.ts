@@ -187,7 +187,13 @@ export const TargetSpecString = z
   .string()
   .regex(new RegExp(TARGET_SPEC), { error: 'a target is local:PATH, postgres://USER@HOST/DB?schema=NAME, http://HOST:PORT or https://…' });
 
-const TargetConfigDoc = z.object({ url: TargetSpecString }).strict();
+/** A target URL held in an environment variable (a CI secret): `url: { fromEnv: PRODUCTION_TARGET_URL }`. */
+const TargetUrlFromEnv = z
+  .object({ fromEnv: z.string().regex(ENV_NAME, { error: 'fromEnv names an environment variable: letters, digits and _, not starting with a digit' }) })
+  .strict()
+  .meta({ description: 'The environment variable that holds the target spec (a CI secret, say)' });
+
+const TargetConfigDoc = z.object({ url: z.union([TargetSpecString, TargetUrlFromEnv]) }).strict();
 
 export const ConfigDoc = z
   .object({

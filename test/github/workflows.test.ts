@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
+import { parseConfig } from '../../src/manifest/config.js';
 import { BIN, ensureBuilt, ROOT } from '../support/dist.js';
 
 interface Step {
@@ -37,6 +38,8 @@ interface Workflow {
 
 const DIR = join(ROOT, '.github/workflows');
 const MANIFEST_PATHS = ['connectors/**', 'connections/**', 'connectorops.yaml'];
+/** The production target: its URL (connectorops.yaml reads it from the environment) and its password. */
+const TARGET_SECRETS = ['PGPASSWORD', 'PRODUCTION_TARGET_URL'];
 
 function load(name: string): Workflow {
   const text = readFileSync(join(DIR, name), 'utf8');
@@ -174,15 +177,23 @@ describe('plan.yml', () => {
     expect(fail.if).toBe("${{ !cancelled() && steps.plan.outputs.exitcode != '0' && steps.plan.outputs.exitcode != '2' }}");
   });
 
-  it('gives the plan step the target token and every secret the manifests name, and no other step any secret', () => {
+  it('gives the plan step the target’s URL and password and every secret the manifests name, and no other step any secret', () => {
     const plan = stepRunning(w, /connectorops\.js plan/);
     const secrets = Object.keys(plan.env ?? {}).filter((k) => plan.env![k]!.includes('secrets.')).sort();
-    expect(secrets).toEqual(['CONNECTOROPS_TOKEN', ...manifestSecrets()].sort());
+    expect(secrets).toEqual([...TARGET_SECRETS, ...manifestSecrets()].sort());
     for (const s of steps(w)) {
       if (s === plan) continue;
       const names = Object.entries(s.env ?? {}).filter(([, v]) => v.includes('secrets.')).map(([k]) => k);
       expect(names.filter((n) => n !== 'GITHUB_TOKEN')).toEqual([]);
     }
+  });
+});
+
+describe('connectorops.yaml', () => {
+  it('names production, a PostgreSQL target whose URL the workflows take from a secret', () => {
+    const config = parseConfig('connectorops.yaml', readFileSync(join(ROOT, 'connectorops.yaml'), 'utf8'));
+    expect(config.errors).toEqual([]);
+    expect(config.config.targets.production).toEqual({ url: { fromEnv: 'PRODUCTION_TARGET_URL' } });
   });
 });
 
@@ -206,7 +217,7 @@ describe('apply.yml', () => {
     const apply = stepRunning(w, /connectorops\.js apply/);
     expect(apply.run).toBe('node bin/connectorops.js apply --auto-approve --target production --lock-timeout 600');
     const secrets = Object.keys(apply.env ?? {}).sort();
-    expect(secrets).toEqual(['CONNECTOROPS_TOKEN', ...manifestSecrets()].sort());
+    expect(secrets).toEqual([...TARGET_SECRETS, ...manifestSecrets()].sort());
   });
 });
 

@@ -276,7 +276,8 @@ async function serialOf(schema: string): Promise<number> {
 
 const T = ['--target', 'production'];
 
-describe('the CLI against a PostgreSQL target', () => {
+// Real processes on a shared 2-core machine: generous, never a timing assertion.
+describe('the CLI against a PostgreSQL target', { timeout: 180_000 }, () => {
   it('plan on a target that does not exist yet says so and creates nothing; apply creates it and converges', async () => {
     const schema = freshSchema('cli');
     const total = bigRepo(schema, 2);
@@ -327,23 +328,34 @@ describe('the CLI against a PostgreSQL target', () => {
     expect(await serialOf(schema)).toBe(total);
   });
 
-  it('two applies from two processes: the second is refused, naming the first; unlock releases a held lock', async () => {
+  it('two applies from two processes: serialized by the lock, the second names the first; unlock releases a held lock', async () => {
     const schema = freshSchema('two');
-    bigRepo(schema, 40);
-    const first = start(BIN, ['apply', ...T, '--auto-approve']);
-    await nthLine(first, /^✓ a\d+ /);
-    const second = cli(['apply', ...T, '--auto-approve']);
-    const done = await first.exited;
-    expect(second.code).toBe(1);
-    expect(second.stderr).toMatch(new RegExp(`Error: target production is locked by \\S+ \\(pid ${first.process.pid}\\) since \\S+, for apply \\(lock [0-9a-f]{8}\\)`));
-    expect(second.stderr).toMatch(/connectorops unlock [0-9a-f]{8} --target production/);
-    expect(done.code, first.stderr()).toBe(0);
+    bigRepo(schema, 2);
+    // The first apply, stopped after its first action (the real command; it waits for `go` lines).
+    const first = start(join(ROOT, 'test/fixtures/apply/step-apply.mjs'), [...T, '--auto-approve']);
+    await nthLine(first, /^before 1 /);
+    first.process.stdin.write('go\n');
+    await nthLine(first, /^after 1 /);
+    const heldBy = new RegExp(`is locked by \\S+ \\(pid ${first.process.pid}\\) since \\S+, for apply \\(lock ([0-9a-f]{8})\\)`);
+    const refused = cli(['apply', ...T, '--auto-approve']);
+    expect(refused.code, refused.stderr).toBe(1);
+    expect(refused.stderr).toMatch(heldBy);
+    const id = heldBy.exec(refused.stderr)![1]!;
+    expect(refused.stderr).toContain(`connectorops unlock ${id} --target production`);
+    // A second apply that waits: it goes ahead once the first is done, and finds nothing left to do.
+    const second = start(BIN, ['apply', ...T, '--auto-approve', '--lock-timeout', '120']);
+    await nthLine(second, new RegExp(`^Waiting up to 120s for the lock of production: held by \\S+ \\(pid ${first.process.pid}\\)`));
+    first.process.stdin.write('go\n'.repeat(100));
+    expect((await first.exited).code, first.stderr()).toBe(0);
+    expect((await second.exited).code, second.stderr()).toBe(0);
+    expect(second.lines.join('\n')).toContain('No changes. The target matches the manifests.');
+    expect(second.stderr()).not.toContain('Took over');
 
     // A holder that stays: `unlock` with the printed command releases it.
     const holder = start(join(ROOT, 'test/fixtures/targets/hold-lock.mjs'), [server.target(schema), 'apply']);
     const lock = JSON.parse(await nthLine(holder, /^\{/)) as { id: string };
-    const refused = cli(['apply', ...T, '--auto-approve']);
-    expect(refused.stderr).toContain(`connectorops unlock ${lock.id} --target production`);
+    const refusedToo = cli(['apply', ...T, '--auto-approve']);
+    expect(refusedToo.stderr).toContain(`connectorops unlock ${lock.id} --target production`);
     expect(cli(['unlock', lock.id, ...T])).toMatchObject({ code: 0, stdout: `Released lock ${lock.id} of target production.\n` });
     const after = cli(['apply', ...T, '--auto-approve']);
     expect(after.code, after.stderr).toBe(0);

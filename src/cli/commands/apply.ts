@@ -89,7 +89,7 @@ export async function runApply(argv: string[], io: Io, deps: Partial<ApplyDeps> 
 
   // A saved plan is read before anything else: a bad file should fail before we lock anything.
   const saved = planFile ? await readPlanFile(planFile) : undefined;
-  const loaded = await loadForPlan({ cwd: io.cwd, ...(values.dir !== undefined ? { dir: values.dir } : {}), ...(values.target !== undefined ? { target: values.target } : {}) });
+  const loaded = await loadForPlan({ cwd: io.cwd, env: io.env, ...(values.dir !== undefined ? { dir: values.dir } : {}), ...(values.target !== undefined ? { target: values.target } : {}) });
   for (const diag of loaded.diagnostics) io.stderr.write(formatDiagnostic(diag) + '\n');
 
   const target = await d.openTarget(loaded.targetSpec, { name: loaded.targetName, cwd: io.cwd, env: io.env });
@@ -244,7 +244,7 @@ async function converge(u: UnderLock, applied: Plan, after: Awaited<ReturnType<T
 
 function resolvesTo(name: string, u: UnderLock): string | null {
   try {
-    return resolveTargetSpec(name, u.loaded.manifests.config, u.dir, u.io.cwd);
+    return resolveTargetSpec(name, u.loaded.manifests.config, u.dir, u.io.cwd, u.io.env);
   } catch {
     return null;
   }
