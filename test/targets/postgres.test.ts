@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TargetError, UserError } from '../../src/errors.js';
+import { HttpTarget } from '../../src/targets/http/client.js';
 import { PostgresTarget, POSTGRES_SCHEMA_VERSION } from '../../src/targets/postgres/postgres-target.js';
 import { STEPS } from '../../src/targets/postgres/schema.js';
 import { parsePostgresUrl } from '../../src/targets/postgres/url.js';
@@ -375,5 +376,28 @@ describe('import and export', () => {
     const exported = cli(['target', 'export', '--target', url]);
     expect(exported.code, exported.stderr).toBe(0);
     expect(JSON.parse(exported.stdout)).toEqual(snapshot);
+  });
+
+  it('serve --target postgres://… serves it over HTTP: the same state, serial and digest', async () => {
+    const schema = freshSchema('serve');
+    const direct = await PostgresTarget.open(server.target(schema), { create: true });
+    try {
+      await direct.importSnapshot(stateToSnapshot(state().connector('crm').build()));
+      const token = 'serve-postgres-token-0123456789';
+      const serving = startChild(BIN, ['serve', '--target', server.target(schema), '--port', '0'], { cwd: tmp.dir, env: { ...ENV, CONNECTOROPS_TOKEN: token } });
+      children.push(serving);
+      const url = /on (http:\/\/\S+)$/.exec(await serving.waitFor((l) => l.startsWith('Serving ')))![1]!;
+      const remote = new HttpTarget(url, { token });
+      const [over, here] = [await remote.read(), await direct.read()];
+      expect(over.serial).toBe(here.serial);
+      expect(over.digest).toBe(here.digest);
+      await remote.execute(act.disableConnector('crm'), {});
+      expect((await direct.read()).serial).toBe(here.serial + 1);
+      await remote.close();
+      serving.process.kill('SIGTERM');
+      expect((await serving.exited).code).toBe(0);
+    } finally {
+      await direct.close();
+    }
   });
 });
