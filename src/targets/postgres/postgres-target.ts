@@ -230,12 +230,16 @@ class PgStore implements TargetStore {
 
   // -------------------------------------------------------------------------------------------
 
+  /** A transaction of store operations. The serial is read with BEGIN, in the same round trip (every transaction needs it). */
   async #transaction<T>(begin: string, attempt: Attempt, fn: (tx: PgTx) => Promise<T>): Promise<T> {
-    return this.#inTransaction(begin, attempt, (client) => fn(new PgTx(client, this.#s)));
+    return this.#inTransaction(`${begin}; SELECT value FROM ${this.#s}.meta WHERE key = 'serial'`, attempt, (client, results) => {
+      const serial = Number((results.at(-1)?.rows[0] as { value: string } | undefined)?.value);
+      return fn(new PgTx(client, this.#s, serial));
+    });
   }
 
   /** BEGIN (`begin`), `fn`, COMMIT on one pooled connection; ROLLBACK on failure, a broken connection dropped. */
-  async #inTransaction<T>(begin: string, attempt: Attempt, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  async #inTransaction<T>(begin: string, attempt: Attempt, fn: (client: pg.PoolClient, results: pg.QueryResult[]) => Promise<T>): Promise<T> {
     const client = await this.#pool.connect();
     let broken: Error | undefined;
     // The pool listens for errors of idle connections only: a checked-out one that breaks between
@@ -243,8 +247,9 @@ class PgStore implements TargetStore {
     const onError = (error: Error) => (broken = error);
     client.on('error', onError);
     try {
-      await client.query(begin);
-      const result = await fn(client);
+      // Several statements in one simple query (no parameters): pg answers with one result each.
+      const began = (await client.query(begin)) as pg.QueryResult | pg.QueryResult[];
+      const result = await fn(client, Array.isArray(began) ? began : [began]);
       attempt.commitSent = true;
       await client.query('COMMIT');
       return result;
@@ -340,15 +345,18 @@ class PgStore implements TargetStore {
 class PgTx implements StoreWriter {
   readonly #c: pg.PoolClient;
   readonly #s: string;
+  /** The serial as this transaction sees it: read with BEGIN, then as this transaction set it. */
+  #serial: number;
 
-  constructor(client: pg.PoolClient, schema: string) {
+  constructor(client: pg.PoolClient, schema: string, serial: number) {
     this.#c = client;
     this.#s = schema;
+    this.#serial = serial;
   }
 
   async serial(): Promise<number> {
-    const { rows } = await this.#c.query<{ value: string }>(`SELECT value FROM ${this.#s}.meta WHERE key = 'serial'`);
-    return Number(rows[0]!.value);
+    if (!Number.isSafeInteger(this.#serial)) throw new TargetError('the target has no serial; its meta table is damaged');
+    return this.#serial;
   }
 
   async loadState(): Promise<State> {
@@ -390,6 +398,7 @@ class PgTx implements StoreWriter {
 
   async setSerial(serial: number): Promise<void> {
     await this.#c.query(`UPDATE ${this.#s}.meta SET value = $1 WHERE key = 'serial'`, [String(serial)]);
+    this.#serial = serial;
   }
 
   async writeEffects(effects: Effects): Promise<void> {
