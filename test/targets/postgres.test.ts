@@ -89,6 +89,9 @@ describe('a schema per target', () => {
       expect(e.message).toBe(`target lazy does not exist yet (database postgres has no connectorops schema '${schema}')`);
       await expect(t.journal('r')).rejects.toThrow(/does not exist yet/);
       await expect(t.fingerprintSecrets(['x'])).rejects.toThrow(/does not exist yet/);
+      // Nor do unlock and authorize, which have nothing to act on.
+      await expect(t.forceUnlock('0000abcd')).rejects.toThrow(/does not exist yet/);
+      await expect(t.authorize('crm_sales', 'alice')).rejects.toThrow(/does not exist yet/);
       expect(await schemaExists(schema)).toBe(false);
       await t.execute(act.createConnector('crm'), { clientSecret: 's3cret-one' });
       expect(await schemaExists(schema)).toBe(true);

@@ -127,9 +127,9 @@ class PgStore implements TargetStore {
     });
   }
 
-  writing<T>(fn: (tx: StoreWriter) => Promise<T>): Promise<T> {
+  writing<T>(fn: (tx: StoreWriter) => Promise<T>, options: { create?: boolean } = {}): Promise<T> {
     return this.#retrying(async (attempt) => {
-      await this.requireKey(true);
+      await this.requireKey(options.create ?? false);
       return this.#transaction(this.#beginWrite, attempt, fn);
     });
   }
