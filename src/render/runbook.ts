@@ -9,22 +9,22 @@ import pc from 'picocolors';
 import type { PlannedAction } from '../model/actions.js';
 import { SENSITIVE } from '../model/actions.js';
 import type { Blocked, Plan } from '../model/plan.js';
-import type { Authentication } from '../model/types.js';
+import { flattenAuthentication, type ApiKeyParameter, type Authentication, type AuthParameter, type SecretName, type Usage } from '../model/types.js';
 import { sanitizeTerminal } from './escape.js';
 import { makeRedactor, SENSITIVE_MARKERS } from './redact.js';
 import {
-  actionSecrets,
+  secretReferences,
   authorizationRule,
   authorizationTasks,
   causeText,
   displayChanges,
   specChanges,
-  flattenAuthentication,
   REPLACEMENT_RULES,
   stepTitle,
   usagesOf,
   type DisplayChange,
 } from './shared.js';
+import { capitalize } from '../util/text.js';
 
 export interface RunbookOptions {
   color: boolean;
@@ -36,9 +36,11 @@ export const CREATOR_PATHS = {
   manageConnectors: 'Microservices › Connections › Manage Custom Connectors',
 } as const;
 
-/** Creator's labels for the fields a person types (the help page and Zoho's custom-service forms). */
-const FIELD_LABELS: Record<string, string> = {
-  description: 'Description',
+/**
+ * Creator's labels for the authentication parameters a person types (the help page and Zoho's
+ * custom-service forms). Typed by the model's parameter list: a new parameter needs its label.
+ */
+const PARAMETER_LABELS: Record<AuthParameter | SecretName | keyof ApiKeyParameter | 'type', string> = {
   type: 'Authentication type',
   grantType: 'Grant type',
   clientId: 'Client ID',
@@ -54,6 +56,12 @@ const FIELD_LABELS: Record<string, string> = {
   addTo: 'Add to',
   parameterKey: 'Parameter key',
   displayName: 'Display name',
+};
+
+/** Creator's labels for the other fields. */
+const FIELD_LABELS: Readonly<Record<string, string>> = {
+  ...PARAMETER_LABELS,
+  description: 'Description',
   connector: 'Connector',
   linkName: 'Link name',
 };
@@ -138,13 +146,18 @@ export function renderRunbook(plan: Plan, options: RunbookOptions): string {
   return lines.join('\n') + '\n';
 }
 
+/** `, in apps/orders.ds line 412` for a usage found in code: where to edit it. */
+function codeAt(u: Usage, t: (s: string) => string): string {
+  return u.source === 'code' && u.file !== undefined ? `, in ${t(u.file)} line ${u.line ?? 1}` : '';
+}
+
 function prerequisite(b: Blocked, n: number, plan: Plan, q: (s: string) => string, t: (s: string) => string): string[] {
   const label = `${b.kind === 'Connector' ? 'connector' : 'connection'} ${q(b.linkName)}`;
   const out: string[] = [];
   if (b.kind === 'Connection' && b.rule === 'R14') {
     out.push(`  B${n}. Remove every usage of ${label} from your applications [R14] (connectorops never edits applications):`);
     const usages = usagesOf(plan, b.linkName, b);
-    for (const u of usages) out.push(`        - app ${q(u.app)}, component ${q(u.component)} (${t(u.kind)})`);
+    for (const u of usages) out.push(`        - app ${q(u.app)}, component ${q(u.component)} (${t(u.kind)})${codeAt(u, t)}`);
     if (!usages.length) out.push(`        (see the connection's references in Creator)`);
   } else if (REPLACEMENT_RULES.has(b.rule)) {
     out.push(`  B${n}. Decide about replacing ${label} [${b.rule}]: the change forces a replacement, which was not allowed.`);
@@ -211,10 +224,6 @@ interface StepContext {
 /** The body of step `n` lines up with its title, after `n. `. */
 function bodyIndent(n: number): string {
   return ' '.repeat(String(n).length + 2);
-}
-
-function capitalize(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 function labelOf(path: string, kind: 'Connector' | 'Connection'): string {
@@ -295,7 +304,7 @@ function step(a: PlannedAction, n: number, ctx: StepContext): string[] {
       const basic = changes.filter((ch) => !ch.path.startsWith('authentication'));
       let auth = changes.filter((ch) => ch.path.startsWith('authentication'));
       const typeChange = auth.find((ch) => ch.path === 'authentication.type' && ch.symbol === '~' && ch.fromKnown);
-      if (typeChange && a.set.authentication) auth = allAuthenticationValues(a.set.authentication, actionSecrets(a));
+      if (typeChange && a.set.authentication) auth = allAuthenticationValues(a.set.authentication, secretReferences(a));
       const editNote = isDraft ? " (a Draft connector's sections are already in edit mode: no Edit to click)" : '';
       if (basic.length) {
         say(`Where: ${mcc} › ${card} › ⋯ › Edit Connector › General › Basic Connector Details › Edit › Save${editNote}`);
@@ -361,7 +370,7 @@ function step(a: PlannedAction, n: number, ctx: StepContext): string[] {
       const usages = plan.impact.filter((i) => i.connection === a.linkName && i.rule === 'R15').flatMap((i) => i.usages);
       if (usages.length) {
         say('This stops the applications that use it (R15):');
-        for (const u of usages) say(`  - app ${q(u.app)}, component ${q(u.component)} (${t(u.kind)})`);
+        for (const u of usages) say(`  - app ${q(u.app)}, component ${q(u.component)} (${t(u.kind)})${codeAt(u, t)}`);
       }
       say('Its authorization is kept (R17).');
       break;
