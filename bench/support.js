@@ -11,7 +11,7 @@ export async function time(fn) {
 }
 
 /** git's stdout as a Buffer; rejects when git fails. */
-export function git(cwd, args, input) {
+function git(cwd, args, input) {
   return new Promise((resolve, reject) => {
     const child = spawn('git', args, { cwd });
     const chunks = [];

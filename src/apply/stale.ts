@@ -17,7 +17,7 @@ import type { Plan } from '../model/plan.js';
 import type { CodeUsage } from '../model/usages.js';
 import type { JournalEntry } from '../targets/target.js';
 
-export type StaleWhat = 'serial' | 'digest' | 'manifests' | 'target' | 'secret' | 'applied' | 'usages';
+type StaleWhat = 'serial' | 'digest' | 'manifests' | 'target' | 'secret' | 'applied' | 'usages';
 
 export interface StaleReason {
   what: StaleWhat;

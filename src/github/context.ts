@@ -10,7 +10,7 @@ import { UserError } from '../errors.js';
 import { quoteTerminal } from '../render/escape.js';
 import type { CodeHost } from '../render/index.js';
 
-export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
+const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
 
 export interface GitHubContext {
   token: string;
@@ -81,7 +81,7 @@ export function resolveGitHubContext(env: NodeJS.ProcessEnv, repoFlag: string | 
   return { token, baseUrl, owner, repo };
 }
 
-export const DEFAULT_GITHUB_SERVER_URL = 'https://github.com';
+const DEFAULT_GITHUB_SERVER_URL = 'https://github.com';
 
 /** A web origin with an optional plain path: nothing that could end a Markdown link or add to it. */
 const SERVER_URL = /^https?:\/\/[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:\/[A-Za-z0-9._~-]+)*$/;

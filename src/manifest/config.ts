@@ -13,7 +13,7 @@ export const CONFIG_FILE = 'connectorops.yaml';
 /** The built-in default target, relative to the repo dir. */
 export const DEFAULT_TARGET = 'local:.connectorops/local.db';
 
-export interface TargetConfig {
+interface TargetConfig {
   /**
    * `local:PATH`, `postgres://…`, `http://…` or `https://…` (a relative local path is relative to
    * the repo dir), or the environment variable that holds one (a URL kept in a CI secret).

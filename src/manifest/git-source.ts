@@ -31,7 +31,7 @@ export async function gitSource(dir: string, ref: string, options: { wholeTree?:
   return {
     ref,
     label: `ref ${ref} at ${commit.slice(0, 7)}`,
-    commit: async () => commit,
+    commit: () => Promise.resolve(commit),
     list: () => files(isManifestPath),
     async listUsageFiles(match) {
       if (!options.wholeTree) throw new InternalError('gitSource: usage files asked for without wholeTree');

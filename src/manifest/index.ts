@@ -56,7 +56,7 @@ export async function loadManifests(opts: LoadOptions): Promise<LoadedManifests>
  * Loads and validates whatever `source` holds; with `usages`, then lists, reads and scans the
  * usage files that the config names (one listing for both, one batch read for the usage files).
  */
-export async function loadFrom(source: ManifestSource, options: { usages?: boolean } = {}): Promise<LoadedManifests> {
+async function loadFrom(source: ManifestSource, options: { usages?: boolean } = {}): Promise<LoadedManifests> {
   // The commit lookup is a git process of its own: let it run while the files are read.
   const [commit, texts] = await Promise.all([source.commit(), source.list().then((paths) => source.read(paths))]);
   const files = [...texts].map(([path, text]) => ({ path, text }));
@@ -87,9 +87,5 @@ export async function loadFrom(source: ManifestSource, options: { usages?: boole
   };
 }
 
-export { validateManifests, manifestDigest, type ManifestText, type Validation } from './validate.js';
-export { fsSource, isManifestPath, type ManifestSource } from './source.js';
-export { DEFAULT_USAGE_GLOBS, type UsageScan } from '../usages/index.js';
-export { gitSource } from './git-source.js';
-export { resolveTargetSpec, parseConfig, CONFIG_FILE, DEFAULT_TARGET, type ProjectConfig, type TargetConfig } from './config.js';
-export { jsonSchemas, ConnectorDoc, ConnectionDoc, ManifestDoc, ConfigDoc } from './schema.js';
+export { fsSource } from './source.js';
+export { resolveTargetSpec, DEFAULT_TARGET } from './config.js';

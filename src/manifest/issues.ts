@@ -89,7 +89,7 @@ function toDiagnostics(issue: Issue, doc: ParsedDocument, schema: z.ZodType): Di
   }
 }
 
-export function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   let v: unknown = root;
   for (const p of path) {
     if (v === null || typeof v !== 'object') return undefined;
@@ -99,7 +99,7 @@ export function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 /** `authentication.parameters[0].addTo` */
-export function pathLabel(path: readonly PropertyKey[]): string {
+function pathLabel(path: readonly PropertyKey[]): string {
   let s = '';
   for (const p of path) s += typeof p === 'number' ? `[${p}]` : s ? `.${String(p)}` : String(p);
   return s || 'the document';

@@ -87,13 +87,13 @@ function validateDocument(
       if (typeof linkName === 'string') into.brokenConnectors.add(linkName);
       return issuesToDiagnostics(result.error.issues, doc, ConnectorDoc);
     }
-    into.connectors.push({ value: toDesiredConnector(result.data, doc), doc: { locate: doc.locate } });
+    into.connectors.push({ value: toDesiredConnector(result.data, doc), doc: { locate: (path, at) => doc.locate(path, at) } });
     return [];
   }
   if (kind === 'Connection') {
     const result = ConnectionDoc.safeParse(value);
     if (!result.success) return issuesToDiagnostics(result.error.issues, doc, ConnectionDoc);
-    into.connections.push({ value: toDesiredConnection(result.data, doc), doc: { locate: doc.locate } });
+    into.connections.push({ value: toDesiredConnection(result.data, doc), doc: { locate: (path, at) => doc.locate(path, at) } });
     return [];
   }
   const near = typeof kind === 'string' ? closest(kind, KINDS) : undefined;
@@ -163,7 +163,7 @@ function sortedByPath(files: readonly ManifestText[]): readonly ManifestText[] {
   return files;
 }
 
-export function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
+function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
   return ds.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.col - b.col));
 }
 

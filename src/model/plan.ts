@@ -5,7 +5,7 @@ import { PlanUsageSchema, RuleIdSchema } from './types.js';
 
 const Kind = z.enum(['Connector', 'Connection']);
 
-export const RevokedAuthorizationSchema = z.object({
+const RevokedAuthorizationSchema = z.object({
   connection: z.string(),
   connector: z.string(),
   account: z.string(),

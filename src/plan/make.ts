@@ -264,7 +264,7 @@ function byId(a: string, b: string): number {
 const RULE = /^([A-Z])(\d+)([a-z]?)$/;
 
 /** N1 < … < R1 < R2 < R2a < R2b < R3 < … < R17 < S1 < S2. */
-export function compareRules(a: string, b: string): number {
+function compareRules(a: string, b: string): number {
   const ma = RULE.exec(a);
   const mb = RULE.exec(b);
   if (!ma || !mb) return byString(a, b);

@@ -85,7 +85,7 @@ export async function loadForPlan(options: LoadOptions): Promise<LoadedForPlan> 
  * var and the fingerprint of its value now, or null when it is unset (or empty). Values never
  * leave this function except into the target's fingerprinting (S2).
  */
-export async function secretsFromEnv(desired: DesiredState, env: NodeJS.ProcessEnv, target: Target): Promise<Map<string, Partial<Record<SecretName, PlannedSecret>>>> {
+async function secretsFromEnv(desired: DesiredState, env: NodeJS.ProcessEnv, target: Target): Promise<Map<string, Partial<Record<SecretName, PlannedSecret>>>> {
   const vars = new Set<string>();
   for (const c of desired.connectors.values()) for (const ref of Object.values(c.secrets)) if (ref) vars.add(ref.fromEnv);
   const set = [...vars].filter((v) => env[v] !== undefined && env[v] !== '').sort();

@@ -58,8 +58,4 @@ function guard(plan: Plan, output: string): string {
   return fingerprints.length === 0 ? output : redactFingerprints(output, fingerprints);
 }
 
-export { renderJson } from './json.js';
-export { renderMarkdown, type CodeHost } from './markdown.js';
-export { renderRunbook } from './runbook.js';
-export { renderText } from './text.js';
-export { escapeMarkdown } from './escape.js';
+export type { CodeHost } from './markdown.js';

@@ -209,7 +209,9 @@ function formatValue(v: unknown, e: (s: string) => string): string {
     if ('fingerprint' in v || 'fromEnv' in v) return e(SENSITIVE);
     return `\\{ ${Object.entries(v).map(([k, x]) => `${e(k)}: ${formatValue(x, e)}`).join(', ')} \\}`;
   }
-  return `"${e(String(v))}"`;
+  if (typeof v === 'bigint' || typeof v === 'symbol') return `"${e(String(v))}"`;
+  // A function: never part of a plan.
+  return `"${e(typeof v)}"`;
 }
 
 function changeCell(change: DisplayChange, e: (s: string) => string, value: (v: unknown) => string, redact: (s: string) => string): string {

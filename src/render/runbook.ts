@@ -31,7 +31,7 @@ export interface RunbookOptions {
 }
 
 /** Creator's places, named once so that every step says them the same way. */
-export const CREATOR_PATHS = {
+const CREATOR_PATHS = {
   connections: 'Microservices › Connections',
   manageConnectors: 'Microservices › Connections › Manage Custom Connectors',
 } as const;
@@ -242,7 +242,9 @@ function typed(path: string, v: unknown, q: (s: string) => string, t: (s: string
   if (typeof v === 'string') return SENSITIVE_MARKERS.has(v) ? t(v) : q(v);
   if (Array.isArray(v)) return v.length ? v.map((x) => typed('', x, q, t)).join(', ') : '(none)';
   if (typeof v === 'object') return SENSITIVE;
-  return String(v);
+  if (typeof v === 'bigint' || typeof v === 'symbol') return String(v);
+  // A function: never part of a plan.
+  return typeof v;
 }
 
 /** One line of "what to type", secrets as an instruction to paste from the environment (S2). */

@@ -185,7 +185,9 @@ function formatValue(v: unknown, q: (s: string) => string): string {
     if ('fingerprint' in v || 'fromEnv' in v) return SENSITIVE;
     return `{ ${Object.entries(v).map(([k, x]) => `${q(k)}: ${formatValue(x, q)}`).join(', ')} }`;
   }
-  return q(String(v));
+  if (typeof v === 'bigint' || typeof v === 'symbol') return q(String(v));
+  // A function: never part of a plan.
+  return q(typeof v);
 }
 
 interface LineFormat {

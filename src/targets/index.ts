@@ -12,24 +12,8 @@ import { PostgresTarget } from './postgres/postgres-target.js';
 import { isPostgresSpec } from './postgres/url.js';
 import type { Target } from './target.js';
 
-export { LocalTarget, LOCAL_SCHEMA_VERSION, type LocalTargetOptions } from './local/local-target.js';
-export { PostgresTarget, POSTGRES_SCHEMA_VERSION, type PostgresTargetOptions } from './postgres/postgres-target.js';
-export { isPostgresSpec } from './postgres/url.js';
-export { HttpTarget, type HttpTargetOptions } from './http/client.js';
-export { startServer, type RunningServer, type ServerOptions } from './http/server.js';
-export { LockHeldError, lockRequest, unlockCommand } from './lock.js';
-export {
-  SNAPSHOT_FORMAT_VERSIONS,
-  parseSnapshotJson,
-  validateSnapshot,
-  stateToSnapshot,
-  snapshotToState,
-  stateDigest,
-  authenticationToSnapshot,
-  locateJsonError,
-} from './snapshot.js';
-export { parseAction } from './action-schema.js';
-export { fingerprintKeyId, fingerprintsComparable } from '../model/fingerprint.js';
+export { LocalTarget } from './local/local-target.js';
+export { PostgresTarget } from './postgres/postgres-target.js';
 export type * from './target.js';
 
 export interface OpenTargetOptions {

@@ -70,4 +70,4 @@ function byString(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-export { scanDeluge, type ScanResult } from './scan.js';
+export { scanDeluge } from './scan.js';

@@ -149,7 +149,7 @@ async function applyUnderLock(u: UnderLock): Promise<number> {
   const concurrency = u.concurrencyFlag ?? defaultConcurrency(loaded.targetSpec);
 
   let plan: Plan;
-  let freshness: Freshness = { kind: 'fresh' };
+  let freshness: Freshness;
   if (u.saved) {
     plan = u.saved;
     const runId = planId(plan);

@@ -21,7 +21,7 @@ import type { JournalContext, JournalEntry } from '../target.js';
 /** 'COPS': marks an SQLite file as a connectorops target, so that we never write into someone else's database. */
 const APPLICATION_ID = 0x434f5053;
 /** The layout of the tables below. A file with a newer version is refused, not guessed at. */
-export const LOCAL_SCHEMA_VERSION = 1;
+const LOCAL_SCHEMA_VERSION = 1;
 const BUSY_TIMEOUT_MS = 10_000;
 
 const SCHEMA = `
