@@ -7,7 +7,8 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LocalTarget, parseSnapshotJson } from '../dist/targets/index.js';
+import { LocalTarget } from '../dist/targets/index.js';
+import { parseSnapshotJson } from '../dist/targets/snapshot.js';
 
 const CONNECTORS = Number(process.env.BENCH_TARGET_CONNECTORS ?? 20_000);
 const EACH = Number(process.env.BENCH_TARGET_CONNECTIONS_EACH ?? 5);
