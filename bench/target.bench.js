@@ -7,7 +7,8 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LocalTarget, parseSnapshotJson } from '../dist/targets/index.js';
+import { LocalTarget } from '../dist/targets/index.js';
+import { parseSnapshotJson } from '../dist/targets/snapshot.js';
 
 const CONNECTORS = Number(process.env.BENCH_TARGET_CONNECTORS ?? 20_000);
 const EACH = Number(process.env.BENCH_TARGET_CONNECTIONS_EACH ?? 5);
@@ -57,19 +58,23 @@ export async function run(report) {
   // add a connection each, then a rename per connection.
   const t = LocalTarget.open(path);
   await t.read();
-  const per = ACTIONS / 4;
-  const auth = { type: 'basic' };
-  const ms = await timeAsync(async () => {
-    for (let i = 0; i < per; i++) await t.execute({ op: 'connector.create', kind: 'Connector', linkName: `bench_${i}`, spec: { name: `Bench ${i}`, description: '', authentication: auth, secrets: {} } }, {}, { runId: 'bench', actionId: `c${i}` });
-    for (let i = 0; i < per; i++) await t.execute({ op: 'connector.markReady', kind: 'Connector', linkName: `bench_${i}` }, {}, { runId: 'bench', actionId: `r${i}` });
-    for (let i = 0; i < per; i++) await t.execute({ op: 'connection.create', kind: 'Connection', linkName: `bench_${i}_x`, spec: { name: `X ${i}`, connector: `bench_${i}`, scopes: [] } }, {}, { runId: 'bench', actionId: `x${i}` });
-    for (let i = 0; i < per; i++) await t.execute({ op: 'connection.update', kind: 'Connection', linkName: `bench_${i}_x`, set: { name: `Y ${i}` } }, {}, { runId: 'bench', actionId: `u${i}` });
-  });
+  const ms = await timeAsync(() => journaledActions(t, ACTIONS));
   await t.close();
   report.row(`${ACTIONS} journaled actions on ${n}`, { ms, note: `${(ms / ACTIONS).toFixed(2)} ms per action (pending + commit transactions)` });
 }
 
-function generate() {
+/** `count` actions, one journaled execute each: create connectors, mark them ready, add a connection each, rename it. */
+export async function journaledActions(t, count) {
+  const per = count / 4;
+  const auth = { type: 'basic' };
+  for (let i = 0; i < per; i++) await t.execute({ op: 'connector.create', kind: 'Connector', linkName: `bench_${i}`, spec: { name: `Bench ${i}`, description: '', authentication: auth, secrets: {} } }, {}, { runId: 'bench', actionId: `c${i}` });
+  for (let i = 0; i < per; i++) await t.execute({ op: 'connector.markReady', kind: 'Connector', linkName: `bench_${i}` }, {}, { runId: 'bench', actionId: `r${i}` });
+  for (let i = 0; i < per; i++) await t.execute({ op: 'connection.create', kind: 'Connection', linkName: `bench_${i}_x`, spec: { name: `X ${i}`, connector: `bench_${i}`, scopes: [] } }, {}, { runId: 'bench', actionId: `x${i}` });
+  for (let i = 0; i < per; i++) await t.execute({ op: 'connection.update', kind: 'Connection', linkName: `bench_${i}_x`, set: { name: `Y ${i}` } }, {}, { runId: 'bench', actionId: `u${i}` });
+}
+
+/** The generated account: CONNECTORS OAuth2 connectors with EACH connections each. */
+export function generate() {
   const pad = (i) => String(i).padStart(6, '0');
   const connectors = [];
   const connections = [];

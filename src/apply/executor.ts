@@ -23,8 +23,9 @@ import { journaledDone, journaledPending } from './stale.js';
 export function defaultConcurrency(targetName: string): number {
   // SQLite takes one writer at a time and the local target commits each action in one
   // transaction: more than one in flight only adds contention. Over HTTP, round trips dominate,
-  // and a few actions in flight hide them without hammering the server.
-  return targetName.startsWith('local:') ? 1 : 4;
+  // and a few actions in flight hide them without hammering the server. A PostgreSQL target
+  // orders its writers with a lock of its own, one action at a time, like SQLite.
+  return targetName.startsWith('local:') || /^postgres(ql)?:/i.test(targetName) ? 1 : 4;
 }
 
 export type ApplyEvent =

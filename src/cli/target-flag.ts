@@ -31,7 +31,7 @@ async function readProjectConfig(dir: string): Promise<ProjectConfig> {
  */
 export async function openTargetFlag(flag: string | undefined, io: Io, dir: string = io.cwd): Promise<Target> {
   const config = await readProjectConfig(dir);
-  const spec = resolveTargetSpec(flag, config, dir, io.cwd);
+  const spec = resolveTargetSpec(flag, config, dir, io.cwd, io.env);
   const name = flag ?? config.defaultTarget ?? DEFAULT_TARGET;
   return openTarget(spec, { name, cwd: io.cwd, env: io.env });
 }

@@ -14,8 +14,11 @@ export const CONFIG_FILE = 'connectorops.yaml';
 export const DEFAULT_TARGET = 'local:.connectorops/local.db';
 
 interface TargetConfig {
-  /** `local:PATH`, `http://…` or `https://…`; a relative local path is relative to the repo dir. */
-  url: string;
+  /**
+   * `local:PATH`, `postgres://…`, `http://…` or `https://…` (a relative local path is relative to
+   * the repo dir), or the environment variable that holds one (a URL kept in a CI secret).
+   */
+  url: string | { fromEnv: string };
 }
 
 export interface ProjectConfig {
@@ -62,14 +65,14 @@ export function parseConfig(file: string, text: string): { config: ProjectConfig
 }
 
 function isSpec(s: string): boolean {
-  return s.startsWith('local:') || s.startsWith('http://') || s.startsWith('https://');
+  return s.startsWith('local:') || s.startsWith('http://') || s.startsWith('https://') || /^postgres(ql)?:\/\//i.test(s);
 }
 
 function configuredHint(targets: Record<string, TargetConfig>): string {
   const names = Object.keys(targets).sort();
   return names.length
-    ? `configured targets: ${names.join(', ')}; or give local:PATH, http://… or https://…`
-    : `no targets are configured in ${CONFIG_FILE}; give local:PATH, http://… or https://…`;
+    ? `configured targets: ${names.join(', ')}; or give local:PATH, postgres://…, http://… or https://…`
+    : `no targets are configured in ${CONFIG_FILE}; give local:PATH, postgres://…, http://… or https://…`;
 }
 
 /**
@@ -79,22 +82,39 @@ function configuredHint(targets: Record<string, TargetConfig>): string {
  * repo `dir` when it comes from the config or the default, so the same config works from any
  * directory. Local specs come back absolute (`local:/abs/path`); URLs as given.
  */
-export function resolveTargetSpec(flag: string | undefined, config: ProjectConfig, dir: string, cwd: string): string {
+export function resolveTargetSpec(flag: string | undefined, config: ProjectConfig, dir: string, cwd: string, env: NodeJS.ProcessEnv = process.env): string {
   const repoDir = resolve(cwd, dir);
   if (flag !== undefined) {
     if (isSpec(flag)) return normalize(flag, cwd, '--target');
     const named = config.targets[flag];
-    if (named) return normalize(named.url, repoDir, `target '${flag}' in ${CONFIG_FILE}`);
+    if (named) return normalize(urlOf(named, flag, env), repoDir, `target '${flag}' in ${CONFIG_FILE}`);
     throw new UserError(`unknown target '${flag}'`, { hint: configuredHint(config.targets) });
   }
   if (config.defaultTarget !== undefined) {
     const d = config.defaultTarget;
     if (isSpec(d)) return normalize(d, repoDir, `defaultTarget in ${CONFIG_FILE}`);
     const named = config.targets[d];
-    if (named) return normalize(named.url, repoDir, `target '${d}' in ${CONFIG_FILE}`);
+    if (named) return normalize(urlOf(named, d, env), repoDir, `target '${d}' in ${CONFIG_FILE}`);
     throw new UserError(`defaultTarget '${d}' in ${CONFIG_FILE} names no configured target`, { hint: configuredHint(config.targets) });
   }
   return normalize(DEFAULT_TARGET, repoDir, 'the default target');
+}
+
+/** A configured target's spec: as written, or read from its environment variable (never quoted back: it may hold a password). */
+function urlOf(target: TargetConfig, name: string, env: NodeJS.ProcessEnv): string {
+  if (typeof target.url === 'string') return target.url;
+  const value = env[target.url.fromEnv];
+  if (!value) {
+    throw new UserError(`target '${name}' in ${CONFIG_FILE} takes its URL from ${target.url.fromEnv}, which is not set`, {
+      hint: `set ${target.url.fromEnv} to the target's URL (in CI: from a secret)`,
+    });
+  }
+  if (!isSpec(value)) {
+    throw new UserError(`target '${name}': ${target.url.fromEnv} does not hold a target spec`, {
+      hint: 'a target is local:PATH, postgres://USER@HOST/DB?schema=NAME, http://HOST:PORT or https://…',
+    });
+  }
+  return value;
 }
 
 function normalize(spec: string, base: string, what: string): string {
@@ -103,6 +123,6 @@ function normalize(spec: string, base: string, what: string): string {
     if (path === '') throw new UserError(`${what}: local: needs a path, e.g. local:.connectorops/local.db`);
     return `local:${isAbsolute(path) ? resolve(path) : resolve(base, path)}`;
   }
-  if (/^https?:\/\/[^/\s]+/.test(spec)) return spec;
-  throw new UserError(`${what}: '${spec}' is not a target spec`, { hint: 'a target is local:PATH, http://HOST:PORT or https://…' });
+  if (/^(https?|postgres(ql)?):\/\/[^/\s]+/i.test(spec)) return spec;
+  throw new UserError(`${what}: '${spec}' is not a target spec`, { hint: 'a target is local:PATH, postgres://USER@HOST/DB?schema=NAME, http://HOST:PORT or https://…' });
 }

@@ -180,13 +180,19 @@ export const KINDS = ['Connector', 'Connection'] as const;
 /** Target names are plain words, so they can never be mistaken for a `local:` or URL spec. */
 const TARGET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
-const TARGET_SPEC = '^(local:.+|https?://[^/\\s]+.*)$';
+const TARGET_SPEC = '^(local:.+|https?://[^/\\s]+.*|postgres(ql)?://[^/\\s]+.*)$';
 
 const TargetSpecString = z
   .string()
-  .regex(new RegExp(TARGET_SPEC), { error: 'a target is local:PATH, http://HOST:PORT or https://…' });
+  .regex(new RegExp(TARGET_SPEC), { error: 'a target is local:PATH, postgres://USER@HOST/DB?schema=NAME, http://HOST:PORT or https://…' });
 
-const TargetConfigDoc = z.object({ url: TargetSpecString }).strict();
+/** A target URL held in an environment variable (a CI secret): `url: { fromEnv: PRODUCTION_TARGET_URL }`. */
+const TargetUrlFromEnv = z
+  .object({ fromEnv: z.string().regex(ENV_NAME, { error: 'fromEnv names an environment variable: letters, digits and _, not starting with a digit' }) })
+  .strict()
+  .meta({ description: 'The environment variable that holds the target spec (a CI secret, say)' });
+
+const TargetConfigDoc = z.object({ url: z.union([TargetSpecString, TargetUrlFromEnv]) }).strict();
 
 /** A glob relative to the directory of connectorops.yaml: never absolute, never climbing out of it. */
 const UsageGlob = z
@@ -208,7 +214,7 @@ export const ConfigDoc = z
       .string()
       .min(1)
       .optional()
-      .meta({ description: 'A name under targets, or a target spec (local:PATH, http://…, https://…).' }),
+      .meta({ description: 'A name under targets, or a target spec (local:PATH, postgres://…, http://…, https://…).' }),
     targets: z
       .record(
         z.string().regex(TARGET_NAME, { error: 'a target name holds letters, digits, _, . and -, and starts with a letter or digit' }),

@@ -25,6 +25,8 @@ export interface LoadOptions {
   /** `--target` as typed: a configured name or a spec. */
   target?: string;
   cwd: string;
+  /** Where a configured target's `url: { fromEnv }` is read (default: process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface LoadedForPlan {
@@ -73,7 +75,7 @@ export async function loadForPlan(options: LoadOptions): Promise<LoadedForPlan> 
     }
     scope = changedResources(baseManifests.desired, manifests.desired);
   }
-  const targetSpec = resolveTargetSpec(options.target, manifests.config, dir, options.cwd);
+  const targetSpec = resolveTargetSpec(options.target, manifests.config, dir, options.cwd, options.env);
   const targetName = options.target ?? manifests.config.defaultTarget ?? DEFAULT_TARGET;
   return { manifests, targetSpec, targetName, ...(scope ? { scope } : {}), diagnostics };
 }

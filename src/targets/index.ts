@@ -8,9 +8,12 @@ import { UserError } from '../errors.js';
 import { HttpTarget } from './http/client.js';
 import { TOKEN_ENV } from './http/protocol.js';
 import { LocalTarget } from './local/local-target.js';
+import { PostgresTarget } from './postgres/postgres-target.js';
+import { isPostgresSpec } from './postgres/url.js';
 import type { Target } from './target.js';
 
 export { LocalTarget } from './local/local-target.js';
+export { PostgresTarget } from './postgres/postgres-target.js';
 export type * from './target.js';
 
 export interface OpenTargetOptions {
@@ -18,15 +21,18 @@ export interface OpenTargetOptions {
   name?: string;
   /** The directory a relative `local:` path is relative to (default: process.cwd()). */
   cwd?: string;
-  /** Where an HTTP target's token (CONNECTOROPS_TOKEN) is read from (default: process.env). */
+  /** Where an HTTP target's token (CONNECTOROPS_TOKEN) and PGPASSWORD are read from (default: process.env). */
   env?: NodeJS.ProcessEnv;
 }
 
-const ACCEPTED = 'local:PATH (a file on this machine), http://HOST:PORT or https://HOST (a target served by `connectorops serve`)';
+const ACCEPTED =
+  'local:PATH (a file on this machine), postgres://USER@HOST:PORT/DB?schema=NAME (a schema of a PostgreSQL database), ' +
+  'http://HOST:PORT or https://HOST (a target served by `connectorops serve`)';
 
 /**
  * Opens the target a spec names: `local:PATH` (absolute, or relative to `cwd`; the file is
- * created on first use), or `http://…` / `https://…`, a target served by `connectorops serve`,
+ * created on first use), `postgres://…` / `postgresql://…`, a schema of a PostgreSQL database (created
+ * by the first write, never by a read), or `http://…` / `https://…`, a target served by `connectorops serve`,
  * with the bearer token from CONNECTOROPS_TOKEN (a UserError when it is not set). Opening an HTTP
  * target sends nothing: the first call does. Anything else is a UserError listing the accepted forms.
  */
@@ -38,6 +44,7 @@ export async function openTarget(spec: string, options: OpenTargetOptions = {}):
     const abs = isAbsolute(path) ? path : resolve(options.cwd ?? process.cwd(), path);
     return LocalTarget.open(abs, { name });
   }
+  if (isPostgresSpec(spec)) return PostgresTarget.open(spec, { name, env: options.env ?? process.env });
   if (/^https?:\/\//i.test(spec)) {
     const token = (options.env ?? process.env)[TOKEN_ENV];
     if (!token) {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { scaffoldFiles } from '../../src/init/scaffold.js';
+import { parseConfig } from '../../src/manifest/config.js';
 import { BIN, ensureBuilt, ROOT } from '../support/dist.js';
 
 interface Step {
@@ -276,5 +277,13 @@ describe('ci.yml', () => {
     expect(w.permissions).toEqual({ contents: 'read' });
     expect(steps(w).find((s) => s.uses?.startsWith('actions/setup-node@'))?.with).toEqual({ 'node-version': 20, cache: 'npm' });
     expect(steps(w).find((s) => s.run !== undefined)?.run).toBe('bash .ci/run');
+  });
+});
+
+describe('connectorops.yaml', () => {
+  it('names production, a PostgreSQL target whose URL the workflows take from a secret', () => {
+    const config = parseConfig('connectorops.yaml', readFileSync(join(ROOT, 'connectorops.yaml'), 'utf8'));
+    expect(config.errors).toEqual([]);
+    expect(config.config.targets.production).toEqual({ url: { fromEnv: 'PRODUCTION_TARGET_URL' } });
   });
 });

@@ -63,6 +63,30 @@ describe('resolveTargetSpec', () => {
     expect(resolveTargetSpec('https://h.example/base', cfg, dir, cwd)).toBe('https://h.example/base');
   });
 
+  it('a URL held in an environment variable (a CI secret): url: { fromEnv }; unset or not a spec is a UserError that never quotes it', () => {
+    const parsed = parseConfig('connectorops.yaml', 'targets:\n  production:\n    url: { fromEnv: PRODUCTION_TARGET_URL }\n');
+    expect(parsed.errors).toEqual([]);
+    const url = 'postgres://ops@db.internal:5432/ops?schema=acme_prod';
+    expect(resolveTargetSpec('production', parsed.config, dir, cwd, { PRODUCTION_TARGET_URL: url })).toBe(url);
+    expect(() => resolveTargetSpec('production', parsed.config, dir, cwd, {})).toThrow(
+      "target 'production' in connectorops.yaml takes its URL from PRODUCTION_TARGET_URL, which is not set",
+    );
+    const e = (() => {
+      try {
+        return resolveTargetSpec('production', parsed.config, dir, cwd, { PRODUCTION_TARGET_URL: 'hunter2-not-a-url' });
+      } catch (x) {
+        return x as Error;
+      }
+    })() as Error;
+    expect(e.message).toBe("target 'production': PRODUCTION_TARGET_URL does not hold a target spec");
+    expect(parseConfig('connectorops.yaml', 'targets:\n  p:\n    url: { fromEnv: 1BAD }\n').errors).toHaveLength(1);
+  });
+
+  it('postgres:// and postgresql:// are target specs, on the command line and in the config', () => {
+    expect(resolveTargetSpec('postgres://ops@h/db?schema=s', cfg, dir, cwd)).toBe('postgres://ops@h/db?schema=s');
+    expect(parseConfig('connectorops.yaml', 'targets:\n  p:\n    url: postgresql://ops@h/db\n').errors).toEqual([]);
+  });
+
   it('without a flag: the configured default, then the built-in default, both relative to the repo', () => {
     expect(resolveTargetSpec(undefined, cfg, dir, cwd)).toBe('local:/repo/state/staging.db');
     expect(resolveTargetSpec(undefined, { ...cfg, defaultTarget: 'local:d.db' }, dir, cwd)).toBe('local:/repo/d.db');

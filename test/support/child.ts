@@ -10,19 +10,21 @@ export interface Child {
   stderr(): string;
 }
 
-export function startChild(script: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Child {
-  const child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'], ...options });
+/** `stderrLines`: stderr's lines count as lines too (the CLI reports progress on stderr). */
+export function startChild(script: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; stderrLines?: boolean } = {}): Child {
+  const { stderrLines = false, ...spawnOptions } = options;
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'], ...spawnOptions });
   const lines: string[] = [];
   let err = '';
   let buffer = '';
   const waiters: { match: (l: string) => boolean; resolve: (l: string) => void; reject: (e: Error) => void }[] = [];
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => {
-    buffer += chunk;
+  let errBuffer = '';
+  const take = (text: string): string => {
+    let rest = text;
     let i;
-    while ((i = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, i);
-      buffer = buffer.slice(i + 1);
+    while ((i = rest.indexOf('\n')) >= 0) {
+      const line = rest.slice(0, i);
+      rest = rest.slice(i + 1);
       lines.push(line);
       for (const w of [...waiters]) {
         if (w.match(line)) {
@@ -31,9 +33,17 @@ export function startChild(script: string, args: string[], options: { cwd?: stri
         }
       }
     }
+    return rest;
+  };
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    buffer = take(buffer + chunk);
   });
   child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (c: string) => (err += c));
+  child.stderr.on('data', (c: string) => {
+    err += c;
+    if (stderrLines) errBuffer = take(errBuffer + c);
+  });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   void exited.then(({ code, signal }) => {
     for (const w of waiters.splice(0)) w.reject(new Error(`child exited (code ${code}, signal ${signal}) before the expected output; stderr:\n${err}`));

@@ -1,21 +1,25 @@
 /**
  * The Target contract (src/targets/target.ts), with the same assertions against every
- * implementation: the local target itself, and the HTTP target (the real HttpTarget over real
- * HTTP on 127.0.0.1, served by the real server over a real local target). Plan and apply must not
- * be able to tell them apart: same results, same serials and digests, same error classes with the
- * same rule ids and messages.
+ * implementation: the local target itself, the HTTP target (the real HttpTarget over real
+ * HTTP on 127.0.0.1, served by the real server over a real local target), and the PostgreSQL
+ * target on a real, throwaway PostgreSQL server (a schema of its own per test). Plan and apply
+ * must not be able to tell them apart: same results, same serials and digests, same error
+ * classes with the same rule ids and messages.
  */
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TargetError, UserError } from '../../src/errors.js';
 import { canonicalJson, sha256 } from '../../src/model/canonical.js';
 import { HttpTarget } from '../../src/targets/http/client.js';
 import { startServer } from '../../src/targets/http/server.js';
+import type { TargetEngine } from '../../src/targets/engine/engine.js';
 import { LocalTarget } from '../../src/targets/local/local-target.js';
+import { PostgresTarget } from '../../src/targets/postgres/postgres-target.js';
 import { LockHeldError } from '../../src/targets/lock.js';
 import { stateDigest, stateToSnapshot } from '../../src/targets/snapshot.js';
 import type { LockRequest, Target } from '../../src/targets/target.js';
 import { oauth2, state } from '../support/builders.js';
+import { freshSchema, startPostgres, type TestPostgres } from '../support/postgres-server.mjs';
 import { act, secretRefs, tempDir } from '../support/target.js';
 
 const TOKEN = 'conformance-token-0123456789';
@@ -23,8 +27,8 @@ const TOKEN = 'conformance-token-0123456789';
 interface Subject {
   /** The target under test. */
   target: Target;
-  /** The local target behind it (the same object for `local`): the truth to compare with. */
-  store: LocalTarget;
+  /** The engine behind it (the same object for `local` and `postgres`): the truth to compare with. */
+  store: TargetEngine;
   /** Opens another, empty target of the same kind. */
   another(): Promise<Target>;
   close(): Promise<void>;
@@ -72,12 +76,38 @@ const http: Factory = async (dir) => {
   };
 };
 
+let server: TestPostgres | undefined;
+beforeAll(async () => {
+  server = await startPostgres();
+}, 180_000);
+afterAll(() => server?.stop());
+
+const postgres: Factory = async () => {
+  // Named as from connectorops.yaml: the URL itself would be shell-quoted in the unlock command (its `?`).
+  const open = (schema: string) => PostgresTarget.open(server!.target(schema), { create: true, name: 'shared' });
+  const store = await open(freshSchema('conformance'));
+  const others: PostgresTarget[] = [];
+  return {
+    target: store,
+    store,
+    async another() {
+      const t = await open(freshSchema('other'));
+      others.push(t);
+      return t;
+    },
+    async close() {
+      for (const t of [store, ...others]) await t.close();
+    },
+  };
+};
+
 const someoneElse: LockRequest = { holder: 'ci@runner-7', host: 'runner-7.elsewhere.example', pid: 4242, operation: 'apply' };
 const me: LockRequest = { holder: 'me@here', host: 'here.example', pid: 1, operation: 'apply' };
 
 describe.each([
   ['local', local],
   ['http', http],
+  ['postgres', postgres],
 ] as const)('the Target contract: %s', (_kind, factory) => {
   let tmp: ReturnType<typeof tempDir>;
   let s: Subject;

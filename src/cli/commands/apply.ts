@@ -40,7 +40,7 @@ plan, and refuse it when it is stale. Without one, plan now, show the plan, and 
 Options:
   --dir D                the directory that holds connectors/ and connections/ (default: .);
                          a saved plan is checked against the manifests there
-  --target T             the target (local:PATH, http(s)://…, or a name from connectorops.yaml)
+  --target T             the target (local:PATH, postgres://…, http(s)://…, or a name from connectorops.yaml)
   --auto-approve         do not ask before carrying out a fresh plan (needed without a terminal)
   --allow-replace        allow the replacements (R10, R12) that a fresh plan needs
   --concurrency N        independent actions in flight at once (default: 1 for local:, 4 for HTTP)
@@ -89,7 +89,7 @@ export async function runApply(argv: string[], io: Io, deps: Partial<ApplyDeps> 
 
   // A saved plan is read before anything else: a bad file should fail before we lock anything.
   const saved = planFile ? await readPlanFile(planFile) : undefined;
-  const loaded = await loadForPlan({ cwd: io.cwd, ...(values.dir !== undefined ? { dir: values.dir } : {}), ...(values.target !== undefined ? { target: values.target } : {}) });
+  const loaded = await loadForPlan({ cwd: io.cwd, env: io.env, ...(values.dir !== undefined ? { dir: values.dir } : {}), ...(values.target !== undefined ? { target: values.target } : {}) });
   for (const diag of loaded.diagnostics) io.stderr.write(formatDiagnostic(diag) + '\n');
 
   const target = await d.openTarget(loaded.targetSpec, { name: loaded.targetName, cwd: io.cwd, env: io.env });
@@ -250,7 +250,7 @@ async function converge(u: UnderLock, applied: Plan, after: Awaited<ReturnType<T
 
 function resolvesTo(name: string, u: UnderLock): string | null {
   try {
-    return resolveTargetSpec(name, u.loaded.manifests.config, u.dir, u.io.cwd);
+    return resolveTargetSpec(name, u.loaded.manifests.config, u.dir, u.io.cwd, u.io.env);
   } catch {
     return null;
   }

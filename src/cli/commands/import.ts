@@ -21,7 +21,7 @@ command lists the environment variables to set before plan and apply. Nothing is
 file exists with other content.
 
 Options:
-  --target T   a name from connectorops.yaml, local:PATH, or http(s)://… (default: the config's defaultTarget, else local:.connectorops/local.db)
+  --target T   a name from connectorops.yaml, local:PATH, postgres://…, or http(s)://… (default: the config's defaultTarget, else local:.connectorops/local.db)
   --out D      the directory to write into (default: the current directory)
   -h, --help   show this help
 

@@ -25,7 +25,7 @@ Options:
   --base REF           plan only what changed between the manifests at REF and these (a pull
                        request's own change) and what that needs; other differences are counted
                        in a warning
-  --target T           a name from connectorops.yaml, local:PATH or http(s)://…
+  --target T           a name from connectorops.yaml, local:PATH, postgres://… or http(s)://…
                        (default: the config's defaultTarget, else local:.connectorops/local.db)
   --out FILE           also write the plan as JSON to FILE, for connectorops apply FILE
   --format F           ${RENDER_FORMATS.join(' | ')} (default: text)

@@ -19,7 +19,7 @@ Every request must carry the bearer token in ${TOKEN_ENV} (set it on both sides)
 Runs until SIGINT or SIGTERM.
 
 Options:
-  --target T   the target to serve (local:PATH, or a name from connectorops.yaml;
+  --target T   the target to serve (local:PATH, postgres://…, or a name from connectorops.yaml;
                default: the config's defaultTarget, else local:.connectorops/local.db)
   --host HOST  the address to listen on (default 127.0.0.1: this machine only). The token
                travels in clear text over http: beyond this machine, put a TLS proxy in front.

@@ -26,7 +26,7 @@ Subcommands:
                                              stand-in for a person on Creator's consent screen:
                                              the connection becomes authorized by NAME
 
---target is a name from connectorops.yaml, local:PATH, or http(s)://…
+--target is a name from connectorops.yaml, local:PATH, postgres://…, or http(s)://…
 (default: the config's defaultTarget, else local:.connectorops/local.db).
 
 Exit codes: 0 done, 1 error (nothing changed).`;

@@ -16,7 +16,7 @@ A refused apply prints the exact command with its id. Releasing the lock of a li
 a second apply run at the same time: check first that its process is gone.
 
 Options:
-  --target T  the target (local:PATH, http(s)://…, or a name from connectorops.yaml)
+  --target T  the target (local:PATH, postgres://…, http(s)://…, or a name from connectorops.yaml)
   --dir D     where connectorops.yaml lives, for target names (default: the current directory)
   -h, --help  show this help
 

@@ -185,7 +185,7 @@ export class TargetEngine implements Target {
       const next = (await tx.serial()) + 1;
       await tx.setSerial(next);
       return next;
-    });
+    }, true);
     this.#world = new World(state);
     this.#worldSerial = serial;
   }
@@ -258,8 +258,9 @@ export class TargetEngine implements Target {
     return this.#serialized(() => this.#store.reading(fn).catch(this.#forgetAndRethrow));
   }
 
-  #writing<T>(fn: (tx: StoreWriter) => Promise<T>): Promise<T> {
-    return this.#serialized(() => this.#store.writing(fn).catch(this.#forgetAndRethrow));
+  /** A write; only `create` ones (an import; an action and the lock create through the key and the claim) may create the target. */
+  #writing<T>(fn: (tx: StoreWriter) => Promise<T>, create = false): Promise<T> {
+    return this.#serialized(() => this.#store.writing(fn, { create }).catch(this.#forgetAndRethrow));
   }
 
   /** A failed transaction may have left the cache ahead of or behind the store: drop it. */

@@ -73,8 +73,9 @@ export interface TargetStore {
   /**
    * One write transaction, exclusive against every other writer of the target. A store may run
    * `fn` again after a serialization failure: `fn` must have no effect outside the transaction.
+   * `create`: a target that does not exist yet is created first (otherwise that is a UserError).
    */
-  writing<T>(fn: (tx: StoreWriter) => Promise<T>): Promise<T>;
+  writing<T>(fn: (tx: StoreWriter) => Promise<T>, options?: { create?: boolean }): Promise<T>;
   /** Takes the store's own lock (see LockClaim), or null when a live session holds it. */
   claimLock(): Promise<LockClaim | null>;
   /**

@@ -1,0 +1,78 @@
+// The PostgreSQL target, next to the local target's rows (target.bench.js), on a throwaway server
+// of its own (test/support/postgres-server.mjs), or on BENCH_POSTGRES_URL (a database where it may
+// create and drop schemas). Floors measured in the same run, on the same server:
+// - a cold read of 100,000 connections (what plan does: open, state + serial + digest) against a
+//   bare `SELECT body` of the same rows on one connection;
+// - 1,000 journaled actions against 1,000 single-row INSERTs, each in its own transaction
+//   (a journaled action is two transactions: `pending`, then effect + serial + `done`).
+// BENCH_TARGET_CONNECTORS / BENCH_TARGET_CONNECTIONS_EACH scale the account; BENCH_RUNS runs the reads.
+import pg from 'pg';
+import { PostgresTarget } from '../dist/targets/index.js';
+import { startPostgres } from '../test/support/postgres-server.mjs';
+import { generate, journaledActions } from './target.bench.js';
+
+const CONNECTORS = Number(process.env.BENCH_TARGET_CONNECTORS ?? 20_000);
+const EACH = Number(process.env.BENCH_TARGET_CONNECTIONS_EACH ?? 5);
+// The same account as target.bench.js's (its generator reads the same variables).
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const ACTIONS = 1000;
+
+export async function run(report) {
+  const own = process.env.BENCH_POSTGRES_URL ? null : await startPostgres();
+  const base = process.env.BENCH_POSTGRES_URL ?? own.url;
+  const schema = `bench_${process.pid}`;
+  const url = `${base}${base.includes('?') ? '&' : '?'}schema=${schema}`;
+  const admin = new pg.Client({ connectionString: base });
+  admin.on('error', () => {});
+  await admin.connect();
+  try {
+    const snapshot = generate();
+    const n = `${CONNECTORS * EACH} connections`;
+    report.log(`PostgreSQL ${own ? `throwaway server on port ${own.port}` : 'at BENCH_POSTGRES_URL'}; ${CONNECTORS} connectors, ${n}; best of ${RUNS}`);
+    const seed = await PostgresTarget.open(url, { create: true });
+    const importMs = await timeAsync(() => seed.importSnapshot(snapshot, { force: true }));
+    await seed.close();
+    report.row(`postgres: target import (${n})`, { ms: importMs, note: 'validate + replace in one transaction (5,000 rows a statement)' });
+
+    const best = { read: Infinity, select: Infinity };
+    for (let i = 0; i < RUNS; i++) {
+      best.select = Math.min(best.select, await timeAsync(async () => {
+        const c = new pg.Client({ connectionString: base });
+        await c.connect();
+        await c.query(`SELECT body FROM ${schema}.connectors`);
+        await c.query(`SELECT body FROM ${schema}.connections`);
+        await c.end();
+      }));
+      best.read = Math.min(best.read, await timeAsync(async () => {
+        const t = await PostgresTarget.open(url);
+        const r = await t.read();
+        await t.close();
+        if (r.state.connections.size !== CONNECTORS * EACH) throw new Error('postgres bench: the read lost rows');
+      }));
+    }
+    report.row(`postgres: target read, cold (${n})`, { ms: best.read, floorMs: best.select, note: 'open + state + serial + digest; floor: bare SELECT of the same rows' });
+
+    // Floor: ACTIONS single-row INSERTs, each its own transaction, on one connection.
+    await admin.query(`CREATE TABLE ${schema}.floor (id integer PRIMARY KEY, body text NOT NULL)`);
+    const floorMs = await timeAsync(async () => {
+      for (let i = 0; i < ACTIONS; i++) await admin.query(`INSERT INTO ${schema}.floor VALUES ($1, $2)`, [i, `{"row":${i}}`]);
+    });
+    // The same 1,000 actions as the local target's row, on the full account.
+    const t = await PostgresTarget.open(url);
+    await t.read();
+    const ms = await timeAsync(() => journaledActions(t, ACTIONS));
+    await t.close();
+    report.row(`postgres: ${ACTIONS} journaled actions on ${n}`, { ms, floorMs, note: `${(ms / ACTIONS).toFixed(2)} ms per action; floor: ${ACTIONS} single-row INSERTs, one transaction each` });
+  } finally {
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});
+    await admin.end();
+    own?.stop();
+  }
+}
+
+async function timeAsync(fn) {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+

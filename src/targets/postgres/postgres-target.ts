@@ -1,0 +1,510 @@
+/**
+ * The PostgreSQL target (`postgres://USER@HOST:PORT/DB?schema=NAME`): the target engine
+ * (engine/engine.ts) over one schema of a PostgreSQL database. This file is the PostgreSQL
+ * adapter: connecting, creating and upgrading the schema, the store operations, and the lock.
+ *
+ * Why it is shaped like this (docs/targets.md, "The PostgreSQL target", has the long form):
+ * - Reads are one REPEATABLE READ, READ ONLY transaction: one consistent snapshot.
+ * - Writes take a transaction-level advisory lock of the target first, so that writers of one
+ *   target go one at a time (as SQLite's BEGIN IMMEDIATE does) and each sees every commit
+ *   before it. A serialization failure or a deadlock, and a connection lost before COMMIT was
+ *   sent (the server rolls such a transaction back), are retried here, never surfaced.
+ * - The apply lock is a session-level advisory lock on a connection of its own, held for the
+ *   whole apply: it dies with its connection, so a dead holder is told from a live one by the
+ *   server itself. The holder's details sit in `locks`, for the message a second apply prints.
+ * - A read-only command never creates anything: a missing schema is "does not exist yet".
+ */
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import pRetry from 'p-retry';
+import { TargetError, UserError } from '../../errors.js';
+import type { ConnectionRecord, ConnectorRecord, State } from '../../model/types.js';
+import type { Effects } from '../../rules/index.js';
+import { TargetEngine } from '../engine/engine.js';
+import { newFingerprintKey } from '../engine/secrets.js';
+import { journalEntryOf, storedLockOf, type JournalRow, type LockClaim, type LockRow, type StoredLock, type StoreReader, type StoreWriter, type TargetStore } from '../engine/store.js';
+import type { JournalContext, JournalEntry } from '../target.js';
+import { POSTGRES_SCHEMA_VERSION, quoteIdent, STEPS } from './schema.js';
+import { parsePostgresUrl, type PostgresLocation } from './url.js';
+
+export { POSTGRES_SCHEMA_VERSION } from './schema.js';
+
+const CONNECT_TIMEOUT_MS = 10_000;
+/** Rows per statement when a whole account is written (import): few round trips, bounded statements. */
+const ROWS_PER_INSERT = 5_000;
+/** Serialization failures, deadlocks, and a server that went away before COMMIT: tried again. */
+const RETRIES = { retries: 6, minTimeout: 100, maxTimeout: 2_000, factor: 2, randomize: true } as const;
+
+export interface PostgresTargetOptions {
+  /** How the user named the target, for messages (a password in it is never shown). */
+  name?: string;
+  /** Where PGPASSWORD, PGUSER and PGSSLMODE are read from (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Create the schema now if it is missing (`target init`); otherwise the first write does. */
+  create?: boolean;
+}
+
+/** A target in one schema of a PostgreSQL database. Open it with `PostgresTarget.open(url)`. */
+export class PostgresTarget extends TargetEngine {
+  readonly schema: string;
+
+  private constructor(name: string, schema: string, store: PgStore) {
+    super(name, store);
+    this.schema = schema;
+  }
+
+  /**
+   * Connects and checks the schema: a schema written by a newer connectorops is refused, an older
+   * one upgraded (one transaction), a missing one left missing until the first write (or created
+   * now with `create`). Connection and login problems are errors for people.
+   */
+  static async open(url: string, options: PostgresTargetOptions = {}): Promise<PostgresTarget> {
+    const name = redactPassword(options.name ?? url);
+    const location = parsePostgresUrl(url, name, options.env ?? process.env);
+    const store = await PgStore.open(location, name, options.create ?? false);
+    return new PostgresTarget(name, location.schema, store);
+  }
+}
+
+/** A transaction attempt's connection, and whether COMMIT went out (after which a lost answer is not retried). */
+interface Attempt {
+  commitSent: boolean;
+}
+
+class PgStore implements TargetStore {
+  fingerprintKey: Buffer | null = null;
+  readonly #pool: pg.Pool;
+  readonly #config: pg.ClientConfig;
+  readonly #database: string;
+  readonly #schemaName: string;
+  /** The schema, quoted for SQL. */
+  readonly #s: string;
+  readonly #name: string;
+  /** The session advisory lock of the apply lock, and the transaction one that orders writers. */
+  readonly #lockKey: bigint;
+  readonly #writeKey: bigint;
+  /** BEGIN, then wait for the writers' lock (the key is a number we made: safe as a literal). */
+  readonly #beginWrite: string;
+
+  private constructor(location: PostgresLocation, name: string) {
+    this.#config = { ...location.config, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true, application_name: 'connectorops' };
+    this.#pool = new pg.Pool({ ...this.#config, max: 2 });
+    // An idle connection that breaks (the server restarted) is dropped by the pool and the next
+    // query opens a new one; without a listener the event would end the process.
+    this.#pool.on('error', () => {});
+    this.#database = location.config.database ?? '';
+    this.#schemaName = location.schema;
+    this.#s = quoteIdent(location.schema);
+    this.#name = name;
+    this.#lockKey = advisoryKey(this.#database, location.schema, 'apply lock');
+    this.#writeKey = advisoryKey(this.#database, location.schema, 'writers');
+    this.#beginWrite = `BEGIN; SELECT pg_advisory_xact_lock(${this.#writeKey})`;
+  }
+
+  static async open(location: PostgresLocation, name: string, create: boolean): Promise<PgStore> {
+    const store = new PgStore(location, name);
+    try {
+      await store.#inspect(create);
+      return store;
+    } catch (error) {
+      await store.#pool.end().catch(() => {});
+      throw store.describeError(error);
+    }
+  }
+
+  async requireKey(create: boolean): Promise<Buffer> {
+    if (!this.fingerprintKey) await this.#inspect(create);
+    if (this.fingerprintKey) return this.fingerprintKey;
+    throw new UserError(`target ${this.#name} does not exist yet (database ${this.#database} has no connectorops schema '${this.#schemaName}')`, {
+      hint: 'apply, target import or target init create it on first use; or check the database and ?schema= in the URL',
+    });
+  }
+
+  reading<T>(fn: (tx: StoreReader) => Promise<T>): Promise<T> {
+    return this.#retrying(async (attempt) => {
+      await this.requireKey(false);
+      return this.#transaction('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY', attempt, fn);
+    });
+  }
+
+  writing<T>(fn: (tx: StoreWriter) => Promise<T>, options: { create?: boolean } = {}): Promise<T> {
+    return this.#retrying(async (attempt) => {
+      await this.requireKey(options.create ?? false);
+      return this.#transaction(this.#beginWrite, attempt, fn);
+    });
+  }
+
+  async claimLock(): Promise<LockClaim | null> {
+    await this.requireKey(true);
+    const client = new pg.Client(this.#config);
+    let lost = false;
+    client.on('error', () => {
+      lost = true;
+    });
+    client.on('end', () => {
+      lost = true;
+    });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ got: boolean; pid: number }>('SELECT pg_try_advisory_lock($1) AS got, pg_backend_pid() AS pid', [String(this.#lockKey)]);
+      if (!rows[0]?.got) {
+        await client.end();
+        return null;
+      }
+      const key = String(this.#lockKey);
+      return {
+        session: String(rows[0].pid),
+        lost: () => lost,
+        release: async () => {
+          try {
+            if (!lost) await client.query('SELECT pg_advisory_unlock($1)', [key]);
+          } finally {
+            await client.end();
+          }
+        },
+      };
+    } catch (error) {
+      await client.end().catch(() => {});
+      throw error;
+    }
+  }
+
+  /** Holding the advisory lock proves that the recorded holder's session is gone: it would hold it otherwise. */
+  holderIsDead(_lock: StoredLock, claimed: boolean): boolean {
+    return claimed;
+  }
+
+  /**
+   * `unlock` of a lock whose holder may live: ends the session that holds the advisory lock (it
+   * must still be that lock's holder), which needs the holder's role or pg_signal_backend.
+   */
+  async endSession(session: string): Promise<void> {
+    const pid = Number(session);
+    const { classid, objid } = advisoryLockIds(this.#lockKey);
+    try {
+      await this.#pool.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_locks
+          WHERE locktype = 'advisory' AND granted AND pid = $1 AND objsubid = 1 AND classid = $2::bigint::oid AND objid = $3::bigint::oid
+            AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+        [pid, classid, objid],
+      );
+    } catch (error) {
+      if ((error as { code?: string }).code !== '42501') throw error;
+      throw new TargetError(`target ${this.#name}: the lock's holder row was removed, but its session (backend pid ${pid}) may not be ended by this role`, {
+        hint: `a role with pg_signal_backend can end it: SELECT pg_terminate_backend(${pid})`,
+      });
+    }
+  }
+
+  describeError(error: unknown): Error {
+    if (error instanceof TargetError || error instanceof UserError) return error;
+    const code = (error as { code?: unknown } | null)?.code;
+    const message = (error as Error | null)?.message || String(error);
+    if (isConnectionError(error)) {
+      return new TargetError(`cannot reach target ${this.#name}: ${message}`, {
+        status: 503,
+        hint: 'check that the PostgreSQL server is up, and the host and port in the URL',
+        cause: plainCause(error),
+      });
+    }
+    if (code === '28P01' || code === '28000') {
+      return new UserError(`target ${this.#name}: the server refused the login: ${message}`, {
+        hint: 'give the password in PGPASSWORD (or the URL), and a user the server accepts from this host',
+      });
+    }
+    if (code === '3D000') return new UserError(`target ${this.#name}: ${message}`, { hint: 'create the database, or fix its name in the URL' });
+    if (code === '42501') {
+      return new UserError(`target ${this.#name}: permission denied: ${message}`, {
+        hint: `the role needs CREATE on the database (or a schema created for it: CREATE SCHEMA ${this.#schemaName} AUTHORIZATION <role>)`,
+      });
+    }
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
+      return new TargetError(`target ${this.#name}: ${message} (SQLSTATE ${code})`, { cause: plainCause(error) });
+    }
+    return error instanceof Error ? error : new Error(String(error));
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end();
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  /** A transaction of store operations. The serial is read with BEGIN, in the same round trip (every transaction needs it). */
+  async #transaction<T>(begin: string, attempt: Attempt, fn: (tx: PgTx) => Promise<T>): Promise<T> {
+    return this.#inTransaction(`${begin}; SELECT value FROM ${this.#s}.meta WHERE key = 'serial'`, attempt, (client, results) => {
+      const serial = Number((results.at(-1)?.rows[0] as { value: string } | undefined)?.value);
+      return fn(new PgTx(client, this.#s, serial));
+    });
+  }
+
+  /** BEGIN (`begin`), `fn`, COMMIT on one pooled connection; ROLLBACK on failure, a broken connection dropped. */
+  async #inTransaction<T>(begin: string, attempt: Attempt, fn: (client: pg.PoolClient, results: pg.QueryResult[]) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    let broken: Error | undefined;
+    // The pool listens for errors of idle connections only: a checked-out one that breaks between
+    // two queries (the server restarting) would otherwise end the process. The next query fails.
+    const onError = (error: Error) => (broken = error);
+    client.on('error', onError);
+    try {
+      // Several statements in one simple query (no parameters): pg answers with one result each.
+      const began = (await client.query(begin)) as pg.QueryResult | pg.QueryResult[];
+      const result = await fn(client, Array.isArray(began) ? began : [began]);
+      attempt.commitSent = true;
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      if (isConnectionError(error)) broken = error as Error;
+      else await client.query('ROLLBACK').catch((e: unknown) => (broken = e as Error));
+      throw error;
+    } finally {
+      client.removeListener('error', onError);
+      client.release(broken);
+    }
+  }
+
+  #retrying<T>(run: (attempt: Attempt) => Promise<T>): Promise<T> {
+    return pRetry(
+      async () => {
+        const attempt: Attempt = { commitSent: false };
+        try {
+          return await run(attempt);
+        } catch (error) {
+          if (attempt.commitSent && isConnectionError(error)) {
+            throw new TargetError(`target ${this.#name}: the connection was lost while committing; whether the change was made is unknown (${(error as Error).message})`, {
+              status: 503,
+              hint: 'run apply again: its journal tells whether the action was carried out',
+              cause: plainCause(error),
+            });
+          }
+          throw error;
+        }
+      },
+      { ...RETRIES, shouldRetry: ({ error }) => isRetryable(error) },
+    );
+  }
+
+  /**
+   * Reads the schema's version and the fingerprint key. A missing schema is created with `create`;
+   * an older one is upgraded; a newer one refused. Creation and upgrade are one transaction each,
+   * under the writers' lock, so that two processes doing it at once do it once.
+   */
+  async #inspect(create: boolean): Promise<void> {
+    const found = await this.#version(this.#pool);
+    if (found !== null && found > POSTGRES_SCHEMA_VERSION) throw this.#newer(found);
+    if (found === null && !create) return;
+    if (found === null || found < POSTGRES_SCHEMA_VERSION) await this.#upgrade();
+    const { rows } = await this.#pool.query<{ value: string }>(`SELECT value FROM ${this.#s}.meta WHERE key = 'fingerprint_key'`);
+    if (!rows[0]) throw new TargetError(`target ${this.#name}: schema '${this.#schemaName}' has no fingerprint key; it is damaged`);
+    this.fingerprintKey = Buffer.from(rows[0].value, 'base64');
+  }
+
+  /** The schema's version; null when the schema or its tables are not there yet. Refuses someone else's schema. */
+  async #version(db: pg.Pool | pg.PoolClient): Promise<number | null> {
+    const { rows } = await db.query<{ has_schema: boolean; has_version: boolean; tables: string }>(
+      `SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS has_schema,
+              to_regclass($2) IS NOT NULL AS has_version,
+              (SELECT count(*) FROM pg_tables WHERE schemaname = $1) AS tables`,
+      [this.#schemaName, `${this.#s}.schema_version`],
+    );
+    const row = rows[0]!;
+    if (!row.has_version) {
+      if (Number(row.tables) > 0) {
+        throw new UserError(`target ${this.#name}: schema '${this.#schemaName}' holds tables that are not a connectorops target; it was left untouched`, {
+          hint: 'name another schema with ?schema= in the URL',
+        });
+      }
+      return null;
+    }
+    const v = await db.query<{ version: number }>(`SELECT version FROM ${this.#s}.schema_version`);
+    return v.rows[0]?.version ?? 0;
+  }
+
+  async #upgrade(): Promise<void> {
+    await this.#inTransaction(this.#beginWrite, { commitSent: false }, async (client) => {
+      const has = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.#schemaName]);
+      // Only when missing: CREATE SCHEMA IF NOT EXISTS wants CREATE on the database even when the schema is there.
+      if (has.rowCount === 0) await client.query(`CREATE SCHEMA ${this.#s}`);
+      const from = (await this.#version(client)) ?? 0;
+      if (from > POSTGRES_SCHEMA_VERSION) throw this.#newer(from);
+      for (let v = from; v < POSTGRES_SCHEMA_VERSION; v++) await client.query(STEPS[v]!(this.#s));
+      await client.query(`UPDATE ${this.#s}.schema_version SET version = $1`, [POSTGRES_SCHEMA_VERSION]);
+      await client.query(`INSERT INTO ${this.#s}.meta (key, value) VALUES ('serial', '0'), ('fingerprint_key', $1) ON CONFLICT (key) DO NOTHING`, [newFingerprintKey()]);
+    });
+  }
+
+  #newer(found: number): UserError {
+    return new UserError(
+      `target ${this.#name} was written by a newer connectorops (PostgreSQL schema version ${found}; this one reads ${POSTGRES_SCHEMA_VERSION}); nothing was changed`,
+      { hint: 'upgrade connectorops' },
+    );
+  }
+}
+
+/** The store operations of one transaction, on one connection. Whole tables are read in one query each. */
+class PgTx implements StoreWriter {
+  readonly #c: pg.PoolClient;
+  readonly #s: string;
+  /** The serial as this transaction sees it: read with BEGIN, then as this transaction set it. */
+  #serial: number;
+
+  constructor(client: pg.PoolClient, schema: string, serial: number) {
+    this.#c = client;
+    this.#s = schema;
+    this.#serial = serial;
+  }
+
+  async serial(): Promise<number> {
+    if (!Number.isSafeInteger(this.#serial)) throw new TargetError('the target has no serial; its meta table is damaged');
+    return this.#serial;
+  }
+
+  async loadState(): Promise<State> {
+    const state: State = { connectors: new Map(), connections: new Map() };
+    const connectors = await this.#c.query<[string]>({ text: `SELECT body FROM ${this.#s}.connectors`, rowMode: 'array' });
+    for (const [body] of connectors.rows) {
+      const c = JSON.parse(body) as ConnectorRecord;
+      state.connectors.set(c.linkName, c);
+    }
+    const connections = await this.#c.query<[string]>({ text: `SELECT body FROM ${this.#s}.connections`, rowMode: 'array' });
+    for (const [body] of connections.rows) {
+      const c = JSON.parse(body) as ConnectionRecord;
+      state.connections.set(c.linkName, c);
+    }
+    return state;
+  }
+
+  async counts(): Promise<{ connectors: number; connections: number }> {
+    const { rows } = await this.#c.query<{ connectors: string; connections: string }>(
+      `SELECT (SELECT count(*) FROM ${this.#s}.connectors) AS connectors, (SELECT count(*) FROM ${this.#s}.connections) AS connections`,
+    );
+    return { connectors: Number(rows[0]!.connectors), connections: Number(rows[0]!.connections) };
+  }
+
+  async journalEntry(key: JournalContext): Promise<JournalEntry | null> {
+    const { rows } = await this.#c.query<JournalRow>(`SELECT * FROM ${this.#s}.journal WHERE run_id = $1 AND action_id = $2`, [key.runId, key.actionId]);
+    return rows[0] ? journalEntryOf(rows[0]) : null;
+  }
+
+  async journal(runId: string): Promise<JournalEntry[]> {
+    const { rows } = await this.#c.query<JournalRow>(`SELECT * FROM ${this.#s}.journal WHERE run_id = $1 ORDER BY seq`, [runId]);
+    return rows.map(journalEntryOf);
+  }
+
+  async lock(): Promise<StoredLock | null> {
+    const { rows } = await this.#c.query<LockRow>(`SELECT * FROM ${this.#s}.locks WHERE slot = 1`);
+    return rows[0] ? storedLockOf(rows[0]) : null;
+  }
+
+  async setSerial(serial: number): Promise<void> {
+    await this.#c.query(`UPDATE ${this.#s}.meta SET value = $1 WHERE key = 'serial'`, [String(serial)]);
+    this.#serial = serial;
+  }
+
+  async writeEffects(effects: Effects): Promise<void> {
+    // Same order as World.apply, so the rows and the cache agree.
+    if (effects.deleteConnections.length) await this.#c.query(`DELETE FROM ${this.#s}.connections WHERE link_name = ANY($1)`, [effects.deleteConnections]);
+    if (effects.deleteConnectors.length) await this.#c.query(`DELETE FROM ${this.#s}.connectors WHERE link_name = ANY($1)`, [effects.deleteConnectors]);
+    await this.#upsertConnectors(effects.upsertConnectors);
+    await this.#upsertConnections(effects.upsertConnections);
+  }
+
+  async replaceContents(state: State): Promise<void> {
+    await this.#c.query(`DELETE FROM ${this.#s}.connections; DELETE FROM ${this.#s}.connectors`);
+    const connectors = [...state.connectors.values()];
+    const connections = [...state.connections.values()];
+    for (let i = 0; i < connectors.length; i += ROWS_PER_INSERT) await this.#upsertConnectors(connectors.slice(i, i + ROWS_PER_INSERT));
+    for (let i = 0; i < connections.length; i += ROWS_PER_INSERT) await this.#upsertConnections(connections.slice(i, i + ROWS_PER_INSERT));
+  }
+
+  async journalPending(key: JournalContext, op: string, linkName: string, at: string): Promise<void> {
+    // The upsert keeps `seq`, so `ORDER BY seq` is the order in which actions were first journaled.
+    await this.#c.query(
+      `INSERT INTO ${this.#s}.journal (run_id, action_id, op, link_name, status, serial, at, error) VALUES ($1, $2, $3, $4, 'pending', NULL, $5, NULL)
+       ON CONFLICT (run_id, action_id) DO UPDATE SET op = excluded.op, link_name = excluded.link_name, status = 'pending', serial = NULL, at = excluded.at, error = NULL`,
+      [key.runId, key.actionId, op, linkName, at],
+    );
+  }
+
+  async journalFinish(key: JournalContext, outcome: { status: 'done' | 'failed'; serial: number | null; at: string; error: string | null }): Promise<void> {
+    await this.#c.query(`UPDATE ${this.#s}.journal SET status = $3, serial = $4, at = $5, error = $6 WHERE run_id = $1 AND action_id = $2`, [
+      key.runId,
+      key.actionId,
+      outcome.status,
+      outcome.serial,
+      outcome.at,
+      outcome.error,
+    ]);
+  }
+
+  async insertLock({ info, session }: StoredLock): Promise<void> {
+    await this.#c.query(
+      `INSERT INTO ${this.#s}.locks (slot, id, holder, host, pid, operation, started_at, session) VALUES (1, $1, $2, $3, $4, $5, $6, $7)`,
+      [info.id, info.holder, info.host, info.pid, info.operation, info.startedAt, session],
+    );
+  }
+
+  async deleteLock(id: string): Promise<StoredLock | null> {
+    const { rows } = await this.#c.query<LockRow>(`DELETE FROM ${this.#s}.locks WHERE id = $1 RETURNING *`, [id]);
+    return rows[0] ? storedLockOf(rows[0]) : null;
+  }
+
+  async #upsertConnectors(records: ConnectorRecord[]): Promise<void> {
+    if (!records.length) return;
+    await this.#c.query(
+      `INSERT INTO ${this.#s}.connectors (link_name, body) SELECT * FROM unnest($1::text[], $2::text[])
+       ON CONFLICT (link_name) DO UPDATE SET body = excluded.body`,
+      [records.map((r) => r.linkName), records.map((r) => JSON.stringify(r))],
+    );
+  }
+
+  async #upsertConnections(records: ConnectionRecord[]): Promise<void> {
+    if (!records.length) return;
+    await this.#c.query(
+      `INSERT INTO ${this.#s}.connections (link_name, connector, body) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+       ON CONFLICT (link_name) DO UPDATE SET connector = excluded.connector, body = excluded.body`,
+      [records.map((r) => r.linkName), records.map((r) => r.connector), records.map((r) => JSON.stringify(r))],
+    );
+  }
+}
+
+/** A 64-bit advisory lock key of its own per database, schema and purpose. */
+function advisoryKey(database: string, schema: string, purpose: string): bigint {
+  const digest = createHash('sha256').update(`connectorops\0${database}\0${schema}\0${purpose}`).digest();
+  return digest.readBigInt64BE(0);
+}
+
+/** How pg_locks shows a bigint advisory key: the high and the low 32 bits. */
+function advisoryLockIds(key: bigint): { classid: string; objid: string } {
+  const unsigned = BigInt.asUintN(64, key);
+  return { classid: String(unsigned >> 32n), objid: String(unsigned & 0xffffffffn) };
+}
+
+/** The connection itself failed (refused, reset, ended, the server shutting down): nothing in it can be trusted. */
+function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') {
+    if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN'].includes(code)) return true;
+    if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03') return true;
+  }
+  const message = (error as Error | null)?.message ?? '';
+  return /Connection terminated|connection error|not queryable|timeout exceeded when trying to connect/i.test(message);
+}
+
+/** Worth another attempt: the database asked for one, or the transaction died with its connection. */
+function isRetryable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '40001' || code === '40P01' || (!(error instanceof TargetError) && !(error instanceof UserError) && isConnectionError(error));
+}
+
+/** A cause that carries no connection or config object (they hold the password). */
+function plainCause(error: unknown): { name: string; code?: string; message: string } {
+  const e = error as { name?: string; code?: unknown; message?: string };
+  return { name: e.name ?? 'Error', ...(typeof e.code === 'string' ? { code: e.code } : {}), message: e.message ?? String(error) };
+}
+
+/** `postgres://user:secret@host/db` → `postgres://user:***@host/db`: a name for messages. */
+function redactPassword(name: string): string {
+  return name.replace(/^(postgres(?:ql)?:\/\/[^:/@?#]*):[^@/?#]*@/i, '$1:***@');
+}
+

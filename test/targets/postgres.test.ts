@@ -1,0 +1,406 @@
+/**
+ * The PostgreSQL target on a real, throwaway PostgreSQL server (test/support/postgres.ts): what
+ * the conformance suite cannot say — URLs, a schema per target created by the first write and
+ * never by a read, schema versions, writers from several connections — and the faults a user
+ * meets, with the real CLI in real processes: `kill -9` of an apply, a server restart in the
+ * middle of an apply, two applies at once. Nothing waits on time: every step waits for output,
+ * for a process to exit, or for the server.
+ */
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { TargetError, UserError } from '../../src/errors.js';
+import { HttpTarget } from '../../src/targets/http/client.js';
+import { PostgresTarget, POSTGRES_SCHEMA_VERSION } from '../../src/targets/postgres/postgres-target.js';
+import { STEPS } from '../../src/targets/postgres/schema.js';
+import { parsePostgresUrl } from '../../src/targets/postgres/url.js';
+import { stateToSnapshot } from '../../src/targets/snapshot.js';
+import { state } from '../support/builders.js';
+import { killHard, startChild, type Child } from '../support/child.js';
+import { BIN, ROOT, ensureBuilt } from '../support/dist.js';
+import { freshSchema, startPostgres, type TestPostgres } from '../support/postgres-server.mjs';
+import { act, tempDir } from '../support/target.js';
+
+let server: TestPostgres;
+let admin: pg.Client;
+beforeAll(async () => {
+  server = await startPostgres();
+  admin = await adminClient();
+  ensureBuilt();
+}, 300_000);
+afterAll(async () => {
+  await admin?.end().catch(() => {});
+  server?.stop();
+});
+
+/** The test's own connection, to look at the tables; a restart of the server ends it (then we open another). */
+async function adminClient(): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: server.url });
+  client.on('error', () => {});
+  await client.connect();
+  return client;
+}
+
+async function schemaExists(schema: string): Promise<boolean> {
+  const { rowCount } = await admin.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+  return rowCount === 1;
+}
+
+describe('URLs', () => {
+  const env = {};
+  it('postgres:// and postgresql://, the schema from ?schema= (default connectorops), the rest for node-postgres', () => {
+    const a = parsePostgresUrl('postgres://ops@db.example:6543/acme?schema=acme_prod', 'prod', env);
+    expect(a.schema).toBe('acme_prod');
+    expect(a.config).toMatchObject({ user: 'ops', host: 'db.example', port: 6543, database: 'acme' });
+    expect(parsePostgresUrl('postgresql://ops@db.example/acme', 'prod', env).schema).toBe('connectorops');
+  });
+
+  it('the password from the URL, else PGPASSWORD; sslmode with libpq meanings, else PGSSLMODE', () => {
+    expect(parsePostgresUrl('postgres://ops:s3cret@h/d', 'n', { PGPASSWORD: 'other' }).config.password).toBe('s3cret');
+    expect(parsePostgresUrl('postgres://ops@h/d', 'n', { PGPASSWORD: 'from-env' }).config.password).toBe('from-env');
+    expect(parsePostgresUrl('postgres://ops@h/d?sslmode=disable', 'n', {}).config.ssl).toBe(false);
+    expect(parsePostgresUrl('postgres://ops@h/d?sslmode=require', 'n', {}).config.ssl).toMatchObject({ rejectUnauthorized: false });
+    expect(parsePostgresUrl('postgres://ops@h/d', 'n', { PGSSLMODE: 'verify-full' }).config.ssl).toEqual({});
+  });
+
+  it('refuses what it cannot use, saying what a target URL is', () => {
+    expect(() => parsePostgresUrl('postgres://ops@h/d?schema=Bad-Name', 'n', env)).toThrow(/schema 'Bad-Name' is not a plain PostgreSQL name/);
+    expect(() => parsePostgresUrl('postgres://ops@h/', 'n', env)).toThrow(/names no database/);
+    expect(() => parsePostgresUrl('postgres://ops@h/d?sslmode=sometimes', 'n', env)).toThrow(/sslmode 'sometimes' is not one of libpq's/);
+  });
+
+  it('a server that cannot be reached: a TargetError for people, without the password', async () => {
+    const e = (await PostgresTarget.open(`postgres://ops:hunter2-s3cret@127.0.0.1:1/db`).catch((x: unknown) => x)) as TargetError;
+    expect(e).toBeInstanceOf(TargetError);
+    expect(e.message).toMatch(/^cannot reach target postgres:\/\/ops:\*\*\*@127\.0\.0\.1:1\/db: /);
+    expect(JSON.stringify({ m: e.message, d: e.details })).not.toContain('hunter2');
+  });
+});
+
+describe('a schema per target', () => {
+  it('a read never creates the target: "does not exist yet"; the first write creates it', async () => {
+    const schema = freshSchema('lazy');
+    const t = await PostgresTarget.open(server.target(schema), { name: 'lazy' });
+    try {
+      const e = (await t.read().catch((x: unknown) => x)) as UserError;
+      expect(e).toBeInstanceOf(UserError);
+      expect(e.message).toBe(`target lazy does not exist yet (database postgres has no connectorops schema '${schema}')`);
+      await expect(t.journal('r')).rejects.toThrow(/does not exist yet/);
+      await expect(t.fingerprintSecrets(['x'])).rejects.toThrow(/does not exist yet/);
+      // Nor do unlock and authorize, which have nothing to act on.
+      await expect(t.forceUnlock('0000abcd')).rejects.toThrow(/does not exist yet/);
+      await expect(t.authorize('crm_sales', 'alice')).rejects.toThrow(/does not exist yet/);
+      expect(await schemaExists(schema)).toBe(false);
+      await t.execute(act.createConnector('crm'), { clientSecret: 's3cret-one' });
+      expect(await schemaExists(schema)).toBe(true);
+      expect((await t.read()).serial).toBe(1);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('several targets in one database, each in its own schema, with its own key and serial', async () => {
+    const [a, b] = await Promise.all([freshSchema('a'), freshSchema('b')].map((s) => PostgresTarget.open(server.target(s), { create: true })));
+    try {
+      await a!.execute(act.createConnector('crm'), { clientSecret: 's3cret-one' });
+      expect((await a!.read()).serial).toBe(1);
+      expect((await b!.read()).serial).toBe(0);
+      expect(a!.fingerprintKeyId).not.toBe(b!.fingerprintKeyId);
+    } finally {
+      await a!.close();
+      await b!.close();
+    }
+  });
+
+  it('a schema holding other tables is refused and left untouched', async () => {
+    const schema = freshSchema('theirs');
+    await admin.query(`CREATE SCHEMA ${schema}; CREATE TABLE ${schema}.invoices (id int)`);
+    await expect(PostgresTarget.open(server.target(schema), { create: true, name: 'x' })).rejects.toThrow(
+      `target x: schema '${schema}' holds tables that are not a connectorops target; it was left untouched`,
+    );
+    const { rows } = await admin.query('SELECT tablename FROM pg_tables WHERE schemaname = $1', [schema]);
+    expect(rows).toEqual([{ tablename: 'invoices' }]);
+  });
+
+  it('a pre-created, empty schema is used as it is', async () => {
+    const schema = freshSchema('granted');
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    const t = await PostgresTarget.open(server.target(schema), { create: true });
+    expect((await t.read()).serial).toBe(0);
+    await t.close();
+  });
+});
+
+describe('schema versions', () => {
+  it('an older schema is upgraded in one transaction, keeping its contents', async () => {
+    const schema = freshSchema('old');
+    // A target as version 1 of the layout left it, holding a connector.
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    await admin.query(STEPS[0]!(`"${schema}"`));
+    const record = state().connector('crm').build().connectors.get('crm')!;
+    await admin.query(`UPDATE ${schema}.schema_version SET version = 1`);
+    await admin.query(`INSERT INTO ${schema}.meta VALUES ('serial', '7'), ('fingerprint_key', $1)`, [Buffer.alloc(32, 7).toString('base64')]);
+    await admin.query(`INSERT INTO ${schema}.connectors VALUES ('crm', $1)`, [JSON.stringify(record)]);
+
+    const t = await PostgresTarget.open(server.target(schema));
+    try {
+      const { rows } = await admin.query(`SELECT version FROM ${schema}.schema_version`);
+      expect(rows).toEqual([{ version: POSTGRES_SCHEMA_VERSION }]);
+      const r = await t.read();
+      expect(r.serial).toBe(7);
+      expect([...r.state.connectors.keys()]).toEqual(['crm']);
+      // The step 2 column is there: a lock records its session.
+      const lock = await t.acquireLock({ holder: 'me@here', host: 'here', pid: 1, operation: 'apply' });
+      const held = await admin.query(`SELECT session FROM ${schema}.locks`);
+      expect(held.rows[0].session).toMatch(/^\d+$/);
+      await t.releaseLock(lock.id);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('a newer schema is refused with a clear message, and nothing is changed', async () => {
+    const schema = freshSchema('new');
+    const t = await PostgresTarget.open(server.target(schema), { create: true });
+    await t.close();
+    await admin.query(`UPDATE ${schema}.schema_version SET version = ${POSTGRES_SCHEMA_VERSION + 1}`);
+    const e = (await PostgresTarget.open(server.target(schema), { name: 'prod' }).catch((x: unknown) => x)) as UserError;
+    expect(e).toBeInstanceOf(UserError);
+    expect(e.message).toBe(
+      `target prod was written by a newer connectorops (PostgreSQL schema version ${POSTGRES_SCHEMA_VERSION + 1}; this one reads ${POSTGRES_SCHEMA_VERSION}); nothing was changed`,
+    );
+    expect(e.details.hint).toBe('upgrade connectorops');
+  });
+});
+
+describe('several writers', () => {
+  it('two connections carrying out actions at once: every action once, serials 1..N without a gap', async () => {
+    const schema = freshSchema('writers');
+    const a = await PostgresTarget.open(server.target(schema), { create: true });
+    const b = await PostgresTarget.open(server.target(schema));
+    try {
+      const run = (t: PostgresTarget, prefix: string) =>
+        (async () => {
+          for (let i = 0; i < 25; i++) await t.execute(act.createConnector(`${prefix}${i}`), { clientSecret: 's3cret-one' }, { runId: prefix, actionId: `a${i}` });
+        })();
+      await Promise.all([run(a, 'left'), run(b, 'right')]);
+      const r = await a.read();
+      expect(r.serial).toBe(50);
+      expect(r.state.connectors.size).toBe(50);
+      const serials = [...(await a.journal('left')), ...(await b.journal('right'))].map((e) => e.serial).sort((x, y) => x! - y!);
+      expect(serials).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+      // Each side's cache caught up with the other's commits.
+      expect((await b.read()).digest).toBe(r.digest);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('unlock of a lock held by another live session ends that session: its run carries out nothing more', async () => {
+    const schema = freshSchema('unlock');
+    const holder = await PostgresTarget.open(server.target(schema), { create: true });
+    const other = await PostgresTarget.open(server.target(schema));
+    try {
+      const lock = await holder.acquireLock({ holder: 'ci@runner', host: 'runner', pid: 42, operation: 'apply' });
+      await expect(other.acquireLock({ holder: 'me@here', host: 'here', pid: 1, operation: 'apply' })).rejects.toThrow(/is locked by ci@runner/);
+      expect(await other.forceUnlock(lock.id)).toBe(true);
+      const mine = await other.acquireLock({ holder: 'me@here', host: 'here', pid: 1, operation: 'apply' });
+      expect(mine.tookOverFrom).toBeUndefined();
+      await expect(holder.execute(act.createConnector('crm'), { clientSecret: 's3cret-one' })).rejects.toThrow(/the lock \w+ of this run was lost/);
+      expect((await other.read()).serial).toBe(0);
+      await other.releaseLock(mine.id);
+    } finally {
+      await holder.close();
+      await other.close();
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The real CLI, in real processes.
+
+let tmp: ReturnType<typeof tempDir>;
+const children: Child[] = [];
+beforeEach(() => {
+  tmp = tempDir('connectorops-pg-e2e-');
+});
+afterEach(async () => {
+  for (const c of children.splice(0)) if (c.process.exitCode === null && c.process.signalCode === null) await killHard(c);
+  tmp.cleanup();
+});
+
+const ENV: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', CI: '1' };
+
+function git(...args: string[]): void {
+  const r = spawnSync('git', args, { cwd: tmp.dir, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' } });
+  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+}
+
+/** A repository of `n` apiKey connectors with two connections each (4n actions: create, markReady, two connections), and `production` naming the target. */
+function bigRepo(schema: string, n: number): number {
+  git('init', '-q', '-b', 'main');
+  const write = (path: string, text: string) => {
+    spawnSync('mkdir', ['-p', join(tmp.dir, path, '..')]);
+    writeFileSync(join(tmp.dir, path), text);
+  };
+  for (let i = 0; i < n; i++) {
+    write(`connectors/c${i}.yaml`, `kind: Connector\nlinkName: c${i}\nname: Connector ${i}\nauthentication:\n  type: apiKey\n  parameterKey: key\n`);
+    write(`connections/c${i}.yaml`, `kind: Connection\nlinkName: c${i}_a\nname: A ${i}\nconnector: c${i}\n---\nkind: Connection\nlinkName: c${i}_b\nname: B ${i}\nconnector: c${i}\n`);
+  }
+  write('connectorops.yaml', `targets:\n  production:\n    url: ${server.target(schema)}\n`);
+  git('add', '-A');
+  git('commit', '-q', '-m', 'manifests');
+  return 4 * n;
+}
+
+function cli(args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: tmp.dir, encoding: 'utf8', env: ENV, input: '' });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+function start(script: string, args: string[]): Child {
+  const child = startChild(script, args, { cwd: tmp.dir, env: ENV, stderrLines: true });
+  children.push(child);
+  return child;
+}
+
+/** The `nth` line of the child's output that matches (seen or to come). */
+function nthLine(child: Child, match: RegExp, nth = 1): Promise<string> {
+  return child.waitFor((l) => match.test(l) && child.lines.filter((x) => match.test(x)).length >= nth);
+}
+
+/** The serial and journal of the target, read by a fresh connection. */
+async function serialOf(schema: string): Promise<number> {
+  const { rows } = await admin.query(`SELECT value FROM ${schema}.meta WHERE key = 'serial'`);
+  return Number(rows[0].value);
+}
+
+const T = ['--target', 'production'];
+
+// Real processes on a shared 2-core machine: generous, never a timing assertion.
+describe('the CLI against a PostgreSQL target', { timeout: 180_000 }, () => {
+  it('plan on a target that does not exist yet says so and creates nothing; apply creates it and converges', async () => {
+    const schema = freshSchema('cli');
+    const total = bigRepo(schema, 2);
+    const plan = cli(['plan', ...T]);
+    expect(plan.code).toBe(1);
+    expect(plan.stderr).toContain('target production does not exist yet');
+    expect(await schemaExists(schema)).toBe(false);
+    const apply = cli(['apply', ...T, '--auto-approve']);
+    expect(apply.code, apply.stderr).toBe(0);
+    expect(apply.stdout).toContain('The target now matches the manifests.');
+    expect(await serialOf(schema)).toBe(total);
+    expect(cli(['plan', ...T]).stdout).toContain('No changes');
+  });
+
+  it('kill -9 of an apply mid-run: the advisory lock is free at once, and a rerun converges with every action done once', async () => {
+    const schema = freshSchema('kill');
+    const total = bigRepo(schema, 60);
+    const k = 20 + Math.floor(Math.random() * 100);
+    const apply = start(BIN, ['apply', ...T, '--auto-approve']);
+    await nthLine(apply, /^✓ a\d+ /, k);
+    await killHard(apply);
+    expect((await apply.exited).signal, `k=${k}`).toBe('SIGKILL');
+
+    const rerun = cli(['apply', ...T, '--auto-approve']);
+    expect(rerun.code, `k=${k}\n${rerun.stderr}`).toBe(0);
+    // Taken at once: no wait, and the dead holder named.
+    expect(rerun.stderr).toMatch(/^Took over lock [0-9a-f]+ of production from \S+ \(pid \d+, apply since \S+\): that process is no longer running\./m);
+    expect(rerun.stdout).toContain('The target now matches the manifests.');
+    expect(await serialOf(schema)).toBe(total);
+  });
+
+  it('a restart of the server mid-apply: the apply fails cleanly (or finishes); a rerun converges, nothing lost or done twice', async () => {
+    const schema = freshSchema('restart');
+    const total = bigRepo(schema, 60);
+    const apply = start(BIN, ['apply', ...T, '--auto-approve']);
+    await nthLine(apply, /^✓ a\d+ /);
+    server.restart();
+    await admin.end().catch(() => {});
+    admin = await adminClient();
+    const first = await apply.exited;
+    expect(apply.stderr()).not.toMatch(/Internal error|    at /);
+    if (first.code !== 0) expect(apply.stderr()).toMatch(/^Error: /m);
+
+    const rerun = cli(['apply', ...T, '--auto-approve']);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(rerun.stdout).toMatch(/The target (now )?matches the manifests/);
+    // Every action committed exactly once: each bumps the serial by one.
+    expect(await serialOf(schema)).toBe(total);
+  });
+
+  it('two applies from two processes: serialized by the lock, the second names the first; unlock releases a held lock', async () => {
+    const schema = freshSchema('two');
+    bigRepo(schema, 2);
+    // The first apply, stopped after its first action (the real command; it waits for `go` lines).
+    const first = start(join(ROOT, 'test/fixtures/apply/step-apply.mjs'), [...T, '--auto-approve']);
+    await nthLine(first, /^before 1 /);
+    first.process.stdin.write('go\n');
+    await nthLine(first, /^after 1 /);
+    const heldBy = new RegExp(`is locked by \\S+ \\(pid ${first.process.pid}\\) since \\S+, for apply \\(lock ([0-9a-f]{8})\\)`);
+    const refused = cli(['apply', ...T, '--auto-approve']);
+    expect(refused.code, refused.stderr).toBe(1);
+    expect(refused.stderr).toMatch(heldBy);
+    const id = heldBy.exec(refused.stderr)![1]!;
+    expect(refused.stderr).toContain(`connectorops unlock ${id} --target production`);
+    // A second apply that waits: it goes ahead once the first is done, and finds nothing left to do.
+    const second = start(BIN, ['apply', ...T, '--auto-approve', '--lock-timeout', '120']);
+    await nthLine(second, new RegExp(`^Waiting up to 120s for the lock of production: held by \\S+ \\(pid ${first.process.pid}\\)`));
+    first.process.stdin.write('go\n'.repeat(100));
+    expect((await first.exited).code, first.stderr()).toBe(0);
+    expect((await second.exited).code, second.stderr()).toBe(0);
+    expect(second.lines.join('\n')).toContain('No changes. The target matches the manifests.');
+    expect(second.stderr()).not.toContain('Took over');
+
+    // A holder that stays: `unlock` with the printed command releases it.
+    const holder = start(join(ROOT, 'test/fixtures/targets/hold-lock.mjs'), [server.target(schema), 'apply']);
+    const lock = JSON.parse(await nthLine(holder, /^\{/)) as { id: string };
+    const refusedToo = cli(['apply', ...T, '--auto-approve']);
+    expect(refusedToo.stderr).toContain(`connectorops unlock ${lock.id} --target production`);
+    expect(cli(['unlock', lock.id, ...T])).toMatchObject({ code: 0, stdout: `Released lock ${lock.id} of target production.\n` });
+    const after = cli(['apply', ...T, '--auto-approve']);
+    expect(after.code, after.stderr).toBe(0);
+    expect(after.stderr).not.toContain('Took over');
+    holder.process.stdin.end();
+  });
+});
+
+describe('import and export', () => {
+  it('target import creates the target; export gives the same snapshot back', async () => {
+    const schema = freshSchema('import');
+    const snapshot = stateToSnapshot(state().connector('crm').connection('crm_sales', 'crm').build());
+    writeFileSync(join(tmp.dir, 'snap.json'), JSON.stringify(snapshot));
+    const url = server.target(schema);
+    const imported = cli(['target', 'import', 'snap.json', '--target', url]);
+    expect(imported.code, imported.stderr).toBe(0);
+    const exported = cli(['target', 'export', '--target', url]);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(JSON.parse(exported.stdout)).toEqual(snapshot);
+  });
+
+  it('serve --target postgres://… serves it over HTTP: the same state, serial and digest', async () => {
+    const schema = freshSchema('serve');
+    const direct = await PostgresTarget.open(server.target(schema), { create: true });
+    try {
+      await direct.importSnapshot(stateToSnapshot(state().connector('crm').build()));
+      const token = 'serve-postgres-token-0123456789';
+      const serving = startChild(BIN, ['serve', '--target', server.target(schema), '--port', '0'], { cwd: tmp.dir, env: { ...ENV, CONNECTOROPS_TOKEN: token } });
+      children.push(serving);
+      const url = /on (http:\/\/\S+)$/.exec(await serving.waitFor((l) => l.startsWith('Serving ')))![1]!;
+      const remote = new HttpTarget(url, { token });
+      const [over, here] = [await remote.read(), await direct.read()];
+      expect(over.serial).toBe(here.serial);
+      expect(over.digest).toBe(here.digest);
+      await remote.execute(act.disableConnector('crm'), {});
+      expect((await direct.read()).serial).toBe(here.serial + 1);
+      await remote.close();
+      serving.process.kill('SIGTERM');
+      expect((await serving.exited).code).toBe(0);
+    } finally {
+      await direct.close();
+    }
+  });
+});
