@@ -22,12 +22,14 @@ export interface ProjectConfig {
   /** A name under `targets`, or a target spec. */
   defaultTarget?: string;
   targets: Record<string, TargetConfig>;
+  /** `protect:` link-name glob patterns (P1): what a plan may never delete or replace. */
+  protect: string[];
   /** `connectorops.yaml` when the file exists, else null. */
   file: string | null;
 }
 
 export function emptyConfig(): ProjectConfig {
-  return { targets: {}, file: null };
+  return { targets: {}, protect: [], file: null };
 }
 
 /** Reads `connectorops.yaml`. Never throws: problems are diagnostics, and the config falls back to empty. */
@@ -45,7 +47,7 @@ export function parseConfig(file: string, text: string): { config: ProjectConfig
     errors.push(...issuesToDiagnostics(result.error.issues, doc, ConfigDoc));
     return { config, errors, warnings };
   }
-  const { defaultTarget, targets = {} } = result.data;
+  const { defaultTarget, targets = {}, protect = [] } = result.data;
   if (defaultTarget !== undefined && !isSpec(defaultTarget) && !(defaultTarget in targets)) {
     errors.push({
       ...doc.locate(['defaultTarget']),
@@ -56,7 +58,7 @@ export function parseConfig(file: string, text: string): { config: ProjectConfig
     });
     return { config, errors, warnings };
   }
-  return { config: { ...(defaultTarget !== undefined ? { defaultTarget } : {}), targets, file }, errors, warnings };
+  return { config: { ...(defaultTarget !== undefined ? { defaultTarget } : {}), targets, protect, file }, errors, warnings };
 }
 
 function isSpec(s: string): boolean {

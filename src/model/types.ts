@@ -8,7 +8,9 @@ export type RuleId =
   | 'N1' | 'N2' | 'N3'
   | 'R1' | 'R2' | 'R2a' | 'R2b' | 'R3' | 'R4' | 'R5' | 'R6' | 'R7' | 'R8' | 'R9' | 'R10'
   | 'R11' | 'R12' | 'R13' | 'R14' | 'R15' | 'R16' | 'R17'
-  | 'S1' | 'S2';
+  | 'S1' | 'S2'
+  // Ours, not Creator's: a resource that connectorops.yaml protects is never deleted or replaced.
+  | 'P1';
 
 export type AuthType = 'apiKey' | 'basic' | 'oauth1' | 'oauth2';
 export type Stage = 'draft' | 'ready';

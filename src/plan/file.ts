@@ -55,7 +55,7 @@ export const PlanSchema = z.object({
   source: z.object({ ref: z.string().nullable(), commit: z.string().nullable(), manifestDigest: z.string() }),
   actions: z.array(PlannedActionSchema),
   revokedAuthorizations: z.array(
-    z.object({ connection: z.string(), connector: z.string(), account: z.string(), cause: z.array(z.string()), rule: RuleIdSchema }),
+    z.object({ connection: z.string(), connector: z.string(), account: z.string(), cause: z.array(z.string()), rule: RuleIdSchema, replacedBy: z.string().optional() }),
   ),
   impact: z.array(z.object({ connection: z.string(), usages: z.array(UsageSchema), rule: RuleIdSchema })),
   blocked: z.array(

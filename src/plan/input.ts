@@ -22,6 +22,11 @@ export interface PlanInput {
    * target is left out and counted in one warning (docs/planning.md, "--base").
    */
   scope?: ReadonlySet<string>;
+  /**
+   * P1: link-name glob patterns (`protect:` in the desired source's connectorops.yaml). Deleting
+   * or replacing a matching connector or connection is blocked, `allowReplace` or not.
+   */
+  protect?: readonly string[];
 }
 
 /** `Connector/crm`, `Connection/crm_sales`: how the planner names a resource across stages. */

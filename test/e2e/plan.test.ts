@@ -266,7 +266,7 @@ describe('connectorops plan', () => {
       'connection.create crm_sales',
     ]);
     expect(allowed.plan.actions.filter((a) => a.replace).map((a) => a.op)).toEqual(['connection.delete', 'connector.delete', 'connector.create', 'connection.create']);
-    expect(allowed.plan.revokedAuthorizations).toEqual([{ connection: 'crm_sales', connector: 'crm', account: 'alice', cause: ['authentication.type'], rule: 'R10' }]);
+    expect(allowed.plan.revokedAuthorizations).toEqual([{ connection: 'crm_sales', connector: 'crm', account: 'alice', cause: ['replaced', 'authentication.type'], rule: 'R10' }]);
     expect(allowed.plan.summary).toMatchObject({ replace: 2, revokes: 1, blocked: 0 });
   });
 

@@ -381,10 +381,13 @@ describe('connections', () => {
     expect(action(plan, 'connection.create', 'crm_sales').dependsOn).toEqual(
       expect.arrayContaining([action(plan, 'connection.delete', 'crm_sales').id, action(plan, 'connector.markReady', 'crm').id]),
     );
-    // crm_gone is a plain deletion the manifests asked for: not a revocation.
-    expect(plan.revokedAuthorizations).toEqual([{ connection: 'crm_sales', connector: 'crm', account: 'alice', cause: ['authentication.type'], rule: 'R10' }]);
+    // crm_gone is a deletion the manifests asked for: its authorization is lost too, and listed (issue 8).
+    expect(plan.revokedAuthorizations).toEqual([
+      { connection: 'crm_gone', connector: 'crm', account: 'bob', cause: ['deleted'], rule: 'R11' },
+      { connection: 'crm_sales', connector: 'crm', account: 'alice', cause: ['replaced', 'authentication.type'], rule: 'R10' },
+    ]);
     expect(plan.needsAuthorization).toEqual(['crm_sales', 'crm_support']);
-    expect(plan.summary).toMatchObject({ replace: 3, delete: 1, revokes: 1 });
+    expect(plan.summary).toMatchObject({ replace: 3, delete: 1, revokes: 2 });
   });
 
   it('R10: without --allow-replace, the connector and its recreated connections are blocked, the reason in words', () => {
@@ -428,7 +431,7 @@ describe('connections', () => {
     expect(ops(allowed)).toEqual(['connection.delete sync', 'connection.create sync']);
     expect(action(allowed, 'connection.create', 'sync').dependsOn).toEqual([action(allowed, 'connection.delete', 'sync').id]);
     expect(action(allowed, 'connection.create', 'sync').rules).toContain('R12');
-    expect(allowed.revokedAuthorizations).toEqual([{ connection: 'sync', connector: 'crm', account: 'alice', cause: ['connector'], rule: 'R12' }]);
+    expect(allowed.revokedAuthorizations).toEqual([{ connection: 'sync', connector: 'crm', account: 'alice', cause: ['replaced', 'connector'], rule: 'R12' }]);
     expect(allowed.needsAuthorization).toEqual(['sync']);
   });
 

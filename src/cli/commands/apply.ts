@@ -43,6 +43,8 @@ Options:
   --target T             the target (local:PATH, http(s)://…, or a name from connectorops.yaml)
   --auto-approve         do not ask before carrying out a fresh plan (needed without a terminal)
   --allow-replace        allow the replacements (R10, R12) that a fresh plan needs
+  --allow-empty          allow manifests that define nothing to delete everything the target
+                         holds (without it, such a fresh plan is refused)
   --concurrency N        independent actions in flight at once (default: 1 for local:, 4 for HTTP)
   --lock-timeout SECS    wait up to SECS for a held lock instead of failing at once
   -h, --help             show this help
@@ -71,6 +73,7 @@ export async function runApply(argv: string[], io: Io, deps: Partial<ApplyDeps> 
     target: { type: 'string' },
     'auto-approve': { type: 'boolean' },
     'allow-replace': { type: 'boolean' },
+    'allow-empty': { type: 'boolean' },
     concurrency: { type: 'string' },
     'lock-timeout': { type: 'string' },
   }, true);
@@ -136,7 +139,7 @@ interface UnderLock {
   loaded: LoadedForPlan;
   saved: Plan | undefined;
   planFile: string | undefined;
-  values: { 'auto-approve'?: boolean; 'allow-replace'?: boolean };
+  values: { 'auto-approve'?: boolean; 'allow-replace'?: boolean; 'allow-empty'?: boolean };
   concurrencyFlag: number | undefined;
   signal: AbortSignal;
   log: (line: string) => void;
@@ -177,7 +180,7 @@ async function applyUnderLock(u: UnderLock): Promise<number> {
       return await converge(u, plan, null, allowReplace);
     }
   } else {
-    plan = await planAgainst(target, loaded, { allowReplace, env });
+    plan = await planAgainst(target, loaded, { allowReplace, env, allowEmpty: Boolean(u.values['allow-empty']) });
     if (signal.aborted) return 1;
     if (plan.blocked.length) {
       io.stdout.write(renderPlan(plan, 'text', { color: wantsColor(io) }));
@@ -232,7 +235,9 @@ async function applyUnderLock(u: UnderLock): Promise<number> {
 
 /** Step 4: plan again; anything left means the target did not converge. */
 async function converge(u: UnderLock, applied: Plan, after: Awaited<ReturnType<Target['read']>> | null, allowReplace: boolean): Promise<number> {
-  const again = await planAgainst(u.target, u.loaded, { allowReplace, env: u.io.env, ...(after ? { snapshot: after } : {}) });
+  // The plan carried out was reviewed (a saved plan of empty manifests was made with --allow-empty):
+  // what is left to check is convergence, not whether emptying the target was meant.
+  const again = await planAgainst(u.target, u.loaded, { allowReplace, env: u.io.env, allowEmpty: true, ...(after ? { snapshot: after } : {}) });
   const left = unconverged(applied, again);
   if (left.length === 0) {
     if (applied.actions.length) u.io.stdout.write('The target now matches the manifests.\n');

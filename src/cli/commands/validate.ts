@@ -1,6 +1,7 @@
 /** `connectorops validate [--dir D] [--ref REF]`: parse and check every manifest. 0 valid, 1 invalid. */
 import { resolve } from 'node:path';
 import { formatDiagnostic } from '../../errors.js';
+import { definesNothing, describeFound, manifestFolders } from '../../manifest/empty.js';
 import { loadManifests } from '../../manifest/index.js';
 import { parseCommandArgs } from '../args.js';
 import type { Io } from '../io.js';
@@ -30,6 +31,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (loaded.errors.length > 0) {
     io.stderr.write(`Invalid: ${plural(loaded.errors.length, 'error')}${warned} in ${plural(loaded.files, 'file')} (${loaded.label}).\n`);
     return 1;
+  }
+  if (definesNothing(loaded.desired)) {
+    // A wrong --dir must not pass quietly as "valid": plan and apply refuse it (unless --allow-empty).
+    const at = loaded.ref !== null ? ` at ${loaded.ref}` : '';
+    io.stderr.write(`warning: no manifests: nothing in ${manifestFolders(dir)}${at} defines a connector or connection (${describeFound(dir, loaded)})\n` +
+      `  hint: check --dir; plan and apply refuse to empty a target unless given --allow-empty\n`);
   }
   io.stdout.write(`Valid: ${counts}${warned}.\n`);
   return 0;
