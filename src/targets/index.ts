@@ -5,13 +5,13 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { UserError } from '../errors.js';
-import { HttpTarget } from './http/client.js';
+import { HttpTarget, type RetryEvent } from './http/client.js';
 import { TOKEN_ENV } from './http/protocol.js';
 import { LocalTarget } from './local/local-target.js';
 import type { Target } from './target.js';
 
 export { LocalTarget, LOCAL_SCHEMA_VERSION, type LocalTargetOptions } from './local/local-target.js';
-export { HttpTarget, type HttpTargetOptions } from './http/client.js';
+export { HttpTarget, type HttpTargetOptions, type RetryEvent } from './http/client.js';
 export { startServer, type RunningServer, type ServerOptions } from './http/server.js';
 export { LockHeldError, lockRequest, unlockCommand } from './lock.js';
 export {
@@ -36,6 +36,8 @@ export interface OpenTargetOptions {
   cwd?: string;
   /** Where an HTTP target's token (CONNECTOROPS_TOKEN) is read from (default: process.env). */
   env?: NodeJS.ProcessEnv;
+  /** An HTTP target tells each retry of a request here (apply reports them). */
+  onRetry?: (retry: RetryEvent) => void;
 }
 
 const ACCEPTED = 'local:PATH (a file on this machine), http://HOST:PORT or https://HOST (a target served by `connectorops serve`)';
@@ -61,7 +63,7 @@ export async function openTarget(spec: string, options: OpenTargetOptions = {}):
         hint: `set ${TOKEN_ENV} to the token that \`connectorops serve\` was started with`,
       });
     }
-    return new HttpTarget(spec, { name, token });
+    return new HttpTarget(spec, { name, token, ...(options.onRetry ? { onRetry: options.onRetry } : {}) });
   }
   throw new UserError(`target '${name}' is not a target spec`, { hint: `a target is ${ACCEPTED}` });
 }

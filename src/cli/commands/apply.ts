@@ -21,7 +21,7 @@ import { resolveTargetSpec } from '../../manifest/config.js';
 import { loadForPlan, planAgainst, type LoadedForPlan } from '../../plan/run.js';
 import { planId, readPlanFile } from '../../plan/file.js';
 import { renderPlan } from '../../render/index.js';
-import { openTarget as defaultOpenTarget, type OpenTargetOptions } from '../../targets/index.js';
+import { openTarget as defaultOpenTarget, type OpenTargetOptions, type RetryEvent } from '../../targets/index.js';
 import type { Target } from '../../targets/target.js';
 import { defaultConcurrency, executePlan, type ExecutionResult } from '../../apply/executor.js';
 import { takeLock } from '../../apply/lock.js';
@@ -95,7 +95,14 @@ export async function runApply(argv: string[], io: Io, deps: Partial<ApplyDeps> 
   const loaded = await loadForPlan({ cwd: io.cwd, ...(values.dir !== undefined ? { dir: values.dir } : {}), ...(values.target !== undefined ? { target: values.target } : {}) });
   for (const diag of loaded.diagnostics) io.stderr.write(formatDiagnostic(diag) + '\n');
 
-  const target = await d.openTarget(loaded.targetSpec, { name: loaded.targetName, cwd: io.cwd, env: io.env });
+  // Over HTTP, requests that failed for the network's sake are retried (targets/http/client.ts):
+  // each retry is said on stderr, and their count in the summary.
+  const retries = { count: 0 };
+  const onRetry = (r: RetryEvent) => {
+    retries.count++;
+    log(`↻ retrying ${r.what ?? `${r.method} ${r.path}`} (attempt ${r.attempt} failed: ${r.error.message})`);
+  };
+  const target = await d.openTarget(loaded.targetSpec, { name: loaded.targetName, cwd: io.cwd, env: io.env, onRetry });
   try {
     const lock = await takeLock(target, { ...(lockTimeout !== undefined ? { timeoutSeconds: lockTimeout } : {}), log });
     const abort = new AbortController();
@@ -117,7 +124,7 @@ export async function runApply(argv: string[], io: Io, deps: Partial<ApplyDeps> 
       process.on('SIGTERM', onSignal);
     }
     try {
-      const code = await applyUnderLock({ io, dir: resolve(io.cwd, values.dir ?? '.'), target, loaded, saved, planFile, values, concurrencyFlag, signal: abort.signal, log });
+      const code = await applyUnderLock({ io, dir: resolve(io.cwd, values.dir ?? '.'), target, loaded, saved, planFile, values, concurrencyFlag, signal: abort.signal, log, retries });
       return signalled ? (SIGNAL_EXIT[signalled] ?? 1) : code;
     } finally {
       if (d.handleSignals) {
@@ -143,6 +150,8 @@ interface UnderLock {
   concurrencyFlag: number | undefined;
   signal: AbortSignal;
   log: (line: string) => void;
+  /** How many requests to the target were retried so far. */
+  retries: { count: number };
 }
 
 async function applyUnderLock(u: UnderLock): Promise<number> {
@@ -224,6 +233,9 @@ async function applyUnderLock(u: UnderLock): Promise<number> {
   }
   const after = await target.read();
   io.stdout.write('\n' + formatSummary(result, plan, after.state));
+  if (u.retries.count) {
+    io.stdout.write(`${u.retries.count} request${u.retries.count === 1 ? ' to the target was' : 's to the target were'} retried (network errors, HTTP 429/502/503/504); a repeated action is answered from the server's record and never carried out twice.\n`);
+  }
   if (result.cancelled) return 1;
   if (result.failed.length || result.notStarted.length) {
     const rerun = u.planFile ? `connectorops apply ${u.planFile}` : 'connectorops apply';
