@@ -4,6 +4,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { UserError, type Diagnostic } from '../errors.js';
+import { didYouMean } from '../suggest.js';
 import { issuesToDiagnostics } from './issues.js';
 import { ConfigDoc } from './schema.js';
 import { parseYamlFile } from './yaml.js';
@@ -85,7 +86,8 @@ export function resolveTargetSpec(flag: string | undefined, config: ProjectConfi
     if (isSpec(flag)) return normalize(flag, cwd, '--target');
     const named = config.targets[flag];
     if (named) return normalize(named.url, repoDir, `target '${flag}' in ${CONFIG_FILE}`);
-    throw new UserError(`unknown target '${flag}'`, { hint: configuredHint(config.targets) });
+    const guess = didYouMean(flag, Object.keys(config.targets));
+    throw new UserError(`unknown target '${flag}'${guess ? `; ${guess}` : ''}`, { hint: configuredHint(config.targets) });
   }
   if (config.defaultTarget !== undefined) {
     const d = config.defaultTarget;

@@ -5,7 +5,7 @@
  * revokedAuthorizations with its cause and account, whatever destroys it.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/model/plan.js';
@@ -188,5 +188,70 @@ describe('every authorization the plan destroys is listed (issue 8, item 2)', ()
       { connection: 'crm_sales', connector: 'crm', account: 'alice', cause: ['replaced', 'connector'], rule: 'R12' },
     ]);
     expect(cli(['plan', ...T, '--allow-replace']).stdout).toContain('billing_main (bob) — replaced (authentication.type changed) [R10]');
+  });
+});
+
+describe('small traps (issue 8, item 5)', () => {
+  it('plan --out into a folder that does not exist creates the folder', () => {
+    write({ 'connectors/crm.yaml': connector('crm') });
+    const r = cli(['plan', ...T, '--out', 'plans/pr-12/plan.json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('Internal error');
+    const plan = JSON.parse(readFileSync(join(tmp.dir, 'plans/pr-12/plan.json'), 'utf8')) as Plan;
+    expect(plan.actions.map((a) => a.op)).toEqual(['connector.create', 'connector.markReady']);
+    write({ 'blocker': 'a file' });
+    const bad = cli(['plan', ...T, '--out', 'blocker/plan.json']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(`Error: cannot write the plan file ${join(tmp.dir, 'blocker/plan.json')}: a part of the path is a file, not a folder`);
+  });
+
+  it('target export, import, authorize and unlock take --dir: connectorops.yaml and its target names are read there', () => {
+    write({ 'repo/connectorops.yaml': 'targets:\n  production:\n    url: local:prod.db\n', 'repo/connectors/crm.yaml': connector('crm'), 'repo/connections/crm.yaml': connection('crm_sales', 'crm') });
+    const applied = cli(['apply', '--dir', 'repo', '--target', 'production', '--auto-approve']);
+    expect(applied.code, applied.stderr).toBe(0);
+    const authorized = cli(['target', 'authorize', 'crm_sales', '--account', 'alice', '--target', 'production', '--dir', 'repo']);
+    expect(authorized.code, authorized.stderr).toBe(0);
+    const exported = cli(['target', 'export', '--target', 'production', '--dir', 'repo']);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(JSON.parse(exported.stdout)).toMatchObject({ connections: [{ linkName: 'crm_sales', authorization: { status: 'authorized', account: 'alice' } }] });
+    writeFileSync(join(tmp.dir, 'snapshot.json'), exported.stdout);
+    const imported = cli(['target', 'import', 'snapshot.json', '--target', 'production', '--dir', 'repo', '--force']);
+    expect(imported.code, imported.stderr).toBe(0);
+    const unlock = cli(['unlock', '0123abcd', '--target', 'production', '--dir', 'repo']);
+    expect(unlock.stderr).not.toMatch(/unknown (option|target)/);
+  });
+
+  it('a YAML syntax error in a connector file is reported first; its connections are "not checked", once, never "no manifest defines"', () => {
+    write({
+      'connectors/crm.yaml': 'kind: Connector\nlinkName: crm\nname: "Acme CRM\nauthentication:\n  type: basic\n',
+      'connections/crm.yaml': `${connection('crm_sales', 'crm')}---\n${connection('crm_support', 'crm')}`,
+    });
+    const r = cli(['validate']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toContain('which no manifest defines');
+    const lines = r.stderr.split('\n');
+    expect(lines[0]).toMatch(/^connectors\/crm\.yaml:3:7: error yaml: the double quote opened here is never closed$/);
+    expect(lines.filter((l) => l.includes('not checked'))).toEqual([
+      "connections/crm.yaml:4:12: warning reference: not checked: connections 'crm_sales', 'crm_support' refer to connector 'crm', whose manifest has errors (connectors/crm.yaml could not be parsed)",
+    ]);
+  });
+
+  it('an indentation mistake gets the hint about indentation', () => {
+    write({ 'connectors/crm.yaml': 'kind: Connector\nlinkName: crm\nname: Acme CRM\n  description: CRM of the sales team\nauthentication:\n  type: basic\n' });
+    const r = cli(['validate']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('connectors/crm.yaml:4:3: error yaml: this line is indented deeper than the key above it, which already has a value\n  hint: check the indentation: keys of the same mapping start at the same column');
+    expect(r.stderr).not.toContain('quote the value');
+  });
+
+  it('an unknown option, command or target name: our own one-line message, with a did-you-mean', () => {
+    write({ 'connectorops.yaml': 'targets:\n  production:\n    url: local:prod.db\n' });
+    expect(cli(['plann'])).toMatchObject({ code: 1, stdout: '', stderr: "Error: unknown command 'plann'; did you mean 'plan'?\n  hint: run 'connectorops --help' for the commands\n" });
+    const option = cli(['plan', '--alow-replace']);
+    expect(option).toMatchObject({ code: 1, stderr: "Error: unknown option '--alow-replace'\n  hint: did you mean '--allow-replace'? (run the command with --help for its options)\n" });
+    expect(cli(['target', 'export', '--tagret', 'x']).stderr).toBe("Error: unknown option '--tagret'\n  hint: did you mean '--target'? (run the command with --help for its options)\n");
+    const target = cli(['plan', '--target', 'prod']);
+    expect(target.code).toBe(1);
+    expect(target.stderr).toContain("Error: unknown target 'prod'; did you mean 'production'?");
   });
 });

@@ -80,7 +80,7 @@ describe('resolveTargetSpec', () => {
     try {
       resolveTargetSpec('prod', cfg, dir, cwd);
     } catch (e) {
-      expect((e as UserError).message).toBe("unknown target 'prod'");
+      expect((e as UserError).message).toBe("unknown target 'prod'; did you mean 'production'?");
       expect((e as UserError).details.hint).toContain('configured targets: production, staging');
     }
     expect(() => resolveTargetSpec('prod', emptyConfig(), dir, cwd)).toThrow(/unknown target 'prod'/);

@@ -1,6 +1,6 @@
 /** `connectorops validate [--dir D] [--ref REF]`: parse and check every manifest. 0 valid, 1 invalid. */
 import { resolve } from 'node:path';
-import { formatDiagnostic } from '../../errors.js';
+import { formatDiagnostic, type Diagnostic } from '../../errors.js';
 import { definesNothing, describeFound, manifestFolders } from '../../manifest/empty.js';
 import { loadManifests } from '../../manifest/index.js';
 import { parseCommandArgs } from '../args.js';
@@ -24,7 +24,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const dir = resolve(io.cwd, values.dir ?? '.');
   const loaded = await loadManifests({ dir, ...(values.ref !== undefined ? { ref: values.ref } : {}) });
 
-  for (const d of [...loaded.errors, ...loaded.warnings].sort(byPosition)) io.stderr.write(formatDiagnostic(d) + '\n');
+  // YAML syntax errors first: what follows from a file that did not parse is secondary.
+  const syntaxFirst = (d: Diagnostic) => (d.code === 'yaml' && d.severity === 'error' ? 0 : 1);
+  for (const d of [...loaded.errors, ...loaded.warnings].sort((a, b) => syntaxFirst(a) - syntaxFirst(b) || byPosition(a, b))) io.stderr.write(formatDiagnostic(d) + '\n');
 
   const counts = `${plural(loaded.desired.connectors.size, 'connector')}, ${plural(loaded.desired.connections.size, 'connection')} in ${plural(loaded.files, 'file')} (${loaded.label})`;
   const warned = loaded.warnings.length ? `, ${plural(loaded.warnings.length, 'warning')}` : '';
