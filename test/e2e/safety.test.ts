@@ -107,6 +107,7 @@ describe('an empty or wrong --dir (issue 8, item 1)', () => {
     expect(p.stdout).toContain('Plan: 0 to create, 0 to update, 5 to delete. 2 authorizations will be revoked.');
     const r = cli(['apply', '--dir', 'empty', ...T, '--auto-approve', '--allow-empty']);
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Authorizations revoked:\n  - billing_main (account bob) of connector billing: deleted (R11)\n  - crm_sales (account alice) of connector crm: deleted (R11)');
     expect(serial()).toBe(0);
   });
 });

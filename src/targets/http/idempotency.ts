@@ -59,7 +59,7 @@ export class ActionResults {
       return done;
     });
     // A failed journal read is not kept: the next request tries again.
-    results.catch(() => this.#runs.delete(runId));
+    void results.catch(() => this.#runs.delete(runId));
     this.#runs.set(runId, results);
     while (this.#runs.size > RUNS_KEPT) this.#runs.delete(this.#runs.keys().next().value!);
     return results;
