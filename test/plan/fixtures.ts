@@ -76,6 +76,8 @@ export interface PlanForOptions {
   /** Per connector: the fingerprint of its secret's value now; null = env var unset. Default `fp-<linkName>`. */
   fingerprints?: Record<string, string | null>;
   scope?: ReadonlySet<string>;
+  /** P1: `protect:` patterns. */
+  protect?: readonly string[];
 }
 
 export function secretsFor(d: DesiredState, fingerprints: Record<string, string | null> = {}): PlanInput['secrets'] {
@@ -100,6 +102,7 @@ export function planFor(current: State, want: DesiredState, options: PlanForOpti
     target: 'local:test.db',
     source: { ref: null, commit: null, manifestDigest: 'sha256:manifests' },
     ...(options.scope ? { scope: options.scope } : {}),
+    ...(options.protect ? { protect: options.protect } : {}),
   });
 }
 

@@ -555,3 +555,26 @@ describe('input problems', () => {
     expect(() => planFor(state().build(), want)).toThrow(expect.objectContaining({ name: 'UserError' }));
   });
 });
+
+describe('P1: protect: patterns', () => {
+  it('a protected connection is neither deleted nor replaced; its connector waits for it (R9); unprotected changes go ahead', () => {
+    const current = state().connector('crm').connection('crm_sales', 'crm', { authorization: alice }).connector('erp').connection('erp_a', 'erp').build();
+    const want = desiredOf(current);
+    want.connectors.delete('crm');
+    want.connections.delete('crm_sales');
+    want.connections.get('erp_a')!.name = 'Renamed';
+    const plan = planFor(current, want, { protect: ['crm_*'], allowReplace: true });
+    expect(plan.blocked.map((b) => `${b.rule} ${b.kind} ${b.linkName}`)).toEqual(['R9 Connector crm', 'P1 Connection crm_sales']);
+    expect(plan.blocked[1]!.message).toBe("connection 'crm_sales' is protected by the pattern 'crm_*' in connectorops.yaml: the plan would delete it (P1)");
+    expect(ops(plan)).toEqual(['connection.update erp_a']);
+  });
+
+  it('a protected connector is not replaced, even with --allow-replace; a pattern that matches nothing changes nothing', () => {
+    const current = state().connector('crm').build();
+    const want = desiredOf(current);
+    want.connectors.get('crm')!.authentication = { type: 'basic' };
+    want.connectors.get('crm')!.secrets = {};
+    expect(planFor(current, want, { protect: ['{crm,erp}'], allowReplace: true }).blocked.map((b) => b.rule)).toEqual(['P1']);
+    expect(planFor(current, want, { protect: ['billing'], allowReplace: true }).blocked).toEqual([]);
+  });
+});
