@@ -5,6 +5,7 @@ import { definesNothing, describeFound, manifestFolders } from '../../manifest/e
 import { loadManifests } from '../../manifest/index.js';
 import { parseCommandArgs } from '../args.js';
 import type { Io } from '../io.js';
+import { plural } from '../../util/text.js';
 
 const USAGE = `Usage: connectorops validate [--dir D] [--ref REF]
 
@@ -48,6 +49,3 @@ function byPosition(a: { file: string; line: number; col: number }, b: { file: s
   return a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.col - b.col;
 }
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
