@@ -25,6 +25,8 @@ export interface ProjectConfig {
   targets: Record<string, TargetConfig>;
   /** `protect:` link-name glob patterns (P1): what a plan may never delete or replace. */
   protect: string[];
+  /** `usages.from`: the files read for connection usages (docs/usages.md); absent: DEFAULT_USAGE_GLOBS. */
+  usages?: { from: readonly string[] };
   /** `connectorops.yaml` when the file exists, else null. */
   file: string | null;
 }
@@ -48,7 +50,7 @@ export function parseConfig(file: string, text: string): { config: ProjectConfig
     errors.push(...issuesToDiagnostics(result.error.issues, doc, ConfigDoc));
     return { config, errors, warnings };
   }
-  const { defaultTarget, targets = {}, protect = [] } = result.data;
+  const { defaultTarget, targets = {}, protect = [], usages } = result.data;
   if (defaultTarget !== undefined && !isSpec(defaultTarget) && !(defaultTarget in targets)) {
     errors.push({
       ...doc.locate(['defaultTarget']),
@@ -59,7 +61,7 @@ export function parseConfig(file: string, text: string): { config: ProjectConfig
     });
     return { config, errors, warnings };
   }
-  return { config: { ...(defaultTarget !== undefined ? { defaultTarget } : {}), targets, protect, file }, errors, warnings };
+  return { config: { ...(defaultTarget !== undefined ? { defaultTarget } : {}), targets, protect, ...(usages ? { usages } : {}), file }, errors, warnings };
 }
 
 function isSpec(s: string): boolean {

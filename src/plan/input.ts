@@ -2,6 +2,7 @@
 import type { PlannedSecret } from '../model/actions.js';
 import type { Plan } from '../model/plan.js';
 import type { DesiredState, SecretName, State } from '../model/types.js';
+import type { CodeUsage } from '../model/usages.js';
 
 export interface PlanInput {
   desired: DesiredState;
@@ -27,6 +28,11 @@ export interface PlanInput {
    * or replacing a matching connector or connection is blocked, `allowReplace` or not.
    */
   protect?: readonly string[];
+  /**
+   * Usages found in Deluge code kept in Git (`usages.from`): merged with the target's usages,
+   * they block deletions (R14) and count as impact (R15) just the same (plan/usages.ts).
+   */
+  usages?: readonly CodeUsage[];
 }
 
 /** `Connector/crm`, `Connection/crm_sales`: how the planner names a resource across stages. */

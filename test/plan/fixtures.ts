@@ -7,6 +7,7 @@ import type { PlannedSecret } from '../../src/model/actions.js';
 import type { Plan } from '../../src/model/plan.js';
 import type { DesiredConnection, DesiredConnector, DesiredState, SecretName, State } from '../../src/model/types.js';
 import { SECRET_PARAMETERS } from '../../src/model/types.js';
+import type { CodeUsage } from '../../src/model/usages.js';
 import { makePlan, type PlanInput } from '../../src/plan/index.js';
 import { oauth2 } from '../support/builders.js';
 import { secretEnvName } from '../../src/manifest/write.js';
@@ -78,6 +79,8 @@ export interface PlanForOptions {
   scope?: ReadonlySet<string>;
   /** P1: `protect:` patterns. */
   protect?: readonly string[];
+  /** Usages found in code (plan/usages.ts). */
+  usages?: readonly CodeUsage[];
 }
 
 export function secretsFor(d: DesiredState, fingerprints: Record<string, string | null> = {}): PlanInput['secrets'] {
@@ -103,6 +106,7 @@ export function planFor(current: State, want: DesiredState, options: PlanForOpti
     source: { ref: null, commit: null, manifestDigest: 'sha256:manifests' },
     ...(options.scope ? { scope: options.scope } : {}),
     ...(options.protect ? { protect: options.protect } : {}),
+    ...(options.usages ? { usages: options.usages } : {}),
   });
 }
 
