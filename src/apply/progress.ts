@@ -8,6 +8,7 @@
 import type { PlannedAction } from '../model/actions.js';
 import type { Plan, RevokedAuthorization } from '../model/plan.js';
 import type { State } from '../model/types.js';
+import { causeText } from '../render/shared.js';
 import type { ApplyEvent, ExecutionResult } from './executor.js';
 import type { NotStartedReason } from './scheduler.js';
 
@@ -180,15 +181,24 @@ export function formatSummary(result: ExecutionResult, plan: Plan, after?: State
   }
   if (revoked.length) {
     lines.push('', 'Authorizations revoked:');
-    for (const r of revoked) lines.push(`  - ${r.connection} (account ${r.account}) of connector ${r.connector}: ${r.cause.join(', ')} changed (${r.rule})`);
+    for (const r of revoked) lines.push(`  - ${r.connection} (account ${r.account}) of connector ${r.connector}: ${causeText(r)} (${r.rule})`);
   }
   return lines.join('\n') + '\n';
 }
 
-/** What the target reported revoking, plus the plan's expected revocations that the state confirms (an earlier run did them). */
-function revokedAfter(result: ExecutionResult, plan: Plan, after?: State): RevokedAuthorization[] {
+/**
+ * What the target reported revoking, the authorizations lost with the connections this run
+ * deleted (deleted, replaced: no action "revokes" those), and the plan's expected revocations that
+ * the state confirms (an earlier run did them).
+ */
+export function revokedAfter(result: ExecutionResult, plan: Plan, after?: State): RevokedAuthorization[] {
   const out = new Map<string, RevokedAuthorization>();
   for (const r of result.revoked) out.set(`${r.connection}\u0000${r.account}`, r);
+  const deleted = new Set(result.done.filter((d) => d.action.op === 'connection.delete').map((d) => d.action.linkName));
+  for (const r of plan.revokedAuthorizations) {
+    const gone = r.cause.includes('deleted') || r.cause.includes('replaced');
+    if (gone && deleted.has(r.connection)) out.set(`${r.connection}\u0000${r.account}`, r);
+  }
   const resumed = result.done.some((d) => d.how !== 'executed');
   if (after && resumed) {
     for (const r of plan.revokedAuthorizations) {

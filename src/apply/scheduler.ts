@@ -181,7 +181,8 @@ export interface GraphRun<R> {
 /**
  * Runs `work` over the graph with at most `concurrency` nodes in flight. `work` rejecting marks
  * the node failed. When `signal` aborts, nothing more starts and the call resolves once the
- * nodes in flight have finished (an action half-sent is never abandoned by us).
+ * nodes in flight have finished (an action half-sent is never abandoned by us). Between one
+ * node's end and the next start the event loop turns once, so that a signal can abort the run.
  */
 export async function runGraph<R>(
   nodes: readonly GraphNode[],
@@ -218,7 +219,10 @@ export async function runGraph<R>(
               queue.fail(id);
             },
           )
-          .then(pump);
+          // Back to the event loop before the next start: a target whose work completes without
+          // waiting on I/O (SQLite is synchronous) would otherwise run the whole graph in one
+          // chain of microtasks, and SIGINT/SIGTERM handlers would never get to run.
+          .then(() => setImmediate(pump));
       }
       if (queue.settled) {
         finished = true;

@@ -5,6 +5,7 @@
  * says "please report".
  */
 import { InternalError, TargetError, UserError, formatDiagnostic } from '../errors.js';
+import { didYouMean } from '../suggest.js';
 import { processIo, type Command, type Io } from './io.js';
 import { packageVersion } from './package.js';
 import { withSecretMap } from './secret-map.js';
@@ -50,7 +51,8 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   }
   const load = COMMANDS[name];
   if (!load) {
-    io.stderr.write(`connectorops: unknown command '${name}'\n\n${USAGE}\n`);
+    const guess = didYouMean(name, Object.keys(COMMANDS));
+    io.stderr.write(`Error: unknown command '${name}'${guess ? `; ${guess}` : ''}\n  hint: run 'connectorops --help' for the commands\n`);
     return 1;
   }
   try {

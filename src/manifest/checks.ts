@@ -24,6 +24,8 @@ export interface CheckInput {
    * not reported again as a dangling reference.
    */
   brokenConnectors: ReadonlySet<string>;
+  /** Files the YAML parser refused: what they define is unknown. */
+  unparsed: readonly string[];
   /** The first connector of each link name: the one connections refer to. */
   connectorsByLink: ReadonlyMap<string, Located<DesiredConnector>>;
 }
@@ -76,13 +78,35 @@ const uniqueLinkNames: Check = (input) => {
   return out;
 };
 
-/** `reference`: a connection names a connector that exists in the manifests. */
-const connectorExists: Check = (input) => {
+/**
+ * `reference`: a connection names a connector that exists in the manifests. A reference to a
+ * connector whose document has errors (or, while a file could not be parsed at all, to any unknown
+ * connector) is not checked: it is said once per connector, as a warning, never as a second error.
+ */
+export const connectorExists: Check = (input) => {
   const names = [...input.connectorsByLink.keys()].sort();
   const hint = names.length ? `known connectors: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''}` : 'add a kind: Connector manifest for it';
-  return input.connections
-    .filter((c) => !input.connectorsByLink.has(c.value.connector) && !input.brokenConnectors.has(c.value.connector))
-    .map((c) => at(c.doc.locate(['connector']), 'reference', `connection '${c.value.linkName}' refers to connector '${c.value.connector}', which no manifest defines`, hint));
+  const out: Diagnostic[] = [];
+  const unchecked = new Map<string, Located<DesiredConnection>[]>();
+  for (const c of input.connections) {
+    const connector = c.value.connector;
+    if (input.connectorsByLink.has(connector)) continue;
+    if (input.brokenConnectors.has(connector) || input.unparsed.length) {
+      const list = unchecked.get(connector) ?? [];
+      list.push(c);
+      unchecked.set(connector, list);
+      continue;
+    }
+    out.push(at(c.doc.locate(['connector']), 'reference', `connection '${c.value.linkName}' refers to connector '${connector}', which no manifest defines`, hint));
+  }
+  const files = input.unparsed.length ? ` (${input.unparsed.join(', ')} could not be parsed)` : '';
+  for (const [connector, refs] of unchecked) {
+    const who = refs.map((c) => `'${c.value.linkName}'`).join(', ');
+    out.push(at(refs[0]!.doc.locate(['connector']), 'reference',
+      `not checked: connection${refs.length > 1 ? 's' : ''} ${who} refer${refs.length > 1 ? '' : 's'} to connector '${connector}', whose manifest has errors${files}`,
+      'fix the errors above; the references are checked once it parses', 'warning'));
+  }
+  return out;
 };
 
 /** R6: a draft connector has no connections. */

@@ -4,6 +4,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { UserError, type Diagnostic } from '../errors.js';
+import { didYouMean } from '../suggest.js';
 import { issuesToDiagnostics } from './issues.js';
 import { ConfigDoc } from './schema.js';
 import { parseYamlFile } from './yaml.js';
@@ -25,6 +26,8 @@ export interface ProjectConfig {
   /** A name under `targets`, or a target spec. */
   defaultTarget?: string;
   targets: Record<string, TargetConfig>;
+  /** `protect:` link-name glob patterns (P1): what a plan may never delete or replace. */
+  protect: string[];
   /** `usages.from`: the files read for connection usages (docs/usages.md); absent: DEFAULT_USAGE_GLOBS. */
   usages?: { from: readonly string[] };
   /** `connectorops.yaml` when the file exists, else null. */
@@ -32,7 +35,7 @@ export interface ProjectConfig {
 }
 
 export function emptyConfig(): ProjectConfig {
-  return { targets: {}, file: null };
+  return { targets: {}, protect: [], file: null };
 }
 
 /** Reads `connectorops.yaml`. Never throws: problems are diagnostics, and the config falls back to empty. */
@@ -50,7 +53,7 @@ export function parseConfig(file: string, text: string): { config: ProjectConfig
     errors.push(...issuesToDiagnostics(result.error.issues, doc, ConfigDoc));
     return { config, errors, warnings };
   }
-  const { defaultTarget, targets = {}, usages } = result.data;
+  const { defaultTarget, targets = {}, protect = [], usages } = result.data;
   if (defaultTarget !== undefined && !isSpec(defaultTarget) && !(defaultTarget in targets)) {
     errors.push({
       ...doc.locate(['defaultTarget']),
@@ -61,7 +64,7 @@ export function parseConfig(file: string, text: string): { config: ProjectConfig
     });
     return { config, errors, warnings };
   }
-  return { config: { ...(defaultTarget !== undefined ? { defaultTarget } : {}), targets, ...(usages ? { usages } : {}), file }, errors, warnings };
+  return { config: { ...(defaultTarget !== undefined ? { defaultTarget } : {}), targets, protect, ...(usages ? { usages } : {}), file }, errors, warnings };
 }
 
 function isSpec(s: string): boolean {
@@ -88,7 +91,8 @@ export function resolveTargetSpec(flag: string | undefined, config: ProjectConfi
     if (isSpec(flag)) return normalize(flag, cwd, '--target');
     const named = config.targets[flag];
     if (named) return normalize(urlOf(named, flag, env), repoDir, `target '${flag}' in ${CONFIG_FILE}`);
-    throw new UserError(`unknown target '${flag}'`, { hint: configuredHint(config.targets) });
+    const guess = didYouMean(flag, Object.keys(config.targets));
+    throw new UserError(`unknown target '${flag}'${guess ? `; ${guess}` : ''}`, { hint: configuredHint(config.targets) });
   }
   if (config.defaultTarget !== undefined) {
     const d = config.defaultTarget;

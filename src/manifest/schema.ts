@@ -221,6 +221,10 @@ export const ConfigDoc = z
         TargetConfigDoc,
       )
       .optional(),
+    protect: z
+      .array(z.string().min(1).regex(/^[a-z0-9_*?[\]{},!-]+$/, { error: 'a protect pattern is a link-name glob: a-z, 0-9, _ and the glob characters * ? [ ] { } , ! -' }))
+      .optional()
+      .meta({ description: "Link-name glob patterns (crm, crm_*): a plan that would delete or replace a matching connector or connection is blocked (P1)." }),
     usages: UsagesConfigDoc.optional().meta({
       description: 'Where connections are used: Deluge code kept in Git (default from: ["**/*.ds", "**/*.dg", "**/*.deluge"]).',
     }),

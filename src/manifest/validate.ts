@@ -38,10 +38,11 @@ export function validateManifests(files: readonly ManifestText[]): Validation {
     for (const d of ds) (d.severity === 'error' ? errors : warnings).push(d);
   };
   let config = emptyConfig();
-  const input: { connectors: Located<DesiredConnector>[]; connections: Located<DesiredConnection>[]; brokenConnectors: Set<string> } = {
+  const input: { connectors: Located<DesiredConnector>[]; connections: Located<DesiredConnection>[]; brokenConnectors: Set<string>; unparsed: string[] } = {
     connectors: [],
     connections: [],
     brokenConnectors: new Set(),
+    unparsed: [],
   };
 
   for (const file of sortedByPath(files)) {
@@ -54,6 +55,11 @@ export function validateManifests(files: readonly ManifestText[]): Validation {
     }
     const parsed = parseYamlFile(file.path, file.text);
     report(parsed.diagnostics);
+    if (parsed.diagnostics.some((d) => d.severity === 'error' && d.code === 'yaml')) {
+      // What it defines is unknown: references to it are "not checked", never "no manifest defines".
+      input.unparsed.push(file.path);
+      for (const m of file.text.matchAll(LINK_NAME_LINE)) input.brokenConnectors.add(m[1]!);
+    }
     for (const doc of parsed.documents) report(validateDocument(doc, input));
   }
 
@@ -66,6 +72,9 @@ export function validateManifests(files: readonly ManifestText[]): Validation {
 
   return { desired, errors: sortDiagnostics(errors), warnings: sortDiagnostics(warnings), config };
 }
+
+/** A `linkName:` line, read from a file the YAML parser refused (the value is a link name, never a secret). */
+const LINK_NAME_LINE = /^[ \t]*linkName:[ \t]*["']?([a-z][a-z0-9_]{0,49})["']?[ \t]*(?:#.*)?$/gm;
 
 /** Schema-checks one document and, when it passes, adds it to `into`. Returns its diagnostics. */
 function validateDocument(

@@ -41,6 +41,7 @@ const YAML_HINTS: Record<string, string> = {
   MISSING_CHAR: 'a bracket or quote is not closed',
   UNEXPECTED_TOKEN: 'check the indentation, and that every [ and { is closed',
   BLOCK_AS_IMPLICIT_KEY: 'quote the value if it contains ": "',
+  MULTILINE_IMPLICIT_KEY: 'check the indentation, and that a key and its colon are on one line',
 };
 
 /**
@@ -57,10 +58,15 @@ export function parseYamlFile(file: string, text: string): ParsedFile {
   const positions = new FilePositions(file, text);
   const documents: ParsedDocument[] = [];
   const diagnostics: Diagnostic[] = [];
+  // An over-indented line is reported twice by the parser (BLOCK_AS_IMPLICIT_KEY, then
+  // MULTILINE_IMPLICIT_KEY at the same offset): say it once.
+  const indentationAt = new Set<number>();
   const problem = (p: { code: string; message: string; pos: [number, number] }, severity: 'error' | 'warning') => {
-    const { offset, message } = explain(p.code, p.message, text, p.pos[0]);
-    const hint = YAML_HINTS[p.code];
-    diagnostics.push({ ...positions.at(offset), severity, code: 'yaml', message, ...(hint ? { hint } : {}) });
+    if (p.code === 'MULTILINE_IMPLICIT_KEY' && indentationAt.has(p.pos[0])) return;
+    const explained = explain(p.code, p.message, text, p.pos[0]);
+    if (explained.indentation) indentationAt.add(p.pos[0]);
+    const hint = explained.hint ?? YAML_HINTS[p.code];
+    diagnostics.push({ ...positions.at(explained.offset), severity, code: 'yaml', message: explained.message, ...(hint ? { hint } : {}) });
   };
 
   if ('empty' in docs) {
@@ -154,7 +160,22 @@ function lineStarts(file: string, text: string): (offset: number) => SourceLocat
  * A clearer position and wording for the YAML errors that the parser notices far from their cause.
  * Keys and brackets may be quoted back; scalar values never are.
  */
-function explain(code: string, message: string, text: string, offset: number): { offset: number; message: string } {
+function explain(code: string, message: string, text: string, offset: number): { offset: number; message: string; hint?: string; indentation?: boolean } {
+  // `key: a: b` and an over-indented line both read as a mapping where a value was: tell them
+  // apart by what follows on the value's line. A second `: ` there means an unquoted value.
+  if (code === 'BLOCK_AS_IMPLICIT_KEY' || code === 'MULTILINE_IMPLICIT_KEY') {
+    const lineEnd = text.indexOf('\n', offset);
+    const rest = text.slice(offset, lineEnd < 0 ? text.length : lineEnd);
+    if (lineEnd >= 0 && !/:(\s|$)/.test(rest)) {
+      const next = lineEnd + 1 + (/^[ \t]*/.exec(text.slice(lineEnd + 1))?.[0].length ?? 0);
+      return {
+        offset: next,
+        message: 'this line is indented deeper than the key above it, which already has a value',
+        hint: 'check the indentation: keys of the same mapping start at the same column',
+        indentation: true,
+      };
+    }
+  }
   if (code === 'DUPLICATE_KEY') {
     // Name the key only when it is one of ours: any other text could be a misplaced secret.
     const key = /^[^:\n,}]*/.exec(text.slice(offset))![0].trim();

@@ -9,9 +9,16 @@ const RevokedAuthorizationSchema = z.object({
   connection: z.string(),
   connector: z.string(),
   account: z.string(),
-  /** The parameters (or `scopes`, `replace`) whose change revokes it. */
+  /**
+   * What destroys it. A connection that goes away starts with `deleted` (the manifests drop it;
+   * `linkName` follows when a new link name takes its place) or `replaced` (R10, R12; the
+   * fields that force the replacement follow). Otherwise the parameters whose change revokes it
+   * (R5: `clientId`, …) and/or `scopes` (R13).
+   */
   cause: z.array(z.string()),
   rule: RuleIdSchema,
+  /** A linkName change (R12): the connection created in its place, which the account must authorize. */
+  replacedBy: z.string().optional(),
 });
 export type RevokedAuthorization = z.output<typeof RevokedAuthorizationSchema>;
 

@@ -5,10 +5,13 @@
  *   recreated unauthorized (R10).
  * - A replacement (R10, R12) is never implicit: without `allowReplace` it is blocked, whole.
  * - A connection with usages cannot be deleted (R14), replacement or not, `allowReplace` or not.
+ * - A protected resource (P1: a `protect:` pattern of connectorops.yaml) is never deleted or
+ *   replaced, `allowReplace` or not.
  *
  * What follows from a blocked action for the actions that wait for it is the graph's business
  * (order.ts); this stage only names the roots.
  */
+import picomatch from 'picomatch';
 import type { Blocked } from '../model/plan.js';
 import type { ConnectionRecord } from '../model/types.js';
 import type { Change, ConnectionDiff, ConnectorDiff, Diff, Forced } from './diff.js';
@@ -47,7 +50,7 @@ const NONE_BLOCKED: readonly Blocked[] = [];
 
 const ALLOW_HINT = 'review what the replacement loses, then plan again with --allow-replace; or change the manifest back';
 
-export function consequences(d: Diff, allowReplace: boolean): Consequences {
+export function consequences(d: Diff, allowReplace: boolean, protect: readonly string[] = []): Consequences {
   const connectors = new Map<string, ConnectorFate>();
   const connections = new Map<string, ConnectionFate>();
 
@@ -108,7 +111,38 @@ export function consequences(d: Diff, allowReplace: boolean): Consequences {
       fate.blocked = [{ kind: 'Connection', linkName: cd.linkName, rule: fate.replaceRule!, message, hint: ALLOW_HINT }];
     }
   }
+  if (protect.length) protectFrom(protect, connectors, connections);
   return { connectors, connections };
+}
+
+/**
+ * P1: a connector or connection that a `protect:` pattern matches is neither deleted nor
+ * replaced. The patterns come from the desired source's connectorops.yaml, not from the
+ * resource's own manifest, so deleting the manifest does not lift the protection (the hole in
+ * Terraform's prevent_destroy).
+ */
+function protectFrom(patterns: readonly string[], connectors: Map<string, ConnectorFate>, connections: Map<string, ConnectionFate>): void {
+  const matchers = patterns.map((p) => ({ pattern: p, test: picomatch(p) }));
+  const protectedBy = (linkName: string) => matchers.find((m) => m.test(linkName))?.pattern;
+  const block = (kind: Blocked['kind'], linkName: string, fate: Change, pattern: string): Blocked => ({
+    kind,
+    linkName,
+    rule: 'P1',
+    message: `${kind.toLowerCase()} '${linkName}' is protected by the pattern '${pattern}' in connectorops.yaml: the plan would ${fate === 'delete' ? 'delete' : 'replace'} it (P1)`,
+    hint: fate === 'delete'
+      ? `restore its manifest; if deleting it is meant, first remove '${pattern}' from protect: in connectorops.yaml, in a reviewed change`
+      : `change the manifest back; if replacing it is meant, first remove '${pattern}' from protect: in connectorops.yaml, in a reviewed change`,
+  });
+  for (const f of connectors.values()) {
+    if (f.fate !== 'delete' && f.fate !== 'replace') continue;
+    const pattern = protectedBy(f.diff.linkName);
+    if (pattern !== undefined) f.blocked = [...f.blocked, block('Connector', f.diff.linkName, f.fate, pattern)];
+  }
+  for (const f of connections.values()) {
+    if (f.fate !== 'delete' && f.fate !== 'replace') continue;
+    const pattern = protectedBy(f.diff.linkName);
+    if (pattern !== undefined) f.blocked = [...f.blocked, block('Connection', f.diff.linkName, f.fate, pattern)];
+  }
 }
 
 function forcedText(forced: readonly Forced[]): string {

@@ -24,6 +24,11 @@ export interface PlanInput {
    */
   scope?: ReadonlySet<string>;
   /**
+   * P1: link-name glob patterns (`protect:` in the desired source's connectorops.yaml). Deleting
+   * or replacing a matching connector or connection is blocked, `allowReplace` or not.
+   */
+  protect?: readonly string[];
+  /**
    * Usages found in Deluge code kept in Git (`usages.from`): merged with the target's usages,
    * they block deletions (R14) and count as impact (R15) just the same (plan/usages.ts).
    */

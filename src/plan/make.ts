@@ -38,7 +38,7 @@ function plan(input: PlanInput): Plan {
   const withUsages = mergeUsages(input.current.state, input.desired, input.usages ?? []);
   const state = withUsages.state;
   const d = diff(input.desired, state, input.secrets);
-  const c = consequences(d, input.allowReplace);
+  const c = consequences(d, input.allowReplace, input.protect ?? []);
   const nodes = steps(c);
   const blocked = propagateBlocked(nodes);
 
@@ -132,30 +132,34 @@ function plannedAction(n: Node, ids: ReadonlyMap<Node, string>): PlannedAction {
 }
 
 /**
- * Exactly the authorized connections that lose their authorization, one entry each: those the
- * simulated actions revoke (R5, R13), and those a replacement deletes (R10, R12). A connection the
- * plan deletes because the manifests dropped it is no revocation.
+ * Every authorization the plan destroys, one entry per connection, whatever the cause: those the
+ * simulated actions revoke (R5, R13), those a replacement deletes (R10, R12), and those of
+ * authorized connections the manifests drop (`deleted`; R11: only a person gives it back). A
+ * dropped connection whose place a new link name takes under the same connector reads as what it
+ * is, a linkName change (R12): the old one is deleted, the new one created, and the account must
+ * authorize it again.
  */
 function revocations(c: Consequences, ordered: readonly Node[], actions: readonly PlannedAction[], simulated: RevokedAuthorization[][]): RevokedAuthorization[] {
-  const plainlyDeleted = new Set<string>();
+  const plainlyDeleted: Node[] = [];
   const replaced: Node[] = [];
   for (const n of ordered) {
     if (n.body.op !== 'connection.delete') continue;
     if (n.replace) replaced.push(n);
-    else plainlyDeleted.add(n.body.linkName);
+    else plainlyDeleted.push(n);
   }
+  const deletedNames = new Set(plainlyDeleted.map((n) => n.body.linkName));
   const byConnection = new Map<string, RevokedAuthorization>();
   const merge = (r: RevokedAuthorization) => {
     const seen = byConnection.get(r.connection);
     if (!seen) {
-      byConnection.set(r.connection, { connection: r.connection, connector: r.connector, account: r.account, cause: [...r.cause], rule: r.rule });
+      byConnection.set(r.connection, { connection: r.connection, connector: r.connector, account: r.account, cause: [...r.cause], rule: r.rule, ...(r.replacedBy !== undefined ? { replacedBy: r.replacedBy } : {}) });
       return;
     }
     for (const cause of r.cause) if (!seen.cause.includes(cause)) seen.cause.push(cause);
   };
   actions.forEach((a, i) => {
     for (const r of simulated[i]!) {
-      if (plainlyDeleted.has(r.connection)) continue;
+      if (deletedNames.has(r.connection)) continue;
       merge(r);
       // The rules are the source of truth for what revokes: cite them on the action.
       if (!a.rules.includes(r.rule)) a.rules = sortRules([...a.rules, r.rule]);
@@ -174,9 +178,61 @@ function revocations(c: Consequences, ordered: readonly Node[], actions: readonl
     const fate = c.connections.get(n.body.linkName)!;
     const cur = fate.diff.current!;
     if (cur.authorization.status !== 'authorized') continue;
-    merge({ connection: cur.linkName, connector: cur.connector, account: cur.authorization.account, cause: [...fate.cause], rule: fate.replaceRule! });
+    merge({ connection: cur.linkName, connector: cur.connector, account: cur.authorization.account, cause: ['replaced', ...fate.cause], rule: fate.replaceRule! });
+  }
+  const successors = linkNameChanges(c, ordered, plainlyDeleted);
+  const byId = new Map(actions.map((a) => [`${a.op} ${a.linkName}`, a]));
+  for (const n of plainlyDeleted) {
+    const cur = c.connections.get(n.body.linkName)!.diff.current!;
+    if (cur.authorization.status !== 'authorized') continue;
+    const account = cur.authorization.account;
+    const next = successors.get(cur.linkName);
+    if (next === undefined) {
+      merge({ connection: cur.linkName, connector: cur.connector, account, cause: ['deleted'], rule: 'R11' });
+      continue;
+    }
+    merge({ connection: cur.linkName, connector: cur.connector, account, cause: ['deleted', 'linkName'], rule: 'R12', replacedBy: next });
+    const say = (a: PlannedAction | undefined, reason: string) => {
+      if (a && a.reason === undefined) a.reason = reason;
+      if (a && !a.rules.includes('R12')) a.rules = sortRules([...a.rules, 'R12']);
+    };
+    say(byId.get(`connection.delete ${cur.linkName}`), `its linkName changes to '${next}' (R12): it is deleted with the authorization of account '${account}', and '${next}' is created in its place`);
+    say(byId.get(`connection.create ${next}`), `takes the place of '${cur.linkName}' (a linkName change, R12): created unauthorized, account '${account}' must authorize it again (R11)`);
   }
   return [...byConnection.values()].sort((x, y) => byString(x.connection, y.connection));
+}
+
+/**
+ * Dropped authorized connections whose place a newly created connection takes: same connector and
+ * same name, else the only one dropped and the only one created under that connector. Old link
+ * name → new one.
+ */
+function linkNameChanges(c: Consequences, ordered: readonly Node[], deleted: readonly Node[]): Map<string, string> {
+  const created: Array<{ linkName: string; connector: string; name: string }> = [];
+  for (const n of ordered) {
+    if (n.body.op === 'connection.create' && !n.replace) created.push({ linkName: n.body.linkName, connector: n.body.spec.connector, name: n.body.spec.name });
+  }
+  const out = new Map<string, string>();
+  if (!created.length) return out;
+  const taken = new Set<string>();
+  const gone = deleted.map((n) => c.connections.get(n.body.linkName)!.diff.current!).filter((cur) => cur.authorization.status === 'authorized');
+  for (const cur of gone) {
+    const same = created.find((x) => !taken.has(x.linkName) && x.connector === cur.connector && x.name === cur.name);
+    if (same) {
+      out.set(cur.linkName, same.linkName);
+      taken.add(same.linkName);
+    }
+  }
+  for (const cur of gone) {
+    if (out.has(cur.linkName)) continue;
+    const others = gone.filter((g) => g.connector === cur.connector && !out.has(g.linkName));
+    const fresh = created.filter((x) => x.connector === cur.connector && !taken.has(x.linkName));
+    if (others.length === 1 && fresh.length === 1) {
+      out.set(cur.linkName, fresh[0]!.linkName);
+      taken.add(fresh[0]!.linkName);
+    }
+  }
+  return out;
 }
 
 /**

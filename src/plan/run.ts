@@ -12,6 +12,7 @@ import type { DesiredState, SecretName } from '../model/types.js';
 import { DEFAULT_TARGET, loadManifests, resolveTargetSpec, type LoadedManifests } from '../manifest/index.js';
 import { openTarget } from '../targets/index.js';
 import type { StateSnapshot, Target } from '../targets/target.js';
+import { definesNothing, describeFound, manifestFolders } from '../manifest/empty.js';
 import { makePlan } from './make.js';
 import { changedResources } from './scope.js';
 
@@ -30,6 +31,8 @@ export interface LoadOptions {
 }
 
 export interface LoadedForPlan {
+  /** The manifest directory, absolute. */
+  dir: string;
   manifests: LoadedManifests;
   /** The resolved target spec (`local:/abs/path`, or a URL): what to open. */
   targetSpec: string;
@@ -77,7 +80,7 @@ export async function loadForPlan(options: LoadOptions): Promise<LoadedForPlan> 
   }
   const targetSpec = resolveTargetSpec(options.target, manifests.config, dir, options.cwd, options.env);
   const targetName = options.target ?? manifests.config.defaultTarget ?? DEFAULT_TARGET;
-  return { manifests, targetSpec, targetName, ...(scope ? { scope } : {}), diagnostics };
+  return { dir, manifests, targetSpec, targetName, ...(scope ? { scope } : {}), diagnostics };
 }
 
 /**
@@ -107,6 +110,8 @@ export interface PlanAgainstOptions {
   env: NodeJS.ProcessEnv;
   /** A state already read (apply reads it under its lock); read from the target when absent. */
   snapshot?: StateSnapshot;
+  /** `--allow-empty`: manifests that define nothing may plan the deletion of everything. */
+  allowEmpty?: boolean;
 }
 
 /** Reads `target` (unless given a snapshot) and plans `loaded` against it. Does not close the target. */
@@ -116,6 +121,7 @@ export async function planAgainst(target: Target, loaded: LoadedForPlan, options
     secretsFromEnv(loaded.manifests.desired, options.env, target),
   ]);
   const m = loaded.manifests;
+  if (!options.allowEmpty) refuseEmpty(loaded, snapshot);
   return makePlan({
     desired: m.desired,
     current: { state: snapshot.state, serial: snapshot.serial, digest: snapshot.digest },
@@ -124,12 +130,37 @@ export async function planAgainst(target: Target, loaded: LoadedForPlan, options
     target: loaded.targetName,
     source: { ref: m.ref, commit: m.commit, manifestDigest: m.manifestDigest },
     ...(loaded.scope ? { scope: loaded.scope } : {}),
+    protect: m.config.protect,
     ...(m.usages ? { usages: m.usages.usages } : {}),
   });
 }
 
+/**
+ * Manifests that define nothing, against a target that holds something: almost always an empty
+ * or wrong `--dir`, and the plan would delete every connector and connection (Argo CD's
+ * `allowEmpty`). Refused unless `--allow-empty`.
+ */
+function refuseEmpty(loaded: LoadedForPlan, snapshot: StateSnapshot): void {
+  const { state } = snapshot;
+  if (!definesNothing(loaded.manifests.desired) || (state.connectors.size === 0 && state.connections.size === 0)) return;
+  let authorized = 0;
+  for (const c of state.connections.values()) if (c.authorization.status === 'authorized') authorized++;
+  const where = loaded.manifests.ref !== null ? `${loaded.dir} at ${loaded.manifests.ref}` : loaded.dir;
+  const holds = `${count(state.connectors.size, 'connector')} and ${count(state.connections.size, 'connection')}` +
+    (authorized ? ` (${authorized} authorized)` : '');
+  throw new UserError(
+    `the manifests in ${where} define nothing (${describeFound(loaded.dir, loaded.manifests)}), but target ${loaded.targetName} holds ${holds}: the plan would delete them all; nothing was planned`,
+    { hint: `manifests are read from ${manifestFolders(loaded.dir)}: check --dir; if emptying the target is meant, add --allow-empty` },
+  );
+}
+
+function count(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
 export interface RunPlanOptions extends LoadOptions {
   allowReplace: boolean;
+  allowEmpty?: boolean;
   env: NodeJS.ProcessEnv;
 }
 
@@ -146,7 +177,7 @@ export async function runPlan(options: RunPlanOptions): Promise<PlanRun> {
   const loaded = await loadForPlan(options);
   const target = await openTarget(loaded.targetSpec, { name: loaded.targetName, cwd: options.cwd, env: options.env });
   try {
-    const plan = await planAgainst(target, loaded, { allowReplace: options.allowReplace, env: options.env });
+    const plan = await planAgainst(target, loaded, { allowReplace: options.allowReplace, env: options.env, allowEmpty: options.allowEmpty ?? false });
     return { plan, loaded };
   } finally {
     await target.close();

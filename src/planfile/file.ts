@@ -5,7 +5,8 @@
  *
  * A plan file holds no secret value (S2): secrets are `{fromEnv, fingerprint}` references.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
 import { canonicalJson, sha256 } from '../model/canonical.js';
 import { PlanSchema, type Plan } from '../model/plan.js';
@@ -17,8 +18,20 @@ export function serializePlan(plan: Plan): string {
   return renderJson(plan);
 }
 
+/**
+ * Writes the plan file, creating its folder when missing (`plan --out plans/pr-12.json`). A path
+ * that cannot be written (a file where a folder should be, no permission) is a UserError.
+ */
 export async function writePlanFile(path: string, plan: Plan): Promise<void> {
-  await writeFile(path, serializePlan(plan), { encoding: 'utf8', mode: 0o644 });
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, serializePlan(plan), { encoding: 'utf8', mode: 0o644 });
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    throw new UserError(`cannot write the plan file ${path}: ${e.code === 'EACCES' ? 'permission denied' : e.code === 'ENOTDIR' || e.code === 'EEXIST' ? 'a part of the path is a file, not a folder' : e.code === 'EISDIR' ? 'it is a folder' : e.message}`, {
+      hint: 'give --out a file path in a folder you can write to',
+    });
+  }
 }
 
 /**

@@ -16,7 +16,7 @@ const NESTED_KEYS: Record<string, readonly string[]> = {
   base: ['stateSerial', 'stateDigest'],
   source: ['ref', 'commit', 'manifestDigest'],
   summary: ['create', 'update', 'delete', 'replace', 'revokes', 'blocked'],
-  revokedAuthorizations: ['connection', 'connector', 'account', 'cause', 'rule'],
+  revokedAuthorizations: ['connection', 'connector', 'account', 'cause', 'rule', 'replacedBy'],
   impact: ['connection', 'usages', 'rule'],
   usages: ['app', 'component', 'kind', 'source', 'file', 'line', 'col'],
   blocked: ['kind', 'linkName', 'rule', 'message', 'hint'],

@@ -18,6 +18,7 @@ import {
   authorizationTasks,
   causeText,
   displayChanges,
+  isDeletion,
   specChanges,
   REPLACEMENT_RULES,
   stepTitle,
@@ -125,7 +126,15 @@ export function renderRunbook(plan: Plan, options: RunbookOptions): string {
       n += 1;
       const connection = names.connectionRef(task.connection, q);
       const where = `${CREATOR_PATHS.connections} › ${connection} › Authorize`;
-      if (task.revoked) {
+      if (task.revoked && isDeletion(task.revoked)) {
+        // A linkName change: the old connection is gone; its account authorizes the new one.
+        lines.push(
+          '',
+          `${n}. Ask ${t(task.revoked.account)} to authorize new connection ${q(task.connection)} [${authorizationRule(task)}].`,
+          `${bodyIndent(n)}Why: it takes the place of ${q(task.revoked.connection)}, which ${t(task.revoked.account)} had authorized; that connection is deleted (its linkName changes).`,
+          `${bodyIndent(n)}Where: ${where}, then ${t(task.revoked.account)} signs in on Creator's consent screen.`,
+        );
+      } else if (task.revoked) {
         lines.push(
           '',
           `${n}. Ask ${t(task.revoked.account)} to authorize connection ${q(task.connection)} again [${authorizationRule(task)}].`,
@@ -379,8 +388,12 @@ function step(a: PlannedAction, n: number, ctx: StepContext): string[] {
     }
     case 'connection.delete':
       say(`Where: ${CREATOR_PATHS.connections} › ${names.connectionRef(a.linkName, q)} › ⋯ › Delete`);
-      say('Confirm. Its authorization is lost with it.');
+    {
+      const lost = plan.revokedAuthorizations.find((r) => r.connection === a.linkName && isDeletion(r));
+      if (lost) say(`Confirm. This loses the authorization of account ${q(lost.account)} for good [${lost.rule}].`);
+      else say('Confirm. Its authorization is lost with it.');
       break;
+    }
   }
   if (a.reason && !a.replace) say(`Why: ${t(a.reason)}`);
   return out;

@@ -231,13 +231,25 @@ export function stepTitle(action: PlannedAction, quote: (s: string) => string, f
   return action.replace ? `${title} (replacement)` : title;
 }
 
-/** `clientId, clientSecret changed` / `replaced`: why an authorization is revoked, in words. */
+/**
+ * Why an authorization is lost, in words: `clientId, clientSecret changed`, `scopes changed`,
+ * `replaced (authentication.type changed)`, `deleted`, `deleted: its linkName changes to 'crm_team'`.
+ * The result holds link names: callers escape it for their format.
+ */
 export function causeText(revoked: RevokedAuthorization): string {
-  const params = revoked.cause.filter((c) => c !== 'replace');
-  const parts: string[] = [];
-  if (params.length) parts.push(`${params.join(', ')} changed`);
-  if (revoked.cause.includes('replace')) parts.push('replaced');
-  return parts.join('; ') || 'revoked';
+  const fields = revoked.cause.filter((c) => c !== 'replace' && c !== 'replaced' && c !== 'deleted');
+  if (revoked.cause.includes('deleted')) {
+    return revoked.replacedBy !== undefined ? `deleted: its linkName changes to '${revoked.replacedBy}', which starts unauthorized` : 'deleted';
+  }
+  if (revoked.cause.includes('replaced') || revoked.cause.includes('replace')) {
+    return fields.length ? `replaced (${fields.join(', ')} changed)` : 'replaced';
+  }
+  return fields.length ? `${fields.join(', ')} changed` : 'revoked';
+}
+
+/** True when the connection itself goes away with its authorization (the manifests drop it). */
+export function isDeletion(revoked: RevokedAuthorization): boolean {
+  return revoked.cause.includes('deleted');
 }
 
 /**
@@ -292,7 +304,9 @@ export function authorizationTasks(plan: Plan): AuthorizationTask[] {
   const created = new Set(plan.actions.filter((a) => a.op === 'connection.create').map((a) => a.linkName));
   const tasks = new Map<string, AuthorizationTask>();
   for (const r of plan.revokedAuthorizations) {
-    if (!tasks.has(r.connection)) tasks.set(r.connection, { connection: r.connection, account: r.account, isNew: created.has(r.connection), revoked: r });
+    // A deleted connection needs nobody; the one that takes its place (a linkName change) does.
+    const connection = isDeletion(r) ? r.replacedBy : r.connection;
+    if (connection !== undefined && !tasks.has(connection)) tasks.set(connection, { connection, account: r.account, isNew: created.has(connection), revoked: r });
   }
   for (const c of plan.needsAuthorization) {
     if (!tasks.has(c)) tasks.set(c, { connection: c, isNew: created.has(c) });

@@ -15,6 +15,7 @@ import {
   authorizationTasks,
   blockedLine,
   causeText,
+  isDeletion,
   displayChanges,
   footerLine,
   groupByResource,
@@ -99,6 +100,7 @@ export function renderText(plan: Plan, options: TextOptions): string {
       lines.push(c.red(`    ${t(r.connection)} (${t(r.account)}) — ${t(causeText(r))} [${r.rule}]`));
     }
     lines.push(c.red('  These connections stop working until their accounts authorize them again.'));
+    if (plan.revokedAuthorizations.some(isDeletion)) lines.push(c.red('  A deleted connection is gone with its authorization; only a person can authorize its replacement.'));
   }
 
   const blockedR14 = new Set(plan.blocked.filter((b) => b.kind === 'Connection' && b.rule === 'R14').map((b) => b.linkName));

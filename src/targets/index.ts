@@ -5,7 +5,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { UserError } from '../errors.js';
-import { HttpTarget } from './http/client.js';
+import { HttpTarget, type RetryEvent } from './http/client.js';
 import { TOKEN_ENV } from './http/protocol.js';
 import { LocalTarget } from './local/local-target.js';
 import { PostgresTarget } from './postgres/postgres-target.js';
@@ -14,6 +14,7 @@ import type { Target } from './target.js';
 
 export { LocalTarget } from './local/local-target.js';
 export { PostgresTarget } from './postgres/postgres-target.js';
+export type { RetryEvent } from './http/client.js';
 export type * from './target.js';
 
 export interface OpenTargetOptions {
@@ -23,6 +24,8 @@ export interface OpenTargetOptions {
   cwd?: string;
   /** Where an HTTP target's token (CONNECTOROPS_TOKEN) and PGPASSWORD are read from (default: process.env). */
   env?: NodeJS.ProcessEnv;
+  /** An HTTP target tells each retry of a request here (apply reports them). */
+  onRetry?: (retry: RetryEvent) => void;
 }
 
 const ACCEPTED =
@@ -52,7 +55,7 @@ export async function openTarget(spec: string, options: OpenTargetOptions = {}):
         hint: `set ${TOKEN_ENV} to the token that \`connectorops serve\` was started with`,
       });
     }
-    return new HttpTarget(spec, { name, token });
+    return new HttpTarget(spec, { name, token, ...(options.onRetry ? { onRetry: options.onRetry } : {}) });
   }
   throw new UserError(`target '${name}' is not a target spec`, { hint: `a target is ${ACCEPTED}` });
 }

@@ -216,7 +216,7 @@ describe('connectorops comment', () => {
       [['comment', 'plan.json', '--pr', '7'], {}, /^Error: comment does not know the repository/],
       [['comment', 'plan.json', '--pr', '7', '--repo', 'acme'], {}, /^Error: --repo must be OWNER\/NAME/],
       [['comment', 'missing.json', '--pr', '7', '--repo', 'acme/infra'], {}, /^Error: cannot read plan file .*missing\.json: no such file/],
-      [['comment', 'plan.json', '--pr', '7', '--repo', 'acme/infra', '--frobnicate'], {}, /^Error: Unknown option '--frobnicate'/],
+      [['comment', 'plan.json', '--pr', '7', '--repo', 'acme/infra', '--frobnicate'], {}, /^Error: unknown option '--frobnicate'\n/],
     ];
     for (const [args, env, stderr] of cases) {
       const r = await cli(args, env);

@@ -188,9 +188,9 @@ describe('connectorops plan', () => {
       'connector.markReady other',
     ]);
     expect(plan.actions.find((a) => a.op === 'connector.delete')!.dependsOn).toEqual(['a1', 'a2']);
-    // Deletions the manifests ask for are not revocations.
-    expect(plan.revokedAuthorizations).toEqual([]);
-    expect(plan.summary).toMatchObject({ create: 1, delete: 3 });
+    // A deletion the manifests ask for loses the authorization too, and the plan says so (issue 8).
+    expect(plan.revokedAuthorizations).toEqual([{ connection: 'crm_sales', connector: 'crm', account: 'alice', cause: ['deleted'], rule: 'R11' }]);
+    expect(plan.summary).toMatchObject({ create: 1, delete: 3, revokes: 1 });
   });
 
   it('a connection with usages cannot be deleted: blocked (R14), exit 1, every usage listed', async () => {
@@ -266,7 +266,7 @@ describe('connectorops plan', () => {
       'connection.create crm_sales',
     ]);
     expect(allowed.plan.actions.filter((a) => a.replace).map((a) => a.op)).toEqual(['connection.delete', 'connector.delete', 'connector.create', 'connection.create']);
-    expect(allowed.plan.revokedAuthorizations).toEqual([{ connection: 'crm_sales', connector: 'crm', account: 'alice', cause: ['authentication.type'], rule: 'R10' }]);
+    expect(allowed.plan.revokedAuthorizations).toEqual([{ connection: 'crm_sales', connector: 'crm', account: 'alice', cause: ['replaced', 'authentication.type'], rule: 'R10' }]);
     expect(allowed.plan.summary).toMatchObject({ replace: 2, revokes: 1, blocked: 0 });
   });
 

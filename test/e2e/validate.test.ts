@@ -197,9 +197,9 @@ describe('validate: usage', () => {
     expect(r.code).toBe(0);
   });
 
-  it('an unknown flag exits 1 with a clear message', () => {
+  it('an unknown flag exits 1 with our own one-line message and a did-you-mean (issue 8)', () => {
     const r = cli(['validate', '--dri', '.']);
-    expect(r.stderr).toContain("Unknown option '--dri'");
+    expect(r.stderr).toBe("Error: unknown option '--dri'\n  hint: did you mean '--dir'? (run the command with --help for its options)\n");
     expect(r.code).toBe(1);
   });
 

@@ -13,12 +13,13 @@ describe('connectorops.yaml', () => {
     expect(c.config).toEqual({
       defaultTarget: 'staging',
       targets: { staging: { url: 'local:state/staging.db' }, production: { url: 'https://creator.example:8443' } },
-      file: 'connectorops.yaml',
+      protect: [],
+    file: 'connectorops.yaml',
     });
   });
 
   it('an empty file is an empty config', () => {
-    expect(config('# nothing yet\n')).toEqual({ config: { targets: {}, file: 'connectorops.yaml' }, errors: [], warnings: [] });
+    expect(config('# nothing yet\n')).toEqual({ config: { targets: {}, protect: [], file: 'connectorops.yaml' }, errors: [], warnings: [] });
   });
 
   it('defaultTarget may be a spec rather than a name', () => {
@@ -48,6 +49,7 @@ describe('resolveTargetSpec', () => {
   const cfg: ProjectConfig = {
     defaultTarget: 'staging',
     targets: { staging: { url: 'local:state/staging.db' }, production: { url: 'https://creator.example' } },
+    protect: [],
     file: 'connectorops.yaml',
   };
 
@@ -102,7 +104,7 @@ describe('resolveTargetSpec', () => {
     try {
       resolveTargetSpec('prod', cfg, dir, cwd);
     } catch (e) {
-      expect((e as UserError).message).toBe("unknown target 'prod'");
+      expect((e as UserError).message).toBe("unknown target 'prod'; did you mean 'production'?");
       expect((e as UserError).details.hint).toContain('configured targets: production, staging');
     }
     expect(() => resolveTargetSpec('prod', emptyConfig(), dir, cwd)).toThrow(/unknown target 'prod'/);

@@ -76,6 +76,8 @@ export interface PlanForOptions {
   /** Per connector: the fingerprint of its secret's value now; null = env var unset. Default `fp-<linkName>`. */
   fingerprints?: Record<string, string | null>;
   scope?: ReadonlySet<string>;
+  /** P1: `protect:` patterns. */
+  protect?: readonly string[];
   /** Usages found in code (plan/usages.ts). */
   usages?: readonly CodeUsage[];
 }
@@ -102,6 +104,7 @@ export function planFor(current: State, want: DesiredState, options: PlanForOpti
     target: 'local:test.db',
     source: { ref: null, commit: null, manifestDigest: 'sha256:manifests' },
     ...(options.scope ? { scope: options.scope } : {}),
+    ...(options.protect ? { protect: options.protect } : {}),
     ...(options.usages ? { usages: options.usages } : {}),
   });
 }

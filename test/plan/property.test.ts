@@ -214,13 +214,16 @@ describe('plan properties (a real local target)', () => {
         }
         // A blocked plan is never applied, but what it still lists must be valid on its own.
         if (plan.blocked.length) return;
-        // Exactly the revocations the target saw, plus the authorized connections a replacement deleted.
-        const replacedAuthorized = plan.actions
-          .filter((a) => a.op === 'connection.delete' && a.replace && before.state.connections.get(a.linkName)?.authorization.status === 'authorized')
+        // Exactly the revocations the target saw, plus every authorized connection the plan deletes,
+        // whether a replacement deletes it or the manifests drop it (issue 8): nothing is lost unlisted.
+        const deletedAuthorized = plan.actions
+          .filter((a) => a.op === 'connection.delete' && before.state.connections.get(a.linkName)?.authorization.status === 'authorized')
           .map((a) => a.linkName);
-        const plainlyDeleted = new Set(plan.actions.filter((a) => a.op === 'connection.delete' && !a.replace).map((a) => a.linkName));
-        const expected = new Set([...revokedByTarget].filter((c) => !plainlyDeleted.has(c)).concat(replacedAuthorized));
+        const expected = new Set([...revokedByTarget, ...deletedAuthorized]);
         expect(new Set(plan.revokedAuthorizations.map((r) => r.connection))).toEqual(expected);
+        for (const r of plan.revokedAuthorizations) {
+          if (deletedAuthorized.includes(r.connection)) expect(r.cause[0], JSON.stringify(r)).toMatch(/^(deleted|replaced)$/);
+        }
 
         const after = await target.read();
         const knownSecrets = plannedSecretsOf(want.desired, want.env, fp);

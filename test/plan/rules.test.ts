@@ -381,10 +381,13 @@ describe('connections', () => {
     expect(action(plan, 'connection.create', 'crm_sales').dependsOn).toEqual(
       expect.arrayContaining([action(plan, 'connection.delete', 'crm_sales').id, action(plan, 'connector.markReady', 'crm').id]),
     );
-    // crm_gone is a plain deletion the manifests asked for: not a revocation.
-    expect(plan.revokedAuthorizations).toEqual([{ connection: 'crm_sales', connector: 'crm', account: 'alice', cause: ['authentication.type'], rule: 'R10' }]);
+    // crm_gone is a deletion the manifests asked for: its authorization is lost too, and listed (issue 8).
+    expect(plan.revokedAuthorizations).toEqual([
+      { connection: 'crm_gone', connector: 'crm', account: 'bob', cause: ['deleted'], rule: 'R11' },
+      { connection: 'crm_sales', connector: 'crm', account: 'alice', cause: ['replaced', 'authentication.type'], rule: 'R10' },
+    ]);
     expect(plan.needsAuthorization).toEqual(['crm_sales', 'crm_support']);
-    expect(plan.summary).toMatchObject({ replace: 3, delete: 1, revokes: 1 });
+    expect(plan.summary).toMatchObject({ replace: 3, delete: 1, revokes: 2 });
   });
 
   it('R10: without --allow-replace, the connector and its recreated connections are blocked, the reason in words', () => {
@@ -428,7 +431,7 @@ describe('connections', () => {
     expect(ops(allowed)).toEqual(['connection.delete sync', 'connection.create sync']);
     expect(action(allowed, 'connection.create', 'sync').dependsOn).toEqual([action(allowed, 'connection.delete', 'sync').id]);
     expect(action(allowed, 'connection.create', 'sync').rules).toContain('R12');
-    expect(allowed.revokedAuthorizations).toEqual([{ connection: 'sync', connector: 'crm', account: 'alice', cause: ['connector'], rule: 'R12' }]);
+    expect(allowed.revokedAuthorizations).toEqual([{ connection: 'sync', connector: 'crm', account: 'alice', cause: ['replaced', 'connector'], rule: 'R12' }]);
     expect(allowed.needsAuthorization).toEqual(['sync']);
   });
 
@@ -551,5 +554,28 @@ describe('input problems', () => {
   it('R2: a ready connector whose manifest names no secret is a UserError', () => {
     const want = desired().connector('crm', { secrets: {} }).build();
     expect(() => planFor(state().build(), want)).toThrow(expect.objectContaining({ name: 'UserError' }));
+  });
+});
+
+describe('P1: protect: patterns', () => {
+  it('a protected connection is neither deleted nor replaced; its connector waits for it (R9); unprotected changes go ahead', () => {
+    const current = state().connector('crm').connection('crm_sales', 'crm', { authorization: alice }).connector('erp').connection('erp_a', 'erp').build();
+    const want = desiredOf(current);
+    want.connectors.delete('crm');
+    want.connections.delete('crm_sales');
+    want.connections.get('erp_a')!.name = 'Renamed';
+    const plan = planFor(current, want, { protect: ['crm_*'], allowReplace: true });
+    expect(plan.blocked.map((b) => `${b.rule} ${b.kind} ${b.linkName}`)).toEqual(['R9 Connector crm', 'P1 Connection crm_sales']);
+    expect(plan.blocked[1]!.message).toBe("connection 'crm_sales' is protected by the pattern 'crm_*' in connectorops.yaml: the plan would delete it (P1)");
+    expect(ops(plan)).toEqual(['connection.update erp_a']);
+  });
+
+  it('a protected connector is not replaced, even with --allow-replace; a pattern that matches nothing changes nothing', () => {
+    const current = state().connector('crm').build();
+    const want = desiredOf(current);
+    want.connectors.get('crm')!.authentication = { type: 'basic' };
+    want.connectors.get('crm')!.secrets = {};
+    expect(planFor(current, want, { protect: ['{crm,erp}'], allowReplace: true }).blocked.map((b) => b.rule)).toEqual(['P1']);
+    expect(planFor(current, want, { protect: ['billing'], allowReplace: true }).blocked).toEqual([]);
   });
 });

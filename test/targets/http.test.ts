@@ -321,25 +321,48 @@ describe('errors that only a network has', () => {
     expect((await store.read()).serial).toBe(0);
   });
 
-  it('the answer to an action is lost: the outcome is unknown, and the journal (written with the effect) says done', async () => {
-    const { client } = await serve({
-      wrap: (store, running) =>
-        around(store, {
+  it('the answer to a journaled action is lost: the client asks again, and the server answers from its record without doing it twice', async () => {
+    let executed = 0;
+    const retries: string[] = [];
+    const { client, store } = await serve({
+      wrap: (inner, running) =>
+        around(inner, {
           execute: async (...args: Parameters<Target['execute']>) => {
-            const result = await store.execute(...args);
+            executed++;
+            const result = await inner.execute(...args);
             running().server.closeAllConnections(); // committed; the answer never leaves
             return result;
           },
         }),
-      client: { onRetry: () => expect.unreachable('an action is never retried') },
+      client: { retryDelayMs: 1, onRetry: (r) => void retries.push(`${r.what} after attempt ${r.attempt}`) },
     });
-    const e = (await client.execute(act.createConnector('crm'), { clientSecret: SECRET }, { runId: 'run-1', actionId: 'a1' }).catch((x: unknown) => x)) as TargetError;
+    const result = await client.execute(act.createConnector('crm'), { clientSecret: SECRET }, { runId: 'run-1', actionId: 'a1' });
+    expect(result).toEqual({ serial: 1, revoked: [] });
+    expect(retries).toEqual(["connector.create 'crm' after attempt 1"]);
+    expect(executed).toBe(1);
+    expect((await store.read()).serial).toBe(1);
+    const entries = await client.journal('run-1');
+    expect(entries.map((x) => [x.actionId, x.status, x.serial])).toEqual([['a1', 'done', 1]]);
+  });
+
+  it('the answer to an action without a journal context is lost: the outcome is unknown, and it is not sent again', async () => {
+    const { client, store } = await serve({
+      wrap: (inner, running) =>
+        around(inner, {
+          execute: async (...args: Parameters<Target['execute']>) => {
+            const result = await inner.execute(...args);
+            running().server.closeAllConnections();
+            return result;
+          },
+        }),
+      client: { onRetry: () => expect.unreachable('an action without a journal context is never retried') },
+    });
+    const e = (await client.execute(act.createConnector('crm'), { clientSecret: SECRET }).catch((x: unknown) => x)) as TargetError;
     expect(e).toBeInstanceOf(TargetError);
     expect(e.message).toMatch(/^the outcome of connector\.create 'crm' is unknown: the connection to target http:\/\/127\.0\.0\.1:\d+ failed after the request was sent \(.+\); it may or may not have been carried out$/);
     expect(e.details.hint).toMatch(/journal/);
     expect(JSON.stringify([e.message, e.details])).not.toContain(SECRET);
-    const entries = await client.journal('run-1');
-    expect(entries.map((x) => [x.actionId, x.status, x.serial])).toEqual([['a1', 'done', 1]]);
+    expect((await store.read()).serial).toBe(1);
   });
 
   it('an action that gets no answer in time: the outcome is unknown; the server still finishes it, journal and all', async () => {
@@ -471,6 +494,8 @@ describe('the lock over HTTP', () => {
             released.resolve(id);
           },
         }),
+      // No retry: what is under test is the server's side (a retry would take the lock afresh).
+      client: { retries: 0 },
     });
     running.server.on('connection', (socket: Socket) => sockets.add(socket));
     held = (await store.acquireLock(someoneElse)).id;

@@ -21,7 +21,7 @@ import { resolveTargetSpec } from '../../manifest/config.js';
 import { loadForPlan, planAgainst, type LoadedForPlan } from '../../plan/run.js';
 import { planId, readPlanFile } from '../../planfile/file.js';
 import { renderPlan } from '../../render/index.js';
-import { openTarget as defaultOpenTarget, type OpenTargetOptions } from '../../targets/index.js';
+import { openTarget as defaultOpenTarget, type OpenTargetOptions, type RetryEvent } from '../../targets/index.js';
 import type { Target } from '../../targets/target.js';
 import { defaultConcurrency, executePlan, type ExecutionResult } from '../../apply/executor.js';
 import { takeLock } from '../../apply/lock.js';
@@ -43,6 +43,8 @@ Options:
   --target T             the target (local:PATH, postgres://…, http(s)://…, or a name from connectorops.yaml)
   --auto-approve         do not ask before carrying out a fresh plan (needed without a terminal)
   --allow-replace        allow the replacements (R10, R12) that a fresh plan needs
+  --allow-empty          allow manifests that define nothing to delete everything the target
+                         holds (without it, such a fresh plan is refused)
   --concurrency N        independent actions in flight at once (default: 1 for local:, 4 for HTTP)
   --lock-timeout SECS    wait up to SECS for a held lock instead of failing at once
   -h, --help             show this help
@@ -71,6 +73,7 @@ export async function runApply(argv: string[], io: Io, deps: Partial<ApplyDeps> 
     target: { type: 'string' },
     'auto-approve': { type: 'boolean' },
     'allow-replace': { type: 'boolean' },
+    'allow-empty': { type: 'boolean' },
     concurrency: { type: 'string' },
     'lock-timeout': { type: 'string' },
   }, true);
@@ -92,7 +95,14 @@ export async function runApply(argv: string[], io: Io, deps: Partial<ApplyDeps> 
   const loaded = await loadForPlan({ cwd: io.cwd, env: io.env, ...(values.dir !== undefined ? { dir: values.dir } : {}), ...(values.target !== undefined ? { target: values.target } : {}) });
   for (const diag of loaded.diagnostics) io.stderr.write(formatDiagnostic(diag) + '\n');
 
-  const target = await d.openTarget(loaded.targetSpec, { name: loaded.targetName, cwd: io.cwd, env: io.env });
+  // Over HTTP, requests that failed for the network's sake are retried (targets/http/client.ts):
+  // each retry is said on stderr, and their count in the summary.
+  const retries = { count: 0 };
+  const onRetry = (r: RetryEvent) => {
+    retries.count++;
+    log(`↻ retrying ${r.what ?? `${r.method} ${r.path}`} (attempt ${r.attempt} failed: ${r.error.message})`);
+  };
+  const target = await d.openTarget(loaded.targetSpec, { name: loaded.targetName, cwd: io.cwd, env: io.env, onRetry });
   try {
     const lock = await takeLock(target, { ...(lockTimeout !== undefined ? { timeoutSeconds: lockTimeout } : {}), log });
     const abort = new AbortController();
@@ -114,7 +124,7 @@ export async function runApply(argv: string[], io: Io, deps: Partial<ApplyDeps> 
       process.on('SIGTERM', onSignal);
     }
     try {
-      const code = await applyUnderLock({ io, dir: resolve(io.cwd, values.dir ?? '.'), target, loaded, saved, planFile, values, concurrencyFlag, signal: abort.signal, log });
+      const code = await applyUnderLock({ io, dir: resolve(io.cwd, values.dir ?? '.'), target, loaded, saved, planFile, values, concurrencyFlag, signal: abort.signal, log, retries });
       return signalled ? (SIGNAL_EXIT[signalled] ?? 1) : code;
     } finally {
       if (d.handleSignals) {
@@ -136,10 +146,12 @@ interface UnderLock {
   loaded: LoadedForPlan;
   saved: Plan | undefined;
   planFile: string | undefined;
-  values: { 'auto-approve'?: boolean; 'allow-replace'?: boolean };
+  values: { 'auto-approve'?: boolean; 'allow-replace'?: boolean; 'allow-empty'?: boolean };
   concurrencyFlag: number | undefined;
   signal: AbortSignal;
   log: (line: string) => void;
+  /** How many requests to the target were retried so far. */
+  retries: { count: number };
 }
 
 async function applyUnderLock(u: UnderLock): Promise<number> {
@@ -183,7 +195,7 @@ async function applyUnderLock(u: UnderLock): Promise<number> {
       return await converge(u, plan, null, allowReplace);
     }
   } else {
-    plan = await planAgainst(target, loaded, { allowReplace, env });
+    plan = await planAgainst(target, loaded, { allowReplace, env, allowEmpty: Boolean(u.values['allow-empty']) });
     if (signal.aborted) return 1;
     if (plan.blocked.length) {
       io.stdout.write(renderPlan(plan, 'text', { color: wantsColor(io) }));
@@ -227,6 +239,9 @@ async function applyUnderLock(u: UnderLock): Promise<number> {
   }
   const after = await target.read();
   io.stdout.write('\n' + formatSummary(result, plan, after.state));
+  if (u.retries.count) {
+    io.stdout.write(`${u.retries.count} request${u.retries.count === 1 ? ' to the target was' : 's to the target were'} retried (network errors, HTTP 429/502/503/504); a repeated action is answered from the server's record and never carried out twice.\n`);
+  }
   if (result.cancelled) return 1;
   if (result.failed.length || result.notStarted.length) {
     const rerun = u.planFile ? `connectorops apply ${u.planFile}` : 'connectorops apply';
@@ -238,7 +253,9 @@ async function applyUnderLock(u: UnderLock): Promise<number> {
 
 /** Step 4: plan again; anything left means the target did not converge. */
 async function converge(u: UnderLock, applied: Plan, after: Awaited<ReturnType<Target['read']>> | null, allowReplace: boolean): Promise<number> {
-  const again = await planAgainst(u.target, u.loaded, { allowReplace, env: u.io.env, ...(after ? { snapshot: after } : {}) });
+  // The plan carried out was reviewed (a saved plan of empty manifests was made with --allow-empty):
+  // what is left to check is convergence, not whether emptying the target was meant.
+  const again = await planAgainst(u.target, u.loaded, { allowReplace, env: u.io.env, allowEmpty: true, ...(after ? { snapshot: after } : {}) });
   const left = unconverged(applied, again);
   if (left.length === 0) {
     if (applied.actions.length) u.io.stdout.write('The target now matches the manifests.\n');

@@ -31,6 +31,8 @@ Options:
   --format F           ${RENDER_FORMATS.join(' | ')} (default: text)
   --json               short for --format json
   --allow-replace      allow replacements (R10, R12): delete and recreate, losing authorizations
+  --allow-empty        allow manifests that define nothing to plan the deletion of everything
+                       the target holds (without it, such a plan is refused)
   --detailed-exitcode  exit 2 when the plan has changes
   -h, --help           show this help
 
@@ -48,6 +50,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     format: { type: 'string' },
     json: { type: 'boolean', default: false },
     'allow-replace': { type: 'boolean', default: false },
+    'allow-empty': { type: 'boolean', default: false },
     'detailed-exitcode': { type: 'boolean', default: false },
   });
   if (!parsed) return 0;
@@ -58,6 +61,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     cwd: io.cwd,
     env: io.env,
     allowReplace: values['allow-replace'],
+    allowEmpty: values['allow-empty'],
     ...(values.dir !== undefined ? { dir: values.dir } : {}),
     ...(values.ref !== undefined ? { ref: values.ref } : {}),
     ...(values.base !== undefined ? { base: values.base } : {}),

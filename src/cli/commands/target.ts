@@ -7,12 +7,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { UserError } from '../../errors.js';
+import { didYouMean } from '../../suggest.js';
 import { lockRequest } from '../../targets/lock.js';
 import { parseSnapshotJson } from '../../targets/snapshot.js';
 import type { Target } from '../../targets/target.js';
 import type { Io } from '../io.js';
+import { parseStrict } from '../args.js';
 import { openTargetFlag } from '../target-flag.js';
 import { plural } from '../../util/text.js';
 
@@ -28,6 +29,8 @@ Subcommands:
 
 --target is a name from connectorops.yaml, local:PATH, postgres://…, or http(s)://…
 (default: the config's defaultTarget, else local:.connectorops/local.db).
+--dir D (every subcommand): where connectorops.yaml is, for target names and the default target
+(default: the current directory).
 
 Exit codes: 0 done, 1 error (nothing changed).`;
 
@@ -45,14 +48,16 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
   const command = SUBCOMMANDS[sub];
   if (!command) {
-    io.stderr.write(`connectorops target: unknown subcommand '${sub}'\n\n${USAGE}\n`);
+    const guess = didYouMean(sub, Object.keys(SUBCOMMANDS));
+    io.stderr.write(`Error: connectorops target: unknown subcommand '${sub}'${guess ? `; ${guess}` : ''}\n  hint: the subcommands are ${Object.keys(SUBCOMMANDS).join(', ')}\n`);
     return 1;
   }
   return command(rest, io);
 }
 
-async function withTarget<T>(flag: string | undefined, io: Io, fn: (target: Target) => Promise<T>): Promise<T> {
-  const target = await openTargetFlag(flag, io);
+/** `dir` is `--dir` as typed: where connectorops.yaml (target names) and the default target are. */
+async function withTarget<T>(flag: string | undefined, dir: string | undefined, io: Io, fn: (target: Target) => Promise<T>): Promise<T> {
+  const target = await openTargetFlag(flag, io, resolve(io.cwd, dir ?? '.'));
   try {
     return await fn(target);
   } finally {
@@ -68,20 +73,16 @@ function wantsHelp(argv: string[], io: Io): boolean {
 
 async function exportCommand(argv: string[], io: Io): Promise<number> {
   if (wantsHelp(argv, io)) return 0;
-  const { values } = parseArgs({ args: argv, options: { target: { type: 'string' } }, strict: true, allowPositionals: false });
-  const snapshot = await withTarget(values.target, io, (t) => t.exportSnapshot());
+  const { values, positionals } = parseStrict(argv, { target: { type: 'string' }, dir: { type: 'string' } });
+  if (positionals.length) throw new UserError(`unexpected argument '${positionals[0]}'`, { hint: 'connectorops target export [--target T] [--dir D]' });
+  const snapshot = await withTarget(values.target, values.dir, io, (t) => t.exportSnapshot());
   await write(io.stdout, JSON.stringify(snapshot, null, 2) + '\n');
   return 0;
 }
 
 async function importCommand(argv: string[], io: Io): Promise<number> {
   if (wantsHelp(argv, io)) return 0;
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: { target: { type: 'string' }, force: { type: 'boolean', default: false } },
-    strict: true,
-    allowPositionals: true,
-  });
+  const { values, positionals } = parseStrict(argv, { target: { type: 'string' }, dir: { type: 'string' }, force: { type: 'boolean', default: false } });
   if (positionals.length !== 1) throw new UserError('target import takes one FILE (or - for stdin)', { hint: 'connectorops target import FILE --target T [--force]' });
   const file = positionals[0]!;
   const text = file === '-' ? await readStdin(io) : await readFile(resolve(io.cwd, file), 'utf8').catch((e: NodeJS.ErrnoException) => {
@@ -89,7 +90,7 @@ async function importCommand(argv: string[], io: Io): Promise<number> {
   });
   // The whole snapshot is checked before the target is even opened: a bad one changes nothing.
   const { snapshot } = parseSnapshotJson(text, file === '-' ? '(stdin)' : file);
-  const serial = await withTarget(values.target, io, async (target) => {
+  const serial = await withTarget(values.target, values.dir, io, async (target) => {
     // An apply in progress must not see its account replaced under it.
     const lock = await target.acquireLock(lockRequest('target import'), { timeoutMs: 0 });
     try {
@@ -108,17 +109,12 @@ async function importCommand(argv: string[], io: Io): Promise<number> {
 
 async function authorizeCommand(argv: string[], io: Io): Promise<number> {
   if (wantsHelp(argv, io)) return 0;
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: { target: { type: 'string' }, account: { type: 'string' } },
-    strict: true,
-    allowPositionals: true,
-  });
+  const { values, positionals } = parseStrict(argv, { target: { type: 'string' }, dir: { type: 'string' }, account: { type: 'string' } });
   if (positionals.length !== 1) throw new UserError('target authorize takes one LINKNAME', { hint: 'connectorops target authorize LINKNAME --account NAME --target T' });
   if (values.account === undefined) throw new UserError('target authorize needs --account NAME: who consents', { hint: 'connectorops target authorize LINKNAME --account NAME --target T' });
   const linkName = positionals[0]!;
   const account = values.account;
-  await withTarget(values.target, io, (t) => t.authorize(linkName, account));
+  await withTarget(values.target, values.dir, io, (t) => t.authorize(linkName, account));
   io.stdout.write(`Connection '${linkName}' is authorized by ${account.trim()}.\n`);
   return 0;
 }

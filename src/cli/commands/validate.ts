@@ -1,6 +1,7 @@
 /** `connectorops validate [--dir D] [--ref REF]`: parse and check every manifest. 0 valid, 1 invalid. */
 import { resolve } from 'node:path';
-import { formatDiagnostic } from '../../errors.js';
+import { formatDiagnostic, type Diagnostic } from '../../errors.js';
+import { definesNothing, describeFound, manifestFolders } from '../../manifest/empty.js';
 import { loadManifests } from '../../manifest/index.js';
 import { parseCommandArgs } from '../args.js';
 import type { Io } from '../io.js';
@@ -24,13 +25,21 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const dir = resolve(io.cwd, values.dir ?? '.');
   const loaded = await loadManifests({ dir, ...(values.ref !== undefined ? { ref: values.ref } : {}) });
 
-  for (const d of [...loaded.errors, ...loaded.warnings].sort(byPosition)) io.stderr.write(formatDiagnostic(d) + '\n');
+  // YAML syntax errors first: what follows from a file that did not parse is secondary.
+  const syntaxFirst = (d: Diagnostic) => (d.code === 'yaml' && d.severity === 'error' ? 0 : 1);
+  for (const d of [...loaded.errors, ...loaded.warnings].sort((a, b) => syntaxFirst(a) - syntaxFirst(b) || byPosition(a, b))) io.stderr.write(formatDiagnostic(d) + '\n');
 
   const counts = `${plural(loaded.desired.connectors.size, 'connector')}, ${plural(loaded.desired.connections.size, 'connection')} in ${plural(loaded.files, 'file')} (${loaded.label})`;
   const warned = loaded.warnings.length ? `, ${plural(loaded.warnings.length, 'warning')}` : '';
   if (loaded.errors.length > 0) {
     io.stderr.write(`Invalid: ${plural(loaded.errors.length, 'error')}${warned} in ${plural(loaded.files, 'file')} (${loaded.label}).\n`);
     return 1;
+  }
+  if (definesNothing(loaded.desired)) {
+    // A wrong --dir must not pass quietly as "valid": plan and apply refuse it (unless --allow-empty).
+    const at = loaded.ref !== null ? ` at ${loaded.ref}` : '';
+    io.stderr.write(`warning: no manifests: nothing in ${manifestFolders(dir)}${at} defines a connector or connection (${describeFound(dir, loaded)})\n` +
+      `  hint: check --dir; plan and apply refuse to empty a target unless given --allow-empty\n`);
   }
   io.stdout.write(`Valid: ${counts}${warned}.\n`);
   return 0;

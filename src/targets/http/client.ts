@@ -4,14 +4,17 @@
  * its rule id, LockHeldError, UserError) — so that plan and apply cannot tell the difference,
  * except in what only a network can do: fail after a request was sent.
  *
- * Retries (p-retry, exponential backoff with jitter) follow what each request is:
+ * Retries (p-retry, exponential backoff with jitter, at most 5 s apart) follow what each request is:
  * - idempotent (reads, fingerprints, release, authorize): retried on connection errors and on
  *   502/503/504;
- * - not idempotent (lock acquire, force-unlock, snapshot import): retried only when the
- *   connection was never made, so that nothing was sent;
- * - `execute` (POST /v1/actions): never retried. When the connection fails after the request
- *   went out, the outcome is unknown and the TargetError says so; the apply executor then asks the
- *   journal, which the server writes in the same call as the effect.
+ * - an action with a journal context (POST /v1/actions): idempotent too, since the server answers
+ *   a repeat of a (run, action) with the first result and carries nothing out twice
+ *   (idempotency.ts); so is the lock acquire, which recognises a lock it already took;
+ * - not idempotent (force-unlock, snapshot import, an action without a journal context): retried
+ *   only when nothing was carried out: the connection was never made, or a 429 or 503 answer.
+ * A 429 (or 503) with `Retry-After` waits at least that long. When the connection fails after a
+ * request went out and no retry is left, the outcome is unknown and the TargetError says so; the
+ * apply executor then asks the journal, which the server writes in the same call as the effect.
  * No message ever carries the token or a secret value of the request (redact.ts).
  */
 import pRetry from 'p-retry';
@@ -48,16 +51,30 @@ export interface HttpTargetOptions {
   token: string;
   /** How long one request may take before it is given up (default 120 s; a lock wait adds its own). */
   timeoutMs?: number;
-  /** Retries of a request that may be retried (default 4, so 5 attempts). */
+  /** Retries of a request that may be retried (default 6, so 7 attempts: a flaky network rarely fails one request 7 times in a row). */
   retries?: number;
   /** The first retry's delay (default 250 ms), doubled each time with jitter, at most 5 s. */
   retryDelayMs?: number;
   /** Told before each retry, e.g. to log it. */
-  onRetry?: (retry: { method: string; path: string; attempt: number; error: Error }) => void | Promise<void>;
+  onRetry?: (retry: RetryEvent) => void | Promise<void>;
+}
+
+/** One retry, as `onRetry` is told of it. */
+export interface RetryEvent {
+  method: string;
+  path: string;
+  /** The attempt that failed (1 for the first). */
+  attempt: number;
+  error: Error;
+  /** For an action: what it does, e.g. `connector.create 'crm'`. */
+  what?: string;
 }
 
 /** What may be retried of a request (see the file comment). */
-type RetryPolicy = 'idempotent' | 'unsent-only' | 'never';
+type RetryPolicy = 'idempotent' | 'action' | 'unsent-only' | 'never';
+
+/** Longest wait a `Retry-After` answer may impose on one retry. */
+const MAX_RETRY_AFTER_MS = 30_000;
 
 interface RequestSpec<T> {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -72,10 +89,14 @@ interface RequestSpec<T> {
   secrets?: readonly string[];
   /** For an answer lost after sending: what was asked, e.g. `connector.create 'crm'`. */
   what?: string;
+  /** Counts the retries of this request, for a caller that must know whether an earlier attempt may have landed. */
+  retries?: { count: number };
 }
 
 /** Errors worth another attempt, marked where they are made (p-retry asks `shouldRetry`). */
 const RETRYABLE = new WeakSet<Error>();
+/** The wait a 429/503 answer asked for (`Retry-After`), in ms. */
+const RETRY_AFTER = new WeakMap<Error, number>();
 
 /** undici's codes for a connection that was never made: nothing of the request was sent. */
 const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
@@ -103,7 +124,7 @@ export class HttpTarget implements Target {
     this.#token = options.token;
     this.#options = {
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      retries: options.retries ?? 4,
+      retries: options.retries ?? 6,
       retryDelayMs: options.retryDelayMs ?? 250,
       onRetry: options.onRetry,
     };
@@ -147,7 +168,8 @@ export class HttpTarget implements Target {
       path: 'v1/actions',
       body: { action: body, secrets, ...(journal ? { journal } : {}) },
       schema: ActionResponseSchema,
-      retry: 'never',
+      // Idempotent with a journal context (the server keeps each (run, action)'s result).
+      retry: journal ? 'action' : 'never',
       secrets: values,
       what: `${body.op} '${body.linkName}'`,
     });
@@ -166,18 +188,26 @@ export class HttpTarget implements Target {
    */
   async acquireLock(request: LockRequest, options: { timeoutMs?: number } = {}): Promise<LockInfo & { tookOverFrom?: LockInfo }> {
     this.#open();
+    const retries = { count: 0 };
     return waitForLock(
       async (remaining) => {
-        const { lock } = await this.#request({
-          method: 'POST',
-          path: 'v1/locks',
-          body: { ...pickLockRequest(request), timeoutMs: remaining },
-          schema: LockResponseSchema,
-          retry: 'unsent-only',
-          timeoutMs: this.#options.timeoutMs + Math.min(remaining, LOCK_WAIT_SLICE_MS),
-        });
-        const { tookOverFrom, ...info } = lock;
-        return tookOverFrom ? { ...info, tookOverFrom } : info;
+        try {
+          const { lock } = await this.#request({
+            method: 'POST',
+            path: 'v1/locks',
+            body: { ...pickLockRequest(request), timeoutMs: remaining },
+            schema: LockResponseSchema,
+            retry: 'action',
+            retries,
+            timeoutMs: this.#options.timeoutMs + Math.min(remaining, LOCK_WAIT_SLICE_MS),
+          });
+          const { tookOverFrom, ...info } = lock;
+          return tookOverFrom ? { ...info, tookOverFrom } : info;
+        } catch (error) {
+          // Held by this very process after a retry: the earlier attempt took it, and its answer was lost.
+          if (error instanceof LockHeldError && retries.count > 0 && isOurs(error.lock, request)) return error.lock;
+          throw error;
+        }
       },
       // The server does the waiting, a slice per request: no pause between requests.
       { timeoutMs: Math.max(0, options.timeoutMs ?? 0), target: this.name, pollMs: 0 },
@@ -276,7 +306,10 @@ export class HttpTarget implements Target {
       randomize: true,
       shouldRetry: async ({ error, attemptNumber }) => {
         if (!RETRYABLE.has(error)) return false;
-        await this.#options.onRetry?.({ method: spec.method, path: `/${spec.path}`, attempt: attemptNumber, error });
+        if (spec.retries) spec.retries.count++;
+        await this.#options.onRetry?.({ method: spec.method, path: `/${spec.path}`, attempt: attemptNumber, error, ...(spec.what ? { what: spec.what } : {}) });
+        const wait = RETRY_AFTER.get(error);
+        if (wait) await new Promise((resolve) => setTimeout(resolve, wait));
         return true;
       },
     });
@@ -311,7 +344,7 @@ export class HttpTarget implements Target {
         { cause: safeCause },
       );
     }
-    if (unsent ? spec.retry !== 'never' : spec.retry === 'idempotent' && !timedOut) RETRYABLE.add(out);
+    if (unsent ? spec.retry !== 'never' : (spec.retry === 'idempotent' || spec.retry === 'action') && !timedOut) RETRYABLE.add(out);
     return out;
   }
 
@@ -331,6 +364,7 @@ export class HttpTarget implements Target {
       out = new TargetError(`target ${this.name} answered ${spec.method} /${spec.path} with HTTP ${status} ${response.statusText}`.trimEnd(), {
         status,
         ...(status === 502 || status === 503 || status === 504 ? { hint: 'the server (or a proxy in front of it) is unavailable; try again' } : {}),
+        ...(status === 429 ? { hint: 'the server (or a proxy in front of it) asks for fewer requests; try again later' } : {}),
       });
     } else if (body.kind === 'lock-held' && body.lock) {
       out = new LockHeldError(body.lock, this.name, body.waitedMs ?? 0);
@@ -345,8 +379,14 @@ export class HttpTarget implements Target {
     } else {
       out = new TargetError(`target ${this.name} refused ${spec.method} /${spec.path} (HTTP ${status}): ${clean(body.message)}`, dropUndefined({ status, hint: clean(body.hint) }));
     }
-    // A gateway's 502/504 may come after our request reached the server: only idempotent requests are asked again.
-    if (spec.retry === 'idempotent' && (status === 502 || status === 503 || status === 504)) RETRYABLE.add(out);
+    // 429 and 503: nothing was carried out, so anything may be asked again (after Retry-After).
+    // A gateway's 502/504 may come after our request reached the server: only idempotent ones.
+    const idempotent = spec.retry === 'idempotent' || spec.retry === 'action';
+    if ((status === 429 || status === 503) && spec.retry !== 'never') {
+      RETRYABLE.add(out);
+      const after = retryAfterMs(response.headers.get('retry-after'));
+      if (after !== null) RETRY_AFTER.set(out, after);
+    } else if (idempotent && (status === 502 || status === 504)) RETRYABLE.add(out);
     return out;
   }
 }
@@ -393,6 +433,20 @@ function batches(values: string[], bytes: number): string[][] {
   }
   if (current.length) out.push(current);
   return out;
+}
+
+/** `Retry-After` in ms: delta-seconds or an HTTP date, at most MAX_RETRY_AFTER_MS; null when absent or unreadable. */
+function retryAfterMs(header: string | null): number | null {
+  if (header === null || header.trim() === '') return null;
+  const seconds = Number(header);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now();
+  if (!Number.isFinite(ms)) return null;
+  return Math.min(Math.max(0, ms), MAX_RETRY_AFTER_MS);
+}
+
+/** A lock taken by this same process (same holder, host, pid and operation). */
+function isOurs(lock: LockInfo, request: LockRequest): boolean {
+  return lock.holder === request.holder && lock.host === request.host && lock.pid === request.pid && lock.operation === request.operation;
 }
 
 /** Only the fields of a lock request: a caller's object may carry more. */

@@ -135,7 +135,12 @@ const RevokedSchema = z
   })
   .strict();
 
-export const ActionResponseSchema = z.object({ serial: z.number().int().nonnegative(), revoked: z.array(RevokedSchema) });
+export const ActionResponseSchema = z.object({
+  serial: z.number().int().nonnegative(),
+  revoked: z.array(RevokedSchema),
+  /** The answer to a repeat of a (run, action) already carried out: nothing was done this time. */
+  replayed: z.boolean().optional(),
+});
 
 export const JournalResponseSchema = z.object({
   entries: z.array(

@@ -9,7 +9,9 @@
  *   message that leaves the server (response or log), even though the target never quotes them.
  * - An action is carried out by ONE `target.execute(action, secrets, journal)` call: its journal
  *   `pending` → `done` and its effect happen here, server-side, whatever becomes of the
- *   connection. A client that loses the answer finds the truth in the journal.
+ *   connection. A client that loses the answer finds the truth in the journal, or sends the same
+ *   request again: with a journal context, a repeat gets the first result back and nothing is
+ *   carried out twice (idempotency.ts).
  * - Waiting for a lock is done here in slices (LOCK_WAIT_SLICE_MS), and stops when the client goes
  *   away: a lock taken for a client that is no longer listening is released at once, never left
  *   held for a live-looking pid.
@@ -24,6 +26,7 @@ import { z } from 'zod';
 import { TargetError, UserError } from '../../errors.js';
 import { parseAction } from '../action-schema.js';
 import { LockHeldError, waitForLock } from '../lock.js';
+import { ActionResults } from './idempotency.js';
 import { stateToSnapshot } from '../snapshot.js';
 import type { LockInfo, LockRequest, Target } from '../target.js';
 import {
@@ -370,6 +373,7 @@ function route(method: string, template: string, handle: Route['handle'], extra:
 }
 
 function makeRoutes(target: Target, maxLockWaitMs: number): Route[] {
+  const results = new ActionResults(target);
   return [
     route('GET', '/v1/health', async () => ({ status: 200, body: { ok: true, protocol: PROTOCOL_VERSION } }), { open: true }),
 
@@ -395,7 +399,9 @@ function makeRoutes(target: Target, maxLockWaitMs: number): Route[] {
         const request = parseBody(ActionRequestSchema, body);
         const action = parseAction(request.action);
         // One call: pending, the effect and done all happen here, atomic from the client's side.
-        const result = await target.execute(action, request.secrets, request.journal);
+        const execute = () => target.execute(action, request.secrets, request.journal);
+        // With a journal context the action is idempotent: a repeat gets the first result back.
+        const result = request.journal ? await results.once(request.journal, execute) : await execute();
         return { status: 200, body: result };
       },
       { limit: BODY_LIMIT },
