@@ -8,6 +8,7 @@ import type { ActionBody, PlannedAction, PlannedSecret } from '../model/actions.
 import type { SecretName } from '../model/types.js';
 import type { Target } from '../targets/target.js';
 import { StalePlanError, type StaleReason } from './stale.js';
+import { ownValue } from '../model/own.js';
 
 export type SecretValues = Partial<Record<SecretName, string>>;
 
@@ -41,7 +42,7 @@ export async function resolveSecrets(actions: readonly PlannedAction[], env: Nod
   const wanted = new Map<string, string>();
   for (const action of actions) {
     for (const [, ref] of plannedSecrets(action)) {
-      const value = env[ref.fromEnv];
+      const value = ownValue(env, ref.fromEnv);
       if (value === undefined || value === '') {
         const who = missing.get(ref.fromEnv) ?? [];
         who.push(`${action.kind.toLowerCase()} '${action.linkName}'`);

@@ -6,6 +6,8 @@
  */
 import { InternalError, TargetError, UserError, formatDiagnostic } from '../errors.js';
 import { processIo, type Command, type Io } from './io.js';
+import { ownValue } from '../model/own.js';
+import { quoteTerminal } from '../render/escape.js';
 
 const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {
   validate: () => import('./commands/validate.js'),
@@ -42,9 +44,9 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     io.stdout.write('connectorops 0.1.0\n');
     return 0;
   }
-  const load = COMMANDS[name];
+  const load = ownValue(COMMANDS, name);
   if (!load) {
-    io.stderr.write(`connectorops: unknown command '${name}'\n\n${USAGE}\n`);
+    io.stderr.write(`connectorops: unknown command ${quoteTerminal(name)}\n\n${USAGE}\n`);
     return 1;
   }
   try {

@@ -3,21 +3,17 @@
  * connectorops.yaml (read from `--dir`, default the current directory) or a spec; without it, the config's
  * defaultTarget, else `local:.connectorops/local.db` (manifest/config.ts `resolveTargetSpec`).
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { CONFIG_FILE, DEFAULT_TARGET, parseConfig, resolveTargetSpec, type ProjectConfig } from '../manifest/config.js';
 import { emptyConfig } from '../manifest/config.js';
+import { readConfigText } from '../manifest/source.js';
 import { openTarget } from '../targets/index.js';
 import type { Target } from '../targets/target.js';
 import type { Io } from './io.js';
 
 /** The project config in `dir`, or an empty one when there is no connectorops.yaml. Errors throw. */
 export async function readProjectConfig(dir: string): Promise<ProjectConfig> {
-  const text = await readFile(join(dir, CONFIG_FILE), 'utf8').catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'ENOENT') return null;
-    throw e;
-  });
+  const text = await readConfigText(dir);
   if (text === null) return emptyConfig();
   const { config, errors } = parseConfig(CONFIG_FILE, text);
   if (errors.length) throw new UserError(`${CONFIG_FILE} is not valid`, { diagnostics: errors });

@@ -7,6 +7,7 @@ import { UserError, type Diagnostic } from '../errors.js';
 import { issuesToDiagnostics } from './issues.js';
 import { ConfigDoc } from './schema.js';
 import { parseYamlFile } from './yaml.js';
+import { ownValue } from '../model/own.js';
 
 export const CONFIG_FILE = 'connectorops.yaml';
 
@@ -46,7 +47,7 @@ export function parseConfig(file: string, text: string): { config: ProjectConfig
     return { config, errors, warnings };
   }
   const { defaultTarget, targets = {} } = result.data;
-  if (defaultTarget !== undefined && !isSpec(defaultTarget) && !(defaultTarget in targets)) {
+  if (defaultTarget !== undefined && !isSpec(defaultTarget) && !Object.hasOwn(targets, defaultTarget)) {
     errors.push({
       ...doc.locate(['defaultTarget']),
       severity: 'error',
@@ -81,14 +82,14 @@ export function resolveTargetSpec(flag: string | undefined, config: ProjectConfi
   const repoDir = resolve(cwd, dir);
   if (flag !== undefined) {
     if (isSpec(flag)) return normalize(flag, cwd, '--target');
-    const named = config.targets[flag];
+    const named = ownValue(config.targets, flag);
     if (named) return normalize(named.url, repoDir, `target '${flag}' in ${CONFIG_FILE}`);
     throw new UserError(`unknown target '${flag}'`, { hint: configuredHint(config.targets) });
   }
   if (config.defaultTarget !== undefined) {
     const d = config.defaultTarget;
     if (isSpec(d)) return normalize(d, repoDir, `defaultTarget in ${CONFIG_FILE}`);
-    const named = config.targets[d];
+    const named = ownValue(config.targets, d);
     if (named) return normalize(named.url, repoDir, `target '${d}' in ${CONFIG_FILE}`);
     throw new UserError(`defaultTarget '${d}' in ${CONFIG_FILE} names no configured target`, { hint: configuredHint(config.targets) });
   }

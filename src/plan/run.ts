@@ -14,6 +14,7 @@ import { openTarget } from '../targets/index.js';
 import type { StateSnapshot, Target } from '../targets/target.js';
 import { makePlan } from './make.js';
 import { changedResources } from './scope.js';
+import { ownValue } from '../model/own.js';
 
 export interface LoadOptions {
   /** The manifest directory, relative to `cwd` (default `.`). */
@@ -84,8 +85,8 @@ export async function loadForPlan(options: LoadOptions): Promise<LoadedForPlan> 
 export async function secretsFromEnv(desired: DesiredState, env: NodeJS.ProcessEnv, target: Target): Promise<Map<string, Partial<Record<SecretName, PlannedSecret>>>> {
   const vars = new Set<string>();
   for (const c of desired.connectors.values()) for (const ref of Object.values(c.secrets)) if (ref) vars.add(ref.fromEnv);
-  const set = [...vars].filter((v) => env[v] !== undefined && env[v] !== '').sort();
-  const prints = set.length ? await target.fingerprintSecrets(set.map((v) => env[v]!)) : [];
+  const set = [...vars].filter((v) => (ownValue(env, v) ?? '') !== '').sort();
+  const prints = set.length ? await target.fingerprintSecrets(set.map((v) => ownValue(env, v)!)) : [];
   const byVar = new Map(set.map((v, i) => [v, prints[i]!]));
   const out = new Map<string, Partial<Record<SecretName, PlannedSecret>>>();
   for (const c of desired.connectors.values()) {

@@ -15,6 +15,7 @@ import { parseSnapshotJson } from '../../targets/snapshot.js';
 import type { Target } from '../../targets/target.js';
 import type { Io } from '../io.js';
 import { openTargetFlag } from '../target-flag.js';
+import { ownValue } from '../../model/own.js';
 
 const USAGE = `Usage: connectorops target <subcommand> [options]
 
@@ -43,7 +44,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     io.stdout.write(USAGE + '\n');
     return sub ? 0 : 1;
   }
-  const command = SUBCOMMANDS[sub];
+  const command = ownValue(SUBCOMMANDS, sub);
   if (!command) {
     io.stderr.write(`connectorops target: unknown subcommand '${sub}'\n\n${USAGE}\n`);
     return 1;
