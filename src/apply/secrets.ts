@@ -8,6 +8,7 @@ import type { ActionBody, PlannedAction, PlannedSecret } from '../model/actions.
 import type { SecretName } from '../model/types.js';
 import type { Target } from '../targets/target.js';
 import { StalePlanError, type StaleReason } from './stale.js';
+import { fingerprintsComparable } from '../model/fingerprint.js';
 import { ownValue } from '../model/own.js';
 
 export type SecretValues = Partial<Record<SecretName, string>>;
@@ -70,6 +71,9 @@ export async function resolveSecrets(actions: readonly PlannedAction[], env: Nod
     for (const [, ref] of plannedSecrets(action)) {
       if (ref.fingerprint === null || seen.has(ref.fromEnv)) continue;
       const now = fingerprints.get(ref.fromEnv);
+      // A plan made before the target existed (plan reads an empty account, under a key of its
+      // own) has fingerprints that say nothing under the target's key: not comparable, not stale.
+      if (now !== undefined && !fingerprintsComparable(now, ref.fingerprint)) continue;
       if (now !== ref.fingerprint) {
         seen.add(ref.fromEnv);
         // Fingerprints are keyed hashes (S2): safe to show, but they say nothing to a person.

@@ -25,9 +25,9 @@ export async function readProjectConfig(dir: string): Promise<ProjectConfig> {
  * typed (or the default they did not need to type), so that messages such as the unlock
  * command can be pasted back as they are.
  */
-export async function openTargetFlag(flag: string | undefined, io: Io, dir: string = io.cwd): Promise<Target> {
+export async function openTargetFlag(flag: string | undefined, io: Io, dir: string = io.cwd, options: { create?: boolean } = {}): Promise<Target> {
   const config = await readProjectConfig(dir);
   const spec = resolveTargetSpec(flag, config, dir, io.cwd);
   const name = flag ?? config.defaultTarget ?? DEFAULT_TARGET;
-  return openTarget(spec, { name, cwd: io.cwd, env: io.env });
+  return openTarget(spec, { name, cwd: io.cwd, env: io.env, create: options.create ?? false });
 }

@@ -10,7 +10,7 @@ import { TOKEN_ENV } from './http/protocol.js';
 import { LocalTarget } from './local/local-target.js';
 import type { Target } from './target.js';
 
-export { LocalTarget, LOCAL_SCHEMA_VERSION, type LocalTargetOptions } from './local/local-target.js';
+export { LocalTarget, LOCAL_SCHEMA_VERSION, TargetMissingError, type LocalTargetOptions } from './local/local-target.js';
 export { HttpTarget, type HttpTargetOptions } from './http/client.js';
 export { startServer, type RunningServer, type ServerOptions } from './http/server.js';
 export { LockHeldError, lockRequest, unlockCommand } from './lock.js';
@@ -36,6 +36,11 @@ export interface OpenTargetOptions {
   cwd?: string;
   /** Where an HTTP target's token (CONNECTOROPS_TOKEN) is read from (default: process.env). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Whether a local target with no file yet is created (default true). Commands that only read
+   * pass false and get a TargetMissingError instead: only apply, `target import` and serve create.
+   */
+  create?: boolean;
 }
 
 const ACCEPTED = 'local:PATH (a file on this machine), http://HOST:PORT or https://HOST (a target served by `connectorops serve`)';
@@ -52,7 +57,7 @@ export async function openTarget(spec: string, options: OpenTargetOptions = {}):
     const path = spec.slice('local:'.length);
     if (!path) throw new UserError(`target '${name}': local: needs a path, e.g. local:.connectorops/local.db`);
     const abs = isAbsolute(path) ? path : resolve(options.cwd ?? process.cwd(), path);
-    return LocalTarget.open(abs, { name });
+    return LocalTarget.open(abs, { name, create: options.create ?? true });
   }
   if (/^https?:\/\//i.test(spec)) {
     const token = (options.env ?? process.env)[TOKEN_ENV];

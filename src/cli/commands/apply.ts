@@ -92,7 +92,7 @@ export async function runApply(argv: string[], io: Io, deps: Partial<ApplyDeps> 
   const loaded = await loadForPlan({ cwd: io.cwd, ...(values.dir !== undefined ? { dir: values.dir } : {}), ...(values.target !== undefined ? { target: values.target } : {}) });
   for (const diag of loaded.diagnostics) io.stderr.write(formatDiagnostic(diag) + '\n');
 
-  const target = await d.openTarget(loaded.targetSpec, { name: loaded.targetName, cwd: io.cwd, env: io.env });
+  const target = await d.openTarget(loaded.targetSpec, { name: loaded.targetName, cwd: io.cwd, env: io.env, create: true });
   try {
     const lock = await takeLock(target, { ...(lockTimeout !== undefined ? { timeoutSeconds: lockTimeout } : {}), log });
     const abort = new AbortController();

@@ -66,7 +66,8 @@ export async function runServe(argv: string[], io: Io, deps: ServeDeps = {}): Pr
     });
   }
 
-  const target = await openTargetFlag(values.target, io);
+  // Serving is for applying through it: like apply, serve creates a local target that has no file yet.
+  const target = await openTargetFlag(values.target, io, io.cwd, { create: true });
   const log = deps.log ?? ((line: string) => io.stderr.write(line + '\n'));
   let running;
   try {

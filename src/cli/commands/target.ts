@@ -52,8 +52,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
   return command(rest, io);
 }
 
-async function withTarget<T>(flag: string | undefined, io: Io, fn: (target: Target) => Promise<T>): Promise<T> {
-  const target = await openTargetFlag(flag, io);
+/** `create`: only `target import` makes a target that does not exist yet; the others need one. */
+async function withTarget<T>(flag: string | undefined, io: Io, fn: (target: Target) => Promise<T>, create = false): Promise<T> {
+  const target = await openTargetFlag(flag, io, io.cwd, { create });
   try {
     return await fn(target);
   } finally {
@@ -100,7 +101,7 @@ async function importCommand(argv: string[], io: Io): Promise<number> {
     } finally {
       await target.releaseLock(lock.id);
     }
-  });
+  }, true);
   io.stdout.write(
     `Imported ${plural(snapshot.connectors.length, 'connector')} and ${plural(snapshot.connections.length, 'connection')} (serial ${serial}).\n`,
   );
