@@ -48,11 +48,13 @@ const PlannedActionSchema = z.intersection(
   }),
 );
 
-export const PlanSchema = z.object({
+// Strict at every level it owns (the actions' own fields are the target's schema): a plan file
+// holds exactly what `plan --out` writes, and anything else in it was put there by hand.
+export const PlanSchema = z.strictObject({
   formatVersion: z.literal(1),
   target: z.string().min(1),
-  base: z.object({ stateSerial: z.number().int().nonnegative(), stateDigest: z.string() }),
-  source: z.object({ ref: z.string().nullable(), commit: z.string().nullable(), manifestDigest: z.string() }),
+  base: z.strictObject({ stateSerial: z.number().int().nonnegative(), stateDigest: z.string() }),
+  source: z.strictObject({ ref: z.string().nullable(), commit: z.string().nullable(), manifestDigest: z.string() }),
   actions: z.array(PlannedActionSchema),
   revokedAuthorizations: z.array(
     z.object({ connection: z.string(), connector: z.string(), account: z.string(), cause: z.array(z.string()), rule: RuleIdSchema }),
@@ -62,7 +64,7 @@ export const PlanSchema = z.object({
     z.object({ kind: Kind, linkName: z.string(), rule: RuleIdSchema, message: z.string(), hint: z.string().optional(), usages: z.array(UsageSchema).optional() }),
   ),
   needsAuthorization: z.array(z.string()),
-  summary: z.object({
+  summary: z.strictObject({
     create: z.number().int().nonnegative(),
     update: z.number().int().nonnegative(),
     delete: z.number().int().nonnegative(),

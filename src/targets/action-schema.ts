@@ -22,8 +22,10 @@ export const ModelAuthenticationSchema = z.discriminatedUnion('type', [
   OAuth2Schema,
 ]);
 
-const PlannedSecretSchema = z.object({ fromEnv: z.string(), fingerprint: z.string().nullable().default(null) });
-const SecretsSchema = z.object({ clientSecret: PlannedSecretSchema.optional(), consumerSecret: PlannedSecretSchema.optional() });
+// Strict: a secret reference is a name and a fingerprint, nothing more. A `value` beside them
+// (a plan file edited by hand) must be refused, never carried along (S2).
+const PlannedSecretSchema = z.object({ fromEnv: z.string(), fingerprint: z.string().nullable().default(null) }).strict();
+const SecretsSchema = z.object({ clientSecret: PlannedSecretSchema.optional(), consumerSecret: PlannedSecretSchema.optional() }).strict();
 
 const ConnectorSpecSchema = z.object({
   name: z.string(),
