@@ -1,5 +1,5 @@
 /**
- * Where manifest files come from: the working tree (here) or a git ref (src/git/source.ts).
+ * Where manifest files come from: the working tree (here) or a git ref (git-source.ts).
  * Loading only ever lists and reads through this interface, so both feed the same pure core.
  */
 import { lstatSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import { join, relative, isAbsolute, sep } from 'node:path';
 import { UserError, type Diagnostic } from '../errors.js';
 import { headCommit } from '../git/repo.js';
-import { quoteTerminal } from '../render/escape.js';
+import { quoteTerminal } from '../util/terminal.js';
 import { CONFIG_FILE } from './config.js';
 
 export interface ManifestSource {

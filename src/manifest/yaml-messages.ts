@@ -7,7 +7,7 @@
  * stripped of quoted parts, escaped and bounded.
  */
 import type { Diagnostic } from '../errors.js';
-import { sanitizeTerminal } from '../render/escape.js';
+import { sanitizeTerminal } from '../util/terminal.js';
 
 /** The longest message passed on from the parser. */
 const MAX_MESSAGE = 160;

@@ -12,8 +12,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync, type St
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { TargetError, UserError } from '../../errors.js';
-import { quoteTerminal } from '../../render/escape.js';
-import { FINGERPRINT_KEY_BYTES, newFingerprintKey } from './secrets.js';
+import { quoteTerminal } from '../../util/terminal.js';
+import { FINGERPRINT_KEY_BYTES, newFingerprintKey } from '../engine/secrets.js';
 
 /** 'COPS': marks an SQLite file as a connectorops target, so that we never write into someone else's database. */
 export const APPLICATION_ID = 0x434f5053;

@@ -1,9 +1,9 @@
 /** The manifests as a git commit holds them: `--ref REF`. */
 import { InternalError } from '../errors.js';
 import type { Diagnostic } from '../errors.js';
-import { assertDirectory, decodeManifest, isManifestPath, MANIFEST_ROOTS, unreadable, type ManifestSource } from '../manifest/source.js';
-import { catFileBatch, lsTree } from './batch.js';
-import { resolveCommit } from './repo.js';
+import { assertDirectory, decodeManifest, isManifestPath, MANIFEST_ROOTS, unreadable, type ManifestSource } from './source.js';
+import { catFileBatch, lsTree } from '../git/batch.js';
+import { resolveCommit } from '../git/repo.js';
 
 /**
  * The manifests under `dir` (a directory in a git work tree) as `ref` has them. The ref is
