@@ -7,6 +7,7 @@ import { stat } from 'node:fs/promises';
 import { join, relative, isAbsolute, sep } from 'node:path';
 import { UserError, type Diagnostic } from '../errors.js';
 import { headCommit } from '../git/repo.js';
+import { SKIPPED_DIRS } from '../usages/index.js';
 import { quoteTerminal } from '../util/terminal.js';
 import { CONFIG_FILE } from './config.js';
 
@@ -19,7 +20,13 @@ export interface ManifestSource {
   commit(): Promise<string | null>;
   /** Manifest files and `connectorops.yaml`, relative to the manifest dir, `/`-separated, sorted. */
   list(): Promise<string[]>;
-  /** The text of listed files, all in one batch. */
+  /**
+   * Every other file `match` accepts (usages: Deluge code), relative to the manifest dir,
+   * `/`-separated, sorted. `roots` are the directories that may hold one (`''`: all); a
+   * working tree walks only those. node_modules/ and .git/ are never entered.
+   */
+  listUsageFiles(match: (path: string) => boolean, roots?: readonly string[]): Promise<string[]>;
+  /** The text of listed files (manifests or usage files), all in one batch. */
   read(paths: readonly string[]): Promise<Map<string, string>>;
 }
 
@@ -63,6 +70,13 @@ export async function fsSource(dir: string): Promise<ManifestSource> {
       else if (config?.isSymbolicLink()) checkLinkedFile(dir, root, CONFIG_FILE, out, refused);
       if (refused.length) throw new UserError(`${refused.length === 1 ? 'a symbolic link was' : `${refused.length} symbolic links were`} not followed`, { diagnostics: refused });
       return out.filter(isManifestPath).sort();
+    },
+    async listUsageFiles(match, roots = ['']) {
+      const out: string[] = [];
+      const refused: Diagnostic[] = [];
+      for (const from of roots) walk(dir, root, from, out, refused, match);
+      if (refused.length) throw new UserError(`${refused.length === 1 ? 'a symbolic link was' : `${refused.length} symbolic links were`} not followed`, { diagnostics: refused });
+      return out.sort();
     },
     async read(paths) {
       const texts = new Map<string, string>();
@@ -224,20 +238,27 @@ export async function assertDirectory(dir: string): Promise<void> {
   if (!info?.isDirectory()) throw new UserError(`manifest directory '${dir}' does not exist or is not a directory`, { hint: 'check --dir' });
 }
 
-function walk(dir: string, root: string, rel: string, out: string[], refused: Diagnostic[]): void {
+/**
+ * The files under `rel` (every file, or those `match` accepts), depth first. `rel` '' is the root.
+ * node_modules/ and .git/ are never entered.
+ */
+function walk(dir: string, root: string, rel: string, out: string[], refused: Diagnostic[], match: (path: string) => boolean = isManifestPath, all = match === isManifestPath): void {
   let entries;
   try {
     entries = readdirSync(join(dir, rel), { withFileTypes: true });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return;
-    throw new UserError(`cannot list ${quoteTerminal(rel)}: ${code ?? (error as Error).message}`);
+    throw new UserError(`cannot list ${quoteTerminal(rel || '.')}: ${code ?? (error as Error).message}`);
   }
   for (const e of entries) {
-    const path = `${rel}/${e.name}`;
-    if (e.isDirectory()) walk(dir, root, path, out, refused);
-    else if (e.isFile()) out.push(path);
+    const path = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) {
+      if (!SKIPPED_DIRS.has(e.name)) walk(dir, root, path, out, refused, match, all);
+    } else if (e.isFile()) {
+      if (all || match(path)) out.push(path);
+    }
     // A symlinked file counts as the file when it stays inside; symlinked directories are not followed (no cycles).
-    else if (e.isSymbolicLink() && isManifestPath(path)) checkLinkedFile(dir, root, path, out, refused);
+    else if (e.isSymbolicLink() && match(path)) checkLinkedFile(dir, root, path, out, refused);
   }
 }
