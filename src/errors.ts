@@ -3,6 +3,7 @@
  * maps them. Messages are for people: what is wrong, the rule id, and what to do next.
  */
 import type { DiagnosticCode, RefusalCode } from './model/types.js';
+import { sanitizeTerminal } from './util/terminal.js';
 
 /** A diagnostic about the user's input: a value, never thrown on its own. */
 export interface Diagnostic {
@@ -17,7 +18,8 @@ export interface Diagnostic {
 }
 
 export function formatDiagnostic(d: Diagnostic): string {
-  const head = `${d.file}:${d.line}:${d.col}: ${d.severity} ${d.code}: ${d.message}`;
+  // A file name is the user's: a newline or an escape sequence in it must not act on the terminal.
+  const head = `${sanitizeTerminal(d.file)}:${d.line}:${d.col}: ${d.severity} ${d.code}: ${d.message}`;
   return d.hint ? `${head}\n  hint: ${d.hint}` : head;
 }
 

@@ -8,6 +8,8 @@ import { actionSecrets, type PlannedAction } from '../model/actions.js';
 import type { SecretName } from '../model/types.js';
 import type { Target } from '../targets/target.js';
 import { StalePlanError, type StaleReason } from './stale.js';
+import { fingerprintsComparable } from '../model/fingerprint.js';
+import { ownValue } from '../model/own.js';
 
 type SecretValues = Partial<Record<SecretName, string>>;
 
@@ -30,7 +32,7 @@ export async function resolveSecrets(actions: readonly PlannedAction[], env: Nod
   const wanted = new Map<string, string>();
   for (const action of actions) {
     for (const [, ref] of actionSecrets(action)) {
-      const value = env[ref.fromEnv];
+      const value = ownValue(env, ref.fromEnv);
       if (value === undefined || value === '') {
         const who = missing.get(ref.fromEnv) ?? [];
         who.push(`${action.kind.toLowerCase()} '${action.linkName}'`);
@@ -58,6 +60,9 @@ export async function resolveSecrets(actions: readonly PlannedAction[], env: Nod
     for (const [, ref] of actionSecrets(action)) {
       if (ref.fingerprint === null || seen.has(ref.fromEnv)) continue;
       const now = fingerprints.get(ref.fromEnv);
+      // A plan made before the target existed (plan reads an empty account, under a key of its
+      // own) has fingerprints that say nothing under the target's key: not comparable, not stale.
+      if (now !== undefined && !fingerprintsComparable(now, ref.fingerprint)) continue;
       if (now !== ref.fingerprint) {
         seen.add(ref.fromEnv);
         // Fingerprints are keyed hashes (S2): safe to show, but they say nothing to a person.

@@ -9,6 +9,8 @@ import { didYouMean } from '../suggest.js';
 import { processIo, type Command, type Io } from './io.js';
 import { packageVersion } from './package.js';
 import { withSecretMap } from './secret-map.js';
+import { ownValue } from '../model/own.js';
+import { quoteTerminal } from '../render/escape.js';
 
 const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {
   init: () => import('./commands/init.js'),
@@ -49,10 +51,10 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     io.stdout.write(`connectorops ${packageVersion()}\n`);
     return 0;
   }
-  const load = COMMANDS[name];
+  const load = ownValue(COMMANDS, name);
   if (!load) {
     const guess = didYouMean(name, Object.keys(COMMANDS));
-    io.stderr.write(`Error: unknown command '${name}'${guess ? `; ${guess}` : ''}\n  hint: run 'connectorops --help' for the commands\n`);
+    io.stderr.write(`Error: unknown command ${quoteTerminal(name)}${guess ? `; ${guess}` : ''}\n  hint: run 'connectorops --help' for the commands\n`);
     return 1;
   }
   try {

@@ -3,21 +3,17 @@
  * connectorops.yaml (read from `--dir`, default the current directory) or a spec; without it, the config's
  * defaultTarget, else `local:.connectorops/local.db` (manifest/config.ts `resolveTargetSpec`).
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { CONFIG_FILE, DEFAULT_TARGET, parseConfig, resolveTargetSpec, type ProjectConfig } from '../manifest/config.js';
 import { emptyConfig } from '../manifest/config.js';
+import { readConfigText } from '../manifest/source.js';
 import { openTarget } from '../targets/index.js';
 import type { Target } from '../targets/target.js';
 import type { Io } from './io.js';
 
 /** The project config in `dir`, or an empty one when there is no connectorops.yaml. Errors throw. */
-async function readProjectConfig(dir: string): Promise<ProjectConfig> {
-  const text = await readFile(join(dir, CONFIG_FILE), 'utf8').catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'ENOENT') return null;
-    throw e;
-  });
+export async function readProjectConfig(dir: string): Promise<ProjectConfig> {
+  const text = await readConfigText(dir);
   if (text === null) return emptyConfig();
   const { config, errors } = parseConfig(CONFIG_FILE, text);
   if (errors.length) throw new UserError(`${CONFIG_FILE} is not valid`, { diagnostics: errors });
@@ -29,9 +25,9 @@ async function readProjectConfig(dir: string): Promise<ProjectConfig> {
  * typed (or the default they did not need to type), so that messages such as the unlock
  * command can be pasted back as they are.
  */
-export async function openTargetFlag(flag: string | undefined, io: Io, dir: string = io.cwd): Promise<Target> {
+export async function openTargetFlag(flag: string | undefined, io: Io, dir: string = io.cwd, options: { create?: boolean } = {}): Promise<Target> {
   const config = await readProjectConfig(dir);
   const spec = resolveTargetSpec(flag, config, dir, io.cwd, io.env);
   const name = flag ?? config.defaultTarget ?? DEFAULT_TARGET;
-  return openTarget(spec, { name, cwd: io.cwd, env: io.env });
+  return openTarget(spec, { name, cwd: io.cwd, env: io.env, create: options.create ?? false });
 }

@@ -74,6 +74,8 @@ export interface CommentBody {
   truncated: boolean;
   /** For $GITHUB_STEP_SUMMARY: the whole comment, unless it is over 1 MB (then cut the same way). */
   summary: string;
+  /** True when `summary` was cut too (a plan over 1 MB): then only plan.json has all of it. */
+  summaryTruncated: boolean;
 }
 
 /** The parts of the comment, in order; `detail` is what goes first when space runs out. */
@@ -103,7 +105,8 @@ export function commentBody(plan: Plan, options: CommentBodyOptions = {}): Comme
     detail: rendering.slice(split).trimEnd(),
   };
   const comment = fit(parts, options.limit !== undefined ? { ...COMMENT_BUDGET, limit: options.limit } : COMMENT_BUDGET);
-  return { marker, body: comment.text, truncated: comment.truncated, summary: fit(parts, SUMMARY_BUDGET).text };
+  const summary = fit(parts, SUMMARY_BUDGET);
+  return { marker, body: comment.text, truncated: comment.truncated, summary: summary.text, summaryTruncated: summary.truncated };
 }
 
 /** `Plan for commit <sha>, target <target>.`: names what was planned, without a clock. */

@@ -11,6 +11,8 @@ import { quoteTerminal } from '../render/escape.js';
 import type { CodeHost } from '../render/index.js';
 
 const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
+/** How long one request to GitHub may take, answer and body, unless GITHUB_TIMEOUT_ENV says otherwise. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 export interface GitHubContext {
   token: string;
@@ -18,7 +20,12 @@ export interface GitHubContext {
   baseUrl: string;
   owner: string;
   repo: string;
+  /** How long one request may take (CONNECTOROPS_GITHUB_TIMEOUT, in seconds; default 30). */
+  timeoutMs: number;
 }
+
+/** The environment variable that sets the per-request timeout, in seconds. */
+export const GITHUB_TIMEOUT_ENV = 'CONNECTOROPS_GITHUB_TIMEOUT';
 
 // GitHub's rules: an owner is letters, digits and single hyphens; a repository name is letters,
 // digits, `.`, `_`, `-`, but not `.` or `..`.
@@ -69,6 +76,12 @@ export function resolveGitHubContext(env: NodeJS.ProcessEnv, repoFlag: string | 
     throw new UserError(`GITHUB_API_URL must be an http(s) URL, not ${quoteTerminal(rawUrl)}`, { hint: `unset it for ${DEFAULT_GITHUB_API_URL}` });
   }
   if (url.username || url.password) throw new UserError('GITHUB_API_URL must not hold credentials; the token goes in GITHUB_TOKEN');
+  // Over plain http anyone on the way reads the token; only this machine is exempt (a test stand-in, a local proxy).
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    throw new UserError(`GITHUB_API_URL must be https:// (the token would travel in clear text), not ${quoteTerminal(rawUrl)}`, {
+      hint: `unset it for ${DEFAULT_GITHUB_API_URL}; GitHub Enterprise Server: https://HOST/api/v3`,
+    });
+  }
   const baseUrl = rawUrl.replace(/\/+$/, '');
 
   const repoValue = repoFlag ?? env.GITHUB_REPOSITORY;
@@ -78,7 +91,21 @@ export function resolveGitHubContext(env: NodeJS.ProcessEnv, repoFlag: string | 
     });
   }
   const { owner, repo } = parseRepository(repoValue.trim(), repoFlag !== undefined ? '--repo' : 'GITHUB_REPOSITORY');
-  return { token, baseUrl, owner, repo };
+  return { token, baseUrl, owner, repo, timeoutMs: parseTimeout(env[GITHUB_TIMEOUT_ENV]) };
+}
+
+/** `localhost`, 127.0.0.0/8 and ::1 (URL.hostname keeps IPv6 in brackets). */
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname);
+}
+
+function parseTimeout(value: string | undefined): number {
+  if (value === undefined || value.trim() === '') return DEFAULT_REQUEST_TIMEOUT_MS;
+  const seconds = Number(value);
+  if (!/^\s*\d+(?:\.\d+)?\s*$/.test(value) || !(seconds > 0) || seconds > 3600) {
+    throw new UserError(`${GITHUB_TIMEOUT_ENV} is a number of seconds from 0.001 to 3600, not ${quoteTerminal(value)}`, { hint: `unset it for ${DEFAULT_REQUEST_TIMEOUT_MS / 1000}` });
+  }
+  return Math.round(seconds * 1000);
 }
 
 const DEFAULT_GITHUB_SERVER_URL = 'https://github.com';

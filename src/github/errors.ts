@@ -23,6 +23,29 @@ export class GitHubError extends TargetError {
   }
 }
 
+/**
+ * An answer the adapter refuses before it is used: a link to another origin, a redirect, a body
+ * that is not JSON. Thrown from octokit's hooks (not a RequestError, so it is never retried) and
+ * turned into a GitHubError naming the operation by `toGitHubError`.
+ */
+export class GitHubAnswerError extends Error {
+  override name = 'GitHubAnswerError';
+  constructor(
+    readonly why: string,
+    readonly hint: string,
+  ) {
+    super(why);
+  }
+}
+
+/** No answer within the deadline. Named AbortError so that @octokit/request passes it on as it is (unretried). */
+export class GitHubTimeout extends Error {
+  override name = 'AbortError';
+  constructor(readonly timeoutMs: number) {
+    super(`no answer within ${timeoutMs / 1000}s`);
+  }
+}
+
 /** What the adapter was doing, for the message: `list the comments of`, `update comment 123 on`. */
 export interface Operation {
   /** A verb phrase: "list the comments", "create a comment", "update comment 12". */
@@ -78,6 +101,15 @@ export function scrub(text: string, secret: string): string {
  * (a bug of ours, say) are returned as they are, scrubbed of the token.
  */
 export function toGitHubError(error: unknown, op: Operation, secret: string): Error {
+  const where = `${op.repository}#${op.pullNumber}`;
+  if (error instanceof GitHubAnswerError) {
+    return new GitHubError(`connectorops stopped trying to ${op.doing} on ${where}: ${scrub(error.why, secret)}`, { hint: error.hint });
+  }
+  if (error instanceof GitHubTimeout) {
+    return new GitHubError(`GitHub at ${op.baseUrl} did not answer within ${error.timeoutMs / 1000}s when trying to ${op.doing} on ${where}`, {
+      hint: 'GitHub may be having trouble (https://www.githubstatus.com), or GITHUB_API_URL points at a host that does not answer; CONNECTOROPS_GITHUB_TIMEOUT sets the limit in seconds',
+    });
+  }
   if (!isRequestError(error)) {
     if (error instanceof Error) {
       error.message = scrub(error.message, secret);
@@ -90,7 +122,6 @@ export function toGitHubError(error: unknown, op: Operation, secret: string): Er
   const headers = error.response?.headers ?? {};
   const requestId = typeof headers['x-github-request-id'] === 'string' ? headers['x-github-request-id'] : undefined;
   const says = githubSays(error.response?.data, secret);
-  const where = `${op.repository}#${op.pullNumber}`;
   const because = says ? `: GitHub says "${says}"` : '';
   const make = (message: string, hint: string) => new GitHubError(message, { status, hint }, requestId);
 

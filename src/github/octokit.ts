@@ -11,12 +11,18 @@
  *   other than rate limits are final.
  * - Every failure leaves this module as a `GitHubError` (errors.ts): status and words for people,
  *   never the token, never a request body.
+ * - The token goes to the API's origin and nowhere else: a URL of another origin (a pagination
+ *   `Link` that points elsewhere, say) is refused before any header is sent, redirects are never
+ *   followed (a 3xx is an error naming where it pointed), every request has a timeout, and a
+ *   success whose body is not JSON is an error, not a comment with no id.
  */
 import { randomUUID } from 'node:crypto';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from 'octokit';
-import { scrub, toGitHubError, type Operation } from './errors.js';
+import { quoteTerminal } from '../render/escape.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from './context.js';
+import { GitHubAnswerError, GitHubTimeout, scrub, toGitHubError, type Operation } from './errors.js';
 import type { IssueComment, PullRequestThread } from './thread.js';
 
 /**
@@ -47,6 +53,8 @@ export interface OctokitThreadOptions {
    * real retry paths run, without real waits.
    */
   msPerSecond?: number;
+  /** Milliseconds one request may take (default DEFAULT_REQUEST_TIMEOUT_MS). */
+  timeoutMs?: number;
   userAgent?: string;
 }
 
@@ -54,10 +62,14 @@ export interface OctokitThreadOptions {
 export function createOctokitThread(options: OctokitThreadOptions): PullRequestThread {
   const { token, baseUrl, owner, repo, pullNumber, log } = options;
   const msPerSecond = options.msPerSecond ?? 1000;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const origin = new URL(baseUrl).origin;
   const octokit = new GitHub({
     auth: token,
     baseUrl,
     userAgent: options.userAgent ?? 'connectorops',
+    // A redirect is GitHub's answer to show, not to follow: fetch would carry the token along.
+    request: { redirect: 'manual', fetch: fetchWithTimeout(timeoutMs) },
     // octokit would log to the console; its warnings (deprecations) go where ours go.
     log: { debug: () => {}, info: () => {}, warn: (m: string) => log(`GitHub: ${scrub(m, token)}`), error: (m: string) => log(`GitHub: ${scrub(m, token)}`) },
     retry: { retries: MAX_RETRIES, retryAfterBaseValue: msPerSecond },
@@ -81,6 +93,32 @@ export function createOctokitThread(options: OctokitThreadOptions): PullRequestT
         return true;
       },
     },
+  });
+
+  // Registered after the plugins, so these run around every attempt, retries included.
+  octokit.hook.before('request', (request) => {
+    const url = octokit.request.endpoint.parse(request).url;
+    let where: URL | undefined;
+    try {
+      where = new URL(url);
+    } catch {
+      where = undefined;
+    }
+    if (where?.origin !== origin) {
+      throw new GitHubAnswerError(`it was asked to follow a link to ${describeUrl(url)}, outside ${origin}; nothing was sent there`, 'GitHub only links within its own API; check GITHUB_API_URL and the proxy in front of it');
+    }
+  });
+  octokit.hook.after('request', (response) => {
+    if (response.status >= 300 && response.status < 400) {
+      const location = response.headers.location;
+      throw new GitHubAnswerError(
+        `GitHub answered HTTP ${response.status}, a redirect to ${typeof location === 'string' ? describeUrl(location) : 'nowhere'}, which is not followed`,
+        'set GITHUB_API_URL to the API itself (GitHub Enterprise Server: https://HOST/api/v3)',
+      );
+    }
+    if (response.status !== 204 && (response.data === null || typeof response.data !== 'object' || response.data instanceof ArrayBuffer)) {
+      throw new GitHubAnswerError(`GitHub answered HTTP ${response.status} with a body that is not JSON`, 'check GITHUB_API_URL: it must be the REST API (GitHub Enterprise Server: https://HOST/api/v3), not a web page');
+    }
   });
 
   const repository = `${owner}/${repo}`;
@@ -109,6 +147,36 @@ export function createOctokitThread(options: OctokitThreadOptions): PullRequestT
         await octokit.rest.issues.deleteComment({ owner, repo, comment_id: id });
       }),
   };
+}
+
+/**
+ * fetch with a deadline per request (the answer and its body). A timeout is thrown as an
+ * `AbortError`, which @octokit/request passes on untouched and the retry plugin does not retry:
+ * a server that does not answer in 30 s is not worth another 30 s.
+ */
+function fetchWithTimeout(timeoutMs: number): typeof fetch {
+  return async (input, init) => {
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const signal = init?.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
+    try {
+      return await fetch(input, { ...init, signal });
+    } catch (error) {
+      if (deadline.aborted) throw new GitHubTimeout(timeoutMs);
+      throw error;
+    }
+  };
+}
+
+/** A URL someone else chose, for a message: quoted, escaped, without its query, and short. */
+function describeUrl(url: string): string {
+  let shown = url;
+  try {
+    const u = new URL(url);
+    shown = `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    // Not a URL: shown as it is, escaped.
+  }
+  return quoteTerminal(shown.length > 120 ? `${shown.slice(0, 119)}…` : shown);
 }
 
 interface ApiComment {

@@ -8,6 +8,7 @@ import { didYouMean } from '../suggest.js';
 import { issuesToDiagnostics } from './issues.js';
 import { ConfigDoc } from './schema.js';
 import { parseYamlFile } from './yaml.js';
+import { ownValue } from '../model/own.js';
 
 export const CONFIG_FILE = 'connectorops.yaml';
 
@@ -54,7 +55,7 @@ export function parseConfig(file: string, text: string): { config: ProjectConfig
     return { config, errors, warnings };
   }
   const { defaultTarget, targets = {}, protect = [], usages } = result.data;
-  if (defaultTarget !== undefined && !isSpec(defaultTarget) && !(defaultTarget in targets)) {
+  if (defaultTarget !== undefined && !isSpec(defaultTarget) && !Object.hasOwn(targets, defaultTarget)) {
     errors.push({
       ...doc.locate(['defaultTarget']),
       severity: 'error',
@@ -89,7 +90,7 @@ export function resolveTargetSpec(flag: string | undefined, config: ProjectConfi
   const repoDir = resolve(cwd, dir);
   if (flag !== undefined) {
     if (isSpec(flag)) return normalize(flag, cwd, '--target');
-    const named = config.targets[flag];
+    const named = ownValue(config.targets, flag);
     if (named) return normalize(urlOf(named, flag, env), repoDir, `target '${flag}' in ${CONFIG_FILE}`);
     const guess = didYouMean(flag, Object.keys(config.targets));
     throw new UserError(`unknown target '${flag}'${guess ? `; ${guess}` : ''}`, { hint: configuredHint(config.targets) });
@@ -97,7 +98,7 @@ export function resolveTargetSpec(flag: string | undefined, config: ProjectConfi
   if (config.defaultTarget !== undefined) {
     const d = config.defaultTarget;
     if (isSpec(d)) return normalize(d, repoDir, `defaultTarget in ${CONFIG_FILE}`);
-    const named = config.targets[d];
+    const named = ownValue(config.targets, d);
     if (named) return normalize(urlOf(named, d, env), repoDir, `target '${d}' in ${CONFIG_FILE}`);
     throw new UserError(`defaultTarget '${d}' in ${CONFIG_FILE} names no configured target`, { hint: configuredHint(config.targets) });
   }

@@ -1,6 +1,7 @@
 /** The manifests as a git commit holds them: `--ref REF`. */
 import { InternalError } from '../errors.js';
-import { assertDirectory, isManifestPath, MANIFEST_ROOTS, type ManifestSource } from './source.js';
+import type { Diagnostic } from '../errors.js';
+import { assertDirectory, decodeManifest, isManifestPath, MANIFEST_ROOTS, unreadable, type ManifestSource } from './source.js';
 import { catFileBatch, lsTree, type TreeEntry } from '../git/batch.js';
 import { resolveCommit } from '../git/repo.js';
 
@@ -44,7 +45,15 @@ export async function gitSource(dir: string, ref: string, options: { wholeTree?:
         return oid;
       });
       const data = await catFileBatch(dir, oids);
-      return new Map(paths.map((p, i) => [p, data.get(oids[i]!)!.toString('utf8')]));
+      const texts = new Map<string, string>();
+      const problems: Diagnostic[] = [];
+      paths.forEach((p, i) => {
+        const decoded = decodeManifest(p, data.get(oids[i]!)!);
+        if (typeof decoded === 'string') texts.set(p, decoded);
+        else problems.push(decoded);
+      });
+      if (problems.length) throw unreadable(problems);
+      return texts;
     },
   };
 }

@@ -2,12 +2,13 @@
  * Where manifest files come from: the working tree (here) or a git ref (git-source.ts).
  * Loading only ever lists and reads through this interface, so both feed the same pure core.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { lstatSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { UserError } from '../errors.js';
+import { join, relative, isAbsolute, sep } from 'node:path';
+import { UserError, type Diagnostic } from '../errors.js';
 import { headCommit } from '../git/repo.js';
 import { SKIPPED_DIRS } from '../usages/index.js';
+import { quoteTerminal } from '../util/terminal.js';
 import { CONFIG_FILE } from './config.js';
 
 export interface ManifestSource {
@@ -50,40 +51,186 @@ export const MANIFEST_ROOTS = ['connectors', 'connections', CONFIG_FILE] as cons
 export async function fsSource(dir: string): Promise<ManifestSource> {
   await assertDirectory(dir);
   let commit: Promise<string | null> | undefined;
+  const root = realpathSync(dir);
   return {
     ref: null,
     label: 'working tree',
     commit: () => (commit ??= headCommit(dir)),
     async list() {
       const out: string[] = [];
-      walk(dir, 'connectors', out);
-      walk(dir, 'connections', out);
-      if (statSync(join(dir, CONFIG_FILE), { throwIfNoEntry: false })?.isFile()) out.push(CONFIG_FILE);
+      const refused: Diagnostic[] = [];
+      for (const folder of ['connectors', 'connections']) {
+        const info = lstatSync(join(dir, folder), { throwIfNoEntry: false });
+        // A linked folder could be any folder on this machine: it is named, never read.
+        if (info?.isSymbolicLink()) refused.push(linkProblem(folder, 'is a symbolic link to a folder; manifest folders must be real folders under --dir', 'replace the link with the folder itself, or point --dir at the folder that holds connectors/ and connections/'));
+        else walk(dir, root, folder, out, refused);
+      }
+      const config = lstatSync(join(dir, CONFIG_FILE), { throwIfNoEntry: false });
+      if (config?.isFile()) out.push(CONFIG_FILE);
+      else if (config?.isSymbolicLink()) checkLinkedFile(dir, root, CONFIG_FILE, out, refused);
+      if (refused.length) throw new UserError(`${refused.length === 1 ? 'a symbolic link was' : `${refused.length} symbolic links were`} not followed`, { diagnostics: refused });
       return out.filter(isManifestPath).sort();
     },
     async listUsageFiles(match, roots = ['']) {
       const out: string[] = [];
-      for (const root of roots) walk(dir, root, out, match);
+      const refused: Diagnostic[] = [];
+      for (const from of roots) walk(dir, root, from, out, refused, match);
+      if (refused.length) throw new UserError(`${refused.length === 1 ? 'a symbolic link was' : `${refused.length} symbolic links were`} not followed`, { diagnostics: refused });
       return out.sort();
     },
     async read(paths) {
       const texts = new Map<string, string>();
+      const problems: Diagnostic[] = [];
       for (let i = 0; i < paths.length; i++) {
         // Let timers, signals and child processes (the commit lookup) get a turn now and then.
         if (i > 0 && i % READ_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
         const path = paths[i]!;
+        const full = join(dir, path);
+        let bytes: Buffer;
         try {
-          texts.set(path, readFileSync(join(dir, path), 'utf8'));
+          // Checked before reading: a 50 MB file is refused without being read.
+          const size = statSync(full).size;
+          if (size > MAX_MANIFEST_BYTES) {
+            problems.push(tooLarge(path, size));
+            continue;
+          }
+          bytes = readFileSync(full);
         } catch (error) {
-          throw new UserError(`cannot read ${path}: ${(error as Error).message}`);
+          throw new UserError(`cannot read ${quoteTerminal(path)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
         }
+        const decoded = decodeManifest(path, bytes);
+        if (typeof decoded === 'string') texts.set(path, decoded);
+        else problems.push(decoded);
       }
+      if (problems.length) throw unreadable(problems);
       return texts;
     },
   };
 }
 
+/**
+ * The largest manifest file read: 1 MiB, a hundred times the largest real manifest. Parsing a
+ * 50 MB scalar takes the YAML parser a minute and gigabytes; a limit keeps hostile input cheap.
+ */
+export const MAX_MANIFEST_BYTES = 1024 * 1024;
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A manifest file's bytes as text (a byte order mark is dropped), or the diagnostic that refuses
+ * them: larger than MAX_MANIFEST_BYTES, or not UTF-8 (at the first bad byte: a value silently
+ * turned into U+FFFD would reach Creator as something nobody wrote).
+ */
+export function decodeManifest(path: string, bytes: Uint8Array): string | Diagnostic {
+  if (bytes.length > MAX_MANIFEST_BYTES) return tooLarge(path, bytes.length);
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    const bad = firstInvalidByte(bytes);
+    const before = new TextDecoder('utf-8').decode(bytes.subarray(0, bad));
+    const lineStart = before.lastIndexOf('\n') + 1;
+    const line = before.split('\n').length;
+    return {
+      file: path,
+      line,
+      col: before.length - lineStart + 1,
+      severity: 'error',
+      code: 'encoding',
+      message: `byte ${bad} (0x${bytes[bad]!.toString(16).padStart(2, '0')}) is not valid UTF-8; manifests are UTF-8 text`,
+      hint: 'save the file as UTF-8 (an editor\'s "Save with encoding"), or retype the character',
+    };
+  }
+}
+
+/** The offset of the first byte that makes `bytes` invalid UTF-8 (binary search on prefixes, streamed). */
+function firstInvalidByte(bytes: Uint8Array): number {
+  // A prefix that ends inside a character is not an error when streaming; one with a bad byte is.
+  const fails = (n: number) => {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, n), { stream: true });
+      return false;
+    } catch {
+      return true;
+    }
+  };
+  let lo = 0;
+  let hi = bytes.length;
+  if (!fails(hi)) return Math.max(0, hi - 1); // Only the end is cut short: the last character is incomplete.
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    if (fails(mid)) hi = mid;
+    else lo = mid;
+  }
+  return hi - 1;
+}
+
+function tooLarge(path: string, size: number): Diagnostic {
+  return {
+    file: path,
+    line: 1,
+    col: 1,
+    severity: 'error',
+    code: 'size',
+    message: `the file has ${size} bytes; a manifest file may have at most ${MAX_MANIFEST_BYTES} (1 MiB)`,
+    hint: 'split it into several files, one resource per file',
+  };
+}
+
+/** The UserError for files that cannot be read as manifests. */
+export function unreadable(problems: Diagnostic[]): UserError {
+  return new UserError(`${problems.length === 1 ? 'a file' : `${problems.length} files`} could not be read as manifests`, { diagnostics: problems });
+}
+
+function linkProblem(path: string, message: string, hint: string): Diagnostic {
+  return { file: path, line: 1, col: 1, severity: 'error', code: 'symlink', message, hint };
+}
+
+/**
+ * A symlinked manifest file is read only when it resolves to a file inside the manifest
+ * directory: one that points elsewhere could be any file on this machine, and its lines would
+ * be quoted in errors. Problems name the link, never its target.
+ */
+function checkLinkedFile(dir: string, root: string, path: string, out: string[], refused: Diagnostic[]): void {
+  let real: string;
+  try {
+    real = realpathSync(join(dir, path));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') refused.push(linkProblem(path, 'is a symbolic link that loops (it leads back to itself)', 'replace it with the file it should point to'));
+    else refused.push(linkProblem(path, 'is a symbolic link to nothing (its target does not exist)', 'remove the link, or restore its target'));
+    return;
+  }
+  const inside = relative(root, real);
+  if (inside === '' || inside.startsWith('..' + sep) || inside === '..' || isAbsolute(inside)) {
+    refused.push(linkProblem(path, 'is a symbolic link to a file outside the manifest directory; it was not read', 'copy the file into the manifest directory instead of linking to it'));
+    return;
+  }
+  if (statSync(real).isFile()) out.push(path);
+}
+
 const READ_SLICE = 512;
+
+/**
+ * `connectorops.yaml` in `dir` as text, or null when there is none: under the same rules as the
+ * manifests (a link must stay inside `dir`, at most 1 MiB, UTF-8). For commands that read only
+ * the config (the target of `target export`, say).
+ */
+export async function readConfigText(dir: string): Promise<string | null> {
+  const info = lstatSync(join(dir, CONFIG_FILE), { throwIfNoEntry: false });
+  if (!info) return null;
+  if (info.isSymbolicLink()) {
+    const refused: Diagnostic[] = [];
+    checkLinkedFile(dir, realpathSync(dir), CONFIG_FILE, [], refused);
+    if (refused.length) throw new UserError('a symbolic link was not followed', { diagnostics: refused });
+  }
+  const file = statSync(join(dir, CONFIG_FILE));
+  if (!file.isFile()) throw new UserError(`${CONFIG_FILE} in ${quoteTerminal(dir)} is not a file`);
+  const size = file.size;
+  if (size > MAX_MANIFEST_BYTES) throw unreadable([tooLarge(CONFIG_FILE, size)]);
+  const decoded = decodeManifest(CONFIG_FILE, readFileSync(join(dir, CONFIG_FILE)));
+  if (typeof decoded !== 'string') throw unreadable([decoded]);
+  return decoded;
+}
 
 /** UserError unless `dir` is a directory: a mistyped --dir must not pass as "no manifests". */
 export async function assertDirectory(dir: string): Promise<void> {
@@ -95,23 +242,23 @@ export async function assertDirectory(dir: string): Promise<void> {
  * The files under `rel` (every file, or those `match` accepts), depth first. `rel` '' is the root.
  * node_modules/ and .git/ are never entered.
  */
-function walk(root: string, rel: string, out: string[], match: (path: string) => boolean = isManifestPath, all = match === isManifestPath): void {
+function walk(dir: string, root: string, rel: string, out: string[], refused: Diagnostic[], match: (path: string) => boolean = isManifestPath, all = match === isManifestPath): void {
   let entries;
   try {
-    entries = readdirSync(join(root, rel), { withFileTypes: true });
+    entries = readdirSync(join(dir, rel), { withFileTypes: true });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return;
-    throw new UserError(`cannot list ${rel || '.'}: ${(error as Error).message}`);
+    throw new UserError(`cannot list ${quoteTerminal(rel || '.')}: ${code ?? (error as Error).message}`);
   }
   for (const e of entries) {
     const path = rel ? `${rel}/${e.name}` : e.name;
     if (e.isDirectory()) {
-      if (!SKIPPED_DIRS.has(e.name)) walk(root, path, out, match, all);
+      if (!SKIPPED_DIRS.has(e.name)) walk(dir, root, path, out, refused, match, all);
     } else if (e.isFile()) {
       if (all || match(path)) out.push(path);
     }
-    // A symlinked file counts as the file; symlinked directories are not followed (no cycles).
-    else if (e.isSymbolicLink() && match(path) && statSync(join(root, path), { throwIfNoEntry: false })?.isFile()) out.push(path);
+    // A symlinked file counts as the file when it stays inside; symlinked directories are not followed (no cycles).
+    else if (e.isSymbolicLink() && match(path)) checkLinkedFile(dir, root, path, out, refused);
   }
 }

@@ -7,6 +7,7 @@ import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments, visit,
 import type { Diagnostic } from '../errors.js';
 import type { SourceLocation } from '../model/types.js';
 import { KNOWN_KEYS } from './schema.js';
+import { capYamlProblems, yamlMessage, yamlValueMessage } from './yaml-messages.js';
 
 /** The means to find where any path of a document is written. */
 export interface Locator {
@@ -65,13 +66,15 @@ export function parseYamlFile(file: string, text: string): ParsedFile {
     if (p.code === 'MULTILINE_IMPLICIT_KEY' && indentationAt.has(p.pos[0])) return;
     const explained = explain(p.code, p.message, text, p.pos[0]);
     if (explained.indentation) indentationAt.add(p.pos[0]);
+    // What explain did not reword is reworded so that no source text is quoted (yaml-messages.ts).
+    const message = explained.message === p.message ? yamlMessage(p.code, p.message) : explained.message;
     const hint = explained.hint ?? YAML_HINTS[p.code];
-    diagnostics.push({ ...positions.at(explained.offset), severity, code: 'yaml', message: explained.message, ...(hint ? { hint } : {}) });
+    diagnostics.push({ ...positions.at(explained.offset), severity, code: 'yaml', message, ...(hint ? { hint } : {}) });
   };
 
   if ('empty' in docs) {
     for (const e of docs.errors) problem(e, 'error');
-    return { documents, diagnostics };
+    return { documents, diagnostics: capYamlProblems(diagnostics) };
   }
   const starts = lineStarts(file, text);
   docs.forEach((doc, index) => {
@@ -89,12 +92,12 @@ export function parseYamlFile(file: string, text: string): ParsedFile {
     } catch (error) {
       // An alias without its anchor, or aliases that expand without bound: point at the alias.
       const alias = firstBadAlias(doc);
-      diagnostics.push({ ...positions.at(alias ?? startOffset), severity: 'error', code: 'yaml', message: (error as Error).message });
+      diagnostics.push({ ...positions.at(alias ?? startOffset), severity: 'error', code: 'yaml', message: yamlValueMessage((error as Error).message) });
       return;
     }
     documents.push({ file, index, value, start: starts(startOffset), locate: locator(positions, index, startOffset) });
   });
-  return { documents, diagnostics };
+  return { documents, diagnostics: capYamlProblems(diagnostics) };
 }
 
 /**

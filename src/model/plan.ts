@@ -41,14 +41,16 @@ const PlanWarningSchema = z.object({ code: z.string(), message: z.string(), kind
 export type PlanWarning = z.output<typeof PlanWarningSchema>;
 
 const Count = z.number().int().nonnegative();
-const PlanSummarySchema = z.object({ create: Count, update: Count, delete: Count, replace: Count, revokes: Count, blocked: Count });
+const PlanSummarySchema = z.strictObject({ create: Count, update: Count, delete: Count, replace: Count, revokes: Count, blocked: Count });
 export type PlanSummary = z.output<typeof PlanSummarySchema>;
 
-export const PlanSchema = z.object({
+// Strict where the plan owns the shape: a plan file holds exactly what `plan --out` writes, and
+// anything else in it was put there by hand.
+export const PlanSchema = z.strictObject({
   formatVersion: z.literal(1),
   target: z.string().min(1),
-  base: z.object({ stateSerial: z.number().int().nonnegative(), stateDigest: z.string() }),
-  source: z.object({ ref: z.string().nullable(), commit: z.string().nullable(), manifestDigest: z.string() }),
+  base: z.strictObject({ stateSerial: z.number().int().nonnegative(), stateDigest: z.string() }),
+  source: z.strictObject({ ref: z.string().nullable(), commit: z.string().nullable(), manifestDigest: z.string() }),
   actions: z.array(PlannedActionSchema),
   revokedAuthorizations: z.array(RevokedAuthorizationSchema),
   impact: z.array(ImpactSchema),

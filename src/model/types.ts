@@ -36,6 +36,8 @@ export const DiagnosticCodeSchema = z.enum([
   'yaml', 'json', 'schema', 'kind', 'config', 'reference', 'unused',
   'base', 'outside-change', 'secret-adopted', 'secret-unset',
   'deluge', 'usage-dynamic', 'usage-unknown-connection',
+  // A manifest file refused before it is parsed: not UTF-8, over 1 MiB, a symbolic link that leaves --dir.
+  'encoding', 'size', 'symlink',
 ]);
 export type DiagnosticCode = z.output<typeof DiagnosticCodeSchema>;
 

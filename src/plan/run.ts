@@ -10,11 +10,13 @@ import type { PlannedSecret } from '../model/actions.js';
 import type { Plan } from '../model/plan.js';
 import type { DesiredState, SecretName } from '../model/types.js';
 import { DEFAULT_TARGET, loadManifests, resolveTargetSpec, type LoadedManifests } from '../manifest/index.js';
-import { openTarget } from '../targets/index.js';
+import { LocalTarget, openTarget, TargetMissingError } from '../targets/index.js';
+import { quoteTerminal } from '../render/escape.js';
 import type { StateSnapshot, Target } from '../targets/target.js';
 import { definesNothing, describeFound, manifestFolders } from '../manifest/empty.js';
 import { makePlan } from './make.js';
 import { changedResources } from './scope.js';
+import { ownValue } from '../model/own.js';
 
 export interface LoadOptions {
   /** The manifest directory, relative to `cwd` (default `.`). */
@@ -91,8 +93,8 @@ export async function loadForPlan(options: LoadOptions): Promise<LoadedForPlan> 
 async function secretsFromEnv(desired: DesiredState, env: NodeJS.ProcessEnv, target: Target): Promise<Map<string, Partial<Record<SecretName, PlannedSecret>>>> {
   const vars = new Set<string>();
   for (const c of desired.connectors.values()) for (const ref of Object.values(c.secrets)) if (ref) vars.add(ref.fromEnv);
-  const set = [...vars].filter((v) => env[v] !== undefined && env[v] !== '').sort();
-  const prints = set.length ? await target.fingerprintSecrets(set.map((v) => env[v]!)) : [];
+  const set = [...vars].filter((v) => (ownValue(env, v) ?? '') !== '').sort();
+  const prints = set.length ? await target.fingerprintSecrets(set.map((v) => ownValue(env, v)!)) : [];
   const byVar = new Map(set.map((v, i) => [v, prints[i]!]));
   const out = new Map<string, Partial<Record<SecretName, PlannedSecret>>>();
   for (const c of desired.connectors.values()) {
@@ -171,13 +173,25 @@ export interface PlanRun {
 
 /**
  * `connectorops plan`, minus the CLI: load, open the target, plan, close. Planning changes nothing
- * on the target; opening a local target that does not exist yet creates its (empty) file.
+ * on the target, and creates none: a local target with no file yet is planned from an empty
+ * account, with a warning that names where it looked (a typo in a path must not pass unnoticed).
  */
 export async function runPlan(options: RunPlanOptions): Promise<PlanRun> {
   const loaded = await loadForPlan(options);
-  const target = await openTarget(loaded.targetSpec, { name: loaded.targetName, cwd: options.cwd, env: options.env });
+  let missing: TargetMissingError | undefined;
+  const target = await openTarget(loaded.targetSpec, { name: loaded.targetName, cwd: options.cwd, env: options.env, create: false }).catch((error: unknown) => {
+    if (!(error instanceof TargetMissingError)) throw error;
+    missing = error;
+    return LocalTarget.empty(error.path, { name: loaded.targetName });
+  });
   try {
     const plan = await planAgainst(target, loaded, { allowReplace: options.allowReplace, env: options.env, allowEmpty: options.allowEmpty ?? false });
+    if (missing) {
+      plan.warnings.unshift({
+        code: 'target-missing',
+        message: `target ${missing.target} does not exist yet (there is no file at ${quoteTerminal(missing.path)}): this plan starts from an empty account; apply creates the target`,
+      });
+    }
     return { plan, loaded };
   } finally {
     await target.close();

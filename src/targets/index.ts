@@ -12,7 +12,7 @@ import { PostgresTarget } from './postgres/postgres-target.js';
 import { isPostgresSpec } from './postgres/url.js';
 import type { Target } from './target.js';
 
-export { LocalTarget } from './local/local-target.js';
+export { LocalTarget, TargetMissingError } from './local/local-target.js';
 export { PostgresTarget } from './postgres/postgres-target.js';
 export type { RetryEvent } from './http/client.js';
 export type * from './target.js';
@@ -26,6 +26,11 @@ export interface OpenTargetOptions {
   env?: NodeJS.ProcessEnv;
   /** An HTTP target tells each retry of a request here (apply reports them). */
   onRetry?: (retry: RetryEvent) => void;
+  /**
+   * Whether a local target with no file yet is created (default true). Commands that only read
+   * pass false and get a TargetMissingError instead: only apply, `target import` and serve create.
+   */
+  create?: boolean;
 }
 
 const ACCEPTED =
@@ -45,7 +50,7 @@ export async function openTarget(spec: string, options: OpenTargetOptions = {}):
     const path = spec.slice('local:'.length);
     if (!path) throw new UserError(`target '${name}': local: needs a path, e.g. local:.connectorops/local.db`);
     const abs = isAbsolute(path) ? path : resolve(options.cwd ?? process.cwd(), path);
-    return LocalTarget.open(abs, { name });
+    return LocalTarget.open(abs, { name, create: options.create ?? true });
   }
   if (isPostgresSpec(spec)) return PostgresTarget.open(spec, { name, env: options.env ?? process.env });
   if (/^https?:\/\//i.test(spec)) {

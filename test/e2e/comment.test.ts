@@ -12,7 +12,7 @@ import { commentBody } from '../../src/github/body.js';
 import { stickyMarker } from '../../src/github/sticky.js';
 import { readPlanFile } from '../../src/planfile/file.js';
 import { BIN, ensureBuilt } from '../support/dist.js';
-import { ACTIONS_BOT, ALICE, GitHubStandIn } from '../support/github-server.js';
+import { ACTIONS_BOT, ALICE, Bystander, GitHubStandIn } from '../support/github-server.js';
 import { commitAll, writeFiles } from '../support/repo.js';
 import { tempDir } from '../support/target.js';
 import { ownTagsOnly, unmentionedAts } from '../render/markdown-checks.js';
@@ -241,5 +241,83 @@ describe('connectorops comment', () => {
     const r = await cli(['--help']);
     expect(r.stdout).toContain("comment     post the plan as a pull request's sticky comment (GitHub)");
     expect((await cli(['comment', '--help'])).stdout).toMatch(/^Usage: connectorops comment PLANFILE --pr N/);
+  });
+});
+
+describe('connectorops comment keeps the token on the API origin (issue 13)', () => {
+  let other: Bystander;
+  beforeEach(async () => {
+    other = await Bystander.start((res) => res.end('[]'));
+  });
+  afterEach(async () => {
+    await other.close();
+  });
+
+  it('refuses a pagination link to another origin before sending anything there', async () => {
+    await plan({ 'connectors/crm.yaml': CRM() });
+    gh.fail({ method: 'GET', path: /comments$/, status: 200, body: [], headers: { link: `<${other.url}/steal?page=2&x=${'a'.repeat(300)}>; rel="next"` } });
+    const r = await cli(['comment', 'plan.json', '--pr', '7', '--repo', 'acme/infra']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `Error: connectorops stopped trying to list the comments on acme/infra#7: it was asked to follow a link to "${other.url}/steal", outside ${gh.url}; nothing was sent there\n` +
+        '  hint: GitHub only links within its own API; check GITHUB_API_URL and the proxy in front of it\n',
+    );
+    expect(other.requests).toEqual([]);
+    expect(posted()).toEqual([]);
+  });
+
+  it('takes a 3xx as an error naming where it pointed, and does not follow it', async () => {
+    await plan({ 'connectors/crm.yaml': CRM() });
+    gh.fail({ method: 'GET', path: /comments$/, status: 302, headers: { location: `${other.url}/moved` } });
+    const r = await cli(['comment', 'plan.json', '--pr', '7', '--repo', 'acme/infra']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^Error: connectorops stopped trying to list the comments on acme/infra#7: GitHub answered HTTP 302, a redirect to "${other.url}/moved", which is not followed\\n`));
+    expect(r.stdout).toBe('');
+    expect(other.requests).toEqual([]);
+  });
+
+  it('refuses a non-HTTPS GITHUB_API_URL that is not this machine, before any request', async () => {
+    await plan({ 'connectors/crm.yaml': CRM() });
+    const r = await cli(['comment', 'plan.json', '--pr', '7', '--repo', 'acme/infra'], { GITHUB_API_URL: 'http://github.example.com/api/v3' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^Error: GITHUB_API_URL must be https:\/\/ \(the token would travel in clear text\), not "http:\/\/github\.example\.com\/api\/v3"\n/);
+    expect(r.stderr).not.toContain(TOKEN);
+    expect(gh.calls()).toEqual([]);
+  });
+
+  it('gives up on a GitHub that never answers, after the timeout', async () => {
+    await plan({ 'connectors/crm.yaml': CRM() });
+    const silent = await Bystander.start();
+    try {
+      const r = await cli(['comment', 'plan.json', '--pr', '7', '--repo', 'acme/infra'], { GITHUB_API_URL: silent.url, CONNECTOROPS_GITHUB_TIMEOUT: '1' });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`^Error: GitHub at ${silent.url} did not answer within 1s when trying to list the comments on acme/infra#7\\n  hint: `));
+      // A timeout is not retried (at most the one request, if it got there before the deadline).
+      expect(silent.requests.length).toBeLessThanOrEqual(1);
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it('takes a 200 whose body is not JSON as a clear error', async () => {
+    await plan({ 'connectors/crm.yaml': CRM() });
+    gh.fail({ method: 'GET', path: /comments$/, status: 200, raw: { contentType: 'text/html', text: '<html>Sign in</html>' } });
+    const r = await cli(['comment', 'plan.json', '--pr', '7', '--repo', 'acme/infra']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^Error: connectorops stopped trying to list the comments on acme\/infra#7: GitHub answered HTTP 200 with a body that is not JSON\n {2}hint: check GITHUB_API_URL/);
+    expect(r.stderr).not.toContain('Internal error');
+  });
+
+  it('does not claim that a job summary cut at 1 MB has all of the plan', async () => {
+    await plan({ 'connectors/crm.yaml': CRM(), 'connections/crm_sales.yaml': SALES });
+    const file = join(tmp.dir, 'plan.json');
+    const huge = JSON.parse(readFileSync(file, 'utf8')) as { needsAuthorization: string[] };
+    huge.needsAuthorization = Array.from({ length: 20_000 }, (_, i) => `connection_with_a_rather_long_link_name_${i}`);
+    writeFileSync(file, JSON.stringify(huge));
+    const summary = join(tmp.dir, 'summary.md');
+    const r = await cli(['comment', 'plan.json', '--pr', '7', '--repo', 'acme/infra'], { GITHUB_STEP_SUMMARY: summary });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('warning: the plan is longer than a GitHub comment holds; the comment shows its summary (the job summary is cut short too: the plan file has all of it)\n');
+    expect(Buffer.byteLength(readFileSync(summary, 'utf8'))).toBeLessThanOrEqual(1_000_000 + 2);
   });
 });

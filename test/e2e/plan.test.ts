@@ -153,11 +153,21 @@ describe('connectorops plan', () => {
     expect(plan.needsAuthorization).toEqual(['crm_sales', 'crm_support']);
     expect(plan.summary).toEqual({ create: 3, update: 0, delete: 0, replace: 0, revokes: 0, blocked: 0 });
 
-    // Planning created the (empty) target file, and nothing in it.
-    expect(existsSync(join(tmp.dir, 'acct.db'))).toBe(true);
+    // Planning created no target (issue 8): it said so, and where it looked; the plan starts from an empty account.
+    expect(text.stderr).toContain(`warning: target local:acct.db does not exist yet (there is no file at ${JSON.stringify(join(tmp.dir, 'acct.db'))}): this plan starts from an empty account; apply creates the target`);
+    expect(plan.warnings?.[0]?.code).toBe('target-missing');
+    expect(existsSync(join(tmp.dir, 'acct.db'))).toBe(false);
     const exported = cli(['target', 'export', ...T]);
-    expect(JSON.parse(exported.stdout)).toEqual({ formatVersion: 1, connectors: [], connections: [] });
-    expect(planJson().plan.base.stateSerial).toBe(0);
+    expect(exported.code).toBe(1);
+    expect(exported.stderr).toContain(`Error: target local:acct.db does not exist yet: there is no file at ${JSON.stringify(join(tmp.dir, 'acct.db'))}`);
+    expect(existsSync(join(tmp.dir, 'acct.db'))).toBe(false);
+
+    // The saved plan of the missing target applies: apply creates the target.
+    const saved = cli(['plan', ...T, '--out', 'plan.json']);
+    expect(saved.code, saved.stderr).toBe(0);
+    const applied = cli(['apply', 'plan.json', ...T], { ...ENV, CRM_CLIENT_SECRET: 'the-client-secret-1' });
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(existsSync(join(tmp.dir, 'acct.db'))).toBe(true);
   });
 
   it('disables a connector with its connections: connections first (R8), usages as impact (R15)', async () => {

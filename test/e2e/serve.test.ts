@@ -186,3 +186,64 @@ describe('connectorops serve', () => {
     expect((await server.exited).code).toBe(0);
   });
 });
+
+describe('connectorops serve against hostile clients (issue 13)', () => {
+  it('refuses a predictable token, however long', async () => {
+    for (const weak of ['aaaaaaaaaaaaaaaa', '1212121212121212121212']) {
+      const r = await cli(['serve', '--target', 'local:acct.db', '--port', '0'], { ...ENV, CONNECTOROPS_TOKEN: weak });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^Error: CONNECTOROPS_TOKEN is too predictable to protect a target \(\d different characters; at least 8\)/);
+      expect(r.stderr).not.toContain(weak);
+    }
+  });
+
+  it('answers 401 to every unauthenticated route, known or not, and never shows the server its own file path', async () => {
+    const { url } = await serve();
+    for (const [method, path] of [['GET', '/v1/nope'], ['DELETE', '/v1/state'], ['GET', '/admin'], ['POST', '/v1/actions']]) {
+      const res = await fetch(url + path, { method });
+      expect(res.status, `${method} ${path}`).toBe(401);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toBe('missing or wrong bearer token');
+    }
+    expect((await fetch(`${url}/v1/health`)).status).toBe(200);
+    // A 400 from the target (importing over a non-empty account) names no path on the server's disk.
+    const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+    const snapshot = { formatVersion: 1, connectors: [{ linkName: 'crm', name: 'CRM', stage: 'ready', enabled: true, authentication: { type: 'basic' } }], connections: [] };
+    expect((await fetch(`${url}/v1/snapshot`, { method: 'PUT', headers: auth, body: JSON.stringify(snapshot) })).status).toBe(204);
+    const again = await fetch(`${url}/v1/snapshot`, { method: 'PUT', headers: auth, body: JSON.stringify(snapshot) });
+    expect(again.status).toBe(400);
+    const text = await again.text();
+    expect(text).toContain('is not empty');
+    expect(text).not.toContain(tmp.dir);
+    expect(text).not.toContain('acct.db');
+  });
+
+  it('closes connections beyond its limit, and connections that never finish their headers', async () => {
+    const { startServer } = await import('../../src/targets/http/server.js');
+    const { LocalTarget } = await import('../../src/targets/local/local-target.js');
+    const { connect } = await import('node:net');
+    const target = LocalTarget.open(join(tmp.dir, 'limits.db'));
+    const running = await startServer({ target, token: TOKEN, port: 0, log: () => {}, maxConnections: 3, headersTimeoutMs: 300 });
+    try {
+      const open = async () => {
+        const socket = connect(running.port, '127.0.0.1');
+        await once(socket, 'connect');
+        socket.write('GET /v1/health HTTP/1.1\r\nHost: x\r\n'); // headers never finished
+        return socket;
+      };
+      const slow = [await open(), await open(), await open()];
+      // The fourth is over the limit: closed by the server without an answer.
+      const extra = await open();
+      let answered = '';
+      extra.on('data', (d: Buffer) => (answered += d.toString()));
+      await once(extra, 'close');
+      expect(answered).toBe('');
+      // The slow ones are dropped when their header time is up (408), freeing the server for others.
+      await Promise.all(slow.map((s) => once(s, 'close')));
+      const res = await fetch(`${running.url}/v1/health`);
+      expect(res.status).toBe(200);
+    } finally {
+      await running.close();
+      await target.close();
+    }
+  });
+});

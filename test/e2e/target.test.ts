@@ -61,11 +61,20 @@ async function stands(file = 'acct.db'): Promise<{ serial: number; exported: str
 }
 
 describe('target export / import', () => {
-  it('exports an empty default target (created at .connectorops/local.db) as pretty JSON with a trailing newline', () => {
+  it('exports an empty target as pretty JSON with a trailing newline; a missing one is an error and is not created', () => {
+    const missing = cli(['target', 'export']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^Error: target local:\.connectorops\/local\.db does not exist yet: there is no file at ".*\/\.connectorops\/local\.db"\n {2}hint: /);
+    expect(existsSync(join(tmp.dir, '.connectorops'))).toBe(false);
+    for (const args of [['import', '--out', 'out'], ['target', 'authorize', 'crm', '--account', 'a@b'], ['unlock', 'abcd1234']]) {
+      expect(cli(args).stderr, args.join(' ')).toContain('Error: target local:.connectorops/local.db does not exist yet');
+      expect(existsSync(join(tmp.dir, '.connectorops'))).toBe(false);
+    }
+    write('empty.json', { formatVersion: 1, connectors: [], connections: [] });
+    expect(cli(['target', 'import', 'empty.json']).code).toBe(0);
     const r = cli(['target', 'export']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('{\n  "formatVersion": 1,\n  "connectors": [],\n  "connections": []\n}\n');
-    expect(existsSync(join(tmp.dir, '.connectorops/local.db'))).toBe(true);
   });
 
   it('imports a snapshot and exports it back identically; refuses a non-empty target without --force', () => {

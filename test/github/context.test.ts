@@ -21,7 +21,7 @@ function userError(fn: () => unknown): UserError {
 
 describe('resolveGitHubContext', () => {
   it('reads the token, the default API and GITHUB_REPOSITORY', () => {
-    expect(resolveGitHubContext(env(), undefined)).toEqual({ token: TOKEN, baseUrl: 'https://api.github.com', owner: 'acme', repo: 'infra' });
+    expect(resolveGitHubContext(env(), undefined)).toEqual({ token: TOKEN, baseUrl: 'https://api.github.com', owner: 'acme', repo: 'infra', timeoutMs: 30_000 });
   });
 
   it('takes GITHUB_API_URL (GitHub Enterprise Server) without its trailing slash, and --repo over GITHUB_REPOSITORY', () => {

@@ -1,4 +1,31 @@
 /**
+ * A loopback server that answers every request with `answer` (by default, never), and records
+ * what reached it: the "other origin" that must receive nothing, or a GitHub that hangs.
+ */
+export class Bystander {
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+    readonly requests: { method: string; path: string; authorization: string | undefined }[],
+  ) {}
+
+  static async start(answer?: (res: ServerResponse) => void): Promise<Bystander> {
+    const requests: Bystander['requests'] = [];
+    const server = createServer((req, res) => {
+      requests.push({ method: req.method ?? 'GET', path: req.url ?? '/', authorization: req.headers.authorization });
+      answer?.(res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return new Bystander(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests);
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/**
  * A stand-in for GitHub's REST API, just the routes `comment` uses, on 127.0.0.1 (port 0):
  *
  *   GET    /repos/:owner/:repo/issues/:number/comments   per_page (≤ 100, default 30), page, Link
@@ -50,6 +77,8 @@ export interface Fault {
   status: number;
   headers?: Record<string, string>;
   body?: unknown;
+  /** A body sent as it is, with its own content type, instead of `body` as JSON. */
+  raw?: { contentType: string; text: string };
   /** How many matching requests get it (default 1). */
   times?: number;
 }
@@ -156,6 +185,11 @@ export class GitHubStandIn {
     const fault = this.faults.find((f) => f.left > 0 && (!f.method || f.method === method) && (!f.path || f.path.test(url.pathname)));
     if (fault) {
       fault.left--;
+      if (fault.raw) {
+        res.writeHead(fault.status, { 'content-type': fault.raw.contentType, ...fault.headers });
+        res.end(fault.raw.text);
+        return;
+      }
       send(fault.status, fault.body ?? { message: `stand-in fault ${fault.status}` }, fault.headers);
       return;
     }

@@ -102,7 +102,7 @@ export async function runApply(argv: string[], io: Io, deps: Partial<ApplyDeps> 
     retries.count++;
     log(`↻ retrying ${r.what ?? `${r.method} ${r.path}`} (attempt ${r.attempt} failed: ${r.error.message})`);
   };
-  const target = await d.openTarget(loaded.targetSpec, { name: loaded.targetName, cwd: io.cwd, env: io.env, onRetry });
+  const target = await d.openTarget(loaded.targetSpec, { name: loaded.targetName, cwd: io.cwd, env: io.env, onRetry, create: true });
   try {
     const lock = await takeLock(target, { ...(lockTimeout !== undefined ? { timeoutSeconds: lockTimeout } : {}), log });
     const abort = new AbortController();

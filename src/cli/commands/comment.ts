@@ -81,7 +81,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
     }
   }
   if (built.truncated) {
-    warn(`the plan is longer than a GitHub comment holds; the comment shows its summary${summaryFile ? ' (the job summary has all of it)' : ''}`);
+    // The job summary has all of it only when it was not cut as well (1 MB); plan.json always has.
+    const whole = !summaryFile ? '' : built.summaryTruncated ? ' (the job summary is cut short too: the plan file has all of it)' : ' (the job summary has all of it)';
+    warn(`the plan is longer than a GitHub comment holds; the comment shows its summary${whole}`);
   }
 
   const thread = createOctokitThread({ ...github, pullNumber, log: (line) => io.stderr.write(line + '\n') });

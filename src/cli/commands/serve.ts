@@ -30,6 +30,8 @@ Exit codes: 0 stopped by a signal, 1 could not start.`;
 
 /** The smallest token accepted: a short one could be guessed over the network. */
 const MIN_TOKEN_LENGTH = 16;
+/** The fewest different characters a token may have: a repeated pattern is guessed first. */
+const MIN_DISTINCT_CHARACTERS = 8;
 
 export interface ServeDeps {
   /** Stops the server when aborted; by default SIGINT and SIGTERM do. */
@@ -65,8 +67,16 @@ export async function runServe(argv: string[], io: Io, deps: ServeDeps = {}): Pr
       hint: 'use a long random string, e.g. `openssl rand -hex 32`',
     });
   }
+  // Long but predictable (`aaaaaaaaaaaaaaaa`, `1212121212121212`) is as weak as short: a random
+  // token of 16 characters or more has many different ones (hex: about 15 of 16).
+  if (new Set(token).size < MIN_DISTINCT_CHARACTERS) {
+    throw new UserError(`${TOKEN_ENV} is too predictable to protect a target (${new Set(token).size} different characters; at least ${MIN_DISTINCT_CHARACTERS})`, {
+      hint: 'use a random string, e.g. `openssl rand -hex 32`',
+    });
+  }
 
-  const target = await openTargetFlag(values.target, io);
+  // Serving is for applying through it: like apply, serve creates a local target that has no file yet.
+  const target = await openTargetFlag(values.target, io, io.cwd, { create: true });
   const log = deps.log ?? ((line: string) => io.stderr.write(line + '\n'));
   let running;
   try {

@@ -15,6 +15,7 @@ import type { Target } from '../../targets/target.js';
 import type { Io } from '../io.js';
 import { parseStrict } from '../args.js';
 import { openTargetFlag } from '../target-flag.js';
+import { ownValue } from '../../model/own.js';
 import { plural } from '../../util/text.js';
 
 const USAGE = `Usage: connectorops target <subcommand> [options]
@@ -46,7 +47,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     io.stdout.write(USAGE + '\n');
     return sub ? 0 : 1;
   }
-  const command = SUBCOMMANDS[sub];
+  const command = ownValue(SUBCOMMANDS, sub);
   if (!command) {
     const guess = didYouMean(sub, Object.keys(SUBCOMMANDS));
     io.stderr.write(`Error: connectorops target: unknown subcommand '${sub}'${guess ? `; ${guess}` : ''}\n  hint: the subcommands are ${Object.keys(SUBCOMMANDS).join(', ')}\n`);
@@ -55,9 +56,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
   return command(rest, io);
 }
 
-/** `dir` is `--dir` as typed: where connectorops.yaml (target names) and the default target are. */
-async function withTarget<T>(flag: string | undefined, dir: string | undefined, io: Io, fn: (target: Target) => Promise<T>): Promise<T> {
-  const target = await openTargetFlag(flag, io, resolve(io.cwd, dir ?? '.'));
+/**
+ * `dir` is `--dir` as typed: where connectorops.yaml (target names) and the default target are.
+ * `create`: only `target import` makes a target that does not exist yet; the others need one.
+ */
+async function withTarget<T>(flag: string | undefined, dir: string | undefined, io: Io, fn: (target: Target) => Promise<T>, create = false): Promise<T> {
+  const target = await openTargetFlag(flag, io, resolve(io.cwd, dir ?? '.'), { create });
   try {
     return await fn(target);
   } finally {
@@ -100,7 +104,7 @@ async function importCommand(argv: string[], io: Io): Promise<number> {
     } finally {
       await target.releaseLock(lock.id);
     }
-  });
+  }, true);
   io.stdout.write(
     `Imported ${plural(snapshot.connectors.length, 'connector')} and ${plural(snapshot.connections.length, 'connection')} (serial ${serial}).\n`,
   );

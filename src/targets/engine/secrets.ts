@@ -9,7 +9,7 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { FINGERPRINT_SCHEME } from '../../model/fingerprint.js';
 import { InternalError } from '../../errors.js';
 
-const FINGERPRINT_KEY_BYTES = 32;
+export const FINGERPRINT_KEY_BYTES = 32;
 
 /** A fresh key, base64 as stored in the target's `meta` table. */
 export function newFingerprintKey(): string {

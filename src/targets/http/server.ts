@@ -21,7 +21,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { z } from 'zod';
 import { TargetError, UserError } from '../../errors.js';
 import { parseAction } from '../action-schema.js';
@@ -60,7 +60,21 @@ export interface ServerOptions {
    * wait longer in several requests.
    */
   maxLockWaitMs?: number;
+  /** Connections open at once (default MAX_CONNECTIONS); more are closed as they come. */
+  maxConnections?: number;
+  /** How long a client may take to send a request's headers (default HEADERS_TIMEOUT_MS). */
+  headersTimeoutMs?: number;
 }
+
+/**
+ * Limits that keep a client without a token from locking everyone out: thousands of idle sockets
+ * that never finish their headers would otherwise hold the server for as long as Node's defaults
+ * (a minute of headers, five of request). A client of ours sends its headers at once.
+ */
+export const MAX_CONNECTIONS = 256;
+export const HEADERS_TIMEOUT_MS = 10_000;
+/** Node checks for expired headers and requests at this interval; its default (30 s) would stretch the timeout. */
+const TIMEOUT_CHECK_MS = 1_000;
 
 export interface RunningServer {
   /** `http://HOST:PORT`, with the port actually bound. */
@@ -87,8 +101,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const inFlight = new Set<AbortController>();
   const life = { closing: false };
   const routes = makeRoutes(options.target, options.maxLockWaitMs ?? LOCK_WAIT_SLICE_MS);
+  // Where the target lives on the server's disk is none of the client's business.
+  const hide = servedNames(options.target);
 
-  const server = createServer((req, res) => {
+  const headersTimeout = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+  // A connection's first headers must arrive within headersTimeout. Node's own headersTimeout is
+  // set too, but (Node 20) it does not drop a connection whose headers stop halfway; this does.
+  const awaitingHeaders = new WeakMap<Socket, NodeJS.Timeout>();
+  const server = createServer({ headersTimeout, requestTimeout: 5 * 60_000, connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_MS, headersTimeout) }, (req, res) => {
+    clearTimeout(awaitingHeaders.get(req.socket));
+    awaitingHeaders.delete(req.socket);
     const abort = new AbortController();
     inFlight.add(abort);
     // The client went away before we answered (or the server is closing): stop waiting for it.
@@ -96,10 +118,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       inFlight.delete(abort);
       if (!res.writableFinished) abort.abort();
     });
-    void serve(req, res, { routes, expected, log, signal: abort.signal, life });
+    void serve(req, res, { routes, expected, log, signal: abort.signal, life, hide });
   });
-  // A request body that never ends must not hold a connection forever.
-  server.requestTimeout = 5 * 60_000;
+  // A request body that never ends must not hold a connection forever (requestTimeout above);
+  // connections beyond the limit are closed by Node as they arrive.
+  server.maxConnections = options.maxConnections ?? MAX_CONNECTIONS;
+  server.on('connection', (socket: Socket) => {
+    const timer = setTimeout(() => socket.destroy(), headersTimeout);
+    timer.unref();
+    awaitingHeaders.set(socket, timer);
+    socket.once('close', () => clearTimeout(timer));
+  });
 
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
@@ -144,6 +173,8 @@ interface Context {
   signal: AbortSignal;
   /** Once closing, answers end their connection: an idle keep-alive one would hold `close()` up. */
   life: { closing: boolean };
+  /** The target's name and path as the server knows them: replaced in every message that goes out. */
+  hide: string[];
 }
 
 interface Call {
@@ -200,13 +231,12 @@ async function serve(req: IncomingMessage, res: ServerResponse, ctx: Context): P
     const url = new URL(req.url ?? '/', 'http://server.invalid');
     path = url.pathname;
     call.query = url.searchParams;
+    // Auth before routing: without a token, every path but /v1/health answers 401 alike, so
+    // that nobody learns which routes exist (or which methods they take) without one.
+    if (url.pathname !== HEALTH_PATH && !authorized(req, ctx.expected)) throw unauthorized();
     const { route, params } = findRoute(ctx.routes, method, url.pathname);
-    if (!route.open && !authorized(req, ctx.expected)) {
-      // Read nothing of an unauthenticated request's body.
-      throw new RequestError(401, 'missing or wrong bearer token', 'send Authorization: Bearer <the server\'s CONNECTOROPS_TOKEN>', {
-        'www-authenticate': 'Bearer realm="connectorops"',
-      });
-    }
+    // Read nothing of an unauthenticated request's body.
+    if (!route.open && !authorized(req, ctx.expected)) throw unauthorized();
     call.params = params;
     if (route.limit !== undefined) {
       call.body = parseJson(await readBody(req, route.limit));
@@ -216,7 +246,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, ctx: Context): P
     if (ctx.life.closing) res.setHeader('connection', 'close');
     send(res, reply.status, reply.body);
   } catch (error) {
-    const { status, body, headers } = errorReply(error, call.secrets);
+    const { status, body, headers } = errorReply(error, call.secrets, ctx.hide);
     if (status >= 500 && !(error instanceof TargetError) && !(error instanceof RequestError)) {
       const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
       ctx.log(`internal error on ${method} ${path}: ${redact(text, call.secrets)}`);
@@ -249,6 +279,27 @@ function findRoute(routes: Route[], method: string, pathname: string): { route: 
     throw new RequestError(405, `${method} is not allowed on ${pathname}`, `use ${allowed.join(' or ')}`, { allow: allowed.join(', ') });
   }
   throw new RequestError(404, `no such route: ${method} ${pathname}`, `this server speaks protocol v${PROTOCOL_VERSION}; is the client a matching connectorops?`);
+}
+
+const HEALTH_PATH = '/v1/health';
+
+function unauthorized(): RequestError {
+  return new RequestError(401, 'missing or wrong bearer token', 'send Authorization: Bearer <the server\'s CONNECTOROPS_TOKEN>', {
+    'www-authenticate': 'Bearer realm="connectorops"',
+  });
+}
+
+/** The served target's name (`local:/srv/acct.db`) and path, longest first, for `hidePaths`. */
+function servedNames(target: Target): string[] {
+  const path = (target as { path?: unknown }).path;
+  return [target.name, ...(typeof path === 'string' ? [path] : [])].filter((n) => n.length >= 3).sort((a, b) => b.length - a.length);
+}
+
+/** `text` with the served target's name and path replaced by words that reveal nothing of the server's disk. */
+function hidePaths(text: string, hide: string[]): string {
+  let out = text;
+  for (const name of hide) out = out.split(name).join('<served target>');
+  return out;
 }
 
 function digest(token: string): Buffer {
@@ -323,8 +374,8 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
 }
 
 /** An error as a status and a body the client rebuilds the same error class from. */
-function errorReply(error: unknown, secrets: string[]): { status: number; body: ErrorBody; headers: Record<string, string> } {
-  const clean = (text: string | undefined) => (text === undefined ? undefined : redact(text, secrets));
+function errorReply(error: unknown, secrets: string[], hide: string[]): { status: number; body: ErrorBody; headers: Record<string, string> } {
+  const clean = (text: string | undefined) => (text === undefined ? undefined : hidePaths(redact(text, secrets), hide));
   const body = (kind: ErrorKind, message: string, extra: Omit<ErrorBody['error'], 'kind' | 'message'> = {}): ErrorBody => {
     const e: ErrorBody['error'] = { kind, message: clean(message)! };
     for (const [k, v] of Object.entries(extra)) if (v !== undefined) (e as Record<string, unknown>)[k] = k === 'hint' ? clean(v as string) : v;
@@ -375,7 +426,7 @@ function route(method: string, template: string, handle: Route['handle'], extra:
 function makeRoutes(target: Target, maxLockWaitMs: number): Route[] {
   const results = new ActionResults(target);
   return [
-    route('GET', '/v1/health', async () => ({ status: 200, body: { ok: true, protocol: PROTOCOL_VERSION } }), { open: true }),
+    route('GET', HEALTH_PATH, async () => ({ status: 200, body: { ok: true, protocol: PROTOCOL_VERSION } }), { open: true }),
 
     route('GET', '/v1/state', async () => {
       const { state, serial, digest: stateDigest } = await target.read();

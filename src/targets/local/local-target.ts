@@ -7,43 +7,28 @@
  *   `synchronous=NORMAL` is durable against a killed process; on power loss the last commits may
  *   be lost, but state, serial and journal always roll back together.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import type { SqliteDatabase } from './sqlite-driver.js';
 import { TargetError, UserError } from '../../errors.js';
+import { SECRET_PARAMETERS } from '../../model/types.js';
+import { quoteTerminal } from '../../util/terminal.js';
 import type { ConnectionRecord, ConnectorRecord, State } from '../../model/types.js';
 import type { Effects } from '../../rules/index.js';
 import { holderProcessIsDead, TargetEngine } from '../engine/engine.js';
-import { newFingerprintKey } from '../engine/secrets.js';
 import { journalEntryOf, storedLockOf, type JournalRow, type LockClaim, type LockRow, type StoredLock, type StoreReader, type StoreWriter, type TargetStore } from '../engine/store.js';
 import type { JournalContext, JournalEntry } from '../target.js';
-import { loadSqlite, type SqliteDatabase } from './sqlite-driver.js';
+import { BUSY_TIMEOUT_MS, damaged, openDatabase, openEmptyInMemory } from './open.js';
 
-/** 'COPS': marks an SQLite file as a connectorops target, so that we never write into someone else's database. */
-const APPLICATION_ID = 0x434f5053;
-/** The layout of the tables below. A file with a newer version is refused, not guessed at. */
-const LOCAL_SCHEMA_VERSION = 1;
-const BUSY_TIMEOUT_MS = 10_000;
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value ANY) STRICT;
-CREATE TABLE IF NOT EXISTS connectors (link_name TEXT PRIMARY KEY, body TEXT NOT NULL) STRICT;
-CREATE TABLE IF NOT EXISTS connections (link_name TEXT PRIMARY KEY, connector TEXT NOT NULL, body TEXT NOT NULL) STRICT;
-CREATE TABLE IF NOT EXISTS journal (
-  run_id TEXT NOT NULL, action_id TEXT NOT NULL, op TEXT NOT NULL, link_name TEXT NOT NULL,
-  status TEXT NOT NULL CHECK (status IN ('pending', 'done', 'failed')),
-  serial INTEGER, at TEXT NOT NULL, error TEXT,
-  PRIMARY KEY (run_id, action_id)
-) STRICT;
-CREATE TABLE IF NOT EXISTS locks (
-  slot INTEGER PRIMARY KEY CHECK (slot = 1),
-  id TEXT NOT NULL, holder TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL,
-  operation TEXT NOT NULL, started_at TEXT NOT NULL
-) STRICT;
-`;
+export { LOCAL_SCHEMA_VERSION, TargetMissingError } from './open.js';
 
 export interface LocalTargetOptions {
   /** How the user named the target, for messages (`local:.connectorops/local.db`, or a name from connectorops.yaml). */
   name?: string;
+  /**
+   * Create the file when there is none (default true). Commands that only read pass false: a
+   * typo in a path must not leave an empty account behind (TargetMissingError instead).
+   */
+  create?: boolean;
 }
 
 /** The embedded target. Open it with `LocalTarget.open(path)` (or `openTarget('local:PATH')`). */
@@ -57,37 +42,34 @@ export class LocalTarget extends TargetEngine {
   }
 
   /**
-   * Opens the target file, creating it (and its parent directories) on first use, with a fresh
-   * fingerprint key. Refuses a file that is not an SQLite database, an SQLite database that is not
-   * a connectorops target, and a target written by a newer connectorops.
+   * Opens the target file; creates it (and its parent directories) with a fresh fingerprint key
+   * when there is none, unless `create` is false (then TargetMissingError). Refuses, without
+   * changing it, a file that is not an SQLite database, an SQLite database that is not a
+   * connectorops target, a damaged target, and a target written by a newer connectorops
+   * (open.ts).
    */
   static open(path: string, options: LocalTargetOptions = {}): LocalTarget {
     const abs = resolve(path);
     const name = options.name ?? `local:${path}`;
-    const Database = loadSqlite(name); // before anything is created: without the driver, nothing changes
-    mkdirSync(dirname(abs), { recursive: true });
-    let db: SqliteDatabase;
+    const { db, key } = openDatabase(abs, name, { create: options.create ?? true });
+    return LocalTarget.#wrap(abs, name, db, key);
+  }
+
+  /**
+   * The account at `path` as it is before it exists: empty, serial 0, in memory only (nothing is
+   * written anywhere). `plan` reads this for a local target that has no file yet.
+   */
+  static empty(path: string, options: Pick<LocalTargetOptions, 'name'> = {}): LocalTarget {
+    const { db, key } = openEmptyInMemory();
+    return LocalTarget.#wrap(resolve(path), options.name ?? `local:${path}`, db, key);
+  }
+
+  static #wrap(abs: string, name: string, db: SqliteDatabase, key: Buffer): LocalTarget {
     try {
-      db = new Database(abs);
-    } catch (error) {
-      throw new UserError(`cannot open target ${name} (${abs}): ${(error as Error).message}`);
-    }
-    try {
-      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      const key = initialize(db, abs, name);
-      return new LocalTarget(abs, name, new SqliteStore(db, name, key));
+      return new LocalTarget(abs, name, new SqliteStore(db, name, key, abs));
     } catch (error) {
       db.close();
-      if (error instanceof UserError || error instanceof TargetError) throw error;
-      const code = (error as { code?: string }).code;
-      if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
-        throw new UserError(`target ${name}: ${abs} is not a connectorops target (not an SQLite database)`, {
-          hint: 'point --target at another file; local:PATH creates the file on first use',
-        });
-      }
-      throw wrapSqlite(error, name);
+      throw wrapSqlite(error, name, abs);
     }
   }
 }
@@ -100,11 +82,13 @@ class SqliteStore implements TargetStore, StoreWriter {
   readonly fingerprintKey: Buffer;
   readonly #db: SqliteDatabase;
   readonly #name: string;
+  readonly #path: string;
   readonly #stmt: ReturnType<typeof prepare>;
 
-  constructor(db: SqliteDatabase, name: string, key: Buffer) {
+  constructor(db: SqliteDatabase, name: string, key: Buffer, path: string) {
     this.#db = db;
     this.#name = name;
+    this.#path = path;
     this.fingerprintKey = key;
     this.#stmt = prepare(db);
   }
@@ -138,13 +122,16 @@ class SqliteStore implements TargetStore, StoreWriter {
   }
 
   async loadState(): Promise<State> {
+    const [name, path] = [this.#name, this.#path];
     const state: State = { connectors: new Map(), connections: new Map() };
-    for (const body of this.#stmt.allConnectors.all() as string[]) {
-      const c = JSON.parse(body) as ConnectorRecord;
+    for (const row of this.#stmt.allConnectors.all() as StoredRow[]) {
+      const c = parseRow(row, 'connectors', name, path);
+      if (!isConnectorRecord(c)) throw damaged(name, path, `the connectors row ${describeRow(row)} is not a connector this connectorops wrote`);
       state.connectors.set(c.linkName, c);
     }
-    for (const body of this.#stmt.allConnections.all() as string[]) {
-      const c = JSON.parse(body) as ConnectionRecord;
+    for (const row of this.#stmt.allConnections.all() as StoredRow[]) {
+      const c = parseRow(row, 'connections', name, path);
+      if (!isConnectionRecord(c)) throw damaged(name, path, `the connections row ${describeRow(row)} is not a connection this connectorops wrote`);
       state.connections.set(c.linkName, c);
     }
     return state;
@@ -220,7 +207,7 @@ class SqliteStore implements TargetStore, StoreWriter {
   }
 
   describeError(error: unknown): Error {
-    return wrapSqlite(error, this.#name);
+    return wrapSqlite(error, this.#name, this.#path);
   }
 
   async close(): Promise<void> {
@@ -232,8 +219,8 @@ function prepare(db: SqliteDatabase) {
   return {
     getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
     setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
-    allConnectors: db.prepare('SELECT body FROM connectors').pluck(),
-    allConnections: db.prepare('SELECT body FROM connections').pluck(),
+    allConnectors: db.prepare('SELECT link_name, body FROM connectors'),
+    allConnections: db.prepare('SELECT link_name, body FROM connections'),
     countConnectors: db.prepare('SELECT count(*) AS n FROM connectors'),
     countConnections: db.prepare('SELECT count(*) AS n FROM connections'),
     upsertConnector: db.prepare('INSERT INTO connectors (link_name, body) VALUES (?, ?) ON CONFLICT (link_name) DO UPDATE SET body = excluded.body'),
@@ -258,45 +245,77 @@ function prepare(db: SqliteDatabase) {
   };
 }
 
-/** Creates the tables and the meta rows on first use; returns the fingerprint key. */
-function initialize(db: SqliteDatabase, abs: string, name: string): Buffer {
-  return db
-    .transaction(() => {
-      const appId = db.pragma('application_id', { simple: true }) as number;
-      if (appId !== APPLICATION_ID) {
-        const tables = db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").pluck().get() as number;
-        if (appId !== 0 || tables > 0) {
-          throw new UserError(`target ${name}: ${abs} is an SQLite database, but not a connectorops target; it was left untouched`, {
-            hint: 'point --target at another file; local:PATH creates the file on first use',
-          });
-        }
-        db.pragma(`application_id = ${APPLICATION_ID}`);
-      }
-      db.exec(SCHEMA);
-      const meta = db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)');
-      meta.run('schema_version', LOCAL_SCHEMA_VERSION);
-      meta.run('serial', 0);
-      meta.run('fingerprint_key', newFingerprintKey());
-      const version = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get() as number;
-      if (version !== LOCAL_SCHEMA_VERSION) {
-        throw new UserError(`target ${name} was written by a newer connectorops (local schema ${version}; this one reads ${LOCAL_SCHEMA_VERSION})`, {
-          hint: 'upgrade connectorops',
-        });
-      }
-      const key = db.prepare("SELECT value FROM meta WHERE key = 'fingerprint_key'").pluck().get() as string;
-      return Buffer.from(key, 'base64');
-    })
-    .immediate();
+interface StoredRow {
+  link_name: unknown;
+  body: unknown;
+}
+
+function parseRow(row: StoredRow, table: string, name: string, path: string): { linkName?: unknown } {
+  let value: unknown;
+  try {
+    value = JSON.parse(String(row.body));
+  } catch {
+    throw damaged(name, path, `the ${table} row ${describeRow(row)} does not hold JSON`);
+  }
+  if (value === null || typeof value !== 'object' || (value as { linkName?: unknown }).linkName !== row.link_name) {
+    throw damaged(name, path, `the ${table} row ${describeRow(row)} does not hold a record of that name`);
+  }
+  return value as { linkName?: unknown };
+}
+
+/** A row's link name for a message: escaped, and short (the file may be anyone's). */
+function describeRow(row: StoredRow): string {
+  const text = typeof row.link_name === 'string' ? row.link_name : String(row.link_name);
+  return quoteTerminal(text.length > 80 ? `${text.slice(0, 79)}…` : text);
+}
+
+/*
+ * The fields the rules read, checked on every row as it is loaded: a record that lacks one would
+ * crash deep inside rules/ instead of saying that the file is damaged. Not the zod record schema on
+ * purpose: loading 100k rows is on the path of every plan, and these checks cost next to nothing.
+ */
+const AUTH_TYPES = new Set(Object.keys(SECRET_PARAMETERS));
+
+function isConnectorRecord(c: unknown): c is ConnectorRecord {
+  const r = c as Partial<ConnectorRecord>;
+  return (
+    typeof r.name === 'string' &&
+    typeof r.description === 'string' &&
+    (r.stage === 'draft' || r.stage === 'ready') &&
+    typeof r.enabled === 'boolean' &&
+    r.authentication !== null &&
+    typeof r.authentication === 'object' &&
+    AUTH_TYPES.has(r.authentication.type) &&
+    r.secretFingerprints !== null &&
+    typeof r.secretFingerprints === 'object'
+  );
+}
+
+function isConnectionRecord(c: unknown): c is ConnectionRecord {
+  const r = c as Partial<ConnectionRecord>;
+  const auth = r.authorization;
+  return (
+    typeof r.name === 'string' &&
+    typeof r.connector === 'string' &&
+    typeof r.enabled === 'boolean' &&
+    Array.isArray(r.scopes) &&
+    r.scopes.every((s) => typeof s === 'string') &&
+    Array.isArray(r.usages) &&
+    auth !== null &&
+    typeof auth === 'object' &&
+    (auth.status === 'unauthorized' || (auth.status === 'authorized' && typeof auth.account === 'string'))
+  );
 }
 
 function keyOf(journal: JournalContext): { run_id: string; action_id: string } {
   return { run_id: journal.runId, action_id: journal.actionId };
 }
 
-function wrapSqlite(error: unknown, name: string): Error {
+function wrapSqlite(error: unknown, name: string, path: string): Error {
   if (error instanceof TargetError || error instanceof UserError) return error;
   const code = (error as { code?: string } | null)?.code;
   const message = (error as Error | null)?.message ?? String(error);
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') return damaged(name, path, 'SQLite reports that the file is malformed');
   if (code === 'SQLITE_BUSY') {
     return new TargetError(`target ${name} is busy: another process kept it locked for more than ${BUSY_TIMEOUT_MS / 1000}s`, {
       status: 503,

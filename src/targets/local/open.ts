@@ -1,0 +1,245 @@
+/**
+ * Opening the local target's SQLite file, carefully: nothing is written into a file before it is
+ * known to be a connectorops target, a damaged target is an error that says what is damaged
+ * (never an empty account, which an apply would then fill again), and only creating a target
+ * writes its schema.
+ *
+ * The order matters. The file's first 100 bytes (SQLite's header) are read with plain fs before
+ * SQLite opens it: a file that is not SQLite, or an SQLite database whose application_id is not
+ * ours, is refused without a single pragma (`journal_mode = WAL` alone would rewrite its header).
+ */
+import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import { dirname } from 'node:path';
+import { loadSqlite, type SqliteDatabase } from './sqlite-driver.js';
+import { TargetError, UserError } from '../../errors.js';
+import { quoteTerminal } from '../../util/terminal.js';
+import { FINGERPRINT_KEY_BYTES, newFingerprintKey } from '../engine/secrets.js';
+
+/** 'COPS': marks an SQLite file as a connectorops target, so that we never write into someone else's database. */
+export const APPLICATION_ID = 0x434f5053;
+/** The layout of the tables below. A file with a newer version is refused, not guessed at. */
+export const LOCAL_SCHEMA_VERSION = 1;
+export const BUSY_TIMEOUT_MS = 10_000;
+
+const SCHEMA = `
+CREATE TABLE meta (key TEXT PRIMARY KEY, value ANY) STRICT;
+CREATE TABLE connectors (link_name TEXT PRIMARY KEY, body TEXT NOT NULL) STRICT;
+CREATE TABLE connections (link_name TEXT PRIMARY KEY, connector TEXT NOT NULL, body TEXT NOT NULL) STRICT;
+CREATE TABLE journal (
+  run_id TEXT NOT NULL, action_id TEXT NOT NULL, op TEXT NOT NULL, link_name TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'done', 'failed')),
+  serial INTEGER, at TEXT NOT NULL, error TEXT,
+  PRIMARY KEY (run_id, action_id)
+) STRICT;
+CREATE TABLE locks (
+  slot INTEGER PRIMARY KEY CHECK (slot = 1),
+  id TEXT NOT NULL, holder TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL,
+  operation TEXT NOT NULL, started_at TEXT NOT NULL
+) STRICT;
+`;
+
+/** Every table and the columns the target reads and writes: a file missing one is damaged. */
+const TABLES: Record<string, string[]> = {
+  meta: ['key', 'value'],
+  connectors: ['link_name', 'body'],
+  connections: ['link_name', 'connector', 'body'],
+  journal: ['run_id', 'action_id', 'op', 'link_name', 'status', 'serial', 'at', 'error'],
+  locks: ['slot', 'id', 'holder', 'host', 'pid', 'operation', 'started_at'],
+};
+
+const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
+const RESTORE_HINT = 'restore the file from a backup, or move it away and load a snapshot into a new target with `connectorops target import` (a `target export` of a healthy copy)';
+
+/** The target has no file yet, and the command may not create one. */
+export class TargetMissingError extends UserError {
+  override name = 'TargetMissingError';
+  constructor(
+    readonly target: string,
+    readonly path: string,
+  ) {
+    super(`target ${target} does not exist yet: there is no file at ${quoteTerminal(path)}`, {
+      hint: 'check --target (a typo makes a new, empty account); `connectorops apply` or `connectorops target import` creates it',
+    });
+  }
+}
+
+/** A file that is a connectorops target, but not a whole one. */
+export function damaged(name: string, path: string, what: string): UserError {
+  return new UserError(`target ${name} is damaged (${quoteTerminal(path)}): ${what}; nothing was changed`, { hint: RESTORE_HINT });
+}
+
+export interface OpenedDatabase {
+  db: SqliteDatabase;
+  /** The fingerprint key (32 bytes). */
+  key: Buffer;
+}
+
+/**
+ * Opens (and with `create`, creates) the target file at `abs`. Throws TargetMissingError when
+ * there is no file and `create` is false; a UserError for anything that is not a whole
+ * connectorops target. Returns the open database and its fingerprint key.
+ */
+export function openDatabase(abs: string, name: string, options: { create: boolean }): OpenedDatabase {
+  loadSqlite(name); // before anything is created: without the driver, nothing changes
+  const info = statOrNull(abs, name);
+  if (!info) {
+    if (!options.create) throw new TargetMissingError(name, abs);
+    makeParent(abs, name);
+    return withDatabase(abs, name, (db) => {
+      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      // Still in rollback-journal mode: the mark lands in the file's own header, where the
+      // next open reads it with plain fs; in WAL mode page 1 would wait in the -wal file.
+      const opened = create(db);
+      pragmas(db);
+      return opened;
+    });
+  }
+  if (!info.isFile()) throw new UserError(`target ${name}: ${quoteTerminal(abs)} is ${info.isDirectory() ? 'a folder' : 'not a regular file'}, not a target file`, { hint: 'point --target at a file' });
+  checkHeader(abs, name, info.size);
+  return withDatabase(abs, name, (db) => {
+    // Only now, with the header known to be ours: WAL and a busy timeout.
+    pragmas(db);
+    return { db, key: check(db, abs, name) };
+  });
+}
+
+/**
+ * An account that does not exist yet, in memory: what `plan` reads for a missing local target.
+ * It has the schema, no rows, serial 0 and a fingerprint key of its own, and no file anywhere.
+ */
+export function openEmptyInMemory(): OpenedDatabase {
+  const db = new (loadSqlite('(an empty account in memory)'))(':memory:');
+  return create(db);
+}
+
+function statOrNull(abs: string, name: string): Stats | null {
+  try {
+    return statSync(abs);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    if (code === 'ENOTDIR') throw notAFolder(abs, name);
+    if (code === 'ELOOP') throw new UserError(`target ${name}: ${quoteTerminal(abs)} is a symbolic link that loops`);
+    throw new UserError(`target ${name}: cannot read ${quoteTerminal(abs)} (${code ?? (error as Error).message})`);
+  }
+}
+
+function notAFolder(abs: string, name: string): UserError {
+  return new UserError(`target ${name}: a part of ${quoteTerminal(abs)} is a file, not a folder, so the target file cannot be there`, {
+    hint: 'check the path in --target (or in connectorops.yaml)',
+  });
+}
+
+function makeParent(abs: string, name: string): void {
+  try {
+    mkdirSync(dirname(abs), { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR' || code === 'EEXIST') throw notAFolder(abs, name);
+    throw new UserError(`target ${name}: cannot create the folder of ${quoteTerminal(abs)} (${code ?? (error as Error).message})`);
+  }
+}
+
+/** Refuses, before SQLite touches it, a file that is not SQLite or not ours. */
+function checkHeader(abs: string, name: string, size: number): void {
+  const hint = 'point --target at another file; `connectorops apply` creates a target where no file is';
+  if (size === 0) throw new UserError(`target ${name}: ${quoteTerminal(abs)} is an empty file (0 bytes), not a connectorops target; it was left untouched`, { hint });
+  const header = Buffer.alloc(100);
+  let read = 0;
+  const fd = openSync(abs, 'r');
+  try {
+    read = readSync(fd, header, 0, 100, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (read < 100 || !header.subarray(0, 16).equals(SQLITE_MAGIC)) {
+    throw new UserError(`target ${name}: ${quoteTerminal(abs)} is not a connectorops target (not an SQLite database); it was left untouched`, { hint });
+  }
+  // SQLite's header keeps PRAGMA application_id at offset 68, big-endian. A target that an older
+  // connectorops marked in WAL mode may have it only in its -wal file until a checkpoint: asked
+  // of SQLite then, read-only.
+  if (header.readUInt32BE(68) !== APPLICATION_ID && !(existsSync(`${abs}-wal`) && applicationIdOf(abs) === APPLICATION_ID)) {
+    throw new UserError(`target ${name}: ${quoteTerminal(abs)} is an SQLite database, but not a connectorops target; it was left untouched`, { hint });
+  }
+}
+
+function applicationIdOf(abs: string): number | null {
+  try {
+    const db = new (loadSqlite(`local:${abs}`))(abs, { readonly: true, fileMustExist: true });
+    try {
+      return db.pragma('application_id', { simple: true }) as number;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return null;
+  }
+}
+
+function withDatabase(abs: string, name: string, use: (db: SqliteDatabase) => OpenedDatabase): OpenedDatabase {
+  let db: SqliteDatabase;
+  try {
+    db = new (loadSqlite(name))(abs);
+  } catch (error) {
+    throw new UserError(`cannot open target ${name} (${quoteTerminal(abs)}): ${(error as Error).message}`);
+  }
+  try {
+    return use(db);
+  } catch (error) {
+    db.close();
+    if (error instanceof UserError || error instanceof TargetError) throw error;
+    const code = (error as { code?: string }).code;
+    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') throw damaged(name, abs, 'SQLite reports that the file is malformed');
+    if (code === 'SQLITE_BUSY') throw new TargetError(`target ${name} is busy: another process kept it locked for more than ${BUSY_TIMEOUT_MS / 1000}s`, { status: 503 });
+    if (typeof code === 'string' && code.startsWith('SQLITE_')) throw new TargetError(`target ${name}: ${(error as Error).message} (${code})`);
+    throw error;
+  }
+}
+
+function pragmas(db: SqliteDatabase): void {
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+}
+
+/** A new target: the mark, the tables and the meta rows, in one transaction. */
+function create(db: SqliteDatabase): OpenedDatabase {
+  const key = newFingerprintKey();
+  db.transaction(() => {
+    db.pragma(`application_id = ${APPLICATION_ID}`);
+    db.exec(SCHEMA);
+    const meta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
+    meta.run('schema_version', LOCAL_SCHEMA_VERSION);
+    meta.run('serial', 0);
+    meta.run('fingerprint_key', key);
+  }).immediate();
+  return { db, key: Buffer.from(key, 'base64') };
+}
+
+/** Checks an existing target's tables and meta rows; returns its fingerprint key. Writes nothing. */
+function check(db: SqliteDatabase, abs: string, name: string): Buffer {
+  return db
+    .transaction(() => {
+      const columns = db.prepare('SELECT name FROM pragma_table_info(?)').pluck();
+      for (const [table, wanted] of Object.entries(TABLES)) {
+        const have = new Set(columns.all(table) as string[]);
+        if (have.size === 0) throw damaged(name, abs, `its ${table} table is missing`);
+        const missing = wanted.filter((c) => !have.has(c));
+        if (missing.length) throw damaged(name, abs, `its ${table} table lacks the column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+      }
+      const meta = db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
+      const version = meta.get('schema_version');
+      if (version === undefined) throw damaged(name, abs, 'its meta table has no schema_version');
+      if (typeof version === 'number' && version > LOCAL_SCHEMA_VERSION) {
+        throw new UserError(`target ${name} was written by a newer connectorops (local schema ${version}; this one reads ${LOCAL_SCHEMA_VERSION})`, { hint: 'upgrade connectorops' });
+      }
+      if (version !== LOCAL_SCHEMA_VERSION) throw damaged(name, abs, 'its schema_version is not a version this connectorops wrote');
+      const serial = meta.get('serial');
+      if (typeof serial !== 'number' || !Number.isSafeInteger(serial) || serial < 0) throw damaged(name, abs, 'its serial is missing or not a whole number');
+      const key = meta.get('fingerprint_key');
+      const bytes = typeof key === 'string' && /^[A-Za-z0-9+/]+={0,2}$/.test(key) ? Buffer.from(key, 'base64') : null;
+      if (!bytes || bytes.length !== FINGERPRINT_KEY_BYTES) throw damaged(name, abs, `its fingerprint_key is missing or not ${FINGERPRINT_KEY_BYTES} bytes`);
+      return bytes;
+    })
+    .deferred();
+}
