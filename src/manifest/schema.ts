@@ -188,6 +188,20 @@ const TargetSpecString = z
 
 const TargetConfigDoc = z.object({ url: TargetSpecString }).strict();
 
+/** A glob relative to the directory of connectorops.yaml: never absolute, never climbing out of it. */
+const UsageGlob = z
+  .string()
+  .min(1)
+  .refine((g) => !g.startsWith('/') && !g.split('/').includes('..'), { error: 'a usages pattern is relative to the directory of connectorops.yaml (no leading /, no ..)' });
+
+const UsagesConfigDoc = z
+  .object({
+    from: z
+      .array(UsageGlob)
+      .meta({ description: 'Globs of Creator exports (.ds) and Deluge scripts to read for connection usages; [] reads none.' }),
+  })
+  .strict();
+
 export const ConfigDoc = z
   .object({
     defaultTarget: z
@@ -201,13 +215,16 @@ export const ConfigDoc = z
         TargetConfigDoc,
       )
       .optional(),
+    usages: UsagesConfigDoc.optional().meta({
+      description: 'Where connections are used: Deluge code kept in Git (default from: ["**/*.ds", "**/*.dg", "**/*.deluge"]).',
+    }),
   })
   .strict()
   .meta({ title: 'connectorops.yaml', description: 'connectorops project configuration.' });
 
 /** Every key any of our documents may hold. */
 export const KNOWN_KEYS: ReadonlySet<string> = new Set(
-  [ConnectorDoc, ConnectionDoc, ApiKeyAuthDoc, BasicAuthDoc, OAuth1AuthDoc, OAuth2AuthDoc, ApiKeyParameterDoc, secretRef(''), ConfigDoc, TargetConfigDoc].flatMap(
+  [ConnectorDoc, ConnectionDoc, ApiKeyAuthDoc, BasicAuthDoc, OAuth1AuthDoc, OAuth2AuthDoc, ApiKeyParameterDoc, secretRef(''), ConfigDoc, TargetConfigDoc, UsagesConfigDoc].flatMap(
     (schema) => Object.keys(schema.shape),
   ),
 );

@@ -35,6 +35,7 @@ export const DiagnosticCodeSchema = z.enum([
   ...RefusalCodeSchema.options,
   'yaml', 'json', 'schema', 'kind', 'config', 'reference', 'unused',
   'base', 'outside-change', 'secret-adopted', 'secret-unset',
+  'deluge', 'usage-dynamic', 'usage-unknown-connection',
 ]);
 export type DiagnosticCode = z.output<typeof DiagnosticCodeSchema>;
 
@@ -188,9 +189,23 @@ const AuthorizationSchema = z.discriminatedUnion('status', [
   z.object({ status: z.literal('unauthorized') }).strict(),
 ]);
 
-/** A reference to a connection from an application. Lives in the target, never in manifests. */
+/**
+ * A reference to a connection from an application. A target records them (snapshot `usages`,
+ * `UsageSchema`); the planner also finds them in Deluge code kept in Git (usages/). Never in manifests.
+ */
 export const UsageSchema = z.object({ app: Text, component: Text, kind: Text }).strict();
-export type Usage = z.output<typeof UsageSchema>;
+/**
+ * A usage as a plan lists it: after the contract's fields, where the planner learned of it.
+ * `code` comes with the call's position (`file` relative to the manifest directory, 1-based
+ * `line`, `col`); a target's own records carry none of these.
+ */
+export const PlanUsageSchema = UsageSchema.extend({
+  source: z.enum(['target', 'code']).optional(),
+  file: z.string().optional(),
+  line: z.number().int().positive().optional(),
+  col: z.number().int().positive().optional(),
+}).strict();
+export type Usage = z.output<typeof PlanUsageSchema>;
 
 /** Keyed hashes of the secrets a target was given (S2). Absent: not recorded. */
 export const FingerprintsSchema = z.object({ clientSecret: Text.optional(), consumerSecret: Text.optional() }).strict();
@@ -218,7 +233,7 @@ export const ConnectionRecordSchema = z
     enabled: z.boolean(),
     scopes: z.array(Text),
     authorization: AuthorizationSchema,
-    usages: z.array(UsageSchema),
+    usages: z.array(PlanUsageSchema),
   })
   .strict();
 export type ConnectionRecord = z.output<typeof ConnectionRecordSchema>;

@@ -50,7 +50,7 @@ export interface LoadedForPlan {
 export async function loadForPlan(options: LoadOptions): Promise<LoadedForPlan> {
   const dir = resolve(options.cwd, options.dir ?? '.');
   const [manifests, baseManifests] = await Promise.all([
-    loadManifests({ dir, ...(options.ref !== undefined ? { ref: options.ref } : {}) }),
+    loadManifests({ dir, usages: true, ...(options.ref !== undefined ? { ref: options.ref } : {}) }),
     options.base !== undefined ? loadManifests({ dir, ref: options.base }) : Promise.resolve(null),
   ]);
   if (manifests.errors.length) {
@@ -59,7 +59,9 @@ export async function loadForPlan(options: LoadOptions): Promise<LoadedForPlan> 
       hint: 'fix the errors above; connectorops validate checks the manifests alone',
     });
   }
-  const diagnostics = [...manifests.warnings];
+  // Deluge code that reads badly, or names its connection with an expression: the usages it
+  // could read still count; the rest is for the user to look at.
+  const diagnostics = [...manifests.warnings, ...(manifests.usages?.warnings ?? [])];
   let scope: ReadonlySet<string> | undefined;
   if (baseManifests) {
     if (baseManifests.errors.length) {
@@ -120,6 +122,7 @@ export async function planAgainst(target: Target, loaded: LoadedForPlan, options
     target: loaded.targetName,
     source: { ref: m.ref, commit: m.commit, manifestDigest: m.manifestDigest },
     ...(loaded.scope ? { scope: loaded.scope } : {}),
+    ...(m.usages ? { usages: m.usages.usages } : {}),
   });
 }
 

@@ -18,7 +18,7 @@ const NESTED_KEYS: Record<string, readonly string[]> = {
   summary: ['create', 'update', 'delete', 'replace', 'revokes', 'blocked'],
   revokedAuthorizations: ['connection', 'connector', 'account', 'cause', 'rule'],
   impact: ['connection', 'usages', 'rule'],
-  usages: ['app', 'component', 'kind'],
+  usages: ['app', 'component', 'kind', 'source', 'file', 'line', 'col'],
   blocked: ['kind', 'linkName', 'rule', 'message', 'hint'],
   warnings: ['code', 'message', 'kind', 'linkName'],
 };
