@@ -30,7 +30,7 @@ export interface TokenProblem {
 
 export class Tokenizer {
   /** The current token's kind, position (offset, 1-based line and column) and extent. */
-  kind: Tok = Tok.End as Tok;
+  kind: Tok = Tok.End;
   start = 0;
   end = 0;
   line = 1;

@@ -14,7 +14,7 @@ const CONNECTORS = ['c1', 'c2', 'c3', 'c4'];
 const CONNECTIONS = ['x1', 'x2', 'x3', 'x4', 'x5', 'x6'];
 const SCOPES = ['s1', 's2', 's3'];
 /** Secret values: the env var holds one of them (or is unset); the target may have recorded another. */
-const SECRET_VALUES = ['v1', 'v2'] as const;
+type SecretValue = 'v1' | 'v2';
 
 const url = (p: string) => `https://auth.example.com/${p}`;
 
@@ -111,7 +111,7 @@ function fitConnections<T>(
 export interface CurrentCase {
   state: State;
   /** Per connector: which secret value its recorded fingerprint is of; `foreign`: made under another key; absent: not recorded. */
-  recorded: Record<string, (typeof SECRET_VALUES)[number] | 'foreign' | undefined>;
+  recorded: Record<string, SecretValue | 'foreign' | undefined>;
 }
 
 /** A valid current state. Fingerprints are filled in by the test, with the target's own key. */
@@ -157,7 +157,7 @@ const currentArb: fc.Arbitrary<CurrentCase> = fc
 export interface DesiredCase {
   desired: DesiredState;
   /** Per connector with a secret: the env var's value now, or undefined (unset). */
-  env: Record<string, (typeof SECRET_VALUES)[number] | undefined>;
+  env: Record<string, SecretValue | undefined>;
 }
 
 /** The env var a generated manifest names for a secret (the fixtures' convention). */

@@ -79,6 +79,7 @@ describe('usages found in code, rendered', () => {
       usages: [{ connection: 'crm\u001b[31m', app: 'a\u202eb', component: 'script', kind: 'deluge-invokeurl', file: 'x\u0007.dg', line: 1, col: 1 }],
       warnings: [],
     });
+    // eslint-disable-next-line no-control-regex -- the control characters are what must not get through
     expect(out).not.toMatch(/[\u0000-\u0008\u001b\u202e]/);
     expect(out).toContain('connection "crm\\u001b[31m" (no manifest defines it): 1 usage');
   });
