@@ -1,11 +1,30 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/**
+ * Tests that need the build (`dist/`) or start processes (the CLI, git, a lock holder): the
+ * `slow` project. Everything else is `unit` (`npm run test:unit`): no build, no child process.
+ * `vitest run` (`npm test`) runs both.
+ */
+const SLOW = [
+  'test/e2e/**/*.test.ts',
+  'test/git/**/*.test.ts',
+  'test/manifest/git-source.test.ts',
+  'test/manifest/load.test.ts',
+  'test/manifest/schema.test.ts',
+  'test/github/workflows.test.ts',
+  'test/targets/crash.test.ts',
+  'test/targets/lock.test.ts',
+];
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     // e2e tests spawn the built CLI and real git; give them room on a 2-core machine.
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...SLOW] } },
+      { extends: true, test: { name: 'slow', include: SLOW } },
+    ],
   },
 });

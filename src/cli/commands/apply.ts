@@ -26,7 +26,7 @@ import type { Target } from '../../targets/target.js';
 import { defaultConcurrency, executePlan, type ExecutionResult } from '../../apply/executor.js';
 import { takeLock } from '../../apply/lock.js';
 import { createProgress, formatSummary } from '../../apply/progress.js';
-import { StalePlanError, checkFreshness, type Freshness } from '../../apply/stale.js';
+import { StalePlanError, checkFreshness } from '../../apply/stale.js';
 import { unconverged } from '../../apply/converge.js';
 import { wantsColor, type Io } from '../io.js';
 import { formatDiagnostic } from '../../errors.js';
@@ -161,7 +161,6 @@ async function applyUnderLock(u: UnderLock): Promise<number> {
   const concurrency = u.concurrencyFlag ?? defaultConcurrency(loaded.targetSpec);
 
   let plan: Plan;
-  let freshness: Freshness;
   if (u.saved) {
     plan = u.saved;
     const runId = planId(plan);
@@ -169,7 +168,7 @@ async function applyUnderLock(u: UnderLock): Promise<number> {
     // The plan names its target as the user typed it; the same target typed another way (a
     // relative path from another directory, a configured name) is still the same target.
     const sameTarget = plan.target === loaded.targetName || resolvesTo(plan.target, u) === loaded.targetSpec;
-    freshness = checkFreshness(
+    const freshness = checkFreshness(
       plan,
       {
         target: sameTarget ? plan.target : loaded.targetName,
