@@ -13,7 +13,6 @@ import { isPostgresSpec } from './postgres/url.js';
 import type { Target } from './target.js';
 
 export { LocalTarget } from './local/local-target.js';
-export { PostgresTarget } from './postgres/postgres-target.js';
 export type * from './target.js';
 
 export interface OpenTargetOptions {
