@@ -7,7 +7,7 @@
 //   (a journaled action is two transactions: `pending`, then effect + serial + `done`).
 // BENCH_TARGET_CONNECTORS / BENCH_TARGET_CONNECTIONS_EACH scale the account; BENCH_RUNS runs the reads.
 import pg from 'pg';
-import { PostgresTarget } from '../dist/targets/index.js';
+import { PostgresTarget } from '../dist/targets/postgres/postgres-target.js';
 import { startPostgres } from '../test/support/postgres-server.mjs';
 import { generate, journaledActions } from './target.bench.js';
 

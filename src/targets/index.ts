@@ -13,7 +13,6 @@ import { isPostgresSpec } from './postgres/url.js';
 import type { Target } from './target.js';
 
 export { LocalTarget, TargetMissingError } from './local/local-target.js';
-export { PostgresTarget } from './postgres/postgres-target.js';
 export type { RetryEvent } from './http/client.js';
 export type * from './target.js';
 

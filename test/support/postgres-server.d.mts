@@ -11,8 +11,6 @@ export interface TestPostgres {
   stop(): void;
 }
 
-/** The folder of PostgreSQL's server binaries: PG_BINDIR, else the newest /usr/lib/postgresql/N/bin. */
-export function postgresBinDir(): string;
 /** initdb into a temp folder and start `postgres` on a free loopback port; throws saying why it cannot. */
 export function startPostgres(): Promise<TestPostgres>;
 /** A schema name of its own for one test (several targets in one database). */

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** The folder of PostgreSQL's server binaries: PG_BINDIR, else the newest /usr/lib/postgresql/N/bin. */
-export function postgresBinDir() {
+function postgresBinDir() {
   const fromEnv = process.env.PG_BINDIR;
   if (fromEnv) return fromEnv;
   const root = '/usr/lib/postgresql';

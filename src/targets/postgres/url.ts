@@ -11,7 +11,7 @@ import type { ClientConfig } from 'pg';
 import { parse, toClientConfig } from 'pg-connection-string';
 import { UserError } from '../../errors.js';
 
-export const DEFAULT_SCHEMA = 'connectorops';
+const DEFAULT_SCHEMA = 'connectorops';
 /** A plain, unquoted PostgreSQL identifier: what a person types, and safe to quote. */
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
