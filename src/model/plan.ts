@@ -56,4 +56,20 @@ export interface Plan {
   needsAuthorization: string[];
   summary: PlanSummary;
   warnings: PlanWarning[];
+  /**
+   * A ledger target's open rollout: the plan starts from the state the rollout will reach (the
+   * ledger plus its remaining steps), so it shows only what is new.
+   */
+  rollout?: RolloutInProgress;
+}
+
+export interface RolloutInProgress {
+  id: string;
+  done: number;
+  total: number;
+}
+
+/** One line for every rendering: the rollout in progress and what the plan starts from. */
+export function rolloutInProgressLine(r: RolloutInProgress): string {
+  return `Rollout ${r.id} is in progress (${r.done} of ${r.total} steps done): this plan starts from the state it will reach.`;
 }

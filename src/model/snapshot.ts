@@ -17,6 +17,8 @@ export type SnapshotConnection = ConnectionRecord;
 
 export interface Snapshot {
   formatVersion: 1;
+  /** What the exported target stands for: its mode and account (`target export` only). */
+  target?: { mode: 'simulated' | 'ledger'; account: string | null };
   connectors: SnapshotConnector[];
   connections: SnapshotConnection[];
 }

@@ -71,6 +71,7 @@ export const PlanSchema = z.object({
     blocked: z.number().int().nonnegative(),
   }),
   warnings: z.array(z.object({ code: z.string(), message: z.string(), kind: Kind.optional(), linkName: z.string().optional() })).optional(),
+  rollout: z.object({ id: z.string(), done: z.number().int().nonnegative(), total: z.number().int().nonnegative() }).optional(),
 });
 
 /**

@@ -7,7 +7,7 @@
  * the output is our own: details, summary, del, ins.
  */
 import { SENSITIVE } from '../model/actions.js';
-import type { Plan } from '../model/plan.js';
+import { rolloutInProgressLine, type Plan } from '../model/plan.js';
 import { escapeMarkdown } from './escape.js';
 import { makeRedactor, SENSITIVE_MARKERS } from './redact.js';
 import {
@@ -66,6 +66,7 @@ export function renderMarkdown(plan: Plan): string {
     ? ` · source ${e(plan.source.ref)}${plan.source.commit ? ` (${e(plan.source.commit.slice(0, 12))})` : ''}`
     : '';
   out.push(`Target: ${e(plan.target)} · state serial ${plan.base.stateSerial}${source}`, '');
+  if (plan.rollout) out.push('> [!NOTE]', `> ${e(rolloutInProgressLine(plan.rollout))}`, '');
 
   if (isEmptyPlan(plan)) {
     out.push('**No changes.** The target matches the manifests.', '');

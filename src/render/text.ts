@@ -5,7 +5,7 @@
  */
 import pc from 'picocolors';
 import { SENSITIVE } from '../model/actions.js';
-import type { Plan } from '../model/plan.js';
+import { rolloutInProgressLine, type Plan } from '../model/plan.js';
 import { quoteTerminal, quoteTerminalInner, sanitizeTerminal } from './escape.js';
 import { makeRedactor, SENSITIVE_MARKERS } from './redact.js';
 import {
@@ -66,6 +66,7 @@ export function renderText(plan: Plan, options: TextOptions): string {
     if (lines.length && lines[lines.length - 1] !== '') lines.push('');
   };
   lines.push(`Target: ${t(plan.target)} (state serial ${plan.base.stateSerial})`);
+  if (plan.rollout) lines.push(c.bold(c.yellow(t(rolloutInProgressLine(plan.rollout)))));
 
   if (isEmptyPlan(plan)) {
     gap();

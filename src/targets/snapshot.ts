@@ -115,6 +115,8 @@ const ConnectionSchema = z
 export const SnapshotSchema = z
   .object({
     formatVersion: z.literal(1),
+    /** What the exported target stands for (`target export` writes it); import leaves the importing target's own mode. */
+    target: z.object({ mode: z.enum(['simulated', 'ledger']), account: z.string().nullable() }).strict().optional(),
     connectors: z.array(ConnectorSchema),
     connections: z.array(ConnectionSchema),
   })

@@ -27,7 +27,20 @@ import { formatViolation, transition, World, type Effects, type SecretFingerprin
 import { parseAction } from '../action-schema.js';
 import { LockHeldError } from '../lock.js';
 import { stateDigest, stateToSnapshot, validateSnapshot } from '../snapshot.js';
-import type { ExecuteResult, JournalContext, JournalEntry, LockInfo, LockRequest, StateSnapshot, Target } from '../target.js';
+import type {
+  ExecuteResult,
+  JournalContext,
+  JournalEntry,
+  LockInfo,
+  LockRequest,
+  RolloutEvent,
+  StateSnapshot,
+  StoredRollout,
+  Target,
+  TargetInfo,
+  TargetMode,
+} from '../target.js';
+import { LocalRollouts, migrateRollouts } from './rollouts.js';
 import { Fingerprinter, newFingerprintKey } from './secrets.js';
 
 /** 'COPS': marks an SQLite file as a connectorops target, so that we never write into someone else's database. */
@@ -44,7 +57,7 @@ CREATE TABLE IF NOT EXISTS connections (link_name TEXT PRIMARY KEY, connector TE
 CREATE TABLE IF NOT EXISTS journal (
   run_id TEXT NOT NULL, action_id TEXT NOT NULL, op TEXT NOT NULL, link_name TEXT NOT NULL,
   status TEXT NOT NULL CHECK (status IN ('pending', 'done', 'failed')),
-  serial INTEGER, at TEXT NOT NULL, error TEXT,
+  serial INTEGER, at TEXT NOT NULL, error TEXT, actor TEXT, note TEXT,
   PRIMARY KEY (run_id, action_id)
 ) STRICT;
 CREATE TABLE IF NOT EXISTS locks (
@@ -63,6 +76,8 @@ interface JournalRow {
   serial: number | null;
   at: string;
   error: string | null;
+  actor: string | null;
+  note: string | null;
 }
 
 interface LockRow {
@@ -90,6 +105,7 @@ export class LocalTarget implements Target {
   readonly #db: Database.Database;
   readonly #fingerprinter: Fingerprinter;
   readonly #stmt: ReturnType<typeof prepare>;
+  readonly #rollouts: LocalRollouts;
   #world: World | null = null;
   #worldSerial = -1;
   #digest: { serial: number; digest: string } | null = null;
@@ -102,6 +118,7 @@ export class LocalTarget implements Target {
     this.#fingerprinter = new Fingerprinter(key);
     this.fingerprintKeyId = this.#fingerprinter.keyId;
     this.#stmt = prepare(db);
+    this.#rollouts = new LocalRollouts(db, name);
   }
 
   /**
@@ -215,6 +232,8 @@ export class LocalTarget implements Target {
       serial: r.serial,
       at: r.at,
       ...(r.error !== null ? { error: r.error } : {}),
+      ...(r.actor !== null ? { by: r.actor } : {}),
+      ...(r.note !== null ? { note: r.note } : {}),
     }));
   }
 
@@ -309,7 +328,7 @@ export class LocalTarget implements Target {
    * a disabled connection, or a connection whose connector is disabled, since Creator would not
    * let anyone use either. Authorizing again with the same account changes nothing (no serial bump).
    */
-  async authorize(connection: string, account: string): Promise<void> {
+  async authorize(connection: string, account: string, journal?: JournalContext): Promise<void> {
     this.#open();
     const who = account.trim();
     if (!who) throw new TargetError(`authorize connection '${connection}': the account cannot be empty`, { status: 400 });
@@ -317,6 +336,7 @@ export class LocalTarget implements Target {
       throw new TargetError(`authorize connection '${connection}': an account is a name of at most 100 characters, without control characters`, { status: 400 });
     }
     let changed: { record: ConnectionRecord; serial: number } | null;
+    if (journal) this.#journalPending(journal, { op: 'connection.authorize', linkName: connection });
     try {
       changed = this.#db
         .transaction(() => {
@@ -333,20 +353,62 @@ export class LocalTarget implements Target {
           if (!current.enabled) {
             throw new TargetError(`R11: connection '${connection}' is disabled: enable it before authorizing it`, { rule: 'R11' });
           }
-          if (current.authorization.status === 'authorized' && current.authorization.account === who) return null;
+          const at = new Date().toISOString();
+          if (current.authorization.status === 'authorized' && current.authorization.account === who) {
+            if (journal) this.#stmt.journalFinish.run({ ...keyOf(journal), status: 'done', serial: this.#worldSerial, at, error: null });
+            return null;
+          }
           const record: ConnectionRecord = { ...current, authorization: { status: 'authorized', account: who } };
           this.#stmt.upsertConnection.run(record.linkName, record.connector, JSON.stringify(record));
           const serial = this.#worldSerial + 1;
           this.#stmt.setMeta.run('serial', serial);
+          if (journal) this.#stmt.journalFinish.run({ ...keyOf(journal), status: 'done', serial, at, error: null });
           return { record, serial };
         })
         .immediate();
     } catch (error) {
       this.#forget();
-      if (error instanceof TargetError) throw error;
-      throw wrapSqlite(error, this.name);
+      const wrapped = error instanceof TargetError ? error : wrapSqlite(error, this.name);
+      if (journal) this.#journalFailedBestEffort(journal, wrapped.message);
+      throw wrapped;
     }
     if (changed) this.#commitToWorld({ upsertConnectors: [], deleteConnectors: [], upsertConnections: [changed.record], deleteConnections: [], revoked: [] }, changed.serial);
+  }
+
+  async info(): Promise<TargetInfo> {
+    this.#open();
+    return this.#rollouts.info();
+  }
+
+  async initialize(mode: TargetMode, account: string | null): Promise<void> {
+    this.#open();
+    this.#guard(() =>
+      this.#rollouts.initialize(mode, account, () => {
+        const connectors = this.#stmt.countConnectors.get() as { n: number };
+        const connections = this.#stmt.countConnections.get() as { n: number };
+        return connectors.n === 0 && connections.n === 0;
+      }),
+    );
+  }
+
+  async openRollout(id: string, document: unknown, opened: RolloutEvent): Promise<void> {
+    this.#open();
+    this.#guard(() => this.#rollouts.open(id, document, opened));
+  }
+
+  async currentRollout(): Promise<StoredRollout | null> {
+    this.#open();
+    return this.#guard(() => this.#rollouts.current());
+  }
+
+  async closeRollout(id: string, event: RolloutEvent): Promise<void> {
+    this.#open();
+    this.#guard(() => this.#rollouts.close(id, event));
+  }
+
+  async rollouts(): Promise<StoredRollout[]> {
+    this.#open();
+    return this.#guard(() => this.#rollouts.all());
   }
 
   async close(): Promise<void> {
@@ -402,7 +464,16 @@ export class LocalTarget implements Target {
     return out;
   }
 
-  #journalPending(journal: JournalContext, action: ActionBody): void {
+  /** Runs `fn`, turning SQLite's errors into TargetErrors that name this target. */
+  #guard<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      throw wrapSqlite(error, this.name);
+    }
+  }
+
+  #journalPending(journal: JournalContext, action: Pick<ActionBody, 'op' | 'linkName'> | { op: 'connection.authorize'; linkName: string }): void {
     try {
       this.#db
         .transaction(() => {
@@ -412,7 +483,14 @@ export class LocalTarget implements Target {
               status: 409,
             });
           }
-          this.#stmt.journalPending.run({ ...keyOf(journal), op: action.op, link_name: action.linkName, at: new Date().toISOString() });
+          this.#stmt.journalPending.run({
+            ...keyOf(journal),
+            op: action.op,
+            link_name: action.linkName,
+            at: new Date().toISOString(),
+            actor: journal.by ?? null,
+            note: journal.note ?? null,
+          });
         })
         .immediate();
     } catch (error) {
@@ -449,8 +527,10 @@ function prepare(db: Database.Database) {
     journalGet: db.prepare('SELECT * FROM journal WHERE run_id = ? AND action_id = ?'),
     // Upsert keeps the rowid, so `ORDER BY rowid` is the order in which actions were first journaled.
     journalPending: db.prepare(
-      `INSERT INTO journal (run_id, action_id, op, link_name, status, serial, at, error) VALUES (@run_id, @action_id, @op, @link_name, 'pending', NULL, @at, NULL)
-       ON CONFLICT (run_id, action_id) DO UPDATE SET op = excluded.op, link_name = excluded.link_name, status = 'pending', serial = NULL, at = excluded.at, error = NULL`,
+      `INSERT INTO journal (run_id, action_id, op, link_name, status, serial, at, error, actor, note)
+       VALUES (@run_id, @action_id, @op, @link_name, 'pending', NULL, @at, NULL, @actor, @note)
+       ON CONFLICT (run_id, action_id) DO UPDATE SET op = excluded.op, link_name = excluded.link_name, status = 'pending', serial = NULL,
+         at = excluded.at, error = NULL, actor = excluded.actor, note = excluded.note`,
     ),
     journalFinish: db.prepare('UPDATE journal SET status = @status, serial = @serial, at = @at, error = @error WHERE run_id = @run_id AND action_id = @action_id'),
     journalOf: db.prepare('SELECT * FROM journal WHERE run_id = ? ORDER BY rowid'),
@@ -475,6 +555,7 @@ function initialize(db: Database.Database, abs: string, name: string): Buffer {
         db.pragma(`application_id = ${APPLICATION_ID}`);
       }
       db.exec(SCHEMA);
+      migrateRollouts(db);
       const meta = db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)');
       meta.run('schema_version', LOCAL_SCHEMA_VERSION);
       meta.run('serial', 0);
