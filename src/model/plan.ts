@@ -69,7 +69,10 @@ export interface RolloutInProgress {
   total: number;
 }
 
-/** One line for every rendering: the rollout in progress and what the plan starts from. */
-export function rolloutInProgressLine(r: RolloutInProgress): string {
-  return `Rollout ${r.id} is in progress (${r.done} of ${r.total} steps done): this plan starts from the state it will reach.`;
+/**
+ * One line for every rendering: the rollout in progress and what the plan starts from. `id` is
+ * the format's way of showing the (user-supplied, in a plan file) id; the rest is our own text.
+ */
+export function rolloutInProgressLine(r: RolloutInProgress, id: (s: string) => string): string {
+  return `Rollout ${id(r.id)} is in progress (${r.done} of ${r.total} steps done): this plan starts from the state it will reach.`;
 }

@@ -66,7 +66,7 @@ export function renderMarkdown(plan: Plan): string {
     ? ` · source ${e(plan.source.ref)}${plan.source.commit ? ` (${e(plan.source.commit.slice(0, 12))})` : ''}`
     : '';
   out.push(`Target: ${e(plan.target)} · state serial ${plan.base.stateSerial}${source}`, '');
-  if (plan.rollout) out.push('> [!NOTE]', `> ${e(rolloutInProgressLine(plan.rollout))}`, '');
+  if (plan.rollout) out.push('> [!NOTE]', `> ${rolloutInProgressLine(plan.rollout, (id) => (/^r-[0-9a-f]+$/.test(id) ? `\`${id}\`` : e(id)))}`, '');
 
   if (isEmptyPlan(plan)) {
     out.push('**No changes.** The target matches the manifests.', '');

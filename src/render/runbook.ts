@@ -73,7 +73,7 @@ export function renderRunbook(plan: Plan, options: RunbookOptions): string {
 
   lines.push(c.bold('Runbook: carry out this plan by hand in Zoho Creator'));
   lines.push(`Target: ${t(plan.target)} (state serial ${plan.base.stateSerial})`);
-  if (plan.rollout) lines.push(t(rolloutInProgressLine(plan.rollout)));
+  if (plan.rollout) lines.push(rolloutInProgressLine(plan.rollout, t));
   lines.push('');
   lines.push('How to read it:');
   lines.push(`  - "${CREATOR_PATHS.connections}": the Connections section of the Microservices tab.`);

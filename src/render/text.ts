@@ -66,7 +66,7 @@ export function renderText(plan: Plan, options: TextOptions): string {
     if (lines.length && lines[lines.length - 1] !== '') lines.push('');
   };
   lines.push(`Target: ${t(plan.target)} (state serial ${plan.base.stateSerial})`);
-  if (plan.rollout) lines.push(c.bold(c.yellow(t(rolloutInProgressLine(plan.rollout)))));
+  if (plan.rollout) lines.push(c.bold(c.yellow(rolloutInProgressLine(plan.rollout, t))));
 
   if (isEmptyPlan(plan)) {
     gap();
