@@ -58,7 +58,7 @@ export function prove(
  * The fingerprints an action's secrets will have. A secret whose env var was unset at plan time
  * gets a placeholder that stands for "whatever apply finds", so that R2a sees it present.
  */
-function simulatedFingerprints(action: ActionBody): SecretFingerprints {
+export function simulatedFingerprints(action: ActionBody): SecretFingerprints {
   const secrets =
     action.op === 'connector.create' ? action.spec.secrets : action.op === 'connector.update' ? action.set.secrets : undefined;
   const out: SecretFingerprints = {};

@@ -6,10 +6,10 @@
  */
 import { UserError } from '../errors.js';
 import type { Plan } from '../model/plan.js';
-import type { SecretName, State } from '../model/types.js';
+import type { State } from '../model/types.js';
 import { emptyState } from '../model/types.js';
-import { plannedSecrets } from '../apply/secrets.js';
-import { formatViolation, transition, World, type SecretFingerprints } from '../rules/index.js';
+import { simulatedFingerprints } from '../plan/proof.js';
+import { formatViolation, transition, World } from '../rules/index.js';
 
 /** `--authorized LINK=ACCOUNT` → [link, account]; a UserError for anything else. */
 export function parseAuthorized(flags: readonly string[]): Map<string, string> {
@@ -40,11 +40,14 @@ export function adoptedState(plan: Plan, authorized: ReadonlyMap<string, string>
   }
   const world = new World(emptyState());
   for (const action of plan.actions) {
-    const fingerprints: SecretFingerprints = {};
-    for (const [name, ref] of plannedSecrets(action)) if (ref.fingerprint !== null) fingerprints[name as SecretName] = ref.fingerprint;
-    const result = transition(world, action, fingerprints);
+    // An unset secret gets the planner's placeholder (so that R2a sees it set), dropped below.
+    const result = transition(world, action, simulatedFingerprints(action));
     if (!result.ok) throw new UserError(`the manifests cannot be adopted: ${result.violations.map(formatViolation).join('; ')}; nothing was recorded`);
     world.apply(result.effects);
+  }
+  for (const [link, c] of world.state.connectors) {
+    const recorded = Object.entries(c.secretFingerprints ?? {}).filter(([, fp]) => fp !== undefined && !fp.startsWith('unset:'));
+    world.state.connectors.set(link, { ...c, secretFingerprints: Object.fromEntries(recorded) });
   }
   for (const [link, account] of authorized) {
     const connection = world.connection(link);

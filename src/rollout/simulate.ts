@@ -3,9 +3,9 @@
  * same `transition` the targets use. `plan` against a ledger with an open rollout plans from
  * here, so that a pull request's plan shows only what is new (docs/rollouts.md).
  */
-import type { SecretName, State } from '../model/types.js';
-import { formatViolation, transition, World, type SecretFingerprints } from '../rules/index.js';
-import { plannedSecrets } from '../apply/secrets.js';
+import type { State } from '../model/types.js';
+import { simulatedFingerprints } from '../plan/proof.js';
+import { formatViolation, transition, World } from '../rules/index.js';
 import { remainingSteps, type Rollout } from './model.js';
 
 /** Who a new connection's authorization is credited to until its step says who gave it. */
@@ -15,16 +15,14 @@ export type Reached = { ok: true; state: State } | { ok: false; step: string; pr
 
 /**
  * Carries the remaining steps out on a copy of `state`. A secret's fingerprint is the one the plan
- * saw (the value the person will paste). When a step breaks a rule on this state (the ledger moved
+ * saw (the value the person will paste), or the planner's placeholder when it was unset then. When a step breaks a rule on this state (the ledger moved
  * since the rollout opened), says which step and why instead.
  */
 export function stateAfterRollout(state: State, rollout: Rollout): Reached {
   const world = World.copyOf(state);
   for (const step of remainingSteps(rollout)) {
     if (step.kind === 'action') {
-      const fingerprints: SecretFingerprints = {};
-      for (const [name, ref] of plannedSecrets(step.action)) if (ref.fingerprint !== null) fingerprints[name as SecretName] = ref.fingerprint;
-      const result = transition(world, step.action, fingerprints);
+      const result = transition(world, step.action, simulatedFingerprints(step.action));
       if (!result.ok) return { ok: false, step: step.id, problem: result.violations.map(formatViolation).join('; ') };
       world.apply(result.effects);
     } else {
