@@ -50,11 +50,13 @@ export interface OctokitThreadOptions {
   userAgent?: string;
 }
 
-/** A `PullRequestThread` for one pull request, through octokit. */
-export function createOctokitThread(options: OctokitThreadOptions): PullRequestThread {
-  const { token, baseUrl, owner, repo, pullNumber, log } = options;
+export type GitHubClientOptions = Omit<OctokitThreadOptions, 'owner' | 'repo' | 'pullNumber'>;
+
+/** An octokit client with the policy above (rate limits, retries, logging): every adapter's. */
+export function createGitHubClient(options: GitHubClientOptions): InstanceType<typeof GitHub> {
+  const { token, baseUrl, log } = options;
   const msPerSecond = options.msPerSecond ?? 1000;
-  const octokit = new GitHub({
+  return new GitHub({
     auth: token,
     baseUrl,
     userAgent: options.userAgent ?? 'connectorops',
@@ -82,7 +84,12 @@ export function createOctokitThread(options: OctokitThreadOptions): PullRequestT
       },
     },
   });
+}
 
+/** A `PullRequestThread` for one pull request, through octokit. */
+export function createOctokitThread(options: OctokitThreadOptions): PullRequestThread {
+  const { token, baseUrl, owner, repo, pullNumber } = options;
+  const octokit = createGitHubClient(options);
   const repository = `${owner}/${repo}`;
   const call = async <T>(doing: string, fn: () => Promise<T>): Promise<T> => {
     try {
@@ -111,13 +118,13 @@ export function createOctokitThread(options: OctokitThreadOptions): PullRequestT
   };
 }
 
-interface ApiComment {
+export interface ApiComment {
   id: number;
   body?: string | null;
   user?: { login: string; type: string } | null;
   html_url: string;
 }
 
-function toComment(c: ApiComment): IssueComment {
+export function toComment(c: ApiComment): IssueComment {
   return { id: c.id, body: c.body ?? '', user: c.user ? { login: c.user.login, type: c.user.type } : null, htmlUrl: c.html_url };
 }

@@ -8,6 +8,8 @@
  *   rollout walk                                        the ready steps one at a time: done, skip for now, quit
  *   rollout abandon [--reason TEXT]                     close the open rollout; done steps stay done
  *   rollout log                                         every rollout event: who, when, what
+ *   rollout issue --repo OWNER/NAME                     the open rollout as a GitHub issue (rollout-github.ts)
+ *   rollout sync --issue N --repo OWNER/NAME --actor LOGIN   record the boxes ticked in that issue
  */
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -36,6 +38,10 @@ Subcommands:
   walk [--by NAME]                       go through the ready steps one by one: done, skip for now, quit
   abandon [--reason TEXT] [--by NAME]    close the open rollout; done steps stay done
   log                                    every rollout event: who, when, what
+  issue --repo OWNER/NAME                create or update the open rollout's GitHub issue (task list)
+  sync --issue N --repo OWNER/NAME --actor LOGIN
+                                         record the steps ticked in the rollout issue (GITHUB_TOKEN,
+                                         GITHUB_API_URL as for comment; the secrets the steps set)
 
 Every subcommand takes --target T (a name from connectorops.yaml, local:PATH or http(s)://…) and
 --dir D (where connectorops.yaml is, default .).
@@ -50,6 +56,8 @@ const SUBCOMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> =
   walk: walkCommand,
   abandon: abandonCommand,
   log: logCommand,
+  issue: (argv, io) => import('./rollout-github.js').then((m) => m.issueCommand(argv, io, USAGE)),
+  sync: (argv, io) => import('./rollout-github.js').then((m) => m.syncCommand(argv, io, USAGE)),
 };
 
 export async function run(argv: string[], io: Io): Promise<number> {
