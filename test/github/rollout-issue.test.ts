@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { issueParts, rolloutMarker, tickedSteps } from '../../src/github/rollout-issue.js';
 import type { Plan } from '../../src/model/plan.js';
+import { writePlanFile } from '../../src/plan/file.js';
 import { openRolloutFor, openRolloutOf } from '../../src/rollout/run.js';
 import { LocalTarget } from '../../src/targets/local/local-target.js';
 import { memIo } from '../apply/support.js';
@@ -201,6 +202,18 @@ describe('rollout sync', () => {
     } finally {
       await target.close();
     }
+  });
+
+  it("the pull request's plan comment links the open rollout's issue", async () => {
+    gh.addPullRequest(REPO, 7);
+    const target = LocalTarget.open(join(tmp.dir, 'acct.db'));
+    const rollout = (await openRolloutOf(target))!;
+    await target.close();
+    await writePlanFile(join(tmp.dir, 'plan.json'), { ...makePlan({ target: 'local:acct.db' }), rollout: { id: rollout.id, done: 0, total: 4 } });
+    const io = memIo(tmp.dir, { GITHUB_TOKEN: TOKEN, GITHUB_API_URL: gh.url });
+    expect(await main(['comment', 'plan.json', '--pr', '7', '--repo', REPO], io), io.err()).toBe(0);
+    const [comment] = gh.comments(REPO, 7);
+    expect(comment!.body.split('\n')[1]).toBe(`> Rollout \`${rollout.id}\` is in progress on this target: its checklist is #1.`);
   });
 
   it('refuses an issue that is not the open rollout\'s', async () => {

@@ -89,8 +89,8 @@ beforeAll(() => ensureBuilt());
 describe('every workflow', () => {
   const files = readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
 
-  it('is plan.yml, apply.yml and ci.yml', () => {
-    expect(files).toEqual(['apply.yml', 'ci.yml', 'plan.yml']);
+  it('is plan.yml, apply.yml, rollout.yml and ci.yml', () => {
+    expect(files).toEqual(['apply.yml', 'ci.yml', 'plan.yml', 'rollout.yml']);
   });
 
   it.each(files)('%s: parses, pins actions to a major version, runs Node 20 with the npm cache, has a timeout', (file) => {
@@ -197,9 +197,15 @@ describe('apply.yml', () => {
     expect(w.concurrency).toEqual({ group: 'apply-production', 'cancel-in-progress': false });
   });
 
-  it('only reads the repository, in the production environment', () => {
-    expect(w.permissions).toEqual({ contents: 'read' });
+  it('only reads the repository (and writes the rollout issue), in the production environment', () => {
+    expect(w.permissions).toEqual({ contents: 'read', issues: 'write' });
     expect(Object.values(w.jobs)[0]!.environment).toBe('production');
+  });
+
+  it('creates or updates the rollout issue when production is a ledger with an open rollout', () => {
+    const step = stepRunning(w, /connectorops\.js rollout issue/);
+    expect(step.run).toContain('if node bin/connectorops.js rollout --target production > /dev/null; then');
+    expect(Object.keys(step.env ?? {}).sort()).toEqual(['CONNECTOROPS_TOKEN', 'GITHUB_TOKEN']);
   });
 
   it('applies with --auto-approve under the lock, waiting for a held lock, with every secret', () => {
@@ -207,6 +213,26 @@ describe('apply.yml', () => {
     expect(apply.run).toBe('node bin/connectorops.js apply --auto-approve --target production --lock-timeout 600');
     const secrets = Object.keys(apply.env ?? {}).sort();
     expect(secrets).toEqual(['CONNECTOROPS_TOKEN', ...manifestSecrets()].sort());
+  });
+});
+
+describe('rollout.yml', () => {
+  const w = load('rollout.yml');
+
+  it('runs when a labelled rollout issue is edited, one sync at a time, never cancelled', () => {
+    expect(w.on).toEqual({ issues: { types: ['edited'] } });
+    expect((Object.values(w.jobs)[0] as Job & { if?: string }).if).toBe("contains(github.event.issue.labels.*.name, 'connectorops-rollout')");
+    expect(w.concurrency).toEqual({ group: 'rollout-production', 'cancel-in-progress': false });
+    expect(w.permissions).toEqual({ contents: 'read', issues: 'write' });
+  });
+
+  it('syncs as the actor, with the target token, the GitHub token and every secret (a step may record a fingerprint)', () => {
+    const sync = stepRunning(w, /connectorops\.js rollout sync/);
+    expect(sync.run).toBe('node bin/connectorops.js rollout sync --target production --issue "$ISSUE" --actor "$ACTOR"');
+    expect(sync.env?.ISSUE).toBe('${{ github.event.issue.number }}');
+    expect(sync.env?.ACTOR).toBe('${{ github.actor }}');
+    const secrets = Object.keys(sync.env ?? {}).filter((k) => sync.env![k]!.includes('secrets.')).sort();
+    expect(secrets).toEqual(['CONNECTOROPS_TOKEN', 'GITHUB_TOKEN', ...manifestSecrets()].sort());
   });
 });
 
