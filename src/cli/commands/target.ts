@@ -200,8 +200,9 @@ async function adoptCommand(argv: string[], io: Io): Promise<number> {
         });
       }
       const state = adoptedState(plan, authorized);
-      await target.importSnapshot(stateToSnapshot(state));
+      // The mode first: init accepts only an empty target, and this one is empty until the import.
       if (!info.initialized) await target.initialize('ledger', null);
+      await target.importSnapshot(stateToSnapshot(state));
       const unrecorded = [...loaded.manifests.desired.connectors.values()].flatMap((c) =>
         Object.values(c.secrets).filter((ref) => ref !== undefined && !io.env[ref.fromEnv]).map((ref) => ref!.fromEnv),
       );
