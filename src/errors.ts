@@ -2,7 +2,7 @@
  * The three kinds of failure, each with its exit code (contracts.md): the CLI's top-level catch
  * maps them. Messages are for people: what is wrong, the rule id, and what to do next.
  */
-import type { RuleId } from './model/types.js';
+import type { DiagnosticCode, RefusalCode } from './model/types.js';
 
 /** A diagnostic about the user's input: a value, never thrown on its own. */
 export interface Diagnostic {
@@ -11,7 +11,7 @@ export interface Diagnostic {
   col: number;
   severity: 'error' | 'warning';
   /** A rule id (R6, S1, …) or a code such as `yaml`, `schema`, `duplicate`. */
-  code: RuleId | string;
+  code: DiagnosticCode;
   message: string;
   hint?: string;
 }
@@ -26,7 +26,7 @@ export class UserError extends Error {
   override name = 'UserError';
   constructor(
     message: string,
-    readonly details: { rule?: RuleId | string; hint?: string; diagnostics?: Diagnostic[] } = {},
+    readonly details: { rule?: RefusalCode; hint?: string; diagnostics?: Diagnostic[] } = {},
   ) {
     super(message);
   }
@@ -37,7 +37,7 @@ export class TargetError extends Error {
   override name = 'TargetError';
   constructor(
     message: string,
-    readonly details: { status?: number; rule?: RuleId | string; hint?: string; cause?: unknown } = {},
+    readonly details: { status?: number; rule?: RefusalCode; hint?: string; cause?: unknown } = {},
   ) {
     super(message);
   }

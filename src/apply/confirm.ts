@@ -8,6 +8,7 @@
 import type { ActionBody } from '../model/actions.js';
 import { canonicalJson } from '../model/canonical.js';
 import type { SecretName, State } from '../model/types.js';
+import { sameSet } from '../util/sets.js';
 
 /**
  * True when `state` already shows the effect of `action`. `secretFingerprints` are the target's
@@ -64,8 +65,3 @@ function same(a: unknown, b: unknown): boolean {
   return canonicalJson(a) === canonicalJson(b);
 }
 
-function sameSet(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  const s = new Set(a);
-  return b.every((x) => s.has(x));
-}

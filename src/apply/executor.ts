@@ -9,13 +9,14 @@
  * to tell whether the target converged).
  */
 import { TargetError, UserError } from '../errors.js';
-import type { ActionBody, PlannedAction } from '../model/actions.js';
+import { actionSecrets, type ActionBody, type PlannedAction } from '../model/actions.js';
 import type { Plan, RevokedAuthorization } from '../model/plan.js';
+import { redact } from '../model/redact.js';
 import type { SecretName } from '../model/types.js';
 import type { JournalEntry, Target } from '../targets/target.js';
 import { effectPresent } from './confirm.js';
 import { runGraph, type NotStartedReason } from './scheduler.js';
-import { plannedSecrets, resolveSecrets, scrub } from './secrets.js';
+import { resolveSecrets } from './secrets.js';
 import { journaledDone, journaledPending } from './stale.js';
 
 /** Concurrency when `--concurrency` is not given (docs/apply.md, "Concurrency"). */
@@ -109,16 +110,8 @@ async function reconcileWithJournal(target: Target, runId: string, result: Execu
 
 /** The action as the target takes it: the body, without the plan's bookkeeping fields. */
 export function actionBody(action: PlannedAction): ActionBody {
-  switch (action.op) {
-    case 'connector.create':
-    case 'connection.create':
-      return { op: action.op, kind: action.kind, linkName: action.linkName, spec: action.spec } as ActionBody;
-    case 'connector.update':
-    case 'connection.update':
-      return { op: action.op, kind: action.kind, linkName: action.linkName, set: action.set } as ActionBody;
-    default:
-      return { op: action.op, kind: action.kind, linkName: action.linkName } as ActionBody;
-  }
+  const { id: _id, dependsOn: _dependsOn, rules: _rules, replace: _replace, changes: _changes, reason: _reason, ...body } = action;
+  return body;
 }
 
 /**
@@ -166,7 +159,7 @@ export async function executePlan(target: Target, plan: Plan, options: ExecuteOp
       if (pending.has(id)) {
         // An earlier run started this action and never learnt the outcome: look before acting.
         const fingerprints: Partial<Record<SecretName, string>> = {};
-        for (const [name, ref] of plannedSecrets(action)) {
+        for (const [name, ref] of actionSecrets(action)) {
           const fp = secrets.fingerprints.get(ref.fromEnv);
           if (fp !== undefined) fingerprints[name] = fp;
         }
@@ -185,10 +178,10 @@ export async function executePlan(target: Target, plan: Plan, options: ExecuteOp
       options.onEvent?.({ type: 'done', action, ms, revoked: out.revoked, confirmed: false });
     } catch (error) {
       const ms = performance.now() - t0;
-      const message = scrub(error instanceof Error ? error.message : String(error), secrets.all);
+      const message = redact(error instanceof Error ? error.message : String(error), secrets.all);
       const details = error instanceof TargetError || error instanceof UserError ? error.details : {};
       const rule = details.rule !== undefined ? String(details.rule) : undefined;
-      const hint = details.hint !== undefined ? scrub(details.hint, secrets.all) : undefined;
+      const hint = details.hint !== undefined ? redact(details.hint, secrets.all) : undefined;
       result.failed.push({ action, ms, error: message, rule, hint });
       options.onEvent?.({ type: 'failed', action, ms, error: message, rule });
       throw error;

@@ -10,6 +10,8 @@
  * - every node is started at most once;
  * - at most `concurrency` nodes are in flight at any moment.
  */
+import { InternalError } from '../errors.js';
+import { MinHeap } from '../util/heap.js';
 
 export interface GraphNode {
   id: string;
@@ -34,6 +36,8 @@ export class ReadyQueue {
   private readonly skippedBecause = new Map<string, NotStartedReason>();
   /** Ready nodes, taken in plan order so that a concurrency of 1 reproduces the plan's own order. */
   private readonly ready: MinHeap;
+  /** Node ids by plan position: the heap holds positions. */
+  private readonly ids: string[] = [];
   private running = 0;
   private cancelled = false;
 
@@ -42,20 +46,21 @@ export class ReadyQueue {
    * succeeded dependencies and are never started again.
    */
   constructor(nodes: readonly GraphNode[], alreadyDone: ReadonlySet<string> = new Set()) {
-    this.ready = new MinHeap((id) => this.order.get(id)!);
+    this.ready = new MinHeap();
     nodes.forEach((n, i) => {
-      if (this.order.has(n.id)) throw new Error(`duplicate node id '${n.id}'`);
+      if (this.order.has(n.id)) throw new InternalError(`duplicate node id '${n.id}'`);
       this.order.set(n.id, i);
+      this.ids.push(n.id);
       this.dependents.set(n.id, []);
     });
     for (const n of nodes) {
       for (const d of new Set(n.dependsOn)) {
-        if (!this.order.has(d)) throw new Error(`node '${n.id}' depends on unknown node '${d}'`);
-        if (d === n.id) throw new Error(`node '${n.id}' depends on itself`);
+        if (!this.order.has(d)) throw new InternalError(`node '${n.id}' depends on unknown node '${d}'`);
+        if (d === n.id) throw new InternalError(`node '${n.id}' depends on itself`);
         this.dependents.get(d)!.push(n.id);
       }
     }
-    for (const n of nodes) {
+    for (const [i, n] of nodes.entries()) {
       if (alreadyDone.has(n.id)) {
         this.status.set(n.id, 'succeeded');
         continue;
@@ -63,7 +68,7 @@ export class ReadyQueue {
       const open = new Set(n.dependsOn.filter((d) => !alreadyDone.has(d))).size;
       this.missing.set(n.id, open);
       this.status.set(n.id, open === 0 ? 'ready' : 'waiting');
-      if (open === 0) this.ready.push(n.id);
+      if (open === 0) this.ready.push(i);
     }
     this.assertAcyclic(nodes);
   }
@@ -71,8 +76,9 @@ export class ReadyQueue {
   /** The next node that may start, or undefined when none may start now. Marks it running. */
   take(): string | undefined {
     if (this.cancelled) return undefined;
-    const id = this.ready.pop();
-    if (id === undefined) return undefined;
+    const at = this.ready.pop();
+    if (at === undefined) return undefined;
+    const id = this.ids[at]!;
     this.status.set(id, 'running');
     this.running++;
     return id;
@@ -87,7 +93,7 @@ export class ReadyQueue {
       this.missing.set(dep, left);
       if (left === 0) {
         this.status.set(dep, 'ready');
-        this.ready.push(dep);
+        this.ready.push(this.order.get(dep)!);
       }
     }
   }
@@ -118,7 +124,7 @@ export class ReadyQueue {
 
   /** True when nothing runs and nothing more can start. */
   get settled(): boolean {
-    return this.running === 0 && (this.cancelled || this.ready.length === 0);
+    return this.running === 0 && (this.cancelled || this.ready.size === 0);
   }
 
   /** The nodes that never started, with the reason, in plan order. Meaningful once settled. */
@@ -132,7 +138,7 @@ export class ReadyQueue {
   }
 
   private finish(id: string, to: 'succeeded' | 'failed'): void {
-    if (this.status.get(id) !== 'running') throw new Error(`node '${id}' is not running`);
+    if (this.status.get(id) !== 'running') throw new InternalError(`node '${id}' is not running`);
     this.status.set(id, to);
     this.running--;
   }
@@ -151,7 +157,7 @@ export class ReadyQueue {
         if (top.i < deps.length) {
           const next = deps[top.i++]!;
           const s = state.get(next);
-          if (s === 1) throw new Error(`the dependency graph has a cycle through '${next}'`);
+          if (s === 1) throw new InternalError(`the dependency graph has a cycle through '${next}'`);
           if (s === undefined) {
             state.set(next, 1);
             stack.push({ id: next, i: 0 });
@@ -162,50 +168,6 @@ export class ReadyQueue {
         }
       }
     }
-  }
-}
-
-/** A binary min-heap of ids by plan position: taking the next ready node costs log n, not n. */
-class MinHeap {
-  private readonly items: string[] = [];
-  constructor(private readonly key: (id: string) => number) {}
-
-  get length(): number {
-    return this.items.length;
-  }
-
-  push(id: string): void {
-    const a = this.items;
-    a.push(id);
-    let i = a.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (this.key(a[parent]!) <= this.key(a[i]!)) break;
-      [a[parent], a[i]] = [a[i]!, a[parent]!];
-      i = parent;
-    }
-  }
-
-  pop(): string | undefined {
-    const a = this.items;
-    if (a.length === 0) return undefined;
-    const top = a[0];
-    const last = a.pop()!;
-    if (a.length) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && this.key(a[l]!) < this.key(a[m]!)) m = l;
-        if (r < a.length && this.key(a[r]!) < this.key(a[m]!)) m = r;
-        if (m === i) break;
-        [a[m], a[i]] = [a[i]!, a[m]!];
-        i = m;
-      }
-    }
-    return top;
   }
 }
 

@@ -4,23 +4,12 @@
  * before anything is carried out, so that a missing variable never leaves a run half done.
  */
 import { UserError } from '../errors.js';
-import type { ActionBody, PlannedAction, PlannedSecret } from '../model/actions.js';
+import { actionSecrets, type PlannedAction } from '../model/actions.js';
 import type { SecretName } from '../model/types.js';
 import type { Target } from '../targets/target.js';
 import { StalePlanError, type StaleReason } from './stale.js';
 
 export type SecretValues = Partial<Record<SecretName, string>>;
-
-/** The secrets an action sends: a connector's create spec, or the `secrets` an update sets. */
-export function plannedSecrets(action: ActionBody): Array<[SecretName, PlannedSecret]> {
-  const secrets =
-    action.op === 'connector.create' ? action.spec.secrets :
-    action.op === 'connector.update' ? action.set.secrets :
-    undefined;
-  if (!secrets) return [];
-  return (Object.entries(secrets) as Array<[SecretName, PlannedSecret | undefined]>)
-    .filter((e): e is [SecretName, PlannedSecret] => e[1] !== undefined);
-}
 
 export interface ResolvedSecrets {
   /** Per action id: the values to send. */
@@ -40,7 +29,7 @@ export async function resolveSecrets(actions: readonly PlannedAction[], env: Nod
   const missing = new Map<string, string[]>();
   const wanted = new Map<string, string>();
   for (const action of actions) {
-    for (const [, ref] of plannedSecrets(action)) {
+    for (const [, ref] of actionSecrets(action)) {
       const value = env[ref.fromEnv];
       if (value === undefined || value === '') {
         const who = missing.get(ref.fromEnv) ?? [];
@@ -66,7 +55,7 @@ export async function resolveSecrets(actions: readonly PlannedAction[], env: Nod
   const stale: StaleReason[] = [];
   const seen = new Set<string>();
   for (const action of actions) {
-    for (const [, ref] of plannedSecrets(action)) {
+    for (const [, ref] of actionSecrets(action)) {
       if (ref.fingerprint === null || seen.has(ref.fromEnv)) continue;
       const now = fingerprints.get(ref.fromEnv);
       if (now !== ref.fingerprint) {
@@ -81,18 +70,8 @@ export async function resolveSecrets(actions: readonly PlannedAction[], env: Nod
   const values = new Map<string, SecretValues>();
   for (const action of actions) {
     const v: SecretValues = {};
-    for (const [name, ref] of plannedSecrets(action)) v[name] = wanted.get(ref.fromEnv)!;
+    for (const [name, ref] of actionSecrets(action)) v[name] = wanted.get(ref.fromEnv)!;
     values.set(action.id, v);
   }
   return { values, fingerprints, all: [...wanted.values()] };
-}
-
-/** Replaces every secret value in `text` with `(sensitive)`: a last line of defence for S2. */
-export function scrub(text: string, secrets: readonly string[]): string {
-  let out = text;
-  // Longest first, so that a value containing another is replaced whole.
-  for (const s of [...secrets].sort((a, b) => b.length - a.length)) {
-    if (s.length >= 4) out = out.split(s).join('(sensitive)');
-  }
-  return out;
 }

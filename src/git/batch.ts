@@ -4,7 +4,7 @@
  * cost a few milliseconds each, which is most of the time for a repository of thousands of files.
  */
 import { spawn } from 'node:child_process';
-import { UserError } from '../errors.js';
+import { InternalError, UserError } from '../errors.js';
 
 export interface TreeEntry {
   mode: string;
@@ -86,7 +86,7 @@ export class BatchParser {
 
   /** Throws when the output stopped in the middle of an object. */
   end(): void {
-    if (this.current !== null || this.header.length > 0) throw new Error('git cat-file --batch output ended in the middle of an object');
+    if (this.current !== null || this.header.length > 0) throw new InternalError('git cat-file --batch output ended in the middle of an object');
   }
 
   private startObject(line: string): void {
@@ -96,7 +96,7 @@ export class BatchParser {
       return;
     }
     const size = Number(parts[2]);
-    if (parts.length !== 3 || !Number.isSafeInteger(size) || size < 0) throw new Error(`unexpected git cat-file --batch header: ${line}`);
+    if (parts.length !== 3 || !Number.isSafeInteger(size) || size < 0) throw new InternalError(`unexpected git cat-file --batch header: ${line}`);
     this.current = { oid: parts[0]!, type: parts[1]!, size };
     this.body = null;
     this.filled = 0;

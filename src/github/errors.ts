@@ -9,6 +9,7 @@
  * cause, so nothing can print it later by accident).
  */
 import { TargetError } from '../errors.js';
+import { redact } from '../model/redact.js';
 
 export class GitHubError extends TargetError {
   override name = 'GitHubError';
@@ -69,7 +70,7 @@ function oneLine(text: string): string {
 
 /** Removes `secret` from `text` (a server or a library that echoes the token must not print it). */
 export function scrub(text: string, secret: string): string {
-  return secret.length >= 4 ? text.split(secret).join('[REDACTED]') : text;
+  return redact(text, [secret], '[REDACTED]');
 }
 
 /**

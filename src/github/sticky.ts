@@ -19,6 +19,7 @@
  */
 import { GitHubError } from './errors.js';
 import type { IssueComment, PullRequestThread } from './thread.js';
+import { InternalError } from '../errors.js';
 
 const MARKER_HEAD = '<!-- connectorops:plan target=';
 
@@ -80,7 +81,7 @@ export interface StickyOutcome {
  * which is what the run is for.
  */
 export async function upsertSticky(thread: PullRequestThread, marker: string, body: string): Promise<StickyOutcome> {
-  if (!body.startsWith(marker + '\n')) throw new Error('upsertSticky: the body must start with its marker line');
+  if (!body.startsWith(marker + '\n')) throw new InternalError('upsertSticky: the body must start with its marker line');
   const decision = decideSticky(await thread.listComments(), marker, body);
   let action: StickyOutcome['action'];
   let comment: IssueComment;

@@ -30,7 +30,7 @@ export interface CheckInput {
 
 export type Check = (input: CheckInput) => Diagnostic[];
 
-function at(where: SourceLocation, code: string, message: string, hint?: string, severity: Diagnostic['severity'] = 'error'): Diagnostic {
+function at(where: SourceLocation, code: Diagnostic['code'], message: string, hint?: string, severity: Diagnostic['severity'] = 'error'): Diagnostic {
   return { ...where, severity, code, message, ...(hint ? { hint } : {}) };
 }
 

@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import type { Diagnostic } from '../errors.js';
 import type { DesiredState } from '../model/types.js';
-import { gitSource } from '../git/source.js';
+import { gitSource } from './git-source.js';
 import type { ProjectConfig } from './config.js';
 import { fsSource, type ManifestSource } from './source.js';
 import { manifestDigest, validateManifests } from './validate.js';
@@ -64,6 +64,6 @@ export async function loadFrom(source: ManifestSource): Promise<LoadedManifests>
 
 export { validateManifests, manifestDigest, type ManifestText, type Validation } from './validate.js';
 export { fsSource, isManifestPath, type ManifestSource } from './source.js';
-export { gitSource } from '../git/source.js';
+export { gitSource } from './git-source.js';
 export { resolveTargetSpec, parseConfig, CONFIG_FILE, DEFAULT_TARGET, type ProjectConfig, type TargetConfig } from './config.js';
 export { jsonSchemas, ConnectorDoc, ConnectionDoc, ManifestDoc, ConfigDoc } from './schema.js';

@@ -6,6 +6,7 @@
  */
 import type { z } from 'zod';
 import type { Diagnostic } from '../errors.js';
+import type { RuleId } from '../model/types.js';
 import type { ParsedDocument } from './yaml.js';
 
 type Issue = z.core.$ZodIssue;
@@ -24,7 +25,7 @@ function toDiagnostics(issue: Issue, doc: ParsedDocument, schema: z.ZodType): Di
   const value = valueAt(doc.value, path);
   const secret = path.some((p) => SECRET_KEYS.has(String(p)));
   const label = pathLabel(path);
-  const error = (at: 'key' | 'value', code: string, message: string, hint?: string, p: readonly PropertyKey[] = path): Diagnostic => ({
+  const error = (at: 'key' | 'value', code: Diagnostic['code'], message: string, hint?: string, p: readonly PropertyKey[] = path): Diagnostic => ({
     ...doc.locate(p, at),
     severity: 'error',
     code,
@@ -76,7 +77,7 @@ function toDiagnostics(issue: Issue, doc: ParsedDocument, schema: z.ZodType): Di
       return [error('value', 'schema', `${label}: ${issue.message}`)];
     }
     case 'custom': {
-      const params = (issue.params ?? {}) as { rule?: string; at?: 'key' | 'value' };
+      const params = (issue.params ?? {}) as { rule?: RuleId; at?: 'key' | 'value' };
       return [error(params.at ?? 'value', params.rule ?? 'schema', `${label}: ${issue.message}`)];
     }
     case 'invalid_key':

@@ -7,6 +7,16 @@
  * rule as the diagnostic code; everything else zod finds is code `schema`.
  */
 import { z } from 'zod';
+import {
+  API_KEY_FLAT_KEYS,
+  apiKeyFormProblem,
+  ApiKeyParameterSchema,
+  ApiKeyWrittenSchema,
+  BasicSchema,
+  OAuth1Schema,
+  OAuth2Schema,
+  StageSchema,
+} from '../model/types.js';
 import { NAME_PATTERNS, descriptionProblem, linkNameProblem, nameProblem } from '../rules/names.js';
 
 /**
@@ -65,81 +75,71 @@ export function secretRef(param: string) {
     .meta({ description: `S1: the environment variable that holds the ${param}` });
 }
 
-const AddTo = z.enum(['header', 'query', 'form']);
+// The authentication documents extend the model's schemas (model/types.ts): a manifest may write
+// one apiKey parameter flat, names its secrets by reference, and checks its URLs.
 
-export const ApiKeyParameterDoc = z
-  .object({
-    parameterKey: z.string().min(1),
-    displayName: z.string().min(1).optional(),
-    addTo: AddTo.optional(),
-  })
-  .strict();
+export const ApiKeyParameterDoc = ApiKeyParameterSchema;
 
 /**
  * apiKey takes one parameter flat, or `parameters: [...]`, never both (checked in the refinement,
  * and in the JSON Schema by `not`). All optional: a draft may lack them (R2a is semantic).
  */
-export const ApiKeyAuthDoc = z
-  .object({
-    type: z.literal('apiKey'),
-    parameterKey: z.string().min(1).optional(),
-    displayName: z.string().min(1).optional(),
-    addTo: AddTo.optional(),
-    parameters: z.array(ApiKeyParameterDoc).min(1).optional(),
-  })
-  .strict()
+export const ApiKeyAuthDoc = ApiKeyWrittenSchema.extend({ parameters: z.array(ApiKeyParameterSchema).min(1).optional() })
   .superRefine((auth, ctx) => {
-    const flat = (['parameterKey', 'displayName', 'addTo'] as const).filter((k) => auth[k] !== undefined);
-    if (auth.parameters !== undefined && flat.length > 0) {
+    const wrong = apiKeyFormProblem(auth);
+    if (wrong?.problem === 'mixed') {
       ctx.addIssue({
         code: 'custom',
-        path: [flat[0]!],
+        path: [wrong.key],
         message: `write apiKey parameters either flat (parameterKey, displayName, addTo) or as a 'parameters' list, not both`,
         params: { at: 'key' },
       });
-    } else if (auth.parameterKey === undefined && flat.length > 0) {
+    } else if (wrong?.problem === 'noKey') {
       ctx.addIssue({
         code: 'custom',
-        path: [flat[0]!],
-        message: `${flat[0]} describes a parameter, so the parameter needs its parameterKey too`,
+        path: [wrong.key],
+        message: `${wrong.key} describes a parameter, so the parameter needs its parameterKey too`,
         params: { at: 'key' },
       });
     }
   })
   .meta({
     not: {
-      anyOf: ['parameterKey', 'displayName', 'addTo'].map((k) => ({ required: ['parameters', k] })),
+      anyOf: API_KEY_FLAT_KEYS.map((k) => ({ required: ['parameters', k] })),
     },
   });
 
-export const BasicAuthDoc = z
-  .object({ type: z.literal('basic') })
-  .strict()
-  .meta({ description: 'No connector-level parameters: the username and password are entered when a connection is authorized.' });
+export const BasicAuthDoc = BasicSchema.meta({
+  description: 'No connector-level parameters: the username and password are entered when a connection is authorized.',
+});
 
+// The secret reference sits right after its public half (consumerKey, clientId): the order in
+// which hints list the allowed keys and editors offer them.
+const { type: oauth1Type, consumerKey, ...oauth1Rest } = OAuth1Schema.shape;
 export const OAuth1AuthDoc = z
   .object({
-    type: z.literal('oauth1'),
-    consumerKey: z.string().min(1).optional(),
+    type: oauth1Type,
+    consumerKey,
     consumerSecret: secretRef('consumerSecret').optional(),
+    ...oauth1Rest,
     requestTokenUrl: Url.optional(),
     authorizeUrl: Url.optional(),
     accessTokenUrl: Url.optional(),
   })
   .strict();
 
+const { type: oauth2Type, grantType, clientId, ...oauth2Rest } = OAuth2Schema.shape;
 export const OAuth2AuthDoc = z
   .object({
-    type: z.literal('oauth2'),
-    grantType: z.enum(['authorization_code', 'client_credentials']).optional(),
-    clientId: z.string().min(1).optional(),
+    type: oauth2Type,
+    grantType,
+    clientId,
     clientSecret: secretRef('clientSecret').optional(),
+    ...oauth2Rest,
     authorizeUrl: Url.optional().meta({ description: 'Only for grantType authorization_code.' }),
     accessTokenUrl: Url.optional(),
     refreshTokenUrl: Url.optional(),
     scopes: z.array(Scope).default([]),
-    scopeSeparator: z.enum([',', ' ', '+']).default(','),
-    addTo: z.enum(['header', 'query']).optional(),
   })
   .strict();
 
@@ -151,7 +151,7 @@ export const ConnectorDoc = z
     linkName: LinkName,
     name: Name,
     description: Description.default(''),
-    stage: z.enum(['draft', 'ready']).default('ready'),
+    stage: StageSchema.default('ready'),
     enabled: z.boolean().default(true),
     authentication: AuthenticationDoc,
   })

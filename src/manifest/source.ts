@@ -1,5 +1,5 @@
 /**
- * Where manifest files come from: the working tree (here) or a git ref (src/git/source.ts).
+ * Where manifest files come from: the working tree (here) or a git ref (git-source.ts).
  * Loading only ever lists and reads through this interface, so both feed the same pure core.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';

@@ -2,44 +2,69 @@
  * Lifecycle actions: the unit that a plan orders, a target carries out and the rules check.
  * An action is a discriminated union keyed by `op` (contracts.md lists the ops).
  */
-import type { Authentication, RuleId, SecretName, SecretRef } from './types.js';
+import { z } from 'zod';
+import { AuthenticationSchema, RuleIdSchema, type SecretName } from './types.js';
+
+const Text = z.string().min(1);
 
 /** A secret as a plan carries it: the reference, and the fingerprint seen at plan time (null: unset then). */
-export interface PlannedSecret extends SecretRef {
-  fingerprint: string | null;
-}
+export const PlannedSecretSchema = z.object({ fromEnv: z.string(), fingerprint: z.string().nullable().default(null) });
+export type PlannedSecret = z.output<typeof PlannedSecretSchema>;
 
-export interface ConnectorSpec {
-  name: string;
-  description: string;
-  authentication: Authentication;
-  secrets: Partial<Record<SecretName, PlannedSecret>>;
-}
+const SecretsSchema = z.object({ clientSecret: PlannedSecretSchema.optional(), consumerSecret: PlannedSecretSchema.optional() });
 
-export interface ConnectionSpec {
-  name: string;
-  connector: string;
-  scopes: string[];
-}
+/*
+ * Objects are parsed in zod's default "strip" mode: a PlannedAction carries extra fields (`id`,
+ * `dependsOn`, `changes`, …) that a target does not need, and a target stores only what it parsed.
+ */
 
-export type ActionBody =
-  /** R1: created as `draft`, enabled. */
-  | { op: 'connector.create'; kind: 'Connector'; linkName: string; spec: ConnectorSpec }
-  /**
-   * Sets the given fields. `authentication`, when present, is the whole new authentication.
-   * `secrets` lists the secrets to send (or, when the target has no fingerprint, to record).
-   */
-  | { op: 'connector.update'; kind: 'Connector'; linkName: string; set: Partial<ConnectorSpec> }
-  | { op: 'connector.markReady'; kind: 'Connector'; linkName: string }
-  | { op: 'connector.enable'; kind: 'Connector'; linkName: string }
-  | { op: 'connector.disable'; kind: 'Connector'; linkName: string }
-  | { op: 'connector.delete'; kind: 'Connector'; linkName: string }
-  /** R11: created enabled and unauthorized. */
-  | { op: 'connection.create'; kind: 'Connection'; linkName: string; spec: ConnectionSpec }
-  | { op: 'connection.update'; kind: 'Connection'; linkName: string; set: Partial<Pick<ConnectionSpec, 'name' | 'scopes'>> }
-  | { op: 'connection.enable'; kind: 'Connection'; linkName: string }
-  | { op: 'connection.disable'; kind: 'Connection'; linkName: string }
-  | { op: 'connection.delete'; kind: 'Connection'; linkName: string };
+export const ConnectorSpecSchema = z.object({
+  name: z.string(),
+  description: z.string().default(''),
+  authentication: AuthenticationSchema,
+  secrets: SecretsSchema.default({}),
+});
+export type ConnectorSpec = z.output<typeof ConnectorSpecSchema>;
+
+// The `set` of an update names only what changes: no defaults there (an absent field stays as it is).
+// Strict: a field an update cannot change in place (linkName, a connection's connector) must be
+// refused with its rule (R10, R12), never silently dropped.
+const ConnectorSetSchema = z
+  .object({
+    name: z.string().optional(),
+    description: z.string().optional(),
+    authentication: AuthenticationSchema.optional(),
+    secrets: SecretsSchema.optional(),
+  })
+  .strict();
+
+export const ConnectionSpecSchema = z.object({ name: z.string(), connector: z.string(), scopes: z.array(Text).default([]) });
+export type ConnectionSpec = z.output<typeof ConnectionSpecSchema>;
+const ConnectionSetSchema = z.object({ name: z.string().optional(), scopes: z.array(Text).optional() }).strict();
+
+const base = <K extends 'Connector' | 'Connection'>(kind: K) => ({ kind: z.literal(kind), linkName: z.string() });
+
+/**
+ * Every action, keyed by `op`:
+ * - `connector.create` (R1: created as `draft`, enabled);
+ * - `connector.update` sets the given fields: `authentication`, when present, is the whole new
+ *   authentication; `secrets` lists the secrets to send (or, when the target has no fingerprint, to record);
+ * - `connection.create` (R11: created enabled and unauthorized).
+ */
+export const ActionBodySchema = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('connector.create'), ...base('Connector'), spec: ConnectorSpecSchema }),
+  z.object({ op: z.literal('connector.update'), ...base('Connector'), set: ConnectorSetSchema }),
+  z.object({ op: z.literal('connector.markReady'), ...base('Connector') }),
+  z.object({ op: z.literal('connector.enable'), ...base('Connector') }),
+  z.object({ op: z.literal('connector.disable'), ...base('Connector') }),
+  z.object({ op: z.literal('connector.delete'), ...base('Connector') }),
+  z.object({ op: z.literal('connection.create'), ...base('Connection'), spec: ConnectionSpecSchema }),
+  z.object({ op: z.literal('connection.update'), ...base('Connection'), set: ConnectionSetSchema }),
+  z.object({ op: z.literal('connection.enable'), ...base('Connection') }),
+  z.object({ op: z.literal('connection.disable'), ...base('Connection') }),
+  z.object({ op: z.literal('connection.delete'), ...base('Connection') }),
+]);
+export type ActionBody = z.output<typeof ActionBodySchema>;
 
 export type Op = ActionBody['op'];
 
@@ -50,23 +75,31 @@ export const OPS: readonly Op[] = [
 ];
 
 /** One field change, for people. Secrets show as `(sensitive…)` markers, never values (S2). */
-export interface FieldChange {
-  path: string;
-  from: unknown;
-  to: unknown;
-}
+export const FieldChangeSchema = z.object({ path: z.string().min(1), from: z.unknown(), to: z.unknown() });
+export type FieldChange = z.output<typeof FieldChangeSchema>;
 
 export const SENSITIVE = '(sensitive)';
 export const SENSITIVE_CHANGED = '(sensitive, changed)';
 export const SENSITIVE_NOT_RECORDED = '(sensitive, not recorded)';
 
 /** An action as a plan lists it (contracts.md, "Plan JSON"). */
-export type PlannedAction = ActionBody & {
-  id: string;
-  dependsOn: string[];
-  rules: RuleId[];
-  replace: boolean;
-  changes: FieldChange[];
-  /** Why this action is there, in words (e.g. why a replacement is forced). */
-  reason?: string;
-};
+export const PlannedActionSchema = z.intersection(
+  ActionBodySchema,
+  z.object({
+    id: z.string().regex(/^a[1-9][0-9]*$/, { error: 'an action id is a1, a2, …' }),
+    dependsOn: z.array(z.string()),
+    rules: z.array(RuleIdSchema),
+    replace: z.boolean(),
+    changes: z.array(FieldChangeSchema),
+    /** Why this action is there, in words (e.g. why a replacement is forced). */
+    reason: z.string().optional(),
+  }),
+);
+export type PlannedAction = z.output<typeof PlannedActionSchema>;
+
+/** The secrets an action carries (a create's spec or an update's set), by secret name. */
+export function actionSecrets(action: ActionBody): Array<[SecretName, PlannedSecret]> {
+  const secrets = action.op === 'connector.create' ? action.spec.secrets : action.op === 'connector.update' ? action.set.secrets : undefined;
+  if (!secrets) return [];
+  return (Object.entries(secrets) as Array<[SecretName, PlannedSecret | undefined]>).filter((e): e is [SecretName, PlannedSecret] => e[1] !== undefined);
+}

@@ -1,73 +1,44 @@
 /** The plan document (contracts.md, "Plan JSON"): what `plan --json` prints and `--out` writes. */
-import type { PlannedAction } from './actions.js';
-import type { RuleId, Usage } from './types.js';
+import { z } from 'zod';
+import { PlannedActionSchema } from './actions.js';
+import { RuleIdSchema, UsageSchema } from './types.js';
 
-export interface RevokedAuthorization {
-  connection: string;
-  connector: string;
-  account: string;
+const Kind = z.enum(['Connector', 'Connection']);
+
+export const RevokedAuthorizationSchema = z.object({
+  connection: z.string(),
+  connector: z.string(),
+  account: z.string(),
   /** The parameters (or `scopes`, `replace`) whose change revokes it. */
-  cause: string[];
-  rule: RuleId;
-}
+  cause: z.array(z.string()),
+  rule: RuleIdSchema,
+});
+export type RevokedAuthorization = z.output<typeof RevokedAuthorizationSchema>;
 
-export interface Impact {
-  connection: string;
-  usages: Usage[];
-  rule: RuleId;
-}
+const ImpactSchema = z.object({ connection: z.string(), usages: z.array(UsageSchema), rule: RuleIdSchema });
+export type Impact = z.output<typeof ImpactSchema>;
 
-export interface Blocked {
-  kind: 'Connector' | 'Connection';
-  linkName: string;
-  rule: RuleId;
-  message: string;
+const BlockedSchema = z.object({
+  kind: Kind,
+  linkName: z.string(),
+  rule: RuleIdSchema,
+  message: z.string(),
   /** What a person must do first. */
-  hint?: string;
+  hint: z.string().optional(),
   /** R14: every application usage that keeps the connection from being deleted. */
-  usages?: Usage[];
-}
+  usages: z.array(UsageSchema).optional(),
+});
+export type Blocked = z.output<typeof BlockedSchema>;
 
-export interface PlanWarning {
-  code: string;
-  message: string;
-  kind?: 'Connector' | 'Connection';
-  linkName?: string;
-}
+const PlanWarningSchema = z.object({ code: z.string(), message: z.string(), kind: Kind.optional(), linkName: z.string().optional() });
+export type PlanWarning = z.output<typeof PlanWarningSchema>;
 
-export interface PlanSummary {
-  create: number;
-  update: number;
-  delete: number;
-  replace: number;
-  revokes: number;
-  blocked: number;
-}
+const Count = z.number().int().nonnegative();
+const PlanSummarySchema = z.object({ create: Count, update: Count, delete: Count, replace: Count, revokes: Count, blocked: Count });
+export type PlanSummary = z.output<typeof PlanSummarySchema>;
 
-export interface Plan {
-  formatVersion: 1;
-  target: string;
-  base: { stateSerial: number; stateDigest: string };
-  source: { ref: string | null; commit: string | null; manifestDigest: string };
-  actions: PlannedAction[];
-  revokedAuthorizations: RevokedAuthorization[];
-  impact: Impact[];
-  blocked: Blocked[];
-  needsAuthorization: string[];
-  summary: PlanSummary;
-  warnings: PlanWarning[];
-  /**
-   * A ledger target's open rollout: the plan starts from the state the rollout will reach (the
-   * ledger plus its remaining steps), so it shows only what is new.
-   */
-  rollout?: RolloutInProgress;
-}
-
-export interface RolloutInProgress {
-  id: string;
-  done: number;
-  total: number;
-}
+const RolloutInProgressSchema = z.object({ id: z.string(), done: Count, total: Count });
+export type RolloutInProgress = z.output<typeof RolloutInProgressSchema>;
 
 /**
  * One line for every rendering: the rollout in progress and what the plan starts from. `id` is
@@ -76,3 +47,24 @@ export interface RolloutInProgress {
 export function rolloutInProgressLine(r: RolloutInProgress, id: (s: string) => string): string {
   return `Rollout ${id(r.id)} is in progress (${r.done} of ${r.total} steps done): this plan starts from the state it will reach.`;
 }
+
+export const PlanSchema = z.object({
+  formatVersion: z.literal(1),
+  target: z.string().min(1),
+  base: z.object({ stateSerial: z.number().int().nonnegative(), stateDigest: z.string() }),
+  source: z.object({ ref: z.string().nullable(), commit: z.string().nullable(), manifestDigest: z.string() }),
+  actions: z.array(PlannedActionSchema),
+  revokedAuthorizations: z.array(RevokedAuthorizationSchema),
+  impact: z.array(ImpactSchema),
+  blocked: z.array(BlockedSchema),
+  needsAuthorization: z.array(z.string()),
+  summary: PlanSummarySchema,
+  // Absent in plan files written before warnings existed.
+  warnings: z.array(PlanWarningSchema).default([]),
+  /**
+   * A ledger target's open rollout: the plan starts from the state the rollout will reach (the
+   * ledger plus its remaining steps), so it shows only what is new.
+   */
+  rollout: RolloutInProgressSchema.optional(),
+});
+export type Plan = z.output<typeof PlanSchema>;

@@ -1,24 +1,59 @@
 /** The snapshot document (contracts.md, "Snapshot JSON"): `target export` writes it, `target import` reads it. */
-import type { ConnectionRecord, SecretName, Stage } from './types.js';
+import { z } from 'zod';
+import {
+  apiKeyFormProblem,
+  ApiKeyWrittenSchema,
+  BasicSchema,
+  ConnectionRecordSchema,
+  ConnectorRecordSchema,
+  FingerprintsSchema,
+  OAuth1Schema,
+  OAuth2Schema,
+} from './types.js';
 
-export interface SnapshotConnector {
-  linkName: string;
-  name: string;
-  description: string;
-  stage: Stage;
-  enabled: boolean;
-  /** Authentication as in a manifest, without secrets; apiKey may be flat or a `parameters` list. */
-  authentication: Record<string, unknown> & { type: string };
-  secretFingerprints?: Partial<Record<SecretName, string>>;
-}
+/** Authentication as a snapshot (and a manifest) writes it, without secrets: apiKey may be flat. */
+const SnapshotAuthenticationSchema = z.discriminatedUnion('type', [
+  ApiKeyWrittenSchema.superRefine((auth, ctx) => {
+    const wrong = apiKeyFormProblem(auth);
+    if (wrong?.problem === 'mixed') {
+      ctx.addIssue({ code: 'custom', path: [wrong.key], message: 'write apiKey parameters either flat or as a parameters list, not both' });
+    } else if (wrong?.problem === 'noKey') {
+      ctx.addIssue({ code: 'custom', path: [wrong.key], message: `${wrong.key} describes a parameter, so it needs a parameterKey too` });
+    }
+  }),
+  BasicSchema,
+  OAuth1Schema,
+  OAuth2Schema,
+]);
+export type SnapshotAuthentication = z.input<typeof SnapshotAuthenticationSchema>;
 
-/** A connection is written exactly as a target holds it. */
-export type SnapshotConnection = ConnectionRecord;
+/** A connector as a target holds it, in its written form; an absent fingerprint list means none. */
+const SnapshotConnectorSchema = ConnectorRecordSchema.extend({
+  description: z.string().default(''),
+  authentication: SnapshotAuthenticationSchema,
+  secretFingerprints: FingerprintsSchema.optional(),
+});
+export type SnapshotConnector = z.input<typeof SnapshotConnectorSchema>;
 
-export interface Snapshot {
-  formatVersion: 1;
-  /** What the exported target stands for: its mode and account (`target export` only). */
-  target?: { mode: 'simulated' | 'ledger'; account: string | null };
-  connectors: SnapshotConnector[];
-  connections: SnapshotConnection[];
-}
+/** A connection is written exactly as a target holds it; empty lists may be left out. */
+const SnapshotConnectionSchema = ConnectionRecordSchema.extend({
+  scopes: ConnectionRecordSchema.shape.scopes.default([]),
+  usages: ConnectionRecordSchema.shape.usages.default([]),
+});
+export type SnapshotConnection = z.input<typeof SnapshotConnectionSchema>;
+
+/** The whole snapshot document, strict: an unknown key anywhere is an error. */
+export const SnapshotSchema = z
+  .object({
+    formatVersion: z.literal(1),
+    /** What the exported target stands for (`target export` writes it); import leaves the importing target's own mode. */
+    target: z.object({ mode: z.enum(['simulated', 'ledger']), account: z.string().nullable() }).strict().optional(),
+    connectors: z.array(SnapshotConnectorSchema),
+    connections: z.array(SnapshotConnectionSchema),
+  })
+  .strict();
+/**
+ * The document as written: what `stateToSnapshot` produces and a file may hold. Defaults (an empty
+ * description, scope and usage lists, the `,` scope separator) may be left out; reading fills them in.
+ */
+export type Snapshot = z.input<typeof SnapshotSchema>;

@@ -8,21 +8,13 @@
  * - Absent optional parameters and `undefined` are the same thing.
  */
 import { AUTH_PARAMETERS, authParameter, type Authentication } from '../model/types.js';
+import { sameSet } from '../util/sets.js';
 
 /** Plain code-unit order, the same on every machine (no locale). */
 export function byString(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-export function sameScopes(a: readonly string[], b: readonly string[]): boolean {
-  // The common case, allocation-free: the same list in the same order.
-  if (a.length === b.length && a.every((s, i) => s === b[i])) return true;
-  const sa = new Set(a);
-  const sb = new Set(b);
-  if (sa.size !== sb.size) return false;
-  for (const s of sa) if (!sb.has(s)) return false;
-  return true;
-}
 
 /** Scopes of `after` that `before` lacks, in `after`'s order. */
 export function addedScopes(before: readonly string[], after: readonly string[]): string[] {
@@ -34,32 +26,6 @@ export function scopesOf(auth: Authentication): string[] {
   return auth.type === 'oauth2' ? auth.scopes : [];
 }
 
-/**
- * The authentication as `path → value` pairs, for field-by-field changes. apiKey parameters are
- * written flat (`authentication.parameterKey`) when there is one on both sides, as a manifest
- * would write them, and indexed (`authentication.parameters[1].parameterKey`) otherwise.
- */
-export function flattenAuthentication(auth: Authentication, indexed: boolean): Map<string, unknown> {
-  const out = new Map<string, unknown>();
-  const put = (path: string, value: unknown) => {
-    if (value !== undefined) out.set(`authentication.${path}`, value);
-  };
-  put('type', auth.type);
-  switch (auth.type) {
-    case 'apiKey':
-      auth.parameters.forEach((p, i) => {
-        const at = indexed ? `parameters[${i}].` : '';
-        put(`${at}parameterKey`, p.parameterKey);
-        put(`${at}displayName`, p.displayName);
-        put(`${at}addTo`, p.addTo);
-      });
-      break;
-    default:
-      for (const key of AUTH_PARAMETERS[auth.type]) put(key, authParameter(auth, key));
-  }
-  return out;
-}
-
 /** Whether apiKey parameters need indexed paths to be told apart (more than one on a side). */
 export function needsIndexedParameters(a: Authentication | null, b: Authentication | null): boolean {
   const count = (x: Authentication | null) => (x?.type === 'apiKey' ? x.parameters.length : 0);
@@ -69,7 +35,7 @@ export function needsIndexedParameters(a: Authentication | null, b: Authenticati
 /** Field values compare by value; `scopes` paths compare as sets. */
 export function sameValue(path: string, a: unknown, b: unknown): boolean {
   if (Array.isArray(a) && Array.isArray(b)) {
-    if (path.endsWith('scopes')) return sameScopes(a as string[], b as string[]);
+    if (path.endsWith('scopes')) return sameSet(a as string[], b as string[]);
     return a.length === b.length && a.every((x, i) => x === b[i]);
   }
   return a === b;
@@ -96,7 +62,7 @@ export function sameAuthentication(a: Authentication, b: Authentication): boolea
       return (
         b.type === a.type &&
         AUTH_PARAMETERS[a.type].every((key) =>
-          key === 'scopes' ? sameScopes(scopesOf(a), scopesOf(b)) : authParameter(a, key) === authParameter(b, key),
+          key === 'scopes' ? sameSet(scopesOf(a), scopesOf(b)) : authParameter(a, key) === authParameter(b, key),
         )
       );
   }

@@ -20,9 +20,10 @@ import type {
   SecretName,
   State,
 } from '../model/types.js';
-import { SECRET_PARAMETERS } from '../model/types.js';
+import { flattenAuthentication, SECRET_PARAMETERS } from '../model/types.js';
 import { removedScopes } from '../rules/authentication.js';
-import { addedScopes, byString, flattenAuthentication, needsIndexedParameters, sameAuthentication, sameScopes, sameValue, scopesOf } from './compare.js';
+import { addedScopes, byString, needsIndexedParameters, sameAuthentication, sameValue, scopesOf } from './compare.js';
+import { sameSet } from '../util/sets.js';
 
 export type Change = 'create' | 'delete' | 'replace' | 'update' | 'none';
 
@@ -174,8 +175,8 @@ function forcedReplacement(current: ConnectorRecord, desired: DesiredConnector):
 /** Field changes from one authentication to another, secrets left out (they are compared apart). */
 function authenticationChanges(from: Authentication | null, to: Authentication): FieldChange[] {
   const indexed = needsIndexedParameters(from, to);
-  const before = from ? flattenAuthentication(from, indexed) : new Map<string, unknown>();
-  const after = flattenAuthentication(to, indexed);
+  const before = new Map(from ? flattenAuthentication(from, indexed) : []);
+  const after = new Map(flattenAuthentication(to, indexed));
   const changes: FieldChange[] = [];
   for (const [path, value] of after) {
     const old = before.has(path) ? before.get(path) : null;
@@ -355,7 +356,7 @@ function diffConnection(linkName: string, current: ConnectionRecord | null, desi
     }]);
   }
   const nameChanged = current.name !== desired.name;
-  const scopesChanged = !sameScopes(current.scopes, desired.scopes);
+  const scopesChanged = !sameSet(current.scopes, desired.scopes);
   if (!nameChanged && !scopesChanged) return connectionDiff(linkName, current, desired, current.enabled !== desired.enabled ? 'update' : 'none', NO_CHANGES);
   const changes: FieldChange[] = [];
   if (nameChanged) changes.push({ path: 'name', from: current.name, to: desired.name });

@@ -1,7 +1,7 @@
 /**
  * The planner's pure core: desired × current → an ordered, proven Plan (docs/planning.md).
  * Importing it loads no I/O. The edge the CLI and apply call is run.ts (`runPlan`,
- * `loadForPlan`, `planAgainst`); plan files are file.ts (`writePlanFile`, `readPlanFile`, `planId`).
+ * `loadForPlan`, `planAgainst`); plan files live in src/planfile/ (`writePlanFile`, `readPlanFile`, `planId`).
  */
 export { makePlan, compareRules } from './make.js';
 export { resourceKey, type PlanInput } from './input.js';

@@ -8,7 +8,8 @@ import type { PlannedAction } from '../model/actions.js';
 import type { Blocked, Impact, Plan, PlanSummary, PlanWarning, RevokedAuthorization } from '../model/plan.js';
 import type { RuleId } from '../model/types.js';
 import { consequences, type Consequences } from './consequences.js';
-import { byString, sameScopes } from './compare.js';
+import { byString } from './compare.js';
+import { sameSet } from '../util/sets.js';
 import { checkDesired } from './desired.js';
 import { diff } from './diff.js';
 import { resourceKey, type PlanInput } from './input.js';
@@ -16,6 +17,7 @@ import { propagateBlocked, topologicalOrder, type BlockedVia } from './order.js'
 import { prove } from './proof.js';
 import { scopeClosure } from './scope.js';
 import { steps, type Node } from './steps.js';
+import { capitalize } from '../util/text.js';
 
 export function makePlan(input: PlanInput): Plan {
   try {
@@ -160,7 +162,7 @@ function revocations(c: Consequences, ordered: readonly Node[], actions: readonl
   for (const n of ordered) {
     if (n.body.op !== 'connection.update' || !n.body.set.scopes) continue;
     const cur = c.connections.get(n.body.linkName)!.diff.current!;
-    if (cur.authorization.status === 'authorized' && !sameScopes(cur.scopes, n.body.set.scopes)) {
+    if (cur.authorization.status === 'authorized' && !sameSet(cur.scopes, n.body.set.scopes)) {
       merge({ connection: cur.linkName, connector: cur.connector, account: cur.authorization.account, cause: ['scopes'], rule: 'R13' });
     }
   }
@@ -233,10 +235,6 @@ function phrase(n: Node): string {
     default:
       return `the deletion of ${what}`;
   }
-}
-
-function capitalize(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 /**

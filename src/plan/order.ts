@@ -8,6 +8,7 @@
  *   link name, then op. O((n + e) log n).
  */
 import { InternalError } from '../errors.js';
+import { MinHeap } from '../util/heap.js';
 import type { Op } from '../model/actions.js';
 import type { RuleId } from '../model/types.js';
 import type { Node } from './steps.js';
@@ -131,8 +132,8 @@ export function topologicalOrder(nodes: readonly Node[]): Node[] {
     if (waiting[i] === 0) heap.push(rank.get(n)!);
   });
   const out: Node[] = [];
-  while (heap.size) {
-    const n = byPriority[heap.pop()]!;
+  for (let top = heap.pop(); top !== undefined; top = heap.pop()) {
+    const n = byPriority[top]!;
     out.push(n);
     for (const j of after[local.get(n)!]!) {
       if (--waiting[j]! === 0) heap.push(rank.get(nodes[j]!)!);
@@ -147,45 +148,4 @@ export function topologicalOrder(nodes: readonly Node[]): Node[] {
 
 function describe(n: Node): string {
   return `${n.body.op} '${n.body.linkName}'`;
-}
-
-/** A binary min-heap of non-negative integers. */
-class MinHeap {
-  private readonly a: number[] = [];
-
-  get size(): number {
-    return this.a.length;
-  }
-
-  push(v: number): void {
-    const a = this.a;
-    let i = a.push(v) - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (a[p]! <= v) break;
-      a[i] = a[p]!;
-      i = p;
-    }
-    a[i] = v;
-  }
-
-  pop(): number {
-    const a = this.a;
-    const top = a[0]!;
-    const last = a.pop()!;
-    if (a.length) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= a.length) break;
-        const r = l + 1;
-        const c = r < a.length && a[r]! < a[l]! ? r : l;
-        if (a[c]! >= last) break;
-        a[i] = a[c]!;
-        i = c;
-      }
-      a[i] = last;
-    }
-    return top;
-  }
 }

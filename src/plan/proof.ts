@@ -7,11 +7,12 @@
  * of truth for that, not a second reading of them here.
  */
 import { InternalError } from '../errors.js';
-import type { ActionBody, PlannedAction, PlannedSecret } from '../model/actions.js';
+import { actionSecrets, type ActionBody, type PlannedAction, type PlannedSecret } from '../model/actions.js';
 import type { RevokedAuthorization } from '../model/plan.js';
 import type { DesiredState, SecretName, State } from '../model/types.js';
 import { formatViolation, transition, World, type SecretFingerprints } from '../rules/index.js';
-import { sameAuthentication, sameScopes } from './compare.js';
+import { sameAuthentication } from './compare.js';
+import { sameSet } from '../util/sets.js';
 import { resourceKey } from './input.js';
 
 export interface Proof {
@@ -59,13 +60,8 @@ export function prove(
  * gets a placeholder that stands for "whatever apply finds", so that R2a sees it present.
  */
 export function simulatedFingerprints(action: ActionBody): SecretFingerprints {
-  const secrets =
-    action.op === 'connector.create' ? action.spec.secrets : action.op === 'connector.update' ? action.set.secrets : undefined;
   const out: SecretFingerprints = {};
-  if (!secrets) return out;
-  for (const [name, s] of Object.entries(secrets) as Array<[SecretName, PlannedSecret | undefined]>) {
-    if (s) out[name] = s.fingerprint ?? `unset:${s.fromEnv}`;
-  }
+  for (const [name, s] of actionSecrets(action)) out[name] = s.fingerprint ?? `unset:${s.fromEnv}`;
   return out;
 }
 
@@ -110,12 +106,12 @@ export function differences(state: State, desired: DesiredState, secrets: Planne
       out.push(`connection '${linkName}' is missing`);
       continue;
     }
-    if (s.name === d.name && s.connector === d.connector && s.enabled === d.enabled && sameScopes(s.scopes, d.scopes)) continue;
+    if (s.name === d.name && s.connector === d.connector && s.enabled === d.enabled && sameSet(s.scopes, d.scopes)) continue;
     const fields: string[] = [];
     if (s.name !== d.name) fields.push('name');
     if (s.connector !== d.connector) fields.push('connector');
     if (s.enabled !== d.enabled) fields.push('enabled');
-    if (!sameScopes(s.scopes, d.scopes)) fields.push('scopes');
+    if (!sameSet(s.scopes, d.scopes)) fields.push('scopes');
     out.push(`connection '${linkName}' differs in ${fields.join(', ')}`);
   }
   for (const linkName of state.connectors.keys()) {

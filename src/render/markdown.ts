@@ -27,6 +27,7 @@ import {
   type DisplayChange,
 } from './shared.js';
 import { splitSpace, wantsWordDiff, wordDiff } from './worddiff.js';
+import { plural } from '../util/text.js';
 
 /** The HTML tags the Markdown renderer writes itself; user text never adds one. */
 export const MARKDOWN_OWN_TAGS: readonly string[] = ['details', 'summary', 'del', 'ins'];
@@ -48,10 +49,6 @@ function quoteBlock(lines: string[]): string[] {
 function details(summary: string, body: string[]): string[] {
   // The blank lines make GitHub render the body as Markdown rather than as raw HTML.
   return [`<details><summary>${summary}</summary>`, '', ...body, '', '</details>', ''];
-}
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
 }
 
 /** Renders the plan as GitHub Markdown: summary and revocations first, detail collapsed. */

@@ -7,7 +7,7 @@
 import pc from 'picocolors';
 import type { Plan } from '../model/plan.js';
 import { progressOf, statusOf, readySteps, type Rollout, type RolloutStep } from '../rollout/model.js';
-import { plannedSecrets } from '../apply/secrets.js';
+import { actionSecrets } from '../model/actions.js';
 import { escapeMarkdown, quoteTerminal, sanitizeTerminal } from './escape.js';
 import { makeRedactor } from './redact.js';
 import { runbookQuoting, runbookSteps } from './runbook.js';
@@ -33,7 +33,7 @@ export function stepInstructions(rollout: Rollout): Map<string, string[]> {
 /** The environment variables a step needs (secrets it sets): names only, never values. */
 export function stepSecrets(step: RolloutStep): Array<{ parameter: string; env: string }> {
   if (step.kind !== 'action') return [];
-  return plannedSecrets(step.action).map(([parameter, ref]) => ({ parameter, env: ref.fromEnv }));
+  return actionSecrets(step.action).map(([parameter, ref]) => ({ parameter, env: ref.fromEnv }));
 }
 
 function terminal(plan: Plan) {

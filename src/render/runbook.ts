@@ -9,22 +9,22 @@ import pc from 'picocolors';
 import type { PlannedAction } from '../model/actions.js';
 import { SENSITIVE } from '../model/actions.js';
 import { rolloutInProgressLine, type Blocked, type Plan } from '../model/plan.js';
-import type { Authentication } from '../model/types.js';
+import { flattenAuthentication, type ApiKeyParameter, type Authentication, type AuthParameter, type SecretName } from '../model/types.js';
 import { sanitizeTerminal } from './escape.js';
 import { makeRedactor, SENSITIVE_MARKERS } from './redact.js';
 import {
-  actionSecrets,
+  secretReferences,
   authorizationRule,
   authorizationTasks,
   causeText,
   displayChanges,
   specChanges,
-  flattenAuthentication,
   REPLACEMENT_RULES,
   stepTitle,
   usagesOf,
   type DisplayChange,
 } from './shared.js';
+import { capitalize } from '../util/text.js';
 
 export interface RunbookOptions {
   color: boolean;
@@ -36,9 +36,11 @@ export const CREATOR_PATHS = {
   manageConnectors: 'Microservices › Connections › Manage Custom Connectors',
 } as const;
 
-/** Creator's labels for the fields a person types (the help page and Zoho's custom-service forms). */
-const FIELD_LABELS: Record<string, string> = {
-  description: 'Description',
+/**
+ * Creator's labels for the authentication parameters a person types (the help page and Zoho's
+ * custom-service forms). Typed by the model's parameter list: a new parameter needs its label.
+ */
+const PARAMETER_LABELS: Record<AuthParameter | SecretName | keyof ApiKeyParameter | 'type', string> = {
   type: 'Authentication type',
   grantType: 'Grant type',
   clientId: 'Client ID',
@@ -54,6 +56,12 @@ const FIELD_LABELS: Record<string, string> = {
   addTo: 'Add to',
   parameterKey: 'Parameter key',
   displayName: 'Display name',
+};
+
+/** Creator's labels for the other fields. */
+const FIELD_LABELS: Readonly<Record<string, string>> = {
+  ...PARAMETER_LABELS,
+  description: 'Description',
   connector: 'Connector',
   linkName: 'Link name',
 };
@@ -231,10 +239,6 @@ function bodyIndent(label: string): string {
   return ' '.repeat(label.length + 2);
 }
 
-function capitalize(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
-}
-
 function labelOf(path: string, kind: 'Connector' | 'Connection'): string {
   const segments = path.split('.');
   const last = segments[segments.length - 1]!;
@@ -313,7 +317,7 @@ function step(a: PlannedAction, n: string, ctx: StepContext): string[] {
       const basic = changes.filter((ch) => !ch.path.startsWith('authentication'));
       let auth = changes.filter((ch) => ch.path.startsWith('authentication'));
       const typeChange = auth.find((ch) => ch.path === 'authentication.type' && ch.symbol === '~' && ch.fromKnown);
-      if (typeChange && a.set.authentication) auth = allAuthenticationValues(a.set.authentication, actionSecrets(a));
+      if (typeChange && a.set.authentication) auth = allAuthenticationValues(a.set.authentication, secretReferences(a));
       const editNote = isDraft ? " (a Draft connector's sections are already in edit mode: no Edit to click)" : '';
       if (basic.length) {
         say(`Where: ${mcc} › ${card} › ⋯ › Edit Connector › General › Basic Connector Details › Edit › Save${editNote}`);

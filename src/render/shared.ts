@@ -4,10 +4,10 @@
  * Formats differ only in how they quote and decorate these; keeping the derivation here keeps the
  * text, Markdown and runbook telling the same story.
  */
-import type { Op, PlannedAction } from '../model/actions.js';
+import { actionSecrets, type Op, type PlannedAction } from '../model/actions.js';
 import { SENSITIVE, SENSITIVE_CHANGED } from '../model/actions.js';
 import type { Blocked, Plan, PlanSummary, RevokedAuthorization } from '../model/plan.js';
-import type { Authentication, RuleId, Usage } from '../model/types.js';
+import { flattenAuthentication, type RuleId, type Usage } from '../model/types.js';
 import { isSecretPath, isSecretValue, secretDisplay } from './redact.js';
 
 export type Kind = 'Connector' | 'Connection';
@@ -47,38 +47,8 @@ function changeSymbol(from: unknown, to: unknown): ChangeSymbol {
 }
 
 /** The secret references an action carries (`spec.secrets` / `set.secrets`), by secret name. */
-export function actionSecrets(action: PlannedAction): Record<string, { fromEnv?: string }> {
-  const payload = 'spec' in action ? action.spec : 'set' in action ? action.set : undefined;
-  const secrets = payload && 'secrets' in payload ? payload.secrets : undefined;
-  const out: Record<string, { fromEnv?: string }> = {};
-  if (secrets && typeof secrets === 'object') {
-    for (const [name, ref] of Object.entries(secrets)) {
-      const fromEnv = ref && typeof ref === 'object' && typeof ref.fromEnv === 'string' ? ref.fromEnv : undefined;
-      out[name] = fromEnv === undefined ? {} : { fromEnv };
-    }
-  }
-  return out;
-}
-
-/**
- * Authentication as flat `path → value` pairs, type first: the form a reader scans and the
- * runbook types. A single apiKey parameter is flat (`authentication.parameterKey`), as in a
- * manifest; several are indexed.
- */
-export function flattenAuthentication(auth: Authentication, prefix = 'authentication'): Array<[string, unknown]> {
-  const out: Array<[string, unknown]> = [[`${prefix}.type`, auth.type]];
-  if (auth.type === 'apiKey') {
-    auth.parameters.forEach((p, i) => {
-      const base = auth.parameters.length === 1 ? prefix : `${prefix}.parameters[${i}]`;
-      for (const [key, value] of Object.entries(p)) if (value !== undefined) out.push([`${base}.${key}`, value]);
-    });
-    return out;
-  }
-  for (const [key, value] of Object.entries(auth)) {
-    if (key === 'type' || value === undefined) continue;
-    out.push([`${prefix}.${key}`, value]);
-  }
-  return out;
+export function secretReferences(action: PlannedAction): Record<string, { fromEnv?: string }> {
+  return Object.fromEntries(actionSecrets(action).map(([name, s]) => [name, { fromEnv: s.fromEnv }]));
 }
 
 /** The fields a create action sets (its whole spec), when the planner listed no changes for it. */
@@ -106,7 +76,7 @@ function setFields(action: PlannedAction): Array<[string, unknown]> {
   const out: Array<[string, unknown]> = [];
   for (const [key, value] of Object.entries(action.set)) {
     if (value === undefined) continue;
-    if (key === 'authentication') out.push(...flattenAuthentication(value as Authentication));
+    if (key === 'authentication' && action.op === 'connector.update' && action.set.authentication) out.push(...flattenAuthentication(action.set.authentication));
     else if (key === 'secrets') for (const name of Object.keys(value as object)) out.push([`authentication.${name}`, SENSITIVE_CHANGED]);
     else out.push([key, value]);
   }
@@ -128,7 +98,7 @@ const LIFECYCLE_CHANGE: Partial<Record<Op, { path: string; from: unknown; to: un
  * change), so that every action says what it does. Secrets are masked here, once, for every format.
  */
 export function displayChanges(action: PlannedAction): DisplayChange[] {
-  const secrets = actionSecrets(action);
+  const secrets = secretReferences(action);
   const secretInfo = (path: string) => {
     const name = path.split('.').pop() ?? path;
     const ref = secrets[name];
@@ -162,7 +132,7 @@ export function displayChanges(action: PlannedAction): DisplayChange[] {
  * the resource by hand types every field, not only those that differ from a replaced one.
  */
 export function specChanges(action: PlannedAction): DisplayChange[] {
-  const secrets = actionSecrets(action);
+  const secrets = secretReferences(action);
   return specFields(action).map(([path, to]) => {
     const name = path.split('.').pop() ?? path;
     if (isSecretPath(path)) {

@@ -7,7 +7,6 @@
 import { UserError } from '../errors.js';
 import type { Plan } from '../model/plan.js';
 import type { State } from '../model/types.js';
-import { emptyState } from '../model/types.js';
 import { simulatedFingerprints } from '../plan/proof.js';
 import { formatViolation, transition, World } from '../rules/index.js';
 
@@ -38,7 +37,7 @@ export function adoptedState(plan: Plan, authorized: ReadonlyMap<string, string>
   if (plan.blocked.length) {
     throw new UserError(`the manifests cannot be adopted: ${plan.blocked.map((b) => `${b.rule}: ${b.message}`).join('; ')}; nothing was recorded`);
   }
-  const world = new World(emptyState());
+  const world = new World({ connectors: new Map(), connections: new Map() });
   for (const action of plan.actions) {
     // An unset secret gets the planner's placeholder (so that R2a sees it set), dropped below.
     const result = transition(world, action, simulatedFingerprints(action));

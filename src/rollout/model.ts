@@ -9,7 +9,7 @@ import { UserError } from '../errors.js';
 import type { PlannedAction } from '../model/actions.js';
 import type { Plan } from '../model/plan.js';
 import type { RuleId } from '../model/types.js';
-import { parsePlan } from '../plan/file.js';
+import { parsePlan } from '../planfile/file.js';
 import type { JournalEntry, RolloutEvent, StoredRollout } from '../targets/target.js';
 import { authorizationRule, authorizationTasks } from '../render/shared.js';
 

@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { TargetError, UserError } from '../errors.js';
 import type { Plan } from '../model/plan.js';
 import type { SecretName } from '../model/types.js';
-import { plannedSecrets } from '../apply/secrets.js';
-import { planId } from '../plan/file.js';
+import { actionSecrets } from '../model/actions.js';
+import { planId } from '../planfile/file.js';
 import type { RolloutEvent, Target } from '../targets/target.js';
 import { checkDoneRequest, isComplete, newRolloutId, rolloutFrom, type Rollout, type RolloutDocument, type RolloutStep } from './model.js';
 
@@ -76,7 +76,7 @@ export async function recordDone(target: Target, rollout: Rollout, requested: re
   for (const step of steps) {
     if (step.kind !== 'action') continue;
     const values: Partial<Record<SecretName, string>> = {};
-    for (const [name, ref] of plannedSecrets(step.action)) {
+    for (const [name, ref] of actionSecrets(step.action)) {
       const value = options.env[ref.fromEnv];
       if (value === undefined || value === '') missing.push(`${ref.fromEnv} (step ${step.id}, ${name} of connector '${step.action.linkName}')`);
       else values[name] = value;

@@ -4,15 +4,16 @@
  * its whole plan through here before printing it (architecture.md, practice 2).
  */
 import type { ActionBody } from '../model/actions.js';
-import type { Authentication, ConnectionRecord, ConnectorRecord, RuleId, SecretName } from '../model/types.js';
+import type { Authentication, ConnectionRecord, ConnectorRecord, RefusalCode, RuleId, SecretName } from '../model/types.js';
 import { SECRET_PARAMETERS } from '../model/types.js';
 import { availableScopes, missingMandatory, removedScopes, revokingChanges } from './authentication.js';
 import { descriptionProblem, linkNameProblem, nameProblem } from './names.js';
 import { noEffects, type Effects, type World } from './world.js';
+import { sameSet } from '../util/sets.js';
 
 /** A broken rule. `rule` is a rule id of creator-rules.md, or `exists` / `scopes` for the unnumbered basics. */
 export interface Violation {
-  rule: RuleId | 'exists' | 'scopes';
+  rule: RefusalCode;
   kind: 'Connector' | 'Connection';
   linkName: string;
   message: string;
@@ -240,12 +241,6 @@ function pickSecrets(auth: Authentication, fingerprints: SecretFingerprints): Se
     if (fp !== undefined) out[name] = fp;
   }
   return out;
-}
-
-function sameSet(a: string[], b: string[]): boolean {
-  if (a.length !== b.length) return false;
-  const s = new Set(a);
-  return b.every((x) => s.has(x));
 }
 
 function quoteList(names: string[]): string {

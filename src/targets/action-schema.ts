@@ -2,66 +2,10 @@
  * The shape of an action (model/actions.ts) checked at run time, before a target lets rules/ see
  * it: actions arrive from plan files that people can edit, and (later) over HTTP. A malformed
  * action must be refused with a clear message, never half-stored or crash the rules.
- *
- * Objects are parsed in zod's default "strip" mode: a PlannedAction carries extra fields (`id`,
- * `dependsOn`, `changes`, …) that the target does not need, and the target stores only what it parsed.
  */
-import { z } from 'zod';
 import { TargetError } from '../errors.js';
-import type { ActionBody } from '../model/actions.js';
-import { OPS } from '../model/actions.js';
-import { ApiKeyParameterSchema, BasicSchema, OAuth1Schema, OAuth2Schema, jsonPath } from './snapshot.js';
-
-const Text = z.string().min(1);
-
-/** Authentication in the model's form: apiKey always as a `parameters` list. */
-export const ModelAuthenticationSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('apiKey'), parameters: z.array(ApiKeyParameterSchema) }).strict(),
-  BasicSchema,
-  OAuth1Schema,
-  OAuth2Schema,
-]);
-
-const PlannedSecretSchema = z.object({ fromEnv: z.string(), fingerprint: z.string().nullable().default(null) });
-const SecretsSchema = z.object({ clientSecret: PlannedSecretSchema.optional(), consumerSecret: PlannedSecretSchema.optional() });
-
-const ConnectorSpecSchema = z.object({
-  name: z.string(),
-  description: z.string().default(''),
-  authentication: ModelAuthenticationSchema,
-  secrets: SecretsSchema.default({}),
-});
-
-// The `set` of an update names only what changes: no defaults there (an absent field stays as it is).
-// Strict: a field an update cannot change in place (linkName, a connection's connector) must be
-// refused with its rule (R10, R12), never silently dropped.
-const ConnectorSetSchema = z
-  .object({
-    name: z.string().optional(),
-    description: z.string().optional(),
-    authentication: ModelAuthenticationSchema.optional(),
-    secrets: SecretsSchema.optional(),
-  })
-  .strict();
-
-const ConnectionSpecSchema = z.object({ name: z.string(), connector: z.string(), scopes: z.array(Text).default([]) });
-const ConnectionSetSchema = z.object({ name: z.string().optional(), scopes: z.array(Text).optional() }).strict();
-
-const base = <K extends 'Connector' | 'Connection'>(kind: K) => ({ kind: z.literal(kind), linkName: z.string() });
-
-export const ActionBodySchema = z.discriminatedUnion('op', [
-  z.object({ op: z.literal('connector.create'), ...base('Connector'), spec: ConnectorSpecSchema }),
-  z.object({ op: z.literal('connector.update'), ...base('Connector'), set: ConnectorSetSchema }),
-  z.object({ op: z.literal('connector.markReady'), ...base('Connector') }),
-  z.object({ op: z.literal('connector.enable'), ...base('Connector') }),
-  z.object({ op: z.literal('connector.disable'), ...base('Connector') }),
-  z.object({ op: z.literal('connector.delete'), ...base('Connector') }),
-  z.object({ op: z.literal('connection.create'), ...base('Connection'), spec: ConnectionSpecSchema }),
-  z.object({ op: z.literal('connection.update'), ...base('Connection'), set: ConnectionSetSchema }),
-  z.object({ op: z.literal('connection.enable'), ...base('Connection') }),
-  z.object({ op: z.literal('connection.disable'), ...base('Connection') }),
-  z.object({ op: z.literal('connection.delete'), ...base('Connection') }),
-]);
+import { ActionBodySchema, OPS, type ActionBody } from '../model/actions.js';
+import { jsonPath } from '../util/json-path.js';
 
 /**
  * The action, checked and stripped to the fields of its op; throws a TargetError (status 400)
@@ -71,7 +15,7 @@ export function parseAction(value: unknown): ActionBody {
   const immutable = immutableField(value);
   if (immutable) throw new TargetError(immutable.message, { rule: immutable.rule, status: 400, hint: immutable.hint });
   const parsed = ActionBodySchema.safeParse(value);
-  if (parsed.success) return parsed.data as ActionBody;
+  if (parsed.success) return parsed.data;
   const op = (value as { op?: unknown } | null)?.op;
   const what = typeof op === 'string' && (OPS as readonly string[]).includes(op) ? `action ${op}` : 'action';
   const problems = parsed.error.issues.map((i) => `${jsonPath(i.path)}: ${i.message}`);

@@ -16,7 +16,6 @@ export { startServer, type RunningServer, type ServerOptions } from './http/serv
 export { LockHeldError, lockRequest, unlockCommand } from './lock.js';
 export {
   SNAPSHOT_FORMAT_VERSIONS,
-  SnapshotSchema,
   parseSnapshotJson,
   validateSnapshot,
   stateToSnapshot,
@@ -25,7 +24,7 @@ export {
   authenticationToSnapshot,
   locateJsonError,
 } from './snapshot.js';
-export { parseAction, ActionBodySchema } from './action-schema.js';
+export { parseAction } from './action-schema.js';
 export { fingerprintKeyId, fingerprintsComparable } from '../model/fingerprint.js';
 export type * from './target.js';
 

@@ -17,7 +17,8 @@ export class LockHeldError extends UserError {
     readonly lock: LockInfo,
     /** The target, as the user names it on the command line. */
     readonly target: string,
-    waitedMs: number,
+    /** How long we waited for it (0: we did not wait). */
+    readonly waitedMs: number,
   ) {
     super(
       `target ${target} is locked by ${lock.holder} (pid ${lock.pid}) since ${lock.startedAt}, for ${lock.operation} (lock ${lock.id})` +
@@ -27,6 +28,47 @@ export class LockHeldError extends UserError {
       },
     );
   }
+}
+
+/** How often a held lock is tried again while we wait for it. */
+export const LOCK_POLL_MS = 200;
+
+/**
+ * The one lock-wait loop: calls `attempt` (which throws LockHeldError while the lock is held)
+ * until it returns, for up to `timeoutMs` in all, pausing `pollMs` between tries (0: `attempt`
+ * waits itself, as an HTTP lock request does on the server). An aborted `signal` ends the wait
+ * early. When the lock stays held, throws a LockHeldError naming `target` and how long we waited.
+ */
+export async function waitForLock<T>(
+  attempt: (remainingMs: number) => T | Promise<T>,
+  options: { timeoutMs: number; target: string; pollMs?: number; signal?: AbortSignal },
+): Promise<T> {
+  const { timeoutMs, target, pollMs = LOCK_POLL_MS, signal } = options;
+  const started = Date.now();
+  for (;;) {
+    try {
+      return await attempt(Math.max(0, timeoutMs - (Date.now() - started)));
+    } catch (error) {
+      if (!(error instanceof LockHeldError)) throw error;
+      const waited = Date.now() - started;
+      if (waited >= timeoutMs || signal?.aborted) throw new LockHeldError(error.lock, target, timeoutMs > 0 ? waited : 0);
+      // A real wait: the holder is another live process, and only time frees the lock.
+      if (pollMs > 0) await pause(Math.min(pollMs, timeoutMs - waited), signal);
+    }
+  }
+}
+
+/** Resolves after `ms`, or as soon as `signal` aborts. */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 }
 
 /** `connectorops unlock <id> --target <name>`, quoted for a POSIX shell when needed. */

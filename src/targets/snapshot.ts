@@ -12,117 +12,16 @@
  * - `secretFingerprints` is omitted when the connector has none.
  */
 import jsonc from 'jsonc-parser';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { UserError, type Diagnostic } from '../errors.js';
+import { jsonPath } from '../util/json-path.js';
 import { canonicalJson, sha256 } from '../model/canonical.js';
-import type { Snapshot, SnapshotConnection, SnapshotConnector } from '../model/snapshot.js';
+import { SnapshotSchema, type Snapshot, type SnapshotAuthentication, type SnapshotConnection, type SnapshotConnector } from '../model/snapshot.js';
 import { AUTH_PARAMETERS, authParameter, type ApiKeyParameter, type Authentication, type ConnectionRecord, type ConnectorRecord, type SecretName, type State } from '../model/types.js';
 import { checkState, formatViolation } from '../rules/index.js';
 
 /** The snapshot format versions this build reads and writes. */
 export const SNAPSHOT_FORMAT_VERSIONS = [1] as const;
-
-const Text = z.string().min(1);
-const AddTo = z.enum(['header', 'query', 'form']);
-
-// The authentication pieces are shared with targets/action-schema.ts: only apiKey's form differs
-// (a snapshot may write one parameter flat; the model always has a list).
-
-export const ApiKeyParameterSchema = z
-  .object({ parameterKey: Text, displayName: Text.optional(), addTo: AddTo.optional() })
-  .strict();
-
-const ApiKeySchema = z
-  .object({
-    type: z.literal('apiKey'),
-    parameterKey: Text.optional(),
-    displayName: Text.optional(),
-    addTo: AddTo.optional(),
-    parameters: z.array(ApiKeyParameterSchema).optional(),
-  })
-  .strict()
-  .superRefine((auth, ctx) => {
-    const flat = (['parameterKey', 'displayName', 'addTo'] as const).filter((k) => auth[k] !== undefined);
-    if (auth.parameters !== undefined && flat.length > 0) {
-      ctx.addIssue({ code: 'custom', path: [flat[0]!], message: 'write apiKey parameters either flat or as a parameters list, not both' });
-    } else if (auth.parameterKey === undefined && flat.length > 0) {
-      ctx.addIssue({ code: 'custom', path: [flat[0]!], message: `${flat[0]} describes a parameter, so it needs a parameterKey too` });
-    }
-  });
-
-export const BasicSchema = z.object({ type: z.literal('basic') }).strict();
-
-export const OAuth1Schema = z
-  .object({
-    type: z.literal('oauth1'),
-    consumerKey: Text.optional(),
-    requestTokenUrl: Text.optional(),
-    authorizeUrl: Text.optional(),
-    accessTokenUrl: Text.optional(),
-  })
-  .strict();
-
-export const OAuth2Schema = z
-  .object({
-    type: z.literal('oauth2'),
-    grantType: z.enum(['authorization_code', 'client_credentials']).optional(),
-    clientId: Text.optional(),
-    authorizeUrl: Text.optional(),
-    accessTokenUrl: Text.optional(),
-    refreshTokenUrl: Text.optional(),
-    scopes: z.array(Text).default([]),
-    scopeSeparator: z.enum([',', ' ', '+']).default(','),
-    addTo: z.enum(['header', 'query']).optional(),
-  })
-  .strict();
-
-const AuthenticationSchema = z.discriminatedUnion('type', [ApiKeySchema, BasicSchema, OAuth1Schema, OAuth2Schema]);
-
-const FingerprintsSchema = z.object({ clientSecret: Text.optional(), consumerSecret: Text.optional() }).strict();
-
-const UsageSchema = z.object({ app: Text, component: Text, kind: Text }).strict();
-
-const AuthorizationSchema = z.discriminatedUnion('status', [
-  z.object({ status: z.literal('authorized'), account: Text }).strict(),
-  z.object({ status: z.literal('unauthorized') }).strict(),
-]);
-
-const ConnectorSchema = z
-  .object({
-    linkName: z.string(),
-    name: z.string(),
-    description: z.string().default(''),
-    stage: z.enum(['draft', 'ready']),
-    enabled: z.boolean(),
-    authentication: AuthenticationSchema,
-    secretFingerprints: FingerprintsSchema.optional(),
-  })
-  .strict();
-
-const ConnectionSchema = z
-  .object({
-    linkName: z.string(),
-    name: z.string(),
-    connector: z.string(),
-    enabled: z.boolean(),
-    scopes: z.array(Text).default([]),
-    authorization: AuthorizationSchema,
-    usages: z.array(UsageSchema).default([]),
-  })
-  .strict();
-
-/** The whole snapshot document, strict: an unknown key anywhere is an error. */
-export const SnapshotSchema = z
-  .object({
-    formatVersion: z.literal(1),
-    /** What the exported target stands for (`target export` writes it); import leaves the importing target's own mode. */
-    target: z.object({ mode: z.enum(['simulated', 'ledger']), account: z.string().nullable() }).strict().optional(),
-    connectors: z.array(ConnectorSchema),
-    connections: z.array(ConnectionSchema),
-  })
-  .strict();
-
-type ParsedAuthentication = z.output<typeof AuthenticationSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // Parsing and validation
@@ -153,7 +52,7 @@ export function parseSnapshotJson(text: string, source = 'snapshot'): { snapshot
 export function validateSnapshot(value: unknown): { snapshot: Snapshot; state: State } {
   // A snapshot this function returned was checked already (the CLI validates before it opens the
   // target, the target validates again): checking 100k connections twice costs a second.
-  if (value !== null && typeof value === 'object' && VALIDATED.has(value)) return { snapshot: value as Snapshot, state: snapshotToState(value as Snapshot) };
+  if (isValidated(value)) return { snapshot: value, state: snapshotToState(value) };
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new UserError('a snapshot is a JSON object with formatVersion, connectors and connections; nothing was imported');
   }
@@ -184,7 +83,7 @@ export function validateSnapshot(value: unknown): { snapshot: Snapshot; state: S
   seen('connections', parsed.data.connections, 'connections');
   if (problems.length) throw new UserError(listProblems('the snapshot is not valid', problems));
 
-  const state = snapshotToState(parsed.data as unknown as Snapshot);
+  const state = snapshotToState(parsed.data);
   const violations = checkState(state);
   if (violations.length) {
     throw new UserError(listProblems(`the snapshot has ${violations.length} rule violation${violations.length > 1 ? 's' : ''}`, violations.map(formatViolation)));
@@ -198,22 +97,16 @@ export function validateSnapshot(value: unknown): { snapshot: Snapshot; state: S
 /** Snapshots that validateSnapshot returned. Callers treat them as read-only. */
 const VALIDATED = new WeakSet<object>();
 
+function isValidated(value: unknown): value is Snapshot {
+  return value !== null && typeof value === 'object' && VALIDATED.has(value);
+}
+
 const MAX_LISTED = 50;
 
 function listProblems(head: string, problems: string[]): string {
   const shown = problems.slice(0, MAX_LISTED).map((p) => `  - ${p}`);
   if (problems.length > MAX_LISTED) shown.push(`  … and ${problems.length - MAX_LISTED} more`);
   return `${head}; nothing was imported:\n${shown.join('\n')}`;
-}
-
-/** `connectors[3].authentication.type` */
-export function jsonPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const p of path) {
-    if (typeof p === 'number') out += `[${p}]`;
-    else out += out ? `.${String(p)}` : String(p);
-  }
-  return out || '(top level)';
 }
 
 // Messages name paths and keys only: a value in a snapshot is never quoted, in case someone put a
@@ -293,31 +186,37 @@ function put(out: Record<string, unknown>, key: string, value: unknown): void {
 }
 
 /** Authentication as a snapshot (and a manifest) writes it: apiKey flat when it has one parameter. */
-export function authenticationToSnapshot(auth: Authentication): SnapshotConnector['authentication'] {
-  const out: Record<string, unknown> & { type: string } = { type: auth.type };
+export function authenticationToSnapshot(auth: Authentication): SnapshotAuthentication {
   switch (auth.type) {
-    case 'apiKey':
-      if (auth.parameters.length === 1) Object.assign(out, apiKeyParameter(auth.parameters[0]!));
-      else if (auth.parameters.length > 1) out.parameters = auth.parameters.map(apiKeyParameter);
-      break;
+    case 'apiKey': {
+      if (auth.parameters.length === 1) return { type: 'apiKey', ...apiKeyParameter(auth.parameters[0]!) };
+      return auth.parameters.length > 1 ? { type: 'apiKey', parameters: auth.parameters.map(apiKeyParameter) } : { type: 'apiKey' };
+    }
     case 'basic':
-      break;
-    default:
-      for (const key of AUTH_PARAMETERS[auth.type]) {
-        const value = authParameter(auth, key);
-        if (key === 'scopes') out.scopes = [...(value as string[])];
-        // The default separator is left out, so that a snapshot reads like a manifest.
-        else if (key !== 'scopeSeparator' || value !== ',') put(out, key, value);
-      }
-      break;
+      return { type: 'basic' };
+    case 'oauth1':
+      return withParameters(auth, {});
+    case 'oauth2':
+      // The default separator is left out, so that a snapshot reads like a manifest.
+      return withParameters(auth, { scopes: [...auth.scopes], scopeSeparator: auth.scopeSeparator === ',' ? undefined : auth.scopeSeparator });
   }
-  return out;
 }
 
-function apiKeyParameter(p: ApiKeyParameter): Record<string, unknown> {
-  const out: Record<string, unknown> = { parameterKey: p.parameterKey };
-  put(out, 'displayName', p.displayName);
-  put(out, 'addTo', p.addTo);
+/**
+ * `auth` with its parameters in AUTH_PARAMETERS order, absent ones left out (objects are built
+ * with only the keys present, never `delete`d afterwards: `delete` turns V8 objects into slow
+ * dictionaries, which a 100k-row import notices). `overrides` replaces some values.
+ */
+function withParameters<A extends Extract<Authentication, { type: 'oauth1' | 'oauth2' }>>(auth: A, overrides: Partial<A>): A {
+  const out: Record<string, unknown> = { type: auth.type };
+  for (const key of AUTH_PARAMETERS[auth.type]) put(out, key, key in overrides ? overrides[key as keyof A] : authParameter(auth, key));
+  return out as A;
+}
+
+function apiKeyParameter(p: ApiKeyParameter): ApiKeyParameter {
+  const out: ApiKeyParameter = { parameterKey: p.parameterKey };
+  if (p.displayName !== undefined) out.displayName = p.displayName;
+  if (p.addTo !== undefined) out.addTo = p.addTo;
   return out;
 }
 
@@ -333,7 +232,7 @@ function connectorFromSnapshot(c: SnapshotConnector): ConnectorRecord {
     description: c.description ?? '',
     stage: c.stage,
     enabled: c.enabled,
-    authentication: authenticationFromSnapshot(c.authentication as ParsedAuthentication),
+    authentication: authenticationFromSnapshot(c.authentication),
     secretFingerprints: fingerprints,
   };
 }
@@ -350,26 +249,18 @@ function connectionFromSnapshot(c: SnapshotConnection): ConnectionRecord {
   };
 }
 
-function authenticationFromSnapshot(a: ParsedAuthentication): Authentication {
-  // Objects are built with only the keys that are present (never `delete`d afterwards): `delete`
-  // turns V8 objects into slow dictionaries, which a 100k-row import notices.
+function authenticationFromSnapshot(a: SnapshotAuthentication): Authentication {
   switch (a.type) {
     case 'apiKey': {
       const list = a.parameters ?? (a.parameterKey !== undefined ? [{ parameterKey: a.parameterKey, displayName: a.displayName, addTo: a.addTo }] : []);
-      return { type: 'apiKey', parameters: list.map((p) => apiKeyParameter(p) as unknown as ApiKeyParameter) };
+      return { type: 'apiKey', parameters: list.map(apiKeyParameter) };
     }
     case 'basic':
       return { type: 'basic' };
-    default: {
-      const out: Record<string, unknown> = { type: a.type };
-      for (const key of AUTH_PARAMETERS[a.type]) {
-        const value = (a as Record<string, unknown>)[key];
-        if (key === 'scopes') out.scopes = [...((value as string[] | undefined) ?? [])];
-        else if (key === 'scopeSeparator') out.scopeSeparator = value ?? ',';
-        else put(out, key, value);
-      }
-      return out as Authentication;
-    }
+    case 'oauth1':
+      return withParameters(a, {});
+    case 'oauth2':
+      return withParameters({ ...a, scopes: [...(a.scopes ?? [])], scopeSeparator: a.scopeSeparator ?? ',' }, {});
   }
 }
 

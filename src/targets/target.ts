@@ -106,6 +106,9 @@ export interface Target {
 
   read(): Promise<StateSnapshot>;
 
+  /** The serial as committed now; cheaper than `read` where the target can tell it alone. */
+  serial(): Promise<number>;
+
   /** Keyed hashes (S2) of secret values, with the target's own key, in the same order. */
   fingerprintSecrets(values: string[]): Promise<string[]>;
 

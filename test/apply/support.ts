@@ -87,6 +87,10 @@ export class FaultyTarget implements Target {
     return this.inner.read();
   }
 
+  serial(): Promise<number> {
+    return this.inner.serial();
+  }
+
   fingerprintSecrets(values: string[]): Promise<string[]> {
     return this.inner.fingerprintSecrets(values);
   }

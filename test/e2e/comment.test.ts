@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { commentBody } from '../../src/github/body.js';
 import { stickyMarker } from '../../src/github/sticky.js';
-import { readPlanFile } from '../../src/plan/file.js';
+import { readPlanFile } from '../../src/planfile/file.js';
 import { BIN, ensureBuilt } from '../support/dist.js';
 import { ACTIONS_BOT, ALICE, GitHubStandIn } from '../support/github-server.js';
 import { commitAll, writeFiles } from '../support/repo.js';

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/model/plan.js';
 import type { Snapshot } from '../../src/model/snapshot.js';
-import { planId, readPlanFile } from '../../src/plan/file.js';
+import { planId, readPlanFile } from '../../src/planfile/file.js';
 import { LocalTarget } from '../../src/targets/index.js';
 import { BIN, ensureBuilt } from '../support/dist.js';
 import { tempDir } from '../support/target.js';
@@ -90,8 +90,8 @@ scopes: [contacts.read]
 ${extra ? `${extra}\n` : ''}`;
 
 const AUTH = {
-  type: 'oauth2',
-  grantType: 'authorization_code',
+  type: 'oauth2' as const,
+  grantType: 'authorization_code' as const,
   clientId: '1000.ABCDEF',
   authorizeUrl: 'https://accounts.acme.example/oauth/authorize',
   accessTokenUrl: 'https://accounts.acme.example/oauth/token',

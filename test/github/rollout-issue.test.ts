@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { issueParts, rolloutMarker, tickedSteps } from '../../src/github/rollout-issue.js';
 import type { Plan } from '../../src/model/plan.js';
-import { writePlanFile } from '../../src/plan/file.js';
+import { writePlanFile } from '../../src/planfile/file.js';
 import { openRolloutFor, openRolloutOf } from '../../src/rollout/run.js';
 import { LocalTarget } from '../../src/targets/local/local-target.js';
 import { memIo } from '../apply/support.js';

@@ -9,7 +9,7 @@ import type { DesiredConnection, DesiredConnector, DesiredState, SecretName, Sta
 import { SECRET_PARAMETERS } from '../../src/model/types.js';
 import { makePlan, type PlanInput } from '../../src/plan/index.js';
 import { oauth2 } from '../support/builders.js';
-import { secretEnvName } from '../../src/targets/manifests.js';
+import { secretEnvName } from '../../src/manifest/write.js';
 
 export { oauth2 };
 

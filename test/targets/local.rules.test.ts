@@ -128,7 +128,7 @@ describe('connector lifecycle', () => {
       "R4: OAuth2 scopes of ready connector 'crm' cannot be edited or deleted (removed: contacts.write)");
     await expectRefused(target, act.updateConnector('crm', { authentication: oauth2({ scopes: ['contacts.read', 'contacts.WRITE'] }) }), 'R4', /removed: contacts\.write\)$/);
     await target.execute(act.updateConnector('crm', { authentication: oauth2({ scopes: ['contacts.read', 'contacts.write', 'deals.read'] }) }));
-    expect((await target.exportSnapshot()).connectors.find((c) => c.linkName === 'crm')!.authentication.scopes).toEqual(['contacts.read', 'contacts.write', 'deals.read']);
+    expect(((await target.exportSnapshot()).connectors.find((c) => c.linkName === 'crm')!.authentication as { scopes?: string[] }).scopes).toEqual(['contacts.read', 'contacts.write', 'deals.read']);
   });
 
   describe('R5: a change of a revoking parameter revokes every authorized connection of the connector, and only those', () => {

@@ -79,7 +79,7 @@ describe('conversion', () => {
     expect(snap.connectors.map((c) => c.linkName)).toEqual(['alpha', 'zeta']);
     expect(snap.connectors[1]).not.toHaveProperty('secretFingerprints');
     expect(snap.connectors[1]!.authentication).not.toHaveProperty('refreshTokenUrl');
-    expect(snap.connectors[1]!.authentication.scopeSeparator).toBe('+');
+    expect((snap.connectors[1]!.authentication as { scopeSeparator?: string }).scopeSeparator).toBe('+');
     expect(snap.connectors[0]!.authentication).not.toHaveProperty('scopeSeparator');
   });
 });

@@ -19,7 +19,7 @@ import { UserError } from '../../errors.js';
 import type { Plan } from '../../model/plan.js';
 import { resolveTargetSpec } from '../../manifest/config.js';
 import { loadForPlan, planAgainst, type LoadedForPlan } from '../../plan/run.js';
-import { planId, readPlanFile } from '../../plan/file.js';
+import { planId, readPlanFile } from '../../planfile/file.js';
 import { renderPlan } from '../../render/index.js';
 import { openTarget as defaultOpenTarget, type OpenTargetOptions } from '../../targets/index.js';
 import type { Target } from '../../targets/target.js';

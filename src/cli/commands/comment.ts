@@ -13,7 +13,7 @@ import { appendJobSummary, parsePullNumber, resolveGitHubContext } from '../../g
 import { commentBody } from '../../github/body.js';
 import { createOctokitThread } from '../../github/octokit.js';
 import { upsertSticky } from '../../github/sticky.js';
-import { readPlanFile } from '../../plan/file.js';
+import { readPlanFile } from '../../planfile/file.js';
 import { quoteTerminal } from '../../render/escape.js';
 import { parseCommandArgs } from '../args.js';
 import { createOctokitIssues } from '../../github/issues.js';

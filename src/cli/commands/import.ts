@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { UserError } from '../../errors.js';
-import { manifestsFor } from '../../targets/manifests.js';
+import { manifestsFor } from '../../manifest/write.js';
 import { snapshotToState } from '../../targets/snapshot.js';
 import { parseCommandArgs } from '../args.js';
 import type { Io } from '../io.js';

@@ -7,7 +7,7 @@
 import { resolve } from 'node:path';
 import { UserError, formatDiagnostic } from '../../errors.js';
 import type { Plan } from '../../model/plan.js';
-import { writePlanFile } from '../../plan/file.js';
+import { writePlanFile } from '../../planfile/file.js';
 import { runPlan } from '../../plan/run.js';
 import { RENDER_FORMATS, isRenderFormat, renderPlan, type RenderFormat } from '../../render/index.js';
 import { wantsColor, type Io } from '../io.js';

@@ -11,7 +11,6 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UserError } from '../../errors.js';
-import { LocalTarget } from '../../targets/local/local-target.js';
 import { lockRequest } from '../../targets/lock.js';
 import { parseSnapshotJson } from '../../targets/snapshot.js';
 import type { Target } from '../../targets/target.js';
@@ -24,6 +23,7 @@ import { adoptedState, parseAuthorized } from '../../rollout/adopt.js';
 import { openTarget } from '../../targets/index.js';
 import { stateToSnapshot } from '../../targets/snapshot.js';
 import { openTargetFlag } from '../target-flag.js';
+import { plural } from '../../util/text.js';
 
 const USAGE = `Usage: connectorops target <subcommand> [options]
 
@@ -121,8 +121,8 @@ async function importCommand(argv: string[], io: Io): Promise<number> {
     const lock = await target.acquireLock(lockRequest('target import'), { timeoutMs: 0 });
     try {
       await target.importSnapshot(snapshot, { force: values.force });
-      // The local target tells its serial without loading (and hashing) the whole account.
-      return target instanceof LocalTarget ? target.serial() : (await target.read()).serial;
+      // A local target tells its serial without loading (and hashing) the whole account.
+      return target.serial();
     } finally {
       await target.releaseLock(lock.id);
     }
@@ -234,6 +234,3 @@ function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
   });
 }
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}

@@ -4,6 +4,7 @@ import { formatDiagnostic } from '../../errors.js';
 import { loadManifests } from '../../manifest/index.js';
 import { parseCommandArgs } from '../args.js';
 import type { Io } from '../io.js';
+import { plural } from '../../util/text.js';
 
 const USAGE = `Usage: connectorops validate [--dir D] [--ref REF]
 
@@ -39,6 +40,3 @@ function byPosition(a: { file: string; line: number; col: number }, b: { file: s
   return a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.col - b.col;
 }
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}

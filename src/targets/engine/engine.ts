@@ -22,7 +22,7 @@ import type { ConnectionRecord, SecretName, State } from '../../model/types.js';
 import { SECRET_PARAMETERS } from '../../model/types.js';
 import { formatViolation, transition, World, type Effects, type SecretFingerprints, type Violation } from '../../rules/index.js';
 import { parseAction } from '../action-schema.js';
-import { LockHeldError } from '../lock.js';
+import { LOCK_POLL_MS, LockHeldError } from '../lock.js';
 import { stateDigest, stateToSnapshot, validateSnapshot } from '../snapshot.js';
 import type {
   ExecuteResult,
@@ -40,7 +40,6 @@ import type {
 import { Fingerprinter } from './secrets.js';
 import type { LockClaim, StoreReader, StoreWriter, TargetStore } from './store.js';
 
-const LOCK_POLL_MS = 200;
 /** How long a store's lock may be held by a session that has not written its holder row yet. */
 const UNRECORDED_HOLDER_MS = 5_000;
 

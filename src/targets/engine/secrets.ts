@@ -7,6 +7,7 @@
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { FINGERPRINT_SCHEME } from '../../model/fingerprint.js';
+import { InternalError } from '../../errors.js';
 
 export const FINGERPRINT_KEY_BYTES = 32;
 
@@ -29,7 +30,7 @@ export class Fingerprinter {
   readonly #key: Buffer;
 
   constructor(key: Buffer) {
-    if (key.length !== FINGERPRINT_KEY_BYTES) throw new Error(`a fingerprint key has ${FINGERPRINT_KEY_BYTES} bytes`);
+    if (key.length !== FINGERPRINT_KEY_BYTES) throw new InternalError(`a fingerprint key has ${FINGERPRINT_KEY_BYTES} bytes`);
     this.#key = key;
     this.keyId = fingerprintKeyIdOf(key);
   }

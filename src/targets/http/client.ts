@@ -22,7 +22,7 @@ import type { RevokedAuthorization } from '../../model/plan.js';
 import type { Snapshot } from '../../model/snapshot.js';
 import type { SecretName } from '../../model/types.js';
 import { parseAction } from '../action-schema.js';
-import { LockHeldError } from '../lock.js';
+import { LockHeldError, waitForLock } from '../lock.js';
 import { snapshotToState, stateToSnapshot } from '../snapshot.js';
 import type {
   ExecuteResult,
@@ -55,7 +55,7 @@ import {
   formatIssues,
   tokenProblem,
 } from './protocol.js';
-import { redact } from './redact.js';
+import { redact } from '../../model/redact.js';
 
 export interface HttpTargetOptions {
   /** How the user named the target (a name from connectorops.yaml, or the URL as typed). */
@@ -125,9 +125,13 @@ export class HttpTarget implements Target {
     };
   }
 
+  async serial(): Promise<number> {
+    return (await this.read()).serial;
+  }
+
   async read(): Promise<StateSnapshot> {
     const { serial, digest, snapshot } = await this.#request({ method: 'GET', path: 'v1/state', schema: StateResponseSchema, retry: 'idempotent' });
-    return { state: snapshotToState(snapshot as unknown as Snapshot), serial, digest };
+    return { state: snapshotToState(snapshot), serial, digest };
   }
 
   /** In requests of at most half the server's body limit each, so that any number of secrets goes through. */
@@ -178,11 +182,8 @@ export class HttpTarget implements Target {
    */
   async acquireLock(request: LockRequest, options: { timeoutMs?: number } = {}): Promise<LockInfo & { tookOverFrom?: LockInfo }> {
     this.#open();
-    const timeoutMs = Math.max(0, options.timeoutMs ?? 0);
-    const started = Date.now();
-    for (;;) {
-      const remaining = Math.max(0, timeoutMs - (Date.now() - started));
-      try {
+    return waitForLock(
+      async (remaining) => {
         const { lock } = await this.#request({
           method: 'POST',
           path: 'v1/locks',
@@ -193,12 +194,10 @@ export class HttpTarget implements Target {
         });
         const { tookOverFrom, ...info } = lock;
         return tookOverFrom ? { ...info, tookOverFrom } : info;
-      } catch (error) {
-        if (!(error instanceof LockHeldError)) throw error;
-        const waited = Date.now() - started;
-        if (waited >= timeoutMs) throw new LockHeldError(error.lock, this.name, timeoutMs > 0 ? waited : 0);
-      }
-    }
+      },
+      // The server does the waiting, a slice per request: no pause between requests.
+      { timeoutMs: Math.max(0, options.timeoutMs ?? 0), target: this.name, pollMs: 0 },
+    );
   }
 
   async releaseLock(id: string): Promise<void> {
@@ -218,7 +217,7 @@ export class HttpTarget implements Target {
   async exportSnapshot(): Promise<Snapshot> {
     const snapshot = await this.#request({ method: 'GET', path: 'v1/snapshot', schema: SnapshotResponseSchema, retry: 'idempotent' });
     // The schema filled in defaults (scopeSeparator ','); the normalized form is what local exports.
-    return stateToSnapshot(snapshotToState(snapshot as unknown as Snapshot));
+    return stateToSnapshot(snapshotToState(snapshot));
   }
 
   async importSnapshot(snapshot: Snapshot, options: { force?: boolean } = {}): Promise<void> {

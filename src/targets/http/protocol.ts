@@ -8,7 +8,9 @@
  * `target export` writes: fingerprints included (keyed hashes, S2), the key never.
  */
 import { z } from 'zod';
-import { SnapshotSchema, jsonPath } from '../snapshot.js';
+import { SnapshotSchema } from '../../model/snapshot.js';
+import { jsonPath } from '../../util/json-path.js';
+import { DiagnosticCodeSchema, RefusalCodeSchema, RuleIdSchema } from '../../model/types.js';
 
 /** Bumped on a breaking change of the protocol; routes carry it as their `/v1` prefix. */
 export const PROTOCOL_VERSION = 1;
@@ -67,7 +69,8 @@ const DiagnosticSchema = z.object({
   line: z.number(),
   col: z.number(),
   severity: z.enum(['error', 'warning']),
-  code: z.string(),
+  // A code this build does not know (a newer server) is kept as the generic `schema`: the message says it.
+  code: DiagnosticCodeSchema.catch('schema'),
   message: z.string(),
   hint: z.string().optional(),
 });
@@ -77,7 +80,8 @@ export const ErrorBodySchema = z.object({
   error: z.object({
     kind: ErrorKindSchema,
     message: z.string(),
-    rule: z.string().optional(),
+    // A rule this build does not know (a newer server) is dropped: the message names it.
+    rule: RefusalCodeSchema.optional().catch(undefined),
     hint: z.string().optional(),
     diagnostics: z.array(DiagnosticSchema).optional(),
     /** kind `lock-held`: the lock as it was held when the server gave up waiting. */
@@ -156,7 +160,7 @@ export const RevokedSchema = z
     connector: z.string(),
     account: z.string(),
     cause: z.array(z.string()),
-    rule: z.string(),
+    rule: RuleIdSchema,
   })
   .strict();
 

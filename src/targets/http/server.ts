@@ -23,7 +23,7 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { TargetError, UserError } from '../../errors.js';
 import { parseAction } from '../action-schema.js';
-import { LockHeldError } from '../lock.js';
+import { LockHeldError, waitForLock } from '../lock.js';
 import { stateToSnapshot } from '../snapshot.js';
 import type { LockInfo, LockRequest, Target } from '../target.js';
 import {
@@ -42,7 +42,7 @@ import {
   type ErrorBody,
   type ErrorKind,
 } from './protocol.js';
-import { redact } from './redact.js';
+import { redact } from '../../model/redact.js';
 
 export interface ServerOptions {
   /** The target to serve. The server never closes it: whoever opened it does. */
@@ -76,7 +76,6 @@ export interface RunningServer {
 }
 
 /** Polling interval for a held lock, as the local target's own. */
-const LOCK_POLL_MS = 200;
 /** How long `close()` lets requests in flight finish before it drops their connections. */
 const CLOSE_GRACE_MS = 10_000;
 
@@ -338,13 +337,12 @@ function errorReply(error: unknown, secrets: string[]): { status: number; body: 
     return { status: 423, body: body('lock-held', held.message, { hint: held.details.hint, lock: held.lock, waitedMs }), headers: {} };
   }
   if (error instanceof UserError) {
-    const rule = error.details.rule === undefined ? undefined : String(error.details.rule);
-    return { status: 400, body: body('user', error.message, { rule, hint: error.details.hint, diagnostics: error.details.diagnostics }), headers: {} };
+    return { status: 400, body: body('user', error.message, { rule: error.details.rule, hint: error.details.hint, diagnostics: error.details.diagnostics }), headers: {} };
   }
   if (error instanceof TargetError) {
     const { status: own, rule, hint } = error.details;
     const status = typeof own === 'number' && own >= 400 && own <= 599 ? own : rule !== undefined ? 409 : 500;
-    return { status, body: body('target', error.message, { rule: rule === undefined ? undefined : String(rule), hint }), headers: {} };
+    return { status, body: body('target', error.message, { rule, hint }), headers: {} };
   }
   return { status: 500, body: body('internal', 'the server failed on this request; its log has the details'), headers: {} };
 }
@@ -504,32 +502,20 @@ function makeRoutes(target: Target, maxLockWaitMs: number): Route[] {
  * taken at the moment it left is released rather than left to a holder that never learns of it.
  */
 async function acquireWhileListening(target: Target, request: LockRequest, waitMs: number, signal: AbortSignal): Promise<LockInfo & { tookOverFrom?: LockInfo }> {
-  const started = Date.now();
-  for (;;) {
-    try {
-      const lock = await target.acquireLock(request, { timeoutMs: 0 });
-      if (signal.aborted) {
-        await target.releaseLock(lock.id);
-        throw new RequestError(503, 'the request was cancelled (the client went away, or the server is stopping) as the lock was taken; it was released again');
-      }
-      return lock;
-    } catch (error) {
-      if (!(error instanceof LockHeldError)) throw error;
-      const waited = Date.now() - started;
-      if (waited >= waitMs || signal.aborted) throw new LockWaitOver(waitMs > 0 ? new LockHeldError(error.lock, error.target, waited) : error, waited);
-      await pause(Math.min(LOCK_POLL_MS, waitMs - waited), signal);
-    }
+  try {
+    return await waitForLock(
+      async () => {
+        const lock = await target.acquireLock(request, { timeoutMs: 0 });
+        if (signal.aborted) {
+          await target.releaseLock(lock.id);
+          throw new RequestError(503, 'the request was cancelled (the client went away, or the server is stopping) as the lock was taken; it was released again');
+        }
+        return lock;
+      },
+      { timeoutMs: waitMs, target: target.name, signal },
+    );
+  } catch (error) {
+    if (error instanceof LockHeldError) throw new LockWaitOver(error, error.waitedMs);
+    throw error;
   }
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }

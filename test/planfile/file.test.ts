@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InternalError, UserError } from '../../src/errors.js';
 import type { PlannedAction } from '../../src/model/actions.js';
-import { parsePlan, planId, readPlanFile, serializePlan, writePlanFile } from '../../src/plan/file.js';
+import { parsePlan, planId, readPlanFile, serializePlan, writePlanFile } from '../../src/planfile/file.js';
 import { prove } from '../../src/plan/proof.js';
 import { state } from '../support/builders.js';
-import { desired, desiredOf, planFor, secretsFor } from './fixtures.js';
+import { desired, desiredOf, planFor, secretsFor } from '../plan/fixtures.js';
 
 let dir: string;
 beforeEach(() => {

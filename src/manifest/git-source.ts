@@ -1,8 +1,8 @@
 /** The manifests as a git commit holds them: `--ref REF`. */
 import { InternalError } from '../errors.js';
-import { assertDirectory, isManifestPath, MANIFEST_ROOTS, type ManifestSource } from '../manifest/source.js';
-import { catFileBatch, lsTree } from './batch.js';
-import { resolveCommit } from './repo.js';
+import { assertDirectory, isManifestPath, MANIFEST_ROOTS, type ManifestSource } from './source.js';
+import { catFileBatch, lsTree } from '../git/batch.js';
+import { resolveCommit } from '../git/repo.js';
 
 /**
  * The manifests under `dir` (a directory in a git work tree) as `ref` has them. The ref is

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { validateManifests } from '../../src/manifest/validate.js';
-import { manifestsFor, secretEnvName } from '../../src/targets/manifests.js';
+import { manifestsFor, secretEnvName } from '../../src/manifest/write.js';
 import type { State } from '../../src/model/types.js';
 import { validState } from '../support/arbitraries.js';
 import { oauth2, state } from '../support/builders.js';

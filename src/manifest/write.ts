@@ -13,7 +13,7 @@
  */
 import { Document, isMap, isSeq } from 'yaml';
 import type { ConnectionRecord, ConnectorRecord, SecretName, State } from '../model/types.js';
-import { SECRET_PARAMETERS } from '../model/types.js';
+import { AUTH_PARAMETERS, authParameter, SECRET_PAIRED_WITH, SECRET_PARAMETERS } from '../model/types.js';
 
 export interface ManifestFile {
   /** Relative to the output directory, with `/` separators. */
@@ -84,29 +84,18 @@ function connectorDocument(c: ConnectorRecord): { doc: Record<string, unknown>; 
       auth = { type: 'basic' };
       break;
     case 'oauth1':
-      auth = clean({
-        type: 'oauth1',
-        consumerKey: a.consumerKey,
-        consumerSecret: secretRef('consumerSecret'),
-        requestTokenUrl: a.requestTokenUrl,
-        authorizeUrl: a.authorizeUrl,
-        accessTokenUrl: a.accessTokenUrl,
-      });
+    case 'oauth2': {
+      // Every parameter in the schema's order (defaults written explicitly), each secret
+      // reference right after its public half (clientId, consumerKey).
+      const written: Record<string, unknown> = { type: a.type };
+      for (const key of AUTH_PARAMETERS[a.type]) {
+        const value = authParameter(a, key);
+        written[key] = Array.isArray(value) ? [...(value as unknown[])] : value;
+        for (const secret of SECRET_PARAMETERS[a.type]) if (SECRET_PAIRED_WITH[secret] === key) written[secret] = secretRef(secret);
+      }
+      auth = clean(written);
       break;
-    case 'oauth2':
-      auth = clean({
-        type: 'oauth2',
-        grantType: a.grantType,
-        clientId: a.clientId,
-        clientSecret: secretRef('clientSecret'),
-        authorizeUrl: a.authorizeUrl,
-        accessTokenUrl: a.accessTokenUrl,
-        refreshTokenUrl: a.refreshTokenUrl,
-        scopes: [...a.scopes],
-        scopeSeparator: a.scopeSeparator,
-        addTo: a.addTo,
-      });
-      break;
+    }
   }
   const doc = clean({
     kind: 'Connector',

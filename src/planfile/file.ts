@@ -6,13 +6,11 @@
  * A plan file holds no secret value (S2): secrets are `{fromEnv, fingerprint}` references.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { z } from 'zod';
 import { UserError } from '../errors.js';
 import { canonicalJson, sha256 } from '../model/canonical.js';
-import type { Plan } from '../model/plan.js';
+import { PlanSchema, type Plan } from '../model/plan.js';
 import { renderJson } from '../render/json.js';
-import { ActionBodySchema } from '../targets/action-schema.js';
-import { jsonPath } from '../targets/snapshot.js';
+import { jsonPath } from '../util/json-path.js';
 
 /** The plan as its file holds it: contracts.md's key order, 2-space indentation, trailing newline. */
 export function serializePlan(plan: Plan): string {
@@ -30,49 +28,6 @@ export async function writePlanFile(path: string, plan: Plan): Promise<void> {
 export function planId(plan: Plan): string {
   return sha256(canonicalJson(plan));
 }
-
-const RuleIdSchema = z.string().regex(/^[A-Z][0-9]+[a-z]?$|^[a-z]+$/);
-const UsageSchema = z.object({ app: z.string(), component: z.string(), kind: z.string() });
-const FieldChangeSchema = z.object({ path: z.string().min(1), from: z.unknown(), to: z.unknown() });
-const Kind = z.enum(['Connector', 'Connection']);
-
-const PlannedActionSchema = z.intersection(
-  ActionBodySchema,
-  z.object({
-    id: z.string().regex(/^a[1-9][0-9]*$/, { error: 'an action id is a1, a2, …' }),
-    dependsOn: z.array(z.string()),
-    rules: z.array(RuleIdSchema),
-    replace: z.boolean(),
-    changes: z.array(FieldChangeSchema),
-    reason: z.string().optional(),
-  }),
-);
-
-export const PlanSchema = z.object({
-  formatVersion: z.literal(1),
-  target: z.string().min(1),
-  base: z.object({ stateSerial: z.number().int().nonnegative(), stateDigest: z.string() }),
-  source: z.object({ ref: z.string().nullable(), commit: z.string().nullable(), manifestDigest: z.string() }),
-  actions: z.array(PlannedActionSchema),
-  revokedAuthorizations: z.array(
-    z.object({ connection: z.string(), connector: z.string(), account: z.string(), cause: z.array(z.string()), rule: RuleIdSchema }),
-  ),
-  impact: z.array(z.object({ connection: z.string(), usages: z.array(UsageSchema), rule: RuleIdSchema })),
-  blocked: z.array(
-    z.object({ kind: Kind, linkName: z.string(), rule: RuleIdSchema, message: z.string(), hint: z.string().optional(), usages: z.array(UsageSchema).optional() }),
-  ),
-  needsAuthorization: z.array(z.string()),
-  summary: z.object({
-    create: z.number().int().nonnegative(),
-    update: z.number().int().nonnegative(),
-    delete: z.number().int().nonnegative(),
-    replace: z.number().int().nonnegative(),
-    revokes: z.number().int().nonnegative(),
-    blocked: z.number().int().nonnegative(),
-  }),
-  warnings: z.array(z.object({ code: z.string(), message: z.string(), kind: Kind.optional(), linkName: z.string().optional() })).optional(),
-  rollout: z.object({ id: z.string(), done: z.number().int().nonnegative(), total: z.number().int().nonnegative() }).optional(),
-});
 
 /**
  * Checks that `value` is a plan this connectorops can carry out and returns it. `name` is how
@@ -99,7 +54,7 @@ export function parsePlan(value: unknown, name: string): Plan {
       hint: 'a plan file is written by connectorops plan --out FILE; do not edit it by hand',
     });
   }
-  const plan = value as Plan;
+  const plan = parsed.data;
   // The order is part of the plan: every action comes after what it depends on.
   const seen = new Set<string>();
   for (const a of plan.actions) {
