@@ -3,13 +3,12 @@
 // measured in the same run: reading the same files the cheapest way (fs; or one ls-tree plus one
 // cat-file --batch) and parsing them with `yaml`, with no validation at all.
 // Scale with BENCH_CONNECTORS, BENCH_CONNECTIONS; BENCH_RUNS runs each (best counts).
-import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { loadManifests } from '../dist/manifest/index.js';
+import { blobTexts, time, writeAndCommit } from './support.js';
 
 const CONNECTORS = Number(process.env.BENCH_CONNECTORS ?? 2000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 5);
@@ -37,12 +36,6 @@ export async function run(report) {
   }
   report.row('validate (working tree)', { ms: best.tree, floorMs: best.treeFloor, target: TARGET, note: 'floor: readdirSync + readFileSync + yaml parse' });
   report.row('validate --ref HEAD', { ms: best.ref, floorMs: best.refFloor, target: TARGET, note: 'floor: ls-tree + cat-file --batch + yaml parse' });
-}
-
-async function time(fn) {
-  const start = performance.now();
-  await fn();
-  return performance.now() - start;
 }
 
 /** The floor: every document parsed to plain data, nothing checked. */
@@ -81,37 +74,14 @@ async function treeFloor(dir, expected) {
 }
 
 async function refFloor(dir, expected) {
-  const tree = await git(dir, ['ls-tree', '-r', '-z', 'HEAD', '--', 'connectors', 'connections']);
-  const oids = [];
-  for (const entry of tree.toString('utf8').split('\0')) if (entry) oids.push(entry.split(/[ \t]/)[2]);
-  const out = await git(dir, ['cat-file', '--batch', '--buffer'], oids.join('\n') + '\n');
-  const texts = [];
-  let pos = 0;
-  while (pos < out.length) {
-    const nl = out.indexOf(10, pos);
-    const size = Number(out.toString('latin1', pos, nl).split(' ')[2]);
-    texts.push(out.toString('utf8', nl + 1, nl + 1 + size));
-    pos = nl + 1 + size + 1;
-  }
+  const texts = await blobTexts(dir, ['connectors', 'connections']);
   if (parseAll(texts) !== expected) throw new Error('bench floor: wrong document count');
-}
-
-function git(cwd, args, input) {
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', args, { cwd });
-    const chunks = [];
-    child.stdout.on('data', (c) => chunks.push(c));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`git ${args[0]} exit ${code}`))));
-    child.stdin.end(input ?? '');
-  });
 }
 
 /** Writes and commits the manifests once; a later run with the same size reuses them. */
 async function generate(dir) {
   const files = CONNECTORS * (1 + CONNECTIONS);
   if (existsSync(join(dir, '.complete'))) return files;
-  await rm(dir, { recursive: true, force: true });
   const auth = [
     (i) => `authentication:\n  type: oauth2\n  grantType: authorization_code\n  clientId: 1000.CLIENT${i}\n  clientSecret: { fromEnv: SECRET_${i} }\n  authorizeUrl: https://accounts.example.com/oauth/authorize\n  accessTokenUrl: https://accounts.example.com/oauth/token\n  refreshTokenUrl: https://accounts.example.com/oauth/token\n  scopes: [contacts.read, contacts.write, deals.read]\n`,
     (i) => `authentication:\n  type: apiKey\n  parameterKey: X-Api-Key-${i}\n  displayName: API key\n  addTo: header\n`,
@@ -132,15 +102,6 @@ async function generate(dir) {
         `${header}kind: Connection\nlinkName: ${link}_c${j}\nname: Connection ${j} of service ${i}\nconnector: ${link}\nenabled: true\n${scopes}`]);
     }
   }
-  const dirs = new Set(writes.map(([p]) => join(dir, p, '..')));
-  for (const d of dirs) await mkdir(d, { recursive: true });
-  for (let i = 0; i < writes.length; i += 256) {
-    await Promise.all(writes.slice(i, i + 256).map(([p, text]) => writeFile(join(dir, p), text)));
-  }
-  const env = { ...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.com', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.com' };
-  execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: dir, env });
-  execFileSync('git', ['add', '-A'], { cwd: dir, env });
-  execFileSync('git', ['commit', '-q', '-m', 'bench manifests'], { cwd: dir, env });
-  await writeFile(join(dir, '.complete'), '');
+  await writeAndCommit(dir, writes, 'bench manifests');
   return files;
 }

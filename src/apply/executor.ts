@@ -34,7 +34,7 @@ export type ApplyEvent =
   /** Journaled `done` by an earlier run of the same plan: skipped. */
   | { type: 'skipped'; action: PlannedAction };
 
-export interface DoneAction {
+interface DoneAction {
   action: PlannedAction;
   ms: number;
   /** The target's serial after it; null when the effect was found already in place. */
@@ -50,7 +50,7 @@ export interface DoneAction {
   error?: string;
 }
 
-export interface FailedAction {
+interface FailedAction {
   action: PlannedAction;
   ms: number;
   error: string;
@@ -58,7 +58,7 @@ export interface FailedAction {
   hint: string | undefined;
 }
 
-export interface NotStartedAction {
+interface NotStartedAction {
   action: PlannedAction;
   reason: NotStartedReason;
 }

@@ -33,7 +33,7 @@ export function formatDuration(ms: number): string {
 }
 
 /** `R9: …`: the rule id once, whether or not the target's message already starts with it. */
-export function withRule(error: string, rule: string | undefined): string {
+function withRule(error: string, rule: string | undefined): string {
   return rule && !error.startsWith(`${rule}: `) ? `${rule}: ${error}` : error;
 }
 
@@ -186,7 +186,7 @@ export function formatSummary(result: ExecutionResult, plan: Plan, after?: State
 }
 
 /** What the target reported revoking, plus the plan's expected revocations that the state confirms (an earlier run did them). */
-export function revokedAfter(result: ExecutionResult, plan: Plan, after?: State): RevokedAuthorization[] {
+function revokedAfter(result: ExecutionResult, plan: Plan, after?: State): RevokedAuthorization[] {
   const out = new Map<string, RevokedAuthorization>();
   for (const r of result.revoked) out.set(`${r.connection}\u0000${r.account}`, r);
   const resumed = result.done.some((d) => d.how !== 'executed');
@@ -201,7 +201,7 @@ export function revokedAfter(result: ExecutionResult, plan: Plan, after?: State)
 }
 
 /** The plan's `needsAuthorization` and every revoked connection, kept only when they exist unauthorized now. */
-export function needsAuthorizationAfter(result: ExecutionResult, plan: Plan, after?: State): string[] {
+function needsAuthorizationAfter(result: ExecutionResult, plan: Plan, after?: State): string[] {
   const names = new Set([...plan.needsAuthorization, ...result.revoked.map((r) => r.connection)]);
   const created = new Set(result.done.filter((d) => d.action.op === 'connection.create').map((d) => d.action.linkName));
   return [...names]

@@ -205,8 +205,8 @@ export async function runGraph<R>(
       while (queue.inFlight < concurrency) {
         const id = queue.take();
         if (id === undefined) break;
-        // Start asynchronously even when `work` throws synchronously.
-        Promise.resolve()
+        // Start asynchronously even when `work` throws synchronously. Never rejects: both outcomes are handled.
+        void Promise.resolve()
           .then(() => work(id))
           .then(
             (value) => {

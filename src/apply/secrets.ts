@@ -9,7 +9,7 @@ import type { SecretName } from '../model/types.js';
 import type { Target } from '../targets/target.js';
 import { StalePlanError, type StaleReason } from './stale.js';
 
-export type SecretValues = Partial<Record<SecretName, string>>;
+type SecretValues = Partial<Record<SecretName, string>>;
 
 export interface ResolvedSecrets {
   /** Per action id: the values to send. */

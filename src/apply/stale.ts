@@ -14,9 +14,10 @@
  */
 import { UserError } from '../errors.js';
 import type { Plan } from '../model/plan.js';
+import type { CodeUsage } from '../model/usages.js';
 import type { JournalEntry } from '../targets/target.js';
 
-export type StaleWhat = 'serial' | 'digest' | 'manifests' | 'target' | 'secret' | 'applied';
+type StaleWhat = 'serial' | 'digest' | 'manifests' | 'target' | 'secret' | 'applied' | 'usages';
 
 export interface StaleReason {
   what: StaleWhat;
@@ -43,6 +44,11 @@ export interface Now {
   digest: string;
   /** The digest of the manifests in the working tree now. */
   manifestDigest: string;
+  /**
+   * The usages found in Deluge code now (docs/usages.md). They are not in the manifest digest, so
+   * a call added since the plan was made is checked here: the plan may not delete what it uses (R14).
+   */
+  codeUsages?: readonly CodeUsage[];
 }
 
 export type Freshness =
@@ -81,6 +87,7 @@ export function checkFreshness(plan: Plan, now: Now, journal: readonly JournalEn
       message: `the manifests changed since the plan was made (manifest digest ${short(plan.source.manifestDigest)} → ${short(now.manifestDigest)})`,
     });
   }
+  for (const reason of usedSincePlanned(plan, now.codeUsages ?? [])) reasons.push(reason);
   // A target mismatch makes the journal and serial meaningless to compare.
   if (reasons.some((r) => r.what === 'target')) return { kind: 'stale', reasons };
 
@@ -127,6 +134,20 @@ export function checkFreshness(plan: Plan, now: Now, journal: readonly JournalEn
     return { kind: 'resume', done: new Set(done.keys()), lastSerial: now.serial };
   }
   return reasons.length ? { kind: 'stale', reasons } : { kind: 'fresh' };
+}
+
+/** R14: connections the plan deletes that code uses now and that the plan did not know of. */
+function usedSincePlanned(plan: Plan, code: readonly CodeUsage[]): StaleReason[] {
+  if (!code.length) return [];
+  const deleted = new Set(plan.actions.filter((a) => a.op === 'connection.delete').map((a) => a.linkName));
+  const byConnection = new Map<string, CodeUsage[]>();
+  for (const u of code) if (deleted.has(u.connection)) byConnection.set(u.connection, [...(byConnection.get(u.connection) ?? []), u]);
+  return [...byConnection].map(([connection, list]) => ({
+    what: 'usages' as const,
+    from: 'unused',
+    to: list.map((u) => `${u.file}:${u.line}:${u.col}`).join(', '),
+    message: `it deletes connection '${connection}', which Deluge code uses now (${list.map((u) => `${u.app} › ${u.component} at ${u.file}:${u.line}:${u.col}`).join(', ')}; R14)`,
+  }));
 }
 
 function short(digest: string): string {

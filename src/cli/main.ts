@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {
   comment: () => import('./commands/comment.js'),
   serve: () => import('./commands/serve.js'),
   rollout: () => import('./commands/rollout.js'),
+  usages: () => import('./commands/usages.js'),
 };
 
 const USAGE = `Usage: connectorops <command> [options]
@@ -31,6 +32,7 @@ Commands:
   unlock      release a lock that a dead apply left
   comment     post the plan as a pull request's sticky comment (GitHub)
   serve       serve a target over HTTP (for --target http://HOST:PORT)
+  usages      list where Deluge code (Creator exports, scripts) uses each connection
 
 Run 'connectorops <command> --help' for a command's options.`;
 

@@ -13,7 +13,7 @@ import type { Target } from '../targets/target.js';
 import type { Io } from './io.js';
 
 /** The project config in `dir`, or an empty one when there is no connectorops.yaml. Errors throw. */
-export async function readProjectConfig(dir: string): Promise<ProjectConfig> {
+async function readProjectConfig(dir: string): Promise<ProjectConfig> {
   const text = await readFile(join(dir, CONFIG_FILE), 'utf8').catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'ENOENT') return null;
     throw e;

@@ -151,7 +151,7 @@ function runGit(dir: string, args: string[], input?: string, onData?: (chunk: Bu
     child.stdin.on('error', () => undefined);
     child.on('error', (error) => reject(new UserError(`cannot run git: ${error.message}`, { hint: 'is git installed and on PATH?' })));
     child.on('close', (code) => {
-      if (failed) return reject(failed);
+      if (failed) return reject(failed instanceof Error ? failed : new InternalError(`reading the output of git ${args[0]} failed`));
       // The repository or the git installation, not connectorops: say what git said.
       if (code !== 0) return reject(new UserError(`git ${args[0]} failed (exit ${code}): ${Buffer.concat(err).toString('utf8').trim()}`));
       resolve(Buffer.concat(out));

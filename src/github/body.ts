@@ -20,7 +20,7 @@
  */
 import type { Plan } from '../model/plan.js';
 import { escapeMarkdown } from '../render/escape.js';
-import { renderPlan } from '../render/index.js';
+import { renderPlan, type CodeHost } from '../render/index.js';
 import { collectFingerprints, redactFingerprints } from '../render/redact.js';
 import { comparePlans, comparisonMarkdown } from './compare.js';
 import { stickyMarker } from './sticky.js';
@@ -61,6 +61,8 @@ export interface CommentBodyOptions {
   basePlan?: Plan;
   /** Tests only: a smaller comment limit. */
   limit?: number;
+  /** Where the repository is browsed: usages found in code link to their line at the plan's commit. */
+  codeHost?: CodeHost;
 }
 
 export interface CommentBody {
@@ -85,7 +87,7 @@ interface Parts {
 /** Builds the sticky comment for `plan` (see the layout above). */
 export function commentBody(plan: Plan, options: CommentBodyOptions = {}): CommentBody {
   const marker = stickyMarker(plan.target);
-  const rendering = renderPlan(plan, 'markdown', { color: false });
+  const rendering = renderPlan(plan, 'markdown', { color: false, ...(options.codeHost ? { codeHost: options.codeHost } : {}) });
   // Every user string in the rendering is escaped, so a line starting with <details> is ours.
   const at = rendering.indexOf('\n<details>');
   const split = at < 0 ? rendering.length : at + 1;

@@ -8,8 +8,9 @@
 import { appendFile } from 'node:fs/promises';
 import { UserError } from '../errors.js';
 import { quoteTerminal } from '../render/escape.js';
+import type { CodeHost } from '../render/index.js';
 
-export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
+const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
 
 export interface GitHubContext {
   token: string;
@@ -78,6 +79,33 @@ export function resolveGitHubContext(env: NodeJS.ProcessEnv, repoFlag: string | 
   }
   const { owner, repo } = parseRepository(repoValue.trim(), repoFlag !== undefined ? '--repo' : 'GITHUB_REPOSITORY');
   return { token, baseUrl, owner, repo };
+}
+
+const DEFAULT_GITHUB_SERVER_URL = 'https://github.com';
+
+/** A web origin with an optional plain path: nothing that could end a Markdown link or add to it. */
+const SERVER_URL = /^https?:\/\/[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:\/[A-Za-z0-9._~-]+)*$/;
+
+/**
+ * Where the repository is browsed, for links from a plan's usages to their code: the server from
+ * GITHUB_SERVER_URL (default https://github.com), the repository from `repository` or
+ * GITHUB_REPOSITORY. Undefined when either is missing or unusable: a plan without links is
+ * better than no plan.
+ */
+export function codeHostFrom(env: NodeJS.ProcessEnv, repository?: { owner: string; repo: string }): CodeHost | undefined {
+  const serverUrl = ((env.GITHUB_SERVER_URL ?? '').trim() || DEFAULT_GITHUB_SERVER_URL).replace(/\/+$/, '');
+  if (!SERVER_URL.test(serverUrl)) return undefined;
+  let repo = repository;
+  if (!repo) {
+    const value = (env.GITHUB_REPOSITORY ?? '').trim();
+    if (!value) return undefined;
+    try {
+      repo = parseRepository(value, 'GITHUB_REPOSITORY');
+    } catch {
+      return undefined;
+    }
+  }
+  return { serverUrl, owner: repo.owner, repo: repo.repo };
 }
 
 /**

@@ -27,9 +27,9 @@ import type { IssueComment, PullRequestThread } from './thread.js';
 const GitHub = Octokit.plugin(throttling, retry);
 
 /** How many times one request is retried, whatever the reason. */
-export const MAX_RETRIES = 2;
+const MAX_RETRIES = 2;
 /** A primary rate limit that resets later than this is reported, not waited for. */
-export const MAX_RATE_LIMIT_WAIT_SECONDS = 120;
+const MAX_RATE_LIMIT_WAIT_SECONDS = 120;
 /** GitHub's largest page: fewer requests for long conversations. */
 const PER_PAGE = 100;
 

@@ -58,7 +58,7 @@ function perConnection(
 }
 
 /** N3: a link name is unique among connectors, and unique among connections. */
-export const uniqueLinkNames: Check = (input) => {
+const uniqueLinkNames: Check = (input) => {
   const out: Diagnostic[] = [];
   const scan = (kind: string, items: readonly Located<{ linkName: string }>[]) => {
     const first = new Map<string, Located<{ linkName: string }>>();
@@ -77,7 +77,7 @@ export const uniqueLinkNames: Check = (input) => {
 };
 
 /** `reference`: a connection names a connector that exists in the manifests. */
-export const connectorExists: Check = (input) => {
+const connectorExists: Check = (input) => {
   const names = [...input.connectorsByLink.keys()].sort();
   const hint = names.length ? `known connectors: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''}` : 'add a kind: Connector manifest for it';
   return input.connections
@@ -86,7 +86,7 @@ export const connectorExists: Check = (input) => {
 };
 
 /** R6: a draft connector has no connections. */
-export const noConnectionsOfDraft: Check = (input) =>
+const noConnectionsOfDraft: Check = (input) =>
   perConnection(input, (conn, c, connector) =>
     connector.value.stage !== 'draft'
       ? []
@@ -95,7 +95,7 @@ export const noConnectionsOfDraft: Check = (input) =>
   );
 
 /** R16: a connection can be enabled only while its connector is enabled. */
-export const noEnabledUnderDisabled: Check = (input) =>
+const noEnabledUnderDisabled: Check = (input) =>
   perConnection(input, (conn, c, connector) =>
     connector.value.enabled || !conn.enabled
       ? []
@@ -104,7 +104,7 @@ export const noEnabledUnderDisabled: Check = (input) =>
   );
 
 /** `scopes`: a connection asks only for scopes its OAuth2 connector declares; non-OAuth2 connections have none. */
-export const connectionScopes: Check = (input) =>
+const connectionScopes: Check = (input) =>
   perConnection(input, (conn, c, connector) => {
     const auth = connector.value.authentication;
     if (conn.scopes.length === 0) return [];
@@ -122,7 +122,7 @@ export const connectionScopes: Check = (input) =>
   });
 
 /** `scopes` (warning): a scope listed twice in one list is noise, and was probably meant to be another. */
-export const repeatedScopes: Check = (input) => {
+const repeatedScopes: Check = (input) => {
   const out: Diagnostic[] = [];
   const scan = (doc: Locator, path: string[], scopes: readonly string[]) => {
     const seen = new Set<string>();
@@ -137,7 +137,7 @@ export const repeatedScopes: Check = (input) => {
 };
 
 /** R2 (R2a): a ready connector has every mandatory authentication parameter of its type. */
-export const readyHasMandatory: Check = (input) => {
+const readyHasMandatory: Check = (input) => {
   const out: Diagnostic[] = [];
   for (const c of input.connectors) {
     if (c.value.stage !== 'ready') continue;
@@ -151,7 +151,7 @@ export const readyHasMandatory: Check = (input) => {
 };
 
 /** `unused` (warning): authorizeUrl means nothing to the client_credentials grant. */
-export const unusedParameters: Check = (input) =>
+const unusedParameters: Check = (input) =>
   input.connectors
     .filter((c) => c.value.authentication.type === 'oauth2' && c.value.authentication.grantType === 'client_credentials' && c.value.authentication.authorizeUrl !== undefined)
     .map((c) => at(c.doc.locate(['authentication', 'authorizeUrl']), 'unused', `authorizeUrl is not used by the client_credentials grant`, 'remove it', 'warning'));

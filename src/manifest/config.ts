@@ -13,7 +13,7 @@ export const CONFIG_FILE = 'connectorops.yaml';
 /** The built-in default target, relative to the repo dir. */
 export const DEFAULT_TARGET = 'local:.connectorops/local.db';
 
-export interface TargetConfig {
+interface TargetConfig {
   /** `local:PATH`, `http://…` or `https://…`; a relative local path is relative to the repo dir. */
   url: string;
 }
@@ -22,6 +22,8 @@ export interface ProjectConfig {
   /** A name under `targets`, or a target spec. */
   defaultTarget?: string;
   targets: Record<string, TargetConfig>;
+  /** `usages.from`: the files read for connection usages (docs/usages.md); absent: DEFAULT_USAGE_GLOBS. */
+  usages?: { from: readonly string[] };
   /** `connectorops.yaml` when the file exists, else null. */
   file: string | null;
 }
@@ -45,7 +47,7 @@ export function parseConfig(file: string, text: string): { config: ProjectConfig
     errors.push(...issuesToDiagnostics(result.error.issues, doc, ConfigDoc));
     return { config, errors, warnings };
   }
-  const { defaultTarget, targets = {} } = result.data;
+  const { defaultTarget, targets = {}, usages } = result.data;
   if (defaultTarget !== undefined && !isSpec(defaultTarget) && !(defaultTarget in targets)) {
     errors.push({
       ...doc.locate(['defaultTarget']),
@@ -56,7 +58,7 @@ export function parseConfig(file: string, text: string): { config: ProjectConfig
     });
     return { config, errors, warnings };
   }
-  return { config: { ...(defaultTarget !== undefined ? { defaultTarget } : {}), targets, file }, errors, warnings };
+  return { config: { ...(defaultTarget !== undefined ? { defaultTarget } : {}), targets, ...(usages ? { usages } : {}), file }, errors, warnings };
 }
 
 function isSpec(s: string): boolean {

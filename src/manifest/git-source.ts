@@ -1,34 +1,45 @@
 /** The manifests as a git commit holds them: `--ref REF`. */
 import { InternalError } from '../errors.js';
 import { assertDirectory, isManifestPath, MANIFEST_ROOTS, type ManifestSource } from './source.js';
-import { catFileBatch, lsTree } from '../git/batch.js';
+import { catFileBatch, lsTree, type TreeEntry } from '../git/batch.js';
 import { resolveCommit } from '../git/repo.js';
 
 /**
  * The manifests under `dir` (a directory in a git work tree) as `ref` has them. The ref is
  * resolved at once, so an unknown ref fails here (UserError), before anything is read.
  * Only regular files count: symlinks and submodules in the tree are skipped.
+ *
+ * `wholeTree`: the usage files will be asked for too, so the one `ls-tree` lists the whole tree
+ * under `dir` and both listings filter it; without it, `ls-tree` lists the manifest roots only.
  */
-export async function gitSource(dir: string, ref: string): Promise<ManifestSource> {
+export async function gitSource(dir: string, ref: string, options: { wholeTree?: boolean } = {}): Promise<ManifestSource> {
   await assertDirectory(dir);
   const commit = await resolveCommit(dir, ref);
-  let blobs: Map<string, string> | undefined;
+  const blobs = new Map<string, string>();
+  let tree: Promise<TreeEntry[]> | undefined;
+  const files = async (match: (path: string) => boolean) => {
+    tree ??= lsTree(dir, commit, options.wholeTree ? [] : MANIFEST_ROOTS);
+    const out: string[] = [];
+    for (const e of await tree) {
+      if (e.type === 'blob' && (e.mode === '100644' || e.mode === '100755') && match(e.path)) {
+        blobs.set(e.path, e.oid);
+        out.push(e.path);
+      }
+    }
+    return out.sort();
+  };
   return {
     ref,
     label: `ref ${ref} at ${commit.slice(0, 7)}`,
-    commit: async () => commit,
-    async list() {
-      const entries = await lsTree(dir, commit, MANIFEST_ROOTS);
-      blobs = new Map();
-      for (const e of entries) {
-        if (e.type === 'blob' && (e.mode === '100644' || e.mode === '100755') && isManifestPath(e.path)) blobs.set(e.path, e.oid);
-      }
-      return [...blobs.keys()].sort();
+    commit: () => Promise.resolve(commit),
+    list: () => files(isManifestPath),
+    async listUsageFiles(match) {
+      if (!options.wholeTree) throw new InternalError('gitSource: usage files asked for without wholeTree');
+      return files(match);
     },
     async read(paths) {
-      const listed = blobs ?? new Map();
       const oids = paths.map((p) => {
-        const oid = listed.get(p);
+        const oid = blobs.get(p);
         if (!oid) throw new InternalError(`${p} was not listed from ${ref}`);
         return oid;
       });

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import type { Diagnostic } from '../errors.js';
 import type { DesiredState } from '../model/types.js';
 import { gitSource } from './git-source.js';
+import { DEFAULT_USAGE_GLOBS, scanUsages, usageMatcher, usageRoots, type UsageScan } from '../usages/index.js';
 import type { ProjectConfig } from './config.js';
 import { fsSource, type ManifestSource } from './source.js';
 import { manifestDigest, validateManifests } from './validate.js';
@@ -26,24 +27,47 @@ export interface LoadedManifests {
   config: ProjectConfig;
   /** `working tree` or `ref main at 1a2b3c4`, for summaries. */
   label: string;
+  /**
+   * With `usages: true`: the connection usages in the Deluge code that the config's `usages.from`
+   * selects, read from the same working tree or ref as the manifests. Null when not asked for, or
+   * when the manifests are invalid (the config that names the files may be wrong).
+   */
+  usages: UsageScan | null;
+}
+
+export interface LoadOptions {
+  dir: string;
+  ref?: string;
+  /** Also read the usages from code (plan, apply, usages); validate does not. */
+  usages?: boolean;
 }
 
 /**
  * Loads and validates the manifests under `dir`, from the working tree or, with `ref`, from that
  * git ref. Bad manifests come back as `errors`; only an unusable `dir` or `ref` throws (UserError).
  */
-export async function loadManifests(opts: { dir: string; ref?: string }): Promise<LoadedManifests> {
+export async function loadManifests(opts: LoadOptions): Promise<LoadedManifests> {
   const dir = resolve(opts.dir);
-  const source = opts.ref !== undefined ? await gitSource(dir, opts.ref) : await fsSource(dir);
-  return loadFrom(source);
+  const source = opts.ref !== undefined ? await gitSource(dir, opts.ref, { wholeTree: opts.usages === true }) : await fsSource(dir);
+  return loadFrom(source, { usages: opts.usages === true });
 }
 
-/** Loads and validates whatever `source` holds. */
-export async function loadFrom(source: ManifestSource): Promise<LoadedManifests> {
+/**
+ * Loads and validates whatever `source` holds; with `usages`, then lists, reads and scans the
+ * usage files that the config names (one listing for both, one batch read for the usage files).
+ */
+async function loadFrom(source: ManifestSource, options: { usages?: boolean } = {}): Promise<LoadedManifests> {
   // The commit lookup is a git process of its own: let it run while the files are read.
   const [commit, texts] = await Promise.all([source.commit(), source.list().then((paths) => source.read(paths))]);
   const files = [...texts].map(([path, text]) => ({ path, text }));
   const { desired, errors, warnings, config } = validateManifests(files);
+  let usages: UsageScan | null = null;
+  if (options.usages && errors.length === 0) {
+    const globs = config.usages?.from ?? DEFAULT_USAGE_GLOBS;
+    const paths = await source.listUsageFiles(usageMatcher(globs), usageRoots(globs));
+    const code = paths.length ? await source.read(paths) : new Map<string, string>();
+    usages = scanUsages(paths.map((path) => ({ path, text: code.get(path)! })));
+  }
   let digest: string | undefined;
   return {
     desired,
@@ -59,11 +83,9 @@ export async function loadFrom(source: ManifestSource): Promise<LoadedManifests>
     files: files.length,
     config,
     label: source.label,
+    usages,
   };
 }
 
-export { validateManifests, manifestDigest, type ManifestText, type Validation } from './validate.js';
-export { fsSource, isManifestPath, type ManifestSource } from './source.js';
-export { gitSource } from './git-source.js';
-export { resolveTargetSpec, parseConfig, CONFIG_FILE, DEFAULT_TARGET, type ProjectConfig, type TargetConfig } from './config.js';
-export { jsonSchemas, ConnectorDoc, ConnectionDoc, ManifestDoc, ConfigDoc } from './schema.js';
+export { fsSource } from './source.js';
+export { resolveTargetSpec, DEFAULT_TARGET } from './config.js';

@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import type { Diagnostic } from '../errors.js';
 import type { RuleId } from '../model/types.js';
 import type { ParsedDocument } from './yaml.js';
+import { closest } from '../util/text.js';
 
 type Issue = z.core.$ZodIssue;
 
@@ -88,7 +89,7 @@ function toDiagnostics(issue: Issue, doc: ParsedDocument, schema: z.ZodType): Di
   }
 }
 
-export function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   let v: unknown = root;
   for (const p of path) {
     if (v === null || typeof v !== 'object') return undefined;
@@ -98,7 +99,7 @@ export function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 /** `authentication.parameters[0].addTo` */
-export function pathLabel(path: readonly PropertyKey[]): string {
+function pathLabel(path: readonly PropertyKey[]): string {
   let s = '';
   for (const p of path) s += typeof p === 'number' ? `[${p}]` : s ? `.${String(p)}` : String(p);
   return s || 'the document';
@@ -183,27 +184,4 @@ function unwrap(s: unknown, value: unknown): unknown {
       s = option;
     } else return s;
   }
-}
-
-/** The allowed key nearest to a misspelt one, if it is near enough to be a likely typo. */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestDistance) [best, bestDistance] = [c, d];
-  }
-  return bestDistance <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
 }

@@ -45,9 +45,9 @@ function ruled(rule: 'N1' | 'N2' | 'N3', problem: (s: string) => string | null, 
     .meta({ pattern, description });
 }
 
-export const Name = ruled('N1', nameProblem, PATTERNS.name, 'N1: 1–50 characters; starts with a letter, a digit or _; other specials limited to * _ - @ / ! : | & ~ \\ + ( ) and space');
-export const Description = ruled('N2', descriptionProblem, PATTERNS.description, 'N2: at most 255 characters; specials limited to , . ( ) - _ * @ / \\ ! : | ~ &');
-export const LinkName = ruled('N3', linkNameProblem, PATTERNS.linkName, 'N3: a lower-case letter, then up to 49 of a-z, 0-9 and _');
+const Name = ruled('N1', nameProblem, PATTERNS.name, 'N1: 1–50 characters; starts with a letter, a digit or _; other specials limited to * _ - @ / ! : | & ~ \\ + ( ) and space');
+const Description = ruled('N2', descriptionProblem, PATTERNS.description, 'N2: at most 255 characters; specials limited to , . ( ) - _ * @ / \\ ! : | ~ &');
+const LinkName = ruled('N3', linkNameProblem, PATTERNS.linkName, 'N3: a lower-case letter, then up to 49 of a-z, 0-9 and _');
 
 const Url = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
 
@@ -57,7 +57,7 @@ const Scope = z.string().regex(SCOPE, { error: 'a scope is one non-empty token w
  * S1: a secret is only ever named by reference. Anything but `{ fromEnv: NAME }` is refused, and
  * the message never quotes what was written (it may be the secret itself).
  */
-export function secretRef(param: string) {
+function secretRef(param: string) {
   return z
     .object(
       {
@@ -78,13 +78,13 @@ export function secretRef(param: string) {
 // The authentication documents extend the model's schemas (model/types.ts): a manifest may write
 // one apiKey parameter flat, names its secrets by reference, and checks its URLs.
 
-export const ApiKeyParameterDoc = ApiKeyParameterSchema;
+const ApiKeyParameterDoc = ApiKeyParameterSchema;
 
 /**
  * apiKey takes one parameter flat, or `parameters: [...]`, never both (checked in the refinement,
  * and in the JSON Schema by `not`). All optional: a draft may lack them (R2a is semantic).
  */
-export const ApiKeyAuthDoc = ApiKeyWrittenSchema.extend({ parameters: z.array(ApiKeyParameterSchema).min(1).optional() })
+const ApiKeyAuthDoc = ApiKeyWrittenSchema.extend({ parameters: z.array(ApiKeyParameterSchema).min(1).optional() })
   .superRefine((auth, ctx) => {
     const wrong = apiKeyFormProblem(auth);
     if (wrong?.problem === 'mixed') {
@@ -109,14 +109,14 @@ export const ApiKeyAuthDoc = ApiKeyWrittenSchema.extend({ parameters: z.array(Ap
     },
   });
 
-export const BasicAuthDoc = BasicSchema.meta({
+const BasicAuthDoc = BasicSchema.meta({
   description: 'No connector-level parameters: the username and password are entered when a connection is authorized.',
 });
 
 // The secret reference sits right after its public half (consumerKey, clientId): the order in
 // which hints list the allowed keys and editors offer them.
 const { type: oauth1Type, consumerKey, ...oauth1Rest } = OAuth1Schema.shape;
-export const OAuth1AuthDoc = z
+const OAuth1AuthDoc = z
   .object({
     type: oauth1Type,
     consumerKey,
@@ -129,7 +129,7 @@ export const OAuth1AuthDoc = z
   .strict();
 
 const { type: oauth2Type, grantType, clientId, ...oauth2Rest } = OAuth2Schema.shape;
-export const OAuth2AuthDoc = z
+const OAuth2AuthDoc = z
   .object({
     type: oauth2Type,
     grantType,
@@ -143,7 +143,7 @@ export const OAuth2AuthDoc = z
   })
   .strict();
 
-export const AuthenticationDoc = z.discriminatedUnion('type', [ApiKeyAuthDoc, BasicAuthDoc, OAuth1AuthDoc, OAuth2AuthDoc]);
+const AuthenticationDoc = z.discriminatedUnion('type', [ApiKeyAuthDoc, BasicAuthDoc, OAuth1AuthDoc, OAuth2AuthDoc]);
 
 export const ConnectorDoc = z
   .object({
@@ -171,23 +171,36 @@ export const ConnectionDoc = z
   .meta({ title: 'Connection', description: 'A Zoho Creator connection of a custom connector (connectorops manifest).' });
 
 /** Any manifest document; `kind` decides which. */
-export const ManifestDoc = z
+const ManifestDoc = z
   .discriminatedUnion('kind', [ConnectorDoc, ConnectionDoc])
   .meta({ title: 'connectorops manifest', description: 'A kind: Connector or kind: Connection document.' });
 
 export const KINDS = ['Connector', 'Connection'] as const;
-export type Kind = (typeof KINDS)[number];
 
 /** Target names are plain words, so they can never be mistaken for a `local:` or URL spec. */
-export const TARGET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+const TARGET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
 const TARGET_SPEC = '^(local:.+|https?://[^/\\s]+.*)$';
 
-export const TargetSpecString = z
+const TargetSpecString = z
   .string()
   .regex(new RegExp(TARGET_SPEC), { error: 'a target is local:PATH, http://HOST:PORT or https://…' });
 
 const TargetConfigDoc = z.object({ url: TargetSpecString }).strict();
+
+/** A glob relative to the directory of connectorops.yaml: never absolute, never climbing out of it. */
+const UsageGlob = z
+  .string()
+  .min(1)
+  .refine((g) => !g.startsWith('/') && !g.split('/').includes('..'), { error: 'a usages pattern is relative to the directory of connectorops.yaml (no leading /, no ..)' });
+
+const UsagesConfigDoc = z
+  .object({
+    from: z
+      .array(UsageGlob)
+      .meta({ description: 'Globs of Creator exports (.ds) and Deluge scripts to read for connection usages; [] reads none.' }),
+  })
+  .strict();
 
 export const ConfigDoc = z
   .object({
@@ -202,20 +215,22 @@ export const ConfigDoc = z
         TargetConfigDoc,
       )
       .optional(),
+    usages: UsagesConfigDoc.optional().meta({
+      description: 'Where connections are used: Deluge code kept in Git (default from: ["**/*.ds", "**/*.dg", "**/*.deluge"]).',
+    }),
   })
   .strict()
   .meta({ title: 'connectorops.yaml', description: 'connectorops project configuration.' });
 
 /** Every key any of our documents may hold. */
 export const KNOWN_KEYS: ReadonlySet<string> = new Set(
-  [ConnectorDoc, ConnectionDoc, ApiKeyAuthDoc, BasicAuthDoc, OAuth1AuthDoc, OAuth2AuthDoc, ApiKeyParameterDoc, secretRef(''), ConfigDoc, TargetConfigDoc].flatMap(
+  [ConnectorDoc, ConnectionDoc, ApiKeyAuthDoc, BasicAuthDoc, OAuth1AuthDoc, OAuth2AuthDoc, ApiKeyParameterDoc, secretRef(''), ConfigDoc, TargetConfigDoc, UsagesConfigDoc].flatMap(
     (schema) => Object.keys(schema.shape),
   ),
 );
 
 export type ConnectorDocT = z.output<typeof ConnectorDoc>;
 export type ConnectionDocT = z.output<typeof ConnectionDoc>;
-export type ConfigDocT = z.output<typeof ConfigDoc>;
 
 /** The JSON Schema files in schema/, keyed by file name. `npm run schema` writes them. */
 export function jsonSchemas(): Record<string, unknown> {

@@ -7,6 +7,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { headCommit } from '../git/repo.js';
+import { SKIPPED_DIRS } from '../usages/index.js';
 import { CONFIG_FILE } from './config.js';
 
 export interface ManifestSource {
@@ -18,7 +19,13 @@ export interface ManifestSource {
   commit(): Promise<string | null>;
   /** Manifest files and `connectorops.yaml`, relative to the manifest dir, `/`-separated, sorted. */
   list(): Promise<string[]>;
-  /** The text of listed files, all in one batch. */
+  /**
+   * Every other file `match` accepts (usages: Deluge code), relative to the manifest dir,
+   * `/`-separated, sorted. `roots` are the directories that may hold one (`''`: all); a
+   * working tree walks only those. node_modules/ and .git/ are never entered.
+   */
+  listUsageFiles(match: (path: string) => boolean, roots?: readonly string[]): Promise<string[]>;
+  /** The text of listed files (manifests or usage files), all in one batch. */
   read(paths: readonly string[]): Promise<Map<string, string>>;
 }
 
@@ -54,6 +61,11 @@ export async function fsSource(dir: string): Promise<ManifestSource> {
       if (statSync(join(dir, CONFIG_FILE), { throwIfNoEntry: false })?.isFile()) out.push(CONFIG_FILE);
       return out.filter(isManifestPath).sort();
     },
+    async listUsageFiles(match, roots = ['']) {
+      const out: string[] = [];
+      for (const root of roots) walk(dir, root, out, match);
+      return out.sort();
+    },
     async read(paths) {
       const texts = new Map<string, string>();
       for (let i = 0; i < paths.length; i++) {
@@ -79,20 +91,27 @@ export async function assertDirectory(dir: string): Promise<void> {
   if (!info?.isDirectory()) throw new UserError(`manifest directory '${dir}' does not exist or is not a directory`, { hint: 'check --dir' });
 }
 
-function walk(root: string, rel: string, out: string[]): void {
+/**
+ * The files under `rel` (every file, or those `match` accepts), depth first. `rel` '' is the root.
+ * node_modules/ and .git/ are never entered.
+ */
+function walk(root: string, rel: string, out: string[], match: (path: string) => boolean = isManifestPath, all = match === isManifestPath): void {
   let entries;
   try {
     entries = readdirSync(join(root, rel), { withFileTypes: true });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return;
-    throw new UserError(`cannot list ${rel}: ${(error as Error).message}`);
+    throw new UserError(`cannot list ${rel || '.'}: ${(error as Error).message}`);
   }
   for (const e of entries) {
-    const path = `${rel}/${e.name}`;
-    if (e.isDirectory()) walk(root, path, out);
-    else if (e.isFile()) out.push(path);
+    const path = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) {
+      if (!SKIPPED_DIRS.has(e.name)) walk(root, path, out, match, all);
+    } else if (e.isFile()) {
+      if (all || match(path)) out.push(path);
+    }
     // A symlinked file counts as the file; symlinked directories are not followed (no cycles).
-    else if (e.isSymbolicLink() && isManifestPath(path) && statSync(join(root, path), { throwIfNoEntry: false })?.isFile()) out.push(path);
+    else if (e.isSymbolicLink() && match(path) && statSync(join(root, path), { throwIfNoEntry: false })?.isFile()) out.push(path);
   }
 }

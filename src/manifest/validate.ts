@@ -8,7 +8,8 @@ import { canonicalJson, sha256 } from '../model/canonical.js';
 import type { Authentication, DesiredConnection, DesiredConnector, DesiredState, SecretName, SecretRef } from '../model/types.js';
 import { CHECKS, connectorIndex, type CheckInput, type Located } from './checks.js';
 import { CONFIG_FILE, emptyConfig, parseConfig, type ProjectConfig } from './config.js';
-import { closest, issuesToDiagnostics } from './issues.js';
+import { issuesToDiagnostics } from './issues.js';
+import { closest } from '../util/text.js';
 import { ConnectionDoc, ConnectorDoc, KINDS, type ConnectionDocT, type ConnectorDocT } from './schema.js';
 import { parseYamlFile, type ParsedDocument } from './yaml.js';
 
@@ -86,13 +87,13 @@ function validateDocument(
       if (typeof linkName === 'string') into.brokenConnectors.add(linkName);
       return issuesToDiagnostics(result.error.issues, doc, ConnectorDoc);
     }
-    into.connectors.push({ value: toDesiredConnector(result.data, doc), doc: { locate: doc.locate } });
+    into.connectors.push({ value: toDesiredConnector(result.data, doc), doc: { locate: (path, at) => doc.locate(path, at) } });
     return [];
   }
   if (kind === 'Connection') {
     const result = ConnectionDoc.safeParse(value);
     if (!result.success) return issuesToDiagnostics(result.error.issues, doc, ConnectionDoc);
-    into.connections.push({ value: toDesiredConnection(result.data, doc), doc: { locate: doc.locate } });
+    into.connections.push({ value: toDesiredConnection(result.data, doc), doc: { locate: (path, at) => doc.locate(path, at) } });
     return [];
   }
   const near = typeof kind === 'string' ? closest(kind, KINDS) : undefined;
@@ -162,7 +163,7 @@ function sortedByPath(files: readonly ManifestText[]): readonly ManifestText[] {
   return files;
 }
 
-export function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
+function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
   return ds.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.col - b.col));
 }
 

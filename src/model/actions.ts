@@ -8,7 +8,7 @@ import { AuthenticationSchema, RuleIdSchema, type SecretName } from './types.js'
 const Text = z.string().min(1);
 
 /** A secret as a plan carries it: the reference, and the fingerprint seen at plan time (null: unset then). */
-export const PlannedSecretSchema = z.object({ fromEnv: z.string(), fingerprint: z.string().nullable().default(null) });
+const PlannedSecretSchema = z.object({ fromEnv: z.string(), fingerprint: z.string().nullable().default(null) });
 export type PlannedSecret = z.output<typeof PlannedSecretSchema>;
 
 const SecretsSchema = z.object({ clientSecret: PlannedSecretSchema.optional(), consumerSecret: PlannedSecretSchema.optional() });
@@ -18,7 +18,7 @@ const SecretsSchema = z.object({ clientSecret: PlannedSecretSchema.optional(), c
  * `dependsOn`, `changes`, …) that a target does not need, and a target stores only what it parsed.
  */
 
-export const ConnectorSpecSchema = z.object({
+const ConnectorSpecSchema = z.object({
   name: z.string(),
   description: z.string().default(''),
   authentication: AuthenticationSchema,
@@ -38,7 +38,7 @@ const ConnectorSetSchema = z
   })
   .strict();
 
-export const ConnectionSpecSchema = z.object({ name: z.string(), connector: z.string(), scopes: z.array(Text).default([]) });
+const ConnectionSpecSchema = z.object({ name: z.string(), connector: z.string(), scopes: z.array(Text).default([]) });
 export type ConnectionSpec = z.output<typeof ConnectionSpecSchema>;
 const ConnectionSetSchema = z.object({ name: z.string().optional(), scopes: z.array(Text).optional() }).strict();
 
@@ -75,7 +75,7 @@ export const OPS: readonly Op[] = [
 ];
 
 /** One field change, for people. Secrets show as `(sensitive…)` markers, never values (S2). */
-export const FieldChangeSchema = z.object({ path: z.string().min(1), from: z.unknown(), to: z.unknown() });
+const FieldChangeSchema = z.object({ path: z.string().min(1), from: z.unknown(), to: z.unknown() });
 export type FieldChange = z.output<typeof FieldChangeSchema>;
 
 export const SENSITIVE = '(sensitive)';

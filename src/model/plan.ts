@@ -1,11 +1,11 @@
 /** The plan document (contracts.md, "Plan JSON"): what `plan --json` prints and `--out` writes. */
 import { z } from 'zod';
 import { PlannedActionSchema } from './actions.js';
-import { RuleIdSchema, UsageSchema } from './types.js';
+import { PlanUsageSchema, RuleIdSchema } from './types.js';
 
 const Kind = z.enum(['Connector', 'Connection']);
 
-export const RevokedAuthorizationSchema = z.object({
+const RevokedAuthorizationSchema = z.object({
   connection: z.string(),
   connector: z.string(),
   account: z.string(),
@@ -15,7 +15,7 @@ export const RevokedAuthorizationSchema = z.object({
 });
 export type RevokedAuthorization = z.output<typeof RevokedAuthorizationSchema>;
 
-const ImpactSchema = z.object({ connection: z.string(), usages: z.array(UsageSchema), rule: RuleIdSchema });
+const ImpactSchema = z.object({ connection: z.string(), usages: z.array(PlanUsageSchema), rule: RuleIdSchema });
 export type Impact = z.output<typeof ImpactSchema>;
 
 const BlockedSchema = z.object({
@@ -26,7 +26,7 @@ const BlockedSchema = z.object({
   /** What a person must do first. */
   hint: z.string().optional(),
   /** R14: every application usage that keeps the connection from being deleted. */
-  usages: z.array(UsageSchema).optional(),
+  usages: z.array(PlanUsageSchema).optional(),
 });
 export type Blocked = z.output<typeof BlockedSchema>;
 

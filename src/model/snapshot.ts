@@ -9,6 +9,7 @@ import {
   FingerprintsSchema,
   OAuth1Schema,
   OAuth2Schema,
+  UsageSchema,
 } from './types.js';
 
 /** Authentication as a snapshot (and a manifest) writes it, without secrets: apiKey may be flat. */
@@ -38,7 +39,7 @@ export type SnapshotConnector = z.input<typeof SnapshotConnectorSchema>;
 /** A connection is written exactly as a target holds it; empty lists may be left out. */
 const SnapshotConnectionSchema = ConnectionRecordSchema.extend({
   scopes: ConnectionRecordSchema.shape.scopes.default([]),
-  usages: ConnectionRecordSchema.shape.usages.default([]),
+  usages: z.array(UsageSchema).default([]),
 });
 export type SnapshotConnection = z.input<typeof SnapshotConnectionSchema>;
 

@@ -9,7 +9,7 @@ import { z } from 'zod';
  * Every rule id the code cites: N (names), R (lifecycle), S (secrets), P (protected resources).
  * Add a rule here and its id type-checks everywhere (errors, violations, plans, plan files).
  */
-export const RULE_IDS = [
+const RULE_IDS = [
   'N1', 'N2', 'N3',
   'R1', 'R2', 'R2a', 'R2b', 'R3', 'R4', 'R5', 'R6', 'R7', 'R8', 'R9', 'R10',
   'R11', 'R12', 'R13', 'R14', 'R15', 'R16', 'R17',
@@ -35,24 +35,20 @@ export const DiagnosticCodeSchema = z.enum([
   ...RefusalCodeSchema.options,
   'yaml', 'json', 'schema', 'kind', 'config', 'reference', 'unused',
   'base', 'outside-change', 'secret-adopted', 'secret-unset',
+  'deluge', 'usage-dynamic', 'usage-unknown-connection',
 ]);
 export type DiagnosticCode = z.output<typeof DiagnosticCodeSchema>;
 
 /** A non-empty string: every parameter, scope and usage field. */
 const Text = z.string().min(1);
 
-export const AUTH_TYPES = ['apiKey', 'basic', 'oauth1', 'oauth2'] as const;
-export type AuthType = (typeof AUTH_TYPES)[number];
 export const StageSchema = z.enum(['draft', 'ready']);
-export type Stage = z.output<typeof StageSchema>;
-export const AddToSchema = z.enum(['header', 'query', 'form']);
-export type AddTo = z.output<typeof AddToSchema>;
-export const GrantTypeSchema = z.enum(['authorization_code', 'client_credentials']);
-export type GrantType = z.output<typeof GrantTypeSchema>;
-export const ScopeSeparatorSchema = z.enum([',', ' ', '+']);
-export type ScopeSeparator = z.output<typeof ScopeSeparatorSchema>;
+type Stage = z.output<typeof StageSchema>;
+const AddToSchema = z.enum(['header', 'query', 'form']);
+const GrantTypeSchema = z.enum(['authorization_code', 'client_credentials']);
+const ScopeSeparatorSchema = z.enum([',', ' ', '+']);
 /** OAuth2 sends its token in a header or the query (not in a form, unlike an apiKey parameter). */
-export const OAuth2AddToSchema = z.enum(['header', 'query']);
+const OAuth2AddToSchema = z.enum(['header', 'query']);
 
 /** The names of secret parameters (S1): only ever given by reference, only ever stored as fingerprints. */
 export type SecretName = 'clientSecret' | 'consumerSecret';
@@ -67,7 +63,7 @@ export type ApiKeyParameter = z.output<typeof ApiKeyParameterSchema>;
  * schemas: one apiKey parameter may be written flat (`ApiKeyWrittenSchema`), manifests add the
  * secret references and check URLs.
  */
-export const ApiKeySchema = z.object({ type: z.literal('apiKey'), parameters: z.array(ApiKeyParameterSchema) }).strict();
+const ApiKeySchema = z.object({ type: z.literal('apiKey'), parameters: z.array(ApiKeyParameterSchema) }).strict();
 
 /** apiKey as manifests and snapshots may write it: one parameter flat, or a `parameters` list. */
 export const ApiKeyWrittenSchema = z
@@ -124,6 +120,7 @@ export const OAuth2Schema = z
 /** Authentication in the model's form: apiKey always as a `parameters` list. */
 export const AuthenticationSchema = z.discriminatedUnion('type', [ApiKeySchema, BasicSchema, OAuth1Schema, OAuth2Schema]);
 export type Authentication = z.output<typeof AuthenticationSchema>;
+export type AuthType = Authentication['type'];
 
 /**
  * The parameters each authentication type has besides apiKey's list and the secrets, in the order
@@ -187,15 +184,28 @@ export interface SecretRef {
   fromEnv: string;
 }
 
-export const AuthorizationSchema = z.discriminatedUnion('status', [
+const AuthorizationSchema = z.discriminatedUnion('status', [
   z.object({ status: z.literal('authorized'), account: Text }).strict(),
   z.object({ status: z.literal('unauthorized') }).strict(),
 ]);
-export type Authorization = z.output<typeof AuthorizationSchema>;
 
-/** A reference to a connection from an application. Lives in the target, never in manifests. */
+/**
+ * A reference to a connection from an application. A target records them (snapshot `usages`,
+ * `UsageSchema`); the planner also finds them in Deluge code kept in Git (usages/). Never in manifests.
+ */
 export const UsageSchema = z.object({ app: Text, component: Text, kind: Text }).strict();
-export type Usage = z.output<typeof UsageSchema>;
+/**
+ * A usage as a plan lists it: after the contract's fields, where the planner learned of it.
+ * `code` comes with the call's position (`file` relative to the manifest directory, 1-based
+ * `line`, `col`); a target's own records carry none of these.
+ */
+export const PlanUsageSchema = UsageSchema.extend({
+  source: z.enum(['target', 'code']).optional(),
+  file: z.string().optional(),
+  line: z.number().int().positive().optional(),
+  col: z.number().int().positive().optional(),
+}).strict();
+export type Usage = z.output<typeof PlanUsageSchema>;
 
 /** Keyed hashes of the secrets a target was given (S2). Absent: not recorded. */
 export const FingerprintsSchema = z.object({ clientSecret: Text.optional(), consumerSecret: Text.optional() }).strict();
@@ -223,7 +233,7 @@ export const ConnectionRecordSchema = z
     enabled: z.boolean(),
     scopes: z.array(Text),
     authorization: AuthorizationSchema,
-    usages: z.array(UsageSchema),
+    usages: z.array(PlanUsageSchema),
   })
   .strict();
 export type ConnectionRecord = z.output<typeof ConnectionRecordSchema>;

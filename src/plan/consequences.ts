@@ -133,9 +133,9 @@ function connectorReplacementMessage(cd: ConnectorDiff, lost: ConnectionRecord[]
   return parts.join('; ');
 }
 
-/** R14: every usage, by application, component and kind. */
+/** R14: every usage, by application, component and kind (and, for one found in code, where). */
 function usagesBlock(c: ConnectionRecord): Blocked {
-  const list = c.usages.map((u) => `${u.app} › ${u.component} (${u.kind})`).join(', ');
+  const list = c.usages.map((u) => `${u.app} › ${u.component} (${u.kind}${u.source === 'code' ? ` at ${u.file}:${u.line}:${u.col}` : ''})`).join(', ');
   return {
     kind: 'Connection',
     linkName: c.linkName,

@@ -3,6 +3,5 @@
  * Importing it loads no I/O. The edge the CLI and apply call is run.ts (`runPlan`,
  * `loadForPlan`, `planAgainst`); plan files live in src/planfile/ (`writePlanFile`, `readPlanFile`, `planId`).
  */
-export { makePlan, compareRules } from './make.js';
+export { makePlan } from './make.js';
 export { resourceKey, type PlanInput } from './input.js';
-export { changedResources } from './scope.js';

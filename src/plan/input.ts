@@ -2,6 +2,7 @@
 import type { PlannedSecret } from '../model/actions.js';
 import type { Plan } from '../model/plan.js';
 import type { DesiredState, SecretName, State } from '../model/types.js';
+import type { CodeUsage } from '../model/usages.js';
 
 export interface PlanInput {
   desired: DesiredState;
@@ -22,6 +23,11 @@ export interface PlanInput {
    * target is left out and counted in one warning (docs/planning.md, "--base").
    */
   scope?: ReadonlySet<string>;
+  /**
+   * Usages found in Deluge code kept in Git (`usages.from`): merged with the target's usages,
+   * they block deletions (R14) and count as impact (R15) just the same (plan/usages.ts).
+   */
+  usages?: readonly CodeUsage[];
 }
 
 /** `Connector/crm`, `Connection/crm_sales`: how the planner names a resource across stages. */

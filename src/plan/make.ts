@@ -18,6 +18,7 @@ import { prove } from './proof.js';
 import { scopeClosure } from './scope.js';
 import { steps, type Node } from './steps.js';
 import { capitalize } from '../util/text.js';
+import { mergeUsages } from './usages.js';
 
 export function makePlan(input: PlanInput): Plan {
   try {
@@ -33,7 +34,9 @@ export function makePlan(input: PlanInput): Plan {
 }
 
 function plan(input: PlanInput): Plan {
-  const state = input.current.state;
+  // The target's usages and those found in code, one list per connection, each with its source.
+  const withUsages = mergeUsages(input.current.state, input.desired, input.usages ?? []);
+  const state = withUsages.state;
   const d = diff(input.desired, state, input.secrets);
   const c = consequences(d, input.allowReplace);
   const nodes = steps(c);
@@ -94,6 +97,7 @@ function plan(input: PlanInput): Plan {
     const key = resourceKey(w.kind, w.linkName);
     return input.scope.has(key) || touched.has(key);
   });
+  warnings.push(...withUsages.warnings);
   if (outside > 0) {
     warnings.push({
       code: 'outside-change',
@@ -260,7 +264,7 @@ function byId(a: string, b: string): number {
 const RULE = /^([A-Z])(\d+)([a-z]?)$/;
 
 /** N1 < … < R1 < R2 < R2a < R2b < R3 < … < R17 < S1 < S2. */
-export function compareRules(a: string, b: string): number {
+function compareRules(a: string, b: string): number {
   const ma = RULE.exec(a);
   const mb = RULE.exec(b);
   if (!ma || !mb) return byString(a, b);

@@ -53,7 +53,7 @@ export interface LoadedForPlan {
 export async function loadForPlan(options: LoadOptions): Promise<LoadedForPlan> {
   const dir = resolve(options.cwd, options.dir ?? '.');
   const [manifests, baseManifests] = await Promise.all([
-    loadManifests({ dir, ...(options.ref !== undefined ? { ref: options.ref } : {}) }),
+    loadManifests({ dir, usages: true, ...(options.ref !== undefined ? { ref: options.ref } : {}) }),
     options.base !== undefined ? loadManifests({ dir, ref: options.base }) : Promise.resolve(null),
   ]);
   if (manifests.errors.length) {
@@ -62,7 +62,9 @@ export async function loadForPlan(options: LoadOptions): Promise<LoadedForPlan> 
       hint: 'fix the errors above; connectorops validate checks the manifests alone',
     });
   }
-  const diagnostics = [...manifests.warnings];
+  // Deluge code that reads badly, or names its connection with an expression: the usages it
+  // could read still count; the rest is for the user to look at.
+  const diagnostics = [...manifests.warnings, ...(manifests.usages?.warnings ?? [])];
   let scope: ReadonlySet<string> | undefined;
   if (baseManifests) {
     if (baseManifests.errors.length) {
@@ -84,7 +86,7 @@ export async function loadForPlan(options: LoadOptions): Promise<LoadedForPlan> 
  * var and the fingerprint of its value now, or null when it is unset (or empty). Values never
  * leave this function except into the target's fingerprinting (S2).
  */
-export async function secretsFromEnv(desired: DesiredState, env: NodeJS.ProcessEnv, target: Target): Promise<Map<string, Partial<Record<SecretName, PlannedSecret>>>> {
+async function secretsFromEnv(desired: DesiredState, env: NodeJS.ProcessEnv, target: Target): Promise<Map<string, Partial<Record<SecretName, PlannedSecret>>>> {
   const vars = new Set<string>();
   for (const c of desired.connectors.values()) for (const ref of Object.values(c.secrets)) if (ref) vars.add(ref.fromEnv);
   const set = [...vars].filter((v) => env[v] !== undefined && env[v] !== '').sort();
@@ -133,6 +135,7 @@ export async function planAgainst(target: Target, loaded: LoadedForPlan, options
     target: loaded.targetName,
     source: { ref: m.ref, commit: m.commit, manifestDigest: m.manifestDigest },
     ...(loaded.scope ? { scope: loaded.scope } : {}),
+    ...(m.usages ? { usages: m.usages.usages } : {}),
   });
   if (rollout) plan.rollout = progressOf(rollout);
   if (unreachable) plan.warnings.push({ code: 'rollout', message: unreachable });

@@ -18,7 +18,7 @@ import type { ConnectionFate, ConnectorFate, Consequences } from './consequences
 import { connectionCreateChanges, type Change } from './diff.js';
 import { resourceKey } from './input.js';
 
-export interface Dep {
+interface Dep {
   node: Node;
   /** The rules that make `node` come first. */
   rules: RuleId[];

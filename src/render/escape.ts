@@ -9,7 +9,7 @@
  * (ANSI escapes, carriage returns that overwrite a line), DEL, the line/paragraph separators, and the
  * bidirectional overrides and isolates ("Trojan Source" reordering).
  */
-// eslint-disable-next-line no-control-regex
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this strips
 const UNSAFE_FOR_TERMINAL = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /** `\u001b` style, so that a hostile string shows what it holds instead of acting on the terminal. */
@@ -52,7 +52,7 @@ export const ZWSP = '\u200b';
 /** Line breaks inside one value would end a table row or a list item: they become spaces. */
 const LINE_BREAK = /\r\n|[\r\n\t\u2028\u2029]/g;
 /** What remains of the unsafe set after line breaks: shown as U+FFFD so that it is visible. */
-// eslint-disable-next-line no-control-regex
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this strips
 const UNSAFE_FOR_MARKDOWN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /**

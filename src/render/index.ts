@@ -5,7 +5,7 @@
 import { UserError } from '../errors.js';
 import type { Plan } from '../model/plan.js';
 import { renderJson } from './json.js';
-import { renderMarkdown } from './markdown.js';
+import { renderMarkdown, type CodeHost } from './markdown.js';
 import { collectFingerprints, redactFingerprints } from './redact.js';
 import { renderRunbook } from './runbook.js';
 import { renderText } from './text.js';
@@ -17,6 +17,8 @@ export type RenderFormat = (typeof RENDER_FORMATS)[number];
 export interface RenderOptions {
   /** ANSI colour; take it from `wantsColor(io)`. Only text (and runbook headings) use it. */
   color: boolean;
+  /** Markdown: where the repository is browsed, to link usages found in code to their line. */
+  codeHost?: CodeHost;
 }
 
 /** True when `value` names a format (for parsing `--format`). */
@@ -38,7 +40,7 @@ export function renderPlan(plan: Plan, format: RenderFormat, options: RenderOpti
     case 'text':
       return guard(plan, renderText(plan, options));
     case 'markdown':
-      return guard(plan, renderMarkdown(plan));
+      return guard(plan, renderMarkdown(plan, options.codeHost ? { codeHost: options.codeHost } : {}));
     case 'runbook':
       return guard(plan, renderRunbook(plan, options));
     default:
@@ -56,8 +58,4 @@ function guard(plan: Plan, output: string): string {
   return fingerprints.length === 0 ? output : redactFingerprints(output, fingerprints);
 }
 
-export { renderJson } from './json.js';
-export { renderMarkdown } from './markdown.js';
-export { renderRunbook } from './runbook.js';
-export { renderText } from './text.js';
-export { escapeMarkdown } from './escape.js';
+export type { CodeHost } from './markdown.js';

@@ -19,7 +19,7 @@ const NESTED_KEYS: Record<string, readonly string[]> = {
   rollout: ['id', 'done', 'total'],
   revokedAuthorizations: ['connection', 'connector', 'account', 'cause', 'rule'],
   impact: ['connection', 'usages', 'rule'],
-  usages: ['app', 'component', 'kind'],
+  usages: ['app', 'component', 'kind', 'source', 'file', 'line', 'col'],
   blocked: ['kind', 'linkName', 'rule', 'message', 'hint'],
   warnings: ['code', 'message', 'kind', 'linkName'],
 };
@@ -34,7 +34,7 @@ function ordered(value: Record<string, unknown>, order: readonly string[]): Reco
 
 function orderedList(list: unknown, keys: readonly string[], inner?: (item: Record<string, unknown>) => Record<string, unknown>): unknown {
   if (!Array.isArray(list)) return list;
-  return list.map((item) => {
+  return (list as unknown[]).map((item) => {
     if (item === null || typeof item !== 'object') return item;
     const o = ordered(item as Record<string, unknown>, keys);
     return inner ? inner(o) : o;
@@ -71,7 +71,7 @@ function change(c: FieldChange): Record<string, unknown> {
 }
 
 function action(a: PlannedAction): Record<string, unknown> {
-  const o = ordered(a as unknown as Record<string, unknown>, ACTION_KEYS);
+  const o = ordered(a, ACTION_KEYS);
   o.changes = a.changes.map(change);
   if ('spec' in o) o.spec = scrubSecrets(o.spec);
   if ('set' in o) o.set = scrubSecrets(o.set);

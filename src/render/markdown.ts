@@ -8,6 +8,8 @@
  */
 import { SENSITIVE } from '../model/actions.js';
 import { rolloutInProgressLine, type Plan } from '../model/plan.js';
+import type { Usage } from '../model/types.js';
+import { usageLocation } from '../model/usages.js';
 import { escapeMarkdown } from './escape.js';
 import { makeRedactor, SENSITIVE_MARKERS } from './redact.js';
 import {
@@ -51,10 +53,24 @@ function details(summary: string, body: string[]): string[] {
   return [`<details><summary>${summary}</summary>`, '', ...body, '', '</details>', ''];
 }
 
+/** Where the repository is browsed: usages found in code link to their line there. */
+export interface CodeHost {
+  /** `https://github.com`, no trailing slash. */
+  serverUrl: string;
+  owner: string;
+  repo: string;
+}
+
+export interface MarkdownOptions {
+  /** Link each usage's `file:line:col` to the file at the plan's source commit. */
+  codeHost?: CodeHost;
+}
+
 /** Renders the plan as GitHub Markdown: summary and revocations first, detail collapsed. */
-export function renderMarkdown(plan: Plan): string {
+export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): string {
   const redact = makeRedactor(plan);
   const e = (s: string) => escapeMarkdown(redact(s));
+  const at = (u: Usage) => usageAt(u, e, options.codeHost, plan.source.commit);
   const value = (v: unknown): string => formatValue(v, e);
   const out: string[] = [];
 
@@ -93,7 +109,7 @@ export function renderMarkdown(plan: Plan): string {
       items.push(`- **${resourceLabel(b.kind, b.linkName, e)}** (${b.rule}):${forces} ${e(b.message)}`);
       if (b.hint) items.push(`  - Hint: ${e(b.hint)}`);
       if (b.kind === 'Connection') {
-        for (const u of usagesOf(plan, b.linkName, b)) items.push(`  - Used by app ${e(u.app)}, ${e(u.component)} (${e(u.kind)})`);
+        for (const u of usagesOf(plan, b.linkName, b)) items.push(`  - Used by app ${e(u.app)}, ${e(u.component)} (${e(u.kind)})${at(u) ? ` at ${at(u)}` : ''}`);
       }
     }
     out.push(...quoteBlock(['[!CAUTION]', `**${blockedLine(plan.blocked.length)}**`, '', ...items]), '');
@@ -137,8 +153,14 @@ export function renderMarkdown(plan: Plan): string {
   }
 
   if (plan.impact.length) {
-    const rows = plan.impact.flatMap((i) => i.usages.map((u) => [e(i.connection), e(u.app), e(u.component), e(u.kind), i.rule]));
-    out.push(...details('Impact on applications', table(['Connection', 'App', 'Component', 'Kind', 'Rule'], rows)));
+    const withCode = plan.impact.some((i) => i.usages.some((u) => u.source === 'code'));
+    const rows = plan.impact.flatMap((i) => i.usages.map((u) => {
+      const cells = [e(i.connection), e(u.app), e(u.component), e(u.kind)];
+      if (withCode) cells.push(at(u) || (u.source === 'target' ? 'recorded by the target' : ''));
+      return [...cells, i.rule];
+    }));
+    const header = ['Connection', 'App', 'Component', 'Kind', ...(withCode ? ['Where'] : []), 'Rule'];
+    out.push(...details('Impact on applications', table(header, rows)));
   }
 
   const tasks = authorizationTasks(plan);
@@ -153,6 +175,23 @@ export function renderMarkdown(plan: Plan): string {
   }
 
   return trimEnd(out).join('\n') + '\n';
+}
+
+const HEX_COMMIT = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+
+/**
+ * A usage found in code as `file:line:col`, escaped; a link to that line at `commit` when the
+ * host and commit are known. '' for a usage the target records.
+ */
+function usageAt(u: Usage, e: (s: string) => string, host: CodeHost | undefined, commit: string | null): string {
+  const location = usageLocation(u);
+  if (location === null) return '';
+  if (!host || commit === null || !HEX_COMMIT.test(commit) || u.file === undefined) return e(location);
+  // Every path segment percent-encoded, parentheses and quotes included: the URL cannot end the
+  // link early or carry Markdown of its own.
+  const path = u.file.split('/').map((s) => encodeURIComponent(s).replace(/[()'!*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)).join('/');
+  const url = `${host.serverUrl}/${encodeURIComponent(host.owner)}/${encodeURIComponent(host.repo)}/blob/${commit}/${path}#L${u.line ?? 1}`;
+  return `[${e(location)}](${url})`;
 }
 
 function trimEnd(lines: string[]): string[] {
@@ -171,7 +210,9 @@ function formatValue(v: unknown, e: (s: string) => string): string {
     if ('fingerprint' in v || 'fromEnv' in v) return e(SENSITIVE);
     return `\\{ ${Object.entries(v).map(([k, x]) => `${e(k)}: ${formatValue(x, e)}`).join(', ')} \\}`;
   }
-  return `"${e(String(v))}"`;
+  if (typeof v === 'bigint' || typeof v === 'symbol') return `"${e(String(v))}"`;
+  // A function: never part of a plan.
+  return `"${e(typeof v)}"`;
 }
 
 function changeCell(change: DisplayChange, e: (s: string) => string, value: (v: unknown) => string, redact: (s: string) => string): string {

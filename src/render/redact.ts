@@ -21,7 +21,7 @@ export const SENSITIVE_MARKERS: ReadonlySet<string> = new Set([SENSITIVE, SENSIT
  * Fingerprints shorter than this are not redacted from output: a real one is a keyed hash of
  * dozens of characters, and blanking a short string (say `crm`) would mangle unrelated text.
  */
-export const MIN_REDACTED_FINGERPRINT_LENGTH = 8;
+const MIN_REDACTED_FINGERPRINT_LENGTH = 8;
 
 /** True when a field path names a secret parameter (`authentication.clientSecret`, `secrets.consumerSecret`). */
 export function isSecretPath(path: string): boolean {

@@ -9,7 +9,7 @@ import pc from 'picocolors';
 import type { PlannedAction } from '../model/actions.js';
 import { SENSITIVE } from '../model/actions.js';
 import { rolloutInProgressLine, type Blocked, type Plan } from '../model/plan.js';
-import { flattenAuthentication, type ApiKeyParameter, type Authentication, type AuthParameter, type SecretName } from '../model/types.js';
+import { flattenAuthentication, type ApiKeyParameter, type Authentication, type AuthParameter, type SecretName, type Usage } from '../model/types.js';
 import { sanitizeTerminal } from './escape.js';
 import { makeRedactor, SENSITIVE_MARKERS } from './redact.js';
 import {
@@ -31,7 +31,7 @@ export interface RunbookOptions {
 }
 
 /** Creator's places, named once so that every step says them the same way. */
-export const CREATOR_PATHS = {
+const CREATOR_PATHS = {
   connections: 'Microservices › Connections',
   manageConnectors: 'Microservices › Connections › Manage Custom Connectors',
 } as const;
@@ -164,13 +164,18 @@ export function runbookQuoting(plan: Plan): { q: (s: string) => string; t: (s: s
   return { q: (s: string) => `"${t(s)}"`, t };
 }
 
+/** `, in apps/orders.ds line 412` for a usage found in code: where to edit it. */
+function codeAt(u: Usage, t: (s: string) => string): string {
+  return u.source === 'code' && u.file !== undefined ? `, in ${t(u.file)} line ${u.line ?? 1}` : '';
+}
+
 function prerequisite(b: Blocked, n: number, plan: Plan, q: (s: string) => string, t: (s: string) => string): string[] {
   const label = `${b.kind === 'Connector' ? 'connector' : 'connection'} ${q(b.linkName)}`;
   const out: string[] = [];
   if (b.kind === 'Connection' && b.rule === 'R14') {
     out.push(`  B${n}. Remove every usage of ${label} from your applications [R14] (connectorops never edits applications):`);
     const usages = usagesOf(plan, b.linkName, b);
-    for (const u of usages) out.push(`        - app ${q(u.app)}, component ${q(u.component)} (${t(u.kind)})`);
+    for (const u of usages) out.push(`        - app ${q(u.app)}, component ${q(u.component)} (${t(u.kind)})${codeAt(u, t)}`);
     if (!usages.length) out.push(`        (see the connection's references in Creator)`);
   } else if (REPLACEMENT_RULES.has(b.rule)) {
     out.push(`  B${n}. Decide about replacing ${label} [${b.rule}]: the change forces a replacement, which was not allowed.`);
@@ -255,7 +260,9 @@ function typed(path: string, v: unknown, q: (s: string) => string, t: (s: string
   if (typeof v === 'string') return SENSITIVE_MARKERS.has(v) ? t(v) : q(v);
   if (Array.isArray(v)) return v.length ? v.map((x) => typed('', x, q, t)).join(', ') : '(none)';
   if (typeof v === 'object') return SENSITIVE;
-  return String(v);
+  if (typeof v === 'bigint' || typeof v === 'symbol') return String(v);
+  // A function: never part of a plan.
+  return typeof v;
 }
 
 /** One line of "what to type", secrets as an instruction to paste from the environment (S2). */
@@ -383,7 +390,7 @@ function step(a: PlannedAction, n: string, ctx: StepContext): string[] {
       const usages = plan.impact.filter((i) => i.connection === a.linkName && i.rule === 'R15').flatMap((i) => i.usages);
       if (usages.length) {
         say('This stops the applications that use it (R15):');
-        for (const u of usages) say(`  - app ${q(u.app)}, component ${q(u.component)} (${t(u.kind)})`);
+        for (const u of usages) say(`  - app ${q(u.app)}, component ${q(u.component)} (${t(u.kind)})${codeAt(u, t)}`);
       }
       say('Its authorization is kept (R17).');
       break;

@@ -14,7 +14,7 @@ export type Kind = 'Connector' | 'Connection';
 
 /** Terraform's symbols: create, update in place, delete, replace (delete then create). */
 export type ResourceSymbol = '+' | '~' | '-' | '-/+';
-export type ChangeSymbol = '+' | '~' | '-';
+type ChangeSymbol = '+' | '~' | '-';
 
 /** `connector "crm"` / `connection "crm_sales"`, with the link name quoted by the format. */
 export function resourceLabel(kind: Kind, linkName: string, quote: (s: string) => string): string {

@@ -6,6 +6,8 @@
 import pc from 'picocolors';
 import { SENSITIVE } from '../model/actions.js';
 import { rolloutInProgressLine, type Plan } from '../model/plan.js';
+import type { Usage } from '../model/types.js';
+import { usageLocation } from '../model/usages.js';
 import { quoteTerminal, quoteTerminalInner, sanitizeTerminal } from './escape.js';
 import { makeRedactor, SENSITIVE_MARKERS } from './redact.js';
 import {
@@ -108,7 +110,7 @@ export function renderText(plan: Plan, options: TextOptions): string {
     for (const i of impact) {
       const what = i.rule === 'R15' ? 'disabling it stops' : 'it is used by';
       lines.push(`    connection ${q(i.connection)}: ${what} ${i.usages.length === 1 ? '1 usage' : `${i.usages.length} usages`} [${i.rule}]`);
-      for (const u of i.usages) lines.push(`      - app ${q(u.app)}, ${t(u.component)} (${t(u.kind)})`);
+      for (const u of i.usages) lines.push(`      - app ${q(u.app)}, ${t(u.component)} (${t(u.kind)})${usageAt(u, t)}`);
     }
   }
 
@@ -120,7 +122,7 @@ export function renderText(plan: Plan, options: TextOptions): string {
       lines.push(c.red(`  ✗ ${resourceLabel(b.kind, b.linkName, q)} [${b.rule}]${forces} ${t(b.message)}`));
       if (b.hint) lines.push(`      hint: ${t(b.hint)}`);
       if (b.kind === 'Connection') {
-        for (const u of usagesOf(plan, b.linkName, b)) lines.push(`      - used by app ${q(u.app)}, ${t(u.component)} (${t(u.kind)})`);
+        for (const u of usagesOf(plan, b.linkName, b)) lines.push(`      - used by app ${q(u.app)}, ${t(u.component)} (${t(u.kind)})${usageAt(u, t)}`);
       }
     }
   }
@@ -142,6 +144,12 @@ export function renderText(plan: Plan, options: TextOptions): string {
   lines.push(c.bold(footerLine(plan.summary)));
   if (plan.blocked.length) lines.push(c.bold(c.red(blockedLine(plan.blocked.length))));
   return lines.join('\n') + '\n';
+}
+
+/** ` at apps/orders.ds:412:5` for a usage found in code; nothing for one the target records. */
+function usageAt(u: Usage, t: (s: string) => string): string {
+  const at = usageLocation(u);
+  return at !== null ? ` at ${t(at)}` : '';
 }
 
 function appendAuthorizations(lines: string[], plan: Plan, c: Colors, t: (s: string) => string): void {
@@ -178,7 +186,9 @@ function formatValue(v: unknown, q: (s: string) => string): string {
     if ('fingerprint' in v || 'fromEnv' in v) return SENSITIVE;
     return `{ ${Object.entries(v).map(([k, x]) => `${q(k)}: ${formatValue(x, q)}`).join(', ')} }`;
   }
-  return q(String(v));
+  if (typeof v === 'bigint' || typeof v === 'symbol') return q(String(v));
+  // A function: never part of a plan.
+  return q(typeof v);
 }
 
 interface LineFormat {

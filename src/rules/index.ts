@@ -1,9 +1,9 @@
 /** Creator's rules (creator-rules.md) as pure checks. The one place they live. */
 export { nameProblem, descriptionProblem, linkNameProblem } from './names.js';
-export { missingMandatory, revokingChanges, removedScopes, availableScopes, type AuthSide } from './authentication.js';
-export { transition, type Violation, type Transition, type SecretFingerprints } from './transition.js';
+export { missingMandatory, revokingChanges } from './authentication.js';
+export { transition, type Violation, type SecretFingerprints } from './transition.js';
 export { checkState } from './state.js';
-export { World, noEffects, type Effects } from './world.js';
+export { World, type Effects } from './world.js';
 
 import type { Violation } from './transition.js';
 

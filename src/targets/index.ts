@@ -10,22 +10,7 @@ import { TOKEN_ENV } from './http/protocol.js';
 import { LocalTarget } from './local/local-target.js';
 import type { Target } from './target.js';
 
-export { LocalTarget, LOCAL_SCHEMA_VERSION, type LocalTargetOptions } from './local/local-target.js';
-export { HttpTarget, type HttpTargetOptions } from './http/client.js';
-export { startServer, type RunningServer, type ServerOptions } from './http/server.js';
-export { LockHeldError, lockRequest, unlockCommand } from './lock.js';
-export {
-  SNAPSHOT_FORMAT_VERSIONS,
-  parseSnapshotJson,
-  validateSnapshot,
-  stateToSnapshot,
-  snapshotToState,
-  stateDigest,
-  authenticationToSnapshot,
-  locateJsonError,
-} from './snapshot.js';
-export { parseAction } from './action-schema.js';
-export { fingerprintKeyId, fingerprintsComparable } from '../model/fingerprint.js';
+export { LocalTarget } from './local/local-target.js';
 export type * from './target.js';
 
 export interface OpenTargetOptions {

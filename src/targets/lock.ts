@@ -72,7 +72,7 @@ function pause(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** `connectorops unlock <id> --target <name>`, quoted for a POSIX shell when needed. */
-export function unlockCommand(id: string, target: string): string {
+function unlockCommand(id: string, target: string): string {
   return `connectorops unlock ${id} --target ${shellQuote(target)}`;
 }
 

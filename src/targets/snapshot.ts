@@ -21,7 +21,7 @@ import { AUTH_PARAMETERS, authParameter, type ApiKeyParameter, type Authenticati
 import { checkState, formatViolation } from '../rules/index.js';
 
 /** The snapshot format versions this build reads and writes. */
-export const SNAPSHOT_FORMAT_VERSIONS = [1] as const;
+const SNAPSHOT_FORMAT_VERSIONS = [1] as const;
 
 // ---------------------------------------------------------------------------------------------
 // Parsing and validation
@@ -151,7 +151,7 @@ function byLinkName(a: { linkName: string }, b: { linkName: string }): number {
   return a.linkName < b.linkName ? -1 : a.linkName > b.linkName ? 1 : 0;
 }
 
-export function connectorToSnapshot(c: ConnectorRecord): SnapshotConnector {
+function connectorToSnapshot(c: ConnectorRecord): SnapshotConnector {
   const out: SnapshotConnector = {
     linkName: c.linkName,
     name: c.name,
@@ -169,7 +169,7 @@ export function connectorToSnapshot(c: ConnectorRecord): SnapshotConnector {
   return out;
 }
 
-export function connectionToSnapshot(c: ConnectionRecord): SnapshotConnection {
+function connectionToSnapshot(c: ConnectionRecord): SnapshotConnection {
   return {
     linkName: c.linkName,
     name: c.name,
@@ -186,7 +186,7 @@ function put(out: Record<string, unknown>, key: string, value: unknown): void {
 }
 
 /** Authentication as a snapshot (and a manifest) writes it: apiKey flat when it has one parameter. */
-export function authenticationToSnapshot(auth: Authentication): SnapshotAuthentication {
+function authenticationToSnapshot(auth: Authentication): SnapshotAuthentication {
   switch (auth.type) {
     case 'apiKey': {
       if (auth.parameters.length === 1) return { type: 'apiKey', ...apiKeyParameter(auth.parameters[0]!) };

@@ -124,7 +124,7 @@ describe('executePlan', () => {
     // Carry out the first action outside the executor, as a run that died before learning the
     // outcome would have left it on a target whose journal is not atomic with its effects.
     const first = plan.actions[0]!;
-    await target.execute(first as never, {});
+    await target.execute(first, {});
     const second = plan.actions[1]!;
     const journal: JournalEntry[] = [
       { runId, actionId: first.id, op: first.op, linkName: first.linkName, status: 'pending', serial: null, at: new Date().toISOString() },
@@ -144,7 +144,7 @@ describe('executePlan', () => {
   it('skips actions journaled done by an earlier run of the same plan', async () => {
     const { target, plan } = await setup();
     const runId = planId(plan);
-    for (const a of plan.actions.slice(0, 3)) await target.execute(a as never, {}, { runId, actionId: a.id });
+    for (const a of plan.actions.slice(0, 3)) await target.execute(a, {}, { runId, actionId: a.id });
     const watched = new FaultyTarget(target, -1, 'before', false);
     const r = await executePlan(watched, plan, { runId, concurrency: 1, env: SCENARIO_ENV });
     expect(r.done.filter((d) => d.how === 'journal').map((d) => d.action.id)).toEqual(plan.actions.slice(0, 3).map((a) => a.id));

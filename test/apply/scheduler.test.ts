@@ -29,7 +29,7 @@ function controlled(nodes: GraphNode[], failing: ReadonlySet<string>, concurrenc
 }
 
 /** Releases waiting workers one by one, picking which with `pick`, until the run settles. */
-async function drain<T>(c: ReturnType<typeof controlled>, pick: (k: number) => number): Promise<Awaited<typeof c.run>> {
+async function drain(c: ReturnType<typeof controlled>, pick: (k: number) => number): Promise<Awaited<typeof c.run>> {
   let settled = false;
   const done = c.run.then((r) => {
     settled = true;

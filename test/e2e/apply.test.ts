@@ -11,7 +11,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runApply } from '../../src/cli/commands/apply.js';
 import type { Plan } from '../../src/model/plan.js';
 import { openTarget } from '../../src/targets/index.js';
-import { FaultyTarget, SCENARIO_ENV, manifestsV1, manifestsV2, memIo, writeManifests } from '../apply/support.js';
+import { FaultyTarget, SCENARIO_ENV, manifestsV1, memIo, writeManifests } from '../apply/support.js';
 import { BIN, ROOT, ensureBuilt } from '../support/dist.js';
 import { tempDir } from '../support/target.js';
 

@@ -169,7 +169,7 @@ describe('connectorops plan', () => {
     expect(ops(plan)).toEqual(['connection.disable crm_sales', 'connection.disable crm_support', 'connector.disable crm']);
     expect(plan.actions[2]!.dependsOn).toEqual(['a1', 'a2']);
     expect(plan.actions[0]!.rules).toEqual(expect.arrayContaining(['R8', 'R15']));
-    expect(plan.impact).toEqual([{ connection: 'crm_sales', usages: [usage], rule: 'R15' }]);
+    expect(plan.impact).toEqual([{ connection: 'crm_sales', usages: [{ ...usage, source: 'target' }], rule: 'R15' }]);
     // R17: disabling keeps the authorization.
     expect(plan.revokedAuthorizations).toEqual([]);
     expect(plan.warnings).toEqual([]);
@@ -202,7 +202,7 @@ describe('connectorops plan', () => {
     await importAccount([{ linkName: 'crm_old', usages }]);
     const { code, plan, stderr } = planJson(['--allow-replace', '--detailed-exitcode'], { ...ENV, CRM_CLIENT_SECRET: 'old-secret-0001' });
     expect(code).toBe(1);
-    expect(plan.blocked).toEqual([expect.objectContaining({ kind: 'Connection', linkName: 'crm_old', rule: 'R14', usages })]);
+    expect(plan.blocked).toEqual([expect.objectContaining({ kind: 'Connection', linkName: 'crm_old', rule: 'R14', usages: usages.map((u) => ({ ...u, source: 'target' })) })]);
     expect(stderr).toMatch(/blocked \(R14: connection 'crm_old'\)/);
     const text = cli(['plan', ...T], { ...ENV, CRM_CLIENT_SECRET: 'old-secret-0001' });
     expect(text.code).toBe(1);

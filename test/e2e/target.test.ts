@@ -191,7 +191,7 @@ describe('import (manifests of an account)', () => {
 describe('locks through the CLI', () => {
   it('target import refuses while another process holds the lock, naming it; unlock releases it', async () => {
     const path = join(tmp.dir, 'acct.db');
-    LocalTarget.open(path).close();
+    await LocalTarget.open(path).close();
     child = startChild(join(ROOT, 'test/fixtures/targets/hold-lock.mjs'), [path, 'apply']);
     const held = JSON.parse(await child.waitFor((l) => l.startsWith('{'))) as { id: string; holder: string; pid: number };
     const file = write('snap.json', account());

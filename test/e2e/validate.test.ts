@@ -151,7 +151,7 @@ describe('validate: valid input', () => {
   it("the repository's example manifests are valid", () => {
     const r = cli(['validate', '--dir', ROOT]);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toMatch(/^Valid: 7 connectors, 7 connections in 13 files \(working tree\)\.\n$/);
+    expect(r.stdout).toMatch(/^Valid: 7 connectors, 7 connections in 14 files \(working tree\)\.\n$/);
     expect(r.code).toBe(0);
   });
 

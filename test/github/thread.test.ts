@@ -4,6 +4,7 @@
  * errors say. `msPerSecond: 0` keeps GitHub's waits (Retry-After, backoff) out of the test's time
  * while the plugins' retry paths run for real.
  */
+import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { commentBody } from '../../src/github/body.js';
 import { GitHubError } from '../../src/github/errors.js';
@@ -227,7 +228,7 @@ describe('retries', () => {
 describe('errors, in words, without the token', () => {
   const expectNoToken = (error: unknown, token = TOKEN) => {
     const e = error as GitHubError;
-    for (const text of [e.message, e.details.hint ?? '', e.stack ?? '', JSON.stringify(e), String(e.details.cause ?? '')]) expect(text).not.toContain(token);
+    for (const text of [e.message, e.details.hint ?? '', e.stack ?? '', JSON.stringify(e), inspect(e.details.cause ?? '')]) expect(text).not.toContain(token);
   };
 
   it('401: GITHUB_TOKEN was refused', async () => {

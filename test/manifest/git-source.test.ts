@@ -92,3 +92,40 @@ describe('gitSource', () => {
     expect({ files: fingerprint(dir), status: git(dir, 'status', '--porcelain'), refs: git(dir, 'show-ref') }).toEqual(before);
   });
 });
+
+describe('usage files, listed and read with the manifests', () => {
+  const CALL = (c: string) => `invokeurl\n[\n\tconnection:"${c}"\n];\n`;
+
+  it('from a ref and from the working tree, under --dir D only, never from node_modules/ or .git/, as usages.from says', async () => {
+    const repo = tempRepo({
+      'other/outside.dg': CALL('outside'),
+      'infra/connectors/crm.yaml': OAUTH2,
+      'infra/apps/a.ds': `application "A"\n{\n\tfunctions\n\t{\n\t\tvoid f()\n\t\t{\n${CALL('crm_sales')}\t\t}\n\t}\n}\n`,
+      'infra/scripts/b.dg': CALL('billing'),
+      'infra/scripts/c.deluge': CALL('crm_sales'),
+      'infra/node_modules/x/d.dg': CALL('vendored'),
+      'infra/.hidden/e.dg': CALL('hidden'),
+      'infra/notes.txt': CALL('text'),
+    });
+    const head = commitAll(repo);
+    writeFiles(repo, { 'infra/scripts/b.dg': CALL('changed_since') });
+    const dir = join(repo, 'infra');
+    const brief = (l: Awaited<ReturnType<typeof loadManifests>>) => l.usages!.usages.map((u) => `${u.connection} ${u.app} ${u.file}:${u.line}:${u.col}`);
+
+    const fromRef = await loadManifests({ dir, ref: head, usages: true });
+    expect(fromRef.errors).toEqual([]);
+    expect(brief(fromRef)).toEqual(['billing scripts/b.dg scripts/b.dg:3:2', 'crm_sales A apps/a.ds:9:2', 'crm_sales scripts/c.deluge scripts/c.deluge:3:2']);
+    expect(fromRef.usages!.files).toBe(3);
+
+    const fromTree = await loadManifests({ dir, usages: true });
+    expect(brief(fromTree)).toEqual(['changed_since scripts/b.dg scripts/b.dg:3:2', 'crm_sales A apps/a.ds:9:2', 'crm_sales scripts/c.deluge scripts/c.deluge:3:2']);
+
+    writeFiles(repo, { 'infra/connectorops.yaml': 'usages:\n  from: ["scripts/*.dg", ".hidden/**"]\n' });
+    const configured = commitAll(repo);
+    for (const loaded of [await loadManifests({ dir, usages: true }), await loadManifests({ dir, ref: configured, usages: true })]) {
+      expect(loaded.usages!.usages.map((u) => u.connection)).toEqual(['changed_since', 'hidden']);
+    }
+    // validate reads no code.
+    expect((await loadManifests({ dir })).usages).toBeNull();
+  });
+});

@@ -16,7 +16,7 @@ const CONNECTORS = ['c1', 'c2', 'c3', 'c4'];
 const CONNECTIONS = ['x1', 'x2', 'x3', 'x4', 'x5', 'x6'];
 const SCOPES = ['s1', 's2', 's3'];
 /** Secret values: the env var holds one of them (or is unset); the target may have recorded another. */
-export const SECRET_VALUES = ['v1', 'v2'] as const;
+type SecretValue = 'v1' | 'v2';
 
 const url = (p: string) => `https://auth.example.com/${p}`;
 
@@ -51,7 +51,7 @@ function authArb(complete: boolean): fc.Arbitrary<Authentication> {
       authorizeUrl: maybe(fc.constant(url('a'))),
       accessTokenUrl: maybe(fc.constant(url('t'))),
     }).map(dropUndefined),
-  ) as fc.Arbitrary<Authentication>;
+  );
 }
 
 function dropUndefined<T extends object>(o: T): T {
@@ -113,11 +113,11 @@ function fitConnections<T>(
 export interface CurrentCase {
   state: State;
   /** Per connector: which secret value its recorded fingerprint is of; `foreign`: made under another key; absent: not recorded. */
-  recorded: Record<string, (typeof SECRET_VALUES)[number] | 'foreign' | undefined>;
+  recorded: Record<string, SecretValue | 'foreign' | undefined>;
 }
 
 /** A valid current state. Fingerprints are filled in by the test, with the target's own key. */
-export const currentArb: fc.Arbitrary<CurrentCase> = fc
+const currentArb: fc.Arbitrary<CurrentCase> = fc
   .record({
     connectors: fc.uniqueArray(rawConnectorArb, { maxLength: 4, selector: (c) => c.linkName }),
     connections: fc.uniqueArray(rawConnectionArb, { maxLength: 6, selector: (c) => c.linkName }),
@@ -159,14 +159,14 @@ export const currentArb: fc.Arbitrary<CurrentCase> = fc
 export interface DesiredCase {
   desired: DesiredState;
   /** Per connector with a secret: the env var's value now, or undefined (unset). */
-  env: Record<string, (typeof SECRET_VALUES)[number] | undefined>;
+  env: Record<string, SecretValue | undefined>;
 }
 
 /** The env var a generated manifest names for a secret (the fixtures' convention). */
 export const envVar = envName;
 
 /** A valid desired state (what the manifest loader would accept). */
-export const desiredArb: fc.Arbitrary<DesiredCase> = fc
+const desiredArb: fc.Arbitrary<DesiredCase> = fc
   .record({
     connectors: fc.uniqueArray(rawConnectorArb, { maxLength: 4, selector: (c) => c.linkName }),
     connections: fc.uniqueArray(rawConnectionArb, { maxLength: 6, selector: (c) => c.linkName }),
@@ -214,7 +214,7 @@ const CONNECTION_EDITS = ['keep', 'keep', 'rename', 'toggle', 'scopes', 'move', 
  * rotations, scope changes of authorized connections and the like come up far more often than
  * between two independent states.
  */
-export function mutatedDesiredArb(cur: CurrentCase): fc.Arbitrary<DesiredCase> {
+function mutatedDesiredArb(cur: CurrentCase): fc.Arbitrary<DesiredCase> {
   const connectors = [...cur.state.connectors.values()];
   const connections = [...cur.state.connections.values()];
   return fc

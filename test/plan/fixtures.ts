@@ -7,11 +7,11 @@ import type { PlannedSecret } from '../../src/model/actions.js';
 import type { Plan } from '../../src/model/plan.js';
 import type { DesiredConnection, DesiredConnector, DesiredState, SecretName, State } from '../../src/model/types.js';
 import { SECRET_PARAMETERS } from '../../src/model/types.js';
+import type { CodeUsage } from '../../src/model/usages.js';
 import { makePlan, type PlanInput } from '../../src/plan/index.js';
 import { oauth2 } from '../support/builders.js';
 import { secretEnvName } from '../../src/manifest/write.js';
 
-export { oauth2 };
 
 /** The variable `connectorops import` would name: `crm` clientSecret → CRM_CLIENT_SECRET. */
 export const envName = secretEnvName;
@@ -76,6 +76,8 @@ export interface PlanForOptions {
   /** Per connector: the fingerprint of its secret's value now; null = env var unset. Default `fp-<linkName>`. */
   fingerprints?: Record<string, string | null>;
   scope?: ReadonlySet<string>;
+  /** Usages found in code (plan/usages.ts). */
+  usages?: readonly CodeUsage[];
 }
 
 export function secretsFor(d: DesiredState, fingerprints: Record<string, string | null> = {}): PlanInput['secrets'] {
@@ -100,6 +102,7 @@ export function planFor(current: State, want: DesiredState, options: PlanForOpti
     target: 'local:test.db',
     source: { ref: null, commit: null, manifestDigest: 'sha256:manifests' },
     ...(options.scope ? { scope: options.scope } : {}),
+    ...(options.usages ? { usages: options.usages } : {}),
   });
 }
 

@@ -484,7 +484,8 @@ describe('connections', () => {
           rule: 'R14',
           message: "connection 'crm_old' cannot be deleted while applications use it: sales › workflow:send_invoice (deluge-invokeurl), support › page:dashboard (page-panel) (R14)",
           hint: 'remove these usages from the applications first; connectorops never edits applications',
-          usages,
+          // The target records them: each says so.
+          usages: usages.map((u) => ({ ...u, source: 'target' })),
         },
       ]);
       expect(ops(plan)).toEqual(['connection.update crm_keep']);
@@ -509,7 +510,7 @@ describe('connections', () => {
     want.connections.get('crm_sales')!.enabled = false;
     want.connections.get('crm_free')!.enabled = false;
     const plan = planFor(current, want);
-    expect(plan.impact).toEqual([{ connection: 'crm_sales', usages: [usage], rule: 'R15' }]);
+    expect(plan.impact).toEqual([{ connection: 'crm_sales', usages: [{ ...usage, source: 'target' }], rule: 'R15' }]);
     expect(action(plan, 'connection.disable', 'crm_sales').rules).toContain('R15');
   });
 

@@ -21,7 +21,7 @@ const opt = <T>(arb: fc.Arbitrary<T>, present: boolean) => (present ? arb.map((v
 
 function authentication(ready: boolean): fc.Arbitrary<Authentication> {
   const apiKeyParameter: fc.Arbitrary<ApiKeyParameter> = fc
-    .record({ parameterKey: text, displayName: fc.option(text, { nil: undefined }), addTo: fc.option(fc.constantFrom('header', 'query', 'form') as fc.Arbitrary<'header' | 'query' | 'form'>, { nil: undefined }) })
+    .record({ parameterKey: text, displayName: fc.option(text, { nil: undefined }), addTo: fc.option(fc.constantFrom<'header' | 'query' | 'form'>('header', 'query', 'form'), { nil: undefined }) })
     .map(strip);
   return fc.oneof(
     fc.array(apiKeyParameter, { minLength: ready ? 1 : 0, maxLength: 3 }).map((parameters): Authentication => ({ type: 'apiKey', parameters })),
@@ -32,14 +32,14 @@ function authentication(ready: boolean): fc.Arbitrary<Authentication> {
     fc.constantFrom('authorization_code', 'client_credentials').chain((grantType) =>
       fc
         .record({
-          grantType: ready ? fc.constant(grantType as 'authorization_code' | 'client_credentials') : fc.option(fc.constant(grantType as 'authorization_code' | 'client_credentials'), { nil: undefined }),
+          grantType: ready ? fc.constant(grantType) : fc.option(fc.constant(grantType), { nil: undefined }),
           clientId: opt(text, ready),
           authorizeUrl: opt(url, ready && grantType === 'authorization_code'),
           accessTokenUrl: opt(url, ready),
           refreshTokenUrl: fc.option(url, { nil: undefined }),
           scopes: fc.uniqueArray(scope, { maxLength: 4 }),
-          scopeSeparator: fc.constantFrom(',', ' ', '+') as fc.Arbitrary<',' | ' ' | '+'>,
-          addTo: fc.option(fc.constantFrom('header', 'query') as fc.Arbitrary<'header' | 'query'>, { nil: undefined }),
+          scopeSeparator: fc.constantFrom<',' | ' ' | '+'>(',', ' ', '+'),
+          addTo: fc.option(fc.constantFrom<'header' | 'query'>('header', 'query'), { nil: undefined }),
         })
         .map((a): Authentication => strip({ type: 'oauth2', ...a })),
     ),
@@ -56,7 +56,7 @@ const connector = (link: string): fc.Arbitrary<ConnectorRecord> =>
           linkName: link,
           name,
           description,
-          stage: stage as 'draft' | 'ready',
+          stage: stage,
           enabled,
           authentication,
           secretFingerprints: secret && fp !== undefined ? { [secret]: fp } : {},

@@ -73,7 +73,7 @@ export function lifecycle(id: string, op: Bare, linkName: string, extra: Extra =
  * Terraform-style counts, per resource: a resource created (and perhaps marked ready) counts once
  * as a create; a replaced one once as a replace; any other change once as an update.
  */
-export function summarize(plan: Pick<Plan, 'actions' | 'revokedAuthorizations' | 'blocked'>): PlanSummary {
+function summarize(plan: Pick<Plan, 'actions' | 'revokedAuthorizations' | 'blocked'>): PlanSummary {
   const byResource = new Map<string, PlannedAction[]>();
   for (const a of plan.actions) {
     const key = `${a.kind}:${a.linkName}`;

@@ -166,7 +166,7 @@ async function applyUnderLock(u: UnderLock): Promise<number> {
   const concurrency = u.concurrencyFlag ?? defaultConcurrency(loaded.targetSpec);
 
   let plan: Plan;
-  let freshness: Freshness = { kind: 'fresh' };
+  let freshness: Freshness;
   if (u.saved) {
     plan = u.saved;
     const runId = planId(plan);
@@ -176,7 +176,13 @@ async function applyUnderLock(u: UnderLock): Promise<number> {
     const sameTarget = plan.target === loaded.targetName || resolvesTo(plan.target, u) === loaded.targetSpec;
     freshness = checkFreshness(
       plan,
-      { target: sameTarget ? plan.target : loaded.targetName, serial: now.serial, digest: now.digest, manifestDigest: loaded.manifests.manifestDigest },
+      {
+        target: sameTarget ? plan.target : loaded.targetName,
+        serial: now.serial,
+        digest: now.digest,
+        manifestDigest: loaded.manifests.manifestDigest,
+        codeUsages: loaded.manifests.usages?.usages ?? [],
+      },
       journal,
     );
     if (freshness.kind === 'stale') throw new StalePlanError(freshness.reasons);

@@ -9,7 +9,7 @@
  */
 import { resolve } from 'node:path';
 import { UserError } from '../../errors.js';
-import { appendJobSummary, parsePullNumber, resolveGitHubContext } from '../../github/context.js';
+import { appendJobSummary, codeHostFrom, parsePullNumber, resolveGitHubContext } from '../../github/context.js';
 import { commentBody } from '../../github/body.js';
 import { createOctokitThread } from '../../github/octokit.js';
 import { upsertSticky } from '../../github/sticky.js';
@@ -37,6 +37,8 @@ Environment:
   GITHUB_TOKEN        a token that may write pull request comments (required)
   GITHUB_API_URL      the API (default: https://api.github.com)
   GITHUB_REPOSITORY   OWNER/NAME, when --repo is not given
+  GITHUB_SERVER_URL   where the repository is browsed (default https://github.com): usages found
+                      in code link to their line at the plan's commit
   GITHUB_STEP_SUMMARY when set (GitHub Actions), the whole plan is appended to this file too
 
 Exit codes: 0 posted, updated or already up to date · 1 otherwise.`;
@@ -70,7 +72,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
     warn('the plan was made with plan --base and the base plan without it: what the base plan holds outside the change shows as "no longer"; make both the same way');
   }
 
-  const built = commentBody(plan, basePlan ? { basePlan } : {});
+  const codeHost = codeHostFrom(io.env, github);
+  const built = commentBody(plan, { ...(basePlan ? { basePlan } : {}), ...(codeHost ? { codeHost } : {}) });
   const summaryFile = io.env.GITHUB_STEP_SUMMARY;
   if (summaryFile) {
     try {

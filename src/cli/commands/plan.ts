@@ -7,6 +7,7 @@
 import { resolve } from 'node:path';
 import { UserError, formatDiagnostic } from '../../errors.js';
 import type { Plan } from '../../model/plan.js';
+import { codeHostFrom } from '../../github/context.js';
 import { writePlanFile } from '../../planfile/file.js';
 import { runPlan } from '../../plan/run.js';
 import { RENDER_FORMATS, isRenderFormat, renderPlan, type RenderFormat } from '../../render/index.js';
@@ -67,7 +68,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
   for (const w of plan.warnings) io.stderr.write(`warning: ${w.message}\n`);
 
   if (values.out !== undefined) await writePlanFile(resolve(io.cwd, values.out), plan);
-  io.stdout.write(renderPlan(plan, format, { color: wantsColor(io) }));
+  // In GitHub Actions, usages found in code link to their line (GITHUB_SERVER_URL, GITHUB_REPOSITORY).
+  const codeHost = format === 'markdown' ? codeHostFrom(io.env) : undefined;
+  io.stdout.write(renderPlan(plan, format, { color: wantsColor(io), ...(codeHost ? { codeHost } : {}) }));
 
   if (plan.blocked.length) {
     io.stderr.write(`Error: the plan is blocked (${blockedSummary(plan)}); apply would carry out none of it\n`);

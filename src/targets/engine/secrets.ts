@@ -9,7 +9,7 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { FINGERPRINT_SCHEME } from '../../model/fingerprint.js';
 import { InternalError } from '../../errors.js';
 
-export const FINGERPRINT_KEY_BYTES = 32;
+const FINGERPRINT_KEY_BYTES = 32;
 
 /** A fresh key, base64 as stored in the target's `meta` table. */
 export function newFingerprintKey(): string {
@@ -20,7 +20,7 @@ export function newFingerprintKey(): string {
  * The key id: 12 hex digits of a domain-separated hash of the key. It names the key without
  * revealing anything useful about it (the key is 256 random bits).
  */
-export function fingerprintKeyIdOf(key: Buffer): string {
+function fingerprintKeyIdOf(key: Buffer): string {
   return createHash('sha256').update('connectorops fingerprint key id\0').update(key).digest('hex').slice(0, 12);
 }
 

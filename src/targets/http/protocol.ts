@@ -39,7 +39,7 @@ export const BODY_LIMIT = 1024 * 1024;
 export const LOCK_WAIT_SLICE_MS = 20_000;
 
 /** How an error travels: which class the client rebuilds, and its details. */
-export const ErrorKindSchema = z.enum([
+const ErrorKindSchema = z.enum([
   /** UserError: fixable input (a snapshot that breaks a rule, a target that is not empty). */
   'user',
   /** TargetError: the target refused (with `rule`) or failed. */
@@ -53,7 +53,7 @@ export const ErrorKindSchema = z.enum([
 ]);
 export type ErrorKind = z.infer<typeof ErrorKindSchema>;
 
-export const LockRequestSchema = z
+const LockRequestSchema = z
   .object({
     holder: z.string().min(1).max(300),
     host: z.string().min(1).max(255),
@@ -62,7 +62,7 @@ export const LockRequestSchema = z
   })
   .strict();
 
-export const LockInfoSchema = LockRequestSchema.extend({ id: z.string().min(1), startedAt: z.string().min(1) }).strict();
+const LockInfoSchema = LockRequestSchema.extend({ id: z.string().min(1), startedAt: z.string().min(1) }).strict();
 
 const DiagnosticSchema = z.object({
   file: z.string(),
@@ -144,8 +144,6 @@ export const CloseRolloutRequestSchema = z.object({ event: RolloutEventSchema })
 // ---------------------------------------------------------------------------------------------
 // Response bodies (checked by the client)
 
-export const HealthResponseSchema = z.object({ ok: z.literal(true), protocol: z.number() });
-
 export const StateResponseSchema = z.object({
   serial: z.number().int().nonnegative(),
   digest: z.string().min(1),
@@ -154,7 +152,7 @@ export const StateResponseSchema = z.object({
 
 export const FingerprintsResponseSchema = z.object({ fingerprints: z.array(z.string()) });
 
-export const RevokedSchema = z
+const RevokedSchema = z
   .object({
     connection: z.string(),
     connector: z.string(),

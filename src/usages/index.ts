@@ -1,0 +1,73 @@
+/**
+ * Usages from code: which files are read (`usages: { from: [GLOB…] }` in connectorops.yaml) and
+ * what they say. Pure: the manifest sources (working tree, git ref) list and read the files, in
+ * the same pass as the manifests; this turns paths and texts into usages. See docs/usages.md.
+ */
+import picomatch from 'picomatch';
+import type { Diagnostic } from '../errors.js';
+import type { CodeUsage } from '../model/usages.js';
+import { scanDeluge } from './scan.js';
+
+/** Creator application exports and loose Deluge scripts, anywhere under the manifest directory. */
+export const DEFAULT_USAGE_GLOBS: readonly string[] = ['**/*.ds', '**/*.dg', '**/*.deluge'];
+
+/** Directories never read for usages, whatever the patterns say: dependencies and git's own. */
+export const SKIPPED_DIRS: ReadonlySet<string> = new Set(['node_modules', '.git']);
+
+/**
+ * A predicate over `/`-separated paths relative to the manifest directory: true for a file one
+ * of `globs` matches (picomatch; `**` spans directories, dot-files only when a pattern names them),
+ * outside node_modules/ and .git/.
+ */
+export function usageMatcher(globs: readonly string[]): (path: string) => boolean {
+  if (globs.length === 0) return () => false;
+  const match = picomatch([...globs]);
+  return (path) => match(path) && !path.split('/').some((segment) => SKIPPED_DIRS.has(segment));
+}
+
+/**
+ * The directories that hold every file `globs` can match (`''`: the whole tree), none inside
+ * another: a working-tree listing walks only these (`apps/**\/*.ds` never walks `test/`).
+ */
+export function usageRoots(globs: readonly string[]): string[] {
+  const bases = globs.map((g) => {
+    const { base, isGlob } = picomatch.scan(g);
+    // A plain path names a file: its directory holds it.
+    return isGlob ? base : base.split('/').slice(0, -1).join('/');
+  });
+  const sorted = [...new Set(bases)].sort();
+  return sorted.filter((b) => !sorted.some((other) => other !== b && (other === '' || b.startsWith(`${other}/`))));
+}
+
+export interface UsageScan {
+  /** Sorted by connection, then file and position. */
+  usages: CodeUsage[];
+  /** Unreadable code (`deluge`) and calls whose connection is not a literal (`usage-dynamic`), by position. */
+  warnings: Diagnostic[];
+  /** How many files were read. */
+  files: number;
+}
+
+/** Scans every file. Never throws: a file it cannot read gives warnings and the usages it could read. */
+export function scanUsages(files: ReadonlyArray<{ path: string; text: string }>): UsageScan {
+  const usages: CodeUsage[] = [];
+  const warnings: Diagnostic[] = [];
+  for (const f of files) {
+    const r = scanDeluge(f.path, f.text);
+    for (const u of r.usages) usages.push(u);
+    for (const w of r.warnings) warnings.push(w);
+  }
+  usages.sort(byConnectionThenPosition);
+  warnings.sort((a, b) => byString(a.file, b.file) || a.line - b.line || a.col - b.col);
+  return { usages, warnings, files: files.length };
+}
+
+function byConnectionThenPosition(a: CodeUsage, b: CodeUsage): number {
+  return byString(a.connection, b.connection) || byString(a.file, b.file) || a.line - b.line || a.col - b.col;
+}
+
+function byString(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export { scanDeluge } from './scan.js';

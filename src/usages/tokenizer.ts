@@ -1,0 +1,206 @@
+/**
+ * A small Deluge tokenizer: words (identifiers, keywords, numbers), strings, punctuation and line
+ * ends, with comments skipped. There is no Deluge parser on npm; this and scan.ts are the one
+ * place where connectorops reads a language of its own (docs/usages.md lists the subset).
+ *
+ * It allocates nothing per token: `next()` sets the fields of the tokenizer itself, and the text
+ * of a token is sliced only when a caller asks for it. Scanning thousands of exports is then
+ * bound by the character loop, not by the garbage collector (bench/usages.bench.js).
+ *
+ * - Strings: `"…"` with backslash escapes, may span lines; `"""…"""`; `'…'` (date-time
+ *   literals) on one line. An unterminated string is reported and ends at the end of its line,
+ *   so that the rest of the file is still read. A stray `"` in a file whose strings may span
+ *   lines pairs up with the next one instead: see `multiline`.
+ * - Comments: `// …` to the end of the line, `/* … *\/` (an unterminated one is reported and runs
+ *   to the end of the file, as it would for Deluge).
+ * - Words: letters, digits, `_`, and any non-ASCII character.
+ * - Everything else is one punctuation character.
+ */
+
+/** Token kinds. A line end outside strings and block comments is a token (`Newline`), a `//` comment's included. */
+export const Tok = { Word: 1, String: 2, Punct: 3, Newline: 4, End: 5 } as const;
+export type Tok = (typeof Tok)[keyof typeof Tok];
+
+/** A problem the tokenizer found; scanning goes on. */
+export interface TokenProblem {
+  line: number;
+  col: number;
+  message: string;
+}
+
+export class Tokenizer {
+  /** The current token's kind, position (offset, 1-based line and column) and extent. */
+  kind: Tok = Tok.End;
+  start = 0;
+  end = 0;
+  line = 1;
+  col = 1;
+  /** For Punct: the character code. */
+  code = 0;
+  readonly problems: TokenProblem[] = [];
+
+  private pos = 0;
+  private curLine = 1;
+  private lineStart = 0;
+
+  /**
+   * `multiline`: a `"` string may span lines, as Deluge allows. Without it a string ends at the
+   * end of its line (reported): scan.ts reads a broken file both ways and keeps the better.
+   */
+  constructor(
+    private readonly text: string,
+    private readonly multiline = true,
+  ) {}
+
+  /** The current token's text: a string's content (escapes kept as written), else the source. */
+  tokenText(): string {
+    return this.kind === Tok.String ? stringContent(this.text, this.start, this.end) : this.text.slice(this.start, this.end);
+  }
+
+  /** True when the current token is the word `lower` (ASCII, case-insensitive). */
+  isWord(lower: string): boolean {
+    if (this.kind !== Tok.Word || this.end - this.start !== lower.length) return false;
+    const t = this.text;
+    for (let i = 0; i < lower.length; i++) {
+      // ASCII letters only: | 0x20 folds A-Z onto a-z and leaves digits and '_' alone.
+      if ((t.charCodeAt(this.start + i) | 0x20) !== lower.charCodeAt(i)) return false;
+    }
+    return true;
+  }
+
+  next(): Tok {
+    const t = this.text;
+    const n = t.length;
+    let i = this.pos;
+    for (;;) {
+      if (i >= n) {
+        this.pos = n;
+        this.set(Tok.End, n, n);
+        return Tok.End;
+      }
+      const c = t.charCodeAt(i);
+      if (c === 32 || c === 9 || c === 13 || c === 0xfeff) {
+        i++;
+        continue;
+      }
+      if (c === 10) {
+        this.set(Tok.Newline, i, i + 1);
+        this.pos = i + 1;
+        this.curLine++;
+        this.lineStart = i + 1;
+        return Tok.Newline;
+      }
+      if (c === 47 /* / */) {
+        const d = t.charCodeAt(i + 1);
+        if (d === 47) {
+          // A line comment: jump to its line end, which is still a Newline token.
+          const nl = t.indexOf('\n', i + 2);
+          i = nl === -1 ? n : nl;
+          continue;
+        }
+        if (d === 42 /* * */) {
+          const close = t.indexOf('*/', i + 2);
+          if (close === -1) {
+            this.problem(i, 'a /* comment is never closed (*/): the rest of the file is a comment');
+            this.countLines(i, n);
+            i = n;
+            continue;
+          }
+          this.countLines(i, close);
+          i = close + 2;
+          continue;
+        }
+      }
+      if (c === 34 /* " */ || c === 39 /* ' */) return this.string(i, c);
+      if (isWordChar(c)) {
+        let j = i + 1;
+        while (j < n && isWordChar(t.charCodeAt(j))) j++;
+        this.set(Tok.Word, i, j);
+        this.pos = j;
+        return Tok.Word;
+      }
+      this.set(Tok.Punct, i, i + 1);
+      this.code = c;
+      this.pos = i + 1;
+      return Tok.Punct;
+    }
+  }
+
+  private string(i: number, quote: number): Tok {
+    const t = this.text;
+    const n = t.length;
+    const line = this.curLine;
+    const col = i - this.lineStart + 1;
+    if (quote === 34 && t.startsWith('"""', i)) {
+      const close = t.indexOf('"""', i + 3);
+      const end = close === -1 ? n : close + 3;
+      if (close === -1) this.problem(i, 'a """ string is never closed');
+      this.countLines(i, end);
+      return this.finishString(i, end, line, col);
+    }
+    let j = i + 1;
+    for (; j < n; j++) {
+      const c = t.charCodeAt(j);
+      if (c === quote) return this.finishString(i, j + 1, line, col);
+      if (c === 92 /* \ */) {
+        if (t.charCodeAt(j + 1) === 10) this.newlineAt(j + 1);
+        j++;
+      } else if (c === 10) {
+        if (quote === 39 || !this.multiline) break;
+        this.newlineAt(j);
+      }
+    }
+    // Unterminated: report it and end it at the end of its first line, so that one stray quote
+    // does not swallow the usages after it.
+    this.problem(i, `a string that starts here is never closed (${quote === 34 ? '"' : "'"})`, line, col);
+    const nl = t.indexOf('\n', i);
+    const end = nl === -1 ? n : nl;
+    this.curLine = line;
+    this.lineStart = i - col + 1;
+    return this.finishString(i, end, line, col);
+  }
+
+  private finishString(start: number, end: number, line: number, col: number): Tok {
+    this.kind = Tok.String;
+    this.start = start;
+    this.end = end;
+    this.line = line;
+    this.col = col;
+    this.pos = end;
+    return Tok.String;
+  }
+
+  private set(kind: Tok, start: number, end: number): void {
+    this.kind = kind;
+    this.start = start;
+    this.end = end;
+    this.line = this.curLine;
+    this.col = start - this.lineStart + 1;
+  }
+
+  private newlineAt(j: number): void {
+    this.curLine++;
+    this.lineStart = j + 1;
+  }
+
+  private countLines(from: number, to: number): void {
+    const t = this.text;
+    for (let k = t.indexOf('\n', from); k !== -1 && k < to; k = t.indexOf('\n', k + 1)) this.newlineAt(k);
+  }
+
+  private problem(at: number, message: string, line = this.curLine, col = at - this.lineStart + 1): void {
+    this.problems.push({ line, col, message });
+  }
+}
+
+/** The content of the string token at `start`..`end` of `text`, without its quotes. */
+export function stringContent(text: string, start: number, end: number): string {
+  if (end - start >= 6 && text.startsWith('"""', start) && text.startsWith('"""', end - 3)) return text.slice(start + 3, end - 3);
+  const closed = end - start >= 2 && text.charCodeAt(end - 1) === text.charCodeAt(start);
+  return text.slice(start + 1, closed ? end - 1 : end);
+}
+
+/** Letters, digits, `_`, and every non-ASCII character (names in other scripts). */
+function isWordChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c > 127;
+}
