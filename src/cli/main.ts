@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {
   unlock: () => import('./commands/unlock.js'),
   comment: () => import('./commands/comment.js'),
   serve: () => import('./commands/serve.js'),
+  rollout: () => import('./commands/rollout.js'),
   usages: () => import('./commands/usages.js'),
 };
 
@@ -33,7 +34,8 @@ Commands:
   plan        compare manifests with a target and print the ordered actions
   apply       carry out a plan (a saved PLANFILE, or a fresh plan)
   import      write manifests for what a target holds
-  target      export | import | authorize: manage a target's contents
+  target      export | import | authorize | init | adopt: manage a target
+  rollout     a ledger target's rollout: status, next, done, walk, abandon, log
   unlock      release a lock that a dead apply left
   comment     post the plan as a pull request's sticky comment (GitHub)
   serve       serve a target over HTTP (for --target http://HOST:PORT)

@@ -58,9 +58,11 @@ export interface OctokitThreadOptions {
   userAgent?: string;
 }
 
-/** A `PullRequestThread` for one pull request, through octokit. */
-export function createOctokitThread(options: OctokitThreadOptions): PullRequestThread {
-  const { token, baseUrl, owner, repo, pullNumber, log } = options;
+export type GitHubClientOptions = Omit<OctokitThreadOptions, 'owner' | 'repo' | 'pullNumber'>;
+
+/** An octokit client with the policy above (rate limits, retries, logging): every adapter's. */
+export function createGitHubClient(options: GitHubClientOptions): InstanceType<typeof GitHub> {
+  const { token, baseUrl, log } = options;
   const msPerSecond = options.msPerSecond ?? 1000;
   const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const origin = new URL(baseUrl).origin;
@@ -120,7 +122,13 @@ export function createOctokitThread(options: OctokitThreadOptions): PullRequestT
       throw new GitHubAnswerError(`GitHub answered HTTP ${response.status} with a body that is not JSON`, 'check GITHUB_API_URL: it must be the REST API (GitHub Enterprise Server: https://HOST/api/v3), not a web page');
     }
   });
+  return octokit;
+}
 
+/** A `PullRequestThread` for one pull request, through octokit. */
+export function createOctokitThread(options: OctokitThreadOptions): PullRequestThread {
+  const { token, baseUrl, owner, repo, pullNumber } = options;
+  const octokit = createGitHubClient(options);
   const repository = `${owner}/${repo}`;
   const call = async <T>(doing: string, fn: () => Promise<T>): Promise<T> => {
     try {
@@ -179,13 +187,13 @@ function describeUrl(url: string): string {
   return quoteTerminal(shown.length > 120 ? `${shown.slice(0, 119)}…` : shown);
 }
 
-interface ApiComment {
+export interface ApiComment {
   id: number;
   body?: string | null;
   user?: { login: string; type: string } | null;
   html_url: string;
 }
 
-function toComment(c: ApiComment): IssueComment {
+export function toComment(c: ApiComment): IssueComment {
   return { id: c.id, body: c.body ?? '', user: c.user ? { login: c.user.login, type: c.user.type } : null, htmlUrl: c.html_url };
 }

@@ -44,6 +44,17 @@ const Count = z.number().int().nonnegative();
 const PlanSummarySchema = z.strictObject({ create: Count, update: Count, delete: Count, replace: Count, revokes: Count, blocked: Count });
 export type PlanSummary = z.output<typeof PlanSummarySchema>;
 
+const RolloutInProgressSchema = z.object({ id: z.string(), done: Count, total: Count });
+export type RolloutInProgress = z.output<typeof RolloutInProgressSchema>;
+
+/**
+ * One line for every rendering: the rollout in progress and what the plan starts from. `id` is
+ * the format's way of showing the (user-supplied, in a plan file) id; the rest is our own text.
+ */
+export function rolloutInProgressLine(r: RolloutInProgress, id: (s: string) => string): string {
+  return `Rollout ${id(r.id)} is in progress (${r.done} of ${r.total} steps done): this plan starts from the state it will reach.`;
+}
+
 // Strict where the plan owns the shape: a plan file holds exactly what `plan --out` writes, and
 // anything else in it was put there by hand.
 export const PlanSchema = z.strictObject({
@@ -59,5 +70,10 @@ export const PlanSchema = z.strictObject({
   summary: PlanSummarySchema,
   // Absent in plan files written before warnings existed.
   warnings: z.array(PlanWarningSchema).default([]),
+  /**
+   * A ledger target's open rollout: the plan starts from the state the rollout will reach (the
+   * ledger plus its remaining steps), so it shows only what is new.
+   */
+  rollout: RolloutInProgressSchema.optional(),
 });
 export type Plan = z.output<typeof PlanSchema>;

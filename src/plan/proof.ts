@@ -59,7 +59,7 @@ export function prove(
  * The fingerprints an action's secrets will have. A secret whose env var was unset at plan time
  * gets a placeholder that stands for "whatever apply finds", so that R2a sees it present.
  */
-function simulatedFingerprints(action: ActionBody): SecretFingerprints {
+export function simulatedFingerprints(action: ActionBody): SecretFingerprints {
   const out: SecretFingerprints = {};
   for (const [name, s] of actionSecrets(action)) out[name] = s.fingerprint ?? `unset:${s.fromEnv}`;
   return out;

@@ -14,6 +14,9 @@ import { LocalTarget, openTarget, TargetMissingError } from '../targets/index.js
 import { quoteTerminal } from '../render/escape.js';
 import type { StateSnapshot, Target } from '../targets/target.js';
 import { definesNothing, describeFound, manifestFolders } from '../manifest/empty.js';
+import { progressOf } from '../rollout/model.js';
+import { openRolloutOf } from '../rollout/run.js';
+import { stateAfterRollout } from '../rollout/simulate.js';
 import { makePlan } from './make.js';
 import { changedResources } from './scope.js';
 import { ownValue } from '../model/own.js';
@@ -118,15 +121,25 @@ export interface PlanAgainstOptions {
 
 /** Reads `target` (unless given a snapshot) and plans `loaded` against it. Does not close the target. */
 export async function planAgainst(target: Target, loaded: LoadedForPlan, options: PlanAgainstOptions): Promise<Plan> {
-  const [snapshot, secrets] = await Promise.all([
+  const [snapshot, secrets, rollout] = await Promise.all([
     options.snapshot ?? target.read(),
     secretsFromEnv(loaded.manifests.desired, options.env, target),
+    openRolloutOf(target),
   ]);
   const m = loaded.manifests;
   if (!options.allowEmpty) refuseEmpty(loaded, snapshot);
-  return makePlan({
+  // A ledger with an open rollout: plan from the state the rollout will reach, so that only what
+  // is new shows. The base stays the ledger's own serial and digest (what a saved plan is checked against).
+  let state = snapshot.state;
+  let unreachable: string | null = null;
+  if (rollout) {
+    const reached = stateAfterRollout(state, rollout);
+    if (reached.ok) state = reached.state;
+    else unreachable = `rollout ${rollout.id}: step ${reached.step} cannot be carried out on the ledger as it is now (${reached.problem}); this plan starts from the ledger without the rollout's remaining steps`;
+  }
+  const plan = makePlan({
     desired: m.desired,
-    current: { state: snapshot.state, serial: snapshot.serial, digest: snapshot.digest },
+    current: { state, serial: snapshot.serial, digest: snapshot.digest },
     secrets,
     allowReplace: options.allowReplace,
     target: loaded.targetName,
@@ -135,6 +148,9 @@ export async function planAgainst(target: Target, loaded: LoadedForPlan, options
     protect: m.config.protect,
     ...(m.usages ? { usages: m.usages.usages } : {}),
   });
+  if (rollout) plan.rollout = progressOf(rollout);
+  if (unreachable) plan.warnings.push({ code: 'rollout', message: unreachable });
+  return plan;
 }
 
 /**

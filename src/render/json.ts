@@ -16,6 +16,7 @@ const NESTED_KEYS: Record<string, readonly string[]> = {
   base: ['stateSerial', 'stateDigest'],
   source: ['ref', 'commit', 'manifestDigest'],
   summary: ['create', 'update', 'delete', 'replace', 'revokes', 'blocked'],
+  rollout: ['id', 'done', 'total'],
   revokedAuthorizations: ['connection', 'connector', 'account', 'cause', 'rule', 'replacedBy'],
   impact: ['connection', 'usages', 'rule'],
   usages: ['app', 'component', 'kind', 'source', 'file', 'line', 'col'],
@@ -80,8 +81,8 @@ function action(a: PlannedAction): Record<string, unknown> {
 /** The plan as the contract's JSON document: 2-space indentation, trailing newline. */
 export function renderJson(plan: Plan): string {
   const raw = plan as unknown as Record<string, unknown>;
-  const doc = ordered(raw, [...PLAN_KEYS, 'warnings']);
-  for (const key of ['base', 'source', 'summary'] as const) {
+  const doc = ordered(raw, [...PLAN_KEYS, 'rollout', 'warnings']);
+  for (const key of ['base', 'source', 'summary', 'rollout'] as const) {
     const v = doc[key];
     if (v && typeof v === 'object') doc[key] = ordered(v as Record<string, unknown>, NESTED_KEYS[key]!);
   }

@@ -7,7 +7,7 @@
  * the output is our own: details, summary, del, ins.
  */
 import { SENSITIVE } from '../model/actions.js';
-import type { Plan } from '../model/plan.js';
+import { rolloutInProgressLine, type Plan } from '../model/plan.js';
 import type { Usage } from '../model/types.js';
 import { usageLocation } from '../model/usages.js';
 import { escapeMarkdown } from './escape.js';
@@ -79,6 +79,7 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
     ? ` · source ${e(plan.source.ref)}${plan.source.commit ? ` (${e(plan.source.commit.slice(0, 12))})` : ''}`
     : '';
   out.push(`Target: ${e(plan.target)} · state serial ${plan.base.stateSerial}${source}`, '');
+  if (plan.rollout) out.push('> [!NOTE]', `> ${rolloutInProgressLine(plan.rollout, (id) => (/^r-[0-9a-f]+$/.test(id) ? `\`${id}\`` : e(id)))}`, '');
 
   if (isEmptyPlan(plan)) {
     out.push('**No changes.** The target matches the manifests.', '');

@@ -8,7 +8,7 @@
 import pc from 'picocolors';
 import type { PlannedAction } from '../model/actions.js';
 import { SENSITIVE } from '../model/actions.js';
-import type { Blocked, Plan } from '../model/plan.js';
+import { rolloutInProgressLine, type Blocked, type Plan } from '../model/plan.js';
 import { flattenAuthentication, type ApiKeyParameter, type Authentication, type AuthParameter, type SecretName, type Usage } from '../model/types.js';
 import { sanitizeTerminal } from './escape.js';
 import { makeRedactor, SENSITIVE_MARKERS } from './redact.js';
@@ -75,16 +75,14 @@ const NOT_TYPED = new Set(['stage', 'enabled']);
 /** Renders the runbook. Plain text; `options.color` only emboldens headings. */
 export function renderRunbook(plan: Plan, options: RunbookOptions): string {
   const c = pc.createColors(options.color);
-  const redact = makeRedactor(plan);
-  const t = (s: string) => sanitizeTerminal(redact(s));
   // Values to type are between plain double quotes: the reader types what is between them.
-  const q = (s: string) => `"${t(s)}"`;
-  const names = new NameBook(plan);
+  const { q, t } = runbookQuoting(plan);
   const lines: string[] = [];
   const heading = (s: string) => lines.push('', c.bold(s));
 
   lines.push(c.bold('Runbook: carry out this plan by hand in Zoho Creator'));
   lines.push(`Target: ${t(plan.target)} (state serial ${plan.base.stateSerial})`);
+  if (plan.rollout) lines.push(rolloutInProgressLine(plan.rollout, t));
   lines.push('');
   lines.push('How to read it:');
   lines.push(`  - "${CREATOR_PATHS.connections}": the Connections section of the Microservices tab.`);
@@ -108,51 +106,70 @@ export function renderRunbook(plan: Plan, options: RunbookOptions): string {
     return lines.join('\n') + '\n';
   }
 
-  let n = 0;
+  const steps = runbookSteps(plan, String, q, t);
   if (plan.actions.length) {
     heading('Steps');
-    // Step numbers of the authorization tasks, so that earlier steps can point at them.
-    const authStep = new Map(tasks.map((task, i) => [task.connection, plan.actions.length + i + 1]));
-    for (const action of plan.actions) {
-      n += 1;
-      lines.push('', ...step(action, n, { plan, names, q, t, authStep }));
-      names.after(action);
-    }
+    for (const s of steps.slice(0, plan.actions.length)) lines.push('', ...s);
   }
-
   if (tasks.length) {
     heading('Last: the authorizations to request');
-    for (const task of tasks) {
-      n += 1;
-      const connection = names.connectionRef(task.connection, q);
-      const where = `${CREATOR_PATHS.connections} › ${connection} › Authorize`;
-      if (task.revoked && isDeletion(task.revoked)) {
-        // A linkName change: the old connection is gone; its account authorizes the new one.
-        lines.push(
-          '',
-          `${n}. Ask ${t(task.revoked.account)} to authorize new connection ${q(task.connection)} [${authorizationRule(task)}].`,
-          `${bodyIndent(n)}Why: it takes the place of ${q(task.revoked.connection)}, which ${t(task.revoked.account)} had authorized; that connection is deleted (its linkName changes).`,
-          `${bodyIndent(n)}Where: ${where}, then ${t(task.revoked.account)} signs in on Creator's consent screen.`,
-        );
-      } else if (task.revoked) {
-        lines.push(
-          '',
-          `${n}. Ask ${t(task.revoked.account)} to authorize connection ${q(task.connection)} again [${authorizationRule(task)}].`,
-          `${bodyIndent(n)}Why: its authorization is revoked (${t(causeText(task.revoked))}).`,
-          `${bodyIndent(n)}Where: ${where}, then ${t(task.revoked.account)} signs in on Creator's consent screen.`,
-        );
-      } else {
-        lines.push(
-          '',
-          `${n}. Authorize ${task.isNew ? 'new ' : ''}connection ${q(task.connection)} as the connection's owner [${authorizationRule(task)}].`,
-          `${bodyIndent(n)}Where: ${where}, then sign in on Creator's consent screen.`,
-        );
-      }
-    }
+    for (const s of steps.slice(plan.actions.length)) lines.push('', ...s);
   }
 
   lines.push('', 'When every step is done, run connectorops plan again: it should report no changes.');
   return lines.join('\n') + '\n';
+}
+
+/**
+ * The instructions of every step, in order: the plan's actions, then its authorization tasks
+ * (authorizationTasks' order). `ref(n)` names the n-th step (1-based): a number in the runbook,
+ * a rollout's step id in a rollout; each step's first line is `ref. title`, and steps that point
+ * at a later one (the authorization that follows a create) use it too.
+ */
+export function runbookSteps(plan: Plan, ref: (n: number) => string, q: (s: string) => string, t: (s: string) => string): string[][] {
+  const names = new NameBook(plan);
+  const tasks = authorizationTasks(plan);
+  const authStep = new Map(tasks.map((task, i) => [task.connection, ref(plan.actions.length + i + 1)]));
+  const out: string[][] = [];
+  let n = 0;
+  for (const action of plan.actions) {
+    n += 1;
+    out.push(step(action, ref(n), { plan, names, q, t, authStep }));
+    names.after(action);
+  }
+  for (const task of tasks) {
+    n += 1;
+    const label = ref(n);
+    const connection = names.connectionRef(task.connection, q);
+    const where = `${CREATOR_PATHS.connections} › ${connection} › Authorize`;
+    if (task.revoked && isDeletion(task.revoked)) {
+      // A linkName change: the old connection is gone; its account authorizes the new one.
+      out.push([
+        `${label}. Ask ${t(task.revoked.account)} to authorize new connection ${q(task.connection)} [${authorizationRule(task)}].`,
+        `${bodyIndent(label)}Why: it takes the place of ${q(task.revoked.connection)}, which ${t(task.revoked.account)} had authorized; that connection is deleted (its linkName changes).`,
+        `${bodyIndent(label)}Where: ${where}, then ${t(task.revoked.account)} signs in on Creator's consent screen.`,
+      ]);
+    } else if (task.revoked) {
+      out.push([
+        `${label}. Ask ${t(task.revoked.account)} to authorize connection ${q(task.connection)} again [${authorizationRule(task)}].`,
+        `${bodyIndent(label)}Why: its authorization is revoked (${t(causeText(task.revoked))}).`,
+        `${bodyIndent(label)}Where: ${where}, then ${t(task.revoked.account)} signs in on Creator's consent screen.`,
+      ]);
+    } else {
+      out.push([
+        `${label}. Authorize ${task.isNew ? 'new ' : ''}connection ${q(task.connection)} as the connection's owner [${authorizationRule(task)}].`,
+        `${bodyIndent(label)}Where: ${where}, then sign in on Creator's consent screen.`,
+      ]);
+    }
+  }
+  return out;
+}
+
+/** The quoting functions the runbook uses for `plan`: fingerprints blanked, controls made visible. */
+export function runbookQuoting(plan: Plan): { q: (s: string) => string; t: (s: string) => string } {
+  const redact = makeRedactor(plan);
+  const t = (s: string) => sanitizeTerminal(redact(s));
+  return { q: (s: string) => `"${t(s)}"`, t };
 }
 
 /** `, in apps/orders.ds line 412` for a usage found in code: where to edit it. */
@@ -226,13 +243,13 @@ interface StepContext {
   names: NameBook;
   q: (s: string) => string;
   t: (s: string) => string;
-  /** The step number that authorizes each connection. */
-  authStep: Map<string, number>;
+  /** The step (number, or a rollout's step id) that authorizes each connection. */
+  authStep: Map<string, string>;
 }
 
 /** The body of step `n` lines up with its title, after `n. `. */
-function bodyIndent(n: number): string {
-  return ' '.repeat(String(n).length + 2);
+function bodyIndent(label: string): string {
+  return ' '.repeat(label.length + 2);
 }
 
 function labelOf(path: string, kind: 'Connector' | 'Connection'): string {
@@ -280,7 +297,7 @@ function allAuthenticationValues(auth: Authentication, secrets: Record<string, {
   return out;
 }
 
-function step(a: PlannedAction, n: number, ctx: StepContext): string[] {
+function step(a: PlannedAction, n: string, ctx: StepContext): string[] {
   const { plan, names, q, t } = ctx;
   const tag = `[${[a.id, ...a.rules].map(t).join('; ')}]`;
   const out = [`${n}. ${capitalize(stepTitle(a, q))} ${tag}`];

@@ -5,7 +5,7 @@
  */
 import pc from 'picocolors';
 import { SENSITIVE } from '../model/actions.js';
-import type { Plan } from '../model/plan.js';
+import { rolloutInProgressLine, type Plan } from '../model/plan.js';
 import type { Usage } from '../model/types.js';
 import { usageLocation } from '../model/usages.js';
 import { quoteTerminal, quoteTerminalInner, sanitizeTerminal } from './escape.js';
@@ -69,6 +69,7 @@ export function renderText(plan: Plan, options: TextOptions): string {
     if (lines.length && lines[lines.length - 1] !== '') lines.push('');
   };
   lines.push(`Target: ${t(plan.target)} (state serial ${plan.base.stateSerial})`);
+  if (plan.rollout) lines.push(c.bold(c.yellow(rolloutInProgressLine(plan.rollout, t))));
 
   if (isEmptyPlan(plan)) {
     gap();

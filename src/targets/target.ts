@@ -32,6 +32,44 @@ export interface LockInfo extends LockRequest {
   startedAt: string;
 }
 
+/**
+ * What a target stands for (contracts.md, "Targets"). `simulated`: the target is the account, and
+ * apply carries actions out. `ledger`: it stands for a real Creator account, apply opens a
+ * rollout, and the state changes only as people confirm steps. A target without a recorded mode
+ * (one that a command created implicitly) is simulated.
+ */
+export type TargetMode = 'simulated' | 'ledger';
+
+export interface TargetInfo {
+  mode: TargetMode;
+  /** The Creator account a ledger stands for, as `target init --account` named it. */
+  account: string | null;
+  /** False while no mode has been recorded (`target init`, `target adopt`). */
+  initialized: boolean;
+}
+
+/** One event of a rollout's life, as the target stores it. Step confirmations are journal entries. */
+export interface RolloutEvent {
+  type: 'opened' | 'abandoned' | 'closed';
+  by: string;
+  /** ISO 8601 */
+  at: string;
+  note?: string;
+}
+
+/**
+ * A rollout as a target keeps it: the document is rollout/'s (the plan it carries out), stored
+ * as it is; the target only knows whether it is open. Which steps are done is in the journal of
+ * run `id` (`journal(id)`), written by `execute` and `authorize` with the same transaction as
+ * the effect.
+ */
+export interface StoredRollout {
+  id: string;
+  document: unknown;
+  open: boolean;
+  events: RolloutEvent[];
+}
+
 /** Where an action stands in the journal of one apply run. */
 export interface JournalEntry {
   runId: string;
@@ -43,11 +81,17 @@ export interface JournalEntry {
   serial: number | null;
   at: string;
   error?: string;
+  /** Who confirmed it (a rollout step), and their note. */
+  by?: string;
+  note?: string;
 }
 
 export interface JournalContext {
   runId: string;
   actionId: string;
+  /** A rollout step: the person who confirmed it, and their note, journaled with it. */
+  by?: string;
+  note?: string;
 }
 
 export interface ExecuteResult {
@@ -92,8 +136,28 @@ export interface Target {
   exportSnapshot(): Promise<Snapshot>;
   /** Replaces the whole contents after validating the snapshot against every rule. */
   importSnapshot(snapshot: Snapshot, options?: { force?: boolean }): Promise<void>;
-  /** Stand-in for a person on Creator's consent screen. */
-  authorize(connection: string, account: string): Promise<void>;
+  /**
+   * Stand-in for a person on Creator's consent screen. With a journal context (a rollout's
+   * authorization step, op `connection.authorize`) it is journaled `done` with its effect.
+   */
+  authorize(connection: string, account: string, journal?: JournalContext): Promise<void>;
+
+  /** The target's mode and account. */
+  info(): Promise<TargetInfo>;
+  /**
+   * `target init`: records the mode and account. Refuses (UserError) a target that holds
+   * anything or was initialized with another mode or account; the same again changes nothing.
+   */
+  initialize(mode: TargetMode, account: string | null): Promise<void>;
+
+  /** Opens a rollout; refused (TargetError, status 409) while another one is open. */
+  openRollout(id: string, document: unknown, opened: RolloutEvent): Promise<void>;
+  /** The open rollout, or null. */
+  currentRollout(): Promise<StoredRollout | null>;
+  /** Closes the open rollout `id` (closed or abandoned); refused (409) when `id` is not open. */
+  closeRollout(id: string, event: RolloutEvent): Promise<void>;
+  /** Every rollout, oldest first. */
+  rollouts(): Promise<StoredRollout[]>;
 
   close(): Promise<void>;
 }

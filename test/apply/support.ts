@@ -13,7 +13,19 @@ import type { ActionBody } from '../../src/model/actions.js';
 import type { SecretName } from '../../src/model/types.js';
 import type { Snapshot } from '../../src/model/snapshot.js';
 import { openTarget } from '../../src/targets/index.js';
-import type { ExecuteResult, JournalContext, JournalEntry, LockInfo, LockRequest, StateSnapshot, Target } from '../../src/targets/target.js';
+import type {
+  ExecuteResult,
+  JournalContext,
+  JournalEntry,
+  LockInfo,
+  LockRequest,
+  RolloutEvent,
+  StateSnapshot,
+  StoredRollout,
+  Target,
+  TargetInfo,
+  TargetMode,
+} from '../../src/targets/target.js';
 
 export interface MemIo extends Io {
   out(): string;
@@ -121,8 +133,32 @@ export class FaultyTarget implements Target {
     return this.inner.importSnapshot(snapshot, options);
   }
 
-  authorize(connection: string, account: string): Promise<void> {
-    return this.inner.authorize(connection, account);
+  authorize(connection: string, account: string, journal?: JournalContext): Promise<void> {
+    return this.inner.authorize(connection, account, journal);
+  }
+
+  info(): Promise<TargetInfo> {
+    return this.inner.info();
+  }
+
+  initialize(mode: TargetMode, account: string | null): Promise<void> {
+    return this.inner.initialize(mode, account);
+  }
+
+  openRollout(id: string, document: unknown, opened: RolloutEvent): Promise<void> {
+    return this.inner.openRollout(id, document, opened);
+  }
+
+  currentRollout(): Promise<StoredRollout | null> {
+    return this.inner.currentRollout();
+  }
+
+  closeRollout(id: string, event: RolloutEvent): Promise<void> {
+    return this.inner.closeRollout(id, event);
+  }
+
+  rollouts(): Promise<StoredRollout[]> {
+    return this.inner.rollouts();
   }
 
   close(): Promise<void> {

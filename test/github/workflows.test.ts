@@ -190,8 +190,8 @@ describe('every workflow', () => {
   const files = readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
   const all: [string, Workflow][] = [...files.map((f): [string, Workflow] => [f, load(f)]), ...Object.entries(scaffolded).map(([f, w]): [string, Workflow] => [`init: ${f}`, w])];
 
-  it('is plan.yml, apply.yml and ci.yml here; init writes connectorops-plan.yml and connectorops-apply.yml', () => {
-    expect(files).toEqual(['apply.yml', 'ci.yml', 'plan.yml']);
+  it('is plan.yml, apply.yml, rollout.yml and ci.yml here; init writes connectorops-plan.yml and connectorops-apply.yml', () => {
+    expect(files).toEqual(['apply.yml', 'ci.yml', 'plan.yml', 'rollout.yml']);
     expect(Object.keys(scaffolded).sort()).toEqual(['connectorops-apply.yml', 'connectorops-plan.yml']);
   });
 
@@ -258,14 +258,35 @@ describe.each([
     expect(w.concurrency).toEqual({ group: 'apply-production', 'cancel-in-progress': false });
   });
 
-  it('only reads the repository, in the production environment', () => {
-    expect(w.permissions).toEqual({ contents: 'read' });
+  it('only reads the repository (and writes the rollout issue), in the production environment', () => {
+    expect(w.permissions).toEqual({ contents: 'read', issues: 'write' });
     expect(Object.values(w.jobs)[0]!.environment).toBe('production');
   });
 
   it('applies production through the action, waiting up to 600 s for a held lock, with the secrets map', () => {
     expect(actionUses(w)).toHaveLength(1);
     expect(actionUses(w)[0]!.with).toEqual({ command: 'apply', target: 'production', 'lock-timeout': 600, secrets: SECRETS_MAP });
+  });
+});
+
+describe('rollout.yml', () => {
+  const w = load('rollout.yml');
+
+  it('runs when a labelled rollout issue is edited, one sync at a time, never cancelled', () => {
+    expect(w.on).toEqual({ issues: { types: ['edited'] } });
+    expect((Object.values(w.jobs)[0] as Job & { if?: string }).if).toBe("contains(github.event.issue.labels.*.name, 'connectorops-rollout')");
+    expect(w.concurrency).toEqual({ group: 'rollout-production', 'cancel-in-progress': false });
+    expect(w.permissions).toEqual({ contents: 'read', issues: 'write' });
+  });
+
+  it('syncs as the actor, with the target, the GitHub token and the secrets map (a step may record a fingerprint)', () => {
+    const sync = steps(w).find((s) => s.run?.includes('connectorops.js rollout sync'))!;
+    expect(sync.run).toBe('node bin/connectorops.js rollout sync --target production --issue "$ISSUE" --actor "$ACTOR"');
+    expect(sync.env?.ISSUE).toBe('${{ github.event.issue.number }}');
+    expect(sync.env?.ACTOR).toBe('${{ github.actor }}');
+    const secrets = Object.keys(sync.env ?? {}).filter((k) => sync.env![k]!.includes('secrets.')).sort();
+    expect(secrets).toEqual(['CONNECTOROPS_SECRETS', 'CONNECTOROPS_TOKEN', 'GITHUB_TOKEN', 'PGPASSWORD', 'PRODUCTION_TARGET_URL']);
+    expect(sync.env?.CONNECTOROPS_SECRETS).toBe(SECRETS_MAP);
   });
 });
 

@@ -9,6 +9,8 @@ import type { Authentication, ConnectionRecord, ConnectorRecord, DesiredConnecti
 import { SECRET_PARAMETERS } from '../../src/model/types.js';
 import { missingMandatory } from '../../src/rules/index.js';
 import { envName } from './fixtures.js';
+import type { PlannedSecret } from '../../src/model/actions.js';
+import type { PlanInput } from '../../src/plan/index.js';
 
 const CONNECTORS = ['c1', 'c2', 'c3', 'c4'];
 const CONNECTIONS = ['x1', 'x2', 'x3', 'x4', 'x5', 'x6'];
@@ -286,3 +288,49 @@ function mutatedDesiredArb(cur: CurrentCase): fc.Arbitrary<DesiredCase> {
 export const casesArb: fc.Arbitrary<[CurrentCase, DesiredCase]> = currentArb.chain((cur) =>
   fc.tuple(fc.constant(cur), fc.oneof(desiredArb, mutatedDesiredArb(cur), mutatedDesiredArb(cur))),
 );
+
+// ---------------------------------------------------------------------------------------------
+// Plan inputs from the cases above (shared by the planner's and the rollouts' properties)
+
+const FOREIGN = 'hmac-sha256:ffff0000:someoneelseskey';
+
+/** The secrets a plan input carries for `desired`, each fingerprinted by `fingerprint` from `env`. */
+export function plannedSecretsOf(desired: DesiredState, env: DesiredCase['env'], fingerprint: (value: string) => string): PlanInput['secrets'] {
+  const out: PlanInput['secrets'] = new Map();
+  for (const c of desired.connectors.values()) {
+    const entry: Partial<Record<SecretName, PlannedSecret>> = {};
+    for (const [name, ref] of Object.entries(c.secrets) as Array<[SecretName, { fromEnv: string }]>) {
+      const value = env[c.linkName];
+      entry[name] = { fromEnv: ref.fromEnv, fingerprint: value === undefined ? null : fingerprint(value) };
+    }
+    out.set(c.linkName, entry);
+  }
+  return out;
+}
+
+/** The case's state with its recorded fingerprints filled in. */
+export function withFingerprints(cur: CurrentCase, fingerprint: (value: string) => string): State {
+  const state = structuredClone(cur.state);
+  for (const c of state.connectors.values()) {
+    const r = cur.recorded[c.linkName];
+    if (r === undefined) continue;
+    const name = c.authentication.type === 'oauth1' ? 'consumerSecret' : 'clientSecret';
+    c.secretFingerprints = { [name]: r === 'foreign' ? FOREIGN : fingerprint(r) };
+  }
+  return state;
+}
+
+/** A plan input over `current` (serial 3) for `desired`. */
+export function input(current: State, desired: DesiredState, secrets: PlanInput['secrets'], allowReplace: boolean): PlanInput {
+  return {
+    desired,
+    current: { state: current, serial: 3, digest: 'sha256:x' },
+    secrets,
+    allowReplace,
+    target: 'local:test.db',
+    source: { ref: null, commit: null, manifestDigest: 'sha256:m' },
+  };
+}
+
+/** A fingerprint that needs no target: enough for the pure core. */
+export const pureFingerprint = (v: string) => `fp-${v}`;

@@ -17,49 +17,12 @@ import { actionBody } from '../../src/apply/executor.js';
 import { UserError } from '../../src/errors.js';
 import type { PlannedSecret } from '../../src/model/actions.js';
 import type { Plan } from '../../src/model/plan.js';
-import type { DesiredState, SecretName, State } from '../../src/model/types.js';
-import { makePlan, resourceKey, type PlanInput } from '../../src/plan/index.js';
+import type { SecretName } from '../../src/model/types.js';
+import { makePlan, resourceKey } from '../../src/plan/index.js';
 import { differences, prove } from '../../src/plan/proof.js';
 import { LocalTarget } from '../../src/targets/index.js';
 import { stateToSnapshot } from '../../src/targets/snapshot.js';
-import { casesArb, envVar, type CurrentCase, type DesiredCase } from './arbitraries.js';
-
-const FOREIGN = 'hmac-sha256:ffff0000:someoneelseskey';
-
-function plannedSecretsOf(desired: DesiredState, env: DesiredCase['env'], fingerprint: (value: string) => string): PlanInput['secrets'] {
-  const out: PlanInput['secrets'] = new Map();
-  for (const c of desired.connectors.values()) {
-    const entry: Partial<Record<SecretName, PlannedSecret>> = {};
-    for (const [name, ref] of Object.entries(c.secrets) as Array<[SecretName, { fromEnv: string }]>) {
-      const value = env[c.linkName];
-      entry[name] = { fromEnv: ref.fromEnv, fingerprint: value === undefined ? null : fingerprint(value) };
-    }
-    out.set(c.linkName, entry);
-  }
-  return out;
-}
-
-function withFingerprints(cur: CurrentCase, fingerprint: (value: string) => string): State {
-  const state = structuredClone(cur.state);
-  for (const c of state.connectors.values()) {
-    const r = cur.recorded[c.linkName];
-    if (r === undefined) continue;
-    const name = c.authentication.type === 'oauth1' ? 'consumerSecret' : 'clientSecret';
-    c.secretFingerprints = { [name]: r === 'foreign' ? FOREIGN : fingerprint(r) };
-  }
-  return state;
-}
-
-function input(current: State, desired: DesiredState, secrets: PlanInput['secrets'], allowReplace: boolean): PlanInput {
-  return {
-    desired,
-    current: { state: current, serial: 3, digest: 'sha256:x' },
-    secrets,
-    allowReplace,
-    target: 'local:test.db',
-    source: { ref: null, commit: null, manifestDigest: 'sha256:m' },
-  };
-}
+import { casesArb, envVar, input, plannedSecretsOf, pureFingerprint, withFingerprints, type CurrentCase, type DesiredCase } from './arbitraries.js';
 
 function expectTopological(plan: Plan): void {
   const position = new Map<string, number>();
@@ -76,7 +39,6 @@ function expectBlockedWithRules(plan: Plan): void {
   for (const b of plan.blocked) expect(b.rule).toMatch(/^R\d+$/);
 }
 
-const pureFingerprint = (v: string) => `fp-${v}`;
 
 describe('plan properties (pure core)', () => {
   it('actions are a topological order of dependsOn; deterministic; carried out, a second plan is empty (or blocked with a rule id)', () => {

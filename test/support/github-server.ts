@@ -32,6 +32,11 @@ export class Bystander {
  *   POST   /repos/:owner/:repo/issues/:number/comments   {body} → 201
  *   PATCH  /repos/:owner/:repo/issues/comments/:id       {body} → 200
  *   DELETE /repos/:owner/:repo/issues/comments/:id       → 204
+ *   GET    /repos/:owner/:repo/issues                     labels, state (open issues only by default)
+ *   POST   /repos/:owner/:repo/issues                     {title, body, labels} → 201
+ *   GET    /repos/:owner/:repo/issues/:number
+ *   PATCH  /repos/:owner/:repo/issues/:number             {title, body, state} → 200
+ *   GET    /repos/:owner/:repo/collaborators/:login/permission   → {permission, role_name}; 404 if none
  *
  * It keeps comments in memory, answers 401 without a known `token …` / `bearer …`
  * authorization, 404 for an unknown repository, pull request or comment, 403 for a token that
@@ -58,6 +63,15 @@ export interface StoredComment {
   number: number;
   body: string;
   user: StandInUser;
+}
+
+export interface StoredIssue {
+  repo: string;
+  number: number;
+  title: string;
+  body: string;
+  state: 'open' | 'closed';
+  labels: string[];
 }
 
 export interface RecordedRequest {
@@ -90,6 +104,9 @@ export class GitHubStandIn {
   private readonly tokens = new Map<string, { user: StandInUser; write: boolean }>();
   private readonly pulls = new Set<string>();
   private readonly store: StoredComment[] = [];
+  private readonly issueStore: StoredIssue[] = [];
+  private readonly permissions = new Map<string, { permission: string; role_name: string }>();
+  private nextIssue = 1;
   private readonly faults: (Fault & { left: number })[] = [];
   private nextId = 1000;
 
@@ -135,6 +152,24 @@ export class GitHubStandIn {
   /** The pull request's comments, oldest first. */
   comments(repo: string, number: number): StoredComment[] {
     return this.store.filter((c) => c.repo === repo && c.number === number);
+  }
+
+  /** An issue of the repository, oldest first. */
+  issues(repo: string): StoredIssue[] {
+    return this.issueStore.filter((i) => i.repo === repo);
+  }
+
+  /** A person edits the issue body in the web UI (ticks a box, say). */
+  editIssue(repo: string, number: number, edit: (body: string) => string): void {
+    const issue = this.issueStore.find((i) => i.repo === repo && i.number === number)!;
+    issue.body = edit(issue.body);
+  }
+
+  /** `login`'s permission on every repository: admin, maintain, write, triage, read (GitHub's role names). */
+  setPermission(login: string, role: 'admin' | 'maintain' | 'write' | 'triage' | 'read'): this {
+    const permission = role === 'maintain' ? 'write' : role === 'triage' ? 'read' : role;
+    this.permissions.set(login, { permission, role_name: role });
+    return this;
   }
 
   fail(fault: Fault): this {
@@ -204,6 +239,52 @@ export class GitHubStandIn {
     const notFound = () => send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' });
     const list = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(url.pathname);
     const one = /^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/.exec(url.pathname);
+    const issueList = /^\/repos\/([^/]+)\/([^/]+)\/issues$/.exec(url.pathname);
+    const issueOne = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)$/.exec(url.pathname);
+    const permission = /^\/repos\/([^/]+)\/([^/]+)\/collaborators\/([^/]+)\/permission$/.exec(url.pathname);
+    const forbidden = () => send(403, { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest', status: '403' });
+
+    if (permission) {
+      const p = this.permissions.get(decodeURIComponent(permission[3]!));
+      if (!p) return send(404, { message: `${permission[3]} is not a user`, documentation_url: 'https://docs.github.com/rest', status: '404' });
+      return send(200, { permission: p.permission, role_name: p.role_name, user: { login: permission[3] } });
+    }
+    if (issueList) {
+      const repo = `${issueList[1]}/${issueList[2]}`;
+      if (method === 'GET') {
+        const labels = (url.searchParams.get('labels') ?? '').split(',').filter(Boolean);
+        const state = url.searchParams.get('state') ?? 'open';
+        const found = this.issues(repo).filter((i) => (state === 'all' || i.state === state) && labels.every((l) => i.labels.includes(l)));
+        return send(200, found.reverse().map((i) => this.issueJson(i)));
+      }
+      if (method === 'POST') {
+        if (!who.write) return forbidden();
+        const b = (body ?? {}) as { title?: unknown; body?: unknown; labels?: unknown };
+        if (typeof b.title !== 'string' || typeof b.body !== 'string') return send(422, { message: 'Invalid request.' });
+        if (b.body.length > MAX_BODY) return send(422, tooLong());
+        const issue: StoredIssue = { repo, number: this.nextIssue++, title: b.title, body: b.body, state: 'open', labels: Array.isArray(b.labels) ? (b.labels as string[]) : [] };
+        this.issueStore.push(issue);
+        this.pulls.add(`${repo}#${issue.number}`);
+        return send(201, this.issueJson(issue));
+      }
+      return notFound();
+    }
+    if (issueOne) {
+      const repo = `${issueOne[1]}/${issueOne[2]}`;
+      const issue = this.issues(repo).find((i) => i.number === Number(issueOne[3]));
+      if (!issue) return notFound();
+      if (method === 'GET') return send(200, this.issueJson(issue));
+      if (method === 'PATCH') {
+        if (!who.write) return forbidden();
+        const b = (body ?? {}) as { title?: unknown; body?: unknown; state?: unknown };
+        if (typeof b.body === 'string' && b.body.length > MAX_BODY) return send(422, tooLong());
+        if (typeof b.title === 'string') issue.title = b.title;
+        if (typeof b.body === 'string') issue.body = b.body;
+        if (b.state === 'open' || b.state === 'closed') issue.state = b.state;
+        return send(200, this.issueJson(issue));
+      }
+      return notFound();
+    }
 
     if (list) {
       const repo = `${list[1]}/${list[2]}`;
@@ -259,6 +340,20 @@ export class GitHubStandIn {
       return notFound();
     }
     notFound();
+  }
+
+  private issueJson(i: StoredIssue) {
+    const [owner, repo] = i.repo.split('/');
+    return {
+      id: 50_000 + i.number,
+      number: i.number,
+      title: i.title,
+      body: i.body,
+      state: i.state,
+      labels: i.labels.map((name) => ({ name })),
+      html_url: `https://github.com/${owner}/${repo}/issues/${i.number}`,
+      url: `${this.url}/repos/${owner}/${repo}/issues/${i.number}`,
+    };
   }
 
   private json(c: StoredComment) {

@@ -313,6 +313,60 @@ describe.each([
     await expect(t.authorize('crm_sales', 'bob')).rejects.toMatchObject({ name: 'TargetError', details: { rule: 'R11' } });
   });
 
+  it('mode: simulated until initialized; init records mode and account once, on an empty target only', async () => {
+    expect(await t.info()).toEqual({ mode: 'simulated', account: null, initialized: false });
+    await t.initialize('ledger', 'Acme (EU)');
+    expect(await t.info()).toEqual({ mode: 'ledger', account: 'Acme (EU)', initialized: true });
+    await t.initialize('ledger', 'Acme (EU)'); // the same again changes nothing
+    await expect(t.initialize('simulated', null)).rejects.toMatchObject({ name: 'UserError', message: expect.stringContaining('is already a ledger target for Acme (EU)') });
+    expect(await s.store.info()).toEqual({ mode: 'ledger', account: 'Acme (EU)', initialized: true });
+
+    const other = await s.another();
+    await other.execute(act.createConnector('crm'), {});
+    await expect(other.initialize('ledger', null)).rejects.toMatchObject({ name: 'UserError', message: expect.stringContaining('is not empty') });
+    expect((await other.info()).initialized).toBe(false);
+  });
+
+  it('rollouts: at most one open; steps journaled with who and the note; closed with an event; the log keeps all', async () => {
+    expect(await t.currentRollout()).toBeNull();
+    expect(await t.rollouts()).toEqual([]);
+    const opened = { type: 'opened' as const, by: 'alice', at: '2026-11-30T10:00:00.000Z' };
+    const document = { formatVersion: 1, id: 'r-1', anything: ['the', { target: 'stores it as it is' }] };
+    await t.openRollout('r-1', document, opened);
+    expect(await t.currentRollout()).toEqual({ id: 'r-1', document, open: true, events: [opened] });
+    await expect(t.openRollout('r-2', {}, opened)).rejects.toMatchObject({ name: 'TargetError', details: { status: 409 }, message: expect.stringContaining('already has an open rollout (r-1)') });
+
+    await t.execute(act.createConnector('crm'), { clientSecret: 's3cret-one' }, { runId: 'r-1', actionId: 'a1', by: 'bob', note: 'clicked "Save"' });
+    await t.execute(act.markReady('crm'), {}, { runId: 'r-1', actionId: 'a2', by: 'bob' });
+    await t.execute(act.createConnection('crm_sales', 'crm'), {}, { runId: 'r-1', actionId: 'a3', by: 'bob' });
+    await t.authorize('crm_sales', 'carol', { runId: 'r-1', actionId: 'auth1', by: 'carol' });
+    const journal = await t.journal('r-1');
+    expect(journal.map((e) => [e.actionId, e.op, e.status, e.by, e.note])).toEqual([
+      ['a1', 'connector.create', 'done', 'bob', 'clicked "Save"'],
+      ['a2', 'connector.markReady', 'done', 'bob', undefined],
+      ['a3', 'connection.create', 'done', 'bob', undefined],
+      ['auth1', 'connection.authorize', 'done', 'carol', undefined],
+    ]);
+    expect(journal.map((e) => e.serial)).toEqual([1, 2, 3, 4]);
+    expect(journal).toEqual(await s.store.journal('r-1'));
+    // An authorization that breaks a rule is journaled failed, and changes nothing.
+    await t.execute(act.disableConnection('crm_sales'), {});
+    await expect(t.authorize('crm_sales', 'dave', { runId: 'r-1', actionId: 'auth2', by: 'dave' })).rejects.toMatchObject({ details: { rule: 'R11' } });
+    expect((await t.journal('r-1')).at(-1)).toMatchObject({ actionId: 'auth2', status: 'failed', by: 'dave' });
+
+    const closed = { type: 'closed' as const, by: 'carol', at: '2026-11-30T11:00:00.000Z', note: 'all done' };
+    await expect(t.closeRollout('r-9', closed)).rejects.toMatchObject({ name: 'TargetError', details: { status: 409 } });
+    await t.closeRollout('r-1', closed);
+    expect(await t.currentRollout()).toBeNull();
+    await expect(t.closeRollout('r-1', closed)).rejects.toMatchObject({ details: { status: 409 } });
+    await t.openRollout('r-2', { formatVersion: 1 }, opened);
+    expect(await t.rollouts()).toEqual([
+      { id: 'r-1', document, open: false, events: [opened, closed] },
+      { id: 'r-2', document: { formatVersion: 1 }, open: true, events: [opened] },
+    ]);
+    expect(await t.rollouts()).toEqual(await s.store.rollouts());
+  });
+
   it('a closed target refuses every call with a TargetError', async () => {
     await t.close();
     await expect(t.read()).rejects.toThrow(/is closed/);

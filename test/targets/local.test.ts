@@ -89,7 +89,33 @@ describe('the file', () => {
     const db = new Database(join(tmp.dir, 'local.db'));
     db.prepare("UPDATE meta SET value = 99 WHERE key = 'schema_version'").run();
     db.close();
-    expect(() => LocalTarget.open(join(tmp.dir, 'local.db'))).toThrow(/newer connectorops \(local schema 99; this one reads 1\)/);
+    expect(() => LocalTarget.open(join(tmp.dir, 'local.db'))).toThrow(/newer connectorops \(local schema 99; this one reads 2\)/);
+  });
+});
+
+describe('schema 1 → 2 (rollouts)', () => {
+  it('a file written before rollouts is migrated on open: its journal kept, rollouts and journaled confirmations work', async () => {
+    const t = open();
+    await t.execute(act.createConnector('crm'), { clientSecret: 's' }, { runId: 'old-run', actionId: 'a1' });
+    await t.close();
+    // Make it a schema-1 file, as connectorops wrote it before rollouts.
+    const db = new Database(join(tmp.dir, 'local.db'));
+    db.exec("DROP TABLE rollout_events; DROP TABLE rollouts; ALTER TABLE journal DROP COLUMN actor; ALTER TABLE journal DROP COLUMN note; UPDATE meta SET value = 1 WHERE key = 'schema_version'");
+    db.close();
+
+    const again = LocalTarget.open(join(tmp.dir, 'local.db'));
+    try {
+      expect((await again.journal('old-run')).map((e) => [e.actionId, e.status, e.by])).toEqual([['a1', 'done', undefined]]);
+      await again.openRollout('r-1', { formatVersion: 1 }, { type: 'opened', by: 'alice', at: '2026-11-30T10:00:00.000Z' });
+      await again.execute(act.markReady('crm'), {}, { runId: 'r-1', actionId: 'a1', by: 'bob', note: 'done in Creator' });
+      expect((await again.journal('r-1'))[0]).toMatchObject({ status: 'done', by: 'bob', note: 'done in Creator' });
+      expect((await again.currentRollout())?.id).toBe('r-1');
+    } finally {
+      await again.close();
+    }
+    const check = new Database(join(tmp.dir, 'local.db'));
+    expect(check.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).toBe(2);
+    check.close();
   });
 });
 

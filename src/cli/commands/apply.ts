@@ -31,6 +31,11 @@ import { unconverged } from '../../apply/converge.js';
 import { wantsColor, type Io } from '../io.js';
 import { formatDiagnostic } from '../../errors.js';
 import { parseCommandArgs } from '../args.js';
+import { actorName } from '../actor.js';
+import { progressOf, readySteps } from '../../rollout/model.js';
+import { openRolloutFor, openRolloutOf } from '../../rollout/run.js';
+import { rolloutStepTitle } from '../../render/rollout.js';
+import { quoteTerminal, sanitizeTerminal } from '../../render/escape.js';
 
 const USAGE = `Usage: connectorops apply [PLANFILE] [options]
 
@@ -157,6 +162,18 @@ interface UnderLock {
 async function applyUnderLock(u: UnderLock): Promise<number> {
   const { io, target, loaded, signal, log } = u;
   const env = io.env;
+  // A ledger target stands for a real account: apply opens a rollout instead of executing, and
+  // a target has at most one open rollout (docs/rollouts.md).
+  const { mode } = await target.info();
+  if (mode === 'ledger') {
+    const open = await openRolloutOf(target);
+    if (open) {
+      const p = progressOf(open);
+      throw new UserError(`target ${loaded.targetName} has an open rollout, ${open.id} (${p.done} of ${p.total} steps done); nothing was opened`, {
+        hint: 'finish it (connectorops rollout next, then rollout done STEP…) or abandon it (connectorops rollout abandon); then run apply again',
+      });
+    }
+  }
   const allowReplace = Boolean(u.values['allow-replace']);
   const concurrency = u.concurrencyFlag ?? defaultConcurrency(loaded.targetSpec);
 
@@ -220,6 +237,16 @@ async function applyUnderLock(u: UnderLock): Promise<number> {
         return 1;
       }
     }
+  }
+
+  if (mode === 'ledger') {
+    const rollout = await openRolloutFor(target, plan, actorName(undefined, env));
+    const { q, t } = { q: quoteTerminal, t: sanitizeTerminal };
+    io.stdout.write(`\nRollout ${rollout.id} opened on ${t(loaded.targetName)}: ${rollout.steps.length} steps. ${t(loaded.targetName)} is a ledger: nothing changes on it until people confirm the steps they did in Creator.\n`);
+    const ready = readySteps(rollout);
+    io.stdout.write(`Steps that can be done now:\n${ready.map((s) => `  ${s.id} ${rolloutStepTitle(s, q, t)}\n`).join('')}`);
+    io.stdout.write('Next: connectorops rollout next (instructions for Creator), then connectorops rollout done STEP…\n');
+    return 0;
   }
 
   const runId = planId(plan);

@@ -16,6 +16,8 @@ import { upsertSticky } from '../../github/sticky.js';
 import { readPlanFile } from '../../planfile/file.js';
 import { quoteTerminal } from '../../render/escape.js';
 import { parseCommandArgs } from '../args.js';
+import { createOctokitIssues } from '../../github/issues.js';
+import { hasMarker, ROLLOUT_LABEL, rolloutMarker } from '../../github/rollout-issue.js';
 import type { Io } from '../io.js';
 
 const USAGE = `Usage: connectorops comment PLANFILE --pr N [options]
@@ -87,7 +89,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
 
   const thread = createOctokitThread({ ...github, pullNumber, log: (line) => io.stderr.write(line + '\n') });
-  const outcome = await upsertSticky(thread, built.marker, built.body);
+  const body = plan.rollout ? await withRolloutLink(built.marker, built.body, plan.target, plan.rollout.id, github, warn) : built.body;
+  const outcome = await upsertSticky(thread, built.marker, body);
   const what = { created: 'Created the plan comment on', updated: 'Updated the plan comment on', unchanged: 'The plan comment is already up to date on' }[outcome.action];
   io.stdout.write(`${what} ${thread.label}: ${outcome.comment.htmlUrl}\n`);
   if (outcome.deleted.length) {
@@ -100,4 +103,29 @@ export async function run(argv: string[], io: Io): Promise<number> {
 /** A plan made with `plan --base` says so in its `outside-change` warning (docs/planning.md). */
 function isScoped(plan: { warnings?: { code: string }[] }): boolean {
   return plan.warnings?.some((w) => w.code === 'outside-change') ?? false;
+}
+
+/**
+ * A plan made while a rollout is open says so; the comment also links the rollout's issue, when
+ * there is one (found by its marker, as `rollout issue` made it). Not finding it (no issue yet,
+ * or a token that may not read issues) leaves the comment as it is, with a warning.
+ */
+async function withRolloutLink(
+  marker: string,
+  body: string,
+  target: string,
+  rolloutId: string,
+  github: ReturnType<typeof resolveGitHubContext>,
+  warn: (line: string) => void,
+): Promise<string> {
+  try {
+    const issues = createOctokitIssues({ ...github, log: () => {} });
+    const issue = (await issues.listOpen(ROLLOUT_LABEL)).find((i) => hasMarker(i.body, rolloutMarker(target, rolloutId)));
+    if (!issue) return body;
+    const line = `> Rollout \`${rolloutId.replace(/[^a-z0-9-]/gi, '')}\` is in progress on this target: its checklist is #${issue.number}.`;
+    return body.replace(marker + '\n', `${marker}\n${line}\n\n`);
+  } catch (error) {
+    warn(`could not look for the open rollout's issue: ${(error as Error).message}`);
+    return body;
+  }
 }

@@ -4,6 +4,8 @@
  *   target export --target T                         the snapshot JSON on stdout
  *   target import FILE --target T [--force]          replace the contents with a snapshot (FILE - = stdin)
  *   target authorize LINKNAME --account NAME --target T   stand-in for a person on the consent screen
+ *   target init --target T --mode ledger|simulated [--account NAME]   create an empty target of that mode
+ *   target adopt --target T [--dir D] [--authorized LINK=ACCOUNT]…   the manifests' state as a new ledger's state
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -13,7 +15,13 @@ import { lockRequest } from '../../targets/lock.js';
 import { parseSnapshotJson } from '../../targets/snapshot.js';
 import type { Target } from '../../targets/target.js';
 import type { Io } from '../io.js';
-import { parseStrict } from '../args.js';
+import { parseCommandArgs, parseStrict } from '../args.js';
+import { formatDiagnostic } from '../../errors.js';
+import { loadForPlan, planAgainst } from '../../plan/run.js';
+import { quoteTerminal, sanitizeTerminal } from '../../render/escape.js';
+import { adoptedState, parseAuthorized } from '../../rollout/adopt.js';
+import { openTarget } from '../../targets/index.js';
+import { stateToSnapshot } from '../../targets/snapshot.js';
 import { openTargetFlag } from '../target-flag.js';
 import { ownValue } from '../../model/own.js';
 import { plural } from '../../util/text.js';
@@ -27,6 +35,16 @@ Subcommands:
   authorize LINKNAME --account NAME --target T
                                              stand-in for a person on Creator's consent screen:
                                              the connection becomes authorized by NAME
+  init --target T --mode ledger|simulated [--account NAME]
+                                             create an empty target: simulated (it is the account;
+                                             apply carries actions out) or ledger (it stands for a
+                                             real Creator account; apply opens a rollout)
+  adopt --target T [--dir D] [--authorized LINK=ACCOUNT]…
+                                             record the manifests' state as a new ledger's current
+                                             state: you attest that Creator holds exactly this.
+                                             Connections are unauthorized unless --authorized names
+                                             who authorized them; secrets are fingerprinted from the
+                                             environment variables the manifests name
 
 --target is a name from connectorops.yaml, local:PATH, postgres://…, or http(s)://…
 (default: the config's defaultTarget, else local:.connectorops/local.db).
@@ -39,6 +57,8 @@ const SUBCOMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> =
   export: exportCommand,
   import: importCommand,
   authorize: authorizeCommand,
+  init: initCommand,
+  adopt: adoptCommand,
 };
 
 export async function run(argv: string[], io: Io): Promise<number> {
@@ -79,7 +99,13 @@ async function exportCommand(argv: string[], io: Io): Promise<number> {
   if (wantsHelp(argv, io)) return 0;
   const { values, positionals } = parseStrict(argv, { target: { type: 'string' }, dir: { type: 'string' } });
   if (positionals.length) throw new UserError(`unexpected argument '${positionals[0]}'`, { hint: 'connectorops target export [--target T] [--dir D]' });
-  const snapshot = await withTarget(values.target, values.dir, io, (t) => t.exportSnapshot());
+  const snapshot = await withTarget(values.target, values.dir, io, async (t) => {
+    const [contents, info] = await Promise.all([t.exportSnapshot(), t.info()]);
+    // What an initialized target stands for comes first (`target import` reads it back and leaves
+    // its own target's mode); a target created implicitly exports exactly the contract's document.
+    if (!info.initialized) return contents;
+    return { formatVersion: contents.formatVersion, target: { mode: info.mode, account: info.account }, connectors: contents.connectors, connections: contents.connections };
+  });
   await write(io.stdout, JSON.stringify(snapshot, null, 2) + '\n');
   return 0;
 }
@@ -121,6 +147,77 @@ async function authorizeCommand(argv: string[], io: Io): Promise<number> {
   await withTarget(values.target, values.dir, io, (t) => t.authorize(linkName, account));
   io.stdout.write(`Connection '${linkName}' is authorized by ${account.trim()}.\n`);
   return 0;
+}
+
+async function initCommand(argv: string[], io: Io): Promise<number> {
+  const parsed = parseCommandArgs(argv, io, USAGE, { target: { type: 'string' }, dir: { type: 'string' }, mode: { type: 'string' }, account: { type: 'string' } });
+  if (!parsed) return 0;
+  const { values } = parsed;
+  const mode = values.mode;
+  if (mode !== 'ledger' && mode !== 'simulated') {
+    throw new UserError(mode === undefined ? 'target init needs --mode ledger or --mode simulated' : `--mode is ledger or simulated, not '${mode}'`, {
+      hint: 'ledger: the target stands for a real Creator account (apply opens a rollout); simulated: the target is the account',
+    });
+  }
+  const account = values.account?.trim();
+  if (account !== undefined && (account === '' || account.length > 200 || /[\u0000-\u001f\u007f]/.test(account))) {
+    throw new UserError('--account is a name of 1 to 200 characters, without control characters', { hint: 'e.g. --account "Acme (EU)"' });
+  }
+  await withTarget(values.target, values.dir, io, (t) => t.initialize(mode, account ?? null), true);
+  const name = values.target ?? 'the default target';
+  io.stdout.write(`Target ${sanitizeTerminal(name)} is a ${mode} target${account ? ` for ${quoteTerminal(account)}` : ''}.\n`);
+  io.stdout.write(
+    mode === 'ledger'
+      ? 'apply opens a rollout on it; the state changes as people confirm steps (connectorops rollout). To record an account that already exists, use connectorops target adopt.\n'
+      : 'apply carries plans out on it at once.\n',
+  );
+  return 0;
+}
+
+async function adoptCommand(argv: string[], io: Io): Promise<number> {
+  const parsed = parseCommandArgs(argv, io, USAGE, { target: { type: 'string' }, dir: { type: 'string' }, authorized: { type: 'string', multiple: true } });
+  if (!parsed) return 0;
+  const { values } = parsed;
+  const authorized = parseAuthorized(values.authorized ?? []);
+  const loaded = await loadForPlan({ cwd: io.cwd, ...(values.dir !== undefined ? { dir: values.dir } : {}), ...(values.target !== undefined ? { target: values.target } : {}) });
+  for (const d of loaded.diagnostics) io.stderr.write(formatDiagnostic(d) + '\n');
+  const target = await openTarget(loaded.targetSpec, { name: loaded.targetName, cwd: io.cwd, env: io.env, create: true });
+  try {
+    const info = await target.info();
+    if (info.initialized && info.mode === 'simulated') {
+      throw new UserError(`target ${loaded.targetName} is a simulated target: adopt records a real account's state in a ledger; nothing was changed`, {
+        hint: 'to load contents into a simulated target, use connectorops target import; for a ledger, adopt into a new target',
+      });
+    }
+    const lock = await target.acquireLock(lockRequest('target adopt'), { timeoutMs: 0 });
+    try {
+      const plan = await planAgainst(target, loaded, { allowReplace: false, env: io.env });
+      const before = await target.read();
+      if (before.state.connectors.size || before.state.connections.size) {
+        throw new UserError(`target ${loaded.targetName} is not empty (${plural(before.state.connectors.size, 'connector')}, ${plural(before.state.connections.size, 'connection')}); nothing was adopted`, {
+          hint: 'adopt records the state of a new ledger: name a new target',
+        });
+      }
+      const state = adoptedState(plan, authorized);
+      // The mode first: init accepts only an empty target, and this one is empty until the import.
+      if (!info.initialized) await target.initialize('ledger', null);
+      await target.importSnapshot(stateToSnapshot(state));
+      const unrecorded = [...loaded.manifests.desired.connectors.values()].flatMap((c) =>
+        Object.values(c.secrets).filter((ref) => ref !== undefined && !io.env[ref.fromEnv]).map((ref) => ref!.fromEnv),
+      );
+      io.stdout.write(`Adopted ${plural(state.connectors.size, 'connector')} and ${plural(state.connections.size, 'connection')} into ledger ${sanitizeTerminal(loaded.targetName)}.\n`);
+      const unauthorized = [...state.connections.values()].filter((c) => c.authorization.status === 'unauthorized').map((c) => c.linkName);
+      if (unauthorized.length) io.stdout.write(`Unauthorized: ${unauthorized.map(quoteTerminal).join(', ')} (pass --authorized LINK=ACCOUNT for those authorized in Creator).\n`);
+      if (unrecorded.length) {
+        io.stderr.write(`warning: ${[...new Set(unrecorded)].join(', ')} not set: those secrets' fingerprints are not recorded; the next apply records them\n`);
+      }
+      return 0;
+    } finally {
+      await target.releaseLock(lock.id);
+    }
+  } finally {
+    await target.close();
+  }
 }
 
 async function readStdin(io: Io): Promise<string> {

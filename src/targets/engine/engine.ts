@@ -24,7 +24,19 @@ import { formatViolation, transition, World, type Effects, type SecretFingerprin
 import { parseAction } from '../action-schema.js';
 import { LOCK_POLL_MS, LockHeldError } from '../lock.js';
 import { stateDigest, stateToSnapshot, validateSnapshot } from '../snapshot.js';
-import type { ExecuteResult, JournalContext, JournalEntry, LockInfo, LockRequest, StateSnapshot, Target } from '../target.js';
+import type {
+  ExecuteResult,
+  JournalContext,
+  JournalEntry,
+  LockInfo,
+  LockRequest,
+  RolloutEvent,
+  StateSnapshot,
+  StoredRollout,
+  Target,
+  TargetInfo,
+  TargetMode,
+} from '../target.js';
 import { Fingerprinter } from './secrets.js';
 import type { LockClaim, StoreReader, StoreWriter, TargetStore } from './store.js';
 
@@ -196,7 +208,7 @@ export class TargetEngine implements Target {
    * a disabled connection, or a connection whose connector is disabled, since Creator would not
    * let anyone use either. Authorizing again with the same account changes nothing (no serial bump).
    */
-  async authorize(connection: string, account: string): Promise<void> {
+  async authorize(connection: string, account: string, journal?: JournalContext): Promise<void> {
     this.#open();
     const who = account.trim();
     if (!who) throw new TargetError(`authorize connection '${connection}': the account cannot be empty`, { status: 400 });
@@ -204,7 +216,19 @@ export class TargetEngine implements Target {
     if (/[\u0000-\u001f\u007f]/.test(who) || who.length > 100) {
       throw new TargetError(`authorize connection '${connection}': an account is a name of at most 100 characters, without control characters`, { status: 400 });
     }
-    const changed = await this.#writing(async (tx) => {
+    if (journal) await this.#journalPending(journal, { op: 'connection.authorize', linkName: connection });
+    let changed: { effects: Effects; serial: number } | null;
+    try {
+      changed = await this.#authorizeInTransaction(connection, who, journal);
+    } catch (error) {
+      if (journal) await this.#journalFailedBestEffort(journal, (error as Error).message);
+      throw error;
+    }
+    if (changed) this.#commitToWorld(changed.effects, changed.serial);
+  }
+
+  #authorizeInTransaction(connection: string, who: string, journal: JournalContext | undefined): Promise<{ effects: Effects; serial: number } | null> {
+    return this.#writing(async (tx) => {
       const world = await this.#fresh(tx);
       const current = world.connection(connection);
       if (!current) throw new TargetError(`connection '${connection}' does not exist`, { status: 404 });
@@ -218,15 +242,83 @@ export class TargetEngine implements Target {
       if (!current.enabled) {
         throw new TargetError(`R11: connection '${connection}' is disabled: enable it before authorizing it`, { rule: 'R11' });
       }
-      if (current.authorization.status === 'authorized' && current.authorization.account === who) return null;
+      const at = new Date().toISOString();
+      if (current.authorization.status === 'authorized' && current.authorization.account === who) {
+        if (journal) await tx.journalFinish(journal, { status: 'done', serial: this.#worldSerial, at, error: null });
+        return null;
+      }
       const record: ConnectionRecord = { ...current, authorization: { status: 'authorized', account: who } };
       const effects: Effects = { upsertConnectors: [], deleteConnectors: [], upsertConnections: [record], deleteConnections: [], revoked: [] };
       await tx.writeEffects(effects);
       const serial = this.#worldSerial + 1;
       await tx.setSerial(serial);
+      if (journal) await tx.journalFinish(journal, { status: 'done', serial, at, error: null });
       return { effects, serial };
     });
-    if (changed) this.#commitToWorld(changed.effects, changed.serial);
+  }
+
+  // Mode and rollouts (docs/rollouts.md). Which steps are done is the journal of run `id`.
+
+  async info(): Promise<TargetInfo> {
+    const recorded = await this.#reading((tx) => tx.targetInfo());
+    return { mode: recorded?.mode ?? 'simulated', account: recorded?.account ?? null, initialized: recorded !== null };
+  }
+
+  async initialize(mode: TargetMode, account: string | null): Promise<void> {
+    this.#open();
+    await this.#keyed(true);
+    await this.#writing(async (tx) => {
+      const now = await tx.targetInfo();
+      if (now) {
+        if (now.mode === mode && now.account === account) return;
+        throw new UserError(`target ${this.name} is already a ${now.mode} target${now.account ? ` for ${now.account}` : ''}; nothing was changed`, {
+          hint: 'a target keeps the mode it was created with: initialize another target',
+        });
+      }
+      const count = await tx.counts();
+      if (count.connectors > 0 || count.connections > 0 || (await tx.rollouts()).length > 0) {
+        throw new UserError(`target ${this.name} is not empty; nothing was changed`, {
+          hint: 'target init creates an empty target: name a new one (local:PATH creates the file)',
+        });
+      }
+      await tx.setTargetInfo(mode, account);
+    });
+  }
+
+  async openRollout(id: string, document: unknown, opened: RolloutEvent): Promise<void> {
+    this.#open();
+    await this.#keyed(true);
+    await this.#writing(async (tx) => {
+      const current = await tx.openRollout();
+      if (current) {
+        throw new TargetError(`target ${this.name} already has an open rollout (${current.id}); a target has at most one`, {
+          status: 409,
+          hint: 'finish it (connectorops rollout) or abandon it (connectorops rollout abandon)',
+        });
+      }
+      if (await tx.rolloutExists(id)) throw new TargetError(`a rollout with id ${id} already exists on target ${this.name}`, { status: 409 });
+      await tx.insertRollout(id, document);
+      await tx.insertRolloutEvent(id, opened);
+    });
+  }
+
+  async currentRollout(): Promise<StoredRollout | null> {
+    return this.#reading((tx) => tx.openRollout());
+  }
+
+  async closeRollout(id: string, event: RolloutEvent): Promise<void> {
+    await this.#writing(async (tx) => {
+      const current = await tx.openRollout();
+      if (current?.id !== id) {
+        throw new TargetError(`rollout ${id} is not open on target ${this.name}${current ? ` (the open one is ${current.id})` : ''}`, { status: 409 });
+      }
+      await tx.closeRollout(id);
+      await tx.insertRolloutEvent(id, event);
+    });
+  }
+
+  async rollouts(): Promise<StoredRollout[]> {
+    return this.#reading((tx) => tx.rollouts());
   }
 
   async close(): Promise<void> {
@@ -317,7 +409,7 @@ export class TargetEngine implements Target {
     return out;
   }
 
-  async #journalPending(journal: JournalContext, action: ActionBody): Promise<void> {
+  async #journalPending(journal: JournalContext, action: Pick<ActionBody, 'op' | 'linkName'> | { op: 'connection.authorize'; linkName: string }): Promise<void> {
     await this.#writing(async (tx) => {
       const existing = await tx.journalEntry(journal);
       if (existing?.status === 'done') {

@@ -10,7 +10,7 @@
  */
 import type { State } from '../../model/types.js';
 import type { Effects } from '../../rules/index.js';
-import type { JournalContext, JournalEntry, LockInfo } from '../target.js';
+import type { JournalContext, JournalEntry, LockInfo, RolloutEvent, StoredRollout, TargetMode } from '../target.js';
 
 /** What one transaction can read. Every call in one transaction sees the same committed state. */
 export interface StoreReader {
@@ -23,6 +23,13 @@ export interface StoreReader {
   /** A run's entries in the order they were first written. */
   journal(runId: string): Promise<JournalEntry[]>;
   lock(): Promise<StoredLock | null>;
+  /** The mode and account `target init` recorded, or null (a target created implicitly). */
+  targetInfo(): Promise<{ mode: TargetMode; account: string | null } | null>;
+  /** The open rollout (at most one), with its events in the order they were written. */
+  openRollout(): Promise<StoredRollout | null>;
+  /** Every rollout, oldest first, with its events. */
+  rollouts(): Promise<StoredRollout[]>;
+  rolloutExists(id: string): Promise<boolean>;
 }
 
 /** What one write transaction can do, besides reading. */
@@ -32,12 +39,20 @@ export interface StoreWriter extends StoreReader {
   writeEffects(effects: Effects): Promise<void>;
   /** Every connector and connection replaced by `state`'s. */
   replaceContents(state: State): Promise<void>;
-  /** Writes the entry `pending` (again, if it was failed or pending: a retried action). */
+  /**
+   * Writes the entry `pending` (again, if it was failed or pending: a retried action), with the
+   * key's `by` and `note` (a rollout step's confirmation).
+   */
   journalPending(key: JournalContext, op: string, linkName: string, at: string): Promise<void>;
   journalFinish(key: JournalContext, outcome: { status: 'done' | 'failed'; serial: number | null; at: string; error: string | null }): Promise<void>;
   insertLock(lock: StoredLock): Promise<void>;
   /** Deletes the lock with this id; returns it, or null when no such lock is held. */
   deleteLock(id: string): Promise<StoredLock | null>;
+  setTargetInfo(mode: TargetMode, account: string | null): Promise<void>;
+  /** A new open rollout; the document is stored as JSON, as it is. */
+  insertRollout(id: string, document: unknown): Promise<void>;
+  closeRollout(id: string): Promise<void>;
+  insertRolloutEvent(id: string, event: RolloutEvent): Promise<void>;
 }
 
 /** The lock as a store keeps it: the holder's details, and the store's own handle on its session. */
@@ -100,6 +115,21 @@ export interface JournalRow {
   serial: number | string | null;
   at: string;
   error: string | null;
+  /** A rollout step's confirmation: who, and the note (columns added with rollouts). */
+  actor?: string | null;
+  note?: string | null;
+}
+
+/** A rollout event as the adapters' `rollout_events` tables hold it. */
+export interface RolloutEventRow {
+  type: RolloutEvent['type'];
+  actor: string;
+  at: string;
+  note: string | null;
+}
+
+export function rolloutEventOf(r: RolloutEventRow): RolloutEvent {
+  return { type: r.type, by: r.actor, at: r.at, ...(r.note !== null ? { note: r.note } : {}) };
 }
 
 /** The lock as both adapters' `locks` tables hold it (`session`: PostgreSQL only). */
@@ -123,6 +153,8 @@ export function journalEntryOf(r: JournalRow): JournalEntry {
     serial: r.serial === null ? null : Number(r.serial),
     at: r.at,
     ...(r.error !== null ? { error: r.error } : {}),
+    ...(r.actor != null ? { by: r.actor } : {}),
+    ...(r.note != null ? { note: r.note } : {}),
   };
 }
 

@@ -26,10 +26,25 @@ import type { SecretName } from '../../model/types.js';
 import { parseAction } from '../action-schema.js';
 import { LockHeldError, waitForLock } from '../lock.js';
 import { snapshotToState, stateToSnapshot } from '../snapshot.js';
-import type { ExecuteResult, JournalContext, JournalEntry, LockInfo, LockRequest, StateSnapshot, Target } from '../target.js';
+import type {
+  ExecuteResult,
+  JournalContext,
+  JournalEntry,
+  LockInfo,
+  LockRequest,
+  RolloutEvent,
+  StateSnapshot,
+  StoredRollout,
+  Target,
+  TargetInfo,
+  TargetMode,
+} from '../target.js';
 import {
   ActionResponseSchema,
   BODY_LIMIT,
+  CurrentRolloutResponseSchema,
+  InfoResponseSchema,
+  RolloutsResponseSchema,
   ErrorBodySchema,
   FingerprintsResponseSchema,
   ForceUnlockResponseSchema,
@@ -178,7 +193,7 @@ export class HttpTarget implements Target {
 
   async journal(runId: string): Promise<JournalEntry[]> {
     const { entries } = await this.#request({ method: 'GET', path: `v1/journal/${encodeURIComponent(runId)}`, schema: JournalResponseSchema, retry: 'idempotent' });
-    return entries.map(({ error, ...rest }) => (error === undefined ? rest : { ...rest, error }));
+    return entries.map((e) => withoutUndefined(e));
   }
 
   /**
@@ -238,9 +253,41 @@ export class HttpTarget implements Target {
     await this.#request({ method: 'PUT', path: `v1/snapshot${options.force ? '?force=1' : ''}`, body: snapshot, retry: 'unsent-only' });
   }
 
-  async authorize(connection: string, account: string): Promise<void> {
-    // Idempotent: authorizing again with the same account changes nothing.
-    await this.#request({ method: 'POST', path: `v1/connections/${encodeURIComponent(connection)}/authorize`, body: { account }, retry: 'idempotent' });
+  async authorize(connection: string, account: string, journal?: JournalContext): Promise<void> {
+    // Idempotent: authorizing again with the same account changes nothing (and journals it done again).
+    await this.#request({
+      method: 'POST',
+      path: `v1/connections/${encodeURIComponent(connection)}/authorize`,
+      body: { account, ...(journal ? { journal } : {}) },
+      retry: 'idempotent',
+    });
+  }
+
+  async info(): Promise<TargetInfo> {
+    return this.#request({ method: 'GET', path: 'v1/info', schema: InfoResponseSchema, retry: 'idempotent' });
+  }
+
+  async initialize(mode: TargetMode, account: string | null): Promise<void> {
+    // Idempotent: the same mode and account again change nothing.
+    await this.#request({ method: 'PUT', path: 'v1/info', body: { mode, account }, retry: 'idempotent' });
+  }
+
+  async openRollout(id: string, document: unknown, opened: RolloutEvent): Promise<void> {
+    await this.#request({ method: 'POST', path: 'v1/rollouts', body: { id, document, opened }, retry: 'unsent-only' });
+  }
+
+  async currentRollout(): Promise<StoredRollout | null> {
+    const { rollout } = await this.#request({ method: 'GET', path: 'v1/rollouts/open', schema: CurrentRolloutResponseSchema, retry: 'idempotent' });
+    return rollout ? storedRollout(rollout) : null;
+  }
+
+  async closeRollout(id: string, event: RolloutEvent): Promise<void> {
+    await this.#request({ method: 'POST', path: `v1/rollouts/${encodeURIComponent(id)}/close`, body: { event }, retry: 'unsent-only' });
+  }
+
+  async rollouts(): Promise<StoredRollout[]> {
+    const { rollouts } = await this.#request({ method: 'GET', path: 'v1/rollouts', schema: RolloutsResponseSchema, retry: 'idempotent' });
+    return rollouts.map(storedRollout);
   }
 
   async close(): Promise<void> {
@@ -462,4 +509,13 @@ function dropUndefined<T extends Record<string, unknown>>(value: T): T {
 
 function formatMs(ms: number): string {
   return ms < 1000 ? `${ms}ms` : ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`;
+}
+
+/** zod leaves absent optional keys as `undefined`; the local target leaves them out. Same objects on both. */
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+function storedRollout(r: { id: string; document: unknown; open: boolean; events: RolloutEvent[] }): StoredRollout {
+  return { id: r.id, document: r.document, open: r.open, events: r.events.map((e) => withoutUndefined(e)) };
 }

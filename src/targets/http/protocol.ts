@@ -96,7 +96,14 @@ export type ErrorBody = z.infer<typeof ErrorBodySchema>;
 
 export const FingerprintsRequestSchema = z.object({ values: z.array(z.string()).max(100_000) }).strict();
 
-const JournalContextSchema = z.object({ runId: z.string().min(1).max(200), actionId: z.string().min(1).max(200) }).strict();
+export const JournalContextSchema = z
+  .object({
+    runId: z.string().min(1).max(200),
+    actionId: z.string().min(1).max(200),
+    by: z.string().min(1).max(200).optional(),
+    note: z.string().max(10_000).optional(),
+  })
+  .strict();
 
 /** `action` is checked by `parseAction` (action-schema.ts), the same check the local target makes. */
 export const ActionRequestSchema = z
@@ -112,7 +119,27 @@ export const LockAcquireRequestSchema = LockRequestSchema.extend({
   timeoutMs: z.number().int().nonnegative().default(0),
 }).strict();
 
-export const AuthorizeRequestSchema = z.object({ account: z.string() }).strict();
+export const AuthorizeRequestSchema = z.object({ account: z.string(), journal: JournalContextSchema.optional() }).strict();
+
+export const TargetModeSchema = z.enum(['simulated', 'ledger']);
+
+/** `PUT /v1/info`: `target init`. */
+export const InitializeRequestSchema = z.object({ mode: TargetModeSchema, account: z.string().min(1).max(200).nullable() }).strict();
+
+export const RolloutEventSchema = z
+  .object({
+    type: z.enum(['opened', 'abandoned', 'closed']),
+    by: z.string().min(1).max(200),
+    at: z.string().min(1).max(100),
+    note: z.string().max(10_000).optional(),
+  })
+  .strict();
+
+/** `POST /v1/rollouts`: the document is rollout/'s; the target stores it as it is. */
+export const OpenRolloutRequestSchema = z.object({ id: z.string().min(1).max(200), document: z.unknown(), opened: RolloutEventSchema }).strict();
+
+/** `POST /v1/rollouts/:id/close` */
+export const CloseRolloutRequestSchema = z.object({ event: RolloutEventSchema }).strict();
 
 // ---------------------------------------------------------------------------------------------
 // Response bodies (checked by the client)
@@ -153,9 +180,21 @@ export const JournalResponseSchema = z.object({
       serial: z.number().int().nullable(),
       at: z.string(),
       error: z.string().optional(),
+      by: z.string().optional(),
+      note: z.string().optional(),
     }),
   ),
 });
+
+export const InfoResponseSchema = z.object({ mode: TargetModeSchema, account: z.string().nullable(), initialized: z.boolean() });
+
+export const StoredRolloutSchema = z.object({ id: z.string(), document: z.unknown(), open: z.boolean(), events: z.array(RolloutEventSchema) });
+
+/** `GET /v1/rollouts/open` */
+export const CurrentRolloutResponseSchema = z.object({ rollout: StoredRolloutSchema.nullable() });
+
+/** `GET /v1/rollouts` */
+export const RolloutsResponseSchema = z.object({ rollouts: z.array(StoredRolloutSchema) });
 
 export const LockResponseSchema = z.object({ lock: LockInfoSchema.extend({ tookOverFrom: LockInfoSchema.optional() }) });
 

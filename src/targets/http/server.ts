@@ -32,6 +32,9 @@ import type { LockInfo, LockRequest, Target } from '../target.js';
 import {
   ActionRequestSchema,
   AuthorizeRequestSchema,
+  CloseRolloutRequestSchema,
+  InitializeRequestSchema,
+  OpenRolloutRequestSchema,
   BODY_LIMIT,
   FingerprintsRequestSchema,
   LOCK_WAIT_SLICE_MS,
@@ -499,8 +502,50 @@ function makeRoutes(target: Target, maxLockWaitMs: number): Route[] {
       'POST',
       '/v1/connections/:linkName/authorize',
       async ({ params, body }) => {
-        const { account } = parseBody(AuthorizeRequestSchema, body);
-        await target.authorize(params.linkName!, account);
+        const { account, journal } = parseBody(AuthorizeRequestSchema, body);
+        await target.authorize(params.linkName!, account, journal);
+        return { status: 204 };
+      },
+      { limit: BODY_LIMIT },
+    ),
+
+    // Rollouts (docs/rollouts.md): the target's mode, and its rollouts. Steps go through
+    // /v1/actions and /v1/connections/:linkName/authorize with a journal context.
+    route('GET', '/v1/info', async () => ({ status: 200, body: await target.info() })),
+
+    route(
+      'PUT',
+      '/v1/info',
+      async ({ body }) => {
+        const { mode, account } = parseBody(InitializeRequestSchema, body);
+        await target.initialize(mode, account);
+        return { status: 204 };
+      },
+      { limit: BODY_LIMIT },
+    ),
+
+    route('GET', '/v1/rollouts', async () => ({ status: 200, body: { rollouts: await target.rollouts() } })),
+
+    route('GET', '/v1/rollouts/open', async () => ({ status: 200, body: { rollout: await target.currentRollout() } })),
+
+    route(
+      'POST',
+      '/v1/rollouts',
+      async ({ body }) => {
+        const { id, document, opened } = parseBody(OpenRolloutRequestSchema, body);
+        await target.openRollout(id, document, opened);
+        return { status: 201 };
+      },
+      // A rollout carries its whole plan: as large as a snapshot may be.
+      { limit: SNAPSHOT_BODY_LIMIT },
+    ),
+
+    route(
+      'POST',
+      '/v1/rollouts/:id/close',
+      async ({ params, body }) => {
+        const { event } = parseBody(CloseRolloutRequestSchema, body);
+        await target.closeRollout(params.id!, event);
         return { status: 204 };
       },
       { limit: BODY_LIMIT },

@@ -16,8 +16,9 @@ import type { ConnectionRecord, ConnectorRecord, State } from '../../model/types
 import type { Effects } from '../../rules/index.js';
 import { holderProcessIsDead, TargetEngine } from '../engine/engine.js';
 import { journalEntryOf, storedLockOf, type JournalRow, type LockClaim, type LockRow, type StoredLock, type StoreReader, type StoreWriter, type TargetStore } from '../engine/store.js';
-import type { JournalContext, JournalEntry } from '../target.js';
+import type { JournalContext, JournalEntry, RolloutEvent, StoredRollout, TargetMode } from '../target.js';
 import { BUSY_TIMEOUT_MS, damaged, openDatabase, openEmptyInMemory } from './open.js';
+import { SqliteRollouts } from './rollouts.js';
 
 export { LOCAL_SCHEMA_VERSION, TargetMissingError } from './open.js';
 
@@ -84,6 +85,7 @@ class SqliteStore implements TargetStore, StoreWriter {
   readonly #name: string;
   readonly #path: string;
   readonly #stmt: ReturnType<typeof prepare>;
+  readonly #rollouts: SqliteRollouts;
 
   constructor(db: SqliteDatabase, name: string, key: Buffer, path: string) {
     this.#db = db;
@@ -91,6 +93,7 @@ class SqliteStore implements TargetStore, StoreWriter {
     this.#path = path;
     this.fingerprintKey = key;
     this.#stmt = prepare(db);
+    this.#rollouts = new SqliteRollouts(db);
   }
 
   async requireKey(): Promise<Buffer> {
@@ -155,6 +158,38 @@ class SqliteStore implements TargetStore, StoreWriter {
     return row ? storedLockOf(row) : null;
   }
 
+  async targetInfo(): Promise<{ mode: TargetMode; account: string | null } | null> {
+    return this.#rollouts.targetInfo();
+  }
+
+  async openRollout(): Promise<StoredRollout | null> {
+    return this.#rollouts.open();
+  }
+
+  async rollouts(): Promise<StoredRollout[]> {
+    return this.#rollouts.all();
+  }
+
+  async rolloutExists(id: string): Promise<boolean> {
+    return this.#rollouts.exists(id);
+  }
+
+  async setTargetInfo(mode: TargetMode, account: string | null): Promise<void> {
+    this.#rollouts.setTargetInfo(mode, account);
+  }
+
+  async insertRollout(id: string, document: unknown): Promise<void> {
+    this.#rollouts.insert(id, document);
+  }
+
+  async closeRollout(id: string): Promise<void> {
+    this.#rollouts.close(id);
+  }
+
+  async insertRolloutEvent(id: string, event: RolloutEvent): Promise<void> {
+    this.#rollouts.insertEvent(id, event);
+  }
+
   async setSerial(serial: number): Promise<void> {
     this.#stmt.setMeta.run('serial', serial);
   }
@@ -175,7 +210,7 @@ class SqliteStore implements TargetStore, StoreWriter {
   }
 
   async journalPending(key: JournalContext, op: string, linkName: string, at: string): Promise<void> {
-    this.#stmt.journalPending.run({ ...keyOf(key), op, link_name: linkName, at });
+    this.#stmt.journalPending.run({ ...keyOf(key), op, link_name: linkName, at, actor: key.by ?? null, note: key.note ?? null });
   }
 
   async journalFinish(key: JournalContext, outcome: { status: 'done' | 'failed'; serial: number | null; at: string; error: string | null }): Promise<void> {
@@ -234,8 +269,10 @@ function prepare(db: SqliteDatabase) {
     journalGet: db.prepare('SELECT * FROM journal WHERE run_id = ? AND action_id = ?'),
     // Upsert keeps the rowid, so `ORDER BY rowid` is the order in which actions were first journaled.
     journalPending: db.prepare(
-      `INSERT INTO journal (run_id, action_id, op, link_name, status, serial, at, error) VALUES (@run_id, @action_id, @op, @link_name, 'pending', NULL, @at, NULL)
-       ON CONFLICT (run_id, action_id) DO UPDATE SET op = excluded.op, link_name = excluded.link_name, status = 'pending', serial = NULL, at = excluded.at, error = NULL`,
+      `INSERT INTO journal (run_id, action_id, op, link_name, status, serial, at, error, actor, note)
+       VALUES (@run_id, @action_id, @op, @link_name, 'pending', NULL, @at, NULL, @actor, @note)
+       ON CONFLICT (run_id, action_id) DO UPDATE SET op = excluded.op, link_name = excluded.link_name, status = 'pending', serial = NULL,
+         at = excluded.at, error = NULL, actor = excluded.actor, note = excluded.note`,
     ),
     journalFinish: db.prepare('UPDATE journal SET status = @status, serial = @serial, at = @at, error = @error WHERE run_id = @run_id AND action_id = @action_id'),
     journalOf: db.prepare('SELECT * FROM journal WHERE run_id = ? ORDER BY rowid'),

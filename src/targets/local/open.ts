@@ -10,6 +10,7 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
+import { migrateToRollouts } from './rollouts.js';
 import { loadSqlite, type SqliteDatabase } from './sqlite-driver.js';
 import { TargetError, UserError } from '../../errors.js';
 import { quoteTerminal } from '../../util/terminal.js';
@@ -18,7 +19,7 @@ import { FINGERPRINT_KEY_BYTES, newFingerprintKey } from '../engine/secrets.js';
 /** 'COPS': marks an SQLite file as a connectorops target, so that we never write into someone else's database. */
 export const APPLICATION_ID = 0x434f5053;
 /** The layout of the tables below. A file with a newer version is refused, not guessed at. */
-export const LOCAL_SCHEMA_VERSION = 1;
+export const LOCAL_SCHEMA_VERSION = 2;
 export const BUSY_TIMEOUT_MS = 10_000;
 
 const SCHEMA = `
@@ -99,7 +100,9 @@ export function openDatabase(abs: string, name: string, options: { create: boole
   return withDatabase(abs, name, (db) => {
     // Only now, with the header known to be ours: WAL and a busy timeout.
     pragmas(db);
-    return { db, key: check(db, abs, name) };
+    const { key, version } = check(db, abs, name);
+    if (version < LOCAL_SCHEMA_VERSION) upgrade(db);
+    return { db, key };
   });
 }
 
@@ -208,6 +211,7 @@ function create(db: SqliteDatabase): OpenedDatabase {
   db.transaction(() => {
     db.pragma(`application_id = ${APPLICATION_ID}`);
     db.exec(SCHEMA);
+    migrateToRollouts(db);
     const meta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
     meta.run('schema_version', LOCAL_SCHEMA_VERSION);
     meta.run('serial', 0);
@@ -216,8 +220,16 @@ function create(db: SqliteDatabase): OpenedDatabase {
   return { db, key: Buffer.from(key, 'base64') };
 }
 
-/** Checks an existing target's tables and meta rows; returns its fingerprint key. Writes nothing. */
-function check(db: SqliteDatabase, abs: string, name: string): Buffer {
+/** Schema 1 → 2 adds rollouts (local/rollouts.ts), in one transaction. */
+function upgrade(db: SqliteDatabase): void {
+  db.transaction(() => {
+    migrateToRollouts(db);
+    db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(LOCAL_SCHEMA_VERSION);
+  }).immediate();
+}
+
+/** Checks an existing target's tables and meta rows; returns its fingerprint key and schema version. Writes nothing. */
+function check(db: SqliteDatabase, abs: string, name: string): { key: Buffer; version: number } {
   return db
     .transaction(() => {
       const columns = db.prepare('SELECT name FROM pragma_table_info(?)').pluck();
@@ -233,13 +245,13 @@ function check(db: SqliteDatabase, abs: string, name: string): Buffer {
       if (typeof version === 'number' && version > LOCAL_SCHEMA_VERSION) {
         throw new UserError(`target ${name} was written by a newer connectorops (local schema ${version}; this one reads ${LOCAL_SCHEMA_VERSION})`, { hint: 'upgrade connectorops' });
       }
-      if (version !== LOCAL_SCHEMA_VERSION) throw damaged(name, abs, 'its schema_version is not a version this connectorops wrote');
+      if (version !== 1 && version !== LOCAL_SCHEMA_VERSION) throw damaged(name, abs, 'its schema_version is not a version this connectorops wrote');
       const serial = meta.get('serial');
       if (typeof serial !== 'number' || !Number.isSafeInteger(serial) || serial < 0) throw damaged(name, abs, 'its serial is missing or not a whole number');
       const key = meta.get('fingerprint_key');
       const bytes = typeof key === 'string' && /^[A-Za-z0-9+/]+={0,2}$/.test(key) ? Buffer.from(key, 'base64') : null;
       if (!bytes || bytes.length !== FINGERPRINT_KEY_BYTES) throw damaged(name, abs, `its fingerprint_key is missing or not ${FINGERPRINT_KEY_BYTES} bytes`);
-      return bytes;
+      return { key: bytes, version };
     })
     .deferred();
 }

@@ -22,8 +22,8 @@ import type { ConnectionRecord, ConnectorRecord, State } from '../../model/types
 import type { Effects } from '../../rules/index.js';
 import { TargetEngine } from '../engine/engine.js';
 import { newFingerprintKey } from '../engine/secrets.js';
-import { journalEntryOf, storedLockOf, type JournalRow, type LockClaim, type LockRow, type StoredLock, type StoreReader, type StoreWriter, type TargetStore } from '../engine/store.js';
-import type { JournalContext, JournalEntry } from '../target.js';
+import { journalEntryOf, rolloutEventOf, storedLockOf, type JournalRow, type RolloutEventRow, type LockClaim, type LockRow, type StoredLock, type StoreReader, type StoreWriter, type TargetStore } from '../engine/store.js';
+import type { JournalContext, JournalEntry, RolloutEvent, StoredRollout, TargetMode } from '../target.js';
 import { POSTGRES_SCHEMA_VERSION, quoteIdent, STEPS } from './schema.js';
 import { parsePostgresUrl, type PostgresLocation } from './url.js';
 
@@ -341,6 +341,12 @@ class PgStore implements TargetStore {
   }
 }
 
+interface RolloutRow {
+  id: string;
+  document: string;
+  open: boolean;
+}
+
 /** The store operations of one transaction, on one connection. Whole tables are read in one query each. */
 class PgTx implements StoreWriter {
   readonly #c: pg.PoolClient;
@@ -420,9 +426,10 @@ class PgTx implements StoreWriter {
   async journalPending(key: JournalContext, op: string, linkName: string, at: string): Promise<void> {
     // The upsert keeps `seq`, so `ORDER BY seq` is the order in which actions were first journaled.
     await this.#c.query(
-      `INSERT INTO ${this.#s}.journal (run_id, action_id, op, link_name, status, serial, at, error) VALUES ($1, $2, $3, $4, 'pending', NULL, $5, NULL)
-       ON CONFLICT (run_id, action_id) DO UPDATE SET op = excluded.op, link_name = excluded.link_name, status = 'pending', serial = NULL, at = excluded.at, error = NULL`,
-      [key.runId, key.actionId, op, linkName, at],
+      `INSERT INTO ${this.#s}.journal (run_id, action_id, op, link_name, status, serial, at, error, actor, note) VALUES ($1, $2, $3, $4, 'pending', NULL, $5, NULL, $6, $7)
+       ON CONFLICT (run_id, action_id) DO UPDATE SET op = excluded.op, link_name = excluded.link_name, status = 'pending', serial = NULL, at = excluded.at, error = NULL,
+         actor = excluded.actor, note = excluded.note`,
+      [key.runId, key.actionId, op, linkName, at, key.by ?? null, key.note ?? null],
     );
   }
 
@@ -447,6 +454,53 @@ class PgTx implements StoreWriter {
   async deleteLock(id: string): Promise<StoredLock | null> {
     const { rows } = await this.#c.query<LockRow>(`DELETE FROM ${this.#s}.locks WHERE id = $1 RETURNING *`, [id]);
     return rows[0] ? storedLockOf(rows[0]) : null;
+  }
+
+  async targetInfo(): Promise<{ mode: TargetMode; account: string | null } | null> {
+    const { rows } = await this.#c.query<{ key: string; value: string }>(`SELECT key, value FROM ${this.#s}.meta WHERE key IN ('mode', 'account')`);
+    const mode = rows.find((r) => r.key === 'mode')?.value as TargetMode | undefined;
+    if (mode === undefined) return null;
+    return { mode, account: rows.find((r) => r.key === 'account')?.value ?? null };
+  }
+
+  async setTargetInfo(mode: TargetMode, account: string | null): Promise<void> {
+    const upsert = `INSERT INTO ${this.#s}.meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`;
+    await this.#c.query(upsert, ['mode', mode]);
+    if (account !== null) await this.#c.query(upsert, ['account', account]);
+  }
+
+  async openRollout(): Promise<StoredRollout | null> {
+    const { rows } = await this.#c.query<RolloutRow>(`SELECT id, document, open FROM ${this.#s}.rollouts WHERE open`);
+    return rows[0] ? this.#stored(rows[0]) : null;
+  }
+
+  async rollouts(): Promise<StoredRollout[]> {
+    const { rows } = await this.#c.query<RolloutRow>(`SELECT id, document, open FROM ${this.#s}.rollouts ORDER BY seq`);
+    const out: StoredRollout[] = [];
+    for (const row of rows) out.push(await this.#stored(row));
+    return out;
+  }
+
+  async rolloutExists(id: string): Promise<boolean> {
+    const { rowCount } = await this.#c.query(`SELECT 1 FROM ${this.#s}.rollouts WHERE id = $1`, [id]);
+    return (rowCount ?? 0) > 0;
+  }
+
+  async insertRollout(id: string, document: unknown): Promise<void> {
+    await this.#c.query(`INSERT INTO ${this.#s}.rollouts (id, document, open) VALUES ($1, $2, true)`, [id, JSON.stringify(document)]);
+  }
+
+  async closeRollout(id: string): Promise<void> {
+    await this.#c.query(`UPDATE ${this.#s}.rollouts SET open = false WHERE id = $1`, [id]);
+  }
+
+  async insertRolloutEvent(id: string, e: RolloutEvent): Promise<void> {
+    await this.#c.query(`INSERT INTO ${this.#s}.rollout_events (rollout_id, type, actor, at, note) VALUES ($1, $2, $3, $4, $5)`, [id, e.type, e.by, e.at, e.note ?? null]);
+  }
+
+  async #stored(row: RolloutRow): Promise<StoredRollout> {
+    const { rows } = await this.#c.query<RolloutEventRow>(`SELECT type, actor, at, note FROM ${this.#s}.rollout_events WHERE rollout_id = $1 ORDER BY seq`, [row.id]);
+    return { id: row.id, document: JSON.parse(row.document) as unknown, open: row.open, events: rows.map(rolloutEventOf) };
   }
 
   async #upsertConnectors(records: ConnectorRecord[]): Promise<void> {

@@ -5,7 +5,7 @@
  */
 
 /** The version this connectorops writes. A schema with a higher one is refused, never guessed at. */
-export const POSTGRES_SCHEMA_VERSION = 2;
+export const POSTGRES_SCHEMA_VERSION = 3;
 
 /**
  * `STEPS[v - 1]` takes a schema from version v - 1 to v (version 0: nothing there yet). Add a
@@ -34,6 +34,20 @@ export const STEPS: ReadonlyArray<(schema: string) => string> = [
     );`,
   // 2: the backend pid of the session holding the advisory lock, so that `unlock` can end it.
   (s) => `ALTER TABLE ${s}.locks ADD COLUMN session text;`,
+  // 3: rollouts (docs/rollouts.md): the rollouts, their events, and who confirmed a journaled step.
+  // The partial unique index makes "at most one open rollout" the database's rule too.
+  (s) => `
+    CREATE TABLE ${s}.rollouts (
+      seq bigserial NOT NULL, id text PRIMARY KEY, document text NOT NULL, open boolean NOT NULL
+    );
+    CREATE UNIQUE INDEX rollouts_one_open ON ${s}.rollouts (open) WHERE open;
+    CREATE TABLE ${s}.rollout_events (
+      seq bigserial PRIMARY KEY, rollout_id text NOT NULL REFERENCES ${s}.rollouts (id),
+      type text NOT NULL CHECK (type IN ('opened', 'abandoned', 'closed')),
+      actor text NOT NULL, at text NOT NULL, note text
+    );
+    ALTER TABLE ${s}.journal ADD COLUMN actor text;
+    ALTER TABLE ${s}.journal ADD COLUMN note text;`,
 ];
 
 /** A schema name as SQL. Names are checked plain (url.ts), so quoting is all it takes. */

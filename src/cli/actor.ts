@@ -1,0 +1,21 @@
+/** Who is running a command, for a rollout's journal: `--by`, else the operating system's user. */
+import { userInfo } from 'node:os';
+import { UserError } from '../errors.js';
+
+/** `--by NAME` when given (checked), else $USER, else the OS account name. */
+export function actorName(by: string | undefined, env: NodeJS.ProcessEnv): string {
+  if (by !== undefined) {
+    const name = by.trim();
+    if (!name || name.length > 200 || /[\u0000-\u001f\u007f]/.test(name)) {
+      throw new UserError('--by is a name of 1 to 200 characters, without control characters', { hint: 'e.g. --by "Alice Martin"' });
+    }
+    return name;
+  }
+  const fromEnv = env.USER ?? env.USERNAME ?? env.LOGNAME;
+  if (fromEnv) return fromEnv;
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}

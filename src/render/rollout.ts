@@ -1,0 +1,150 @@
+/**
+ * Rollouts, rendered (docs/rollouts.md): the status (`rollout`), the steps to do now (`rollout
+ * next`, text, Markdown or JSON, with the runbook's instructions for Creator's UI) and the
+ * history (`rollout log`). Pure functions of a rollout. Every user string is sanitized for the
+ * terminal or escaped for Markdown; secrets appear only as the variable that holds them (S2).
+ */
+import pc from 'picocolors';
+import type { Plan } from '../model/plan.js';
+import { progressOf, statusOf, readySteps, type Rollout, type RolloutStep } from '../rollout/model.js';
+import { actionSecrets } from '../model/actions.js';
+import { escapeMarkdown, quoteTerminal, sanitizeTerminal } from './escape.js';
+import { makeRedactor } from './redact.js';
+import { runbookQuoting, runbookSteps } from './runbook.js';
+import { stepTitle } from './shared.js';
+
+export const NEXT_FORMATS = ['text', 'markdown', 'json'] as const;
+export type NextFormat = (typeof NEXT_FORMATS)[number];
+
+/** `create connector "crm"`, `authorize connection "crm_sales" (by alice)`, with the format's quoting. */
+export function rolloutStepTitle(step: RolloutStep, quote: (s: string) => string, text: (s: string) => string): string {
+  if (step.kind === 'action') return stepTitle(step.action, quote);
+  const who = step.account !== null ? `by ${text(step.account)}` : "by the connection's owner";
+  return `${step.revoked ? 're-authorize' : 'authorize'} connection ${quote(step.connection)} (${who})`;
+}
+
+/** Each step's runbook instructions, by step id, in the runbook's words, step ids as references. */
+export function stepInstructions(rollout: Rollout): Map<string, string[]> {
+  const { q, t } = runbookQuoting(rollout.plan);
+  const lines = runbookSteps(rollout.plan, (n) => rollout.steps[n - 1]?.id ?? String(n), q, t);
+  return new Map(rollout.steps.map((s, i) => [s.id, lines[i] ?? []]));
+}
+
+/** The environment variables a step needs (secrets it sets): names only, never values. */
+export function stepSecrets(step: RolloutStep): Array<{ parameter: string; env: string }> {
+  if (step.kind !== 'action') return [];
+  return actionSecrets(step.action).map(([parameter, ref]) => ({ parameter, env: ref.fromEnv }));
+}
+
+function terminal(plan: Plan) {
+  const redact = makeRedactor(plan);
+  return { q: (s: string) => quoteTerminal(redact(s)), t: (s: string) => sanitizeTerminal(redact(s)) };
+}
+
+function progressLine(rollout: Rollout): string {
+  const p = progressOf(rollout);
+  return `${p.done} of ${p.total} step${p.total === 1 ? '' : 's'} done`;
+}
+
+/** `connectorops rollout`: every step, ✓ done (by, when), → ready, · waiting (on what). */
+export function renderRolloutStatus(rollout: Rollout, options: { color: boolean }): string {
+  const c = pc.createColors(options.color);
+  const { q, t } = terminal(rollout.plan);
+  const opened = rollout.events.find((e) => e.type === 'opened');
+  const lines = [
+    c.bold(`Rollout ${rollout.id} on ${t(rollout.plan.target)}: ${progressLine(rollout)}`),
+    ...(opened ? [`Opened by ${t(opened.by)} at ${opened.at}.`] : []),
+    '',
+  ];
+  for (const step of rollout.steps) {
+    const title = `${step.id} ${rolloutStepTitle(step, q, t)}`;
+    const status = statusOf(rollout, step);
+    if (status.state === 'done') {
+      const note = status.confirmation.note !== undefined ? ` (${quoteTerminal(status.confirmation.note)})` : '';
+      lines.push(c.green(`  ✓ ${title}`) + c.dim(` done by ${t(status.confirmation.by)} at ${status.confirmation.at}${note}`));
+    } else if (status.state === 'ready') {
+      lines.push(c.bold(`  → ${title}`) + ' ready now');
+    } else {
+      lines.push(c.dim(`  · ${title} waiting for ${status.on.join(', ')}`));
+    }
+  }
+  lines.push('', 'Legend: ✓ done · → ready now · waiting for the steps named');
+  lines.push(rollout.open ? 'Next: connectorops rollout next (instructions), then connectorops rollout done STEP…' : 'This rollout is closed.');
+  return lines.join('\n') + '\n';
+}
+
+/** `rollout next`: the steps that can be done now, with Creator UI instructions. */
+export function renderNext(rollout: Rollout, format: NextFormat, options: { color: boolean } = { color: false }): string {
+  const ready = readySteps(rollout);
+  const instructions = stepInstructions(rollout);
+  const p = progressOf(rollout);
+  if (format === 'json') {
+    const steps = ready.map((s) => ({
+      id: s.id,
+      kind: s.kind,
+      title: rolloutStepTitle(s, (x) => JSON.stringify(x), (x) => x),
+      dependsOn: s.dependsOn,
+      ...(s.kind === 'action' ? { op: s.action.op, linkName: s.action.linkName } : { connection: s.connection, account: s.account, rule: s.rule }),
+      secrets: stepSecrets(s),
+      instructions: instructions.get(s.id) ?? [],
+    }));
+    return JSON.stringify({ rollout: { id: p.id, done: p.done, total: p.total }, target: rollout.plan.target, steps }, null, 2) + '\n';
+  }
+  if (format === 'markdown') {
+    const e = (s: string) => escapeMarkdown(makeRedactor(rollout.plan)(s));
+    const out = [`### Rollout ${e(rollout.id)}: steps to do now`, '', `Target: ${e(rollout.plan.target)} · ${progressLine(rollout)}`, ''];
+    if (!ready.length) out.push(rollout.open ? 'No step can be done now.' : 'This rollout is closed.', '');
+    for (const s of ready) {
+      out.push(`- **${e(s.id)}** ${rolloutStepTitle(s, (x) => `"${e(x)}"`, e)}`, '', ...indent(codeBlock(instructions.get(s.id) ?? []), '  '), '');
+    }
+    return out.join('\n').replace(/\n+$/, '') + '\n';
+  }
+  const c = pc.createColors(options.color);
+  const { t } = terminal(rollout.plan);
+  const out = [c.bold(`Rollout ${rollout.id} on ${t(rollout.plan.target)}: ${progressLine(rollout)}`)];
+  if (!ready.length) {
+    out.push('', rollout.open ? 'No step can be done now.' : 'This rollout is closed.');
+    return out.join('\n') + '\n';
+  }
+  out.push(`Steps that can be done now (${ready.length}):`);
+  for (const s of ready) out.push('', ...(instructions.get(s.id) ?? []));
+  out.push('', `When a step is done in Creator: connectorops rollout done ${ready.map((s) => s.id).join(' ')} (the ones you did)`);
+  return out.join('\n') + '\n';
+}
+
+/** Lines as a fenced code block whose fence no line can close (a longer run of backticks). */
+export function codeBlock(lines: readonly string[]): string[] {
+  const longest = Math.max(2, ...lines.map((l) => Math.max(0, ...[...l.matchAll(/`+/g)].map((m) => m[0].length))));
+  const fence = '`'.repeat(longest + 1);
+  return [fence + 'text', ...lines, fence];
+}
+
+function indent(lines: string[], by: string): string[] {
+  return lines.map((l) => (l === '' ? l : by + l));
+}
+
+/** `rollout log`: every rollout's events, oldest first: opened, each step done, abandoned or closed. */
+export function renderRolloutLog(rollouts: readonly Rollout[]): string {
+  if (!rollouts.length) return 'No rollouts on this target.\n';
+  const lines: string[] = [];
+  for (const rollout of rollouts) {
+    const { q, t } = terminal(rollout.plan);
+    const note = (n: string | undefined) => (n !== undefined ? ` (${quoteTerminal(n)})` : '');
+    // Sorted by time; at the same instant, opened before the steps and the end after them.
+    const entries: Array<{ at: string; weight: number; line: string }> = [];
+    for (const e of rollout.events) {
+      const what =
+        e.type === 'opened' ? `opened (${rollout.steps.length} steps, plan of ${t(rollout.plan.source.ref ?? 'the working tree')})`
+        : e.type === 'abandoned' ? 'abandoned'
+        : 'closed: every step done';
+      entries.push({ at: e.at, weight: e.type === 'opened' ? 0 : 2, line: `${e.at}  ${t(e.by)}  ${rollout.id} ${what}${note(e.note)}` });
+    }
+    for (const step of rollout.steps) {
+      const done = rollout.done.get(step.id);
+      if (done) entries.push({ at: done.at, weight: 1, line: `${done.at}  ${t(done.by)}  ${rollout.id} ${step.id} done: ${rolloutStepTitle(step, q, t)}${note(done.note)}` });
+    }
+    entries.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.weight - b.weight));
+    lines.push(...entries.map((x) => x.line));
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,61 @@
+/**
+ * `target adopt`: bringing an account whose connectors already exist in Creator under Git. The
+ * manifests' state becomes the ledger's current state, as if a plan against an empty account had
+ * been carried out (same `transition`, same rules), with the secrets' fingerprints from the
+ * environment, and connections unauthorized unless the person attests who authorized them.
+ */
+import { UserError } from '../errors.js';
+import type { Plan } from '../model/plan.js';
+import type { State } from '../model/types.js';
+import { simulatedFingerprints } from '../plan/proof.js';
+import { formatViolation, transition, World } from '../rules/index.js';
+
+/** `--authorized LINK=ACCOUNT` → [link, account]; a UserError for anything else. */
+export function parseAuthorized(flags: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const flag of flags) {
+    const at = flag.indexOf('=');
+    const link = at > 0 ? flag.slice(0, at).trim() : '';
+    const account = at > 0 ? flag.slice(at + 1).trim() : '';
+    if (!link || !account) {
+      throw new UserError(`--authorized takes LINK=ACCOUNT (a connection's link name and who authorized it), not '${flag}'`, {
+        hint: 'e.g. --authorized crm_sales=alice@acme.example',
+      });
+    }
+    if (out.has(link)) throw new UserError(`--authorized names connection '${link}' twice`);
+    out.set(link, account);
+  }
+  return out;
+}
+
+/**
+ * The state `plan` (made against an empty target) leads to, with `authorized` connections
+ * authorized by the account given. A plan that is blocked or breaks a rule, and an authorization
+ * for a connection the manifests do not define, are UserErrors: nothing is adopted.
+ */
+export function adoptedState(plan: Plan, authorized: ReadonlyMap<string, string>): State {
+  if (plan.blocked.length) {
+    throw new UserError(`the manifests cannot be adopted: ${plan.blocked.map((b) => `${b.rule}: ${b.message}`).join('; ')}; nothing was recorded`);
+  }
+  const world = new World({ connectors: new Map(), connections: new Map() });
+  for (const action of plan.actions) {
+    // An unset secret gets the planner's placeholder (so that R2a sees it set), dropped below.
+    const result = transition(world, action, simulatedFingerprints(action));
+    if (!result.ok) throw new UserError(`the manifests cannot be adopted: ${result.violations.map(formatViolation).join('; ')}; nothing was recorded`);
+    world.apply(result.effects);
+  }
+  for (const [link, c] of world.state.connectors) {
+    const recorded = Object.entries(c.secretFingerprints ?? {}).filter(([, fp]) => fp !== undefined && !fp.startsWith('unset:'));
+    world.state.connectors.set(link, { ...c, secretFingerprints: Object.fromEntries(recorded) });
+  }
+  for (const [link, account] of authorized) {
+    const connection = world.connection(link);
+    if (!connection) {
+      throw new UserError(`--authorized ${link}=…: the manifests define no connection '${link}'; nothing was recorded`, {
+        hint: `the connections are ${[...world.state.connections.keys()].sort().join(', ') || '(none)'}`,
+      });
+    }
+    world.state.connections.set(link, { ...connection, authorization: { status: 'authorized', account } });
+  }
+  return world.state;
+}
