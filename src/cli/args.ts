@@ -18,7 +18,7 @@ type Parsed<O extends Options> = ReturnType<typeof parseArgs<{ args: string[]; o
  * `positionals` is false, the default) a positional argument is a UserError in our own words.
  */
 export function parseCommandArgs<const O extends Options>(argv: string[], io: Io, usage: string, options: O, positionals = false): Parsed<O> | null {
-  const parsed = parseStrict(argv, { ...options, ...HELP }) as Parsed<O>;
+  const parsed: Parsed<O> = parseStrict(argv, { ...options, ...HELP });
   if ((parsed.values as { help?: boolean }).help) {
     io.stdout.write(usage + '\n');
     return null;

@@ -33,6 +33,7 @@ export function hasMarker(body: string, marker: string): boolean {
 
 /** `Rollout r-3f9a1c: 6 steps on production`: one line, no control characters. */
 export function issueTitle(rollout: Rollout, target: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters never reach an issue title
   const clean = target.replace(/[\u0000-\u001f\u007f]+/g, ' ').slice(0, 150);
   return `Rollout ${rollout.id}: ${rollout.steps.length} steps on ${clean}`;
 }

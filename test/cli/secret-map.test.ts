@@ -62,7 +62,7 @@ describe('withSecretMap', () => {
         } catch {
           map = undefined;
         }
-        const valid = text.trim() === '' || (map !== null && typeof map === 'object' && !Array.isArray(map) && Object.values(map as object).every((v) => typeof v === 'string'));
+        const valid = text.trim() === '' || (map !== null && typeof map === 'object' && !Array.isArray(map) && Object.values(map).every((v) => typeof v === 'string'));
         for (const candidate of [text, secretish]) {
           try {
             withSecretMap({ [SECRET_MAP_ENV]: candidate });

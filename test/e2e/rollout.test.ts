@@ -247,7 +247,7 @@ describe.each<Kind>(['local', 'http'])('the life of a ledger target (%s)', (kind
     const lines = log.stdout.trim().split('\n');
     expect(lines[0]).toMatch(new RegExp(`^\\S+Z  ops-runner  ${id} opened \\(6 steps`));
     expect(lines.filter((l) => l.includes('  Bob  ') && l.includes('("clicked in Creator")'))).toHaveLength(4);
-    expect(lines.at(-2)).toMatch(/  Carol  .* done: authorize connection "erp_ops"/);
+    expect(lines.at(-2)).toMatch(/ {2}Carol {2}.* done: authorize connection "erp_ops"/);
     expect(lines.at(-1)).toMatch(new RegExp(`  Carol  ${id} closed: every step done$`));
     // Some 30 runs of the real CLI, one after another, on a machine other tests share.
   }, 300_000);

@@ -160,6 +160,7 @@ async function initCommand(argv: string[], io: Io): Promise<number> {
     });
   }
   const account = values.account?.trim();
+  // eslint-disable-next-line no-control-regex -- control characters are what an account name may not hold
   if (account !== undefined && (account === '' || account.length > 200 || /[\u0000-\u001f\u007f]/.test(account))) {
     throw new UserError('--account is a name of 1 to 200 characters, without control characters', { hint: 'e.g. --account "Acme (EU)"' });
   }
@@ -203,7 +204,7 @@ async function adoptCommand(argv: string[], io: Io): Promise<number> {
       if (!info.initialized) await target.initialize('ledger', null);
       await target.importSnapshot(stateToSnapshot(state));
       const unrecorded = [...loaded.manifests.desired.connectors.values()].flatMap((c) =>
-        Object.values(c.secrets).filter((ref) => ref !== undefined && !io.env[ref.fromEnv]).map((ref) => ref!.fromEnv),
+        Object.values(c.secrets).filter((ref) => ref !== undefined && !io.env[ref.fromEnv]).map((ref) => ref.fromEnv),
       );
       io.stdout.write(`Adopted ${plural(state.connectors.size, 'connector')} and ${plural(state.connections.size, 'connection')} into ledger ${sanitizeTerminal(loaded.targetName)}.\n`);
       const unauthorized = [...state.connections.values()].filter((c) => c.authorization.status === 'unauthorized').map((c) => c.linkName);

@@ -297,7 +297,7 @@ function parseRow(row: StoredRow, table: string, name: string, path: string): { 
   if (value === null || typeof value !== 'object' || (value as { linkName?: unknown }).linkName !== row.link_name) {
     throw damaged(name, path, `the ${table} row ${describeRow(row)} does not hold a record of that name`);
   }
-  return value as { linkName?: unknown };
+  return value;
 }
 
 /** A row's link name for a message: escaped, and short (the file may be anyone's). */

@@ -148,7 +148,7 @@ function checkHeader(abs: string, name: string, size: number): void {
   const hint = 'point --target at another file; `connectorops apply` creates a target where no file is';
   if (size === 0) throw new UserError(`target ${name}: ${quoteTerminal(abs)} is an empty file (0 bytes), not a connectorops target; it was left untouched`, { hint });
   const header = Buffer.alloc(100);
-  let read = 0;
+  let read: number;
   const fd = openSync(abs, 'r');
   try {
     read = readSync(fd, header, 0, 100, 0);
