@@ -39,8 +39,7 @@ module.exports = {
     },
     {
       name: 'planner-core-is-pure',
-      comment:
-        "The planner's core (plan/ minus its edge run.ts) does no I/O and imports no target, manifest loader, renderer or plan file.",
+      comment: "The planner's core (plan/ minus its edge run.ts) does no I/O and imports no target, manifest loader, renderer or plan file.",
       severity: 'error',
       from: { path: '^src/plan/', pathNot: '^src/plan/run\\.ts$' },
       to: { path: '^src/(render|targets|manifest|git|github|apply|cli|planfile)/|^src/plan/run\\.ts$' },

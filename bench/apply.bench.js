@@ -69,9 +69,22 @@ export async function run(report) {
     if (code !== 0) throw new Error(`apply bench: apply PLANFILE exited ${code}`);
   }
   const per = (ms) => `${((ms / actions) * 1000).toFixed(0)} µs per action`;
-  report.row(`local target.execute × ${actions}, no executor`, { ms: best.bare, floorMs: best.floor, note: `${per(best.bare)}; what the target alone costs (two transactions per action: pending, then effect + done)` });
-  report.row(`apply executor, ${actions} actions (local)`, { ms: best.executor, floorMs: best.floor, target: TARGET, note: `${per(best.executor)}; floor: ${actions} raw SQLite single-row transactions (${per(best.floor)})` });
-  report.row(`apply PLANFILE, ${actions} actions (local)`, { ms: best.command, floorMs: best.floor, note: `${per(best.command)}; lock, stale check, executor, summary, re-plan` });
+  report.row(`local target.execute × ${actions}, no executor`, {
+    ms: best.bare,
+    floorMs: best.floor,
+    note: `${per(best.bare)}; what the target alone costs (two transactions per action: pending, then effect + done)`,
+  });
+  report.row(`apply executor, ${actions} actions (local)`, {
+    ms: best.executor,
+    floorMs: best.floor,
+    target: TARGET,
+    note: `${per(best.executor)}; floor: ${actions} raw SQLite single-row transactions (${per(best.floor)})`,
+  });
+  report.row(`apply PLANFILE, ${actions} actions (local)`, {
+    ms: best.command,
+    floorMs: best.floor,
+    note: `${per(best.command)}; lock, stale check, executor, summary, re-plan`,
+  });
 }
 
 /**
@@ -85,7 +98,10 @@ export function writeApplyManifests(dir, connectors) {
   mkdirSync(join(dir, 'connections'), { recursive: true });
   for (let i = 0; i < connectors; i++) {
     writeFileSync(join(dir, `connectors/c${i}.yaml`), `kind: Connector\nlinkName: c${i}\nname: Connector ${i}\nauthentication:\n  type: apiKey\n  parameterKey: key\n`);
-    writeFileSync(join(dir, `connections/c${i}.yaml`), `kind: Connection\nlinkName: c${i}_a\nname: A ${i}\nconnector: c${i}\n---\nkind: Connection\nlinkName: c${i}_b\nname: B ${i}\nconnector: c${i}\n`);
+    writeFileSync(
+      join(dir, `connections/c${i}.yaml`),
+      `kind: Connection\nlinkName: c${i}_a\nname: A ${i}\nconnector: c${i}\n---\nkind: Connection\nlinkName: c${i}_b\nname: B ${i}\nconnector: c${i}\n`,
+    );
   }
 }
 

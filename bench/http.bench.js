@@ -58,8 +58,15 @@ export async function run(report) {
     target: TARGET,
     note: `${per(best.http4)}; floor: the same executor on a local target (${per(best.local)})`,
   });
-  report.row(`apply executor over HTTP, ${actions} actions, concurrency 1`, { ms: best.http1, floorMs: best.local, note: `${per(best.http1)}; one round trip after another` });
-  report.row(`GET /v1/health × ${actions}, one after another`, { ms: best.health, note: `${((best.health / actions) * 1000).toFixed(0)} µs per round trip: the network alone (fetch, loopback, another process)` });
+  report.row(`apply executor over HTTP, ${actions} actions, concurrency 1`, {
+    ms: best.http1,
+    floorMs: best.local,
+    note: `${per(best.http1)}; one round trip after another`,
+  });
+  report.row(`GET /v1/health × ${actions}, one after another`, {
+    ms: best.health,
+    note: `${((best.health / actions) * 1000).toFixed(0)} µs per round trip: the network alone (fetch, loopback, another process)`,
+  });
   report.row(`read() over HTTP, ${actions / 2}-record account`, { ms: best.readHttp, floorMs: best.readLocal, note: 'floor: read() of a local target (warm)' });
 }
 

@@ -41,8 +41,14 @@ export async function run(report) {
     // case gets more runs: it is cheap, and its noise would otherwise dominate the growth factor.
     const runs = size.connectors < 5000 ? RUNS * 3 : RUNS;
     for (let i = 0; i < runs; i++) {
-      floorMs = Math.min(floorMs, time(() => structuredClone([input.current.state, input.desired])));
-      ms = Math.min(ms, time(() => (plan = makePlan(input))));
+      floorMs = Math.min(
+        floorMs,
+        time(() => structuredClone([input.current.state, input.desired])),
+      );
+      ms = Math.min(
+        ms,
+        time(() => (plan = makePlan(input))),
+      );
     }
     if (plan.blocked.length || plan.actions.length === 0) throw new Error(`plan bench: unexpected plan (${plan.blocked.length} blocked, ${plan.actions.length} actions)`);
     best.set(size.label, ms);
@@ -88,8 +94,13 @@ function scenario(n) {
   const secrets = new Map();
   const source = { file: 'bench.yaml', line: 1, col: 1 };
   const connector = (linkName, fingerprint) => ({
-    linkName, name: `Connector ${linkName}`, description: '', stage: 'ready', enabled: true,
-    authentication: auth(['read', 'write']), secretFingerprints: { clientSecret: fingerprint },
+    linkName,
+    name: `Connector ${linkName}`,
+    description: '',
+    stage: 'ready',
+    enabled: true,
+    authentication: auth(['read', 'write']),
+    secretFingerprints: { clientSecret: fingerprint },
   });
   for (let i = 0; i < n; i++) {
     const l = name(i);
@@ -112,8 +123,13 @@ function scenario(n) {
     for (let j = 0; j < CONNECTIONS; j++) {
       const x = `${l}_x${j}`;
       current.connections.set(x, {
-        linkName: x, name: `Connection ${x}`, connector: l, enabled: true, scopes: ['read'],
-        authorization: j % 2 ? { status: 'authorized', account: 'alice' } : { status: 'unauthorized' }, usages: [],
+        linkName: x,
+        name: `Connection ${x}`,
+        connector: l,
+        enabled: true,
+        scopes: ['read'],
+        authorization: j % 2 ? { status: 'authorized', account: 'alice' } : { status: 'unauthorized' },
+        usages: [],
       });
       if (kind === 0) continue;
       desired.connections.set(x, {
@@ -130,8 +146,14 @@ function scenario(n) {
     const l = name(i);
     const env = `${l.toUpperCase()}_CLIENT_SECRET`;
     desired.connectors.set(l, {
-      linkName: l, name: `Connector ${l}`, description: '', stage: 'ready', enabled: true,
-      authentication: auth(['read', 'write']), secrets: { clientSecret: { fromEnv: env } }, source,
+      linkName: l,
+      name: `Connector ${l}`,
+      description: '',
+      stage: 'ready',
+      enabled: true,
+      authentication: auth(['read', 'write']),
+      secrets: { clientSecret: { fromEnv: env } },
+      source,
     });
     secrets.set(l, { clientSecret: { fromEnv: env, fingerprint: null } });
     for (let j = 0; j < CONNECTIONS; j++) {

@@ -36,21 +36,31 @@ export async function run(report) {
 
     const best = { read: Infinity, select: Infinity };
     for (let i = 0; i < RUNS; i++) {
-      best.select = Math.min(best.select, await timeAsync(async () => {
-        const c = new pg.Client({ connectionString: base });
-        await c.connect();
-        await c.query(`SELECT body FROM ${schema}.connectors`);
-        await c.query(`SELECT body FROM ${schema}.connections`);
-        await c.end();
-      }));
-      best.read = Math.min(best.read, await timeAsync(async () => {
-        const t = await PostgresTarget.open(url);
-        const r = await t.read();
-        await t.close();
-        if (r.state.connections.size !== CONNECTORS * EACH) throw new Error('postgres bench: the read lost rows');
-      }));
+      best.select = Math.min(
+        best.select,
+        await timeAsync(async () => {
+          const c = new pg.Client({ connectionString: base });
+          await c.connect();
+          await c.query(`SELECT body FROM ${schema}.connectors`);
+          await c.query(`SELECT body FROM ${schema}.connections`);
+          await c.end();
+        }),
+      );
+      best.read = Math.min(
+        best.read,
+        await timeAsync(async () => {
+          const t = await PostgresTarget.open(url);
+          const r = await t.read();
+          await t.close();
+          if (r.state.connections.size !== CONNECTORS * EACH) throw new Error('postgres bench: the read lost rows');
+        }),
+      );
     }
-    report.row(`postgres: target read, cold (${n})`, { ms: best.read, floorMs: best.select, note: 'open + state + serial + digest; floor: bare SELECT of the same rows' });
+    report.row(`postgres: target read, cold (${n})`, {
+      ms: best.read,
+      floorMs: best.select,
+      note: 'open + state + serial + digest; floor: bare SELECT of the same rows',
+    });
 
     // Floor: ACTIONS single-row INSERTs, each its own transaction, on one connection.
     await admin.query(`CREATE TABLE ${schema}.floor (id integer PRIMARY KEY, body text NOT NULL)`);
@@ -62,7 +72,11 @@ export async function run(report) {
     await t.read();
     const ms = await timeAsync(() => journaledActions(t, ACTIONS));
     await t.close();
-    report.row(`postgres: ${ACTIONS} journaled actions on ${n}`, { ms, floorMs, note: `${(ms / ACTIONS).toFixed(2)} ms per action; floor: ${ACTIONS} single-row INSERTs, one transaction each` });
+    report.row(`postgres: ${ACTIONS} journaled actions on ${n}`, {
+      ms,
+      floorMs,
+      note: `${(ms / ACTIONS).toFixed(2)} ms per action; floor: ${ACTIONS} single-row INSERTs, one transaction each`,
+    });
   } finally {
     await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});
     await admin.end();
@@ -75,4 +89,3 @@ async function timeAsync(fn) {
   await fn();
   return performance.now() - start;
 }
-

@@ -8,9 +8,7 @@ import { readdir } from 'node:fs/promises';
 
 const here = new URL('.', import.meta.url);
 const wanted = process.argv.slice(2);
-const modules = (await readdir(here))
-  .filter((f) => f.endsWith('.bench.js') && (wanted.length === 0 || wanted.some((w) => f.includes(w))))
-  .sort();
+const modules = (await readdir(here)).filter((f) => f.endsWith('.bench.js') && (wanted.length === 0 || wanted.some((w) => f.includes(w)))).sort();
 
 const rows = [];
 const report = {
@@ -40,7 +38,11 @@ const table = rows.map((r) => [
   r.note ?? '',
 ]);
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
-const line = (cells) => cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+const line = (cells) =>
+  cells
+    .map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+    .join('  ')
+    .trimEnd();
 console.log('');
 console.log(line(header));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));

@@ -16,7 +16,10 @@ export async function run(report) {
   const work = fileURLToPath(new URL('.work/', import.meta.url));
   mkdirSync(work, { recursive: true });
   const unbundled = `${work}unbundled-cli.js`;
-  writeFileSync(unbundled, `import { main } from ${JSON.stringify(new URL('../dist/cli/main.js', import.meta.url).href)};\nprocess.exitCode = await main(process.argv.slice(2));\n`);
+  writeFileSync(
+    unbundled,
+    `import { main } from ${JSON.stringify(new URL('../dist/cli/main.js', import.meta.url).href)};\nprocess.exitCode = await main(process.argv.slice(2));\n`,
+  );
 
   const subjects = {
     floor: [process.execPath, '-e', '0'],

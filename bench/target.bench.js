@@ -27,27 +27,42 @@ export async function run(report) {
   const best = { importFloor: Infinity, import: Infinity, exportFloor: Infinity, export: Infinity, read: Infinity };
   for (let i = 0; i < RUNS; i++) {
     // Interleaved, so that a slow moment of the machine hits floor and subject alike.
-    best.importFloor = Math.min(best.importFloor, time(() => JSON.parse(text)));
-    best.import = Math.min(best.import, await timeAsync(async () => {
-      // What `target import FILE --force` does: parse + validate the whole snapshot, replace in one transaction.
-      const { snapshot: parsed } = parseSnapshotJson(text, 'bench.json');
-      const t = LocalTarget.open(path);
-      await t.importSnapshot(parsed, { force: true });
-      await t.close();
-    }));
-    best.exportFloor = Math.min(best.exportFloor, time(() => JSON.stringify(snapshot, null, 2)));
-    best.export = Math.min(best.export, await timeAsync(async () => {
-      // What `target export` does in a fresh process: open, load every row, convert, print.
-      const t = LocalTarget.open(path);
-      const out = JSON.stringify(await t.exportSnapshot(), null, 2);
-      await t.close();
-      if (out.length !== text.length) throw new Error('target bench: the export differs from the imported snapshot');
-    }));
-    best.read = Math.min(best.read, await timeAsync(async () => {
-      const t = LocalTarget.open(path);
-      await t.read();
-      await t.close();
-    }));
+    best.importFloor = Math.min(
+      best.importFloor,
+      time(() => JSON.parse(text)),
+    );
+    best.import = Math.min(
+      best.import,
+      await timeAsync(async () => {
+        // What `target import FILE --force` does: parse + validate the whole snapshot, replace in one transaction.
+        const { snapshot: parsed } = parseSnapshotJson(text, 'bench.json');
+        const t = LocalTarget.open(path);
+        await t.importSnapshot(parsed, { force: true });
+        await t.close();
+      }),
+    );
+    best.exportFloor = Math.min(
+      best.exportFloor,
+      time(() => JSON.stringify(snapshot, null, 2)),
+    );
+    best.export = Math.min(
+      best.export,
+      await timeAsync(async () => {
+        // What `target export` does in a fresh process: open, load every row, convert, print.
+        const t = LocalTarget.open(path);
+        const out = JSON.stringify(await t.exportSnapshot(), null, 2);
+        await t.close();
+        if (out.length !== text.length) throw new Error('target bench: the export differs from the imported snapshot');
+      }),
+    );
+    best.read = Math.min(
+      best.read,
+      await timeAsync(async () => {
+        const t = LocalTarget.open(path);
+        await t.read();
+        await t.close();
+      }),
+    );
   }
   const n = `${CONNECTORS * EACH} connections`;
   report.row(`target import (${n})`, { ms: best.import, floorMs: best.importFloor, note: 'floor: JSON.parse of the snapshot text' });
@@ -67,10 +82,21 @@ export async function run(report) {
 export async function journaledActions(t, count) {
   const per = count / 4;
   const auth = { type: 'basic' };
-  for (let i = 0; i < per; i++) await t.execute({ op: 'connector.create', kind: 'Connector', linkName: `bench_${i}`, spec: { name: `Bench ${i}`, description: '', authentication: auth, secrets: {} } }, {}, { runId: 'bench', actionId: `c${i}` });
+  for (let i = 0; i < per; i++)
+    await t.execute(
+      { op: 'connector.create', kind: 'Connector', linkName: `bench_${i}`, spec: { name: `Bench ${i}`, description: '', authentication: auth, secrets: {} } },
+      {},
+      { runId: 'bench', actionId: `c${i}` },
+    );
   for (let i = 0; i < per; i++) await t.execute({ op: 'connector.markReady', kind: 'Connector', linkName: `bench_${i}` }, {}, { runId: 'bench', actionId: `r${i}` });
-  for (let i = 0; i < per; i++) await t.execute({ op: 'connection.create', kind: 'Connection', linkName: `bench_${i}_x`, spec: { name: `X ${i}`, connector: `bench_${i}`, scopes: [] } }, {}, { runId: 'bench', actionId: `x${i}` });
-  for (let i = 0; i < per; i++) await t.execute({ op: 'connection.update', kind: 'Connection', linkName: `bench_${i}_x`, set: { name: `Y ${i}` } }, {}, { runId: 'bench', actionId: `u${i}` });
+  for (let i = 0; i < per; i++)
+    await t.execute(
+      { op: 'connection.create', kind: 'Connection', linkName: `bench_${i}_x`, spec: { name: `X ${i}`, connector: `bench_${i}`, scopes: [] } },
+      {},
+      { runId: 'bench', actionId: `x${i}` },
+    );
+  for (let i = 0; i < per; i++)
+    await t.execute({ op: 'connection.update', kind: 'Connection', linkName: `bench_${i}_x`, set: { name: `Y ${i}` } }, {}, { runId: 'bench', actionId: `u${i}` });
 }
 
 /** The generated account: CONNECTORS OAuth2 connectors with EACH connections each. */
@@ -81,17 +107,29 @@ export function generate() {
   for (let i = 0; i < CONNECTORS; i++) {
     const linkName = `svc_${pad(i)}`;
     connectors.push({
-      linkName, name: `Service ${i}`, description: 'Generated for the benchmark', stage: 'ready', enabled: true,
+      linkName,
+      name: `Service ${i}`,
+      description: 'Generated for the benchmark',
+      stage: 'ready',
+      enabled: true,
       authentication: {
-        type: 'oauth2', grantType: 'authorization_code', clientId: `1000.${pad(i)}`,
-        authorizeUrl: 'https://accounts.example.com/oauth/authorize', accessTokenUrl: 'https://accounts.example.com/oauth/token',
-        refreshTokenUrl: 'https://accounts.example.com/oauth/token', scopes: ['contacts.read', 'contacts.write'],
+        type: 'oauth2',
+        grantType: 'authorization_code',
+        clientId: `1000.${pad(i)}`,
+        authorizeUrl: 'https://accounts.example.com/oauth/authorize',
+        accessTokenUrl: 'https://accounts.example.com/oauth/token',
+        refreshTokenUrl: 'https://accounts.example.com/oauth/token',
+        scopes: ['contacts.read', 'contacts.write'],
       },
       secretFingerprints: { clientSecret: `hmac-sha256:0123456789ab:${'A'.repeat(43)}` },
     });
     for (let j = 0; j < EACH; j++) {
       connections.push({
-        linkName: `${linkName}_${j}`, name: `Connection ${i} ${j}`, connector: linkName, enabled: true, scopes: ['contacts.read'],
+        linkName: `${linkName}_${j}`,
+        name: `Connection ${i} ${j}`,
+        connector: linkName,
+        enabled: true,
+        scopes: ['contacts.read'],
         authorization: j % 2 ? { status: 'authorized', account: `user${j}` } : { status: 'unauthorized' },
         usages: j === 0 ? [{ app: 'sales', component: 'workflow:send_invoice', kind: 'deluge-invokeurl' }] : [],
       });

@@ -76,16 +76,36 @@ function code(lines, seed, indent, counter) {
     const k = (seed + i++) % 12;
     if (k === 0) {
       counter.calls++;
-      out.push(`resp_${i} = invokeurl`, '[', `\turl :"https://api.acme.example/v1/orders/" + id + "?page=${i}"`, '\ttype :POST',
-        '\tparameters:payload.toString()', '\theaders:{"Content-Type":"application/json"}', `\tconnection:"svc_${(seed + i) % 97}"`, '];');
+      out.push(
+        `resp_${i} = invokeurl`,
+        '[',
+        `\turl :"https://api.acme.example/v1/orders/" + id + "?page=${i}"`,
+        '\ttype :POST',
+        '\tparameters:payload.toString()',
+        '\theaders:{"Content-Type":"application/json"}',
+        `\tconnection:"svc_${(seed + i) % 97}"`,
+        '];',
+      );
     } else if (k === 1) out.push(`// step ${i}: keep the invokeurl [ connection:"not_this" ] for later`);
     else if (k === 2) out.push('/* a block comment', `   with connection:"old_${i}" inside */`);
-    else if (k === 3) out.push(`if(resp_${i - 3} != null && resp_${i - 3}.get("status") == "ok")`, '{', `\tcount = count + ${i};`, `\tlog = log + "step ${i} done; connection:\\"x\\"";`, '}', 'else', '{', '\tfailed = failed + 1;', '}');
+    else if (k === 3)
+      out.push(
+        `if(resp_${i - 3} != null && resp_${i - 3}.get("status") == "ok")`,
+        '{',
+        `\tcount = count + ${i};`,
+        `\tlog = log + "step ${i} done; connection:\\"x\\"";`,
+        '}',
+        'else',
+        '{',
+        '\tfailed = failed + 1;',
+        '}',
+      );
     else if (k === 4) out.push(`for each row in Orders[Total > ${i} && Status == "open"]`, '{', `\trow.Note = "seen at ${i}";`, '\ttotals.add(row.Total);', '}');
     else if (k === 5) out.push(`payload = {"id":id,"step":${i},"when":'01-Jan-2026 10:00:00',"tags":["a","b"]};`);
     else if (k === 6) out.push(`name_${i} = input.Customer.trim().toLowerCase() + " (" + input.Region + ")";`);
     else if (k === 7) out.push(`info "progress: " + ${i} + "/" + total;`);
-    else if (k === 8) out.push(`sendmail`, '[', '\tfrom :zoho.adminuserid', '\tto :input.Email', `\tsubject :"Order " + id + " step ${i}"`, '\tmessage :"<p>Thanks!</p>"', ']');
+    else if (k === 8)
+      out.push(`sendmail`, '[', '\tfrom :zoho.adminuserid', '\tto :input.Email', `\tsubject :"Order " + id + " step ${i}"`, '\tmessage :"<p>Thanks!</p>"', ']');
     else if (k === 9) out.push(`list_${i} = List();`, `list_${i}.add(${i});`);
     else if (k === 10) out.push(`m.put("k${i}", {"nested":{"deep":[1,2,3]}});`);
     else out.push(`total = total + ifnull(row.Amount, 0) * ${i % 7};`);

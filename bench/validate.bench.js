@@ -23,7 +23,9 @@ export async function run(report) {
   const want = { connectors: CONNECTORS, connections: CONNECTORS * CONNECTIONS };
   const check = (loaded) => {
     if (loaded.errors.length || loaded.desired.connectors.size !== want.connectors || loaded.desired.connections.size !== want.connections) {
-      throw new Error(`validate bench: unexpected result: ${loaded.errors.length} errors, ${loaded.desired.connectors.size} connectors, ${loaded.desired.connections.size} connections`);
+      throw new Error(
+        `validate bench: unexpected result: ${loaded.errors.length} errors, ${loaded.desired.connectors.size} connectors, ${loaded.desired.connections.size} connections`,
+      );
     }
   };
   // Interleaved, so that a slow moment of the machine hits floor and subject alike.
@@ -83,10 +85,12 @@ async function generate(dir) {
   const files = CONNECTORS * (1 + CONNECTIONS);
   if (existsSync(join(dir, '.complete'))) return files;
   const auth = [
-    (i) => `authentication:\n  type: oauth2\n  grantType: authorization_code\n  clientId: 1000.CLIENT${i}\n  clientSecret: { fromEnv: SECRET_${i} }\n  authorizeUrl: https://accounts.example.com/oauth/authorize\n  accessTokenUrl: https://accounts.example.com/oauth/token\n  refreshTokenUrl: https://accounts.example.com/oauth/token\n  scopes: [contacts.read, contacts.write, deals.read]\n`,
+    (i) =>
+      `authentication:\n  type: oauth2\n  grantType: authorization_code\n  clientId: 1000.CLIENT${i}\n  clientSecret: { fromEnv: SECRET_${i} }\n  authorizeUrl: https://accounts.example.com/oauth/authorize\n  accessTokenUrl: https://accounts.example.com/oauth/token\n  refreshTokenUrl: https://accounts.example.com/oauth/token\n  scopes: [contacts.read, contacts.write, deals.read]\n`,
     (i) => `authentication:\n  type: apiKey\n  parameterKey: X-Api-Key-${i}\n  displayName: API key\n  addTo: header\n`,
     () => `authentication:\n  type: basic\n`,
-    (i) => `authentication:\n  type: oauth1\n  consumerKey: consumer-${i}\n  consumerSecret:\n    fromEnv: CONSUMER_SECRET_${i}\n  requestTokenUrl: https://erp.example.com/oauth/request_token\n  authorizeUrl: https://erp.example.com/oauth/authorize\n  accessTokenUrl: https://erp.example.com/oauth/access_token\n`,
+    (i) =>
+      `authentication:\n  type: oauth1\n  consumerKey: consumer-${i}\n  consumerSecret:\n    fromEnv: CONSUMER_SECRET_${i}\n  requestTokenUrl: https://erp.example.com/oauth/request_token\n  authorizeUrl: https://erp.example.com/oauth/authorize\n  accessTokenUrl: https://erp.example.com/oauth/access_token\n`,
   ];
   const header = '# yaml-language-server: $schema=../../schema/manifest.schema.json\n';
   const writes = [];
@@ -94,12 +98,16 @@ async function generate(dir) {
     const group = `team_${String(i % 40).padStart(2, '0')}`;
     const link = `svc_${i}`;
     const kind = i % auth.length;
-    writes.push([`connectors/${group}/${link}.yaml`,
-      `${header}kind: Connector\nlinkName: ${link}\nname: Service ${i}\ndescription: Generated connector number ${i}, for the benchmark\nstage: ready\nenabled: true\n${auth[kind](i)}`]);
+    writes.push([
+      `connectors/${group}/${link}.yaml`,
+      `${header}kind: Connector\nlinkName: ${link}\nname: Service ${i}\ndescription: Generated connector number ${i}, for the benchmark\nstage: ready\nenabled: true\n${auth[kind](i)}`,
+    ]);
     for (let j = 0; j < CONNECTIONS; j++) {
       const scopes = kind === 0 ? `scopes: [contacts.read${j % 2 ? ', deals.read' : ''}]\n` : '';
-      writes.push([`connections/${group}/${link}/${link}_c${j}.yaml`,
-        `${header}kind: Connection\nlinkName: ${link}_c${j}\nname: Connection ${j} of service ${i}\nconnector: ${link}\nenabled: true\n${scopes}`]);
+      writes.push([
+        `connections/${group}/${link}/${link}_c${j}.yaml`,
+        `${header}kind: Connection\nlinkName: ${link}_c${j}\nname: Connection ${j} of service ${i}\nconnector: ${link}\nenabled: true\n${scopes}`,
+      ]);
     }
   }
   await writeAndCommit(dir, writes, 'bench manifests');

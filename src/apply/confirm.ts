@@ -22,17 +22,24 @@ export function effectPresent(state: State, action: ActionBody, secretFingerprin
   switch (action.op) {
     case 'connector.create': {
       const c = state.connectors.get(action.linkName);
-      return !!c && c.name === action.spec.name && c.description === action.spec.description &&
-        same(c.authentication, action.spec.authentication) && secretsMatch(c.secretFingerprints);
+      return (
+        !!c &&
+        c.name === action.spec.name &&
+        c.description === action.spec.description &&
+        same(c.authentication, action.spec.authentication) &&
+        secretsMatch(c.secretFingerprints)
+      );
     }
     case 'connector.update': {
       const c = state.connectors.get(action.linkName);
       if (!c) return false;
       const s = action.set;
-      return (s.name === undefined || c.name === s.name) &&
+      return (
+        (s.name === undefined || c.name === s.name) &&
         (s.description === undefined || c.description === s.description) &&
         (s.authentication === undefined || same(c.authentication, s.authentication)) &&
-        secretsMatch(c.secretFingerprints);
+        secretsMatch(c.secretFingerprints)
+      );
     }
     case 'connector.markReady':
       return state.connectors.get(action.linkName)?.stage === 'ready';
@@ -49,8 +56,7 @@ export function effectPresent(state: State, action: ActionBody, secretFingerprin
     case 'connection.update': {
       const c = state.connections.get(action.linkName);
       if (!c) return false;
-      return (action.set.name === undefined || c.name === action.set.name) &&
-        (action.set.scopes === undefined || sameSet(c.scopes, action.set.scopes));
+      return (action.set.name === undefined || c.name === action.set.name) && (action.set.scopes === undefined || sameSet(c.scopes, action.set.scopes));
     }
     case 'connection.enable':
       return state.connections.get(action.linkName)?.enabled === true;
@@ -64,4 +70,3 @@ export function effectPresent(state: State, action: ActionBody, secretFingerprin
 function same(a: unknown, b: unknown): boolean {
   return canonicalJson(a) === canonicalJson(b);
 }
-

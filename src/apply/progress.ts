@@ -147,16 +147,21 @@ export function formatSummary(result: ExecutionResult, plan: Plan, after?: State
   const ok = result.failed.length === 0 && result.notStarted.length === 0;
   const head = result.cancelled ? 'Apply cancelled' : ok ? 'Apply complete' : 'Apply failed';
   const earlier = result.done.filter((d) => d.how === 'journal').length;
-  lines.push(`${head}: ${result.done.length} done${earlier ? ` (${earlier} by an earlier run)` : ''}, ${result.failed.length} failed, ${result.notStarted.length} not started (of ${result.total} actions; run ${shortRun(result.runId)}).`);
+  lines.push(
+    `${head}: ${result.done.length} done${earlier ? ` (${earlier} by an earlier run)` : ''}, ${result.failed.length} failed, ${result.notStarted.length} not started (of ${result.total} actions; run ${shortRun(result.runId)}).`,
+  );
 
   if (result.done.length) {
     lines.push('', 'Done:');
     for (const d of result.done.slice(0, LIST_LIMIT)) {
       const note =
-        d.how === 'journal' ? ' (earlier run)' :
-        d.how === 'confirmed' ? ' (already in effect)' :
-        d.how === 'answer-lost' ? ` (the call failed: ${d.error}; but the target's journal has it done)` :
-        ` (${formatDuration(d.ms)})`;
+        d.how === 'journal'
+          ? ' (earlier run)'
+          : d.how === 'confirmed'
+            ? ' (already in effect)'
+            : d.how === 'answer-lost'
+              ? ` (the call failed: ${d.error}; but the target's journal has it done)`
+              : ` (${formatDuration(d.ms)})`;
       lines.push(`  ✓ ${d.action.id} ${label(d.action)}${note}`);
     }
     if (result.done.length > LIST_LIMIT) lines.push(`  … and ${result.done.length - LIST_LIMIT} more`);

@@ -34,7 +34,10 @@ export function parseCommandArgs<const O extends Options>(argv: string[], io: Io
  * talks about '--' escapes) become one-line UserErrors that name the option and, for a typo, the
  * option meant.
  */
-export function parseStrict<const O extends Options>(argv: string[], options: O): ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: true }>> {
+export function parseStrict<const O extends Options>(
+  argv: string[],
+  options: O,
+): ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: true }>> {
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: true });
   } catch (error) {
@@ -50,12 +53,16 @@ function argsError(error: unknown, options: Options): unknown {
     const option = /^Unknown option '([^']*)'/.exec(message)?.[1] ?? '';
     const name = option.split('=')[0]!;
     const guess = didYouMean(name, flags);
-    return new UserError(`unknown option '${name}'`, { hint: guess ? `${guess} (run the command with --help for its options)` : 'run the command with --help for its options' });
+    return new UserError(`unknown option '${name}'`, {
+      hint: guess ? `${guess} (run the command with --help for its options)` : 'run the command with --help for its options',
+    });
   }
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     const option = /^Option '(-\w, )?(--[\w-]+)/.exec(message)?.[2];
     const type = option ? options[option.slice(2)]?.type : undefined;
-    return new UserError(type === 'boolean' ? `option '${option}' takes no value` : `option '${option ?? '?'}' needs a value`, { hint: 'run the command with --help for its options' });
+    return new UserError(type === 'boolean' ? `option '${option}' takes no value` : `option '${option ?? '?'}' needs a value`, {
+      hint: 'run the command with --help for its options',
+    });
   }
   if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
     return new UserError(message.split('. ')[0]!.replace(/\.$/, ''), { hint: 'run the command with --help' });

@@ -34,7 +34,7 @@ export function withSecretMap(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 function parseSecretMap(text: string): Record<string, string> {
-  const hint = 'pass the repository\'s secrets as `secrets: ${{ toJSON(secrets) }}`, or leave CONNECTOROPS_SECRETS unset';
+  const hint = "pass the repository's secrets as `secrets: ${{ toJSON(secrets) }}`, or leave CONNECTOROPS_SECRETS unset";
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -59,9 +59,7 @@ export class BatchParser {
           this.header.push(chunk.subarray(pos));
           return;
         }
-        const line = this.header.length
-          ? Buffer.concat([...this.header, chunk.subarray(pos, nl)]).toString('latin1')
-          : chunk.toString('latin1', pos, nl);
+        const line = this.header.length ? Buffer.concat([...this.header, chunk.subarray(pos, nl)]).toString('latin1') : chunk.toString('latin1', pos, nl);
         this.header = [];
         pos = nl + 1;
         this.startObject(line);
@@ -121,7 +119,8 @@ export async function catFileBatch(dir: string, oids: readonly string[]): Promis
   await runGit(dir, ['cat-file', '--batch', '--buffer'], unique.join('\n') + '\n', (chunk) => parser.push(chunk));
   parser.end();
   for (const o of parser.objects) {
-    if (o.type === 'missing' || o.type === 'ambiguous') throw new UserError(`git object ${o.oid} is ${o.type}`, { hint: 'is the repository complete (a shallow or partial clone)?' });
+    if (o.type === 'missing' || o.type === 'ambiguous')
+      throw new UserError(`git object ${o.oid} is ${o.type}`, { hint: 'is the repository complete (a shallow or partial clone)?' });
     result.set(o.oid, o.data);
   }
   return result;

@@ -95,7 +95,9 @@ export function commentBody(plan: Plan, options: CommentBodyOptions = {}): Comme
   const split = at < 0 ? rendering.length : at + 1;
 
   // The rendering redacts fingerprints itself; the parts written here get the same last pass.
-  const fingerprints = [...new Set([...collectFingerprints(plan), ...(options.basePlan ? collectFingerprints(options.basePlan) : [])])].sort((a, b) => b.length - a.length);
+  const fingerprints = [...new Set([...collectFingerprints(plan), ...(options.basePlan ? collectFingerprints(options.basePlan) : [])])].sort(
+    (a, b) => b.length - a.length,
+  );
   const redact = (text: string) => redactFingerprints(text, fingerprints);
 
   const parts: Parts = {

@@ -44,7 +44,8 @@ export function parseRepository(value: string, source: string): { owner: string;
 
 /** A pull request number: a whole number from 1. */
 export function parsePullNumber(value: string | undefined): number {
-  if (value === undefined) throw new UserError('comment needs --pr N, the pull request to comment on', { hint: 'in a workflow: --pr ${{ github.event.pull_request.number }}' });
+  if (value === undefined)
+    throw new UserError('comment needs --pr N, the pull request to comment on', { hint: 'in a workflow: --pr ${{ github.event.pull_request.number }}' });
   const n = Number(value);
   if (!/^[1-9][0-9]*$/.test(value) || !Number.isSafeInteger(n)) throw new UserError(`--pr takes a pull request number, not ${quoteTerminal(value)}`);
   return n;
@@ -103,7 +104,9 @@ function parseTimeout(value: string | undefined): number {
   if (value === undefined || value.trim() === '') return DEFAULT_REQUEST_TIMEOUT_MS;
   const seconds = Number(value);
   if (!/^\s*\d+(?:\.\d+)?\s*$/.test(value) || !(seconds > 0) || seconds > 3600) {
-    throw new UserError(`${GITHUB_TIMEOUT_ENV} is a number of seconds from 0.001 to 3600, not ${quoteTerminal(value)}`, { hint: `unset it for ${DEFAULT_REQUEST_TIMEOUT_MS / 1000}` });
+    throw new UserError(`${GITHUB_TIMEOUT_ENV} is a number of seconds from 0.001 to 3600, not ${quoteTerminal(value)}`, {
+      hint: `unset it for ${DEFAULT_REQUEST_TIMEOUT_MS / 1000}`,
+    });
   }
   return Math.round(seconds * 1000);
 }

@@ -134,11 +134,17 @@ export function toGitHubError(error: unknown, op: Operation, secret: string): Er
     });
   }
   if (status === 401) {
-    return make(`GITHUB_TOKEN was refused by GitHub (HTTP 401) when trying to ${op.doing} on ${where}`, 'the token is invalid, expired or revoked; in a workflow, pass GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }} in env:');
+    return make(
+      `GITHUB_TOKEN was refused by GitHub (HTTP 401) when trying to ${op.doing} on ${where}`,
+      'the token is invalid, expired or revoked; in a workflow, pass GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }} in env:',
+    );
   }
   const rateLimited = status === 429 || (status === 403 && (headers['x-ratelimit-remaining'] === '0' || /\brate limit\b/i.test(error.message)));
   if (rateLimited) {
-    return make(`GitHub's rate limit stopped connectorops from trying to ${op.doing} on ${where} (HTTP ${status}), after retrying`, 'run the job again later; many jobs sharing one token share its rate limit');
+    return make(
+      `GitHub's rate limit stopped connectorops from trying to ${op.doing} on ${where} (HTTP ${status}), after retrying`,
+      'run the job again later; many jobs sharing one token share its rate limit',
+    );
   }
   if (status === 403) {
     return make(
@@ -153,7 +159,13 @@ export function toGitHubError(error: unknown, op: Operation, secret: string): Er
     );
   }
   if (status === 422) {
-    return make(`GitHub rejected the request to ${op.doing} on ${where} (HTTP 422)${because}`, 'this is likely a bug in connectorops: please report it with the command you ran');
+    return make(
+      `GitHub rejected the request to ${op.doing} on ${where} (HTTP 422)${because}`,
+      'this is likely a bug in connectorops: please report it with the command you ran',
+    );
   }
-  return make(`GitHub failed to ${op.doing} on ${where} (HTTP ${status})${because}, after retrying`, 'GitHub may be having trouble (https://www.githubstatus.com); run the job again');
+  return make(
+    `GitHub failed to ${op.doing} on ${where} (HTTP ${status})${because}, after retrying`,
+    'GitHub may be having trouble (https://www.githubstatus.com); run the job again',
+  );
 }

@@ -82,7 +82,8 @@ export function createOctokitIssues(options: RolloutIssuesOptions): RolloutIssue
       }),
     createComment: (number, body) =>
       call('create a comment', number, async () => toComment((await octokit.rest.issues.createComment({ owner, repo, issue_number: number, body })).data)),
-    updateComment: (id, body) => call(`update comment ${id}`, 0, async () => toComment((await octokit.rest.issues.updateComment({ owner, repo, comment_id: id, body })).data)),
+    updateComment: (id, body) =>
+      call(`update comment ${id}`, 0, async () => toComment((await octokit.rest.issues.updateComment({ owner, repo, comment_id: id, body })).data)),
     permission: (login) =>
       call(`read ${login}'s permission`, 0, async () => {
         try {

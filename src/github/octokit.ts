@@ -107,7 +107,10 @@ export function createGitHubClient(options: GitHubClientOptions): InstanceType<t
       where = undefined;
     }
     if (where?.origin !== origin) {
-      throw new GitHubAnswerError(`it was asked to follow a link to ${describeUrl(url)}, outside ${origin}; nothing was sent there`, 'GitHub only links within its own API; check GITHUB_API_URL and the proxy in front of it');
+      throw new GitHubAnswerError(
+        `it was asked to follow a link to ${describeUrl(url)}, outside ${origin}; nothing was sent there`,
+        'GitHub only links within its own API; check GITHUB_API_URL and the proxy in front of it',
+      );
     }
   });
   octokit.hook.after('request', (response) => {
@@ -119,7 +122,10 @@ export function createGitHubClient(options: GitHubClientOptions): InstanceType<t
       );
     }
     if (response.status !== 204 && (response.data === null || typeof response.data !== 'object' || response.data instanceof ArrayBuffer)) {
-      throw new GitHubAnswerError(`GitHub answered HTTP ${response.status} with a body that is not JSON`, 'check GITHUB_API_URL: it must be the REST API (GitHub Enterprise Server: https://HOST/api/v3), not a web page');
+      throw new GitHubAnswerError(
+        `GitHub answered HTTP ${response.status} with a body that is not JSON`,
+        'check GITHUB_API_URL: it must be the REST API (GitHub Enterprise Server: https://HOST/api/v3), not a web page',
+      );
     }
   });
   return octokit;

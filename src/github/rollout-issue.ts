@@ -45,9 +45,11 @@ function stepItem(rollout: Rollout, id: string, instructions: string[], e: (s: s
   const title = rolloutStepTitle(step, (x) => `"${e(x)}"`, e);
   const box = status.state === 'done' ? 'x' : ' ';
   const after =
-    status.state === 'done' ? ` · done by ${e(status.confirmation.by)} at ${e(status.confirmation.at)}`
-    : status.state === 'waiting' ? ` · after ${status.on.join(', ')}`
-    : '';
+    status.state === 'done'
+      ? ` · done by ${e(status.confirmation.by)} at ${e(status.confirmation.at)}`
+      : status.state === 'waiting'
+        ? ` · after ${status.on.join(', ')}`
+        : '';
   return [
     `- [${box}] **${id}** ${title}${after}`,
     '  <details><summary>How, in Creator</summary>',
@@ -75,7 +77,11 @@ export function issueParts(rollout: Rollout, target: string, limit = GITHUB_COMM
     `**${p.done} of ${p.total} steps done.** ${rollout.open ? 'Tick a step when it is done in Creator: it is recorded on the target by you, in dependency order (only people with write access may tick). A step whose dependencies are not done is unticked again.' : 'This rollout is closed.'}`,
     '',
     ...(authorizations.length
-      ? ['**Who must authorize:**', ...authorizations.map((s) => (s.kind === 'authorize' ? `- ${e(s.connection)}: ${s.account !== null ? e(s.account) : "the connection's owner"} (${s.id})` : '')), '']
+      ? [
+          '**Who must authorize:**',
+          ...authorizations.map((s) => (s.kind === 'authorize' ? `- ${e(s.connection)}: ${s.account !== null ? e(s.account) : "the connection's owner"} (${s.id})` : '')),
+          '',
+        ]
       : []),
   ];
   const parts: string[][] = [header];

@@ -68,8 +68,14 @@ const uniqueLinkNames: Check = (input) => {
       const seen = first.get(item.value.linkName);
       if (!seen) first.set(item.value.linkName, item);
       else {
-        out.push(at(item.doc.locate(['linkName']), 'N3', `${kind} linkName '${item.value.linkName}' is defined twice: also defined at ${where(seen.doc, ['linkName'])}`,
-          `a link name is unique among ${kind}s: rename or remove one of them`));
+        out.push(
+          at(
+            item.doc.locate(['linkName']),
+            'N3',
+            `${kind} linkName '${item.value.linkName}' is defined twice: also defined at ${where(seen.doc, ['linkName'])}`,
+            `a link name is unique among ${kind}s: rename or remove one of them`,
+          ),
+        );
       }
     }
   };
@@ -102,9 +108,15 @@ export const connectorExists: Check = (input) => {
   const files = input.unparsed.length ? ` (${input.unparsed.join(', ')} could not be parsed)` : '';
   for (const [connector, refs] of unchecked) {
     const who = refs.map((c) => `'${c.value.linkName}'`).join(', ');
-    out.push(at(refs[0]!.doc.locate(['connector']), 'reference',
-      `not checked: connection${refs.length > 1 ? 's' : ''} ${who} refer${refs.length > 1 ? '' : 's'} to connector '${connector}', whose manifest has errors${files}`,
-      'fix the errors above; the references are checked once it parses', 'warning'));
+    out.push(
+      at(
+        refs[0]!.doc.locate(['connector']),
+        'reference',
+        `not checked: connection${refs.length > 1 ? 's' : ''} ${who} refer${refs.length > 1 ? '' : 's'} to connector '${connector}', whose manifest has errors${files}`,
+        'fix the errors above; the references are checked once it parses',
+        'warning',
+      ),
+    );
   }
   return out;
 };
@@ -114,8 +126,14 @@ const noConnectionsOfDraft: Check = (input) =>
   perConnection(input, (conn, c, connector) =>
     connector.value.stage !== 'draft'
       ? []
-      : [at(c.doc.locate(['connector']), 'R6', `connection '${conn.linkName}' belongs to connector '${connector.value.linkName}', which is in draft (${where(connector.doc, ['stage'])})`,
-          'mark the connector ready (stage: ready) or remove the connection')],
+      : [
+          at(
+            c.doc.locate(['connector']),
+            'R6',
+            `connection '${conn.linkName}' belongs to connector '${connector.value.linkName}', which is in draft (${where(connector.doc, ['stage'])})`,
+            'mark the connector ready (stage: ready) or remove the connection',
+          ),
+        ],
   );
 
 /** R16: a connection can be enabled only while its connector is enabled. */
@@ -123,8 +141,14 @@ const noEnabledUnderDisabled: Check = (input) =>
   perConnection(input, (conn, c, connector) =>
     connector.value.enabled || !conn.enabled
       ? []
-      : [at(c.doc.locate(['enabled']), 'R16', `connection '${conn.linkName}' is enabled, but its connector '${connector.value.linkName}' is disabled (${where(connector.doc, ['enabled'])})`,
-          'set enabled: false on the connection, or enable the connector')],
+      : [
+          at(
+            c.doc.locate(['enabled']),
+            'R16',
+            `connection '${conn.linkName}' is enabled, but its connector '${connector.value.linkName}' is disabled (${where(connector.doc, ['enabled'])})`,
+            'set enabled: false on the connection, or enable the connector',
+          ),
+        ],
   );
 
 /** `scopes`: a connection asks only for scopes its OAuth2 connector declares; non-OAuth2 connections have none. */
@@ -133,15 +157,27 @@ const connectionScopes: Check = (input) =>
     const auth = connector.value.authentication;
     if (conn.scopes.length === 0) return [];
     if (auth.type !== 'oauth2') {
-      return [at(c.doc.locate(['scopes'], 'key'), 'scopes', `connection '${conn.linkName}' has scopes, but its connector '${connector.value.linkName}' uses ${auth.type}, which has none`,
-        'scopes apply only to OAuth2 connectors: remove them')];
+      return [
+        at(
+          c.doc.locate(['scopes'], 'key'),
+          'scopes',
+          `connection '${conn.linkName}' has scopes, but its connector '${connector.value.linkName}' uses ${auth.type}, which has none`,
+          'scopes apply only to OAuth2 connectors: remove them',
+        ),
+      ];
     }
     const offered = new Set(auth.scopes);
     return conn.scopes.flatMap((scope, i) =>
       offered.has(scope)
         ? []
-        : [at(c.doc.locate(['scopes', i]), 'scopes', `scope '${scope}' of connection '${conn.linkName}' is not one of connector '${connector.value.linkName}''s scopes (${where(connector.doc, ['authentication', 'scopes'])})`,
-            auth.scopes.length ? `the connector offers: ${auth.scopes.join(', ')}` : 'the connector declares no scopes')],
+        : [
+            at(
+              c.doc.locate(['scopes', i]),
+              'scopes',
+              `scope '${scope}' of connection '${conn.linkName}' is not one of connector '${connector.value.linkName}''s scopes (${where(connector.doc, ['authentication', 'scopes'])})`,
+              auth.scopes.length ? `the connector offers: ${auth.scopes.join(', ')}` : 'the connector declares no scopes',
+            ),
+          ],
     );
   });
 
@@ -168,8 +204,14 @@ const readyHasMandatory: Check = (input) => {
     const secrets = new Set(Object.keys(c.value.secrets) as SecretName[]);
     const missing = missingMandatory(c.value.authentication, secrets);
     if (missing.length === 0) continue;
-    out.push(at(c.doc.locate(['authentication'], 'key'), 'R2', `ready connector '${c.value.linkName}' lacks mandatory ${c.value.authentication.type} parameter${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`,
-      'set them, or keep the connector in stage: draft until they are known'));
+    out.push(
+      at(
+        c.doc.locate(['authentication'], 'key'),
+        'R2',
+        `ready connector '${c.value.linkName}' lacks mandatory ${c.value.authentication.type} parameter${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`,
+        'set them, or keep the connector in stage: draft until they are known',
+      ),
+    );
   }
   return out;
 };
@@ -177,7 +219,9 @@ const readyHasMandatory: Check = (input) => {
 /** `unused` (warning): authorizeUrl means nothing to the client_credentials grant. */
 const unusedParameters: Check = (input) =>
   input.connectors
-    .filter((c) => c.value.authentication.type === 'oauth2' && c.value.authentication.grantType === 'client_credentials' && c.value.authentication.authorizeUrl !== undefined)
+    .filter(
+      (c) => c.value.authentication.type === 'oauth2' && c.value.authentication.grantType === 'client_credentials' && c.value.authentication.authorizeUrl !== undefined,
+    )
     .map((c) => at(c.doc.locate(['authentication', 'authorizeUrl']), 'unused', `authorizeUrl is not used by the client_credentials grant`, 'remove it', 'warning'));
 
 export const CHECKS: readonly Check[] = [

@@ -30,7 +30,9 @@ export function describeFound(dir: string, loaded: Pick<LoadedManifests, 'files'
   if (loaded.ref !== null) return `no connectors/ or connections/ YAML files at ${loaded.ref}`;
   let entries: string[];
   try {
-    entries = readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? `${e.name}/` : e.name)).sort();
+    entries = readdirSync(dir, { withFileTypes: true })
+      .map((e) => (e.isDirectory() ? `${e.name}/` : e.name))
+      .sort();
   } catch {
     entries = [];
   }

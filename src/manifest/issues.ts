@@ -42,9 +42,7 @@ function toDiagnostics(issue: Issue, doc: ParsedDocument, schema: z.ZodType): Di
         if (secret) return error('key', 'schema', `unknown key in ${label}`, `a secret reference holds only fromEnv: { fromEnv: NAME }`, [...path, key]);
         const near = allowed ? closest(key, allowed) : undefined;
         const where = path.length ? ` in ${label}` : '';
-        const hint = [near ? `did you mean '${near}'?` : '', allowed ? `allowed keys here: ${allowed.join(', ')}` : '']
-          .filter(Boolean)
-          .join(' ');
+        const hint = [near ? `did you mean '${near}'?` : '', allowed ? `allowed keys here: ${allowed.join(', ')}` : ''].filter(Boolean).join(' ');
         return error('key', 'schema', `unknown key '${key}'${where}`, hint || undefined, [...path, key]);
       });
     }
@@ -111,12 +109,18 @@ function parentLabel(path: readonly PropertyKey[]): string {
 
 function expected(type: string): string {
   switch (type) {
-    case 'string': return 'a string';
-    case 'boolean': return 'true or false';
-    case 'array': return 'a list';
-    case 'object': return 'a mapping';
-    case 'number': return 'a number';
-    default: return type;
+    case 'string':
+      return 'a string';
+    case 'boolean':
+      return 'true or false';
+    case 'array':
+      return 'a list';
+    case 'object':
+      return 'a mapping';
+    case 'number':
+      return 'a number';
+    default:
+      return type;
   }
 }
 

@@ -45,7 +45,12 @@ function ruled(rule: 'N1' | 'N2' | 'N3', problem: (s: string) => string | null, 
     .meta({ pattern, description });
 }
 
-const Name = ruled('N1', nameProblem, PATTERNS.name, 'N1: 1–50 characters; starts with a letter, a digit or _; other specials limited to * _ - @ / ! : | & ~ \\ + ( ) and space');
+const Name = ruled(
+  'N1',
+  nameProblem,
+  PATTERNS.name,
+  'N1: 1–50 characters; starts with a letter, a digit or _; other specials limited to * _ - @ / ! : | & ~ \\ + ( ) and space',
+);
 const Description = ruled('N2', descriptionProblem, PATTERNS.description, 'N2: at most 255 characters; specials limited to , . ( ) - _ * @ / \\ ! : | ~ &');
 const LinkName = ruled('N3', linkNameProblem, PATTERNS.linkName, 'N3: a lower-case letter, then up to 49 of a-z, 0-9 and _');
 
@@ -61,14 +66,11 @@ function secretRef(param: string) {
   return z
     .object(
       {
-        fromEnv: z
-          .string()
-          .regex(ENV_NAME, { error: 'fromEnv names an environment variable: letters, digits and _, not starting with a digit' }),
+        fromEnv: z.string().regex(ENV_NAME, { error: 'fromEnv names an environment variable: letters, digits and _, not starting with a digit' }),
       },
       {
         // issues.ts cites S1 for this issue: an error map can word a message but not add a code.
-        error: (issue) =>
-          issue.code === 'invalid_type' ? `${param} must be a reference { fromEnv: NAME }, never the secret itself` : undefined,
+        error: (issue) => (issue.code === 'invalid_type' ? `${param} must be a reference { fromEnv: NAME }, never the secret itself` : undefined),
       },
     )
     .strict()
@@ -198,33 +200,31 @@ const TargetConfigDoc = z.object({ url: z.union([TargetSpecString, TargetUrlFrom
 const UsageGlob = z
   .string()
   .min(1)
-  .refine((g) => !g.startsWith('/') && !g.split('/').includes('..'), { error: 'a usages pattern is relative to the directory of connectorops.yaml (no leading /, no ..)' });
+  .refine((g) => !g.startsWith('/') && !g.split('/').includes('..'), {
+    error: 'a usages pattern is relative to the directory of connectorops.yaml (no leading /, no ..)',
+  });
 
 const UsagesConfigDoc = z
   .object({
-    from: z
-      .array(UsageGlob)
-      .meta({ description: 'Globs of Creator exports (.ds) and Deluge scripts to read for connection usages; [] reads none.' }),
+    from: z.array(UsageGlob).meta({ description: 'Globs of Creator exports (.ds) and Deluge scripts to read for connection usages; [] reads none.' }),
   })
   .strict();
 
 export const ConfigDoc = z
   .object({
-    defaultTarget: z
-      .string()
-      .min(1)
-      .optional()
-      .meta({ description: 'A name under targets, or a target spec (local:PATH, postgres://…, http://…, https://…).' }),
+    defaultTarget: z.string().min(1).optional().meta({ description: 'A name under targets, or a target spec (local:PATH, postgres://…, http://…, https://…).' }),
     targets: z
-      .record(
-        z.string().regex(TARGET_NAME, { error: 'a target name holds letters, digits, _, . and -, and starts with a letter or digit' }),
-        TargetConfigDoc,
-      )
+      .record(z.string().regex(TARGET_NAME, { error: 'a target name holds letters, digits, _, . and -, and starts with a letter or digit' }), TargetConfigDoc)
       .optional(),
     protect: z
-      .array(z.string().min(1).regex(/^[a-z0-9_*?[\]{},!-]+$/, { error: 'a protect pattern is a link-name glob: a-z, 0-9, _ and the glob characters * ? [ ] { } , ! -' }))
+      .array(
+        z
+          .string()
+          .min(1)
+          .regex(/^[a-z0-9_*?[\]{},!-]+$/, { error: 'a protect pattern is a link-name glob: a-z, 0-9, _ and the glob characters * ? [ ] { } , ! -' }),
+      )
       .optional()
-      .meta({ description: "Link-name glob patterns (crm, crm_*): a plan that would delete or replace a matching connector or connection is blocked (P1)." }),
+      .meta({ description: 'Link-name glob patterns (crm, crm_*): a plan that would delete or replace a matching connector or connection is blocked (P1).' }),
     usages: UsagesConfigDoc.optional().meta({
       description: 'Where connections are used: Deluge code kept in Git (default from: ["**/*.ds", "**/*.dg", "**/*.deluge"]).',
     }),
@@ -234,9 +234,19 @@ export const ConfigDoc = z
 
 /** Every key any of our documents may hold. */
 export const KNOWN_KEYS: ReadonlySet<string> = new Set(
-  [ConnectorDoc, ConnectionDoc, ApiKeyAuthDoc, BasicAuthDoc, OAuth1AuthDoc, OAuth2AuthDoc, ApiKeyParameterDoc, secretRef(''), ConfigDoc, TargetConfigDoc, UsagesConfigDoc].flatMap(
-    (schema) => Object.keys(schema.shape),
-  ),
+  [
+    ConnectorDoc,
+    ConnectionDoc,
+    ApiKeyAuthDoc,
+    BasicAuthDoc,
+    OAuth1AuthDoc,
+    OAuth2AuthDoc,
+    ApiKeyParameterDoc,
+    secretRef(''),
+    ConfigDoc,
+    TargetConfigDoc,
+    UsagesConfigDoc,
+  ].flatMap((schema) => Object.keys(schema.shape)),
 );
 
 export type ConnectorDocT = z.output<typeof ConnectorDoc>;

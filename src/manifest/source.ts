@@ -62,20 +62,29 @@ export async function fsSource(dir: string): Promise<ManifestSource> {
       for (const folder of ['connectors', 'connections']) {
         const info = lstatSync(join(dir, folder), { throwIfNoEntry: false });
         // A linked folder could be any folder on this machine: it is named, never read.
-        if (info?.isSymbolicLink()) refused.push(linkProblem(folder, 'is a symbolic link to a folder; manifest folders must be real folders under --dir', 'replace the link with the folder itself, or point --dir at the folder that holds connectors/ and connections/'));
+        if (info?.isSymbolicLink())
+          refused.push(
+            linkProblem(
+              folder,
+              'is a symbolic link to a folder; manifest folders must be real folders under --dir',
+              'replace the link with the folder itself, or point --dir at the folder that holds connectors/ and connections/',
+            ),
+          );
         else walk(dir, root, folder, out, refused);
       }
       const config = lstatSync(join(dir, CONFIG_FILE), { throwIfNoEntry: false });
       if (config?.isFile()) out.push(CONFIG_FILE);
       else if (config?.isSymbolicLink()) checkLinkedFile(dir, root, CONFIG_FILE, out, refused);
-      if (refused.length) throw new UserError(`${refused.length === 1 ? 'a symbolic link was' : `${refused.length} symbolic links were`} not followed`, { diagnostics: refused });
+      if (refused.length)
+        throw new UserError(`${refused.length === 1 ? 'a symbolic link was' : `${refused.length} symbolic links were`} not followed`, { diagnostics: refused });
       return out.filter(isManifestPath).sort();
     },
     async listUsageFiles(match, roots = ['']) {
       const out: string[] = [];
       const refused: Diagnostic[] = [];
       for (const from of roots) walk(dir, root, from, out, refused, match);
-      if (refused.length) throw new UserError(`${refused.length === 1 ? 'a symbolic link was' : `${refused.length} symbolic links were`} not followed`, { diagnostics: refused });
+      if (refused.length)
+        throw new UserError(`${refused.length === 1 ? 'a symbolic link was' : `${refused.length} symbolic links were`} not followed`, { diagnostics: refused });
       return out.sort();
     },
     async read(paths) {
@@ -202,7 +211,13 @@ function checkLinkedFile(dir: string, root: string, path: string, out: string[],
   }
   const inside = relative(root, real);
   if (inside === '' || inside.startsWith('..' + sep) || inside === '..' || isAbsolute(inside)) {
-    refused.push(linkProblem(path, 'is a symbolic link to a file outside the manifest directory; it was not read', 'copy the file into the manifest directory instead of linking to it'));
+    refused.push(
+      linkProblem(
+        path,
+        'is a symbolic link to a file outside the manifest directory; it was not read',
+        'copy the file into the manifest directory instead of linking to it',
+      ),
+    );
     return;
   }
   if (statSync(real).isFile()) out.push(path);
@@ -242,7 +257,15 @@ export async function assertDirectory(dir: string): Promise<void> {
  * The files under `rel` (every file, or those `match` accepts), depth first. `rel` '' is the root.
  * node_modules/ and .git/ are never entered.
  */
-function walk(dir: string, root: string, rel: string, out: string[], refused: Diagnostic[], match: (path: string) => boolean = isManifestPath, all = match === isManifestPath): void {
+function walk(
+  dir: string,
+  root: string,
+  rel: string,
+  out: string[],
+  refused: Diagnostic[],
+  match: (path: string) => boolean = isManifestPath,
+  all = match === isManifestPath,
+): void {
   let entries;
   try {
     entries = readdirSync(join(dir, rel), { withFileTypes: true });

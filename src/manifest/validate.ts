@@ -106,13 +106,15 @@ function validateDocument(
     return [];
   }
   const near = typeof kind === 'string' ? closest(kind, KINDS) : undefined;
-  return [{
-    ...doc.locate(['kind']),
-    severity: 'error',
-    code: 'kind',
-    message: `unknown kind ${JSON.stringify(kind)}`,
-    hint: near ? `did you mean '${near}'?` : `kind is ${KINDS.join(' or ')}`,
-  }];
+  return [
+    {
+      ...doc.locate(['kind']),
+      severity: 'error',
+      code: 'kind',
+      message: `unknown kind ${JSON.stringify(kind)}`,
+      hint: near ? `did you mean '${near}'?` : `kind is ${KINDS.join(' or ')}`,
+    },
+  ];
 }
 
 function toDesiredConnector(d: ConnectorDocT, doc: ParsedDocument): DesiredConnector {
@@ -182,7 +184,6 @@ function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
  */
 export function manifestDigest(desired: DesiredState): string {
   // Keyed by link name: canonicalJson sorts keys, so file order does not matter either.
-  const strip = <T extends { source: unknown }>(m: Map<string, T>) =>
-    Object.fromEntries([...m].map(([linkName, { source: _source, ...rest }]) => [linkName, rest]));
+  const strip = <T extends { source: unknown }>(m: Map<string, T>) => Object.fromEntries([...m].map(([linkName, { source: _source, ...rest }]) => [linkName, rest]));
   return sha256(canonicalJson({ connectors: strip(desired.connectors), connections: strip(desired.connections) }));
 }

@@ -69,6 +69,13 @@ export function capYamlProblems(diagnostics: Diagnostic[]): Diagnostic[] {
   if (yaml.length <= MAX_YAML_PROBLEMS_PER_FILE) return diagnostics;
   const kept = new Set(yaml.slice(0, MAX_YAML_PROBLEMS_PER_FILE));
   const last = yaml[MAX_YAML_PROBLEMS_PER_FILE]!;
-  const more: Diagnostic = { file: last.file, line: last.line, col: last.col, severity: 'error', code: 'yaml', message: `and ${yaml.length - MAX_YAML_PROBLEMS_PER_FILE} more YAML problems in this file, not shown` };
+  const more: Diagnostic = {
+    file: last.file,
+    line: last.line,
+    col: last.col,
+    severity: 'error',
+    code: 'yaml',
+    message: `and ${yaml.length - MAX_YAML_PROBLEMS_PER_FILE} more YAML problems in this file, not shown`,
+  };
   return [...diagnostics.filter((d) => d.code !== 'yaml' || kept.has(d)), more];
 }

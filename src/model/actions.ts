@@ -72,9 +72,17 @@ export type ActionBody = z.output<typeof ActionBodySchema>;
 export type Op = ActionBody['op'];
 
 export const OPS: readonly Op[] = [
-  'connector.create', 'connector.update', 'connector.markReady', 'connector.enable',
-  'connector.disable', 'connector.delete', 'connection.create', 'connection.update',
-  'connection.enable', 'connection.disable', 'connection.delete',
+  'connector.create',
+  'connector.update',
+  'connector.markReady',
+  'connector.enable',
+  'connector.disable',
+  'connector.delete',
+  'connection.create',
+  'connection.update',
+  'connection.enable',
+  'connection.disable',
+  'connection.delete',
 ];
 
 /** One field change, for people. Secrets show as `(sensitive…)` markers, never values (S2). */

@@ -48,7 +48,10 @@ export const SnapshotSchema = z
   .object({
     formatVersion: z.literal(1),
     /** What the exported target stands for (`target export` writes it); import leaves the importing target's own mode. */
-    target: z.object({ mode: z.enum(['simulated', 'ledger']), account: z.string().nullable() }).strict().optional(),
+    target: z
+      .object({ mode: z.enum(['simulated', 'ledger']), account: z.string().nullable() })
+      .strict()
+      .optional(),
     connectors: z.array(SnapshotConnectorSchema),
     connections: z.array(SnapshotConnectionSchema),
   })

@@ -10,10 +10,30 @@ import { z } from 'zod';
  * Add a rule here and its id type-checks everywhere (errors, violations, plans, plan files).
  */
 const RULE_IDS = [
-  'N1', 'N2', 'N3',
-  'R1', 'R2', 'R2a', 'R2b', 'R3', 'R4', 'R5', 'R6', 'R7', 'R8', 'R9', 'R10',
-  'R11', 'R12', 'R13', 'R14', 'R15', 'R16', 'R17',
-  'S1', 'S2',
+  'N1',
+  'N2',
+  'N3',
+  'R1',
+  'R2',
+  'R2a',
+  'R2b',
+  'R3',
+  'R4',
+  'R5',
+  'R6',
+  'R7',
+  'R8',
+  'R9',
+  'R10',
+  'R11',
+  'R12',
+  'R13',
+  'R14',
+  'R15',
+  'R16',
+  'R17',
+  'S1',
+  'S2',
   'P1',
 ] as const;
 export const RuleIdSchema = z.enum(RULE_IDS);
@@ -33,11 +53,24 @@ export type RefusalCode = z.output<typeof RefusalCodeSchema>;
  */
 export const DiagnosticCodeSchema = z.enum([
   ...RefusalCodeSchema.options,
-  'yaml', 'json', 'schema', 'kind', 'config', 'reference', 'unused',
-  'base', 'outside-change', 'secret-adopted', 'secret-unset',
-  'deluge', 'usage-dynamic', 'usage-unknown-connection',
+  'yaml',
+  'json',
+  'schema',
+  'kind',
+  'config',
+  'reference',
+  'unused',
+  'base',
+  'outside-change',
+  'secret-adopted',
+  'secret-unset',
+  'deluge',
+  'usage-dynamic',
+  'usage-unknown-connection',
   // A manifest file refused before it is parsed: not UTF-8, over 1 MiB, a symbolic link that leaves --dir.
-  'encoding', 'size', 'symlink',
+  'encoding',
+  'size',
+  'symlink',
 ]);
 export type DiagnosticCode = z.output<typeof DiagnosticCodeSchema>;
 

@@ -15,7 +15,6 @@ export function byString(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-
 /** Scopes of `after` that `before` lacks, in `after`'s order. */
 export function addedScopes(before: readonly string[], after: readonly string[]): string[] {
   const had = new Set(before);
@@ -61,9 +60,7 @@ export function sameAuthentication(a: Authentication, b: Authentication): boolea
     default:
       return (
         b.type === a.type &&
-        AUTH_PARAMETERS[a.type].every((key) =>
-          key === 'scopes' ? sameSet(scopesOf(a), scopesOf(b)) : authParameter(a, key) === authParameter(b, key),
-        )
+        AUTH_PARAMETERS[a.type].every((key) => (key === 'scopes' ? sameSet(scopesOf(a), scopesOf(b)) : authParameter(a, key) === authParameter(b, key)))
       );
   }
 }

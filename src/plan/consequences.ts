@@ -92,13 +92,15 @@ export function consequences(d: Diff, allowReplace: boolean, protect: readonly s
   if (!allowReplace) {
     for (const fate of connectors.values()) {
       if (fate.fate !== 'replace') continue;
-      fate.blocked = [{
-        kind: 'Connector',
-        linkName: fate.diff.linkName,
-        rule: 'R10',
-        message: connectorReplacementMessage(fate.diff, lostBy.get(fate.diff.linkName) ?? [], connections),
-        hint: ALLOW_HINT,
-      }];
+      fate.blocked = [
+        {
+          kind: 'Connector',
+          linkName: fate.diff.linkName,
+          rule: 'R10',
+          message: connectorReplacementMessage(fate.diff, lostBy.get(fate.diff.linkName) ?? [], connections),
+          hint: ALLOW_HINT,
+        },
+      ];
     }
     for (const fate of connections.values()) {
       if (fate.fate !== 'replace') continue;
@@ -129,9 +131,10 @@ function protectFrom(patterns: readonly string[], connectors: Map<string, Connec
     linkName,
     rule: 'P1',
     message: `${kind.toLowerCase()} '${linkName}' is protected by the pattern '${pattern}' in connectorops.yaml: the plan would ${fate === 'delete' ? 'delete' : 'replace'} it (P1)`,
-    hint: fate === 'delete'
-      ? `restore its manifest; if deleting it is meant, first remove '${pattern}' from protect: in connectorops.yaml, in a reviewed change`
-      : `change the manifest back; if replacing it is meant, first remove '${pattern}' from protect: in connectorops.yaml, in a reviewed change`,
+    hint:
+      fate === 'delete'
+        ? `restore its manifest; if deleting it is meant, first remove '${pattern}' from protect: in connectorops.yaml, in a reviewed change`
+        : `change the manifest back; if replacing it is meant, first remove '${pattern}' from protect: in connectorops.yaml, in a reviewed change`,
   });
   for (const f of connectors.values()) {
     if (f.fate !== 'delete' && f.fate !== 'replace') continue;
@@ -157,10 +160,11 @@ function connectorReplacementMessage(cd: ConnectorDiff, lost: ConnectionRecord[]
   const parts = [`connector '${cd.linkName}' must be replaced: ${forcedText(cd.forced)}`];
   if (lost.length) {
     const recreated = lost.filter((c) => connections.get(c.linkName)?.replaceRule === 'R10').map((c) => `'${c.linkName}'`);
-    const authorized = lost.filter((c) => c.authorization.status === 'authorized')
-      .map((c) => `'${c.linkName}' (${(c.authorization as { account: string }).account})`);
-    parts.push(`replacing it deletes its connection${lost.length > 1 ? 's' : ''} ${lost.map((c) => `'${c.linkName}'`).join(', ')} (R10)` +
-      (recreated.length ? ` and recreates ${recreated.join(', ')} unauthorized` : ''));
+    const authorized = lost.filter((c) => c.authorization.status === 'authorized').map((c) => `'${c.linkName}' (${(c.authorization as { account: string }).account})`);
+    parts.push(
+      `replacing it deletes its connection${lost.length > 1 ? 's' : ''} ${lost.map((c) => `'${c.linkName}'`).join(', ')} (R10)` +
+        (recreated.length ? ` and recreates ${recreated.join(', ')} unauthorized` : ''),
+    );
     if (authorized.length) parts.push(`the authorizations of ${authorized.join(', ')} are lost`);
   }
   parts.push('a replacement is never done implicitly, and --allow-replace was not given');

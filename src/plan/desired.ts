@@ -31,11 +31,20 @@ export function checkDesired(desired: DesiredState): void {
     if (c.stage === 'ready') {
       // R2a with the secrets the manifest names (checkState cannot know them).
       const missing = missingMandatory(c.authentication, new Set(refs));
-      if (missing.length) diagnostics.push({ ...c.source, severity: 'error', code: 'R2', message: `ready connector '${c.linkName}' lacks mandatory parameters: ${missing.join(', ')}` });
+      if (missing.length)
+        diagnostics.push({ ...c.source, severity: 'error', code: 'R2', message: `ready connector '${c.linkName}' lacks mandatory parameters: ${missing.join(', ')}` });
     }
   }
   for (const [key, c] of desired.connections) {
-    state.connections.set(key, { linkName: c.linkName, name: c.name, connector: c.connector, enabled: c.enabled, scopes: c.scopes, authorization: UNAUTHORIZED, usages: NO_USAGES });
+    state.connections.set(key, {
+      linkName: c.linkName,
+      name: c.name,
+      connector: c.connector,
+      enabled: c.enabled,
+      scopes: c.scopes,
+      authorization: UNAUTHORIZED,
+      usages: NO_USAGES,
+    });
   }
   for (const v of checkState(state)) {
     // checkState already covered R2 with every secret assumed present; the check above is sharper.

@@ -10,16 +10,7 @@ import type { ConnectorSpec, FieldChange, PlannedSecret } from '../model/actions
 import { SENSITIVE, SENSITIVE_CHANGED, SENSITIVE_NOT_RECORDED } from '../model/actions.js';
 import { fingerprintsComparable } from '../model/fingerprint.js';
 import type { PlanWarning } from '../model/plan.js';
-import type {
-  Authentication,
-  ConnectionRecord,
-  ConnectorRecord,
-  DesiredConnection,
-  DesiredConnector,
-  DesiredState,
-  SecretName,
-  State,
-} from '../model/types.js';
+import type { Authentication, ConnectionRecord, ConnectorRecord, DesiredConnection, DesiredConnector, DesiredState, SecretName, State } from '../model/types.js';
 import { flattenAuthentication, SECRET_PARAMETERS } from '../model/types.js';
 import { removedScopes } from '../rules/authentication.js';
 import { addedScopes, byString, needsIndexedParameters, sameAuthentication, sameValue, scopesOf } from './compare.js';
@@ -96,8 +87,27 @@ export function diff(desired: DesiredState, current: State, secrets: Secrets): D
 
 const NO_SCOPES: ReadonlySet<string> = new Set();
 
-function connectorDiff(linkName: string, current: ConnectorRecord | null, desired: DesiredConnector | null, change: Change, more: Partial<ConnectorDiff> = {}): ConnectorDiff {
-  return { kind: 'Connector', linkName, current, desired, change, forced: [], set: null, spec: null, specChanges: [], typeChanged: false, scopesAdded: NO_SCOPES, ...more };
+function connectorDiff(
+  linkName: string,
+  current: ConnectorRecord | null,
+  desired: DesiredConnector | null,
+  change: Change,
+  more: Partial<ConnectorDiff> = {},
+): ConnectorDiff {
+  return {
+    kind: 'Connector',
+    linkName,
+    current,
+    desired,
+    change,
+    forced: [],
+    set: null,
+    spec: null,
+    specChanges: [],
+    typeChanged: false,
+    scopesAdded: NO_SCOPES,
+    ...more,
+  };
 }
 
 function diffConnector(linkName: string, current: ConnectorRecord | null, desired: DesiredConnector | null, secrets: Secrets, warnings: PlanWarning[]): ConnectorDiff {
@@ -134,15 +144,12 @@ function diffConnector(linkName: string, current: ConnectorRecord | null, desire
     const added = addedScopes(scopesOf(current.authentication), scopesOf(desired.authentication));
     if (added.length) scopesAdded = new Set(added);
   }
-  const sent = typeChanged
-    ? freshSecrets(linkName, desired, planned, current, warnings, 'update')
-    : changedSecrets(linkName, desired, planned, current, warnings);
+  const sent = typeChanged ? freshSecrets(linkName, desired, planned, current, warnings, 'update') : changedSecrets(linkName, desired, planned, current, warnings);
   changes.push(...sent.changes);
   if (Object.keys(sent.secrets).length) set.secrets = sent.secrets;
 
   const hasSet = Object.keys(set).length > 0;
-  const change: Change =
-    hasSet || current.enabled !== desired.enabled || current.stage !== desired.stage ? 'update' : 'none';
+  const change: Change = hasSet || current.enabled !== desired.enabled || current.stage !== desired.stage ? 'update' : 'none';
   return connectorDiff(linkName, current, desired, change, { set: hasSet ? set : null, specChanges: changes, typeChanged, scopesAdded });
 }
 
@@ -151,7 +158,11 @@ function forcedReplacement(current: ConnectorRecord, desired: DesiredConnector):
   if (current.stage !== 'ready') return [];
   const forced: Forced[] = [];
   if (desired.stage === 'draft') {
-    forced.push({ rule: 'R2', cause: ['stage'], message: `connector '${current.linkName}' is ready and the manifests want it in draft; there is no way back to draft (R2)` });
+    forced.push({
+      rule: 'R2',
+      cause: ['stage'],
+      message: `connector '${current.linkName}' is ready and the manifests want it in draft; there is no way back to draft (R2)`,
+    });
   }
   if (current.authentication.type !== desired.authentication.type) {
     forced.push({
@@ -330,7 +341,14 @@ function changedSecrets(
 const NO_FORCED: readonly Forced[] = [];
 const NO_CHANGES: readonly FieldChange[] = [];
 
-function connectionDiff(linkName: string, current: ConnectionRecord | null, desired: DesiredConnection | null, change: Change, changes: readonly FieldChange[], forced = NO_FORCED): ConnectionDiff {
+function connectionDiff(
+  linkName: string,
+  current: ConnectionRecord | null,
+  desired: DesiredConnection | null,
+  change: Change,
+  changes: readonly FieldChange[],
+  forced = NO_FORCED,
+): ConnectionDiff {
   return { kind: 'Connection', linkName, current, desired, change, forced, changes };
 }
 
@@ -349,11 +367,20 @@ function diffConnection(linkName: string, current: ConnectionRecord | null, desi
   if (!desired) return connectionDiff(linkName, current, null, 'delete', NO_CHANGES);
   if (!current) return connectionDiff(linkName, null, desired, 'create', connectionCreateChanges(desired));
   if (current.connector !== desired.connector) {
-    return connectionDiff(linkName, current, desired, 'replace', [{ path: 'connector', from: current.connector, to: desired.connector }], [{
-      rule: 'R12',
-      cause: ['connector'],
-      message: `connection '${linkName}' moves from connector '${current.connector}' to '${desired.connector}'; a connection's connector cannot change in place (R12)`,
-    }]);
+    return connectionDiff(
+      linkName,
+      current,
+      desired,
+      'replace',
+      [{ path: 'connector', from: current.connector, to: desired.connector }],
+      [
+        {
+          rule: 'R12',
+          cause: ['connector'],
+          message: `connection '${linkName}' moves from connector '${current.connector}' to '${desired.connector}'; a connection's connector cannot change in place (R12)`,
+        },
+      ],
+    );
   }
   const nameChanged = current.name !== desired.name;
   const scopesChanged = !sameSet(current.scopes, desired.scopes);

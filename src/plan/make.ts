@@ -68,12 +68,11 @@ function plan(input: PlanInput): Plan {
   }
   const actions: PlannedAction[] = ordered.map((n) => plannedAction(n, ids));
 
-  const blockedEntries = blockedList(nodes.filter((n) => blocked.has(n) && isRelevant(n)), blocked);
-  const proof = prove(
-    state,
-    actions,
-    blockedEntries.length ? null : { desired: input.desired, secrets: input.secrets, ...(input.scope ? { only: input.scope } : {}) },
+  const blockedEntries = blockedList(
+    nodes.filter((n) => blocked.has(n) && isRelevant(n)),
+    blocked,
   );
+  const proof = prove(state, actions, blockedEntries.length ? null : { desired: input.desired, secrets: input.secrets, ...(input.scope ? { only: input.scope } : {}) });
 
   const revokedAuthorizations = revocations(c, ordered, actions, proof.revoked);
   const created = new Set(actions.filter((a) => a.op === 'connection.create').map((a) => a.linkName));
@@ -152,7 +151,14 @@ function revocations(c: Consequences, ordered: readonly Node[], actions: readonl
   const merge = (r: RevokedAuthorization) => {
     const seen = byConnection.get(r.connection);
     if (!seen) {
-      byConnection.set(r.connection, { connection: r.connection, connector: r.connector, account: r.account, cause: [...r.cause], rule: r.rule, ...(r.replacedBy !== undefined ? { replacedBy: r.replacedBy } : {}) });
+      byConnection.set(r.connection, {
+        connection: r.connection,
+        connector: r.connector,
+        account: r.account,
+        cause: [...r.cause],
+        rule: r.rule,
+        ...(r.replacedBy !== undefined ? { replacedBy: r.replacedBy } : {}),
+      });
       return;
     }
     for (const cause of r.cause) if (!seen.cause.includes(cause)) seen.cause.push(cause);
@@ -196,8 +202,14 @@ function revocations(c: Consequences, ordered: readonly Node[], actions: readonl
       if (a && a.reason === undefined) a.reason = reason;
       if (a && !a.rules.includes('R12')) a.rules = sortRules([...a.rules, 'R12']);
     };
-    say(byId.get(`connection.delete ${cur.linkName}`), `its linkName changes to '${next}' (R12): it is deleted with the authorization of account '${account}', and '${next}' is created in its place`);
-    say(byId.get(`connection.create ${next}`), `takes the place of '${cur.linkName}' (a linkName change, R12): created unauthorized, account '${account}' must authorize it again (R11)`);
+    say(
+      byId.get(`connection.delete ${cur.linkName}`),
+      `its linkName changes to '${next}' (R12): it is deleted with the authorization of account '${account}', and '${next}' is created in its place`,
+    );
+    say(
+      byId.get(`connection.create ${next}`),
+      `takes the place of '${cur.linkName}' (a linkName change, R12): created unauthorized, account '${account}' must authorize it again (R11)`,
+    );
   }
   return [...byConnection.values()].sort((x, y) => byString(x.connection, y.connection));
 }
@@ -269,9 +281,10 @@ function blockedList(nodes: readonly Node[], blocked: ReadonlyMap<Node, BlockedV
       kind: n.body.kind,
       linkName: n.body.linkName,
       rule: via.rules[0] ?? 'R10',
-      message: via.via.resource === n.resource
-        ? `${n.body.kind} '${n.body.linkName}' is not replaced, since its replacement cannot be carried out whole: ${because}`
-        : `${capitalize(phrase(n))} waits for ${because}`,
+      message:
+        via.via.resource === n.resource
+          ? `${n.body.kind} '${n.body.linkName}' is not replaced, since its replacement cannot be carried out whole: ${because}`
+          : `${capitalize(phrase(n))} waits for ${because}`,
     });
   }
   const kindRank = (k: Blocked['kind']) => (k === 'Connector' ? 0 : 1);

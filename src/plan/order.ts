@@ -140,7 +140,10 @@ export function topologicalOrder(nodes: readonly Node[]): Node[] {
     }
   }
   if (out.length !== nodes.length) {
-    const stuck = nodes.filter((_, i) => waiting[i]! > 0).slice(0, 10).map(describe);
+    const stuck = nodes
+      .filter((_, i) => waiting[i]! > 0)
+      .slice(0, 10)
+      .map(describe);
     throw new InternalError(`the planned actions wait for each other in a cycle: ${stuck.join(', ')}`);
   }
   return out;

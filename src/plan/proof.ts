@@ -39,9 +39,7 @@ export function prove(
   for (const action of actions) {
     const t = transition(world, action, simulatedFingerprints(action));
     if (!t.ok) {
-      throw new InternalError(
-        `the plan breaks a rule at ${action.id} (${action.op} '${action.linkName}'): ${t.violations.map(formatViolation).join('; ')}`,
-      );
+      throw new InternalError(`the plan breaks a rule at ${action.id} (${action.op} '${action.linkName}'): ${t.violations.map(formatViolation).join('; ')}`);
     }
     world.apply(t.effects);
     revoked.push(t.effects.revoked);
@@ -49,7 +47,9 @@ export function prove(
   if (check) {
     const problems = differences(world.state, check.desired, check.secrets, check.only);
     if (problems.length) {
-      throw new InternalError(`the plan does not reach the desired state: ${problems.slice(0, 10).join('; ')}${problems.length > 10 ? `; and ${problems.length - 10} more` : ''}`);
+      throw new InternalError(
+        `the plan does not reach the desired state: ${problems.slice(0, 10).join('; ')}${problems.length > 10 ? `; and ${problems.length - 10} more` : ''}`,
+      );
     }
   }
   return { revoked, final: world.state };
@@ -83,7 +83,8 @@ export function differences(state: State, desired: DesiredState, secrets: Planne
     }
     const fields: string[] = [];
     // Checked in one go first: at 100k resources, an array per resource is garbage worth avoiding.
-    const same = s.name === d.name && s.description === d.description && s.stage === d.stage && s.enabled === d.enabled && sameAuthentication(s.authentication, d.authentication);
+    const same =
+      s.name === d.name && s.description === d.description && s.stage === d.stage && s.enabled === d.enabled && sameAuthentication(s.authentication, d.authentication);
     if (!same) {
       if (s.name !== d.name) fields.push('name');
       if (s.description !== d.description) fields.push('description');

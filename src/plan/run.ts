@@ -64,10 +64,13 @@ export async function loadForPlan(options: LoadOptions): Promise<LoadedForPlan> 
     options.base !== undefined ? loadManifests({ dir, ref: options.base }) : Promise.resolve(null),
   ]);
   if (manifests.errors.length) {
-    throw new UserError(`the manifests are invalid (${manifests.errors.length} error${manifests.errors.length > 1 ? 's' : ''}, ${manifests.label}); nothing was planned`, {
-      diagnostics: [...manifests.errors, ...manifests.warnings],
-      hint: 'fix the errors above; connectorops validate checks the manifests alone',
-    });
+    throw new UserError(
+      `the manifests are invalid (${manifests.errors.length} error${manifests.errors.length > 1 ? 's' : ''}, ${manifests.label}); nothing was planned`,
+      {
+        diagnostics: [...manifests.errors, ...manifests.warnings],
+        hint: 'fix the errors above; connectorops validate checks the manifests alone',
+      },
+    );
   }
   // Deluge code that reads badly, or names its connection with an expression: the usages it
   // could read still count; the rest is for the user to look at.
@@ -77,7 +80,11 @@ export async function loadForPlan(options: LoadOptions): Promise<LoadedForPlan> 
     if (baseManifests.errors.length) {
       // The base only tells what the change touches: an invalid base makes more look changed, never less.
       diagnostics.push({
-        file: `(--base ${options.base})`, line: 1, col: 1, severity: 'warning', code: 'base',
+        file: `(--base ${options.base})`,
+        line: 1,
+        col: 1,
+        severity: 'warning',
+        code: 'base',
         message: `the manifests at ${options.base} are invalid (${baseManifests.errors.length} errors): resources they fail to define count as changed`,
       });
     }
@@ -135,7 +142,8 @@ export async function planAgainst(target: Target, loaded: LoadedForPlan, options
   if (rollout) {
     const reached = stateAfterRollout(state, rollout);
     if (reached.ok) state = reached.state;
-    else unreachable = `rollout ${rollout.id}: step ${reached.step} cannot be carried out on the ledger as it is now (${reached.problem}); this plan starts from the ledger without the rollout's remaining steps`;
+    else
+      unreachable = `rollout ${rollout.id}: step ${reached.step} cannot be carried out on the ledger as it is now (${reached.problem}); this plan starts from the ledger without the rollout's remaining steps`;
   }
   const plan = makePlan({
     desired: m.desired,
@@ -164,8 +172,7 @@ function refuseEmpty(loaded: LoadedForPlan, snapshot: StateSnapshot): void {
   let authorized = 0;
   for (const c of state.connections.values()) if (c.authorization.status === 'authorized') authorized++;
   const where = loaded.manifests.ref !== null ? `${loaded.dir} at ${loaded.manifests.ref}` : loaded.dir;
-  const holds = `${count(state.connectors.size, 'connector')} and ${count(state.connections.size, 'connection')}` +
-    (authorized ? ` (${authorized} authorized)` : '');
+  const holds = `${count(state.connectors.size, 'connector')} and ${count(state.connections.size, 'connection')}` + (authorized ? ` (${authorized} authorized)` : '');
   throw new UserError(
     `the manifests in ${where} define nothing (${describeFound(loaded.dir, loaded.manifests)}), but target ${loaded.targetName} holds ${holds}: the plan would delete them all; nothing was planned`,
     { hint: `manifests are read from ${manifestFolders(loaded.dir)}: check --dir; if emptying the target is meant, add --allow-empty` },

@@ -70,8 +70,7 @@ const ENABLE = frozen({ path: 'enabled', from: false, to: true });
 const DISABLE = frozen({ path: 'enabled', from: true, to: false });
 const MARK_READY = frozen({ path: 'stage', from: 'draft', to: 'ready' });
 
-const TEMPORARY_ENABLE =
-  'enabled for the time being: a disabled connector cannot be marked ready or get new connections (R7); it is disabled again afterwards';
+const TEMPORARY_ENABLE = 'enabled for the time being: a disabled connector cannot be marked ready or get new connections (R7); it is disabled again afterwards';
 const DISABLE_AGAIN = 'disabled again after the steps that needed it enabled (R7, R8)';
 
 export function steps(c: Consequences): Node[] {

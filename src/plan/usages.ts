@@ -38,11 +38,16 @@ export function mergeUsages(state: State, desired: DesiredState, code: readonly 
   const known = [...new Set([...state.connections.keys(), ...desired.connections.keys()])];
   for (const [connection, list] of [...byConnection].sort(([a], [b]) => byString(a, b))) {
     if (state.connections.has(connection) || desired.connections.has(connection)) continue;
-    const where = list.slice(0, 3).map((u) => `${u.file}:${u.line}:${u.col}`).join(', ') + (list.length > 3 ? ` and ${list.length - 3} more` : '');
+    const where =
+      list
+        .slice(0, 3)
+        .map((u) => `${u.file}:${u.line}:${u.col}`)
+        .join(', ') + (list.length > 3 ? ` and ${list.length - 3} more` : '');
     const guess = closest(connection, known);
     warnings.push({
       code: 'usage-unknown-connection',
-      message: `Deluge code calls connection '${connection}' (${where}), which no manifest and no target defines` +
+      message:
+        `Deluge code calls connection '${connection}' (${where}), which no manifest and no target defines` +
         (guess ? `: did you mean '${guess}'?` : ': a typo in the code, or a connection made outside Git?'),
     });
   }

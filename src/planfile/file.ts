@@ -28,9 +28,12 @@ export async function writePlanFile(path: string, plan: Plan): Promise<void> {
     await writeFile(path, serializePlan(plan), { encoding: 'utf8', mode: 0o644 });
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
-    throw new UserError(`cannot write the plan file ${path}: ${e.code === 'EACCES' ? 'permission denied' : e.code === 'ENOTDIR' || e.code === 'EEXIST' ? 'a part of the path is a file, not a folder' : e.code === 'EISDIR' ? 'it is a folder' : e.message}`, {
-      hint: 'give --out a file path in a folder you can write to',
-    });
+    throw new UserError(
+      `cannot write the plan file ${path}: ${e.code === 'EACCES' ? 'permission denied' : e.code === 'ENOTDIR' || e.code === 'EEXIST' ? 'a part of the path is a file, not a folder' : e.code === 'EISDIR' ? 'it is a folder' : e.message}`,
+      {
+        hint: 'give --out a file path in a folder you can write to',
+      },
+    );
   }
 }
 

@@ -62,12 +62,32 @@ export function unescapeMarkdown(escaped: string): string {
   let out = '';
   for (let i = 0; i < escaped.length; i++) {
     const rest = escaped.slice(i);
-    if (rest.startsWith('&amp;')) { out += '&'; i += 4; continue; }
-    if (rest.startsWith('&lt;')) { out += '<'; i += 3; continue; }
-    if (rest.startsWith('&gt;')) { out += '>'; i += 3; continue; }
+    if (rest.startsWith('&amp;')) {
+      out += '&';
+      i += 4;
+      continue;
+    }
+    if (rest.startsWith('&lt;')) {
+      out += '<';
+      i += 3;
+      continue;
+    }
+    if (rest.startsWith('&gt;')) {
+      out += '>';
+      i += 3;
+      continue;
+    }
     const ch = escaped[i]!;
-    if (ch === '\\' && i + 1 < escaped.length) { out += escaped[i + 1]; i += 1; continue; }
-    if (ch === '@' && escaped[i + 1] === ZWSP) { out += '@'; i += 1; continue; }
+    if (ch === '\\' && i + 1 < escaped.length) {
+      out += escaped[i + 1];
+      i += 1;
+      continue;
+    }
+    if (ch === '@' && escaped[i + 1] === ZWSP) {
+      out += '@';
+      i += 1;
+      continue;
+    }
     out += ch;
   }
   return out;

@@ -7,10 +7,7 @@ import type { FieldChange, PlannedAction } from '../model/actions.js';
 import type { Plan } from '../model/plan.js';
 import { isSecretPath, isSecretValue, secretDisplay } from './redact.js';
 
-const PLAN_KEYS = [
-  'formatVersion', 'target', 'base', 'source', 'actions', 'revokedAuthorizations', 'impact', 'blocked',
-  'needsAuthorization', 'summary',
-] as const;
+const PLAN_KEYS = ['formatVersion', 'target', 'base', 'source', 'actions', 'revokedAuthorizations', 'impact', 'blocked', 'needsAuthorization', 'summary'] as const;
 const ACTION_KEYS = ['id', 'op', 'kind', 'linkName', 'dependsOn', 'rules', 'replace', 'changes', 'reason', 'spec', 'set'] as const;
 const NESTED_KEYS: Record<string, readonly string[]> = {
   base: ['stateSerial', 'stateDigest'],
@@ -89,9 +86,7 @@ export function renderJson(plan: Plan): string {
   doc.actions = plan.actions.map(action);
   doc.revokedAuthorizations = orderedList(plan.revokedAuthorizations, NESTED_KEYS.revokedAuthorizations!);
   doc.impact = orderedList(plan.impact, NESTED_KEYS.impact!, (i) => ({ ...i, usages: orderedList(i.usages, NESTED_KEYS.usages!) }));
-  doc.blocked = orderedList(plan.blocked, NESTED_KEYS.blocked!, (b) =>
-    Array.isArray(b.usages) ? { ...b, usages: orderedList(b.usages, NESTED_KEYS.usages!) } : b,
-  );
+  doc.blocked = orderedList(plan.blocked, NESTED_KEYS.blocked!, (b) => (Array.isArray(b.usages) ? { ...b, usages: orderedList(b.usages, NESTED_KEYS.usages!) } : b));
   if ('warnings' in doc) doc.warnings = orderedList(doc.warnings, NESTED_KEYS.warnings!);
   return JSON.stringify(doc, null, 2) + '\n';
 }

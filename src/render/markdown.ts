@@ -75,9 +75,7 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
   const out: string[] = [];
 
   out.push('### connectorops plan', '');
-  const source = plan.source.ref
-    ? ` · source ${e(plan.source.ref)}${plan.source.commit ? ` (${e(plan.source.commit.slice(0, 12))})` : ''}`
-    : '';
+  const source = plan.source.ref ? ` · source ${e(plan.source.ref)}${plan.source.commit ? ` (${e(plan.source.commit.slice(0, 12))})` : ''}` : '';
   out.push(`Target: ${e(plan.target)} · state serial ${plan.base.stateSerial}${source}`, '');
   if (plan.rollout) out.push('> [!NOTE]', `> ${rolloutInProgressLine(plan.rollout, (id) => (/^r-[0-9a-f]+$/.test(id) ? `\`${id}\`` : e(id)))}`, '');
 
@@ -154,11 +152,13 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
 
   if (plan.impact.length) {
     const withCode = plan.impact.some((i) => i.usages.some((u) => u.source === 'code'));
-    const rows = plan.impact.flatMap((i) => i.usages.map((u) => {
-      const cells = [e(i.connection), e(u.app), e(u.component), e(u.kind)];
-      if (withCode) cells.push(at(u) || (u.source === 'target' ? 'recorded by the target' : ''));
-      return [...cells, i.rule];
-    }));
+    const rows = plan.impact.flatMap((i) =>
+      i.usages.map((u) => {
+        const cells = [e(i.connection), e(u.app), e(u.component), e(u.kind)];
+        if (withCode) cells.push(at(u) || (u.source === 'target' ? 'recorded by the target' : ''));
+        return [...cells, i.rule];
+      }),
+    );
     const header = ['Connection', 'App', 'Component', 'Kind', ...(withCode ? ['Where'] : []), 'Rule'];
     out.push(...details('Impact on applications', table(header, rows)));
   }
@@ -166,9 +166,12 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
   const tasks = authorizationTasks(plan);
   if (tasks.length) {
     const items = tasks.map((task) => {
-      const who = task.account !== undefined
-        ? `reauthorize as ${e(task.account)}`
-        : task.isNew ? "new connection, authorize as the connection's owner" : "authorize as the connection's owner";
+      const who =
+        task.account !== undefined
+          ? `reauthorize as ${e(task.account)}`
+          : task.isNew
+            ? "new connection, authorize as the connection's owner"
+            : "authorize as the connection's owner";
       return `- ${e(task.connection)}: ${who} (${authorizationRule(task)})`;
     });
     out.push(...details(`Needs authorization after apply (${tasks.length})`, items));
@@ -189,7 +192,10 @@ function usageAt(u: Usage, e: (s: string) => string, host: CodeHost | undefined,
   if (!host || commit === null || !HEX_COMMIT.test(commit) || u.file === undefined) return e(location);
   // Every path segment percent-encoded, parentheses and quotes included: the URL cannot end the
   // link early or carry Markdown of its own.
-  const path = u.file.split('/').map((s) => encodeURIComponent(s).replace(/[()'!*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)).join('/');
+  const path = u.file
+    .split('/')
+    .map((s) => encodeURIComponent(s).replace(/[()'!*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
+    .join('/');
   const url = `${host.serverUrl}/${encodeURIComponent(host.owner)}/${encodeURIComponent(host.repo)}/blob/${commit}/${path}#L${u.line ?? 1}`;
   return `[${e(location)}](${url})`;
 }
@@ -208,7 +214,9 @@ function formatValue(v: unknown, e: (s: string) => string): string {
   if (Array.isArray(v)) return `\\[${v.map((x) => formatValue(x, e)).join(', ')}\\]`;
   if (typeof v === 'object') {
     if ('fingerprint' in v || 'fromEnv' in v) return e(SENSITIVE);
-    return `\\{ ${Object.entries(v).map(([k, x]) => `${e(k)}: ${formatValue(x, e)}`).join(', ')} \\}`;
+    return `\\{ ${Object.entries(v)
+      .map(([k, x]) => `${e(k)}: ${formatValue(x, e)}`)
+      .join(', ')} \\}`;
   }
   if (typeof v === 'bigint' || typeof v === 'symbol') return `"${e(String(v))}"`;
   // A function: never part of a plan.

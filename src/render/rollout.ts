@@ -82,7 +82,11 @@ export function renderNext(rollout: Rollout, format: NextFormat, options: { colo
     const steps = ready.map((s) => ({
       id: s.id,
       kind: s.kind,
-      title: rolloutStepTitle(s, (x) => JSON.stringify(x), (x) => x),
+      title: rolloutStepTitle(
+        s,
+        (x) => JSON.stringify(x),
+        (x) => x,
+      ),
       dependsOn: s.dependsOn,
       ...(s.kind === 'action' ? { op: s.action.op, linkName: s.action.linkName } : { connection: s.connection, account: s.account, rule: s.rule }),
       secrets: stepSecrets(s),
@@ -134,14 +138,17 @@ export function renderRolloutLog(rollouts: readonly Rollout[]): string {
     const entries: Array<{ at: string; weight: number; line: string }> = [];
     for (const e of rollout.events) {
       const what =
-        e.type === 'opened' ? `opened (${rollout.steps.length} steps, plan of ${t(rollout.plan.source.ref ?? 'the working tree')})`
-        : e.type === 'abandoned' ? 'abandoned'
-        : 'closed: every step done';
+        e.type === 'opened'
+          ? `opened (${rollout.steps.length} steps, plan of ${t(rollout.plan.source.ref ?? 'the working tree')})`
+          : e.type === 'abandoned'
+            ? 'abandoned'
+            : 'closed: every step done';
       entries.push({ at: e.at, weight: e.type === 'opened' ? 0 : 2, line: `${e.at}  ${t(e.by)}  ${rollout.id} ${what}${note(e.note)}` });
     }
     for (const step of rollout.steps) {
       const done = rollout.done.get(step.id);
-      if (done) entries.push({ at: done.at, weight: 1, line: `${done.at}  ${t(done.by)}  ${rollout.id} ${step.id} done: ${rolloutStepTitle(step, q, t)}${note(done.note)}` });
+      if (done)
+        entries.push({ at: done.at, weight: 1, line: `${done.at}  ${t(done.by)}  ${rollout.id} ${step.id} done: ${rolloutStepTitle(step, q, t)}${note(done.note)}` });
     }
     entries.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.weight - b.weight));
     lines.push(...entries.map((x) => x.line));

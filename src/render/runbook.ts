@@ -405,12 +405,12 @@ function step(a: PlannedAction, n: string, ctx: StepContext): string[] {
     }
     case 'connection.delete':
       say(`Where: ${CREATOR_PATHS.connections} › ${names.connectionRef(a.linkName, q)} › ⋯ › Delete`);
-    {
-      const lost = plan.revokedAuthorizations.find((r) => r.connection === a.linkName && isDeletion(r));
-      if (lost) say(`Confirm. This loses the authorization of account ${q(lost.account)} for good [${lost.rule}].`);
-      else say('Confirm. Its authorization is lost with it.');
-      break;
-    }
+      {
+        const lost = plan.revokedAuthorizations.find((r) => r.connection === a.linkName && isDeletion(r));
+        if (lost) say(`Confirm. This loses the authorization of account ${q(lost.account)} for good [${lost.rule}].`);
+        else say('Confirm. Its authorization is lost with it.');
+        break;
+      }
   }
   if (a.reason && !a.replace) say(`Why: ${t(a.reason)}`);
   return out;

@@ -63,7 +63,10 @@ function specFields(action: PlannedAction): Array<[string, unknown]> {
   }
   if (action.op === 'connection.create') {
     const { spec } = action;
-    const out: Array<[string, unknown]> = [['name', spec.name], ['connector', spec.connector]];
+    const out: Array<[string, unknown]> = [
+      ['name', spec.name],
+      ['connector', spec.connector],
+    ];
     if (spec.scopes?.length) out.push(['scopes', spec.scopes]);
     return out;
   }

@@ -101,7 +101,8 @@ export function renderText(plan: Plan, options: TextOptions): string {
       lines.push(c.red(`    ${t(r.connection)} (${t(r.account)}) — ${t(causeText(r))} [${r.rule}]`));
     }
     lines.push(c.red('  These connections stop working until their accounts authorize them again.'));
-    if (plan.revokedAuthorizations.some(isDeletion)) lines.push(c.red('  A deleted connection is gone with its authorization; only a person can authorize its replacement.'));
+    if (plan.revokedAuthorizations.some(isDeletion))
+      lines.push(c.red('  A deleted connection is gone with its authorization; only a person can authorize its replacement.'));
   }
 
   const blockedR14 = new Set(plan.blocked.filter((b) => b.kind === 'Connection' && b.rule === 'R14').map((b) => b.linkName));
@@ -160,9 +161,12 @@ function appendAuthorizations(lines: string[], plan: Plan, c: Colors, t: (s: str
   lines.push('');
   lines.push(c.bold(c.cyan("After apply, these connections need authorization (Creator's consent screen):")));
   for (const task of tasks) {
-    const who = task.account !== undefined
-      ? `reauthorize as ${t(task.account)}`
-      : task.isNew ? "new connection: authorize as the connection's owner" : "authorize as the connection's owner";
+    const who =
+      task.account !== undefined
+        ? `reauthorize as ${t(task.account)}`
+        : task.isNew
+          ? "new connection: authorize as the connection's owner"
+          : "authorize as the connection's owner";
     lines.push(`    ${t(task.connection)} — ${who} [${authorizationRule(task)}]`);
   }
 }
@@ -186,7 +190,9 @@ function formatValue(v: unknown, q: (s: string) => string): string {
   if (Array.isArray(v)) return `[${v.map((x) => formatValue(x, q)).join(', ')}]`;
   if (typeof v === 'object') {
     if ('fingerprint' in v || 'fromEnv' in v) return SENSITIVE;
-    return `{ ${Object.entries(v).map(([k, x]) => `${q(k)}: ${formatValue(x, q)}`).join(', ')} }`;
+    return `{ ${Object.entries(v)
+      .map(([k, x]) => `${q(k)}: ${formatValue(x, q)}`)
+      .join(', ')} }`;
   }
   if (typeof v === 'bigint' || typeof v === 'symbol') return q(String(v));
   // A function: never part of a plan.

@@ -51,8 +51,11 @@ export function renderUsagesText(report: UsageReport): string {
     for (const u of g.usages) lines.push(`  ${t(u.file)}:${u.line}:${u.col}  app ${q(u.app)}, ${t(u.component)} (${t(u.kind)})`);
   }
   const files = new Set(report.usages.map((u) => u.file)).size;
-  lines.push('', `${plural(report.usages.length, 'usage')} of ${plural(groups.length, 'connection')} in ${plural(files, 'file')}` +
-    (report.warnings.length ? `; ${plural(report.warnings.length, 'warning')} (on stderr).` : '.'));
+  lines.push(
+    '',
+    `${plural(report.usages.length, 'usage')} of ${plural(groups.length, 'connection')} in ${plural(files, 'file')}` +
+      (report.warnings.length ? `; ${plural(report.warnings.length, 'warning')} (on stderr).` : '.'),
+  );
   return lines.join('\n') + '\n';
 }
 

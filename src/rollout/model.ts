@@ -148,7 +148,8 @@ export function isComplete(rollout: Rollout): boolean {
  * not done are refused, all at once, naming what is missing; nothing is recorded then.
  */
 export function checkDoneRequest(rollout: Rollout, requested: readonly string[]): RolloutStep[] {
-  if (requested.length === 0) throw new UserError('name the steps that are done, e.g. rollout done a1', { hint: 'connectorops rollout next shows the steps that can be done now' });
+  if (requested.length === 0)
+    throw new UserError('name the steps that are done, e.g. rollout done a1', { hint: 'connectorops rollout next shows the steps that can be done now' });
   const byId = new Map(rollout.steps.map((s) => [s.id, s]));
   const unknown = requested.filter((id) => !byId.has(id));
   if (unknown.length) {

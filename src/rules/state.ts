@@ -21,7 +21,11 @@ export function checkState(state: State): Violation[] {
     if (dp) v.push({ ...at, rule: 'N2', message: `connector '${c.linkName}': ${dp}` });
     for (const secret of Object.keys(c.secretFingerprints) as SecretName[]) {
       if (!SECRET_PARAMETERS[c.authentication.type].includes(secret)) {
-        v.push({ ...at, rule: 'S1', message: `connector '${c.linkName}' has a fingerprint for ${secret}, which authentication type ${c.authentication.type} does not have` });
+        v.push({
+          ...at,
+          rule: 'S1',
+          message: `connector '${c.linkName}' has a fingerprint for ${secret}, which authentication type ${c.authentication.type} does not have`,
+        });
       }
     }
     if (c.stage === 'ready') {
@@ -53,7 +57,8 @@ export function checkState(state: State): Violation[] {
     if (!available && c.scopes.length) v.push({ ...at, rule: 'scopes', message: `connection '${c.linkName}' has scopes, but connector '${c.connector}' is not OAuth2` });
     if (available) {
       const extra = c.scopes.filter((s) => !available.has(s));
-      if (extra.length) v.push({ ...at, rule: 'scopes', message: `connection '${c.linkName}' has scopes ${extra.join(', ')} that connector '${c.connector}' does not offer` });
+      if (extra.length)
+        v.push({ ...at, rule: 'scopes', message: `connection '${c.linkName}' has scopes ${extra.join(', ')} that connector '${c.connector}' does not offer` });
     }
   }
   return v;

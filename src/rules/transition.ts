@@ -69,14 +69,20 @@ export function transition(world: World, action: ActionBody, fingerprints: Secre
         const auth = set.authentication ?? current.authentication;
         const typeChanged = auth.type !== current.authentication.type;
         if (typeChanged && current.stage === 'ready') {
-          fail('R3', `the authentication type of ready connector '${action.linkName}' cannot change (${current.authentication.type} → ${auth.type})`,
-            'replace the connector (plan with --allow-replace)');
+          fail(
+            'R3',
+            `the authentication type of ready connector '${action.linkName}' cannot change (${current.authentication.type} → ${auth.type})`,
+            'replace the connector (plan with --allow-replace)',
+          );
         }
         if (current.stage === 'ready' && set.authentication) {
           const removed = removedScopes(current.authentication, auth);
           if (removed.length) {
-            fail('R4', `OAuth2 scopes of ready connector '${action.linkName}' cannot be edited or deleted (removed: ${removed.join(', ')})`,
-              'replace the connector (plan with --allow-replace), or keep the scopes');
+            fail(
+              'R4',
+              `OAuth2 scopes of ready connector '${action.linkName}' cannot be edited or deleted (removed: ${removed.join(', ')})`,
+              'replace the connector (plan with --allow-replace), or keep the scopes',
+            );
           }
         }
         checkSecretsBelong(auth, fingerprints, fail);
@@ -96,10 +102,12 @@ export function transition(world: World, action: ActionBody, fingerprints: Secre
         };
         effects.upsertConnectors.push(next);
         // R5: a changed revoking parameter logs out every authorized connection.
-        const causes = typeChanged ? [] : revokingChanges(
-          { authentication: current.authentication, fingerprints: current.secretFingerprints },
-          { authentication: auth, fingerprints: nextFingerprints },
-        );
+        const causes = typeChanged
+          ? []
+          : revokingChanges(
+              { authentication: current.authentication, fingerprints: current.secretFingerprints },
+              { authentication: auth, fingerprints: nextFingerprints },
+            );
         if (causes.length) {
           for (const c of connections()) {
             if (c.authorization.status !== 'authorized') continue;
@@ -123,7 +131,9 @@ export function transition(world: World, action: ActionBody, fingerprints: Secre
         effects.upsertConnectors.push({ ...current, enabled: true });
         return done();
       case 'connector.disable': {
-        const enabled = connections().filter((c) => c.enabled).map((c) => c.linkName);
+        const enabled = connections()
+          .filter((c) => c.enabled)
+          .map((c) => c.linkName);
         if (enabled.length) {
           fail('R8', `disable connection${enabled.length > 1 ? 's' : ''} ${quoteList(enabled)} before disabling connector '${action.linkName}'`);
         }
@@ -203,8 +213,11 @@ export function transition(world: World, action: ActionBody, fingerprints: Secre
       return done();
     case 'connection.delete':
       if (current.usages.length) {
-        fail('R14', `connection '${action.linkName}' is used by ${current.usages.length} application component${current.usages.length > 1 ? 's' : ''} (${current.usages.map((u) => `${u.app}/${u.component}`).join(', ')})`,
-          'remove these usages from the applications first; connectorops never edits applications');
+        fail(
+          'R14',
+          `connection '${action.linkName}' is used by ${current.usages.length} application component${current.usages.length > 1 ? 's' : ''} (${current.usages.map((u) => `${u.app}/${u.component}`).join(', ')})`,
+          'remove these usages from the applications first; connectorops never edits applications',
+        );
       }
       effects.deleteConnections.push(action.linkName);
       return done();

@@ -17,7 +17,16 @@ import { UserError, type Diagnostic } from '../errors.js';
 import { jsonPath } from '../util/json-path.js';
 import { canonicalJson, sha256 } from '../model/canonical.js';
 import { SnapshotSchema, type Snapshot, type SnapshotAuthentication, type SnapshotConnection, type SnapshotConnector } from '../model/snapshot.js';
-import { AUTH_PARAMETERS, authParameter, type ApiKeyParameter, type Authentication, type ConnectionRecord, type ConnectorRecord, type SecretName, type State } from '../model/types.js';
+import {
+  AUTH_PARAMETERS,
+  authParameter,
+  type ApiKeyParameter,
+  type Authentication,
+  type ConnectionRecord,
+  type ConnectorRecord,
+  type SecretName,
+  type State,
+} from '../model/types.js';
 import { checkState, formatViolation } from '../rules/index.js';
 
 /** The snapshot format versions this build reads and writes. */

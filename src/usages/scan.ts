@@ -65,8 +65,17 @@ type Role = (typeof Role)[keyof typeof Role];
 
 /** Roles whose lines are collected: a block's header is the line before its `{`. */
 const COLLECTING: ReadonlySet<Role> = new Set<Role>([
-  Role.DsRoot, Role.LooseRoot, Role.App, Role.Form, Role.FormEvent, Role.Workflows, Role.FormWorkflows,
-  Role.Schedules, Role.Workflow, Role.WorkflowEvent, Role.Functions,
+  Role.DsRoot,
+  Role.LooseRoot,
+  Role.App,
+  Role.Form,
+  Role.FormEvent,
+  Role.Workflows,
+  Role.FormWorkflows,
+  Role.Schedules,
+  Role.Workflow,
+  Role.WorkflowEvent,
+  Role.Functions,
 ]);
 
 /** A form workflow's name and settings, filled in as its lines are read. */
@@ -93,8 +102,23 @@ interface Frame {
 
 /** Return types that start a function definition: `void name(…)`, `map name(…)`, … */
 const FUNCTION_TYPES: ReadonlySet<string> = new Set([
-  'void', 'string', 'text', 'int', 'bigint', 'decimal', 'float', 'bool', 'boolean', 'date', 'datetime', 'time',
-  'timestamp', 'map', 'list', 'collection', 'file',
+  'void',
+  'string',
+  'text',
+  'int',
+  'bigint',
+  'decimal',
+  'float',
+  'bool',
+  'boolean',
+  'date',
+  'datetime',
+  'time',
+  'timestamp',
+  'map',
+  'list',
+  'collection',
+  'file',
 ]);
 
 const OPEN = { 125: 123, 41: 40, 93: 91 } as Record<number, number>;
@@ -179,8 +203,13 @@ function scanOnce(file: string, text: string, multiline: boolean): ScanResult {
     });
   };
   const dynamic = () =>
-    warn(keyLine, keyCol, 'usage-dynamic', 'this invokeurl names its connection with an expression, not a string literal: the usage is not counted',
-      'write connection:"link_name" so that connectorops can see which connection the call uses');
+    warn(
+      keyLine,
+      keyCol,
+      'usage-dynamic',
+      'this invokeurl names its connection with an expression, not a string literal: the usage is not counted',
+      'write connection:"link_name" so that connectorops can see which connection the call uses',
+    );
 
   for (;;) {
     const kind = tk.next();
@@ -200,7 +229,7 @@ function scanOnce(file: string, text: string, multiline: boolean): ScanResult {
         dynamic();
         key = 0;
       } else {
-        if (kind === Tok.Punct && (tk.code === 43 /* + */ || tk.code === 46 /* . */ || tk.code === 40 /* ( */)) dynamic();
+        if (kind === Tok.Punct && (tk.code === 43 /* + */ || tk.code === 46 /* . */ || tk.code === 40) /* ( */) dynamic();
         else if (value === '') warn(keyLine, keyCol, 'usage-dynamic', 'this invokeurl names an empty connection: the usage is not counted');
         else record();
         key = 0;
@@ -271,12 +300,22 @@ function scanOnce(file: string, text: string, multiline: boolean): ScanResult {
   if (depth > 1) {
     const open = stack[depth - 1]!;
     const more = depth - 2;
-    warn(open.line, open.col, 'deluge', `'${CHAR[open.open]}' opened here is never closed` +
-      (more ? ` (and ${more} more bracket${more > 1 ? 's' : ''} around it)` : ''), 'the usages read up to the end of the file are counted');
+    warn(
+      open.line,
+      open.col,
+      'deluge',
+      `'${CHAR[open.open]}' opened here is never closed` + (more ? ` (and ${more} more bracket${more > 1 ? 's' : ''} around it)` : ''),
+      'the usages read up to the end of the file are counted',
+    );
   }
   if (isExport && app === null && usages.length) {
-    warn(1, 1, 'deluge', 'this .ds file has no application "Name" header: its usages are named by the file\'s path',
-      'a Creator export starts with application "Name" { … }');
+    warn(
+      1,
+      1,
+      'deluge',
+      'this .ds file has no application "Name" header: its usages are named by the file\'s path',
+      'a Creator export starts with application "Name" { … }',
+    );
   }
   warnings.sort((a, b) => a.line - b.line || a.col - b.col);
   return { usages, warnings };
@@ -308,8 +347,7 @@ function scanOnce(file: string, text: string, multiline: boolean): ScanResult {
   }
 
   function child(parent: Frame, open: number, header: readonly HeaderToken[]): Frame {
-    const make = (role: Role, component: string | null, workflow = parent.workflow, form = parent.form) =>
-      frame(open, tk.line, tk.col, role, component, workflow, form);
+    const make = (role: Role, component: string | null, workflow = parent.workflow, form = parent.form) => frame(open, tk.line, tk.col, role, component, workflow, form);
     const inner = () => make(Role.Inner, parent.component);
     const words = header.filter((h) => !h.startsWith('"')).map((h) => h.toLowerCase());
     const first = words[0] ?? '';
@@ -410,7 +448,10 @@ function readSetting(w: WorkflowInfo, line: readonly HeaderToken[]): void {
   const eq = line.indexOf('=');
   if (eq < 1) return;
   const name = line.slice(0, eq).join(' ').toLowerCase();
-  const rest = line.slice(eq + 1).map((h) => (h.startsWith('"') ? h.slice(1) : h)).join(' ');
+  const rest = line
+    .slice(eq + 1)
+    .map((h) => (h.startsWith('"') ? h.slice(1) : h))
+    .join(' ');
   if (name === 'form') w.form = rest;
   else if (name === 'record event') w.event = rest;
 }

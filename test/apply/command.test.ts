@@ -66,7 +66,9 @@ describe('apply flags', () => {
     const elsewhere = tempDir('apply-cwd-');
     try {
       const io = memIo(elsewhere.dir, SCENARIO_ENV);
-      expect(await runApply(['--dir', tmp.dir, '--target', `local:${join(tmp.dir, 'acct.db')}`, '--auto-approve', '--concurrency', '3'], io, { handleSignals: false })).toBe(0);
+      expect(
+        await runApply(['--dir', tmp.dir, '--target', `local:${join(tmp.dir, 'acct.db')}`, '--auto-approve', '--concurrency', '3'], io, { handleSignals: false }),
+      ).toBe(0);
       expect(await serial()).toBeGreaterThan(0);
     } finally {
       elsewhere.cleanup();

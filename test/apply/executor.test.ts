@@ -181,7 +181,10 @@ describe('executePlan', () => {
 });
 
 describe('effectPresent', () => {
-  const s = state().connector('crm', { enabled: false }).connection('crm_sales', 'crm', { enabled: false, scopes: ['contacts.read'] }).build();
+  const s = state()
+    .connector('crm', { enabled: false })
+    .connection('crm_sales', 'crm', { enabled: false, scopes: ['contacts.read'] })
+    .build();
   it('answers from the state for every kind of action', () => {
     expect(effectPresent(s, { op: 'connector.disable', kind: 'Connector', linkName: 'crm' })).toBe(true);
     expect(effectPresent(s, { op: 'connector.enable', kind: 'Connector', linkName: 'crm' })).toBe(false);
@@ -191,8 +194,22 @@ describe('effectPresent', () => {
     expect(effectPresent(s, { op: 'connection.disable', kind: 'Connection', linkName: 'crm_sales' })).toBe(true);
     expect(effectPresent(s, { op: 'connection.update', kind: 'Connection', linkName: 'crm_sales', set: { scopes: ['contacts.read'] } })).toBe(true);
     expect(effectPresent(s, { op: 'connection.update', kind: 'Connection', linkName: 'crm_sales', set: { name: 'Other' } })).toBe(false);
-    expect(effectPresent(s, { op: 'connection.create', kind: 'Connection', linkName: 'crm_sales', spec: { name: 'Connection crm_sales', connector: 'crm', scopes: ['contacts.read'] } })).toBe(true);
-    expect(effectPresent(s, { op: 'connection.create', kind: 'Connection', linkName: 'crm_sales', spec: { name: 'Connection crm_sales', connector: 'other', scopes: ['contacts.read'] } })).toBe(false);
+    expect(
+      effectPresent(s, {
+        op: 'connection.create',
+        kind: 'Connection',
+        linkName: 'crm_sales',
+        spec: { name: 'Connection crm_sales', connector: 'crm', scopes: ['contacts.read'] },
+      }),
+    ).toBe(true);
+    expect(
+      effectPresent(s, {
+        op: 'connection.create',
+        kind: 'Connection',
+        linkName: 'crm_sales',
+        spec: { name: 'Connection crm_sales', connector: 'other', scopes: ['contacts.read'] },
+      }),
+    ).toBe(false);
     const crm = s.connectors.get('crm')!;
     expect(effectPresent(s, { op: 'connector.update', kind: 'Connector', linkName: 'crm', set: { name: crm.name } }, { clientSecret: 'fp-crm' })).toBe(true);
     expect(effectPresent(s, { op: 'connector.update', kind: 'Connector', linkName: 'crm', set: { name: crm.name } }, { clientSecret: 'fp-other' })).toBe(false);

@@ -73,8 +73,19 @@ describe('fault injection over a 30-action plan', () => {
     expect(plan.blocked).toEqual([]);
     expect(plan.actions).toHaveLength(30);
     const ops = new Set(plan.actions.map((a) => a.op));
-    for (const op of ['connector.create', 'connector.markReady', 'connector.update', 'connector.enable', 'connector.disable', 'connector.delete',
-      'connection.create', 'connection.update', 'connection.enable', 'connection.disable', 'connection.delete']) {
+    for (const op of [
+      'connector.create',
+      'connector.markReady',
+      'connector.update',
+      'connector.enable',
+      'connector.disable',
+      'connector.delete',
+      'connection.create',
+      'connection.update',
+      'connection.enable',
+      'connection.disable',
+      'connection.delete',
+    ]) {
       expect(ops.has(op as never), op).toBe(true);
     }
     expect(plan.revokedAuthorizations.length).toBeGreaterThan(0);
@@ -111,10 +122,11 @@ describe('fault injection over a 30-action plan', () => {
           let watcher: FaultyTarget | undefined;
           const io2 = memIo(dir, SCENARIO_ENV);
           const args = rerun === 'same plan file' ? [planFile(), '--dir', v2, '--target', TARGET] : ['--dir', v2, '--target', TARGET, '--auto-approve'];
-          const rerunOnce = () => runApply(args, io2, {
-            handleSignals: false,
-            openTarget: async (spec, options) => (watcher = new FaultyTarget(await openTarget(spec, options), -1, 'before')),
-          });
+          const rerunOnce = () =>
+            runApply(args, io2, {
+              handleSignals: false,
+              openTarget: async (spec, options) => (watcher = new FaultyTarget(await openTarget(spec, options), -1, 'before')),
+            });
           if (allLanded && rerun === 'same plan file') {
             await expect(rerunOnce()).rejects.toThrow(/stale: it was already applied in full/);
             expect(watcher!.observed.executed).toEqual([]);

@@ -46,8 +46,8 @@ describe('progress', () => {
     p.onEvent({ type: 'failed', action: a2, ms: 3, error: "disabled connector 'crm' cannot be marked ready", rule: 'R7' });
     expect(out.text()).toBe(
       '↷ a1 connector.create crm (done by an earlier run of this plan)\n' +
-      '✓ a4 connection.disable crm_old (12ms)\n' +
-      "✗ a2 connector.markReady crm R7: disabled connector 'crm' cannot be marked ready (3.0ms)\n",
+        '✓ a4 connection.disable crm_old (12ms)\n' +
+        "✗ a2 connector.markReady crm R7: disabled connector 'crm' cannot be marked ready (3.0ms)\n",
     );
   });
 
@@ -71,7 +71,10 @@ describe('progress', () => {
     const result: ExecutionResult = {
       runId: 'sha256:0123456789abcdef',
       total: 4,
-      done: [{ action: a1, ms: 5, serial: 2, revoked: [], how: 'executed' }, { action: a4, ms: 1, serial: 3, revoked: [], how: 'journal' }],
+      done: [
+        { action: a1, ms: 5, serial: 2, revoked: [], how: 'executed' },
+        { action: a4, ms: 1, serial: 3, revoked: [], how: 'journal' },
+      ],
       failed: [{ action: a2, ms: 3, error: "R7: disabled connector 'crm' cannot be marked ready", rule: 'R7', hint: "enable connector 'crm' first" }],
       notStarted: [{ action: a3, reason: { kind: 'dependency-failed', failed: 'a2', via: 'a2' } }],
       cancelled: false,

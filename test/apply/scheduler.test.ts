@@ -101,7 +101,10 @@ describe('ReadyQueue', () => {
     expect(q.settled).toBe(false);
     q.succeed('a1');
     expect(q.settled).toBe(true);
-    expect(q.notStarted().map((x) => [x.id, x.reason.kind])).toEqual([['a2', 'cancelled'], ['a3', 'cancelled']]);
+    expect(q.notStarted().map((x) => [x.id, x.reason.kind])).toEqual([
+      ['a2', 'cancelled'],
+      ['a3', 'cancelled'],
+    ]);
   });
 
   it('refuses cycles, unknown dependencies and duplicate ids', () => {
@@ -130,11 +133,15 @@ describe('runGraph', () => {
   it('lets the running nodes finish when aborted, and starts nothing more', async () => {
     const ac = new AbortController();
     const started: string[] = [];
-    const r = await runGraph([n('a1'), n('a2'), n('a3')], async (id) => {
-      started.push(id);
-      if (id === 'a1') ac.abort();
-      return id;
-    }, { concurrency: 1, signal: ac.signal });
+    const r = await runGraph(
+      [n('a1'), n('a2'), n('a3')],
+      async (id) => {
+        started.push(id);
+        if (id === 'a1') ac.abort();
+        return id;
+      },
+      { concurrency: 1, signal: ac.signal },
+    );
     expect(started).toEqual(['a1']);
     expect(r.cancelled).toBe(true);
     expect(r.succeeded.map((s) => s.id)).toEqual(['a1']);
@@ -145,9 +152,19 @@ describe('runGraph', () => {
     const dag = fc.integer({ min: 1, max: 25 }).chain((size) =>
       fc.record({
         // Each node may depend only on earlier ones: a DAG by construction.
-        deps: fc.tuple(...Array.from({ length: size }, (_, i) => fc.subarray(Array.from({ length: i }, (_, j) => j), { maxLength: Math.min(4, i) }))),
+        deps: fc.tuple(
+          ...Array.from({ length: size }, (_, i) =>
+            fc.subarray(
+              Array.from({ length: i }, (_, j) => j),
+              { maxLength: Math.min(4, i) },
+            ),
+          ),
+        ),
         failing: fc.subarray(Array.from({ length: size }, (_, i) => i)),
-        done: fc.subarray(Array.from({ length: size }, (_, i) => i), { maxLength: Math.min(3, size) }),
+        done: fc.subarray(
+          Array.from({ length: size }, (_, i) => i),
+          { maxLength: Math.min(3, size) },
+        ),
         concurrency: fc.integer({ min: 1, max: 6 }),
         picks: fc.array(fc.nat(), { minLength: 1, maxLength: 40 }),
         // Shuffle the listing order so that plan order is not always topological order.

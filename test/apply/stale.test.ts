@@ -22,8 +22,15 @@ function plan(overrides: Partial<Plan> = {}): Plan {
 }
 
 const now = (o: Partial<Now> = {}): Now => ({ target: 'local:.connectorops/local.db', serial: 7, digest: 'sha256:aaaa', manifestDigest: 'sha256:mmmm', ...o });
-const entry = (actionId: string, status: JournalEntry['status'], serial: number | null): JournalEntry =>
-  ({ runId: 'run', actionId, op: 'x', linkName: 'y', status, serial, at: '2026-01-01T00:00:00Z' });
+const entry = (actionId: string, status: JournalEntry['status'], serial: number | null): JournalEntry => ({
+  runId: 'run',
+  actionId,
+  op: 'x',
+  linkName: 'y',
+  status,
+  serial,
+  at: '2026-01-01T00:00:00Z',
+});
 
 describe('checkFreshness', () => {
   it('is fresh when the target, its serial and digest and the manifests are as planned', () => {
@@ -53,7 +60,7 @@ describe('checkFreshness', () => {
     expect(f.kind === 'stale' && f.reasons.map((r) => r.what)).toEqual(['target']);
   });
 
-  it('resumes when the serial moved only by this plan\'s own journaled actions', () => {
+  it("resumes when the serial moved only by this plan's own journaled actions", () => {
     const f = checkFreshness(plan(), now({ serial: 8, digest: 'sha256:dddd' }), [entry('a1', 'done', 8), entry('a2', 'pending', null)]);
     expect(f).toEqual({ kind: 'resume', done: new Set(['a1']), lastSerial: 8 });
   });

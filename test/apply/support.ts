@@ -235,7 +235,10 @@ export function manifestsV2(newConnectors = 5): Record<string, string> {
   };
   for (let i = 1; i <= newConnectors; i++) {
     files[`connectors/new${i}.yaml`] = oauth2Connector(`new${i}`, 'NEW_SECRET');
-    const conns = i === newConnectors ? [connection(`new${i}_a`, `new${i}`, { scopes: ['contacts.read'] })] : [connection(`new${i}_a`, `new${i}`, { scopes: ['contacts.read'] }), connection(`new${i}_b`, `new${i}`)];
+    const conns =
+      i === newConnectors
+        ? [connection(`new${i}_a`, `new${i}`, { scopes: ['contacts.read'] })]
+        : [connection(`new${i}_a`, `new${i}`, { scopes: ['contacts.read'] }), connection(`new${i}_b`, `new${i}`)];
     files[`connections/new${i}.yaml`] = conns.join('---\n');
   }
   return files;

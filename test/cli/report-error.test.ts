@@ -19,7 +19,9 @@ describe('reportError', () => {
   it('points a rule refusal at its entry on docs/rules.md', () => {
     const { io, err } = capture();
     expect(reportError(new TargetError("R9: connector 'crm' still has connections", { rule: 'R9', hint: 'delete them first' }), io)).toBe(1);
-    expect(err()).toBe("Error: R9: connector 'crm' still has connections\n  hint: delete them first\n  rule: R9 is explained in docs/rules.md#r9 (in the connectorops package)\n");
+    expect(err()).toBe(
+      "Error: R9: connector 'crm' still has connections\n  hint: delete them first\n  rule: R9 is explained in docs/rules.md#r9 (in the connectorops package)\n",
+    );
   });
 
   it('names sub-rules and new families alike (R2a, P1), and no page entry for the unnumbered basics', () => {

@@ -54,27 +54,33 @@ describe('withSecretMap', () => {
 
   it('refuses a map that is not a JSON object of strings, never quoting it', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.jsonValue().map((v) => JSON.stringify(v))), (text) => {
-        const secretish = `${text}s3cr3t-value`;
-        let map: unknown;
-        try {
-          map = JSON.parse(text);
-        } catch {
-          map = undefined;
-        }
-        const valid = text.trim() === '' || (map !== null && typeof map === 'object' && !Array.isArray(map) && Object.values(map).every((v) => typeof v === 'string'));
-        for (const candidate of [text, secretish]) {
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.jsonValue().map((v) => JSON.stringify(v)),
+        ),
+        (text) => {
+          const secretish = `${text}s3cr3t-value`;
+          let map: unknown;
           try {
-            withSecretMap({ [SECRET_MAP_ENV]: candidate });
-            expect(candidate === text && valid).toBe(true);
-          } catch (error) {
-            expect(error).toBeInstanceOf(UserError);
-            const e = error as UserError;
-            expect(e.message).not.toContain('s3cr3t');
-            if (candidate.trim().length > 3 && !/^[\s"{}[\]:,]*$/.test(candidate)) expect(e.message).not.toContain(candidate.trim());
+            map = JSON.parse(text);
+          } catch {
+            map = undefined;
           }
-        }
-      }),
+          const valid = text.trim() === '' || (map !== null && typeof map === 'object' && !Array.isArray(map) && Object.values(map).every((v) => typeof v === 'string'));
+          for (const candidate of [text, secretish]) {
+            try {
+              withSecretMap({ [SECRET_MAP_ENV]: candidate });
+              expect(candidate === text && valid).toBe(true);
+            } catch (error) {
+              expect(error).toBeInstanceOf(UserError);
+              const e = error as UserError;
+              expect(e.message).not.toContain('s3cr3t');
+              if (candidate.trim().length > 3 && !/^[\s"{}[\]:,]*$/.test(candidate)) expect(e.message).not.toContain(candidate.trim());
+            }
+          }
+        },
+      ),
     );
     expect(() => withSecretMap({ [SECRET_MAP_ENV]: '{"A": 1}' })).toThrow("the value of 'A' is not a string");
     expect(() => withSecretMap({ [SECRET_MAP_ENV]: '["x"]' })).toThrow('is not a JSON object');

@@ -27,11 +27,14 @@ const rel = (path: string) => relative(ROOT, path).split(sep).join('/');
 const rulesPage = readFileSync(join(ROOT, 'docs/rules.md'), 'utf8');
 const anchors = new Set([...rulesPage.matchAll(/<a id="([a-z0-9-]+)"><\/a>/g)].map((m) => m[1]));
 // Headings get GitHub's anchors too (lower case, punctuation dropped, spaces to dashes).
-const headingAnchor = (heading: string) => heading.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
-const anchorsOf = (text: string) => new Set([
-  ...[...text.matchAll(/<a id="([^"]+)"><\/a>/g)].map((m) => m[1]!),
-  ...[...text.matchAll(/^#{1,6} (.+)$/gm)].map((m) => headingAnchor(m[1]!)),
-]);
+const headingAnchor = (heading: string) =>
+  heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N} _-]/gu, '')
+    .replace(/ /g, '-');
+const anchorsOf = (text: string) =>
+  new Set([...[...text.matchAll(/<a id="([^"]+)"><\/a>/g)].map((m) => m[1]!), ...[...text.matchAll(/^#{1,6} (.+)$/gm)].map((m) => headingAnchor(m[1]!))]);
 
 /** Rule ids as the code cites them: R1…R17 (with R2a/R2b), N1…, S1…, P1…. */
 const RULE_ID = /\b(R\d{1,2}[a-z]?|[NSP]\d)\b/g;
@@ -62,7 +65,10 @@ describe('docs/rules.md', () => {
 describe('the repository stands on its own', () => {
   it('never points at ../shared or at the project notes kept outside it', () => {
     const outside = /\.\.\/shared|shared\/docs|shared\/seeds|\b(creator-rules|contracts|architecture)\.md\b/;
-    const offending = files.filter((f) => !rel(f).startsWith('test/docs/')).filter((f) => outside.test(readFileSync(f, 'utf8'))).map(rel);
+    const offending = files
+      .filter((f) => !rel(f).startsWith('test/docs/'))
+      .filter((f) => outside.test(readFileSync(f, 'utf8')))
+      .map(rel);
     expect(offending).toEqual([]);
   });
 
@@ -95,7 +101,7 @@ describe('the repository stands on its own', () => {
     expect(missing).toEqual([]);
   });
 
-  it('has every manifest\'s $schema modeline resolve to a schema in the repository', () => {
+  it("has every manifest's $schema modeline resolve to a schema in the repository", () => {
     const broken: string[] = [];
     for (const file of files.filter((f) => /\.ya?ml$/.test(f))) {
       const m = /# yaml-language-server: \$schema=(\S+)/.exec(readFileSync(file, 'utf8'));

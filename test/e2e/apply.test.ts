@@ -36,7 +36,11 @@ const ENV: NodeJS.ProcessEnv = { ...process.env, ...SCENARIO_ENV, NO_COLOR: '1',
 const T = ['--target', 'local:acct.db'];
 
 function git(...args: string[]): void {
-  const r = spawnSync('git', args, { cwd: tmp.dir, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' } });
+  const r = spawnSync('git', args, {
+    cwd: tmp.dir,
+    encoding: 'utf8',
+    env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' },
+  });
   if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
 }
 
@@ -90,7 +94,8 @@ function start(command: string[], env: NodeJS.ProcessEnv = ENV): Proc {
   }
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
     proc.on('close', (code, signal) => {
-      for (const w of waiters.splice(0)) w.reject(new Error(`process exited (code ${code}, signal ${signal}) before printing ${w.match}:\n${streams.stdout}\n${streams.stderr}`));
+      for (const w of waiters.splice(0))
+        w.reject(new Error(`process exited (code ${code}, signal ${signal}) before printing ${w.match}:\n${streams.stdout}\n${streams.stderr}`));
       resolve({ code, signal, ...streams });
     }),
   );
@@ -150,7 +155,10 @@ describe('apply PLANFILE: stale plans', () => {
   it('refuses a plan whose manifests changed since it was made, with both digests', async () => {
     repo(manifestsV1());
     const plan = planTo('plan.json');
-    writeFileSync(join(tmp.dir, 'connectors/keep2.yaml'), `kind: Connector\nlinkName: keep2\nname: Renamed keep2\nauthentication:\n  type: apiKey\n  parameterKey: key\n`);
+    writeFileSync(
+      join(tmp.dir, 'connectors/keep2.yaml'),
+      `kind: Connector\nlinkName: keep2\nname: Renamed keep2\nauthentication:\n  type: apiKey\n  parameterKey: key\n`,
+    );
     git('commit', '-qam', 'rename keep2');
     const r = cli(['apply', 'plan.json', ...T]);
     expect(r.code).toBe(1);
@@ -226,7 +234,7 @@ describe('apply PLANFILE: stale plans', () => {
     expect(r.stdout).toContain(`Apply complete: ${plan.actions.length} done (${done} by an earlier run), 0 failed, 0 not started`);
   });
 
-  it('a partial run followed by someone else\'s change is stale, and says the journal accounts for less', async () => {
+  it("a partial run followed by someone else's change is stale, and says the journal accounts for less", async () => {
     repo(manifestsV1());
     planTo('plan.json');
     const io = memIo(tmp.dir, ENV);
@@ -324,11 +332,13 @@ describe('lock', () => {
     await p.exited;
   });
 
-  it('--lock-timeout waits for the holder, and goes ahead once it releases (release sent on the holder\'s stdin)', async () => {
+  it("--lock-timeout waits for the holder, and goes ahead once it releases (release sent on the holder's stdin)", async () => {
     repo(manifestsV1());
     const { p, lock } = await holdLock();
     const apply = start([BIN, 'apply', ...T, '--auto-approve', '--lock-timeout', '120']);
-    await apply.waitFor(new RegExp(`^Waiting up to 120s for the lock of local:acct\\.db: held by ${lock.holder} \\(pid ${lock.pid}\\) for apply since \\S+ \\(lock ${lock.id}\\)\\.$`));
+    await apply.waitFor(
+      new RegExp(`^Waiting up to 120s for the lock of local:acct\\.db: held by ${lock.holder} \\(pid ${lock.pid}\\) for apply since \\S+ \\(lock ${lock.id}\\)\\.$`),
+    );
     expect(await serial()).toBe(0);
     p.proc.stdin.write('release\n');
     await p.waitFor(/^released$/);
@@ -346,29 +356,37 @@ describe('lock', () => {
     await p.exited;
     const r = cli(['apply', ...T, '--auto-approve']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(new RegExp(`^Took over lock ${lock.id} of local:acct\\.db from ${lock.holder} \\(pid ${lock.pid}, apply since \\S+\\): that process is no longer running\\. New lock: [0-9a-f]+\\.$`, 'm'));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^Took over lock ${lock.id} of local:acct\\.db from ${lock.holder} \\(pid ${lock.pid}, apply since \\S+\\): that process is no longer running\\. New lock: [0-9a-f]+\\.$`,
+        'm',
+      ),
+    );
   });
 
-  for (const [signal, exit] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
-  it(`releases the lock on ${signal}, after the action in flight, and exits ${exit}`, async () => {
-    repo(manifestsV1());
-    planTo('plan.json');
-    const stepper = start([join(ROOT, 'test/fixtures/apply/step-apply.mjs'), 'plan.json', ...T]);
-    await stepper.waitFor(/^before 1 /);
-    stepper.proc.stdin.write('go\n');
-    await stepper.waitFor(/^after 1 /);
-    stepper.proc.kill(signal);
-    await stepper.waitFor(new RegExp(`Received ${signal}: starting nothing more`));
-    stepper.proc.stdin.write('go\n');
-    const done = await stepper.exited;
-    expect(done.code).toBe(exit);
-    expect(done.stdout).toMatch(/Apply cancelled: 1 done, 0 failed, \d+ not started/);
-    // The lock is free: a new apply (resuming the plan) goes ahead without any takeover.
-    const r = cli(['apply', 'plan.json', ...T]);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).not.toContain('Took over');
-    expect(r.stderr).toContain('Resuming run');
-  });
+  for (const [signal, exit] of [
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const) {
+    it(`releases the lock on ${signal}, after the action in flight, and exits ${exit}`, async () => {
+      repo(manifestsV1());
+      planTo('plan.json');
+      const stepper = start([join(ROOT, 'test/fixtures/apply/step-apply.mjs'), 'plan.json', ...T]);
+      await stepper.waitFor(/^before 1 /);
+      stepper.proc.stdin.write('go\n');
+      await stepper.waitFor(/^after 1 /);
+      stepper.proc.kill(signal);
+      await stepper.waitFor(new RegExp(`Received ${signal}: starting nothing more`));
+      stepper.proc.stdin.write('go\n');
+      const done = await stepper.exited;
+      expect(done.code).toBe(exit);
+      expect(done.stdout).toMatch(/Apply cancelled: 1 done, 0 failed, \d+ not started/);
+      // The lock is free: a new apply (resuming the plan) goes ahead without any takeover.
+      const r = cli(['apply', 'plan.json', ...T]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).not.toContain('Took over');
+      expect(r.stderr).toContain('Resuming run');
+    });
   }
 });
 
@@ -408,7 +426,8 @@ describe('kill -9 in the middle of an apply', () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 100; i++) {
       files[`connectors/c${i}.yaml`] = `kind: Connector\nlinkName: c${i}\nname: Connector ${i}\nauthentication:\n  type: apiKey\n  parameterKey: key\n`;
-      files[`connections/c${i}.yaml`] = `kind: Connection\nlinkName: c${i}_a\nname: A ${i}\nconnector: c${i}\n---\nkind: Connection\nlinkName: c${i}_b\nname: B ${i}\nconnector: c${i}\n`;
+      files[`connections/c${i}.yaml`] =
+        `kind: Connection\nlinkName: c${i}_a\nname: A ${i}\nconnector: c${i}\n---\nkind: Connection\nlinkName: c${i}_b\nname: B ${i}\nconnector: c${i}\n`;
     }
     repo(files);
     const plan = planTo('plan.json');

@@ -131,7 +131,7 @@ describe('connectorops comment', () => {
     const summary = join(tmp.dir, 'summary.md');
     const r = await cli(['comment', 'plan.json', '--pr', '7', '--repo', 'acme/infra'], { GITHUB_STEP_SUMMARY: summary });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toBe("warning: the plan is longer than a GitHub comment holds; the comment shows its summary (the job summary has all of it)\n");
+    expect(r.stderr).toBe('warning: the plan is longer than a GitHub comment holds; the comment shows its summary (the job summary has all of it)\n');
     const body = posted()[0]!.body;
     expect(body.length).toBeLessThanOrEqual(65_536);
     expect(body).toContain('**Plan: 2 to create, 0 to update, 0 to delete.**');
@@ -203,7 +203,10 @@ describe('connectorops comment', () => {
     const lgtm = gh.seed('acme/infra', 7, ALICE, 'LGTM');
     await plan({ 'connectors/crm.yaml': CRM() });
     expect((await cli(['comment', 'plan.json', '--pr', '7', '--repo', 'acme/infra'])).code).toBe(0);
-    expect(gh.comments('acme/infra', 7).map((c) => [c.id, c.user.login])).toEqual([[lgtm.id, 'alice'], [expect.any(Number), 'github-actions[bot]']]);
+    expect(gh.comments('acme/infra', 7).map((c) => [c.id, c.user.login])).toEqual([
+      [lgtm.id, 'alice'],
+      [expect.any(Number), 'github-actions[bot]'],
+    ]);
   });
 
   it('checks flags, environment and plan files before any request', async () => {
@@ -212,7 +215,11 @@ describe('connectorops comment', () => {
       [['comment', 'plan.json', '--repo', 'acme/infra'], {}, /^Error: comment needs --pr N/],
       [['comment', '--pr', '7', '--repo', 'acme/infra'], {}, /^Error: comment needs the PLANFILE to post/],
       [['comment', 'plan.json', '--pr', 'seven', '--repo', 'acme/infra'], {}, /^Error: --pr takes a pull request number, not "seven"/],
-      [['comment', 'plan.json', '--pr', '7', '--repo', 'acme/infra'], { GITHUB_TOKEN: undefined }, /^Error: GITHUB_TOKEN is not set[^\n]*\n {2}hint: in a workflow, add env: GITHUB_TOKEN/],
+      [
+        ['comment', 'plan.json', '--pr', '7', '--repo', 'acme/infra'],
+        { GITHUB_TOKEN: undefined },
+        /^Error: GITHUB_TOKEN is not set[^\n]*\n {2}hint: in a workflow, add env: GITHUB_TOKEN/,
+      ],
       [['comment', 'plan.json', '--pr', '7'], {}, /^Error: comment does not know the repository/],
       [['comment', 'plan.json', '--pr', '7', '--repo', 'acme'], {}, /^Error: --repo must be OWNER\/NAME/],
       [['comment', 'missing.json', '--pr', '7', '--repo', 'acme/infra'], {}, /^Error: cannot read plan file .*missing\.json: no such file/],
@@ -271,7 +278,11 @@ describe('connectorops comment keeps the token on the API origin (issue 13)', ()
     gh.fail({ method: 'GET', path: /comments$/, status: 302, headers: { location: `${other.url}/moved` } });
     const r = await cli(['comment', 'plan.json', '--pr', '7', '--repo', 'acme/infra']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`^Error: connectorops stopped trying to list the comments on acme/infra#7: GitHub answered HTTP 302, a redirect to "${other.url}/moved", which is not followed\\n`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^Error: connectorops stopped trying to list the comments on acme/infra#7: GitHub answered HTTP 302, a redirect to "${other.url}/moved", which is not followed\\n`,
+      ),
+    );
     expect(r.stdout).toBe('');
     expect(other.requests).toEqual([]);
   });
@@ -304,7 +315,9 @@ describe('connectorops comment keeps the token on the API origin (issue 13)', ()
     gh.fail({ method: 'GET', path: /comments$/, status: 200, raw: { contentType: 'text/html', text: '<html>Sign in</html>' } });
     const r = await cli(['comment', 'plan.json', '--pr', '7', '--repo', 'acme/infra']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^Error: connectorops stopped trying to list the comments on acme\/infra#7: GitHub answered HTTP 200 with a body that is not JSON\n {2}hint: check GITHUB_API_URL/);
+    expect(r.stderr).toMatch(
+      /^Error: connectorops stopped trying to list the comments on acme\/infra#7: GitHub answered HTTP 200 with a body that is not JSON\n {2}hint: check GITHUB_API_URL/,
+    );
     expect(r.stderr).not.toContain('Internal error');
   });
 
@@ -317,7 +330,9 @@ describe('connectorops comment keeps the token on the API origin (issue 13)', ()
     const summary = join(tmp.dir, 'summary.md');
     const r = await cli(['comment', 'plan.json', '--pr', '7', '--repo', 'acme/infra'], { GITHUB_STEP_SUMMARY: summary });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toBe('warning: the plan is longer than a GitHub comment holds; the comment shows its summary (the job summary is cut short too: the plan file has all of it)\n');
+    expect(r.stderr).toBe(
+      'warning: the plan is longer than a GitHub comment holds; the comment shows its summary (the job summary is cut short too: the plan file has all of it)\n',
+    );
     expect(Buffer.byteLength(readFileSync(summary, 'utf8'))).toBeLessThanOrEqual(1_000_000 + 2);
   });
 });

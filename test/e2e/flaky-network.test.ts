@@ -116,7 +116,8 @@ describe('apply through a flaky network', () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 20; i++) {
       files[`connectors/c${i}.yaml`] = `kind: Connector\nlinkName: c${i}\nname: Connector ${i}\nauthentication:\n  type: apiKey\n  parameterKey: key\n`;
-      files[`connections/c${i}.yaml`] = `kind: Connection\nlinkName: c${i}_a\nname: A ${i}\nconnector: c${i}\n---\nkind: Connection\nlinkName: c${i}_b\nname: B ${i}\nconnector: c${i}\n`;
+      files[`connections/c${i}.yaml`] =
+        `kind: Connection\nlinkName: c${i}_a\nname: A ${i}\nconnector: c${i}\n---\nkind: Connection\nlinkName: c${i}_b\nname: B ${i}\nconnector: c${i}\n`;
     }
     writeManifests(tmp.dir, files);
     const db = join(tmp.dir, 'acct.db');

@@ -40,7 +40,18 @@ function refused(r: CliResult): string {
 }
 
 describe('YAML messages never quote a secret', () => {
-  const forms = [`*${SECRET}`, `!${SECRET}`, `!<${SECRET}>`, `!!${SECRET} x`, `|${SECRET}\n    x`, `>${SECRET}\n    x`, `]${SECRET}`, `}${SECRET}`, `"${SECRET}\\q"`, `@${SECRET}`];
+  const forms = [
+    `*${SECRET}`,
+    `!${SECRET}`,
+    `!<${SECRET}>`,
+    `!!${SECRET} x`,
+    `|${SECRET}\n    x`,
+    `>${SECRET}\n    x`,
+    `]${SECRET}`,
+    `}${SECRET}`,
+    `"${SECRET}\\q"`,
+    `@${SECRET}`,
+  ];
   it.each(forms)('clientSecret: %s', (form) => {
     const dir = tempRepo({ 'connectors/crm.yaml': connector(form) });
     for (const args of [['validate'], ['plan', '--target', `local:${join(dir, 'state.db')}`]]) {
@@ -56,7 +67,11 @@ describe('YAML messages never quote a secret', () => {
     let seed = 42;
     const random = Buffer.alloc(200_000, 0);
     for (let i = 0; i < random.length; i++) random[i] = (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
-    const dir = tempRepo({ 'connectors/noise.yaml': Buffer.from(random.toString('latin1'), 'latin1').toString('utf8').replace(/\uFFFD/g, '?') });
+    const dir = tempRepo({
+      'connectors/noise.yaml': Buffer.from(random.toString('latin1'), 'latin1')
+        .toString('utf8')
+        .replace(/\uFFFD/g, '?'),
+    });
     const stderr = refused(run(dir, 'validate'));
     expect(stderr.length).toBeLessThan(10_000);
     // eslint-disable-next-line no-control-regex
@@ -118,7 +133,7 @@ describe('files outside the manifest directory are never read', () => {
   });
 
   it('a symlinked connectorops.yaml pointing outside is refused, for commands that read only the config too', () => {
-    const outside = tempRepo({ 'passwd': 'root:x:0:0:LEAKED:/root:/bin/bash\n' });
+    const outside = tempRepo({ passwd: 'root:x:0:0:LEAKED:/root:/bin/bash\n' });
     const dir = tempRepo({});
     symlinkSync(join(outside, 'passwd'), join(dir, 'connectorops.yaml'));
     for (const args of [['validate'], ['target', 'export']]) {

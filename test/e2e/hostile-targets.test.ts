@@ -46,14 +46,17 @@ async function withTarget(): Promise<{ dir: string; db: string }> {
 }
 
 const run = (dir: string, ...args: string[]) => cli(args, { cwd: dir, env: ENV });
-const readers = (db: string) => [['target', 'export', '--target', `local:${db}`], ['plan', '--target', `local:${db}`]];
+const readers = (db: string) => [
+  ['target', 'export', '--target', `local:${db}`],
+  ['plan', '--target', `local:${db}`],
+];
 
 describe('a file that is not a connectorops target is left untouched', () => {
   it('an unrelated SQLite database: not switched to WAL, not marked, not given tables', () => {
     const dir = tempRepo({ 'connectors/crm.yaml': CRM });
     const other = join(dir, 'other.db');
     const db = new Database(other);
-    db.exec('CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT); INSERT INTO notes (text) VALUES (\'mine\')');
+    db.exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT); INSERT INTO notes (text) VALUES ('mine')");
     db.close();
     const before = hash(other);
     for (const args of [...readers(other), ['apply', '--auto-approve', '--target', `local:${other}`]]) {
@@ -68,7 +71,8 @@ describe('a file that is not a connectorops target is left untouched', () => {
 
   it('a 0-byte file is not an empty account', () => {
     const dir = tempRepo({ 'connectors/crm.yaml': CRM, 'acct.db': '' });
-    for (const args of readers(join(dir, 'acct.db'))) expect(refused(run(dir, ...args))).toContain('is an empty file (0 bytes), not a connectorops target; it was left untouched');
+    for (const args of readers(join(dir, 'acct.db')))
+      expect(refused(run(dir, ...args))).toContain('is an empty file (0 bytes), not a connectorops target; it was left untouched');
     expect(readFileSync(join(dir, 'acct.db')).length).toBe(0);
   });
 
@@ -84,8 +88,16 @@ describe('a damaged target is an error that says what is damaged', () => {
   const damages: [string, (db: Database.Database) => void, string][] = [
     ['a dropped connections table', (db) => db.exec('DROP TABLE connections'), 'its connections table is missing'],
     ['a row that is not JSON', (db) => db.exec("UPDATE connectors SET body = '{not json' WHERE link_name = 'crm'"), 'the connectors row "crm" does not hold JSON'],
-    ['an unknown authentication type', (db) => db.exec("UPDATE connectors SET body = json_set(body, '$.authentication.type', 'kerberos') WHERE link_name = 'crm'"), 'the connectors row "crm" is not a connector this connectorops wrote'],
-    ['a fingerprint_key that is not 32 bytes', (db) => db.exec("UPDATE meta SET value = 'c2hvcnQ=' WHERE key = 'fingerprint_key'"), 'its fingerprint_key is missing or not 32 bytes'],
+    [
+      'an unknown authentication type',
+      (db) => db.exec("UPDATE connectors SET body = json_set(body, '$.authentication.type', 'kerberos') WHERE link_name = 'crm'"),
+      'the connectors row "crm" is not a connector this connectorops wrote',
+    ],
+    [
+      'a fingerprint_key that is not 32 bytes',
+      (db) => db.exec("UPDATE meta SET value = 'c2hvcnQ=' WHERE key = 'fingerprint_key'"),
+      'its fingerprint_key is missing or not 32 bytes',
+    ],
     ['a missing serial', (db) => db.exec("DELETE FROM meta WHERE key = 'serial'"), 'its serial is missing or not a whole number'],
   ];
   it.each(damages)('%s', async (_, damage, says) => {
@@ -155,7 +167,10 @@ describe('mangled files never reach an internal error (property)', () => {
           text = `${plan.slice(0, i)}${JSON.stringify(value)}${plan.slice(i + end)}`;
         }
         writeFileSync(join(dir, 'mangled.json'), text);
-        for (const args of [['apply', 'mangled.json', '--target', `local:${db}`], ['comment', 'mangled.json', '--pr', '1', '--repo', 'a/b']]) {
+        for (const args of [
+          ['apply', 'mangled.json', '--target', `local:${db}`],
+          ['comment', 'mangled.json', '--pr', '1', '--repo', 'a/b'],
+        ]) {
           const r = run(dir, ...args);
           expect(r.stderr, text).not.toContain('Internal error');
         }
@@ -165,7 +180,12 @@ describe('mangled files never reach an internal error (property)', () => {
   }, 240_000);
 
   it('a secret reference with an extra key (such as value) is refused', async () => {
-    const dir = tempRepo({ 'connectors/crm.yaml': CRM.replace('authentication: { type: basic }', 'authentication:\n  type: oauth2\n  grantType: client_credentials\n  clientId: x\n  clientSecret: { fromEnv: CRM_SECRET }\n  accessTokenUrl: https://a.example/token\n  scopes: [a]') });
+    const dir = tempRepo({
+      'connectors/crm.yaml': CRM.replace(
+        'authentication: { type: basic }',
+        'authentication:\n  type: oauth2\n  grantType: client_credentials\n  clientId: x\n  clientSecret: { fromEnv: CRM_SECRET }\n  accessTokenUrl: https://a.example/token\n  scopes: [a]',
+      ),
+    });
     commitAll(dir);
     const db = join(dir, 'acct.db');
     expect(run(dir, 'plan', '--target', `local:${db}`, '--out', 'plan.json').code).toBe(0);

@@ -31,7 +31,14 @@ function tree(dir: string, base = dir, out = new Map<string, string>()): Map<str
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) tree(path, base, out);
-    else out.set(path.slice(base.length + 1).split('\\').join('/'), readFileSync(path, 'utf8'));
+    else
+      out.set(
+        path
+          .slice(base.length + 1)
+          .split('\\')
+          .join('/'),
+        readFileSync(path, 'utf8'),
+      );
   }
   return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

@@ -27,13 +27,26 @@ const withoutSqlite = join(tmp.dir, 'project-no-optional');
 let tarball = '';
 
 // PATH without any entry inside this repository (vitest run through npx puts node_modules/.bin first).
-const SYSTEM_PATH = (process.env.PATH ?? '').split(delimiter).filter((p) => p && !p.startsWith(ROOT)).join(delimiter);
+const SYSTEM_PATH = (process.env.PATH ?? '')
+  .split(delimiter)
+  .filter((p) => p && !p.startsWith(ROOT))
+  .join(delimiter);
 
 function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
   return spawnSync(cmd, args, {
     cwd,
     encoding: 'utf8',
-    env: { PATH: SYSTEM_PATH, HOME: process.env.HOME, NO_COLOR: '1', CI: '1', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e', ...env },
+    env: {
+      PATH: SYSTEM_PATH,
+      HOME: process.env.HOME,
+      NO_COLOR: '1',
+      CI: '1',
+      GIT_AUTHOR_NAME: 't',
+      GIT_AUTHOR_EMAIL: 't@e',
+      GIT_COMMITTER_NAME: 't',
+      GIT_COMMITTER_EMAIL: 't@e',
+      ...env,
+    },
     timeout: INSTALL_TIMEOUT,
   });
 }
@@ -72,8 +85,23 @@ afterAll(() => tmp.cleanup());
 
 describe('the packed package', () => {
   it('holds the CLI bundle, the schemas and the docs, and nothing of the sources or tests', () => {
-    const files = ok(run('tar', ['tzf', tarball], tmp.dir), 'tar').trim().split('\n').map((f) => f.replace(/^package\//, '')).sort();
-    for (const f of ['bin/connectorops.js', 'dist/bundle/main.js', 'dist/bundle/THIRD-PARTY-LICENSES.txt', 'schema/manifest.schema.json', 'schema/config.schema.json', 'docs/rules.md', 'docs/manifests.md', 'docs/github.md', 'README.md', 'package.json']) {
+    const files = ok(run('tar', ['tzf', tarball], tmp.dir), 'tar')
+      .trim()
+      .split('\n')
+      .map((f) => f.replace(/^package\//, ''))
+      .sort();
+    for (const f of [
+      'bin/connectorops.js',
+      'dist/bundle/main.js',
+      'dist/bundle/THIRD-PARTY-LICENSES.txt',
+      'schema/manifest.schema.json',
+      'schema/config.schema.json',
+      'docs/rules.md',
+      'docs/manifests.md',
+      'docs/github.md',
+      'README.md',
+      'package.json',
+    ]) {
       expect(files).toContain(f);
     }
     expect(files.filter((f) => /^(src|test|bench|scripts)\/|\.ts$|\.map$/.test(f))).toEqual([]);
@@ -104,17 +132,20 @@ describe('installed with npm install -g', () => {
     ok(run('git', ['init', '-q', '-b', 'main'], repo), 'git init');
     const init = ok(installed(withSqlite, repo, 'init'), 'init');
     expect(init).toContain('created connectorops.yaml');
-    writeFileSync(join(repo, 'connectors/billing.yaml'), [
-      '# yaml-language-server: $schema=../schema/manifest.schema.json',
-      'kind: Connector',
-      'linkName: billing',
-      'name: Billing API',
-      'authentication:',
-      '  type: apiKey',
-      '  parameterKey: X-Api-Key',
-      '  addTo: header',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      join(repo, 'connectors/billing.yaml'),
+      [
+        '# yaml-language-server: $schema=../schema/manifest.schema.json',
+        'kind: Connector',
+        'linkName: billing',
+        'name: Billing API',
+        'authentication:',
+        '  type: apiKey',
+        '  parameterKey: X-Api-Key',
+        '  addTo: header',
+        '',
+      ].join('\n'),
+    );
     writeFileSync(join(repo, 'connections/billing_finance.yaml'), 'kind: Connection\nlinkName: billing_finance\nname: Billing (finance)\nconnector: billing\n');
     ok(run('git', ['add', '-A'], repo), 'git add');
     ok(run('git', ['commit', '-q', '-m', 'connectors'], repo), 'git commit');

@@ -109,16 +109,32 @@ async function fingerprint(value: string): Promise<string> {
 }
 
 /** The target holds crm (with the fingerprint of `secret`) and its connections; `authorized` ones are authorized by alice. */
-async function importAccount(connections: Array<{ linkName: string; usages?: Snapshot['connections'][number]['usages']; enabled?: boolean }>, authorized: string[] = [], secret = 'old-secret-0001'): Promise<void> {
+async function importAccount(
+  connections: Array<{ linkName: string; usages?: Snapshot['connections'][number]['usages']; enabled?: boolean }>,
+  authorized: string[] = [],
+  secret = 'old-secret-0001',
+): Promise<void> {
   const snapshot: Snapshot = {
     formatVersion: 1,
-    connectors: [{
-      linkName: 'crm', name: 'Acme CRM', description: 'CRM of the sales team', stage: 'ready', enabled: true,
-      authentication: AUTH, secretFingerprints: { clientSecret: await fingerprint(secret) },
-    }],
+    connectors: [
+      {
+        linkName: 'crm',
+        name: 'Acme CRM',
+        description: 'CRM of the sales team',
+        stage: 'ready',
+        enabled: true,
+        authentication: AUTH,
+        secretFingerprints: { clientSecret: await fingerprint(secret) },
+      },
+    ],
     connections: connections.map((c) => ({
-      linkName: c.linkName, name: `CRM ${c.linkName}`, connector: 'crm', enabled: c.enabled ?? true, scopes: ['contacts.read'],
-      authorization: { status: 'unauthorized' }, usages: c.usages ?? [],
+      linkName: c.linkName,
+      name: `CRM ${c.linkName}`,
+      connector: 'crm',
+      enabled: c.enabled ?? true,
+      scopes: ['contacts.read'],
+      authorization: { status: 'unauthorized' },
+      usages: c.usages ?? [],
     })),
   };
   writeFileSync(join(tmp.dir, 'snapshot.json'), JSON.stringify(snapshot));
@@ -154,7 +170,9 @@ describe('connectorops plan', () => {
     expect(plan.summary).toEqual({ create: 3, update: 0, delete: 0, replace: 0, revokes: 0, blocked: 0 });
 
     // Planning created no target (issue 8): it said so, and where it looked; the plan starts from an empty account.
-    expect(text.stderr).toContain(`warning: target local:acct.db does not exist yet (there is no file at ${JSON.stringify(join(tmp.dir, 'acct.db'))}): this plan starts from an empty account; apply creates the target`);
+    expect(text.stderr).toContain(
+      `warning: target local:acct.db does not exist yet (there is no file at ${JSON.stringify(join(tmp.dir, 'acct.db'))}): this plan starts from an empty account; apply creates the target`,
+    );
     expect(plan.warnings?.[0]?.code).toBe('target-missing');
     expect(existsSync(join(tmp.dir, 'acct.db'))).toBe(false);
     const exported = cli(['target', 'export', ...T]);
@@ -171,7 +189,10 @@ describe('connectorops plan', () => {
   });
 
   it('disables a connector with its connections: connections first (R8), usages as impact (R15)', async () => {
-    repo({ 'connectors/crm.yaml': CRM('enabled: false\n'), 'connections/crm.yaml': `${CONNECTION('crm_sales', 'enabled: false')}---\n${CONNECTION('crm_support', 'enabled: false')}` });
+    repo({
+      'connectors/crm.yaml': CRM('enabled: false\n'),
+      'connections/crm.yaml': `${CONNECTION('crm_sales', 'enabled: false')}---\n${CONNECTION('crm_support', 'enabled: false')}`,
+    });
     const usage = { app: 'sales', component: 'workflow:send_invoice', kind: 'deluge-invokeurl' };
     await importAccount([{ linkName: 'crm_sales', usages: [usage] }, { linkName: 'crm_support' }], ['crm_sales']);
     const { code, plan } = planJson([], { ...ENV, CRM_CLIENT_SECRET: 'old-secret-0001' });
@@ -212,7 +233,9 @@ describe('connectorops plan', () => {
     await importAccount([{ linkName: 'crm_old', usages }]);
     const { code, plan, stderr } = planJson(['--allow-replace', '--detailed-exitcode'], { ...ENV, CRM_CLIENT_SECRET: 'old-secret-0001' });
     expect(code).toBe(1);
-    expect(plan.blocked).toEqual([expect.objectContaining({ kind: 'Connection', linkName: 'crm_old', rule: 'R14', usages: usages.map((u) => ({ ...u, source: 'target' })) })]);
+    expect(plan.blocked).toEqual([
+      expect.objectContaining({ kind: 'Connection', linkName: 'crm_old', rule: 'R14', usages: usages.map((u) => ({ ...u, source: 'target' })) }),
+    ]);
     expect(stderr).toMatch(/blocked \(R14: connection 'crm_old'\)/);
     const text = cli(['plan', ...T], { ...ENV, CRM_CLIENT_SECRET: 'old-secret-0001' });
     expect(text.code).toBe(1);
@@ -276,7 +299,9 @@ describe('connectorops plan', () => {
       'connection.create crm_sales',
     ]);
     expect(allowed.plan.actions.filter((a) => a.replace).map((a) => a.op)).toEqual(['connection.delete', 'connector.delete', 'connector.create', 'connection.create']);
-    expect(allowed.plan.revokedAuthorizations).toEqual([{ connection: 'crm_sales', connector: 'crm', account: 'alice', cause: ['replaced', 'authentication.type'], rule: 'R10' }]);
+    expect(allowed.plan.revokedAuthorizations).toEqual([
+      { connection: 'crm_sales', connector: 'crm', account: 'alice', cause: ['replaced', 'authentication.type'], rule: 'R10' },
+    ]);
     expect(allowed.plan.summary).toMatchObject({ replace: 2, revokes: 1, blocked: 0 });
   });
 

@@ -105,7 +105,16 @@ function commit(files: Record<string, string>, message: string): void {
 
 interface NextJson {
   rollout: { id: string; done: number; total: number };
-  steps: Array<{ id: string; kind: string; op?: string; linkName?: string; connection?: string; account?: string | null; secrets: Array<{ parameter: string; env: string }>; instructions: string[] }>;
+  steps: Array<{
+    id: string;
+    kind: string;
+    op?: string;
+    linkName?: string;
+    connection?: string;
+    account?: string | null;
+    secrets: Array<{ parameter: string; env: string }>;
+    instructions: string[];
+  }>;
 }
 
 async function nextJson(T: string[]): Promise<NextJson> {

@@ -40,8 +40,7 @@ function write(files: Record<string, string | null>): void {
 
 const connector = (linkName: string, type = 'apiKey\n  parameterKey: key') =>
   `kind: Connector\nlinkName: ${linkName}\nname: Connector ${linkName}\nauthentication:\n  type: ${type}\n`;
-const connection = (linkName: string, on: string, name = `Connection ${linkName}`) =>
-  `kind: Connection\nlinkName: ${linkName}\nname: ${name}\nconnector: ${on}\n`;
+const connection = (linkName: string, on: string, name = `Connection ${linkName}`) => `kind: Connection\nlinkName: ${linkName}\nname: ${name}\nconnector: ${on}\n`;
 
 /** crm (crm_sales, crm_support) and billing (billing_main), applied; crm_sales and billing_main authorized. */
 function account(): void {
@@ -54,7 +53,10 @@ function account(): void {
   });
   const applied = cli(['apply', ...T, '--auto-approve']);
   expect(applied.code, applied.stderr).toBe(0);
-  for (const [c, who] of [['crm_sales', 'alice'], ['billing_main', 'bob']]) {
+  for (const [c, who] of [
+    ['crm_sales', 'alice'],
+    ['billing_main', 'bob'],
+  ]) {
     const r = cli(['target', 'authorize', c!, '--account', who!, ...T]);
     expect(r.code, r.stderr).toBe(0);
   }
@@ -79,8 +81,12 @@ describe('an empty or wrong --dir (issue 8, item 1)', () => {
     mkdirSync(join(tmp.dir, 'empty'));
     const r = cli(['apply', '--dir', 'empty', ...T, '--auto-approve']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`Error: the manifests in ${join(tmp.dir, 'empty')} define nothing (an empty folder), but target local:acct.db holds 2 connectors and 3 connections (2 authorized): the plan would delete them all; nothing was planned`);
-    expect(r.stderr).toContain(`hint: manifests are read from ${join(tmp.dir, 'empty', 'connectors')} and ${join(tmp.dir, 'empty', 'connections')}: check --dir; if emptying the target is meant, add --allow-empty`);
+    expect(r.stderr).toContain(
+      `Error: the manifests in ${join(tmp.dir, 'empty')} define nothing (an empty folder), but target local:acct.db holds 2 connectors and 3 connections (2 authorized): the plan would delete them all; nothing was planned`,
+    );
+    expect(r.stderr).toContain(
+      `hint: manifests are read from ${join(tmp.dir, 'empty', 'connectors')} and ${join(tmp.dir, 'empty', 'connections')}: check --dir; if emptying the target is meant, add --allow-empty`,
+    );
     expect(serial()).toBe(before);
     // The lock was released: a later apply goes ahead.
     expect(cli(['apply', ...T, '--auto-approve']).stdout).toBe('No changes. The target matches the manifests.\n');
@@ -107,7 +113,9 @@ describe('an empty or wrong --dir (issue 8, item 1)', () => {
     expect(p.stdout).toContain('Plan: 0 to create, 0 to update, 5 to delete. 2 authorizations will be revoked.');
     const r = cli(['apply', '--dir', 'empty', ...T, '--auto-approve', '--allow-empty']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('Authorizations revoked:\n  - billing_main (account bob) of connector billing: deleted (R11)\n  - crm_sales (account alice) of connector crm: deleted (R11)');
+    expect(r.stdout).toContain(
+      'Authorizations revoked:\n  - billing_main (account bob) of connector billing: deleted (R11)\n  - crm_sales (account alice) of connector crm: deleted (R11)',
+    );
     expect(serial()).toBe(0);
   });
 });
@@ -119,7 +127,9 @@ describe('protect: in connectorops.yaml (P1)', () => {
     const r = planJson();
     expect(r.code).toBe(1);
     expect(r.plan.blocked).toContainEqual({
-      kind: 'Connection', linkName: 'billing_main', rule: 'P1',
+      kind: 'Connection',
+      linkName: 'billing_main',
+      rule: 'P1',
       message: "connection 'billing_main' is protected by the pattern 'billing_*' in connectorops.yaml: the plan would delete it (P1)",
       hint: "restore its manifest; if deleting it is meant, first remove 'billing_*' from protect: in connectorops.yaml, in a reviewed change",
     });
@@ -136,7 +146,9 @@ describe('protect: in connectorops.yaml (P1)', () => {
     const r = planJson(['--allow-replace']);
     expect(r.code).toBe(1);
     expect(r.plan.blocked.find((b) => b.rule === 'P1')).toMatchObject({
-      kind: 'Connector', linkName: 'crm', message: "connector 'crm' is protected by the pattern 'crm' in connectorops.yaml: the plan would replace it (P1)",
+      kind: 'Connector',
+      linkName: 'crm',
+      message: "connector 'crm' is protected by the pattern 'crm' in connectorops.yaml: the plan would replace it (P1)",
     });
     write({ 'connectorops.yaml': 'protect: []\n' });
     const lifted = planJson(['--allow-replace']);
@@ -200,14 +212,18 @@ describe('small traps (issue 8, item 5)', () => {
     expect(r.stderr).not.toContain('Internal error');
     const plan = JSON.parse(readFileSync(join(tmp.dir, 'plans/pr-12/plan.json'), 'utf8')) as Plan;
     expect(plan.actions.map((a) => a.op)).toEqual(['connector.create', 'connector.markReady']);
-    write({ 'blocker': 'a file' });
+    write({ blocker: 'a file' });
     const bad = cli(['plan', ...T, '--out', 'blocker/plan.json']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain(`Error: cannot write the plan file ${join(tmp.dir, 'blocker/plan.json')}: a part of the path is a file, not a folder`);
   });
 
   it('target export, import, authorize and unlock take --dir: connectorops.yaml and its target names are read there', () => {
-    write({ 'repo/connectorops.yaml': 'targets:\n  production:\n    url: local:prod.db\n', 'repo/connectors/crm.yaml': connector('crm'), 'repo/connections/crm.yaml': connection('crm_sales', 'crm') });
+    write({
+      'repo/connectorops.yaml': 'targets:\n  production:\n    url: local:prod.db\n',
+      'repo/connectors/crm.yaml': connector('crm'),
+      'repo/connections/crm.yaml': connection('crm_sales', 'crm'),
+    });
     const applied = cli(['apply', '--dir', 'repo', '--target', 'production', '--auto-approve']);
     expect(applied.code, applied.stderr).toBe(0);
     const authorized = cli(['target', 'authorize', 'crm_sales', '--account', 'alice', '--target', 'production', '--dir', 'repo']);
@@ -241,16 +257,27 @@ describe('small traps (issue 8, item 5)', () => {
     write({ 'connectors/crm.yaml': 'kind: Connector\nlinkName: crm\nname: Acme CRM\n  description: CRM of the sales team\nauthentication:\n  type: basic\n' });
     const r = cli(['validate']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('connectors/crm.yaml:4:3: error yaml: this line is indented deeper than the key above it, which already has a value\n  hint: check the indentation: keys of the same mapping start at the same column');
+    expect(r.stderr).toContain(
+      'connectors/crm.yaml:4:3: error yaml: this line is indented deeper than the key above it, which already has a value\n  hint: check the indentation: keys of the same mapping start at the same column',
+    );
     expect(r.stderr).not.toContain('quote the value');
   });
 
   it('an unknown option, command or target name: our own one-line message, with a did-you-mean', () => {
     write({ 'connectorops.yaml': 'targets:\n  production:\n    url: local:prod.db\n' });
-    expect(cli(['plann'])).toMatchObject({ code: 1, stdout: '', stderr: "Error: unknown command 'plann'; did you mean 'plan'?\n  hint: run 'connectorops --help' for the commands\n" });
+    expect(cli(['plann'])).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: "Error: unknown command 'plann'; did you mean 'plan'?\n  hint: run 'connectorops --help' for the commands\n",
+    });
     const option = cli(['plan', '--alow-replace']);
-    expect(option).toMatchObject({ code: 1, stderr: "Error: unknown option '--alow-replace'\n  hint: did you mean '--allow-replace'? (run the command with --help for its options)\n" });
-    expect(cli(['target', 'export', '--tagret', 'x']).stderr).toBe("Error: unknown option '--tagret'\n  hint: did you mean '--target'? (run the command with --help for its options)\n");
+    expect(option).toMatchObject({
+      code: 1,
+      stderr: "Error: unknown option '--alow-replace'\n  hint: did you mean '--allow-replace'? (run the command with --help for its options)\n",
+    });
+    expect(cli(['target', 'export', '--tagret', 'x']).stderr).toBe(
+      "Error: unknown option '--tagret'\n  hint: did you mean '--target'? (run the command with --help for its options)\n",
+    );
     const target = cli(['plan', '--target', 'prod']);
     expect(target.code).toBe(1);
     expect(target.stderr).toContain("Error: unknown target 'prod'; did you mean 'production'?");

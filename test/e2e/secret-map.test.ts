@@ -15,18 +15,21 @@ beforeAll(() => ensureBuilt());
 beforeEach(() => {
   tmp = tempDir('connectorops-secret-map-e2e-');
   mkdirSync(join(tmp.dir, 'connectors'));
-  writeFileSync(join(tmp.dir, 'connectors/crm.yaml'), [
-    'kind: Connector',
-    'linkName: crm',
-    'name: Acme CRM',
-    'authentication:',
-    '  type: oauth2',
-    '  grantType: client_credentials',
-    '  clientId: 1000.ABC',
-    '  clientSecret: { fromEnv: CRM_CLIENT_SECRET }',
-    '  accessTokenUrl: https://accounts.acme.example/oauth/token',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    join(tmp.dir, 'connectors/crm.yaml'),
+    [
+      'kind: Connector',
+      'linkName: crm',
+      'name: Acme CRM',
+      'authentication:',
+      '  type: oauth2',
+      '  grantType: client_credentials',
+      '  clientId: 1000.ABC',
+      '  clientSecret: { fromEnv: CRM_CLIENT_SECRET }',
+      '  accessTokenUrl: https://accounts.acme.example/oauth/token',
+      '',
+    ].join('\n'),
+  );
 });
 afterEach(() => tmp.cleanup());
 

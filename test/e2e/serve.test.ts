@@ -199,7 +199,12 @@ describe('connectorops serve against hostile clients (issue 13)', () => {
 
   it('answers 401 to every unauthenticated route, known or not, and never shows the server its own file path', async () => {
     const { url } = await serve();
-    for (const [method, path] of [['GET', '/v1/nope'], ['DELETE', '/v1/state'], ['GET', '/admin'], ['POST', '/v1/actions']]) {
+    for (const [method, path] of [
+      ['GET', '/v1/nope'],
+      ['DELETE', '/v1/state'],
+      ['GET', '/admin'],
+      ['POST', '/v1/actions'],
+    ]) {
       const res = await fetch(url + path, { method });
       expect(res.status, `${method} ${path}`).toBe(401);
       expect(((await res.json()) as { error: { message: string } }).error.message).toBe('missing or wrong bearer token');
@@ -207,7 +212,11 @@ describe('connectorops serve against hostile clients (issue 13)', () => {
     expect((await fetch(`${url}/v1/health`)).status).toBe(200);
     // A 400 from the target (importing over a non-empty account) names no path on the server's disk.
     const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
-    const snapshot = { formatVersion: 1, connectors: [{ linkName: 'crm', name: 'CRM', stage: 'ready', enabled: true, authentication: { type: 'basic' } }], connections: [] };
+    const snapshot = {
+      formatVersion: 1,
+      connectors: [{ linkName: 'crm', name: 'CRM', stage: 'ready', enabled: true, authentication: { type: 'basic' } }],
+      connections: [],
+    };
     expect((await fetch(`${url}/v1/snapshot`, { method: 'PUT', headers: auth, body: JSON.stringify(snapshot) })).status).toBe(204);
     const again = await fetch(`${url}/v1/snapshot`, { method: 'PUT', headers: auth, body: JSON.stringify(snapshot) });
     expect(again.status).toBe(400);

@@ -36,13 +36,17 @@ function bigManifests(): void {
   const files: Record<string, string> = {};
   for (let i = 0; i < 500; i++) {
     files[`connectors/c${i}.yaml`] = `kind: Connector\nlinkName: c${i}\nname: Connector ${i}\nauthentication:\n  type: apiKey\n  parameterKey: key\n`;
-    files[`connections/c${i}.yaml`] = `kind: Connection\nlinkName: c${i}_a\nname: A ${i}\nconnector: c${i}\n---\nkind: Connection\nlinkName: c${i}_b\nname: B ${i}\nconnector: c${i}\n`;
+    files[`connections/c${i}.yaml`] =
+      `kind: Connection\nlinkName: c${i}_a\nname: A ${i}\nconnector: c${i}\n---\nkind: Connection\nlinkName: c${i}_b\nname: B ${i}\nconnector: c${i}\n`;
   }
   writeManifests(tmp.dir, files);
 }
 
 describe('a signal during an apply to the local target', () => {
-  for (const [signal, exit] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, exit] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     it(`${signal} stops it after the action in flight, releases the lock, exits ${exit}, and a rerun converges`, async () => {
       bigManifests();
       const planned = cli(['plan', ...T, '--out', 'plan.json']);

@@ -38,7 +38,12 @@ const account = () =>
     state()
       .connector('crm', { name: 'Acme CRM', description: 'CRM of the sales team' })
       .connector('keyed', { authentication: { type: 'apiKey', parameters: [{ parameterKey: 'X-Key', addTo: 'header' }] } })
-      .connection('crm_sales', 'crm', { name: 'CRM sales', scopes: ['contacts.read'], authorization: { status: 'authorized', account: 'alice' }, usages: [{ app: 'sales', component: 'workflow:send_invoice', kind: 'deluge-invokeurl' }] })
+      .connection('crm_sales', 'crm', {
+        name: 'CRM sales',
+        scopes: ['contacts.read'],
+        authorization: { status: 'authorized', account: 'alice' },
+        usages: [{ app: 'sales', component: 'workflow:send_invoice', kind: 'deluge-invokeurl' }],
+      })
       .connection('crm_support', 'crm')
       .connection('keyed_a', 'keyed')
       .build(),
@@ -66,7 +71,11 @@ describe('target export / import', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^Error: target local:\.connectorops\/local\.db does not exist yet: there is no file at ".*\/\.connectorops\/local\.db"\n {2}hint: /);
     expect(existsSync(join(tmp.dir, '.connectorops'))).toBe(false);
-    for (const args of [['import', '--out', 'out'], ['target', 'authorize', 'crm', '--account', 'a@b'], ['unlock', 'abcd1234']]) {
+    for (const args of [
+      ['import', '--out', 'out'],
+      ['target', 'authorize', 'crm', '--account', 'a@b'],
+      ['unlock', 'abcd1234'],
+    ]) {
       expect(cli(args).stderr, args.join(' ')).toContain('Error: target local:.connectorops/local.db does not exist yet');
       expect(existsSync(join(tmp.dir, '.connectorops'))).toBe(false);
     }
@@ -86,7 +95,9 @@ describe('target export / import', () => {
     expect(exported.stdout).toBe(JSON.stringify(account(), null, 2) + '\n');
     const again = cli(['target', 'import', file, ...T]);
     expect(again.code).toBe(1);
-    expect(again.stderr).toBe('Error: target local:acct.db is not empty (2 connectors, 3 connections); nothing was imported\n  hint: add --force to replace everything it holds with the snapshot\n');
+    expect(again.stderr).toBe(
+      'Error: target local:acct.db is not empty (2 connectors, 3 connections); nothing was imported\n  hint: add --force to replace everything it holds with the snapshot\n',
+    );
     expect(cli(['target', 'import', file, ...T, '--force'])).toMatchObject({ code: 0, stdout: 'Imported 2 connectors and 3 connections (serial 2).\n' });
   });
 
@@ -99,11 +110,31 @@ describe('target export / import', () => {
   describe('a bad snapshot exits 1 and leaves the target exactly as it was', () => {
     const good = account();
     const cases: [string, unknown, RegExp][] = [
-      ['malformed JSON', '{\n  "formatVersion": 1,\n  "connectors": [,]\n}', /^bad\.json:3:18: error json: unexpected character ","; expected a value\nError: bad\.json is not valid JSON; nothing was imported\n$/],
-      ['a connection of a draft connector', { ...good, connectors: good.connectors.map((c) => ({ ...c, stage: 'draft' })) }, /R6: connection 'crm_sales' belongs to connector 'crm', which is in draft/],
-      ['an enabled connection under a disabled connector', { ...good, connectors: good.connectors.map((c) => (c.linkName === 'keyed' ? { ...c, enabled: false } : c)) }, /R16: connection 'keyed_a' is enabled but its connector 'keyed' is disabled/],
-      ['a missing connector', { ...good, connectors: good.connectors.filter((c) => c.linkName !== 'keyed') }, /R9: connection 'keyed_a' refers to connector 'keyed', which does not exist/],
-      ['scopes the connector does not offer', { ...good, connections: good.connections.map((c) => (c.linkName === 'crm_support' ? { ...c, scopes: ['deals.read'] } : c)) }, /scopes: connection 'crm_support' has scopes deals\.read that connector 'crm' does not offer/],
+      [
+        'malformed JSON',
+        '{\n  "formatVersion": 1,\n  "connectors": [,]\n}',
+        /^bad\.json:3:18: error json: unexpected character ","; expected a value\nError: bad\.json is not valid JSON; nothing was imported\n$/,
+      ],
+      [
+        'a connection of a draft connector',
+        { ...good, connectors: good.connectors.map((c) => ({ ...c, stage: 'draft' })) },
+        /R6: connection 'crm_sales' belongs to connector 'crm', which is in draft/,
+      ],
+      [
+        'an enabled connection under a disabled connector',
+        { ...good, connectors: good.connectors.map((c) => (c.linkName === 'keyed' ? { ...c, enabled: false } : c)) },
+        /R16: connection 'keyed_a' is enabled but its connector 'keyed' is disabled/,
+      ],
+      [
+        'a missing connector',
+        { ...good, connectors: good.connectors.filter((c) => c.linkName !== 'keyed') },
+        /R9: connection 'keyed_a' refers to connector 'keyed', which does not exist/,
+      ],
+      [
+        'scopes the connector does not offer',
+        { ...good, connections: good.connections.map((c) => (c.linkName === 'crm_support' ? { ...c, scopes: ['deals.read'] } : c)) },
+        /scopes: connection 'crm_support' has scopes deals\.read that connector 'crm' does not offer/,
+      ],
       ['an unknown format version', { ...good, formatVersion: 7 }, /snapshot formatVersion 7 is not supported: this connectorops reads formatVersion 1/],
       ['unknown keys', { ...good, connections: good.connections.map((c, i) => (i === 0 ? { ...c, owner: 'bob' } : c)) }, /connections\[0\]\.owner: unknown key/],
     ];
@@ -122,7 +153,7 @@ describe('target export / import', () => {
     }
   });
 
-  it('asks for the HTTP target\'s token (test/e2e/serve.test.ts has the rest), and rejects an unknown spec with the accepted forms', () => {
+  it("asks for the HTTP target's token (test/e2e/serve.test.ts has the rest), and rejects an unknown spec with the accepted forms", () => {
     const { CONNECTOROPS_TOKEN: _, ...env } = process.env;
     const http = spawnSync(process.execPath, [BIN, 'target', 'export', '--target', 'http://127.0.0.1:9'], { cwd: tmp.dir, encoding: 'utf8', env });
     expect(http.status).toBe(1);
@@ -182,7 +213,9 @@ describe('import (manifests of an account)', () => {
     writeFileSync(join(tmp.dir, 'repo/connectors/crm.yaml'), 'kind: Connector\n# mine\n');
     const r = cli(['import', ...T, '--out', 'repo']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe('Error: 1 file already exists with other content; nothing was written:\n  repo/connectors/crm.yaml\n  hint: move them away, or import into another directory with --out\n');
+    expect(r.stderr).toBe(
+      'Error: 1 file already exists with other content; nothing was written:\n  repo/connectors/crm.yaml\n  hint: move them away, or import into another directory with --out\n',
+    );
     expect(existsSync(join(tmp.dir, 'repo/connectors/keyed.yaml'))).toBe(false);
     expect(existsSync(join(tmp.dir, 'repo/connections'))).toBe(false);
     expect(readFileSync(join(tmp.dir, 'repo/connectors/crm.yaml'), 'utf8')).toBe('kind: Connector\n# mine\n');
@@ -206,8 +239,12 @@ describe('locks through the CLI', () => {
     const file = write('snap.json', account());
     const refused = cli(['target', 'import', file, ...T]);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(new RegExp(`^Error: target local:acct\\.db is locked by ${held.holder} \\(pid ${held.pid}\\) since \\S+, for apply \\(lock ${held.id}\\)\\n`));
-    expect(refused.stderr).toContain(`  hint: wait for that run to finish, or, if it is dead, release the lock with: connectorops unlock ${held.id} --target local:acct.db\n`);
+    expect(refused.stderr).toMatch(
+      new RegExp(`^Error: target local:acct\\.db is locked by ${held.holder} \\(pid ${held.pid}\\) since \\S+, for apply \\(lock ${held.id}\\)\\n`),
+    );
+    expect(refused.stderr).toContain(
+      `  hint: wait for that run to finish, or, if it is dead, release the lock with: connectorops unlock ${held.id} --target local:acct.db\n`,
+    );
     expect((await stands()).serial).toBe(0);
     expect(cli(['unlock', held.id, ...T])).toMatchObject({ code: 0, stdout: `Released lock ${held.id} of target local:acct.db.\n` });
     const again = cli(['unlock', held.id, ...T]);

@@ -28,7 +28,13 @@ const SNAPSHOT = {
   formatVersion: 1,
   connectors: [{ linkName: 'crm', name: 'Acme CRM', description: '', stage: 'ready', enabled: true, authentication: { type: 'apiKey', parameterKey: 'X-Api-Key' } }],
   connections: ['crm_sales', 'legacy_erp', 'billing'].map((linkName) => ({
-    linkName, name: linkName, connector: 'crm', enabled: true, scopes: [], authorization: { status: 'unauthorized' }, usages: [],
+    linkName,
+    name: linkName,
+    connector: 'crm',
+    enabled: true,
+    scopes: [],
+    authorization: { status: 'unauthorized' },
+    usages: [],
   })),
 };
 
@@ -44,12 +50,18 @@ function setUp(): string {
     'snapshot.json': JSON.stringify(SNAPSHOT),
     '.gitignore': '*.db*\nsnapshot.json\nplan.json\n',
   });
-  for (const [from, to] of [['order-desk.ds', 'apps/order-desk.ds'], ['scripts/sync_contacts.dg', 'scripts/sync_contacts.dg'], ['scripts/retry_invoices.deluge', 'scripts/retry_invoices.deluge']]) {
+  for (const [from, to] of [
+    ['order-desk.ds', 'apps/order-desk.ds'],
+    ['scripts/sync_contacts.dg', 'scripts/sync_contacts.dg'],
+    ['scripts/retry_invoices.deluge', 'scripts/retry_invoices.deluge'],
+  ]) {
     mkdirSync(dirname(join(dir, to!)), { recursive: true });
     copyFileSync(new URL(from!, FIXTURES), join(dir, to!));
   }
   // Dependencies are never read for usages.
-  writeFiles(dir, { 'node_modules/lib/vendor.ds': 'application "Vendor"\n{\n\tfunctions\n\t{\n\t\tvoid f()\n\t\t{\n\t\t\tinvokeurl [ connection:"legacy_erp" ];\n\t\t}\n\t}\n}\n' });
+  writeFiles(dir, {
+    'node_modules/lib/vendor.ds': 'application "Vendor"\n{\n\tfunctions\n\t{\n\t\tvoid f()\n\t\t{\n\t\t\tinvokeurl [ connection:"legacy_erp" ];\n\t\t}\n\t}\n}\n',
+  });
   const imported = cli(['target', 'import', 'snapshot.json', ...T, '--force'], { cwd: dir, env: ENV });
   expect(imported.code, imported.stderr).toBe(0);
   commitAll(dir);
@@ -77,13 +89,19 @@ describe('plan with usages from code', () => {
     expect(text.code).toBe(1);
     expect(text.stdout).toContain('✗ connection "legacy_erp" [R14]');
     expect(text.stdout).toContain('- used by app "Order Desk", form:Returns (on add, on validate) (deluge-invokeurl) at apps/order-desk.ds:52:7');
-    expect(text.stderr).toContain('Error: the plan is blocked (R14: connection \'legacy_erp\')');
+    expect(text.stderr).toContain("Error: the plan is blocked (R14: connection 'legacy_erp')");
 
     const { plan } = planJson();
-    expect(plan.blocked).toEqual([expect.objectContaining({
-      kind: 'Connection', linkName: 'legacy_erp', rule: 'R14',
-      usages: [{ app: 'Order Desk', component: 'form:Returns (on add, on validate)', kind: 'deluge-invokeurl', source: 'code', file: 'apps/order-desk.ds', line: 52, col: 7 }],
-    })]);
+    expect(plan.blocked).toEqual([
+      expect.objectContaining({
+        kind: 'Connection',
+        linkName: 'legacy_erp',
+        rule: 'R14',
+        usages: [
+          { app: 'Order Desk', component: 'form:Returns (on add, on validate)', kind: 'deluge-invokeurl', source: 'code', file: 'apps/order-desk.ds', line: 52, col: 7 },
+        ],
+      }),
+    ]);
     expect(plan.blocked[0]!.message).toContain('Order Desk › form:Returns (on add, on validate) (deluge-invokeurl at apps/order-desk.ds:52:7)');
     expect(plan.actions.map((a) => `${a.op} ${a.linkName}`)).not.toContain('connection.delete legacy_erp');
   });
@@ -116,14 +134,16 @@ describe('plan with usages from code', () => {
       expect(planJson().plan.blocked).toEqual([]);
       const fromRef = planJson(['--ref', 'HEAD']);
       expect(fromRef.code).toBe(1);
-      expect(fromRef.plan.blocked.map((b) => `${b.linkName} ${b.rule} ${b.usages?.map((u) => `${u.file}:${u.line}`).join(',')}`)).toEqual(['legacy_erp R14 apps/order-desk.ds:52']);
+      expect(fromRef.plan.blocked.map((b) => `${b.linkName} ${b.rule} ${b.usages?.map((u) => `${u.file}:${u.line}`).join(',')}`)).toEqual([
+        'legacy_erp R14 apps/order-desk.ds:52',
+      ]);
       expect(fromRef.plan.source.commit).toBe(git(dir, 'rev-parse', 'HEAD').trim());
     } finally {
       writeFileSync(ds, original);
     }
   });
 
-  it('in Markdown, on GitHub, each location links to the file at the plan\'s commit', () => {
+  it("in Markdown, on GitHub, each location links to the file at the plan's commit", () => {
     const md = run(['plan', ...T, '--ref', 'HEAD', '--format', 'markdown'], { GITHUB_REPOSITORY: 'acme/infra', GITHUB_SERVER_URL: 'https://github.example' });
     const commit = git(dir, 'rev-parse', 'HEAD').trim();
     expect(md.stdout).toContain(`at [apps/order\\-desk\\.ds:52:7](https://github.example/acme/infra/blob/${commit}/apps/order-desk.ds#L52)`);
@@ -134,11 +154,16 @@ describe('plan with usages from code', () => {
   });
 
   it('warns about unreadable code and unknown connections on stderr, and still plans', () => {
-    writeFiles(dir, { 'scripts/broken.dg': readFileSync(new URL('scripts/broken.dg', FIXTURES), 'utf8'), 'scripts/typo.dg': 'invokeurl\n[\n\tconnection:"biling"\n];\n' });
+    writeFiles(dir, {
+      'scripts/broken.dg': readFileSync(new URL('scripts/broken.dg', FIXTURES), 'utf8'),
+      'scripts/typo.dg': 'invokeurl\n[\n\tconnection:"biling"\n];\n',
+    });
     try {
       const r = run(['plan', ...T]);
       expect(r.stderr).toContain("scripts/broken.dg:6:3: warning deluge: '(' opened here is never closed");
-      expect(r.stderr).toContain("warning: Deluge code calls connection 'biling' (scripts/typo.dg:3:2), which no manifest and no target defines: did you mean 'billing'?");
+      expect(r.stderr).toContain(
+        "warning: Deluge code calls connection 'biling' (scripts/typo.dg:3:2), which no manifest and no target defines: did you mean 'billing'?",
+      );
       // The broken file's usages still count: crm_sales at line 4.
       expect(r.stdout).toContain('at scripts/broken.dg:4:2');
     } finally {
@@ -171,7 +196,9 @@ describe('connectorops usages', () => {
     const r = run(['usages']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('Connection usages in Deluge code (working tree, 3 files read):');
-    expect(r.stdout).toContain('connection "legacy_erp" (no manifest defines it): 1 usage\n  apps/order-desk.ds:52:7  app "Order Desk", form:Returns (on add, on validate) (deluge-invokeurl)');
+    expect(r.stdout).toContain(
+      'connection "legacy_erp" (no manifest defines it): 1 usage\n  apps/order-desk.ds:52:7  app "Order Desk", form:Returns (on add, on validate) (deluge-invokeurl)',
+    );
     expect(r.stdout).toContain('connection "billing": 2 usages');
     expect(r.stdout).toContain('7 usages of 3 connections in 3 files.');
     expect(r.stdout).not.toContain('node_modules');
@@ -180,11 +207,17 @@ describe('connectorops usages', () => {
   it('--format json, from --ref', () => {
     const r = run(['usages', '--ref', 'HEAD', '--format', 'json']);
     expect(r.code, r.stderr).toBe(0);
-    const doc = JSON.parse(r.stdout) as { source: { ref: string; commit: string }; files: number; connections: Array<{ connection: string; defined: boolean; usages: Array<{ file: string; line: number; col: number; app: string; component: string }> }> };
+    const doc = JSON.parse(r.stdout) as {
+      source: { ref: string; commit: string };
+      files: number;
+      connections: Array<{ connection: string; defined: boolean; usages: Array<{ file: string; line: number; col: number; app: string; component: string }> }>;
+    };
     expect(doc.source).toEqual({ ref: 'HEAD', commit: git(dir, 'rev-parse', 'HEAD').trim() });
     expect(doc.files).toBe(3);
     expect(doc.connections.map((c) => `${c.connection} ${c.defined} ${c.usages.length}`)).toEqual(['billing true 2', 'crm_sales true 4', 'legacy_erp false 1']);
-    expect(doc.connections[2]!.usages).toEqual([{ app: 'Order Desk', component: 'form:Returns (on add, on validate)', kind: 'deluge-invokeurl', file: 'apps/order-desk.ds', line: 52, col: 7 }]);
+    expect(doc.connections[2]!.usages).toEqual([
+      { app: 'Order Desk', component: 'form:Returns (on add, on validate)', kind: 'deluge-invokeurl', file: 'apps/order-desk.ds', line: 52, col: 7 },
+    ]);
   });
 
   it('an unknown format and invalid manifests are errors', () => {
@@ -218,9 +251,10 @@ describe('apply of a saved plan', () => {
     writeFiles(repo, { 'scripts/erp.dg': '// new since the plan\nresp = invokeurl\n[\n\tconnection:"legacy_erp"\n];\n' });
     const applied = inRepo(['apply', 'plan.json', ...T, '--auto-approve']);
     expect(applied.code).toBe(1);
-    expect(applied.stderr).toContain("the plan is stale: it deletes connection 'legacy_erp', which Deluge code uses now (scripts/erp.dg › script at scripts/erp.dg:4:2; R14)");
+    expect(applied.stderr).toContain(
+      "the plan is stale: it deletes connection 'legacy_erp', which Deluge code uses now (scripts/erp.dg › script at scripts/erp.dg:4:2; R14)",
+    );
     const exported = JSON.parse(inRepo(['target', 'export', ...T]).stdout) as { connections: Array<{ linkName: string }> };
     expect(exported.connections.map((c) => c.linkName)).toContain('legacy_erp');
   });
 });
-

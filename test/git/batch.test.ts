@@ -9,9 +9,7 @@ afterAll(cleanRepos);
 /** `git cat-file --batch` output for `objects`, as git writes it. */
 function batchOutput(objects: { oid: string; data: Buffer | null }[]): Buffer {
   return Buffer.concat(
-    objects.flatMap(({ oid, data }) =>
-      data === null ? [Buffer.from(`${oid} missing\n`)] : [Buffer.from(`${oid} blob ${data.length}\n`), data, Buffer.from('\n')],
-    ),
+    objects.flatMap(({ oid, data }) => (data === null ? [Buffer.from(`${oid} missing\n`)] : [Buffer.from(`${oid} blob ${data.length}\n`), data, Buffer.from('\n')])),
   );
 }
 
@@ -44,9 +42,16 @@ describe('BatchParser', () => {
   it('counts lengths in bytes: newlines, NULs, CRLF and multi-byte characters inside data', () => {
     const data = Buffer.concat([Buffer.from('name: Ünïcode 日本\r\n\n'), Buffer.from([0, 10, 0, 255]), Buffer.from('\n\n')]);
     const parser = new BatchParser();
-    for (const byte of batchOutput([{ oid: 'a'.repeat(40), data }, { oid: 'b'.repeat(40), data: Buffer.alloc(0) }])) parser.push(Buffer.from([byte]));
+    for (const byte of batchOutput([
+      { oid: 'a'.repeat(40), data },
+      { oid: 'b'.repeat(40), data: Buffer.alloc(0) },
+    ]))
+      parser.push(Buffer.from([byte]));
     parser.end();
-    expect(parser.objects.map((o) => [o.oid[0], Buffer.from(o.data)])).toEqual([['a', data], ['b', Buffer.alloc(0)]]);
+    expect(parser.objects.map((o) => [o.oid[0], Buffer.from(o.data)])).toEqual([
+      ['a', data],
+      ['b', Buffer.alloc(0)],
+    ]);
   });
 
   it('notices output that stops in the middle of an object', () => {
@@ -74,8 +79,15 @@ describe('lsTree and catFileBatch on a real repository', () => {
     const commit = commitAll(dir);
 
     const entries = await lsTree(dir, commit, ['connectors', 'connections']);
-    expect(entries.map((e) => e.path).sort()).toEqual(Object.keys(files).filter((p) => !p.startsWith('elsewhere')).sort());
-    const blobs = await catFileBatch(dir, entries.map((e) => e.oid));
+    expect(entries.map((e) => e.path).sort()).toEqual(
+      Object.keys(files)
+        .filter((p) => !p.startsWith('elsewhere'))
+        .sort(),
+    );
+    const blobs = await catFileBatch(
+      dir,
+      entries.map((e) => e.oid),
+    );
     for (const e of entries) expect(blobs.get(e.oid), e.path).toEqual(files[e.path]);
   });
 
@@ -99,7 +111,10 @@ describe('lsTree and catFileBatch on a real repository', () => {
     const commit = commitAll(dir);
     const entries = await lsTree(dir, commit, ['connectors']);
     expect(entries).toHaveLength(2500);
-    const blobs = await catFileBatch(dir, entries.map((e) => e.oid));
+    const blobs = await catFileBatch(
+      dir,
+      entries.map((e) => e.oid),
+    );
     for (const e of entries) expect(blobs.get(e.oid)!.toString('utf8')).toBe(files[e.path]);
   });
 });

@@ -20,7 +20,9 @@ const visible = (body: string) => body.split('\n').slice(1).join('\n');
 /** Thousands of new connectors (long detail), a few revocations and a blocked item. */
 function hugePlan(connectors = 200): Plan {
   return makePlan({
-    actions: Array.from({ length: connectors }, (_, i) => connectorCreate(`a${i + 1}`, `connector_${i}`, connectorSpec({ name: `Connector number ${i}`, description: 'A connector made to fill the detail of a plan' }))),
+    actions: Array.from({ length: connectors }, (_, i) =>
+      connectorCreate(`a${i + 1}`, `connector_${i}`, connectorSpec({ name: `Connector number ${i}`, description: 'A connector made to fill the detail of a plan' })),
+    ),
     revokedAuthorizations: [
       { connection: 'crm_sales', connector: 'crm', account: 'alice', cause: ['clientId'], rule: 'R5' },
       { connection: 'crm_ops', connector: 'crm', account: 'carol', cause: ['clientSecret'], rule: 'R5' },
@@ -45,7 +47,9 @@ describe('commentBody', () => {
 
   it('names the working tree when the plan has no commit', () => {
     const plan = makePlan({ source: { ref: null, commit: null, manifestDigest: 'sha256:x' } });
-    expect(commentBody(plan).body.split('\n')[1]).toBe('Plan for the working tree (no commit), target local:\\.connectorops/local\\.db. This comment is updated on every push.');
+    expect(commentBody(plan).body.split('\n')[1]).toBe(
+      'Plan for the working tree (no commit), target local:\\.connectorops/local\\.db. This comment is updated on every push.',
+    );
   });
 
   it('is the same for the same plan: no clock, nothing from the run', () => {
@@ -113,7 +117,13 @@ describe('commentBody over the size limit', () => {
   });
 
   it('cuts at a line when even the summary is too long, and still fits', () => {
-    const revoked = Array.from({ length: 3000 }, (_, i) => ({ connection: `connection_${i}`, connector: 'crm', account: `account_${i}`, cause: ['clientId'], rule: 'R5' as const }));
+    const revoked = Array.from({ length: 3000 }, (_, i) => ({
+      connection: `connection_${i}`,
+      connector: 'crm',
+      account: `account_${i}`,
+      cause: ['clientId'],
+      rule: 'R5' as const,
+    }));
     const plan = makePlan({ actions: [lifecycle('a1', 'connector.enable', 'crm')], revokedAuthorizations: revoked });
     const { body, truncated } = commentBody(plan);
     expect(truncated).toBe(true);
@@ -133,7 +143,13 @@ describe('commentBody over the size limit', () => {
         (creates, revokes, blocked, limit) => {
           const plan = makePlan({
             actions: Array.from({ length: creates }, (_, i) => connectorCreate(`a${i + 1}`, `c${i}`)),
-            revokedAuthorizations: Array.from({ length: revokes }, (_, i) => ({ connection: `n${i}`, connector: 'crm', account: `@acct${i}`, cause: ['clientId'], rule: 'R5' as const })),
+            revokedAuthorizations: Array.from({ length: revokes }, (_, i) => ({
+              connection: `n${i}`,
+              connector: 'crm',
+              account: `@acct${i}`,
+              cause: ['clientId'],
+              rule: 'R5' as const,
+            })),
             blocked: Array.from({ length: blocked }, (_, i) => ({ kind: 'Connection' as const, linkName: `b${i}`, rule: 'R14' as const, message: HOSTILE.html })),
           });
           const whole = commentBody(plan);

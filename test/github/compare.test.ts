@@ -97,11 +97,11 @@ const OPS: ('connector.update' | Bare)[] = ['connector.update', 'connector.enabl
 const actionArb: fc.Arbitrary<PlannedAction> = fc
   .record({ op: fc.constantFrom(...OPS), link: fc.constantFrom('crm', 'erp', 'maps'), to: fc.constantFrom('A', 'B') })
   .map(({ op, link, to }) =>
-    op === 'connector.update'
-      ? connectorUpdate('a1', link, { name: to }, { changes: [{ path: 'name', from: 'Z', to }] })
-      : lifecycle('a1', op, link),
+    op === 'connector.update' ? connectorUpdate('a1', link, { name: to }, { changes: [{ path: 'name', from: 'Z', to }] }) : lifecycle('a1', op, link),
   );
-const revocationArb = fc.record({ c: fc.constantFrom('crm_sales', 'crm_ops'), a: fc.constantFrom('alice', 'bob'), cause: fc.constantFrom(['clientId'], ['replace']).map((c) => [...c]) }).map(({ c, a, cause }) => revoke(c, a, cause));
+const revocationArb = fc
+  .record({ c: fc.constantFrom('crm_sales', 'crm_ops'), a: fc.constantFrom('alice', 'bob'), cause: fc.constantFrom(['clientId'], ['replace']).map((c) => [...c]) })
+  .map(({ c, a, cause }) => revoke(c, a, cause));
 const planArb: fc.Arbitrary<Plan> = fc
   .record({ actions: fc.array(actionArb, { maxLength: 8 }), revoked: fc.array(revocationArb, { maxLength: 4 }) })
   .map(({ actions, revoked }) => makePlan({ actions: actions.map((a, i) => ({ ...a, id: `a${i + 1}` })), revokedAuthorizations: revoked }));
@@ -110,45 +110,54 @@ const keys = (actions: PlannedAction[]) => actions.map(actionKey).sort();
 
 describe('comparePlans, properties', () => {
   it('is the mirror image of itself: what head adds, base removes', () => {
-    fc.assert(fc.property(planArb, planArb, (base, head) => {
-      const there = comparePlans(base, head);
-      const back = comparePlans(head, base);
-      expect(back.removed).toEqual(there.added);
-      expect(back.added).toEqual(there.removed);
-    }));
+    fc.assert(
+      fc.property(planArb, planArb, (base, head) => {
+        const there = comparePlans(base, head);
+        const back = comparePlans(head, base);
+        expect(back.removed).toEqual(there.added);
+        expect(back.added).toEqual(there.removed);
+      }),
+    );
   });
 
   it('accounts for every item: |head| − |base| = added − removed, and added ⊆ head, removed ⊆ base', () => {
-    fc.assert(fc.property(planArb, planArb, (base, head) => {
-      const c = comparePlans(base, head);
-      expect(head.actions.length - base.actions.length).toBe(c.added.actions.length - c.removed.actions.length);
-      expect(head.revokedAuthorizations.length - base.revokedAuthorizations.length).toBe(c.added.revocations.length - c.removed.revocations.length);
-      for (const a of c.added.actions) expect(head.actions).toContain(a);
-      for (const a of c.removed.actions) expect(base.actions).toContain(a);
-      for (const r of c.added.revocations) expect(head.revokedAuthorizations).toContain(r);
-      // Nothing is both added and removed.
-      const removed = new Set(c.removed.actions.map(actionKey));
-      for (const a of c.added.actions) expect(removed.has(actionKey(a))).toBe(false);
-      const gone = new Set(c.removed.revocations.map(revocationKey));
-      for (const r of c.added.revocations) expect(gone.has(revocationKey(r))).toBe(false);
-    }));
+    fc.assert(
+      fc.property(planArb, planArb, (base, head) => {
+        const c = comparePlans(base, head);
+        expect(head.actions.length - base.actions.length).toBe(c.added.actions.length - c.removed.actions.length);
+        expect(head.revokedAuthorizations.length - base.revokedAuthorizations.length).toBe(c.added.revocations.length - c.removed.revocations.length);
+        for (const a of c.added.actions) expect(head.actions).toContain(a);
+        for (const a of c.removed.actions) expect(base.actions).toContain(a);
+        for (const r of c.added.revocations) expect(head.revokedAuthorizations).toContain(r);
+        // Nothing is both added and removed.
+        const removed = new Set(c.removed.actions.map(actionKey));
+        for (const a of c.added.actions) expect(removed.has(actionKey(a))).toBe(false);
+        const gone = new Set(c.removed.revocations.map(revocationKey));
+        for (const r of c.added.revocations) expect(gone.has(revocationKey(r))).toBe(false);
+      }),
+    );
   });
 
   it('does not depend on the order of either plan', () => {
-    fc.assert(fc.property(planArb, planArb, fc.integer(), (base, head, seed) => {
-      const shuffled = { ...base, actions: [...base.actions].sort((a, b) => ((actionKey(a).length * seed) % 7) - ((actionKey(b).length * seed) % 7)).reverse() };
-      const c1 = comparePlans(base, head);
-      const c2 = comparePlans(shuffled, head);
-      expect(keys(c2.added.actions)).toEqual(keys(c1.added.actions));
-      expect(keys(c2.removed.actions)).toEqual(keys(c1.removed.actions));
-    }));
+    fc.assert(
+      fc.property(planArb, planArb, fc.integer(), (base, head, seed) => {
+        const shuffled = { ...base, actions: [...base.actions].sort((a, b) => ((actionKey(a).length * seed) % 7) - ((actionKey(b).length * seed) % 7)).reverse() };
+        const c1 = comparePlans(base, head);
+        const c2 = comparePlans(shuffled, head);
+        expect(keys(c2.added.actions)).toEqual(keys(c1.added.actions));
+        expect(keys(c2.removed.actions)).toEqual(keys(c1.removed.actions));
+      }),
+    );
   });
 
   it('finds no difference exactly when the plans hold the same items', () => {
-    fc.assert(fc.property(planArb, planArb, (base, head) => {
-      const same = JSON.stringify(keys(base.actions)) === JSON.stringify(keys(head.actions)) &&
-        JSON.stringify(base.revokedAuthorizations.map(revocationKey).sort()) === JSON.stringify(head.revokedAuthorizations.map(revocationKey).sort());
-      expect(isSameOutcome(comparePlans(base, head))).toBe(same);
-    }));
+    fc.assert(
+      fc.property(planArb, planArb, (base, head) => {
+        const same =
+          JSON.stringify(keys(base.actions)) === JSON.stringify(keys(head.actions)) &&
+          JSON.stringify(base.revokedAuthorizations.map(revocationKey).sort()) === JSON.stringify(head.revokedAuthorizations.map(revocationKey).sort());
+        expect(isSameOutcome(comparePlans(base, head))).toBe(same);
+      }),
+    );
   });
 });

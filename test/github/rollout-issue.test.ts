@@ -109,7 +109,9 @@ describe('rollout issue', () => {
 
   it('splits a rollout too long for one issue into the body and continuation comments, each under the limit', async () => {
     const long = 'x'.repeat(60);
-    const actions = Array.from({ length: 160 }, (_, i) => connectorCreate(`a${i + 1}`, `c${i + 1}`, connectorSpec({ name: `Connector ${i + 1} ${long}`, description: long.repeat(3) })));
+    const actions = Array.from({ length: 160 }, (_, i) =>
+      connectorCreate(`a${i + 1}`, `c${i + 1}`, connectorSpec({ name: `Connector ${i + 1} ${long}`, description: long.repeat(3) })),
+    );
     await openLedger(makePlan({ target: 'local:acct.db', actions }));
     const r = await cli(['rollout', 'issue'], { CRM_CLIENT_SECRET: 's' });
     expect(r.code, r.err).toBe(0);
@@ -122,12 +124,23 @@ describe('rollout issue', () => {
     const target = LocalTarget.open(join(tmp.dir, 'acct.db'));
     const rollout = (await openRolloutOf(target))!;
     await target.close();
-    expect(tickedSteps(issueParts(rollout, 'local:acct.db').map((p) => p.replace('- [ ] **a160**', '- [x] **a160**')), rollout)).toEqual(new Set(['a160']));
+    expect(
+      tickedSteps(
+        issueParts(rollout, 'local:acct.db').map((p) => p.replace('- [ ] **a160**', '- [x] **a160**')),
+        rollout,
+      ),
+    ).toEqual(new Set(['a160']));
   });
 
   it('a 403 rate limit that resets too late fails the command with a clear error, creating nothing', async () => {
     await openLedger(erpPlan());
-    gh.fail({ method: 'GET', status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600) }, body: { message: 'API rate limit exceeded for installation ID 1.' }, times: 5 });
+    gh.fail({
+      method: 'GET',
+      status: 403,
+      headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600) },
+      body: { message: 'API rate limit exceeded for installation ID 1.' },
+      times: 5,
+    });
     const r = await cli(['rollout', 'issue']);
     expect(r.code).toBe(1);
     expect(r.err).toContain("GitHub's rate limit stopped connectorops");
@@ -189,7 +202,12 @@ describe('rollout sync', () => {
     tick('auth1', 'a3', 'a2', 'a1');
     const r = await cli(['rollout', 'sync', '--issue', '1', '--actor', 'alice']);
     expect(r.code, r.err).toBe(0);
-    expect(await doneSteps()).toEqual([['a1', 'alice'], ['a2', 'alice'], ['a3', 'alice'], ['auth1', 'alice']]);
+    expect(await doneSteps()).toEqual([
+      ['a1', 'alice'],
+      ['a2', 'alice'],
+      ['a3', 'alice'],
+      ['auth1', 'alice'],
+    ]);
     const issue = gh.issues(REPO)[0]!;
     expect(issue.state).toBe('closed');
     expect(issue.body).toContain('**4 of 4 steps done.** This rollout is closed.');
@@ -216,7 +234,7 @@ describe('rollout sync', () => {
     expect(comment!.body.split('\n')[1]).toBe(`> Rollout \`${rollout.id}\` is in progress on this target: its checklist is #1.`);
   });
 
-  it('refuses an issue that is not the open rollout\'s', async () => {
+  it("refuses an issue that is not the open rollout's", async () => {
     gh.editIssue(REPO, 1, (b) => b.replace(/^<!--[^\n]*-->/, '<!-- something else -->'));
     const r = await cli(['rollout', 'sync', '--issue', '1', '--actor', 'alice']);
     expect(r.code).toBe(1);

@@ -13,7 +13,12 @@ const ALICE: CommentAuthor = { login: 'alice', type: 'User' };
 const M = stickyMarker('production');
 
 let nextId = 1;
-const comment = (user: CommentAuthor | null, body: string, id = nextId++): IssueComment => ({ id, body, user, htmlUrl: `https://github.com/acme/infra/pull/7#issuecomment-${id}` });
+const comment = (user: CommentAuthor | null, body: string, id = nextId++): IssueComment => ({
+  id,
+  body,
+  user,
+  htmlUrl: `https://github.com/acme/infra/pull/7#issuecomment-${id}`,
+});
 
 describe('stickyMarker', () => {
   it('is one hidden line per target that cannot end early', () => {
@@ -85,28 +90,31 @@ describe('decideSticky, properties', () => {
   const author = fc.constantFrom<CommentAuthor | null>(BOT, OTHER_BOT, ALICE, null);
   const markers = [M, stickyMarker('staging')];
   const body = fc.constantFrom(`${M}\nplan A`, `${M}\nplan B`, `${markers[1]}\nplan A`, 'LGTM', `> ${M}`);
-  const thread = fc.uniqueArray(fc.record({ id: fc.integer({ min: 1, max: 10_000 }), user: author, body }), { selector: (c) => c.id, maxLength: 12 })
+  const thread = fc
+    .uniqueArray(fc.record({ id: fc.integer({ min: 1, max: 10_000 }), user: author, body }), { selector: (c) => c.id, maxLength: 12 })
     .map((cs) => cs.map((c) => comment(c.user, c.body, c.id)));
 
   it('touches only marked comments of one author, never the one it keeps, and keeps the newest of its pool', () => {
-    fc.assert(fc.property(thread, fc.constantFrom(`${M}\nplan A`, `${M}\nplan C`), (comments, next) => {
-      const d = decideSticky(comments, M, next);
-      const marked = comments.filter((c) => isMarked(c, M));
-      if (d.kind === 'create') {
-        expect(marked).toEqual([]);
-        expect(d.remove).toEqual([]);
-        return;
-      }
-      expect(isMarked(d.comment, M)).toBe(true);
-      const pool = marked.some((c) => c.user?.type === 'Bot') ? marked.filter((c) => c.user?.type === 'Bot') : marked;
-      expect(d.comment.id).toBe(Math.max(...pool.map((c) => c.id)));
-      for (const r of d.remove) {
-        expect(isMarked(r, M)).toBe(true);
-        expect(r.id).toBeLessThan(d.comment.id);
-        expect(r.user?.login).toBe(d.comment.user?.login);
-        expect(r.user).not.toBeNull();
-      }
-      expect(d.kind === 'unchanged').toBe(d.comment.body === next);
-    }));
+    fc.assert(
+      fc.property(thread, fc.constantFrom(`${M}\nplan A`, `${M}\nplan C`), (comments, next) => {
+        const d = decideSticky(comments, M, next);
+        const marked = comments.filter((c) => isMarked(c, M));
+        if (d.kind === 'create') {
+          expect(marked).toEqual([]);
+          expect(d.remove).toEqual([]);
+          return;
+        }
+        expect(isMarked(d.comment, M)).toBe(true);
+        const pool = marked.some((c) => c.user?.type === 'Bot') ? marked.filter((c) => c.user?.type === 'Bot') : marked;
+        expect(d.comment.id).toBe(Math.max(...pool.map((c) => c.id)));
+        for (const r of d.remove) {
+          expect(isMarked(r, M)).toBe(true);
+          expect(r.id).toBeLessThan(d.comment.id);
+          expect(r.user?.login).toBe(d.comment.user?.login);
+          expect(r.user).not.toBeNull();
+        }
+        expect(d.kind === 'unchanged').toBe(d.comment.body === next);
+      }),
+    );
   });
 });

@@ -191,18 +191,30 @@ describe('retries', () => {
     expect(out.action).toBe('created');
     expect(gh.calls()).toEqual([`GET ${LIST_PAGE_1}`, `POST ${LIST}`, `POST ${LIST}`]);
     expect(ours()).toHaveLength(1);
-    expect(logs).toEqual([expect.stringMatching(/^GitHub secondary rate limit on POST \/repos\/\{owner\}\/\{repo\}\/issues\/\{issue_number\}\/comments; retrying in \d+s \(retry 1 of 2\)$/)]);
+    expect(logs).toEqual([
+      expect.stringMatching(/^GitHub secondary rate limit on POST \/repos\/\{owner\}\/\{repo\}\/issues\/\{issue_number\}\/comments; retrying in \d+s \(retry 1 of 2\)$/),
+    ]);
   });
 
   it('retries a primary rate limit that resets soon', async () => {
-    gh.fail({ method: 'GET', status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 5) }, body: { message: 'API rate limit exceeded for installation ID 1.' } });
+    gh.fail({
+      method: 'GET',
+      status: 403,
+      headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 5) },
+      body: { message: 'API rate limit exceeded for installation ID 1.' },
+    });
     await post(createPlan());
     expect(gh.calls()).toEqual([`GET ${LIST_PAGE_1}`, `GET ${LIST_PAGE_1}`, `POST ${LIST}`]);
     expect(logs).toEqual([expect.stringContaining('GitHub rate limit exhausted on GET')]);
   });
 
   it('does not wait an hour for a primary rate limit: it fails and says why', async () => {
-    gh.fail({ method: 'GET', status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600) }, body: { message: 'API rate limit exceeded for installation ID 1.' } });
+    gh.fail({
+      method: 'GET',
+      status: 403,
+      headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600) },
+      body: { message: 'API rate limit exceeded for installation ID 1.' },
+    });
     const error = await post(createPlan()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GitHubError);
     expect((error as GitHubError).message).toMatch(/^GitHub's rate limit stopped connectorops from trying to list the comments on acme\/infra#7 \(HTTP 403\)/);
@@ -233,7 +245,9 @@ describe('errors, in words, without the token', () => {
 
   it('401: GITHUB_TOKEN was refused', async () => {
     const bad = 'ghp_wrongwrongwrongwrong0123456789';
-    const error = await thread({ token: bad }).listComments().catch((e: unknown) => e);
+    const error = await thread({ token: bad })
+      .listComments()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GitHubError);
     expect((error as GitHubError).details.status).toBe(401);
     expect((error as GitHubError).message).toBe('GITHUB_TOKEN was refused by GitHub (HTTP 401) when trying to list the comments on acme/infra#7');
@@ -243,31 +257,43 @@ describe('errors, in words, without the token', () => {
 
   it('403 on write: the permission the workflow needs', async () => {
     gh.addToken('ghs_readonlyreadonly', ACTIONS_BOT, { write: false });
-    const error = await thread({ token: 'ghs_readonlyreadonly' }).createComment('x').catch((e: unknown) => e);
+    const error = await thread({ token: 'ghs_readonlyreadonly' })
+      .createComment('x')
+      .catch((e: unknown) => e);
     expect((error as GitHubError).details.status).toBe(403);
-    expect((error as GitHubError).message).toBe('GitHub refused to let the token create a comment on acme/infra#7 (HTTP 403): GitHub says "Resource not accessible by integration"');
+    expect((error as GitHubError).message).toBe(
+      'GitHub refused to let the token create a comment on acme/infra#7 (HTTP 403): GitHub says "Resource not accessible by integration"',
+    );
     expect((error as GitHubError).details.hint).toContain('permissions: pull-requests: write');
     expectNoToken(error, 'ghs_readonlyreadonly');
   });
 
   it('404: the repository or pull request', async () => {
-    const error = await thread({ pullNumber: 8 }).listComments().catch((e: unknown) => e);
+    const error = await thread({ pullNumber: 8 })
+      .listComments()
+      .catch((e: unknown) => e);
     expect((error as GitHubError).details.status).toBe(404);
     expect((error as GitHubError).message).toBe('GitHub found no repository acme/infra with pull request #8 (HTTP 404) when trying to list the comments');
     expect((error as GitHubError).details.hint).toContain('--repo');
   });
 
   it('422: what GitHub rejected, never the body we sent', async () => {
-    const error = await thread().createComment(`${'x'.repeat(70_000)}${TOKEN}`).catch((e: unknown) => e);
+    const error = await thread()
+      .createComment(`${'x'.repeat(70_000)}${TOKEN}`)
+      .catch((e: unknown) => e);
     expect((error as GitHubError).details.status).toBe(422);
-    expect((error as GitHubError).message).toBe('GitHub rejected the request to create a comment on acme/infra#7 (HTTP 422): GitHub says "Validation Failed: body is too long (maximum is 65536 characters)"');
+    expect((error as GitHubError).message).toBe(
+      'GitHub rejected the request to create a comment on acme/infra#7 (HTTP 422): GitHub says "Validation Failed: body is too long (maximum is 65536 characters)"',
+    );
     expect((error as GitHubError).message).not.toContain('xxx');
     expectNoToken(error);
   });
 
   it('a server that echoes the token has it scrubbed', async () => {
     gh.fail({ method: 'GET', status: 403, body: { message: `token ${TOKEN} lacks scope` } });
-    const error = await thread().listComments().catch((e: unknown) => e);
+    const error = await thread()
+      .listComments()
+      .catch((e: unknown) => e);
     expect((error as GitHubError).message).toContain('token [REDACTED] lacks scope');
     expectNoToken(error);
   });
@@ -276,7 +302,9 @@ describe('errors, in words, without the token', () => {
     const closed = await GitHubStandIn.start();
     const url = closed.url;
     await closed.close();
-    const error = await thread({ baseUrl: url }).listComments().catch((e: unknown) => e);
+    const error = await thread({ baseUrl: url })
+      .listComments()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GitHubError);
     expect((error as GitHubError).message).toMatch(new RegExp(`^could not reach GitHub at ${url} to list the comments on acme/infra#7: `));
     expect((error as GitHubError).details.hint).toContain('GITHUB_API_URL');

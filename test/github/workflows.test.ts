@@ -187,8 +187,13 @@ describe('action.yml', () => {
 });
 
 describe('every workflow', () => {
-  const files = readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
-  const all: [string, Workflow][] = [...files.map((f): [string, Workflow] => [f, load(f)]), ...Object.entries(scaffolded).map(([f, w]): [string, Workflow] => [`init: ${f}`, w])];
+  const files = readdirSync(DIR)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort();
+  const all: [string, Workflow][] = [
+    ...files.map((f): [string, Workflow] => [f, load(f)]),
+    ...Object.entries(scaffolded).map(([f, w]): [string, Workflow] => [`init: ${f}`, w]),
+  ];
 
   it('is plan.yml, apply.yml, rollout.yml and ci.yml here; init writes connectorops-plan.yml and connectorops-apply.yml', () => {
     expect(files).toEqual(['apply.yml', 'ci.yml', 'plan.yml', 'rollout.yml']);
@@ -284,7 +289,9 @@ describe('rollout.yml', () => {
     expect(sync.run).toBe('node bin/connectorops.js rollout sync --target production --issue "$ISSUE" --actor "$ACTOR"');
     expect(sync.env?.ISSUE).toBe('${{ github.event.issue.number }}');
     expect(sync.env?.ACTOR).toBe('${{ github.actor }}');
-    const secrets = Object.keys(sync.env ?? {}).filter((k) => sync.env![k]!.includes('secrets.')).sort();
+    const secrets = Object.keys(sync.env ?? {})
+      .filter((k) => sync.env![k]!.includes('secrets.'))
+      .sort();
     expect(secrets).toEqual(['CONNECTOROPS_SECRETS', 'CONNECTOROPS_TOKEN', 'GITHUB_TOKEN', 'PGPASSWORD', 'PRODUCTION_TARGET_URL']);
     expect(sync.env?.CONNECTOROPS_SECRETS).toBe(SECRETS_MAP);
   });

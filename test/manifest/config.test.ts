@@ -14,7 +14,7 @@ describe('connectorops.yaml', () => {
       defaultTarget: 'staging',
       targets: { staging: { url: 'local:state/staging.db' }, production: { url: 'https://creator.example:8443' } },
       protect: [],
-    file: 'connectorops.yaml',
+      file: 'connectorops.yaml',
     });
   });
 

@@ -18,7 +18,11 @@ function wanted(state: State, secretsOfDrafts: boolean): Wanted {
       const secret = c.authentication.type === 'oauth2' ? 'clientSecret' : c.authentication.type === 'oauth1' ? 'consumerSecret' : null;
       const withSecret = secret && (c.stage === 'ready' || secretsOfDrafts);
       return {
-        linkName: c.linkName, name: c.name, description: c.description, stage: c.stage, enabled: c.enabled,
+        linkName: c.linkName,
+        name: c.name,
+        description: c.description,
+        stage: c.stage,
+        enabled: c.enabled,
         authentication: c.authentication,
         secrets: withSecret ? { [secret]: { fromEnv: `${c.linkName.toUpperCase()}_SECRET` } } : {},
       };
@@ -56,7 +60,9 @@ function documents(w: Wanted, layout: Layout): { folder: string; doc: Record<str
     return {
       folder: 'connectors',
       doc: {
-        kind: 'Connector', linkName: c.linkName, name: c.name,
+        kind: 'Connector',
+        linkName: c.linkName,
+        name: c.name,
         description: dflt(c.description, c.description === ''),
         stage: dflt(c.stage, c.stage === 'ready'),
         enabled: dflt(c.enabled, c.enabled),
@@ -66,7 +72,14 @@ function documents(w: Wanted, layout: Layout): { folder: string; doc: Record<str
   });
   const connections = w.connections.map((c) => ({
     folder: layout.oneFolder ? 'connectors' : 'connections',
-    doc: { kind: 'Connection', linkName: c.linkName, name: c.name, connector: c.connector, enabled: dflt(c.enabled, c.enabled), scopes: dflt(c.scopes, c.scopes.length === 0) },
+    doc: {
+      kind: 'Connection',
+      linkName: c.linkName,
+      name: c.name,
+      connector: c.connector,
+      enabled: dflt(c.enabled, c.enabled),
+      scopes: dflt(c.scopes, c.scopes.length === 0),
+    },
   }));
   return [...connectors, ...connections];
 }
@@ -76,9 +89,7 @@ function files(w: Wanted, layout: Layout): ManifestText[] {
   const out: ManifestText[] = [];
   for (let i = 0; i < docs.length; i += layout.perFile) {
     const group = docs.slice(i, i + layout.perFile);
-    const text = group
-      .map(({ doc }) => (layout.comments ? '# a comment\n' : '') + stringify(doc, { collectionStyle: layout.flow ? 'flow' : 'block' }))
-      .join('---\n');
+    const text = group.map(({ doc }) => (layout.comments ? '# a comment\n' : '') + stringify(doc, { collectionStyle: layout.flow ? 'flow' : 'block' })).join('---\n');
     out.push({ path: `${group[0]!.folder}/g${i % 3}/file${i}.yaml`, text: (layout.comments ? '# yaml-language-server: $schema=x\n' : '') + text });
   }
   return out;

@@ -41,7 +41,10 @@ describe('name rules: the editor patterns agree with the rules/ functions', () =
   const char = fc.constantFrom(...'aZéÀΣ日_-*@/!:|&~\\+ ,.()#\'"?%$\t\n0٣\u0301²'.split(''));
   const text = (max: number) => fc.array(char, { maxLength: max }).map((cs) => cs.join(''));
   const agree = (pattern: string, problem: (s: string) => string | null, arb: fc.Arbitrary<string>) =>
-    fc.assert(fc.property(arb, (s) => new RegExp(pattern, 'u').test(s) === (problem(s) === null)), { numRuns: 2000 });
+    fc.assert(
+      fc.property(arb, (s) => new RegExp(pattern, 'u').test(s) === (problem(s) === null)),
+      { numRuns: 2000 },
+    );
 
   it('N1', () => agree(PATTERNS.name, nameProblem, fc.oneof(text(8), text(60), fc.string({ unit: 'grapheme', maxLength: 55 }))));
   it('N2', () => agree(PATTERNS.description, descriptionProblem, fc.oneof(text(10), text(300), fc.string({ unit: 'grapheme', maxLength: 260 }))));

@@ -14,7 +14,8 @@ const only = (ds: Diagnostic[]) => {
 describe('the desired state of valid manifests', () => {
   it('applies the defaults: stage ready, enabled, empty description, scopes [], separator ","', () => {
     const v = validate({
-      'connectors/a.yaml': 'kind: Connector\nlinkName: crm\nname: CRM\nauthentication:\n  type: oauth2\n  grantType: client_credentials\n  clientId: x\n  clientSecret: { fromEnv: S }\n  accessTokenUrl: https://a.example/t\n',
+      'connectors/a.yaml':
+        'kind: Connector\nlinkName: crm\nname: CRM\nauthentication:\n  type: oauth2\n  grantType: client_credentials\n  clientId: x\n  clientSecret: { fromEnv: S }\n  accessTokenUrl: https://a.example/t\n',
       'connections/b.yaml': 'kind: Connection\nlinkName: crm_a\nname: A\nconnector: crm\n',
     });
     expect(v.errors).toEqual([]);
@@ -29,7 +30,12 @@ describe('the desired state of valid manifests', () => {
       source: { file: 'connectors/a.yaml', line: 1, col: 1 },
     });
     expect(v.desired.connections.get('crm_a')).toEqual({
-      linkName: 'crm_a', name: 'A', connector: 'crm', enabled: true, scopes: [], source: { file: 'connections/b.yaml', line: 1, col: 1 },
+      linkName: 'crm_a',
+      name: 'A',
+      connector: 'crm',
+      enabled: true,
+      scopes: [],
+      source: { file: 'connections/b.yaml', line: 1, col: 1 },
     });
   });
 
@@ -45,10 +51,16 @@ describe('the desired state of valid manifests', () => {
       'connectors/a.yaml': `${APIKEY}---\nkind: Connector\nlinkName: maps\nname: Maps\nauthentication:\n  type: apiKey\n  parameters:\n    - parameterKey: key\n      addTo: query\n    - parameterKey: client\n      displayName: Client\n`,
     });
     expect(v.errors).toEqual([]);
-    expect(v.desired.connectors.get('weather')!.authentication).toEqual({ type: 'apiKey', parameters: [{ parameterKey: 'X-Api-Key', displayName: 'API key', addTo: 'header' }] });
+    expect(v.desired.connectors.get('weather')!.authentication).toEqual({
+      type: 'apiKey',
+      parameters: [{ parameterKey: 'X-Api-Key', displayName: 'API key', addTo: 'header' }],
+    });
     expect(v.desired.connectors.get('maps')!.authentication).toEqual({
       type: 'apiKey',
-      parameters: [{ parameterKey: 'key', addTo: 'query' }, { parameterKey: 'client', displayName: 'Client' }],
+      parameters: [
+        { parameterKey: 'key', addTo: 'query' },
+        { parameterKey: 'client', displayName: 'Client' },
+      ],
     });
   });
 
@@ -67,7 +79,11 @@ describe('the desired state of valid manifests', () => {
     const v = validate({ 'connections/all.yaml': `${OAUTH2}---\n${CONNECTION}---\n# only a comment\n` });
     expect(v.errors).toEqual([]);
     expect([...v.desired.connectors.keys()]).toEqual(['crm']);
-    expect(v.desired.connections.get('crm_sales')!.source).toEqual({ file: 'connections/all.yaml', line: lineOf(`${OAUTH2}---\n${CONNECTION}`, 'kind: Connection'), col: 1 });
+    expect(v.desired.connections.get('crm_sales')!.source).toEqual({
+      file: 'connections/all.yaml',
+      line: lineOf(`${OAUTH2}---\n${CONNECTION}`, 'kind: Connection'),
+      col: 1,
+    });
   });
 
   it('the source of a document is where its content starts, after leading comments', () => {
@@ -99,7 +115,7 @@ describe('positions of errors', () => {
     expect(nested).toMatchObject({ line: 4, col: 1, message: "missing required key 'type' in authentication" });
   });
 
-  it('an error in the second document of a file has that document\'s line', () => {
+  it("an error in the second document of a file has that document's line", () => {
     const text = `${OAUTH2}---\n${BASIC.replace('linkName: desk', 'linkName: Desk')}`;
     const d = only(validate({ 'connectors/a.yaml': text }).errors);
     expect(d).toMatchObject({ line: lineOf(text, 'linkName: Desk'), col: 11, code: 'N3' });
@@ -196,13 +212,27 @@ describe('checks across documents', () => {
 
 describe('totality', () => {
   it('never throws, whatever the bytes', () => {
-    for (const text of ['', '---', '...', '- a\n- b', '"', '[', '{a: 1}: b', '&a [*a]', 'a: &a [*a, *a]', '\u0000\uFFFE', 'kind: Connector\nkind: Connection', '!!binary x']) {
+    for (const text of [
+      '',
+      '---',
+      '...',
+      '- a\n- b',
+      '"',
+      '[',
+      '{a: 1}: b',
+      '&a [*a]',
+      'a: &a [*a, *a]',
+      '\u0000\uFFFE',
+      'kind: Connector\nkind: Connection',
+      '!!binary x',
+    ]) {
       expect(() => validate({ 'connectors/x.yaml': text, 'connections/y.yml': text, 'connectorops.yaml': text })).not.toThrow();
     }
   });
 
   it('alias bombs are cut short', () => {
-    const bomb = 'a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n';
+    const bomb =
+      'a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n';
     const v = validate({ 'connectors/x.yaml': bomb });
     expect(v.errors.map((d) => d.code)).toEqual(['yaml']);
   });
@@ -213,7 +243,9 @@ describe('manifestDigest', () => {
   it('ignores layout: formatting, comments, key order, file names and defaults written out', () => {
     const a = validate(files);
     const b = validate({
-      'connectors/other/name.yml': `# moved\n${BASIC.replace('kind: Connector\nlinkName: desk', 'linkName: desk\nkind: Connector')}`.replace(/desk/g, 'zz') + `---\n${OAUTH2.replace('scopes: [contacts.read, contacts.write]', 'scopes:\n    - contacts.read\n    - contacts.write\n  scopeSeparator: ","')}stage: ready\nenabled: true\n`,
+      'connectors/other/name.yml':
+        `# moved\n${BASIC.replace('kind: Connector\nlinkName: desk', 'linkName: desk\nkind: Connector')}`.replace(/desk/g, 'zz') +
+        `---\n${OAUTH2.replace('scopes: [contacts.read, contacts.write]', 'scopes:\n    - contacts.read\n    - contacts.write\n  scopeSeparator: ","')}stage: ready\nenabled: true\n`,
       'connections/x/y.yaml': `${CONNECTION}enabled: true\n`,
     });
     b.desired.connectors.delete('zz');

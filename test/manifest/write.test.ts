@@ -15,7 +15,7 @@ describe('manifests of an account', () => {
     expect(secretEnvName('crm_eu', 'consumerSecret')).toBe('CRM_EU_CONSUMER_SECRET');
   });
 
-  it('write a connector in the contract\'s field order, defaults explicit, the secret as a reference', () => {
+  it("write a connector in the contract's field order, defaults explicit, the secret as a reference", () => {
     const s = state().connector('crm', { name: 'Acme CRM', description: 'CRM of the sales team' }).build();
     expect(content(s, 'connectors/crm.yaml')).toBe(`kind: Connector
 linkName: crm
@@ -44,7 +44,9 @@ authentication:
       .connection('crm_sales', 'crm', { scopes: [], authorization: { status: 'authorized', account: 'alice' }, usages: [{ app: 'a', component: 'b', kind: 'c' }] })
       .connection('keyed_a', 'keyed', { enabled: false })
       .build();
-    expect(content(s, 'connections/crm_sales.yaml')).toBe('kind: Connection\nlinkName: crm_sales\nname: Connection crm_sales\nconnector: crm\nenabled: true\nscopes: []\n');
+    expect(content(s, 'connections/crm_sales.yaml')).toBe(
+      'kind: Connection\nlinkName: crm_sales\nname: Connection crm_sales\nconnector: crm\nenabled: true\nscopes: []\n',
+    );
     expect(content(s, 'connections/keyed_a.yaml')).toBe('kind: Connection\nlinkName: keyed_a\nname: Connection keyed_a\nconnector: keyed\nenabled: false\n');
     expect(content(s, 'connectors/keyed.yaml')).toContain('authentication:\n  type: apiKey\n  parameterKey: X-Key\n  addTo: header\n');
   });
@@ -53,7 +55,15 @@ authentication:
     const s = state()
       .connector('draft_no_secret', { stage: 'draft', secretFingerprints: {} })
       .connector('ready_adopted', { secretFingerprints: {} })
-      .connector('o1', { authentication: { type: 'oauth1', consumerKey: 'k', requestTokenUrl: 'https://x.example/r', authorizeUrl: 'https://x.example/a', accessTokenUrl: 'https://x.example/t' } })
+      .connector('o1', {
+        authentication: {
+          type: 'oauth1',
+          consumerKey: 'k',
+          requestTokenUrl: 'https://x.example/r',
+          authorizeUrl: 'https://x.example/a',
+          accessTokenUrl: 'https://x.example/t',
+        },
+      })
       .build();
     const { variables } = manifestsFor(s);
     expect(variables.map((v) => v.env)).toEqual(['O1_CONSUMER_SECRET', 'READY_ADOPTED_CLIENT_SECRET']);
@@ -88,7 +98,12 @@ authentication:
         }
         for (const [name, c] of s.connections) {
           const d = desired.connections.get(name)!;
-          expect({ name: d.name, connector: d.connector, enabled: d.enabled, scopes: d.scopes }).toEqual({ name: c.name, connector: c.connector, enabled: c.enabled, scopes: c.scopes });
+          expect({ name: d.name, connector: d.connector, enabled: d.enabled, scopes: d.scopes }).toEqual({
+            name: c.name,
+            connector: c.connector,
+            enabled: c.enabled,
+            scopes: c.scopes,
+          });
         }
       }),
       { numRuns: 100 },

@@ -24,17 +24,19 @@ const url = (p: string) => `https://auth.example.com/${p}`;
 function authArb(complete: boolean): fc.Arbitrary<Authentication> {
   const maybe = <T>(a: fc.Arbitrary<T>) => (complete ? a : fc.option(a, { nil: undefined }));
   return fc.oneof(
-    fc.record({
-      type: fc.constant('oauth2' as const),
-      grantType: maybe(fc.constantFrom('authorization_code' as const, 'client_credentials' as const)),
-      clientId: maybe(fc.constantFrom('id1', 'id2')),
-      authorizeUrl: maybe(fc.constantFrom(url('a'), url('a2'))),
-      accessTokenUrl: maybe(fc.constant(url('t'))),
-      refreshTokenUrl: fc.option(fc.constant(url('r')), { nil: undefined }),
-      scopes: fc.subarray(SCOPES),
-      scopeSeparator: fc.constantFrom(',' as const, ' ' as const),
-      addTo: fc.option(fc.constant('header' as const), { nil: undefined }),
-    }).map(dropUndefined),
+    fc
+      .record({
+        type: fc.constant('oauth2' as const),
+        grantType: maybe(fc.constantFrom('authorization_code' as const, 'client_credentials' as const)),
+        clientId: maybe(fc.constantFrom('id1', 'id2')),
+        authorizeUrl: maybe(fc.constantFrom(url('a'), url('a2'))),
+        accessTokenUrl: maybe(fc.constant(url('t'))),
+        refreshTokenUrl: fc.option(fc.constant(url('r')), { nil: undefined }),
+        scopes: fc.subarray(SCOPES),
+        scopeSeparator: fc.constantFrom(',' as const, ' ' as const),
+        addTo: fc.option(fc.constant('header' as const), { nil: undefined }),
+      })
+      .map(dropUndefined),
     fc.record({
       type: fc.constant('apiKey' as const),
       parameters: fc.uniqueArray(fc.record({ parameterKey: fc.constantFrom('key', 'X-Key', 'client') }), {
@@ -44,13 +46,15 @@ function authArb(complete: boolean): fc.Arbitrary<Authentication> {
       }),
     }),
     fc.constant({ type: 'basic' as const }),
-    fc.record({
-      type: fc.constant('oauth1' as const),
-      consumerKey: maybe(fc.constantFrom('k1', 'k2')),
-      requestTokenUrl: maybe(fc.constant(url('rq'))),
-      authorizeUrl: maybe(fc.constant(url('a'))),
-      accessTokenUrl: maybe(fc.constant(url('t'))),
-    }).map(dropUndefined),
+    fc
+      .record({
+        type: fc.constant('oauth1' as const),
+        consumerKey: maybe(fc.constantFrom('k1', 'k2')),
+        requestTokenUrl: maybe(fc.constant(url('rq'))),
+        authorizeUrl: maybe(fc.constant(url('a'))),
+        accessTokenUrl: maybe(fc.constant(url('t'))),
+      })
+      .map(dropUndefined),
   );
 }
 
@@ -105,7 +109,14 @@ function fitConnections<T>(
   for (const raw of raws) {
     const c = ready[raw.connector % ready.length]!;
     const offered = c.authentication.type === 'oauth2' ? new Set(c.authentication.scopes) : new Set<string>();
-    out.push(make(raw, c.linkName, raw.enabled && c.enabled, raw.scopes.filter((s) => offered.has(s))));
+    out.push(
+      make(
+        raw,
+        c.linkName,
+        raw.enabled && c.enabled,
+        raw.scopes.filter((s) => offered.has(s)),
+      ),
+    );
   }
   return out;
 }
@@ -148,7 +159,9 @@ const currentArb: fc.Arbitrary<CurrentCase> = fc
       connector,
       enabled,
       scopes,
-      authorization: authorized[CONNECTIONS.indexOf(raw.linkName)] ? { status: 'authorized', account: authorized[CONNECTIONS.indexOf(raw.linkName)]! } : { status: 'unauthorized' },
+      authorization: authorized[CONNECTIONS.indexOf(raw.linkName)]
+        ? { status: 'authorized', account: authorized[CONNECTIONS.indexOf(raw.linkName)]! }
+        : { status: 'unauthorized' },
       usages: used[CONNECTIONS.indexOf(raw.linkName)] && raw.linkName === 'x1' ? [{ app: 'sales', component: 'workflow:w1', kind: 'deluge-invokeurl' }] : [],
     })).forEach((c) => state.connections.set(c.linkName, c));
     const recordedFor: CurrentCase['recorded'] = {};

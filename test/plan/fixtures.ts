@@ -12,7 +12,6 @@ import { makePlan, type PlanInput } from '../../src/plan/index.js';
 import { oauth2 } from '../support/builders.js';
 import { secretEnvName } from '../../src/manifest/write.js';
 
-
 /** The variable `connectorops import` would name: `crm` clientSecret → CRM_CLIENT_SECRET. */
 export const envName = secretEnvName;
 

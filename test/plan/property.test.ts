@@ -39,7 +39,6 @@ function expectBlockedWithRules(plan: Plan): void {
   for (const b of plan.blocked) expect(b.rule).toMatch(/^R\d+$/);
 }
 
-
 describe('plan properties (pure core)', () => {
   it('actions are a topological order of dependsOn; deterministic; carried out, a second plan is empty (or blocked with a rule id)', () => {
     fc.assert(

@@ -18,7 +18,10 @@ function before(plan: ReturnType<typeof planFor>, first: [string, string], then:
 
 describe('no change', () => {
   it('plans nothing when the target already is the desired state', () => {
-    const current = state().connector('crm').connection('crm_sales', 'crm', { scopes: ['contacts.read'], authorization: alice }).build();
+    const current = state()
+      .connector('crm')
+      .connection('crm_sales', 'crm', { scopes: ['contacts.read'], authorization: alice })
+      .build();
     const plan = planFor(current, desiredOf(current));
     expect(plan.actions).toEqual([]);
     expect(plan.summary).toEqual({ create: 0, update: 0, delete: 0, replace: 0, revokes: 0, blocked: 0 });
@@ -26,7 +29,10 @@ describe('no change', () => {
   });
 
   it('treats scopes as sets: reordering them is no change (R4 and R13 do not apply)', () => {
-    const current = state().connector('crm').connection('crm_sales', 'crm', { scopes: ['contacts.read', 'contacts.write'], authorization: alice }).build();
+    const current = state()
+      .connector('crm')
+      .connection('crm_sales', 'crm', { scopes: ['contacts.read', 'contacts.write'], authorization: alice })
+      .build();
     const want = desiredOf(current);
     want.connectors.get('crm')!.authentication = oauth2({ scopes: ['contacts.write', 'contacts.read'] });
     want.connections.get('crm_sales')!.scopes = ['contacts.write', 'contacts.read'];
@@ -54,7 +60,9 @@ describe('connector lifecycle', () => {
   });
 
   it('R2: marking ready comes after the update that sets the mandatory parameters (R2a)', () => {
-    const current = state().connector('crm', { stage: 'draft', authentication: oauth2({ clientId: undefined }) }).build();
+    const current = state()
+      .connector('crm', { stage: 'draft', authentication: oauth2({ clientId: undefined }) })
+      .build();
     const want = desiredOf(current);
     want.connectors.get('crm')!.stage = 'ready';
     want.connectors.get('crm')!.authentication = oauth2();
@@ -99,7 +107,9 @@ describe('connector lifecycle', () => {
   });
 
   it('R3: in draft, a type change is one update that sets every parameter of the new type, secrets included', () => {
-    const current = state().connector('pay', { stage: 'draft', authentication: { type: 'apiKey', parameters: [{ parameterKey: 'key' }] } }).build();
+    const current = state()
+      .connector('pay', { stage: 'draft', authentication: { type: 'apiKey', parameters: [{ parameterKey: 'key' }] } })
+      .build();
     const want = desired().connector('pay', { stage: 'draft' }).build();
     const plan = planFor(current, want);
     expect(ops(plan)).toEqual(['connector.update pay']);
@@ -114,7 +124,9 @@ describe('connector lifecycle', () => {
 
   it('R3: a type change on a ready connector forces replacement; with --allow-replace, delete then create', () => {
     const current = state().connector('crm').build();
-    const want = desired().connector('crm', { authentication: { type: 'basic' } }).build();
+    const want = desired()
+      .connector('crm', { authentication: { type: 'basic' } })
+      .build();
     const blocked = planFor(current, want);
     expect(blocked.blocked.map((b) => b.rule)).toEqual(['R10']);
     expect(blocked.blocked[0]!.message).toMatch(/oauth2 → basic\) \(R3\)/);
@@ -126,7 +138,9 @@ describe('connector lifecycle', () => {
 
   it('R4: removing a scope of a ready connector forces replacement', () => {
     const current = state().connector('crm').build();
-    const want = desired().connector('crm', { authentication: oauth2({ scopes: ['contacts.read'] }) }).build();
+    const want = desired()
+      .connector('crm', { authentication: oauth2({ scopes: ['contacts.read'] }) })
+      .build();
     const plan = planFor(current, want);
     expect(plan.blocked).toHaveLength(1);
     expect(plan.blocked[0]!.message).toMatch(/removed: contacts\.write\) \(R4\)/);
@@ -135,23 +149,26 @@ describe('connector lifecycle', () => {
 
   it('R4: in draft, scopes may be removed in place', () => {
     const current = state().connector('crm', { stage: 'draft' }).build();
-    const want = desired().connector('crm', { stage: 'draft', authentication: oauth2({ scopes: ['contacts.read'] }) }).build();
+    const want = desired()
+      .connector('crm', { stage: 'draft', authentication: oauth2({ scopes: ['contacts.read'] }) })
+      .build();
     const plan = planFor(current, want);
     expect(ops(plan)).toEqual(['connector.update crm']);
     expect(plan.blocked).toEqual([]);
   });
 
   it('R4: adding a scope is in place, and the connections that ask for it wait for the update', () => {
-    const current = state().connector('crm').connection('crm_sales', 'crm', { scopes: ['contacts.read'] }).build();
+    const current = state()
+      .connector('crm')
+      .connection('crm_sales', 'crm', { scopes: ['contacts.read'] })
+      .build();
     const want = desiredOf(current);
     want.connectors.get('crm')!.authentication = oauth2({ scopes: ['contacts.read', 'contacts.write', 'deals.read'] });
     want.connections.get('crm_sales')!.scopes = ['contacts.read', 'deals.read'];
     desiredAdd(want, 'crm_new', 'crm', ['deals.read']);
     const plan = planFor(current, want);
     const update = action(plan, 'connector.update', 'crm');
-    expect(update.changes).toEqual([
-      { path: 'authentication.scopes', from: ['contacts.read', 'contacts.write'], to: ['contacts.read', 'contacts.write', 'deals.read'] },
-    ]);
+    expect(update.changes).toEqual([{ path: 'authentication.scopes', from: ['contacts.read', 'contacts.write'], to: ['contacts.read', 'contacts.write', 'deals.read'] }]);
     expect(action(plan, 'connection.update', 'crm_sales').dependsOn).toEqual([update.id]);
     expect(action(plan, 'connection.create', 'crm_new').dependsOn).toEqual([update.id]);
     expect(action(plan, 'connection.create', 'crm_new').rules).toContain('R4');
@@ -248,7 +265,12 @@ describe('R5: revoking parameters', () => {
     const plan = planFor(current, desiredOf(current), { fingerprints: { crm: null } });
     expect(plan.actions).toEqual([]);
     expect(plan.warnings).toEqual([
-      { code: 'secret-unset', kind: 'Connector', linkName: 'crm', message: "CRM_CLIENT_SECRET is not set: the clientSecret of 'crm' is assumed unchanged; set it to detect a rotation (R5)" },
+      {
+        code: 'secret-unset',
+        kind: 'Connector',
+        linkName: 'crm',
+        message: "CRM_CLIENT_SECRET is not set: the clientSecret of 'crm' is assumed unchanged; set it to detect a rotation (R5)",
+      },
     ]);
   });
 
@@ -270,7 +292,10 @@ describe('R5: revoking parameters', () => {
   });
 
   it('R5 + R13: one entry per connection, with the causes merged', () => {
-    const current = state().connector('crm').connection('crm_sales', 'crm', { scopes: ['contacts.read'], authorization: alice }).build();
+    const current = state()
+      .connector('crm')
+      .connection('crm_sales', 'crm', { scopes: ['contacts.read'], authorization: alice })
+      .build();
     const want = desiredOf(current);
     want.connectors.get('crm')!.authentication = oauth2({ clientId: 'other' });
     want.connections.get('crm_sales')!.scopes = ['contacts.write'];
@@ -282,7 +307,13 @@ describe('R5: revoking parameters', () => {
 
 describe('connections', () => {
   it('R6: a connection of a new connector is created after the connector is marked ready', () => {
-    const plan = planFor(state().build(), desired().connector('crm').connection('crm_sales', 'crm', { scopes: ['contacts.read'] }).build());
+    const plan = planFor(
+      state().build(),
+      desired()
+        .connector('crm')
+        .connection('crm_sales', 'crm', { scopes: ['contacts.read'] })
+        .build(),
+    );
     expect(ops(plan)).toEqual(['connector.create crm', 'connector.markReady crm', 'connection.create crm_sales']);
     const create = action(plan, 'connection.create', 'crm_sales');
     expect(create.dependsOn).toEqual([action(plan, 'connector.markReady', 'crm').id]);
@@ -337,7 +368,11 @@ describe('connections', () => {
 
   it('R9: a connector deletion that waits for a blocked connection deletion is blocked too, saying what it waits for', () => {
     const usage = { app: 'sales', component: 'workflow:send_invoice', kind: 'deluge-invokeurl' };
-    const current = state().connector('crm').connection('crm_used', 'crm', { usages: [usage] }).connection('crm_free', 'crm').build();
+    const current = state()
+      .connector('crm')
+      .connection('crm_used', 'crm', { usages: [usage] })
+      .connection('crm_free', 'crm')
+      .build();
     const plan = planFor(current, desired().build());
     // The remaining actions are still listed.
     expect(ops(plan)).toEqual(['connection.delete crm_free']);
@@ -485,7 +520,8 @@ describe('connections', () => {
           kind: 'Connection',
           linkName: 'crm_old',
           rule: 'R14',
-          message: "connection 'crm_old' cannot be deleted while applications use it: sales › workflow:send_invoice (deluge-invokeurl), support › page:dashboard (page-panel) (R14)",
+          message:
+            "connection 'crm_old' cannot be deleted while applications use it: sales › workflow:send_invoice (deluge-invokeurl), support › page:dashboard (page-panel) (R14)",
           hint: 'remove these usages from the applications first; connectorops never edits applications',
           // The target records them: each says so.
           usages: usages.map((u) => ({ ...u, source: 'target' })),
@@ -497,7 +533,10 @@ describe('connections', () => {
 
   it('R14: a replacement (R10) of a connection with usages is blocked by R14 even when allowed', () => {
     const usage = { app: 'sales', component: 'form:order', kind: 'integration-task' };
-    const current = state().connector('crm').connection('crm_sales', 'crm', { usages: [usage] }).build();
+    const current = state()
+      .connector('crm')
+      .connection('crm_sales', 'crm', { usages: [usage] })
+      .build();
     const want = desiredOf(current);
     want.connectors.get('crm')!.authentication = { type: 'basic' };
     want.connectors.get('crm')!.secrets = {};
@@ -508,7 +547,11 @@ describe('connections', () => {
 
   it('R15: disabling a connection with usages lists them as impact', () => {
     const usage = { app: 'sales', component: 'workflow:send_invoice', kind: 'deluge-invokeurl' };
-    const current = state().connector('crm').connection('crm_sales', 'crm', { usages: [usage] }).connection('crm_free', 'crm').build();
+    const current = state()
+      .connector('crm')
+      .connection('crm_sales', 'crm', { usages: [usage] })
+      .connection('crm_free', 'crm')
+      .build();
     const want = desiredOf(current);
     want.connections.get('crm_sales')!.enabled = false;
     want.connections.get('crm_free')!.enabled = false;

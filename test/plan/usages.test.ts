@@ -25,14 +25,18 @@ describe('usages from code', () => {
     const want = desiredOf(current);
     want.connections.delete('crm_old');
     for (const allowReplace of [false, true]) {
-      const plan = planFor(current, want, { allowReplace, usages: [code('crm_old'), code('crm_old', { app: 'scripts/sync.dg', component: 'script', file: 'scripts/sync.dg', line: 3, col: 2 })] });
+      const plan = planFor(current, want, {
+        allowReplace,
+        usages: [code('crm_old'), code('crm_old', { app: 'scripts/sync.dg', component: 'script', file: 'scripts/sync.dg', line: 3, col: 2 })],
+      });
       expect(ops(plan)).toEqual([]);
       expect(plan.blocked).toEqual([
         expect.objectContaining({
           kind: 'Connection',
           linkName: 'crm_old',
           rule: 'R14',
-          message: "connection 'crm_old' cannot be deleted while applications use it: " +
+          message:
+            "connection 'crm_old' cannot be deleted while applications use it: " +
             'Order Desk › function:orders.send_invoice (deluge-invokeurl at apps/order-desk.ds:168:6), ' +
             'scripts/sync.dg › script (deluge-invokeurl at scripts/sync.dg:3:2) (R14)',
           usages: [
@@ -84,15 +88,29 @@ describe('usages from code', () => {
     const plan = planFor(current, want, { usages: [code('crm_slaes'), code('nothing_like_it', { line: 9 }), code('crm_sales')] });
     expect(plan.blocked).toEqual([]);
     expect(plan.warnings).toEqual([
-      { code: 'usage-unknown-connection', message: "Deluge code calls connection 'crm_slaes' (apps/order-desk.ds:168:6), which no manifest and no target defines: did you mean 'crm_sales'?" },
-      { code: 'usage-unknown-connection', message: "Deluge code calls connection 'nothing_like_it' (apps/order-desk.ds:9:6), which no manifest and no target defines: a typo in the code, or a connection made outside Git?" },
+      {
+        code: 'usage-unknown-connection',
+        message: "Deluge code calls connection 'crm_slaes' (apps/order-desk.ds:168:6), which no manifest and no target defines: did you mean 'crm_sales'?",
+      },
+      {
+        code: 'usage-unknown-connection',
+        message:
+          "Deluge code calls connection 'nothing_like_it' (apps/order-desk.ds:9:6), which no manifest and no target defines: a typo in the code, or a connection made outside Git?",
+      },
     ]);
   });
 
   it('a usage of a connection the manifests create is no warning, and nothing blocks its creation', () => {
     const current = state().connector('crm').build();
     const want = desiredOf(current);
-    want.connections.set('crm_new', { linkName: 'crm_new', name: 'New', connector: 'crm', enabled: true, scopes: [], source: { file: 'connections/new.yaml', line: 1, col: 1 } });
+    want.connections.set('crm_new', {
+      linkName: 'crm_new',
+      name: 'New',
+      connector: 'crm',
+      enabled: true,
+      scopes: [],
+      source: { file: 'connections/new.yaml', line: 1, col: 1 },
+    });
     const plan = planFor(current, want, { usages: [code('crm_new')] });
     expect(plan.warnings).toEqual([]);
     expect(ops(plan)).toEqual(['connection.create crm_new']);

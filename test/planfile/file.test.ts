@@ -17,7 +17,10 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 function samplePlan() {
-  const current = state().connector('crm').connection('crm_sales', 'crm', { authorization: { status: 'authorized', account: 'alice' } }).build();
+  const current = state()
+    .connector('crm')
+    .connection('crm_sales', 'crm', { authorization: { status: 'authorized', account: 'alice' } })
+    .build();
   const want = desiredOf(current);
   want.connections.get('crm_sales')!.enabled = false;
   want.connectors.set('erp', desired().connector('erp').build().connectors.get('erp')!);
@@ -32,7 +35,17 @@ describe('plan files', () => {
     const text = readFileSync(path, 'utf8');
     expect(text.endsWith('}\n')).toBe(true);
     expect(Object.keys(JSON.parse(text))).toEqual([
-      'formatVersion', 'target', 'base', 'source', 'actions', 'revokedAuthorizations', 'impact', 'blocked', 'needsAuthorization', 'summary', 'warnings',
+      'formatVersion',
+      'target',
+      'base',
+      'source',
+      'actions',
+      'revokedAuthorizations',
+      'impact',
+      'blocked',
+      'needsAuthorization',
+      'summary',
+      'warnings',
     ]);
     expect(Object.keys(JSON.parse(text).actions[0]).slice(0, 8)).toEqual(['id', 'op', 'kind', 'linkName', 'dependsOn', 'rules', 'replace', 'changes']);
     expect(text).toBe(serializePlan(plan));
@@ -89,9 +102,7 @@ describe('plan files', () => {
 describe('the proof', () => {
   it('a plan that breaks a rule is an InternalError, naming the action and the rule', () => {
     const current = state().connector('crm').connection('crm_sales', 'crm').build();
-    const bad: PlannedAction[] = [
-      { id: 'a1', op: 'connector.delete', kind: 'Connector', linkName: 'crm', dependsOn: [], rules: [], replace: false, changes: [] },
-    ];
+    const bad: PlannedAction[] = [{ id: 'a1', op: 'connector.delete', kind: 'Connector', linkName: 'crm', dependsOn: [], rules: [], replace: false, changes: [] }];
     expect(() => prove(current, bad, null)).toThrow(InternalError);
     expect(() => prove(current, bad, null)).toThrow(/a1 \(connector\.delete 'crm'\): R9: delete connection 'crm_sales' before deleting connector 'crm'/);
   });

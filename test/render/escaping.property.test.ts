@@ -15,8 +15,41 @@ import { cellSeparators, ownTagsOnly, tableColumnProblems, unmentionedAts } from
 
 /** Strings biased towards the characters that matter, plus anything Unicode has. */
 const hostileChar = fc.constantFrom(
-  '<', '>', '&', '@', '|', '`', '*', '_', '\\', '[', ']', '(', ')', '{', '}', '#', '!', '~', '-', '+', '.', '$', '"',
-  '\n', '\r', '\t', '\u001b', '\u202e', ZWSP, ' ', 'a', 'b', '1', 'é', '😀',
+  '<',
+  '>',
+  '&',
+  '@',
+  '|',
+  '`',
+  '*',
+  '_',
+  '\\',
+  '[',
+  ']',
+  '(',
+  ')',
+  '{',
+  '}',
+  '#',
+  '!',
+  '~',
+  '-',
+  '+',
+  '.',
+  '$',
+  '"',
+  '\n',
+  '\r',
+  '\t',
+  '\u001b',
+  '\u202e',
+  ZWSP,
+  ' ',
+  'a',
+  'b',
+  '1',
+  'é',
+  '😀',
 );
 const userString = fc.oneof(
   fc.string({ unit: hostileChar, maxLength: 30 }),
@@ -68,14 +101,19 @@ function planWith(s: UserStrings): Plan {
       connectorCreate('a1', 'crm', connectorSpec({ name: s.name, description: s.description, authentication: oauth2({ authorizeUrl: s.url, scopes: [s.scope] }) })),
       lifecycle('a2', 'connector.markReady', 'crm', { dependsOn: ['a1'], rules: ['R2'] }),
       connectionCreate('a3', 'crm_sales', { name: s.newName, connector: 'crm', scopes: [s.scope] }, { dependsOn: ['a2'] }),
-      connectorUpdate('a4', 'old', { name: s.newName, description: s.newDescription }, {
-        reason: s.reason,
-        changes: [
-          { path: 'name', from: s.name, to: s.newName },
-          { path: 'description', from: s.description, to: s.newDescription },
-          { path: 'authentication.clientSecret', from: SENSITIVE, to: SENSITIVE_CHANGED },
-        ],
-      }),
+      connectorUpdate(
+        'a4',
+        'old',
+        { name: s.newName, description: s.newDescription },
+        {
+          reason: s.reason,
+          changes: [
+            { path: 'name', from: s.name, to: s.newName },
+            { path: 'description', from: s.description, to: s.newDescription },
+            { path: 'authentication.clientSecret', from: SENSITIVE, to: SENSITIVE_CHANGED },
+          ],
+        },
+      ),
       connectionUpdate('a5', 'old_sales', { scopes: [s.scope] }, { changes: [{ path: 'scopes', from: [], to: [s.scope] }] }),
       lifecycle('a6', 'connection.disable', 'old_ops', { rules: ['R15'] }),
       lifecycle('a7', 'connection.delete', 'crm_x', { rules: ['R12'], replace: true, reason: s.reason }),
@@ -96,26 +134,36 @@ describe('escapeMarkdown', () => {
     // eslint-disable-next-line no-control-regex
     const plain = fc.string({ unit: 'binary' }).filter((s) => !/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(s));
     // eslint-disable-next-line no-control-regex -- leaves out the characters the other cases cover
-    fc.assert(fc.property(fc.oneof(plain, fc.string({ unit: hostileChar }).filter((s) => !/[\n\r\t\u001b\u202e]/.test(s))), (s) => {
-      expect(unescapeMarkdown(escapeMarkdown(s))).toBe(s);
-    }));
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          plain,
+          fc.string({ unit: hostileChar }).filter((s) => !/[\n\r\t\u001b\u202e]/.test(s)),
+        ),
+        (s) => {
+          expect(unescapeMarkdown(escapeMarkdown(s))).toBe(s);
+        },
+      ),
+    );
   });
 
   it('leaves no unescaped metacharacter, no raw <, no bare @, no line break', () => {
-    fc.assert(fc.property(userString, (s) => {
-      const e = escapeMarkdown(s);
-      expect(e).not.toMatch(/[<>\n\r]/);
-      expect(unmentionedAts(e)).toEqual([]);
-      // Outside backslash escapes, no Markdown metacharacter remains.
-      let bare = '';
-      for (let i = 0; i < e.length; i++) {
-        if (e[i] === '\\') i++;
-        else bare += e[i];
-      }
-      expect(bare).not.toMatch(/[`*_{}[\]()#+\-.!|~$\\]/);
-      // A table row of one escaped cell has exactly its two borders.
-      expect(cellSeparators(`| ${e} |`)).toBe(2);
-    }));
+    fc.assert(
+      fc.property(userString, (s) => {
+        const e = escapeMarkdown(s);
+        expect(e).not.toMatch(/[<>\n\r]/);
+        expect(unmentionedAts(e)).toEqual([]);
+        // Outside backslash escapes, no Markdown metacharacter remains.
+        let bare = '';
+        for (let i = 0; i < e.length; i++) {
+          if (e[i] === '\\') i++;
+          else bare += e[i];
+        }
+        expect(bare).not.toMatch(/[`*_{}[\]()#+\-.!|~$\\]/);
+        // A table row of one escaped cell has exactly its two borders.
+        expect(cellSeparators(`| ${e} |`)).toBe(2);
+      }),
+    );
   });
 });
 

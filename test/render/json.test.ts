@@ -15,8 +15,17 @@ describe('json', () => {
   it("keeps the contract's key order, extra fields last", () => {
     const doc = JSON.parse(json(rotationPlan()));
     expect(Object.keys(doc)).toEqual([
-      'formatVersion', 'target', 'base', 'source', 'actions', 'revokedAuthorizations', 'impact', 'blocked',
-      'needsAuthorization', 'summary', 'warnings',
+      'formatVersion',
+      'target',
+      'base',
+      'source',
+      'actions',
+      'revokedAuthorizations',
+      'impact',
+      'blocked',
+      'needsAuthorization',
+      'summary',
+      'warnings',
     ]);
     expect(Object.keys(doc.base)).toEqual(['stateSerial', 'stateDigest']);
     expect(Object.keys(doc.source)).toEqual(['ref', 'commit', 'manifestDigest']);

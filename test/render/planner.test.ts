@@ -18,14 +18,21 @@ function all(plan: Plan): Record<(typeof RENDER_FORMATS)[number], string> {
 
 function noFingerprints(plan: Plan, ...fps: string[]): void {
   const out = all(plan);
-  for (const format of ["text", "markdown", "runbook"] as const) for (const fp of fps) expect(out[format], format).not.toContain(fp);
+  for (const format of ['text', 'markdown', 'runbook'] as const) for (const fp of fps) expect(out[format], format).not.toContain(fp);
 }
 
 describe('renderers on planner output', () => {
   it('a new connector with a connection', () => {
-    const plan = planFor(state().build(), desired().connector('crm', { name: 'Acme CRM' }).connection('crm_sales', 'crm', { scopes: ['contacts.read'] }).build(), {
-      fingerprints: { crm: NEW_FP },
-    });
+    const plan = planFor(
+      state().build(),
+      desired()
+        .connector('crm', { name: 'Acme CRM' })
+        .connection('crm_sales', 'crm', { scopes: ['contacts.read'] })
+        .build(),
+      {
+        fingerprints: { crm: NEW_FP },
+      },
+    );
     const out = all(plan);
     expect(out.text).toContain('  + connector "crm" will be created and marked ready');
     expect(out.text).toContain('      + authentication.clientSecret: (sensitive)  # from env CRM_CLIENT_SECRET');
@@ -75,7 +82,11 @@ describe('renderers on planner output', () => {
   });
 
   it('a connection moved to another connector: blocked without --allow-replace, -/+ with it', () => {
-    const current = state().connector('crm').connector('crm2').connection('crm_sales', 'crm', { authorization: { status: 'authorized', account: 'alice' } }).build();
+    const current = state()
+      .connector('crm')
+      .connector('crm2')
+      .connection('crm_sales', 'crm', { authorization: { status: 'authorized', account: 'alice' } })
+      .build();
     const want = desired().connector('crm').connector('crm2').connection('crm_sales', 'crm2').build();
     const refused = all(planFor(current, want));
     expect(refused.text).toMatch(/✗ connection "crm_sales" \[R12\] # forces replacement: /);

@@ -98,10 +98,15 @@ describe('runbook: steps in plan order, each with where to click', () => {
       actions: [
         lifecycle('a1', 'connector.enable', 'crm'),
         lifecycle('a2', 'connection.enable', 'crm_sales', { dependsOn: ['a1'], rules: ['R16'] }),
-        connectionUpdate('a3', 'crm_sales', { scopes: ['contacts.read', 'contacts.write'] }, {
-          rules: ['R13'],
-          changes: [{ path: 'scopes', from: ['contacts.read'], to: ['contacts.read', 'contacts.write'] }],
-        }),
+        connectionUpdate(
+          'a3',
+          'crm_sales',
+          { scopes: ['contacts.read', 'contacts.write'] },
+          {
+            rules: ['R13'],
+            changes: [{ path: 'scopes', from: ['contacts.read'], to: ['contacts.read', 'contacts.write'] }],
+          },
+        ),
       ],
       revokedAuthorizations: [{ connection: 'crm_sales', connector: 'crm', account: 'alice', cause: ['scopes'], rule: 'R13' }],
       needsAuthorization: ['crm_sales'],
@@ -163,7 +168,9 @@ describe('runbook: authentication type change in draft (R3)', () => {
   });
 
   it('does not call a ready connector draft', () => {
-    const plan = makePlan({ actions: [connectorUpdate('a1', 'crm', { authentication: oauth2({ clientId: 'N' }) }, { changes: [{ path: 'authentication.clientId', from: 'O', to: 'N' }] })] });
+    const plan = makePlan({
+      actions: [connectorUpdate('a1', 'crm', { authentication: oauth2({ clientId: 'N' }) }, { changes: [{ path: 'authentication.clientId', from: 'O', to: 'N' }] })],
+    });
     expect(runbook(plan)).not.toContain('Draft connector');
   });
 });

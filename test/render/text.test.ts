@@ -202,7 +202,9 @@ describe('text: blocked (R14, R10)', () => {
 
   it('ends with the footer and a blocked line, not "No changes"', () => {
     expect(out).not.toContain('No changes');
-    expect(out.endsWith('Plan: 0 to create, 0 to update, 0 to delete.\nBlocked: 2 problems must be resolved first; apply will carry out none of this plan.\n')).toBe(true);
+    expect(out.endsWith('Plan: 0 to create, 0 to update, 0 to delete.\nBlocked: 2 problems must be resolved first; apply will carry out none of this plan.\n')).toBe(
+      true,
+    );
   });
 
   it('never leaves two blank lines in a row', () => {

@@ -17,7 +17,14 @@ const COMMIT = '0123456789abcdef0123456789abcdef01234567';
 const HOST: CodeHost = { serverUrl: 'https://github.com', owner: 'acme', repo: 'infra' };
 
 const fromCode = (file: string, over: Partial<Usage> = {}): Usage => ({
-  app: 'Order Desk', component: 'form:Returns (on add, on validate)', kind: 'deluge-invokeurl', source: 'code', file, line: 52, col: 7, ...over,
+  app: 'Order Desk',
+  component: 'form:Returns (on add, on validate)',
+  kind: 'deluge-invokeurl',
+  source: 'code',
+  file,
+  line: 52,
+  col: 7,
+  ...over,
 });
 const recorded: Usage = { app: 'sales', component: 'workflow:send_invoice', kind: 'deluge-invokeurl', source: 'target' };
 
@@ -43,7 +50,7 @@ describe('usages found in code, rendered', () => {
     expect(out).toContain('- app "Order Desk", component "form:Returns (on add, on validate)" (deluge-invokeurl), in apps/order-desk.ds line 52');
   });
 
-  it('markdown: the location links to the line at the plan\'s commit; without a host it is plain text', () => {
+  it("markdown: the location links to the line at the plan's commit; without a host it is plain text", () => {
     const linked = renderPlan(plan([fromCode('apps/order-desk.ds'), recorded]), 'markdown', { color: false, codeHost: HOST });
     const link = `[apps/order\\-desk\\.ds:52:7](https://github.com/acme/infra/blob/${COMMIT}/apps/order-desk.ds#L52)`;
     expect(linked).toContain(`  - Used by app Order Desk, form:Returns \\(on add, on validate\\) (deluge\\-invokeurl) at ${link}`);
@@ -64,7 +71,7 @@ describe('usages found in code, rendered', () => {
     expect(out).not.toContain('](javascript');
   });
 
-  it('codeHostFrom: GitHub Actions\' variables, or nothing when they are missing or unsafe', () => {
+  it("codeHostFrom: GitHub Actions' variables, or nothing when they are missing or unsafe", () => {
     expect(codeHostFrom({ GITHUB_REPOSITORY: 'acme/infra' })).toEqual(HOST);
     expect(codeHostFrom({ GITHUB_REPOSITORY: 'acme/infra', GITHUB_SERVER_URL: 'https://ghe.acme.example/' })).toEqual({ ...HOST, serverUrl: 'https://ghe.acme.example' });
     expect(codeHostFrom({})).toBeUndefined();
@@ -75,7 +82,11 @@ describe('usages found in code, rendered', () => {
 
   it('connectorops usages (text): control characters in code are made visible, never sent to the terminal', () => {
     const out = renderUsagesText({
-      label: 'working tree', ref: null, commit: null, files: 1, defined: new Set(),
+      label: 'working tree',
+      ref: null,
+      commit: null,
+      files: 1,
+      defined: new Set(),
       usages: [{ connection: 'crm\u001b[31m', app: 'a\u202eb', component: 'script', kind: 'deluge-invokeurl', file: 'x\u0007.dg', line: 1, col: 1 }],
       warnings: [],
     });

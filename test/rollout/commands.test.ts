@@ -94,7 +94,7 @@ describe('target adopt', () => {
     const io2 = memIo(tmp.dir, {});
     expect(await main(['target', 'adopt', '--target', 'local:new.db', '--authorized', 'ghost=alice'], io2)).toBe(1);
     expect(io2.err()).toContain("the manifests define no connection 'ghost'");
-    expect((await main(['target', 'adopt', '--target', 'local:new.db', '--authorized', 'crm_sales'], memIo(tmp.dir, {})))).toBe(1);
+    expect(await main(['target', 'adopt', '--target', 'local:new.db', '--authorized', 'crm_sales'], memIo(tmp.dir, {}))).toBe(1);
   });
 });
 

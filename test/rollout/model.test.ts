@@ -35,7 +35,16 @@ function examplePlan(): Plan {
 }
 
 function rolloutOf(plan: Plan, done: string[] = []): Rollout {
-  const journal: JournalEntry[] = done.map((id, i) => ({ runId: 'r-1', actionId: id, op: 'x', linkName: 'x', status: 'done', serial: i + 1, at: `2026-11-30T10:0${i}:00.000Z`, by: 'bob' }));
+  const journal: JournalEntry[] = done.map((id, i) => ({
+    runId: 'r-1',
+    actionId: id,
+    op: 'x',
+    linkName: 'x',
+    status: 'done',
+    serial: i + 1,
+    at: `2026-11-30T10:0${i}:00.000Z`,
+    by: 'bob',
+  }));
   return rolloutFrom({ id: 'r-1', document: { formatVersion: 1, id: 'r-1', planId: 'sha256:p', plan }, open: true, events: [] }, journal);
 }
 

@@ -13,7 +13,10 @@ import { act } from '../support/target.js';
 
 describe('transition', () => {
   it('is pure: a refused and an allowed action leave the world as it was', () => {
-    const s = state().connector('crm').connection('crm_sales', 'crm', { authorization: { status: 'authorized', account: 'alice' } }).build();
+    const s = state()
+      .connector('crm')
+      .connection('crm_sales', 'crm', { authorization: { status: 'authorized', account: 'alice' } })
+      .build();
     const world = new World(s);
     const before = JSON.stringify(stateToSnapshot(s));
     expect(transition(world, act.deleteConnector('crm')).ok).toBe(false);
@@ -53,14 +56,22 @@ describe('transition', () => {
     const conns = ['a_1', 'a_2', 'b_1', 'c_1'];
     const auths = [oauth2(), oauth2({ scopes: ['contacts.read'] }), { type: 'apiKey' as const, parameters: [{ parameterKey: 'K' }] }, { type: 'basic' as const }];
     const action: fc.Arbitrary<{ a: ActionBody; secret: boolean }> = fc.oneof(
-      fc.record({ n: fc.constantFrom(...names), auth: fc.constantFrom(...auths) }).map(({ n, auth }) => ({ a: act.createConnector(n, auth), secret: auth.type === 'oauth2' })),
-      fc.record({ n: fc.constantFrom(...names), auth: fc.constantFrom(...auths) }).map(({ n, auth }) => ({ a: act.updateConnector(n, { authentication: auth }), secret: false })),
+      fc
+        .record({ n: fc.constantFrom(...names), auth: fc.constantFrom(...auths) })
+        .map(({ n, auth }) => ({ a: act.createConnector(n, auth), secret: auth.type === 'oauth2' })),
+      fc
+        .record({ n: fc.constantFrom(...names), auth: fc.constantFrom(...auths) })
+        .map(({ n, auth }) => ({ a: act.updateConnector(n, { authentication: auth }), secret: false })),
       fc.record({ n: fc.constantFrom(...names), op: fc.constantFrom('markReady', 'enableConnector', 'disableConnector', 'deleteConnector') }).map(({ n, op }) => ({
         a: (act as unknown as Record<string, (n: string) => ActionBody>)[op]!(n),
         secret: false,
       })),
-      fc.record({ c: fc.constantFrom(...conns), scopes: fc.subarray(['contacts.read', 'contacts.write']) }).map(({ c, scopes }) => ({ a: act.createConnection(c, c.split('_')[0]!, scopes), secret: false })),
-      fc.record({ c: fc.constantFrom(...conns), scopes: fc.subarray(['contacts.read', 'contacts.write']) }).map(({ c, scopes }) => ({ a: act.updateConnection(c, { scopes }), secret: false })),
+      fc
+        .record({ c: fc.constantFrom(...conns), scopes: fc.subarray(['contacts.read', 'contacts.write']) })
+        .map(({ c, scopes }) => ({ a: act.createConnection(c, c.split('_')[0]!, scopes), secret: false })),
+      fc
+        .record({ c: fc.constantFrom(...conns), scopes: fc.subarray(['contacts.read', 'contacts.write']) })
+        .map(({ c, scopes }) => ({ a: act.updateConnection(c, { scopes }), secret: false })),
       fc.record({ c: fc.constantFrom(...conns), op: fc.constantFrom('enableConnection', 'disableConnection', 'deleteConnection') }).map(({ c, op }) => ({
         a: (act as unknown as Record<string, (n: string) => ActionBody>)[op]!(c),
         secret: false,
@@ -96,12 +107,20 @@ describe('checkState', () => {
   });
 
   it('R2: a ready connector lacking a mandatory non-secret parameter is a violation; a missing fingerprint is not (adoption)', () => {
-    expect(checkState(state().connector('crm', { authentication: oauth2({ clientId: undefined }) }).build()).map((v) => v.rule)).toEqual(['R2']);
+    expect(
+      checkState(
+        state()
+          .connector('crm', { authentication: oauth2({ clientId: undefined }) })
+          .build(),
+      ).map((v) => v.rule),
+    ).toEqual(['R2']);
     expect(checkState(state().connector('crm', { secretFingerprints: {} }).build())).toEqual([]);
   });
 
   it('S1: a fingerprint for a secret that the authentication type does not have is a violation', () => {
-    const s = state().connector('keyed', { authentication: { type: 'apiKey', parameters: [{ parameterKey: 'K' }] }, secretFingerprints: { clientSecret: 'fp' } }).build();
+    const s = state()
+      .connector('keyed', { authentication: { type: 'apiKey', parameters: [{ parameterKey: 'K' }] }, secretFingerprints: { clientSecret: 'fp' } })
+      .build();
     expect(checkState(s).map(formatViolation)).toEqual(["S1: connector 'keyed' has a fingerprint for clientSecret, which authentication type apiKey does not have"]);
   });
 
@@ -111,7 +130,11 @@ describe('checkState', () => {
       .connector('crm')
       .connection('crm_sales', 'crm', { scopes: ['deals.read'] })
       .build();
-    expect(checkState(s).map((v) => v.rule).sort()).toEqual(['N1', 'N2', 'N3', 'scopes']);
+    expect(
+      checkState(s)
+        .map((v) => v.rule)
+        .sort(),
+    ).toEqual(['N1', 'N2', 'N3', 'scopes']);
   });
 });
 

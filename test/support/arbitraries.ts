@@ -9,7 +9,10 @@ import { descriptionProblem, nameProblem } from '../../src/rules/index.js';
 
 const linkName = fc.stringMatching(/^[a-z][a-z0-9_]{0,12}$/);
 const name = fc.stringMatching(/^[A-Za-zÀ-ÿ0-9_][A-Za-z0-9 _*@\-/!:|&~+]{0,20}$/).filter((s) => nameProblem(s) === null);
-const description = fc.oneof(fc.constant(''), fc.stringMatching(/^[A-Za-z0-9 ,.()\-_*@/!:|~&]{1,40}$/).filter((s) => descriptionProblem(s) === null));
+const description = fc.oneof(
+  fc.constant(''),
+  fc.stringMatching(/^[A-Za-z0-9 ,.()\-_*@/!:|~&]{1,40}$/).filter((s) => descriptionProblem(s) === null),
+);
 const url = fc.webUrl({ withQueryParameters: false, withFragments: false });
 const text = fc.stringMatching(/^[A-Za-z0-9.\-_]{1,16}$/);
 const scope = fc.stringMatching(/^[a-z]{1,6}\.(read|write|all)$/);
@@ -21,7 +24,11 @@ const opt = <T>(arb: fc.Arbitrary<T>, present: boolean) => (present ? arb.map((v
 
 function authentication(ready: boolean): fc.Arbitrary<Authentication> {
   const apiKeyParameter: fc.Arbitrary<ApiKeyParameter> = fc
-    .record({ parameterKey: text, displayName: fc.option(text, { nil: undefined }), addTo: fc.option(fc.constantFrom<'header' | 'query' | 'form'>('header', 'query', 'form'), { nil: undefined }) })
+    .record({
+      parameterKey: text,
+      displayName: fc.option(text, { nil: undefined }),
+      addTo: fc.option(fc.constantFrom<'header' | 'query' | 'form'>('header', 'query', 'form'), { nil: undefined }),
+    })
     .map(strip);
   return fc.oneof(
     fc.array(apiKeyParameter, { minLength: ready ? 1 : 0, maxLength: 3 }).map((parameters): Authentication => ({ type: 'apiKey', parameters })),
@@ -64,7 +71,11 @@ const connector = (link: string): fc.Arbitrary<ConnectorRecord> =>
       }),
   );
 
-const usage: fc.Arbitrary<Usage> = fc.record({ app: text, component: fc.stringMatching(/^(workflow|page|form):[a-z_]{1,10}$/), kind: fc.constantFrom('deluge-invokeurl', 'datasource', 'page-panel', 'sms') });
+const usage: fc.Arbitrary<Usage> = fc.record({
+  app: text,
+  component: fc.stringMatching(/^(workflow|page|form):[a-z_]{1,10}$/),
+  kind: fc.constantFrom('deluge-invokeurl', 'datasource', 'page-panel', 'sms'),
+});
 
 /** A valid account with up to `maxConnectors` connectors and `maxConnections` connections. */
 export function validState(maxConnectors = 6, maxConnections = 12): fc.Arbitrary<State> {
@@ -80,7 +91,10 @@ export function validState(maxConnectors = 6, maxConnections = 12): fc.Arbitrary
                 name,
                 enabled: c.enabled ? fc.boolean() : fc.constant(false),
                 scopes: c.authentication.type === 'oauth2' ? fc.subarray(c.authentication.scopes) : fc.constant<string[]>([]),
-                authorization: fc.oneof(fc.constant({ status: 'unauthorized' as const }), text.map((account) => ({ status: 'authorized' as const, account }))),
+                authorization: fc.oneof(
+                  fc.constant({ status: 'unauthorized' as const }),
+                  text.map((account) => ({ status: 'authorized' as const, account })),
+                ),
                 usages: fc.array(usage, { maxLength: 2 }),
               })
               .map((r) => ({ ...r, connector: c.linkName })),

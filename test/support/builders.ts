@@ -30,7 +30,8 @@ export class StateBuilder {
       stage: 'ready',
       enabled: true,
       authentication,
-      secretFingerprints: authentication.type === 'oauth2' ? { clientSecret: `fp-${linkName}` } : authentication.type === 'oauth1' ? { consumerSecret: `fp-${linkName}` } : {},
+      secretFingerprints:
+        authentication.type === 'oauth2' ? { clientSecret: `fp-${linkName}` } : authentication.type === 'oauth1' ? { consumerSecret: `fp-${linkName}` } : {},
       ...overrides,
     });
     return this;

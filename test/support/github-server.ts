@@ -184,7 +184,10 @@ export class GitHubStandIn {
       ...(path ? { path } : {}),
       status: 403,
       headers: { 'retry-after': retryAfter },
-      body: { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api' },
+      body: {
+        message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+        documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api',
+      },
     });
   }
 
@@ -213,7 +216,11 @@ export class GitHubStandIn {
     this.requests.push({ method, path: url.pathname + url.search, body, authorization: req.headers.authorization });
 
     const send = (status: number, data?: unknown, headers: Record<string, string> = {}) => {
-      res.writeHead(status, { 'x-github-request-id': `STANDIN:${this.requests.length}`, ...(data === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }), ...headers });
+      res.writeHead(status, {
+        'x-github-request-id': `STANDIN:${this.requests.length}`,
+        ...(data === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }),
+        ...headers,
+      });
       res.end(data === undefined ? undefined : JSON.stringify(data));
     };
 
@@ -255,14 +262,24 @@ export class GitHubStandIn {
         const labels = (url.searchParams.get('labels') ?? '').split(',').filter(Boolean);
         const state = url.searchParams.get('state') ?? 'open';
         const found = this.issues(repo).filter((i) => (state === 'all' || i.state === state) && labels.every((l) => i.labels.includes(l)));
-        return send(200, found.reverse().map((i) => this.issueJson(i)));
+        return send(
+          200,
+          found.reverse().map((i) => this.issueJson(i)),
+        );
       }
       if (method === 'POST') {
         if (!who.write) return forbidden();
         const b = (body ?? {}) as { title?: unknown; body?: unknown; labels?: unknown };
         if (typeof b.title !== 'string' || typeof b.body !== 'string') return send(422, { message: 'Invalid request.' });
         if (b.body.length > MAX_BODY) return send(422, tooLong());
-        const issue: StoredIssue = { repo, number: this.nextIssue++, title: b.title, body: b.body, state: 'open', labels: Array.isArray(b.labels) ? (b.labels as string[]) : [] };
+        const issue: StoredIssue = {
+          repo,
+          number: this.nextIssue++,
+          title: b.title,
+          body: b.body,
+          state: 'open',
+          labels: Array.isArray(b.labels) ? (b.labels as string[]) : [],
+        };
         this.issueStore.push(issue);
         this.pulls.add(`${repo}#${issue.number}`);
         return send(201, this.issueJson(issue));
@@ -305,7 +322,11 @@ export class GitHubStandIn {
         if (page > 1) links.push(link(page - 1, 'prev'), link(1, 'first'));
         if (page < pages) links.push(link(page + 1, 'next'), link(pages, 'last'));
         const slice = all.slice((page - 1) * perPage, page * perPage);
-        return send(200, slice.map((c) => this.json(c)), links.length ? { link: links.join(', ') } : {});
+        return send(
+          200,
+          slice.map((c) => this.json(c)),
+          links.length ? { link: links.join(', ') } : {},
+        );
       }
       if (method === 'POST') {
         if (!who.write) return send(403, { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest', status: '403' });

@@ -39,7 +39,12 @@ export function connectorSpec(overrides: Partial<ConnectorSpec> = {}): Connector
   return {
     name: 'Acme CRM',
     description: 'CRM of the sales team',
-    authentication: oauth2({ clientId: '1000.ABCDEF', authorizeUrl: 'https://accounts.acme.example/oauth/authorize', accessTokenUrl: 'https://accounts.acme.example/oauth/token', refreshTokenUrl: 'https://accounts.acme.example/oauth/token' }),
+    authentication: oauth2({
+      clientId: '1000.ABCDEF',
+      authorizeUrl: 'https://accounts.acme.example/oauth/authorize',
+      accessTokenUrl: 'https://accounts.acme.example/oauth/token',
+      refreshTokenUrl: 'https://accounts.acme.example/oauth/token',
+    }),
     secrets: { clientSecret: { fromEnv: 'CRM_CLIENT_SECRET', fingerprint: fingerprint('crm-secret-1') } },
     ...overrides,
   };
@@ -134,15 +139,25 @@ export function createPlan(): Plan {
 export function updatePlan(): Plan {
   return makePlan({
     actions: [
-      connectorUpdate('a1', 'crm', { name: 'Acme CRM (EU)', description: 'CRM of the support team in Europe' }, {
-        changes: [
-          { path: 'name', from: 'Acme CRM', to: 'Acme CRM (EU)' },
-          { path: 'description', from: 'CRM of the sales team in Europe', to: 'CRM of the support team in Europe' },
-        ],
-      }),
-      connectionUpdate('a2', 'crm_sales', { name: 'CRM (sales, EU)' }, {
-        changes: [{ path: 'name', from: 'CRM (sales team)', to: 'CRM (sales, EU)' }],
-      }),
+      connectorUpdate(
+        'a1',
+        'crm',
+        { name: 'Acme CRM (EU)', description: 'CRM of the support team in Europe' },
+        {
+          changes: [
+            { path: 'name', from: 'Acme CRM', to: 'Acme CRM (EU)' },
+            { path: 'description', from: 'CRM of the sales team in Europe', to: 'CRM of the support team in Europe' },
+          ],
+        },
+      ),
+      connectionUpdate(
+        'a2',
+        'crm_sales',
+        { name: 'CRM (sales, EU)' },
+        {
+          changes: [{ path: 'name', from: 'CRM (sales team)', to: 'CRM (sales, EU)' }],
+        },
+      ),
     ],
   });
 }
@@ -213,13 +228,18 @@ export function replacePlan(): Plan {
   return makePlan({
     actions: [
       lifecycle('a1', 'connection.delete', 'crm_sales', { rules: ['R12'], replace: true, reason }),
-      connectionCreate('a2', 'crm_sales', { name: 'CRM (sales team)', connector: 'crm2', scopes: ['contacts.read'] }, {
-        dependsOn: ['a1'],
-        rules: ['R12', 'R11'],
-        replace: true,
-        reason,
-        changes: [{ path: 'connector', from: 'crm', to: 'crm2' }],
-      }),
+      connectionCreate(
+        'a2',
+        'crm_sales',
+        { name: 'CRM (sales team)', connector: 'crm2', scopes: ['contacts.read'] },
+        {
+          dependsOn: ['a1'],
+          rules: ['R12', 'R11'],
+          replace: true,
+          reason,
+          changes: [{ path: 'connector', from: 'crm', to: 'crm2' }],
+        },
+      ),
     ],
     revokedAuthorizations: [{ connection: 'crm_sales', connector: 'crm', account: 'alice', cause: ['replace'], rule: 'R12' }],
     needsAuthorization: ['crm_sales'],
@@ -239,7 +259,8 @@ export function blockedPlan(): Plan {
         kind: 'Connection',
         linkName: 'crm_old',
         rule: 'R14',
-        message: "connection 'crm_old' cannot be deleted while applications use it: sales › workflow:send_invoice (deluge-invokeurl), billing › form:invoice/on_submit (integration-task) (R14)",
+        message:
+          "connection 'crm_old' cannot be deleted while applications use it: sales › workflow:send_invoice (deluge-invokeurl), billing › form:invoice/on_submit (integration-task) (R14)",
         hint: 'remove these usages from the applications first; connectorops never edits applications',
         usages,
       },
@@ -247,7 +268,8 @@ export function blockedPlan(): Plan {
         kind: 'Connector',
         linkName: 'crm',
         rule: 'R10',
-        message: "connector 'crm' must be replaced: the authentication type of ready connector 'crm' cannot change in place (oauth2 → apiKey) (R3); a replacement is never done implicitly, and --allow-replace was not given",
+        message:
+          "connector 'crm' must be replaced: the authentication type of ready connector 'crm' cannot change in place (oauth2 → apiKey) (R3); a replacement is never done implicitly, and --allow-replace was not given",
         hint: 'run plan with --allow-replace to delete and recreate it with its connections',
       },
     ],

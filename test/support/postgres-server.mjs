@@ -38,7 +38,9 @@ export async function startPostgres() {
     const argv = asRoot ? ['-u', 'postgres', '--', join(bin, tool), ...args] : args;
     const r = spawnSync(command, argv, { encoding: 'utf8', cwd: base, timeout: 120_000 });
     if (r.status !== 0) {
-      throw new Error(`could not start the test PostgreSQL server: ${tool} ${args.join(' ')} failed (${r.error?.message ?? `exit ${r.status}`}):\n${r.stderr}${r.stdout}`);
+      throw new Error(
+        `could not start the test PostgreSQL server: ${tool} ${args.join(' ')} failed (${r.error?.message ?? `exit ${r.status}`}):\n${r.stderr}${r.stdout}`,
+      );
     }
   };
   if (asRoot) {

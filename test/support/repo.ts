@@ -61,7 +61,10 @@ export function fingerprint(dir: string): Record<string, string> {
       if (e.isDirectory()) {
         out[`${path}/`] = 'dir';
         walk(path);
-      } else out[path] = createHash('sha256').update(readFileSync(join(dir, path))).digest('hex');
+      } else
+        out[path] = createHash('sha256')
+          .update(readFileSync(join(dir, path)))
+          .digest('hex');
     }
   };
   walk('');

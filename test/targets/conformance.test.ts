@@ -59,7 +59,11 @@ const http: Factory = async (dir) => {
     const store = LocalTarget.open(join(dir, file));
     const running = await startServer({ target: store, token: TOKEN, host: '127.0.0.1', port: 0, log: () => {} });
     const target = new HttpTarget(running.url, { token: TOKEN });
-    closers.push(() => target.close(), () => running.close(), () => store.close());
+    closers.push(
+      () => target.close(),
+      () => running.close(),
+      () => store.close(),
+    );
     return { store, target };
   };
   const { store, target } = await serve('a.db');
@@ -318,7 +322,10 @@ describe.each([
     await t.initialize('ledger', 'Acme (EU)');
     expect(await t.info()).toEqual({ mode: 'ledger', account: 'Acme (EU)', initialized: true });
     await t.initialize('ledger', 'Acme (EU)'); // the same again changes nothing
-    await expect(t.initialize('simulated', null)).rejects.toMatchObject({ name: 'UserError', message: expect.stringContaining('is already a ledger target for Acme (EU)') });
+    await expect(t.initialize('simulated', null)).rejects.toMatchObject({
+      name: 'UserError',
+      message: expect.stringContaining('is already a ledger target for Acme (EU)'),
+    });
     expect(await s.store.info()).toEqual({ mode: 'ledger', account: 'Acme (EU)', initialized: true });
 
     const other = await s.another();
@@ -334,7 +341,11 @@ describe.each([
     const document = { formatVersion: 1, id: 'r-1', anything: ['the', { target: 'stores it as it is' }] };
     await t.openRollout('r-1', document, opened);
     expect(await t.currentRollout()).toEqual({ id: 'r-1', document, open: true, events: [opened] });
-    await expect(t.openRollout('r-2', {}, opened)).rejects.toMatchObject({ name: 'TargetError', details: { status: 409 }, message: expect.stringContaining('already has an open rollout (r-1)') });
+    await expect(t.openRollout('r-2', {}, opened)).rejects.toMatchObject({
+      name: 'TargetError',
+      details: { status: 409 },
+      message: expect.stringContaining('already has an open rollout (r-1)'),
+    });
 
     await t.execute(act.createConnector('crm'), { clientSecret: 's3cret-one' }, { runId: 'r-1', actionId: 'a1', by: 'bob', note: 'clicked "Save"' });
     await t.execute(act.markReady('crm'), {}, { runId: 'r-1', actionId: 'a2', by: 'bob' });

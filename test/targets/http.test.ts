@@ -57,7 +57,10 @@ async function serve(
   const target = options.wrap ? options.wrap(store, () => running) : store;
   running = await startServer({ target, token: TOKEN, port: 0, log: (l) => logs.push(l), ...options.server });
   const client = new HttpTarget(running.url, { token: TOKEN, retryDelayMs: 1, ...options.client });
-  cleanups.push(() => store.close(), () => running.close());
+  cleanups.push(
+    () => store.close(),
+    () => running.close(),
+  );
   return { store, running, client, logs };
 }
 
@@ -210,7 +213,10 @@ describe('requests the server refuses', () => {
     expect(shape.status).toBe(400);
     expect(JSON.parse(shape.text).error.message).toMatch(/^the request body is not valid: values\[1\]: .*; \(body\): Unrecognized key/);
     expect((await post('/v1/fingerprints', '')).status).toBe(400);
-    const action = await post('/v1/actions', JSON.stringify({ action: { op: 'connector.explode', kind: 'Connector', linkName: 'x' }, secrets: { clientSecret: SECRET } }));
+    const action = await post(
+      '/v1/actions',
+      JSON.stringify({ action: { op: 'connector.explode', kind: 'Connector', linkName: 'x' }, secrets: { clientSecret: SECRET } }),
+    );
     expect(action.status).toBe(400);
     expect(JSON.parse(action.text).error).toMatchObject({ kind: 'target', message: expect.stringMatching(/^malformed action: op: /) });
     const lock = await post('/v1/locks', JSON.stringify({ holder: 'x', host: 'y', pid: -1, operation: 'apply' }));
@@ -287,7 +293,9 @@ describe('errors that only a network has', () => {
     });
     const e = (await client.journal('r').catch((x: unknown) => x)) as TargetError;
     expect(e).toBeInstanceOf(TargetError);
-    expect(e.message).toMatch(/^target http:\/\/127\.0\.0\.1:\d+ failed on GET \/v1\/journal\/r \(HTTP 500\): the server failed on this request; its log has the details$/);
+    expect(e.message).toMatch(
+      /^target http:\/\/127\.0\.0\.1:\d+ failed on GET \/v1\/journal\/r \(HTTP 500\): the server failed on this request; its log has the details$/,
+    );
     expect(e.details.status).toBe(500);
   });
 
@@ -359,7 +367,9 @@ describe('errors that only a network has', () => {
     });
     const e = (await client.execute(act.createConnector('crm'), { clientSecret: SECRET }).catch((x: unknown) => x)) as TargetError;
     expect(e).toBeInstanceOf(TargetError);
-    expect(e.message).toMatch(/^the outcome of connector\.create 'crm' is unknown: the connection to target http:\/\/127\.0\.0\.1:\d+ failed after the request was sent \(.+\); it may or may not have been carried out$/);
+    expect(e.message).toMatch(
+      /^the outcome of connector\.create 'crm' is unknown: the connection to target http:\/\/127\.0\.0\.1:\d+ failed after the request was sent \(.+\); it may or may not have been carried out$/,
+    );
     expect(e.details.hint).toMatch(/journal/);
     expect(JSON.stringify([e.message, e.details])).not.toContain(SECRET);
     expect((await store.read()).serial).toBe(1);
@@ -382,7 +392,9 @@ describe('errors that only a network has', () => {
     });
     const e = (await client.execute(act.createConnector('crm'), { clientSecret: SECRET }, { runId: 'run-1', actionId: 'a1' }).catch((x: unknown) => x)) as TargetError;
     expect(e).toBeInstanceOf(TargetError);
-    expect(e.message).toMatch(/^the outcome of connector\.create 'crm' is unknown: target http:\/\/127\.0\.0\.1:\d+ did not answer within 50ms; it may or may not have been carried out$/);
+    expect(e.message).toMatch(
+      /^the outcome of connector\.create 'crm' is unknown: target http:\/\/127\.0\.0\.1:\d+ did not answer within 50ms; it may or may not have been carried out$/,
+    );
     go.resolve();
     expect(await finished.promise).toBe(1);
     expect((await store.journal('run-1')).map((x) => x.status)).toEqual(['done']);
@@ -402,7 +414,10 @@ describe('errors that only a network has', () => {
     // The server comes up while the client retries.
     const store = LocalTarget.open(join(tmp.dir, 'late.db'));
     let running: RunningServer | undefined;
-    cleanups.push(() => store.close(), () => running?.close());
+    cleanups.push(
+      () => store.close(),
+      () => running?.close(),
+    );
     const client = new HttpTarget(url, {
       token: TOKEN,
       retryDelayMs: 1,

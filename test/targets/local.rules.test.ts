@@ -97,7 +97,12 @@ describe('connector lifecycle', () => {
 
   it('R2: a ready connector cannot lose a mandatory parameter through an update', async () => {
     await readyConnector(target, 'crm');
-    await expectRefused(target, act.updateConnector('crm', { authentication: oauth2({ accessTokenUrl: undefined }) }), 'R2', "R2: ready connector 'crm' would lack mandatory parameters: accessTokenUrl");
+    await expectRefused(
+      target,
+      act.updateConnector('crm', { authentication: oauth2({ accessTokenUrl: undefined }) }),
+      'R2',
+      "R2: ready connector 'crm' would lack mandatory parameters: accessTokenUrl",
+    );
   });
 
   it('R2b/R7: a disabled connector cannot be marked ready', async () => {
@@ -116,7 +121,12 @@ describe('connector lifecycle', () => {
     expect(c!.authentication).toEqual({ type: 'apiKey', parameterKey: 'X-Key', addTo: 'header' });
     expect(c!.secretFingerprints).toBeUndefined();
     await target.execute(act.markReady('crm'));
-    const e = await expectRefused(target, act.updateConnector('crm', { authentication: oauth2() }), 'R3', /^R3: the authentication type of ready connector 'crm' cannot change \(apiKey → oauth2\); R2: /);
+    const e = await expectRefused(
+      target,
+      act.updateConnector('crm', { authentication: oauth2() }),
+      'R3',
+      /^R3: the authentication type of ready connector 'crm' cannot change \(apiKey → oauth2\); R2: /,
+    );
     expect(e.details.hint).toMatch(/--allow-replace/);
   });
 
@@ -124,11 +134,24 @@ describe('connector lifecycle', () => {
     await target.execute(act.createConnector('draft_one'), {});
     await target.execute(act.updateConnector('draft_one', { authentication: oauth2({ scopes: ['contacts.read'] }) }));
     await readyConnector(target, 'crm');
-    await expectRefused(target, act.updateConnector('crm', { authentication: oauth2({ scopes: ['contacts.read'] }) }), 'R4',
-      "R4: OAuth2 scopes of ready connector 'crm' cannot be edited or deleted (removed: contacts.write)");
-    await expectRefused(target, act.updateConnector('crm', { authentication: oauth2({ scopes: ['contacts.read', 'contacts.WRITE'] }) }), 'R4', /removed: contacts\.write\)$/);
+    await expectRefused(
+      target,
+      act.updateConnector('crm', { authentication: oauth2({ scopes: ['contacts.read'] }) }),
+      'R4',
+      "R4: OAuth2 scopes of ready connector 'crm' cannot be edited or deleted (removed: contacts.write)",
+    );
+    await expectRefused(
+      target,
+      act.updateConnector('crm', { authentication: oauth2({ scopes: ['contacts.read', 'contacts.WRITE'] }) }),
+      'R4',
+      /removed: contacts\.write\)$/,
+    );
     await target.execute(act.updateConnector('crm', { authentication: oauth2({ scopes: ['contacts.read', 'contacts.write', 'deals.read'] }) }));
-    expect(((await target.exportSnapshot()).connectors.find((c) => c.linkName === 'crm')!.authentication as { scopes?: string[] }).scopes).toEqual(['contacts.read', 'contacts.write', 'deals.read']);
+    expect(((await target.exportSnapshot()).connectors.find((c) => c.linkName === 'crm')!.authentication as { scopes?: string[] }).scopes).toEqual([
+      'contacts.read',
+      'contacts.write',
+      'deals.read',
+    ]);
   });
 
   describe('R5: a change of a revoking parameter revokes every authorized connection of the connector, and only those', () => {
@@ -168,19 +191,27 @@ describe('connector lifecycle', () => {
       await readyConnector(target, 'crm', oauth2(), 'same');
       await target.execute(act.createConnection('crm_a', 'crm'));
       await target.authorize('crm_a', 'alice');
-      const r1 = await target.execute(act.updateConnector('crm', { authentication: oauth2({ refreshTokenUrl: 'https://other.example/refresh', addTo: 'query' }), name: 'Renamed' }), { clientSecret: 'same' });
+      const r1 = await target.execute(
+        act.updateConnector('crm', { authentication: oauth2({ refreshTokenUrl: 'https://other.example/refresh', addTo: 'query' }), name: 'Renamed' }),
+        { clientSecret: 'same' },
+      );
       expect(r1.revoked).toEqual([]);
       await readyConnector(target, 'keyed', apiKey('X-Key'));
       await target.execute(act.createConnection('keyed_a', 'keyed'));
       await target.authorize('keyed_a', 'bob');
-      const r2 = await target.execute(act.updateConnector('keyed', { authentication: { type: 'apiKey', parameters: [{ parameterKey: 'X-Key', displayName: 'Key', addTo: 'query' }] } }));
+      const r2 = await target.execute(
+        act.updateConnector('keyed', { authentication: { type: 'apiKey', parameters: [{ parameterKey: 'X-Key', displayName: 'Key', addTo: 'query' }] } }),
+      );
       expect(r2.revoked).toEqual([]);
       const auths = (await target.exportSnapshot()).connections.map((c) => c.authorization.status);
       expect(auths).toEqual(['authorized', 'authorized']);
     });
 
     it('R5: a secret the target has no fingerprint for is adopted: recorded, nothing revoked; a later change revokes', async () => {
-      const s = state().connector('crm', { secretFingerprints: {} }).connection('crm_a', 'crm', { authorization: { status: 'authorized', account: 'alice' } }).build();
+      const s = state()
+        .connector('crm', { secretFingerprints: {} })
+        .connection('crm_a', 'crm', { authorization: { status: 'authorized', account: 'alice' } })
+        .build();
       await target.close();
       target = await openLocal(tmp.dir, s, 'adopt.db');
       const adopted = await target.execute(act.updateConnector('crm', { secrets: secretRefs('clientSecret') }), { clientSecret: 'the-secret' });
@@ -191,9 +222,12 @@ describe('connector lifecycle', () => {
       expect(changed.revoked.map((r) => [r.connection, r.account, r.cause])).toEqual([['crm_a', 'alice', ['clientSecret']]]);
     });
 
-    it('R5/S2: a fingerprint made under another target\'s key counts as not recorded: the secret is adopted, nothing revoked', async () => {
+    it("R5/S2: a fingerprint made under another target's key counts as not recorded: the secret is adopted, nothing revoked", async () => {
       const foreign = 'hmac-sha256:0123456789ab:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
-      const s = state().connector('crm', { secretFingerprints: { clientSecret: foreign } }).connection('crm_a', 'crm', { authorization: { status: 'authorized', account: 'alice' } }).build();
+      const s = state()
+        .connector('crm', { secretFingerprints: { clientSecret: foreign } })
+        .connection('crm_a', 'crm', { authorization: { status: 'authorized', account: 'alice' } })
+        .build();
       await target.close();
       target = await openLocal(tmp.dir, s, 'foreign.db');
       expect(target.fingerprintKeyId).not.toBe('0123456789ab');
@@ -251,7 +285,12 @@ describe('connector lifecycle', () => {
     await readyConnector(target, 'crm');
     await target.execute(act.createConnection('crm_sales', 'crm', ['contacts.read']));
     await target.authorize('crm_sales', 'alice');
-    await expectRefused(target, { op: 'connector.update', kind: 'Connector', linkName: 'crm', set: { linkName: 'crm2' } } as never, 'R10', /^R10: the linkName of connector 'crm' cannot change in place/);
+    await expectRefused(
+      target,
+      { op: 'connector.update', kind: 'Connector', linkName: 'crm', set: { linkName: 'crm2' } } as never,
+      'R10',
+      /^R10: the linkName of connector 'crm' cannot change in place/,
+    );
     // The replacement as a plan orders it (R3: apiKey instead of oauth2).
     await target.execute(act.disableConnection('crm_sales'));
     await target.execute(act.deleteConnection('crm_sales'));
@@ -281,7 +320,10 @@ describe('connection lifecycle', () => {
     await expect(target.authorize('crm_sales', '  ')).rejects.toThrow('the account cannot be empty');
     await target.execute(act.disableConnection('crm_sales'));
     const mid = await contents(target);
-    await expect(target.authorize('crm_sales', 'alice')).rejects.toMatchObject({ details: { rule: 'R11' }, message: "R11: connection 'crm_sales' is disabled: enable it before authorizing it" });
+    await expect(target.authorize('crm_sales', 'alice')).rejects.toMatchObject({
+      details: { rule: 'R11' },
+      message: "R11: connection 'crm_sales' is disabled: enable it before authorizing it",
+    });
     await target.execute(act.disableConnector('crm'));
     await expect(target.authorize('crm_sales', 'alice')).rejects.toThrow("R11: connection 'crm_sales' cannot be authorized while its connector 'crm' is disabled");
     expect(before.serial).toBe(mid.serial - 1);
@@ -299,14 +341,23 @@ describe('connection lifecycle', () => {
     expect(await target.serial()).toBe(once.serial + 1);
   });
 
-  it('R12: a connection\'s connector or linkName cannot change in place; the replacement is delete then create, unauthorized', async () => {
+  it("R12: a connection's connector or linkName cannot change in place; the replacement is delete then create, unauthorized", async () => {
     await readyConnector(target, 'crm');
     await readyConnector(target, 'erp');
     await target.execute(act.createConnection('crm_sales', 'crm'));
     await target.authorize('crm_sales', 'alice');
-    await expectRefused(target, { op: 'connection.update', kind: 'Connection', linkName: 'crm_sales', set: { connector: 'erp' } } as never, 'R12',
-      "R12: the connector of connection 'crm_sales' cannot change in place; changing it replaces the connection (delete and create)");
-    await expectRefused(target, { op: 'connection.update', kind: 'Connection', linkName: 'crm_sales', set: { linkName: 'x' } } as never, 'R12', /^R12: the linkName of connection 'crm_sales'/);
+    await expectRefused(
+      target,
+      { op: 'connection.update', kind: 'Connection', linkName: 'crm_sales', set: { connector: 'erp' } } as never,
+      'R12',
+      "R12: the connector of connection 'crm_sales' cannot change in place; changing it replaces the connection (delete and create)",
+    );
+    await expectRefused(
+      target,
+      { op: 'connection.update', kind: 'Connection', linkName: 'crm_sales', set: { linkName: 'x' } } as never,
+      'R12',
+      /^R12: the linkName of connection 'crm_sales'/,
+    );
     // A rename (name) is in place and keeps the authorization.
     await target.execute(act.updateConnection('crm_sales', { name: 'Renamed' }));
     expect((await target.exportSnapshot()).connections[0]!.authorization.status).toBe('authorized');
@@ -345,13 +396,22 @@ describe('connection lifecycle', () => {
   it('R14: refuses to delete a connection that applications use, listing every usage, and changes nothing', async () => {
     const s = state()
       .connector('crm')
-      .connection('crm_sales', 'crm', { usages: [{ app: 'sales', component: 'workflow:send_invoice', kind: 'deluge-invokeurl' }, { app: 'hr', component: 'page:home', kind: 'page-panel' }] })
+      .connection('crm_sales', 'crm', {
+        usages: [
+          { app: 'sales', component: 'workflow:send_invoice', kind: 'deluge-invokeurl' },
+          { app: 'hr', component: 'page:home', kind: 'page-panel' },
+        ],
+      })
       .connection('crm_free', 'crm')
       .build();
     await target.close();
     target = await openLocal(tmp.dir, s, 'usages.db');
-    const e = await expectRefused(target, act.deleteConnection('crm_sales'), 'R14',
-      "R14: connection 'crm_sales' is used by 2 application components (sales/workflow:send_invoice, hr/page:home)");
+    const e = await expectRefused(
+      target,
+      act.deleteConnection('crm_sales'),
+      'R14',
+      "R14: connection 'crm_sales' is used by 2 application components (sales/workflow:send_invoice, hr/page:home)",
+    );
     expect(e.details.hint).toMatch(/never edits applications/);
     await target.execute(act.deleteConnection('crm_free'));
   });
@@ -359,7 +419,14 @@ describe('connection lifecycle', () => {
   it('R15: disabling a used connection is allowed by the target (the plan lists the impact) and keeps its usages', async () => {
     const usage = { app: 'sales', component: 'workflow:send_invoice', kind: 'deluge-invokeurl' };
     await target.close();
-    target = await openLocal(tmp.dir, state().connector('crm').connection('crm_sales', 'crm', { usages: [usage] }).build(), 'impact.db');
+    target = await openLocal(
+      tmp.dir,
+      state()
+        .connector('crm')
+        .connection('crm_sales', 'crm', { usages: [usage] })
+        .build(),
+      'impact.db',
+    );
     await target.execute(act.disableConnection('crm_sales'));
     expect((await target.exportSnapshot()).connections[0]).toMatchObject({ enabled: false, usages: [usage] });
   });
@@ -392,7 +459,9 @@ describe('connection lifecycle', () => {
 
 describe('secrets', () => {
   it('S1: a secret that the authentication type does not have is refused; an unknown secret name too', async () => {
-    await expectRefused(target, act.createConnector('keyed', apiKey('X')), 'S1', "S1: secret 'clientSecret' does not belong to authentication type apiKey", { clientSecret: 'x' });
+    await expectRefused(target, act.createConnector('keyed', apiKey('X')), 'S1', "S1: secret 'clientSecret' does not belong to authentication type apiKey", {
+      clientSecret: 'x',
+    });
     await expect(target.execute(act.createConnector('crm'), { password: 'x' } as never)).rejects.toMatchObject({ details: { rule: 'S1' } });
     expect(await target.serial()).toBe(0);
   });

@@ -100,7 +100,9 @@ describe('schema 1 → 2 (rollouts)', () => {
     await t.close();
     // Make it a schema-1 file, as connectorops wrote it before rollouts.
     const db = new Database(join(tmp.dir, 'local.db'));
-    db.exec("DROP TABLE rollout_events; DROP TABLE rollouts; ALTER TABLE journal DROP COLUMN actor; ALTER TABLE journal DROP COLUMN note; UPDATE meta SET value = 1 WHERE key = 'schema_version'");
+    db.exec(
+      "DROP TABLE rollout_events; DROP TABLE rollouts; ALTER TABLE journal DROP COLUMN actor; ALTER TABLE journal DROP COLUMN note; UPDATE meta SET value = 1 WHERE key = 'schema_version'",
+    );
     db.close();
 
     const again = LocalTarget.open(join(tmp.dir, 'local.db'));
@@ -202,9 +204,9 @@ describe('malformed actions', () => {
   it('are refused before the rules see them, naming the field, changing nothing', async () => {
     const t = open();
     const before = await contents(t);
-    await expect(t.execute({ op: 'connector.create', kind: 'Connector', linkName: 'crm', spec: { name: 'x', authentication: { type: 'oauth3' } } } as never)).rejects.toThrow(
-      /^malformed action connector.create: spec.authentication.type: /,
-    );
+    await expect(
+      t.execute({ op: 'connector.create', kind: 'Connector', linkName: 'crm', spec: { name: 'x', authentication: { type: 'oauth3' } } } as never),
+    ).rejects.toThrow(/^malformed action connector.create: spec.authentication.type: /);
     await expect(t.execute({ op: 'connector.explode', kind: 'Connector', linkName: 'crm' } as never)).rejects.toThrow(/^malformed action: op: /);
     await expect(t.execute(act.createConnector('crm'), { clientSecret: '' })).rejects.toThrow('the value given for clientSecret is empty or not text');
     expect(await contents(t)).toEqual(before);

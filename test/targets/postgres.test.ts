@@ -235,7 +235,11 @@ afterEach(async () => {
 const ENV: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', CI: '1' };
 
 function git(...args: string[]): void {
-  const r = spawnSync('git', args, { cwd: tmp.dir, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' } });
+  const r = spawnSync('git', args, {
+    cwd: tmp.dir,
+    encoding: 'utf8',
+    env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' },
+  });
   if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
 }
 
@@ -248,7 +252,10 @@ function bigRepo(schema: string, n: number): number {
   };
   for (let i = 0; i < n; i++) {
     write(`connectors/c${i}.yaml`, `kind: Connector\nlinkName: c${i}\nname: Connector ${i}\nauthentication:\n  type: apiKey\n  parameterKey: key\n`);
-    write(`connections/c${i}.yaml`, `kind: Connection\nlinkName: c${i}_a\nname: A ${i}\nconnector: c${i}\n---\nkind: Connection\nlinkName: c${i}_b\nname: B ${i}\nconnector: c${i}\n`);
+    write(
+      `connections/c${i}.yaml`,
+      `kind: Connection\nlinkName: c${i}_a\nname: A ${i}\nconnector: c${i}\n---\nkind: Connection\nlinkName: c${i}_b\nname: B ${i}\nconnector: c${i}\n`,
+    );
   }
   write('connectorops.yaml', `targets:\n  production:\n    url: ${server.target(schema)}\n`);
   git('add', '-A');

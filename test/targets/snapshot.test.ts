@@ -67,7 +67,9 @@ describe('conversion', () => {
       type: 'apiKey',
       parameters: [{ parameterKey: 'X-Key', displayName: 'Key', addTo: 'header' }],
     });
-    expect(problem(keyed({ ...one, parameters: [{ parameterKey: 'B' }] }))).toMatch(/connectors\[0\]\.authentication\.parameterKey: write apiKey parameters either flat or as a parameters list, not both/);
+    expect(problem(keyed({ ...one, parameters: [{ parameterKey: 'B' }] }))).toMatch(
+      /connectors\[0\]\.authentication\.parameterKey: write apiKey parameters either flat or as a parameters list, not both/,
+    );
   });
 
   it('omits absent optional fields and the default scopeSeparator; sorts by linkName', () => {
@@ -142,7 +144,9 @@ describe('JSON syntax errors', () => {
       }
     })()!;
     expect(e.message).toBe('snap.json is not valid JSON; nothing was imported');
-    expect(e.details.diagnostics).toEqual([{ file: 'snap.json', line: 3, col: 17, severity: 'error', code: 'json', message: 'unexpected character "}"; expected a value' }]);
+    expect(e.details.diagnostics).toEqual([
+      { file: 'snap.json', line: 3, col: 17, severity: 'error', code: 'json', message: 'unexpected character "}"; expected a value' },
+    ]);
   });
 
   it('accepts a byte-order mark', () => {
@@ -163,9 +167,11 @@ describe('round trip (property)', () => {
   });
 
   it('the arbitrary makes valid accounts only', () => {
-    fc.assert(fc.property(validState(), (s) => {
-      expect(checkState(s)).toEqual([]);
-    }));
+    fc.assert(
+      fc.property(validState(), (s) => {
+        expect(checkState(s)).toEqual([]);
+      }),
+    );
   });
 
   it('the digest is sha256 of canonicalJson of the snapshot', () => {

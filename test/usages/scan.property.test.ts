@@ -72,10 +72,12 @@ interface File {
 const expect_ = (c: Code, component: string): Expected[] => c.calls.map((connection) => ({ connection, component }));
 
 /** A workflow's `actions { custom deluge script ( CODE ) }`. */
-const customScript = (c: Code) =>
-  `\t\t\t\t\tactions\n\t\t\t\t\t{\n\t\t\t\t\t\tcustom deluge script\n\t\t\t\t\t\t(\n${c.text}\n\t\t\t\t\t\t)\n\t\t\t\t\t}`;
+const customScript = (c: Code) => `\t\t\t\t\tactions\n\t\t\t\t\t{\n\t\t\t\t\t\tcustom deluge script\n\t\t\t\t\t\t(\n${c.text}\n\t\t\t\t\t\t)\n\t\t\t\t\t}`;
 
-const settings = fc.array(fc.tuple(ident, fc.oneof(stringLiteral, ident)).map(([k, v]) => `${k} = ${v}`), { maxLength: 3 });
+const settings = fc.array(
+  fc.tuple(ident, fc.oneof(stringLiteral, ident)).map(([k, v]) => `${k} = ${v}`),
+  { maxLength: 3 },
+);
 
 const dsFile: fc.Arbitrary<File> = fc
   .record({
@@ -224,14 +226,23 @@ describe('scanDeluge properties', () => {
   });
 
   it('any text at all scans without throwing, and every usage it reports points at a connection key', () => {
-    const soup = fc.array(fc.oneof(lookalike, fc.constantFrom('invokeurl', '[', 'connection', ':', '"crm"', '\n', 'application "A"', 'form F', 'on add', 'void f()')), { maxLength: 40 });
+    const soup = fc.array(fc.oneof(lookalike, fc.constantFrom('invokeurl', '[', 'connection', ':', '"crm"', '\n', 'application "A"', 'form F', 'on add', 'void f()')), {
+      maxLength: 40,
+    });
     fc.assert(
-      fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 200 }), soup.map((p) => p.join(' '))), fc.constantFrom('x.ds', 'x.dg'), (text, path) => {
-        const r = scanDeluge(path, text);
-        const lines = text.split('\n');
-        for (const u of r.usages) expect(lines[u.line - 1]!.slice(u.col - 1).toLowerCase()).toMatch(/^connection/);
-        for (const w of r.warnings) expect(w.line).toBeGreaterThanOrEqual(1);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: 'binary', maxLength: 200 }),
+          soup.map((p) => p.join(' ')),
+        ),
+        fc.constantFrom('x.ds', 'x.dg'),
+        (text, path) => {
+          const r = scanDeluge(path, text);
+          const lines = text.split('\n');
+          for (const u of r.usages) expect(lines[u.line - 1]!.slice(u.col - 1).toLowerCase()).toMatch(/^connection/);
+          for (const w of r.warnings) expect(w.line).toBeGreaterThanOrEqual(1);
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -86,7 +86,11 @@ describe('scanDeluge: tolerance', () => {
 describe('scanUsages and usageMatcher', () => {
   it('matches the default globs anywhere, but never under node_modules/ or .git/', () => {
     const match = usageMatcher(['**/*.ds', '**/*.dg', '**/*.deluge']);
-    expect(['a.ds', 'apps/x/y.dg', 'z.deluge', 'node_modules/p/a.ds', '.git/a.ds', 'a.dsx', 'connectors/crm.yaml'].filter(match)).toEqual(['a.ds', 'apps/x/y.dg', 'z.deluge']);
+    expect(['a.ds', 'apps/x/y.dg', 'z.deluge', 'node_modules/p/a.ds', '.git/a.ds', 'a.dsx', 'connectors/crm.yaml'].filter(match)).toEqual([
+      'a.ds',
+      'apps/x/y.dg',
+      'z.deluge',
+    ]);
     expect(usageMatcher([])('a.ds')).toBe(false);
   });
 

@@ -73,15 +73,21 @@ const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 export async function runApply(argv: string[], io: Io, deps: Partial<ApplyDeps> = {}): Promise<number> {
   const d: ApplyDeps = { ...DEFAULT_DEPS, ...deps };
-  const parsed = parseCommandArgs(argv, io, USAGE, {
-    dir: { type: 'string' },
-    target: { type: 'string' },
-    'auto-approve': { type: 'boolean' },
-    'allow-replace': { type: 'boolean' },
-    'allow-empty': { type: 'boolean' },
-    concurrency: { type: 'string' },
-    'lock-timeout': { type: 'string' },
-  }, true);
+  const parsed = parseCommandArgs(
+    argv,
+    io,
+    USAGE,
+    {
+      dir: { type: 'string' },
+      target: { type: 'string' },
+      'auto-approve': { type: 'boolean' },
+      'allow-replace': { type: 'boolean' },
+      'allow-empty': { type: 'boolean' },
+      concurrency: { type: 'string' },
+      'lock-timeout': { type: 'string' },
+    },
+    true,
+  );
   if (!parsed) return 0;
   const { values, positionals } = parsed;
   if (positionals.length > 1) throw new UserError(`apply takes at most one PLANFILE, not ${positionals.length}`, { hint: 'connectorops apply [PLANFILE]' });
@@ -97,7 +103,12 @@ export async function runApply(argv: string[], io: Io, deps: Partial<ApplyDeps> 
 
   // A saved plan is read before anything else: a bad file should fail before we lock anything.
   const saved = planFile ? await readPlanFile(planFile) : undefined;
-  const loaded = await loadForPlan({ cwd: io.cwd, env: io.env, ...(values.dir !== undefined ? { dir: values.dir } : {}), ...(values.target !== undefined ? { target: values.target } : {}) });
+  const loaded = await loadForPlan({
+    cwd: io.cwd,
+    env: io.env,
+    ...(values.dir !== undefined ? { dir: values.dir } : {}),
+    ...(values.target !== undefined ? { target: values.target } : {}),
+  });
   for (const diag of loaded.diagnostics) io.stderr.write(formatDiagnostic(diag) + '\n');
 
   // Over HTTP, requests that failed for the network's sake are retried (targets/http/client.ts):
@@ -129,7 +140,19 @@ export async function runApply(argv: string[], io: Io, deps: Partial<ApplyDeps> 
       process.on('SIGTERM', onSignal);
     }
     try {
-      const code = await applyUnderLock({ io, dir: resolve(io.cwd, values.dir ?? '.'), target, loaded, saved, planFile, values, concurrencyFlag, signal: abort.signal, log, retries });
+      const code = await applyUnderLock({
+        io,
+        dir: resolve(io.cwd, values.dir ?? '.'),
+        target,
+        loaded,
+        saved,
+        planFile,
+        values,
+        concurrencyFlag,
+        signal: abort.signal,
+        log,
+        retries,
+      });
       return signalled ? (SIGNAL_EXIT[signalled] ?? 1) : code;
     } finally {
       if (d.handleSignals) {
@@ -198,7 +221,9 @@ async function applyUnderLock(u: UnderLock): Promise<number> {
     );
     if (freshness.kind === 'stale') throw new StalePlanError(freshness.reasons);
     if (freshness.kind === 'resume') {
-      log(`Resuming run ${shortId(runId)} of ${u.planFile}: ${freshness.done.size} of ${plan.actions.length} actions were done by an earlier run (serial ${plan.base.stateSerial} → ${freshness.lastSerial}); skipping them.`);
+      log(
+        `Resuming run ${shortId(runId)} of ${u.planFile}: ${freshness.done.size} of ${plan.actions.length} actions were done by an earlier run (serial ${plan.base.stateSerial} → ${freshness.lastSerial}); skipping them.`,
+      );
     }
     if (plan.blocked.length) {
       io.stdout.write(renderPlan(plan, 'text', { color: wantsColor(io) }));
@@ -242,7 +267,9 @@ async function applyUnderLock(u: UnderLock): Promise<number> {
   if (mode === 'ledger') {
     const rollout = await openRolloutFor(target, plan, actorName(undefined, env));
     const { q, t } = { q: quoteTerminal, t: sanitizeTerminal };
-    io.stdout.write(`\nRollout ${rollout.id} opened on ${t(loaded.targetName)}: ${rollout.steps.length} steps. ${t(loaded.targetName)} is a ledger: nothing changes on it until people confirm the steps they did in Creator.\n`);
+    io.stdout.write(
+      `\nRollout ${rollout.id} opened on ${t(loaded.targetName)}: ${rollout.steps.length} steps. ${t(loaded.targetName)} is a ledger: nothing changes on it until people confirm the steps they did in Creator.\n`,
+    );
     const ready = readySteps(rollout);
     io.stdout.write(`Steps that can be done now:\n${ready.map((s) => `  ${s.id} ${rolloutStepTitle(s, q, t)}\n`).join('')}`);
     io.stdout.write('Next: connectorops rollout next (instructions for Creator), then connectorops rollout done STEP…\n');
@@ -266,12 +293,16 @@ async function applyUnderLock(u: UnderLock): Promise<number> {
   const after = await target.read();
   io.stdout.write('\n' + formatSummary(result, plan, after.state));
   if (u.retries.count) {
-    io.stdout.write(`${u.retries.count} request${u.retries.count === 1 ? ' to the target was' : 's to the target were'} retried (network errors, HTTP 429/502/503/504); a repeated action is answered from the server's record and never carried out twice.\n`);
+    io.stdout.write(
+      `${u.retries.count} request${u.retries.count === 1 ? ' to the target was' : 's to the target were'} retried (network errors, HTTP 429/502/503/504); a repeated action is answered from the server's record and never carried out twice.\n`,
+    );
   }
   if (result.cancelled) return 1;
   if (result.failed.length || result.notStarted.length) {
     const rerun = u.planFile ? `connectorops apply ${u.planFile}` : 'connectorops apply';
-    io.stderr.write(`Error: ${result.failed.length} action${result.failed.length === 1 ? '' : 's'} failed; ${result.notStarted.length} not started. What is done stays done (journaled in run ${shortId(runId)}).\n  hint: fix the cause, then run ${rerun} again: it skips what is done\n`);
+    io.stderr.write(
+      `Error: ${result.failed.length} action${result.failed.length === 1 ? '' : 's'} failed; ${result.notStarted.length} not started. What is done stays done (journaled in run ${shortId(runId)}).\n  hint: fix the cause, then run ${rerun} again: it skips what is done\n`,
+    );
     return 1;
   }
   return converge(u, plan, after, allowReplace);
@@ -287,7 +318,9 @@ async function converge(u: UnderLock, applied: Plan, after: Awaited<ReturnType<T
     if (applied.actions.length) u.io.stdout.write('The target now matches the manifests.\n');
     return 0;
   }
-  u.io.stderr.write(`Error: the target did not converge; a new plan still has ${left.length} item${left.length === 1 ? '' : 's'}:\n${left.map((l) => `  - ${l}\n`).join('')}  hint: run connectorops plan to see why; someone may have changed the target during the run\n`);
+  u.io.stderr.write(
+    `Error: the target did not converge; a new plan still has ${left.length} item${left.length === 1 ? '' : 's'}:\n${left.map((l) => `  - ${l}\n`).join('')}  hint: run connectorops plan to see why; someone may have changed the target during the run\n`,
+  );
   return 1;
 }
 

@@ -44,11 +44,17 @@ Environment:
 Exit codes: 0 posted, updated or already up to date · 1 otherwise.`;
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  const parsed = parseCommandArgs(argv, io, USAGE, {
-    pr: { type: 'string' },
-    repo: { type: 'string' },
-    'base-plan': { type: 'string' },
-  }, true);
+  const parsed = parseCommandArgs(
+    argv,
+    io,
+    USAGE,
+    {
+      pr: { type: 'string' },
+      repo: { type: 'string' },
+      'base-plan': { type: 'string' },
+    },
+    true,
+  );
   if (!parsed) return 0;
   const { values, positionals } = parsed;
   if (positionals.length !== 1) {
@@ -64,9 +70,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const basePlanFile = values['base-plan'];
   const basePlan = basePlanFile !== undefined ? await readPlanFile(resolve(io.cwd, basePlanFile)) : undefined;
   if (basePlan && basePlan.target !== plan.target) {
-    throw new UserError(`--base-plan was made against target ${quoteTerminal(basePlan.target)}, the plan against ${quoteTerminal(plan.target)}; only plans of one target compare`, {
-      hint: 'make both plans with the same --target',
-    });
+    throw new UserError(
+      `--base-plan was made against target ${quoteTerminal(basePlan.target)}, the plan against ${quoteTerminal(plan.target)}; only plans of one target compare`,
+      {
+        hint: 'make both plans with the same --target',
+      },
+    );
   }
   if (basePlan && isScoped(plan) && !isScoped(basePlan)) {
     warn('the plan was made with plan --base and the base plan without it: what the base plan holds outside the change shows as "no longer"; make both the same way');
@@ -94,7 +103,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const what = { created: 'Created the plan comment on', updated: 'Updated the plan comment on', unchanged: 'The plan comment is already up to date on' }[outcome.action];
   io.stdout.write(`${what} ${thread.label}: ${outcome.comment.htmlUrl}\n`);
   if (outcome.deleted.length) {
-    io.stdout.write(`Deleted ${outcome.deleted.length} older ${outcome.deleted.length === 1 ? 'copy' : 'copies'} of it (${outcome.deleted.map((id) => `#${id}`).join(', ')}).\n`);
+    io.stdout.write(
+      `Deleted ${outcome.deleted.length} older ${outcome.deleted.length === 1 ? 'copy' : 'copies'} of it (${outcome.deleted.map((id) => `#${id}`).join(', ')}).\n`,
+    );
   }
   for (const left of outcome.notDeleted) warn(`an older copy of the plan comment (${left.id}) stays: ${left.reason}`);
   return 0;

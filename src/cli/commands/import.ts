@@ -63,9 +63,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (conflicts.length) {
     const shown = conflicts.slice(0, 20).map((p) => `  ${join(values.out ?? '.', p)}`);
     if (conflicts.length > 20) shown.push(`  … and ${conflicts.length - 20} more`);
-    throw new UserError(`${conflicts.length} file${conflicts.length > 1 ? 's' : ''} already exist${conflicts.length > 1 ? '' : 's'} with other content; nothing was written:\n${shown.join('\n')}`, {
-      hint: 'move them away, or import into another directory with --out',
-    });
+    throw new UserError(
+      `${conflicts.length} file${conflicts.length > 1 ? 's' : ''} already exist${conflicts.length > 1 ? '' : 's'} with other content; nothing was written:\n${shown.join('\n')}`,
+      {
+        hint: 'move them away, or import into another directory with --out',
+      },
+    );
   }
   const dirs = new Set(toWrite.map((f) => dirname(join(out, f.path))));
   for (const d of dirs) await mkdir(d, { recursive: true });

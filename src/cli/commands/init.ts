@@ -88,4 +88,3 @@ export async function run(argv: string[], io: Io): Promise<number> {
   nextSteps(options).forEach((s, i) => io.stdout.write(s.startsWith('  ') ? `   ${s.trim()}\n` : `${i + 1}. ${s}\n`));
   return 0;
 }
-

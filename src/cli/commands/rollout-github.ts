@@ -31,7 +31,11 @@ function partComments(comments: readonly IssueComment[], target: string, rollout
   const out = new Map<number, IssueComment>();
   for (let n = 2; n <= rollout.steps.length + 1; n++) {
     const found = comments.filter((c) => hasMarker(c.body, partMarker(target, rollout.id, n)));
-    if (found.length) out.set(n, found.reduce((a, b) => (b.id > a.id ? b : a)));
+    if (found.length)
+      out.set(
+        n,
+        found.reduce((a, b) => (b.id > a.id ? b : a)),
+      );
   }
   return out;
 }
@@ -78,16 +82,18 @@ export async function syncCommand(argv: string[], io: Io, usage: string): Promis
   if (!parsed) return 0;
   const { values } = parsed;
   const number = Number(values.issue);
-  if (!values.issue || !Number.isInteger(number) || number < 1) throw new UserError(`--issue takes the rollout issue's number, not '${values.issue ?? ''}'`, { hint: 'in rollout.yml: --issue ${{ github.event.issue.number }}' });
+  if (!values.issue || !Number.isInteger(number) || number < 1)
+    throw new UserError(`--issue takes the rollout issue's number, not '${values.issue ?? ''}'`, { hint: 'in rollout.yml: --issue ${{ github.event.issue.number }}' });
   const actor = values.actor?.trim();
-  if (!actor || !/^[A-Za-z0-9-]+(\[bot\])?$/.test(actor)) throw new UserError('--actor takes the GitHub login of who ticked the boxes', { hint: 'in rollout.yml: --actor ${{ github.actor }}' });
+  if (!actor || !/^[A-Za-z0-9-]+(\[bot\])?$/.test(actor))
+    throw new UserError('--actor takes the GitHub login of who ticked the boxes', { hint: 'in rollout.yml: --actor ${{ github.actor }}' });
   const issues = issuesFor(io, values.repo);
   return withRolloutTarget(values, io, async (target) => {
     const rollout = await requireOpenRollout(target);
     const issue = await issues.get(number);
     if (!hasMarker(issue.body, rolloutMarker(target.name, rollout.id))) {
       throw new UserError(`issue ${issues.repository}#${number} is not the issue of rollout ${rollout.id} on ${sanitizeTerminal(target.name)}; nothing was recorded`, {
-        hint: 'connectorops rollout issue creates or updates the open rollout\'s issue',
+        hint: "connectorops rollout issue creates or updates the open rollout's issue",
       });
     }
     const comments = await issues.listComments(number);
@@ -99,9 +105,12 @@ export async function syncCommand(argv: string[], io: Io, usage: string): Promis
     const who = escapeMarkdown(actor);
     const notes: string[] = [];
     if (decision.reverted.length) {
-      notes.push(`The ticks of ${decision.reverted.join(', ')} by ${who} were reverted: only people with write, maintain or admin permission on this repository may record rollout steps.`);
+      notes.push(
+        `The ticks of ${decision.reverted.join(', ')} by ${who} were reverted: only people with write, maintain or admin permission on this repository may record rollout steps.`,
+      );
     }
-    for (const o of decision.outOfOrder) notes.push(`${o.id} was unticked: it waits for ${o.waitsFor.join(', ')}, which ${o.waitsFor.length > 1 ? 'are' : 'is'} not done yet.`);
+    for (const o of decision.outOfOrder)
+      notes.push(`${o.id} was unticked: it waits for ${o.waitsFor.join(', ')}, which ${o.waitsFor.length > 1 ? 'are' : 'is'} not done yet.`);
 
     let after = rollout;
     let closed = false;

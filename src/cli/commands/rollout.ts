@@ -149,7 +149,9 @@ async function walkCommand(argv: string[], io: Io): Promise<number> {
         const step = readySteps(rollout).find((s) => !skipped.has(s.id));
         if (!step) {
           const p = progressOf(rollout);
-          io.stdout.write(`\nNo more steps to walk through now (${p.done} of ${p.total} done${skipped.size ? `; skipped for now: ${[...skipped].join(', ')}` : ''}). Run connectorops rollout walk again to resume.\n`);
+          io.stdout.write(
+            `\nNo more steps to walk through now (${p.done} of ${p.total} done${skipped.size ? `; skipped for now: ${[...skipped].join(', ')}` : ''}). Run connectorops rollout walk again to resume.\n`,
+          );
           return 0;
         }
         const p = progressOf(rollout);
@@ -189,7 +191,9 @@ async function abandonCommand(argv: string[], io: Io): Promise<number> {
     const rollout = await requireOpenRollout(target);
     await abandonRollout(target, rollout, by, parsed.values.reason);
     const p = progressOf(rollout);
-    io.stdout.write(`Rollout ${rollout.id} abandoned by ${sanitizeTerminal(by)}: the ${p.done} done step${p.done === 1 ? '' : 's'} stay done; ${p.total - p.done} were not done. The next plan shows what is left.\n`);
+    io.stdout.write(
+      `Rollout ${rollout.id} abandoned by ${sanitizeTerminal(by)}: the ${p.done} done step${p.done === 1 ? '' : 's'} stay done; ${p.total - p.done} were not done. The next plan shows what is left.\n`,
+    );
   });
   return 0;
 }

@@ -53,7 +53,8 @@ export async function runServe(argv: string[], io: Io, deps: ServeDeps = {}): Pr
   if (!parsed) return 0;
   const { values } = parsed;
   const port = Number(values.port);
-  if (!/^\d+$/.test(values.port) || port > 65535) throw new UserError(`--port ${values.port} is not a port number`, { hint: 'a number from 0 to 65535 (0 picks a free port)' });
+  if (!/^\d+$/.test(values.port) || port > 65535)
+    throw new UserError(`--port ${values.port} is not a port number`, { hint: 'a number from 0 to 65535 (0 picks a free port)' });
   const token = io.env[TOKEN_ENV];
   if (!token) {
     throw new UserError(`serve needs a token: ${TOKEN_ENV} is not set, and a target is never served without one`, {
@@ -90,7 +91,9 @@ export async function runServe(argv: string[], io: Io, deps: ServeDeps = {}): Pr
     throw error;
   }
   if (!isLoopback(values.host)) {
-    log(`Warning: serving beyond this machine over plain http: the token and secret values travel unencrypted. Put a TLS proxy in front and give clients its https:// URL.`);
+    log(
+      `Warning: serving beyond this machine over plain http: the token and secret values travel unencrypted. Put a TLS proxy in front and give clients its https:// URL.`,
+    );
   }
   io.stdout.write(`Serving ${target.name} on ${running.url}\n`);
 

@@ -70,7 +70,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const command = ownValue(SUBCOMMANDS, sub);
   if (!command) {
     const guess = didYouMean(sub, Object.keys(SUBCOMMANDS));
-    io.stderr.write(`Error: connectorops target: unknown subcommand '${sub}'${guess ? `; ${guess}` : ''}\n  hint: the subcommands are ${Object.keys(SUBCOMMANDS).join(', ')}\n`);
+    io.stderr.write(
+      `Error: connectorops target: unknown subcommand '${sub}'${guess ? `; ${guess}` : ''}\n  hint: the subcommands are ${Object.keys(SUBCOMMANDS).join(', ')}\n`,
+    );
     return 1;
   }
   return command(rest, io);
@@ -104,7 +106,12 @@ async function exportCommand(argv: string[], io: Io): Promise<number> {
     // What an initialized target stands for comes first (`target import` reads it back and leaves
     // its own target's mode); a target created implicitly exports exactly the contract's document.
     if (!info.initialized) return contents;
-    return { formatVersion: contents.formatVersion, target: { mode: info.mode, account: info.account }, connectors: contents.connectors, connections: contents.connections };
+    return {
+      formatVersion: contents.formatVersion,
+      target: { mode: info.mode, account: info.account },
+      connectors: contents.connectors,
+      connections: contents.connections,
+    };
   });
   await write(io.stdout, JSON.stringify(snapshot, null, 2) + '\n');
   return 0;
@@ -115,25 +122,32 @@ async function importCommand(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseStrict(argv, { target: { type: 'string' }, dir: { type: 'string' }, force: { type: 'boolean', default: false } });
   if (positionals.length !== 1) throw new UserError('target import takes one FILE (or - for stdin)', { hint: 'connectorops target import FILE --target T [--force]' });
   const file = positionals[0]!;
-  const text = file === '-' ? await readStdin(io) : await readFile(resolve(io.cwd, file), 'utf8').catch((e: NodeJS.ErrnoException) => {
-    throw new UserError(`cannot read ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
-  });
+  const text =
+    file === '-'
+      ? await readStdin(io)
+      : await readFile(resolve(io.cwd, file), 'utf8').catch((e: NodeJS.ErrnoException) => {
+          throw new UserError(`cannot read ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+        });
   // The whole snapshot is checked before the target is even opened: a bad one changes nothing.
   const { snapshot } = parseSnapshotJson(text, file === '-' ? '(stdin)' : file);
-  const serial = await withTarget(values.target, values.dir, io, async (target) => {
-    // An apply in progress must not see its account replaced under it.
-    const lock = await target.acquireLock(lockRequest('target import'), { timeoutMs: 0 });
-    try {
-      await target.importSnapshot(snapshot, { force: values.force });
-      // A local target tells its serial without loading (and hashing) the whole account.
-      return target.serial();
-    } finally {
-      await target.releaseLock(lock.id);
-    }
-  }, true);
-  io.stdout.write(
-    `Imported ${plural(snapshot.connectors.length, 'connector')} and ${plural(snapshot.connections.length, 'connection')} (serial ${serial}).\n`,
+  const serial = await withTarget(
+    values.target,
+    values.dir,
+    io,
+    async (target) => {
+      // An apply in progress must not see its account replaced under it.
+      const lock = await target.acquireLock(lockRequest('target import'), { timeoutMs: 0 });
+      try {
+        await target.importSnapshot(snapshot, { force: values.force });
+        // A local target tells its serial without loading (and hashing) the whole account.
+        return target.serial();
+      } finally {
+        await target.releaseLock(lock.id);
+      }
+    },
+    true,
   );
+  io.stdout.write(`Imported ${plural(snapshot.connectors.length, 'connector')} and ${plural(snapshot.connections.length, 'connection')} (serial ${serial}).\n`);
   return 0;
 }
 
@@ -141,7 +155,8 @@ async function authorizeCommand(argv: string[], io: Io): Promise<number> {
   if (wantsHelp(argv, io)) return 0;
   const { values, positionals } = parseStrict(argv, { target: { type: 'string' }, dir: { type: 'string' }, account: { type: 'string' } });
   if (positionals.length !== 1) throw new UserError('target authorize takes one LINKNAME', { hint: 'connectorops target authorize LINKNAME --account NAME --target T' });
-  if (values.account === undefined) throw new UserError('target authorize needs --account NAME: who consents', { hint: 'connectorops target authorize LINKNAME --account NAME --target T' });
+  if (values.account === undefined)
+    throw new UserError('target authorize needs --account NAME: who consents', { hint: 'connectorops target authorize LINKNAME --account NAME --target T' });
   const linkName = positionals[0]!;
   const account = values.account;
   await withTarget(values.target, values.dir, io, (t) => t.authorize(linkName, account));
@@ -180,7 +195,11 @@ async function adoptCommand(argv: string[], io: Io): Promise<number> {
   if (!parsed) return 0;
   const { values } = parsed;
   const authorized = parseAuthorized(values.authorized ?? []);
-  const loaded = await loadForPlan({ cwd: io.cwd, ...(values.dir !== undefined ? { dir: values.dir } : {}), ...(values.target !== undefined ? { target: values.target } : {}) });
+  const loaded = await loadForPlan({
+    cwd: io.cwd,
+    ...(values.dir !== undefined ? { dir: values.dir } : {}),
+    ...(values.target !== undefined ? { target: values.target } : {}),
+  });
   for (const d of loaded.diagnostics) io.stderr.write(formatDiagnostic(d) + '\n');
   const target = await openTarget(loaded.targetSpec, { name: loaded.targetName, cwd: io.cwd, env: io.env, create: true });
   try {
@@ -195,20 +214,28 @@ async function adoptCommand(argv: string[], io: Io): Promise<number> {
       const plan = await planAgainst(target, loaded, { allowReplace: false, env: io.env });
       const before = await target.read();
       if (before.state.connectors.size || before.state.connections.size) {
-        throw new UserError(`target ${loaded.targetName} is not empty (${plural(before.state.connectors.size, 'connector')}, ${plural(before.state.connections.size, 'connection')}); nothing was adopted`, {
-          hint: 'adopt records the state of a new ledger: name a new target',
-        });
+        throw new UserError(
+          `target ${loaded.targetName} is not empty (${plural(before.state.connectors.size, 'connector')}, ${plural(before.state.connections.size, 'connection')}); nothing was adopted`,
+          {
+            hint: 'adopt records the state of a new ledger: name a new target',
+          },
+        );
       }
       const state = adoptedState(plan, authorized);
       // The mode first: init accepts only an empty target, and this one is empty until the import.
       if (!info.initialized) await target.initialize('ledger', null);
       await target.importSnapshot(stateToSnapshot(state));
       const unrecorded = [...loaded.manifests.desired.connectors.values()].flatMap((c) =>
-        Object.values(c.secrets).filter((ref) => ref !== undefined && !io.env[ref.fromEnv]).map((ref) => ref.fromEnv),
+        Object.values(c.secrets)
+          .filter((ref) => ref !== undefined && !io.env[ref.fromEnv])
+          .map((ref) => ref.fromEnv),
       );
-      io.stdout.write(`Adopted ${plural(state.connectors.size, 'connector')} and ${plural(state.connections.size, 'connection')} into ledger ${sanitizeTerminal(loaded.targetName)}.\n`);
+      io.stdout.write(
+        `Adopted ${plural(state.connectors.size, 'connector')} and ${plural(state.connections.size, 'connection')} into ledger ${sanitizeTerminal(loaded.targetName)}.\n`,
+      );
       const unauthorized = [...state.connections.values()].filter((c) => c.authorization.status === 'unauthorized').map((c) => c.linkName);
-      if (unauthorized.length) io.stdout.write(`Unauthorized: ${unauthorized.map(quoteTerminal).join(', ')} (pass --authorized LINK=ACCOUNT for those authorized in Creator).\n`);
+      if (unauthorized.length)
+        io.stdout.write(`Unauthorized: ${unauthorized.map(quoteTerminal).join(', ')} (pass --authorized LINK=ACCOUNT for those authorized in Creator).\n`);
       if (unrecorded.length) {
         io.stderr.write(`warning: ${[...new Set(unrecorded)].join(', ')} not set: those secrets' fingerprints are not recorded; the next apply records them\n`);
       }
@@ -233,4 +260,3 @@ function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
     stream.write(text, (error) => (error ? reject(error) : resolvePromise()));
   });
 }
-

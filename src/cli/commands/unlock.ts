@@ -23,10 +23,16 @@ Options:
 Exit codes: 0 released, 1 no such lock (or an error).`;
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  const parsed = parseCommandArgs(argv, io, USAGE, {
-    target: { type: 'string' },
-    dir: { type: 'string' },
-  }, true);
+  const parsed = parseCommandArgs(
+    argv,
+    io,
+    USAGE,
+    {
+      target: { type: 'string' },
+      dir: { type: 'string' },
+    },
+    true,
+  );
   if (!parsed) return 0;
   const { values, positionals } = parsed;
   if (positionals.length !== 1) {

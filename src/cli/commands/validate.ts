@@ -38,8 +38,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (definesNothing(loaded.desired)) {
     // A wrong --dir must not pass quietly as "valid": plan and apply refuse it (unless --allow-empty).
     const at = loaded.ref !== null ? ` at ${loaded.ref}` : '';
-    io.stderr.write(`warning: no manifests: nothing in ${manifestFolders(dir)}${at} defines a connector or connection (${describeFound(dir, loaded)})\n` +
-      `  hint: check --dir; plan and apply refuse to empty a target unless given --allow-empty\n`);
+    io.stderr.write(
+      `warning: no manifests: nothing in ${manifestFolders(dir)}${at} defines a connector or connection (${describeFound(dir, loaded)})\n` +
+        `  hint: check --dir; plan and apply refuse to empty a target unless given --allow-empty\n`,
+    );
   }
   io.stdout.write(`Valid: ${counts}${warned}.\n`);
   return 0;
@@ -48,4 +50,3 @@ export async function run(argv: string[], io: Io): Promise<number> {
 function byPosition(a: { file: string; line: number; col: number }, b: { file: string; line: number; col: number }): number {
   return a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.col - b.col;
 }
-

@@ -145,7 +145,7 @@ export class TargetEngine implements Target {
       if (attempt.held && waited >= timeoutMs) throw new LockHeldError(attempt.held, this.name, timeoutMs > 0 ? waited : 0);
       if (!attempt.held && waited >= timeoutMs + UNRECORDED_HOLDER_MS) {
         throw new TargetError(`target ${this.name} is locked by a session that has not said who it is`, {
-          hint: 'try again; if it stays so, another program holds connectorops\'s lock on this target',
+          hint: "try again; if it stays so, another program holds connectorops's lock on this target",
         });
       }
       // A real wait: the holder is another live process, and only time frees the lock. Without a
@@ -436,9 +436,12 @@ export class TargetEngine implements Target {
   #checkClaims(): void {
     for (const [id, claim] of this.#claims) {
       if (claim.lost()) {
-        throw new TargetError(`target ${this.name}: the lock ${id} of this run was lost (its connection ended, or \`connectorops unlock\` released it); nothing more is carried out`, {
-          hint: 'run apply again: it resumes from the journal',
-        });
+        throw new TargetError(
+          `target ${this.name}: the lock ${id} of this run was lost (its connection ended, or \`connectorops unlock\` released it); nothing more is carried out`,
+          {
+            hint: 'run apply again: it resumes from the journal',
+          },
+        );
       }
     }
   }
@@ -526,4 +529,3 @@ function violationMessage(violations: Violation[]): string {
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
-

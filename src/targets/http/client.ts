@@ -321,10 +321,13 @@ export class HttpTarget implements Target {
       if (response.status >= 400) throw this.#errorAnswer(response, text, spec, hidden);
       if (response.status >= 300) {
         const location = response.headers.get('location');
-        throw new TargetError(`target ${this.name} answered ${spec.method} /${spec.path} with a redirect (HTTP ${response.status}${location ? ` to ${redact(location, hidden)}` : ''}); it was not followed`, {
-          status: response.status,
-          hint: 'give --target the URL the server is really at (https:// rather than http://, say)',
-        });
+        throw new TargetError(
+          `target ${this.name} answered ${spec.method} /${spec.path} with a redirect (HTTP ${response.status}${location ? ` to ${redact(location, hidden)}` : ''}); it was not followed`,
+          {
+            status: response.status,
+            hint: 'give --target the URL the server is really at (https:// rather than http://, say)',
+          },
+        );
       }
       if (!spec.schema) return undefined as T;
       let json: unknown;
@@ -424,7 +427,10 @@ export class HttpTarget implements Target {
     } else if (body.kind === 'internal') {
       out = new TargetError(`target ${this.name} failed on ${spec.method} /${spec.path} (HTTP ${status}): ${clean(body.message)}`, { status });
     } else {
-      out = new TargetError(`target ${this.name} refused ${spec.method} /${spec.path} (HTTP ${status}): ${clean(body.message)}`, dropUndefined({ status, hint: clean(body.hint) }));
+      out = new TargetError(
+        `target ${this.name} refused ${spec.method} /${spec.path} (HTTP ${status}): ${clean(body.message)}`,
+        dropUndefined({ status, hint: clean(body.hint) }),
+      );
     }
     // 429 and 503: nothing was carried out, so anything may be asked again (after Retry-After).
     // A gateway's 502/504 may come after our request reached the server: only idempotent ones.

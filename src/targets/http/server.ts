@@ -287,7 +287,7 @@ function findRoute(routes: Route[], method: string, pathname: string): { route: 
 const HEALTH_PATH = '/v1/health';
 
 function unauthorized(): RequestError {
-  return new RequestError(401, 'missing or wrong bearer token', 'send Authorization: Bearer <the server\'s CONNECTOROPS_TOKEN>', {
+  return new RequestError(401, 'missing or wrong bearer token', "send Authorization: Bearer <the server's CONNECTOROPS_TOKEN>", {
     'www-authenticate': 'Bearer realm="connectorops"',
   });
 }
@@ -391,7 +391,11 @@ function errorReply(error: unknown, secrets: string[], hide: string[]): { status
     return { status: 423, body: body('lock-held', held.message, { hint: held.details.hint, lock: held.lock, waitedMs }), headers: {} };
   }
   if (error instanceof UserError) {
-    return { status: 400, body: body('user', error.message, { rule: error.details.rule, hint: error.details.hint, diagnostics: error.details.diagnostics }), headers: {} };
+    return {
+      status: 400,
+      body: body('user', error.message, { rule: error.details.rule, hint: error.details.hint, diagnostics: error.details.diagnostics }),
+      headers: {},
+    };
   }
   if (error instanceof TargetError) {
     const { status: own, rule, hint } = error.details;

@@ -15,7 +15,17 @@ import { quoteTerminal } from '../../util/terminal.js';
 import type { ConnectionRecord, ConnectorRecord, State } from '../../model/types.js';
 import type { Effects } from '../../rules/index.js';
 import { holderProcessIsDead, TargetEngine } from '../engine/engine.js';
-import { journalEntryOf, storedLockOf, type JournalRow, type LockClaim, type LockRow, type StoredLock, type StoreReader, type StoreWriter, type TargetStore } from '../engine/store.js';
+import {
+  journalEntryOf,
+  storedLockOf,
+  type JournalRow,
+  type LockClaim,
+  type LockRow,
+  type StoredLock,
+  type StoreReader,
+  type StoreWriter,
+  type TargetStore,
+} from '../engine/store.js';
 import type { JournalContext, JournalEntry, RolloutEvent, StoredRollout, TargetMode } from '../target.js';
 import { BUSY_TIMEOUT_MS, damaged, openDatabase, openEmptyInMemory } from './open.js';
 import { SqliteRollouts } from './rollouts.js';

@@ -49,7 +49,8 @@ const TABLES: Record<string, string[]> = {
 };
 
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
-const RESTORE_HINT = 'restore the file from a backup, or move it away and load a snapshot into a new target with `connectorops target import` (a `target export` of a healthy copy)';
+const RESTORE_HINT =
+  'restore the file from a backup, or move it away and load a snapshot into a new target with `connectorops target import` (a `target export` of a healthy copy)';
 
 /** The target has no file yet, and the command may not create one. */
 export class TargetMissingError extends UserError {
@@ -95,7 +96,10 @@ export function openDatabase(abs: string, name: string, options: { create: boole
       return opened;
     });
   }
-  if (!info.isFile()) throw new UserError(`target ${name}: ${quoteTerminal(abs)} is ${info.isDirectory() ? 'a folder' : 'not a regular file'}, not a target file`, { hint: 'point --target at a file' });
+  if (!info.isFile())
+    throw new UserError(`target ${name}: ${quoteTerminal(abs)} is ${info.isDirectory() ? 'a folder' : 'not a regular file'}, not a target file`, {
+      hint: 'point --target at a file',
+    });
   checkHeader(abs, name, info.size);
   return withDatabase(abs, name, (db) => {
     // Only now, with the header known to be ours: WAL and a busy timeout.
@@ -243,7 +247,9 @@ function check(db: SqliteDatabase, abs: string, name: string): { key: Buffer; ve
       const version = meta.get('schema_version');
       if (version === undefined) throw damaged(name, abs, 'its meta table has no schema_version');
       if (typeof version === 'number' && version > LOCAL_SCHEMA_VERSION) {
-        throw new UserError(`target ${name} was written by a newer connectorops (local schema ${version}; this one reads ${LOCAL_SCHEMA_VERSION})`, { hint: 'upgrade connectorops' });
+        throw new UserError(`target ${name} was written by a newer connectorops (local schema ${version}; this one reads ${LOCAL_SCHEMA_VERSION})`, {
+          hint: 'upgrade connectorops',
+        });
       }
       if (version !== 1 && version !== LOCAL_SCHEMA_VERSION) throw damaged(name, abs, 'its schema_version is not a version this connectorops wrote');
       const serial = meta.get('serial');

@@ -22,7 +22,19 @@ import type { ConnectionRecord, ConnectorRecord, State } from '../../model/types
 import type { Effects } from '../../rules/index.js';
 import { TargetEngine } from '../engine/engine.js';
 import { newFingerprintKey } from '../engine/secrets.js';
-import { journalEntryOf, rolloutEventOf, storedLockOf, type JournalRow, type RolloutEventRow, type LockClaim, type LockRow, type StoredLock, type StoreReader, type StoreWriter, type TargetStore } from '../engine/store.js';
+import {
+  journalEntryOf,
+  rolloutEventOf,
+  storedLockOf,
+  type JournalRow,
+  type RolloutEventRow,
+  type LockClaim,
+  type LockRow,
+  type StoredLock,
+  type StoreReader,
+  type StoreWriter,
+  type TargetStore,
+} from '../engine/store.js';
 import type { JournalContext, JournalEntry, RolloutEvent, StoredRollout, TargetMode } from '../target.js';
 import { POSTGRES_SCHEMA_VERSION, quoteIdent, STEPS } from './schema.js';
 import { parsePostgresUrl, type PostgresLocation } from './url.js';
@@ -271,11 +283,14 @@ class PgStore implements TargetStore {
           return await run(attempt);
         } catch (error) {
           if (attempt.commitSent && isConnectionError(error)) {
-            throw new TargetError(`target ${this.#name}: the connection was lost while committing; whether the change was made is unknown (${(error as Error).message})`, {
-              status: 503,
-              hint: 'run apply again: its journal tells whether the action was carried out',
-              cause: plainCause(error),
-            });
+            throw new TargetError(
+              `target ${this.#name}: the connection was lost while committing; whether the change was made is unknown (${(error as Error).message})`,
+              {
+                status: 503,
+                hint: 'run apply again: its journal tells whether the action was carried out',
+                cause: plainCause(error),
+              },
+            );
           }
           throw error;
         }
@@ -445,10 +460,15 @@ class PgTx implements StoreWriter {
   }
 
   async insertLock({ info, session }: StoredLock): Promise<void> {
-    await this.#c.query(
-      `INSERT INTO ${this.#s}.locks (slot, id, holder, host, pid, operation, started_at, session) VALUES (1, $1, $2, $3, $4, $5, $6, $7)`,
-      [info.id, info.holder, info.host, info.pid, info.operation, info.startedAt, session],
-    );
+    await this.#c.query(`INSERT INTO ${this.#s}.locks (slot, id, holder, host, pid, operation, started_at, session) VALUES (1, $1, $2, $3, $4, $5, $6, $7)`, [
+      info.id,
+      info.holder,
+      info.host,
+      info.pid,
+      info.operation,
+      info.startedAt,
+      session,
+    ]);
   }
 
   async deleteLock(id: string): Promise<StoredLock | null> {
@@ -495,7 +515,13 @@ class PgTx implements StoreWriter {
   }
 
   async insertRolloutEvent(id: string, e: RolloutEvent): Promise<void> {
-    await this.#c.query(`INSERT INTO ${this.#s}.rollout_events (rollout_id, type, actor, at, note) VALUES ($1, $2, $3, $4, $5)`, [id, e.type, e.by, e.at, e.note ?? null]);
+    await this.#c.query(`INSERT INTO ${this.#s}.rollout_events (rollout_id, type, actor, at, note) VALUES ($1, $2, $3, $4, $5)`, [
+      id,
+      e.type,
+      e.by,
+      e.at,
+      e.note ?? null,
+    ]);
   }
 
   async #stored(row: RolloutRow): Promise<StoredRollout> {
@@ -561,4 +587,3 @@ function plainCause(error: unknown): { name: string; code?: string; message: str
 function redactPassword(name: string): string {
   return name.replace(/^(postgres(?:ql)?:\/\/[^:/@?#]*):[^@/?#]*@/i, '$1:***@');
 }
-
