@@ -5,7 +5,7 @@
  */
 import { distance } from 'fastest-levenshtein';
 
-export function closestName(typed: string, known: readonly string[]): string | undefined {
+function closestName(typed: string, known: readonly string[]): string | undefined {
   // Options compare without their dashes: `--dri` is two edits from `--dir`, not a new word.
   const bare = (s: string) => s.replace(/^-+/, '');
   const word = bare(typed);

@@ -196,7 +196,7 @@ export function formatSummary(result: ExecutionResult, plan: Plan, after?: State
  * deleted (deleted, replaced: no action "revokes" those), and the plan's expected revocations that
  * the state confirms (an earlier run did them).
  */
-export function revokedAfter(result: ExecutionResult, plan: Plan, after?: State): RevokedAuthorization[] {
+function revokedAfter(result: ExecutionResult, plan: Plan, after?: State): RevokedAuthorization[] {
   const out = new Map<string, RevokedAuthorization>();
   for (const r of result.revoked) out.set(`${r.connection}\u0000${r.account}`, r);
   const deleted = new Set(result.done.filter((d) => d.action.op === 'connection.delete').map((d) => d.action.linkName));

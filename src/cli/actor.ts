@@ -6,6 +6,7 @@ import { UserError } from '../errors.js';
 export function actorName(by: string | undefined, env: NodeJS.ProcessEnv): string {
   if (by !== undefined) {
     const name = by.trim();
+    // eslint-disable-next-line no-control-regex -- control characters are what a name may not hold
     if (!name || name.length > 200 || /[\u0000-\u001f\u007f]/.test(name)) {
       throw new UserError('--by is a name of 1 to 200 characters, without control characters', { hint: 'e.g. --by "Alice Martin"' });
     }

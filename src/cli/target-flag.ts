@@ -3,6 +3,7 @@
  * connectorops.yaml (read from `--dir`, default the current directory) or a spec; without it, the config's
  * defaultTarget, else `local:.connectorops/local.db` (manifest/config.ts `resolveTargetSpec`).
  */
+import { resolve as resolvePath } from 'node:path';
 import { UserError } from '../errors.js';
 import { CONFIG_FILE, DEFAULT_TARGET, parseConfig, resolveTargetSpec, type ProjectConfig } from '../manifest/config.js';
 import { emptyConfig } from '../manifest/config.js';
@@ -12,7 +13,7 @@ import type { Target } from '../targets/target.js';
 import type { Io } from './io.js';
 
 /** The project config in `dir`, or an empty one when there is no connectorops.yaml. Errors throw. */
-export async function readProjectConfig(dir: string): Promise<ProjectConfig> {
+async function readProjectConfig(dir: string): Promise<ProjectConfig> {
   const text = await readConfigText(dir);
   if (text === null) return emptyConfig();
   const { config, errors } = parseConfig(CONFIG_FILE, text);
@@ -30,4 +31,14 @@ export async function openTargetFlag(flag: string | undefined, io: Io, dir: stri
   const spec = resolveTargetSpec(flag, config, dir, io.cwd, io.env);
   const name = flag ?? config.defaultTarget ?? DEFAULT_TARGET;
   return openTarget(spec, { name, cwd: io.cwd, env: io.env, create: options.create ?? false });
+}
+
+/** Opens the target of `--target`/`--dir`, runs `fn`, closes it. */
+export async function withRolloutTarget<T>(values: { target?: string; dir?: string }, io: Io, fn: (target: Target) => Promise<T>): Promise<T> {
+  const target = await openTargetFlag(values.target, io, resolvePath(io.cwd, values.dir ?? '.'));
+  try {
+    return await fn(target);
+  } finally {
+    await target.close();
+  }
 }

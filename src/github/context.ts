@@ -25,7 +25,7 @@ export interface GitHubContext {
 }
 
 /** The environment variable that sets the per-request timeout, in seconds. */
-export const GITHUB_TIMEOUT_ENV = 'CONNECTOROPS_GITHUB_TIMEOUT';
+const GITHUB_TIMEOUT_ENV = 'CONNECTOROPS_GITHUB_TIMEOUT';
 
 // GitHub's rules: an owner is letters, digits and single hyphens; a repository name is letters,
 // digits, `.`, `_`, `-`, but not `.` or `..`.
@@ -96,7 +96,7 @@ export function resolveGitHubContext(env: NodeJS.ProcessEnv, repoFlag: string | 
 }
 
 /** `localhost`, 127.0.0.0/8 and ::1 (URL.hostname keeps IPv6 in brackets). */
-export function isLoopbackHost(hostname: string): boolean {
+function isLoopbackHost(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname);
 }
 

@@ -89,7 +89,7 @@ const uniqueLinkNames: Check = (input) => {
  * connector whose document has errors (or, while a file could not be parsed at all, to any unknown
  * connector) is not checked: it is said once per connector, as a warning, never as a second error.
  */
-export const connectorExists: Check = (input) => {
+const connectorExists: Check = (input) => {
   const names = [...input.connectorsByLink.keys()].sort();
   const hint = names.length ? `known connectors: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''}` : 'add a kind: Connector manifest for it';
   const out: Diagnostic[] = [];

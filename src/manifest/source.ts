@@ -121,7 +121,7 @@ export async function fsSource(dir: string): Promise<ManifestSource> {
  * The largest manifest file read: 1 MiB, a hundred times the largest real manifest. Parsing a
  * 50 MB scalar takes the YAML parser a minute and gigabytes; a limit keeps hostile input cheap.
  */
-export const MAX_MANIFEST_BYTES = 1024 * 1024;
+const MAX_MANIFEST_BYTES = 1024 * 1024;
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 

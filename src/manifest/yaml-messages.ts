@@ -61,7 +61,7 @@ function bounded(message: string): string {
 }
 
 /** The most YAML problems reported for one file: random bytes would otherwise make one per line. */
-export const MAX_YAML_PROBLEMS_PER_FILE = 20;
+const MAX_YAML_PROBLEMS_PER_FILE = 20;
 
 /** `diagnostics` of one file, the YAML ones cut to MAX_YAML_PROBLEMS_PER_FILE plus a line that counts the rest. */
 export function capYamlProblems(diagnostics: Diagnostic[]): Diagnostic[] {

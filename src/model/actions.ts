@@ -11,7 +11,7 @@ const Text = z.string().min(1);
  * A secret as a plan carries it: the reference, and the fingerprint seen at plan time (null: unset
  * then). Strict: a `value` beside them (a plan file edited by hand) is refused, never carried (S2).
  */
-export const PlannedSecretSchema = z.object({ fromEnv: z.string(), fingerprint: z.string().nullable().default(null) }).strict();
+const PlannedSecretSchema = z.object({ fromEnv: z.string(), fingerprint: z.string().nullable().default(null) }).strict();
 export type PlannedSecret = z.output<typeof PlannedSecretSchema>;
 
 const SecretsSchema = z.object({ clientSecret: PlannedSecretSchema.optional(), consumerSecret: PlannedSecretSchema.optional() }).strict();

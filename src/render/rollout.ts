@@ -31,7 +31,7 @@ export function stepInstructions(rollout: Rollout): Map<string, string[]> {
 }
 
 /** The environment variables a step needs (secrets it sets): names only, never values. */
-export function stepSecrets(step: RolloutStep): Array<{ parameter: string; env: string }> {
+function stepSecrets(step: RolloutStep): Array<{ parameter: string; env: string }> {
   if (step.kind !== 'action') return [];
   return actionSecrets(step.action).map(([parameter, ref]) => ({ parameter, env: ref.fromEnv }));
 }

@@ -38,7 +38,7 @@ export type RolloutStep =
     };
 
 /** A done step: who confirmed it, when, with what note (from the target's journal). */
-export interface Confirmation {
+interface Confirmation {
   by: string;
   at: string;
   note?: string;
@@ -64,7 +64,7 @@ export interface RolloutProgress {
 }
 
 /** The id of the n-th authorization step (1-based); action steps keep the plan's ids (a1, a2, …). */
-export function authorizationStepId(n: number): string {
+function authorizationStepId(n: number): string {
   return `auth${n}`;
 }
 

@@ -9,7 +9,7 @@ import { formatViolation, transition, World } from '../rules/index.js';
 import { remainingSteps, type Rollout } from './model.js';
 
 /** Who a new connection's authorization is credited to until its step says who gave it. */
-export const PENDING_AUTHORIZER = '(authorized in the rollout)';
+const PENDING_AUTHORIZER = '(authorized in the rollout)';
 
 export type Reached = { ok: true; state: State } | { ok: false; step: string; problem: string };
 

@@ -12,7 +12,7 @@ import type { Rollout } from '../../rollout/model.js';
 import { recordDone, requireOpenRollout } from '../../rollout/run.js';
 import { parseCommandArgs } from '../args.js';
 import type { Io } from '../io.js';
-import { withRolloutTarget } from './rollout.js';
+import { withRolloutTarget } from '../target-flag.js';
 
 const COMMON = { target: { type: 'string' }, dir: { type: 'string' }, repo: { type: 'string' } } as const;
 

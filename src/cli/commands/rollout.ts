@@ -11,18 +11,16 @@
  *   rollout issue --repo OWNER/NAME                     the open rollout as a GitHub issue (rollout-github.ts)
  *   rollout sync --issue N --repo OWNER/NAME --actor LOGIN   record the boxes ticked in that issue
  */
-import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { UserError } from '../../errors.js';
 import { NEXT_FORMATS, renderNext, renderRolloutLog, renderRolloutStatus, rolloutStepTitle, stepInstructions, type NextFormat } from '../../render/rollout.js';
 import { quoteTerminal, sanitizeTerminal } from '../../render/escape.js';
 import { progressOf, readySteps, type Rollout } from '../../rollout/model.js';
 import { abandonRollout, allRollouts, recordDone, requireOpenRollout } from '../../rollout/run.js';
-import type { Target } from '../../targets/target.js';
 import { actorName } from '../actor.js';
 import { parseCommandArgs } from '../args.js';
 import { wantsColor, type Io } from '../io.js';
-import { openTargetFlag } from '../target-flag.js';
+import { withRolloutTarget } from '../target-flag.js';
 
 const USAGE = `Usage: connectorops rollout [subcommand] [options]
 
@@ -73,16 +71,6 @@ export async function run(argv: string[], io: Io): Promise<number> {
     return 1;
   }
   return command(rest, io);
-}
-
-/** Opens the target of `--target`/`--dir`, runs `fn`, closes it. */
-export async function withRolloutTarget<T>(values: { target?: string; dir?: string }, io: Io, fn: (target: Target) => Promise<T>): Promise<T> {
-  const target = await openTargetFlag(values.target, io, resolve(io.cwd, values.dir ?? '.'));
-  try {
-    return await fn(target);
-  } finally {
-    await target.close();
-  }
 }
 
 async function statusCommand(argv: string[], io: Io): Promise<number> {

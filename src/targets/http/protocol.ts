@@ -96,7 +96,7 @@ export type ErrorBody = z.infer<typeof ErrorBodySchema>;
 
 export const FingerprintsRequestSchema = z.object({ values: z.array(z.string()).max(100_000) }).strict();
 
-export const JournalContextSchema = z
+const JournalContextSchema = z
   .object({
     runId: z.string().min(1).max(200),
     actionId: z.string().min(1).max(200),
@@ -121,12 +121,12 @@ export const LockAcquireRequestSchema = LockRequestSchema.extend({
 
 export const AuthorizeRequestSchema = z.object({ account: z.string(), journal: JournalContextSchema.optional() }).strict();
 
-export const TargetModeSchema = z.enum(['simulated', 'ledger']);
+const TargetModeSchema = z.enum(['simulated', 'ledger']);
 
 /** `PUT /v1/info`: `target init`. */
 export const InitializeRequestSchema = z.object({ mode: TargetModeSchema, account: z.string().min(1).max(200).nullable() }).strict();
 
-export const RolloutEventSchema = z
+const RolloutEventSchema = z
   .object({
     type: z.enum(['opened', 'abandoned', 'closed']),
     by: z.string().min(1).max(200),
@@ -188,7 +188,7 @@ export const JournalResponseSchema = z.object({
 
 export const InfoResponseSchema = z.object({ mode: TargetModeSchema, account: z.string().nullable(), initialized: z.boolean() });
 
-export const StoredRolloutSchema = z.object({ id: z.string(), document: z.unknown(), open: z.boolean(), events: z.array(RolloutEventSchema) });
+const StoredRolloutSchema = z.object({ id: z.string(), document: z.unknown(), open: z.boolean(), events: z.array(RolloutEventSchema) });
 
 /** `GET /v1/rollouts/open` */
 export const CurrentRolloutResponseSchema = z.object({ rollout: StoredRolloutSchema.nullable() });

@@ -74,8 +74,8 @@ export interface ServerOptions {
  * that never finish their headers would otherwise hold the server for as long as Node's defaults
  * (a minute of headers, five of request). A client of ours sends its headers at once.
  */
-export const MAX_CONNECTIONS = 256;
-export const HEADERS_TIMEOUT_MS = 10_000;
+const MAX_CONNECTIONS = 256;
+const HEADERS_TIMEOUT_MS = 10_000;
 /** Node checks for expired headers and requests at this interval; its default (30 s) would stretch the timeout. */
 const TIMEOUT_CHECK_MS = 1_000;
 

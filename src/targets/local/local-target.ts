@@ -30,7 +30,7 @@ import type { JournalContext, JournalEntry, RolloutEvent, StoredRollout, TargetM
 import { BUSY_TIMEOUT_MS, damaged, openDatabase, openEmptyInMemory } from './open.js';
 import { SqliteRollouts } from './rollouts.js';
 
-export { LOCAL_SCHEMA_VERSION, TargetMissingError } from './open.js';
+export { TargetMissingError } from './open.js';
 
 export interface LocalTargetOptions {
   /** How the user named the target, for messages (`local:.connectorops/local.db`, or a name from connectorops.yaml). */

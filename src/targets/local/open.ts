@@ -17,9 +17,9 @@ import { quoteTerminal } from '../../util/terminal.js';
 import { FINGERPRINT_KEY_BYTES, newFingerprintKey } from '../engine/secrets.js';
 
 /** 'COPS': marks an SQLite file as a connectorops target, so that we never write into someone else's database. */
-export const APPLICATION_ID = 0x434f5053;
+const APPLICATION_ID = 0x434f5053;
 /** The layout of the tables below. A file with a newer version is refused, not guessed at. */
-export const LOCAL_SCHEMA_VERSION = 2;
+const LOCAL_SCHEMA_VERSION = 2;
 export const BUSY_TIMEOUT_MS = 10_000;
 
 const SCHEMA = `

@@ -12,7 +12,7 @@ import { UserError } from '../../errors.js';
 export type SqliteDatabase = BetterSqlite3.Database;
 type SqliteConstructor = typeof BetterSqlite3;
 
-export const SQLITE_PACKAGE = 'better-sqlite3';
+const SQLITE_PACKAGE = 'better-sqlite3';
 
 let loaded: SqliteConstructor | undefined;
 
