@@ -30,6 +30,13 @@ export function withSecretMap(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
     has(own, name) {
       return name in own || (typeof name === 'string' && Object.hasOwn(secrets, name));
     },
+    // Own-property lookups (model/own.ts: Object.hasOwn) see the map's names too.
+    getOwnPropertyDescriptor(own, name) {
+      const mine = Reflect.getOwnPropertyDescriptor(own, name);
+      if (mine && mine.value !== undefined && mine.value !== '') return mine;
+      if (typeof name === 'string' && Object.hasOwn(secrets, name)) return { value: secrets[name], writable: true, enumerable: true, configurable: true };
+      return mine;
+    },
   });
 }
 

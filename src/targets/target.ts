@@ -33,7 +33,7 @@ export interface LockInfo extends LockRequest {
 }
 
 /**
- * What a target stands for (contracts.md, "Targets"). `simulated`: the target is the account, and
+ * What a target stands for (docs/rollouts.md, "Two modes"). `simulated`: the target is the account, and
  * apply carries actions out. `ledger`: it stands for a real Creator account, apply opens a
  * rollout, and the state changes only as people confirm steps. A target without a recorded mode
  * (one that a command created implicitly) is simulated.

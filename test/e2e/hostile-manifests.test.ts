@@ -94,7 +94,7 @@ describe('names the user chose are looked up as own properties only', () => {
   it('--target constructor is an unknown target, not a crash', () => {
     const dir = tempRepo({ 'connectorops.yaml': 'targets:\n  prod: { url: "local:prod.db" }\n' });
     expect(refused(run(dir, 'plan', '--target', 'constructor'))).toMatch(/^Error: unknown target 'constructor'/m);
-    expect(refused(run(dir, 'constructor'))).toMatch(/^connectorops: unknown command "constructor"/);
+    expect(refused(run(dir, 'constructor'))).toMatch(/^Error: unknown command "constructor"/);
   });
 });
 
@@ -110,9 +110,9 @@ describe('files outside the manifest directory are never read', () => {
   });
 
   it('still follows a symlinked manifest that stays inside', () => {
-    const dir = tempRepo({ 'shared/crm.yaml': connector('{ fromEnv: CRM_SECRET }') });
+    const dir = tempRepo({ 'common/crm.yaml': connector('{ fromEnv: CRM_SECRET }') });
     mkdirSync(join(dir, 'connectors'));
-    symlinkSync('../shared/crm.yaml', join(dir, 'connectors/crm.yaml'));
+    symlinkSync('../common/crm.yaml', join(dir, 'connectors/crm.yaml'));
     const r = run(dir, 'validate');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('1 connector');

@@ -152,7 +152,8 @@ describe('installed with npm install -g', () => {
 
     expect(ok(installed(withSqlite, repo, 'validate'), 'validate')).toContain('Valid: 1 connector, 1 connection');
     const plan = installed(withSqlite, repo, 'plan', '--detailed-exitcode');
-    expect(plan.stderr).toBe('');
+    // No target yet: plan starts from an empty account and says so (only apply creates one).
+    expect(plan.stderr).toMatch(/^warning: target local does not exist yet/);
     expect(plan.status).toBe(2);
     expect(plan.stdout).toContain('create connector "billing"');
     expect(plan.stdout).toContain('create connection "billing_finance"');

@@ -268,7 +268,7 @@ describe('small traps (issue 8, item 5)', () => {
     expect(cli(['plann'])).toMatchObject({
       code: 1,
       stdout: '',
-      stderr: "Error: unknown command 'plann'; did you mean 'plan'?\n  hint: run 'connectorops --help' for the commands\n",
+      stderr: `Error: unknown command "plann"; did you mean 'plan'?\n  hint: run 'connectorops --help' for the commands\n`,
     });
     const option = cli(['plan', '--alow-replace']);
     expect(option).toMatchObject({

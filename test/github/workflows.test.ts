@@ -51,7 +51,7 @@ const DIR = join(ROOT, '.github/workflows');
 const MANIFEST_PATHS = ['connectors/**', 'connections/**', 'connectorops.yaml'];
 const SECRETS_MAP = '${{ toJSON(secrets) }}';
 /** The commands the action runs (its `command` input). */
-const ACTION_COMMANDS = ['plan', 'apply', 'comment', 'validate'];
+const ACTION_COMMANDS = ['plan', 'apply', 'comment', 'validate', 'rollout-issue', 'rollout-sync'];
 
 /** Strict: a duplicate key or a second document would be a silent mistake on GitHub's side. */
 function parseStrict<T>(text: string): T {
@@ -104,7 +104,7 @@ describe('action.yml', () => {
     const docs = readFileSync(join(ROOT, 'docs/github.md'), 'utf8');
     const text = JSON.stringify(action.runs) + JSON.stringify(action.outputs);
     for (const name of Object.keys(action.inputs)) {
-      expect(docs, `docs/github.md on input ${name}`).toContain(`| \`${name}\` |`);
+      expect(docs, `docs/github.md on input ${name}`).toMatch(new RegExp(`\\| \`${name}\` +\\|`));
       expect(text, `input ${name} used`).toContain(`inputs.${name}`);
     }
   });
@@ -144,12 +144,13 @@ describe('action.yml', () => {
     expect(calls).toBeGreaterThanOrEqual(4);
   });
 
-  it('gives the secrets map to the plan and apply steps only, and the GitHub token to the comment step only', () => {
+  it('gives the secrets map to the steps that reach the target only, and the GitHub token to the steps that talk to GitHub only', () => {
+    const rollout = ['Rollout issue', 'Rollout sync'];
     for (const s of action.runs.steps) {
       const env = s.env ?? {};
-      if (s.name === 'Plan' || s.name === 'Apply') expect(env.CONNECTOROPS_SECRETS).toBe('${{ inputs.secrets }}');
+      if (['Plan', 'Apply', ...rollout].includes(s.name ?? '')) expect(env.CONNECTOROPS_SECRETS).toBe('${{ inputs.secrets }}');
       else expect(JSON.stringify(env)).not.toContain('inputs.secrets');
-      if (s.name === 'Comment on the pull request') expect(env.GITHUB_TOKEN).toBe('${{ inputs.github-token }}');
+      if (['Comment on the pull request', ...rollout].includes(s.name ?? '')) expect(env.GITHUB_TOKEN).toBe('${{ inputs.github-token }}');
       else expect(env).not.toHaveProperty('GITHUB_TOKEN');
     }
   });
@@ -254,7 +255,7 @@ describe.each([
 describe.each([
   ['apply.yml', load('apply.yml')],
   ['init: connectorops-apply.yml', scaffolded['connectorops-apply.yml']!],
-])('%s', (_file, w) => {
+])('%s', (file, w) => {
   it('runs on a push to main that touches the manifests, and by hand', () => {
     expect(w.on).toEqual({ push: { branches: ['main'], paths: MANIFEST_PATHS }, workflow_dispatch: null });
   });
@@ -263,14 +264,16 @@ describe.each([
     expect(w.concurrency).toEqual({ group: 'apply-production', 'cancel-in-progress': false });
   });
 
-  it('only reads the repository (and writes the rollout issue), in the production environment', () => {
-    expect(w.permissions).toEqual({ contents: 'read', issues: 'write' });
+  it("only reads the repository (and this repository's writes the rollout issue), in the production environment", () => {
+    expect(w.permissions).toEqual(file === 'apply.yml' ? { contents: 'read', issues: 'write' } : { contents: 'read' });
     expect(Object.values(w.jobs)[0]!.environment).toBe('production');
   });
 
   it('applies production through the action, waiting up to 600 s for a held lock, with the secrets map', () => {
-    expect(actionUses(w)).toHaveLength(1);
-    expect(actionUses(w)[0]!.with).toEqual({ command: 'apply', target: 'production', 'lock-timeout': 600, secrets: SECRETS_MAP });
+    const uses = actionUses(w);
+    expect(uses[0]!.with).toEqual({ command: 'apply', target: 'production', 'lock-timeout': 600, secrets: SECRETS_MAP });
+    // This repository's apply then opens the rollout's issue (a ledger target); init's has no rollout step yet.
+    expect(uses.slice(1).map((u) => u.with)).toEqual(file === 'apply.yml' ? [{ command: 'rollout-issue', target: 'production', secrets: SECRETS_MAP }] : []);
   });
 });
 
@@ -284,16 +287,15 @@ describe('rollout.yml', () => {
     expect(w.permissions).toEqual({ contents: 'read', issues: 'write' });
   });
 
-  it('syncs as the actor, with the target, the GitHub token and the secrets map (a step may record a fingerprint)', () => {
-    const sync = steps(w).find((s) => s.run?.includes('connectorops.js rollout sync'))!;
-    expect(sync.run).toBe('node bin/connectorops.js rollout sync --target production --issue "$ISSUE" --actor "$ACTOR"');
-    expect(sync.env?.ISSUE).toBe('${{ github.event.issue.number }}');
-    expect(sync.env?.ACTOR).toBe('${{ github.actor }}');
-    const secrets = Object.keys(sync.env ?? {})
-      .filter((k) => sync.env![k]!.includes('secrets.'))
-      .sort();
-    expect(secrets).toEqual(['CONNECTOROPS_SECRETS', 'CONNECTOROPS_TOKEN', 'GITHUB_TOKEN', 'PGPASSWORD', 'PRODUCTION_TARGET_URL']);
-    expect(sync.env?.CONNECTOROPS_SECRETS).toBe(SECRETS_MAP);
+  it('syncs as the actor through the action, with the secrets map (a step may record a fingerprint)', () => {
+    expect(actionUses(w)).toHaveLength(1);
+    expect(actionUses(w)[0]!.with).toEqual({
+      command: 'rollout-sync',
+      target: 'production',
+      issue: '${{ github.event.issue.number }}',
+      actor: '${{ github.actor }}',
+      secrets: SECRETS_MAP,
+    });
   });
 });
 

@@ -100,6 +100,7 @@ describe('target adopt', () => {
 
 describe('rollout', () => {
   it('without an open rollout: says so, with what opens one', async () => {
+    expect((await cli('target', 'init', '--mode', 'ledger')).code).toBe(0);
     const r = await cli('rollout');
     expect(r.code).toBe(1);
     expect(r.err).toBe(
