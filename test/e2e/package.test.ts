@@ -158,7 +158,8 @@ describe('installed with npm install -g', () => {
     expect(plan.stdout).toContain('create connector "billing"');
     expect(plan.stdout).toContain('create connection "billing_finance"');
     expect(plan.stdout).toContain('Plan: 2 to create, 0 to update, 0 to delete.');
-    expect(existsSync(join(repo, '.connectorops/local.db'))).toBe(true);
+    // Planning creates no target: only apply (or target init/import) does.
+    expect(existsSync(join(repo, '.connectorops/local.db'))).toBe(false);
     // The same from the committed tree, as a pull request's plan reads it.
     expect(installed(withSqlite, repo, 'plan', '--ref', 'HEAD', '--detailed-exitcode').status).toBe(2);
   });
