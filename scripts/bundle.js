@@ -42,7 +42,7 @@ const result = await build({
   // themselves (octokit's HttpError).
   legalComments: 'none',
   metafile: true,
-  plugins: [englishZodLocalesOnly(), jsoncParserEsm()],
+  plugins: [englishZodLocalesOnly(), jsoncParserEsm(), yamlEsm()],
   logLevel: 'warning',
   // CommonJS dependencies call require() for Node's own modules; an ES module has none of its own.
   banner: { js: "import { createRequire as __connectoropsRequire } from 'node:module'; const require = __connectoropsRequire(import.meta.url);" },
@@ -83,6 +83,16 @@ function jsoncParserEsm() {
         resolveDir: root,
         loader: 'js',
       }));
+    },
+  };
+}
+
+function yamlEsm() {
+  const esm = join(root, 'node_modules/yaml/browser/index.js');
+  return {
+    name: 'yaml-esm',
+    setup(b) {
+      b.onResolve({ filter: /^yaml$/ }, () => ({ path: esm }));
     },
   };
 }

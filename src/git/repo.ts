@@ -1,14 +1,22 @@
 /**
  * The few questions connectorops asks a git repository, through simple-git. Bulk reading of a
  * tree lives in batch.ts: it needs raw byte streams, which simple-git does not give.
+ *
+ * simple-git (and its `debug` dependency) is imported on first use, not at start-up: `validate`
+ * of a working tree never asks git anything, and its start-up time counts (docs/install.md).
  */
-import { simpleGit } from 'simple-git';
+import type { SimpleGit } from 'simple-git';
 import { UserError } from '../errors.js';
+
+async function simpleGit(baseDir: string): Promise<SimpleGit> {
+  const { simpleGit: create } = await import('simple-git');
+  return create({ baseDir });
+}
 
 /** HEAD's commit for a directory inside a git work tree; null outside git or before the first commit. */
 export async function headCommit(dir: string): Promise<string | null> {
   try {
-    const out = await simpleGit({ baseDir: dir }).revparse(['--verify', '--quiet', 'HEAD^{commit}']);
+    const out = await (await simpleGit(dir)).revparse(['--verify', '--quiet', 'HEAD^{commit}']);
     return out.trim() || null;
   } catch {
     return null;
@@ -22,7 +30,7 @@ export async function headCommit(dir: string): Promise<string | null> {
 export async function resolveCommit(dir: string, ref: string): Promise<string> {
   // A ref that looks like an option would be read as one by git.
   if (ref === '' || ref.startsWith('-')) throw new UserError(`'${ref}' is not a git ref`, { hint: 'give a branch, tag or commit, e.g. --ref main' });
-  const git = simpleGit({ baseDir: dir });
+  const git = await simpleGit(dir);
   try {
     const commit = (await git.revparse(['--verify', '--quiet', '--end-of-options', `${ref}^{commit}`])).trim();
     if (/^[0-9a-f]{40,64}$/.test(commit)) return commit;

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import type { Diagnostic } from '../errors.js';
 import type { DesiredState } from '../model/types.js';
 import { gitSource } from './git-source.js';
-import { DEFAULT_USAGE_GLOBS, scanUsages, usageMatcher, usageRoots, type UsageScan } from '../usages/index.js';
+import { DEFAULT_USAGE_GLOBS, scanUsages, type UsageScan } from '../usages/index.js';
 import type { ProjectConfig } from './config.js';
 import { fsSource, type ManifestSource } from './source.js';
 import { manifestDigest, validateManifests } from './validate.js';
@@ -20,7 +20,7 @@ export interface LoadedManifests {
   manifestDigest: string;
   /** The ref as given, or null for the working tree. */
   ref: string | null;
-  /** The ref's commit, or HEAD's for a working tree inside git; null outside git. */
+  /** The ref's commit, or HEAD's for a working tree inside git; null outside git (or not asked for: `commit: false`). */
   commit: string | null;
   /** How many files were read (manifests and connectorops.yaml). */
   files: number;
@@ -40,6 +40,11 @@ export interface LoadOptions {
   ref?: string;
   /** Also read the usages from code (plan, apply, usages); validate does not. */
   usages?: boolean;
+  /**
+   * Look up the working tree's HEAD commit (a git process); default true. validate, which never
+   * shows it, says false: `commit` is then null for a working tree (a ref's commit is known anyway).
+   */
+  commit?: boolean;
 }
 
 /**
@@ -49,21 +54,26 @@ export interface LoadOptions {
 export async function loadManifests(opts: LoadOptions): Promise<LoadedManifests> {
   const dir = resolve(opts.dir);
   const source = opts.ref !== undefined ? await gitSource(dir, opts.ref, { wholeTree: opts.usages === true }) : await fsSource(dir);
-  return loadFrom(source, { usages: opts.usages === true });
+  return loadFrom(source, { usages: opts.usages === true, commit: opts.commit !== false });
 }
 
 /**
  * Loads and validates whatever `source` holds; with `usages`, then lists, reads and scans the
  * usage files that the config names (one listing for both, one batch read for the usage files).
  */
-async function loadFrom(source: ManifestSource, options: { usages?: boolean } = {}): Promise<LoadedManifests> {
+async function loadFrom(source: ManifestSource, options: { usages: boolean; commit: boolean }): Promise<LoadedManifests> {
   // The commit lookup is a git process of its own: let it run while the files are read.
-  const [commit, texts] = await Promise.all([source.commit(), source.list().then((paths) => source.read(paths))]);
+  const [commit, texts] = await Promise.all([
+    options.commit || source.ref !== null ? source.commit() : Promise.resolve(null),
+    source.list().then((paths) => source.read(paths)),
+  ]);
   const files = [...texts].map(([path, text]) => ({ path, text }));
   const { desired, errors, warnings, config } = validateManifests(files);
   let usages: UsageScan | null = null;
   if (options.usages && errors.length === 0) {
     const globs = config.usages?.from ?? DEFAULT_USAGE_GLOBS;
+    // picomatch is loaded here, not at start-up: validate never reads code.
+    const { usageMatcher, usageRoots } = await import('../usages/globs.js');
     const paths = await source.listUsageFiles(usageMatcher(globs), usageRoots(globs));
     const code = paths.length ? await source.read(paths) : new Map<string, string>();
     usages = scanUsages(paths.map((path) => ({ path, text: code.get(path)! })));

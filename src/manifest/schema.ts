@@ -6,7 +6,7 @@
  * Our own checks raise issues with `params.rule` (N1, N2, N3, S1) so that issues.ts can cite the
  * rule as the diagnostic code; everything else zod finds is code `schema`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   API_KEY_FLAT_KEYS,
   apiKeyFormProblem,

@@ -2,7 +2,7 @@
  * Lifecycle actions: the unit that a plan orders, a target carries out and the rules check.
  * An action is a discriminated union keyed by `op` (docs/planning.md lists the ops).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AuthenticationSchema, RuleIdSchema, type SecretName } from './types.js';
 
 const Text = z.string().min(1);

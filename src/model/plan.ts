@@ -1,5 +1,5 @@
 /** The plan document (docs/planning.md, "Plan files"): what `plan --json` prints and `--out` writes. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { PlannedActionSchema } from './actions.js';
 import { PlanUsageSchema, RuleIdSchema } from './types.js';
 

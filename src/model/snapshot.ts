@@ -1,5 +1,5 @@
 /** The snapshot document (docs/targets.md, "Snapshots"): `target export` writes it, `target import` reads it. */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   apiKeyFormProblem,
   ApiKeyWrittenSchema,

@@ -3,7 +3,7 @@
  * desired state (manifests) and in the current state (a target). Pure data, no behaviour.
  */
 
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Every rule id the code cites: N (names), R (lifecycle), S (secrets), P (protected resources).

@@ -4,7 +4,7 @@
  * `done` request may record, and the state the rollout will reach. The target stores the rollout's
  * document as it is (targets/target.ts `StoredRollout`); step confirmations are its journal.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { UserError } from '../errors.js';
 import type { PlannedAction } from '../model/actions.js';
 import type { Plan } from '../model/plan.js';

@@ -3,7 +3,6 @@
  * what they say. Pure: the manifest sources (working tree, git ref) list and read the files, in
  * the same pass as the manifests; this turns paths and texts into usages. See docs/usages.md.
  */
-import picomatch from 'picomatch';
 import type { Diagnostic } from '../errors.js';
 import type { CodeUsage } from '../model/usages.js';
 import { scanDeluge } from './scan.js';
@@ -13,31 +12,6 @@ export const DEFAULT_USAGE_GLOBS: readonly string[] = ['**/*.ds', '**/*.dg', '**
 
 /** Directories never read for usages, whatever the patterns say: dependencies and git's own. */
 export const SKIPPED_DIRS: ReadonlySet<string> = new Set(['node_modules', '.git']);
-
-/**
- * A predicate over `/`-separated paths relative to the manifest directory: true for a file one
- * of `globs` matches (picomatch; `**` spans directories, dot-files only when a pattern names them),
- * outside node_modules/ and .git/.
- */
-export function usageMatcher(globs: readonly string[]): (path: string) => boolean {
-  if (globs.length === 0) return () => false;
-  const match = picomatch([...globs]);
-  return (path) => match(path) && !path.split('/').some((segment) => SKIPPED_DIRS.has(segment));
-}
-
-/**
- * The directories that hold every file `globs` can match (`''`: the whole tree), none inside
- * another: a working-tree listing walks only these (`apps/**\/*.ds` never walks `test/`).
- */
-export function usageRoots(globs: readonly string[]): string[] {
-  const bases = globs.map((g) => {
-    const { base, isGlob } = picomatch.scan(g);
-    // A plain path names a file: its directory holds it.
-    return isGlob ? base : base.split('/').slice(0, -1).join('/');
-  });
-  const sorted = [...new Set(bases)].sort();
-  return sorted.filter((b) => !sorted.some((other) => other !== b && (other === '' || b.startsWith(`${other}/`))));
-}
 
 export interface UsageScan {
   /** Sorted by connection, then file and position. */

@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { scanDeluge, scanUsages, usageMatcher, usageRoots } from '../../src/usages/index.js';
+import { usageMatcher, usageRoots } from '../../src/usages/globs.js';
+import { scanDeluge, scanUsages } from '../../src/usages/index.js';
 
 const fixture = (path: string) => readFileSync(new URL(`fixtures/${path}`, import.meta.url), 'utf8');
 const brief = (r: ReturnType<typeof scanDeluge>) => r.usages.map((u) => `${u.connection} ${u.app} › ${u.component} @${u.line}:${u.col}`);

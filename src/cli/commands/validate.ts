@@ -23,7 +23,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (!parsed) return 0;
   const { values } = parsed;
   const dir = resolve(io.cwd, values.dir ?? '.');
-  const loaded = await loadManifests({ dir, ...(values.ref !== undefined ? { ref: values.ref } : {}) });
+  const loaded = await loadManifests({ dir, commit: false, ...(values.ref !== undefined ? { ref: values.ref } : {}) });
 
   // YAML syntax errors first: what follows from a file that did not parse is secondary.
   const syntaxFirst = (d: Diagnostic) => (d.code === 'yaml' && d.severity === 'error' ? 0 : 1);

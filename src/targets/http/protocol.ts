@@ -7,7 +7,7 @@
  * States travel as snapshot documents (docs/targets.md, "Snapshots"), the same document
  * `target export` writes: fingerprints included (keyed hashes, S2), the key never.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { SnapshotSchema } from '../../model/snapshot.js';
 import { jsonPath } from '../../util/json-path.js';
 import { DiagnosticCodeSchema, RefusalCodeSchema, RuleIdSchema } from '../../model/types.js';

@@ -22,7 +22,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import { TargetError, UserError } from '../../errors.js';
 import { parseAction } from '../action-schema.js';
 import { LockHeldError, waitForLock } from '../lock.js';
