@@ -6,7 +6,9 @@
  * of the installed package's JSON Schemas, so that the `$schema` modelines resolve in any editor,
  * with or without node_modules) and connectorops.yaml. The examples are commented out: a fresh
  * repository manages nothing until someone writes a manifest. The workflows run the connectorops
- * GitHub Action at the version that wrote them.
+ * GitHub Action at the version that wrote them: plan on pull requests, apply on merge (which opens
+ * the rollout's issue when production is a ledger), and the rollout workflow that records the
+ * steps ticked in that issue (docs/github.md, "The rollout issue").
  */
 
 export interface ScaffoldOptions {
@@ -35,6 +37,7 @@ export function scaffoldFiles(options: ScaffoldOptions): ScaffoldFile[] {
     { path: 'connections/example.yaml', text: CONNECTION_EXAMPLE },
     { path: '.github/workflows/connectorops-plan.yml', text: planWorkflow(options.action) },
     { path: '.github/workflows/connectorops-apply.yml', text: applyWorkflow(options.action) },
+    { path: '.github/workflows/connectorops-rollout.yml', text: rolloutWorkflow(options.action) },
   ];
 }
 
@@ -65,7 +68,7 @@ merged.
 | \`connections/\` | one connection per document (\`kind: Connection\`) |
 | \`connectorops.yaml\` | the targets: where the current state of the account lives |
 | \`schema/\` | JSON Schemas, for completion and checks in editors (the \`# yaml-language-server: $schema=…\` line) |
-| \`.github/workflows/\` | the plan on every pull request, the apply on every merge |
+| \`.github/workflows/\` | the plan on every pull request, the apply on every merge, the rollout issue's checklist |
 
 ## Next steps
 
@@ -76,8 +79,17 @@ Secrets are never written in a manifest: a manifest names an environment variabl
 secret of that name: the workflows pass all secrets to connectorops as one map, from which it takes
 only the names the manifests use.
 
+When \`production\` stands for a real Creator account (a **ledger** target:
+\`connectorops target init --target production --mode ledger\`), a merge does not change the account:
+apply opens a **rollout**, and \`connectorops-apply.yml\` creates its GitHub issue, a checklist of
+what to do in Creator's UI, labelled \`connectorops-rollout\`. Tick a step's box once it is done:
+\`connectorops-rollout.yml\` records it on the ledger, as you, and updates the issue (only people with
+write access may tick). Run that workflow by hand to create or refresh the issue, e.g. after
+\`connectorops rollout done\` in a terminal.
+
 The documentation ships with connectorops: \`$(npm root -g)/connectorops/docs/\`, starting with
-\`manifests.md\` (every field), \`rules.md\` (every rule id a message names) and \`github.md\`.
+\`manifests.md\` (every field), \`rules.md\` (every rule id a message names), \`github.md\` and
+\`rollouts.md\`.
 `;
 }
 
@@ -177,7 +189,9 @@ jobs:
 
 function applyWorkflow(action: string): string {
   return `# Applies the merged manifests to production (connectorops docs/github.md). Never cancelled
-# midway; runs queue instead, and the newest pending one applies everything merged so far.
+# midway; runs queue instead, and the newest pending one applies everything merged so far. When
+# production is a ledger (it stands for the real Creator account), apply opens a rollout instead,
+# and the rollout's issue is created for the person who clicks through Creator (docs/rollouts.md).
 name: connectorops apply
 
 on:
@@ -188,6 +202,7 @@ ${MANIFEST_PATHS}
 
 permissions:
   contents: read
+  issues: write
 
 concurrency:
   group: apply-production
@@ -211,6 +226,85 @@ jobs:
           command: apply
           target: production
           lock-timeout: 600
+          secrets: \${{ toJSON(secrets) }}
+
+      # A ledger target: apply opened a rollout. Its checklist issue is created (or updated); ticking
+      # its boxes runs connectorops-rollout.yml. A simulated target has no open rollout: nothing to do.
+      - name: Rollout issue
+        uses: ${action}
+        with:
+          command: rollout-issue
+          target: production
+          secrets: \${{ toJSON(secrets) }}
+`;
+}
+
+/** The jobs of the rollout workflow; this repository's .github/workflows/rollout.yml has the same. */
+function rolloutWorkflow(action: string): string {
+  return `# Keeps a rollout's GitHub issue and the production ledger in step (connectorops docs/github.md,
+# "The rollout issue"; docs/rollouts.md). The apply workflow creates the issue when it opens a rollout.
+#
+# - A box ticked in the issue (or in a continuation comment of a long one): the ticked steps are
+#   recorded on production as done by that person, in dependency order, and the issue is updated.
+#   Only people with write, maintain or admin permission may tick; other ticks are reverted.
+# - Run by hand (Actions, "Run workflow"): the open rollout's issue is created or brought up to
+#   date, e.g. after steps were recorded with \`connectorops rollout done\` in a terminal.
+name: connectorops rollout
+
+on:
+  issues:
+    types: [edited]
+  issue_comment:
+    types: [edited]
+  workflow_dispatch:
+
+permissions:
+  contents: read
+  issues: write
+
+# One at a time: two quick ticks are recorded one after the other, never interleaved.
+concurrency:
+  group: rollout-production
+  cancel-in-progress: false
+
+jobs:
+  sync:
+    name: rollout sync (production)
+    # The rollout's issue (not a pull request), edited itself or through one of its continuation comments.
+    if: >-
+      \${{ github.event_name != 'workflow_dispatch' && !github.event.issue.pull_request
+      && contains(github.event.issue.labels.*.name, 'connectorops-rollout')
+      && (github.event_name == 'issues' || startsWith(github.event.comment.body, '<!-- connectorops:rollout ')) }}
+    runs-on: ubuntu-latest
+    timeout-minutes: 15
+    # A step that sets a secret records its fingerprint: the sync needs the production secrets.
+    environment: production
+    steps:
+      - uses: actions/checkout@v4
+
+      - name: Sync the ticked steps
+        uses: ${action}
+        with:
+          command: rollout-sync
+          target: production
+          issue: \${{ github.event.issue.number }}
+          actor: \${{ github.actor }}
+          secrets: \${{ toJSON(secrets) }}
+
+  issue:
+    name: rollout issue (production)
+    if: \${{ github.event_name == 'workflow_dispatch' }}
+    runs-on: ubuntu-latest
+    timeout-minutes: 15
+    environment: production
+    steps:
+      - uses: actions/checkout@v4
+
+      - name: Create or update the rollout issue
+        uses: ${action}
+        with:
+          command: rollout-issue
+          target: production
           secrets: \${{ toJSON(secrets) }}
 `;
 }

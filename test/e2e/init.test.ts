@@ -52,6 +52,7 @@ describe('connectorops init', () => {
     expect([...files.keys()]).toEqual([
       '.github/workflows/connectorops-apply.yml',
       '.github/workflows/connectorops-plan.yml',
+      '.github/workflows/connectorops-rollout.yml',
       '.gitignore',
       'README.md',
       'connections/example.yaml',
@@ -63,6 +64,8 @@ describe('connectorops init', () => {
     for (const path of files.keys()) expect(r.stdout).toContain(`created ${path}`);
     expect(r.stdout).toMatch(/Next steps:\n1\. Write your connectors/);
     expect(files.get('.gitignore')).toContain('\n.connectorops/\n');
+    // The README says what each workflow does, the rollout's too.
+    expect(files.get('README.md')).toContain('`connectorops-rollout.yml` records it on the ledger');
     // The schemas are the package's own, byte for byte.
     expect(files.get('schema/manifest.schema.json')).toBe(readFileSync(join(ROOT, 'schema/manifest.schema.json'), 'utf8'));
 
@@ -106,18 +109,26 @@ describe('connectorops init', () => {
     }
   });
 
-  it('writes workflows that are valid YAML and use the action at a pinned version (or --action)', () => {
+  it('writes the plan, apply and rollout workflows, valid YAML, using the action at one pinned version (or --action)', () => {
     const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
     expect(cli(tmp.dir, 'init').code).toBe(0);
-    for (const file of ['connectorops-plan.yml', 'connectorops-apply.yml']) {
-      const docs = parseAllDocuments(readFileSync(join(tmp.dir, '.github/workflows', file), 'utf8'), { uniqueKeys: true });
+    // Every step that runs the action names the same pinned version: plan, apply and rollout.
+    const pinned = (dir: string, file: string) => {
+      const docs = parseAllDocuments(readFileSync(join(dir, '.github/workflows', file), 'utf8'), { uniqueKeys: true });
       expect(docs).toHaveLength(1);
       expect(docs[0]!.errors).toEqual([]);
-      expect(JSON.stringify(docs[0]!.toJS())).toContain(`"uses":"connectorops/connectorops@v${version}"`);
-    }
+      const text = JSON.stringify(docs[0]!.toJS());
+      return [...text.matchAll(/"uses":"([^"]+)"/g)].map((m) => m[1]).filter((u) => !u!.startsWith('actions/'));
+    };
+    const files = ['connectorops-plan.yml', 'connectorops-apply.yml', 'connectorops-rollout.yml'];
+    expect(files.map((f) => pinned(tmp.dir, f))).toEqual([
+      [`connectorops/connectorops@v${version}`],
+      [`connectorops/connectorops@v${version}`, `connectorops/connectorops@v${version}`],
+      [`connectorops/connectorops@v${version}`, `connectorops/connectorops@v${version}`],
+    ]);
     const other = join(tmp.dir, 'other');
     expect(cli(tmp.dir, 'init', 'other', '--action', 'acme/connectorops@v9').code).toBe(0);
-    expect(readFileSync(join(other, '.github/workflows/connectorops-plan.yml'), 'utf8')).toContain('uses: acme/connectorops@v9\n');
+    for (const f of files) expect(new Set(pinned(other, f))).toEqual(new Set(['acme/connectorops@v9']));
     const bad = cli(tmp.dir, 'init', 'third', '--action', 'not a ref');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain("--action 'not a ref' is not OWNER/REPO@REF");

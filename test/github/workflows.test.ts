@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
+import { partMarker } from '../../src/github/rollout-issue.js';
 import { scaffoldFiles } from '../../src/init/scaffold.js';
 import { parseConfig } from '../../src/manifest/config.js';
 import { BIN, ensureBuilt, ROOT } from '../support/dist.js';
@@ -26,6 +27,7 @@ interface Step {
   'continue-on-error'?: unknown;
 }
 interface Job {
+  if?: string;
   'runs-on': string;
   'timeout-minutes'?: number;
   environment?: string;
@@ -89,6 +91,29 @@ function help(command: string): string {
   return helpCache.get(command)!;
 }
 
+/**
+ * Checks every `connectorops COMMAND [SUBCOMMAND] --flag` in a script against that command's own
+ * `--help` (a subcommand's flags are in its command's help); returns how many calls it checked.
+ */
+function checkFlags(script: string): number {
+  let calls = 0;
+  for (const m of script.matchAll(/(?:^|[\s"/])connectorops (\w+)([^\n]*)/g)) {
+    const [, command, rest] = m;
+    if (command === 'init') continue;
+    calls++;
+    for (const flag of rest!.match(/--[a-z-]+/g) ?? []) expect(help(command!), `${command} ${flag}`).toContain(flag);
+  }
+  return calls;
+}
+
+/** The action's steps that run for `command` (their `if:` names it, or they run for every command). */
+function actionStepsFor(command: string): Step[] {
+  return action.runs.steps.filter((s) => {
+    const named = [...(s.if ?? '').matchAll(/inputs\.command == '([\w-]+)'/g)].map((m) => m[1]);
+    return named.length === 0 || named.includes(command);
+  });
+}
+
 beforeAll(() => ensureBuilt());
 
 describe('action.yml', () => {
@@ -134,12 +159,7 @@ describe('action.yml', () => {
       // Inputs reach scripts through env: only (no script injection from an input or an event).
       expect(s.run).not.toContain('${{');
       expect(s.run).not.toMatch(/npx|npm exec/);
-      for (const m of s.run.matchAll(/(?:^|[\s"/])connectorops (\w+)([^\n]*)/g)) {
-        const [, command, rest] = m;
-        if (command === 'init') continue;
-        calls++;
-        for (const flag of rest!.match(/--[a-z-]+/g) ?? []) expect(help(command!), `${command} ${flag}`).toContain(flag);
-      }
+      calls += checkFlags(s.run);
     }
     expect(calls).toBeGreaterThanOrEqual(4);
   });
@@ -196,9 +216,18 @@ describe('every workflow', () => {
     ...Object.entries(scaffolded).map(([f, w]): [string, Workflow] => [`init: ${f}`, w]),
   ];
 
-  it('is plan.yml, apply.yml, rollout.yml and ci.yml here; init writes connectorops-plan.yml and connectorops-apply.yml', () => {
+  it('is plan.yml, apply.yml, rollout.yml and ci.yml here; init writes connectorops-plan.yml, -apply.yml and -rollout.yml', () => {
     expect(files).toEqual(['apply.yml', 'ci.yml', 'plan.yml', 'rollout.yml']);
-    expect(Object.keys(scaffolded).sort()).toEqual(['connectorops-apply.yml', 'connectorops-plan.yml']);
+    expect(Object.keys(scaffolded).sort()).toEqual(['connectorops-apply.yml', 'connectorops-plan.yml', 'connectorops-rollout.yml']);
+  });
+
+  it.each([
+    ['plan.yml', 'connectorops-plan.yml'],
+    ['apply.yml', 'connectorops-apply.yml'],
+    ['rollout.yml', 'connectorops-rollout.yml'],
+  ])('init writes %s as %s: the same workflow, with the pinned action for ./', (here, written) => {
+    const pinned = JSON.parse(JSON.stringify(load(here)).replaceAll('"uses":"./"', '"uses":"acme/connectorops@v1.2.3"')) as Workflow;
+    expect(scaffolded[written]).toEqual(pinned);
   });
 
   it.each(all)('%s: parses, pins actions, has a timeout', (_file, w) => {
@@ -225,6 +254,15 @@ describe('every workflow', () => {
       for (const key of Object.keys(s.with ?? {})) expect(Object.keys(action.inputs), key).toContain(key);
       expect(ACTION_COMMANDS).toContain(s.with?.command);
     }
+  });
+
+  // The flags check, through the action: what a workflow's `command:` makes the action run, and any
+  // `connectorops` a workflow runs itself, passes only flags the CLI's --help lists.
+  it.each(all)('%s: runs connectorops, through the action or itself, with flags the CLI knows', (_file, w) => {
+    let calls = 0;
+    for (const s of actionUses(w)) for (const step of actionStepsFor(String(s.with?.command))) calls += checkFlags(step.run ?? '');
+    for (const s of steps(w)) calls += checkFlags(s.run ?? '');
+    expect(calls > 0 || w.name === 'ci').toBe(true);
   });
 });
 
@@ -255,7 +293,7 @@ describe.each([
 describe.each([
   ['apply.yml', load('apply.yml')],
   ['init: connectorops-apply.yml', scaffolded['connectorops-apply.yml']!],
-])('%s', (file, w) => {
+])('%s', (_file, w) => {
   it('runs on a push to main that touches the manifests, and by hand', () => {
     expect(w.on).toEqual({ push: { branches: ['main'], paths: MANIFEST_PATHS }, workflow_dispatch: null });
   });
@@ -264,38 +302,65 @@ describe.each([
     expect(w.concurrency).toEqual({ group: 'apply-production', 'cancel-in-progress': false });
   });
 
-  it("only reads the repository (and this repository's writes the rollout issue), in the production environment", () => {
-    expect(w.permissions).toEqual(file === 'apply.yml' ? { contents: 'read', issues: 'write' } : { contents: 'read' });
+  it('reads the repository and writes the rollout issue, nothing more, in the production environment', () => {
+    expect(w.permissions).toEqual({ contents: 'read', issues: 'write' });
     expect(Object.values(w.jobs)[0]!.environment).toBe('production');
   });
 
-  it('applies production through the action, waiting up to 600 s for a held lock, with the secrets map', () => {
+  it('applies production through the action, waiting up to 600 s for a held lock, with the secrets map, then opens the rollout issue', () => {
     const uses = actionUses(w);
     expect(uses[0]!.with).toEqual({ command: 'apply', target: 'production', 'lock-timeout': 600, secrets: SECRETS_MAP });
-    // This repository's apply then opens the rollout's issue (a ledger target); init's has no rollout step yet.
-    expect(uses.slice(1).map((u) => u.with)).toEqual(file === 'apply.yml' ? [{ command: 'rollout-issue', target: 'production', secrets: SECRETS_MAP }] : []);
+    // A ledger target: apply opened a rollout, whose issue comes next (a simulated target has none).
+    expect(uses.slice(1).map((u) => u.with)).toEqual([{ command: 'rollout-issue', target: 'production', secrets: SECRETS_MAP }]);
   });
 });
 
-describe('rollout.yml', () => {
-  const w = load('rollout.yml');
+describe.each([
+  ['rollout.yml', load('rollout.yml')],
+  ['init: connectorops-rollout.yml', scaffolded['connectorops-rollout.yml']!],
+])('%s', (_file, w) => {
+  const job = (name: string) => w.jobs[name]!;
 
-  it('runs when a labelled rollout issue is edited, one sync at a time, never cancelled', () => {
-    expect(w.on).toEqual({ issues: { types: ['edited'] } });
-    expect((Object.values(w.jobs)[0] as Job & { if?: string }).if).toBe("contains(github.event.issue.labels.*.name, 'connectorops-rollout')");
+  it('runs when an issue or one of its comments is edited, and by hand; one at a time, never cancelled', () => {
+    expect(w.on).toEqual({ issues: { types: ['edited'] }, issue_comment: { types: ['edited'] }, workflow_dispatch: null });
     expect(w.concurrency).toEqual({ group: 'rollout-production', 'cancel-in-progress': false });
     expect(w.permissions).toEqual({ contents: 'read', issues: 'write' });
+    expect(Object.keys(w.jobs)).toEqual(['sync', 'issue']);
+    for (const j of Object.values(w.jobs)) expect(j.environment).toBe('production');
+  });
+
+  it('syncs only on an edit of a labelled rollout issue, or of one of its continuation comments (marked), never a pull request', () => {
+    const condition = job('sync').if!;
+    expect(condition).toMatch(/^\$\{\{ .* \}\}$/s);
+    for (const part of [
+      "github.event_name != 'workflow_dispatch'",
+      '!github.event.issue.pull_request',
+      "contains(github.event.issue.labels.*.name, 'connectorops-rollout')",
+      // The marker of a continuation comment (rollout-issue.ts partMarker) starts so; any other comment's edit is ignored.
+      "(github.event_name == 'issues' || startsWith(github.event.comment.body, '<!-- connectorops:rollout '))",
+    ]) {
+      expect(condition.replace(/\s+/g, ' ')).toContain(part);
+    }
+    expect(partMarker('production', 'r-1', 2).startsWith('<!-- connectorops:rollout ')).toBe(true);
+    expect(job('issue').if).toBe("${{ github.event_name == 'workflow_dispatch' }}");
   });
 
   it('syncs as the actor through the action, with the secrets map (a step may record a fingerprint)', () => {
-    expect(actionUses(w)).toHaveLength(1);
-    expect(actionUses(w)[0]!.with).toEqual({
-      command: 'rollout-sync',
-      target: 'production',
-      issue: '${{ github.event.issue.number }}',
-      actor: '${{ github.actor }}',
-      secrets: SECRETS_MAP,
-    });
+    const sync = job('sync').steps.filter((s) => s.uses === './' || s.uses?.startsWith('acme/connectorops@'));
+    expect(sync.map((s) => s.with)).toEqual([
+      {
+        command: 'rollout-sync',
+        target: 'production',
+        issue: '${{ github.event.issue.number }}',
+        actor: '${{ github.actor }}',
+        secrets: SECRETS_MAP,
+      },
+    ]);
+  });
+
+  it('by hand, creates or updates the open rollout issue through the action', () => {
+    const issue = job('issue').steps.filter((s) => s.uses === './' || s.uses?.startsWith('acme/connectorops@'));
+    expect(issue.map((s) => s.with)).toEqual([{ command: 'rollout-issue', target: 'production', secrets: SECRETS_MAP }]);
   });
 });
 

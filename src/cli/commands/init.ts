@@ -21,9 +21,9 @@ const USAGE = `Usage: connectorops init [DIR] [--action OWNER/REPO@REF]
 
 Scaffold a configuration repository in DIR (default: the current directory; created if missing):
 connectorops.yaml, connectors/ and connections/ with a commented example each, schema/ (JSON
-Schemas for editors), .github/workflows/ (plan on pull requests, apply on merge), .gitignore and a
-README with the next steps. Nothing is overwritten: if a file it would write exists, init names it
-and writes nothing.
+Schemas for editors), .github/workflows/ (plan on pull requests, apply on merge, and the rollout
+issue's checklist kept in step with the target), .gitignore and a README with the next steps.
+Nothing is overwritten: if a file it would write exists, init names it and writes nothing.
 
 Options:
   --action OWNER/REPO@REF  the GitHub Action the workflows use (default: ${ACTION_REPOSITORY}@v<this version>)
