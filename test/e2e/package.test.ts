@@ -11,6 +11,8 @@
  * would have fetched. The second install omits optional dependencies: what a CI job planning
  * against an HTTP target gets, and what it then says about local targets. It installs into a
  * project (node_modules/.bin), since npm ignores --omit with -g and a tarball (npm/cli#8284).
+ * The third installs with --ignore-scripts: better-sqlite3 is there, without its native part
+ * (never built); then with a native part that is not a loadable library.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
@@ -24,6 +26,7 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { ve
 const tmp = tempDir('connectorops-package-e2e-');
 const withSqlite = join(tmp.dir, 'prefix-full');
 const withoutSqlite = join(tmp.dir, 'project-no-optional');
+const unbuiltSqlite = join(tmp.dir, 'project-ignore-scripts');
 let tarball = '';
 
 // PATH without any entry inside this repository (vitest run through npx puts node_modules/.bin first).
@@ -58,7 +61,7 @@ function ok(r: SpawnSyncReturns<string>, what: string): string {
 
 /** The installed `connectorops`, found through PATH only, run in `cwd`. */
 function installed(prefix: string, cwd: string, ...args: string[]) {
-  const bin = prefix === withoutSqlite ? join(prefix, 'node_modules/.bin') : join(prefix, 'bin');
+  const bin = prefix === withSqlite ? join(prefix, 'bin') : join(prefix, 'node_modules/.bin');
   return run('connectorops', args, cwd, { PATH: `${bin}${delimiter}${SYSTEM_PATH}` });
 }
 
@@ -80,7 +83,10 @@ beforeAll(() => {
   mkdirSync(withoutSqlite);
   writeFileSync(join(withoutSqlite, 'package.json'), '{ "name": "ci-job", "private": true }\n');
   ok(run('npm', [...NPM_INSTALL, '--omit=optional', tarball], withoutSqlite), 'npm install --omit=optional');
-}, 2 * INSTALL_TIMEOUT);
+  mkdirSync(unbuiltSqlite);
+  writeFileSync(join(unbuiltSqlite, 'package.json'), '{ "name": "no-scripts", "private": true }\n');
+  ok(run('npm', [...NPM_INSTALL, '--ignore-scripts', tarball], unbuiltSqlite), 'npm install --ignore-scripts');
+}, 3 * INSTALL_TIMEOUT);
 afterAll(() => tmp.cleanup());
 
 describe('the packed package', () => {
@@ -175,5 +181,44 @@ describe('installed with npm install -g', () => {
     expect(plan.stderr).toContain('hint: install it beside connectorops');
     expect(plan.stderr).not.toContain('Internal error');
     expect(existsSync(join(repo, '.connectorops'))).toBe(false);
+  });
+});
+
+describe('installed with npm install --ignore-scripts', () => {
+  it('with better-sqlite3 installed but its native part never built, or not loadable: a local target says so, and what to do', () => {
+    const sqlite = join(unbuiltSqlite, 'node_modules/better-sqlite3');
+    expect(existsSync(join(sqlite, 'package.json'))).toBe(true);
+    expect(existsSync(join(sqlite, 'build/Release/better_sqlite3.node'))).toBe(false);
+    const repo = join(tmp.dir, 'unbuilt-native');
+    mkdirSync(repo);
+    ok(installed(unbuiltSqlite, repo, 'init'), 'init');
+    expect(ok(installed(unbuiltSqlite, repo, 'validate'), 'validate')).toContain('Valid: 0 connectors');
+
+    // plan reads a missing target as an empty account in memory; apply would create it.
+    for (const args of [['plan'], ['apply', '--auto-approve', '--allow-empty'], ['target', 'export', '--target', 'local:other.db']]) {
+      const r = installed(unbuiltSqlite, repo, ...args);
+      expect(r.status, args.join(' ')).toBe(1);
+      const lines = r.stderr.trimEnd().split('\n');
+      expect(lines[0]).toMatch(
+        /^Error: target \S+: the optional dependency better-sqlite3 is installed but cannot be loaded: its compiled part \(build\/Release\/better_sqlite3\.node\) is missing: it was installed without running its install script \(npm install --ignore-scripts\?\), or its build failed$/,
+      );
+      expect(lines[1]).toBe(
+        `  hint: rebuild it for this Node.js (npm rebuild better-sqlite3 in ${JSON.stringify(realpathSync(unbuiltSqlite))}; its install script must be allowed to run), or reinstall connectorops; postgres:// and http(s):// targets do not need it`,
+      );
+      expect(lines).toHaveLength(2);
+      expect(r.stderr).not.toContain('Internal error');
+      expect(existsSync(join(repo, '.connectorops'))).toBe(false);
+    }
+
+    // A native part that is there but is no library for this machine (a broken or foreign build).
+    mkdirSync(join(sqlite, 'build/Release'), { recursive: true });
+    writeFileSync(join(sqlite, 'build/Release/better_sqlite3.node'), 'not a shared library\n');
+    const r = installed(unbuiltSqlite, repo, 'plan');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(
+      /^Error: target \S+: the optional dependency better-sqlite3 is installed but cannot be loaded: [^\n]*better_sqlite3\.node[^\n]*\(ERR_DLOPEN_FAILED\)\n {2}hint: rebuild it for this Node\.js/,
+    );
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(2);
+    expect(r.stderr).not.toContain('Internal error');
   });
 });
