@@ -3,7 +3,15 @@
 // Why: start-up. Node resolving and reading hundreds of small files in node_modules cost more
 // than the work of `connectorops validate` itself (bench/startup.bench.js measures it).
 // - ESM with code splitting: each command stays a lazily imported chunk (src/cli/main.ts), so
-//   `validate` never parses octokit.
+//   `validate` never parses octokit or pg; simple-git, picomatch and child_process are imported
+//   where they are used (src/git/, src/manifest/index.ts), so validate never parses those either.
+// - Our code imports zod as a namespace (`import * as z`), so esbuild keeps only the parts we use
+//   (`import { z }` is one object that holds all of zod: 193 KB against 102 KB).
+// - yaml's `node` export is CommonJS, which esbuild cannot tree-shake: its ES module build (the
+//   same code; warnings go to console.warn instead of process.emitWarning) is bundled instead.
+// - Node's own modules are required (CommonJS), not imported: an `import` of one builds an ES
+//   module facade that reads every export, which loads what nobody asked for (webcrypto with
+//   node:crypto, the MIME parser with node:util).
 // - Native and optional modules stay external: better-sqlite3 is an optional dependency loaded on
 //   demand (src/targets/local/sqlite-driver.ts), resolved from the installed package's node_modules.
 // - zod's namespace object carries its ~50 message locales (a third of the bundle's size, all
@@ -42,7 +50,7 @@ const result = await build({
   // themselves (octokit's HttpError).
   legalComments: 'none',
   metafile: true,
-  plugins: [englishZodLocalesOnly(), jsoncParserEsm(), yamlEsm()],
+  plugins: [builtinsThroughRequire(), englishZodLocalesOnly(), jsoncParserEsm(), yamlEsm()],
   logLevel: 'warning',
   // CommonJS dependencies call require() for Node's own modules; an ES module has none of its own.
   banner: { js: "import { createRequire as __connectoropsRequire } from 'node:module'; const require = __connectoropsRequire(import.meta.url);" },
@@ -59,6 +67,21 @@ for (const output of Object.values(result.metafile.outputs)) {
 if (unresolved.size) throw new Error(`the bundle would load these at run time, from outside it: ${[...unresolved].join(', ')}`);
 
 writeFileSync(join(outdir, 'THIRD-PARTY-LICENSES.txt'), licences(Object.keys(result.metafile.inputs)));
+
+function builtinsThroughRequire() {
+  const builtins = new Set(builtinModules);
+  return {
+    name: 'builtins-through-require',
+    setup(b) {
+      b.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => {
+        if (args.namespace === 'builtin-require') return { path: args.path, external: true };
+        if (args.kind !== 'import-statement' || !builtins.has(args.path.replace(/^node:/, ''))) return undefined;
+        return { path: args.path, namespace: 'builtin-require' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'builtin-require' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});\n`, loader: 'js' }));
+    },
+  };
+}
 
 function englishZodLocalesOnly() {
   return {

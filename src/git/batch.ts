@@ -3,7 +3,6 @@
  * `git cat-file --batch` for every blob, whatever the number of files. A process per file would
  * cost a few milliseconds each, which is most of the time for a repository of thousands of files.
  */
-import { spawn } from 'node:child_process';
 import { InternalError, UserError } from '../errors.js';
 
 export interface TreeEntry {
@@ -130,7 +129,9 @@ export async function catFileBatch(dir: string, oids: readonly string[]): Promis
  * Runs git in `dir`, feeding `input` to its stdin. Without `onData` the stdout comes back whole;
  * with it, stdout is streamed to it. Rejects with git's stderr when git fails.
  */
-function runGit(dir: string, args: string[], input?: string, onData?: (chunk: Buffer) => void): Promise<Buffer> {
+async function runGit(dir: string, args: string[], input?: string, onData?: (chunk: Buffer) => void): Promise<Buffer> {
+  // Imported here: only a --ref reads through git, and validate of a working tree starts faster without it.
+  const { spawn } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     const child = spawn('git', args, { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];

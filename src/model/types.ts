@@ -6,6 +6,14 @@
 import * as z from 'zod';
 
 /**
+ * zod compiles a parser for each object schema (`new Function`) the first time it parses: a cost
+ * paid per schema, per process, that a command parsing a few dozen documents never earns back
+ * (bench/startup.bench.js), and that even 12,000 manifests did not (bench/validate.bench.js ran
+ * faster without it). Every schema is defined on top of this module, so this runs before any parse.
+ */
+z.config({ jitless: true });
+
+/**
  * Every rule id the code cites: N (names), R (lifecycle), S (secrets), P (protected resources).
  * Add a rule here and its id type-checks everywhere (errors, violations, plans, plan files).
  */
