@@ -313,7 +313,13 @@ export class HttpTarget implements Target {
       let text: string;
       try {
         // redirect 'manual': a target never redirects, and the token must never follow one elsewhere.
-        response = await fetch(url, { method: spec.method, headers, ...(body !== undefined ? { body } : {}), redirect: 'manual', signal: AbortSignal.timeout(spec.timeoutMs ?? this.#options.timeoutMs) });
+        response = await fetch(url, {
+          method: spec.method,
+          headers,
+          ...(body !== undefined ? { body } : {}),
+          redirect: 'manual',
+          signal: AbortSignal.timeout(spec.timeoutMs ?? this.#options.timeoutMs),
+        });
         text = await response.text();
       } catch (error) {
         throw this.#networkError(error, spec, hidden);
