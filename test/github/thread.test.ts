@@ -294,7 +294,7 @@ describe('errors, in words, without the token', () => {
     const error = await thread()
       .listComments()
       .catch((e: unknown) => e);
-    expect((error as GitHubError).message).toContain('token [REDACTED] lacks scope');
+    expect((error as GitHubError).message).toContain('token (sensitive) lacks scope');
     expectNoToken(error);
   });
 
