@@ -38,6 +38,7 @@ import type {
   TargetMode,
 } from '../target.js';
 import { Fingerprinter } from './secrets.js';
+import { plural } from '../../util/text.js';
 import type { LockClaim, StoreReader, StoreWriter, TargetStore } from './store.js';
 
 /** How long a store's lock may be held by a session that has not written its holder row yet. */
@@ -528,8 +529,4 @@ function copyJson<T>(value: T): T {
 /** `R9: delete connection 'crm_sales' before deleting connector 'crm'`; several joined by `; `. */
 function violationMessage(violations: Violation[]): string {
   return violations.map(formatViolation).join('; ');
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
