@@ -65,8 +65,10 @@ async function loadFrom(source: ManifestSource, options: { usages?: boolean } = 
   if (options.usages && errors.length === 0) {
     const globs = config.usages?.from ?? DEFAULT_USAGE_GLOBS;
     const paths = await source.listUsageFiles(usageMatcher(globs), usageRoots(globs));
-    const code = paths.length ? await source.read(paths) : new Map<string, string>();
-    usages = scanUsages(paths.map((path) => ({ path, text: code.get(path)! })));
+    const [code, prefix] = paths.length ? await Promise.all([source.read(paths), source.prefix()]) : [new Map<string, string>(), ''];
+    // A usage's file is named from the repository's root (it links to the code host, and the
+    // plan file does not know --dir); outside git, from the manifest dir.
+    usages = scanUsages(paths.map((path) => ({ path: (prefix ?? '') + path, text: code.get(path)! })));
   }
   let digest: string | undefined;
   return {
