@@ -45,7 +45,7 @@ export function parseFlags<const O extends Options>(argv: readonly string[], opt
   if (!positionals && parsed.positionals.length > 0) {
     throw new UserError(`unexpected argument '${parsed.positionals[0]}'`, { hint: 'run the command with --help' });
   }
-  return parsed as unknown as Flags<O>;
+  return parsed;
 }
 
 /**
