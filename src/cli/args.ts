@@ -6,7 +6,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UserError } from '../errors.js';
-import { didYouMean } from '../suggest.js';
+import { didYouMean } from '../util/text.js';
 import type { Io } from './io.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;

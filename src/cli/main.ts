@@ -5,7 +5,7 @@
  * says "please report".
  */
 import { InternalError, TargetError, UserError, formatDiagnostic } from '../errors.js';
-import { didYouMean } from '../suggest.js';
+import { didYouMean } from '../util/text.js';
 import { processIo, type Command, type Io } from './io.js';
 import { packageVersion } from './package.js';
 import { withSecretMap } from './secret-map.js';

@@ -93,7 +93,7 @@ function oneLine(text: string): string {
 
 /** Removes `secret` from `text` (a server or a library that echoes the token must not print it). */
 export function scrub(text: string, secret: string): string {
-  return redact(text, [secret], '[REDACTED]');
+  return redact(text, [secret]);
 }
 
 /**

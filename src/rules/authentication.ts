@@ -3,7 +3,7 @@
  * authorizations when changed (R5), and which scope edits a ready connector refuses (R4).
  * Change a parameter list here and every layer follows.
  */
-import type { Authentication, AuthType, SecretName } from '../model/types.js';
+import type { Authentication, AuthType, ConnectorRecord, SecretName } from '../model/types.js';
 import { SECRET_PARAMETERS } from '../model/types.js';
 import { fingerprintsComparable } from '../model/fingerprint.js';
 
@@ -52,7 +52,7 @@ const REVOKING_PARAMETERS: Readonly<Record<AuthType, readonly string[]>> = {
 export interface AuthSide {
   authentication: Authentication;
   /** Fingerprints of the secrets; a missing one is "not recorded". */
-  fingerprints: Partial<Record<SecretName, string>>;
+  fingerprints: ConnectorRecord['secretFingerprints'];
 }
 
 /**

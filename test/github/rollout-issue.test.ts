@@ -15,7 +15,7 @@ import { memIo } from '../apply/support.js';
 import { ACTIONS_BOT, GitHubStandIn } from '../support/github-server.js';
 import { connectionCreate, connectorCreate, connectorSpec, lifecycle, makePlan } from '../support/plans.js';
 import { tempDir } from '../support/target.js';
-import { ownTagsOnly, unmentionedAts } from '../render/markdown-checks.js';
+import { ownTagsOnly, unmentionedAts } from '../support/markdown-checks.js';
 
 const TOKEN = 'ghs_rolloutTokenThatMustNeverBePrinted7';
 const REPO = 'acme/infra';

@@ -10,7 +10,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UserError } from '../../errors.js';
-import { didYouMean } from '../../suggest.js';
 import { lockRequest } from '../../targets/lock.js';
 import { parseSnapshotJson } from '../../targets/snapshot.js';
 import type { Target } from '../../targets/target.js';
@@ -32,7 +31,7 @@ import { openTarget } from '../../targets/index.js';
 import { stateToSnapshot } from '../../targets/snapshot.js';
 import { openTargetFlag } from '../target-flag.js';
 import { ownValue } from '../../model/own.js';
-import { plural } from '../../util/text.js';
+import { didYouMean, plural } from '../../util/text.js';
 
 const USAGE = `Usage: connectorops target <subcommand> [options]
 

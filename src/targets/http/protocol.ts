@@ -72,7 +72,7 @@ const DiagnosticSchema = z.object({
   // A code this build does not know (a newer server) is kept as the generic `schema`: the message says it.
   code: DiagnosticCodeSchema.catch('schema'),
   message: z.string(),
-  hint: z.string().optional(),
+  hint: z.string().exactOptional(),
 });
 
 /** Every response with a status of 400 or more has this body. */
@@ -100,8 +100,8 @@ const JournalContextSchema = z
   .object({
     runId: z.string().min(1).max(200),
     actionId: z.string().min(1).max(200),
-    by: z.string().min(1).max(200).optional(),
-    note: z.string().max(10_000).optional(),
+    by: z.string().min(1).max(200).exactOptional(),
+    note: z.string().max(10_000).exactOptional(),
   })
   .strict();
 
@@ -131,7 +131,7 @@ const RolloutEventSchema = z
     type: z.enum(['opened', 'abandoned', 'closed']),
     by: z.string().min(1).max(200),
     at: z.string().min(1).max(100),
-    note: z.string().max(10_000).optional(),
+    note: z.string().max(10_000).exactOptional(),
   })
   .strict();
 
@@ -179,9 +179,9 @@ export const JournalResponseSchema = z.object({
       status: z.enum(['pending', 'done', 'failed']),
       serial: z.number().int().nullable(),
       at: z.string(),
-      error: z.string().optional(),
-      by: z.string().optional(),
-      note: z.string().optional(),
+      error: z.string().exactOptional(),
+      by: z.string().exactOptional(),
+      note: z.string().exactOptional(),
     }),
   ),
 });
