@@ -1,15 +1,17 @@
 /**
  * `connectorops apply [PLANFILE] [--dir D] [--target T] [--auto-approve] [--allow-replace]
- * [--concurrency N] [--lock-timeout SECONDS]`: carries a plan out (docs/apply.md).
+ * [--allow-empty] [--concurrency N] [--lock-timeout SECONDS]`: carries a plan out (docs/apply.md).
  *
  * The order matters and is the point of this file:
- *   1. resolve the target and take its lock, BEFORE planning or checking a saved plan, so that
- *      nothing changes between "this plan is fresh" and "carried out";
- *   2. a saved plan is checked for staleness (serial, digest, manifests, target, secrets) or
- *      recognised as a resume of its own partial run; without a plan file, plan now, show it,
- *      and ask (or take --auto-approve);
- *   3. execute over the dependsOn graph, through the journal;
- *   4. re-plan: exit 0 only when nothing is left to do.
+ *   1. resolve the target and take its lock (`runApply`), BEFORE planning or checking a saved
+ *      plan, so that nothing changes between "this plan is fresh" and "carried out";
+ *   2. `loadSavedPlan`: a saved plan is checked for staleness (serial, digest, manifests, target,
+ *      secrets) or recognised as a resume of its own partial run; without a plan file,
+ *      `planFresh`: plan now, show it, and ask (or take --auto-approve). Either way a blocked
+ *      plan is refused (`refuseBlocked`);
+ *   3. `execute` over the dependsOn graph, through the journal (a ledger target: `openRollout`);
+ *   4. `converge`: re-plan; exit 0 only when nothing is left to do.
+ * The flags are parsed (and their rules checked) by cli/arguments/apply.ts.
  * The lock is released in `finally`, and on SIGINT/SIGTERM (exit 130/143) once the actions in
  * flight have finished.
  */
