@@ -1,6 +1,6 @@
 /**
- * argv → a command → an exit code. Commands live one per file in commands/; each parses its own
- * flags through args.ts (node:util parseArgs) and returns its exit code. The top-level catch maps error
+ * argv → a command → an exit code. Commands live one per file in commands/; each turns its argv
+ * into a typed struct with its parser in arguments/ (on the engine args.ts) and returns its exit code. The top-level catch maps error
  * classes to exit codes (README, "Commands"): UserError and TargetError exit 1, a bug exits 1 too but
  * says "please report".
  */
