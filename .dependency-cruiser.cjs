@@ -108,6 +108,22 @@ module.exports = {
       to: { path: '^src/(cli|targets|apply|manifest)/' },
     },
     {
+      name: 'arguments-are-pure',
+      comment:
+        "A command's argument parser (cli/arguments/, on the engine cli/args.ts) turns argv into a typed struct: no I/O, no target, no manifest loader, no command.",
+      severity: 'error',
+      from: { path: '^src/cli/(arguments/|args\\.ts$)' },
+      to: {
+        path: [
+          NODE_IO,
+          '^src/(targets|manifest|git|apply|planfile)/',
+          '^src/plan/run\\.ts$',
+          '^src/rollout/run\\.ts$',
+          '^src/cli/(commands/|target-flag|secret-map|package|main)',
+        ],
+      },
+    },
+    {
       name: 'cli-is-the-top',
       comment: 'Only cli/ (and the package entry) imports cli/.',
       severity: 'error',

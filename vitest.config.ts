@@ -1,8 +1,9 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
- * Tests that need the build (`dist/`) or start processes (the CLI, git, a lock holder): the
- * `slow` project. Everything else is `unit` (`npm run test:unit`): no build, no child process.
+ * Tests that need the build (`dist/`), start processes (the CLI, git, a lock holder, a PostgreSQL
+ * server) or run for long (fault injection at every action of an apply): the `slow` project.
+ * Everything else is `unit` (`npm run test:unit`): no build, no child process, quick.
  * `vitest run` (`npm test`) runs both.
  */
 const SLOW = [
@@ -14,6 +15,9 @@ const SLOW = [
   'test/github/workflows.test.ts',
   'test/targets/crash.test.ts',
   'test/targets/lock.test.ts',
+  'test/targets/postgres.test.ts',
+  'test/targets/conformance.test.ts',
+  'test/apply/faults.test.ts',
 ];
 
 export default defineConfig({

@@ -7,7 +7,7 @@
  */
 import type { ActionBody } from '../model/actions.js';
 import { canonicalJson } from '../model/canonical.js';
-import type { SecretName, State } from '../model/types.js';
+import type { ConnectorRecord, SecretName, State } from '../model/types.js';
 import { sameSet } from '../util/sets.js';
 
 /**
@@ -16,7 +16,7 @@ import { sameSet } from '../util/sets.js';
  * in effect only when the target holds exactly that fingerprint.
  */
 export function effectPresent(state: State, action: ActionBody, secretFingerprints: Partial<Record<SecretName, string>> = {}): boolean {
-  const secretsMatch = (held: Partial<Record<SecretName, string>>) =>
+  const secretsMatch = (held: ConnectorRecord['secretFingerprints']) =>
     (Object.entries(secretFingerprints) as Array<[SecretName, string]>).every(([name, fp]) => held[name] === fp);
 
   switch (action.op) {

@@ -2,16 +2,19 @@
 import { userInfo } from 'node:os';
 import { UserError } from '../errors.js';
 
+/** `--by NAME`, trimmed; a UserError unless it is 1 to 200 characters without control characters. */
+export function checkActorName(by: string): string {
+  const name = by.trim();
+  // eslint-disable-next-line no-control-regex -- control characters are what a name may not hold
+  if (!name || name.length > 200 || /[\u0000-\u001f\u007f]/.test(name)) {
+    throw new UserError('--by is a name of 1 to 200 characters, without control characters', { hint: 'e.g. --by "Alice Martin"' });
+  }
+  return name;
+}
+
 /** `--by NAME` when given (checked), else $USER, else the OS account name. */
 export function actorName(by: string | undefined, env: NodeJS.ProcessEnv): string {
-  if (by !== undefined) {
-    const name = by.trim();
-    // eslint-disable-next-line no-control-regex -- control characters are what a name may not hold
-    if (!name || name.length > 200 || /[\u0000-\u001f\u007f]/.test(name)) {
-      throw new UserError('--by is a name of 1 to 200 characters, without control characters', { hint: 'e.g. --by "Alice Martin"' });
-    }
-    return name;
-  }
+  if (by !== undefined) return checkActorName(by);
   const fromEnv = env.USER ?? env.USERNAME ?? env.LOGNAME;
   if (fromEnv) return fromEnv;
   try {

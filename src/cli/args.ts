@@ -1,28 +1,47 @@
 /**
- * Every command's flags: node:util parseArgs, strict, with `-h/--help` printing the command's
- * usage. One place, so that every command answers --help and refuses unknown flags and stray
- * arguments alike.
+ * The engine under every command's argument parser (cli/arguments/): node:util parseArgs, strict,
+ * with `-h/--help` on every command. One place, so that every command answers --help and refuses
+ * unknown flags and stray arguments alike, in our own words. Pure: no I/O, no environment; a
+ * command's `run` prints its usage when the parser answers {@link Help}.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UserError } from '../errors.js';
-import { didYouMean } from '../suggest.js';
+import { didYouMean } from '../util/text.js';
 import type { Io } from './io.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
-const HELP = { help: { type: 'boolean', short: 'h' } } as const;
-type Parsed<O extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: O & typeof HELP; strict: true; allowPositionals: true }>>;
+const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
+type Strict<O extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: true }>>;
+
+/** What a parser answers for `-h`/`--help`: the command prints its usage and exits 0. */
+export interface Help {
+  readonly help: true;
+}
+
+/** The parsed flags and positionals of a command, before they become its typed struct. */
+export interface Flags<O extends Options> {
+  values: Strict<O>['values'];
+  positionals: string[];
+}
+
+export function isHelp<T extends object>(args: T | Help): args is Help {
+  return (args as Partial<Help>).help === true;
+}
+
+/** Prints `usage` (the command's help) on stdout; the exit code of --help. */
+export function printUsage(io: Io, usage: string): 0 {
+  io.stdout.write(usage + '\n');
+  return 0;
+}
 
 /**
- * Parses `argv` against `options` (plus `--help`). Returns null after printing `usage` when help
- * was asked for: the command then exits 0. An unknown flag, a flag without its value, or (when
- * `positionals` is false, the default) a positional argument is a UserError in our own words.
+ * Parses `argv` against `options` (plus `--help`). {@link Help} when help was asked for. An
+ * unknown flag (with its likely meaning), a flag without its value, or (unless `positionals`) a
+ * positional argument is a UserError with a hint.
  */
-export function parseCommandArgs<const O extends Options>(argv: string[], io: Io, usage: string, options: O, positionals = false): Parsed<O> | null {
-  const parsed: Parsed<O> = parseStrict(argv, { ...options, ...HELP });
-  if ((parsed.values as { help?: boolean }).help) {
-    io.stdout.write(usage + '\n');
-    return null;
-  }
+export function parseFlags<const O extends Options>(argv: readonly string[], options: O, positionals = false): Flags<O> | Help {
+  const parsed = parseStrict([...argv], { ...options, ...HELP_OPTION });
+  if ((parsed.values as { help?: boolean }).help) return { help: true };
   if (!positionals && parsed.positionals.length > 0) {
     throw new UserError(`unexpected argument '${parsed.positionals[0]}'`, { hint: 'run the command with --help' });
   }
@@ -30,14 +49,19 @@ export function parseCommandArgs<const O extends Options>(argv: string[], io: Io
 }
 
 /**
+ * The entries of `values` that are not undefined, typed as optional properties: a struct that
+ * `exactOptionalPropertyTypes` accepts, built from flags that may be absent.
+ */
+export function given<T extends Record<string, unknown>>(values: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+}
+
+/**
  * node:util parseArgs, strict, with positionals allowed; its errors (whose text quotes unevenly and
  * talks about '--' escapes) become one-line UserErrors that name the option and, for a typo, the
  * option meant.
  */
-export function parseStrict<const O extends Options>(
-  argv: string[],
-  options: O,
-): ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: true }>> {
+function parseStrict<const O extends Options>(argv: string[], options: O): Strict<O> {
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: true });
   } catch (error) {

@@ -1,11 +1,11 @@
 /**
- * argv → a command → an exit code. Commands live one per file in commands/; each parses its own
- * flags through args.ts (node:util parseArgs) and returns its exit code. The top-level catch maps error
+ * argv → a command → an exit code. Commands live one per file in commands/; each turns its argv
+ * into a typed struct with its parser in arguments/ (on the engine args.ts) and returns its exit code. The top-level catch maps error
  * classes to exit codes (README, "Commands"): UserError and TargetError exit 1, a bug exits 1 too but
  * says "please report".
  */
 import { InternalError, TargetError, UserError, formatDiagnostic } from '../errors.js';
-import { didYouMean } from '../suggest.js';
+import { didYouMean } from '../util/text.js';
 import { processIo, type Command, type Io } from './io.js';
 import { packageVersion } from './package.js';
 import { withSecretMap } from './secret-map.js';

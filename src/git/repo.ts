@@ -24,6 +24,19 @@ export async function headCommit(dir: string): Promise<string | null> {
 }
 
 /**
+ * Where `dir` sits in its git work tree, `/`-terminated (`infra/creator/`), '' at the top; null
+ * outside git. Paths that leave connectorops for the code host (a usage's link) start from the
+ * repository's root, not from --dir.
+ */
+export async function repositoryPrefix(dir: string): Promise<string | null> {
+  try {
+    return (await (await simpleGit(dir)).revparse(['--show-prefix'])).trim();
+  } catch {
+    return null;
+  }
+}
+
+/**
  * The commit `ref` names, seen from `dir`. UserError when `dir` is not in a git repository or the
  * ref names no commit.
  */

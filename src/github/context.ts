@@ -47,7 +47,8 @@ export function parsePullNumber(value: string | undefined): number {
   if (value === undefined)
     throw new UserError('comment needs --pr N, the pull request to comment on', { hint: 'in a workflow: --pr ${{ github.event.pull_request.number }}' });
   const n = Number(value);
-  if (!/^[1-9][0-9]*$/.test(value) || !Number.isSafeInteger(n)) throw new UserError(`--pr takes a pull request number, not ${quoteTerminal(value)}`);
+  if (!/^[1-9][0-9]*$/.test(value) || !Number.isSafeInteger(n))
+    throw new UserError(`--pr takes a pull request number, not ${quoteTerminal(value)}`, { hint: 'in a workflow: --pr ${{ github.event.pull_request.number }}' });
   return n;
 }
 

@@ -52,7 +52,8 @@ export interface Operation {
   doing: string;
   /** `owner/name`. */
   repository: string;
-  pullNumber: number;
+  /** What the call is about: a pull request (comment), or a rollout issue; `number` null for a call on the repository (list or create issues). */
+  subject: { kind: 'pull request' | 'issue'; number: number | null };
   /** GITHUB_API_URL, for "could not reach". */
   baseUrl: string;
 }
@@ -93,7 +94,7 @@ function oneLine(text: string): string {
 
 /** Removes `secret` from `text` (a server or a library that echoes the token must not print it). */
 export function scrub(text: string, secret: string): string {
-  return redact(text, [secret], '[REDACTED]');
+  return redact(text, [secret]);
 }
 
 /**
@@ -101,7 +102,8 @@ export function scrub(text: string, secret: string): string {
  * (a bug of ours, say) are returned as they are, scrubbed of the token.
  */
 export function toGitHubError(error: unknown, op: Operation, secret: string): Error {
-  const where = `${op.repository}#${op.pullNumber}`;
+  const { kind, number } = op.subject;
+  const where = number === null ? op.repository : `${op.repository}#${number}`;
   if (error instanceof GitHubAnswerError) {
     return new GitHubError(`connectorops stopped trying to ${op.doing} on ${where}: ${scrub(error.why, secret)}`, { hint: error.hint });
   }
@@ -149,13 +151,15 @@ export function toGitHubError(error: unknown, op: Operation, secret: string): Er
   if (status === 403) {
     return make(
       `GitHub refused to let the token ${op.doing} on ${where} (HTTP 403)${because}`,
-      'the token needs permission to write pull request comments: give the workflow `permissions: pull-requests: write`; a pull request from a fork only gets a read-only token (see docs/github.md)',
+      kind === 'issue'
+        ? 'the token needs permission to write issues: give the workflow `permissions: issues: write` (see docs/github.md)'
+        : 'the token needs permission to write pull request comments: give the workflow `permissions: pull-requests: write`; a pull request from a fork only gets a read-only token (see docs/github.md)',
     );
   }
   if (status === 404) {
     return make(
-      `GitHub found no repository ${op.repository} with pull request #${op.pullNumber} (HTTP 404) when trying to ${op.doing}`,
-      'check --repo (or GITHUB_REPOSITORY) and --pr; GitHub also answers 404 when the token cannot see a private repository',
+      `GitHub found no repository ${op.repository}${number === null ? '' : ` with ${kind} #${number}`} (HTTP 404) when trying to ${op.doing}`,
+      `check --repo (or GITHUB_REPOSITORY)${kind === 'issue' ? (number === null ? '' : ' and --issue') : ' and --pr'}; GitHub also answers 404 when the token cannot see a private repository`,
     );
   }
   if (status === 422) {

@@ -61,7 +61,7 @@ export function createOctokitIssues(options: RolloutIssuesOptions): RolloutIssue
     try {
       return await fn();
     } catch (error) {
-      throw toGitHubError(error, { doing, repository, pullNumber: issue, baseUrl }, token);
+      throw toGitHubError(error, { doing, repository, subject: { kind: 'issue', number: issue || null }, baseUrl }, token);
     }
   };
   return {

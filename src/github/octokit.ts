@@ -140,7 +140,7 @@ export function createOctokitThread(options: OctokitThreadOptions): PullRequestT
     try {
       return await fn();
     } catch (error) {
-      const op: Operation = { doing, repository, pullNumber, baseUrl };
+      const op: Operation = { doing, repository, subject: { kind: 'pull request', number: pullNumber }, baseUrl };
       throw toGitHubError(error, op, token);
     }
   };

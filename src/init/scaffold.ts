@@ -145,6 +145,13 @@ const MANIFEST_PATHS = `    paths:
       - "connections/**"
       - "connectorops.yaml"`;
 
+/** A plan also runs for Deluge code alone: a new usage can block a deletion (R14) or widen a disable's impact (R15). */
+const PLAN_PATHS = `${MANIFEST_PATHS}
+      # The default usages.from globs: widen them if connectorops.yaml reads other files.
+      - "**/*.ds"
+      - "**/*.dg"
+      - "**/*.deluge"`;
+
 function planWorkflow(action: string): string {
   return `# The plan of a pull request, as one sticky comment that every push updates (connectorops
 # docs/github.md). The action installs connectorops, validates, plans against production scoped to
@@ -153,7 +160,7 @@ name: connectorops plan
 
 on:
   pull_request:
-${MANIFEST_PATHS}
+${PLAN_PATHS}
 
 # Read the code, write the plan comment; nothing else.
 permissions:

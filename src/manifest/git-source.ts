@@ -3,7 +3,7 @@ import { InternalError } from '../errors.js';
 import type { Diagnostic } from '../errors.js';
 import { assertDirectory, decodeManifest, isManifestPath, MANIFEST_ROOTS, unreadable, type ManifestSource } from './source.js';
 import { catFileBatch, lsTree, type TreeEntry } from '../git/batch.js';
-import { resolveCommit } from '../git/repo.js';
+import { repositoryPrefix, resolveCommit } from '../git/repo.js';
 
 /**
  * The manifests under `dir` (a directory in a git work tree) as `ref` has them. The ref is
@@ -33,6 +33,7 @@ export async function gitSource(dir: string, ref: string, options: { wholeTree?:
     ref,
     label: `ref ${ref} at ${commit.slice(0, 7)}`,
     commit: () => Promise.resolve(commit),
+    prefix: () => repositoryPrefix(dir),
     list: () => files(isManifestPath),
     async listUsageFiles(match) {
       if (!options.wholeTree) throw new InternalError('gitSource: usage files asked for without wholeTree');

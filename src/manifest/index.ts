@@ -75,8 +75,10 @@ async function loadFrom(source: ManifestSource, options: { usages: boolean; comm
     // picomatch is loaded here, not at start-up: validate never reads code.
     const { usageMatcher, usageRoots } = await import('../usages/globs.js');
     const paths = await source.listUsageFiles(usageMatcher(globs), usageRoots(globs));
-    const code = paths.length ? await source.read(paths) : new Map<string, string>();
-    usages = scanUsages(paths.map((path) => ({ path, text: code.get(path)! })));
+    const [code, prefix] = paths.length ? await Promise.all([source.read(paths), source.prefix()]) : [new Map<string, string>(), ''];
+    // A usage's file is named from the repository's root (it links to the code host, and the
+    // plan file does not know --dir); outside git, from the manifest dir.
+    usages = scanUsages(paths.map((path) => ({ path: (prefix ?? '') + path, text: code.get(path)! })));
   }
   let digest: string | undefined;
   return {

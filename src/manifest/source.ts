@@ -6,7 +6,7 @@ import { lstatSync, readFileSync, readdirSync, realpathSync, statSync } from 'no
 import { stat } from 'node:fs/promises';
 import { join, relative, isAbsolute, sep } from 'node:path';
 import { UserError, type Diagnostic } from '../errors.js';
-import { headCommit } from '../git/repo.js';
+import { headCommit, repositoryPrefix } from '../git/repo.js';
 import { SKIPPED_DIRS } from '../usages/index.js';
 import { quoteTerminal } from '../util/terminal.js';
 import { CONFIG_FILE } from './config.js';
@@ -18,6 +18,8 @@ export interface ManifestSource {
   readonly label: string;
   /** The commit the files come from: the ref's, or HEAD's for a working tree in git; null outside git. */
   commit(): Promise<string | null>;
+  /** Where the manifest dir sits in its git repository (`infra/`, '' at the top); null outside git. */
+  prefix(): Promise<string | null>;
   /** Manifest files and `connectorops.yaml`, relative to the manifest dir, `/`-separated, sorted. */
   list(): Promise<string[]>;
   /**
@@ -56,6 +58,7 @@ export async function fsSource(dir: string): Promise<ManifestSource> {
     ref: null,
     label: 'working tree',
     commit: () => (commit ??= headCommit(dir)),
+    prefix: () => repositoryPrefix(dir),
     async list() {
       const out: string[] = [];
       const refused: Diagnostic[] = [];

@@ -5,7 +5,7 @@ import { PlanUsageSchema, RuleIdSchema } from './types.js';
 
 const Kind = z.enum(['Connector', 'Connection']);
 
-const RevokedAuthorizationSchema = z.object({
+export const RevokedAuthorizationSchema = z.object({
   connection: z.string(),
   connector: z.string(),
   account: z.string(),

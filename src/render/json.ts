@@ -77,7 +77,7 @@ function action(a: PlannedAction): Record<string, unknown> {
 
 /** The plan as the contract's JSON document: 2-space indentation, trailing newline. */
 export function renderJson(plan: Plan): string {
-  const raw = plan as unknown as Record<string, unknown>;
+  const raw: Record<string, unknown> = plan;
   const doc = ordered(raw, [...PLAN_KEYS, 'rollout', 'warnings']);
   for (const key of ['base', 'source', 'summary', 'rollout'] as const) {
     const v = doc[key];

@@ -10,6 +10,7 @@ import { SENSITIVE, SENSITIVE_CHANGED, SENSITIVE_NOT_RECORDED } from '../model/a
 import type { Plan } from '../model/plan.js';
 import { SECRET_PARAMETERS } from '../model/types.js';
 import { escapeMarkdown } from './escape.js';
+import { redact } from '../model/redact.js';
 
 /** The names of secret parameters, from the model (clientSecret, consumerSecret). */
 const SECRET_NAMES: ReadonlySet<string> = new Set(Object.values(SECRET_PARAMETERS).flat());
@@ -63,15 +64,12 @@ export function collectFingerprints(plan: Plan): string[] {
   return [...found].sort((a, b) => b.length - a.length);
 }
 
-/** Replaces every occurrence of each fingerprint (raw or Markdown-escaped) by `(sensitive)`. */
+/** Replaces every occurrence of each fingerprint (raw, Markdown-escaped or JSON-escaped) by `(sensitive)`. */
 export function redactFingerprints(output: string, fingerprints: readonly string[]): string {
-  let out = output;
-  for (const fp of fingerprints) {
-    for (const form of new Set([fp, escapeMarkdown(fp), JSON.stringify(fp).slice(1, -1)])) {
-      if (out.includes(form)) out = out.split(form).join(SENSITIVE);
-    }
-  }
-  return out;
+  return redact(
+    output,
+    fingerprints.flatMap((fp) => [fp, escapeMarkdown(fp), JSON.stringify(fp).slice(1, -1)]),
+  );
 }
 
 /** Redacts a single user string before it is escaped and printed. */

@@ -5,6 +5,7 @@
 import type { Diagnostic } from '../errors.js';
 import type { CodeUsage } from '../model/usages.js';
 import { quoteTerminal, sanitizeTerminal } from './escape.js';
+import { plural } from '../util/text.js';
 
 export interface UsageReport {
   /** `working tree` or `ref main at 1a2b3c4`. */
@@ -34,10 +35,6 @@ function byConnection(report: UsageReport): ConnectionUsages[] {
     else out.push({ connection: u.connection, defined: report.defined.has(u.connection), usages: [u] });
   }
   return out;
-}
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
 }
 
 export function renderUsagesText(report: UsageReport): string {

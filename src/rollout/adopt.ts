@@ -22,7 +22,7 @@ export function parseAuthorized(flags: readonly string[]): Map<string, string> {
         hint: 'e.g. --authorized crm_sales=alice@acme.example',
       });
     }
-    if (out.has(link)) throw new UserError(`--authorized names connection '${link}' twice`);
+    if (out.has(link)) throw new UserError(`--authorized names connection '${link}' twice`, { hint: 'give each connection one --authorized LINK=ACCOUNT' });
     out.set(link, account);
   }
   return out;

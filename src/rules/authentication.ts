@@ -3,8 +3,8 @@
  * authorizations when changed (R5), and which scope edits a ready connector refuses (R4).
  * Change a parameter list here and every layer follows.
  */
-import type { Authentication, AuthType, SecretName } from '../model/types.js';
-import { SECRET_PARAMETERS } from '../model/types.js';
+import type { Authentication, AuthParameter, AuthType, ConnectorRecord, SecretName } from '../model/types.js';
+import { authParameter, SECRET_PARAMETERS } from '../model/types.js';
 import { fingerprintsComparable } from '../model/fingerprint.js';
 
 /**
@@ -42,7 +42,7 @@ export function missingMandatory(auth: Authentication, secretsPresent: ReadonlyS
 }
 
 /** R5: the non-secret parameters whose change revokes every authorized connection. */
-const REVOKING_PARAMETERS: Readonly<Record<AuthType, readonly string[]>> = {
+const REVOKING_PARAMETERS: Readonly<Record<AuthType, readonly (AuthParameter | 'parameterKey')[]>> = {
   apiKey: ['parameterKey'],
   basic: [],
   oauth1: ['consumerKey'],
@@ -52,7 +52,7 @@ const REVOKING_PARAMETERS: Readonly<Record<AuthType, readonly string[]>> = {
 export interface AuthSide {
   authentication: Authentication;
   /** Fingerprints of the secrets; a missing one is "not recorded". */
-  fingerprints: Partial<Record<SecretName, string>>;
+  fingerprints: ConnectorRecord['secretFingerprints'];
 }
 
 /**
@@ -74,9 +74,7 @@ export function revokingChanges(before: AuthSide, after: AuthSide): string[] {
       if (keys(before.authentication) !== keys(after.authentication)) causes.push('parameterKey');
       continue;
     }
-    const b = (before.authentication as unknown as Record<string, unknown>)[param];
-    const a = (after.authentication as unknown as Record<string, unknown>)[param];
-    if (b !== a) causes.push(param);
+    if (authParameter(before.authentication, param) !== authParameter(after.authentication, param)) causes.push(param);
   }
   for (const secret of SECRET_PARAMETERS[type]) {
     const b = before.fingerprints[secret];

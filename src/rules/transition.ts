@@ -21,7 +21,8 @@ export interface Violation {
   hint?: string;
 }
 
-export type SecretFingerprints = Partial<Record<SecretName, string>>;
+/** The fingerprints a connector holds, by secret name: the model's own type (model/types.ts). */
+export type SecretFingerprints = ConnectorRecord['secretFingerprints'];
 
 export type Transition = { ok: true; effects: Effects } | { ok: false; violations: Violation[] };
 

@@ -31,7 +31,7 @@ export class LockHeldError extends UserError {
 }
 
 /** How often a held lock is tried again while we wait for it. */
-export const LOCK_POLL_MS = 200;
+const LOCK_POLL_MS = 200;
 
 /**
  * The one lock-wait loop: calls `attempt` (which throws LockHeldError while the lock is held)

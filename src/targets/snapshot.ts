@@ -216,7 +216,7 @@ function authenticationToSnapshot(auth: Authentication): SnapshotAuthentication 
  * with only the keys present, never `delete`d afterwards: `delete` turns V8 objects into slow
  * dictionaries, which a 100k-row import notices). `overrides` replaces some values.
  */
-function withParameters<A extends Extract<Authentication, { type: 'oauth1' | 'oauth2' }>>(auth: A, overrides: Partial<A>): A {
+function withParameters<A extends Extract<Authentication, { type: 'oauth1' | 'oauth2' }>>(auth: A, overrides: { [K in keyof A]?: A[K] | undefined }): A {
   const out: Record<string, unknown> = { type: auth.type };
   for (const key of AUTH_PARAMETERS[auth.type]) put(out, key, key in overrides ? overrides[key as keyof A] : authParameter(auth, key));
   return out as A;

@@ -3,6 +3,7 @@
  * The planner reads through it, the executor writes through it one action at a time, and apply
  * holds its lock. Implementations: targets/local (SQLite file), targets/http (client of `serve`).
  */
+import { z } from 'zod';
 import type { ActionBody } from '../model/actions.js';
 import type { RevokedAuthorization } from '../model/plan.js';
 import type { SecretName, State } from '../model/types.js';
@@ -17,20 +18,29 @@ export interface StateSnapshot {
   digest: string;
 }
 
-export interface LockRequest {
-  /** user@host */
-  holder: string;
-  host: string;
-  pid: number;
-  /** e.g. `apply` */
-  operation: string;
-}
+/**
+ * The target port's records are zod schemas, the types derived from them: the HTTP protocol
+ * (http/protocol.ts) checks the same shapes on the wire, so the two cannot drift. Optional fields
+ * are exact (`exactOptional`): a stored or JSON record has a field or not, never `undefined`.
+ */
+export const LockRequestSchema = z
+  .object({
+    /** user@host */
+    holder: z.string().min(1).max(300),
+    host: z.string().min(1).max(255),
+    pid: z.number().int().nonnegative(),
+    /** e.g. `apply` */
+    operation: z.string().min(1).max(100),
+  })
+  .strict();
+export type LockRequest = z.output<typeof LockRequestSchema>;
 
-export interface LockInfo extends LockRequest {
-  id: string;
+export const LockInfoSchema = LockRequestSchema.extend({
+  id: z.string().min(1),
   /** ISO 8601 */
-  startedAt: string;
-}
+  startedAt: z.string().min(1),
+}).strict();
+export type LockInfo = z.output<typeof LockInfoSchema>;
 
 /**
  * What a target stands for (docs/rollouts.md, "Two modes"). `simulated`: the target is the account, and
@@ -38,24 +48,29 @@ export interface LockInfo extends LockRequest {
  * rollout, and the state changes only as people confirm steps. A target without a recorded mode
  * (one that a command created implicitly) is simulated.
  */
-export type TargetMode = 'simulated' | 'ledger';
+export const TargetModeSchema = z.enum(['simulated', 'ledger']);
+export type TargetMode = z.output<typeof TargetModeSchema>;
 
-export interface TargetInfo {
-  mode: TargetMode;
+export const TargetInfoSchema = z.object({
+  mode: TargetModeSchema,
   /** The Creator account a ledger stands for, as `target init --account` named it. */
-  account: string | null;
+  account: z.string().nullable(),
   /** False while no mode has been recorded (`target init`, `target adopt`). */
-  initialized: boolean;
-}
+  initialized: z.boolean(),
+});
+export type TargetInfo = z.output<typeof TargetInfoSchema>;
 
 /** One event of a rollout's life, as the target stores it. Step confirmations are journal entries. */
-export interface RolloutEvent {
-  type: 'opened' | 'abandoned' | 'closed';
-  by: string;
-  /** ISO 8601 */
-  at: string;
-  note?: string;
-}
+export const RolloutEventSchema = z
+  .object({
+    type: z.enum(['opened', 'abandoned', 'closed']),
+    by: z.string().min(1).max(200),
+    /** ISO 8601 */
+    at: z.string().min(1).max(100),
+    note: z.string().max(10_000).exactOptional(),
+  })
+  .strict();
+export type RolloutEvent = z.output<typeof RolloutEventSchema>;
 
 /**
  * A rollout as a target keeps it: the document is rollout/'s (the plan it carries out), stored
@@ -63,36 +78,36 @@ export interface RolloutEvent {
  * run `id` (`journal(id)`), written by `execute` and `authorize` with the same transaction as
  * the effect.
  */
-export interface StoredRollout {
-  id: string;
-  document: unknown;
-  open: boolean;
-  events: RolloutEvent[];
-}
+export const StoredRolloutSchema = z.object({ id: z.string(), document: z.unknown(), open: z.boolean(), events: z.array(RolloutEventSchema) });
+export type StoredRollout = z.output<typeof StoredRolloutSchema>;
 
 /** Where an action stands in the journal of one apply run. */
-export interface JournalEntry {
-  runId: string;
-  actionId: string;
-  op: string;
-  linkName: string;
-  status: 'pending' | 'done' | 'failed';
+export const JournalEntrySchema = z.object({
+  runId: z.string(),
+  actionId: z.string(),
+  op: z.string(),
+  linkName: z.string(),
+  status: z.enum(['pending', 'done', 'failed']),
   /** The target's serial after the action committed (done only). */
-  serial: number | null;
-  at: string;
-  error?: string;
+  serial: z.number().int().nullable(),
+  at: z.string(),
+  error: z.string().exactOptional(),
   /** Who confirmed it (a rollout step), and their note. */
-  by?: string;
-  note?: string;
-}
+  by: z.string().exactOptional(),
+  note: z.string().exactOptional(),
+});
+export type JournalEntry = z.output<typeof JournalEntrySchema>;
 
-export interface JournalContext {
-  runId: string;
-  actionId: string;
-  /** A rollout step: the person who confirmed it, and their note, journaled with it. */
-  by?: string;
-  note?: string;
-}
+export const JournalContextSchema = z
+  .object({
+    runId: z.string().min(1).max(200),
+    actionId: z.string().min(1).max(200),
+    /** A rollout step: the person who confirmed it, and their note, journaled with it. */
+    by: z.string().min(1).max(200).exactOptional(),
+    note: z.string().max(10_000).exactOptional(),
+  })
+  .strict();
+export type JournalContext = z.output<typeof JournalContextSchema>;
 
 export interface ExecuteResult {
   serial: number;

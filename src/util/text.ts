@@ -1,3 +1,5 @@
+import { distance } from 'fastest-levenshtein';
+
 /** `1 connector`, `2 connectors`: a count and its noun (`many` for an irregular plural). */
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
@@ -8,25 +10,31 @@ export function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-/** The candidate nearest to `word` (case-insensitive edit distance), if near enough to be a typo. */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
+/**
+ * The known name that `typed` most likely meant, if it is near enough to be a typo: the one name it
+ * abbreviates or extends (`prod` → `production`), else the nearest by edit distance
+ * (fastest-levenshtein), ignoring case and an option's leading dashes (`--dri` is one edit from
+ * `--dir`). Nothing when no name is close: a wild guess is worse than none.
+ */
+export function closest(typed: string, known: readonly string[]): string | undefined {
+  const bare = (s: string) => s.replace(/^-+/, '').toLowerCase();
+  const word = bare(typed);
+  if (!word) return undefined;
+  const prefixed = known.filter((k) => word.length >= 2 && (bare(k).startsWith(word) || word.startsWith(bare(k))));
+  if (prefixed.length === 1) return prefixed[0];
   let best: string | undefined;
   let bestDistance = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestDistance) [best, bestDistance] = [c, d];
+  for (const k of known) {
+    const d = distance(word, bare(k));
+    if (d < bestDistance) [best, bestDistance] = [k, d];
   }
-  return bestDistance <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
+  // Short words allow fewer edits (`dri` → `dir`, but not `ab` → `xy`); long ones a third of their length.
+  const allowed = word.length <= 3 ? Math.min(2, word.length - 1) : Math.max(2, Math.floor(word.length / 3));
+  return bestDistance <= allowed ? best : undefined;
 }
 
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
+/** `did you mean 'plan'?`, or '' when no known name is close. */
+export function didYouMean(typed: string, known: readonly string[], quote = (s: string) => `'${s}'`): string {
+  const match = closest(typed, known);
+  return match === undefined ? '' : `did you mean ${quote(match)}?`;
 }

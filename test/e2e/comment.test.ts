@@ -15,7 +15,7 @@ import { BIN, ensureBuilt } from '../support/dist.js';
 import { ACTIONS_BOT, ALICE, Bystander, GitHubStandIn } from '../support/github-server.js';
 import { commitAll, writeFiles } from '../support/repo.js';
 import { tempDir } from '../support/target.js';
-import { ownTagsOnly, unmentionedAts } from '../render/markdown-checks.js';
+import { ownTagsOnly, unmentionedAts } from '../support/markdown-checks.js';
 
 const TOKEN = 'ghs_e2eTokenThatMustNeverBePrinted42';
 const LIST = '/repos/acme/infra/issues/7/comments';

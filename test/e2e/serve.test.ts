@@ -204,7 +204,7 @@ describe('connectorops serve against hostile clients (issue 13)', () => {
       ['DELETE', '/v1/state'],
       ['GET', '/admin'],
       ['POST', '/v1/actions'],
-    ]) {
+    ] as const) {
       const res = await fetch(url + path, { method });
       expect(res.status, `${method} ${path}`).toBe(401);
       expect(((await res.json()) as { error: { message: string } }).error.message).toBe('missing or wrong bearer token');

@@ -153,6 +153,31 @@ describe('plan with usages from code', () => {
     expect(plain.stdout).not.toContain('](http');
   });
 
+  it('with the manifests in a folder of the repository (--dir), the location and its link start from the repository root', () => {
+    const repo = tempRepo({
+      'README.md': 'the Creator configuration lives in infra/creator\n',
+      'infra/creator/connectors/crm.yaml': CRM,
+      'infra/creator/connections/billing.yaml': connection('billing', 'enabled: false\n'),
+      'infra/creator/scripts/bill.dg': 'invokeurl\n[\n\tconnection:"billing"\n];\n',
+      'snapshot.json': JSON.stringify(SNAPSHOT),
+      '.gitignore': '*.db*\nsnapshot.json\n',
+    });
+    const imported = cli(['target', 'import', 'snapshot.json', '--target', 'local:acct.db', '--force'], { cwd: repo, env: ENV });
+    expect(imported.code, imported.stderr).toBe(0);
+    commitAll(repo);
+    const commit = git(repo, 'rev-parse', 'HEAD').trim();
+    for (const cwd of [repo, join(repo, 'infra')]) {
+      const dirFlag = cwd === repo ? 'infra/creator' : 'creator';
+      const r = cli(['plan', '--dir', dirFlag, '--target', `local:${join(repo, 'acct.db')}`, '--ref', 'HEAD', '--format', 'markdown'], {
+        cwd,
+        env: { ...ENV, GITHUB_REPOSITORY: 'acme/infra', GITHUB_SERVER_URL: 'https://github.example' },
+      });
+      expect(r.stderr).toBe('');
+      // The link resolves on the code host: the path from the root, not from --dir.
+      expect(r.stdout).toContain(`(https://github.example/acme/infra/blob/${commit}/infra/creator/scripts/bill.dg#L3)`);
+    }
+  });
+
   it('warns about unreadable code and unknown connections on stderr, and still plans', () => {
     writeFiles(dir, {
       'scripts/broken.dg': readFileSync(new URL('scripts/broken.dg', FIXTURES), 'utf8'),

@@ -9,7 +9,7 @@ import { stickyMarker } from '../../src/github/sticky.js';
 import type { Plan } from '../../src/model/plan.js';
 import { renderPlan } from '../../src/render/index.js';
 import { collectFingerprints } from '../../src/render/redact.js';
-import { ownTagsOnly, unmentionedAts } from '../render/markdown-checks.js';
+import { ownTagsOnly, unmentionedAts } from '../support/markdown-checks.js';
 import { blockedPlan, connectorCreate, connectorSpec, createPlan, hostilePlan, HOSTILE, lifecycle, makePlan, rotationPlan } from '../support/plans.js';
 
 const SHA = '3b18e512dba79e4c8300dd08aeb37f8e728b8dad';

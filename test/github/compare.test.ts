@@ -8,7 +8,7 @@ import type { PlannedAction } from '../../src/model/actions.js';
 import type { Plan, RevokedAuthorization } from '../../src/model/plan.js';
 import { actionKey, comparePlans, comparisonLine, comparisonMarkdown, COMPARISON_ITEMS, isSameOutcome, revocationKey } from '../../src/github/compare.js';
 import { connectionCreate, connectorUpdate, createPlan, HOSTILE, lifecycle, makePlan, rotationPlan } from '../support/plans.js';
-import { unmentionedAts } from '../render/markdown-checks.js';
+import { unmentionedAts } from '../support/markdown-checks.js';
 
 const revoke = (connection: string, account: string, cause = ['clientId']): RevokedAuthorization => ({ connection, connector: 'crm', account, cause, rule: 'R5' });
 

@@ -15,7 +15,7 @@ import { memIo } from '../apply/support.js';
 import { ACTIONS_BOT, GitHubStandIn } from '../support/github-server.js';
 import { connectionCreate, connectorCreate, connectorSpec, lifecycle, makePlan } from '../support/plans.js';
 import { tempDir } from '../support/target.js';
-import { ownTagsOnly, unmentionedAts } from '../render/markdown-checks.js';
+import { ownTagsOnly, unmentionedAts } from '../support/markdown-checks.js';
 
 const TOKEN = 'ghs_rolloutTokenThatMustNeverBePrinted7';
 const REPO = 'acme/infra';
@@ -147,6 +147,15 @@ describe('rollout issue', () => {
     expect(r.err).not.toContain(TOKEN);
     expect(gh.issues(REPO)).toEqual([]);
   });
+  it('a token that may not write issues is told which permission the workflow needs (issues, not pull requests)', async () => {
+    await openLedger(erpPlan());
+    gh.fail({ method: 'POST', path: /\/issues$/, status: 403, body: { message: 'Resource not accessible by integration' } });
+    const r = await cli(['rollout', 'issue']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`GitHub refused to let the token create the rollout issue on ${REPO} (HTTP 403)`);
+    expect(r.err).toContain('permissions: issues: write');
+    expect(r.err).not.toContain('pull request');
+  });
 });
 
 describe('rollout sync', () => {
@@ -239,5 +248,13 @@ describe('rollout sync', () => {
     const r = await cli(['rollout', 'sync', '--issue', '1', '--actor', 'alice']);
     expect(r.code).toBe(1);
     expect(r.err).toContain('is not the issue of rollout');
+  });
+
+  it('an issue number that does not exist is named as an issue, not a pull request', async () => {
+    const r = await cli(['rollout', 'sync', '--issue', '99', '--actor', 'alice']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`GitHub found no repository ${REPO} with issue #99 (HTTP 404)`);
+    expect(r.err).toContain('--issue');
+    expect(r.err).not.toContain('pull request');
   });
 });

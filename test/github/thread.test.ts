@@ -13,7 +13,7 @@ import { stickyMarker, upsertSticky, type StickyOutcome } from '../../src/github
 import type { Plan } from '../../src/model/plan.js';
 import { ACTIONS_BOT, ALICE, GitHubStandIn, OTHER_BOT } from '../support/github-server.js';
 import { createPlan, hostilePlan, HOSTILE, makePlan, rotationPlan } from '../support/plans.js';
-import { ownTagsOnly, unmentionedAts } from '../render/markdown-checks.js';
+import { ownTagsOnly, unmentionedAts } from '../support/markdown-checks.js';
 
 const TOKEN = 'ghs_s3cr3tT0kenValue0123456789';
 const REPO = 'acme/infra';
@@ -294,7 +294,7 @@ describe('errors, in words, without the token', () => {
     const error = await thread()
       .listComments()
       .catch((e: unknown) => e);
-    expect((error as GitHubError).message).toContain('token [REDACTED] lacks scope');
+    expect((error as GitHubError).message).toContain('token (sensitive) lacks scope');
     expectNoToken(error);
   });
 

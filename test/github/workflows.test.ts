@@ -270,8 +270,8 @@ describe.each([
   ['plan.yml', load('plan.yml')],
   ['init: connectorops-plan.yml', scaffolded['connectorops-plan.yml']!],
 ])('%s', (_file, w) => {
-  it('runs on pull requests that touch the manifests or the config', () => {
-    expect(w.on).toEqual({ pull_request: { paths: MANIFEST_PATHS } });
+  it('runs on pull requests that touch the manifests, the config or Deluge code (usages)', () => {
+    expect(w.on).toEqual({ pull_request: { paths: [...MANIFEST_PATHS, '**/*.ds', '**/*.dg', '**/*.deluge'] } });
   });
 
   it('may read the code and write the comment, nothing more', () => {

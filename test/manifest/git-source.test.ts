@@ -114,11 +114,20 @@ describe('usage files, listed and read with the manifests', () => {
 
     const fromRef = await loadManifests({ dir, ref: head, usages: true });
     expect(fromRef.errors).toEqual([]);
-    expect(brief(fromRef)).toEqual(['billing scripts/b.dg scripts/b.dg:3:2', 'crm_sales A apps/a.ds:9:2', 'crm_sales scripts/c.deluge scripts/c.deluge:3:2']);
+    // Files are named from the repository's root (a usage links to the code host), not from --dir.
+    expect(brief(fromRef)).toEqual([
+      'billing infra/scripts/b.dg infra/scripts/b.dg:3:2',
+      'crm_sales A infra/apps/a.ds:9:2',
+      'crm_sales infra/scripts/c.deluge infra/scripts/c.deluge:3:2',
+    ]);
     expect(fromRef.usages!.files).toBe(3);
 
     const fromTree = await loadManifests({ dir, usages: true });
-    expect(brief(fromTree)).toEqual(['changed_since scripts/b.dg scripts/b.dg:3:2', 'crm_sales A apps/a.ds:9:2', 'crm_sales scripts/c.deluge scripts/c.deluge:3:2']);
+    expect(brief(fromTree)).toEqual([
+      'changed_since infra/scripts/b.dg infra/scripts/b.dg:3:2',
+      'crm_sales A infra/apps/a.ds:9:2',
+      'crm_sales infra/scripts/c.deluge infra/scripts/c.deluge:3:2',
+    ]);
 
     writeFiles(repo, { 'infra/connectorops.yaml': 'usages:\n  from: ["scripts/*.dg", ".hidden/**"]\n' });
     const configured = commitAll(repo);

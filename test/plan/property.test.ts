@@ -22,7 +22,7 @@ import { makePlan, resourceKey } from '../../src/plan/index.js';
 import { differences, prove } from '../../src/plan/proof.js';
 import { LocalTarget } from '../../src/targets/index.js';
 import { stateToSnapshot } from '../../src/targets/snapshot.js';
-import { casesArb, envVar, input, plannedSecretsOf, pureFingerprint, withFingerprints } from './arbitraries.js';
+import { casesArb, envVar, input, plannedSecretsOf, pureFingerprint, withFingerprints } from '../support/plan-arbitraries.js';
 
 function expectTopological(plan: Plan): void {
   const position = new Map<string, number>();

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { SENSITIVE, SENSITIVE_CHANGED, SENSITIVE_NOT_RECORDED } from '../../src/model/actions.js';
 import type { Authentication } from '../../src/model/types.js';
 import { oauth2, state } from '../support/builders.js';
-import { action, dependsOnTransitively, desired, desiredOf, ops, planFor } from './fixtures.js';
+import { action, dependsOnTransitively, desired, desiredOf, ops, planFor } from '../support/desired.js';
 
 const alice = { status: 'authorized' as const, account: 'alice' };
 const bob = { status: 'authorized' as const, account: 'bob' };

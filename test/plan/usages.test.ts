@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CodeUsage } from '../../src/model/usages.js';
 import { state } from '../support/builders.js';
-import { action, desiredOf, ops, planFor } from './fixtures.js';
+import { action, desiredOf, ops, planFor } from '../support/desired.js';
 
 const code = (connection: string, over: Partial<CodeUsage> = {}): CodeUsage => ({
   connection,

@@ -8,7 +8,7 @@ import type { PlannedAction } from '../../src/model/actions.js';
 import { parsePlan, planId, readPlanFile, serializePlan, writePlanFile } from '../../src/planfile/file.js';
 import { prove } from '../../src/plan/proof.js';
 import { state } from '../support/builders.js';
-import { desired, desiredOf, planFor, secretsFor } from '../plan/fixtures.js';
+import { desired, desiredOf, planFor, secretsFor } from '../support/desired.js';
 
 let dir: string;
 beforeEach(() => {

@@ -11,7 +11,7 @@ import { escapeMarkdown, unescapeMarkdown, ZWSP } from '../../src/render/escape.
 import { renderPlan } from '../../src/render/index.js';
 import { connectionCreate, connectionUpdate, connectorCreate, connectorSpec, connectorUpdate, lifecycle, makePlan } from '../support/plans.js';
 import { oauth2 } from '../support/builders.js';
-import { cellSeparators, ownTagsOnly, tableColumnProblems, unmentionedAts } from './markdown-checks.js';
+import { cellSeparators, ownTagsOnly, tableColumnProblems, unmentionedAts } from '../support/markdown-checks.js';
 
 /** Strings biased towards the characters that matter, plus anything Unicode has. */
 const hostileChar = fc.constantFrom(

@@ -15,7 +15,7 @@ import {
   rotationPlan,
   updatePlan,
 } from '../support/plans.js';
-import { ownTagsOnly, tableColumnProblems, unmentionedAts } from './markdown-checks.js';
+import { ownTagsOnly, tableColumnProblems, unmentionedAts } from '../support/markdown-checks.js';
 
 const md = (plan: Plan) => renderPlan(plan, 'markdown', { color: true });
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/model/plan.js';
 import { renderPlan, RENDER_FORMATS } from '../../src/render/index.js';
 import { state } from '../support/builders.js';
-import { desired, planFor } from '../plan/fixtures.js';
+import { desired, planFor } from '../support/desired.js';
 
 const OLD_FP = 'hmac-sha256:0a1b:OLDMACOLDMACOLDMACOLDMAC';
 const NEW_FP = 'hmac-sha256:0a1b:NEWMAC-NEWMAC_NEWMACNEWMAC';

@@ -11,7 +11,7 @@ import type { Usage } from '../../src/model/types.js';
 import { renderPlan, type CodeHost } from '../../src/render/index.js';
 import { renderUsagesText } from '../../src/render/usages.js';
 import { lifecycle, makePlan } from '../support/plans.js';
-import { ownTagsOnly, tableColumnProblems, unmentionedAts } from './markdown-checks.js';
+import { ownTagsOnly, tableColumnProblems, unmentionedAts } from '../support/markdown-checks.js';
 
 const COMMIT = '0123456789abcdef0123456789abcdef01234567';
 const HOST: CodeHost = { serverUrl: 'https://github.com', owner: 'acme', repo: 'infra' };

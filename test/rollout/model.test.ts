@@ -15,7 +15,7 @@ import { stateAfterRollout } from '../../src/rollout/simulate.js';
 import { World, transition } from '../../src/rules/index.js';
 import { renderNext, renderRolloutStatus } from '../../src/render/rollout.js';
 import type { JournalEntry } from '../../src/targets/target.js';
-import { casesArb, input, plannedSecretsOf, pureFingerprint, withFingerprints } from '../plan/arbitraries.js';
+import { casesArb, input, plannedSecretsOf, pureFingerprint, withFingerprints } from '../support/plan-arbitraries.js';
 import { connectionCreate, connectorCreate, connectorSpec, connectionUpdate, lifecycle, makePlan as planOf } from '../support/plans.js';
 import { state } from '../support/builders.js';
 import { openLocal, tempDir } from '../support/target.js';

@@ -1,15 +1,17 @@
 /**
  * `connectorops apply [PLANFILE] [--dir D] [--target T] [--auto-approve] [--allow-replace]
- * [--concurrency N] [--lock-timeout SECONDS]`: carries a plan out (docs/apply.md).
+ * [--allow-empty] [--concurrency N] [--lock-timeout SECONDS]`: carries a plan out (docs/apply.md).
  *
  * The order matters and is the point of this file:
- *   1. resolve the target and take its lock, BEFORE planning or checking a saved plan, so that
- *      nothing changes between "this plan is fresh" and "carried out";
- *   2. a saved plan is checked for staleness (serial, digest, manifests, target, secrets) or
- *      recognised as a resume of its own partial run; without a plan file, plan now, show it,
- *      and ask (or take --auto-approve);
- *   3. execute over the dependsOn graph, through the journal;
- *   4. re-plan: exit 0 only when nothing is left to do.
+ *   1. resolve the target and take its lock (`runApply`), BEFORE planning or checking a saved
+ *      plan, so that nothing changes between "this plan is fresh" and "carried out";
+ *   2. `loadSavedPlan`: a saved plan is checked for staleness (serial, digest, manifests, target,
+ *      secrets) or recognised as a resume of its own partial run; without a plan file,
+ *      `planFresh`: plan now, show it, and ask (or take --auto-approve). Either way a blocked
+ *      plan is refused (`refuseBlocked`);
+ *   3. `execute` over the dependsOn graph, through the journal (a ledger target: `openRollout`);
+ *   4. `converge`: re-plan; exit 0 only when nothing is left to do.
+ * The flags are parsed (and their rules checked) by cli/arguments/apply.ts.
  * The lock is released in `finally`, and on SIGINT/SIGTERM (exit 130/143) once the actions in
  * flight have finished.
  */
@@ -30,7 +32,9 @@ import { StalePlanError, checkFreshness } from '../../apply/stale.js';
 import { unconverged } from '../../apply/converge.js';
 import { wantsColor, type Io } from '../io.js';
 import { formatDiagnostic } from '../../errors.js';
-import { parseCommandArgs } from '../args.js';
+import { isHelp, printUsage } from '../args.js';
+import { parseApplyArgs, type ApplyArgs } from '../arguments/apply.js';
+import { plural } from '../../util/text.js';
 import { actorName } from '../actor.js';
 import { progressOf, readySteps } from '../../rollout/model.js';
 import { openRolloutFor, openRolloutOf } from '../../rollout/run.js';
@@ -73,32 +77,9 @@ const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 export async function runApply(argv: string[], io: Io, deps: Partial<ApplyDeps> = {}): Promise<number> {
   const d: ApplyDeps = { ...DEFAULT_DEPS, ...deps };
-  const parsed = parseCommandArgs(
-    argv,
-    io,
-    USAGE,
-    {
-      dir: { type: 'string' },
-      target: { type: 'string' },
-      'auto-approve': { type: 'boolean' },
-      'allow-replace': { type: 'boolean' },
-      'allow-empty': { type: 'boolean' },
-      concurrency: { type: 'string' },
-      'lock-timeout': { type: 'string' },
-    },
-    true,
-  );
-  if (!parsed) return 0;
-  const { values, positionals } = parsed;
-  if (positionals.length > 1) throw new UserError(`apply takes at most one PLANFILE, not ${positionals.length}`, { hint: 'connectorops apply [PLANFILE]' });
-  const planFile = positionals[0] !== undefined ? resolve(io.cwd, positionals[0]) : undefined;
-  const concurrencyFlag = values.concurrency !== undefined ? positiveInt(values.concurrency, '--concurrency') : undefined;
-  const lockTimeout = values['lock-timeout'] !== undefined ? nonNegative(values['lock-timeout'], '--lock-timeout') : undefined;
-  if (planFile && values['allow-replace']) {
-    throw new UserError('--allow-replace has no effect on a saved plan: the plan already says what it replaces', {
-      hint: 'make the plan with connectorops plan --allow-replace --out FILE',
-    });
-  }
+  const args = parseApplyArgs(argv);
+  if (isHelp(args)) return printUsage(io, USAGE);
+  const planFile = args.planFile !== undefined ? resolve(io.cwd, args.planFile) : undefined;
   const log = (line: string) => io.stderr.write(line + '\n');
 
   // A saved plan is read before anything else: a bad file should fail before we lock anything.
@@ -106,8 +87,8 @@ export async function runApply(argv: string[], io: Io, deps: Partial<ApplyDeps> 
   const loaded = await loadForPlan({
     cwd: io.cwd,
     env: io.env,
-    ...(values.dir !== undefined ? { dir: values.dir } : {}),
-    ...(values.target !== undefined ? { target: values.target } : {}),
+    ...(args.dir !== undefined ? { dir: args.dir } : {}),
+    ...(args.target !== undefined ? { target: args.target } : {}),
   });
   for (const diag of loaded.diagnostics) io.stderr.write(formatDiagnostic(diag) + '\n');
 
@@ -120,7 +101,7 @@ export async function runApply(argv: string[], io: Io, deps: Partial<ApplyDeps> 
   };
   const target = await d.openTarget(loaded.targetSpec, { name: loaded.targetName, cwd: io.cwd, env: io.env, onRetry, create: true });
   try {
-    const lock = await takeLock(target, { ...(lockTimeout !== undefined ? { timeoutSeconds: lockTimeout } : {}), log });
+    const lock = await takeLock(target, { ...(args.lockTimeout !== undefined ? { timeoutSeconds: args.lockTimeout } : {}), log });
     const abort = new AbortController();
     let signalled: NodeJS.Signals | null = null;
     const onSignal = (signal: NodeJS.Signals) => {
@@ -142,13 +123,12 @@ export async function runApply(argv: string[], io: Io, deps: Partial<ApplyDeps> 
     try {
       const code = await applyUnderLock({
         io,
-        dir: resolve(io.cwd, values.dir ?? '.'),
+        dir: resolve(io.cwd, args.dir ?? '.'),
         target,
         loaded,
         saved,
         planFile,
-        values,
-        concurrencyFlag,
+        args,
         signal: abort.signal,
         log,
         retries,
@@ -173,118 +153,137 @@ interface UnderLock {
   target: Target;
   loaded: LoadedForPlan;
   saved: Plan | undefined;
+  /** The saved plan's file, absolute. */
   planFile: string | undefined;
-  values: { 'auto-approve'?: boolean; 'allow-replace'?: boolean; 'allow-empty'?: boolean };
-  concurrencyFlag: number | undefined;
+  args: ApplyArgs;
   signal: AbortSignal;
   log: (line: string) => void;
   /** How many requests to the target were retried so far. */
   retries: { count: number };
 }
 
+/** What a step before execution decided: carry `plan` out, or stop with this exit code. */
+type Decision = { plan: Plan } | { exit: number };
+
+/**
+ * Steps 2 to 4 (the file's header): a plan to carry out (the saved one, checked, or a fresh one,
+ * approved), then a rollout opened (a ledger target) or the plan executed and convergence checked.
+ */
 async function applyUnderLock(u: UnderLock): Promise<number> {
-  const { io, target, loaded, signal, log } = u;
-  const env = io.env;
   // A ledger target stands for a real account: apply opens a rollout instead of executing, and
   // a target has at most one open rollout (docs/rollouts.md).
-  const { mode } = await target.info();
-  if (mode === 'ledger') {
-    const open = await openRolloutOf(target);
-    if (open) {
-      const p = progressOf(open);
-      throw new UserError(`target ${loaded.targetName} has an open rollout, ${open.id} (${p.done} of ${p.total} steps done); nothing was opened`, {
-        hint: 'finish it (connectorops rollout next, then rollout done STEP…) or abandon it (connectorops rollout abandon); then run apply again',
-      });
-    }
-  }
-  const allowReplace = Boolean(u.values['allow-replace']);
-  const concurrency = u.concurrencyFlag ?? defaultConcurrency(loaded.targetSpec);
+  const { mode } = await u.target.info();
+  if (mode === 'ledger') await refuseOpenRollout(u);
+  const decided = u.saved ? await loadSavedPlan(u, u.saved) : await planFresh(u);
+  if ('exit' in decided) return decided.exit;
+  if (mode === 'ledger') return openRollout(u, decided.plan);
+  return execute(u, decided.plan);
+}
 
-  let plan: Plan;
-  if (u.saved) {
-    plan = u.saved;
-    const runId = planId(plan);
-    const [now, journal] = await Promise.all([target.read(), target.journal(runId)]);
-    // The plan names its target as the user typed it; the same target typed another way (a
-    // relative path from another directory, a configured name) is still the same target.
-    const sameTarget = plan.target === loaded.targetName || resolvesTo(plan.target, u) === loaded.targetSpec;
-    const freshness = checkFreshness(
-      plan,
-      {
-        target: sameTarget ? plan.target : loaded.targetName,
-        serial: now.serial,
-        digest: now.digest,
-        manifestDigest: loaded.manifests.manifestDigest,
-        codeUsages: loaded.manifests.usages?.usages ?? [],
-      },
-      journal,
+async function refuseOpenRollout(u: UnderLock): Promise<void> {
+  const open = await openRolloutOf(u.target);
+  if (!open) return;
+  const p = progressOf(open);
+  throw new UserError(`target ${u.loaded.targetName} has an open rollout, ${open.id} (${p.done} of ${p.total} steps done); nothing was opened`, {
+    hint: 'finish it (connectorops rollout next, then rollout done STEP…) or abandon it (connectorops rollout abandon); then run apply again',
+  });
+}
+
+/**
+ * A saved plan: refused when stale, recognised as a resume of its own partial run (what is done is
+ * skipped), refused when blocked. One with nothing to do goes straight to the convergence check.
+ */
+async function loadSavedPlan(u: UnderLock, plan: Plan): Promise<Decision> {
+  const { target, loaded, log } = u;
+  const runId = planId(plan);
+  const [now, journal] = await Promise.all([target.read(), target.journal(runId)]);
+  // The plan names its target as the user typed it; the same target typed another way (a
+  // relative path from another directory, a configured name) is still the same target.
+  const sameTarget = plan.target === loaded.targetName || resolvesTo(plan.target, u) === loaded.targetSpec;
+  const freshness = checkFreshness(
+    plan,
+    {
+      target: sameTarget ? plan.target : loaded.targetName,
+      serial: now.serial,
+      digest: now.digest,
+      manifestDigest: loaded.manifests.manifestDigest,
+      codeUsages: loaded.manifests.usages?.usages ?? [],
+    },
+    journal,
+  );
+  if (freshness.kind === 'stale') throw new StalePlanError(freshness.reasons);
+  if (freshness.kind === 'resume') {
+    log(
+      `Resuming run ${shortId(runId)} of ${u.planFile}: ${freshness.done.size} of ${plan.actions.length} actions were done by an earlier run (serial ${plan.base.stateSerial} → ${freshness.lastSerial}); skipping them.`,
     );
-    if (freshness.kind === 'stale') throw new StalePlanError(freshness.reasons);
-    if (freshness.kind === 'resume') {
-      log(
-        `Resuming run ${shortId(runId)} of ${u.planFile}: ${freshness.done.size} of ${plan.actions.length} actions were done by an earlier run (serial ${plan.base.stateSerial} → ${freshness.lastSerial}); skipping them.`,
-      );
-    }
-    if (plan.blocked.length) {
-      io.stdout.write(renderPlan(plan, 'text', { color: wantsColor(io) }));
-      throw new UserError(`the plan is blocked (${plan.blocked.length} item${plan.blocked.length > 1 ? 's' : ''}); nothing was carried out`, {
-        hint: 'resolve what blocks it, then make a new plan',
-      });
-    }
-    if (plan.actions.length === 0) {
-      io.stdout.write('No changes. The plan has nothing to carry out.\n');
-      return await converge(u, plan, null, allowReplace);
-    }
-  } else {
-    plan = await planAgainst(target, loaded, { allowReplace, env, allowEmpty: Boolean(u.values['allow-empty']) });
-    if (signal.aborted) return 1;
-    if (plan.blocked.length) {
-      io.stdout.write(renderPlan(plan, 'text', { color: wantsColor(io) }));
-      throw new UserError(`the plan is blocked (${plan.blocked.length} item${plan.blocked.length > 1 ? 's' : ''}); nothing was carried out`, {
-        hint: 'resolve what blocks it (see above), then run apply again',
-      });
-    }
-    if (plan.actions.length === 0) {
-      io.stdout.write('No changes. The target matches the manifests.\n');
-      return 0;
-    }
-    io.stdout.write(renderPlan(plan, 'text', { color: wantsColor(io) }));
-    if (!u.values['auto-approve']) {
-      if (!io.stdin.isTTY) {
-        throw new UserError('apply needs approval, and there is no terminal to ask on; nothing was carried out', {
-          hint: 'review the plan above and run apply --auto-approve, or save it with plan --out FILE and apply that file',
-        });
-      }
-      const answer = await ask(io, "\nDo you want to perform these actions? Only 'yes' will be accepted: ", signal);
-      if (signal.aborted) return 1;
-      if (answer !== 'yes') {
-        io.stdout.write('Apply cancelled: nothing was carried out.\n');
-        return 1;
-      }
-    }
   }
-
-  if (mode === 'ledger') {
-    const rollout = await openRolloutFor(target, plan, actorName(undefined, env));
-    const { q, t } = { q: quoteTerminal, t: sanitizeTerminal };
-    io.stdout.write(
-      `\nRollout ${rollout.id} opened on ${t(loaded.targetName)}: ${rollout.steps.length} steps. ${t(loaded.targetName)} is a ledger: nothing changes on it until people confirm the steps they did in Creator.\n`,
-    );
-    const ready = readySteps(rollout);
-    io.stdout.write(`Steps that can be done now:\n${ready.map((s) => `  ${s.id} ${rolloutStepTitle(s, q, t)}\n`).join('')}`);
-    io.stdout.write('Next: connectorops rollout next (instructions for Creator), then connectorops rollout done STEP…\n');
-    return 0;
+  refuseBlocked(u.io, plan, 'resolve what blocks it, then make a new plan');
+  if (plan.actions.length === 0) {
+    u.io.stdout.write('No changes. The plan has nothing to carry out.\n');
+    return { exit: await converge(u, plan, null) };
   }
+  return { plan };
+}
 
+/** No saved plan: plan now, under the lock; show the plan and ask (or take --auto-approve). */
+async function planFresh(u: UnderLock): Promise<Decision> {
+  const { io, signal, args } = u;
+  const plan = await planAgainst(u.target, u.loaded, { allowReplace: args.allowReplace, env: io.env, allowEmpty: args.allowEmpty });
+  if (signal.aborted) return { exit: 1 };
+  refuseBlocked(io, plan, 'resolve what blocks it (see above), then run apply again');
+  if (plan.actions.length === 0) {
+    io.stdout.write('No changes. The target matches the manifests.\n');
+    return { exit: 0 };
+  }
+  io.stdout.write(renderPlan(plan, 'text', { color: wantsColor(io) }));
+  if (args.autoApprove) return { plan };
+  if (!io.stdin.isTTY) {
+    throw new UserError('apply needs approval, and there is no terminal to ask on; nothing was carried out', {
+      hint: 'review the plan above and run apply --auto-approve, or save it with plan --out FILE and apply that file',
+    });
+  }
+  const answer = await ask(io, "\nDo you want to perform these actions? Only 'yes' will be accepted: ", signal);
+  if (signal.aborted) return { exit: 1 };
+  if (answer !== 'yes') {
+    io.stdout.write('Apply cancelled: nothing was carried out.\n');
+    return { exit: 1 };
+  }
+  return { plan };
+}
+
+/** A blocked plan is shown, then refused: nothing of it is carried out. `hint`: what to do next. */
+function refuseBlocked(io: Io, plan: Plan, hint: string): void {
+  if (!plan.blocked.length) return;
+  io.stdout.write(renderPlan(plan, 'text', { color: wantsColor(io) }));
+  throw new UserError(`the plan is blocked (${plural(plan.blocked.length, 'item')}); nothing was carried out`, { hint });
+}
+
+/** A ledger target: the plan becomes a rollout, for people to carry out in Creator. */
+async function openRollout(u: UnderLock, plan: Plan): Promise<number> {
+  const { io, loaded } = u;
+  const rollout = await openRolloutFor(u.target, plan, actorName(undefined, io.env));
+  const { q, t } = { q: quoteTerminal, t: sanitizeTerminal };
+  io.stdout.write(
+    `\nRollout ${rollout.id} opened on ${t(loaded.targetName)}: ${rollout.steps.length} steps. ${t(loaded.targetName)} is a ledger: nothing changes on it until people confirm the steps they did in Creator.\n`,
+  );
+  const ready = readySteps(rollout);
+  io.stdout.write(`Steps that can be done now:\n${ready.map((s) => `  ${s.id} ${rolloutStepTitle(s, q, t)}\n`).join('')}`);
+  io.stdout.write('Next: connectorops rollout next (instructions for Creator), then connectorops rollout done STEP…\n');
+  return 0;
+}
+
+/** Step 3: carry the plan out over the dependsOn graph, through the journal; then converge. */
+async function execute(u: UnderLock, plan: Plan): Promise<number> {
+  const { io, target } = u;
   const runId = planId(plan);
   const progress = createProgress(io.stderr);
   let result: ExecutionResult;
   try {
     result = await executePlan(target, plan, {
       runId,
-      concurrency,
-      env,
-      signal,
+      concurrency: u.args.concurrency ?? defaultConcurrency(u.loaded.targetSpec),
+      env: io.env,
+      signal: u.signal,
       onEvent: (e) => progress.onEvent(e),
     });
   } finally {
@@ -305,14 +304,14 @@ async function applyUnderLock(u: UnderLock): Promise<number> {
     );
     return 1;
   }
-  return converge(u, plan, after, allowReplace);
+  return converge(u, plan, after);
 }
 
 /** Step 4: plan again; anything left means the target did not converge. */
-async function converge(u: UnderLock, applied: Plan, after: Awaited<ReturnType<Target['read']>> | null, allowReplace: boolean): Promise<number> {
+async function converge(u: UnderLock, applied: Plan, after: Awaited<ReturnType<Target['read']>> | null): Promise<number> {
   // The plan carried out was reviewed (a saved plan of empty manifests was made with --allow-empty):
   // what is left to check is convergence, not whether emptying the target was meant.
-  const again = await planAgainst(u.target, u.loaded, { allowReplace, env: u.io.env, allowEmpty: true, ...(after ? { snapshot: after } : {}) });
+  const again = await planAgainst(u.target, u.loaded, { allowReplace: u.args.allowReplace, env: u.io.env, allowEmpty: true, ...(after ? { snapshot: after } : {}) });
   const left = unconverged(applied, again);
   if (left.length === 0) {
     if (applied.actions.length) u.io.stdout.write('The target now matches the manifests.\n');
@@ -346,18 +345,6 @@ async function ask(io: Io, question: string, signal: AbortSignal): Promise<strin
   } finally {
     rl.close();
   }
-}
-
-function positiveInt(text: string, flag: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UserError(`${flag} takes a whole number from 1 to 64, not '${text}'`);
-  return n;
-}
-
-function nonNegative(text: string, flag: string): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n < 0) throw new UserError(`${flag} takes a number of seconds (0 or more), not '${text}'`);
-  return n;
 }
 
 function shortId(runId: string): string {

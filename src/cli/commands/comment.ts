@@ -9,13 +9,14 @@
  */
 import { resolve } from 'node:path';
 import { UserError } from '../../errors.js';
-import { appendJobSummary, codeHostFrom, parsePullNumber, resolveGitHubContext } from '../../github/context.js';
+import { appendJobSummary, codeHostFrom, resolveGitHubContext } from '../../github/context.js';
 import { commentBody } from '../../github/body.js';
 import { createOctokitThread } from '../../github/octokit.js';
 import { upsertSticky } from '../../github/sticky.js';
 import { readPlanFile } from '../../planfile/file.js';
 import { quoteTerminal } from '../../render/escape.js';
-import { parseCommandArgs } from '../args.js';
+import { isHelp, printUsage } from '../args.js';
+import { parseCommentArgs } from '../arguments/comment.js';
 import { createOctokitIssues } from '../../github/issues.js';
 import { hasMarker, ROLLOUT_LABEL, rolloutMarker } from '../../github/rollout-issue.js';
 import type { Io } from '../io.js';
@@ -44,30 +45,14 @@ Environment:
 Exit codes: 0 posted, updated or already up to date · 1 otherwise.`;
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  const parsed = parseCommandArgs(
-    argv,
-    io,
-    USAGE,
-    {
-      pr: { type: 'string' },
-      repo: { type: 'string' },
-      'base-plan': { type: 'string' },
-    },
-    true,
-  );
-  if (!parsed) return 0;
-  const { values, positionals } = parsed;
-  if (positionals.length !== 1) {
-    throw new UserError(positionals.length ? `comment takes one PLANFILE, not ${positionals.length}` : 'comment needs the PLANFILE to post', {
-      hint: 'connectorops plan --out plan.json, then connectorops comment plan.json --pr N',
-    });
-  }
-  const pullNumber = parsePullNumber(values.pr);
-  const github = resolveGitHubContext(io.env, values.repo);
+  const args = parseCommentArgs(argv);
+  if (isHelp(args)) return printUsage(io, USAGE);
+  const pullNumber = args.pr;
+  const github = resolveGitHubContext(io.env, args.repo);
   const warn = (line: string) => io.stderr.write(`warning: ${line}\n`);
 
-  const plan = await readPlanFile(resolve(io.cwd, positionals[0]!));
-  const basePlanFile = values['base-plan'];
+  const plan = await readPlanFile(resolve(io.cwd, args.planFile));
+  const basePlanFile = args.basePlan;
   const basePlan = basePlanFile !== undefined ? await readPlanFile(resolve(io.cwd, basePlanFile)) : undefined;
   if (basePlan && basePlan.target !== plan.target) {
     throw new UserError(

@@ -9,7 +9,8 @@ import { dirname, join, resolve } from 'node:path';
 import { UserError } from '../../errors.js';
 import { manifestsFor } from '../../manifest/write.js';
 import { snapshotToState } from '../../targets/snapshot.js';
-import { parseCommandArgs } from '../args.js';
+import { isHelp, printUsage } from '../args.js';
+import { parseImportArgs } from '../arguments/import.js';
 import type { Io } from '../io.js';
 import { openTargetFlag } from '../target-flag.js';
 
@@ -31,11 +32,10 @@ Exit codes: 0 written, 1 error (nothing written).`;
 const SCHEMA_CANDIDATES = ['schema/manifest.schema.json', 'node_modules/connectorops/schema/manifest.schema.json'];
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  const parsed = parseCommandArgs(argv, io, USAGE, { target: { type: 'string' }, out: { type: 'string' } });
-  if (!parsed) return 0;
-  const { values } = parsed;
-  const out = resolve(io.cwd, values.out ?? '.');
-  const target = await openTargetFlag(values.target, io);
+  const args = parseImportArgs(argv);
+  if (isHelp(args)) return printUsage(io, USAGE);
+  const out = resolve(io.cwd, args.out);
+  const target = await openTargetFlag(args.target, io);
   let state;
   try {
     // The export, not read(): no digest is needed here, and hashing 100k connections costs a second.
@@ -61,7 +61,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     else if (text !== file.content) conflicts.push(file.path);
   });
   if (conflicts.length) {
-    const shown = conflicts.slice(0, 20).map((p) => `  ${join(values.out ?? '.', p)}`);
+    const shown = conflicts.slice(0, 20).map((p) => `  ${join(args.out, p)}`);
     if (conflicts.length > 20) shown.push(`  … and ${conflicts.length - 20} more`);
     throw new UserError(
       `${conflicts.length} file${conflicts.length > 1 ? 's' : ''} already exist${conflicts.length > 1 ? '' : 's'} with other content; nothing was written:\n${shown.join('\n')}`,
@@ -85,7 +85,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const unchanged = files.length - toWrite.length;
   io.stdout.write(
     `Wrote ${toWrite.length} manifest${toWrite.length === 1 ? '' : 's'} (${connectors} connector${connectors === 1 ? '' : 's'}, ${connections} connection${connections === 1 ? '' : 's'}` +
-      `${unchanged ? `; ${unchanged} already up to date` : ''}) to ${values.out ?? '.'}.\n`,
+      `${unchanged ? `; ${unchanged} already up to date` : ''}) to ${args.out}.\n`,
   );
   if (variables.length) {
     io.stdout.write(`\nThe manifests name these secrets; set the environment variables before plan and apply:\n`);

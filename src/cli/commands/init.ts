@@ -10,12 +10,10 @@ import { appendFile, copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { UserError } from '../../errors.js';
 import { GITIGNORE_LINE, nextSteps, readme, scaffoldFiles, SCHEMA_FILES, type ScaffoldOptions } from '../../init/scaffold.js';
-import { parseCommandArgs } from '../args.js';
+import { isHelp, printUsage } from '../args.js';
+import { ACTION_REPOSITORY, parseInitArgs } from '../arguments/init.js';
 import type { Io } from '../io.js';
 import { packageRoot, packageVersion } from '../package.js';
-
-/** The repository that holds connectorops' GitHub Action (action.yml); `--action` overrides it. */
-export const ACTION_REPOSITORY = 'connectorops/connectorops';
 
 const USAGE = `Usage: connectorops init [DIR] [--action OWNER/REPO@REF]
 
@@ -32,16 +30,11 @@ Options:
 Exit codes: 0 created, 1 something already exists or cannot be written.`;
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  const parsed = parseCommandArgs(argv, io, USAGE, { action: { type: 'string' } }, true);
-  if (!parsed) return 0;
-  const { values, positionals } = parsed;
-  if (positionals.length > 1) throw new UserError(`unexpected argument '${positionals[1]}'`, { hint: 'init takes one directory' });
-  const dir = resolve(io.cwd, positionals[0] ?? '.');
+  const args = parseInitArgs(argv);
+  if (isHelp(args)) return printUsage(io, USAGE);
+  const dir = resolve(io.cwd, args.dir);
   const version = packageVersion();
-  const action = values.action ?? `${ACTION_REPOSITORY}@v${version}`;
-  if (!/^[\w.-]+\/[\w.-]+(\/[\w./-]+)?@[\w./-]+$/.test(action)) {
-    throw new UserError(`--action '${action}' is not OWNER/REPO@REF`, { hint: `e.g. --action ${ACTION_REPOSITORY}@v${version}` });
-  }
+  const action = args.action ?? `${ACTION_REPOSITORY}@v${version}`;
   const options: ScaffoldOptions = { action, version };
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UserError(`${dir} exists and is not a directory`);
 

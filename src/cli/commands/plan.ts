@@ -5,14 +5,15 @@
  * stderr; `--out` also writes the JSON plan file.
  */
 import { resolve } from 'node:path';
-import { UserError, formatDiagnostic } from '../../errors.js';
+import { formatDiagnostic } from '../../errors.js';
 import type { Plan } from '../../model/plan.js';
 import { codeHostFrom } from '../../github/context.js';
 import { writePlanFile } from '../../planfile/file.js';
 import { runPlan } from '../../plan/run.js';
-import { RENDER_FORMATS, isRenderFormat, renderPlan, type RenderFormat } from '../../render/index.js';
+import { RENDER_FORMATS, renderPlan } from '../../render/index.js';
 import { wantsColor, type Io } from '../io.js';
-import { parseCommandArgs } from '../args.js';
+import { isHelp, printUsage } from '../args.js';
+import { parsePlanArgs } from '../arguments/plan.js';
 
 const USAGE = `Usage: connectorops plan [options]
 
@@ -41,37 +42,25 @@ Secrets are read from the environment variables the manifests name, and only fin
 Exit codes: 0 success, 1 error or blocked, 2 changes present (only with --detailed-exitcode).`;
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  const parsed = parseCommandArgs(argv, io, USAGE, {
-    dir: { type: 'string' },
-    ref: { type: 'string' },
-    base: { type: 'string' },
-    target: { type: 'string' },
-    out: { type: 'string' },
-    format: { type: 'string' },
-    json: { type: 'boolean', default: false },
-    'allow-replace': { type: 'boolean', default: false },
-    'allow-empty': { type: 'boolean', default: false },
-    'detailed-exitcode': { type: 'boolean', default: false },
-  });
-  if (!parsed) return 0;
-  const { values } = parsed;
-  const format = chooseFormat(values.format, values.json);
+  const args = parsePlanArgs(argv);
+  if (isHelp(args)) return printUsage(io, USAGE);
+  const { format } = args;
 
   const { plan, loaded } = await runPlan({
     cwd: io.cwd,
     env: io.env,
-    allowReplace: values['allow-replace'],
-    allowEmpty: values['allow-empty'],
-    ...(values.dir !== undefined ? { dir: values.dir } : {}),
-    ...(values.ref !== undefined ? { ref: values.ref } : {}),
-    ...(values.base !== undefined ? { base: values.base } : {}),
-    ...(values.target !== undefined ? { target: values.target } : {}),
+    allowReplace: args.allowReplace,
+    allowEmpty: args.allowEmpty,
+    ...(args.dir !== undefined ? { dir: args.dir } : {}),
+    ...(args.ref !== undefined ? { ref: args.ref } : {}),
+    ...(args.base !== undefined ? { base: args.base } : {}),
+    ...(args.target !== undefined ? { target: args.target } : {}),
   });
 
   for (const d of loaded.diagnostics) io.stderr.write(formatDiagnostic(d) + '\n');
   for (const w of plan.warnings) io.stderr.write(`warning: ${w.message}\n`);
 
-  if (values.out !== undefined) await writePlanFile(resolve(io.cwd, values.out), plan);
+  if (args.out !== undefined) await writePlanFile(resolve(io.cwd, args.out), plan);
   // In GitHub Actions, usages found in code link to their line (GITHUB_SERVER_URL, GITHUB_REPOSITORY).
   const codeHost = format === 'markdown' ? codeHostFrom(io.env) : undefined;
   io.stdout.write(renderPlan(plan, format, { color: wantsColor(io), ...(codeHost ? { codeHost } : {}) }));
@@ -80,17 +69,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
     io.stderr.write(`Error: the plan is blocked (${blockedSummary(plan)}); apply would carry out none of it\n`);
     return 1;
   }
-  if (values['detailed-exitcode'] && plan.actions.length > 0) return 2;
+  if (args.detailedExitcode && plan.actions.length > 0) return 2;
   return 0;
-}
-
-function chooseFormat(format: string | undefined, json: boolean): RenderFormat {
-  if (json && format !== undefined && format !== 'json') {
-    throw new UserError(`--json and --format ${format} disagree`, { hint: '--json is short for --format json: give one of them' });
-  }
-  const f = json ? 'json' : (format ?? 'text');
-  if (!isRenderFormat(f)) throw new UserError(`unknown format '${f}'`, { hint: `use one of: ${RENDER_FORMATS.join(', ')}` });
-  return f;
 }
 
 function blockedSummary(plan: Plan): string {

@@ -10,11 +10,10 @@ import type { IssueComment } from '../../github/thread.js';
 import { escapeMarkdown, sanitizeTerminal } from '../../render/escape.js';
 import type { Rollout } from '../../rollout/model.js';
 import { recordDone, requireOpenRollout } from '../../rollout/run.js';
-import { parseCommandArgs } from '../args.js';
+import { isHelp, printUsage } from '../args.js';
+import { parseRolloutIssueArgs, parseRolloutSyncArgs } from '../arguments/rollout.js';
 import type { Io } from '../io.js';
 import { withRolloutTarget } from '../target-flag.js';
-
-const COMMON = { target: { type: 'string' }, dir: { type: 'string' }, repo: { type: 'string' } } as const;
 
 function issuesFor(io: Io, repoFlag: string | undefined): RolloutIssues {
   const github = resolveGitHubContext(io.env, repoFlag);
@@ -58,10 +57,10 @@ async function writeIssue(issues: RolloutIssues, issue: Issue, rollout: Rollout,
 }
 
 export async function issueCommand(argv: string[], io: Io, usage: string): Promise<number> {
-  const parsed = parseCommandArgs(argv, io, usage, COMMON);
-  if (!parsed) return 0;
-  const issues = issuesFor(io, parsed.values.repo);
-  return withRolloutTarget(parsed.values, io, async (target) => {
+  const args = parseRolloutIssueArgs(argv);
+  if (isHelp(args)) return printUsage(io, usage);
+  const issues = issuesFor(io, args.repo);
+  return withRolloutTarget(args, io, async (target) => {
     const rollout = await requireOpenRollout(target);
     const found = await findIssue(issues, rolloutMarker(target.name, rollout.id));
     if (found) {
@@ -78,17 +77,11 @@ export async function issueCommand(argv: string[], io: Io, usage: string): Promi
 }
 
 export async function syncCommand(argv: string[], io: Io, usage: string): Promise<number> {
-  const parsed = parseCommandArgs(argv, io, usage, { ...COMMON, issue: { type: 'string' }, actor: { type: 'string' } });
-  if (!parsed) return 0;
-  const { values } = parsed;
-  const number = Number(values.issue);
-  if (!values.issue || !Number.isInteger(number) || number < 1)
-    throw new UserError(`--issue takes the rollout issue's number, not '${values.issue ?? ''}'`, { hint: 'in rollout.yml: --issue ${{ github.event.issue.number }}' });
-  const actor = values.actor?.trim();
-  if (!actor || !/^[A-Za-z0-9-]+(\[bot\])?$/.test(actor))
-    throw new UserError('--actor takes the GitHub login of who ticked the boxes', { hint: 'in rollout.yml: --actor ${{ github.actor }}' });
-  const issues = issuesFor(io, values.repo);
-  return withRolloutTarget(values, io, async (target) => {
+  const args = parseRolloutSyncArgs(argv);
+  if (isHelp(args)) return printUsage(io, usage);
+  const { issue: number, actor } = args;
+  const issues = issuesFor(io, args.repo);
+  return withRolloutTarget(args, io, async (target) => {
     const rollout = await requireOpenRollout(target);
     const issue = await issues.get(number);
     if (!hasMarker(issue.body, rolloutMarker(target.name, rollout.id))) {

@@ -12,13 +12,20 @@
  *   rollout sync --issue N --repo OWNER/NAME --actor LOGIN   record the boxes ticked in that issue
  */
 import { createInterface } from 'node:readline';
-import { UserError } from '../../errors.js';
-import { NEXT_FORMATS, renderNext, renderRolloutLog, renderRolloutStatus, rolloutStepTitle, stepInstructions, type NextFormat } from '../../render/rollout.js';
+import { renderNext, renderRolloutLog, renderRolloutStatus, rolloutStepTitle, stepInstructions } from '../../render/rollout.js';
 import { quoteTerminal, sanitizeTerminal } from '../../render/escape.js';
 import { progressOf, readySteps, type Rollout } from '../../rollout/model.js';
 import { abandonRollout, allRollouts, recordDone, requireOpenRollout } from '../../rollout/run.js';
 import { actorName } from '../actor.js';
-import { parseCommandArgs } from '../args.js';
+import { isHelp, printUsage } from '../args.js';
+import {
+  parseRolloutAbandonArgs,
+  parseRolloutDoneArgs,
+  parseRolloutLogArgs,
+  parseRolloutNextArgs,
+  parseRolloutStatusArgs,
+  parseRolloutWalkArgs,
+} from '../arguments/rollout.js';
 import { wantsColor, type Io } from '../io.js';
 import { withRolloutTarget } from '../target-flag.js';
 
@@ -46,8 +53,6 @@ Every subcommand takes --target T (a name from connectorops.yaml, local:PATH or 
 
 Exit codes: 0 done, 1 error (nothing recorded, or as the message says).`;
 
-const COMMON = { target: { type: 'string' }, dir: { type: 'string' } } as const;
-
 const SUBCOMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> = {
   next: nextCommand,
   done: doneCommand,
@@ -74,34 +79,31 @@ export async function run(argv: string[], io: Io): Promise<number> {
 }
 
 async function statusCommand(argv: string[], io: Io): Promise<number> {
-  const parsed = parseCommandArgs(argv, io, USAGE, COMMON);
-  if (!parsed) return 0;
-  const text = await withRolloutTarget(parsed.values, io, async (t) => renderRolloutStatus(await requireOpenRollout(t), { color: wantsColor(io) }));
+  const args = parseRolloutStatusArgs(argv);
+  if (isHelp(args)) return printUsage(io, USAGE);
+  const text = await withRolloutTarget(args, io, async (t) => renderRolloutStatus(await requireOpenRollout(t), { color: wantsColor(io) }));
   io.stdout.write(text);
   return 0;
 }
 
 async function nextCommand(argv: string[], io: Io): Promise<number> {
-  const parsed = parseCommandArgs(argv, io, USAGE, { ...COMMON, format: { type: 'string' } });
-  if (!parsed) return 0;
-  const format = parsed.values.format ?? 'text';
-  if (!(NEXT_FORMATS as readonly string[]).includes(format)) throw new UserError(`unknown format '${format}'`, { hint: `use one of: ${NEXT_FORMATS.join(', ')}` });
-  const text = await withRolloutTarget(parsed.values, io, async (t) => renderNext(await requireOpenRollout(t), format as NextFormat, { color: wantsColor(io) }));
+  const args = parseRolloutNextArgs(argv);
+  if (isHelp(args)) return printUsage(io, USAGE);
+  const text = await withRolloutTarget(args, io, async (t) => renderNext(await requireOpenRollout(t), args.format, { color: wantsColor(io) }));
   io.stdout.write(text);
   return 0;
 }
 
 async function doneCommand(argv: string[], io: Io): Promise<number> {
-  const parsed = parseCommandArgs(argv, io, USAGE, { ...COMMON, by: { type: 'string' }, note: { type: 'string' } }, true);
-  if (!parsed) return 0;
-  const { values, positionals } = parsed;
-  const by = actorName(values.by, io.env);
-  await withRolloutTarget(values, io, async (target) => {
+  const args = parseRolloutDoneArgs(argv);
+  if (isHelp(args)) return printUsage(io, USAGE);
+  const by = actorName(args.by, io.env);
+  await withRolloutTarget(args, io, async (target) => {
     const rollout = await requireOpenRollout(target);
-    const result = await recordDone(target, rollout, positionals, {
+    const result = await recordDone(target, rollout, args.steps, {
       by,
       env: io.env,
-      ...(values.note !== undefined ? { note: values.note } : {}),
+      ...(args.note !== undefined ? { note: args.note } : {}),
       onRecorded: (step) => io.stdout.write(`✓ ${step.id} ${rolloutStepTitle(step, quoteTerminal, sanitizeTerminal)}: done by ${sanitizeTerminal(by)}\n`),
     });
     io.stdout.write(afterDone(result.rollout, result.closed));
@@ -119,10 +121,10 @@ function afterDone(rollout: Rollout, closed: boolean): string {
 }
 
 async function walkCommand(argv: string[], io: Io): Promise<number> {
-  const parsed = parseCommandArgs(argv, io, USAGE, { ...COMMON, by: { type: 'string' }, note: { type: 'string' } });
-  if (!parsed) return 0;
-  const by = actorName(parsed.values.by, io.env);
-  return withRolloutTarget(parsed.values, io, async (target) => {
+  const args = parseRolloutWalkArgs(argv);
+  if (isHelp(args)) return printUsage(io, USAGE);
+  const by = actorName(args.by, io.env);
+  return withRolloutTarget(args, io, async (target) => {
     const lines = createInterface({ input: io.stdin, terminal: false });
     const answers = lines[Symbol.asyncIterator]();
     const ask = async (question: string): Promise<string | null> => {
@@ -158,7 +160,7 @@ async function walkCommand(argv: string[], io: Io): Promise<number> {
           skipped.add(step.id);
           continue;
         }
-        const result = await recordDone(target, rollout, [step.id], { by, env: io.env, ...(parsed.values.note !== undefined ? { note: parsed.values.note } : {}) });
+        const result = await recordDone(target, rollout, [step.id], { by, env: io.env, ...(args.note !== undefined ? { note: args.note } : {}) });
         io.stdout.write(`✓ ${step.id} recorded as done by ${sanitizeTerminal(by)}.\n`);
         if (result.closed) {
           io.stdout.write(afterDone(result.rollout, true));
@@ -172,12 +174,12 @@ async function walkCommand(argv: string[], io: Io): Promise<number> {
 }
 
 async function abandonCommand(argv: string[], io: Io): Promise<number> {
-  const parsed = parseCommandArgs(argv, io, USAGE, { ...COMMON, reason: { type: 'string' }, by: { type: 'string' } });
-  if (!parsed) return 0;
-  const by = actorName(parsed.values.by, io.env);
-  await withRolloutTarget(parsed.values, io, async (target) => {
+  const args = parseRolloutAbandonArgs(argv);
+  if (isHelp(args)) return printUsage(io, USAGE);
+  const by = actorName(args.by, io.env);
+  await withRolloutTarget(args, io, async (target) => {
     const rollout = await requireOpenRollout(target);
-    await abandonRollout(target, rollout, by, parsed.values.reason);
+    await abandonRollout(target, rollout, by, args.reason);
     const p = progressOf(rollout);
     io.stdout.write(
       `Rollout ${rollout.id} abandoned by ${sanitizeTerminal(by)}: the ${p.done} done step${p.done === 1 ? '' : 's'} stay done; ${p.total - p.done} were not done. The next plan shows what is left.\n`,
@@ -187,9 +189,9 @@ async function abandonCommand(argv: string[], io: Io): Promise<number> {
 }
 
 async function logCommand(argv: string[], io: Io): Promise<number> {
-  const parsed = parseCommandArgs(argv, io, USAGE, COMMON);
-  if (!parsed) return 0;
-  const text = await withRolloutTarget(parsed.values, io, async (t) => renderRolloutLog(await allRollouts(t)));
+  const args = parseRolloutLogArgs(argv);
+  if (isHelp(args)) return printUsage(io, USAGE);
+  const text = await withRolloutTarget(args, io, async (t) => renderRolloutLog(await allRollouts(t)));
   io.stdout.write(text);
   return 0;
 }

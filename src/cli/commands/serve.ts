@@ -8,7 +8,8 @@
 import { UserError } from '../../errors.js';
 import { TOKEN_ENV, tokenProblem } from '../../targets/http/protocol.js';
 import { startServer } from '../../targets/http/server.js';
-import { parseCommandArgs } from '../args.js';
+import { isHelp, printUsage } from '../args.js';
+import { DEFAULT_PORT, parseServeArgs } from '../arguments/serve.js';
 import type { Io } from '../io.js';
 import { openTargetFlag } from '../target-flag.js';
 
@@ -23,7 +24,7 @@ Options:
                default: the config's defaultTarget, else local:.connectorops/local.db)
   --host HOST  the address to listen on (default 127.0.0.1: this machine only). The token
                travels in clear text over http: beyond this machine, put a TLS proxy in front.
-  --port N     the port (default ${8080}; 0 picks a free one, printed on stdout)
+  --port N     the port (default ${DEFAULT_PORT}; 0 picks a free one, printed on stdout)
   -h, --help   show this help
 
 Exit codes: 0 stopped by a signal, 1 could not start.`;
@@ -45,16 +46,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
 }
 
 export async function runServe(argv: string[], io: Io, deps: ServeDeps = {}): Promise<number> {
-  const parsed = parseCommandArgs(argv, io, USAGE, {
-    target: { type: 'string' },
-    host: { type: 'string', default: '127.0.0.1' },
-    port: { type: 'string', default: '8080' },
-  });
-  if (!parsed) return 0;
-  const { values } = parsed;
-  const port = Number(values.port);
-  if (!/^\d+$/.test(values.port) || port > 65535)
-    throw new UserError(`--port ${values.port} is not a port number`, { hint: 'a number from 0 to 65535 (0 picks a free port)' });
+  const args = parseServeArgs(argv);
+  if (isHelp(args)) return printUsage(io, USAGE);
+  const { host, port } = args;
   const token = io.env[TOKEN_ENV];
   if (!token) {
     throw new UserError(`serve needs a token: ${TOKEN_ENV} is not set, and a target is never served without one`, {
@@ -77,20 +71,20 @@ export async function runServe(argv: string[], io: Io, deps: ServeDeps = {}): Pr
   }
 
   // Serving is for applying through it: like apply, serve creates a local target that has no file yet.
-  const target = await openTargetFlag(values.target, io, io.cwd, { create: true });
+  const target = await openTargetFlag(args.target, io, io.cwd, { create: true });
   const log = deps.log ?? ((line: string) => io.stderr.write(line + '\n'));
   let running;
   try {
-    running = await startServer({ target, token, host: values.host, port, log });
+    running = await startServer({ target, token, host, port, log });
   } catch (error) {
     await target.close();
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new UserError(`cannot serve on ${values.host}:${port}: the port is in use`, { hint: 'pick another --port (0 picks a free one)' });
-    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UserError(`cannot serve on ${values.host}: no such address on this machine`);
+    if (code === 'EADDRINUSE') throw new UserError(`cannot serve on ${host}:${port}: the port is in use`, { hint: 'pick another --port (0 picks a free one)' });
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UserError(`cannot serve on ${host}: no such address on this machine`);
     if (code === 'EACCES') throw new UserError(`cannot serve on port ${port}: permission denied`, { hint: 'ports below 1024 need privileges; pick another --port' });
     throw error;
   }
-  if (!isLoopback(values.host)) {
+  if (!isLoopback(host)) {
     log(
       `Warning: serving beyond this machine over plain http: the token and secret values travel unencrypted. Put a TLS proxy in front and give clients its https:// URL.`,
     );

@@ -10,21 +10,28 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UserError } from '../../errors.js';
-import { didYouMean } from '../../suggest.js';
 import { lockRequest } from '../../targets/lock.js';
 import { parseSnapshotJson } from '../../targets/snapshot.js';
 import type { Target } from '../../targets/target.js';
 import type { Io } from '../io.js';
-import { parseCommandArgs, parseStrict } from '../args.js';
+import { isHelp, printUsage } from '../args.js';
+import {
+  parseTargetAdoptArgs,
+  parseTargetAuthorizeArgs,
+  parseTargetExportArgs,
+  parseTargetImportArgs,
+  parseTargetInitArgs,
+  type TargetFlags,
+} from '../arguments/target.js';
 import { formatDiagnostic } from '../../errors.js';
 import { loadForPlan, planAgainst } from '../../plan/run.js';
 import { quoteTerminal, sanitizeTerminal } from '../../render/escape.js';
-import { adoptedState, parseAuthorized } from '../../rollout/adopt.js';
+import { adoptedState } from '../../rollout/adopt.js';
 import { openTarget } from '../../targets/index.js';
 import { stateToSnapshot } from '../../targets/snapshot.js';
 import { openTargetFlag } from '../target-flag.js';
 import { ownValue } from '../../model/own.js';
-import { plural } from '../../util/text.js';
+import { didYouMean, plural } from '../../util/text.js';
 
 const USAGE = `Usage: connectorops target <subcommand> [options]
 
@@ -79,11 +86,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
 }
 
 /**
- * `dir` is `--dir` as typed: where connectorops.yaml (target names) and the default target are.
- * `create`: only `target import` makes a target that does not exist yet; the others need one.
+ * `where.dir` is `--dir` as typed: where connectorops.yaml (target names) and the default target are.
+ * `create`: only `target import` and `target init` make a target that does not exist yet; the others need one.
  */
-async function withTarget<T>(flag: string | undefined, dir: string | undefined, io: Io, fn: (target: Target) => Promise<T>, create = false): Promise<T> {
-  const target = await openTargetFlag(flag, io, resolve(io.cwd, dir ?? '.'), { create });
+async function withTarget<T>(where: TargetFlags, io: Io, fn: (target: Target) => Promise<T>, create = false): Promise<T> {
+  const target = await openTargetFlag(where.target, io, resolve(io.cwd, where.dir ?? '.'), { create });
   try {
     return await fn(target);
   } finally {
@@ -91,17 +98,10 @@ async function withTarget<T>(flag: string | undefined, dir: string | undefined, 
   }
 }
 
-function wantsHelp(argv: string[], io: Io): boolean {
-  if (!argv.includes('--help') && !argv.includes('-h')) return false;
-  io.stdout.write(USAGE + '\n');
-  return true;
-}
-
 async function exportCommand(argv: string[], io: Io): Promise<number> {
-  if (wantsHelp(argv, io)) return 0;
-  const { values, positionals } = parseStrict(argv, { target: { type: 'string' }, dir: { type: 'string' } });
-  if (positionals.length) throw new UserError(`unexpected argument '${positionals[0]}'`, { hint: 'connectorops target export [--target T] [--dir D]' });
-  const snapshot = await withTarget(values.target, values.dir, io, async (t) => {
+  const args = parseTargetExportArgs(argv);
+  if (isHelp(args)) return printUsage(io, USAGE);
+  const snapshot = await withTarget(args, io, async (t) => {
     const [contents, info] = await Promise.all([t.exportSnapshot(), t.info()]);
     // What an initialized target stands for comes first (`target import` reads it back and leaves
     // its own target's mode); a target created implicitly exports exactly the contract's document.
@@ -118,10 +118,9 @@ async function exportCommand(argv: string[], io: Io): Promise<number> {
 }
 
 async function importCommand(argv: string[], io: Io): Promise<number> {
-  if (wantsHelp(argv, io)) return 0;
-  const { values, positionals } = parseStrict(argv, { target: { type: 'string' }, dir: { type: 'string' }, force: { type: 'boolean', default: false } });
-  if (positionals.length !== 1) throw new UserError('target import takes one FILE (or - for stdin)', { hint: 'connectorops target import FILE --target T [--force]' });
-  const file = positionals[0]!;
+  const args = parseTargetImportArgs(argv);
+  if (isHelp(args)) return printUsage(io, USAGE);
+  const { file } = args;
   const text =
     file === '-'
       ? await readStdin(io)
@@ -131,14 +130,13 @@ async function importCommand(argv: string[], io: Io): Promise<number> {
   // The whole snapshot is checked before the target is even opened: a bad one changes nothing.
   const { snapshot } = parseSnapshotJson(text, file === '-' ? '(stdin)' : file);
   const serial = await withTarget(
-    values.target,
-    values.dir,
+    args,
     io,
     async (target) => {
       // An apply in progress must not see its account replaced under it.
       const lock = await target.acquireLock(lockRequest('target import'), { timeoutMs: 0 });
       try {
-        await target.importSnapshot(snapshot, { force: values.force });
+        await target.importSnapshot(snapshot, { force: args.force });
         // A local target tells its serial without loading (and hashing) the whole account.
         return target.serial();
       } finally {
@@ -152,35 +150,20 @@ async function importCommand(argv: string[], io: Io): Promise<number> {
 }
 
 async function authorizeCommand(argv: string[], io: Io): Promise<number> {
-  if (wantsHelp(argv, io)) return 0;
-  const { values, positionals } = parseStrict(argv, { target: { type: 'string' }, dir: { type: 'string' }, account: { type: 'string' } });
-  if (positionals.length !== 1) throw new UserError('target authorize takes one LINKNAME', { hint: 'connectorops target authorize LINKNAME --account NAME --target T' });
-  if (values.account === undefined)
-    throw new UserError('target authorize needs --account NAME: who consents', { hint: 'connectorops target authorize LINKNAME --account NAME --target T' });
-  const linkName = positionals[0]!;
-  const account = values.account;
-  await withTarget(values.target, values.dir, io, (t) => t.authorize(linkName, account));
+  const args = parseTargetAuthorizeArgs(argv);
+  if (isHelp(args)) return printUsage(io, USAGE);
+  const { linkName, account } = args;
+  await withTarget(args, io, (t) => t.authorize(linkName, account));
   io.stdout.write(`Connection '${linkName}' is authorized by ${account.trim()}.\n`);
   return 0;
 }
 
 async function initCommand(argv: string[], io: Io): Promise<number> {
-  const parsed = parseCommandArgs(argv, io, USAGE, { target: { type: 'string' }, dir: { type: 'string' }, mode: { type: 'string' }, account: { type: 'string' } });
-  if (!parsed) return 0;
-  const { values } = parsed;
-  const mode = values.mode;
-  if (mode !== 'ledger' && mode !== 'simulated') {
-    throw new UserError(mode === undefined ? 'target init needs --mode ledger or --mode simulated' : `--mode is ledger or simulated, not '${mode}'`, {
-      hint: 'ledger: the target stands for a real Creator account (apply opens a rollout); simulated: the target is the account',
-    });
-  }
-  const account = values.account?.trim();
-  // eslint-disable-next-line no-control-regex -- control characters are what an account name may not hold
-  if (account !== undefined && (account === '' || account.length > 200 || /[\u0000-\u001f\u007f]/.test(account))) {
-    throw new UserError('--account is a name of 1 to 200 characters, without control characters', { hint: 'e.g. --account "Acme (EU)"' });
-  }
-  await withTarget(values.target, values.dir, io, (t) => t.initialize(mode, account ?? null), true);
-  const name = values.target ?? 'the default target';
+  const args = parseTargetInitArgs(argv);
+  if (isHelp(args)) return printUsage(io, USAGE);
+  const { mode, account } = args;
+  await withTarget(args, io, (t) => t.initialize(mode, account ?? null), true);
+  const name = args.target ?? 'the default target';
   io.stdout.write(`Target ${sanitizeTerminal(name)} is a ${mode} target${account ? ` for ${quoteTerminal(account)}` : ''}.\n`);
   io.stdout.write(
     mode === 'ledger'
@@ -191,14 +174,13 @@ async function initCommand(argv: string[], io: Io): Promise<number> {
 }
 
 async function adoptCommand(argv: string[], io: Io): Promise<number> {
-  const parsed = parseCommandArgs(argv, io, USAGE, { target: { type: 'string' }, dir: { type: 'string' }, authorized: { type: 'string', multiple: true } });
-  if (!parsed) return 0;
-  const { values } = parsed;
-  const authorized = parseAuthorized(values.authorized ?? []);
+  const args = parseTargetAdoptArgs(argv);
+  if (isHelp(args)) return printUsage(io, USAGE);
+  const { authorized } = args;
   const loaded = await loadForPlan({
     cwd: io.cwd,
-    ...(values.dir !== undefined ? { dir: values.dir } : {}),
-    ...(values.target !== undefined ? { target: values.target } : {}),
+    ...(args.dir !== undefined ? { dir: args.dir } : {}),
+    ...(args.target !== undefined ? { target: args.target } : {}),
   });
   for (const d of loaded.diagnostics) io.stderr.write(formatDiagnostic(d) + '\n');
   const target = await openTarget(loaded.targetSpec, { name: loaded.targetName, cwd: io.cwd, env: io.env, create: true });

@@ -4,8 +4,8 @@
  * lock that a newer, live run took in the meantime. 0 released · 1 no such lock.
  */
 import { resolve } from 'node:path';
-import { UserError } from '../../errors.js';
-import { parseCommandArgs } from '../args.js';
+import { isHelp, printUsage } from '../args.js';
+import { parseUnlockArgs } from '../arguments/unlock.js';
 import type { Io } from '../io.js';
 import { openTargetFlag } from '../target-flag.js';
 
@@ -23,26 +23,10 @@ Options:
 Exit codes: 0 released, 1 no such lock (or an error).`;
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  const parsed = parseCommandArgs(
-    argv,
-    io,
-    USAGE,
-    {
-      target: { type: 'string' },
-      dir: { type: 'string' },
-    },
-    true,
-  );
-  if (!parsed) return 0;
-  const { values, positionals } = parsed;
-  if (positionals.length !== 1) {
-    throw new UserError(positionals.length ? `unlock takes one LOCKID, not ${positionals.length}` : 'unlock needs the LOCKID to release', {
-      hint: 'a refused apply prints it: connectorops unlock LOCKID --target T',
-    });
-  }
-  const id = positionals[0]!;
-  const dir = resolve(io.cwd, values.dir ?? '.');
-  const target = await openTargetFlag(values.target, io, dir);
+  const args = parseUnlockArgs(argv);
+  if (isHelp(args)) return printUsage(io, USAGE);
+  const id = args.lockId;
+  const target = await openTargetFlag(args.target, io, resolve(io.cwd, args.dir));
   try {
     if (await target.forceUnlock(id)) {
       io.stdout.write(`Released lock ${id} of target ${target.name}.\n`);

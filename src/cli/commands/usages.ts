@@ -7,7 +7,8 @@ import { resolve } from 'node:path';
 import { UserError, formatDiagnostic } from '../../errors.js';
 import { loadManifests } from '../../manifest/index.js';
 import { renderUsagesJson, renderUsagesText } from '../../render/usages.js';
-import { parseCommandArgs } from '../args.js';
+import { isHelp, printUsage } from '../args.js';
+import { parseUsagesArgs } from '../arguments/usages.js';
 import type { Io } from '../io.js';
 
 const USAGE = `Usage: connectorops usages [--dir D] [--ref REF] [--format text|json]
@@ -25,17 +26,12 @@ Options:
 
 Exit codes: 0 listed (warnings about unreadable code allowed), 1 error (invalid manifests, bad flags).`;
 
-const FORMATS = ['text', 'json'] as const;
-
 export async function run(argv: string[], io: Io): Promise<number> {
-  const parsed = parseCommandArgs(argv, io, USAGE, { dir: { type: 'string' }, ref: { type: 'string' }, format: { type: 'string' } });
-  if (!parsed) return 0;
-  const { values } = parsed;
-  const format = values.format ?? 'text';
-  if (!(FORMATS as readonly string[]).includes(format)) throw new UserError(`unknown format '${format}'`, { hint: `use one of: ${FORMATS.join(', ')}` });
+  const args = parseUsagesArgs(argv);
+  if (isHelp(args)) return printUsage(io, USAGE);
 
-  const dir = resolve(io.cwd, values.dir ?? '.');
-  const loaded = await loadManifests({ dir, usages: true, ...(values.ref !== undefined ? { ref: values.ref } : {}) });
+  const dir = resolve(io.cwd, args.dir);
+  const loaded = await loadManifests({ dir, usages: true, ...(args.ref !== undefined ? { ref: args.ref } : {}) });
   if (loaded.errors.length || !loaded.usages) {
     throw new UserError(`the manifests are invalid (${loaded.errors.length} error${loaded.errors.length === 1 ? '' : 's'}, ${loaded.label}); no usages were read`, {
       diagnostics: [...loaded.errors, ...loaded.warnings],
@@ -53,6 +49,6 @@ export async function run(argv: string[], io: Io): Promise<number> {
     defined: new Set(loaded.desired.connections.keys()),
     warnings: scan.warnings,
   };
-  io.stdout.write(format === 'json' ? renderUsagesJson(report) : renderUsagesText(report));
+  io.stdout.write(args.format === 'json' ? renderUsagesJson(report) : renderUsagesText(report));
   return 0;
 }

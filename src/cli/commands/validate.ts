@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import { formatDiagnostic, type Diagnostic } from '../../errors.js';
 import { definesNothing, describeFound, manifestFolders } from '../../manifest/empty.js';
 import { loadManifests } from '../../manifest/index.js';
-import { parseCommandArgs } from '../args.js';
+import { isHelp, printUsage } from '../args.js';
+import { parseValidateArgs } from '../arguments/validate.js';
 import type { Io } from '../io.js';
 import { plural } from '../../util/text.js';
 
@@ -19,11 +20,10 @@ Options:
 Exit codes: 0 valid (warnings allowed), 1 invalid.`;
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  const parsed = parseCommandArgs(argv, io, USAGE, { dir: { type: 'string' }, ref: { type: 'string' } });
-  if (!parsed) return 0;
-  const { values } = parsed;
-  const dir = resolve(io.cwd, values.dir ?? '.');
-  const loaded = await loadManifests({ dir, commit: false, ...(values.ref !== undefined ? { ref: values.ref } : {}) });
+  const args = parseValidateArgs(argv);
+  if (isHelp(args)) return printUsage(io, USAGE);
+  const dir = resolve(io.cwd, args.dir);
+  const loaded = await loadManifests({ dir, commit: false, ...(args.ref !== undefined ? { ref: args.ref } : {}) });
 
   // YAML syntax errors first: what follows from a file that did not parse is secondary.
   const syntaxFirst = (d: Diagnostic) => (d.code === 'yaml' && d.severity === 'error' ? 0 : 1);

@@ -22,7 +22,7 @@ import type { ConnectionRecord, SecretName, State } from '../../model/types.js';
 import { SECRET_PARAMETERS } from '../../model/types.js';
 import { formatViolation, transition, World, type Effects, type SecretFingerprints, type Violation } from '../../rules/index.js';
 import { parseAction } from '../action-schema.js';
-import { LOCK_POLL_MS, LockHeldError } from '../lock.js';
+import { LockHeldError, waitForLock } from '../lock.js';
 import { stateDigest, stateToSnapshot, validateSnapshot } from '../snapshot.js';
 import type {
   ExecuteResult,
@@ -38,6 +38,7 @@ import type {
   TargetMode,
 } from '../target.js';
 import { Fingerprinter } from './secrets.js';
+import { plural } from '../../util/text.js';
 import type { LockClaim, StoreReader, StoreWriter, TargetStore } from './store.js';
 
 /** How long a store's lock may be held by a session that has not written its holder row yet. */
@@ -136,22 +137,26 @@ export class TargetEngine implements Target {
 
   async acquireLock(request: LockRequest, options: { timeoutMs?: number } = {}): Promise<Acquired> {
     this.#open();
-    const timeoutMs = Math.max(0, options.timeoutMs ?? 0);
-    const started = Date.now();
+    return waitForLock(() => this.#lockOnce(request), { timeoutMs: Math.max(0, options.timeoutMs ?? 0), target: this.name });
+  }
+
+  /**
+   * One try for the lock: it, or a LockHeldError naming the holder (waitForLock waits on those).
+   * A holder without a row is between taking the store's lock and writing its row: it is given a
+   * moment to say who it is, not a lock wait.
+   */
+  async #lockOnce(request: LockRequest): Promise<Acquired> {
+    const settleBy = Date.now() + UNRECORDED_HOLDER_MS;
     for (;;) {
       const attempt = await this.#tryLock(request);
       if ('got' in attempt) return attempt.got;
-      const waited = Date.now() - started;
-      if (attempt.held && waited >= timeoutMs) throw new LockHeldError(attempt.held, this.name, timeoutMs > 0 ? waited : 0);
-      if (!attempt.held && waited >= timeoutMs + UNRECORDED_HOLDER_MS) {
+      if (attempt.held) throw new LockHeldError(attempt.held, this.name, 0);
+      if (Date.now() >= settleBy) {
         throw new TargetError(`target ${this.name} is locked by a session that has not said who it is`, {
           hint: "try again; if it stays so, another program holds connectorops's lock on this target",
         });
       }
-      // A real wait: the holder is another live process, and only time frees the lock. Without a
-      // holder row, the holder is between taking the store's lock and writing its row: try again soon.
-      const pause = attempt.held ? Math.min(LOCK_POLL_MS, timeoutMs - waited) : 20;
-      await new Promise((r) => setTimeout(r, pause));
+      await new Promise((r) => setTimeout(r, 20));
     }
   }
 
@@ -524,8 +529,4 @@ function copyJson<T>(value: T): T {
 /** `R9: delete connection 'crm_sales' before deleting connector 'crm'`; several joined by `; `. */
 function violationMessage(violations: Violation[]): string {
   return violations.map(formatViolation).join('; ');
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

@@ -141,7 +141,7 @@ export class HttpTarget implements Target {
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       retries: options.retries ?? 6,
       retryDelayMs: options.retryDelayMs ?? 250,
-      onRetry: options.onRetry,
+      ...(options.onRetry ? { onRetry: options.onRetry } : {}),
     };
   }
 
@@ -313,7 +313,13 @@ export class HttpTarget implements Target {
       let text: string;
       try {
         // redirect 'manual': a target never redirects, and the token must never follow one elsewhere.
-        response = await fetch(url, { method: spec.method, headers, body, redirect: 'manual', signal: AbortSignal.timeout(spec.timeoutMs ?? this.#options.timeoutMs) });
+        response = await fetch(url, {
+          method: spec.method,
+          headers,
+          ...(body !== undefined ? { body } : {}),
+          redirect: 'manual',
+          signal: AbortSignal.timeout(spec.timeoutMs ?? this.#options.timeoutMs),
+        });
         text = await response.text();
       } catch (error) {
         throw this.#networkError(error, spec, hidden);
@@ -507,10 +513,11 @@ function pickLockRequest(r: LockRequest): LockRequest {
   return { holder: r.holder, host: r.host, pid: r.pid, operation: r.operation };
 }
 
-function dropUndefined<T extends Record<string, unknown>>(value: T): T {
+/** `value` without its undefined properties: the optional fields of an error's details stay absent. */
+function dropUndefined<T extends Record<string, unknown>>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = v;
-  return out as T;
+  return out as { [K in keyof T]?: Exclude<T[K], undefined> };
 }
 
 function formatMs(ms: number): string {

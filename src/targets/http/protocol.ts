@@ -9,8 +9,20 @@
  */
 import * as z from 'zod';
 import { SnapshotSchema } from '../../model/snapshot.js';
+import { RevokedAuthorizationSchema } from '../../model/plan.js';
+import {
+  JournalContextSchema,
+  JournalEntrySchema,
+  LockInfoSchema,
+  LockRequestSchema,
+  RolloutEventSchema,
+  StoredRolloutSchema,
+  TargetInfoSchema,
+  TargetModeSchema,
+} from '../target.js';
 import { jsonPath } from '../../util/json-path.js';
-import { DiagnosticCodeSchema, RefusalCodeSchema, RuleIdSchema } from '../../model/types.js';
+import { DiagnosticCodeSchema, RefusalCodeSchema } from '../../model/types.js';
+import type { Diagnostic } from '../../errors.js';
 
 /** Bumped on a breaking change of the protocol; routes carry it as their `/v1` prefix. */
 export const PROTOCOL_VERSION = 1;
@@ -53,17 +65,6 @@ const ErrorKindSchema = z.enum([
 ]);
 export type ErrorKind = z.infer<typeof ErrorKindSchema>;
 
-const LockRequestSchema = z
-  .object({
-    holder: z.string().min(1).max(300),
-    host: z.string().min(1).max(255),
-    pid: z.number().int().nonnegative(),
-    operation: z.string().min(1).max(100),
-  })
-  .strict();
-
-const LockInfoSchema = LockRequestSchema.extend({ id: z.string().min(1), startedAt: z.string().min(1) }).strict();
-
 const DiagnosticSchema = z.object({
   file: z.string(),
   line: z.number(),
@@ -72,8 +73,8 @@ const DiagnosticSchema = z.object({
   // A code this build does not know (a newer server) is kept as the generic `schema`: the message says it.
   code: DiagnosticCodeSchema.catch('schema'),
   message: z.string(),
-  hint: z.string().optional(),
-});
+  hint: z.string().exactOptional(),
+}) satisfies z.ZodType<Diagnostic>; // errors.ts's Diagnostic, as it travels
 
 /** Every response with a status of 400 or more has this body. */
 export const ErrorBodySchema = z.object({
@@ -96,15 +97,6 @@ export type ErrorBody = z.infer<typeof ErrorBodySchema>;
 
 export const FingerprintsRequestSchema = z.object({ values: z.array(z.string()).max(100_000) }).strict();
 
-const JournalContextSchema = z
-  .object({
-    runId: z.string().min(1).max(200),
-    actionId: z.string().min(1).max(200),
-    by: z.string().min(1).max(200).optional(),
-    note: z.string().max(10_000).optional(),
-  })
-  .strict();
-
 /** `action` is checked by `parseAction` (action-schema.ts), the same check the local target makes. */
 export const ActionRequestSchema = z
   .object({
@@ -121,19 +113,8 @@ export const LockAcquireRequestSchema = LockRequestSchema.extend({
 
 export const AuthorizeRequestSchema = z.object({ account: z.string(), journal: JournalContextSchema.optional() }).strict();
 
-const TargetModeSchema = z.enum(['simulated', 'ledger']);
-
 /** `PUT /v1/info`: `target init`. */
 export const InitializeRequestSchema = z.object({ mode: TargetModeSchema, account: z.string().min(1).max(200).nullable() }).strict();
-
-const RolloutEventSchema = z
-  .object({
-    type: z.enum(['opened', 'abandoned', 'closed']),
-    by: z.string().min(1).max(200),
-    at: z.string().min(1).max(100),
-    note: z.string().max(10_000).optional(),
-  })
-  .strict();
 
 /** `POST /v1/rollouts`: the document is rollout/'s; the target stores it as it is. */
 export const OpenRolloutRequestSchema = z.object({ id: z.string().min(1).max(200), document: z.unknown(), opened: RolloutEventSchema }).strict();
@@ -152,43 +133,16 @@ export const StateResponseSchema = z.object({
 
 export const FingerprintsResponseSchema = z.object({ fingerprints: z.array(z.string()) });
 
-const RevokedSchema = z
-  .object({
-    connection: z.string(),
-    connector: z.string(),
-    account: z.string(),
-    cause: z.array(z.string()),
-    rule: RuleIdSchema,
-  })
-  .strict();
-
 export const ActionResponseSchema = z.object({
   serial: z.number().int().nonnegative(),
-  revoked: z.array(RevokedSchema),
+  revoked: z.array(RevokedAuthorizationSchema),
   /** The answer to a repeat of a (run, action) already carried out: nothing was done this time. */
   replayed: z.boolean().optional(),
 });
 
-export const JournalResponseSchema = z.object({
-  entries: z.array(
-    z.object({
-      runId: z.string(),
-      actionId: z.string(),
-      op: z.string(),
-      linkName: z.string(),
-      status: z.enum(['pending', 'done', 'failed']),
-      serial: z.number().int().nullable(),
-      at: z.string(),
-      error: z.string().optional(),
-      by: z.string().optional(),
-      note: z.string().optional(),
-    }),
-  ),
-});
+export const JournalResponseSchema = z.object({ entries: z.array(JournalEntrySchema) });
 
-export const InfoResponseSchema = z.object({ mode: TargetModeSchema, account: z.string().nullable(), initialized: z.boolean() });
-
-const StoredRolloutSchema = z.object({ id: z.string(), document: z.unknown(), open: z.boolean(), events: z.array(RolloutEventSchema) });
+export const InfoResponseSchema = TargetInfoSchema;
 
 /** `GET /v1/rollouts/open` */
 export const CurrentRolloutResponseSchema = z.object({ rollout: StoredRolloutSchema.nullable() });

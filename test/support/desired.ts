@@ -9,7 +9,7 @@ import type { DesiredConnection, DesiredConnector, DesiredState, SecretName, Sta
 import { SECRET_PARAMETERS } from '../../src/model/types.js';
 import type { CodeUsage } from '../../src/model/usages.js';
 import { makePlan, type PlanInput } from '../../src/plan/index.js';
-import { oauth2 } from '../support/builders.js';
+import { oauth2 } from './builders.js';
 import { secretEnvName } from '../../src/manifest/write.js';
 
 /** The variable `connectorops import` would name: `crm` clientSecret → CRM_CLIENT_SECRET. */

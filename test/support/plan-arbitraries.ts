@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import type { Authentication, ConnectionRecord, ConnectorRecord, DesiredConnection, DesiredConnector, DesiredState, SecretName, State } from '../../src/model/types.js';
 import { SECRET_PARAMETERS } from '../../src/model/types.js';
 import { missingMandatory } from '../../src/rules/index.js';
-import { envName } from './fixtures.js';
+import { envName } from './desired.js';
 import type { PlannedSecret } from '../../src/model/actions.js';
 import type { PlanInput } from '../../src/plan/index.js';
 

@@ -1,0 +1,14 @@
+/** `connectorops import [--target T] [--out D]`. */
+import { given, isHelp, parseFlags, type Help } from '../args.js';
+
+export interface ImportArgs {
+  target?: string;
+  /** As typed, relative to the working directory (default `.`); messages show it so. */
+  out: string;
+}
+
+export function parseImportArgs(argv: readonly string[]): ImportArgs | Help {
+  const flags = parseFlags(argv, { target: { type: 'string' }, out: { type: 'string', default: '.' } });
+  if (isHelp(flags)) return flags;
+  return { out: flags.values.out, ...given({ target: flags.values.target }) };
+}

@@ -1,0 +1,27 @@
+/** `connectorops serve [--target T] [--host HOST] [--port N]`. */
+import { UserError } from '../../errors.js';
+import { given, isHelp, parseFlags, type Help } from '../args.js';
+
+export const DEFAULT_PORT = 8080;
+
+export interface ServeArgs {
+  target?: string;
+  /** Default 127.0.0.1: this machine only. */
+  host: string;
+  /** 0 to 65535; 0 picks a free port. */
+  port: number;
+}
+
+export function parseServeArgs(argv: readonly string[]): ServeArgs | Help {
+  const flags = parseFlags(argv, {
+    target: { type: 'string' },
+    host: { type: 'string', default: '127.0.0.1' },
+    port: { type: 'string', default: String(DEFAULT_PORT) },
+  });
+  if (isHelp(flags)) return flags;
+  const { values } = flags;
+  const port = Number(values.port);
+  if (!/^\d+$/.test(values.port) || port > 65535)
+    throw new UserError(`--port ${values.port} is not a port number`, { hint: 'a number from 0 to 65535 (0 picks a free port)' });
+  return { host: values.host, port, ...given({ target: values.target }) };
+}
