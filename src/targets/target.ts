@@ -3,7 +3,7 @@
  * The planner reads through it, the executor writes through it one action at a time, and apply
  * holds its lock. Implementations: targets/local (SQLite file), targets/http (client of `serve`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ActionBody } from '../model/actions.js';
 import type { RevokedAuthorization } from '../model/plan.js';
 import type { SecretName, State } from '../model/types.js';
