@@ -48,7 +48,7 @@ Subcommands:
                                          record the steps ticked in the rollout issue (GITHUB_TOKEN,
                                          GITHUB_API_URL as for comment; the secrets the steps set)
 
-Every subcommand takes --target T (a name from connectorops.yaml, local:PATH or http(s)://…) and
+Every subcommand takes --target T (a name from connectorops.yaml, local:PATH, postgres://… or http(s)://…) and
 --dir D (where connectorops.yaml is, default .).
 
 Exit codes: 0 done, 1 error (nothing recorded, or as the message says).`;
