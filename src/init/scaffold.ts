@@ -47,8 +47,8 @@ export function nextSteps(options: ScaffoldOptions): string[] {
     'Write your connectors in connectors/ and your connections in connections/ (the examples there show the format).',
     'Check them: connectorops validate',
     'Try a plan against a simulated account on your machine: connectorops plan',
-    'Fill in the production target in connectorops.yaml: the URL of a `connectorops serve` in front of your account.',
-    'On GitHub: add CONNECTOROPS_TOKEN and every secret your manifests name (fromEnv) as repository secrets,',
+    'Fill in the production target in connectorops.yaml: a PostgreSQL schema (postgres://…) or a `connectorops serve` URL, then `connectorops target init --target production --mode ledger`.',
+    "On GitHub: add the target's secrets (PRODUCTION_TARGET_URL and PGPASSWORD, or CONNECTOROPS_TOKEN) and every secret your manifests name (fromEnv) as repository secrets,",
     `  and make sure the workflows can reach the action ${options.action}.`,
   ];
 }
@@ -99,9 +99,14 @@ const CONFIG = `# yaml-language-server: $schema=schema/config.schema.json
 # A target holds the current state of a Zoho Creator account. Commands take --target NAME; without
 # it they use defaultTarget.
 targets:
-  # The account that pull requests are planned against and merges are applied to: the URL of a
-  # \`connectorops serve\` in front of it (docs/targets.md). The workflows use this name: fill it in.
+  # The account that pull requests are planned against and merges are applied to. The workflows
+  # use this name: fill it in (docs/targets.md). Either a schema of a PostgreSQL database your team
+  # runs, the URL kept in a repository secret and the password in PGPASSWORD, never in the URL:
+  # production: { url: { fromEnv: PRODUCTION_TARGET_URL } }   # postgres://USER@HOST:5432/DB?schema=creator_prod&sslmode=verify-full
+  # or the URL of a \`connectorops serve\` in front of one (its token in CONNECTOROPS_TOKEN):
   # production: { url: "https://connectorops.example.com" }
+  # Then make it a ledger, which stands for the real account (docs/rollouts.md):
+  #   connectorops target init --target production --mode ledger --account "Acme (EU)"
 
   # A simulated account in a file on your machine (ignored by git), to try plans out.
   local: { url: "local:.connectorops/local.db" }
