@@ -5,7 +5,7 @@
 const NODE_IO = '^(node:)?(fs|fs/promises|child_process|net|http|https|http2|dgram|dns|tls|readline|worker_threads|cluster|process|os)$';
 
 /** Folders (under src/) that sit above the pure core: adapters, loaders, the executor, the CLI. */
-const EDGES = '^src/(targets|manifest|git|github|apply|cli|planfile)/';
+const EDGES = '^src/(targets|manifest|git|github|apply|cli|planfile|fs)/';
 
 module.exports = {
   forbidden: [
@@ -42,7 +42,7 @@ module.exports = {
       comment: "The planner's core (plan/ minus its edge run.ts) does no I/O and imports no target, manifest loader, renderer or plan file.",
       severity: 'error',
       from: { path: '^src/plan/', pathNot: '^src/plan/run\\.ts$' },
-      to: { path: '^src/(render|targets|manifest|git|github|apply|cli|planfile)/|^src/plan/run\\.ts$' },
+      to: { path: '^src/(render|targets|manifest|git|github|apply|cli|planfile|fs)/|^src/plan/run\\.ts$' },
     },
     {
       name: 'planner-core-no-node',
@@ -71,6 +71,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/targets/' },
       to: { path: '^src/(manifest|git|github|plan|planfile|render|apply|cli)/' },
+    },
+    {
+      name: 'fs-is-a-leaf',
+      comment: 'fs/ holds file-system helpers for the edges that write files (mkdir -p that cannot hang); it imports nothing of ours but util/ and errors.ts.',
+      severity: 'error',
+      from: { path: '^src/fs/' },
+      to: { path: '^src/', pathNot: '^src/(fs|util)/|^src/errors\\.ts$' },
     },
     {
       name: 'git-is-an-adapter',

@@ -5,7 +5,8 @@
  *
  * A plan file holds no secret value (S2): secrets are `{fromEnv, fingerprint}` references.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { makeDirectories, writeProblem } from '../fs/directories.js';
 import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
 import { canonicalJson, sha256 } from '../model/canonical.js';
@@ -24,16 +25,10 @@ export function serializePlan(plan: Plan): string {
  */
 export async function writePlanFile(path: string, plan: Plan): Promise<void> {
   try {
-    await mkdir(dirname(path), { recursive: true });
+    makeDirectories(dirname(path));
     await writeFile(path, serializePlan(plan), { encoding: 'utf8', mode: 0o644 });
   } catch (error) {
-    const e = error as NodeJS.ErrnoException;
-    throw new UserError(
-      `cannot write the plan file ${path}: ${e.code === 'EACCES' ? 'permission denied' : e.code === 'ENOTDIR' || e.code === 'EEXIST' ? 'a part of the path is a file, not a folder' : e.code === 'EISDIR' ? 'it is a folder' : e.message}`,
-      {
-        hint: 'give --out a file path in a folder you can write to',
-      },
-    );
+    throw new UserError(`cannot write the plan file ${path}: ${writeProblem(error)}`, { hint: 'give --out a file path in a folder you can write to' });
   }
 }
 

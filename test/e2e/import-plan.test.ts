@@ -23,7 +23,7 @@ const BASE_ENV: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.
 const T = ['--target', 'local:acct.db'];
 
 function cli(args: string[], env: NodeJS.ProcessEnv = { ...BASE_ENV, ...SECRETS }) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: tmp.dir, encoding: 'utf8', env, input: '' });
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: tmp.dir, encoding: 'utf8', env, input: '', timeout: 120_000 });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -91,5 +91,19 @@ describe('import, then plan', () => {
     const state = JSON.parse(cli(['target', 'export', '--target', 'local:other.db']).stdout) as { connections: { linkName: string; authorization: unknown }[] };
     expect(state.connections.find((c) => c.linkName === 'crm_sales')!.authorization).toEqual({ status: 'authorized', account: 'alice' });
     expect(readFileSync(join(tmp.dir, 'other.db')).includes(Buffer.from('crm-value-1'))).toBe(false);
+  });
+  it('an --out that cannot hold manifests (a file, or a path under /proc) is a clear error, never an internal one or a hang', () => {
+    accountFromExamples();
+    writeFileSync(join(tmp.dir, 'notes.txt'), 'a file\n');
+    for (const [out, why] of [
+      ['notes.txt', 'a part of the path is a file, not a folder'],
+      ['/proc/connectorops-import-test', 'a folder cannot be created there'],
+    ] as const) {
+      const r = cli(['import', ...T, '--out', out]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain(`cannot write manifests to "${out}": ${why}`);
+      expect(r.stderr).not.toContain('Internal error');
+    }
+    expect(readFileSync(join(tmp.dir, 'notes.txt'), 'utf8')).toBe('a file\n');
   });
 });

@@ -22,7 +22,8 @@ afterEach(() => tmp.cleanup());
 const ENV: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', CI: '1' };
 
 function cli(cwd: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: ENV });
+  // A hang (as Node's recursive mkdir does under /proc) ends as a failure, not a stuck suite.
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: ENV, timeout: 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -169,6 +170,28 @@ describe('connectorops init', () => {
     for (const f of ['connectorops.yaml']) writeFileSync(join(tmp.dir, f), '');
     expect(cli(tmp.dir, 'init').code).toBe(1);
     expect(readFileSync(join(tmp.dir, '.gitignore'), 'utf8')).toBe('.connectorops/\n');
+  });
+
+  it('all or nothing: a write that fails half-way takes back what it wrote, and says why', () => {
+    // .github is a file: the workflows cannot go under it, and that is found after other files are written.
+    writeFileSync(join(tmp.dir, '.github'), 'not a folder\n');
+    writeFileSync(join(tmp.dir, '.gitignore'), 'node_modules/\n');
+    const before = tree(tmp.dir);
+    const r = cli(tmp.dir, 'init', 'repo/..');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('a part of the path is a file, not a folder; nothing was written');
+    expect(r.stderr).not.toContain('Internal error');
+    expect(tree(tmp.dir)).toEqual(before);
+    expect(readdirSync(tmp.dir).sort()).toEqual(['.github', '.gitignore']);
+  });
+
+  it('a DIR where no folder can be made (/proc) fails at once instead of hanging, and so does plan --out there', () => {
+    const r = cli(tmp.dir, 'init', '/proc/connectorops-init-test');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('cannot initialize "/proc/connectorops-init-test": a folder cannot be created there; nothing was written');
+    const plan = cli(tmp.dir, 'plan', '--target', `local:${join(tmp.dir, 'acct.db')}`, '--out', '/proc/connectorops-init-test/plan.json');
+    expect(plan.code).toBe(1);
+    expect(plan.stderr).toContain('cannot write the plan file /proc/connectorops-init-test/plan.json: a folder cannot be created there');
   });
 
   it('refuses a DIR that is a file, and stray arguments', () => {

@@ -4,9 +4,11 @@
  * would write exists with other content. Prints the environment variables the manifests name.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { makeDirectories, writeProblem } from '../../fs/directories.js';
 import { dirname, join, resolve } from 'node:path';
 import { UserError } from '../../errors.js';
+import { quoteTerminal } from '../../render/escape.js';
 import { manifestsFor } from '../../manifest/write.js';
 import { snapshotToState } from '../../targets/snapshot.js';
 import { isHelp, printUsage } from '../args.js';
@@ -52,7 +54,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const existing = await inBatches(files, (file) =>
     readFile(join(out, file.path), 'utf8').catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOENT') return null;
-      throw e;
+      throw cannotWrite(args.out, e);
     }),
   );
   files.forEach((file, i) => {
@@ -70,15 +72,19 @@ export async function run(argv: string[], io: Io): Promise<number> {
       },
     );
   }
-  const dirs = new Set(toWrite.map((f) => dirname(join(out, f.path))));
-  for (const d of dirs) await mkdir(d, { recursive: true });
-  await inBatches(toWrite, async (file) => {
-    // Write then rename: an interrupted import never leaves half a manifest behind.
-    const abs = join(out, file.path);
-    const tmp = `${abs}.${process.pid}.tmp`;
-    await writeFile(tmp, file.content, 'utf8');
-    await rename(tmp, abs);
-  });
+  try {
+    const dirs = new Set(toWrite.map((f) => dirname(join(out, f.path))));
+    for (const d of dirs) makeDirectories(d);
+    await inBatches(toWrite, async (file) => {
+      // Write then rename: an interrupted import never leaves half a manifest behind.
+      const abs = join(out, file.path);
+      const tmp = `${abs}.${process.pid}.tmp`;
+      await writeFile(tmp, file.content, 'utf8');
+      await rename(tmp, abs);
+    });
+  } catch (error) {
+    throw cannotWrite(args.out, error);
+  }
 
   const connectors = files.filter((f) => f.kind === 'Connector').length;
   const connections = files.length - connectors;
@@ -93,6 +99,13 @@ export async function run(argv: string[], io: Io): Promise<number> {
     for (const v of variables) io.stdout.write(`  ${v.env.padEnd(width)}  ${v.secret} of connector '${v.connector}'\n`);
   }
   return 0;
+}
+
+/** A folder the manifests cannot be written to, in words (files are written whole or not at all). */
+function cannotWrite(out: string, error: unknown): UserError {
+  return new UserError(`cannot write manifests to ${quoteTerminal(out)}: ${writeProblem(error)}`, {
+    hint: 'give --out a folder you can write to (created when missing)',
+  });
 }
 
 /** Runs `fn` over `items` a batch at a time: an account of 100k connections is 100k files. */

@@ -5,8 +5,10 @@
  * repository, and are added to rather than refused: `.gitignore` gets `.connectorops/` appended
  * when it lacks it, and an existing README.md is left alone (the next steps are printed anyway).
  */
-import { constants as fsConstants, existsSync, readFileSync, statSync } from 'node:fs';
-import { appendFile, copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFile, writeFile } from 'node:fs/promises';
+import { makeDirectories, writeProblem } from '../../fs/directories.js';
+import { quoteTerminal } from '../../render/escape.js';
 import { dirname, join, relative, resolve } from 'node:path';
 import { UserError } from '../../errors.js';
 import { GITIGNORE_LINE, nextSteps, readme, scaffoldFiles, SCHEMA_FILES, type ScaffoldOptions } from '../../init/scaffold.js';
@@ -48,30 +50,43 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
 
   const written: string[] = [];
+  const madeDirs: string[] = [];
+  const notes: string[] = [];
+  const gitignore = join(dir, '.gitignore');
+  let gitignoreBefore: string | null = null;
   const write = async (path: string, text: string) => {
-    await mkdir(dirname(join(dir, path)), { recursive: true });
+    madeDirs.push(...makeDirectories(dirname(join(dir, path))));
     await writeFile(join(dir, path), text, { flag: 'wx' }); // wx: never over a file that appeared meanwhile
     written.push(path);
   };
-  for (const f of files) await write(f.path, f.text);
-  for (const schema of SCHEMA_FILES) {
-    await mkdir(dirname(join(dir, schema)), { recursive: true });
-    await copyFile(join(packageRoot(), schema), join(dir, schema), fsConstants.COPYFILE_EXCL);
-    written.push(schema);
-  }
-  const notes: string[] = [];
-  const gitignore = join(dir, '.gitignore');
-  const ignoreBlock = `# connectorops: local targets, their journals and locks\n${GITIGNORE_LINE}\n`;
-  if (!existsSync(gitignore)) await write('.gitignore', ignoreBlock);
-  else {
-    const text = readFileSync(gitignore, 'utf8');
-    if (!text.split(/\r?\n/).some((l) => l.trim() === GITIGNORE_LINE || l.trim() === '.connectorops')) {
-      await appendFile(gitignore, `${text === '' || text.endsWith('\n') ? '' : '\n'}${ignoreBlock}`);
-      notes.push(`.gitignore: added ${GITIGNORE_LINE}`);
+  try {
+    for (const f of files) await write(f.path, f.text);
+    for (const schema of SCHEMA_FILES) await write(schema, readFileSync(join(packageRoot(), schema), 'utf8'));
+    const ignoreBlock = `# connectorops: local targets, their journals and locks\n${GITIGNORE_LINE}\n`;
+    if (!existsSync(gitignore)) await write('.gitignore', ignoreBlock);
+    else {
+      const text = readFileSync(gitignore, 'utf8');
+      if (!text.split(/\r?\n/).some((l) => l.trim() === GITIGNORE_LINE || l.trim() === '.connectorops')) {
+        gitignoreBefore = text;
+        await appendFile(gitignore, `${text === '' || text.endsWith('\n') ? '' : '\n'}${ignoreBlock}`);
+        notes.push(`.gitignore: added ${GITIGNORE_LINE}`);
+      }
     }
+    if (!existsSync(join(dir, 'README.md'))) await write('README.md', readme(options));
+    else notes.push('README.md exists: left as it was');
+  } catch (error) {
+    // All or nothing: what this run wrote is taken away again, so a retry starts from the same place.
+    for (const path of written.reverse()) rmSync(join(dir, path), { force: true });
+    if (gitignoreBefore !== null) writeFileSync(gitignore, gitignoreBefore);
+    for (const made of madeDirs.reverse()) {
+      try {
+        rmdirSync(made); // empty by now: only what this run made was in it
+      } catch {
+        // Someone put something there meanwhile: it stays.
+      }
+    }
+    throw cannotInit(dir, error);
   }
-  if (!existsSync(join(dir, 'README.md'))) await write('README.md', readme(options));
-  else notes.push('README.md exists: left as it was');
 
   const where = relative(io.cwd, dir) || '.';
   io.stdout.write(`Initialized a connectorops repository in ${where}:\n`);
@@ -80,4 +95,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
   io.stdout.write(`\nNext steps${where === '.' ? '' : ` (in ${where})`}:\n`);
   nextSteps(options).forEach((s, i) => io.stdout.write(s.startsWith('  ') ? `   ${s.trim()}\n` : `${i + 1}. ${s}\n`));
   return 0;
+}
+
+function cannotInit(dir: string, error: unknown): UserError {
+  const why = (error as NodeJS.ErrnoException).code === 'EEXIST' ? 'a file appeared where init was writing' : writeProblem(error);
+  return new UserError(`cannot initialize ${quoteTerminal(dir)}: ${why}; nothing was written`, {
+    hint: 'run init in a folder you can write to (it is created when missing)',
+  });
 }

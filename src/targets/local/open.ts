@@ -8,7 +8,8 @@
  * SQLite opens it: a file that is not SQLite, or an SQLite database whose application_id is not
  * ours, is refused without a single pragma (`journal_mode = WAL` alone would rewrite its header).
  */
-import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import { makeDirectories, writeProblem } from '../../fs/directories.js';
 import { dirname } from 'node:path';
 import { migrateToRollouts } from './rollouts.js';
 import { loadSqlite, type SqliteDatabase } from './sqlite-driver.js';
@@ -139,11 +140,13 @@ function notAFolder(abs: string, name: string): UserError {
 
 function makeParent(abs: string, name: string): void {
   try {
-    mkdirSync(dirname(abs), { recursive: true });
+    makeDirectories(dirname(abs));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOTDIR' || code === 'EEXIST') throw notAFolder(abs, name);
-    throw new UserError(`target ${name}: cannot create the folder of ${quoteTerminal(abs)} (${code ?? (error as Error).message})`);
+    throw new UserError(`target ${name}: cannot create the folder of ${quoteTerminal(abs)}: ${writeProblem(error)}`, {
+      hint: 'check the path in --target (or in connectorops.yaml)',
+    });
   }
 }
 
