@@ -58,7 +58,7 @@ export function readme(options: ScaffoldOptions): string {
   return `# Zoho Creator connectors and connections
 
 This repository keeps the custom connectors and connections of a Zoho Creator account as YAML
-manifests. [connectorops](https://www.npmjs.com/package/connectorops) (${options.version}) plans the
+manifests. connectorops (${options.version}, installed from its package) plans the
 changes a pull request makes, posts the plan as a comment, and applies it when the pull request is
 merged.
 
