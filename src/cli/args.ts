@@ -49,14 +49,6 @@ export function parseFlags<const O extends Options>(argv: readonly string[], opt
 }
 
 /**
- * The entries of `values` that are not undefined, typed as optional properties: a struct that
- * `exactOptionalPropertyTypes` accepts, built from flags that may be absent.
- */
-export function given<T extends Record<string, unknown>>(values: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
-}
-
-/**
  * node:util parseArgs, strict, with positionals allowed; its errors (whose text quotes unevenly and
  * talks about '--' escapes) become one-line UserErrors that name the option and, for a typo, the
  * option meant.

@@ -1,6 +1,7 @@
 /** `connectorops apply [PLANFILE] [--dir D] [--target T] [--auto-approve] [--allow-replace] [--allow-empty] [--concurrency N] [--lock-timeout SECS]`. */
 import { UserError } from '../../errors.js';
-import { given, isHelp, parseFlags, type Help } from '../args.js';
+import { isHelp, parseFlags, type Help } from '../args.js';
+import { definedOnly } from '../../util/objects.js';
 
 /** The most actions `--concurrency` may put in flight at once. */
 const MAX_CONCURRENCY = 64;
@@ -47,7 +48,7 @@ export function parseApplyArgs(argv: readonly string[]): ApplyArgs | Help {
     });
   }
   return {
-    ...given({ planFile, dir: values.dir, target: values.target, concurrency, lockTimeout }),
+    ...definedOnly({ planFile, dir: values.dir, target: values.target, concurrency, lockTimeout }),
     autoApprove: values['auto-approve'],
     allowReplace: values['allow-replace'],
     allowEmpty: values['allow-empty'],

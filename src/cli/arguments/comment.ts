@@ -1,7 +1,8 @@
 /** `connectorops comment PLANFILE --pr N [--repo OWNER/NAME] [--base-plan FILE]`. */
 import { UserError } from '../../errors.js';
 import { parsePullNumber } from '../../github/context.js';
-import { given, isHelp, parseFlags, type Help } from '../args.js';
+import { isHelp, parseFlags, type Help } from '../args.js';
+import { definedOnly } from '../../util/objects.js';
 
 export interface CommentArgs {
   /** As typed, relative to the working directory. */
@@ -24,5 +25,5 @@ export function parseCommentArgs(argv: readonly string[]): CommentArgs | Help {
       hint: 'connectorops plan --out plan.json, then connectorops comment plan.json --pr N',
     });
   }
-  return { planFile, pr: parsePullNumber(values.pr), ...given({ repo: values.repo, basePlan: values['base-plan'] }) };
+  return { planFile, pr: parsePullNumber(values.pr), ...definedOnly({ repo: values.repo, basePlan: values['base-plan'] }) };
 }

@@ -1,5 +1,6 @@
 /** `connectorops import [--target T] [--out D]`. */
-import { given, isHelp, parseFlags, type Help } from '../args.js';
+import { isHelp, parseFlags, type Help } from '../args.js';
+import { definedOnly } from '../../util/objects.js';
 
 export interface ImportArgs {
   target?: string;
@@ -10,5 +11,5 @@ export interface ImportArgs {
 export function parseImportArgs(argv: readonly string[]): ImportArgs | Help {
   const flags = parseFlags(argv, { target: { type: 'string' }, out: { type: 'string', default: '.' } });
   if (isHelp(flags)) return flags;
-  return { out: flags.values.out, ...given({ target: flags.values.target }) };
+  return { out: flags.values.out, ...definedOnly({ target: flags.values.target }) };
 }

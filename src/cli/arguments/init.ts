@@ -1,6 +1,7 @@
 /** `connectorops init [DIR] [--action OWNER/REPO@REF]`. */
 import { UserError } from '../../errors.js';
-import { given, isHelp, parseFlags, type Help } from '../args.js';
+import { isHelp, parseFlags, type Help } from '../args.js';
+import { definedOnly } from '../../util/objects.js';
 
 export interface InitArgs {
   /** As typed, relative to the working directory (default `.`). */
@@ -25,5 +26,5 @@ export function parseInitArgs(argv: readonly string[]): InitArgs | Help {
       hint: `name a repository and a tag, branch or commit, e.g. --action my-org/connectorops@v1.2.0; without --action, the workflows use ${ACTION_REPOSITORY} at this version`,
     });
   }
-  return { dir: positionals[0] ?? '.', ...given({ action: values.action }) };
+  return { dir: positionals[0] ?? '.', ...definedOnly({ action: values.action }) };
 }

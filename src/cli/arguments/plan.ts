@@ -1,7 +1,8 @@
 /** `connectorops plan [--dir D] [--ref REF] [--base REF] [--target T] [--out FILE] [--format F | --json] …`. */
 import { UserError } from '../../errors.js';
 import { RENDER_FORMATS, isRenderFormat, type RenderFormat } from '../../render/index.js';
-import { given, isHelp, parseFlags, type Help } from '../args.js';
+import { isHelp, parseFlags, type Help } from '../args.js';
+import { definedOnly } from '../../util/objects.js';
 
 export interface PlanArgs {
   /** As typed, relative to the working directory. */
@@ -34,7 +35,7 @@ export function parsePlanArgs(argv: readonly string[]): PlanArgs | Help {
   if (isHelp(flags)) return flags;
   const { values } = flags;
   return {
-    ...given({ dir: values.dir, ref: values.ref, base: values.base, target: values.target, out: values.out }),
+    ...definedOnly({ dir: values.dir, ref: values.ref, base: values.base, target: values.target, out: values.out }),
     format: chooseFormat(values.format, values.json),
     allowReplace: values['allow-replace'],
     allowEmpty: values['allow-empty'],

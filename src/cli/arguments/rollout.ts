@@ -5,8 +5,9 @@
 import { UserError } from '../../errors.js';
 import { NEXT_FORMATS, type NextFormat } from '../../render/rollout.js';
 import { checkActorName } from '../actor.js';
-import { given, isHelp, parseFlags, type Help } from '../args.js';
+import { isHelp, parseFlags, type Help } from '../args.js';
 import { TARGET_OPTIONS, targetFlags, type TargetFlags } from './target.js';
+import { definedOnly } from '../../util/objects.js';
 
 /** Who records steps: `--by NAME` (checked, trimmed); absent, the command asks the system. */
 const BY = { by: { type: 'string' } } as const;
@@ -68,25 +69,25 @@ export function parseRolloutDoneArgs(argv: readonly string[]): RolloutDoneArgs |
   const flags = parseFlags(argv, { ...TARGET_OPTIONS, ...BY, note: { type: 'string' } }, true);
   if (isHelp(flags)) return flags;
   const { values, positionals } = flags;
-  return { ...targetFlags(values), steps: positionals, ...given({ by: checkedBy(values.by), note: values.note }) };
+  return { ...targetFlags(values), steps: positionals, ...definedOnly({ by: checkedBy(values.by), note: values.note }) };
 }
 
 export function parseRolloutWalkArgs(argv: readonly string[]): RolloutWalkArgs | Help {
   const flags = parseFlags(argv, { ...TARGET_OPTIONS, ...BY, note: { type: 'string' } });
   if (isHelp(flags)) return flags;
-  return { ...targetFlags(flags.values), ...given({ by: checkedBy(flags.values.by), note: flags.values.note }) };
+  return { ...targetFlags(flags.values), ...definedOnly({ by: checkedBy(flags.values.by), note: flags.values.note }) };
 }
 
 export function parseRolloutAbandonArgs(argv: readonly string[]): RolloutAbandonArgs | Help {
   const flags = parseFlags(argv, { ...TARGET_OPTIONS, ...BY, reason: { type: 'string' } });
   if (isHelp(flags)) return flags;
-  return { ...targetFlags(flags.values), ...given({ by: checkedBy(flags.values.by), reason: flags.values.reason }) };
+  return { ...targetFlags(flags.values), ...definedOnly({ by: checkedBy(flags.values.by), reason: flags.values.reason }) };
 }
 
 export function parseRolloutIssueArgs(argv: readonly string[]): RolloutIssueArgs | Help {
   const flags = parseFlags(argv, { ...TARGET_OPTIONS, repo: { type: 'string' } });
   if (isHelp(flags)) return flags;
-  return { ...targetFlags(flags.values), ...given({ repo: flags.values.repo }) };
+  return { ...targetFlags(flags.values), ...definedOnly({ repo: flags.values.repo }) };
 }
 
 export function parseRolloutSyncArgs(argv: readonly string[]): RolloutSyncArgs | Help {
@@ -101,7 +102,7 @@ export function parseRolloutSyncArgs(argv: readonly string[]): RolloutSyncArgs |
   if (!actor || !/^[A-Za-z0-9-]+(\[bot\])?$/.test(actor)) {
     throw new UserError('--actor takes the GitHub login of who ticked the boxes', { hint: 'in rollout.yml: --actor ${{ github.actor }}' });
   }
-  return { ...targetFlags(values), ...given({ repo: values.repo }), issue, actor };
+  return { ...targetFlags(values), ...definedOnly({ repo: values.repo }), issue, actor };
 }
 
 function checkedBy(by: string | undefined): string | undefined {

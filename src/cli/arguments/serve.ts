@@ -1,6 +1,7 @@
 /** `connectorops serve [--target T] [--host HOST] [--port N]`. */
 import { UserError } from '../../errors.js';
-import { given, isHelp, parseFlags, type Help } from '../args.js';
+import { isHelp, parseFlags, type Help } from '../args.js';
+import { definedOnly } from '../../util/objects.js';
 
 export const DEFAULT_PORT = 8080;
 
@@ -23,5 +24,5 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs | Help {
   const port = Number(values.port);
   if (!/^\d+$/.test(values.port) || port > 65535)
     throw new UserError(`--port ${values.port} is not a port number`, { hint: 'a number from 0 to 65535 (0 picks a free port)' });
-  return { host: values.host, port, ...given({ target: values.target }) };
+  return { host: values.host, port, ...definedOnly({ target: values.target }) };
 }

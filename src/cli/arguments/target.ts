@@ -4,7 +4,8 @@
  */
 import { UserError } from '../../errors.js';
 import { parseAuthorized } from '../../rollout/adopt.js';
-import { given, isHelp, parseFlags, type Help } from '../args.js';
+import { isHelp, parseFlags, type Help } from '../args.js';
+import { definedOnly } from '../../util/objects.js';
 
 /** `--target T` and `--dir D`, which every target and rollout subcommand takes. */
 export const TARGET_OPTIONS = { target: { type: 'string' }, dir: { type: 'string' } } as const;
@@ -83,7 +84,7 @@ export function parseTargetInitArgs(argv: readonly string[]): TargetInitArgs | H
   if (account !== undefined && (account === '' || account.length > 200 || /[\u0000-\u001f\u007f]/.test(account))) {
     throw new UserError('--account is a name of 1 to 200 characters, without control characters', { hint: 'e.g. --account "Acme (EU)"' });
   }
-  return { ...targetFlags(flags.values), mode, ...given({ account }) };
+  return { ...targetFlags(flags.values), mode, ...definedOnly({ account }) };
 }
 
 export function parseTargetAdoptArgs(argv: readonly string[]): TargetAdoptArgs | Help {
@@ -94,5 +95,5 @@ export function parseTargetAdoptArgs(argv: readonly string[]): TargetAdoptArgs |
 
 /** The TARGET_OPTIONS given. */
 export function targetFlags(values: { target?: string | undefined; dir?: string | undefined }): TargetFlags {
-  return given({ target: values.target, dir: values.dir });
+  return definedOnly({ target: values.target, dir: values.dir });
 }

@@ -1,6 +1,7 @@
 /** `connectorops unlock LOCKID [--target T] [--dir D]`. */
 import { UserError } from '../../errors.js';
-import { given, isHelp, parseFlags, type Help } from '../args.js';
+import { isHelp, parseFlags, type Help } from '../args.js';
+import { definedOnly } from '../../util/objects.js';
 
 export interface UnlockArgs {
   /** The exact id a refused apply printed. */
@@ -20,5 +21,5 @@ export function parseUnlockArgs(argv: readonly string[]): UnlockArgs | Help {
       hint: 'a refused apply prints it: connectorops unlock LOCKID --target T',
     });
   }
-  return { lockId, dir: values.dir, ...given({ target: values.target }) };
+  return { lockId, dir: values.dir, ...definedOnly({ target: values.target }) };
 }

@@ -1,6 +1,7 @@
 /** `connectorops usages [--dir D] [--ref REF] [--format text|json]`. */
 import { UserError } from '../../errors.js';
-import { given, isHelp, parseFlags, type Help } from '../args.js';
+import { isHelp, parseFlags, type Help } from '../args.js';
+import { definedOnly } from '../../util/objects.js';
 
 const USAGES_FORMATS = ['text', 'json'] as const;
 
@@ -17,5 +18,5 @@ export function parseUsagesArgs(argv: readonly string[]): UsagesArgs | Help {
   const { values } = flags;
   const format = USAGES_FORMATS.find((f) => f === values.format);
   if (!format) throw new UserError(`unknown format '${values.format}'`, { hint: `use one of: ${USAGES_FORMATS.join(', ')}` });
-  return { dir: values.dir, format, ...given({ ref: values.ref }) };
+  return { dir: values.dir, format, ...definedOnly({ ref: values.ref }) };
 }

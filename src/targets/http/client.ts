@@ -58,6 +58,7 @@ import {
   tokenProblem,
 } from './protocol.js';
 import { redact } from '../../model/redact.js';
+import { definedOnly } from '../../util/objects.js';
 
 export interface HttpTargetOptions {
   /** How the user named the target (a name from connectorops.yaml, or the URL as typed). */
@@ -193,7 +194,7 @@ export class HttpTarget implements Target {
 
   async journal(runId: string): Promise<JournalEntry[]> {
     const { entries } = await this.#request({ method: 'GET', path: `v1/journal/${encodeURIComponent(runId)}`, schema: JournalResponseSchema, retry: 'idempotent' });
-    return entries.map((e) => withoutUndefined(e));
+    return entries.map((e) => definedOnly(e));
   }
 
   /**
@@ -425,9 +426,9 @@ export class HttpTarget implements Target {
     } else if (body.kind === 'lock-held' && body.lock) {
       out = new LockHeldError(body.lock, this.name, body.waitedMs ?? 0);
     } else if (body.kind === 'user') {
-      out = new UserError(clean(body.message)!, dropUndefined({ rule: body.rule, hint: clean(body.hint), diagnostics: body.diagnostics }));
+      out = new UserError(clean(body.message)!, definedOnly({ rule: body.rule, hint: clean(body.hint), diagnostics: body.diagnostics }));
     } else if (body.kind === 'target') {
-      out = new TargetError(clean(body.message)!, dropUndefined({ status, rule: body.rule, hint: clean(body.hint) }));
+      out = new TargetError(clean(body.message)!, definedOnly({ status, rule: body.rule, hint: clean(body.hint) }));
     } else if (status === 401) {
       out = new TargetError(`target ${this.name} refused the token (HTTP 401)`, { status, hint: `set ${TOKEN_ENV} to the token the server was started with` });
     } else if (body.kind === 'internal') {
@@ -435,7 +436,7 @@ export class HttpTarget implements Target {
     } else {
       out = new TargetError(
         `target ${this.name} refused ${spec.method} /${spec.path} (HTTP ${status}): ${clean(body.message)}`,
-        dropUndefined({ status, hint: clean(body.hint) }),
+        definedOnly({ status, hint: clean(body.hint) }),
       );
     }
     // 429 and 503: nothing was carried out, so anything may be asked again (after Retry-After).
@@ -513,22 +514,11 @@ function pickLockRequest(r: LockRequest): LockRequest {
   return { holder: r.holder, host: r.host, pid: r.pid, operation: r.operation };
 }
 
-/** `value` without its undefined properties: the optional fields of an error's details stay absent. */
-function dropUndefined<T extends Record<string, unknown>>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = v;
-  return out as { [K in keyof T]?: Exclude<T[K], undefined> };
-}
-
 function formatMs(ms: number): string {
   return ms < 1000 ? `${ms}ms` : ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`;
 }
 
 /** zod leaves absent optional keys as `undefined`; the local target leaves them out. Same objects on both. */
-function withoutUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
-}
-
 function storedRollout(r: { id: string; document: unknown; open: boolean; events: RolloutEvent[] }): StoredRollout {
-  return { id: r.id, document: r.document, open: r.open, events: r.events.map((e) => withoutUndefined(e)) };
+  return { id: r.id, document: r.document, open: r.open, events: r.events.map((e) => definedOnly(e)) };
 }

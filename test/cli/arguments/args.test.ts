@@ -1,7 +1,7 @@
 /** The engine under every parser (src/cli/args.ts): help, unknown options, missing values, strays. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { given, isHelp, parseFlags, printUsage } from '../../../src/cli/args.js';
+import { isHelp, parseFlags, printUsage } from '../../../src/cli/args.js';
 import type { Io } from '../../../src/cli/io.js';
 import { refusal } from '../../support/arguments.js';
 
@@ -49,22 +49,6 @@ describe('parseFlags', () => {
           // refusals are other tests' business
         }
         expect(argv).toEqual(before);
-      }),
-    );
-  });
-});
-
-describe('given', () => {
-  it('keeps exactly the entries that are not undefined', () => {
-    fc.assert(
-      fc.property(fc.dictionary(fc.stringMatching(/^[a-z]{1,5}$/), fc.option(fc.oneof(fc.string(), fc.integer(), fc.boolean()), { nil: undefined })), (values) => {
-        const out = given(values);
-        expect(Object.keys(out).sort()).toEqual(
-          Object.keys(values)
-            .filter((k) => values[k] !== undefined)
-            .sort(),
-        );
-        for (const [k, v] of Object.entries(out)) expect(v).toBe(values[k]);
       }),
     );
   });
