@@ -44,7 +44,7 @@ export interface StoreWriter extends StoreReader {
    * key's `by` and `note` (a rollout step's confirmation).
    */
   journalPending(key: JournalContext, op: string, linkName: string, at: string): Promise<void>;
-  journalFinish(key: JournalContext, outcome: { status: 'done' | 'failed'; serial: number | null; at: string; error: string | null }): Promise<void>;
+  journalFinish(key: JournalContext, outcome: JournalOutcome): Promise<void>;
   insertLock(lock: StoredLock): Promise<void>;
   /** Deletes the lock with this id; returns it, or null when no such lock is held. */
   deleteLock(id: string): Promise<StoredLock | null>;
@@ -103,6 +103,14 @@ export interface TargetStore {
   /** The store's errors as errors for people (a TargetError naming the target); others unchanged. */
   describeError(error: unknown): Error;
   close(): Promise<void>;
+}
+
+/** How a journaled action ended: done (with the serial it committed) or failed (with why). */
+export interface JournalOutcome {
+  status: 'done' | 'failed';
+  serial: number | null;
+  at: string;
+  error: string | null;
 }
 
 /** A journal entry as both adapters' `journal` tables hold it (a bigint serial may come as text). */

@@ -18,6 +18,7 @@ import { holderProcessIsDead, TargetEngine } from '../engine/engine.js';
 import {
   journalEntryOf,
   storedLockOf,
+  type JournalOutcome,
   type JournalRow,
   type LockClaim,
   type LockRow,
@@ -223,7 +224,7 @@ class SqliteStore implements TargetStore, StoreWriter {
     this.#stmt.journalPending.run({ ...keyOf(key), op, link_name: linkName, at, actor: key.by ?? null, note: key.note ?? null });
   }
 
-  async journalFinish(key: JournalContext, outcome: { status: 'done' | 'failed'; serial: number | null; at: string; error: string | null }): Promise<void> {
+  async journalFinish(key: JournalContext, outcome: JournalOutcome): Promise<void> {
     this.#stmt.journalFinish.run({ ...keyOf(key), ...outcome });
   }
 

@@ -26,6 +26,7 @@ import {
   journalEntryOf,
   rolloutEventOf,
   storedLockOf,
+  type JournalOutcome,
   type JournalRow,
   type RolloutEventRow,
   type LockClaim,
@@ -448,7 +449,7 @@ class PgTx implements StoreWriter {
     );
   }
 
-  async journalFinish(key: JournalContext, outcome: { status: 'done' | 'failed'; serial: number | null; at: string; error: string | null }): Promise<void> {
+  async journalFinish(key: JournalContext, outcome: JournalOutcome): Promise<void> {
     await this.#c.query(`UPDATE ${this.#s}.journal SET status = $3, serial = $4, at = $5, error = $6 WHERE run_id = $1 AND action_id = $2`, [
       key.runId,
       key.actionId,
