@@ -232,7 +232,8 @@ function needsAuthorizationAfter(result: ExecutionResult, plan: Plan, after?: St
     .sort();
 }
 
-function shortRun(runId: string): string {
+/** A run id as people read it: its first 12 hex digits. */
+export function shortRun(runId: string): string {
   const hex = runId.startsWith('sha256:') ? runId.slice(7) : runId;
   return hex.slice(0, 12);
 }

@@ -9,6 +9,7 @@ import { appendFile } from 'node:fs/promises';
 import { UserError } from '../errors.js';
 import { quoteTerminal } from '../render/escape.js';
 import type { CodeHost } from '../render/index.js';
+import { isLoopbackHost } from '../util/hosts.js';
 
 const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
 /** How long one request to GitHub may take, answer and body, unless GITHUB_TIMEOUT_ENV says otherwise. */
@@ -94,11 +95,6 @@ export function resolveGitHubContext(env: NodeJS.ProcessEnv, repoFlag: string | 
   }
   const { owner, repo } = parseRepository(repoValue.trim(), repoFlag !== undefined ? '--repo' : 'GITHUB_REPOSITORY');
   return { token, baseUrl, owner, repo, timeoutMs: parseTimeout(env[GITHUB_TIMEOUT_ENV]) };
-}
-
-/** `localhost`, 127.0.0.0/8 and ::1 (URL.hostname keeps IPv6 in brackets). */
-function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname);
 }
 
 function parseTimeout(value: string | undefined): number {

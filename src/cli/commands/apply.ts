@@ -27,7 +27,7 @@ import { openTarget as defaultOpenTarget, type OpenTargetOptions, type RetryEven
 import type { Target } from '../../targets/target.js';
 import { defaultConcurrency, executePlan, type ExecutionResult } from '../../apply/executor.js';
 import { takeLock } from '../../apply/lock.js';
-import { createProgress, formatSummary } from '../../apply/progress.js';
+import { createProgress, formatSummary, shortRun } from '../../apply/progress.js';
 import { StalePlanError, checkFreshness } from '../../apply/stale.js';
 import { unconverged } from '../../apply/converge.js';
 import { wantsColor, type Io } from '../io.js';
@@ -214,7 +214,7 @@ async function loadSavedPlan(u: UnderLock, plan: Plan): Promise<Decision> {
   if (freshness.kind === 'stale') throw new StalePlanError(freshness.reasons);
   if (freshness.kind === 'resume') {
     log(
-      `Resuming run ${shortId(runId)} of ${u.planFile}: ${freshness.done.size} of ${plan.actions.length} actions were done by an earlier run (serial ${plan.base.stateSerial} → ${freshness.lastSerial}); skipping them.`,
+      `Resuming run ${shortRun(runId)} of ${u.planFile}: ${freshness.done.size} of ${plan.actions.length} actions were done by an earlier run (serial ${plan.base.stateSerial} → ${freshness.lastSerial}); skipping them.`,
     );
   }
   refuseBlocked(u.io, plan, 'resolve what blocks it, then make a new plan');
@@ -300,7 +300,7 @@ async function execute(u: UnderLock, plan: Plan): Promise<number> {
   if (result.failed.length || result.notStarted.length) {
     const rerun = u.planFile ? `connectorops apply ${u.planFile}` : 'connectorops apply';
     io.stderr.write(
-      `Error: ${result.failed.length} action${result.failed.length === 1 ? '' : 's'} failed; ${result.notStarted.length} not started. What is done stays done (journaled in run ${shortId(runId)}).\n  hint: fix the cause, then run ${rerun} again: it skips what is done\n`,
+      `Error: ${result.failed.length} action${result.failed.length === 1 ? '' : 's'} failed; ${result.notStarted.length} not started. What is done stays done (journaled in run ${shortRun(runId)}).\n  hint: fix the cause, then run ${rerun} again: it skips what is done\n`,
     );
     return 1;
   }
@@ -345,8 +345,4 @@ async function ask(io: Io, question: string, signal: AbortSignal): Promise<strin
   } finally {
     rl.close();
   }
-}
-
-function shortId(runId: string): string {
-  return (runId.startsWith('sha256:') ? runId.slice(7) : runId).slice(0, 12);
 }

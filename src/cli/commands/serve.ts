@@ -12,6 +12,7 @@ import { isHelp, printUsage } from '../args.js';
 import { DEFAULT_PORT, parseServeArgs } from '../arguments/serve.js';
 import type { Io } from '../io.js';
 import { openTargetFlag } from '../target-flag.js';
+import { isLoopbackHost } from '../../util/hosts.js';
 
 const USAGE = `Usage: connectorops serve [--target T] [--host HOST] [--port N]
 
@@ -84,7 +85,7 @@ export async function runServe(argv: string[], io: Io, deps: ServeDeps = {}): Pr
     if (code === 'EACCES') throw new UserError(`cannot serve on port ${port}: permission denied`, { hint: 'ports below 1024 need privileges; pick another --port' });
     throw error;
   }
-  if (!isLoopback(host)) {
+  if (!isLoopbackHost(host)) {
     log(
       `Warning: serving beyond this machine over plain http: the token and secret values travel unencrypted. Put a TLS proxy in front and give clients its https:// URL.`,
     );
@@ -115,8 +116,4 @@ function untilStopped(signal: AbortSignal | undefined): Promise<string> {
     process.on('SIGINT', on);
     process.on('SIGTERM', on);
   });
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
