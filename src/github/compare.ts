@@ -18,6 +18,7 @@ import type { PlannedAction } from '../model/actions.js';
 import type { Plan, RevokedAuthorization } from '../model/plan.js';
 import { escapeMarkdown } from '../render/escape.js';
 import { stepTitle } from '../render/shared.js';
+import { plural } from '../util/text.js';
 
 export interface PlanComparison {
   /** In the pull request's plan, not in the base plan: what this pull request adds. */
@@ -67,17 +68,13 @@ export function isSameOutcome(c: PlanComparison): boolean {
   return !c.added.actions.length && !c.added.revocations.length && !c.removed.actions.length && !c.removed.revocations.length;
 }
 
-function count(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
 /** `+2 actions, −1 action, 1 new revocation`: the comparison in one line ('' when equal). */
 export function comparisonLine(c: PlanComparison): string {
   const parts: string[] = [];
-  if (c.added.actions.length) parts.push(`+${count(c.added.actions.length, 'action')}`);
-  if (c.removed.actions.length) parts.push(`−${count(c.removed.actions.length, 'action')}`);
-  if (c.added.revocations.length) parts.push(count(c.added.revocations.length, 'new revocation'));
-  if (c.removed.revocations.length) parts.push(`${count(c.removed.revocations.length, 'revocation')} no longer`);
+  if (c.added.actions.length) parts.push(`+${plural(c.added.actions.length, 'action')}`);
+  if (c.removed.actions.length) parts.push(`−${plural(c.removed.actions.length, 'action')}`);
+  if (c.added.revocations.length) parts.push(plural(c.added.revocations.length, 'new revocation'));
+  if (c.removed.revocations.length) parts.push(`${plural(c.removed.revocations.length, 'revocation')} no longer`);
   return parts.join(', ');
 }
 

@@ -10,11 +10,6 @@
 import { AUTH_PARAMETERS, authParameter, type Authentication } from '../model/types.js';
 import { sameSet } from '../util/sets.js';
 
-/** Plain code-unit order, the same on every machine (no locale). */
-export function byString(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /** Scopes of `after` that `before` lacks, in `after`'s order. */
 export function addedScopes(before: readonly string[], after: readonly string[]): string[] {
   const had = new Set(before);

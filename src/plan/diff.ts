@@ -13,7 +13,8 @@ import type { PlanWarning } from '../model/plan.js';
 import type { Authentication, ConnectionRecord, ConnectorRecord, DesiredConnection, DesiredConnector, DesiredState, SecretName, State } from '../model/types.js';
 import { flattenAuthentication, SECRET_PARAMETERS } from '../model/types.js';
 import { removedScopes } from '../rules/authentication.js';
-import { addedScopes, byString, needsIndexedParameters, sameAuthentication, sameValue, scopesOf } from './compare.js';
+import { byString } from '../util/text.js';
+import { addedScopes, needsIndexedParameters, sameAuthentication, sameValue, scopesOf } from './compare.js';
 import { sameSet } from '../util/sets.js';
 
 export type Change = 'create' | 'delete' | 'replace' | 'update' | 'none';

@@ -8,7 +8,7 @@ import type { PlannedAction } from '../model/actions.js';
 import type { Blocked, Impact, Plan, PlanSummary, PlanWarning, RevokedAuthorization } from '../model/plan.js';
 import type { RuleId } from '../model/types.js';
 import { consequences, type Consequences } from './consequences.js';
-import { byString } from './compare.js';
+import { byString } from '../util/text.js';
 import { sameSet } from '../util/sets.js';
 import { checkDesired } from './desired.js';
 import { diff } from './diff.js';

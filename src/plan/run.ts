@@ -20,6 +20,7 @@ import { stateAfterRollout } from '../rollout/simulate.js';
 import { makePlan } from './make.js';
 import { changedResources } from './scope.js';
 import { ownValue } from '../model/own.js';
+import { plural } from '../util/text.js';
 
 export interface LoadOptions {
   /** The manifest directory, relative to `cwd` (default `.`). */
@@ -172,15 +173,11 @@ function refuseEmpty(loaded: LoadedForPlan, snapshot: StateSnapshot): void {
   let authorized = 0;
   for (const c of state.connections.values()) if (c.authorization.status === 'authorized') authorized++;
   const where = loaded.manifests.ref !== null ? `${loaded.dir} at ${loaded.manifests.ref}` : loaded.dir;
-  const holds = `${count(state.connectors.size, 'connector')} and ${count(state.connections.size, 'connection')}` + (authorized ? ` (${authorized} authorized)` : '');
+  const holds = `${plural(state.connectors.size, 'connector')} and ${plural(state.connections.size, 'connection')}` + (authorized ? ` (${authorized} authorized)` : '');
   throw new UserError(
     `the manifests in ${where} define nothing (${describeFound(loaded.dir, loaded.manifests)}), but target ${loaded.targetName} holds ${holds}: the plan would delete them all; nothing was planned`,
     { hint: `manifests are read from ${manifestFolders(loaded.dir)}: check --dir; if emptying the target is meant, add --allow-empty` },
   );
-}
-
-function count(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 export interface RunPlanOptions extends LoadOptions {

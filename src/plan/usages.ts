@@ -10,7 +10,7 @@ import type { PlanWarning } from '../model/plan.js';
 import type { ConnectionRecord, DesiredState, State, Usage } from '../model/types.js';
 import type { CodeUsage } from '../model/usages.js';
 import { closest } from '../util/text.js';
-import { byString } from './compare.js';
+import { byString } from '../util/text.js';
 
 export interface UsagesInState {
   /** `state` with every connection's usages merged and labelled; `state` itself when nothing changes. */

@@ -6,6 +6,7 @@
 import type { Diagnostic } from '../errors.js';
 import type { CodeUsage } from '../model/usages.js';
 import { scanDeluge } from './scan.js';
+import { byString } from '../util/text.js';
 
 /** Creator application exports and loose Deluge scripts, anywhere under the manifest directory. */
 export const DEFAULT_USAGE_GLOBS: readonly string[] = ['**/*.ds', '**/*.dg', '**/*.deluge'];
@@ -38,10 +39,6 @@ export function scanUsages(files: ReadonlyArray<{ path: string; text: string }>)
 
 function byConnectionThenPosition(a: CodeUsage, b: CodeUsage): number {
   return byString(a.connection, b.connection) || byString(a.file, b.file) || a.line - b.line || a.col - b.col;
-}
-
-function byString(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export { scanDeluge } from './scan.js';

@@ -5,6 +5,11 @@ export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
+/** Code-unit order, the same on every machine (localeCompare is not): for sort(). */
+export function byString(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** `Connector crm` from `connector crm`. */
 export function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
