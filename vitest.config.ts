@@ -17,6 +17,7 @@ const SLOW = [
   'test/targets/lock.test.ts',
   'test/targets/postgres.test.ts',
   'test/targets/conformance.test.ts',
+  'test/targets/concurrent.test.ts',
   'test/apply/faults.test.ts',
 ];
 

@@ -192,7 +192,7 @@ describe('the journal', () => {
   it('refuses to carry out an action that its run already journaled done; a failed one may be retried', async () => {
     const t = open();
     await t.execute(act.createConnector('crm'), {}, { runId: 'r1', actionId: 'a1' });
-    await expect(t.execute(act.createConnector('crm'), {}, { runId: 'r1', actionId: 'a1' })).rejects.toThrow(/already done \(serial 1\)/);
+    await expect(t.execute(act.createConnector('crm'), {}, { runId: 'r1', actionId: 'a1' })).rejects.toThrow(/already done by a run at .* \(serial 1\)/);
     await expect(t.execute(act.markReady('crm'), {}, { runId: 'r1', actionId: 'a2' })).rejects.toThrow(/R2/);
     await t.execute(act.updateConnector('crm', {}), { clientSecret: 's' });
     await t.execute(act.markReady('crm'), {}, { runId: 'r1', actionId: 'a2' });

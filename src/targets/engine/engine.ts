@@ -39,7 +39,7 @@ import type {
 } from '../target.js';
 import { Fingerprinter } from './secrets.js';
 import { plural } from '../../util/text.js';
-import type { LockClaim, StoreReader, StoreWriter, TargetStore } from './store.js';
+import type { JournalOutcome, LockClaim, StoreReader, StoreWriter, TargetStore } from './store.js';
 
 /** How long a store's lock may be held by a session that has not written its holder row yet. */
 const UNRECORDED_HOLDER_MS = 5_000;
@@ -91,35 +91,27 @@ export class TargetEngine implements Target {
     return values.map((v) => fingerprinter.fingerprint(v));
   }
 
+  /**
+   * Carries out one action. The "already done" check, the rules, the effects, the serial and the
+   * journal entry are one transaction of the store (issue 18: two confirmations of one step must
+   * not both carry it out): a second caller with the same run and action id waits for the first
+   * and is then refused, naming who did it and when.
+   */
   async execute(action: ActionBody, secrets: Partial<Record<SecretName, string>> = {}, journal?: JournalContext): Promise<ExecuteResult> {
     this.#open();
     const act = parseAction(action);
     const fingerprints = this.#fingerprints(secrets, await this.#keyed(true));
     this.#checkClaims();
-    if (journal) await this.#journalPending(journal, act);
 
-    type Outcome = { ok: true; effects: Effects; serial: number } | { ok: false; violations: Violation[] };
-    let outcome: Outcome;
+    let outcome: ActionOutcome;
     try {
-      outcome = await this.#writing(async (tx): Promise<Outcome> => {
-        const world = await this.#fresh(tx);
-        const result = transition(world, act, fingerprints);
-        const at = new Date().toISOString();
-        if (!result.ok) {
-          if (journal) await tx.journalFinish(journal, { status: 'failed', serial: null, at, error: violationMessage(result.violations) });
-          return { ok: false, violations: result.violations };
-        }
-        await tx.writeEffects(result.effects);
-        const serial = this.#worldSerial + 1;
-        await tx.setSerial(serial);
-        if (journal) await tx.journalFinish(journal, { status: 'done', serial, at, error: null });
-        return { ok: true, effects: result.effects, serial };
-      });
+      outcome = (await this.#serialized(() => this.#commitOnCache(act, fingerprints, journal))) ?? (await this.#executeInTransaction(act, fingerprints, journal));
     } catch (error) {
-      if (journal) await this.#journalFailedBestEffort(journal, (error as Error).message);
+      if (journal) await this.#journalFailedBestEffort(journal, act, (error as Error).message);
       throw error;
     }
-    if (!outcome.ok) {
+    if (outcome.kind === 'already') throw alreadyDone(journal!, outcome.entry);
+    if (outcome.kind === 'refused') {
       const first = outcome.violations[0]!;
       throw new TargetError(violationMessage(outcome.violations), {
         rule: first.rule,
@@ -129,6 +121,55 @@ export class TargetEngine implements Target {
     }
     this.#commitToWorld(outcome.effects, outcome.serial);
     return { serial: outcome.serial, revoked: outcome.effects.revoked };
+  }
+
+  /** The whole action in one store transaction: check, rules, effects, serial, journal entry. */
+  #executeInTransaction(act: ActionBody, fingerprints: SecretFingerprints, journal: JournalContext | undefined): Promise<ActionOutcome> {
+    return this.#writing(async (tx): Promise<ActionOutcome> => {
+      const existing = journal ? await tx.journalEntry(journal) : null;
+      if (existing?.status === 'done') return { kind: 'already', entry: existing };
+      const world = await this.#fresh(tx);
+      const result = transition(world, act, fingerprints);
+      const at = new Date().toISOString();
+      if (!result.ok) {
+        if (journal) await tx.journalRecord(journal, act.op, act.linkName, { status: 'failed', serial: null, at, error: violationMessage(result.violations) });
+        return { kind: 'refused', violations: result.violations };
+      }
+      await tx.writeEffects(result.effects);
+      const serial = this.#worldSerial + 1;
+      await tx.setSerial(serial);
+      if (journal) await tx.journalRecord(journal, act.op, act.linkName, { status: 'done', serial, at, error: null });
+      return { kind: 'done', effects: result.effects, serial };
+    });
+  }
+
+  /**
+   * The same action judged against the cached world and committed in one round trip, on a store
+   * that offers it (`commitAction`: PostgreSQL). Null when there is nothing cached, or another
+   * process committed since (the store wrote nothing): then the whole transaction runs.
+   */
+  async #commitOnCache(act: ActionBody, fingerprints: SecretFingerprints, journal: JournalContext | undefined): Promise<ActionOutcome | null> {
+    const world = this.#world;
+    if (!this.#store.commitAction || !world) return null;
+    const atSerial = this.#worldSerial;
+    const result = transition(world, act, fingerprints);
+    const at = new Date().toISOString();
+    const outcome: JournalOutcome = result.ok
+      ? { status: 'done', serial: atSerial + 1, at, error: null }
+      : { status: 'failed', serial: null, at, error: violationMessage(result.violations) };
+    const answer = await this.#store
+      .commitAction({
+        atSerial,
+        effects: result.ok ? result.effects : null,
+        journal: journal ? { key: journal, op: act.op, linkName: act.linkName, outcome } : null,
+      })
+      .catch(this.#forgetAndRethrow);
+    if (!answer.committed) {
+      if (answer.entry?.status === 'done') return { kind: 'already', entry: answer.entry };
+      this.#forget();
+      return null;
+    }
+    return result.ok ? { kind: 'done', effects: result.effects, serial: atSerial + 1 } : { kind: 'refused', violations: result.violations };
   }
 
   async journal(runId: string): Promise<JournalEntry[]> {
@@ -221,12 +262,11 @@ export class TargetEngine implements Target {
     if (/[\u0000-\u001f\u007f]/.test(who) || who.length > 100) {
       throw new TargetError(`authorize connection '${connection}': an account is a name of at most 100 characters, without control characters`, { status: 400 });
     }
-    if (journal) await this.#journalPending(journal, { op: 'connection.authorize', linkName: connection });
     let changed: { effects: Effects; serial: number } | null;
     try {
       changed = await this.#authorizeInTransaction(connection, who, journal);
     } catch (error) {
-      if (journal) await this.#journalFailedBestEffort(journal, (error as Error).message);
+      if (journal) await this.#journalFailedBestEffort(journal, { op: 'connection.authorize', linkName: connection }, (error as Error).message);
       throw error;
     }
     if (changed) this.#commitToWorld(changed.effects, changed.serial);
@@ -234,6 +274,8 @@ export class TargetEngine implements Target {
 
   #authorizeInTransaction(connection: string, who: string, journal: JournalContext | undefined): Promise<{ effects: Effects; serial: number } | null> {
     return this.#writing(async (tx) => {
+      const existing = journal ? await tx.journalEntry(journal) : null;
+      if (existing?.status === 'done') throw alreadyDone(journal!, existing);
       const world = await this.#fresh(tx);
       const current = world.connection(connection);
       if (!current) throw new TargetError(`connection '${connection}' does not exist`, { status: 404 });
@@ -249,7 +291,7 @@ export class TargetEngine implements Target {
       }
       const at = new Date().toISOString();
       if (current.authorization.status === 'authorized' && current.authorization.account === who) {
-        if (journal) await tx.journalFinish(journal, { status: 'done', serial: this.#worldSerial, at, error: null });
+        if (journal) await tx.journalRecord(journal, 'connection.authorize', connection, { status: 'done', serial: this.#worldSerial, at, error: null });
         return null;
       }
       const record: ConnectionRecord = { ...current, authorization: { status: 'authorized', account: who } };
@@ -257,7 +299,7 @@ export class TargetEngine implements Target {
       await tx.writeEffects(effects);
       const serial = this.#worldSerial + 1;
       await tx.setSerial(serial);
-      if (journal) await tx.journalFinish(journal, { status: 'done', serial, at, error: null });
+      if (journal) await tx.journalRecord(journal, 'connection.authorize', connection, { status: 'done', serial, at, error: null });
       return { effects, serial };
     });
   }
@@ -414,23 +456,15 @@ export class TargetEngine implements Target {
     return out;
   }
 
-  async #journalPending(journal: JournalContext, action: Pick<ActionBody, 'op' | 'linkName'> | { op: 'connection.authorize'; linkName: string }): Promise<void> {
-    await this.#writing(async (tx) => {
-      const existing = await tx.journalEntry(journal);
-      if (existing?.status === 'done') {
-        throw new TargetError(`action ${journal.actionId} of run ${journal.runId} is already done (serial ${existing.serial}); it is not carried out twice`, {
-          status: 409,
-        });
-      }
-      await tx.journalPending(journal, action.op, action.linkName, new Date().toISOString());
-    });
-  }
-
-  async #journalFailedBestEffort(journal: JournalContext, message: string): Promise<void> {
+  /** After an error that is not a rule's (the store failed, say): the entry says failed, unless it is done. */
+  async #journalFailedBestEffort(journal: JournalContext, action: { op: string; linkName: string }, message: string): Promise<void> {
+    if (message.includes(ALREADY_DONE)) return;
     try {
-      await this.#writing((tx) => tx.journalFinish(journal, { status: 'failed', serial: null, at: new Date().toISOString(), error: message }));
+      await this.#writing((tx) =>
+        tx.journalRecord(journal, action.op, action.linkName, { status: 'failed', serial: null, at: new Date().toISOString(), error: message }),
+      );
     } catch {
-      // The entry stays `pending`: the journal then says the action's outcome is unknown, which is true.
+      // No entry, or an old one: the journal then does not say the action was carried out, which is true (it is one transaction).
     }
   }
 
@@ -524,6 +558,18 @@ function copyJson<T>(value: T): T {
     return out as T;
   }
   return value;
+}
+
+type ActionOutcome = { kind: 'done'; effects: Effects; serial: number } | { kind: 'refused'; violations: Violation[] } | { kind: 'already'; entry: JournalEntry };
+
+const ALREADY_DONE = 'is already done by';
+
+/** A second confirmation of a step, a repeat of an action: refused, naming who did it and when. */
+function alreadyDone(journal: JournalContext, entry: JournalEntry): TargetError {
+  return new TargetError(
+    `action ${journal.actionId} of run ${journal.runId} ${ALREADY_DONE} ${entry.by ?? 'a run'} at ${entry.at} (serial ${entry.serial}); it is not carried out twice`,
+    { status: 409, hint: 'nothing was changed: its journal entry says who carried it out' },
+  );
 }
 
 /** `R9: delete connection 'crm_sales' before deleting connector 'crm'`; several joined by `; `. */

@@ -40,11 +40,11 @@ export interface StoreWriter extends StoreReader {
   /** Every connector and connection replaced by `state`'s. */
   replaceContents(state: State): Promise<void>;
   /**
-   * Writes the entry `pending` (again, if it was failed or pending: a retried action), with the
-   * key's `by` and `note` (a rollout step's confirmation).
+   * Writes the entry with its outcome, the key's `by` and `note` (a rollout step's confirmation).
+   * Never over an entry that is `done`: the engine checks for one in the same transaction before
+   * it writes `done`, and a `failed` written after a lost answer must not hide a done action.
    */
-  journalPending(key: JournalContext, op: string, linkName: string, at: string): Promise<void>;
-  journalFinish(key: JournalContext, outcome: JournalOutcome): Promise<void>;
+  journalRecord(key: JournalContext, op: string, linkName: string, outcome: JournalOutcome): Promise<void>;
   insertLock(lock: StoredLock): Promise<void>;
   /** Deletes the lock with this id; returns it, or null when no such lock is held. */
   deleteLock(id: string): Promise<StoredLock | null>;
@@ -91,6 +91,14 @@ export interface TargetStore {
    * `create`: a target that does not exist yet is created first (otherwise that is a UserError).
    */
   writing<T>(fn: (tx: StoreWriter) => Promise<T>, options?: { create?: boolean }): Promise<T>;
+  /**
+   * Optional, for a store where a transaction costs round trips (PostgreSQL): a journaled action
+   * judged against the cached state at `atSerial`, committed in one round trip. In one transaction
+   * under the writers' lock: nothing is written unless the serial is still `atSerial` and the
+   * entry is not `done`; then the effects, the serial `atSerial + 1` (not for a failed action)
+   * and the entry. A store without it gets the same through `writing`.
+   */
+  commitAction?(commit: ActionCommit): Promise<CommitAnswer>;
   /** Takes the store's own lock (see LockClaim), or null when a live session holds it. */
   claimLock(): Promise<LockClaim | null>;
   /**
@@ -104,6 +112,16 @@ export interface TargetStore {
   describeError(error: unknown): Error;
   close(): Promise<void>;
 }
+
+/** What `commitAction` writes: the effects of a passed action (null: a failed one) and its entry. */
+export interface ActionCommit {
+  atSerial: number;
+  effects: Effects | null;
+  journal: { key: JournalContext; op: string; linkName: string; outcome: JournalOutcome } | null;
+}
+
+/** Committed, or nothing written: the serial as committed and the entry as it is (`done`: by someone else). */
+export type CommitAnswer = { committed: true } | { committed: false; serial: number; entry: JournalEntry | null };
 
 /** How a journaled action ended: done (with the serial it committed) or failed (with why). */
 export interface JournalOutcome {

@@ -10,7 +10,12 @@
  *   not keep them).
  * - A repeat that arrives while the first request is still being carried out waits for it.
  * - A failed action is not kept: a repeat is carried out again, and fails the same way.
+ * - The key is bound to the action it was first used for (issue 18): a different action sent with
+ *   the same run and action id is refused with 409, never answered with the first one's result.
+ *   An action known from the journal only is compared by its operation and link name.
  */
+import type { ActionBody } from '../../model/actions.js';
+import { TargetError } from '../../errors.js';
 import type { ExecuteResult, JournalContext, Target } from '../target.js';
 
 const RUNS_KEPT = 16;
@@ -20,32 +25,48 @@ export interface IdempotentResult extends ExecuteResult {
   replayed: boolean;
 }
 
+/** A result with what it was the result of: the action as JSON (null: known from the journal only). */
+interface Kept {
+  result: ExecuteResult;
+  op: string;
+  linkName: string;
+  action: string | null;
+}
+
 export class ActionResults {
-  readonly #runs = new Map<string, Promise<Map<string, ExecuteResult>>>();
-  readonly #inFlight = new Map<string, Promise<ExecuteResult>>();
+  readonly #runs = new Map<string, Promise<Map<string, Kept>>>();
+  readonly #inFlight = new Map<string, { action: string; result: Promise<ExecuteResult> }>();
 
   constructor(private readonly target: Target) {}
 
-  /** Carries out `run()` for (runId, actionId) once; every repeat gets the first result. */
-  async once(journal: JournalContext, run: () => Promise<ExecuteResult>): Promise<IdempotentResult> {
+  /** Carries out `run()` for (runId, actionId) once; every repeat of the same action gets the first result. */
+  async once(journal: JournalContext, action: ActionBody, run: () => Promise<ExecuteResult>): Promise<IdempotentResult> {
+    const json = JSON.stringify(action);
     const results = await this.#run(journal.runId);
     const kept = results.get(journal.actionId);
-    if (kept) return { ...kept, replayed: true };
+    if (kept) {
+      const same = kept.action === null ? kept.op === action.op && kept.linkName === action.linkName : kept.action === json;
+      if (!same) throw otherAction(journal, kept.op, kept.linkName);
+      return { ...kept.result, replayed: true };
+    }
     const key = `${journal.runId}\u0000${journal.actionId}`;
     const pending = this.#inFlight.get(key);
-    if (pending) return { ...(await pending), replayed: true };
+    if (pending) {
+      if (pending.action !== json) throw otherAction(journal, null, null);
+      return { ...(await pending.result), replayed: true };
+    }
     const started = run();
-    this.#inFlight.set(key, started);
+    this.#inFlight.set(key, { action: json, result: started });
     try {
       const result = await started;
-      results.set(journal.actionId, result);
+      results.set(journal.actionId, { result, op: action.op, linkName: action.linkName, action: json });
       return { ...result, replayed: false };
     } finally {
       this.#inFlight.delete(key);
     }
   }
 
-  #run(runId: string): Promise<Map<string, ExecuteResult>> {
+  #run(runId: string): Promise<Map<string, Kept>> {
     let results = this.#runs.get(runId);
     if (results) {
       // Most recently used last, so that the oldest run is the one forgotten.
@@ -54,8 +75,10 @@ export class ActionResults {
       return results;
     }
     results = this.target.journal(runId).then((entries) => {
-      const done = new Map<string, ExecuteResult>();
-      for (const e of entries) if (e.status === 'done' && e.serial !== null) done.set(e.actionId, { serial: e.serial, revoked: [] });
+      const done = new Map<string, Kept>();
+      for (const e of entries) {
+        if (e.status === 'done' && e.serial !== null) done.set(e.actionId, { result: { serial: e.serial, revoked: [] }, op: e.op, linkName: e.linkName, action: null });
+      }
       return done;
     });
     // A failed journal read is not kept: the next request tries again.
@@ -64,4 +87,13 @@ export class ActionResults {
     while (this.#runs.size > RUNS_KEPT) this.#runs.delete(this.#runs.keys().next().value!);
     return results;
   }
+}
+
+/** The idempotency key names another action: a client bug or a forged request, never a repeat. */
+function otherAction(journal: JournalContext, op: string | null, linkName: string | null): TargetError {
+  const first = op ? ` (${op} of '${linkName}')` : '';
+  return new TargetError(
+    `action ${journal.actionId} of run ${journal.runId} was already sent with another action${first}; a run's action id names one action, so this one was not carried out`,
+    { status: 409, hint: 'give each action of a run its own action id' },
+  );
 }

@@ -459,7 +459,7 @@ function makeRoutes(target: Target, maxLockWaitMs: number): Route[] {
         // One call: pending, the effect and done all happen here, atomic from the client's side.
         const execute = () => target.execute(action, request.secrets, request.journal);
         // With a journal context the action is idempotent: a repeat gets the first result back.
-        const result = request.journal ? await results.once(request.journal, execute) : await execute();
+        const result = request.journal ? await results.once(request.journal, action, execute) : await execute();
         return { status: 200, body: result };
       },
       { limit: BODY_LIMIT },

@@ -220,12 +220,8 @@ class SqliteStore implements TargetStore, StoreWriter {
     for (const c of state.connections.values()) this.#stmt.upsertConnection.run(c.linkName, c.connector, JSON.stringify(c));
   }
 
-  async journalPending(key: JournalContext, op: string, linkName: string, at: string): Promise<void> {
-    this.#stmt.journalPending.run({ ...keyOf(key), op, link_name: linkName, at, actor: key.by ?? null, note: key.note ?? null });
-  }
-
-  async journalFinish(key: JournalContext, outcome: JournalOutcome): Promise<void> {
-    this.#stmt.journalFinish.run({ ...keyOf(key), ...outcome });
+  async journalRecord(key: JournalContext, op: string, linkName: string, outcome: JournalOutcome): Promise<void> {
+    this.#stmt.journalRecord.run({ ...keyOf(key), op, link_name: linkName, actor: key.by ?? null, note: key.note ?? null, ...outcome });
   }
 
   async insertLock({ info }: StoredLock): Promise<void> {
@@ -279,13 +275,13 @@ function prepare(db: SqliteDatabase) {
     deleteAllConnections: db.prepare('DELETE FROM connections'),
     journalGet: db.prepare('SELECT * FROM journal WHERE run_id = ? AND action_id = ?'),
     // Upsert keeps the rowid, so `ORDER BY rowid` is the order in which actions were first journaled.
-    journalPending: db.prepare(
+    journalRecord: db.prepare(
       `INSERT INTO journal (run_id, action_id, op, link_name, status, serial, at, error, actor, note)
-       VALUES (@run_id, @action_id, @op, @link_name, 'pending', NULL, @at, NULL, @actor, @note)
-       ON CONFLICT (run_id, action_id) DO UPDATE SET op = excluded.op, link_name = excluded.link_name, status = 'pending', serial = NULL,
-         at = excluded.at, error = NULL, actor = excluded.actor, note = excluded.note`,
+       VALUES (@run_id, @action_id, @op, @link_name, @status, @serial, @at, @error, @actor, @note)
+       ON CONFLICT (run_id, action_id) DO UPDATE SET op = excluded.op, link_name = excluded.link_name, status = excluded.status, serial = excluded.serial,
+         at = excluded.at, error = excluded.error, actor = excluded.actor, note = excluded.note
+       WHERE journal.status <> 'done'`,
     ),
-    journalFinish: db.prepare('UPDATE journal SET status = @status, serial = @serial, at = @at, error = @error WHERE run_id = @run_id AND action_id = @action_id'),
     journalOf: db.prepare('SELECT * FROM journal WHERE run_id = ? ORDER BY rowid'),
     getLock: db.prepare('SELECT * FROM locks WHERE slot = 1'),
     insertLock: db.prepare('INSERT INTO locks (slot, id, holder, host, pid, operation, started_at) VALUES (1, @id, @holder, @host, @pid, @operation, @started_at)'),

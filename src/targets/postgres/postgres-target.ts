@@ -26,6 +26,8 @@ import {
   journalEntryOf,
   rolloutEventOf,
   storedLockOf,
+  type ActionCommit,
+  type CommitAnswer,
   type JournalOutcome,
   type JournalRow,
   type RolloutEventRow,
@@ -207,6 +209,35 @@ class PgStore implements TargetStore {
         hint: `a role with pg_signal_backend can end it: SELECT pg_terminate_backend(${pid})`,
       });
     }
+  }
+
+  /**
+   * A journaled action in one round trip: one simple query (no parameters, so the values go as
+   * literals, escaped by node-postgres) that is one implicit transaction: the writers' lock, then
+   * one statement that writes only if the serial is still `atSerial` and the entry is not done.
+   * The answer is lost with the connection only after it was sent: that is "unknown", never retried.
+   */
+  async commitAction(commit: ActionCommit): Promise<CommitAnswer> {
+    return this.#retrying(async (attempt) => {
+      await this.requireKey(false);
+      const client = await this.#pool.connect();
+      let broken: Error | undefined;
+      const onError = (error: Error) => (broken = error);
+      client.on('error', onError);
+      try {
+        attempt.commitSent = true;
+        const results = (await client.query(commitStatement(this.#s, this.#writeKey, commit))) as unknown as pg.QueryResult[];
+        const row = results.at(-1)!.rows[0] as { ok: boolean; serial: string; entry: JournalRow | null };
+        if (row.ok) return { committed: true };
+        return { committed: false, serial: Number(row.serial), entry: row.entry ? journalEntryOf(row.entry) : null };
+      } catch (error) {
+        if (isConnectionError(error)) broken = error as Error;
+        throw error;
+      } finally {
+        client.removeListener('error', onError);
+        client.release(broken);
+      }
+    });
   }
 
   describeError(error: unknown): Error {
@@ -439,25 +470,9 @@ class PgTx implements StoreWriter {
     for (let i = 0; i < connections.length; i += ROWS_PER_INSERT) await this.#upsertConnections(connections.slice(i, i + ROWS_PER_INSERT));
   }
 
-  async journalPending(key: JournalContext, op: string, linkName: string, at: string): Promise<void> {
-    // The upsert keeps `seq`, so `ORDER BY seq` is the order in which actions were first journaled.
-    await this.#c.query(
-      `INSERT INTO ${this.#s}.journal (run_id, action_id, op, link_name, status, serial, at, error, actor, note) VALUES ($1, $2, $3, $4, 'pending', NULL, $5, NULL, $6, $7)
-       ON CONFLICT (run_id, action_id) DO UPDATE SET op = excluded.op, link_name = excluded.link_name, status = 'pending', serial = NULL, at = excluded.at, error = NULL,
-         actor = excluded.actor, note = excluded.note`,
-      [key.runId, key.actionId, op, linkName, at, key.by ?? null, key.note ?? null],
-    );
-  }
-
-  async journalFinish(key: JournalContext, outcome: JournalOutcome): Promise<void> {
-    await this.#c.query(`UPDATE ${this.#s}.journal SET status = $3, serial = $4, at = $5, error = $6 WHERE run_id = $1 AND action_id = $2`, [
-      key.runId,
-      key.actionId,
-      outcome.status,
-      outcome.serial,
-      outcome.at,
-      outcome.error,
-    ]);
+  async journalRecord(key: JournalContext, op: string, linkName: string, outcome: JournalOutcome): Promise<void> {
+    const { text, values } = journalUpsert(this.#s, { key, op, linkName, outcome });
+    await this.#c.query(text, values);
   }
 
   async insertLock({ info, session }: StoredLock): Promise<void> {
@@ -547,6 +562,68 @@ class PgTx implements StoreWriter {
       [records.map((r) => r.linkName), records.map((r) => r.connector), records.map((r) => JSON.stringify(r))],
     );
   }
+}
+
+type JournalWrite = NonNullable<ActionCommit['journal']>;
+
+const JOURNAL_COLUMNS = 'run_id, action_id, op, link_name, status, serial, at, error, actor, note';
+/** A journal entry is written whole; never over a `done` one (the engine checks in the same transaction). */
+const JOURNAL_ON_CONFLICT = `ON CONFLICT (run_id, action_id) DO UPDATE SET op = excluded.op, link_name = excluded.link_name, status = excluded.status,
+  serial = excluded.serial, at = excluded.at, error = excluded.error, actor = excluded.actor, note = excluded.note WHERE je.status <> 'done'`;
+
+function journalValues({ key, op, linkName, outcome }: JournalWrite): (string | number | null)[] {
+  return [key.runId, key.actionId, op, linkName, outcome.status, outcome.serial, outcome.at, outcome.error, key.by ?? null, key.note ?? null];
+}
+
+/** The upsert of one journal entry (`seq` is kept, so `ORDER BY seq` is the order in which actions were first journaled). */
+function journalUpsert(schema: string, entry: JournalWrite): { text: string; values: (string | number | null)[] } {
+  return {
+    text: `INSERT INTO ${schema}.journal AS je (${JOURNAL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ${JOURNAL_ON_CONFLICT}`,
+    values: journalValues(entry),
+  };
+}
+
+/**
+ * `commitAction`'s query: the writers' lock, then one statement whose every write is guarded by
+ * `g` (the serial is still `atSerial`, the entry is not done), and which answers whether it wrote,
+ * the serial and the entry as they were. Deletes of names the same effects upsert are left out:
+ * one statement cannot delete and insert a row, and World.apply ends with the upsert anyway.
+ */
+function commitStatement(s: string, writeKey: bigint, { atSerial, effects, journal }: ActionCommit): string {
+  const lit = (v: string | number | null) => (v === null ? 'NULL' : typeof v === 'number' ? String(v) : pg.escapeLiteral(v));
+  const list = (names: string[]) => `json_array_elements_text(${lit(JSON.stringify(names))}::json)`;
+  const bodies = (records: object[]) => `json_array_elements_text(${lit(JSON.stringify(records.map((r) => JSON.stringify(r))))}::json) AS t(b)`;
+  const entryWhere = journal ? `run_id = ${lit(journal.key.runId)} AND action_id = ${lit(journal.key.actionId)}` : '';
+  const parts = [
+    `g AS (SELECT FROM ${s}.meta WHERE key = 'serial' AND value = ${lit(String(atSerial))}${journal ? ` AND NOT EXISTS (SELECT FROM ${s}.journal WHERE ${entryWhere} AND status = 'done')` : ''})`,
+  ];
+  if (effects) {
+    const kept = (names: string[], upserted: { linkName: string }[]) => {
+      const up = new Set(upserted.map((r) => r.linkName));
+      return names.filter((n) => !up.has(n));
+    };
+    const deleteConnections = kept(effects.deleteConnections, effects.upsertConnections);
+    const deleteConnectors = kept(effects.deleteConnectors, effects.upsertConnectors);
+    if (deleteConnections.length) parts.push(`dc AS (DELETE FROM ${s}.connections WHERE link_name IN (SELECT ${list(deleteConnections)}) AND EXISTS (SELECT FROM g))`);
+    if (deleteConnectors.length) parts.push(`dk AS (DELETE FROM ${s}.connectors WHERE link_name IN (SELECT ${list(deleteConnectors)}) AND EXISTS (SELECT FROM g))`);
+    if (effects.upsertConnectors.length) {
+      parts.push(`uk AS (INSERT INTO ${s}.connectors (link_name, body) SELECT b::json->>'linkName', b FROM ${bodies(effects.upsertConnectors)} WHERE EXISTS (SELECT FROM g)
+        ON CONFLICT (link_name) DO UPDATE SET body = excluded.body)`);
+    }
+    if (effects.upsertConnections.length) {
+      parts.push(`uc AS (INSERT INTO ${s}.connections (link_name, connector, body) SELECT b::json->>'linkName', b::json->>'connector', b FROM ${bodies(effects.upsertConnections)}
+        WHERE EXISTS (SELECT FROM g) ON CONFLICT (link_name) DO UPDATE SET connector = excluded.connector, body = excluded.body)`);
+    }
+    parts.push(`ser AS (UPDATE ${s}.meta SET value = ${lit(String(atSerial + 1))} WHERE key = 'serial' AND EXISTS (SELECT FROM g))`);
+  }
+  if (journal) {
+    parts.push(
+      `j AS (INSERT INTO ${s}.journal AS je (${JOURNAL_COLUMNS}) SELECT ${journalValues(journal).map(lit).join(', ')} WHERE EXISTS (SELECT FROM g) ${JOURNAL_ON_CONFLICT})`,
+    );
+  }
+  const entry = journal ? `(SELECT row_to_json(e) FROM ${s}.journal e WHERE ${entryWhere})` : 'NULL';
+  return `SELECT pg_advisory_xact_lock(${writeKey}); WITH ${parts.join(',\n')}
+    SELECT EXISTS (SELECT FROM g) AS ok, (SELECT value FROM ${s}.meta WHERE key = 'serial') AS serial, ${entry} AS entry`;
 }
 
 /** A 64-bit advisory lock key of its own per database, schema and purpose. */
