@@ -15,6 +15,7 @@ import { diff } from './diff.js';
 import { resourceKey, type PlanInput } from './input.js';
 import { propagateBlocked, topologicalOrder, type BlockedVia } from './order.js';
 import { prove } from './proof.js';
+import { matchLinkNameChanges, type NamedConnection } from './renames.js';
 import { scopeClosure } from './scope.js';
 import { steps, type Node } from './steps.js';
 import { capitalize } from '../util/text.js';
@@ -214,37 +215,19 @@ function revocations(c: Consequences, ordered: readonly Node[], actions: readonl
   return [...byConnection.values()].sort((x, y) => byString(x.connection, y.connection));
 }
 
-/**
- * Dropped authorized connections whose place a newly created connection takes: same connector and
- * same name, else the only one dropped and the only one created under that connector. Old link
- * name → new one.
- */
+/** Dropped authorized connections whose place a newly created connection takes (renames.ts). Old link name → new one. */
 function linkNameChanges(c: Consequences, ordered: readonly Node[], deleted: readonly Node[]): Map<string, string> {
-  const created: Array<{ linkName: string; connector: string; name: string }> = [];
+  const created: NamedConnection[] = [];
   for (const n of ordered) {
     if (n.body.op === 'connection.create' && !n.replace) created.push({ linkName: n.body.linkName, connector: n.body.spec.connector, name: n.body.spec.name });
   }
-  const out = new Map<string, string>();
-  if (!created.length) return out;
-  const taken = new Set<string>();
-  const gone = deleted.map((n) => c.connections.get(n.body.linkName)!.diff.current!).filter((cur) => cur.authorization.status === 'authorized');
-  for (const cur of gone) {
-    const same = created.find((x) => !taken.has(x.linkName) && x.connector === cur.connector && x.name === cur.name);
-    if (same) {
-      out.set(cur.linkName, same.linkName);
-      taken.add(same.linkName);
-    }
+  if (!created.length) return new Map();
+  const gone: NamedConnection[] = [];
+  for (const n of deleted) {
+    const cur = c.connections.get(n.body.linkName)!.diff.current!;
+    if (cur.authorization.status === 'authorized') gone.push(cur);
   }
-  for (const cur of gone) {
-    if (out.has(cur.linkName)) continue;
-    const others = gone.filter((g) => g.connector === cur.connector && !out.has(g.linkName));
-    const fresh = created.filter((x) => x.connector === cur.connector && !taken.has(x.linkName));
-    if (others.length === 1 && fresh.length === 1) {
-      out.set(cur.linkName, fresh[0]!.linkName);
-      taken.add(fresh[0]!.linkName);
-    }
-  }
-  return out;
+  return matchLinkNameChanges(gone, created);
 }
 
 /**
