@@ -536,3 +536,21 @@ describe('shutdown', () => {
     expect(logs.some((l) => /^POST \/v1\/locks 423 /.test(l))).toBe(true);
   });
 });
+
+describe('connections', () => {
+  it('actions reuse kept-alive connections: 100 actions, 4 at a time, open a few connections, not one per action', async () => {
+    const { running, client } = await serve();
+    let opened = 0;
+    running.server.on('connection', () => opened++);
+    await client.execute(act.createConnector('crm', oauth2()), { clientSecret: SECRET }, { runId: 'r-keep', actionId: 'c' });
+    await client.execute(act.markReady('crm'), {}, { runId: 'r-keep', actionId: 'r' });
+    for (let batch = 0; batch < 25; batch++) {
+      await Promise.all([0, 1, 2, 3].map((i) => client.execute(act.createConnection(`crm_${batch}_${i}`, 'crm'), {}, { runId: 'r-keep', actionId: `x${batch}.${i}` })));
+    }
+    expect((await client.read()).state.connections.size).toBe(100);
+    // fetch's pool keeps a connection per request in flight, and opens one more now and then when
+    // a request goes out while an answer is still being read: a handful in all, never one per action.
+    expect(opened).toBeGreaterThan(0);
+    expect(opened).toBeLessThanOrEqual(16);
+  });
+});
