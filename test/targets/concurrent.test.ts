@@ -8,7 +8,7 @@
  * Nothing waits on time: children say "ready" once connected, and all get "go" at once.
  */
 import { once } from 'node:events';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
@@ -17,7 +17,7 @@ import { LocalTarget } from '../../src/targets/local/local-target.js';
 import { startServer } from '../../src/targets/http/server.js';
 import { killHard, startChild, type Child } from '../support/child.js';
 import { BIN, ROOT, ensureBuilt } from '../support/dist.js';
-import { git } from '../support/repo.js';
+import { commitAll, writeFiles } from '../support/repo.js';
 import { freshSchema, startPostgres, type TestPostgres } from '../support/postgres-server.mjs';
 import { act, tempDir } from '../support/target.js';
 
@@ -71,29 +71,28 @@ async function serialOf(schema: string): Promise<number> {
   return Number(rows[0]!.value);
 }
 
-const CONNECTOR = `kind: Connector
-linkName: crm
-name: Acme CRM
-authentication:
-  type: oauth2
-  grantType: authorization_code
-  clientId: 1000.CRM
-  clientSecret: { fromEnv: CRM_SECRET }
-  authorizeUrl: https://accounts.acme.example/oauth/authorize
-  accessTokenUrl: https://accounts.acme.example/oauth/token
-  refreshTokenUrl: https://accounts.acme.example/oauth/token
-  scopes: [contacts.read]
-`;
+/** One OAuth2 connector (the rollout's first step creates it). */
+const CONNECTOR = [
+  'kind: Connector',
+  'linkName: crm',
+  'name: Acme CRM',
+  'authentication:',
+  '  type: oauth2',
+  '  grantType: authorization_code',
+  '  clientId: 1000.CRM',
+  '  clientSecret: { fromEnv: CRM_SECRET }',
+  '  authorizeUrl: https://accounts.acme.example/oauth/authorize',
+  '  accessTokenUrl: https://accounts.acme.example/oauth/token',
+  '  scopes: [contacts.read]',
+  '',
+].join('\n');
 
 describe('on PostgreSQL, one step confirmed by several people at once', () => {
   it('is recorded once, by one of them; the others are told it is already done, by whom and when', async () => {
     const schema = freshSchema('steps');
     const T = ['--target', server.target(schema)];
-    git(tmp.dir, 'init', '-q', '-b', 'main');
-    mkdirSync(join(tmp.dir, 'connectors'));
-    writeFileSync(join(tmp.dir, 'connectors/crm.yaml'), CONNECTOR);
-    git(tmp.dir, 'add', '-A');
-    git(tmp.dir, 'commit', '-q', '-m', 'crm');
+    writeFiles(tmp.dir, { 'connectors/crm.yaml': CONNECTOR, '.gitignore': '*.db*\n' });
+    commitAll(tmp.dir, 'crm');
     const init = await cli(['target', 'init', ...T, '--mode', 'ledger', '--account', 'Acme']);
     expect(init.code, init.err).toBe(0);
     const apply = await cli(['apply', ...T, '--auto-approve']);
