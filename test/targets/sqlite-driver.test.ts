@@ -37,11 +37,12 @@ describe('cause', () => {
 });
 
 describe('loadSqlite', () => {
-  it('returns a constructor that opens databases, here where better-sqlite3 is built', () => {
-    const Database = loadSqlite('local:test.db');
-    const db = new Database(':memory:');
-    expect(db.prepare('SELECT 1 AS one').get()).toEqual({ one: 1 });
+  it('is node:sqlite wherever Node.js has it (22.13 and later), better-sqlite3 on Node.js 20', () => {
+    const driver = loadSqlite('local:test.db');
+    expect(driver.name).toBe(Number(process.versions.node.split('.')[0]) >= 22 ? 'node:sqlite' : 'better-sqlite3');
+    const db = driver.open(':memory:');
+    expect({ ...(db.prepare('SELECT 1 AS one').get() as object) }).toEqual({ one: 1 });
     db.close();
-    expect(loadSqlite('local:other.db')).toBe(Database);
+    expect(loadSqlite('local:other.db')).toBe(driver);
   });
 });

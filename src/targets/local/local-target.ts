@@ -8,7 +8,7 @@
  *   be lost, but state, serial and journal always roll back together.
  */
 import { resolve } from 'node:path';
-import type { SqliteDatabase } from './sqlite-driver.js';
+import { valueOf, type SqliteDatabase } from './sqlite-driver.js';
 import { TargetError, UserError } from '../../errors.js';
 import { SECRET_PARAMETERS } from '../../model/types.js';
 import { quoteTerminal } from '../../util/terminal.js';
@@ -87,7 +87,7 @@ export class LocalTarget extends TargetEngine {
 }
 
 /**
- * The store operations on the file's tables. better-sqlite3 is synchronous: each operation is done
+ * The store operations on the file's tables. The SQLite driver is synchronous: each operation is done
  * when its promise is made, and the engine runs one transaction at a time on this connection.
  */
 class SqliteStore implements TargetStore, StoreWriter {
@@ -132,7 +132,7 @@ class SqliteStore implements TargetStore, StoreWriter {
   }
 
   async serial(): Promise<number> {
-    return Number(this.#stmt.getMeta.get('serial'));
+    return Number(valueOf(this.#stmt.getMeta, 'serial'));
   }
 
   async loadState(): Promise<State> {
@@ -263,7 +263,7 @@ class SqliteStore implements TargetStore, StoreWriter {
 
 function prepare(db: SqliteDatabase) {
   return {
-    getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
+    getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
     setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
     allConnectors: db.prepare('SELECT link_name, body FROM connectors'),
     allConnections: db.prepare('SELECT link_name, body FROM connections'),
