@@ -216,8 +216,11 @@ class SqliteStore implements TargetStore, StoreWriter {
   async replaceContents(state: State): Promise<void> {
     this.#stmt.deleteAllConnections.run();
     this.#stmt.deleteAllConnectors.run();
-    for (const c of state.connectors.values()) this.#stmt.upsertConnector.run(c.linkName, JSON.stringify(c));
-    for (const c of state.connections.values()) this.#stmt.upsertConnection.run(c.linkName, c.connector, JSON.stringify(c));
+    // The tables are empty now: plain inserts, one prepared statement each, no conflict handling.
+    const connector = this.#stmt.insertConnector;
+    const connection = this.#stmt.insertConnection;
+    for (const c of state.connectors.values()) connector.run(c.linkName, JSON.stringify(c));
+    for (const c of state.connections.values()) connection.run(c.linkName, c.connector, JSON.stringify(c));
   }
 
   async journalPending(key: JournalContext, op: string, linkName: string, at: string): Promise<void> {
@@ -273,6 +276,8 @@ function prepare(db: SqliteDatabase) {
     upsertConnection: db.prepare(
       'INSERT INTO connections (link_name, connector, body) VALUES (?, ?, ?) ON CONFLICT (link_name) DO UPDATE SET connector = excluded.connector, body = excluded.body',
     ),
+    insertConnector: db.prepare('INSERT INTO connectors (link_name, body) VALUES (?, ?)'),
+    insertConnection: db.prepare('INSERT INTO connections (link_name, connector, body) VALUES (?, ?, ?)'),
     deleteConnector: db.prepare('DELETE FROM connectors WHERE link_name = ?'),
     deleteConnection: db.prepare('DELETE FROM connections WHERE link_name = ?'),
     deleteAllConnectors: db.prepare('DELETE FROM connectors'),
