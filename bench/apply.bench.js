@@ -1,6 +1,7 @@
 // apply: a 1,000-action plan carried out on a fresh local target (BENCH_APPLY_CONNECTORS × 4
 // actions: create, mark ready, two connections), next to a floor measured in the same run: 1,000
-// raw SQLite single-row transactions (better-sqlite3, the same pragmas as the local target). Rows:
+// raw SQLite single-row transactions (the local target's own SQLite driver: node:sqlite on Node 22.13
+// and later, better-sqlite3 on Node 20; the same pragmas as the local target). Rows:
 // - the bare target (the same actions, one execute after another): what the executor adds is the
 //   difference;
 // - the executor alone (what apply does between "approved" and the summary: journal, scheduler,
@@ -11,12 +12,12 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
 import { actionBody, executePlan } from '../dist/apply/executor.js';
 import { runApply } from '../dist/cli/commands/apply.js';
 import { planId, writePlanFile } from '../dist/planfile/file.js';
 import { loadForPlan, planAgainst } from '../dist/plan/run.js';
 import { openTarget } from '../dist/targets/index.js';
+import { loadSqlite, transaction } from '../dist/targets/local/sqlite-driver.js';
 
 const CONNECTORS = Number(process.env.BENCH_APPLY_CONNECTORS ?? 250);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -108,14 +109,13 @@ export function writeApplyManifests(dir, connectors) {
 /** The floor: one single-row INSERT per transaction, nothing else. */
 function floor(path, n) {
   rmSync(path, { force: true });
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
+  const db = loadSqlite(`local:${path}`).open(path);
+  db.exec('PRAGMA journal_mode = WAL');
+  db.exec('PRAGMA synchronous = NORMAL');
   db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)');
   const insert = db.prepare('INSERT INTO t (id, body) VALUES (?, ?)');
-  const one = db.transaction((i) => insert.run(i, `{"linkName":"c${i}"}`));
   const start = performance.now();
-  for (let i = 0; i < n; i++) one.immediate(i);
+  for (let i = 0; i < n; i++) transaction(db, 'IMMEDIATE', () => insert.run(i, `{"linkName":"c${i}"}`));
   const ms = performance.now() - start;
   db.close();
   return ms;

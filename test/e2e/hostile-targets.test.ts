@@ -6,12 +6,12 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalTarget } from '../../src/targets/local/local-target.js';
 import { stateToSnapshot } from '../../src/targets/snapshot.js';
 import { state } from '../support/builders.js';
+import { openSqlite, sqlValue, type SqliteDatabase } from '../support/sqlite.js';
 import { ensureBuilt } from '../support/dist.js';
 import { cleanRepos, cli, commitAll, tempRepo, type CliResult } from '../support/repo.js';
 
@@ -55,7 +55,7 @@ describe('a file that is not a connectorops target is left untouched', () => {
   it('an unrelated SQLite database: not switched to WAL, not marked, not given tables', () => {
     const dir = tempRepo({ 'connectors/crm.yaml': CRM });
     const other = join(dir, 'other.db');
-    const db = new Database(other);
+    const db = openSqlite(other);
     db.exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT); INSERT INTO notes (text) VALUES ('mine')");
     db.close();
     const before = hash(other);
@@ -64,8 +64,8 @@ describe('a file that is not a connectorops target is left untouched', () => {
     }
     expect(hash(other)).toBe(before);
     expect(existsSync(`${other}-wal`)).toBe(false);
-    const check = new Database(other, { readonly: true });
-    expect(check.pragma('journal_mode', { simple: true })).toBe('delete');
+    const check = openSqlite(other, { readOnly: true });
+    expect(sqlValue(check, 'PRAGMA journal_mode')).toBe('delete');
     check.close();
   });
 
@@ -85,7 +85,7 @@ describe('a file that is not a connectorops target is left untouched', () => {
 });
 
 describe('a damaged target is an error that says what is damaged', () => {
-  const damages: [string, (db: Database.Database) => void, string][] = [
+  const damages: [string, (db: SqliteDatabase) => void, string][] = [
     ['a dropped connections table', (db) => db.exec('DROP TABLE connections'), 'its connections table is missing'],
     ['a row that is not JSON', (db) => db.exec("UPDATE connectors SET body = '{not json' WHERE link_name = 'crm'"), 'the connectors row "crm" does not hold JSON'],
     [
@@ -102,7 +102,7 @@ describe('a damaged target is an error that says what is damaged', () => {
   ];
   it.each(damages)('%s', async (_, damage, says) => {
     const { dir, db } = await withTarget();
-    const raw = new Database(db);
+    const raw = openSqlite(db);
     damage(raw);
     raw.close();
     const before = hash(db);

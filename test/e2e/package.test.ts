@@ -13,11 +13,17 @@
  * project (node_modules/.bin), since npm ignores --omit with -g and a tarball (npm/cli#8284).
  * The third installs with --ignore-scripts: better-sqlite3 is there, without its native part
  * (never built); then with a native part that is not a loadable library.
+ *
+ * Node.js 22.13 and later have SQLite built in (node:sqlite): there, the install without optional
+ * dependencies runs the README's quick start on a local target (validate, plan, apply, target *,
+ * a ledger rollout, serve). `npm test` runs this file on Node 20 and on Node 24
+ * (scripts/node24.mjs); the better-sqlite3 stories are Node 20's, the quick start Node 24's.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startChild } from '../support/child.js';
 import { ensureBuilt, ROOT } from '../support/dist.js';
 import { tempDir } from '../support/target.js';
 
@@ -29,11 +35,12 @@ const withoutSqlite = join(tmp.dir, 'project-no-optional');
 const unbuiltSqlite = join(tmp.dir, 'project-ignore-scripts');
 let tarball = '';
 
-// PATH without any entry inside this repository (vitest run through npx puts node_modules/.bin first).
-const SYSTEM_PATH = (process.env.PATH ?? '')
-  .split(delimiter)
-  .filter((p) => p && !p.startsWith(ROOT))
-  .join(delimiter);
+/** This Node.js has node:sqlite, so a local target needs no optional dependency. */
+const BUILT_IN_SQLITE = process.getBuiltinModule('node:sqlite' as never) !== undefined;
+
+// PATH without any entry inside this repository (vitest run through npx puts node_modules/.bin
+// first), and this Node.js first: the installed command's `#!/usr/bin/env node` runs on it.
+const SYSTEM_PATH = [dirname(process.execPath), ...(process.env.PATH ?? '').split(delimiter).filter((p) => p && !p.startsWith(ROOT))].join(delimiter);
 
 function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
   return spawnSync(cmd, args, {
@@ -73,6 +80,12 @@ beforeAll(() => {
   const out = ok(run('npm', ['pack', '--ignore-scripts', '--pack-destination', tmp.dir], ROOT), 'npm pack');
   tarball = join(tmp.dir, out.trim().split('\n').pop()!);
 
+  mkdirSync(withoutSqlite);
+  writeFileSync(join(withoutSqlite, 'package.json'), '{ "name": "ci-job", "private": true }\n');
+  ok(run('npm', [...NPM_INSTALL, '--omit=optional', tarball], withoutSqlite), 'npm install --omit=optional');
+  // better-sqlite3's stories are Node 20's: this repository's build of it is for Node 20 only.
+  if (BUILT_IN_SQLITE) return;
+
   const prebuilds = join(tmp.dir, 'prebuilds');
   mkdirSync(prebuilds);
   const sqliteVersion = (JSON.parse(readFileSync(join(ROOT, 'node_modules/better-sqlite3/package.json'), 'utf8')) as { version: string }).version;
@@ -80,9 +93,6 @@ beforeAll(() => {
   ok(run('tar', ['czf', join(prebuilds, name), '-C', join(ROOT, 'node_modules/better-sqlite3'), 'build/Release/better_sqlite3.node'], tmp.dir), 'tar');
 
   ok(run('npm', [...NPM_INSTALL, '-g', '--prefix', withSqlite, tarball], tmp.dir, { npm_config_better_sqlite3_local_prebuilds: prebuilds }), 'npm install -g');
-  mkdirSync(withoutSqlite);
-  writeFileSync(join(withoutSqlite, 'package.json'), '{ "name": "ci-job", "private": true }\n');
-  ok(run('npm', [...NPM_INSTALL, '--omit=optional', tarball], withoutSqlite), 'npm install --omit=optional');
   mkdirSync(unbuiltSqlite);
   writeFileSync(join(unbuiltSqlite, 'package.json'), '{ "name": "no-scripts", "private": true }\n');
   ok(run('npm', [...NPM_INSTALL, '--ignore-scripts', tarball], unbuiltSqlite), 'npm install --ignore-scripts');
@@ -114,14 +124,14 @@ describe('the packed package', () => {
   });
 
   it('depends on nothing at run time but the optional better-sqlite3 (the rest is bundled)', () => {
-    const manifest = JSON.parse(readFileSync(join(withSqlite, 'lib/node_modules/connectorops/package.json'), 'utf8')) as Record<string, unknown>;
+    const manifest = JSON.parse(readFileSync(join(withoutSqlite, 'node_modules/connectorops/package.json'), 'utf8')) as Record<string, unknown>;
     expect(manifest.dependencies).toBeUndefined();
     expect(manifest.optionalDependencies).toEqual({ 'better-sqlite3': pkg.optionalDependencies['better-sqlite3'] });
     expect(readdirSync(join(withoutSqlite, 'node_modules')).filter((f) => !f.startsWith('.'))).toEqual(['connectorops']);
   });
 });
 
-describe('installed with npm install -g', () => {
+describe.runIf(!BUILT_IN_SQLITE)('installed with npm install -g', () => {
   it('is a copy under the prefix, not a link into this repository', () => {
     const bin = realpathSync(join(withSqlite, 'bin/connectorops'));
     expect(bin.startsWith(realpathSync(withSqlite))).toBe(true);
@@ -184,7 +194,7 @@ describe('installed with npm install -g', () => {
   });
 });
 
-describe('installed with npm install --ignore-scripts', () => {
+describe.runIf(!BUILT_IN_SQLITE)('installed with npm install --ignore-scripts', () => {
   it('with better-sqlite3 installed but its native part never built, or not loadable: a local target says so, and what to do', () => {
     const sqlite = join(unbuiltSqlite, 'node_modules/better-sqlite3');
     expect(existsSync(join(sqlite, 'package.json'))).toBe(true);
@@ -220,5 +230,72 @@ describe('installed with npm install --ignore-scripts', () => {
     );
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(2);
     expect(r.stderr).not.toContain('Internal error');
+  });
+});
+
+describe.runIf(BUILT_IN_SQLITE)(`on Node.js ${process.versions.node} (node:sqlite), installed with --omit=optional`, () => {
+  const repo = join(tmp.dir, 'quick-start');
+  const cops = (...args: string[]) => installed(withoutSqlite, repo, ...args);
+  const pass = (...args: string[]) => {
+    const r = cops(...args);
+    expect(r.stderr, args.join(' ')).not.toMatch(/ExperimentalWarning|better-sqlite3|Internal error/);
+    return ok(r, `connectorops ${args.join(' ')}`);
+  };
+  const BILLING = 'kind: Connector\nlinkName: billing\nname: Billing API\nauthentication:\n  type: apiKey\n  parameterKey: X-Api-Key\n  addTo: header\n';
+  const FINANCE = 'kind: Connection\nlinkName: billing_finance\nname: Billing (finance)\nconnector: billing\n';
+
+  it('holds no native module at all', () => {
+    expect(existsSync(join(withoutSqlite, 'node_modules/better-sqlite3'))).toBe(false);
+  });
+
+  it("the README's quick start on a local target: validate, plan, apply, target *", () => {
+    mkdirSync(repo);
+    ok(run('git', ['init', '-q', '-b', 'main'], repo), 'git init');
+    pass('init');
+    writeFileSync(join(repo, 'connectors/billing.yaml'), BILLING);
+    writeFileSync(join(repo, 'connections/billing_finance.yaml'), FINANCE);
+    expect(pass('validate')).toContain('Valid: 1 connector, 1 connection');
+    const plan = cops('plan', '--detailed-exitcode');
+    expect(plan.status).toBe(2);
+    expect(plan.stdout).toContain('Plan: 2 to create, 0 to update, 0 to delete.');
+    pass('plan', '--out', 'plan.json');
+    pass('apply', 'plan.json');
+    expect(existsSync(join(repo, '.connectorops/local.db'))).toBe(true);
+    pass('target', 'authorize', 'billing_finance', '--account', 'alice');
+    const snapshot = JSON.parse(pass('target', 'export')) as { connectors: unknown[]; connections: Array<{ authorization: { status: string } }> };
+    expect(snapshot.connectors).toHaveLength(1);
+    expect(snapshot.connections[0]?.authorization.status).toBe('authorized');
+    writeFileSync(join(repo, 'snapshot.json'), JSON.stringify(snapshot));
+    pass('target', 'import', 'snapshot.json', '--target', 'local:copy.db');
+    expect(cops('plan', '--target', 'local:copy.db', '--detailed-exitcode').status).toBe(0);
+  });
+
+  it('a ledger rollout: target init, adopt, plan, apply, rollout next, done, status, log', () => {
+    const T = ['--target', 'local:prod.db'];
+    pass('target', 'init', ...T, '--mode', 'ledger', '--account', 'Acme (EU)');
+    pass('target', 'adopt', ...T, '--authorized', 'billing_finance=alice');
+    writeFileSync(join(repo, 'connections/billing_ops.yaml'), FINANCE.replaceAll('finance', 'ops'));
+    expect(pass('plan', ...T)).toContain('create connection "billing_ops"');
+    pass('apply', ...T, '--auto-approve');
+    expect(pass('rollout', 'next', ...T)).toContain('a1');
+    pass('rollout', 'done', 'a1', ...T, '--by', 'bob');
+    expect(pass('rollout', ...T)).toContain('✓');
+    expect(pass('rollout', 'log', ...T)).toContain('bob');
+  });
+
+  it('serve: a local target over HTTP, read by another connectorops', async () => {
+    const token = 'quick-start-token-0123456789';
+    const env = { ...process.env, PATH: `${join(withoutSqlite, 'node_modules/.bin')}${delimiter}${SYSTEM_PATH}`, CONNECTOROPS_TOKEN: token };
+    const server = startChild(join(withoutSqlite, 'node_modules/connectorops/bin/connectorops.js'), ['serve', '--port', '0'], { cwd: repo, env });
+    try {
+      const url = /http:\/\/127\.0\.0\.1:\d+/.exec(await server.waitFor((l) => /http:\/\/127\.0\.0\.1:\d+/.test(l)))![0];
+      const r = run('connectorops', ['target', 'export', '--target', url], repo, { PATH: env.PATH, CONNECTOROPS_TOKEN: token });
+      expect(r.stderr).toBe('');
+      expect((JSON.parse(r.stdout) as { connections: Array<{ linkName: string }> }).connections.map((c) => c.linkName)).toEqual(['billing_finance']);
+    } finally {
+      server.process.kill('SIGTERM');
+      await server.exited;
+    }
+    expect(server.stderr()).not.toMatch(/ExperimentalWarning|better-sqlite3|Internal error/);
   });
 });

@@ -125,6 +125,16 @@ describe('action.yml', () => {
     expect(action.inputs.command!.required).toBe(true);
   });
 
+  it('runs connectorops on Node 24 unless told otherwise, and the workflows init writes do not tell it otherwise', () => {
+    expect(action.inputs['node-version']!.default).toBe('24');
+    expect(action.runs.steps.find((s) => s.uses?.startsWith('actions/setup-node@'))?.with?.['node-version']).toBe('${{ inputs.node-version }}');
+    for (const [file, w] of Object.entries(scaffolded)) {
+      for (const job of Object.values(w.jobs)) {
+        for (const step of job.steps) expect(step.with?.['node-version'], `${file}: a step's node-version`).toBeUndefined();
+      }
+    }
+  });
+
   it('documents every input in docs/github.md, and uses every input it declares', () => {
     const docs = readFileSync(join(ROOT, 'docs/github.md'), 'utf8');
     const text = JSON.stringify(action.runs) + JSON.stringify(action.outputs);

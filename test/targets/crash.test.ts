@@ -6,13 +6,13 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { checkState } from '../../src/rules/index.js';
 import { LocalTarget } from '../../src/targets/local/local-target.js';
 import { stateToSnapshot } from '../../src/targets/snapshot.js';
 import { killHard, startChild, type Child } from '../support/child.js';
 import { ensureBuilt, ROOT } from '../support/dist.js';
 import { state } from '../support/builders.js';
+import { openSqlite, sqlValue } from '../support/sqlite.js';
 import { tempDir } from '../support/target.js';
 
 const WRITER = join(ROOT, 'test/fixtures/targets/writer.mjs');
@@ -30,8 +30,8 @@ afterEach(async () => {
 });
 
 function integrity(path: string): string {
-  const db = new Database(path);
-  const result = db.pragma('integrity_check', { simple: true }) as string;
+  const db = openSqlite(path);
+  const result = sqlValue(db, 'PRAGMA integrity_check') as string;
   db.close();
   return result;
 }

@@ -2,13 +2,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { TargetError, UserError } from '../../src/errors.js';
 import { canonicalJson, sha256 } from '../../src/model/canonical.js';
 import { openTarget } from '../../src/targets/index.js';
 import { LocalTarget } from '../../src/targets/local/local-target.js';
 import { stateToSnapshot } from '../../src/targets/snapshot.js';
 import { state } from '../support/builders.js';
+import { openSqlite, sqlColumn, sqlValue } from '../support/sqlite.js';
 import { act, contents, openLocal, readyConnector, tempDir } from '../support/target.js';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -55,8 +55,8 @@ describe('the file', () => {
     expect(fp).toMatch(new RegExp(`^hmac-sha256:${t.fingerprintKeyId}:[A-Za-z0-9_-]{43}$`));
     expect(fp).not.toBe(other);
     await t.execute(act.createConnector('crm'), { clientSecret: 'one' });
-    const db = new Database(join(tmp.dir, 'local.db'), { readonly: true });
-    const key = db.prepare("SELECT value FROM meta WHERE key = 'fingerprint_key'").pluck().get() as string;
+    const db = openSqlite(join(tmp.dir, 'local.db'), { readOnly: true });
+    const key = sqlValue(db, "SELECT value FROM meta WHERE key = 'fingerprint_key'") as string;
     db.close();
     expect(Buffer.from(key, 'base64')).toHaveLength(32);
     const exported = JSON.stringify(await t.exportSnapshot());
@@ -74,19 +74,19 @@ describe('the file', () => {
     expect(readFileSync(text)).toEqual(before);
 
     const other = join(tmp.dir, 'other.db');
-    const db = new Database(other);
+    const db = openSqlite(other);
     db.exec('CREATE TABLE customers (id INTEGER PRIMARY KEY)');
     db.close();
     expect(() => LocalTarget.open(other)).toThrow(/is an SQLite database, but not a connectorops target/);
-    const check = new Database(other);
-    expect(check.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all()).toEqual(['customers']);
+    const check = openSqlite(other);
+    expect(sqlColumn(check, "SELECT name FROM sqlite_schema WHERE type = 'table'")).toEqual(['customers']);
     check.close();
   });
 
   it('refuses a target written by a newer connectorops', async () => {
     const t = open();
     await t.close();
-    const db = new Database(join(tmp.dir, 'local.db'));
+    const db = openSqlite(join(tmp.dir, 'local.db'));
     db.prepare("UPDATE meta SET value = 99 WHERE key = 'schema_version'").run();
     db.close();
     expect(() => LocalTarget.open(join(tmp.dir, 'local.db'))).toThrow(/newer connectorops \(local schema 99; this one reads 2\)/);
@@ -99,7 +99,7 @@ describe('schema 1 → 2 (rollouts)', () => {
     await t.execute(act.createConnector('crm'), { clientSecret: 's' }, { runId: 'old-run', actionId: 'a1' });
     await t.close();
     // Make it a schema-1 file, as connectorops wrote it before rollouts.
-    const db = new Database(join(tmp.dir, 'local.db'));
+    const db = openSqlite(join(tmp.dir, 'local.db'));
     db.exec(
       "DROP TABLE rollout_events; DROP TABLE rollouts; ALTER TABLE journal DROP COLUMN actor; ALTER TABLE journal DROP COLUMN note; UPDATE meta SET value = 1 WHERE key = 'schema_version'",
     );
@@ -115,8 +115,8 @@ describe('schema 1 → 2 (rollouts)', () => {
     } finally {
       await again.close();
     }
-    const check = new Database(join(tmp.dir, 'local.db'));
-    expect(check.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).toBe(2);
+    const check = openSqlite(join(tmp.dir, 'local.db'));
+    expect(sqlValue(check, "SELECT value FROM meta WHERE key = 'schema_version'")).toBe(2);
     check.close();
   });
 });

@@ -8,7 +8,7 @@
  *   be lost, but state, serial and journal always roll back together.
  */
 import { resolve } from 'node:path';
-import type { SqliteDatabase } from './sqlite-driver.js';
+import { valueOf, type SqliteDatabase } from './sqlite-driver.js';
 import { TargetError, UserError } from '../../errors.js';
 import { SECRET_PARAMETERS } from '../../model/types.js';
 import { quoteTerminal } from '../../util/terminal.js';
@@ -87,7 +87,7 @@ export class LocalTarget extends TargetEngine {
 }
 
 /**
- * The store operations on the file's tables. better-sqlite3 is synchronous: each operation is done
+ * The store operations on the file's tables. The SQLite driver is synchronous: each operation is done
  * when its promise is made, and the engine runs one transaction at a time on this connection.
  */
 class SqliteStore implements TargetStore, StoreWriter {
@@ -132,7 +132,7 @@ class SqliteStore implements TargetStore, StoreWriter {
   }
 
   async serial(): Promise<number> {
-    return Number(this.#stmt.getMeta.get('serial'));
+    return Number(valueOf(this.#stmt.getMeta, 'serial'));
   }
 
   async loadState(): Promise<State> {
@@ -216,8 +216,11 @@ class SqliteStore implements TargetStore, StoreWriter {
   async replaceContents(state: State): Promise<void> {
     this.#stmt.deleteAllConnections.run();
     this.#stmt.deleteAllConnectors.run();
-    for (const c of state.connectors.values()) this.#stmt.upsertConnector.run(c.linkName, JSON.stringify(c));
-    for (const c of state.connections.values()) this.#stmt.upsertConnection.run(c.linkName, c.connector, JSON.stringify(c));
+    // The tables are empty now: plain inserts, one prepared statement each, no conflict handling.
+    const connector = this.#stmt.insertConnector;
+    const connection = this.#stmt.insertConnection;
+    for (const c of state.connectors.values()) connector.run(c.linkName, JSON.stringify(c));
+    for (const c of state.connections.values()) connection.run(c.linkName, c.connector, JSON.stringify(c));
   }
 
   async journalRecord(key: JournalContext, op: string, linkName: string, outcome: JournalOutcome): Promise<void> {
@@ -259,7 +262,7 @@ class SqliteStore implements TargetStore, StoreWriter {
 
 function prepare(db: SqliteDatabase) {
   return {
-    getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
+    getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
     setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
     allConnectors: db.prepare('SELECT link_name, body FROM connectors'),
     allConnections: db.prepare('SELECT link_name, body FROM connections'),
@@ -269,6 +272,8 @@ function prepare(db: SqliteDatabase) {
     upsertConnection: db.prepare(
       'INSERT INTO connections (link_name, connector, body) VALUES (?, ?, ?) ON CONFLICT (link_name) DO UPDATE SET connector = excluded.connector, body = excluded.body',
     ),
+    insertConnector: db.prepare('INSERT INTO connectors (link_name, body) VALUES (?, ?)'),
+    insertConnection: db.prepare('INSERT INTO connections (link_name, connector, body) VALUES (?, ?, ?)'),
     deleteConnector: db.prepare('DELETE FROM connectors WHERE link_name = ?'),
     deleteConnection: db.prepare('DELETE FROM connections WHERE link_name = ?'),
     deleteAllConnectors: db.prepare('DELETE FROM connectors'),

@@ -8,11 +8,12 @@
  * SQLite opens it: a file that is not SQLite, or an SQLite database whose application_id is not
  * ours, is refused without a single pragma (`journal_mode = WAL` alone would rewrite its header).
  */
-import { closeSync, existsSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, linkSync, openSync, readSync, renameSync, rmSync, statSync, type Stats } from 'node:fs';
 import { makeDirectories, writeProblem } from '../../fs/directories.js';
 import { dirname } from 'node:path';
 import { migrateToRollouts } from './rollouts.js';
-import { loadSqlite, type SqliteDatabase } from './sqlite-driver.js';
+import { loadSqlite, transaction, valueOf, type SqliteDatabase } from './sqlite-driver.js';
 import { TargetError, UserError } from '../../errors.js';
 import { quoteTerminal } from '../../util/terminal.js';
 import { FINGERPRINT_KEY_BYTES, newFingerprintKey } from '../engine/secrets.js';
@@ -88,14 +89,8 @@ export function openDatabase(abs: string, name: string, options: { create: boole
   if (!info) {
     if (!options.create) throw new TargetMissingError(name, abs);
     makeParent(abs, name);
-    return withDatabase(abs, name, (db) => {
-      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-      // Still in rollback-journal mode: the mark lands in the file's own header, where the
-      // next open reads it with plain fs; in WAL mode page 1 would wait in the -wal file.
-      const opened = create(db);
-      pragmas(db);
-      return opened;
-    });
+    createAtomically(abs, name);
+    return openDatabase(abs, name, { create: false });
   }
   if (!info.isFile())
     throw new UserError(`target ${name}: ${quoteTerminal(abs)} is ${info.isDirectory() ? 'a folder' : 'not a regular file'}, not a target file`, {
@@ -112,11 +107,49 @@ export function openDatabase(abs: string, name: string, options: { create: boole
 }
 
 /**
+ * Creates a whole target at `abs`, atomically: it is built under a temporary name beside it, then
+ * linked into place, so that a concurrent reader (`target export`, another apply) sees no target
+ * or a whole one, never a file still being written. A link, not a rename: when another process
+ * created the target meanwhile, theirs stays (rename would replace a file they may already have
+ * written to) and ours is dropped.
+ */
+function createAtomically(abs: string, name: string): void {
+  const temp = `${abs}.${process.pid}-${randomBytes(4).toString('hex')}.creating`;
+  try {
+    const db = openFile(temp, name);
+    try {
+      db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      // In rollback-journal mode: the mark lands in the file's own header, where the next open
+      // reads it with plain fs (in WAL mode page 1 would wait in the -wal file), and the file is
+      // whole once closed.
+      create(db);
+    } finally {
+      db.close();
+    }
+    try {
+      linkSync(temp, abs);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return; // created by another process meanwhile: that one counts
+      // A file system without hard links: a rename, unless a target appeared meanwhile.
+      if ((code === 'EPERM' || code === 'ENOTSUP' || code === 'ENOSYS') && !existsSync(abs)) renameSync(temp, abs);
+      else throw new UserError(`target ${name}: cannot create ${quoteTerminal(abs)}: ${writeProblem(error)}`, { hint: 'check the path in --target and its folder' });
+    }
+  } catch (error) {
+    if (error instanceof UserError || error instanceof TargetError) throw error;
+    throw sqliteProblem(error, name, abs);
+  } finally {
+    rmSync(temp, { force: true });
+    rmSync(`${temp}-journal`, { force: true });
+  }
+}
+
+/**
  * An account that does not exist yet, in memory: what `plan` reads for a missing local target.
  * It has the schema, no rows, serial 0 and a fingerprint key of its own, and no file anywhere.
  */
 export function openEmptyInMemory(): OpenedDatabase {
-  const db = new (loadSqlite('(an empty account in memory)'))(':memory:');
+  const db = loadSqlite('(an empty account in memory)').open(':memory:');
   return create(db);
 }
 
@@ -175,9 +208,9 @@ function checkHeader(abs: string, name: string, size: number): void {
 
 function applicationIdOf(abs: string): number | null {
   try {
-    const db = new (loadSqlite(`local:${abs}`))(abs, { readonly: true, fileMustExist: true });
+    const db = loadSqlite(`local:${abs}`).open(abs, { readOnly: true });
     try {
-      return db.pragma('application_id', { simple: true }) as number;
+      return valueOf(db.prepare('PRAGMA application_id')) as number;
     } finally {
       db.close();
     }
@@ -186,81 +219,88 @@ function applicationIdOf(abs: string): number | null {
   }
 }
 
-function withDatabase(abs: string, name: string, use: (db: SqliteDatabase) => OpenedDatabase): OpenedDatabase {
-  let db: SqliteDatabase;
+function openFile(abs: string, name: string): SqliteDatabase {
+  const driver = loadSqlite(name);
   try {
-    db = new (loadSqlite(name))(abs);
+    return driver.open(abs);
   } catch (error) {
     throw new UserError(`cannot open target ${name} (${quoteTerminal(abs)}): ${(error as Error).message}`);
   }
+}
+
+function withDatabase(abs: string, name: string, use: (db: SqliteDatabase) => OpenedDatabase): OpenedDatabase {
+  const db = openFile(abs, name);
   try {
     return use(db);
   } catch (error) {
     db.close();
     if (error instanceof UserError || error instanceof TargetError) throw error;
-    const code = (error as { code?: string }).code;
-    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') throw damaged(name, abs, 'SQLite reports that the file is malformed');
-    if (code === 'SQLITE_BUSY') throw new TargetError(`target ${name} is busy: another process kept it locked for more than ${BUSY_TIMEOUT_MS / 1000}s`, { status: 503 });
-    if (typeof code === 'string' && code.startsWith('SQLITE_')) throw new TargetError(`target ${name}: ${(error as Error).message} (${code})`);
-    throw error;
+    throw sqliteProblem(error, name, abs);
   }
 }
 
+/** An error of SQLite while a target is opened or created, for a person. */
+function sqliteProblem(error: unknown, name: string, abs: string): unknown {
+  const code = (error as { code?: string }).code;
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') return damaged(name, abs, 'SQLite reports that the file is malformed');
+  if (code === 'SQLITE_BUSY') return new TargetError(`target ${name} is busy: another process kept it locked for more than ${BUSY_TIMEOUT_MS / 1000}s`, { status: 503 });
+  if (typeof code === 'string' && code.startsWith('SQLITE_')) return new TargetError(`target ${name}: ${(error as Error).message} (${code})`);
+  return error;
+}
+
 function pragmas(db: SqliteDatabase): void {
-  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
+  db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  db.exec('PRAGMA journal_mode = WAL');
+  db.exec('PRAGMA synchronous = NORMAL');
 }
 
 /** A new target: the mark, the tables and the meta rows, in one transaction. */
 function create(db: SqliteDatabase): OpenedDatabase {
   const key = newFingerprintKey();
-  db.transaction(() => {
-    db.pragma(`application_id = ${APPLICATION_ID}`);
+  transaction(db, 'IMMEDIATE', () => {
+    db.exec(`PRAGMA application_id = ${APPLICATION_ID}`);
     db.exec(SCHEMA);
     migrateToRollouts(db);
     const meta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
     meta.run('schema_version', LOCAL_SCHEMA_VERSION);
     meta.run('serial', 0);
     meta.run('fingerprint_key', key);
-  }).immediate();
+  });
   return { db, key: Buffer.from(key, 'base64') };
 }
 
 /** Schema 1 → 2 adds rollouts (local/rollouts.ts), in one transaction. */
 function upgrade(db: SqliteDatabase): void {
-  db.transaction(() => {
+  transaction(db, 'IMMEDIATE', () => {
     migrateToRollouts(db);
     db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(LOCAL_SCHEMA_VERSION);
-  }).immediate();
+  });
 }
 
 /** Checks an existing target's tables and meta rows; returns its fingerprint key and schema version. Writes nothing. */
 function check(db: SqliteDatabase, abs: string, name: string): { key: Buffer; version: number } {
-  return db
-    .transaction(() => {
-      const columns = db.prepare('SELECT name FROM pragma_table_info(?)').pluck();
-      for (const [table, wanted] of Object.entries(TABLES)) {
-        const have = new Set(columns.all(table) as string[]);
-        if (have.size === 0) throw damaged(name, abs, `its ${table} table is missing`);
-        const missing = wanted.filter((c) => !have.has(c));
-        if (missing.length) throw damaged(name, abs, `its ${table} table lacks the column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
-      }
-      const meta = db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
-      const version = meta.get('schema_version');
-      if (version === undefined) throw damaged(name, abs, 'its meta table has no schema_version');
-      if (typeof version === 'number' && version > LOCAL_SCHEMA_VERSION) {
-        throw new UserError(`target ${name} was written by a newer connectorops (local schema ${version}; this one reads ${LOCAL_SCHEMA_VERSION})`, {
-          hint: 'upgrade connectorops',
-        });
-      }
-      if (version !== 1 && version !== LOCAL_SCHEMA_VERSION) throw damaged(name, abs, 'its schema_version is not a version this connectorops wrote');
-      const serial = meta.get('serial');
-      if (typeof serial !== 'number' || !Number.isSafeInteger(serial) || serial < 0) throw damaged(name, abs, 'its serial is missing or not a whole number');
-      const key = meta.get('fingerprint_key');
-      const bytes = typeof key === 'string' && /^[A-Za-z0-9+/]+={0,2}$/.test(key) ? Buffer.from(key, 'base64') : null;
-      if (!bytes || bytes.length !== FINGERPRINT_KEY_BYTES) throw damaged(name, abs, `its fingerprint_key is missing or not ${FINGERPRINT_KEY_BYTES} bytes`);
-      return { key: bytes, version };
-    })
-    .deferred();
+  return transaction(db, 'DEFERRED', () => {
+    const columns = db.prepare('SELECT name FROM pragma_table_info(?)');
+    for (const [table, wanted] of Object.entries(TABLES)) {
+      const have = new Set((columns.all(table) as Array<{ name: string }>).map((c) => c.name));
+      if (have.size === 0) throw damaged(name, abs, `its ${table} table is missing`);
+      const missing = wanted.filter((c) => !have.has(c));
+      if (missing.length) throw damaged(name, abs, `its ${table} table lacks the column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+    }
+    const meta = db.prepare('SELECT value FROM meta WHERE key = ?');
+    const version = valueOf(meta, 'schema_version');
+    if (version === undefined) throw damaged(name, abs, 'its meta table has no schema_version');
+    if (typeof version === 'number' && version > LOCAL_SCHEMA_VERSION) {
+      throw new UserError(`target ${name} was written by a newer connectorops (local schema ${version}; this one reads ${LOCAL_SCHEMA_VERSION})`, {
+        hint: 'upgrade connectorops',
+      });
+    }
+    if (version !== 1 && version !== LOCAL_SCHEMA_VERSION) throw damaged(name, abs, 'its schema_version is not a version this connectorops wrote');
+    const serial = valueOf(meta, 'serial');
+    if (typeof serial !== 'number' || !Number.isSafeInteger(serial) || serial < 0) throw damaged(name, abs, 'its serial is missing or not a whole number');
+    const key = valueOf(meta, 'fingerprint_key');
+    const bytes = typeof key === 'string' && /^[A-Za-z0-9+/]+={0,2}$/.test(key) ? Buffer.from(key, 'base64') : null;
+    if (!bytes || bytes.length !== FINGERPRINT_KEY_BYTES) throw damaged(name, abs, `its fingerprint_key is missing or not ${FINGERPRINT_KEY_BYTES} bytes`);
+    return { key: bytes, version };
+  });
 }

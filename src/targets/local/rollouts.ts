@@ -8,7 +8,7 @@
  * - `rollout_events`: opened, abandoned, closed, with who, when and the note;
  * - the journal's `actor` and `note` columns: a rollout step's confirmation, written with its effect.
  */
-import type { SqliteDatabase } from './sqlite-driver.js';
+import { valueOf, type SqliteDatabase } from './sqlite-driver.js';
 import { rolloutEventOf, type RolloutEventRow } from '../engine/store.js';
 import type { RolloutEvent, StoredRollout, TargetMode } from '../target.js';
 
@@ -48,9 +48,9 @@ export class SqliteRollouts {
   }
 
   targetInfo(): { mode: TargetMode; account: string | null } | null {
-    const mode = this.#stmt.getMeta.get('mode') as TargetMode | undefined;
+    const mode = valueOf(this.#stmt.getMeta, 'mode') as TargetMode | undefined;
     if (mode === undefined) return null;
-    return { mode, account: (this.#stmt.getMeta.get('account') as string | undefined) ?? null };
+    return { mode, account: (valueOf(this.#stmt.getMeta, 'account') as string | undefined) ?? null };
   }
 
   setTargetInfo(mode: TargetMode, account: string | null): void {
@@ -91,7 +91,7 @@ export class SqliteRollouts {
 
 function prepare(db: SqliteDatabase) {
   return {
-    getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
+    getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
     setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
     openRollout: db.prepare('SELECT id, document, open FROM rollouts WHERE open = 1'),
     getRollout: db.prepare('SELECT id FROM rollouts WHERE id = ?'),

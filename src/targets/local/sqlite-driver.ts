@@ -1,85 +1,78 @@
 /**
- * better-sqlite3, loaded the first time a `local:` target is opened, never before. It is an
- * optional dependency: a job that plans against an HTTP (or PostgreSQL) target installs no native
- * code (`npm install --omit=optional`), and validate, plan against such targets, comment and every
- * `--help` run without it. Loaded with `require` (it is a CommonJS module) so that opening a local
- * target stays synchronous; the bundle keeps it external (scripts/bundle.js).
+ * The local target's SQLite driver: one small interface (below), two implementations.
  *
- * Three ways it can fail, each a UserError that names the package, says why in one line, and what
- * to do (docs/install.md): not installed; installed, but its JavaScript does not load; installed,
- * but its native part does not load. better-sqlite3 loads the native part only when the first
- * database is opened, so `loadSqlite` opens one in memory at once: a package installed without its
- * build (`npm install --ignore-scripts`), or built for another Node.js, is reported here, before
- * anything is created, instead of failing wherever a target happens to be opened.
+ * - `node:sqlite` (driver-node-sqlite.ts), built into Node.js 22.13 and later: no native module,
+ *   nothing to install. Used wherever it exists.
+ * - better-sqlite3 (driver-better-sqlite3.ts), an optional dependency, on Node.js 20 only (it has
+ *   no `node:sqlite`). Loaded the first time a `local:` target is opened, never before: a job that
+ *   plans against an HTTP (or PostgreSQL) target installs no native code
+ *   (`npm install --omit=optional`), and validate, plan against such targets, comment and every
+ *   `--help` run without it.
+ *
+ * Both write the same file (SQLite 3, the same pragmas): a target written by one opens in the
+ * other. The SQL above this layer (open.ts, local-target.ts, rollouts.ts) is the same for both;
+ * errors carry better-sqlite3's `code` (`SQLITE_BUSY`, …) whichever driver raised them.
+ *
+ * Without node:sqlite, better-sqlite3 can fail three ways, each a UserError that names the
+ * package, says why in one line, and what to do (docs/install.md): not installed; installed, but
+ * its JavaScript does not load; installed, but its native part does not load.
  */
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
-import type BetterSqlite3 from 'better-sqlite3';
-import { UserError } from '../../errors.js';
-import { quoteTerminal, sanitizeTerminal } from '../../util/terminal.js';
+import { openBetterSqlite3 } from './driver-better-sqlite3.js';
+import { openNodeSqlite } from './driver-node-sqlite.js';
 
-export type SqliteDatabase = BetterSqlite3.Database;
-type SqliteConstructor = typeof BetterSqlite3;
+export { cause } from './driver-better-sqlite3.js';
 
-const SQLITE_PACKAGE = 'better-sqlite3';
-const OTHER_TARGETS = 'postgres:// and http(s):// targets do not need it';
+/** A value bound to a statement: positional (`?`) or named (`@name`, given without the `@`). */
+export type SqlValue = string | number | bigint | null | Uint8Array;
+export type SqlParameters = SqlValue[] | [Record<string, SqlValue>];
 
-let loaded: SqliteConstructor | undefined;
+/** A prepared statement. Rows are plain objects by column name (callers say which shape they expect). */
+export interface SqliteStatement {
+  run(...parameters: SqlParameters): void;
+  get(...parameters: SqlParameters): unknown;
+  all(...parameters: SqlParameters): unknown[];
+}
 
-/** The better-sqlite3 constructor, known to work; a UserError naming the package when it does not. */
-export function loadSqlite(targetName: string): SqliteConstructor {
-  if (loaded) return loaded;
-  const load = createRequire(import.meta.url);
-  let Database: SqliteConstructor;
-  try {
-    Database = load(SQLITE_PACKAGE) as SqliteConstructor;
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === 'MODULE_NOT_FOUND' && (error as Error).message.includes(`'${SQLITE_PACKAGE}'`)) {
-      throw new UserError(`target ${targetName}: a local: target needs the optional dependency ${SQLITE_PACKAGE}, which is not installed`, {
-        hint: `install it beside connectorops (npm install ${SQLITE_PACKAGE}, or reinstall connectorops without --omit=optional); ${OTHER_TARGETS}`,
-      });
-    }
-    throw unusable(targetName, error, where(load));
-  }
-  try {
-    new Database(':memory:').close();
-  } catch (error) {
-    throw unusable(targetName, error, where(load));
-  }
-  loaded = Database;
+export interface SqliteDatabase {
+  exec(sql: string): void;
+  prepare(sql: string): SqliteStatement;
+  /** Whether a transaction is open on this connection. */
+  readonly inTransaction: boolean;
+  close(): void;
+}
+
+export interface SqliteDriver {
+  /** Which implementation: the built-in one, or the optional native module. */
+  readonly name: 'node:sqlite' | 'better-sqlite3';
+  /** Opens (creating unless `readOnly`) the database file at `path`, or `:memory:`. */
+  open(path: string, options?: { readOnly?: boolean }): SqliteDatabase;
+}
+
+let loaded: SqliteDriver | undefined;
+
+/** The driver of this Node.js, known to work; a UserError naming better-sqlite3 when it is needed and does not load. */
+export function loadSqlite(targetName: string): SqliteDriver {
+  loaded ??= openNodeSqlite() ?? openBetterSqlite3(targetName);
   return loaded;
 }
 
-/** The folder whose node_modules holds better-sqlite3: where `npm rebuild` fixes it. */
-function where(load: NodeJS.Require): string | null {
+/** The first column of `statement`'s first row (undefined when there is no row). */
+export function valueOf(statement: SqliteStatement, ...parameters: SqlParameters): unknown {
+  const row = statement.get(...parameters) as Record<string, unknown> | undefined;
+  if (row === undefined) return undefined;
+  for (const key in row) return row[key];
+  return undefined;
+}
+
+/** `fn` in one transaction (`BEGIN IMMEDIATE` takes the write lock at once): committed when it returns, rolled back when it throws. */
+export function transaction<T>(db: SqliteDatabase, mode: 'IMMEDIATE' | 'DEFERRED', fn: () => T): T {
+  db.exec(`BEGIN ${mode}`);
   try {
-    // …/node_modules/better-sqlite3/package.json → …
-    return dirname(dirname(dirname(load.resolve(`${SQLITE_PACKAGE}/package.json`))));
-  } catch {
-    return null;
+    const result = fn();
+    db.exec('COMMIT');
+    return result;
+  } catch (error) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    throw error;
   }
-}
-
-function unusable(targetName: string, error: unknown, folder: string | null): UserError {
-  const rebuild = `npm rebuild ${SQLITE_PACKAGE}${folder ? ` in ${quoteTerminal(folder)}` : ''}`;
-  return new UserError(`target ${targetName}: the optional dependency ${SQLITE_PACKAGE} is installed but cannot be loaded: ${cause(error)}`, {
-    hint: `rebuild it for this Node.js (${rebuild}; its install script must be allowed to run), or reinstall connectorops; ${OTHER_TARGETS}`,
-  });
-}
-
-/** Why better-sqlite3 did not load, in one line (the errors of `bindings` and dlopen run to many). */
-export function cause(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  if (message.startsWith('Could not locate the bindings file')) {
-    return `its compiled part (build/Release/better_sqlite3.node) is missing: it was installed without running its install script (npm install --ignore-scripts?), or its build failed`;
-  }
-  const versions = /NODE_MODULE_VERSION (\d+)[\s\S]*NODE_MODULE_VERSION (\d+)/.exec(message);
-  if (versions) {
-    return `it was compiled for another Node.js (NODE_MODULE_VERSION ${versions[1]}), and this Node.js ${process.version} needs NODE_MODULE_VERSION ${versions[2]}`;
-  }
-  const firstLine = message.split('\n').find((l) => l.trim() !== '') ?? 'no reason given';
-  const code = (error as { code?: unknown }).code;
-  const line = sanitizeTerminal(firstLine.trim());
-  return `${line.length > 300 ? `${line.slice(0, 300)}…` : line}${typeof code === 'string' && !line.includes(code) ? ` (${code})` : ''}`;
 }
