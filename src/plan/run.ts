@@ -21,6 +21,7 @@ import { makePlan } from './make.js';
 import { changedResources } from './scope.js';
 import { ownValue } from '../model/own.js';
 import { plural } from '../util/text.js';
+import { targetIdentity } from '../util/target-identity.js';
 
 export interface LoadOptions {
   /** The manifest directory, relative to `cwd` (default `.`). */
@@ -92,7 +93,7 @@ export async function loadForPlan(options: LoadOptions): Promise<LoadedForPlan> 
     scope = changedResources(baseManifests.desired, manifests.desired);
   }
   const targetSpec = resolveTargetSpec(options.target, manifests.config, dir, options.cwd, options.env);
-  const targetName = options.target ?? manifests.config.defaultTarget ?? DEFAULT_TARGET;
+  const targetName = targetIdentity(options.target ?? manifests.config.defaultTarget ?? DEFAULT_TARGET);
   return { dir, manifests, targetSpec, targetName, ...(scope ? { scope } : {}), diagnostics };
 }
 

@@ -32,6 +32,7 @@ import { stateToSnapshot } from '../../targets/snapshot.js';
 import { openTargetFlag } from '../target-flag.js';
 import { ownValue } from '../../model/own.js';
 import { didYouMean, plural } from '../../util/text.js';
+import { targetIdentity } from '../../util/target-identity.js';
 
 const USAGE = `Usage: connectorops target <subcommand> [options]
 
@@ -154,7 +155,7 @@ async function authorizeCommand(argv: string[], io: Io): Promise<number> {
   if (isHelp(args)) return printUsage(io, USAGE);
   const { linkName, account } = args;
   await withTarget(args, io, (t) => t.authorize(linkName, account));
-  io.stdout.write(`Connection '${linkName}' is authorized by ${account.trim()}.\n`);
+  io.stdout.write(`Connection '${sanitizeTerminal(linkName)}' is authorized by ${sanitizeTerminal(account.trim())}.\n`);
   return 0;
 }
 
@@ -163,7 +164,7 @@ async function initCommand(argv: string[], io: Io): Promise<number> {
   if (isHelp(args)) return printUsage(io, USAGE);
   const { mode, account } = args;
   await withTarget(args, io, (t) => t.initialize(mode, account ?? null), true);
-  const name = args.target ?? 'the default target';
+  const name = args.target !== undefined ? targetIdentity(args.target) : 'the default target';
   io.stdout.write(`Target ${sanitizeTerminal(name)} is a ${mode} target${account ? ` for ${quoteTerminal(account)}` : ''}.\n`);
   io.stdout.write(
     mode === 'ledger'

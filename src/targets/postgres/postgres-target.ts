@@ -39,6 +39,7 @@ import {
 import type { JournalContext, JournalEntry, RolloutEvent, StoredRollout, TargetMode } from '../target.js';
 import { POSTGRES_SCHEMA_VERSION, quoteIdent, STEPS } from './schema.js';
 import { parsePostgresUrl, type PostgresLocation } from './url.js';
+import { targetIdentity } from '../../util/target-identity.js';
 
 export { POSTGRES_SCHEMA_VERSION } from './schema.js';
 
@@ -72,7 +73,7 @@ export class PostgresTarget extends TargetEngine {
    * now with `create`). Connection and login problems are errors for people.
    */
   static async open(url: string, options: PostgresTargetOptions = {}): Promise<PostgresTarget> {
-    const name = redactPassword(options.name ?? url);
+    const name = targetIdentity(options.name ?? url);
     const location = parsePostgresUrl(url, name, options.env ?? process.env);
     const store = await PgStore.open(location, name, options.create ?? false);
     return new PostgresTarget(name, location.schema, store);
@@ -585,6 +586,4 @@ function plainCause(error: unknown): { name: string; code?: string; message: str
 }
 
 /** `postgres://user:secret@host/db` → `postgres://user:***@host/db`: a name for messages. */
-function redactPassword(name: string): string {
-  return name.replace(/^(postgres(?:ql)?:\/\/[^:/@?#]*):[^@/?#]*@/i, '$1:***@');
-}
+
