@@ -8,7 +8,7 @@ import { didYouMean } from '../util/text.js';
 import { issuesToDiagnostics } from './issues.js';
 import { ConfigDoc } from './schema.js';
 import { parseYamlFile } from './yaml.js';
-import { ownValue } from '../model/own.js';
+import { ownValue, readSecrets } from '../model/own.js';
 import { targetIdentity } from '../util/target-identity.js';
 import { sanitizeTerminal } from '../util/terminal.js';
 
@@ -111,7 +111,7 @@ export function resolveTargetSpec(flag: string | undefined, config: ProjectConfi
 /** A configured target's spec: as written, or read from its environment variable (never quoted back: it may hold a password). */
 function urlOf(target: TargetConfig, name: string, env: NodeJS.ProcessEnv): string {
   if (typeof target.url === 'string') return target.url;
-  const value = env[target.url.fromEnv];
+  const value = readSecrets(env)(target.url.fromEnv);
   if (!value) {
     throw new UserError(`target '${name}' in ${CONFIG_FILE} takes its URL from ${target.url.fromEnv}, which is not set`, {
       hint: `set ${target.url.fromEnv} to the target's URL (in CI: from a secret)`,

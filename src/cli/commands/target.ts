@@ -33,6 +33,7 @@ import { openTargetFlag } from '../target-flag.js';
 import { ownValue } from '../../model/own.js';
 import { didYouMean, plural } from '../../util/text.js';
 import { targetIdentity } from '../../util/target-identity.js';
+import { readSecrets } from '../../model/own.js';
 
 const USAGE = `Usage: connectorops target <subcommand> [options]
 
@@ -208,9 +209,10 @@ async function adoptCommand(argv: string[], io: Io): Promise<number> {
       // The mode first: init accepts only an empty target, and this one is empty until the import.
       if (!info.initialized) await target.initialize('ledger', null);
       await target.importSnapshot(stateToSnapshot(state));
+      const secret = readSecrets(io.env);
       const unrecorded = [...loaded.manifests.desired.connectors.values()].flatMap((c) =>
         Object.values(c.secrets)
-          .filter((ref) => ref !== undefined && !io.env[ref.fromEnv])
+          .filter((ref) => ref !== undefined && secret(ref.fromEnv) === undefined)
           .map((ref) => ref.fromEnv),
       );
       io.stdout.write(
