@@ -94,6 +94,9 @@ class PgStore implements TargetStore {
   /** The schema, quoted for SQL. */
   readonly #s: string;
   readonly #name: string;
+  /** `HOST:PORT` and the sslmode asked for: what a TLS refusal names. */
+  readonly #server: string;
+  readonly #sslmode: string | null;
   /** The session advisory lock of the apply lock, and the transaction one that orders writers. */
   readonly #lockKey: bigint;
   readonly #writeKey: bigint;
@@ -110,6 +113,8 @@ class PgStore implements TargetStore {
     this.#schemaName = location.schema;
     this.#s = quoteIdent(location.schema);
     this.#name = name;
+    this.#server = `${location.config.host ?? 'localhost'}:${location.config.port ?? 5432}`;
+    this.#sslmode = location.sslmode;
     this.#lockKey = advisoryKey(this.#database, location.schema, 'apply lock');
     this.#writeKey = advisoryKey(this.#database, location.schema, 'writers');
     this.#beginWrite = `BEGIN; SELECT pg_advisory_xact_lock(${this.#writeKey})`;
@@ -214,6 +219,11 @@ class PgStore implements TargetStore {
     if (error instanceof TargetError || error instanceof UserError) return error;
     const code = (error as { code?: unknown } | null)?.code;
     const message = (error as Error | null)?.message || String(error);
+    if (/does not support SSL/i.test(message)) {
+      return new UserError(`target ${this.#name}: the server ${this.#server} does not accept TLS connections, and the URL asks for sslmode=${this.#sslmode ?? 'require'}`, {
+        hint: 'enable ssl on the server, or use sslmode=prefer (TLS when the server offers it) or sslmode=disable in the URL (or PGSSLMODE)',
+      });
+    }
     if (isConnectionError(error)) {
       return new TargetError(`cannot reach target ${this.#name}: ${message}`, {
         status: 503,
