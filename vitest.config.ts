@@ -18,6 +18,7 @@ const SLOW = [
   'test/targets/postgres.test.ts',
   'test/targets/conformance.test.ts',
   'test/apply/faults.test.ts',
+  'test/render/many-usages.test.ts',
 ];
 
 export default defineConfig({
