@@ -19,6 +19,7 @@ const SLOW = [
   'test/targets/conformance.test.ts',
   'test/targets/concurrent.test.ts',
   'test/apply/faults.test.ts',
+  'test/render/many-usages.test.ts',
 ];
 
 export default defineConfig({

@@ -9,7 +9,7 @@ import type { SecretName } from '../model/types.js';
 import type { Target } from '../targets/target.js';
 import { StalePlanError, type StaleReason } from './stale.js';
 import { fingerprintsComparable } from '../model/fingerprint.js';
-import { ownValue } from '../model/own.js';
+import { readSecrets } from '../model/own.js';
 
 type SecretValues = Partial<Record<SecretName, string>>;
 
@@ -30,10 +30,11 @@ export interface ResolvedSecrets {
 export async function resolveSecrets(actions: readonly PlannedAction[], env: NodeJS.ProcessEnv, target: Target): Promise<ResolvedSecrets> {
   const missing = new Map<string, string[]>();
   const wanted = new Map<string, string>();
+  const secret = readSecrets(env);
   for (const action of actions) {
     for (const [, ref] of actionSecrets(action)) {
-      const value = ownValue(env, ref.fromEnv);
-      if (value === undefined || value === '') {
+      const value = secret(ref.fromEnv);
+      if (value === undefined) {
         const who = missing.get(ref.fromEnv) ?? [];
         who.push(`${action.kind.toLowerCase()} '${action.linkName}'`);
         missing.set(ref.fromEnv, who);

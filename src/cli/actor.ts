@@ -1,6 +1,7 @@
 /** Who is running a command, for a rollout's journal: `--by`, else the operating system's user. */
 import { userInfo } from 'node:os';
 import { UserError } from '../errors.js';
+import { sanitizeTerminal } from '../util/terminal.js';
 
 /** `--by NAME`, trimmed; a UserError unless it is 1 to 200 characters without control characters. */
 export function checkActorName(by: string): string {
@@ -16,7 +17,8 @@ export function checkActorName(by: string): string {
 export function actorName(by: string | undefined, env: NodeJS.ProcessEnv): string {
   if (by !== undefined) return checkActorName(by);
   const fromEnv = env.USER ?? env.USERNAME ?? env.LOGNAME;
-  if (fromEnv) return fromEnv;
+  // Recorded in the journal and shown in terminals and issues: control and bidi characters made visible.
+  if (fromEnv?.trim()) return sanitizeTerminal(fromEnv.trim()).slice(0, 200);
   try {
     return userInfo().username;
   } catch {

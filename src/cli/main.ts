@@ -10,7 +10,7 @@ import { processIo, type Command, type Io } from './io.js';
 import { packageVersion } from './package.js';
 import { withSecretMap } from './secret-map.js';
 import { ownValue } from '../model/own.js';
-import { quoteTerminal } from '../render/escape.js';
+import { quoteTerminal, sanitizeTerminal } from '../render/escape.js';
 
 const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {
   init: () => import('./commands/init.js'),
@@ -70,29 +70,37 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
 /** A rule id of docs/rules.md (N1, R2a, S2, P1, …), as opposed to a code such as `yaml`. */
 const RULE_ID = /^(R\d{1,2}[a-z]?|[NSP]\d)$/;
 
+/**
+ * An error's text for the terminal: each line through the one terminal escaper, so that a name
+ * from a target, a plan file or a server (ESC, OSC 8, BIDI) shows what it holds instead of acting.
+ */
+function lines(text: string): string {
+  return text.split('\n').map(sanitizeTerminal).join('\n');
+}
+
 export function reportError(error: unknown, io: Io): number {
   if (error instanceof UserError || error instanceof TargetError) {
     // A target's rule refusal already reads `R9: …` (docs/rules.md); don't print the id twice.
     const rule = error.details.rule && !error.message.startsWith(`${error.details.rule}: `) ? `${error.details.rule}: ` : '';
     const diagnostics = error instanceof UserError ? (error.details.diagnostics ?? []) : [];
     for (const d of diagnostics) io.stderr.write(formatDiagnostic(d) + '\n');
-    io.stderr.write(`Error: ${rule}${error.message}\n`);
-    if (error.details.hint) io.stderr.write(`  hint: ${error.details.hint}\n`);
+    io.stderr.write(`Error: ${rule}${lines(error.message)}\n`);
+    if (error.details.hint) io.stderr.write(`  hint: ${lines(error.details.hint)}\n`);
     // The page ships in the package and in every clone: a pointer that always resolves.
     const id = error.details.rule;
     if (id && RULE_ID.test(id)) io.stderr.write(`  rule: ${id} is explained in docs/rules.md#${id.toLowerCase()} (in the connectorops package)\n`);
     return 1;
   }
   if (error instanceof InternalError) {
-    io.stderr.write(`Internal error: ${error.message}\n`);
+    io.stderr.write(`Internal error: ${lines(error.message)}\n`);
     return 1;
   }
   if (isParseArgsError(error)) {
-    io.stderr.write(`Error: ${(error as Error).message}\n  hint: run the command with --help\n`);
+    io.stderr.write(`Error: ${lines((error as Error).message)}\n  hint: run the command with --help\n`);
     return 1;
   }
   const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  io.stderr.write(`Internal error: ${message}\nThis is a bug in connectorops: please report it with the command you ran.\n`);
+  io.stderr.write(`Internal error: ${lines(message)}\nThis is a bug in connectorops: please report it with the command you ran.\n`);
   return 1;
 }
 

@@ -23,7 +23,8 @@ export function withSecretMap(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return new Proxy(env, {
     get(own, name) {
       if (typeof name !== 'string') return undefined;
-      const value = own[name];
+      // Own properties only: `constructor` or `toString` must not find process.env's prototype.
+      const value = Object.hasOwn(own, name) ? own[name] : undefined;
       if (value !== undefined && value !== '') return value;
       return Object.hasOwn(secrets, name) ? secrets[name] : value;
     },

@@ -11,6 +11,7 @@ import { readConfigText } from '../manifest/source.js';
 import { openTarget } from '../targets/index.js';
 import type { Target } from '../targets/target.js';
 import type { Io } from './io.js';
+import { targetIdentity } from '../util/target-identity.js';
 
 /** The project config in `dir`, or an empty one when there is no connectorops.yaml. Errors throw. */
 async function readProjectConfig(dir: string): Promise<ProjectConfig> {
@@ -29,7 +30,7 @@ async function readProjectConfig(dir: string): Promise<ProjectConfig> {
 export async function openTargetFlag(flag: string | undefined, io: Io, dir: string = io.cwd, options: { create?: boolean } = {}): Promise<Target> {
   const config = await readProjectConfig(dir);
   const spec = resolveTargetSpec(flag, config, dir, io.cwd, io.env);
-  const name = flag ?? config.defaultTarget ?? DEFAULT_TARGET;
+  const name = targetIdentity(flag ?? config.defaultTarget ?? DEFAULT_TARGET);
   return openTarget(spec, { name, cwd: io.cwd, env: io.env, create: options.create ?? false });
 }
 

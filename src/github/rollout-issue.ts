@@ -9,16 +9,21 @@
 import { escapeMarkdown } from '../render/escape.js';
 import { makeRedactor } from '../render/redact.js';
 import { codeBlock, rolloutStepTitle, stepInstructions } from '../render/rollout.js';
-import { progressOf, statusOf, type Rollout } from '../rollout/model.js';
+import { progressOf, statusOf, type Rollout, type RolloutStep } from '../rollout/model.js';
 import { GITHUB_COMMENT_LIMIT } from './body.js';
 
 export const ROLLOUT_LABEL = 'connectorops-rollout';
 
 const MARKER_HEAD = '<!-- connectorops:rollout ';
 
-/** The hidden first line of the issue of rollout `id` on `target`. */
-export function rolloutMarker(target: string, id: string): string {
-  return `${MARKER_HEAD}target=${encodeURIComponent(target)} id=${encodeURIComponent(id)} -->`;
+/**
+ * The hidden first line of the issue of rollout `id` on `target`. `parts` are the ids of the
+ * continuation comments connectorops created: the body is the one place only people with write
+ * access can edit, so only the comments it names are ever read (docs/github.md).
+ */
+export function rolloutMarker(target: string, id: string, parts: readonly number[] = []): string {
+  const list = parts.length ? ` parts=${parts.join(',')}` : '';
+  return `${MARKER_HEAD}target=${encodeURIComponent(target)} id=${encodeURIComponent(id)}${list} -->`;
 }
 
 /** The hidden first line of the n-th continuation comment (n ≥ 2) of a split issue. */
@@ -26,9 +31,31 @@ export function partMarker(target: string, id: string, n: number): string {
   return `${MARKER_HEAD}target=${encodeURIComponent(target)} id=${encodeURIComponent(id)} part=${n} -->`;
 }
 
-export function hasMarker(body: string, marker: string): boolean {
-  const text = body.replace(/\r\n/g, '\n');
-  return text === marker || text.startsWith(marker + '\n');
+/** What an issue body's marker says: which rollout, on which target, continued in which comments. */
+export interface RolloutMarker {
+  target: string;
+  id: string;
+  parts: number[];
+}
+
+const MARKER_LINE = /^<!-- connectorops:rollout target=([^\s]+) id=([^\s]+)(?: parts=(\d{1,15}(?:,\d{1,15}){0,999}))? -->$/;
+
+/** The marker of an issue body, or null when its first line is none of ours. */
+export function parseRolloutMarker(body: string): RolloutMarker | null {
+  const first = body.replace(/\r\n/g, '\n').split('\n', 1)[0]!;
+  const m = MARKER_LINE.exec(first);
+  if (!m) return null;
+  try {
+    return { target: decodeURIComponent(m[1]!), id: decodeURIComponent(m[2]!), parts: m[3] ? m[3].split(',').map(Number) : [] };
+  } catch {
+    return null;
+  }
+}
+
+/** True when `body` is the issue of rollout `id` on `target`. */
+export function isRolloutIssue(body: string, target: string, id: string): boolean {
+  const marker = parseRolloutMarker(body);
+  return marker !== null && marker.target === target && marker.id === id;
 }
 
 /** `Rollout r-3f9a1c: 6 steps on production`: one line, no control characters. */
@@ -38,11 +65,20 @@ export function issueTitle(rollout: Rollout, target: string): string {
   return `Rollout ${rollout.id}: ${rollout.steps.length} steps on ${clean}`;
 }
 
+/** `**a3** create connection "crm\\_sales"`: what follows a step's box, before its status. */
+function stepLabel(step: RolloutStep, e: (s: string) => string): string {
+  return `**${step.id}** ${rolloutStepTitle(step, (x) => `"${e(x)}"`, e)}`;
+}
+
+function markdownText(rollout: Rollout): (s: string) => string {
+  const redact = makeRedactor(rollout.plan);
+  return (s: string) => escapeMarkdown(redact(s));
+}
+
 /** One step as a task list item, with its instructions folded; `- [x]` when done. */
 function stepItem(rollout: Rollout, id: string, instructions: string[], e: (s: string) => string): string[] {
   const step = rollout.steps.find((s) => s.id === id)!;
   const status = statusOf(rollout, step);
-  const title = rolloutStepTitle(step, (x) => `"${e(x)}"`, e);
   const box = status.state === 'done' ? 'x' : ' ';
   const after =
     status.state === 'done'
@@ -51,7 +87,7 @@ function stepItem(rollout: Rollout, id: string, instructions: string[], e: (s: s
         ? ` · after ${status.on.join(', ')}`
         : '';
   return [
-    `- [${box}] **${id}** ${title}${after}`,
+    `- [${box}] ${stepLabel(step, e)}${after}`,
     '  <details><summary>How, in Creator</summary>',
     '',
     ...codeBlock(instructions).map((l) => `  ${l}`),
@@ -64,14 +100,14 @@ function stepItem(rollout: Rollout, id: string, instructions: string[], e: (s: s
  * The issue body and, when it would exceed GitHub's limit, continuation comments: `[body,
  * part 2, …]`. Each part is whole steps; the first holds the header and who must authorize.
  */
-export function issueParts(rollout: Rollout, target: string, limit = GITHUB_COMMENT_LIMIT): string[] {
-  const redact = makeRedactor(rollout.plan);
-  const e = (s: string) => escapeMarkdown(redact(s));
+export function issueParts(rollout: Rollout, target: string, options: { parts?: readonly number[]; limit?: number } = {}): string[] {
+  const limit = options.limit ?? GITHUB_COMMENT_LIMIT;
+  const e = markdownText(rollout);
   const p = progressOf(rollout);
   const instructions = stepInstructions(rollout);
   const authorizations = rollout.steps.filter((s) => s.kind === 'authorize');
   const header = [
-    rolloutMarker(target, rollout.id),
+    rolloutMarker(target, rollout.id, options.parts ?? []),
     `### Rollout \`${rollout.id}\` on ${e(target)}`,
     '',
     `**${p.done} of ${p.total} steps done.** ${rollout.open ? 'Tick a step when it is done in Creator: it is recorded on the target by you, in dependency order (only people with write access may tick). A step whose dependencies are not done is unticked again.' : 'This rollout is closed.'}`,
@@ -104,17 +140,93 @@ function truncate(text: string, limit: number): string {
   return text.slice(0, limit - note.length) + note;
 }
 
-/** The step ids whose box is ticked in these bodies (our own `- [x] **ID**` lines only). */
-export function tickedSteps(bodies: readonly string[], rollout: Rollout): Set<string> {
-  const ids = new Set(rollout.steps.map((s) => s.id));
+/** A task list item as CommonMark reads one (up to three spaces, any bullet or number): GitHub draws a box for it. */
+const TASK_ITEM = /^ {0,3}(?:[-*+]|\d{1,9}[.)])[ \t]+\[([ xX])\]/;
+/** One of our step lines: `- [x] **ID** …`. */
+const STEP_ITEM = /^- \[([ xX])\] \*\*([a-z0-9]{1,40})\*\*/;
+
+/** The ids on ticked lines of our own form (`- [x] **ID**`), whatever the rest of the line says. */
+function tickedIds(text: string): Set<string> {
   const out = new Set<string>();
-  for (const body of bodies) {
-    for (const line of body.replace(/\r\n/g, '\n').split('\n')) {
-      const m = /^- \[([xX])\] \*\*([a-z0-9]+)\*\*/.exec(line);
-      if (m && ids.has(m[2]!)) out.add(m[2]!);
-    }
+  for (const line of text.replace(/\r\n/g, '\n').split('\n')) {
+    const m = STEP_ITEM.exec(line);
+    if (m && m[1] !== ' ') out.add(m[2]!);
   }
   return out;
+}
+
+/** One part of the issue as read: the body, or a continuation comment connectorops created. */
+export interface IssuePart {
+  /** `body`, or the comment's id. */
+  part: 'body' | number;
+  text: string;
+}
+
+export interface IssueReading {
+  /** Steps whose box is ticked, on lines exactly as connectorops wrote them. */
+  ticked: Set<string>;
+  /** Parts whose step lines were added, rewritten or removed: none of their ticks count. */
+  tampered: Array<{ part: 'body' | number; lines: string[] }>;
+}
+
+/**
+ * Reads the ticks of the trusted parts. Every task item must be one of the rollout's steps, once,
+ * with the text connectorops wrote (only the box and the status after ` · ` may differ); a part
+ * with any other task item, or an issue missing a step, is tampered: its ticks are ignored and the
+ * re-rendering puts back connectorops' text.
+ */
+export function readIssue(parts: readonly IssuePart[], rollout: Rollout): IssueReading {
+  const e = markdownText(rollout);
+  const labels = new Map(rollout.steps.map((s) => [s.id, stepLabel(s, e)]));
+  const seen = new Set<string>();
+  const ticked = new Set<string>();
+  const tampered: IssueReading['tampered'] = [];
+  for (const { part, text } of parts) {
+    const bad: string[] = [];
+    const here = new Set<string>();
+    for (const line of text.replace(/\r\n/g, '\n').split('\n')) {
+      if (!TASK_ITEM.test(line)) continue;
+      const m = STEP_ITEM.exec(line);
+      const id = m?.[2];
+      const label = id !== undefined ? labels.get(id) : undefined;
+      const rest = label !== undefined && line.startsWith(label, 6) ? line.slice(6 + label.length) : null;
+      if (!m || id === undefined || rest === null || (rest !== '' && !rest.startsWith(' · ')) || seen.has(id)) {
+        bad.push(line);
+        continue;
+      }
+      seen.add(id);
+      if (m[1] !== ' ') here.add(id);
+    }
+    if (bad.length) tampered.push({ part, lines: bad });
+    else for (const id of here) ticked.add(id);
+  }
+  const missing = rollout.steps.filter((s) => !seen.has(s.id)).map((s) => s.id);
+  if (missing.length && !tampered.length) tampered.push({ part: 'body', lines: missing.map((id) => `(the line of ${id} was removed)`) });
+  return { ticked, tampered };
+}
+
+/**
+ * The edit that started this sync, from GitHub's event: which part, and its text before and after
+ * (GitHub's `changes.body.from` and the body it sent). Without the texts, the whole edited part is
+ * the actor's.
+ */
+export interface IssueEdit {
+  part: 'body' | number;
+  before?: string;
+  after?: string;
+}
+
+/**
+ * The steps the actor ticked: those whose box went from empty to ticked in the actor's own edit,
+ * or (without the texts) those ticked in the part the actor edited.
+ */
+export function ticksByActor(edit: IssueEdit, parts: readonly IssuePart[]): Set<string> {
+  if (edit.before !== undefined && edit.after !== undefined) {
+    const before = tickedIds(edit.before);
+    return new Set([...tickedIds(edit.after)].filter((id) => !before.has(id)));
+  }
+  const edited = parts.find((p) => p.part === edit.part);
+  return edited ? tickedIds(edited.text) : new Set();
 }
 
 export interface SyncDecision {
@@ -122,22 +234,26 @@ export interface SyncDecision {
   record: string[];
   /** Newly ticked steps whose dependencies are neither done nor ticked: unticked again. */
   outOfOrder: Array<{ id: string; waitsFor: string[] }>;
-  /** Newly ticked by someone without write access: all reverted. */
+  /** Newly ticked by the actor, who has no write access: all reverted. */
   reverted: string[];
+  /** Newly ticked, but not in the actor's edit: who ticked them is unknown, so they are unticked. */
+  unattributed: string[];
 }
 
-/** What to do with the boxes ticked now, by an actor who may (or may not) tick. */
-export function decideSync(rollout: Rollout, ticked: ReadonlySet<string>, mayTick: boolean): SyncDecision {
+/** What to do with the boxes ticked now: those the actor ticked, by an actor who may (or may not) tick. */
+export function decideSync(rollout: Rollout, ticked: ReadonlySet<string>, byActor: ReadonlySet<string>, mayTick: boolean): SyncDecision {
   const fresh = rollout.steps.filter((s) => ticked.has(s.id) && !rollout.done.has(s.id));
-  if (!mayTick) return { record: [], outOfOrder: [], reverted: fresh.map((s) => s.id) };
+  const unattributed = fresh.filter((s) => !byActor.has(s.id)).map((s) => s.id);
+  const mine = fresh.filter((s) => byActor.has(s.id));
+  if (!mayTick) return { record: [], outOfOrder: [], reverted: mine.map((s) => s.id), unattributed };
   const accepted = new Set<string>();
   const outOfOrder: SyncDecision['outOfOrder'] = [];
-  for (const step of fresh) {
+  for (const step of mine) {
     const waitsFor = step.dependsOn.filter((d) => !rollout.done.has(d) && !accepted.has(d));
     if (waitsFor.length) outOfOrder.push({ id: step.id, waitsFor });
     else accepted.add(step.id);
   }
-  return { record: [...accepted], outOfOrder, reverted: [] };
+  return { record: [...accepted], outOfOrder, reverted: [], unattributed };
 }
 
 /** The comment posted when the last step is done, before the issue is closed. */

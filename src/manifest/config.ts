@@ -8,7 +8,9 @@ import { didYouMean } from '../util/text.js';
 import { issuesToDiagnostics } from './issues.js';
 import { ConfigDoc } from './schema.js';
 import { parseYamlFile } from './yaml.js';
-import { ownValue } from '../model/own.js';
+import { ownValue, readSecrets } from '../model/own.js';
+import { targetIdentity } from '../util/target-identity.js';
+import { sanitizeTerminal } from '../util/terminal.js';
 
 export const CONFIG_FILE = 'connectorops.yaml';
 
@@ -88,12 +90,13 @@ function configuredHint(targets: Record<string, TargetConfig>): string {
  */
 export function resolveTargetSpec(flag: string | undefined, config: ProjectConfig, dir: string, cwd: string, env: NodeJS.ProcessEnv = process.env): string {
   const repoDir = resolve(cwd, dir);
+  if (flag !== undefined && flag.trim() !== flag) return resolveTargetSpec(flag.trim(), config, dir, cwd, env);
   if (flag !== undefined) {
     if (isSpec(flag)) return normalize(flag, cwd, '--target');
     const named = ownValue(config.targets, flag);
     if (named) return normalize(urlOf(named, flag, env), repoDir, `target '${flag}' in ${CONFIG_FILE}`);
     const guess = didYouMean(flag, Object.keys(config.targets));
-    throw new UserError(`unknown target '${flag}'${guess ? `; ${guess}` : ''}`, { hint: configuredHint(config.targets) });
+    throw new UserError(`unknown target '${sanitizeTerminal(targetIdentity(flag))}'${guess ? `; ${guess}` : ''}`, { hint: configuredHint(config.targets) });
   }
   if (config.defaultTarget !== undefined) {
     const d = config.defaultTarget;
@@ -108,7 +111,7 @@ export function resolveTargetSpec(flag: string | undefined, config: ProjectConfi
 /** A configured target's spec: as written, or read from its environment variable (never quoted back: it may hold a password). */
 function urlOf(target: TargetConfig, name: string, env: NodeJS.ProcessEnv): string {
   if (typeof target.url === 'string') return target.url;
-  const value = env[target.url.fromEnv];
+  const value = readSecrets(env)(target.url.fromEnv);
   if (!value) {
     throw new UserError(`target '${name}' in ${CONFIG_FILE} takes its URL from ${target.url.fromEnv}, which is not set`, {
       hint: `set ${target.url.fromEnv} to the target's URL (in CI: from a secret)`,
@@ -129,5 +132,7 @@ function normalize(spec: string, base: string, what: string): string {
     return `local:${isAbsolute(path) ? resolve(path) : resolve(base, path)}`;
   }
   if (/^(https?|postgres(ql)?):\/\/[^/\s]+/i.test(spec)) return spec;
-  throw new UserError(`${what}: '${spec}' is not a target spec`, { hint: 'a target is local:PATH, postgres://USER@HOST/DB?schema=NAME, http://HOST:PORT or https://…' });
+  throw new UserError(`${what}: '${sanitizeTerminal(targetIdentity(spec))}' is not a target spec`, {
+    hint: 'a target is local:PATH, postgres://USER@HOST/DB?schema=NAME, http://HOST:PORT or https://…',
+  });
 }

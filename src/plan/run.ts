@@ -19,8 +19,9 @@ import { openRolloutOf } from '../rollout/run.js';
 import { stateAfterRollout } from '../rollout/simulate.js';
 import { makePlan } from './make.js';
 import { changedResources } from './scope.js';
-import { ownValue } from '../model/own.js';
+import { readSecrets } from '../model/own.js';
 import { plural } from '../util/text.js';
+import { targetIdentity } from '../util/target-identity.js';
 
 export interface LoadOptions {
   /** The manifest directory, relative to `cwd` (default `.`). */
@@ -92,7 +93,7 @@ export async function loadForPlan(options: LoadOptions): Promise<LoadedForPlan> 
     scope = changedResources(baseManifests.desired, manifests.desired);
   }
   const targetSpec = resolveTargetSpec(options.target, manifests.config, dir, options.cwd, options.env);
-  const targetName = options.target ?? manifests.config.defaultTarget ?? DEFAULT_TARGET;
+  const targetName = targetIdentity(options.target ?? manifests.config.defaultTarget ?? DEFAULT_TARGET);
   return { dir, manifests, targetSpec, targetName, ...(scope ? { scope } : {}), diagnostics };
 }
 
@@ -104,8 +105,9 @@ export async function loadForPlan(options: LoadOptions): Promise<LoadedForPlan> 
 async function secretsFromEnv(desired: DesiredState, env: NodeJS.ProcessEnv, target: Target): Promise<Map<string, Partial<Record<SecretName, PlannedSecret>>>> {
   const vars = new Set<string>();
   for (const c of desired.connectors.values()) for (const ref of Object.values(c.secrets)) if (ref) vars.add(ref.fromEnv);
-  const set = [...vars].filter((v) => (ownValue(env, v) ?? '') !== '').sort();
-  const prints = set.length ? await target.fingerprintSecrets(set.map((v) => ownValue(env, v)!)) : [];
+  const secret = readSecrets(env);
+  const set = [...vars].filter((v) => secret(v) !== undefined).sort();
+  const prints = set.length ? await target.fingerprintSecrets(set.map((v) => secret(v)!)) : [];
   const byVar = new Map(set.map((v, i) => [v, prints[i]!]));
   const out = new Map<string, Partial<Record<SecretName, PlannedSecret>>>();
   for (const c of desired.connectors.values()) {

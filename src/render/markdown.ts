@@ -26,6 +26,9 @@ import {
   revocationHeadline,
   stepTitle,
   usagesOf,
+  append,
+  firstItems,
+  LISTED_USAGES,
   type DisplayChange,
 } from './shared.js';
 import { splitSpace, wantsWordDiff, wordDiff } from './worddiff.js';
@@ -107,10 +110,17 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
       items.push(`- **${resourceLabel(b.kind, b.linkName, e)}** (${b.rule}):${forces} ${e(b.message)}`);
       if (b.hint) items.push(`  - Hint: ${e(b.hint)}`);
       if (b.kind === 'Connection') {
-        for (const u of usagesOf(plan, b.linkName, b)) items.push(`  - Used by app ${e(u.app)}, ${e(u.component)} (${e(u.kind)})${at(u) ? ` at ${at(u)}` : ''}`);
+        append(
+          items,
+          firstItems(
+            usagesOf(plan, b.linkName, b),
+            (u) => `  - Used by app ${e(u.app)}, ${e(u.component)} (${e(u.kind)})${at(u) ? ` at ${at(u)}` : ''}`,
+            (more) => `  - … ${more}`,
+          ),
+        );
       }
     }
-    out.push(...quoteBlock(['[!CAUTION]', `**${blockedLine(plan.blocked.length)}**`, '', ...items]), '');
+    append(out, quoteBlock(append(['[!CAUTION]', `**${blockedLine(plan.blocked.length)}**`, ''], items))).push('');
   }
 
   const warnings = plan.warnings ?? [];
@@ -152,15 +162,19 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
 
   if (plan.impact.length) {
     const withCode = plan.impact.some((i) => i.usages.some((u) => u.source === 'code'));
-    const rows = plan.impact.flatMap((i) =>
-      i.usages.map((u) => {
+    const rows: string[][] = [];
+    for (const i of plan.impact) {
+      const shown = i.usages.slice(0, LISTED_USAGES).map((u) => {
         const cells = [e(i.connection), e(u.app), e(u.component), e(u.kind)];
         if (withCode) cells.push(at(u) || (u.source === 'target' ? 'recorded by the target' : ''));
         return [...cells, i.rule];
-      }),
-    );
+      });
+      append(rows, shown);
+      const left = i.usages.length - shown.length;
+      if (left > 0) rows.push([e(i.connection), `… and ${left.toLocaleString('en-US')} more`, '', '', ...(withCode ? [''] : []), i.rule]);
+    }
     const header = ['Connection', 'App', 'Component', 'Kind', ...(withCode ? ['Where'] : []), 'Rule'];
-    out.push(...details('Impact on applications', table(header, rows)));
+    append(out, details('Impact on applications', table(header, rows)));
   }
 
   const tasks = authorizationTasks(plan);

@@ -23,6 +23,8 @@ import {
   REPLACEMENT_RULES,
   stepTitle,
   usagesOf,
+  append,
+  firstItems,
   type DisplayChange,
 } from './shared.js';
 import { capitalize } from '../util/text.js';
@@ -96,7 +98,7 @@ export function renderRunbook(plan: Plan, options: RunbookOptions): string {
 
   if (plan.blocked.length) {
     heading('Before you start: this plan is blocked, and these must be resolved first');
-    plan.blocked.forEach((b, n) => lines.push(...prerequisite(b, n + 1, plan, q, t)));
+    plan.blocked.forEach((b, n) => append(lines, prerequisite(b, n + 1, plan, q, t)));
     lines.push(plan.actions.length ? '  Then run connectorops plan again: the steps below may change.' : '  Then run connectorops plan again.');
   }
 
@@ -183,7 +185,14 @@ function prerequisite(b: Blocked, n: number, plan: Plan, q: (s: string) => strin
   if (b.kind === 'Connection' && b.rule === 'R14') {
     out.push(`  B${n}. Remove every usage of ${label} from your applications [R14] (connectorops never edits applications):`);
     const usages = usagesOf(plan, b.linkName, b);
-    for (const u of usages) out.push(`        - app ${q(u.app)}, component ${q(u.component)} (${t(u.kind)})${codeAt(u, t)}`);
+    append(
+      out,
+      firstItems(
+        usages,
+        (u) => `        - app ${q(u.app)}, component ${q(u.component)} (${t(u.kind)})${codeAt(u, t)}`,
+        (more) => `        - … ${more} (connectorops plan --json lists them all)`,
+      ),
+    );
     if (!usages.length) out.push(`        (see the connection's references in Creator)`);
   } else if (REPLACEMENT_RULES.has(b.rule)) {
     out.push(`  B${n}. Decide about replacing ${label} [${b.rule}]: the change forces a replacement, which was not allowed.`);
@@ -398,7 +407,12 @@ function step(a: PlannedAction, n: string, ctx: StepContext): string[] {
       const usages = plan.impact.filter((i) => i.connection === a.linkName && i.rule === 'R15').flatMap((i) => i.usages);
       if (usages.length) {
         say('This stops the applications that use it (R15):');
-        for (const u of usages) say(`  - app ${q(u.app)}, component ${q(u.component)} (${t(u.kind)})${codeAt(u, t)}`);
+        for (const line of firstItems(
+          usages,
+          (u) => `  - app ${q(u.app)}, component ${q(u.component)} (${t(u.kind)})${codeAt(u, t)}`,
+          (more) => `  - … ${more} (connectorops plan --json lists them all)`,
+        ))
+          say(line);
       }
       say('Its authorization is kept (R17).');
       break;

@@ -322,3 +322,22 @@ export function authorizationRule(task: AuthorizationTask): RuleId {
   // R11: authorizing is a person's step on the consent screen, whether the connection is new or not.
   return task.revoked?.rule ?? 'R11';
 }
+
+/**
+ * How many usages of one connection a rendering for people lists (Markdown, runbook, the PR
+ * comment); the rest are counted. The JSON lists every one.
+ */
+export const LISTED_USAGES = 10;
+
+/** The first LISTED_USAGES of `items` through `line`, then `more("and 169,990 more")` when some are left. */
+export function firstItems<T>(items: readonly T[], line: (item: T) => string, more: (text: string) => string, limit = LISTED_USAGES): string[] {
+  const out = items.slice(0, limit).map(line);
+  if (items.length > limit) out.push(more(`and ${(items.length - limit).toLocaleString('en-US')} more`));
+  return out;
+}
+
+/** `out.push(...items)` without passing every item as an argument: a list of 170k would overflow the stack. */
+export function append<T>(out: T[], items: readonly T[]): T[] {
+  for (const item of items) out.push(item);
+  return out;
+}

@@ -100,6 +100,11 @@ const DocumentSchema = z.object({ formatVersion: z.literal(1), id: z.string().mi
 
 /** A stored rollout and its journal → a Rollout. A document this connectorops cannot read is a UserError. */
 export function rolloutFrom(stored: StoredRollout, journal: readonly JournalEntry[]): Rollout {
+  if (!ROLLOUT_ID.test(stored.id)) {
+    throw new UserError(`the target holds a rollout whose id is not one connectorops makes (r- and up to 40 of a-z, 0-9); the target is damaged`, {
+      hint: 'a rollout id is never edited: restore the target from a backup',
+    });
+  }
   const parsed = DocumentSchema.safeParse(stored.document);
   if (!parsed.success) {
     throw new UserError(`rollout ${stored.id} was stored by another connectorops: its document is not one this version reads`, {
@@ -183,6 +188,9 @@ function describeIds(ids: string[]): string {
 }
 
 /** A short random rollout id: people type it and GitHub shows it in titles. */
+/** What a rollout id is: `r-` and a fixed alphabet. One read from a target is checked against it before it is shown anywhere. */
+const ROLLOUT_ID = /^r-[a-z0-9]{1,40}$/;
+
 export function newRolloutId(random: () => string): string {
   return `r-${random()}`;
 }

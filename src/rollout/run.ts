@@ -8,6 +8,7 @@ import { TargetError, UserError } from '../errors.js';
 import type { Plan } from '../model/plan.js';
 import type { SecretName } from '../model/types.js';
 import { actionSecrets } from '../model/actions.js';
+import { readSecrets } from '../model/own.js';
 import { planId } from '../planfile/file.js';
 import type { RolloutEvent, Target } from '../targets/target.js';
 import { checkDoneRequest, isComplete, newRolloutId, rolloutFrom, type Rollout, type RolloutDocument, type RolloutStep } from './model.js';
@@ -73,12 +74,13 @@ export async function recordDone(target: Target, rollout: Rollout, requested: re
   const steps = checkDoneRequest(rollout, requested);
   const secrets = new Map<string, Partial<Record<SecretName, string>>>();
   const missing: string[] = [];
+  const secret = readSecrets(options.env);
   for (const step of steps) {
     if (step.kind !== 'action') continue;
     const values: Partial<Record<SecretName, string>> = {};
     for (const [name, ref] of actionSecrets(step.action)) {
-      const value = options.env[ref.fromEnv];
-      if (value === undefined || value === '') missing.push(`${ref.fromEnv} (step ${step.id}, ${name} of connector '${step.action.linkName}')`);
+      const value = secret(ref.fromEnv);
+      if (value === undefined) missing.push(`${ref.fromEnv} (step ${step.id}, ${name} of connector '${step.action.linkName}')`);
       else values[name] = value;
     }
     secrets.set(step.id, values);

@@ -11,6 +11,7 @@ import { LocalTarget } from './local/local-target.js';
 import { PostgresTarget } from './postgres/postgres-target.js';
 import { isPostgresSpec } from './postgres/url.js';
 import type { Target } from './target.js';
+import { targetIdentity } from '../util/target-identity.js';
 
 export { LocalTarget, TargetMissingError } from './local/local-target.js';
 export type { RetryEvent } from './http/client.js';
@@ -44,7 +45,7 @@ const ACCEPTED =
  * target sends nothing: the first call does. Anything else is a UserError listing the accepted forms.
  */
 export async function openTarget(spec: string, options: OpenTargetOptions = {}): Promise<Target> {
-  const name = options.name ?? spec;
+  const name = targetIdentity(options.name ?? spec);
   if (spec.startsWith('local:')) {
     const path = spec.slice('local:'.length);
     if (!path) throw new UserError(`target '${name}': local: needs a path, e.g. local:.connectorops/local.db`);

@@ -28,6 +28,8 @@ import {
   type State,
 } from '../model/types.js';
 import { checkState, formatViolation } from '../rules/index.js';
+import { descriptionProblem, linkNameProblem, nameProblem } from '../rules/names.js';
+import { quoteTerminal, sanitizeTerminal } from '../util/terminal.js';
 
 /** The snapshot format versions this build reads and writes. */
 const SNAPSHOT_FORMAT_VERSIONS = [1] as const;
@@ -303,4 +305,42 @@ export function locateJsonError(text: string): { line: number; col: number; offs
   const line = before.split('\n').length;
   const col = offset - (before.lastIndexOf('\n') + 1) + 1;
   return { line, col, offset, message };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Records read from a target
+
+/**
+ * Every record of `state` checked against the manifest rules before anything uses it: link names
+ * (N3, also a connection's connector), names (N1) and descriptions (N2). A target edited by hand,
+ * or a server that answers what it likes, could otherwise name a file `../../x` (import). A bad
+ * record is a UserError naming the target and the record (escaped), and nothing is written.
+ */
+export function checkTargetRecords(state: State, target: string): void {
+  const problems: string[] = [];
+  const check = (what: string, rule: string, problem: string | null) => {
+    if (problem !== null) problems.push(`${what}: ${rule}: ${problem}`);
+  };
+  for (const [key, c] of state.connectors) {
+    const what = `connector ${quoteTerminal(key)}`;
+    check(what, 'N3', linkNameProblem(c.linkName));
+    check(what, 'N1', nameProblem(c.name));
+    if (c.description) check(what, 'N2', descriptionProblem(c.description));
+  }
+  for (const [key, c] of state.connections) {
+    const what = `connection ${quoteTerminal(key)}`;
+    check(what, 'N3', linkNameProblem(c.linkName));
+    check(`${what} (its connector)`, 'N3', linkNameProblem(c.connector));
+    check(what, 'N1', nameProblem(c.name));
+  }
+  if (problems.length) {
+    const shown = problems.slice(0, MAX_LISTED).map((p) => `  - ${p}`);
+    if (problems.length > MAX_LISTED) shown.push(`  … and ${problems.length - MAX_LISTED} more`);
+    throw new UserError(
+      `target ${sanitizeTerminal(target)} is damaged: ${problems.length === 1 ? 'a record breaks' : `${problems.length} records break`} the manifest rules; nothing was written:\n${shown.join('\n')}`,
+      {
+        hint: 'a target only ever holds what the rules allow: the record was edited by hand or by another program; restore the target from a backup, or fix the record',
+      },
+    );
+  }
 }

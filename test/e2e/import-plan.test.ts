@@ -4,7 +4,8 @@
  * is empty and revokes nothing. Real CLI, real SQLite target, the repository's own examples.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/model/plan.js';
@@ -105,5 +106,24 @@ describe('import, then plan', () => {
       expect(r.stderr).not.toContain('Internal error');
     }
     expect(readFileSync(join(tmp.dir, 'notes.txt'), 'utf8')).toBe('a file\n');
+  });
+
+  it('a target record whose link name leaves --out (a hand-edited target) is a "damaged target" error naming it; nothing is written', () => {
+    accountFromExamples();
+    const db = new Database(join(tmp.dir, 'acct.db'));
+    const evil = '../../../x\u001b]8;;';
+    const row = db.prepare('SELECT link_name FROM connectors LIMIT 1').get() as { link_name: string };
+    db.prepare("UPDATE connectors SET link_name = ?, body = json_set(body, '$.linkName', ?) WHERE link_name = ?").run(evil, evil, row.link_name);
+    db.prepare("UPDATE connections SET connector = ?, body = json_set(body, '$.connector', ?) WHERE connector = ?").run(evil, evil, row.link_name);
+    db.close();
+    const before = readdirSync(tmp.dir).sort();
+    const r = cli(['import', ...T, '--out', 'a/b/c']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain('target local:acct.db is damaged');
+    expect(r.stderr).toContain('connector "../../../x\\u001b]8;;": N3: a link name starts with a lower-case letter');
+    expect(r.stderr).not.toContain('\u001b');
+    expect(r.stderr).not.toContain('Internal error');
+    expect(readdirSync(tmp.dir).sort()).toEqual(before);
+    expect(existsSync(join(tmp.dir, 'a'))).toBe(false);
   });
 });

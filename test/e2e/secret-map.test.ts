@@ -66,4 +66,38 @@ describe('CONNECTOROPS_SECRETS', () => {
     expect(r.out).toContain('CONNECTOROPS_SECRETS is not JSON (its text is not shown: it holds secrets)');
     expect(r.out).not.toContain(SECRET);
   });
+
+  // Issue 18, item 5: a variable named like a property of every object is a variable like any other.
+  it.each(['constructor', '__proto__', 'toString'])('fromEnv: %s is read as its own variable by plan, apply and rollout done, never from a prototype', (name) => {
+    const manifest = readFileSync(join(tmp.dir, 'connectors/crm.yaml'), 'utf8').replace('CRM_CLIENT_SECRET', name);
+    writeFileSync(join(tmp.dir, 'connectors/crm.yaml'), manifest);
+    const run = (args: string[], extraEnv: NodeJS.ProcessEnv) => {
+      const r = spawnSync(process.execPath, [BIN, ...args], {
+        cwd: tmp.dir,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', CI: '1', USER: 'ops', ...extraEnv },
+      });
+      expect(r.stderr).not.toMatch(/Internal error|\n {4}at /);
+      return { code: r.status, out: r.stdout + r.stderr };
+    };
+    const map = { CONNECTOROPS_SECRETS: JSON.stringify({ [name]: SECRET }) };
+    // Unset: a warning at plan, S1 at apply and at rollout done: never a function's text sent as a secret.
+    expect(run(['plan', '--target', 'local:a.db'], {}).out).toContain(`${name} is not set`);
+    const refused = run(['apply', '--target', 'local:a.db', '--auto-approve'], {});
+    expect(refused.code).toBe(1);
+    expect(refused.out).toContain(`${name} (for connector 'crm') is not set`);
+    // Set in the map: planned, applied, and recorded on a ledger.
+    const planned = run(['plan', '--target', 'local:a.db'], map);
+    expect(planned.code, planned.out).toBe(0);
+    expect(planned.out).not.toContain('is not set');
+    expect(run(['apply', '--target', 'local:a.db', '--auto-approve'], map).code).toBe(0);
+    expect(run(['target', 'init', '--target', 'local:l.db', '--mode', 'ledger'], {}).code).toBe(0);
+    expect(run(['apply', '--target', 'local:l.db', '--auto-approve'], map).code).toBe(0);
+    const missing = run(['rollout', 'done', 'a1', '--target', 'local:l.db', '--by', 'alice'], {});
+    expect(missing.code).toBe(1);
+    expect(missing.out).toContain(`${name} (step a1`);
+    const done = run(['rollout', 'done', 'a1', '--target', 'local:l.db', '--by', 'alice'], map);
+    expect(done.code, done.out).toBe(0);
+    for (const r of [planned, done]) expect(r.out).not.toContain(SECRET);
+  });
 });

@@ -6,13 +6,14 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { issueParts, rolloutMarker, tickedSteps } from '../../src/github/rollout-issue.js';
+import { issueParts, parseRolloutMarker, readIssue } from '../../src/github/rollout-issue.js';
 import type { Plan } from '../../src/model/plan.js';
 import { writePlanFile } from '../../src/planfile/file.js';
 import { openRolloutFor, openRolloutOf } from '../../src/rollout/run.js';
 import { LocalTarget } from '../../src/targets/local/local-target.js';
 import { memIo } from '../apply/support.js';
-import { ACTIONS_BOT, GitHubStandIn } from '../support/github-server.js';
+import { ACTIONS_BOT, GitHubStandIn, type StandInUser } from '../support/github-server.js';
+import { writeFileSync } from 'node:fs';
 import { connectionCreate, connectorCreate, connectorSpec, lifecycle, makePlan } from '../support/plans.js';
 import { tempDir } from '../support/target.js';
 import { ownTagsOnly, unmentionedAts } from '../support/markdown-checks.js';
@@ -88,7 +89,7 @@ describe('rollout issue', () => {
     expect(created.out).toBe(`Created the rollout issue ${REPO}#1: https://github.com/acme/infra/issues/1\n`);
     const [issue] = gh.issues(REPO);
     expect(issue).toMatchObject({ title: `Rollout ${id}: 4 steps on local:acct.db`, labels: ['connectorops-rollout'], state: 'open' });
-    expect(issue!.body.split('\n')[0]).toBe(rolloutMarker('local:acct.db', id));
+    expect(parseRolloutMarker(issue!.body)).toEqual({ target: 'local:acct.db', id, parts: [] });
     expect(issue!.body).toContain('- [ ] **a1** create connector "erp"');
     expect(issue!.body).toContain('- [ ] **a3** create connection "erp\\_ops" · after a2');
     expect(issue!.body).toContain('- [ ] **auth1** authorize connection "erp\\_ops" (by the connection\'s owner) · after a1, a2, a3');
@@ -120,16 +121,17 @@ describe('rollout issue', () => {
     for (const p of parts) expect(p.length).toBeLessThanOrEqual(65_536);
     const items = parts.flatMap((p) => p.split('\n').filter((l) => l.startsWith('- [ ] **')));
     expect(items.map((l) => /\*\*(a\d+)\*\*/.exec(l)![1])).toEqual(actions.map((a) => a.id));
+    // The body's marker names the continuation comments connectorops created, and only those.
+    expect(parseRolloutMarker(parts[0]!)!.parts).toEqual(gh.comments(REPO, 1).map((c) => c.id));
     // A tick in a continuation comment counts too.
     const target = LocalTarget.open(join(tmp.dir, 'acct.db'));
     const rollout = (await openRolloutOf(target))!;
     await target.close();
-    expect(
-      tickedSteps(
-        issueParts(rollout, 'local:acct.db').map((p) => p.replace('- [ ] **a160**', '- [x] **a160**')),
-        rollout,
-      ),
-    ).toEqual(new Set(['a160']));
+    const read = readIssue(
+      issueParts(rollout, 'local:acct.db').map((text, i) => ({ part: i === 0 ? ('body' as const) : i, text: text.replace('- [ ] **a160**', '- [x] **a160**') })),
+      rollout,
+    );
+    expect(read).toEqual({ ticked: new Set(['a160']), tampered: [] });
   });
 
   it('a 403 rate limit that resets too late fails the command with a clear error, creating nothing', async () => {
@@ -256,5 +258,82 @@ describe('rollout sync', () => {
     expect(r.err).toContain(`GitHub found no repository ${REPO} with issue #99 (HTTP 404)`);
     expect(r.err).toContain('--issue');
     expect(r.err).not.toContain('pull request');
+  });
+});
+
+describe('rollout sync trusts only what connectorops wrote and who ticked (issue 18, item 1)', () => {
+  const BOB: StandInUser = { login: 'bob', id: 1002, type: 'User' };
+
+  beforeEach(async () => {
+    await openLedger(erpPlan());
+    expect((await cli(['rollout', 'issue'])).code).toBe(0);
+  });
+
+  /** GitHub's event for `login` editing the issue body from `before` to the current body. */
+  function bodyEdit(before: string): NodeJS.ProcessEnv {
+    const path = join(tmp.dir, 'event.json');
+    writeFileSync(path, JSON.stringify({ action: 'edited', issue: { number: 1, body: gh.issues(REPO)[0]!.body }, changes: { body: { from: before } } }));
+    return { GITHUB_EVENT_NAME: 'issues', GITHUB_EVENT_PATH: path };
+  }
+
+  it("a reader's comment carrying the marker is never read: a writer's tick of a1 records a1 only", async () => {
+    const body = gh.issues(REPO)[0]!.body;
+    const forged = body.split('\n')[0]!.replace(' -->', ' part=2 -->') + '\n- [x] **a2** mark connector "erp" ready\n- [x] **auth1** authorize\n';
+    gh.seed(REPO, 1, BOB, forged);
+    gh.seed(REPO, 1, BOB, body.replace('- [ ] **a2**', '- [x] **a2**'));
+    tick('a1');
+    const r = await cli(['rollout', 'sync', '--issue', '1', '--actor', 'alice']);
+    expect(r.code, r.err).toBe(0);
+    expect(await doneSteps()).toEqual([['a1', 'alice']]);
+    expect(gh.issues(REPO)[0]!.state).toBe('open');
+    // The reader's comments are left as they are, never edited.
+    expect(gh.calls().filter((c) => c.startsWith('PATCH /repos/acme/infra/issues/comments'))).toEqual([]);
+  });
+
+  it('a tick the actor did not make (not in their edit) is refused, unticked, and explained', async () => {
+    const before = gh.issues(REPO)[0]!.body;
+    tick('a1');
+    const env = bodyEdit(before);
+    tick('a2'); // someone else, after alice's edit: GitHub's event of alice's edit does not hold it
+    const r = await cli(['rollout', 'sync', '--issue', '1', '--actor', 'alice'], env);
+    expect(r.code, r.err).toBe(0);
+    expect(await doneSteps()).toEqual([['a1', 'alice']]);
+    expect(gh.issues(REPO)[0]!.body).toContain('- [ ] **a2**');
+    expect(gh.comments(REPO, 1).map((c) => c.body)).toEqual([
+      'a2 was unticked and not recorded: the edit by alice that started this sync did not tick it, so who did is unknown. Tick it again to record it as yours.',
+    ]);
+  });
+
+  it('a tick in a part nobody edited now is not attributed to the actor', async () => {
+    const path = join(tmp.dir, 'event.json');
+    writeFileSync(path, JSON.stringify({ action: 'edited', issue: { number: 1 }, comment: { id: 999, body: 'x' } }));
+    tick('a1');
+    const r = await cli(['rollout', 'sync', '--issue', '1', '--actor', 'alice'], { GITHUB_EVENT_NAME: 'issue_comment', GITHUB_EVENT_PATH: path });
+    expect(r.code, r.err).toBe(0);
+    expect(await doneSteps()).toEqual([]);
+    expect(gh.issues(REPO)[0]!.body).toContain('- [ ] **a1**');
+  });
+
+  it('an edit that adds a step line or rewrites one is put back, with a comment; an unknown id is never recorded', async () => {
+    gh.editIssue(REPO, 1, (b) => b.replace('- [ ] **a1** create connector "erp"', '- [x] **a1** create connector "payroll"') + '\n- [x] **a9** drop everything\n');
+    const r = await cli(['rollout', 'sync', '--issue', '1', '--actor', 'alice']);
+    expect(r.code, r.err).toBe(0);
+    expect(await doneSteps()).toEqual([]);
+    const body = gh.issues(REPO)[0]!.body;
+    expect(body).toContain('- [ ] **a1** create connector "erp"');
+    expect(body).not.toContain('a9');
+    expect(gh.comments(REPO, 1).map((c) => c.body)).toEqual([
+      'An edit of the issue body added, rewrote or removed step lines (2 lines); it was put back to the text connectorops wrote, and no tick in it was recorded.',
+    ]);
+  });
+
+  it('a sync of the issue of a rollout that has closed does nothing and exits 0, saying so', async () => {
+    tick('auth1', 'a3', 'a2', 'a1');
+    expect((await cli(['rollout', 'sync', '--issue', '1', '--actor', 'alice'])).code).toBe(0);
+    gh.clearRequests();
+    const r = await cli(['rollout', 'sync', '--issue', '1', '--actor', 'alice']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^Rollout r-[0-9a-f]+ is already closed: nothing to sync\.\n$/);
+    expect(gh.calls().filter((c) => !c.startsWith('GET'))).toEqual([]);
   });
 });

@@ -74,8 +74,21 @@ describe('URLs', () => {
   it('a server that cannot be reached: a TargetError for people, without the password', async () => {
     const e = (await PostgresTarget.open(`postgres://ops:hunter2-s3cret@127.0.0.1:1/db`).catch((x: unknown) => x)) as TargetError;
     expect(e).toBeInstanceOf(TargetError);
-    expect(e.message).toMatch(/^cannot reach target postgres:\/\/ops:\*\*\*@127\.0\.0\.1:1\/db: /);
+    expect(e.message).toMatch(/^cannot reach target postgres:\/\/ops@127\.0\.0\.1:1\/db: /);
     expect(JSON.stringify({ m: e.message, d: e.details })).not.toContain('hunter2');
+  });
+});
+
+describe('TLS (issue 18, item 5)', () => {
+  it('sslmode=require against a server without TLS: a clear error naming the server and the sslmode, not an internal one', async () => {
+    const url = server.target(freshSchema('tls')) + '&sslmode=require';
+    const e = (await PostgresTarget.open(url.replace('postgres://postgres@', 'postgres://postgres:tls-pw-0042@')).catch((x: unknown) => x)) as UserError;
+    expect(e).toBeInstanceOf(UserError);
+    expect(e.message).toBe(
+      `target postgres://postgres@127.0.0.1:${server.port}/postgres?schema=${/schema=(\w+)/.exec(url)![1]}: the server 127.0.0.1:${server.port} does not accept TLS connections, and the URL asks for sslmode=require`,
+    );
+    expect(e.details.hint).toContain('sslmode=prefer');
+    expect(JSON.stringify({ m: e.message, d: e.details })).not.toContain('tls-pw-0042');
   });
 });
 

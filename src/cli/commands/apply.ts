@@ -40,6 +40,7 @@ import { progressOf, readySteps } from '../../rollout/model.js';
 import { openRolloutFor, openRolloutOf } from '../../rollout/run.js';
 import { rolloutStepTitle } from '../../render/rollout.js';
 import { quoteTerminal, sanitizeTerminal } from '../../render/escape.js';
+import { targetIdentity } from '../../util/target-identity.js';
 
 const USAGE = `Usage: connectorops apply [PLANFILE] [options]
 
@@ -199,7 +200,8 @@ async function loadSavedPlan(u: UnderLock, plan: Plan): Promise<Decision> {
   const [now, journal] = await Promise.all([target.read(), target.journal(runId)]);
   // The plan names its target as the user typed it; the same target typed another way (a
   // relative path from another directory, a configured name) is still the same target.
-  const sameTarget = plan.target === loaded.targetName || resolvesTo(plan.target, u) === loaded.targetSpec;
+  const resolved = resolvesTo(plan.target, u);
+  const sameTarget = plan.target === loaded.targetName || (resolved !== null && targetIdentity(resolved) === targetIdentity(loaded.targetSpec));
   const freshness = checkFreshness(
     plan,
     {

@@ -18,7 +18,7 @@ import { quoteTerminal } from '../../render/escape.js';
 import { isHelp, printUsage } from '../args.js';
 import { parseCommentArgs } from '../arguments/comment.js';
 import { createOctokitIssues } from '../../github/issues.js';
-import { hasMarker, ROLLOUT_LABEL, rolloutMarker } from '../../github/rollout-issue.js';
+import { isRolloutIssue, ROLLOUT_LABEL } from '../../github/rollout-issue.js';
 import type { Io } from '../io.js';
 
 const USAGE = `Usage: connectorops comment PLANFILE --pr N [options]
@@ -116,7 +116,7 @@ async function withRolloutLink(
 ): Promise<string> {
   try {
     const issues = createOctokitIssues({ ...github, log: () => {} });
-    const issue = (await issues.listOpen(ROLLOUT_LABEL)).find((i) => hasMarker(i.body, rolloutMarker(target, rolloutId)));
+    const issue = (await issues.listOpen(ROLLOUT_LABEL)).find((i) => isRolloutIssue(i.body, target, rolloutId));
     if (!issue) return body;
     const line = `> Rollout \`${rolloutId.replace(/[^a-z0-9-]/gi, '')}\` is in progress on this target: its checklist is #${issue.number}.`;
     return body.replace(marker + '\n', `${marker}\n${line}\n\n`);

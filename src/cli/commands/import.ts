@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { UserError } from '../../errors.js';
 import { quoteTerminal } from '../../render/escape.js';
 import { manifestsFor } from '../../manifest/write.js';
-import { snapshotToState } from '../../targets/snapshot.js';
+import { checkTargetRecords, snapshotToState } from '../../targets/snapshot.js';
 import { isHelp, printUsage } from '../args.js';
 import { parseImportArgs } from '../arguments/import.js';
 import type { Io } from '../io.js';
@@ -42,6 +42,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
   try {
     // The export, not read(): no digest is needed here, and hashing 100k connections costs a second.
     state = snapshotToState(await target.exportSnapshot());
+    // Each record becomes a file named by its link name: none is used before the rules pass it.
+    checkTargetRecords(state, target.name);
   } finally {
     await target.close();
   }

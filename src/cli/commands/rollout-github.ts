@@ -1,15 +1,14 @@
 /**
  * `connectorops rollout issue` and `rollout sync`: the open rollout as a GitHub issue whose boxes a
  * person ticks, so that the person who clicks through Creator needs no terminal (docs/github.md).
+ * The workflows are in rollout/issue.ts; this file parses, calls one, and renders.
  */
-import { UserError } from '../../errors.js';
+import { readFile } from 'node:fs/promises';
 import { resolveGitHubContext } from '../../github/context.js';
-import { createOctokitIssues, mayTick, type Issue, type RolloutIssues } from '../../github/issues.js';
-import { completionComment, decideSync, hasMarker, issueParts, issueTitle, partMarker, ROLLOUT_LABEL, rolloutMarker, tickedSteps } from '../../github/rollout-issue.js';
-import type { IssueComment } from '../../github/thread.js';
-import { escapeMarkdown, sanitizeTerminal } from '../../render/escape.js';
-import type { Rollout } from '../../rollout/model.js';
-import { recordDone, requireOpenRollout } from '../../rollout/run.js';
+import { createOctokitIssues, type RolloutIssues } from '../../github/issues.js';
+import type { IssueEdit } from '../../github/rollout-issue.js';
+import { sanitizeTerminal } from '../../render/escape.js';
+import { publishRolloutIssue, syncRolloutIssue, type SyncEvent } from '../../rollout/issue.js';
 import { isHelp, printUsage } from '../args.js';
 import { parseRolloutIssueArgs, parseRolloutSyncArgs } from '../arguments/rollout.js';
 import type { Io } from '../io.js';
@@ -17,43 +16,7 @@ import { withRolloutTarget } from '../target-flag.js';
 
 function issuesFor(io: Io, repoFlag: string | undefined): RolloutIssues {
   const github = resolveGitHubContext(io.env, repoFlag);
-  return createOctokitIssues({ ...github, log: (line) => io.stderr.write(line + '\n') });
-}
-
-/** The open issue of this rollout (found by its marker), and its continuation comments by part number. */
-async function findIssue(issues: RolloutIssues, marker: string): Promise<Issue | null> {
-  const open = await issues.listOpen(ROLLOUT_LABEL);
-  return open.find((i) => hasMarker(i.body, marker)) ?? null;
-}
-
-function partComments(comments: readonly IssueComment[], target: string, rollout: Rollout): Map<number, IssueComment> {
-  const out = new Map<number, IssueComment>();
-  for (let n = 2; n <= rollout.steps.length + 1; n++) {
-    const found = comments.filter((c) => hasMarker(c.body, partMarker(target, rollout.id, n)));
-    if (found.length)
-      out.set(
-        n,
-        found.reduce((a, b) => (b.id > a.id ? b : a)),
-      );
-  }
-  return out;
-}
-
-/** Writes title, body and continuation comments where they differ from `parts`. */
-async function writeIssue(issues: RolloutIssues, issue: Issue, rollout: Rollout, target: string, comments: IssueComment[] | null): Promise<Issue> {
-  const [body, ...rest] = issueParts(rollout, target);
-  const title = issueTitle(rollout, target);
-  let now = issue;
-  if (issue.body.replace(/\r\n/g, '\n') !== body || issue.title !== title) now = await issues.update(issue.number, { title, body: body! });
-  if (rest.length || comments?.length) {
-    const existing = partComments(comments ?? (await issues.listComments(issue.number)), target, rollout);
-    for (const [i, text] of rest.entries()) {
-      const current = existing.get(i + 2);
-      if (!current) await issues.createComment(issue.number, text);
-      else if (current.body.replace(/\r\n/g, '\n') !== text) await issues.updateComment(current.id, text);
-    }
-  }
-  return now;
+  return createOctokitIssues({ ...github, log: (line) => io.stderr.write(sanitizeTerminal(line) + '\n') });
 }
 
 export async function issueCommand(argv: string[], io: Io, usage: string): Promise<number> {
@@ -61,76 +24,65 @@ export async function issueCommand(argv: string[], io: Io, usage: string): Promi
   if (isHelp(args)) return printUsage(io, usage);
   const issues = issuesFor(io, args.repo);
   return withRolloutTarget(args, io, async (target) => {
-    const rollout = await requireOpenRollout(target);
-    const found = await findIssue(issues, rolloutMarker(target.name, rollout.id));
-    if (found) {
-      const issue = await writeIssue(issues, found, rollout, target.name, null);
-      io.stdout.write(`Updated the rollout issue ${issues.repository}#${issue.number}: ${issue.htmlUrl}\n`);
-      return 0;
-    }
-    const [body, ...rest] = issueParts(rollout, target.name);
-    const issue = await issues.create({ title: issueTitle(rollout, target.name), body: body!, labels: [ROLLOUT_LABEL] });
-    for (const text of rest) await issues.createComment(issue.number, text);
-    io.stdout.write(`Created the rollout issue ${issues.repository}#${issue.number}: ${issue.htmlUrl}\n`);
+    const { issue, created } = await publishRolloutIssue({ target, issues });
+    io.stdout.write(`${created ? 'Created' : 'Updated'} the rollout issue ${issues.repository}#${issue.number}: ${sanitizeTerminal(issue.htmlUrl)}\n`);
     return 0;
   });
+}
+
+interface EditEvent {
+  issue?: { number?: unknown; body?: unknown };
+  comment?: { id?: unknown; body?: unknown };
+  changes?: { body?: { from?: unknown } };
+}
+
+/**
+ * What the actor edited, from the GitHub Actions event (`GITHUB_EVENT_PATH`) of an `issues` or
+ * `issue_comment` edit of this issue; absent (run by hand, another event): the issue body.
+ */
+async function editOf(io: Io, issue: number): Promise<IssueEdit | undefined> {
+  const path = io.env.GITHUB_EVENT_PATH;
+  const name = io.env.GITHUB_EVENT_NAME;
+  if (!path || (name !== 'issues' && name !== 'issue_comment')) return undefined;
+  let event: EditEvent;
+  try {
+    event = JSON.parse(await readFile(path, 'utf8')) as EditEvent;
+  } catch {
+    return undefined;
+  }
+  if (event.issue?.number !== issue) return undefined;
+  const text = (v: unknown) => (typeof v === 'string' ? v.replace(/\r\n/g, '\n') : undefined);
+  const from = text(event.changes?.body?.from);
+  const source = name === 'issue_comment' ? event.comment : event.issue;
+  const part = name === 'issue_comment' ? event.comment?.id : 'body';
+  if (part !== 'body' && typeof part !== 'number') return undefined;
+  const after = text(source?.body);
+  return { part, ...(from !== undefined && after !== undefined ? { before: from, after } : {}) };
+}
+
+function renderEvent(io: Io, e: SyncEvent): void {
+  if (e.type === 'recorded') io.stdout.write(`Recorded ${e.steps.join(', ')} as done by ${sanitizeTerminal(e.by)}.\n`);
+  else if (e.type === 'failed') io.stderr.write(`Error: ${sanitizeTerminal(e.message)}\n`);
+  else if (e.type === 'note') io.stdout.write(sanitizeTerminal(e.text.replace(/\\/g, '')) + '\n');
+  else io.stdout.write(`Rollout ${e.rolloutId} is already closed: nothing to sync.\n`);
 }
 
 export async function syncCommand(argv: string[], io: Io, usage: string): Promise<number> {
   const args = parseRolloutSyncArgs(argv);
   if (isHelp(args)) return printUsage(io, usage);
-  const { issue: number, actor } = args;
   const issues = issuesFor(io, args.repo);
+  const edit = await editOf(io, args.issue);
   return withRolloutTarget(args, io, async (target) => {
-    const rollout = await requireOpenRollout(target);
-    const issue = await issues.get(number);
-    if (!hasMarker(issue.body, rolloutMarker(target.name, rollout.id))) {
-      throw new UserError(`issue ${issues.repository}#${number} is not the issue of rollout ${rollout.id} on ${sanitizeTerminal(target.name)}; nothing was recorded`, {
-        hint: "connectorops rollout issue creates or updates the open rollout's issue",
-      });
-    }
-    const comments = await issues.listComments(number);
-    const parts = [...partComments(comments, target.name, rollout).values()].map((c) => c.body);
-    const ticked = tickedSteps([issue.body, ...parts], rollout);
-    const fresh = [...ticked].filter((id) => !rollout.done.has(id));
-    const allowed = fresh.length ? mayTick(await issues.permission(actor)) : true;
-    const decision = decideSync(rollout, ticked, allowed);
-    const who = escapeMarkdown(actor);
-    const notes: string[] = [];
-    if (decision.reverted.length) {
-      notes.push(
-        `The ticks of ${decision.reverted.join(', ')} by ${who} were reverted: only people with write, maintain or admin permission on this repository may record rollout steps.`,
-      );
-    }
-    for (const o of decision.outOfOrder)
-      notes.push(`${o.id} was unticked: it waits for ${o.waitsFor.join(', ')}, which ${o.waitsFor.length > 1 ? 'are' : 'is'} not done yet.`);
-
-    let after = rollout;
-    let closed = false;
-    let failed = false;
-    if (decision.record.length) {
-      try {
-        const result = await recordDone(target, rollout, decision.record, { by: actor, env: io.env, note: `ticked in ${issues.repository}#${number}` });
-        after = result.rollout;
-        closed = result.closed;
-        io.stdout.write(`Recorded ${result.recorded.map((s) => s.id).join(', ')} as done by ${sanitizeTerminal(actor)}.\n`);
-      } catch (error) {
-        failed = true;
-        const message = error instanceof Error ? error.message : String(error);
-        const hint = (error as { details?: { hint?: string } }).details?.hint;
-        notes.push(`Recording the ticked steps failed: ${escapeMarkdown(message)}${hint ? ` (${escapeMarkdown(hint)})` : ''}. The steps not recorded were unticked.`);
-        after = await requireOpenRollout(target);
-        io.stderr.write(`Error: ${message}\n`);
-      }
-    }
-    if (notes.length) await issues.createComment(number, notes.join('\n\n'));
-    await writeIssue(issues, issue, after, target.name, comments);
-    if (closed) {
-      await issues.createComment(number, completionComment(after));
-      await issues.update(number, { state: 'closed' });
-      io.stdout.write(`Rollout ${after.id} is complete: issue ${issues.repository}#${number} is closed.\n`);
-    }
-    for (const line of notes) io.stdout.write(line.replace(/\\/g, '') + '\n');
-    return failed ? 1 : 0;
+    const result = await syncRolloutIssue({
+      target,
+      issues,
+      number: args.issue,
+      actor: args.actor,
+      env: io.env,
+      ...(edit ? { edit } : {}),
+      onEvent: (e) => renderEvent(io, e),
+    });
+    if (result.completed) io.stdout.write(`Rollout ${result.rolloutId} is complete: issue ${issues.repository}#${args.issue} is closed.\n`);
+    return result.failed ? 1 : 0;
   });
 }

@@ -32,6 +32,8 @@ import { stateToSnapshot } from '../../targets/snapshot.js';
 import { openTargetFlag } from '../target-flag.js';
 import { ownValue } from '../../model/own.js';
 import { didYouMean, plural } from '../../util/text.js';
+import { targetIdentity } from '../../util/target-identity.js';
+import { readSecrets } from '../../model/own.js';
 
 const USAGE = `Usage: connectorops target <subcommand> [options]
 
@@ -154,7 +156,7 @@ async function authorizeCommand(argv: string[], io: Io): Promise<number> {
   if (isHelp(args)) return printUsage(io, USAGE);
   const { linkName, account } = args;
   await withTarget(args, io, (t) => t.authorize(linkName, account));
-  io.stdout.write(`Connection '${linkName}' is authorized by ${account.trim()}.\n`);
+  io.stdout.write(`Connection '${sanitizeTerminal(linkName)}' is authorized by ${sanitizeTerminal(account.trim())}.\n`);
   return 0;
 }
 
@@ -163,7 +165,7 @@ async function initCommand(argv: string[], io: Io): Promise<number> {
   if (isHelp(args)) return printUsage(io, USAGE);
   const { mode, account } = args;
   await withTarget(args, io, (t) => t.initialize(mode, account ?? null), true);
-  const name = args.target ?? 'the default target';
+  const name = args.target !== undefined ? targetIdentity(args.target) : 'the default target';
   io.stdout.write(`Target ${sanitizeTerminal(name)} is a ${mode} target${account ? ` for ${quoteTerminal(account)}` : ''}.\n`);
   io.stdout.write(
     mode === 'ledger'
@@ -207,9 +209,10 @@ async function adoptCommand(argv: string[], io: Io): Promise<number> {
       // The mode first: init accepts only an empty target, and this one is empty until the import.
       if (!info.initialized) await target.initialize('ledger', null);
       await target.importSnapshot(stateToSnapshot(state));
+      const secret = readSecrets(io.env);
       const unrecorded = [...loaded.manifests.desired.connectors.values()].flatMap((c) =>
         Object.values(c.secrets)
-          .filter((ref) => ref !== undefined && !io.env[ref.fromEnv])
+          .filter((ref) => ref !== undefined && secret(ref.fromEnv) === undefined)
           .map((ref) => ref.fromEnv),
       );
       io.stdout.write(

@@ -59,6 +59,7 @@ import {
 } from './protocol.js';
 import { redact } from '../../model/redact.js';
 import { definedOnly } from '../../util/objects.js';
+import { targetIdentity } from '../../util/target-identity.js';
 
 export interface HttpTargetOptions {
   /** How the user named the target (a name from connectorops.yaml, or the URL as typed). */
@@ -130,7 +131,7 @@ export class HttpTarget implements Target {
 
   /** Throws a UserError for a URL that is not http(s), carries credentials, a query or a fragment. */
   constructor(url: string, options: HttpTargetOptions) {
-    this.name = options.name ?? url;
+    this.name = targetIdentity(options.name ?? url);
     this.url = baseUrl(url, this.name);
     if (!options.token) {
       throw new UserError(`target ${this.name} is served over HTTP and needs a token`, { hint: `set ${TOKEN_ENV} to the token the server was started with` });

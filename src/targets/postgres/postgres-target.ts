@@ -41,6 +41,7 @@ import {
 import type { JournalContext, JournalEntry, RolloutEvent, StoredRollout, TargetMode } from '../target.js';
 import { POSTGRES_SCHEMA_VERSION, quoteIdent, STEPS } from './schema.js';
 import { parsePostgresUrl, type PostgresLocation } from './url.js';
+import { targetIdentity } from '../../util/target-identity.js';
 
 export { POSTGRES_SCHEMA_VERSION } from './schema.js';
 
@@ -74,7 +75,7 @@ export class PostgresTarget extends TargetEngine {
    * now with `create`). Connection and login problems are errors for people.
    */
   static async open(url: string, options: PostgresTargetOptions = {}): Promise<PostgresTarget> {
-    const name = redactPassword(options.name ?? url);
+    const name = targetIdentity(options.name ?? url);
     const location = parsePostgresUrl(url, name, options.env ?? process.env);
     const store = await PgStore.open(location, name, options.create ?? false);
     return new PostgresTarget(name, location.schema, store);
@@ -95,6 +96,9 @@ class PgStore implements TargetStore {
   /** The schema, quoted for SQL. */
   readonly #s: string;
   readonly #name: string;
+  /** `HOST:PORT` and the sslmode asked for: what a TLS refusal names. */
+  readonly #server: string;
+  readonly #sslmode: string | null;
   /** The session advisory lock of the apply lock, and the transaction one that orders writers. */
   readonly #lockKey: bigint;
   readonly #writeKey: bigint;
@@ -111,6 +115,8 @@ class PgStore implements TargetStore {
     this.#schemaName = location.schema;
     this.#s = quoteIdent(location.schema);
     this.#name = name;
+    this.#server = `${location.config.host ?? 'localhost'}:${location.config.port ?? 5432}`;
+    this.#sslmode = location.sslmode;
     this.#lockKey = advisoryKey(this.#database, location.schema, 'apply lock');
     this.#writeKey = advisoryKey(this.#database, location.schema, 'writers');
     this.#beginWrite = `BEGIN; SELECT pg_advisory_xact_lock(${this.#writeKey})`;
@@ -244,6 +250,11 @@ class PgStore implements TargetStore {
     if (error instanceof TargetError || error instanceof UserError) return error;
     const code = (error as { code?: unknown } | null)?.code;
     const message = (error as Error | null)?.message || String(error);
+    if (/does not support SSL/i.test(message)) {
+      return new UserError(`target ${this.#name}: the server ${this.#server} does not accept TLS connections, and the URL asks for sslmode=${this.#sslmode ?? 'require'}`, {
+        hint: 'enable ssl on the server, or use sslmode=prefer (TLS when the server offers it) or sslmode=disable in the URL (or PGSSLMODE)',
+      });
+    }
     if (isConnectionError(error)) {
       return new TargetError(`cannot reach target ${this.#name}: ${message}`, {
         status: 503,
@@ -662,6 +673,4 @@ function plainCause(error: unknown): { name: string; code?: string; message: str
 }
 
 /** `postgres://user:secret@host/db` → `postgres://user:***@host/db`: a name for messages. */
-function redactPassword(name: string): string {
-  return name.replace(/^(postgres(?:ql)?:\/\/[^:/@?#]*):[^@/?#]*@/i, '$1:***@');
-}
+

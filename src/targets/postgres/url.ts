@@ -18,6 +18,8 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 export interface PostgresLocation {
   config: ClientConfig;
   schema: string;
+  /** The sslmode the URL (or PGSSLMODE) asked for, for messages; null when neither did. */
+  sslmode: string | null;
 }
 
 export function isPostgresSpec(spec: string): boolean {
@@ -64,5 +66,5 @@ export function parsePostgresUrl(spec: string, name: string, env: NodeJS.Process
   const user = parsed.user || env.PGUSER;
   const password = parsed.password || env.PGPASSWORD;
   const config: ClientConfig = { ...parsed, database, ...(user ? { user } : {}), ...(password ? { password } : {}) };
-  return { config, schema };
+  return { config, schema, sslmode };
 }
