@@ -80,16 +80,17 @@ function findingDetails(f: DriftFinding, quoting: Quoting): string[] {
   }
 }
 
-function headline(report: DriftReport): string {
-  const where = report.ref !== null ? `the manifests at ${report.ref}${report.commit ? ` (${report.commit.slice(0, 12)})` : ''}` : 'the manifests in the working tree';
+function headline(report: DriftReport, { q, t }: Quoting): string {
+  const where =
+    report.ref !== null ? `the manifests at ${t(report.ref)}${report.commit ? ` (${t(report.commit.slice(0, 12))})` : ''}` : 'the manifests in the working tree';
   return report.findings.length
-    ? `Drift: ${plural(report.findings.length, 'finding')} for target ${report.target}, ${where}, checked at ${report.checkedAt}.`
-    : `No drift for target ${report.target}: ${where}, the ledger and the code agree (checked at ${report.checkedAt}).`;
+    ? `Drift: ${plural(report.findings.length, 'finding')} for target ${q(report.target)}, ${where}, checked at ${report.checkedAt}.`
+    : `No drift for target ${q(report.target)}: ${where}, the ledger and the code agree (checked at ${report.checkedAt}).`;
 }
 
 export function renderDriftText(report: DriftReport): string {
   const context = { target: report.target, dir: report.dir };
-  const lines = [sanitizeTerminal(headline(report))];
+  const lines = [headline(report, TERMINAL)];
   report.findings.forEach((f, i) => {
     lines.push('', `${i + 1}. ${findingTitle(f, report.target, TERMINAL)}`);
     for (const d of findingDetails(f, TERMINAL)) lines.push(`     ${d}`);
@@ -118,7 +119,7 @@ export function renderDriftJson(report: DriftReport): string {
 /** The findings as GitHub Markdown: a heading, then per finding its title, facts, and what to do. */
 export function renderDriftMarkdown(report: DriftReport): string {
   const context = { target: report.target, dir: report.dir };
-  const lines = [`### Drift on ${escapeMarkdown(report.target)}`, '', escapeMarkdown(headline(report))];
+  const lines = [`### Drift on ${escapeMarkdown(report.target)}`, '', headline(report, MARKDOWN)];
   report.findings.forEach((f, i) => {
     lines.push('', `#### ${i + 1}. ${findingTitle(f, report.target, MARKDOWN)}`, '');
     for (const d of findingDetails(f, MARKDOWN)) lines.push(`- ${d}`);
