@@ -88,6 +88,6 @@ function describeOutcome(outcome: DriftIssueOutcome, repository: string): string
     case 'reopened':
       return `Reopened the drift issue ${at}`;
     case 'closed':
-      return `Closed the drift issue ${at}: no drift any more`;
+      return `No drift any more: closed the drift issue ${at}`;
   }
 }
