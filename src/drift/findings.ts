@@ -236,7 +236,7 @@ function unknownConnections(input: DriftInput): UnknownConnection[] {
  */
 function accessOf(connection: DesiredConnection): string[] | null {
   const access: unknown = (connection as { access?: unknown }).access;
-  return Array.isArray(access) && access.every((a) => typeof a === 'string') ? (access as string[]) : null;
+  return Array.isArray(access) && access.every((a) => typeof a === 'string') ? access : null;
 }
 
 function usagesWithoutAccess(input: DriftInput): UsageWithoutAccess[] {

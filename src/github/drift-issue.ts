@@ -84,7 +84,8 @@ export function driftBody(report: DriftReport, limit = GITHUB_COMMENT_LIMIT): st
   // Thousands of findings: the keys would crowd out the body; then "changed" is judged by count only.
   if (recorded.length > limit / 4) recorded = findingsLine([`count:${keys.length}`]);
   const head = `${driftMarker(report.target)}\n${recorded}\n`;
-  const footer = '\n---\n_Kept by `connectorops drift`: this issue is updated in place on every run, commented on when the findings change, and closed when the drift is gone._\n';
+  const footer =
+    '\n---\n_Kept by `connectorops drift`: this issue is updated in place on every run, commented on when the findings change, and closed when the drift is gone._\n';
   const text = renderDriftMarkdown(report);
   const room = limit - head.length - footer.length;
   if (text.length <= room) return head + text + footer;

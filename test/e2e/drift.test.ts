@@ -133,9 +133,15 @@ describe('connectorops drift', () => {
     const { code, report } = driftJson(dir);
     expect(code).toBe(2);
     expect(report.findings.map((f) => f.key)).toEqual(['unknown-connection:hand_made', 'ledger-only:Connection:legacy']);
-    expect(report.findings[0]).toMatchObject({ connection: 'hand_made', usages: [{ app: 'Order Desk', component: 'function:sync', file: 'apps/order-desk.ds', line: 11 }] });
+    expect(report.findings[0]).toMatchObject({
+      connection: 'hand_made',
+      usages: [{ app: 'Order Desk', component: 'function:sync', file: 'apps/order-desk.ds', line: 11 }],
+    });
     expect(report.findings[1]).toMatchObject({ resource: 'Connection', linkName: 'legacy' });
-    expect(report.findings[1]!.next.commands).toEqual(['connectorops import --out connectorops-import --target local:acct.db', 'connectorops apply --target local:acct.db']);
+    expect(report.findings[1]!.next.commands).toEqual([
+      'connectorops import --out connectorops-import --target local:acct.db',
+      'connectorops apply --target local:acct.db',
+    ]);
 
     // The pasted import writes the ledger's manifests to copy from; it touches nothing else.
     expect(paste(dir, report.findings[1]!.next.commands[0]!).code).toBe(0);
@@ -156,7 +162,7 @@ describe('connectorops drift', () => {
     expect(json.report.findings[0]!.next.commands[1]).toBe(`connectorops apply --target 'local:it'\\''s @team *x*.db'`);
     expect(paste(dir, json.report.findings[0]!.next.commands[1]!.replace('apply', 'apply --auto-approve')).code).toBe(0);
     const md = run(dir, ['drift', '--target', name, '--format', 'markdown']).stdout;
-    expect(md).toContain('### Drift on local:it\'s @\u200bteam \\*x\\*\\.db');
+    expect(md).toContain("### Drift on local:it's @\u200bteam \\*x\\*\\.db");
   });
 
   it('exits 1 with a clear error for bad flags and invalid manifests, and for --repo without a token', () => {

@@ -388,7 +388,7 @@ describe.each([
   });
 });
 
-describe('the action\'s drift step', () => {
+describe("the action's drift step", () => {
   it('keeps the drift issue of this repository, writes the findings to the job summary, and fails the job on an error only', () => {
     const drift = actionStep('Drift');
     expect(drift.run).toContain('connectorops drift --target "$TARGET" --repo "$GITHUB_REPOSITORY" --stale-after "$STALE_AFTER" --format markdown');
