@@ -20,7 +20,7 @@ import { byString } from '../util/text.js';
 const DAY_MS = 86_400_000;
 
 /** A resource as a finding names it. */
-export interface ResourceRef {
+interface ResourceRef {
   resource: 'Connector' | 'Connection';
   linkName: string;
 }
@@ -35,7 +35,7 @@ export interface UsageRef {
 }
 
 /** A rollout step, as a finding lists it. */
-export interface StepRef {
+interface StepRef {
   id: string;
   /** `connection.create`, `connector.update`, … or `authorize`. */
   op: string;
@@ -44,7 +44,7 @@ export interface StepRef {
 }
 
 /** (1) The manifests at the ref want changes that the ledger does not have, and no rollout carries them. */
-export interface NotRolledOut {
+interface NotRolledOut {
   kind: 'not-rolled-out';
   /** What apply would do, in order (deletions of ledger-only resources are their own finding). */
   actions: Array<{ id: string; op: string } & ResourceRef>;
@@ -53,7 +53,7 @@ export interface NotRolledOut {
 }
 
 /** (2) A rollout open longer than the limit. */
-export interface StaleRollout {
+interface StaleRollout {
   kind: 'stale-rollout';
   rollout: string;
   openedBy: string;
@@ -69,14 +69,14 @@ export interface StaleRollout {
 }
 
 /** (3a) Deluge code calls a connection that no manifest and no ledger knows: made by hand in Creator? */
-export interface UnknownConnection {
+interface UnknownConnection {
   kind: 'unknown-connection';
   connection: string;
   usages: UsageRef[];
 }
 
 /** (3b) The ledger holds a resource that no manifest defines: recorded by hand, or a deletion not carried out. */
-export interface LedgerOnly extends ResourceRef {
+interface LedgerOnly extends ResourceRef {
   kind: 'ledger-only';
 }
 
@@ -84,7 +84,7 @@ export interface LedgerOnly extends ResourceRef {
  * (3c) Code in an application calls a connection whose manifest grants Connection Access
  * (`access: [apps]`) to other applications only. Found only where the model has the field.
  */
-export interface UsageWithoutAccess {
+interface UsageWithoutAccess {
   kind: 'usage-without-access';
   connection: string;
   app: string;
@@ -94,7 +94,6 @@ export interface UsageWithoutAccess {
 }
 
 export type DriftFinding = NotRolledOut | StaleRollout | UnknownConnection | LedgerOnly | UsageWithoutAccess;
-export type DriftKind = DriftFinding['kind'];
 
 /** What a drift check found, and what the next-step commands need to name. */
 export interface DriftReport {

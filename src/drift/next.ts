@@ -20,7 +20,7 @@ export interface CommandContext {
 }
 
 /** A word for a POSIX shell: bare when it is plainly safe, else single-quoted. Control characters are shown escaped, never passed on. */
-export function shellWord(value: string): string {
+function shellWord(value: string): string {
   const clean = sanitizeTerminal(value);
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(clean) ? clean : `'${clean.replace(/'/g, `'\\''`)}'`;
 }

@@ -34,7 +34,7 @@ const NAMES: Record<DriftFinding['kind'], string> = {
 };
 
 /** One line that says what the finding is, in the medium's quoting. */
-export function findingTitle(f: DriftFinding, target: string, { q, t }: Quoting): string {
+function findingTitle(f: DriftFinding, target: string, { q, t }: Quoting): string {
   const name = NAMES[f.kind];
   switch (f.kind) {
     case 'not-rolled-out': {
@@ -101,7 +101,7 @@ export function renderDriftText(report: DriftReport): string {
   return lines.join('\n') + '\n';
 }
 
-export function renderDriftJson(report: DriftReport): string {
+function renderDriftJson(report: DriftReport): string {
   const context = { target: report.target, dir: report.dir };
   const doc = {
     formatVersion: 1,

@@ -9,7 +9,7 @@ import { isHelp, parseFlags, type Help } from '../args.js';
 import { definedOnly } from '../../util/objects.js';
 
 /** A rollout open longer than this many days is stale, unless `--stale-after` says otherwise. */
-export const DEFAULT_STALE_AFTER_DAYS = 7;
+const DEFAULT_STALE_AFTER_DAYS = 7;
 /** Ten years: anything longer is a typo (and would overflow nothing, but helps no one). */
 const MAX_STALE_AFTER_DAYS = 3650;
 
