@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DRIFT_LABEL, driftMarker, recordedKeys } from '../../src/github/drift-issue.js';
 import { BIN, ensureBuilt } from '../support/dist.js';
+import { CRM_API_KEY, crmConnection, delugeCalling } from '../support/manifests.js';
 import { ACTIONS_BOT, Bystander, GitHubStandIn } from '../support/github-server.js';
 import { cleanRepos, cli as cliSync, commitAll, tempRepo, writeFiles } from '../support/repo.js';
 import { ownTagsOnly, unmentionedAts } from '../support/markdown-checks.js';
@@ -20,17 +21,6 @@ const REPO = 'acme/infra';
 const TARGET = 'local:acct.db';
 const ISSUES = '/repos/acme/infra/issues';
 
-const CRM = `kind: Connector
-linkName: crm
-name: Acme CRM
-authentication:
-  type: apiKey
-  parameterKey: X-Api-Key
-`;
-const connection = (linkName: string) => `kind: Connection\nlinkName: ${linkName}\nname: ${linkName}\nconnector: crm\n`;
-const deluge = (name: string) =>
-  `application "Order Desk @ops"\n{\n\tfunctions\n\t{\n\t\tvoid sync()\n\t\t{\n\t\t\tr = invokeurl\n\t\t\t[\n\t\t\t\turl :"https://crm.example/api"\n\t\t\t\ttype :GET\n\t\t\t\tconnection :"${name}"\n\t\t\t];\n\t\t}\n\t}\n}\n`;
-
 let gh: GitHubStandIn;
 let dir: string;
 
@@ -38,7 +28,7 @@ beforeAll(() => ensureBuilt());
 beforeEach(async () => {
   gh = await GitHubStandIn.start();
   gh.addToken(TOKEN, ACTIONS_BOT).addToken(READ_ONLY, ACTIONS_BOT, { write: false });
-  dir = tempRepo({ 'connectors/crm.yaml': CRM, 'connections/crm_sales.yaml': connection('crm_sales'), '.gitignore': '*.db*\n' });
+  dir = tempRepo({ 'connectors/crm.yaml': CRM_API_KEY, 'connections/crm_sales.yaml': crmConnection('crm_sales'), '.gitignore': '*.db*\n' });
   commitAll(dir);
   const applied = cliSync(['apply', '--auto-approve', '--target', TARGET], { cwd: dir, env: { CI: '1' } });
   expect(applied.code, applied.stderr).toBe(0);
@@ -98,7 +88,7 @@ describe('connectorops drift --repo', () => {
     expect(gh.issues(REPO)).toEqual([]);
 
     // Drift: a merged change nobody applied opens the issue.
-    writeFiles(dir, { 'connections/billing.yaml': connection('billing') });
+    writeFiles(dir, { 'connections/billing.yaml': crmConnection('billing') });
     const opened = await drift();
     expect(opened.code, opened.stderr).toBe(2);
     expect(opened.stderr).toContain(`Opened the drift issue ${REPO}#1: https://github.com/acme/infra/issues/1`);
@@ -118,7 +108,7 @@ describe('connectorops drift --repo', () => {
     expect(comments()).toEqual([]);
 
     // A connection made by hand shows up in code: the findings changed, one comment says what is new.
-    writeFiles(dir, { 'apps/order-desk.ds': deluge('hand_made') });
+    writeFiles(dir, { 'apps/order-desk.ds': delugeCalling('hand_made', 'Order Desk @ops') });
     const changed = await drift();
     expect(changed.code).toBe(2);
     expect(changed.stderr).toContain('(the findings changed: commented)');
@@ -157,7 +147,7 @@ describe('connectorops drift --repo', () => {
     expect(calls()).toEqual([LIST]);
 
     // Drift returns: the same issue is reopened, with one comment.
-    writeFiles(dir, { 'connections/billing.yaml': connection('billing') });
+    writeFiles(dir, { 'connections/billing.yaml': crmConnection('billing') });
     const back = await drift();
     expect(back.code).toBe(2);
     expect(back.stderr).toContain(`Reopened the drift issue ${REPO}#1`);
@@ -168,10 +158,10 @@ describe('connectorops drift --repo', () => {
   });
 
   it('keeps one issue per target: another target gets its own, found again by its own marker', async () => {
-    writeFiles(dir, { 'connections/billing.yaml': connection('billing') });
+    writeFiles(dir, { 'connections/billing.yaml': crmConnection('billing') });
     const other = cliSync(['apply', '--auto-approve', '--target', 'local:other.db'], { cwd: dir, env: { CI: '1' } });
     expect(other.code, other.stderr).toBe(0);
-    writeFiles(dir, { 'connections/erp.yaml': connection('erp') });
+    writeFiles(dir, { 'connections/erp.yaml': crmConnection('erp') });
     expect((await drift()).code).toBe(2);
     expect((await drift({}, 'local:other.db')).code).toBe(2);
     expect((await drift({}, 'local:other.db')).code).toBe(2);
@@ -185,7 +175,7 @@ describe('connectorops drift --repo', () => {
   });
 
   it('a token that may not write issues: a clear error naming the command and issues: write (exit 1), the findings still printed', async () => {
-    writeFiles(dir, { 'connections/billing.yaml': connection('billing') });
+    writeFiles(dir, { 'connections/billing.yaml': crmConnection('billing') });
     const r = await drift({ GITHUB_TOKEN: READ_ONLY });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('Not rolled out');
@@ -199,7 +189,7 @@ describe('connectorops drift --repo', () => {
   it('sends the token to the API origin only: a pagination link to another origin is refused before anything is sent there', async () => {
     const elsewhere = await Bystander.start();
     try {
-      writeFiles(dir, { 'connections/billing.yaml': connection('billing') });
+      writeFiles(dir, { 'connections/billing.yaml': crmConnection('billing') });
       gh.fail({ method: 'GET', path: /\/issues$/, status: 200, body: [], headers: { link: `<${elsewhere.url}/repos/acme/infra/issues?page=2>; rel="next"` } });
       const r = await drift();
       expect(r.code).toBe(1);

@@ -8,20 +8,10 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../support/dist.js';
+import { CRM_API_KEY, crmConnection, delugeCalling } from '../support/manifests.js';
 import { cleanRepos, cli, commitAll, tempRepo, writeFiles } from '../support/repo.js';
 
 const ENV = { CI: '1', NO_COLOR: '1', GITHUB_REPOSITORY: '', GITHUB_SERVER_URL: '', GITHUB_TOKEN: '' };
-
-const CRM = `kind: Connector
-linkName: crm
-name: Acme CRM
-authentication:
-  type: apiKey
-  parameterKey: X-Api-Key
-`;
-const connection = (linkName: string) => `kind: Connection\nlinkName: ${linkName}\nname: ${linkName}\nconnector: crm\n`;
-const deluge = (connection: string) =>
-  `application "Order Desk"\n{\n\tfunctions\n\t{\n\t\tvoid sync()\n\t\t{\n\t\t\tr = invokeurl\n\t\t\t[\n\t\t\t\turl :"https://crm.example/api"\n\t\t\t\ttype :GET\n\t\t\t\tconnection :"${connection}"\n\t\t\t];\n\t\t}\n\t}\n}\n`;
 
 interface JsonFinding {
   kind: string;
@@ -37,7 +27,7 @@ interface JsonReport {
 }
 
 function repo(files: Record<string, string> = {}): string {
-  const dir = tempRepo({ 'connectors/crm.yaml': CRM, 'connections/crm_sales.yaml': connection('crm_sales'), '.gitignore': '*.db*\n', ...files });
+  const dir = tempRepo({ 'connectors/crm.yaml': CRM_API_KEY, 'connections/crm_sales.yaml': crmConnection('crm_sales'), '.gitignore': '*.db*\n', ...files });
   commitAll(dir);
   return dir;
 }
@@ -67,7 +57,7 @@ describe('connectorops drift', () => {
     expect(clean.code, clean.stderr).toBe(0);
     expect(clean.stdout).toContain('No drift for target "local:acct.db"');
 
-    writeFiles(dir, { 'connections/billing.yaml': connection('billing') });
+    writeFiles(dir, { 'connections/billing.yaml': crmConnection('billing') });
     commitAll(dir, 'billing');
     const { code, report } = driftJson(dir, ['--ref', 'HEAD']);
     expect(code).toBe(2);
@@ -122,10 +112,10 @@ describe('connectorops drift', () => {
   });
 
   it('finds a connection that only code calls (made by hand?) and one that only the ledger holds, each once', () => {
-    const dir = repo({ 'apps/order-desk.ds': deluge('hand_made') });
+    const dir = repo({ 'apps/order-desk.ds': delugeCalling('hand_made') });
     expect(run(dir, ['apply', '--auto-approve', '--target', 'local:acct.db']).code).toBe(0);
     // A connection recorded on the ledger, then dropped from the manifests.
-    writeFiles(dir, { 'connections/legacy.yaml': connection('legacy') });
+    writeFiles(dir, { 'connections/legacy.yaml': crmConnection('legacy') });
     expect(run(dir, ['apply', '--auto-approve', '--target', 'local:acct.db']).code).toBe(0);
     rmSync(join(dir, 'connections/legacy.yaml'));
     commitAll(dir, 'drop legacy');
@@ -149,7 +139,7 @@ describe('connectorops drift', () => {
 
     const md = run(dir, ['drift', '--target', 'local:acct.db', '--format', 'markdown']).stdout;
     expect(md).toContain('#### 1. Connection unknown to Git and the ledger: code calls connection "hand\\_made", which no manifest and no ledger knows');
-    expect(md).toContain('- apps/order\\-desk\\.ds:12:');
+    expect(md).toContain('- apps/order\\-desk\\.ds:11:');
     expect(md).toContain('```text\nconnectorops usages\n');
   });
 
@@ -157,7 +147,7 @@ describe('connectorops drift', () => {
     const dir = repo();
     const name = "local:it's @team *x*.db";
     expect(run(dir, ['apply', '--auto-approve', '--target', name]).code).toBe(0);
-    writeFiles(dir, { 'connections/billing.yaml': connection('billing') });
+    writeFiles(dir, { 'connections/billing.yaml': crmConnection('billing') });
     const json = driftJson(dir, ['--target', name]);
     expect(json.report.findings[0]!.next.commands[1]).toBe(`connectorops apply --target 'local:it'\\''s @team *x*.db'`);
     expect(paste(dir, json.report.findings[0]!.next.commands[1]!.replace('apply', 'apply --auto-approve')).code).toBe(0);
