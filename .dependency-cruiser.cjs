@@ -52,6 +52,13 @@ module.exports = {
       to: { dependencyTypes: ['core'] },
     },
     {
+      name: 'drift-core-is-pure',
+      comment: 'drift/ (minus its edge run.ts) compares what it is given: no I/O module, no adapter, no planner or rollout edge, no renderer.',
+      severity: 'error',
+      from: { path: '^src/drift/', pathNot: '^src/drift/run\\.ts$' },
+      to: { path: [NODE_IO, EDGES, '^src/render/', '^src/(plan|rollout|drift)/run\\.ts$'] },
+    },
+    {
       name: 'render-is-pure',
       comment: 'render/ is pure functions of a plan: no I/O module, no adapter, no planner edge.',
       severity: 'error',

@@ -53,12 +53,24 @@ export function parsePullNumber(value: string | undefined): number {
   return n;
 }
 
+/** Which command needs GitHub, and for what: named in the messages when the token or repository is missing. */
+export interface GitHubUse {
+  /** `comment`, `drift`. */
+  command: string;
+  /** What the token must be allowed to do, in words: `write pull request comments`. */
+  needs: string;
+  /** The workflow permission that allows it: `pull-requests: write`. */
+  permission: string;
+}
+
+const COMMENT_USE: GitHubUse = { command: 'comment', needs: 'write pull request comments', permission: 'pull-requests: write' };
+
 /** Reads the token, API URL and repository; every problem is a UserError with a hint. */
-export function resolveGitHubContext(env: NodeJS.ProcessEnv, repoFlag: string | undefined): GitHubContext {
+export function resolveGitHubContext(env: NodeJS.ProcessEnv, repoFlag: string | undefined, use: GitHubUse = COMMENT_USE): GitHubContext {
   const token = (env.GITHUB_TOKEN ?? '').trim();
   if (!token) {
-    throw new UserError('GITHUB_TOKEN is not set: comment needs a token that may write pull request comments', {
-      hint: 'in a workflow, add env: GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }} and permissions: pull-requests: write; locally, export a token',
+    throw new UserError(`GITHUB_TOKEN is not set: ${use.command} needs a token that may ${use.needs}`, {
+      hint: `in a workflow, add env: GITHUB_TOKEN: \${{ secrets.GITHUB_TOKEN }} and permissions: ${use.permission}; locally, export a token`,
     });
   }
   // A line break or space in a header would make fetch throw an error that quotes the header.
@@ -89,7 +101,7 @@ export function resolveGitHubContext(env: NodeJS.ProcessEnv, repoFlag: string | 
 
   const repoValue = repoFlag ?? env.GITHUB_REPOSITORY;
   if (repoValue === undefined || repoValue.trim() === '') {
-    throw new UserError('comment does not know the repository: give --repo OWNER/NAME or set GITHUB_REPOSITORY', {
+    throw new UserError(`${use.command} does not know the repository: give --repo OWNER/NAME or set GITHUB_REPOSITORY`, {
       hint: 'GitHub Actions sets GITHUB_REPOSITORY itself',
     });
   }

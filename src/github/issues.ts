@@ -25,6 +25,8 @@ export interface RolloutIssues {
   readonly repository: string;
   /** Open issues with `label`, newest first. */
   listOpen(label: string): Promise<Issue[]>;
+  /** Issues with `label`, open and closed, newest first. */
+  listLabelled(label: string): Promise<Issue[]>;
   get(number: number): Promise<Issue>;
   create(fields: { title: string; body: string; labels: string[] }): Promise<Issue>;
   update(number: number, fields: { title?: string; body?: string; state?: 'open' | 'closed' }): Promise<Issue>;
@@ -38,6 +40,8 @@ export interface RolloutIssues {
 export interface RolloutIssuesOptions extends GitHubClientOptions {
   owner: string;
   repo: string;
+  /** What the issues are, for messages (default `rollout issue`): "could not create the drift issue". */
+  what?: string;
 }
 
 interface ApiIssue {
@@ -57,6 +61,7 @@ export function createOctokitIssues(options: RolloutIssuesOptions): RolloutIssue
   const { token, baseUrl, owner, repo } = options;
   const octokit = createGitHubClient(options);
   const repository = `${owner}/${repo}`;
+  const what = options.what ?? 'rollout issue';
   const call = async <T>(doing: string, issue: number, fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
@@ -64,15 +69,17 @@ export function createOctokitIssues(options: RolloutIssuesOptions): RolloutIssue
       throw toGitHubError(error, { doing, repository, subject: { kind: 'issue', number: issue || null }, baseUrl }, token);
     }
   };
+  const list = (label: string, state: 'open' | 'all') =>
+    call(`list the ${what}s`, 0, async () => {
+      const items = await octokit.paginate(octokit.rest.issues.listForRepo, { owner, repo, labels: label, state, per_page: 100 });
+      return (items as ApiIssue[]).filter((i) => !i.pull_request).map(toIssue);
+    });
   return {
     repository,
-    listOpen: (label) =>
-      call('list the rollout issues', 0, async () => {
-        const items = await octokit.paginate(octokit.rest.issues.listForRepo, { owner, repo, labels: label, state: 'open', per_page: 100 });
-        return (items as ApiIssue[]).filter((i) => !i.pull_request).map(toIssue);
-      }),
+    listOpen: (label) => list(label, 'open'),
+    listLabelled: (label) => list(label, 'all'),
     get: (number) => call(`read issue ${number}`, number, async () => toIssue((await octokit.rest.issues.get({ owner, repo, issue_number: number })).data as ApiIssue)),
-    create: (fields) => call('create the rollout issue', 0, async () => toIssue((await octokit.rest.issues.create({ owner, repo, ...fields })).data as ApiIssue)),
+    create: (fields) => call(`create the ${what}`, 0, async () => toIssue((await octokit.rest.issues.create({ owner, repo, ...fields })).data as ApiIssue)),
     update: (number, fields) =>
       call(`update issue ${number}`, number, async () => toIssue((await octokit.rest.issues.update({ owner, repo, issue_number: number, ...fields })).data as ApiIssue)),
     listComments: (number) =>

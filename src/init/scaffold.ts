@@ -38,6 +38,7 @@ export function scaffoldFiles(options: ScaffoldOptions): ScaffoldFile[] {
     { path: '.github/workflows/connectorops-plan.yml', text: planWorkflow(options.action) },
     { path: '.github/workflows/connectorops-apply.yml', text: applyWorkflow(options.action) },
     { path: '.github/workflows/connectorops-rollout.yml', text: rolloutWorkflow(options.action) },
+    { path: '.github/workflows/connectorops-drift.yml', text: driftWorkflow(options.action) },
   ];
 }
 
@@ -68,7 +69,7 @@ merged.
 | \`connections/\` | one connection per document (\`kind: Connection\`) |
 | \`connectorops.yaml\` | the targets: where the current state of the account lives |
 | \`schema/\` | JSON Schemas, for completion and checks in editors (the \`# yaml-language-server: $schema=…\` line) |
-| \`.github/workflows/\` | the plan on every pull request, the apply on every merge, the rollout issue's checklist |
+| \`.github/workflows/\` | the plan on every pull request, the apply on every merge, the rollout issue's checklist, a daily drift check |
 
 ## Next steps
 
@@ -86,6 +87,10 @@ what to do in Creator's UI, labelled \`connectorops-rollout\`. Tick a step's box
 \`connectorops-rollout.yml\` records it on the ledger, as you, and updates the issue (only people with
 write access may tick). Run that workflow by hand to create or refresh the issue, e.g. after
 \`connectorops rollout done\` in a terminal.
+
+Every day, \`connectorops-drift.yml\` checks that Git, the ledger and your Deluge code agree (a merged
+change nobody rolled out, a rollout left open, a connection made by hand) and keeps one issue
+labelled \`connectorops:drift\` up to date: opened on drift, closed when it is gone.
 
 The documentation ships with connectorops: \`$(npm root -g)/connectorops/docs/\`, starting with
 \`manifests.md\` (every field), \`rules.md\` (every rule id a message names), \`github.md\` and
@@ -316,6 +321,48 @@ jobs:
         uses: ${action}
         with:
           command: rollout-issue
+          target: production
+          secrets: \${{ toJSON(secrets) }}
+`;
+}
+
+/** The daily drift check; this repository's .github/workflows/drift.yml has the same. */
+function driftWorkflow(action: string): string {
+  return `# Checks every day that Git, the production ledger and the Deluge code agree (connectorops
+# docs/drift.md): a merged change nobody rolled out, a rollout left open, a connection only the code
+# or only the ledger knows. It keeps ONE GitHub issue labelled \`connectorops:drift\`: opened when
+# drift is found, updated in place, commented on only when the findings change, closed when the
+# drift is gone and reopened when it returns. Run it by hand (Actions, "Run workflow") to check at once.
+name: connectorops drift
+
+on:
+  schedule:
+    - cron: '17 6 * * *'
+  workflow_dispatch:
+
+# The code to compare, and the one issue to keep: nothing more.
+permissions:
+  contents: read
+  issues: write
+
+concurrency:
+  group: drift-production
+  cancel-in-progress: false
+
+jobs:
+  drift:
+    name: drift (production)
+    runs-on: ubuntu-latest
+    timeout-minutes: 15
+    # The production ledger's URL is a secret of the production environment.
+    environment: production
+    steps:
+      - uses: actions/checkout@v4
+
+      - name: Check for drift and keep the drift issue
+        uses: ${action}
+        with:
+          command: drift
           target: production
           secrets: \${{ toJSON(secrets) }}
 `;

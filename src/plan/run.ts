@@ -182,6 +182,20 @@ function refuseEmpty(loaded: LoadedForPlan, snapshot: StateSnapshot): void {
   );
 }
 
+/**
+ * Opens the target to read it, creating none: a local target with no file yet reads as an empty
+ * account, and `missing` says where it looked (for a warning).
+ */
+export async function openForReading(loaded: LoadedForPlan, options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ target: Target; missing?: TargetMissingError }> {
+  let missing: TargetMissingError | undefined;
+  const target = await openTarget(loaded.targetSpec, { name: loaded.targetName, cwd: options.cwd, env: options.env, create: false }).catch((error: unknown) => {
+    if (!(error instanceof TargetMissingError)) throw error;
+    missing = error;
+    return LocalTarget.empty(error.path, { name: loaded.targetName });
+  });
+  return missing ? { target, missing } : { target };
+}
+
 export interface RunPlanOptions extends LoadOptions {
   allowReplace: boolean;
   allowEmpty?: boolean;
@@ -200,12 +214,7 @@ export interface PlanRun {
  */
 export async function runPlan(options: RunPlanOptions): Promise<PlanRun> {
   const loaded = await loadForPlan(options);
-  let missing: TargetMissingError | undefined;
-  const target = await openTarget(loaded.targetSpec, { name: loaded.targetName, cwd: options.cwd, env: options.env, create: false }).catch((error: unknown) => {
-    if (!(error instanceof TargetMissingError)) throw error;
-    missing = error;
-    return LocalTarget.empty(error.path, { name: loaded.targetName });
-  });
+  const { target, missing } = await openForReading(loaded, options);
   try {
     const plan = await planAgainst(target, loaded, { allowReplace: options.allowReplace, env: options.env, allowEmpty: options.allowEmpty ?? false });
     if (missing) {

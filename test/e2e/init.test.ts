@@ -52,6 +52,7 @@ describe('connectorops init', () => {
     const files = tree(tmp.dir);
     expect([...files.keys()]).toEqual([
       '.github/workflows/connectorops-apply.yml',
+      '.github/workflows/connectorops-drift.yml',
       '.github/workflows/connectorops-plan.yml',
       '.github/workflows/connectorops-rollout.yml',
       '.gitignore',
@@ -67,6 +68,7 @@ describe('connectorops init', () => {
     expect(files.get('.gitignore')).toContain('\n.connectorops/\n');
     // The README says what each workflow does, the rollout's too.
     expect(files.get('README.md')).toContain('`connectorops-rollout.yml` records it on the ledger');
+    expect(files.get('README.md')).toContain('Every day, `connectorops-drift.yml` checks that Git, the ledger and your Deluge code agree');
     // The schemas are the package's own, byte for byte.
     expect(files.get('schema/manifest.schema.json')).toBe(readFileSync(join(ROOT, 'schema/manifest.schema.json'), 'utf8'));
 
@@ -121,11 +123,12 @@ describe('connectorops init', () => {
       const text = JSON.stringify(docs[0]!.toJS());
       return [...text.matchAll(/"uses":"([^"]+)"/g)].map((m) => m[1]).filter((u) => !u!.startsWith('actions/'));
     };
-    const files = ['connectorops-plan.yml', 'connectorops-apply.yml', 'connectorops-rollout.yml'];
+    const files = ['connectorops-plan.yml', 'connectorops-apply.yml', 'connectorops-rollout.yml', 'connectorops-drift.yml'];
     expect(files.map((f) => pinned(tmp.dir, f))).toEqual([
       [`connectorops/connectorops@v${version}`],
       [`connectorops/connectorops@v${version}`, `connectorops/connectorops@v${version}`],
       [`connectorops/connectorops@v${version}`, `connectorops/connectorops@v${version}`],
+      [`connectorops/connectorops@v${version}`],
     ]);
     const other = join(tmp.dir, 'other');
     expect(cli(tmp.dir, 'init', 'other', '--action', 'acme/connectorops@v9').code).toBe(0);

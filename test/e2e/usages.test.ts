@@ -9,20 +9,12 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/model/plan.js';
 import { ensureBuilt } from '../support/dist.js';
+import { CRM_API_KEY, crmConnection } from '../support/manifests.js';
 import { cleanRepos, cli, commitAll, git, tempRepo, writeFiles } from '../support/repo.js';
 
 const FIXTURES = new URL('../usages/fixtures/', import.meta.url);
 const T = ['--target', 'local:acct.db'];
 const ENV = { CI: '1', NO_COLOR: '1', GITHUB_REPOSITORY: '', GITHUB_SERVER_URL: '' };
-
-const CRM = `kind: Connector
-linkName: crm
-name: Acme CRM
-authentication:
-  type: apiKey
-  parameterKey: X-Api-Key
-`;
-const connection = (linkName: string, extra = '') => `kind: Connection\nlinkName: ${linkName}\nname: ${linkName}\nconnector: crm\n${extra}`;
 
 const SNAPSHOT = {
   formatVersion: 1,
@@ -44,9 +36,9 @@ const SNAPSHOT = {
  */
 function setUp(): string {
   const dir = tempRepo({
-    'connectors/crm.yaml': CRM,
-    'connections/crm_sales.yaml': connection('crm_sales', 'enabled: false\n'),
-    'connections/billing.yaml': connection('billing'),
+    'connectors/crm.yaml': CRM_API_KEY,
+    'connections/crm_sales.yaml': crmConnection('crm_sales', 'enabled: false\n'),
+    'connections/billing.yaml': crmConnection('billing'),
     'snapshot.json': JSON.stringify(SNAPSHOT),
     '.gitignore': '*.db*\nsnapshot.json\nplan.json\n',
   });
@@ -156,8 +148,8 @@ describe('plan with usages from code', () => {
   it('with the manifests in a folder of the repository (--dir), the location and its link start from the repository root', () => {
     const repo = tempRepo({
       'README.md': 'the Creator configuration lives in infra/creator\n',
-      'infra/creator/connectors/crm.yaml': CRM,
-      'infra/creator/connections/billing.yaml': connection('billing', 'enabled: false\n'),
+      'infra/creator/connectors/crm.yaml': CRM_API_KEY,
+      'infra/creator/connections/billing.yaml': crmConnection('billing', 'enabled: false\n'),
       'infra/creator/scripts/bill.dg': 'invokeurl\n[\n\tconnection:"billing"\n];\n',
       'snapshot.json': JSON.stringify(SNAPSHOT),
       '.gitignore': '*.db*\nsnapshot.json\n',
@@ -261,8 +253,8 @@ describe('connectorops usages', () => {
 describe('apply of a saved plan', () => {
   it('refuses a plan that deletes a connection Deluge code started to use after it was made (R14), and changes nothing', () => {
     const repo = tempRepo({
-      'connectors/crm.yaml': CRM,
-      'connections/billing.yaml': connection('billing'),
+      'connectors/crm.yaml': CRM_API_KEY,
+      'connections/billing.yaml': crmConnection('billing'),
       'snapshot.json': JSON.stringify({ ...SNAPSHOT, connections: SNAPSHOT.connections.filter((c) => c.linkName !== 'crm_sales') }),
       '.gitignore': '*.db*\nsnapshot.json\nplan.json\n',
     });

@@ -53,7 +53,7 @@ const DIR = join(ROOT, '.github/workflows');
 const MANIFEST_PATHS = ['connectors/**', 'connections/**', 'connectorops.yaml'];
 const SECRETS_MAP = '${{ toJSON(secrets) }}';
 /** The commands the action runs (its `command` input). */
-const ACTION_COMMANDS = ['plan', 'apply', 'comment', 'validate', 'rollout-issue', 'rollout-sync'];
+const ACTION_COMMANDS = ['plan', 'apply', 'comment', 'validate', 'rollout-issue', 'rollout-sync', 'drift'];
 
 /** Strict: a duplicate key or a second document would be a silent mistake on GitHub's side. */
 function parseStrict<T>(text: string): T {
@@ -175,7 +175,7 @@ describe('action.yml', () => {
   });
 
   it('gives the secrets map to the steps that reach the target only, and the GitHub token to the steps that talk to GitHub only', () => {
-    const rollout = ['Rollout issue', 'Rollout sync'];
+    const rollout = ['Rollout issue', 'Rollout sync', 'Drift'];
     for (const s of action.runs.steps) {
       const env = s.env ?? {};
       if (['Plan', 'Apply', ...rollout].includes(s.name ?? '')) expect(env.CONNECTOROPS_SECRETS).toBe('${{ inputs.secrets }}');
@@ -226,15 +226,16 @@ describe('every workflow', () => {
     ...Object.entries(scaffolded).map(([f, w]): [string, Workflow] => [`init: ${f}`, w]),
   ];
 
-  it('is plan.yml, apply.yml, rollout.yml and ci.yml here; init writes connectorops-plan.yml, -apply.yml and -rollout.yml', () => {
-    expect(files).toEqual(['apply.yml', 'ci.yml', 'plan.yml', 'rollout.yml']);
-    expect(Object.keys(scaffolded).sort()).toEqual(['connectorops-apply.yml', 'connectorops-plan.yml', 'connectorops-rollout.yml']);
+  it('is plan.yml, apply.yml, rollout.yml, drift.yml and ci.yml here; init writes connectorops-plan.yml, -apply.yml, -rollout.yml and -drift.yml', () => {
+    expect(files).toEqual(['apply.yml', 'ci.yml', 'drift.yml', 'plan.yml', 'rollout.yml']);
+    expect(Object.keys(scaffolded).sort()).toEqual(['connectorops-apply.yml', 'connectorops-drift.yml', 'connectorops-plan.yml', 'connectorops-rollout.yml']);
   });
 
   it.each([
     ['plan.yml', 'connectorops-plan.yml'],
     ['apply.yml', 'connectorops-apply.yml'],
     ['rollout.yml', 'connectorops-rollout.yml'],
+    ['drift.yml', 'connectorops-drift.yml'],
   ])('init writes %s as %s: the same workflow, with the pinned action for ./', (here, written) => {
     const pinned = JSON.parse(JSON.stringify(load(here)).replaceAll('"uses":"./"', '"uses":"acme/connectorops@v1.2.3"')) as Workflow;
     expect(scaffolded[written]).toEqual(pinned);
@@ -371,6 +372,40 @@ describe.each([
   it('by hand, creates or updates the open rollout issue through the action', () => {
     const issue = job('issue').steps.filter((s) => s.uses === './' || s.uses?.startsWith('acme/connectorops@'));
     expect(issue.map((s) => s.with)).toEqual([{ command: 'rollout-issue', target: 'production', secrets: SECRETS_MAP }]);
+  });
+});
+
+describe.each([
+  ['drift.yml', load('drift.yml')],
+  ['init: connectorops-drift.yml', scaffolded['connectorops-drift.yml']!],
+])('%s', (_file, w) => {
+  it('runs on a daily schedule and by hand, one at a time, never cancelled', () => {
+    expect(Object.keys(w.on).sort()).toEqual(['schedule', 'workflow_dispatch']);
+    const schedule = w.on.schedule as Array<{ cron: string }>;
+    expect(schedule).toHaveLength(1);
+    // minute hour * * *: once a day.
+    expect(schedule[0]!.cron).toMatch(/^\d{1,2} \d{1,2} \* \* \*$/);
+    expect(w.concurrency).toEqual({ group: 'drift-production', 'cancel-in-progress': false });
+  });
+
+  it('may read the code and write issues, nothing more', () => {
+    expect(w.permissions).toEqual({ contents: 'read', issues: 'write' });
+  });
+
+  it('checks production through the action with the secrets map (the target URL is a secret)', () => {
+    expect(actionUses(w).map((s) => s.with)).toEqual([{ command: 'drift', target: 'production', secrets: SECRETS_MAP }]);
+    expect(steps(w)[0]).toEqual({ uses: 'actions/checkout@v4' });
+  });
+});
+
+describe("the action's drift step", () => {
+  it('keeps the drift issue of this repository, writes the findings to the job summary, and fails the job on an error only', () => {
+    const drift = actionStep('Drift');
+    expect(drift.run).toContain('connectorops drift --target "$TARGET" --repo "$GITHUB_REPOSITORY" --stale-after "$STALE_AFTER" --format markdown');
+    expect(drift.run).toContain('>> "$GITHUB_STEP_SUMMARY"');
+    expect(drift.run).toMatch(/2\) echo "Drift found[^\n]*;;/);
+    expect(drift.run).toMatch(/\*\) echo "::error[^\n]*exit 1 ;;/);
+    expect(drift.env?.STALE_AFTER).toBe('${{ inputs.stale-after }}');
   });
 });
 
