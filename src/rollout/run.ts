@@ -8,6 +8,7 @@ import { TargetError, UserError } from '../errors.js';
 import type { Plan } from '../model/plan.js';
 import type { SecretName } from '../model/types.js';
 import { actionSecrets } from '../model/actions.js';
+import { fingerprintsComparable } from '../model/fingerprint.js';
 import { planId } from '../planfile/file.js';
 import type { RolloutEvent, Target } from '../targets/target.js';
 import { checkDoneRequest, isComplete, newRolloutId, rolloutFrom, type Rollout, type RolloutDocument, type RolloutStep } from './model.js';
@@ -89,6 +90,7 @@ export async function recordDone(target: Target, rollout: Rollout, requested: re
       hint: 'a step that sets a secret records its fingerprint: export the variable that holds the value pasted in Creator, and run rollout done again',
     });
   }
+  await refuseOtherSecrets(target, steps, secrets);
 
   const recorded: RolloutStep[] = [];
   for (const step of steps) {
@@ -116,6 +118,35 @@ export async function recordDone(target: Target, rollout: Rollout, requested: re
     return { recorded, rollout: { ...after, open: false }, closed: true };
   }
   return { recorded, rollout: after, closed: false };
+}
+
+/**
+ * A step that sets a secret records the fingerprint of the value in the environment now: it must
+ * be the value the plan was made with (the one the person pasted in Creator), as apply refuses a
+ * stale plan. Otherwise the ledger would hold another secret than Creator, and the next plan would
+ * propose the same revoking update again. Names the variable, never its value (S2).
+ */
+async function refuseOtherSecrets(target: Target, steps: readonly RolloutStep[], values: ReadonlyMap<string, Partial<Record<SecretName, string>>>): Promise<void> {
+  const checks: Array<{ step: string; name: SecretName; connector: string; fromEnv: string; planned: string; value: string }> = [];
+  for (const step of steps) {
+    if (step.kind !== 'action') continue;
+    for (const [name, ref] of actionSecrets(step.action)) {
+      const value = values.get(step.id)?.[name];
+      if (ref.fingerprint !== null && value !== undefined) checks.push({ step: step.id, name, connector: step.action.linkName, fromEnv: ref.fromEnv, planned: ref.fingerprint, value });
+    }
+  }
+  if (!checks.length) return;
+  const now = await target.fingerprintSecrets(checks.map((c) => c.value));
+  // A plan made before the target existed has fingerprints under another key: not comparable.
+  const differ = checks.filter((c, i) => fingerprintsComparable(now[i]!, c.planned) && now[i] !== c.planned);
+  if (!differ.length) return;
+  const list = [...new Set(differ.map((c) => `${c.fromEnv} (step ${c.step}, ${c.name} of connector '${c.connector}')`))];
+  throw new UserError(
+    `the value of ${list.join(', ')} is not the one the rollout's plan was made with; nothing was recorded`,
+    {
+      hint: `export the value that was pasted in Creator (the plan's) and run the step again; if the secret changed since, abandon the rollout (connectorops rollout abandon) and apply again`,
+    },
+  );
 }
 
 /** Closes the open rollout as abandoned: done steps stay done. */

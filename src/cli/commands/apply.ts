@@ -24,7 +24,7 @@ import { loadForPlan, planAgainst, type LoadedForPlan } from '../../plan/run.js'
 import { planId, readPlanFile } from '../../planfile/file.js';
 import { renderPlan } from '../../render/index.js';
 import { openTarget as defaultOpenTarget, type OpenTargetOptions, type RetryEvent } from '../../targets/index.js';
-import type { Target } from '../../targets/target.js';
+import type { Target, TargetMode } from '../../targets/target.js';
 import { defaultConcurrency, executePlan, type ExecutionResult } from '../../apply/executor.js';
 import { takeLock } from '../../apply/lock.js';
 import { createProgress, formatSummary, shortRun } from '../../apply/progress.js';
@@ -36,7 +36,7 @@ import { isHelp, printUsage } from '../args.js';
 import { parseApplyArgs, type ApplyArgs } from '../arguments/apply.js';
 import { plural } from '../../util/text.js';
 import { actorName } from '../actor.js';
-import { progressOf, readySteps } from '../../rollout/model.js';
+import { nothingToCarryOut, progressOf, readySteps } from '../../rollout/model.js';
 import { openRolloutFor, openRolloutOf } from '../../rollout/run.js';
 import { rolloutStepTitle } from '../../render/rollout.js';
 import { quoteTerminal, sanitizeTerminal } from '../../render/escape.js';
@@ -174,7 +174,7 @@ async function applyUnderLock(u: UnderLock): Promise<number> {
   // a target has at most one open rollout (docs/rollouts.md).
   const { mode } = await u.target.info();
   if (mode === 'ledger') await refuseOpenRollout(u);
-  const decided = u.saved ? await loadSavedPlan(u, u.saved) : await planFresh(u);
+  const decided = u.saved ? await loadSavedPlan(u, u.saved, mode) : await planFresh(u, mode);
   if ('exit' in decided) return decided.exit;
   if (mode === 'ledger') return openRollout(u, decided.plan);
   return execute(u, decided.plan);
@@ -193,7 +193,7 @@ async function refuseOpenRollout(u: UnderLock): Promise<void> {
  * A saved plan: refused when stale, recognised as a resume of its own partial run (what is done is
  * skipped), refused when blocked. One with nothing to do goes straight to the convergence check.
  */
-async function loadSavedPlan(u: UnderLock, plan: Plan): Promise<Decision> {
+async function loadSavedPlan(u: UnderLock, plan: Plan, mode: TargetMode): Promise<Decision> {
   const { target, loaded, log } = u;
   const runId = planId(plan);
   const [now, journal] = await Promise.all([target.read(), target.journal(runId)]);
@@ -218,7 +218,7 @@ async function loadSavedPlan(u: UnderLock, plan: Plan): Promise<Decision> {
     );
   }
   refuseBlocked(u.io, plan, 'resolve what blocks it, then make a new plan');
-  if (plan.actions.length === 0) {
+  if (nothingToCarryOut(plan, mode)) {
     u.io.stdout.write('No changes. The plan has nothing to carry out.\n');
     return { exit: await converge(u, plan, null) };
   }
@@ -226,12 +226,12 @@ async function loadSavedPlan(u: UnderLock, plan: Plan): Promise<Decision> {
 }
 
 /** No saved plan: plan now, under the lock; show the plan and ask (or take --auto-approve). */
-async function planFresh(u: UnderLock): Promise<Decision> {
+async function planFresh(u: UnderLock, mode: TargetMode): Promise<Decision> {
   const { io, signal, args } = u;
   const plan = await planAgainst(u.target, u.loaded, { allowReplace: args.allowReplace, env: io.env, allowEmpty: args.allowEmpty });
   if (signal.aborted) return { exit: 1 };
   refuseBlocked(io, plan, 'resolve what blocks it (see above), then run apply again');
-  if (plan.actions.length === 0) {
+  if (nothingToCarryOut(plan, mode)) {
     io.stdout.write('No changes. The target matches the manifests.\n');
     return { exit: 0 };
   }
