@@ -41,7 +41,7 @@ Commands:
   serve       serve a target over HTTP (for --target http://HOST:PORT)
   usages      list where Deluge code (Creator exports, scripts) uses each connection
 
-Run 'connectorops <command> --help' for a command's options.`;
+Run 'connectorops <command> --help' for a command's options, 'connectorops --version' for the version.`;
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   const [name, ...rest] = argv;

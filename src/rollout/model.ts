@@ -57,6 +57,16 @@ export interface Rollout {
   done: ReadonlyMap<string, Confirmation>;
 }
 
+/** A change recorded on a ledger outside any rollout (`target authorize`), for `rollout log`. */
+export interface LedgerEvent {
+  at: string;
+  by: string;
+  op: string;
+  linkName: string;
+  /** The account that authorized (`connection.authorize`). */
+  account?: string;
+}
+
 export interface RolloutProgress {
   id: string;
   done: number;

@@ -11,7 +11,7 @@ import { actionSecrets } from '../model/actions.js';
 import { fingerprintsComparable } from '../model/fingerprint.js';
 import { planId } from '../planfile/file.js';
 import type { RolloutEvent, Target } from '../targets/target.js';
-import { checkDoneRequest, isComplete, newRolloutId, rolloutFrom, type Rollout, type RolloutDocument, type RolloutStep } from './model.js';
+import { checkDoneRequest, isComplete, newRolloutId, remainingSteps, rolloutFrom, type LedgerEvent, type Rollout, type RolloutDocument, type RolloutStep } from './model.js';
 
 /** The open rollout of `target`, with its done steps, or null. */
 export async function openRolloutOf(target: Target): Promise<Rollout | null> {
@@ -147,6 +147,37 @@ async function refuseOtherSecrets(target: Target, steps: readonly RolloutStep[],
       hint: `export the value that was pasted in Creator (the plan's) and run the step again; if the secret changed since, abandon the rollout (connectorops rollout abandon) and apply again`,
     },
   );
+}
+
+/**
+ * The journal run of a ledger's changes made outside any rollout (`target authorize`): each entry
+ * holds who recorded it and when, and, as its note, the account that authorized. `rollout log`
+ * shows them with the rollouts' events.
+ */
+const LEDGER_RUN = 'ledger';
+
+/**
+ * `target authorize` on a ledger: the change is an event in the audit trail, with who recorded it
+ * and when. Refused, nothing recorded, when the open rollout has a step that authorizes this
+ * connection: the rollout is where that is recorded. `where` is the `--target … --dir …` to paste.
+ */
+export async function authorizeOnLedger(target: Target, connection: string, account: string, by: string, where: string): Promise<void> {
+  const open = await openRolloutOf(target);
+  const step = open ? remainingSteps(open).find((s) => s.kind === 'authorize' && s.connection === connection) : undefined;
+  if (open && step) {
+    throw new UserError(`rollout ${open.id} authorizes connection '${connection}' in step ${step.id}; nothing was recorded`, {
+      hint: `once it is done in Creator, record the step: connectorops rollout done ${step.id}${where}`,
+    });
+  }
+  await target.authorize(connection, account, { runId: LEDGER_RUN, actionId: `authorize-${randomBytes(6).toString('hex')}`, by, note: account });
+}
+
+/** The changes recorded on a ledger outside rollouts, oldest first. */
+export async function ledgerEvents(target: Target): Promise<LedgerEvent[]> {
+  const entries = await target.journal(LEDGER_RUN);
+  return entries
+    .filter((e) => e.status === 'done')
+    .map((e) => ({ at: e.at, by: e.by ?? 'unknown', op: e.op, linkName: e.linkName, ...(e.note !== undefined ? { account: e.note } : {}) }));
 }
 
 /** Closes the open rollout as abandoned: done steps stay done. */

@@ -35,6 +35,7 @@ import { formatDiagnostic } from '../../errors.js';
 import { isHelp, printUsage } from '../args.js';
 import { parseApplyArgs, type ApplyArgs } from '../arguments/apply.js';
 import { plural } from '../../util/text.js';
+import { targetFlagsText } from '../../util/shell.js';
 import { actorName } from '../actor.js';
 import { nothingToCarryOut, progressOf, readySteps } from '../../rollout/model.js';
 import { openRolloutFor, openRolloutOf } from '../../rollout/run.js';
@@ -185,7 +186,7 @@ async function refuseOpenRollout(u: UnderLock): Promise<void> {
   if (!open) return;
   const p = progressOf(open);
   throw new UserError(`target ${u.loaded.targetName} has an open rollout, ${open.id} (${p.done} of ${p.total} steps done); nothing was opened`, {
-    hint: 'finish it (connectorops rollout next, then rollout done STEP…) or abandon it (connectorops rollout abandon); then run apply again',
+    hint: `finish it (connectorops rollout next${targetFlagsText(u.args)}, then connectorops rollout done STEP…${targetFlagsText(u.args)}) or abandon it (connectorops rollout abandon${targetFlagsText(u.args)}); then run apply again`,
   });
 }
 
@@ -264,11 +265,12 @@ async function openRollout(u: UnderLock, plan: Plan): Promise<number> {
   const rollout = await openRolloutFor(u.target, plan, actorName(undefined, io.env));
   const { q, t } = { q: quoteTerminal, t: sanitizeTerminal };
   io.stdout.write(
-    `\nRollout ${rollout.id} opened on ${t(loaded.targetName)}: ${rollout.steps.length} steps. ${t(loaded.targetName)} is a ledger: nothing changes on it until people confirm the steps they did in Creator.\n`,
+    `\nRollout ${rollout.id} opened on ${t(loaded.targetName)}: ${plural(rollout.steps.length, 'step')}. ${t(loaded.targetName)} is a ledger: nothing changes on it until people confirm the steps they did in Creator.\n`,
   );
   const ready = readySteps(rollout);
+  const where = targetFlagsText(u.args);
   io.stdout.write(`Steps that can be done now:\n${ready.map((s) => `  ${s.id} ${rolloutStepTitle(s, q, t)}\n`).join('')}`);
-  io.stdout.write('Next: connectorops rollout next (instructions for Creator), then connectorops rollout done STEP…\n');
+  io.stdout.write(`Next: connectorops rollout next${where} (instructions for Creator), then connectorops rollout done STEP…${where}\n`);
   return 0;
 }
 
@@ -300,7 +302,7 @@ async function execute(u: UnderLock, plan: Plan): Promise<number> {
   if (result.failed.length || result.notStarted.length) {
     const rerun = u.planFile ? `connectorops apply ${u.planFile}` : 'connectorops apply';
     io.stderr.write(
-      `Error: ${result.failed.length} action${result.failed.length === 1 ? '' : 's'} failed; ${result.notStarted.length} not started. What is done stays done (journaled in run ${shortRun(runId)}).\n  hint: fix the cause, then run ${rerun} again: it skips what is done\n`,
+      `Error: ${plural(result.failed.length, 'action')} failed; ${result.notStarted.length} not started. What is done stays done (journaled in run ${shortRun(runId)}).\n  hint: fix the cause, then run ${rerun} again: it skips what is done\n`,
     );
     return 1;
   }
@@ -318,7 +320,7 @@ async function converge(u: UnderLock, applied: Plan, after: Awaited<ReturnType<T
     return 0;
   }
   u.io.stderr.write(
-    `Error: the target did not converge; a new plan still has ${left.length} item${left.length === 1 ? '' : 's'}:\n${left.map((l) => `  - ${l}\n`).join('')}  hint: run connectorops plan to see why; someone may have changed the target during the run\n`,
+    `Error: the target did not converge; a new plan still has ${plural(left.length, 'item')}:\n${left.map((l) => `  - ${l}\n`).join('')}  hint: run connectorops plan${targetFlagsText(u.args)} to see why; someone may have changed the target during the run\n`,
   );
   return 1;
 }

@@ -1,0 +1,35 @@
+/**
+ * Commands to paste: what a hint suggests must run as printed, on the target the person named.
+ * Pure; terminal-safe (a word with a control character is quoted and its characters escaped).
+ */
+import { sanitizeTerminal } from './terminal.js';
+
+/** A word as a POSIX shell reads it back: as is when it is plain, else single-quoted. */
+export function shellWord(word: string): string {
+  if (/^[A-Za-z0-9_@%+=:,./~-]+$/.test(word)) return word;
+  return sanitizeTerminal(`'${word.replace(/'/g, `'\\''`)}'`);
+}
+
+/**
+ * ` --target T --dir D`: the flags as the person typed them, to append to a suggested command
+ * (nothing for a flag not given: the command finds the same default again). A URL's password is
+ * left out (S2): a PostgreSQL target reads it from PGPASSWORD.
+ */
+export function targetFlagsText(where: { target?: string | undefined; dir?: string | undefined }): string {
+  let out = '';
+  if (where.target !== undefined) out += ` --target ${shellWord(withoutPassword(where.target))}`;
+  if (where.dir !== undefined) out += ` --dir ${shellWord(where.dir)}`;
+  return out;
+}
+
+function withoutPassword(spec: string): string {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(spec)) return spec;
+  try {
+    const url = new URL(spec);
+    if (!url.password) return spec;
+    url.password = '';
+    return url.toString();
+  } catch {
+    return spec;
+  }
+}
