@@ -53,12 +53,29 @@ export function parsePullNumber(value: string | undefined): number {
   return n;
 }
 
-/** Reads the token, API URL and repository; every problem is a UserError with a hint. */
-export function resolveGitHubContext(env: NodeJS.ProcessEnv, repoFlag: string | undefined): GitHubContext {
+/** Which command asks for GitHub, and what its token must be allowed: said in its errors. */
+export interface GitHubUse {
+  /** `comment`, `rollout issue`, … */
+  command: string;
+  /** `write pull request comments` */
+  may: string;
+  /** The workflow permission: `pull-requests: write`. */
+  permission: string;
+}
+
+const COMMENT_USE: GitHubUse = { command: 'comment', may: 'write pull request comments', permission: 'pull-requests: write' };
+
+/** `rollout issue` and `rollout sync`: they write (and read) the rollout issue. */
+export function rolloutIssueUse(command: 'rollout issue' | 'rollout sync'): GitHubUse {
+  return { command, may: 'write issues', permission: 'issues: write' };
+}
+
+/** Reads the token, API URL and repository; every problem is a UserError with a hint that names `use`'s command and permission. */
+export function resolveGitHubContext(env: NodeJS.ProcessEnv, repoFlag: string | undefined, use: GitHubUse = COMMENT_USE): GitHubContext {
   const token = (env.GITHUB_TOKEN ?? '').trim();
   if (!token) {
-    throw new UserError('GITHUB_TOKEN is not set: comment needs a token that may write pull request comments', {
-      hint: 'in a workflow, add env: GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }} and permissions: pull-requests: write; locally, export a token',
+    throw new UserError(`GITHUB_TOKEN is not set: ${use.command} needs a token that may ${use.may}`, {
+      hint: `in a workflow, add env: GITHUB_TOKEN: \${{ secrets.GITHUB_TOKEN }} and permissions: ${use.permission}; locally, export a token`,
     });
   }
   // A line break or space in a header would make fetch throw an error that quotes the header.
@@ -89,7 +106,7 @@ export function resolveGitHubContext(env: NodeJS.ProcessEnv, repoFlag: string | 
 
   const repoValue = repoFlag ?? env.GITHUB_REPOSITORY;
   if (repoValue === undefined || repoValue.trim() === '') {
-    throw new UserError('comment does not know the repository: give --repo OWNER/NAME or set GITHUB_REPOSITORY', {
+    throw new UserError(`${use.command} does not know the repository: give --repo OWNER/NAME or set GITHUB_REPOSITORY`, {
       hint: 'GitHub Actions sets GITHUB_REPOSITORY itself',
     });
   }

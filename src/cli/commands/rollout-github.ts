@@ -3,7 +3,7 @@
  * person ticks, so that the person who clicks through Creator needs no terminal (docs/github.md).
  */
 import { UserError } from '../../errors.js';
-import { resolveGitHubContext } from '../../github/context.js';
+import { resolveGitHubContext, rolloutIssueUse } from '../../github/context.js';
 import { createOctokitIssues, mayTick, type Issue, type RolloutIssues } from '../../github/issues.js';
 import { completionComment, decideSync, hasMarker, issueParts, issueTitle, partMarker, ROLLOUT_LABEL, rolloutMarker, tickedSteps } from '../../github/rollout-issue.js';
 import type { IssueComment } from '../../github/thread.js';
@@ -15,8 +15,8 @@ import { parseRolloutIssueArgs, parseRolloutSyncArgs } from '../arguments/rollou
 import type { Io } from '../io.js';
 import { withRolloutTarget } from '../target-flag.js';
 
-function issuesFor(io: Io, repoFlag: string | undefined): RolloutIssues {
-  const github = resolveGitHubContext(io.env, repoFlag);
+function issuesFor(io: Io, repoFlag: string | undefined, command: 'rollout issue' | 'rollout sync'): RolloutIssues {
+  const github = resolveGitHubContext(io.env, repoFlag, rolloutIssueUse(command));
   return createOctokitIssues({ ...github, log: (line) => io.stderr.write(line + '\n') });
 }
 
@@ -59,7 +59,7 @@ async function writeIssue(issues: RolloutIssues, issue: Issue, rollout: Rollout,
 export async function issueCommand(argv: string[], io: Io, usage: string): Promise<number> {
   const args = parseRolloutIssueArgs(argv);
   if (isHelp(args)) return printUsage(io, usage);
-  const issues = issuesFor(io, args.repo);
+  const issues = issuesFor(io, args.repo, 'rollout issue');
   return withRolloutTarget(args, io, async (target) => {
     const rollout = await requireOpenRollout(target);
     const found = await findIssue(issues, rolloutMarker(target.name, rollout.id));
@@ -80,7 +80,7 @@ export async function syncCommand(argv: string[], io: Io, usage: string): Promis
   const args = parseRolloutSyncArgs(argv);
   if (isHelp(args)) return printUsage(io, usage);
   const { issue: number, actor } = args;
-  const issues = issuesFor(io, args.repo);
+  const issues = issuesFor(io, args.repo, 'rollout sync');
   return withRolloutTarget(args, io, async (target) => {
     const rollout = await requireOpenRollout(target);
     const issue = await issues.get(number);
