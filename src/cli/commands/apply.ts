@@ -36,6 +36,7 @@ import { isHelp, printUsage } from '../args.js';
 import { parseApplyArgs, type ApplyArgs } from '../arguments/apply.js';
 import { plural } from '../../util/text.js';
 import { targetFlagsText } from '../../util/shell.js';
+import { newLocalFile, removeNewLocalFile, stillUnused } from '../new-target.js';
 import { actorName } from '../actor.js';
 import { nothingToCarryOut, progressOf, readySteps } from '../../rollout/model.js';
 import { openRolloutFor, openRolloutOf } from '../../rollout/run.js';
@@ -100,6 +101,10 @@ export async function runApply(argv: string[], io: Io, deps: Partial<ApplyDeps> 
     retries.count++;
     log(`↻ retrying ${r.what ?? `${r.method} ${r.path}`} (attempt ${r.attempt} failed: ${r.error.message})`);
   };
+  // A local target created by this apply that failed is removed again when nothing was carried out on it.
+  const created = newLocalFile(loaded.targetSpec, io.cwd);
+  let unused = false;
+  let failed = true;
   const target = await d.openTarget(loaded.targetSpec, { name: loaded.targetName, cwd: io.cwd, env: io.env, onRetry, create: true });
   try {
     const lock = await takeLock(target, { ...(args.lockTimeout !== undefined ? { timeoutSeconds: args.lockTimeout } : {}), log });
@@ -134,6 +139,7 @@ export async function runApply(argv: string[], io: Io, deps: Partial<ApplyDeps> 
         log,
         retries,
       });
+      failed = code !== 0 || signalled !== null;
       return signalled ? (SIGNAL_EXIT[signalled] ?? 1) : code;
     } finally {
       if (d.handleSignals) {
@@ -141,9 +147,11 @@ export async function runApply(argv: string[], io: Io, deps: Partial<ApplyDeps> 
         process.off('SIGTERM', onSignal);
       }
       await target.releaseLock(lock.id);
+      if (created && failed) unused = await stillUnused(target).catch(() => false);
     }
   } finally {
     await target.close();
+    if (created && unused) removeNewLocalFile(created);
   }
 }
 
