@@ -4,7 +4,8 @@
  * without the secrets, pasteable hints, help, did-you-mean, JSON shapes, no file left behind,
  * and `npm run plan` running the build it has.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -167,11 +168,15 @@ describe('the words a person follows', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const port = (server.address() as AddressInfo).port;
-      const r = spawnSync(process.execPath, [BIN, 'target', 'export', '--target', `https://127.0.0.1:${port}`], {
+      // The server answers in this process: the CLI runs asynchronously, not blocking it.
+      const child = spawn(process.execPath, [BIN, 'target', 'export', '--target', `https://127.0.0.1:${port}`], {
         cwd: tmp.dir,
-        encoding: 'utf8',
         env: { ...ENV, CONNECTOROPS_TOKEN: 'a-token-of-at-least-some-length' },
       });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      const [status] = (await once(child, 'close')) as [number | null];
+      const r = { status, stderr };
       expect(r.status).toBe(1);
       expect(r.stderr).toContain('does not speak TLS');
       expect(r.stderr).not.toMatch(/ssl3_get_record|wrong version number/);
