@@ -16,6 +16,7 @@ import { UserError } from '../errors.js';
 import type { Plan } from '../model/plan.js';
 import type { CodeUsage } from '../model/usages.js';
 import type { JournalEntry } from '../targets/target.js';
+import { targetFlagsText } from '../util/shell.js';
 
 type StaleWhat = 'serial' | 'digest' | 'manifests' | 'target' | 'secret' | 'applied' | 'usages';
 
@@ -31,10 +32,18 @@ export interface StaleReason {
 export class StalePlanError extends UserError {
   override name = 'StalePlanError';
   constructor(readonly reasons: StaleReason[]) {
-    super(`the plan is stale: ${reasons.map((r) => r.message).join('; ')}`, {
-      hint: 'make a new plan (connectorops plan --out FILE), review it, and apply that',
-    });
+    super(`the plan is stale: ${reasons.map((r) => r.message).join('; ')}`, { hint: staleHint(reasons) });
   }
+}
+
+/**
+ * A plan made for another target than the one apply opened (most often: `--target` left out) is
+ * not stale, it is aimed elsewhere: say the flag to pass, as the plan names its target.
+ */
+function staleHint(reasons: readonly StaleReason[]): string {
+  const target = reasons.length === 1 ? reasons.find((r) => r.what === 'target') : undefined;
+  if (target) return `the plan was made for ${target.from}: pass${targetFlagsText({ target: String(target.from) })} to apply it there, or make a new plan for ${target.to}`;
+  return 'make a new plan (connectorops plan --out FILE), review it, and apply that';
 }
 
 export interface Now {

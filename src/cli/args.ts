@@ -76,6 +76,12 @@ function argsError(error: unknown, options: Options): unknown {
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     const option = /^Option '(-\w, )?(--[\w-]+)/.exec(message)?.[2];
     const type = option ? options[option.slice(2)]?.type : undefined;
+    if (/argument is ambiguous/.test(message)) {
+      // `--lock-timeout -5`: the value starts with a dash, so it reads as another option.
+      return new UserError(`option '${option ?? '?'}' was given a value that starts with '-', which reads as another option`, {
+        hint: `to pass it as the value, write ${option ?? '--option'}=VALUE (e.g. ${option ?? '--option'}=-5)`,
+      });
+    }
     return new UserError(type === 'boolean' ? `option '${option}' takes no value` : `option '${option ?? '?'}' needs a value`, {
       hint: 'run the command with --help for its options',
     });

@@ -43,7 +43,7 @@ Commands:
   usages      list where Deluge code (Creator exports, scripts) uses each connection
   drift       report what drifted (a change not rolled out, a stale rollout, hand-made changes)
 
-Run 'connectorops <command> --help' for a command's options.`;
+Run 'connectorops <command> --help' for a command's options, 'connectorops --version' for the version.`;
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   const [name, ...rest] = argv;

@@ -40,9 +40,9 @@ export async function repositoryPrefix(dir: string): Promise<string | null> {
  * The commit `ref` names, seen from `dir`. UserError when `dir` is not in a git repository or the
  * ref names no commit.
  */
-export async function resolveCommit(dir: string, ref: string): Promise<string> {
+export async function resolveCommit(dir: string, ref: string, flag = '--ref'): Promise<string> {
   // A ref that looks like an option would be read as one by git.
-  if (ref === '' || ref.startsWith('-')) throw new UserError(`'${ref}' is not a git ref`, { hint: 'give a branch, tag or commit, e.g. --ref main' });
+  if (ref === '' || ref.startsWith('-')) throw new UserError(`'${ref}' is not a git ref`, { hint: `give a branch, tag or commit, e.g. ${flag} main` });
   const git = await simpleGit(dir);
   try {
     const commit = (await git.revparse(['--verify', '--quiet', '--end-of-options', `${ref}^{commit}`])).trim();
@@ -51,6 +51,10 @@ export async function resolveCommit(dir: string, ref: string): Promise<string> {
     // Below: git's own words are less clear than ours. Only a failure pays for the second question.
   }
   const inRepo = await git.checkIsRepo().catch(() => false);
-  if (!inRepo) throw new UserError(`--ref needs a git repository, and '${dir}' is not in one`);
+  if (!inRepo) {
+    throw new UserError(`${flag} needs a git repository, and '${dir}' is not in one`, {
+      hint: flag === '--base' ? 'plan --base REF compares the manifests with those at REF in git; outside git, plan without --base' : 'outside git, leave out --ref to read the working tree',
+    });
+  }
   throw new UserError(`unknown git ref '${ref}'`, { hint: 'give a branch, tag or commit that exists in this repository (git fetch first?)' });
 }

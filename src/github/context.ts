@@ -65,6 +65,11 @@ export interface GitHubUse {
 
 const COMMENT_USE: GitHubUse = { command: 'comment', needs: 'write pull request comments', permission: 'pull-requests: write' };
 
+/** `rollout issue` and `rollout sync`: they write (and read) the rollout issue. */
+export function rolloutIssueUse(command: 'rollout issue' | 'rollout sync'): GitHubUse {
+  return { command, needs: 'write issues', permission: 'issues: write' };
+}
+
 /** Reads the token, API URL and repository; every problem is a UserError with a hint. */
 export function resolveGitHubContext(env: NodeJS.ProcessEnv, repoFlag: string | undefined, use: GitHubUse = COMMENT_USE): GitHubContext {
   const token = (env.GITHUB_TOKEN ?? '').trim();

@@ -13,9 +13,9 @@ import { repositoryPrefix, resolveCommit } from '../git/repo.js';
  * `wholeTree`: the usage files will be asked for too, so the one `ls-tree` lists the whole tree
  * under `dir` and both listings filter it; without it, `ls-tree` lists the manifest roots only.
  */
-export async function gitSource(dir: string, ref: string, options: { wholeTree?: boolean } = {}): Promise<ManifestSource> {
+export async function gitSource(dir: string, ref: string, options: { wholeTree?: boolean; flag?: string } = {}): Promise<ManifestSource> {
   await assertDirectory(dir);
-  const commit = await resolveCommit(dir, ref);
+  const commit = await resolveCommit(dir, ref, options.flag);
   const blobs = new Map<string, string>();
   let tree: Promise<TreeEntry[]> | undefined;
   const files = async (match: (path: string) => boolean) => {

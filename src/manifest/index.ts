@@ -38,6 +38,8 @@ export interface LoadedManifests {
 export interface LoadOptions {
   dir: string;
   ref?: string;
+  /** The flag that gave `ref`, for its errors (default `--ref`; `plan --base` says `--base`). */
+  refFlag?: string;
   /** Also read the usages from code (plan, apply, usages); validate does not. */
   usages?: boolean;
   /**
@@ -53,7 +55,7 @@ export interface LoadOptions {
  */
 export async function loadManifests(opts: LoadOptions): Promise<LoadedManifests> {
   const dir = resolve(opts.dir);
-  const source = opts.ref !== undefined ? await gitSource(dir, opts.ref, { wholeTree: opts.usages === true }) : await fsSource(dir);
+  const source = opts.ref !== undefined ? await gitSource(dir, opts.ref, { wholeTree: opts.usages === true, ...(opts.refFlag !== undefined ? { flag: opts.refFlag } : {}) }) : await fsSource(dir);
   return loadFrom(source, { usages: opts.usages === true, commit: opts.commit !== false });
 }
 

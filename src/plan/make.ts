@@ -19,6 +19,8 @@ import { matchLinkNameChanges, type NamedConnection } from './renames.js';
 import { scopeClosure } from './scope.js';
 import { steps, type Node } from './steps.js';
 import { capitalize } from '../util/text.js';
+import { canBeAuthorizedNow } from '../rules/index.js';
+import type { State } from '../model/types.js';
 import { mergeUsages } from './usages.js';
 
 export function makePlan(input: PlanInput): Plan {
@@ -78,9 +80,13 @@ function plan(input: PlanInput): Plan {
   const revokedAuthorizations = revocations(c, ordered, actions, proof.revoked);
   const created = new Set(actions.filter((a) => a.op === 'connection.create').map((a) => a.linkName));
   const revokedNames = new Set(revokedAuthorizations.map((r) => r.connection));
-  const needsAuthorization = [...new Set([...created, ...revokedNames])]
-    .filter((l) => proof.final.connections.get(l)?.authorization.status === 'unauthorized')
-    .sort(byString);
+  const touchedResources = new Set(ordered.map((n) => n.resource));
+  const authorizations = unauthorizedAfter(proof.final, input, (link) => {
+    if (!input.scope || created.has(link) || revokedNames.has(link)) return true;
+    const key = resourceKey('Connection', link);
+    return input.scope.has(key) || touchedResources.has(key);
+  });
+  const needsAuthorization = authorizations.now;
 
   const impact: Impact[] = [];
   for (const a of actions) {
@@ -98,6 +104,7 @@ function plan(input: PlanInput): Plan {
     return input.scope.has(key) || touched.has(key);
   });
   warnings.push(...withUsages.warnings);
+  for (const link of authorizations.onceEnabled) warnings.push(onceEnabledWarning(proof.final, link));
   if (outside > 0) {
     warnings.push({
       code: 'outside-change',
@@ -117,6 +124,36 @@ function plan(input: PlanInput): Plan {
     needsAuthorization,
     summary: summarize(ordered, revokedAuthorizations.length, blockedEntries.length),
     warnings,
+  };
+}
+
+/**
+ * The connections the manifests define (those `relevant` to a scoped plan) that are unauthorized
+ * once the plan is carried out: whether the plan creates them, revokes them, or the target holds
+ * them unauthorized already (an abandoned rollout's re-authorizations, say). `now`: those a person
+ * can authorize after apply (they get a rollout step); `onceEnabled`: those that cannot be while
+ * they or their connector are disabled (R11), which the plan names in a warning instead.
+ */
+function unauthorizedAfter(final: State, input: PlanInput, relevant: (link: string) => boolean): { now: string[]; onceEnabled: string[] } {
+  const now: string[] = [];
+  const onceEnabled: string[] = [];
+  for (const link of input.desired.connections.keys()) {
+    const connection = final.connections.get(link);
+    if (connection?.authorization.status !== 'unauthorized' || !relevant(link)) continue;
+    (canBeAuthorizedNow(final, link) ? now : onceEnabled).push(link);
+  }
+  return { now: now.sort(byString), onceEnabled: onceEnabled.sort(byString) };
+}
+
+function onceEnabledWarning(final: State, link: string): PlanWarning {
+  const connection = final.connections.get(link)!;
+  const connector = final.connectors.get(connection.connector);
+  const why = connector && !connector.enabled ? `its connector '${connection.connector}' is disabled` : 'it is disabled';
+  return {
+    code: 'authorize-once-enabled',
+    kind: 'Connection',
+    linkName: link,
+    message: `connection '${link}' is unauthorized and cannot be authorized while ${why} (R11): it will need authorization once enabled`,
   };
 }
 

@@ -63,7 +63,7 @@ export async function loadForPlan(options: LoadOptions): Promise<LoadedForPlan> 
   const dir = resolve(options.cwd, options.dir ?? '.');
   const [manifests, baseManifests] = await Promise.all([
     loadManifests({ dir, usages: true, ...(options.ref !== undefined ? { ref: options.ref } : {}) }),
-    options.base !== undefined ? loadManifests({ dir, ref: options.base }) : Promise.resolve(null),
+    options.base !== undefined ? loadManifests({ dir, ref: options.base, refFlag: '--base' }) : Promise.resolve(null),
   ]);
   if (manifests.errors.length) {
     throw new UserError(

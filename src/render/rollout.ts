@@ -6,7 +6,8 @@
  */
 import pc from 'picocolors';
 import type { Plan } from '../model/plan.js';
-import { progressOf, statusOf, readySteps, type Rollout, type RolloutStep } from '../rollout/model.js';
+import { progressOf, statusOf, readySteps, type LedgerEvent, type Rollout, type RolloutStep } from '../rollout/model.js';
+import { plural } from '../util/text.js';
 import { actionSecrets } from '../model/actions.js';
 import { escapeMarkdown, quoteTerminal, sanitizeTerminal } from './escape.js';
 import { makeRedactor } from './redact.js';
@@ -14,6 +15,9 @@ import { runbookQuoting, runbookSteps } from './runbook.js';
 import { stepTitle } from './shared.js';
 
 export const NEXT_FORMATS = ['text', 'markdown', 'json'] as const;
+/** `rollout` and `rollout log`: text, or one JSON document (docs/rollouts.md). */
+export const STATUS_FORMATS = ['text', 'json'] as const;
+export type LogFormat = (typeof STATUS_FORMATS)[number];
 export type NextFormat = (typeof NEXT_FORMATS)[number];
 
 /** `create connector "crm"`, `authorize connection "crm_sales" (by alice)`, with the format's quoting. */
@@ -43,11 +47,36 @@ function terminal(plan: Plan) {
 
 function progressLine(rollout: Rollout): string {
   const p = progressOf(rollout);
-  return `${p.done} of ${p.total} step${p.total === 1 ? '' : 's'} done`;
+  return `${p.done} of ${plural(p.total, 'step')} done`;
+}
+
+/**
+ * `rollout --format json`: the open rollout and every step with where it stands, or
+ * `{"rollout": null, "steps": []}` when none is open (docs/rollouts.md).
+ */
+export function renderRolloutStatusJson(rollout: Rollout | null): string {
+  if (!rollout) return JSON.stringify({ rollout: null, target: null, steps: [] }, null, 2) + '\n';
+  const p = progressOf(rollout);
+  const steps = rollout.steps.map((step) => {
+    const status = statusOf(rollout, step);
+    return {
+      id: step.id,
+      kind: step.kind,
+      title: rolloutStepTitle(step, (x) => JSON.stringify(x), (x) => x),
+      state: status.state,
+      dependsOn: step.dependsOn,
+      ...(status.state === 'done'
+        ? { by: status.confirmation.by, at: status.confirmation.at, ...(status.confirmation.note !== undefined ? { note: status.confirmation.note } : {}) }
+        : status.state === 'waiting'
+          ? { waitingFor: status.on }
+          : {}),
+    };
+  });
+  return JSON.stringify({ rollout: { id: p.id, open: rollout.open, done: p.done, total: p.total }, target: rollout.plan.target, steps }, null, 2) + '\n';
 }
 
 /** `connectorops rollout`: every step, ✓ done (by, when), → ready, · waiting (on what). */
-export function renderRolloutStatus(rollout: Rollout, options: { color: boolean }): string {
+export function renderRolloutStatus(rollout: Rollout, options: { color: boolean; where?: string }): string {
   const c = pc.createColors(options.color);
   const { q, t } = terminal(rollout.plan);
   const opened = rollout.events.find((e) => e.type === 'opened');
@@ -69,12 +98,13 @@ export function renderRolloutStatus(rollout: Rollout, options: { color: boolean 
     }
   }
   lines.push('', 'Legend: ✓ done · → ready now · waiting for the steps named');
-  lines.push(rollout.open ? 'Next: connectorops rollout next (instructions), then connectorops rollout done STEP…' : 'This rollout is closed.');
+  const where = options.where ?? '';
+  lines.push(rollout.open ? `Next: connectorops rollout next${where} (instructions), then connectorops rollout done STEP…${where}` : 'This rollout is closed.');
   return lines.join('\n') + '\n';
 }
 
 /** `rollout next`: the steps that can be done now, with Creator UI instructions. */
-export function renderNext(rollout: Rollout, format: NextFormat, options: { color: boolean } = { color: false }): string {
+export function renderNext(rollout: Rollout, format: NextFormat, options: { color: boolean; where?: string } = { color: false }): string {
   const ready = readySteps(rollout);
   const instructions = stepInstructions(rollout);
   const p = progressOf(rollout);
@@ -112,7 +142,7 @@ export function renderNext(rollout: Rollout, format: NextFormat, options: { colo
   }
   out.push(`Steps that can be done now (${ready.length}):`);
   for (const s of ready) out.push('', ...(instructions.get(s.id) ?? []));
-  out.push('', `When a step is done in Creator: connectorops rollout done ${ready.map((s) => s.id).join(' ')} (the ones you did)`);
+  out.push('', `When a step is done in Creator: connectorops rollout done ${ready.map((s) => s.id).join(' ')}${options.where ?? ''} (the ones you did)`);
   return out.join('\n') + '\n';
 }
 
@@ -127,31 +157,69 @@ function indent(lines: string[], by: string): string[] {
   return lines.map((l) => (l === '' ? l : by + l));
 }
 
-/** `rollout log`: every rollout's events, oldest first: opened, each step done, abandoned or closed. */
-export function renderRolloutLog(rollouts: readonly Rollout[]): string {
-  if (!rollouts.length) return 'No rollouts on this target.\n';
-  const lines: string[] = [];
+/** One entry of `rollout log --format json` (docs/rollouts.md). */
+export interface LogEntry {
+  at: string;
+  by: string;
+  /** The rollout it belongs to; null for a change recorded outside rollouts (`target authorize`). */
+  rollout: string | null;
+  event: 'opened' | 'step' | 'abandoned' | 'closed' | 'authorized';
+  /** `step`: the step's id and title. */
+  step?: string;
+  title?: string;
+  /** `authorized`: the connection and the account that authorized it. */
+  connection?: string;
+  account?: string;
+  note?: string;
+}
+
+/** Every event of every rollout and of the ledger outside rollouts, oldest first (ties: opened, steps, end). */
+export function rolloutLogEntries(rollouts: readonly Rollout[], ledger: readonly LedgerEvent[] = []): LogEntry[] {
+  const entries: Array<LogEntry & { weight: number }> = [];
   for (const rollout of rollouts) {
-    const { q, t } = terminal(rollout.plan);
-    const note = (n: string | undefined) => (n !== undefined ? ` (${quoteTerminal(n)})` : '');
-    // Sorted by time; at the same instant, opened before the steps and the end after them.
-    const entries: Array<{ at: string; weight: number; line: string }> = [];
+    const plain = (x: string) => x;
     for (const e of rollout.events) {
-      const what =
-        e.type === 'opened'
-          ? `opened (${rollout.steps.length} steps, plan of ${t(rollout.plan.source.ref ?? 'the working tree')})`
-          : e.type === 'abandoned'
-            ? 'abandoned'
-            : 'closed: every step done';
-      entries.push({ at: e.at, weight: e.type === 'opened' ? 0 : 2, line: `${e.at}  ${t(e.by)}  ${rollout.id} ${what}${note(e.note)}` });
+      const event = e.type === 'opened' ? 'opened' : e.type === 'abandoned' ? 'abandoned' : 'closed';
+      entries.push({ at: e.at, by: e.by, rollout: rollout.id, event, ...(e.note !== undefined ? { note: e.note } : {}), weight: event === 'opened' ? 0 : 2 });
     }
     for (const step of rollout.steps) {
       const done = rollout.done.get(step.id);
-      if (done)
-        entries.push({ at: done.at, weight: 1, line: `${done.at}  ${t(done.by)}  ${rollout.id} ${step.id} done: ${rolloutStepTitle(step, q, t)}${note(done.note)}` });
+      if (!done) continue;
+      const title = rolloutStepTitle(step, (x) => JSON.stringify(x), plain);
+      entries.push({ at: done.at, by: done.by, rollout: rollout.id, event: 'step', step: step.id, title, ...(done.note !== undefined ? { note: done.note } : {}), weight: 1 });
     }
-    entries.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.weight - b.weight));
-    lines.push(...entries.map((x) => x.line));
   }
+  for (const e of ledger) {
+    entries.push({ at: e.at, by: e.by, rollout: null, event: 'authorized', connection: e.linkName, ...(e.account !== undefined ? { account: e.account } : {}), weight: 1 });
+  }
+  // A stable sort: the rollouts' own order holds at the same instant.
+  entries.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.weight - b.weight));
+  return entries.map(({ weight: _weight, ...entry }) => entry);
+}
+
+/** `rollout log`: every rollout's events, and the ledger's changes outside rollouts, oldest first. */
+export function renderRolloutLog(rollouts: readonly Rollout[], ledger: readonly LedgerEvent[] = [], format: LogFormat = 'text'): string {
+  const entries = rolloutLogEntries(rollouts, ledger);
+  if (format === 'json') return JSON.stringify({ entries }, null, 2) + '\n';
+  if (!entries.length) return 'No rollouts on this target.\n';
+  const byId = new Map(rollouts.map((r) => [r.id, r]));
+  const note = (n: string | undefined) => (n !== undefined ? ` (${quoteTerminal(n)})` : '');
+  const lines = entries.map((e) => {
+    const rollout = e.rollout !== null ? byId.get(e.rollout) : undefined;
+    if (!rollout) {
+      const account = e.account !== undefined ? ` by account ${quoteTerminal(e.account)}` : '';
+      return `${e.at}  ${sanitizeTerminal(e.by)}  target authorize: connection ${quoteTerminal(e.connection ?? '')} authorized${account}`;
+    }
+    const { q, t } = terminal(rollout.plan);
+    const what =
+      e.event === 'opened'
+        ? `opened (${plural(rollout.steps.length, 'step')}, plan of ${t(rollout.plan.source.ref ?? 'the working tree')})`
+        : e.event === 'abandoned'
+          ? 'abandoned'
+          : e.event === 'closed'
+            ? 'closed: every step done'
+            : `${e.step!} done: ${rolloutStepTitle(rollout.steps.find((x) => x.id === e.step)!, q, t)}`;
+    return `${e.at}  ${t(e.by)}  ${rollout.id} ${what}${note(e.note)}`;
+  });
   return lines.join('\n') + '\n';
 }

@@ -7,7 +7,7 @@
  */
 import pc from 'picocolors';
 import type { PlannedAction } from '../model/actions.js';
-import { SENSITIVE } from '../model/actions.js';
+import { SENSITIVE, SENSITIVE_NOT_RECORDED } from '../model/actions.js';
 import { rolloutInProgressLine, type Blocked, type Plan } from '../model/plan.js';
 import { flattenAuthentication, type ApiKeyParameter, type Authentication, type AuthParameter, type SecretName, type Usage } from '../model/types.js';
 import { sanitizeTerminal } from './escape.js';
@@ -342,6 +342,11 @@ function step(a: PlannedAction, n: string, ctx: StepContext): string[] {
       let auth = changes.filter((ch) => ch.path.startsWith('authentication'));
       const typeChange = auth.find((ch) => ch.path === 'authentication.type' && ch.symbol === '~' && ch.fromKnown);
       if (typeChange && a.set.authentication) auth = allAuthenticationValues(a.set.authentication, secretReferences(a));
+      // A secret Creator holds that the target never fingerprinted (adopted while its variable was
+      // unset): nothing to paste in Creator; recording the step records its fingerprint (issue 24).
+      // A draft marked ready later is different: Creator does not hold the secret yet (R2a).
+      const recordOnly = typeChange || isDraft ? [] : auth.filter((ch) => ch.secret !== undefined && ch.from === SENSITIVE_NOT_RECORDED);
+      auth = auth.filter((ch) => !recordOnly.includes(ch));
       const editNote = isDraft ? " (a Draft connector's sections are already in edit mode: no Edit to click)" : '';
       if (basic.length) {
         say(`Where: ${mcc} › ${card} › ⋯ › Edit Connector › General › Basic Connector Details › Edit › Save${editNote}`);
@@ -354,7 +359,11 @@ function step(a: PlannedAction, n: string, ctx: StepContext): string[] {
         if (typeChange) say('Changing the authentication type discards every authentication parameter (R3): enter all of them again.');
         values(auth);
       }
-      if (!basic.length && !auth.length) say(`Where: ${mcc} › ${card} › ⋯ › Edit Connector`);
+      for (const ch of recordOnly) {
+        const from = ch.secret?.fromEnv !== undefined ? t(ch.secret.fromEnv) : 'its environment variable';
+        say(`${labelOf(ch.path, a.kind)}: nothing to do in Creator, which holds it already; recording this step records the fingerprint of ${from} (set to the value Creator holds).`);
+      }
+      if (!basic.length && !auth.length && !recordOnly.length) say(`Where: ${mcc} › ${card} › ⋯ › Edit Connector`);
       // R5: only an authentication change revokes; a rename does not.
       const revoked = auth.length ? plan.revokedAuthorizations.filter((r) => r.connector === a.linkName && r.rule === 'R5') : [];
       if (revoked.length) {

@@ -300,16 +300,19 @@ export interface AuthorizationTask {
 }
 
 /**
- * The authorizations a person must give after apply: every revoked one (by its account) and every
- * connection the plan lists as needing authorization, each once, revoked ones first.
+ * The authorizations a person must give after apply: every connection the plan lists as needing
+ * authorization, each once, revoked ones first (by the account whose authorization was revoked).
  */
 export function authorizationTasks(plan: Plan): AuthorizationTask[] {
   const created = new Set(plan.actions.filter((a) => a.op === 'connection.create').map((a) => a.linkName));
   const tasks = new Map<string, AuthorizationTask>();
+  // Only what can be authorized after apply (plan/make.ts decides): a revoked connection that
+  // stays disabled, or whose connector does, waits until it is enabled (R11).
+  const needed = new Set(plan.needsAuthorization);
   for (const r of plan.revokedAuthorizations) {
     // A deleted connection needs nobody; the one that takes its place (a linkName change) does.
     const connection = isDeletion(r) ? r.replacedBy : r.connection;
-    if (connection !== undefined && !tasks.has(connection)) tasks.set(connection, { connection, account: r.account, isNew: created.has(connection), revoked: r });
+    if (connection !== undefined && needed.has(connection) && !tasks.has(connection)) tasks.set(connection, { connection, account: r.account, isNew: created.has(connection), revoked: r });
   }
   for (const c of plan.needsAuthorization) {
     if (!tasks.has(c)) tasks.set(c, { connection: c, isNew: created.has(c) });

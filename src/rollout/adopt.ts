@@ -5,6 +5,7 @@
  * environment, and connections unauthorized unless the person attests who authorized them.
  */
 import { UserError } from '../errors.js';
+import { byString, didYouMean } from '../util/text.js';
 import type { Plan } from '../model/plan.js';
 import type { State } from '../model/types.js';
 import { simulatedFingerprints } from '../plan/proof.js';
@@ -28,6 +29,17 @@ export function parseAuthorized(flags: readonly string[]): Map<string, string> {
   return out;
 }
 
+/** An authorization for a connection that `connections` (the manifests') do not hold is a UserError: nothing is adopted. */
+export function checkAuthorizedNames(authorized: ReadonlyMap<string, string>, connections: ReadonlyMap<string, unknown>): void {
+  for (const link of authorized.keys()) {
+    if (connections.has(link)) continue;
+    const guess = didYouMean(link, [...connections.keys()]);
+    throw new UserError(`--authorized ${link}=…: the manifests define no connection '${link}'; nothing was recorded`, {
+      hint: `${guess ? `${guess} ` : ''}the connections are ${[...connections.keys()].sort(byString).join(', ') || '(none)'}`,
+    });
+  }
+}
+
 /**
  * The state `plan` (made against an empty target) leads to, with `authorized` connections
  * authorized by the account given. A plan that is blocked or breaks a rule, and an authorization
@@ -48,14 +60,9 @@ export function adoptedState(plan: Plan, authorized: ReadonlyMap<string, string>
     const recorded = Object.entries(c.secretFingerprints ?? {}).filter(([, fp]) => fp !== undefined && !fp.startsWith('unset:'));
     world.state.connectors.set(link, { ...c, secretFingerprints: Object.fromEntries(recorded) });
   }
+  checkAuthorizedNames(authorized, world.state.connections);
   for (const [link, account] of authorized) {
-    const connection = world.connection(link);
-    if (!connection) {
-      throw new UserError(`--authorized ${link}=…: the manifests define no connection '${link}'; nothing was recorded`, {
-        hint: `the connections are ${[...world.state.connections.keys()].sort().join(', ') || '(none)'}`,
-      });
-    }
-    world.state.connections.set(link, { ...connection, authorization: { status: 'authorized', account } });
+    world.state.connections.set(link, { ...world.connection(link)!, authorization: { status: 'authorized', account } });
   }
   return world.state;
 }

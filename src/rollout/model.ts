@@ -10,7 +10,7 @@ import type { PlannedAction } from '../model/actions.js';
 import type { Plan } from '../model/plan.js';
 import type { RuleId } from '../model/types.js';
 import { parsePlan } from '../planfile/file.js';
-import type { JournalEntry, RolloutEvent, StoredRollout } from '../targets/target.js';
+import type { JournalEntry, RolloutEvent, StoredRollout, TargetMode } from '../targets/target.js';
 import { authorizationRule, authorizationTasks } from '../render/shared.js';
 
 /** What `apply` stores on the target when it opens a rollout. */
@@ -57,6 +57,16 @@ export interface Rollout {
   done: ReadonlyMap<string, Confirmation>;
 }
 
+/** A change recorded on a ledger outside any rollout (`target authorize`), for `rollout log`. */
+export interface LedgerEvent {
+  at: string;
+  by: string;
+  op: string;
+  linkName: string;
+  /** The account that authorized (`connection.authorize`). */
+  account?: string;
+}
+
 export interface RolloutProgress {
   id: string;
   done: number;
@@ -94,6 +104,14 @@ export function rolloutSteps(plan: Plan): RolloutStep[] {
     });
   });
   return steps;
+}
+
+/**
+ * Whether apply has nothing to carry out: no action and, on a ledger, no authorization to ask of
+ * a person either (a connection left unauthorized, by an abandoned rollout say, gets its step).
+ */
+export function nothingToCarryOut(plan: Plan, mode: TargetMode): boolean {
+  return plan.actions.length === 0 && (mode !== 'ledger' || plan.needsAuthorization.length === 0);
 }
 
 const DocumentSchema = z.object({ formatVersion: z.literal(1), id: z.string().min(1), planId: z.string().min(1), plan: z.unknown() });

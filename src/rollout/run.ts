@@ -9,9 +9,10 @@ import type { Plan } from '../model/plan.js';
 import type { SecretName } from '../model/types.js';
 import { actionSecrets } from '../model/actions.js';
 import { readSecrets } from '../model/own.js';
+import { fingerprintsComparable } from '../model/fingerprint.js';
 import { planId } from '../planfile/file.js';
 import type { RolloutEvent, Target } from '../targets/target.js';
-import { checkDoneRequest, isComplete, newRolloutId, rolloutFrom, type Rollout, type RolloutDocument, type RolloutStep } from './model.js';
+import { checkDoneRequest, isComplete, newRolloutId, remainingSteps, rolloutFrom, type LedgerEvent, type Rollout, type RolloutDocument, type RolloutStep } from './model.js';
 
 /** The open rollout of `target`, with its done steps, or null. */
 export async function openRolloutOf(target: Target): Promise<Rollout | null> {
@@ -91,6 +92,7 @@ export async function recordDone(target: Target, rollout: Rollout, requested: re
       hint: 'a step that sets a secret records its fingerprint: export the variable that holds the value pasted in Creator, and run rollout done again',
     });
   }
+  await refuseOtherSecrets(target, steps, secrets);
 
   const recorded: RolloutStep[] = [];
   for (const step of steps) {
@@ -118,6 +120,66 @@ export async function recordDone(target: Target, rollout: Rollout, requested: re
     return { recorded, rollout: { ...after, open: false }, closed: true };
   }
   return { recorded, rollout: after, closed: false };
+}
+
+/**
+ * A step that sets a secret records the fingerprint of the value in the environment now: it must
+ * be the value the plan was made with (the one the person pasted in Creator), as apply refuses a
+ * stale plan. Otherwise the ledger would hold another secret than Creator, and the next plan would
+ * propose the same revoking update again. Names the variable, never its value (S2).
+ */
+async function refuseOtherSecrets(target: Target, steps: readonly RolloutStep[], values: ReadonlyMap<string, Partial<Record<SecretName, string>>>): Promise<void> {
+  const checks: Array<{ step: string; name: SecretName; connector: string; fromEnv: string; planned: string; value: string }> = [];
+  for (const step of steps) {
+    if (step.kind !== 'action') continue;
+    for (const [name, ref] of actionSecrets(step.action)) {
+      const value = values.get(step.id)?.[name];
+      if (ref.fingerprint !== null && value !== undefined) checks.push({ step: step.id, name, connector: step.action.linkName, fromEnv: ref.fromEnv, planned: ref.fingerprint, value });
+    }
+  }
+  if (!checks.length) return;
+  const now = await target.fingerprintSecrets(checks.map((c) => c.value));
+  // A plan made before the target existed has fingerprints under another key: not comparable.
+  const differ = checks.filter((c, i) => fingerprintsComparable(now[i]!, c.planned) && now[i] !== c.planned);
+  if (!differ.length) return;
+  const list = [...new Set(differ.map((c) => `${c.fromEnv} (step ${c.step}, ${c.name} of connector '${c.connector}')`))];
+  throw new UserError(
+    `the value of ${list.join(', ')} is not the one the rollout's plan was made with; nothing was recorded`,
+    {
+      hint: `export the value that was pasted in Creator (the plan's) and run the step again; if the secret changed since, abandon the rollout (connectorops rollout abandon) and apply again`,
+    },
+  );
+}
+
+/**
+ * The journal run of a ledger's changes made outside any rollout (`target authorize`): each entry
+ * holds who recorded it and when, and, as its note, the account that authorized. `rollout log`
+ * shows them with the rollouts' events.
+ */
+const LEDGER_RUN = 'ledger';
+
+/**
+ * `target authorize` on a ledger: the change is an event in the audit trail, with who recorded it
+ * and when. Refused, nothing recorded, when the open rollout has a step that authorizes this
+ * connection: the rollout is where that is recorded. `where` is the `--target … --dir …` to paste.
+ */
+export async function authorizeOnLedger(target: Target, connection: string, account: string, by: string, where: string): Promise<void> {
+  const open = await openRolloutOf(target);
+  const step = open ? remainingSteps(open).find((s) => s.kind === 'authorize' && s.connection === connection) : undefined;
+  if (open && step) {
+    throw new UserError(`rollout ${open.id} authorizes connection '${connection}' in step ${step.id}; nothing was recorded`, {
+      hint: `once it is done in Creator, record the step: connectorops rollout done ${step.id}${where}`,
+    });
+  }
+  await target.authorize(connection, account, { runId: LEDGER_RUN, actionId: `authorize-${randomBytes(6).toString('hex')}`, by, note: account });
+}
+
+/** The changes recorded on a ledger outside rollouts, oldest first. */
+export async function ledgerEvents(target: Target): Promise<LedgerEvent[]> {
+  const entries = await target.journal(LEDGER_RUN);
+  return entries
+    .filter((e) => e.status === 'done')
+    .map((e) => ({ at: e.at, by: e.by ?? 'unknown', op: e.op, linkName: e.linkName, ...(e.note !== undefined ? { account: e.note } : {}) }));
 }
 
 /** Closes the open rollout as abandoned: done steps stay done. */

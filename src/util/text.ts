@@ -17,16 +17,18 @@ export function capitalize(s: string): string {
 
 /**
  * The known name that `typed` most likely meant, if it is near enough to be a typo: the one name it
- * abbreviates or extends (`prod` → `production`), else the nearest by edit distance
- * (fastest-levenshtein), ignoring case and an option's leading dashes (`--dri` is one edit from
- * `--dir`). Nothing when no name is close: a wild guess is worse than none.
+ * abbreviates (`prod` → `production`), else the nearest by edit distance (fastest-levenshtein),
+ * else the one name it extends (`targets` → `target`), ignoring case and an option's leading dashes
+ * (`--dri` is one edit from `--dir`). A near misspelling wins over a name it merely starts with
+ * (`scopeSeperator` → `scopeSeparator`, not `scopes`). Nothing when no name is close: a wild guess
+ * is worse than none.
  */
 export function closest(typed: string, known: readonly string[]): string | undefined {
   const bare = (s: string) => s.replace(/^-+/, '').toLowerCase();
   const word = bare(typed);
   if (!word) return undefined;
-  const prefixed = known.filter((k) => word.length >= 2 && (bare(k).startsWith(word) || word.startsWith(bare(k))));
-  if (prefixed.length === 1) return prefixed[0];
+  const abbreviates = known.filter((k) => word.length >= 2 && bare(k).startsWith(word));
+  if (abbreviates.length === 1) return abbreviates[0];
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const k of known) {
@@ -35,7 +37,9 @@ export function closest(typed: string, known: readonly string[]): string | undef
   }
   // Short words allow fewer edits (`dri` → `dir`, but not `ab` → `xy`); long ones a third of their length.
   const allowed = word.length <= 3 ? Math.min(2, word.length - 1) : Math.max(2, Math.floor(word.length / 3));
-  return bestDistance <= allowed ? best : undefined;
+  if (bestDistance <= allowed) return best;
+  const extends_ = known.filter((k) => bare(k).length >= 2 && word.startsWith(bare(k)));
+  return extends_.length === 1 ? extends_[0] : undefined;
 }
 
 /** `did you mean 'plan'?`, or '' when no known name is close. */

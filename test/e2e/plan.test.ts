@@ -166,7 +166,8 @@ describe('connectorops plan', () => {
     expect(plan.target).toBe('local:acct.db');
     expect(plan.base.stateSerial).toBe(0);
     expect(plan.source.commit).toBe(git('rev-parse', 'HEAD'));
-    expect(plan.needsAuthorization).toEqual(['crm_sales', 'crm_support']);
+    // crm_support ends disabled: it cannot be authorized until it is enabled (R11).
+    expect(plan.needsAuthorization).toEqual(['crm_sales']);
     expect(plan.summary).toEqual({ create: 3, update: 0, delete: 0, replace: 0, revokes: 0, blocked: 0 });
 
     // Planning created no target (issue 8): it said so, and where it looked; the plan starts from an empty account.
@@ -255,7 +256,8 @@ describe('connectorops plan', () => {
     expect(ops(plan)).toEqual(['connector.update crm']);
     expect(plan.actions[0]!.changes).toEqual([{ path: 'authentication.clientSecret', from: '(sensitive)', to: '(sensitive, changed)' }]);
     expect(plan.revokedAuthorizations).toEqual([{ connection: 'crm_sales', connector: 'crm', account: 'alice', cause: ['clientSecret'], rule: 'R5' }]);
-    expect(plan.needsAuthorization).toEqual(['crm_sales']);
+    // crm_support was never authorized: it needs authorization too (issue 24).
+    expect(plan.needsAuthorization).toEqual(['crm_sales', 'crm_support']);
     expect(plan.summary).toMatchObject({ update: 1, revokes: 1 });
 
     const file = readFileSync(join(tmp.dir, 'plan.json'), 'utf8');

@@ -301,7 +301,7 @@ describe('rollout walk and abandon', () => {
 
     const abandon = await cli(['rollout', 'abandon', ...T, '--reason', 'wrong account @team']);
     expect(abandon.code, abandon.stderr).toBe(0);
-    expect(abandon.stdout).toContain('the 1 done step stay done');
+    expect(abandon.stdout).toContain('the 1 done step stays done');
     const plan = JSON.parse((await cli(['plan', ...T, '--json'])).stdout) as { actions: Array<{ op: string; linkName: string }>; rollout?: unknown };
     expect(plan.rollout).toBeUndefined();
     expect(plan.actions.length).toBeGreaterThan(0);

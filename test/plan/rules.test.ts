@@ -190,9 +190,10 @@ describe('R5: revoking parameters', () => {
     want.connectors.get('svc')!.authentication = change(structuredClone(auth));
     const plan = planFor(current, want);
     expect(ops(plan)).toEqual(['connector.update svc']);
-    // Only the authorized connection is listed (R5: unauthorized ones are not affected).
+    // Only the authorized connection is revoked (R5: unauthorized ones are not affected); both need
+    // authorization after apply, the one that was unauthorized already too (issue 24).
     expect(plan.revokedAuthorizations).toEqual([{ connection: 'svc_a', connector: 'svc', account: 'alice', cause: [cause], rule: 'R5' }]);
-    expect(plan.needsAuthorization).toEqual(['svc_a']);
+    expect(plan.needsAuthorization).toEqual(['svc_a', 'svc_b']);
     expect(plan.summary.revokes).toBe(1);
     expect(action(plan, 'connector.update', 'svc').rules).toContain('R5');
   };
@@ -421,7 +422,9 @@ describe('connections', () => {
       { connection: 'crm_gone', connector: 'crm', account: 'bob', cause: ['deleted'], rule: 'R11' },
       { connection: 'crm_sales', connector: 'crm', account: 'alice', cause: ['replaced', 'authentication.type'], rule: 'R10' },
     ]);
-    expect(plan.needsAuthorization).toEqual(['crm_sales', 'crm_support']);
+    // crm_support is recreated disabled: it cannot be authorized until it is enabled (R11), a warning says so.
+    expect(plan.needsAuthorization).toEqual(['crm_sales']);
+    expect(plan.warnings.filter((w) => w.code === 'authorize-once-enabled').map((w) => w.linkName)).toEqual(['crm_support']);
     expect(plan.summary).toMatchObject({ replace: 3, delete: 1, revokes: 2 });
   });
 
@@ -442,7 +445,7 @@ describe('connections', () => {
     expect(plan.revokedAuthorizations).toEqual([]);
   });
 
-  it('R11: a new connection is listed as needing authorization; one that should be disabled is disabled after it is created', () => {
+  it('R11: a new connection that should be disabled is disabled after it is created, and is not listed as needing authorization until enabled', () => {
     const current = state().connector('crm').build();
     const want = desiredOf(current);
     desiredAdd(want, 'crm_new', 'crm', [], false);
@@ -450,7 +453,12 @@ describe('connections', () => {
     expect(ops(plan)).toEqual(['connection.create crm_new', 'connection.disable crm_new']);
     expect(action(plan, 'connection.disable', 'crm_new').dependsOn).toEqual([action(plan, 'connection.create', 'crm_new').id]);
     expect(action(plan, 'connection.create', 'crm_new').rules).toContain('R11');
-    expect(plan.needsAuthorization).toEqual(['crm_new']);
+    expect(plan.needsAuthorization).toEqual([]);
+    expect(plan.warnings).toContainEqual(expect.objectContaining({ code: 'authorize-once-enabled', kind: 'Connection', linkName: 'crm_new' }));
+
+    const enabled = desiredOf(current);
+    desiredAdd(enabled, 'crm_new', 'crm', []);
+    expect(planFor(current, enabled).needsAuthorization).toEqual(['crm_new']);
   });
 
   it('R12: a connection moved to another connector is a replacement, blocked without --allow-replace', () => {
@@ -479,7 +487,7 @@ describe('connections', () => {
     expect(before(plan, ['connection.delete', 'sync'], ['connection.create', 'sync'])).toBe(true);
   });
 
-  it('R13: a scope change of an authorized connection revokes it; an unauthorized one is not listed', () => {
+  it('R13: a scope change of an authorized connection revokes it; an unauthorized one is not revoked, and needs authorization still', () => {
     const current = state()
       .connector('crm')
       .connection('crm_a', 'crm', { scopes: ['contacts.read'], authorization: alice })
@@ -492,7 +500,7 @@ describe('connections', () => {
     expect(ops(plan)).toEqual(['connection.update crm_a', 'connection.update crm_b']);
     expect(action(plan, 'connection.update', 'crm_a').rules).toContain('R13');
     expect(plan.revokedAuthorizations).toEqual([{ connection: 'crm_a', connector: 'crm', account: 'alice', cause: ['scopes'], rule: 'R13' }]);
-    expect(plan.needsAuthorization).toEqual(['crm_a']);
+    expect(plan.needsAuthorization).toEqual(['crm_a', 'crm_b']);
   });
 
   it('R13: a rename is in place and keeps the authorization', () => {

@@ -294,6 +294,7 @@ export function hostilePlan(): Plan {
     ],
     impact: [{ connection: 'crm_sales', usages: [{ app: HOSTILE.html, component: HOSTILE.pipes, kind: HOSTILE.mention }], rule: 'R15' }],
     revokedAuthorizations: [{ connection: 'crm_sales', connector: 'crm', account: '@team', cause: ['clientId'], rule: 'R5' }],
+    needsAuthorization: ['crm_sales'],
     blocked: [{ kind: 'Connection', linkName: 'crm_x', rule: 'R14', message: HOSTILE.html, hint: HOSTILE.bold }],
     warnings: [{ code: 'adopted-secret', message: HOSTILE.mention, kind: 'Connector', linkName: 'crm' }],
   });

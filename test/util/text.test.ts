@@ -39,6 +39,11 @@ describe('closest: the one did-you-mean of commands, options, targets, manifest 
     );
   });
 
+  it('prefers a near misspelling to a name the typo merely starts with (issue 24)', () => {
+    expect(closest('scopeSeperator', ['scopes', 'scopeSeparator', 'addTo'])).toBe('scopeSeparator');
+    expect(closest('targets', ['target', 'plan'])).toBe('target');
+  });
+
   it('didYouMean words the guess, or says nothing', () => {
     expect(didYouMean('valdate', ['validate', 'plan'])).toBe("did you mean 'validate'?");
     expect(didYouMean('xyzzy', ['validate', 'plan'])).toBe('');

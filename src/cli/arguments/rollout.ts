@@ -3,7 +3,7 @@
  * per subcommand. Every subcommand takes `--target T` and `--dir D` (where connectorops.yaml is).
  */
 import { UserError } from '../../errors.js';
-import { NEXT_FORMATS, type NextFormat } from '../../render/rollout.js';
+import { NEXT_FORMATS, STATUS_FORMATS, type LogFormat, type NextFormat } from '../../render/rollout.js';
 import { checkActorName } from '../actor.js';
 import { isHelp, parseFlags, type Help } from '../args.js';
 import { TARGET_OPTIONS, targetFlags, type TargetFlags } from './target.js';
@@ -12,8 +12,10 @@ import { definedOnly } from '../../util/objects.js';
 /** Who records steps: `--by NAME` (checked, trimmed); absent, the command asks the system. */
 const BY = { by: { type: 'string' } } as const;
 
-export type RolloutStatusArgs = TargetFlags;
-export type RolloutLogArgs = TargetFlags;
+export interface RolloutStatusArgs extends TargetFlags {
+  format: LogFormat;
+}
+export type RolloutLogArgs = RolloutStatusArgs;
 
 export interface RolloutNextArgs extends TargetFlags {
   format: NextFormat;
@@ -49,8 +51,11 @@ export interface RolloutSyncArgs extends RolloutIssueArgs {
 }
 
 export function parseRolloutStatusArgs(argv: readonly string[]): RolloutStatusArgs | Help {
-  const flags = parseFlags(argv, TARGET_OPTIONS);
-  return isHelp(flags) ? flags : targetFlags(flags.values);
+  const flags = parseFlags(argv, { ...TARGET_OPTIONS, format: { type: 'string', default: 'text' } });
+  if (isHelp(flags)) return flags;
+  const format = STATUS_FORMATS.find((f) => f === flags.values.format);
+  if (!format) throw new UserError(`unknown format '${flags.values.format}'`, { hint: `use one of: ${STATUS_FORMATS.join(', ')}` });
+  return { ...targetFlags(flags.values), format };
 }
 
 export function parseRolloutLogArgs(argv: readonly string[]): RolloutLogArgs | Help {
@@ -96,7 +101,9 @@ export function parseRolloutSyncArgs(argv: readonly string[]): RolloutSyncArgs |
   const { values } = flags;
   const issue = Number(values.issue);
   if (!values.issue || !Number.isInteger(issue) || issue < 1) {
-    throw new UserError(`--issue takes the rollout issue's number, not '${values.issue ?? ''}'`, { hint: 'in rollout.yml: --issue ${{ github.event.issue.number }}' });
+    throw new UserError(values.issue === undefined ? "rollout sync needs --issue N: the rollout issue's number" : `--issue takes the rollout issue's number, not '${values.issue}'`, {
+      hint: 'in rollout.yml: --issue ${{ github.event.issue.number }}',
+    });
   }
   const actor = values.actor?.trim();
   if (!actor || !/^[A-Za-z0-9-]+(\[bot\])?$/.test(actor)) {

@@ -5,6 +5,7 @@
 import { UserError } from '../../errors.js';
 import { parseAuthorized } from '../../rollout/adopt.js';
 import { isHelp, parseFlags, type Help } from '../args.js';
+import { checkActorName } from '../actor.js';
 import { definedOnly } from '../../util/objects.js';
 
 /** `--target T` and `--dir D`, which every target and rollout subcommand takes. */
@@ -29,6 +30,8 @@ export interface TargetAuthorizeArgs extends TargetFlags {
   linkName: string;
   /** Who consents, as typed. */
   account: string;
+  /** Who records it (a ledger's audit trail), `--by` checked; absent: the command asks the system. */
+  by?: string;
 }
 
 export interface TargetInitArgs extends TargetFlags {
@@ -60,14 +63,15 @@ export function parseTargetImportArgs(argv: readonly string[]): TargetImportArgs
 }
 
 export function parseTargetAuthorizeArgs(argv: readonly string[]): TargetAuthorizeArgs | Help {
-  const flags = parseFlags(argv, { ...TARGET_OPTIONS, account: { type: 'string' } }, true);
+  const flags = parseFlags(argv, { ...TARGET_OPTIONS, account: { type: 'string' }, by: { type: 'string' } }, true);
   if (isHelp(flags)) return flags;
   const hint = 'connectorops target authorize LINKNAME --account NAME --target T';
   const [linkName] = flags.positionals;
   if (linkName === undefined || flags.positionals.length > 1) throw new UserError('target authorize takes one LINKNAME', { hint });
   const { account } = flags.values;
   if (account === undefined) throw new UserError('target authorize needs --account NAME: who consents', { hint });
-  return { ...targetFlags(flags.values), linkName, account };
+  const by = flags.values.by === undefined ? undefined : checkActorName(flags.values.by);
+  return { ...targetFlags(flags.values), linkName, account, ...definedOnly({ by }) };
 }
 
 export function parseTargetInitArgs(argv: readonly string[]): TargetInitArgs | Help {

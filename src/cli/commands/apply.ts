@@ -24,7 +24,7 @@ import { loadForPlan, planAgainst, type LoadedForPlan } from '../../plan/run.js'
 import { planId, readPlanFile } from '../../planfile/file.js';
 import { renderPlan } from '../../render/index.js';
 import { openTarget as defaultOpenTarget, type OpenTargetOptions, type RetryEvent } from '../../targets/index.js';
-import type { Target } from '../../targets/target.js';
+import type { Target, TargetMode } from '../../targets/target.js';
 import { defaultConcurrency, executePlan, type ExecutionResult } from '../../apply/executor.js';
 import { takeLock } from '../../apply/lock.js';
 import { createProgress, formatSummary, shortRun } from '../../apply/progress.js';
@@ -35,8 +35,10 @@ import { formatDiagnostic } from '../../errors.js';
 import { isHelp, printUsage } from '../args.js';
 import { parseApplyArgs, type ApplyArgs } from '../arguments/apply.js';
 import { plural } from '../../util/text.js';
+import { targetFlagsText } from '../../util/shell.js';
+import { newLocalFile, removeNewLocalFile, stillUnused } from '../new-target.js';
 import { actorName } from '../actor.js';
-import { progressOf, readySteps } from '../../rollout/model.js';
+import { nothingToCarryOut, progressOf, readySteps } from '../../rollout/model.js';
 import { openRolloutFor, openRolloutOf } from '../../rollout/run.js';
 import { rolloutStepTitle } from '../../render/rollout.js';
 import { quoteTerminal, sanitizeTerminal } from '../../render/escape.js';
@@ -100,6 +102,10 @@ export async function runApply(argv: string[], io: Io, deps: Partial<ApplyDeps> 
     retries.count++;
     log(`↻ retrying ${r.what ?? `${r.method} ${r.path}`} (attempt ${r.attempt} failed: ${r.error.message})`);
   };
+  // A local target created by this apply that failed is removed again when nothing was carried out on it.
+  const created = newLocalFile(loaded.targetSpec, io.cwd);
+  let unused = false;
+  let failed = true;
   const target = await d.openTarget(loaded.targetSpec, { name: loaded.targetName, cwd: io.cwd, env: io.env, onRetry, create: true });
   try {
     const lock = await takeLock(target, { ...(args.lockTimeout !== undefined ? { timeoutSeconds: args.lockTimeout } : {}), log });
@@ -134,6 +140,7 @@ export async function runApply(argv: string[], io: Io, deps: Partial<ApplyDeps> 
         log,
         retries,
       });
+      failed = code !== 0 || signalled !== null;
       return signalled ? (SIGNAL_EXIT[signalled] ?? 1) : code;
     } finally {
       if (d.handleSignals) {
@@ -141,9 +148,11 @@ export async function runApply(argv: string[], io: Io, deps: Partial<ApplyDeps> 
         process.off('SIGTERM', onSignal);
       }
       await target.releaseLock(lock.id);
+      if (created && failed) unused = await stillUnused(target).catch(() => false);
     }
   } finally {
     await target.close();
+    if (created && unused) removeNewLocalFile(created);
   }
 }
 
@@ -175,7 +184,7 @@ async function applyUnderLock(u: UnderLock): Promise<number> {
   // a target has at most one open rollout (docs/rollouts.md).
   const { mode } = await u.target.info();
   if (mode === 'ledger') await refuseOpenRollout(u);
-  const decided = u.saved ? await loadSavedPlan(u, u.saved) : await planFresh(u);
+  const decided = u.saved ? await loadSavedPlan(u, u.saved, mode) : await planFresh(u, mode);
   if ('exit' in decided) return decided.exit;
   if (mode === 'ledger') return openRollout(u, decided.plan);
   return execute(u, decided.plan);
@@ -186,7 +195,7 @@ async function refuseOpenRollout(u: UnderLock): Promise<void> {
   if (!open) return;
   const p = progressOf(open);
   throw new UserError(`target ${u.loaded.targetName} has an open rollout, ${open.id} (${p.done} of ${p.total} steps done); nothing was opened`, {
-    hint: 'finish it (connectorops rollout next, then rollout done STEP…) or abandon it (connectorops rollout abandon); then run apply again',
+    hint: `finish it (connectorops rollout next${targetFlagsText(u.args)}, then connectorops rollout done STEP…${targetFlagsText(u.args)}) or abandon it (connectorops rollout abandon${targetFlagsText(u.args)}); then run apply again`,
   });
 }
 
@@ -194,7 +203,7 @@ async function refuseOpenRollout(u: UnderLock): Promise<void> {
  * A saved plan: refused when stale, recognised as a resume of its own partial run (what is done is
  * skipped), refused when blocked. One with nothing to do goes straight to the convergence check.
  */
-async function loadSavedPlan(u: UnderLock, plan: Plan): Promise<Decision> {
+async function loadSavedPlan(u: UnderLock, plan: Plan, mode: TargetMode): Promise<Decision> {
   const { target, loaded, log } = u;
   const runId = planId(plan);
   const [now, journal] = await Promise.all([target.read(), target.journal(runId)]);
@@ -220,7 +229,7 @@ async function loadSavedPlan(u: UnderLock, plan: Plan): Promise<Decision> {
     );
   }
   refuseBlocked(u.io, plan, 'resolve what blocks it, then make a new plan');
-  if (plan.actions.length === 0) {
+  if (nothingToCarryOut(plan, mode)) {
     u.io.stdout.write('No changes. The plan has nothing to carry out.\n');
     return { exit: await converge(u, plan, null) };
   }
@@ -228,12 +237,12 @@ async function loadSavedPlan(u: UnderLock, plan: Plan): Promise<Decision> {
 }
 
 /** No saved plan: plan now, under the lock; show the plan and ask (or take --auto-approve). */
-async function planFresh(u: UnderLock): Promise<Decision> {
+async function planFresh(u: UnderLock, mode: TargetMode): Promise<Decision> {
   const { io, signal, args } = u;
   const plan = await planAgainst(u.target, u.loaded, { allowReplace: args.allowReplace, env: io.env, allowEmpty: args.allowEmpty });
   if (signal.aborted) return { exit: 1 };
   refuseBlocked(io, plan, 'resolve what blocks it (see above), then run apply again');
-  if (plan.actions.length === 0) {
+  if (nothingToCarryOut(plan, mode)) {
     io.stdout.write('No changes. The target matches the manifests.\n');
     return { exit: 0 };
   }
@@ -266,11 +275,12 @@ async function openRollout(u: UnderLock, plan: Plan): Promise<number> {
   const rollout = await openRolloutFor(u.target, plan, actorName(undefined, io.env));
   const { q, t } = { q: quoteTerminal, t: sanitizeTerminal };
   io.stdout.write(
-    `\nRollout ${rollout.id} opened on ${t(loaded.targetName)}: ${rollout.steps.length} steps. ${t(loaded.targetName)} is a ledger: nothing changes on it until people confirm the steps they did in Creator.\n`,
+    `\nRollout ${rollout.id} opened on ${t(loaded.targetName)}: ${plural(rollout.steps.length, 'step')}. ${t(loaded.targetName)} is a ledger: nothing changes on it until people confirm the steps they did in Creator.\n`,
   );
   const ready = readySteps(rollout);
+  const where = targetFlagsText(u.args);
   io.stdout.write(`Steps that can be done now:\n${ready.map((s) => `  ${s.id} ${rolloutStepTitle(s, q, t)}\n`).join('')}`);
-  io.stdout.write('Next: connectorops rollout next (instructions for Creator), then connectorops rollout done STEP…\n');
+  io.stdout.write(`Next: connectorops rollout next${where} (instructions for Creator), then connectorops rollout done STEP…${where}\n`);
   return 0;
 }
 
@@ -302,7 +312,7 @@ async function execute(u: UnderLock, plan: Plan): Promise<number> {
   if (result.failed.length || result.notStarted.length) {
     const rerun = u.planFile ? `connectorops apply ${u.planFile}` : 'connectorops apply';
     io.stderr.write(
-      `Error: ${result.failed.length} action${result.failed.length === 1 ? '' : 's'} failed; ${result.notStarted.length} not started. What is done stays done (journaled in run ${shortRun(runId)}).\n  hint: fix the cause, then run ${rerun} again: it skips what is done\n`,
+      `Error: ${plural(result.failed.length, 'action')} failed; ${result.notStarted.length} not started. What is done stays done (journaled in run ${shortRun(runId)}).\n  hint: fix the cause, then run ${rerun} again: it skips what is done\n`,
     );
     return 1;
   }
@@ -320,7 +330,7 @@ async function converge(u: UnderLock, applied: Plan, after: Awaited<ReturnType<T
     return 0;
   }
   u.io.stderr.write(
-    `Error: the target did not converge; a new plan still has ${left.length} item${left.length === 1 ? '' : 's'}:\n${left.map((l) => `  - ${l}\n`).join('')}  hint: run connectorops plan to see why; someone may have changed the target during the run\n`,
+    `Error: the target did not converge; a new plan still has ${plural(left.length, 'item')}:\n${left.map((l) => `  - ${l}\n`).join('')}  hint: run connectorops plan${targetFlagsText(u.args)} to see why; someone may have changed the target during the run\n`,
   );
   return 1;
 }

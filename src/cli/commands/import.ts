@@ -7,8 +7,9 @@ import { existsSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { makeDirectories, writeProblem } from '../../fs/directories.js';
 import { dirname, join, resolve } from 'node:path';
+import { plural } from '../../util/text.js';
 import { UserError } from '../../errors.js';
-import { quoteTerminal } from '../../render/escape.js';
+import { quoteTerminal, sanitizeTerminal } from '../../render/escape.js';
 import { manifestsFor } from '../../manifest/write.js';
 import { checkTargetRecords, snapshotToState } from '../../targets/snapshot.js';
 import { isHelp, printUsage } from '../args.js';
@@ -68,7 +69,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const shown = conflicts.slice(0, 20).map((p) => `  ${join(args.out, p)}`);
     if (conflicts.length > 20) shown.push(`  … and ${conflicts.length - 20} more`);
     throw new UserError(
-      `${conflicts.length} file${conflicts.length > 1 ? 's' : ''} already exist${conflicts.length > 1 ? '' : 's'} with other content; nothing was written:\n${shown.join('\n')}`,
+      `${plural(conflicts.length, 'file')} already exist${conflicts.length > 1 ? '' : 's'} with other content; nothing was written:\n${shown.join('\n')}`,
       {
         hint: 'move them away, or import into another directory with --out',
       },
@@ -91,9 +92,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const connectors = files.filter((f) => f.kind === 'Connector').length;
   const connections = files.length - connectors;
   const unchanged = files.length - toWrite.length;
+  // `to .` would end the sentence with two dots: name the folders instead.
+  const where = args.out === '.' || args.out === './' ? 'connectors/ and connections/ here' : sanitizeTerminal(args.out);
   io.stdout.write(
-    `Wrote ${toWrite.length} manifest${toWrite.length === 1 ? '' : 's'} (${connectors} connector${connectors === 1 ? '' : 's'}, ${connections} connection${connections === 1 ? '' : 's'}` +
-      `${unchanged ? `; ${unchanged} already up to date` : ''}) to ${args.out}.\n`,
+    `Wrote ${plural(toWrite.length, 'manifest')} (${plural(connectors, 'connector')}, ${plural(connections, 'connection')}` +
+      `${unchanged ? `; ${unchanged} already up to date` : ''}) to ${where}.\n`,
   );
   if (variables.length) {
     io.stdout.write(`\nThe manifests name these secrets; set the environment variables before plan and apply:\n`);

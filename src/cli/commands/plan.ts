@@ -12,6 +12,7 @@ import { writePlanFile } from '../../planfile/file.js';
 import { runPlan } from '../../plan/run.js';
 import { RENDER_FORMATS, renderPlan } from '../../render/index.js';
 import { wantsColor, type Io } from '../io.js';
+import { sanitizeTerminal } from '../../render/escape.js';
 import { isHelp, printUsage } from '../args.js';
 import { parsePlanArgs } from '../arguments/plan.js';
 
@@ -58,7 +59,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
   });
 
   for (const d of loaded.diagnostics) io.stderr.write(formatDiagnostic(d) + '\n');
-  for (const w of plan.warnings) io.stderr.write(`warning: ${w.message}\n`);
+  // The text plan has a Warnings section: on a terminal, where stdout and stderr show together, each
+  // warning once. Elsewhere (a pipe, a file, --out) stderr still says them for the log.
+  const shownWithPlan = format === 'text' && Boolean(io.stdout.isTTY) && Boolean(io.stderr.isTTY);
+  if (!shownWithPlan) for (const w of plan.warnings) io.stderr.write(`warning: ${sanitizeTerminal(w.message)}\n`);
 
   if (args.out !== undefined) await writePlanFile(resolve(io.cwd, args.out), plan);
   // In GitHub Actions, usages found in code link to their line (GITHUB_SERVER_URL, GITHUB_REPOSITORY).

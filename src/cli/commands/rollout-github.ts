@@ -4,7 +4,7 @@
  * The workflows are in rollout/issue.ts; this file parses, calls one, and renders.
  */
 import { readFile } from 'node:fs/promises';
-import { resolveGitHubContext } from '../../github/context.js';
+import { resolveGitHubContext, rolloutIssueUse } from '../../github/context.js';
 import { createOctokitIssues, type RolloutIssues } from '../../github/issues.js';
 import type { IssueEdit } from '../../github/rollout-issue.js';
 import { sanitizeTerminal } from '../../render/escape.js';
@@ -14,15 +14,15 @@ import { parseRolloutIssueArgs, parseRolloutSyncArgs } from '../arguments/rollou
 import type { Io } from '../io.js';
 import { withRolloutTarget } from '../target-flag.js';
 
-function issuesFor(io: Io, repoFlag: string | undefined): RolloutIssues {
-  const github = resolveGitHubContext(io.env, repoFlag);
+function issuesFor(io: Io, repoFlag: string | undefined, command: 'rollout issue' | 'rollout sync'): RolloutIssues {
+  const github = resolveGitHubContext(io.env, repoFlag, rolloutIssueUse(command));
   return createOctokitIssues({ ...github, log: (line) => io.stderr.write(sanitizeTerminal(line) + '\n') });
 }
 
 export async function issueCommand(argv: string[], io: Io, usage: string): Promise<number> {
   const args = parseRolloutIssueArgs(argv);
   if (isHelp(args)) return printUsage(io, usage);
-  const issues = issuesFor(io, args.repo);
+  const issues = issuesFor(io, args.repo, 'rollout issue');
   return withRolloutTarget(args, io, async (target) => {
     const { issue, created } = await publishRolloutIssue({ target, issues });
     io.stdout.write(`${created ? 'Created' : 'Updated'} the rollout issue ${issues.repository}#${issue.number}: ${sanitizeTerminal(issue.htmlUrl)}\n`);
@@ -70,7 +70,7 @@ function renderEvent(io: Io, e: SyncEvent): void {
 export async function syncCommand(argv: string[], io: Io, usage: string): Promise<number> {
   const args = parseRolloutSyncArgs(argv);
   if (isHelp(args)) return printUsage(io, usage);
-  const issues = issuesFor(io, args.repo);
+  const issues = issuesFor(io, args.repo, 'rollout sync');
   const edit = await editOf(io, args.issue);
   return withRolloutTarget(args, io, async (target) => {
     const result = await syncRolloutIssue({

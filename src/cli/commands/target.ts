@@ -26,7 +26,10 @@ import {
 import { formatDiagnostic } from '../../errors.js';
 import { loadForPlan, planAgainst } from '../../plan/run.js';
 import { quoteTerminal, sanitizeTerminal } from '../../render/escape.js';
-import { adoptedState } from '../../rollout/adopt.js';
+import { adoptedState, checkAuthorizedNames } from '../../rollout/adopt.js';
+import { authorizeOnLedger } from '../../rollout/run.js';
+import { actorName } from '../actor.js';
+import { targetFlagsText } from '../../util/shell.js';
 import { openTarget } from '../../targets/index.js';
 import { stateToSnapshot } from '../../targets/snapshot.js';
 import { openTargetFlag } from '../target-flag.js';
@@ -35,15 +38,48 @@ import { didYouMean, plural } from '../../util/text.js';
 import { targetIdentity } from '../../util/target-identity.js';
 import { readSecrets } from '../../model/own.js';
 
+const WHERE = `--target is a name from connectorops.yaml, local:PATH, postgres://…, or http(s)://…
+(default: the config's defaultTarget, else local:.connectorops/local.db).
+--dir D (every subcommand): where connectorops.yaml is, for target names and the default target
+(default: the current directory).`;
+
+/** Each subcommand's own help: `target SUB --help` prints only it. */
+const HELP = {
+  export: `Usage: connectorops target export [--target T] [--dir D]
+
+Write the target's contents as a snapshot (JSON) to stdout.`,
+  import: `Usage: connectorops target import FILE [--force] [--target T] [--dir D]
+
+Replace a local target's contents with a snapshot (FILE - reads stdin); --force replaces a target
+that is not empty.`,
+  authorize: `Usage: connectorops target authorize LINKNAME --account NAME [--by NAME] [--target T] [--dir D]
+
+Stand-in for a person on Creator's consent screen: the connection becomes authorized by NAME. On a
+ledger it is recorded in the audit trail (connectorops rollout log) with who recorded it (--by,
+default you) and when; while the open rollout has a step that authorizes the connection, record
+that step instead (connectorops rollout done).`,
+  init: `Usage: connectorops target init --mode ledger|simulated [--account NAME] [--target T] [--dir D]
+
+Create an empty target: simulated (it is the account; apply carries actions out) or ledger (it
+stands for a real Creator account; apply opens a rollout).`,
+  adopt: `Usage: connectorops target adopt [--authorized LINK=ACCOUNT]… [--target T] [--dir D]
+
+Record the manifests' state as a new ledger's current state: you attest that Creator holds exactly
+this. Connections are unauthorized unless --authorized names who authorized them; secrets are
+fingerprinted from the environment variables the manifests name (one that is unset is recorded
+by the next rollout, in a step with nothing to do in Creator).`,
+} as const;
+
 const USAGE = `Usage: connectorops target <subcommand> [options]
 
 Subcommands:
   export --target T                          write the target's contents as a snapshot (JSON) to stdout
   import FILE --target T [--force]           replace a local target's contents with a snapshot (FILE - reads stdin);
                                              --force replaces a target that is not empty
-  authorize LINKNAME --account NAME --target T
+  authorize LINKNAME --account NAME --target T [--by NAME]
                                              stand-in for a person on Creator's consent screen:
-                                             the connection becomes authorized by NAME
+                                             the connection becomes authorized by NAME (on a ledger,
+                                             recorded in the rollout log with --by, default you)
   init --target T --mode ledger|simulated [--account NAME]
                                              create an empty target: simulated (it is the account;
                                              apply carries actions out) or ledger (it stands for a
@@ -55,12 +91,13 @@ Subcommands:
                                              who authorized them; secrets are fingerprinted from the
                                              environment variables the manifests name
 
---target is a name from connectorops.yaml, local:PATH, postgres://…, or http(s)://…
-(default: the config's defaultTarget, else local:.connectorops/local.db).
---dir D (every subcommand): where connectorops.yaml is, for target names and the default target
-(default: the current directory).
+${WHERE}
+connectorops target SUBCOMMAND --help shows one subcommand's help.
 
 Exit codes: 0 done, 1 error (nothing changed).`;
+
+/** A subcommand's help, with the flags every subcommand takes. */
+const helpOf = (sub: keyof typeof HELP): string => `${HELP[sub]}\n\n${WHERE}\n\nExit codes: 0 done, 1 error (nothing changed).`;
 
 const SUBCOMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> = {
   export: exportCommand,
@@ -102,7 +139,7 @@ async function withTarget<T>(where: TargetFlags, io: Io, fn: (target: Target) =>
 
 async function exportCommand(argv: string[], io: Io): Promise<number> {
   const args = parseTargetExportArgs(argv);
-  if (isHelp(args)) return printUsage(io, USAGE);
+  if (isHelp(args)) return printUsage(io, helpOf('export'));
   const snapshot = await withTarget(args, io, async (t) => {
     const [contents, info] = await Promise.all([t.exportSnapshot(), t.info()]);
     // What an initialized target stands for comes first (`target import` reads it back and leaves
@@ -121,7 +158,7 @@ async function exportCommand(argv: string[], io: Io): Promise<number> {
 
 async function importCommand(argv: string[], io: Io): Promise<number> {
   const args = parseTargetImportArgs(argv);
-  if (isHelp(args)) return printUsage(io, USAGE);
+  if (isHelp(args)) return printUsage(io, helpOf('import'));
   const { file } = args;
   const text =
     file === '-'
@@ -153,16 +190,27 @@ async function importCommand(argv: string[], io: Io): Promise<number> {
 
 async function authorizeCommand(argv: string[], io: Io): Promise<number> {
   const args = parseTargetAuthorizeArgs(argv);
-  if (isHelp(args)) return printUsage(io, USAGE);
+  if (isHelp(args)) return printUsage(io, helpOf('authorize'));
   const { linkName, account } = args;
-  await withTarget(args, io, (t) => t.authorize(linkName, account));
-  io.stdout.write(`Connection '${sanitizeTerminal(linkName)}' is authorized by ${sanitizeTerminal(account.trim())}.\n`);
+  const by = actorName(args.by, io.env);
+  const ledger = await withTarget(args, io, async (t) => {
+    // A ledger stands for a real account: every change is an event in its audit trail (rollout log).
+    if ((await t.info()).mode !== 'ledger') {
+      await t.authorize(linkName, account);
+      return false;
+    }
+    await authorizeOnLedger(t, linkName, account, by, targetFlagsText(args));
+    return true;
+  });
+  io.stdout.write(
+    `Connection ${quoteTerminal(linkName)} is authorized by ${sanitizeTerminal(account.trim())}${ledger ? `; recorded by ${sanitizeTerminal(by)} in the ledger's log (connectorops rollout log${targetFlagsText(args)})` : ''}.\n`,
+  );
   return 0;
 }
 
 async function initCommand(argv: string[], io: Io): Promise<number> {
   const args = parseTargetInitArgs(argv);
-  if (isHelp(args)) return printUsage(io, USAGE);
+  if (isHelp(args)) return printUsage(io, helpOf('init'));
   const { mode, account } = args;
   await withTarget(args, io, (t) => t.initialize(mode, account ?? null), true);
   const name = args.target !== undefined ? targetIdentity(args.target) : 'the default target';
@@ -177,7 +225,7 @@ async function initCommand(argv: string[], io: Io): Promise<number> {
 
 async function adoptCommand(argv: string[], io: Io): Promise<number> {
   const args = parseTargetAdoptArgs(argv);
-  if (isHelp(args)) return printUsage(io, USAGE);
+  if (isHelp(args)) return printUsage(io, helpOf('adopt'));
   const { authorized } = args;
   const loaded = await loadForPlan({
     cwd: io.cwd,
@@ -185,6 +233,8 @@ async function adoptCommand(argv: string[], io: Io): Promise<number> {
     ...(args.target !== undefined ? { target: args.target } : {}),
   });
   for (const d of loaded.diagnostics) io.stderr.write(formatDiagnostic(d) + '\n');
+  // What the manifests alone refuse is refused before the target is opened: nothing is created.
+  checkAuthorizedNames(authorized, loaded.manifests.desired.connections);
   const target = await openTarget(loaded.targetSpec, { name: loaded.targetName, cwd: io.cwd, env: io.env, create: true });
   try {
     const info = await target.info();
@@ -222,7 +272,10 @@ async function adoptCommand(argv: string[], io: Io): Promise<number> {
       if (unauthorized.length)
         io.stdout.write(`Unauthorized: ${unauthorized.map(quoteTerminal).join(', ')} (pass --authorized LINK=ACCOUNT for those authorized in Creator).\n`);
       if (unrecorded.length) {
-        io.stderr.write(`warning: ${[...new Set(unrecorded)].join(', ')} not set: those secrets' fingerprints are not recorded; the next apply records them\n`);
+        const names = [...new Set(unrecorded)];
+        io.stderr.write(
+          `warning: ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} not set: ${names.length === 1 ? 'that secret’s fingerprint is' : 'those secrets’ fingerprints are'} not recorded. The next apply opens a rollout whose step records ${names.length === 1 ? 'it' : 'them'}, with nothing to do in Creator (which holds ${names.length === 1 ? 'it' : 'them'}): export ${names.length === 1 ? 'it' : 'them'} with the value${names.length === 1 ? '' : 's'} Creator holds before recording that step\n`,
+        );
       }
       return 0;
     } finally {

@@ -20,7 +20,7 @@ import type { ActionBody } from '../../model/actions.js';
 import type { Snapshot } from '../../model/snapshot.js';
 import type { ConnectionRecord, SecretName, State } from '../../model/types.js';
 import { SECRET_PARAMETERS } from '../../model/types.js';
-import { formatViolation, transition, World, type Effects, type SecretFingerprints, type Violation } from '../../rules/index.js';
+import { authorizationRefusal, formatViolation, transition, World, type Effects, type SecretFingerprints, type Violation } from '../../rules/index.js';
 import { parseAction } from '../action-schema.js';
 import { LockHeldError, waitForLock } from '../lock.js';
 import { stateDigest, stateToSnapshot, validateSnapshot } from '../snapshot.js';
@@ -277,18 +277,10 @@ export class TargetEngine implements Target {
       const existing = journal ? await tx.journalEntry(journal) : null;
       if (existing?.status === 'done') throw alreadyDone(journal!, existing);
       const world = await this.#fresh(tx);
-      const current = world.connection(connection);
-      if (!current) throw new TargetError(`connection '${connection}' does not exist`, { status: 404 });
-      const connector = world.connector(current.connector);
-      if (connector && !connector.enabled) {
-        throw new TargetError(`R11: connection '${connection}' cannot be authorized while its connector '${connector.linkName}' is disabled`, {
-          rule: 'R11',
-          hint: `enable connector '${connector.linkName}' first`,
-        });
-      }
-      if (!current.enabled) {
-        throw new TargetError(`R11: connection '${connection}' is disabled: enable it before authorizing it`, { rule: 'R11' });
-      }
+      const refusal = authorizationRefusal(world.state, connection);
+      if (refusal?.reason === 'missing') throw new TargetError(refusal.message, { status: 404 });
+      if (refusal) throw new TargetError(refusal.message, { rule: refusal.rule, hint: refusal.hint });
+      const current = world.connection(connection)!;
       const at = new Date().toISOString();
       if (current.authorization.status === 'authorized' && current.authorization.account === who) {
         if (journal) await tx.journalRecord(journal, 'connection.authorize', connection, { status: 'done', serial: this.#worldSerial, at, error: null });

@@ -116,6 +116,8 @@ const RETRYABLE = new WeakSet<Error>();
 const RETRY_AFTER = new WeakMap<Error, number>();
 
 /** undici's codes for a connection that was never made: nothing of the request was sent. */
+/** fetch's codes for a TLS handshake answered by something that is not TLS (plain HTTP, most often). */
+const NOT_TLS = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG', 'ERR_SSL_HTTP_REQUEST']);
 const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
 const DEFAULT_TIMEOUT_MS = 120_000;
@@ -382,6 +384,13 @@ export class HttpTarget implements Target {
     const unsent = code !== undefined && NOT_CONNECTED.has(code);
     const safeCause = { name: (error as Error | null)?.name ?? 'Error', code, message: reason };
     let out: TargetError;
+    if (code !== undefined && NOT_TLS.has(code) && this.url.startsWith('https:')) {
+      // https:// to a server that answers in plain HTTP: OpenSSL's words say nothing to a person.
+      return new TargetError(`cannot reach target ${this.name}: the server does not speak TLS (https://); it looks like a plain-HTTP server${spec.what ? `; ${spec.what} was not sent` : ''}`, {
+        hint: 'use http:// for a plain-HTTP server (connectorops serve on this machine speaks plain HTTP), or put TLS in front of it',
+        cause: safeCause,
+      });
+    }
     if (unsent) {
       const where = this.url === this.name || this.url === `${this.name}/` ? this.name : `${this.name} (${this.url})`;
       out = new TargetError(`cannot reach target ${where}: ${code === 'ECONNREFUSED' ? 'connection refused' : reason}${spec.what ? `; ${spec.what} was not sent` : ''}`, {

@@ -1,0 +1,206 @@
+/**
+ * The words a person follows through a rollout (issue 24, items 4 to 7), through the real CLI on
+ * the example repository of this project: the ledger's audit trail for `target authorize`, adopt
+ * without the secrets, pasteable hints, help, did-you-mean, JSON shapes, no file left behind,
+ * and `npm run plan` running the build it has.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BIN, ensureBuilt, ROOT } from '../support/dist.js';
+import { tempDir } from '../support/target.js';
+
+const SECRETS = { CRM_CLIENT_SECRET: 'crm-s3cret-ONE', BILLING_CLIENT_SECRET: 'billing-s3cret-ONE', LEGACY_ERP_CONSUMER_SECRET: 'erp-s3cret-ONE' };
+const BARE: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', CI: '1', USER: 'ops-runner' };
+const ENV: NodeJS.ProcessEnv = { ...BARE, ...SECRETS };
+
+let tmp: ReturnType<typeof tempDir>;
+beforeAll(() => ensureBuilt());
+beforeEach(() => {
+  tmp = tempDir('connectorops-rollout-words-');
+  for (const entry of ['connectors', 'connections', 'connectorops.yaml']) cpSync(join(ROOT, entry), join(tmp.dir, entry), { recursive: true });
+});
+afterEach(() => tmp.cleanup());
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], env: NodeJS.ProcessEnv = ENV, input = ''): Result {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: tmp.dir, encoding: 'utf8', env, input, timeout: 120_000 });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+function ok(args: string[], env: NodeJS.ProcessEnv = ENV): Result {
+  const r = cli(args, env);
+  expect(r.code, `${args.join(' ')}\n${r.stdout}\n${r.stderr}`).toBe(0);
+  return r;
+}
+
+const T = ['--target', 'local:ex.db'];
+
+describe('target authorize on a ledger, and adopt without the secrets', () => {
+  it('records who authorized outside a rollout in the log, refuses what a rollout step does, and records adopted secrets with nothing to paste', () => {
+    // A refused adopt creates nothing.
+    const bad = cli(['target', 'adopt', ...T, '--authorized', 'nosuch=alice'], BARE);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("the manifests define no connection 'nosuch'; nothing was recorded");
+    expect(existsSync(join(tmp.dir, 'ex.db'))).toBe(false);
+
+    // Adopted without the secrets: adopt says which fingerprints it could not take.
+    const adopt = ok(['target', 'adopt', ...T], BARE);
+    expect(adopt.stderr).toMatch(/BILLING_CLIENT_SECRET, CRM_CLIENT_SECRET, LEGACY_ERP_CONSUMER_SECRET are not set/);
+
+    const authorized = ok(['target', 'authorize', 'crm_sales', '--account', 'mallory', ...T, '--by', 'Eve'], BARE);
+    expect(authorized.stdout).toContain('recorded by Eve');
+    ok(['target', 'authorize', 'crm_support', '--account', 'alice', ...T], BARE);
+    const log = ok(['rollout', 'log', ...T]).stdout;
+    expect(log).toMatch(/ {2}Eve {2}target authorize: connection "crm_sales" authorized by account "mallory"/);
+    expect(log).toMatch(/ {2}ops-runner {2}target authorize: connection "crm_support" authorized by account "alice"/);
+    const entries = (JSON.parse(ok(['rollout', 'log', ...T, '--format', 'json']).stdout) as { entries: Array<Record<string, unknown>> }).entries;
+    expect(entries).toEqual([
+      expect.objectContaining({ by: 'Eve', rollout: null, event: 'authorized', connection: 'crm_sales', account: 'mallory' }),
+      expect.objectContaining({ by: 'ops-runner', rollout: null, event: 'authorized', connection: 'crm_support', account: 'alice' }),
+    ]);
+
+    // With the secrets: the rollout records their fingerprints, with nothing to paste in Creator.
+    ok(['apply', ...T, '--auto-approve']);
+    const next = JSON.parse(ok(['rollout', 'next', ...T, '--format', 'json']).stdout) as {
+      steps: Array<{ id: string; kind: string; op?: string; connection?: string; instructions: string[] }>;
+    };
+    const updates = next.steps.filter((s) => s.op === 'connector.update');
+    expect(updates.length).toBeGreaterThan(0);
+    for (const s of updates) {
+      expect(s.instructions.join('\n')).toContain('nothing to do in Creator');
+      expect(s.instructions.join('\n')).not.toContain('paste');
+    }
+    const auth = next.steps.find((s) => s.kind === 'authorize' && s.connection === 'helpdesk_agents')!;
+    const refused = cli(['target', 'authorize', 'helpdesk_agents', '--account', 'bob', ...T]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`in step ${auth.id}; nothing was recorded`);
+    expect(refused.stderr).toContain(`connectorops rollout done ${auth.id} --target local:ex.db`);
+
+    ok(['rollout', 'done', ...next.steps.map((s) => s.id), ...T]);
+    const plan = JSON.parse(ok(['plan', ...T, '--json']).stdout) as { actions: unknown[]; needsAuthorization: string[] };
+    expect(plan).toMatchObject({ actions: [], needsAuthorization: [] });
+  }, 300_000);
+});
+
+describe('the words a person follows', () => {
+  it('hints carry --target, help is per subcommand, typos get a suggestion, rollout and rollout log speak JSON', () => {
+    expect(cli(['--help']).stdout).toContain('--version');
+    const typo = cli(['rollout', 'nxt', ...T]);
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toContain("unknown subcommand 'nxt'; did you mean 'next'?");
+    const doneHelp = ok(['rollout', 'done', '--help']).stdout;
+    expect(doneHelp).toMatch(/^Usage: connectorops rollout done STEP…/);
+    expect(doneHelp).not.toContain('abandon');
+    const authorizeHelp = ok(['target', 'authorize', '--help']).stdout;
+    expect(authorizeHelp).toMatch(/^Usage: connectorops target authorize LINKNAME/);
+    expect(authorizeHelp).not.toContain('adopt');
+
+    ok(['target', 'init', ...T, '--mode', 'ledger']);
+    const none = ok(['rollout', ...T]);
+    expect(none.stdout).toContain('has no open rollout');
+    expect(JSON.parse(ok(['rollout', ...T, '--format', 'json']).stdout)).toEqual({ rollout: null, target: null, steps: [] });
+
+    const apply = ok(['apply', ...T, '--auto-approve']);
+    expect(apply.stdout).toContain('Next: connectorops rollout next --target local:ex.db (instructions for Creator), then connectorops rollout done STEP… --target local:ex.db');
+    expect(ok(['rollout', ...T]).stdout).toContain('Next: connectorops rollout next --target local:ex.db');
+    expect(ok(['rollout', 'next', ...T]).stdout).toMatch(/When a step is done in Creator: connectorops rollout done [a-z0-9 ]+ --target local:ex\.db/);
+    const done = ok(['rollout', 'done', 'a1', ...T]);
+    expect(done.stdout).toMatch(/\(connectorops rollout next --target local:ex\.db\)/);
+    const status = JSON.parse(ok(['rollout', ...T, '--format', 'json']).stdout) as { rollout: { done: number }; steps: Array<{ id: string; state: string; by?: string }> };
+    expect(status.rollout.done).toBe(1);
+    expect(status.steps[0]).toMatchObject({ id: 'a1', state: 'done', by: 'ops-runner' });
+
+    const abandon = ok(['rollout', 'abandon', ...T]);
+    expect(abandon.stdout).toContain('the 1 done step stays done');
+    expect(abandon.stdout).toContain('connectorops plan --target local:ex.db shows what is left');
+  }, 300_000);
+
+  it('walk shows why a step fails and lets the person skip it', () => {
+    ok(['target', 'init', ...T, '--mode', 'ledger']);
+    ok(['apply', ...T, '--auto-approve']);
+    // a1 creates a connector with a secret: without its variable the step cannot be recorded.
+    const { CRM_CLIENT_SECRET: _crm, BILLING_CLIENT_SECRET: _billing, LEGACY_ERP_CONSUMER_SECRET: _erp, ...unset } = ENV;
+    const walk = cli(['rollout', 'walk', ...T], unset, 'd\ns\nq\n');
+    expect(walk.stdout).toMatch(/✗ a1 was not recorded: environment variable \w+ \(step a1/);
+    expect(walk.stdout).toContain('[s]kip it for now, or [q]uit?');
+    expect(walk.stdout).toMatch(/Step a\d+: \[d\]one, \[s\]kip for now, \[q\]uit\?[^\n]*\n*Stopped\./);
+    expect(walk.code).toBe(0);
+  }, 300_000);
+
+  it('smaller words: no file left behind, --base outside git, a dash value, --issue, rollout issue, scopeSeparator, a plan for another target, https to plain HTTP', async () => {
+    const missing = cli(['apply', '--auto-approve'], BARE);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('nothing was carried out');
+    expect(existsSync(join(tmp.dir, '.connectorops'))).toBe(false);
+
+    expect(cli(['plan', ...T, '--base', 'main']).stderr).toContain('--base needs a git repository');
+    const dash = cli(['apply', ...T, '--lock-timeout', '-5']);
+    expect(dash.stderr).not.toContain('needs a value');
+    expect(dash.stderr).toContain('--lock-timeout=');
+    expect(cli(['rollout', 'sync', ...T, '--repo', 'acme/infra', '--actor', 'alice']).stderr).toContain('rollout sync needs --issue N');
+    const issue = cli(['rollout', 'issue', ...T, '--repo', 'acme/infra']);
+    expect(issue.stderr).toContain('rollout issue needs a token that may write issues');
+    expect(issue.stderr).toContain('issues: write');
+    const noRepo = cli(['rollout', 'issue', ...T], { ...ENV, GITHUB_TOKEN: 'x' });
+    expect(noRepo.stderr).toContain('rollout issue does not know the repository');
+
+    const billing = join(tmp.dir, 'connectors/billing.yaml');
+    writeFileSync(billing, readFileSync(billing, 'utf8').replace('scopeSeparator:', 'scopeSeperator:'));
+    expect(cli(['validate']).stderr).toContain('scopeSeparator');
+    writeFileSync(billing, readFileSync(billing, 'utf8').replace('scopeSeperator:', 'scopeSeparator:'));
+
+    ok(['plan', ...T, '--out', 'plan.json']);
+    const elsewhere = cli(['apply', 'plan.json']);
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.stderr).toContain('pass --target local:ex.db');
+
+    const server = createServer((_req, res) => res.end('plain'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      // The server answers in this process: the CLI runs asynchronously, not blocking it.
+      const child = spawn(process.execPath, [BIN, 'target', 'export', '--target', `https://127.0.0.1:${port}`], {
+        cwd: tmp.dir,
+        env: { ...ENV, CONNECTOROPS_TOKEN: 'a-token-of-at-least-some-length' },
+      });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      const [status] = (await once(child, 'close')) as [number | null];
+      const r = { status, stderr };
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain('does not speak TLS');
+      expect(r.stderr).not.toMatch(/ssl3_get_record|wrong version number/);
+    } finally {
+      server.close();
+    }
+  }, 300_000);
+
+  it('plan prints each warning once on a terminal', () => {
+    const script = spawnSync('script', ['-qec', `${process.execPath} ${BIN} plan ${T.join(' ')}`, '/dev/null'], { cwd: tmp.dir, encoding: 'utf8', env: BARE });
+    expect(script.status).toBe(0);
+    const count = (script.stdout.match(/CRM_CLIENT_SECRET is not set/g) ?? []).length;
+    expect(count).toBe(1);
+  }, 120_000);
+});
+
+describe('npm run plan', () => {
+  it('runs the CLI that is built, without building again', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.plan).toBe('node scripts/plan.js');
+    const r = spawnSync(process.execPath, [join(ROOT, 'scripts/plan.js'), '--target', `local:${join(tmp.dir, 'none.db')}`], { cwd: ROOT, encoding: 'utf8', env: BARE });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('building first');
+    expect(r.stdout).toContain('connectorops will perform the following actions');
+    expect(existsSync(join(tmp.dir, 'none.db'))).toBe(false);
+  }, 120_000);
+});
