@@ -24,6 +24,7 @@ const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {
   serve: () => import('./commands/serve.js'),
   rollout: () => import('./commands/rollout.js'),
   usages: () => import('./commands/usages.js'),
+  studio: () => import('./commands/studio.js'),
 };
 
 const USAGE = `Usage: connectorops <command> [options]
@@ -40,6 +41,7 @@ Commands:
   comment     post the plan as a pull request's sticky comment (GitHub)
   serve       serve a target over HTTP (for --target http://HOST:PORT)
   usages      list where Deluge code (Creator exports, scripts) uses each connection
+  studio      the account and its rollout in a browser, beside Creator (127.0.0.1 only)
 
 Run 'connectorops <command> --help' for a command's options.`;
 

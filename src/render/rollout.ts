@@ -127,15 +127,28 @@ function indent(lines: string[], by: string): string[] {
   return lines.map((l) => (l === '' ? l : by + l));
 }
 
-/** `rollout log`: every rollout's events, oldest first: opened, each step done, abandoned or closed. */
-export function renderRolloutLog(rollouts: readonly Rollout[]): string {
-  if (!rollouts.length) return 'No rollouts on this target.\n';
-  const lines: string[] = [];
+/** One line of the rollout log: when, who, and what (our words, user text quoted by the caller's format). */
+export interface RolloutLogEntry {
+  at: string;
+  by: string;
+  text: string;
+}
+
+/**
+ * Every rollout's events, oldest first: opened, each step done, abandoned or closed. At the same
+ * instant, opened comes before the steps and the end after them. `quoting` gives a rollout's
+ * quoting functions (redacted for its plan); `by` and notes are passed through `t` and `quote`.
+ */
+export function rolloutLogEntries(
+  rollouts: readonly Rollout[],
+  quoting: (plan: Plan) => { q: (s: string) => string; t: (s: string) => string },
+  quoteNote: (s: string) => string,
+): RolloutLogEntry[] {
+  const entries: Array<RolloutLogEntry & { weight: number; n: number }> = [];
   for (const rollout of rollouts) {
-    const { q, t } = terminal(rollout.plan);
-    const note = (n: string | undefined) => (n !== undefined ? ` (${quoteTerminal(n)})` : '');
-    // Sorted by time; at the same instant, opened before the steps and the end after them.
-    const entries: Array<{ at: string; weight: number; line: string }> = [];
+    const { q, t } = quoting(rollout.plan);
+    const note = (n: string | undefined) => (n !== undefined ? ` (${quoteNote(n)})` : '');
+    const mine: typeof entries = [];
     for (const e of rollout.events) {
       const what =
         e.type === 'opened'
@@ -143,15 +156,20 @@ export function renderRolloutLog(rollouts: readonly Rollout[]): string {
           : e.type === 'abandoned'
             ? 'abandoned'
             : 'closed: every step done';
-      entries.push({ at: e.at, weight: e.type === 'opened' ? 0 : 2, line: `${e.at}  ${t(e.by)}  ${rollout.id} ${what}${note(e.note)}` });
+      mine.push({ at: e.at, by: t(e.by), weight: e.type === 'opened' ? 0 : 2, n: 0, text: `${rollout.id} ${what}${note(e.note)}` });
     }
     for (const step of rollout.steps) {
       const done = rollout.done.get(step.id);
-      if (done)
-        entries.push({ at: done.at, weight: 1, line: `${done.at}  ${t(done.by)}  ${rollout.id} ${step.id} done: ${rolloutStepTitle(step, q, t)}${note(done.note)}` });
+      if (done) mine.push({ at: done.at, by: t(done.by), weight: 1, n: 0, text: `${rollout.id} ${step.id} done: ${rolloutStepTitle(step, q, t)}${note(done.note)}` });
     }
-    entries.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.weight - b.weight));
-    lines.push(...entries.map((x) => x.line));
+    mine.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.weight - b.weight));
+    entries.push(...mine);
   }
-  return lines.join('\n') + '\n';
+  return entries.map(({ at, by, text }) => ({ at, by, text }));
+}
+
+/** `rollout log`: every rollout's events, oldest first: opened, each step done, abandoned or closed. */
+export function renderRolloutLog(rollouts: readonly Rollout[]): string {
+  if (!rollouts.length) return 'No rollouts on this target.\n';
+  return rolloutLogEntries(rollouts, terminal, quoteTerminal).map((e) => `${e.at}  ${e.by}  ${e.text}`).join('\n') + '\n';
 }
