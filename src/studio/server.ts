@@ -211,6 +211,9 @@ export async function startStudio(options: StudioOptions): Promise<RunningStudio
         return send(res, 200, 'text/javascript; charset=utf-8', await readFile(join(options.assetsDir, 'app.js')));
       case '/app.css':
         return send(res, 200, 'text/css; charset=utf-8', await readFile(join(options.assetsDir, 'app.css')));
+      case '/favicon.ico':
+        res.writeHead(204).end();
+        return;
       case '/docs/rules.md':
         return send(res, 200, 'text/html; charset=utf-8', renderRulesPage(await readFile(options.rulesFile, 'utf8')));
       case '/api/view':

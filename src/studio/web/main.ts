@@ -102,12 +102,12 @@ function Cards({ connectors }: { connectors: ConnectorView[] }): VNode {
 }
 
 function Card({ connector: c }: { connector: ConnectorView }): VNode {
-  const revokes = c.revoked.length + c.connections.reduce((n, x) => n + x.revoked.length, 0);
+  // The connector's revocations hold its connections' (view.ts).
+  const revokes = c.revoked.length;
   return html`
     <a
       class=${`card${c.enabled ? '' : ' disabled'}${c.exists ? '' : ' planned'}`}
       href=${`#connector/${encodeURIComponent(c.linkName)}`}
-      aria-label=${`Open connector ${c.name} (${c.linkName})`}
       data-testid="card"
     >
       <span class="card-name">${c.name}</span>
@@ -219,7 +219,8 @@ function Value({ value }: { value: string }): VNode {
   };
   return html`<span class="value"
     ><code>${value}</code>
-    <button type="button" class="copy" onClick=${copy} aria-label=${`Copy ${value}`}>${copied ? 'Copied' : 'Copy'}</button></span
+    <button type="button" class="copy" onClick=${copy} aria-label=${`Copy ${value}`}>Copy</button
+    ><span class="copied" role="status">${copied ? 'Copied' : ''}</span></span
   >`;
 }
 
@@ -320,7 +321,7 @@ function Step({ step, onChanged }: { step: StepView; onChanged: () => void }): V
       ${step.state === 'ready'
         ? html`
             <div class="instructions">${step.instructions.map((line, i) => html`<p key=${i}>${line.map((s) => html`<${Piece} segment=${s} />`)}</p>`)}</div>
-            <button type="button" class="done" onClick=${() => void markDone()} disabled=${busy} aria-label=${`Mark step ${step.id} done`}>Mark done</button>
+            <button type="button" class="done" onClick=${() => void markDone()} disabled=${busy} aria-label=${`Mark done: step ${step.id}`}>Mark done</button>
           `
         : null}
       ${refusal
