@@ -33,7 +33,7 @@ export interface GraphLayout {
   nodeHeight: number;
 }
 
-const NODE_WIDTH = 230;
+const NODE_WIDTH = 280;
 const NODE_HEIGHT = 34;
 const COLUMN_GAP = 70;
 const ROW_GAP = 12;

@@ -50,8 +50,10 @@ function App(): VNode {
     <header class="top">
       <h1>connectorops studio</h1>
       <p class="where">
-        Target <strong>${view.target}</strong> (${view.mode}${view.account !== null ? `, account ${view.account}` : ''}) · state serial
-        <span data-testid="serial">${view.serial}</span>
+        Target <strong>${view.target}</strong> (${view.mode}${view.account !== null ? `, account ${view.account}` : ''}) · state serial${' '}<span
+          data-testid="serial"
+          >${view.serial}</span
+        >
       </p>
       <p class="who">You are <strong data-testid="by">${view.by}</strong>: <em>Mark done</em> records this name.</p>
       <p class="live" aria-live="polite">${live ? 'Live: changes made elsewhere appear here.' : 'Not live: reload to see changes.'}</p>
@@ -251,7 +253,7 @@ const TONES: Record<string, string> = { create: 'Create', update: 'Change', dele
 
 /** The layered layout drawn as SVG; each node names itself (a title) for screen readers and tooltips. */
 function Graph({ layout, label }: { layout: GraphLayout; label: string }): VNode {
-  const short = (s: string) => (s.length > 34 ? `${s.slice(0, 33)}…` : s);
+  const short = (s: string) => (s.length > 42 ? `${s.slice(0, 41)}…` : s);
   return html`
     <div class="graph" tabindex="0" role="region" aria-label=${label}>
       <svg width=${layout.width} height=${layout.height} viewBox=${`0 0 ${layout.width} ${layout.height}`} role="img" aria-label=${label}>
