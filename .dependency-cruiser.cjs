@@ -140,7 +140,8 @@ module.exports = {
     },
     {
       name: 'studio-page-is-browser-code',
-      comment: "The studio's page (studio/web/, bundled for the browser) imports only the API's shapes (studio/api.ts, render/graph.ts types) and browser libraries: no node:* module, no other module of ours.",
+      comment:
+        "The studio's page (studio/web/, bundled for the browser) imports only the API's shapes (studio/api.ts, render/graph.ts types) and browser libraries: no node:* module, no other module of ours.",
       severity: 'error',
       from: { path: '^src/studio/web/' },
       to: { path: '^src/', pathNot: '^src/studio/(web/|api\\.ts$)|^src/render/graph\\.ts$' },

@@ -84,10 +84,7 @@ const studio = await build({
 });
 copyFileSync(join(root, 'src/studio/web/studio.css'), join(outdir, 'studio/app.css'));
 
-writeFileSync(
-  join(outdir, 'THIRD-PARTY-LICENSES.txt'),
-  licences([...new Set([...Object.keys(result.metafile.inputs), ...Object.keys(studio.metafile.inputs)])]),
-);
+writeFileSync(join(outdir, 'THIRD-PARTY-LICENSES.txt'), licences([...new Set([...Object.keys(result.metafile.inputs), ...Object.keys(studio.metafile.inputs)])]));
 
 function builtinsThroughRequire() {
   const builtins = new Set(builtinModules);

@@ -135,7 +135,12 @@ export function mermaidFlowchart(nodes: readonly GraphNode[]): string[] {
   const tones = [...new Set(nodes.map((n) => n.tone))].filter((t) => MERMAID_CLASSES[t] !== undefined).sort();
   for (const tone of tones) {
     lines.push(`  classDef ${tone} ${MERMAID_CLASSES[tone]}`);
-    lines.push(`  class ${nodes.filter((n) => n.tone === tone).map((n) => safeId(n.id)).join(',')} ${tone}`);
+    lines.push(
+      `  class ${nodes
+        .filter((n) => n.tone === tone)
+        .map((n) => safeId(n.id))
+        .join(',')} ${tone}`,
+    );
   }
   return lines;
 }

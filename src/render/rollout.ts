@@ -171,5 +171,9 @@ export function rolloutLogEntries(
 /** `rollout log`: every rollout's events, oldest first: opened, each step done, abandoned or closed. */
 export function renderRolloutLog(rollouts: readonly Rollout[]): string {
   if (!rollouts.length) return 'No rollouts on this target.\n';
-  return rolloutLogEntries(rollouts, terminal, quoteTerminal).map((e) => `${e.at}  ${e.by}  ${e.text}`).join('\n') + '\n';
+  return (
+    rolloutLogEntries(rollouts, terminal, quoteTerminal)
+      .map((e) => `${e.at}  ${e.by}  ${e.text}`)
+      .join('\n') + '\n'
+  );
 }

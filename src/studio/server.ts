@@ -186,7 +186,12 @@ export async function startStudio(options: StudioOptions): Promise<RunningStudio
       const given = url.searchParams.get('token') ?? '';
       if (hasSession(req)) return send(res, 303, 'text/plain; charset=utf-8', 'See /\n', { location: '/' });
       if (token === null || !sameSecret(given, token)) {
-        return send(res, 401, 'text/plain; charset=utf-8', 'This studio link is not valid, or was used already: each link opens the studio once. Restart connectorops studio for a new one.\n');
+        return send(
+          res,
+          401,
+          'text/plain; charset=utf-8',
+          'This studio link is not valid, or was used already: each link opens the studio once. Restart connectorops studio for a new one.\n',
+        );
       }
       token = null;
       return send(res, 303, 'text/plain; charset=utf-8', 'See /\n', {

@@ -191,7 +191,11 @@ function connectorView(c: ConnectorRecord, marks: Map<string, Mark[]>, revokedOf
 function parametersOf(auth: ConnectorRecord['authentication']): ConnectorView['parameters'] {
   return flattenAuthentication(auth)
     .filter(([path]) => path !== 'authentication.type')
-    .map(([path, value]) => ({ key: path.replace(/^authentication\./, ''), label: labelOf(path, 'Connector'), value: Array.isArray(value) ? value.join(' ') : show(value) }));
+    .map(([path, value]) => ({
+      key: path.replace(/^authentication\./, ''),
+      label: labelOf(path, 'Connector'),
+      value: Array.isArray(value) ? value.join(' ') : show(value),
+    }));
 }
 
 function usageView(u: Usage): UsageView {
@@ -252,7 +256,12 @@ function rolloutView(rollout: Rollout): RolloutView {
   const steps = rollout.steps.map((step) => {
     const status = statusOf(rollout, step);
     const title = rolloutStepTitle(step, quote, redact);
-    nodes.push({ id: step.id, label: title, tone: status.state === 'done' ? 'done' : step.kind === 'authorize' ? 'authorize' : actionTone(step.action), dependsOn: step.dependsOn });
+    nodes.push({
+      id: step.id,
+      label: title,
+      tone: status.state === 'done' ? 'done' : step.kind === 'authorize' ? 'authorize' : actionTone(step.action),
+      dependsOn: step.dependsOn,
+    });
     return {
       id: step.id,
       title,

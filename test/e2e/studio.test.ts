@@ -89,8 +89,9 @@ async function axeProblems(): Promise<string[]> {
   const source = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
   await page.evaluate(source);
   const found = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (c: Document) => Promise<{ violations: Array<{ id: string; impact: string | null; nodes: Array<{ target: unknown }> }> }> } })
-      .axe;
+    const axe = (
+      window as unknown as { axe: { run: (c: Document) => Promise<{ violations: Array<{ id: string; impact: string | null; nodes: Array<{ target: unknown }> }> }> } }
+    ).axe;
     const r = await axe.run(document);
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => JSON.stringify(n.target)) }));
   });
@@ -234,17 +235,25 @@ describe('connectorops studio in a browser', () => {
 
     // A waiting step says what it waits on, and offers no button.
     expect(await step(waiting).textContent()).toContain(`Waiting on ${createErp}`);
-    expect(await step(waiting).getByRole('button', { name: /Mark done/ }).count()).toBe(0);
+    expect(
+      await step(waiting)
+        .getByRole('button', { name: /Mark done/ })
+        .count(),
+    ).toBe(0);
     await page.locator('#rollout').screenshot({ path: join(SHOTS, 'rollout.png') });
 
     // Refused: the step sets a secret whose variable the studio does not have (S1); nothing recorded.
-    await step(createErp).getByRole('button', { name: `Mark done: step ${createErp}` }).click();
+    await step(createErp)
+      .getByRole('button', { name: `Mark done: step ${createErp}` })
+      .click();
     const refusal = step(createErp).getByRole('alert');
     await expect.poll(() => refusal.textContent(), WAIT).toContain('ERP_SECRET');
     expect(await refusal.getByRole('link', { name: 'S1' }).getAttribute('href')).toBe('/docs/rules.md#s1');
 
     // Mark done: recorded through rollout done's code, as the studio's --by.
-    await step(updateSales).getByRole('button', { name: `Mark done: step ${updateSales}` }).click();
+    await step(updateSales)
+      .getByRole('button', { name: `Mark done: step ${updateSales}` })
+      .click();
     await expect.poll(() => step(updateSales).textContent(), WAIT).toMatch(/✓ Done by Dana Q at /);
     await expect.poll(() => page.getByTestId('progress').textContent(), WAIT).toBe('1 of 6 steps done');
     const log = await ok(['rollout', 'log', ...T]);
@@ -257,7 +266,11 @@ describe('connectorops studio in a browser', () => {
     await ok(['rollout', 'done', createErp, ...T, '--by', 'Erin']);
     await expect.poll(() => step(createErp).locator('.step-state').textContent(), WAIT).toMatch(/^✓ Done by Erin at /);
     await expect.poll(() => page.getByTestId('progress').textContent(), WAIT).toBe('2 of 6 steps done');
-    expect(await step(waiting).getByRole('button', { name: `Mark done: step ${waiting}` }).count()).toBe(1);
+    expect(
+      await step(waiting)
+        .getByRole('button', { name: `Mark done: step ${waiting}` })
+        .count(),
+    ).toBe(1);
     expect(await axeProblems()).toEqual([]);
     await page.locator('#plan').screenshot({ path: join(SHOTS, 'plan.png') });
     await page.locator('#rollout .graph').screenshot({ path: join(SHOTS, 'rollout-graph.png') });

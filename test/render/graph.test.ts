@@ -73,7 +73,9 @@ describe('the Mermaid graph in the pull-request comment', () => {
     await expect(parse(mermaidBlock(fits)!)).resolves.toBeTruthy();
     const big = md(planOf(MERMAID_MAX_ACTIONS + 1));
     expect(mermaidBlock(big)).toBeNull();
-    expect(big).toContain(`The graph of these ${MERMAID_MAX_ACTIONS + 1} steps is too large for a comment (more than ${MERMAID_MAX_ACTIONS}): \`connectorops studio\` draws it.`);
+    expect(big).toContain(
+      `The graph of these ${MERMAID_MAX_ACTIONS + 1} steps is too large for a comment (more than ${MERMAID_MAX_ACTIONS}): \`connectorops studio\` draws it.`,
+    );
   });
 
   it('is absent from a plan without actions', () => {
@@ -83,9 +85,16 @@ describe('the Mermaid graph in the pull-request comment', () => {
 
 /** Random dependency graphs: each node depends on some earlier ones (as a plan's actions do). */
 const dags = fc.integer({ min: 1, max: 60 }).chain((n) =>
-  fc.tuple(...Array.from({ length: n }, (_, i) => fc.subarray(Array.from({ length: i }, (_, j) => `a${j + 1}`), { maxLength: Math.min(3, i) }))).map((deps) =>
-    deps.map((dependsOn, i): GraphNode => ({ id: `a${i + 1}`, label: `step ${i + 1}`, tone: 'update', dependsOn })),
-  ),
+  fc
+    .tuple(
+      ...Array.from({ length: n }, (_, i) =>
+        fc.subarray(
+          Array.from({ length: i }, (_, j) => `a${j + 1}`),
+          { maxLength: Math.min(3, i) },
+        ),
+      ),
+    )
+    .map((deps) => deps.map((dependsOn, i): GraphNode => ({ id: `a${i + 1}`, label: `step ${i + 1}`, tone: 'update', dependsOn }))),
 );
 
 describe('the layered layout the studio draws', () => {

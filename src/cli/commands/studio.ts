@@ -59,7 +59,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
     });
   } catch (error) {
     await target.close();
-    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UserError(`cannot serve the studio on port ${args.port}: the port is in use`, { hint: 'pick another --port (0 picks a free one)' });
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw new UserError(`cannot serve the studio on port ${args.port}: the port is in use`, { hint: 'pick another --port (0 picks a free one)' });
     throw error;
   }
   io.stdout.write(`Studio for ${sanitizeTerminal(target.name)}, as ${sanitizeTerminal(by)}: open ${studio.url}\n`);
@@ -75,10 +76,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
 
 /** Best effort: the URL is printed anyway. */
 function openBrowser(url: string): void {
-  const [command, ...args] =
-    process.platform === 'darwin' ? ['open', url] : process.platform === 'win32' ? ['cmd', '/c', 'start', '""', url] : ['xdg-open', url];
+  const [command, ...args] = process.platform === 'darwin' ? ['open', url] : process.platform === 'win32' ? ['cmd', '/c', 'start', '""', url] : ['xdg-open', url];
   try {
-    const child = spawn(command!, args, { stdio: 'ignore', detached: true });
+    const child = spawn(command, args, { stdio: 'ignore', detached: true });
     child.on('error', () => {});
     child.unref();
   } catch {

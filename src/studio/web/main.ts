@@ -42,24 +42,29 @@ function App(): VNode {
     };
   }, [refresh]);
 
-  if (status.kind === 'loading') return html`<main><h1>connectorops studio</h1><p>Loading…</p></main>`;
-  if (status.kind === 'error') return html`<main><h1>connectorops studio</h1><p role="alert" class="refusal">${status.message}</p></main>`;
+  if (status.kind === 'loading')
+    return html`<main>
+      <h1>connectorops studio</h1>
+      <p>Loading…</p>
+    </main>`;
+  if (status.kind === 'error')
+    return html`<main>
+      <h1>connectorops studio</h1>
+      <p role="alert" class="refusal">${status.message}</p>
+    </main>`;
   const { view } = status;
   const connector = open !== null ? view.connectors.find((c) => c.linkName === open) : undefined;
   return html`
     <header class="top">
       <h1>connectorops studio</h1>
       <p class="where">
-        Target <strong>${view.target}</strong> (${view.mode}${view.account !== null ? `, account ${view.account}` : ''}) · state serial${' '}<span
-          data-testid="serial"
+        Target <strong>${view.target}</strong> (${view.mode}${view.account !== null ? `, account ${view.account}` : ''}) · state serial${' '}<span data-testid="serial"
           >${view.serial}</span
         >
       </p>
       <p class="who">You are <strong data-testid="by">${view.by}</strong>: <em>Mark done</em> records this name.</p>
       <p class="live" aria-live="polite">${live ? 'Live: changes made elsewhere appear here.' : 'Not live: reload to see changes.'}</p>
-      <nav aria-label="Sections">
-        <a href="#connectors">Connectors</a> <a href="#plan">Plan</a> <a href="#rollout">Rollout</a> <a href="#log">Log</a>
-      </nav>
+      <nav aria-label="Sections"><a href="#connectors">Connectors</a> <a href="#plan">Plan</a> <a href="#rollout">Rollout</a> <a href="#log">Log</a></nav>
     </header>
     <main>
       ${connector ? html`<${ConnectorDetail} connector=${connector} />` : html`<${Cards} connectors=${view.connectors} />`}
@@ -107,11 +112,7 @@ function Card({ connector: c }: { connector: ConnectorView }): VNode {
   // The connector's revocations hold its connections' (view.ts).
   const revokes = c.revoked.length;
   return html`
-    <a
-      class=${`card${c.enabled ? '' : ' disabled'}${c.exists ? '' : ' planned'}`}
-      href=${`#connector/${encodeURIComponent(c.linkName)}`}
-      data-testid="card"
-    >
+    <a class=${`card${c.enabled ? '' : ' disabled'}${c.exists ? '' : ' planned'}`} href=${`#connector/${encodeURIComponent(c.linkName)}`} data-testid="card">
       <span class="card-name">${c.name}</span>
       <span class="card-link">${c.linkName}</span>
       <span class="marks">${c.marks.map((m) => html`<span class=${`mark mark-${m.what}`}>${m.what}</span>`)}</span>
@@ -140,14 +141,37 @@ function ConnectorDetail({ connector: c }: { connector: ConnectorView }): VNode 
       <${Revoked} revoked=${c.revoked} />
       <h3>Parameters</h3>
       <table class="params">
-        <thead><tr><th scope="col">Parameter</th><th scope="col">Value</th></tr></thead>
+        <thead>
+          <tr>
+            <th scope="col">Parameter</th>
+            <th scope="col">Value</th>
+          </tr>
+        </thead>
         <tbody>
-          ${c.parameters.map((p) => html`<tr key=${p.key}><th scope="row">${p.label}</th><td><${Value} value=${p.value} /></td></tr>`)}
-          ${c.secrets.map((s) => html`<tr key=${s.name}><th scope="row">${s.label}</th><td class="secret">secret: ${s.state}</td></tr>`)}
+          ${c.parameters.map(
+            (p) =>
+              html`<tr key=${p.key}>
+                <th scope="row">${p.label}</th>
+                <td><${Value} value=${p.value} /></td>
+              </tr>`,
+          )}
+          ${c.secrets.map(
+            (s) =>
+              html`<tr key=${s.name}>
+                <th scope="row">${s.label}</th>
+                <td class="secret">secret: ${s.state}</td>
+              </tr>`,
+          )}
         </tbody>
       </table>
       <h3>Connections (${c.connections.length})</h3>
-      ${c.connections.length ? html`<ul class="connections">${c.connections.map((x) => html`<li key=${x.linkName}><${Connection} connection=${x} /></li>`)}</ul>` : html`<p>No connection uses this connector.</p>`}
+      ${
+        c.connections.length
+          ? html`<ul class="connections">
+              ${c.connections.map((x) => html`<li key=${x.linkName}><${Connection} connection=${x} /></li>`)}
+            </ul>`
+          : html`<p>No connection uses this connector.</p>`
+      }
     </section>
   `;
 }
@@ -168,14 +192,16 @@ function Connection({ connection: x }: { connection: ConnectionView }): VNode {
             >`,
         )}
       </p>
-      ${x.usages.length
-        ? html`<details>
-            <summary>Used in ${x.usages.length} place${x.usages.length === 1 ? '' : 's'}</summary>
-            <ul>
-              ${x.usages.map((u, i) => html`<li key=${i}>app ${u.app}, ${u.component} (${u.kind})${u.where !== undefined ? html` at <code>${u.where}</code>` : ' (recorded by the target)'}</li>`)}
-            </ul>
-          </details>`
-        : html`<p>No recorded usage.</p>`}
+      ${
+        x.usages.length
+          ? html`<details>
+              <summary>Used in ${x.usages.length} place${x.usages.length === 1 ? '' : 's'}</summary>
+              <ul>
+                ${x.usages.map((u, i) => html`<li key=${i}>app ${u.app}, ${u.component} (${u.kind})${u.where !== undefined ? html` at <code>${u.where}</code>` : ' (recorded by the target)'}</li>`)}
+              </ul>
+            </details>`
+          : html`<p>No recorded usage.</p>`
+      }
     </article>
   `;
 }
@@ -184,19 +210,36 @@ function Marks({ marks }: { marks: Mark[] }): VNode | null {
   if (!marks.length) return null;
   return html`<ul class="plan-marks">
     ${marks.map(
-      (m, i) => html`<li key=${i} class=${`mark-box mark-${m.what}`}>
-        <strong>${m.what}</strong>${m.actions.length ? ` by ${m.actions.join(', ')}` : ''}
-        ${m.rules.map((r) => html` <a href=${r.href}>${r.id}</a>`)} ${m.message !== undefined ? html`<span>: ${m.message}</span>` : null}
-        ${m.hint !== undefined ? html`<p>Hint: ${m.hint}</p>` : null}
-        ${m.changes.length
-          ? html`<table class="diff">
-              <thead><tr><th scope="col"></th><th scope="col">Field</th><th scope="col">From</th><th scope="col">To</th></tr></thead>
-              <tbody>
-                ${m.changes.map((c, j) => html`<tr key=${j}><td>${c.symbol}</td><td>${c.path}</td><td><del>${c.from}</del></td><td><ins>${c.to}</ins></td></tr>`)}
-              </tbody>
-            </table>`
-          : null}
-      </li>`,
+      (m, i) =>
+        html`<li key=${i} class=${`mark-box mark-${m.what}`}>
+          <strong>${m.what}</strong>${m.actions.length ? ` by ${m.actions.join(', ')}` : ''} ${m.rules.map((r) => html` <a href=${r.href}>${r.id}</a>`)}
+          ${m.message !== undefined ? html`<span>: ${m.message}</span>` : null} ${m.hint !== undefined ? html`<p>Hint: ${m.hint}</p>` : null}
+          ${
+            m.changes.length
+              ? html`<table class="diff">
+                  <thead>
+                    <tr>
+                      <th scope="col"></th>
+                      <th scope="col">Field</th>
+                      <th scope="col">From</th>
+                      <th scope="col">To</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    ${m.changes.map(
+                      (c, j) =>
+                        html`<tr key=${j}>
+                          <td>${c.symbol}</td>
+                          <td>${c.path}</td>
+                          <td><del>${c.from}</del></td>
+                          <td><ins>${c.to}</ins></td>
+                        </tr>`,
+                    )}
+                  </tbody>
+                </table>`
+              : null
+          }
+        </li>`,
     )}
   </ul>`;
 }
@@ -220,8 +263,7 @@ function Value({ value }: { value: string }): VNode {
     );
   };
   return html`<span class="value"
-    ><code>${value}</code>
-    <button type="button" class="copy" onClick=${copy} aria-label=${`Copy ${value}`}>Copy</button
+    ><code>${value}</code> <button type="button" class="copy" onClick=${copy} aria-label=${`Copy ${value}`}>Copy</button
     ><span class="copied" role="status">${copied ? 'Copied' : ''}</span></span
   >`;
 }
@@ -232,19 +274,26 @@ function PlanSection({ view }: { view: View }): VNode {
     <section id="plan" aria-labelledby="plan-heading">
       <h2 id="plan-heading">What Git wants: the current plan</h2>
       ${view.planError !== null ? html`<p class="refusal" role="alert">No plan: ${view.planError}</p>` : null}
-      ${plan
-        ? html`
-            <p class="summary">${plan.actions.length || plan.blocked.length ? plan.summary : 'No changes: the target matches the manifests.'}</p>
-            <${Revoked} revoked=${plan.revoked} />
-            ${plan.blocked.length
-              ? html`<div class="blocked"><strong>Blocked: apply carries out none of this plan until these are resolved.</strong>
-                  <ul>${plan.blocked.map((b, i) => html`<li key=${i}>${b.kind.toLowerCase()} ${b.linkName}: <a href=${b.rule.href}>${b.rule.id}</a> ${b.message}${b.hint !== undefined ? ` (${b.hint})` : ''}</li>`)}</ul>
-                </div>`
-              : null}
-            ${plan.warnings.map((w, i) => html`<p key=${i} class="warning">${w}</p>`)}
-            ${plan.actions.length ? html`<${Graph} layout=${plan.graph} label=${`Dependency graph of the plan's ${plan.actions.length} actions`} />` : null}
-          `
-        : null}
+      ${
+        plan
+          ? html`
+              <p class="summary">${plan.actions.length || plan.blocked.length ? plan.summary : 'No changes: the target matches the manifests.'}</p>
+              <${Revoked} revoked=${plan.revoked} />
+              ${
+                plan.blocked.length
+                  ? html`<div class="blocked">
+                      <strong>Blocked: apply carries out none of this plan until these are resolved.</strong>
+                      <ul>
+                        ${plan.blocked.map((b, i) => html`<li key=${i}>${b.kind.toLowerCase()} ${b.linkName}: <a href=${b.rule.href}>${b.rule.id}</a> ${b.message}${b.hint !== undefined ? ` (${b.hint})` : ''}</li>`)}
+                      </ul>
+                    </div>`
+                  : null
+              }
+              ${plan.warnings.map((w, i) => html`<p key=${i} class="warning">${w}</p>`)}
+              ${plan.actions.length ? html`<${Graph} layout=${plan.graph} label=${`Dependency graph of the plan's ${plan.actions.length} actions`} />` : null}
+            `
+          : null
+      }
     </section>
   `;
 }
@@ -264,11 +313,12 @@ function Graph({ layout, label }: { layout: GraphLayout; label: string }): VNode
         </defs>
         ${layout.edges.map((e) => html`<path key=${`${e.from}-${e.to}`} d=${e.path} class="edge" marker-end="url(#arrow)" />`)}
         ${layout.nodes.map(
-          (n) => html`<g key=${n.id} class=${`node tone-${n.tone}`} transform=${`translate(${n.x},${n.y})`}>
-            <title>${`${n.id}. ${n.label} (${TONES[n.tone] ?? n.tone})`}</title>
-            <rect width=${layout.nodeWidth} height=${layout.nodeHeight} rx="6" />
-            <text x="8" y=${layout.nodeHeight / 2 + 4}>${short(`${n.id} ${n.label}`)}</text>
-          </g>`,
+          (n) =>
+            html`<g key=${n.id} class=${`node tone-${n.tone}`} transform=${`translate(${n.x},${n.y})`}>
+              <title>${`${n.id}. ${n.label} (${TONES[n.tone] ?? n.tone})`}</title>
+              <rect width=${layout.nodeWidth} height=${layout.nodeHeight} rx="6" />
+              <text x="8" y=${layout.nodeHeight / 2 + 4}>${short(`${n.id} ${n.label}`)}</text>
+            </g>`,
         )}
       </svg>
     </div>
@@ -277,7 +327,10 @@ function Graph({ layout, label }: { layout: GraphLayout; label: string }): VNode
 
 function RolloutSection({ rollout, onChanged }: { rollout: RolloutView | null; onChanged: () => void }): VNode {
   if (!rollout) {
-    return html`<section id="rollout" aria-labelledby="rollout-heading"><h2 id="rollout-heading">Rollout</h2><p>No open rollout on this target.</p></section>`;
+    return html`<section id="rollout" aria-labelledby="rollout-heading">
+      <h2 id="rollout-heading">Rollout</h2>
+      <p>No open rollout on this target.</p>
+    </section>`;
   }
   return html`
     <section id="rollout" aria-labelledby="rollout-heading">
@@ -314,24 +367,30 @@ function Step({ step, onChanged }: { step: StepView; onChanged: () => void }): V
     <article class=${`step step-${step.state}`} aria-label=${`Step ${step.id}: ${step.title}`} data-step=${step.id}>
       <h3><span class="step-id">${step.id}</span> ${step.title}</h3>
       <p class="step-state">
-        ${step.state === 'done'
-          ? `✓ Done by ${step.by ?? '?'} at ${step.at ?? '?'}${step.note !== undefined ? ` (${step.note})` : ''}`
-          : step.state === 'ready'
-            ? '→ Ready now'
-            : `· Waiting on ${step.on.join(', ')}`}
+        ${
+          step.state === 'done'
+            ? `✓ Done by ${step.by ?? '?'} at ${step.at ?? '?'}${step.note !== undefined ? ` (${step.note})` : ''}`
+            : step.state === 'ready'
+              ? '→ Ready now'
+              : `· Waiting on ${step.on.join(', ')}`
+        }
       </p>
-      ${step.state === 'ready'
-        ? html`
-            <div class="instructions">${step.instructions.map((line, i) => html`<p key=${i}>${line.map((s) => html`<${Piece} segment=${s} />`)}</p>`)}</div>
-            <button type="button" class="done" onClick=${() => void markDone()} disabled=${busy} aria-label=${`Mark done: step ${step.id}`}>Mark done</button>
-          `
-        : null}
-      ${refusal
-        ? html`<div class="refusal" role="alert">
-            <strong>Refused:</strong> ${refusal.error} ${refusal.rule ? html`<a href=${refusal.rule.href}>${refusal.rule.id}</a>` : null}
-            ${refusal.hint !== undefined ? html`<p>Hint: ${refusal.hint}</p>` : null}
-          </div>`
-        : null}
+      ${
+        step.state === 'ready'
+          ? html`
+              <div class="instructions">${step.instructions.map((line, i) => html`<p key=${i}>${line.map((s) => html`<${Piece} segment=${s} />`)}</p>`)}</div>
+              <button type="button" class="done" onClick=${() => void markDone()} disabled=${busy} aria-label=${`Mark done: step ${step.id}`}>Mark done</button>
+            `
+          : null
+      }
+      ${
+        refusal
+          ? html`<div class="refusal" role="alert">
+              <strong>Refused:</strong> ${refusal.error} ${refusal.rule ? html`<a href=${refusal.rule.href}>${refusal.rule.id}</a>` : null}
+              ${refusal.hint !== undefined ? html`<p>Hint: ${refusal.hint}</p>` : null}
+            </div>`
+          : null
+      }
     </article>
   `;
 }
@@ -344,11 +403,13 @@ function LogSection({ view }: { view: View }): VNode {
   return html`
     <section id="log" aria-labelledby="log-heading">
       <h2 id="log-heading">Log, newest first</h2>
-      ${view.log.length
-        ? html`<ol class="log">
-            ${view.log.map((e, i) => html`<li key=${i}><time>${e.at}</time> <strong>${e.by}</strong> ${e.text}</li>`)}
-          </ol>`
-        : html`<p>No rollout on this target yet.</p>`}
+      ${
+        view.log.length
+          ? html`<ol class="log">
+              ${view.log.map((e, i) => html`<li key=${i}><time>${e.at}</time> <strong>${e.by}</strong> ${e.text}</li>`)}
+            </ol>`
+          : html`<p>No rollout on this target yet.</p>`
+      }
     </section>
   `;
 }
