@@ -17,7 +17,7 @@ export interface GraphNode {
   dependsOn: readonly string[];
 }
 
-export interface PlacedNode extends GraphNode {
+interface PlacedNode extends GraphNode {
   /** The column: 0 for a node that depends on nothing, else one past its latest dependency. */
   layer: number;
   x: number;

@@ -111,7 +111,7 @@ export interface LogEntry {
   text: string;
 }
 
-export interface PlanView {
+interface PlanView {
   summary: string;
   actions: Array<{ id: string; title: string; dependsOn: string[] }>;
   blocked: Array<{ kind: string; linkName: string; rule: RuleRef; message: string; hint?: string }>;

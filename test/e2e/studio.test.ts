@@ -9,9 +9,9 @@
  * views are saved to docs/studio/ (linked from docs/studio.md).
  */
 import { once } from 'node:events';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import axe from 'axe-core';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,13 +86,12 @@ async function ok(args: string[], env: NodeJS.ProcessEnv = ENV): Promise<string>
 
 /** axe-core, injected into the page: the serious and critical violations, by rule id and target. */
 async function axeProblems(): Promise<string[]> {
-  const source = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-  await page.evaluate(source);
+  await page.evaluate(axe.source);
   const found = await page.evaluate(async () => {
-    const axe = (
+    const runner = (
       window as unknown as { axe: { run: (c: Document) => Promise<{ violations: Array<{ id: string; impact: string | null; nodes: Array<{ target: unknown }> }> }> } }
     ).axe;
-    const r = await axe.run(document);
+    const r = await runner.run(document);
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => JSON.stringify(n.target)) }));
   });
   return found.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.targets.join(', ')}`);
