@@ -57,6 +57,8 @@ export interface ConnectionView {
   exists: boolean;
   authorizations: AuthorizationView[];
   usages: UsageView[];
+  /** The open rollout's steps on it that are not done yet (`a4 create connection "erp_ops"`). */
+  pending: string[];
   marks: Mark[];
   revoked: Revocation[];
 }
@@ -75,6 +77,8 @@ export interface ConnectorView {
   /** Secrets: never a value, only whether the target holds a fingerprint. */
   secrets: Array<{ name: string; label: string; state: 'fingerprint recorded' | 'not recorded' }>;
   connections: ConnectionView[];
+  /** The open rollout's steps on it that are not done yet. */
+  pending: string[];
   marks: Mark[];
   revoked: Revocation[];
 }

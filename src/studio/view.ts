@@ -9,7 +9,7 @@ import type { PlannedAction } from '../model/actions.js';
 import type { Plan, RevokedAuthorization } from '../model/plan.js';
 import { flattenAuthentication, SECRET_PARAMETERS, type ConnectionRecord, type ConnectorRecord, type State, type Usage } from '../model/types.js';
 import { usageLocation, type CodeUsage } from '../model/usages.js';
-import { progressOf, statusOf, type Rollout } from '../rollout/model.js';
+import { progressOf, remainingSteps, statusOf, type Rollout } from '../rollout/model.js';
 import { actionTone, layoutGraph, planGraphNodes, type GraphNode } from '../render/graph.js';
 import { makeRedactor } from '../render/redact.js';
 import { rolloutLogEntries, rolloutStepTitle, stepInstructions } from '../render/rollout.js';
@@ -96,28 +96,21 @@ export function buildView(input: ViewInput): View {
         exists: true,
         authorizations: authorizationsOf(c),
         usages: [...c.usages.map(usageView), ...(usagesByConnection.get(c.linkName) ?? [])],
+        pending: [],
         marks: marks.get(`Connection/${c.linkName}`) ?? [],
         revoked: revokedOf(c.linkName),
       },
     ]);
   }
-  // What the plan creates is not on the target yet: shown as new cards and connections.
-  for (const a of plan?.actions ?? []) {
+  // What the open rollout and the plan create is not on the target yet: shown as new cards and
+  // connections (the plan starts from the state the rollout reaches, so none is created twice).
+  const pending = input.rollout ? remainingSteps(input.rollout) : [];
+  const pendingActions = pending.flatMap((step) => (step.kind === 'action' ? [step.action] : []));
+  for (const a of [...pendingActions, ...(plan?.actions ?? [])]) {
     if (a.op === 'connector.create' && !connectors.has(a.linkName)) {
-      connectors.set(a.linkName, {
-        linkName: a.linkName,
-        name: a.spec.name,
-        description: a.spec.description,
-        stage: 'draft',
-        enabled: true,
-        authType: AUTH_TYPE_LABELS[a.spec.authentication.type] ?? a.spec.authentication.type,
-        exists: false,
-        parameters: parametersOf(a.spec.authentication),
-        secrets: SECRET_PARAMETERS[a.spec.authentication.type].map((name) => ({ name, label: labelOf(name, 'Connector'), state: 'not recorded' as const })),
-        connections: [],
-        marks: marks.get(`Connector/${a.linkName}`) ?? [],
-        revoked: [],
-      });
+      const { name, description, authentication } = a.spec;
+      const record = { linkName: a.linkName, name, description, stage: 'draft', enabled: true, authentication, secretFingerprints: {} } as const;
+      connectors.set(a.linkName, { ...connectorView(record, marks, revokedOf), exists: false });
     }
     if (a.op === 'connection.create' && !input.state.connections.has(a.linkName)) {
       connectionViews.push([
@@ -130,6 +123,7 @@ export function buildView(input: ViewInput): View {
           exists: false,
           authorizations: [{ status: 'unauthorized', account: null }],
           usages: usagesByConnection.get(a.linkName) ?? [],
+          pending: [],
           marks: marks.get(`Connection/${a.linkName}`) ?? [],
           revoked: [],
         },
@@ -137,6 +131,17 @@ export function buildView(input: ViewInput): View {
     }
   }
   for (const [connector, view] of connectionViews) connectors.get(connector)?.connections.push(view);
+  if (input.rollout) {
+    const rollout = input.rollout;
+    const rolloutQuote = (s: string) => `"${makeRedactor(rollout.plan)(s)}"`;
+    for (const step of pending) {
+      const title = `${step.id} ${rolloutStepTitle(step, rolloutQuote, makeRedactor(rollout.plan))}`;
+      const kind = step.kind === 'action' ? step.action.kind : 'Connection';
+      const linkName = step.kind === 'action' ? step.action.linkName : step.connection;
+      if (kind === 'Connector') connectors.get(linkName)?.pending.push(title);
+      else for (const c of connectors.values()) c.connections.find((x) => x.linkName === linkName)?.pending.push(title);
+    }
+  }
 
   return {
     by: input.by,
@@ -183,6 +188,7 @@ function connectorView(c: ConnectorRecord, marks: Map<string, Mark[]>, revokedOf
       state: c.secretFingerprints[name] !== undefined ? ('fingerprint recorded' as const) : ('not recorded' as const),
     })),
     connections: [],
+    pending: [],
     marks: marks.get(`Connector/${c.linkName}`) ?? [],
     revoked: revokedOf('', c.linkName),
   };

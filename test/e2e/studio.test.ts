@@ -162,7 +162,9 @@ describe('connectorops studio in a browser', () => {
     expect(new URL(page.url()).search).toBe(''); // the token left the address bar
     await expect.poll(() => page.getByTestId('by').textContent(), WAIT).toBe('Dana Q');
     const cards = page.getByTestId('card');
-    await expect.poll(() => cards.count(), WAIT).toBe(2);
+    // crm and legacy are on the target; erp is what the open rollout creates.
+    await expect.poll(() => cards.count(), WAIT).toBe(3);
+    expect(await cards.filter({ hasText: 'Acme ERP' }).textContent()).toContain('in rollout');
     const legacy = cards.filter({ hasText: 'Old Billing' });
     expect(await legacy.getAttribute('class')).toContain('disabled');
     expect(await legacy.textContent()).toContain('Disabled');
@@ -216,7 +218,7 @@ describe('connectorops studio in a browser', () => {
     expect(rules.status()).toBe(200);
     expect(await rules.text()).toContain('<h3 id="r5">R5: ');
     await page.getByRole('link', { name: '← All connectors' }).click();
-    await expect.poll(() => page.getByTestId('card').count(), WAIT).toBe(2);
+    await expect.poll(() => page.getByTestId('card').count(), WAIT).toBe(3);
   });
 
   it('walks the rollout: copy a value, no button on a waiting step, Mark done moves the ledger, a refusal says why', async () => {

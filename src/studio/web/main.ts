@@ -115,7 +115,11 @@ function Card({ connector: c }: { connector: ConnectorView }): VNode {
     <a class=${`card${c.enabled ? '' : ' disabled'}${c.exists ? '' : ' planned'}`} href=${`#connector/${encodeURIComponent(c.linkName)}`} data-testid="card">
       <span class="card-name">${c.name}</span>
       <span class="card-link">${c.linkName}</span>
-      <span class="marks">${c.marks.map((m) => html`<span class=${`mark mark-${m.what}`}>${m.what}</span>`)}</span>
+      <span class="marks"
+        >${c.marks.map((m) => html`<span class=${`mark mark-${m.what}`}>${m.what}</span>`)}${
+          c.pending.length || c.connections.some((x) => x.pending.length) ? html`<span class="mark mark-rollout">in rollout</span>` : null
+        }</span
+      >
       ${revokes ? html`<span class="mark mark-revokes">revokes ${revokes} authorization${revokes === 1 ? '' : 's'}</span>` : null}
       <span class="card-foot">
         <span class=${`stage stage-${c.stage}`}>${c.stage === 'ready' ? 'Ready' : 'Draft'}</span>
@@ -137,6 +141,7 @@ function ConnectorDetail({ connector: c }: { connector: ConnectorView }): VNode 
         ${c.exists ? null : ' · not on the target yet'}
       </p>
       ${c.description ? html`<p class="description">${c.description}</p>` : null}
+      <${Pending} steps=${c.pending} />
       <${Marks} marks=${c.marks} />
       <${Revoked} revoked=${c.revoked} />
       <h3>Parameters</h3>
@@ -181,6 +186,7 @@ function Connection({ connection: x }: { connection: ConnectionView }): VNode {
     <article class=${`connection${x.enabled ? '' : ' disabled'}`} aria-label=${`Connection ${x.name}`}>
       <h4>${x.name} <span class="card-link">${x.linkName}</span> ${x.enabled ? null : html`<span class="state">Disabled</span>`}</h4>
       <p>Scopes: ${x.scopes.length ? x.scopes.join(', ') : '(none)'}</p>
+      <${Pending} steps=${x.pending} />
       <${Marks} marks=${x.marks} />
       <${Revoked} revoked=${x.revoked} />
       <p>
@@ -206,6 +212,11 @@ function Connection({ connection: x }: { connection: ConnectionView }): VNode {
   `;
 }
 
+function Pending({ steps }: { steps: string[] }): VNode | null {
+  if (!steps.length) return null;
+  return html`<p class="pending">In the open rollout, not done yet: ${steps.join('; ')} (<a href="#rollout">steps</a>)</p>`;
+}
+
 function Marks({ marks }: { marks: Mark[] }): VNode | null {
   if (!marks.length) return null;
   return html`<ul class="plan-marks">
@@ -219,7 +230,7 @@ function Marks({ marks }: { marks: Mark[] }): VNode | null {
               ? html`<table class="diff">
                   <thead>
                     <tr>
-                      <th scope="col"></th>
+                      <th scope="col">±</th>
                       <th scope="col">Field</th>
                       <th scope="col">From</th>
                       <th scope="col">To</th>
