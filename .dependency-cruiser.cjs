@@ -138,6 +138,29 @@ module.exports = {
       },
     },
     {
+      name: 'studio-below-cli',
+      comment:
+        "studio/ (connectorops studio's server and page) reads through the planner's and the rollout's edges and the Target port, and changes state only through rollout/run.ts: never the CLI, apply, GitHub or a target's adapter.",
+      severity: 'error',
+      from: { path: '^src/studio/' },
+      to: { path: ['^src/(cli|apply|github|planfile|fs)/', '^src/targets/(?!target\\.ts$)'] },
+    },
+    {
+      name: 'studio-page-is-browser-code',
+      comment:
+        "The studio's page (studio/web/, bundled for the browser) imports only the API's shapes (studio/api.ts, render/graph.ts types) and browser libraries: no node:* module, no other module of ours.",
+      severity: 'error',
+      from: { path: '^src/studio/web/' },
+      to: { path: '^src/', pathNot: '^src/studio/(web/|api\\.ts$)|^src/render/graph\\.ts$' },
+    },
+    {
+      name: 'studio-page-no-node',
+      comment: "The studio's page runs in a browser: no node:* module.",
+      severity: 'error',
+      from: { path: '^src/studio/web/' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
       name: 'cli-is-the-top',
       comment: 'Only cli/ (and the package entry) imports cli/.',
       severity: 'error',

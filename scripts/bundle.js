@@ -20,10 +20,11 @@
 // - jsonc-parser's `main` is a UMD build whose inner require() calls esbuild cannot follow (they
 //   fail at run time, once outside this repository's node_modules): its ES module build is
 //   bundled instead, under the default export our code imports (src/targets/snapshot.ts).
+// - The studio's page (src/studio/web/) is a second, browser bundle: dist/bundle/studio/app.js.
 // - The licences of the bundled packages are written to dist/bundle/THIRD-PARTY-LICENSES.txt.
 import { build } from 'esbuild';
 import { builtinModules } from 'node:module';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -66,7 +67,24 @@ for (const output of Object.values(result.metafile.outputs)) {
 }
 if (unresolved.size) throw new Error(`the bundle would load these at run time, from outside it: ${[...unresolved].join(', ')}`);
 
-writeFileSync(join(outdir, 'THIRD-PARTY-LICENSES.txt'), licences(Object.keys(result.metafile.inputs)));
+// The studio's page (src/studio/web/): a browser bundle of its own, served by `connectorops studio`
+// from dist/bundle/studio/ (no CDN: every asset comes from the studio). Preact and htm are bundled in.
+const studio = await build({
+  absWorkingDir: root,
+  entryPoints: { app: 'src/studio/web/main.ts' },
+  outdir: join(outdir, 'studio'),
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  minify: true,
+  legalComments: 'none',
+  metafile: true,
+  logLevel: 'warning',
+});
+copyFileSync(join(root, 'src/studio/web/studio.css'), join(outdir, 'studio/app.css'));
+
+writeFileSync(join(outdir, 'THIRD-PARTY-LICENSES.txt'), licences([...new Set([...Object.keys(result.metafile.inputs), ...Object.keys(studio.metafile.inputs)])]));
 
 function builtinsThroughRequire() {
   const builtins = new Set(builtinModules);

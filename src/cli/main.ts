@@ -25,6 +25,7 @@ const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {
   rollout: () => import('./commands/rollout.js'),
   usages: () => import('./commands/usages.js'),
   drift: () => import('./commands/drift.js'),
+  studio: () => import('./commands/studio.js'),
 };
 
 const USAGE = `Usage: connectorops <command> [options]
@@ -42,6 +43,7 @@ Commands:
   serve       serve a target over HTTP (for --target http://HOST:PORT)
   usages      list where Deluge code (Creator exports, scripts) uses each connection
   drift       report what drifted (a change not rolled out, a stale rollout, hand-made changes)
+  studio      the account and its rollout in a browser, beside Creator (127.0.0.1 only)
 
 Run 'connectorops <command> --help' for a command's options, 'connectorops --version' for the version.`;
 

@@ -58,3 +58,12 @@ export async function resolveCommit(dir: string, ref: string, flag = '--ref'): P
   }
   throw new UserError(`unknown git ref '${ref}'`, { hint: 'give a branch, tag or commit that exists in this repository (git fetch first?)' });
 }
+
+/** git's `user.name` seen from `dir` (the repository's config, then the global one); null when unset. */
+export async function gitUserName(dir: string): Promise<string | null> {
+  try {
+    return (await (await simpleGit(dir)).raw(['config', '--get', 'user.name'])).trim() || null;
+  } catch {
+    return null;
+  }
+}

@@ -31,6 +31,7 @@ import {
   LISTED_USAGES,
   type DisplayChange,
 } from './shared.js';
+import { mermaidFlowchart, planGraphNodes } from './graph.js';
 import { splitSpace, wantsWordDiff, wordDiff } from './worddiff.js';
 import { plural } from '../util/text.js';
 
@@ -158,6 +159,7 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
       return `${n + 1}. ${e(a.id)} ${stepTitle(a, e, e)}${rules}${after}`;
     });
     out.push(...details(`Steps, in order (${plan.actions.length})`, steps));
+    out.push(...graphSection(plan, redact));
   }
 
   if (plan.impact.length) {
@@ -192,6 +194,23 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
   }
 
   return trimEnd(out).join('\n') + '\n';
+}
+
+/** The most actions drawn as a Mermaid graph in a comment: beyond, GitHub's drawing is unreadable. */
+export const MERMAID_MAX_ACTIONS = 40;
+
+/**
+ * The steps as a Mermaid flowchart (GitHub draws it), folded; for a plan of more than
+ * MERMAID_MAX_ACTIONS actions, one line that points at the studio instead. Labels are redacted
+ * (S2) and escaped for Mermaid (graph.ts), never for Markdown: a code block shows them as they are.
+ */
+function graphSection(plan: Plan, redact: (s: string) => string): string[] {
+  const n = plan.actions.length;
+  if (n > MERMAID_MAX_ACTIONS) {
+    return [`The graph of these ${n} steps is too large for a comment (more than ${MERMAID_MAX_ACTIONS}): \`connectorops studio\` draws it.`, ''];
+  }
+  const chart = mermaidFlowchart(planGraphNodes(plan, (s) => `"${redact(s)}"`));
+  return details(`Graph of the steps (${n})`, ['```mermaid', ...chart, '```']);
 }
 
 const HEX_COMMIT = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;

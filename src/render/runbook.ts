@@ -69,7 +69,7 @@ const FIELD_LABELS: Readonly<Record<string, string>> = {
   linkName: 'Link name',
 };
 
-const AUTH_TYPE_LABELS: Record<string, string> = { apiKey: 'API Key', basic: 'Basic', oauth1: 'OAuth1', oauth2: 'OAuth2' };
+export const AUTH_TYPE_LABELS: Readonly<Record<string, string>> = { apiKey: 'API Key', basic: 'Basic', oauth1: 'OAuth1', oauth2: 'OAuth2' };
 
 /** Lifecycle state, not a form field: set by the steps themselves (Mark as Ready, Enable…). */
 const NOT_TYPED = new Set(['stage', 'enabled']);
@@ -261,7 +261,8 @@ function bodyIndent(label: string): string {
   return ' '.repeat(label.length + 2);
 }
 
-function labelOf(path: string, kind: 'Connector' | 'Connection'): string {
+/** Creator's label of a field (`authentication.clientId` → `Client ID`), as its forms name it. */
+export function labelOf(path: string, kind: 'Connector' | 'Connection'): string {
   const segments = path.split('.');
   const last = segments[segments.length - 1]!;
   const indexed = /parameters\[(\d+)\]/.exec(path);

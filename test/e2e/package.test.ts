@@ -110,6 +110,8 @@ describe('the packed package', () => {
       'bin/connectorops.js',
       'dist/bundle/main.js',
       'dist/bundle/THIRD-PARTY-LICENSES.txt',
+      'dist/bundle/studio/app.js',
+      'dist/bundle/studio/app.css',
       'schema/manifest.schema.json',
       'schema/config.schema.json',
       'docs/rules.md',

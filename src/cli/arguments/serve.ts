@@ -21,8 +21,12 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs | Help {
   });
   if (isHelp(flags)) return flags;
   const { values } = flags;
-  const port = Number(values.port);
-  if (!/^\d+$/.test(values.port) || port > 65535)
-    throw new UserError(`--port ${values.port} is not a port number`, { hint: 'a number from 0 to 65535 (0 picks a free port)' });
-  return { host: values.host, port, ...definedOnly({ target: values.target }) };
+  return { host: values.host, port: parsePort(values.port), ...definedOnly({ target: values.target }) };
+}
+
+/** `--port N`: 0 to 65535 (0 picks a free port), else a UserError. Shared with `studio`. */
+export function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw new UserError(`--port ${value} is not a port number`, { hint: 'a number from 0 to 65535 (0 picks a free port)' });
+  return port;
 }

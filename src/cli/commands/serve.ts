@@ -101,7 +101,7 @@ export async function runServe(argv: string[], io: Io, deps: ServeDeps = {}): Pr
 }
 
 /** Resolves with what stopped us: a signal's name, or `abort` for the deps' signal. */
-function untilStopped(signal: AbortSignal | undefined): Promise<string> {
+export function untilStopped(signal: AbortSignal | undefined): Promise<string> {
   return new Promise((resolve) => {
     if (signal) {
       if (signal.aborted) return resolve('abort');
