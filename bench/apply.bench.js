@@ -73,7 +73,7 @@ export async function run(report) {
   report.row(`local target.execute × ${actions}, no executor`, {
     ms: best.bare,
     floorMs: best.floor,
-    note: `${per(best.bare)}; what the target alone costs (two transactions per action: pending, then effect + done)`,
+    note: `${per(best.bare)}; what the target alone costs (one transaction per action: the done check, the effect and the journal entry)`,
   });
   report.row(`apply executor, ${actions} actions (local)`, {
     ms: best.executor,
