@@ -42,7 +42,8 @@ export class StalePlanError extends UserError {
  */
 function staleHint(reasons: readonly StaleReason[]): string {
   const target = reasons.length === 1 ? reasons.find((r) => r.what === 'target') : undefined;
-  if (target) return `the plan was made for ${target.from}: pass${targetFlagsText({ target: String(target.from) })} to apply it there, or make a new plan for ${target.to}`;
+  if (target)
+    return `the plan was made for ${target.from}: pass${targetFlagsText({ target: String(target.from) })} to apply it there, or make a new plan for ${target.to}`;
   return 'make a new plan (connectorops plan --out FILE), review it, and apply that';
 }
 

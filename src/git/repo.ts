@@ -53,7 +53,10 @@ export async function resolveCommit(dir: string, ref: string, flag = '--ref'): P
   const inRepo = await git.checkIsRepo().catch(() => false);
   if (!inRepo) {
     throw new UserError(`${flag} needs a git repository, and '${dir}' is not in one`, {
-      hint: flag === '--base' ? 'plan --base REF compares the manifests with those at REF in git; outside git, plan without --base' : 'outside git, leave out --ref to read the working tree',
+      hint:
+        flag === '--base'
+          ? 'plan --base REF compares the manifests with those at REF in git; outside git, plan without --base'
+          : 'outside git, leave out --ref to read the working tree',
     });
   }
   throw new UserError(`unknown git ref '${ref}'`, { hint: 'give a branch, tag or commit that exists in this repository (git fetch first?)' });

@@ -55,7 +55,10 @@ export interface LoadOptions {
  */
 export async function loadManifests(opts: LoadOptions): Promise<LoadedManifests> {
   const dir = resolve(opts.dir);
-  const source = opts.ref !== undefined ? await gitSource(dir, opts.ref, { wholeTree: opts.usages === true, ...(opts.refFlag !== undefined ? { flag: opts.refFlag } : {}) }) : await fsSource(dir);
+  const source =
+    opts.ref !== undefined
+      ? await gitSource(dir, opts.ref, { wholeTree: opts.usages === true, ...(opts.refFlag !== undefined ? { flag: opts.refFlag } : {}) })
+      : await fsSource(dir);
   return loadFrom(source, { usages: opts.usages === true, commit: opts.commit !== false });
 }
 

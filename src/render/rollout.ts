@@ -62,7 +62,11 @@ export function renderRolloutStatusJson(rollout: Rollout | null): string {
     return {
       id: step.id,
       kind: step.kind,
-      title: rolloutStepTitle(step, (x) => JSON.stringify(x), (x) => x),
+      title: rolloutStepTitle(
+        step,
+        (x) => JSON.stringify(x),
+        (x) => x,
+      ),
       state: status.state,
       dependsOn: step.dependsOn,
       ...(status.state === 'done'
@@ -186,11 +190,28 @@ export function rolloutLogEntries(rollouts: readonly Rollout[], ledger: readonly
       const done = rollout.done.get(step.id);
       if (!done) continue;
       const title = rolloutStepTitle(step, (x) => JSON.stringify(x), plain);
-      entries.push({ at: done.at, by: done.by, rollout: rollout.id, event: 'step', step: step.id, title, ...(done.note !== undefined ? { note: done.note } : {}), weight: 1 });
+      entries.push({
+        at: done.at,
+        by: done.by,
+        rollout: rollout.id,
+        event: 'step',
+        step: step.id,
+        title,
+        ...(done.note !== undefined ? { note: done.note } : {}),
+        weight: 1,
+      });
     }
   }
   for (const e of ledger) {
-    entries.push({ at: e.at, by: e.by, rollout: null, event: 'authorized', connection: e.linkName, ...(e.account !== undefined ? { account: e.account } : {}), weight: 1 });
+    entries.push({
+      at: e.at,
+      by: e.by,
+      rollout: null,
+      event: 'authorized',
+      connection: e.linkName,
+      ...(e.account !== undefined ? { account: e.account } : {}),
+      weight: 1,
+    });
   }
   // A stable sort: the rollouts' own order holds at the same instant.
   entries.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.weight - b.weight));
@@ -218,7 +239,11 @@ export function renderRolloutLog(rollouts: readonly Rollout[], ledger: readonly 
           ? 'abandoned'
           : e.event === 'closed'
             ? 'closed: every step done'
-            : `${e.step!} done: ${rolloutStepTitle(rollout.steps.find((x) => x.id === e.step)!, q, t)}`;
+            : `${e.step!} done: ${rolloutStepTitle(
+                rollout.steps.find((x) => x.id === e.step)!,
+                q,
+                t,
+              )}`;
     return `${e.at}  ${t(e.by)}  ${rollout.id} ${what}${note(e.note)}`;
   });
   return lines.join('\n') + '\n';

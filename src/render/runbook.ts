@@ -362,7 +362,9 @@ function step(a: PlannedAction, n: string, ctx: StepContext): string[] {
       }
       for (const ch of recordOnly) {
         const from = ch.secret?.fromEnv !== undefined ? t(ch.secret.fromEnv) : 'its environment variable';
-        say(`${labelOf(ch.path, a.kind)}: nothing to do in Creator, which holds it already; recording this step records the fingerprint of ${from} (set to the value Creator holds).`);
+        say(
+          `${labelOf(ch.path, a.kind)}: nothing to do in Creator, which holds it already; recording this step records the fingerprint of ${from} (set to the value Creator holds).`,
+        );
       }
       if (!basic.length && !auth.length && !recordOnly.length) say(`Where: ${mcc} › ${card} › ⋯ › Edit Connector`);
       // R5: only an authentication change revokes; a rename does not.

@@ -312,7 +312,8 @@ export function authorizationTasks(plan: Plan): AuthorizationTask[] {
   for (const r of plan.revokedAuthorizations) {
     // A deleted connection needs nobody; the one that takes its place (a linkName change) does.
     const connection = isDeletion(r) ? r.replacedBy : r.connection;
-    if (connection !== undefined && needed.has(connection) && !tasks.has(connection)) tasks.set(connection, { connection, account: r.account, isNew: created.has(connection), revoked: r });
+    if (connection !== undefined && needed.has(connection) && !tasks.has(connection))
+      tasks.set(connection, { connection, account: r.account, isNew: created.has(connection), revoked: r });
   }
   for (const c of plan.needsAuthorization) {
     if (!tasks.has(c)) tasks.set(c, { connection: c, isNew: created.has(c) });

@@ -12,7 +12,17 @@ import { readSecrets } from '../model/own.js';
 import { fingerprintsComparable } from '../model/fingerprint.js';
 import { planId } from '../planfile/file.js';
 import type { RolloutEvent, Target } from '../targets/target.js';
-import { checkDoneRequest, isComplete, newRolloutId, remainingSteps, rolloutFrom, type LedgerEvent, type Rollout, type RolloutDocument, type RolloutStep } from './model.js';
+import {
+  checkDoneRequest,
+  isComplete,
+  newRolloutId,
+  remainingSteps,
+  rolloutFrom,
+  type LedgerEvent,
+  type Rollout,
+  type RolloutDocument,
+  type RolloutStep,
+} from './model.js';
 
 /** The open rollout of `target`, with its done steps, or null. */
 export async function openRolloutOf(target: Target): Promise<Rollout | null> {
@@ -134,7 +144,8 @@ async function refuseOtherSecrets(target: Target, steps: readonly RolloutStep[],
     if (step.kind !== 'action') continue;
     for (const [name, ref] of actionSecrets(step.action)) {
       const value = values.get(step.id)?.[name];
-      if (ref.fingerprint !== null && value !== undefined) checks.push({ step: step.id, name, connector: step.action.linkName, fromEnv: ref.fromEnv, planned: ref.fingerprint, value });
+      if (ref.fingerprint !== null && value !== undefined)
+        checks.push({ step: step.id, name, connector: step.action.linkName, fromEnv: ref.fromEnv, planned: ref.fingerprint, value });
     }
   }
   if (!checks.length) return;
@@ -143,12 +154,9 @@ async function refuseOtherSecrets(target: Target, steps: readonly RolloutStep[],
   const differ = checks.filter((c, i) => fingerprintsComparable(now[i]!, c.planned) && now[i] !== c.planned);
   if (!differ.length) return;
   const list = [...new Set(differ.map((c) => `${c.fromEnv} (step ${c.step}, ${c.name} of connector '${c.connector}')`))];
-  throw new UserError(
-    `the value of ${list.join(', ')} is not the one the rollout's plan was made with; nothing was recorded`,
-    {
-      hint: `export the value that was pasted in Creator (the plan's) and run the step again; if the secret changed since, abandon the rollout (connectorops rollout abandon) and apply again`,
-    },
-  );
+  throw new UserError(`the value of ${list.join(', ')} is not the one the rollout's plan was made with; nothing was recorded`, {
+    hint: `export the value that was pasted in Creator (the plan's) and run the step again; if the secret changed since, abandon the rollout (connectorops rollout abandon) and apply again`,
+  });
 }
 
 /**

@@ -7,9 +7,7 @@
 import type { State } from '../model/types.js';
 
 /** Why a connection cannot be authorized now; `missing` when it does not exist. */
-export type AuthorizationRefusal =
-  | { reason: 'missing'; message: string }
-  | { reason: 'connector-disabled' | 'disabled'; rule: 'R11'; message: string; hint: string };
+export type AuthorizationRefusal = { reason: 'missing'; message: string } | { reason: 'connector-disabled' | 'disabled'; rule: 'R11'; message: string; hint: string };
 
 type Holding = Pick<State, 'connectors' | 'connections'>;
 
@@ -27,7 +25,12 @@ export function authorizationRefusal(state: Holding, connection: string): Author
     };
   }
   if (!current.enabled) {
-    return { reason: 'disabled', rule: 'R11', message: `R11: connection '${connection}' is disabled: enable it before authorizing it`, hint: `enable connection '${connection}' first` };
+    return {
+      reason: 'disabled',
+      rule: 'R11',
+      message: `R11: connection '${connection}' is disabled: enable it before authorizing it`,
+      hint: `enable connection '${connection}' first`,
+    };
   }
   return null;
 }

@@ -111,12 +111,17 @@ describe('the words a person follows', () => {
     expect(JSON.parse(ok(['rollout', ...T, '--format', 'json']).stdout)).toEqual({ rollout: null, target: null, steps: [] });
 
     const apply = ok(['apply', ...T, '--auto-approve']);
-    expect(apply.stdout).toContain('Next: connectorops rollout next --target local:ex.db (instructions for Creator), then connectorops rollout done STEP… --target local:ex.db');
+    expect(apply.stdout).toContain(
+      'Next: connectorops rollout next --target local:ex.db (instructions for Creator), then connectorops rollout done STEP… --target local:ex.db',
+    );
     expect(ok(['rollout', ...T]).stdout).toContain('Next: connectorops rollout next --target local:ex.db');
     expect(ok(['rollout', 'next', ...T]).stdout).toMatch(/When a step is done in Creator: connectorops rollout done [a-z0-9 ]+ --target local:ex\.db/);
     const done = ok(['rollout', 'done', 'a1', ...T]);
     expect(done.stdout).toMatch(/\(connectorops rollout next --target local:ex\.db\)/);
-    const status = JSON.parse(ok(['rollout', ...T, '--format', 'json']).stdout) as { rollout: { done: number }; steps: Array<{ id: string; state: string; by?: string }> };
+    const status = JSON.parse(ok(['rollout', ...T, '--format', 'json']).stdout) as {
+      rollout: { done: number };
+      steps: Array<{ id: string; state: string; by?: string }>;
+    };
     expect(status.rollout.done).toBe(1);
     expect(status.steps[0]).toMatchObject({ id: 'a1', state: 'done', by: 'ops-runner' });
 

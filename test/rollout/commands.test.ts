@@ -66,7 +66,8 @@ describe('target adopt', () => {
   it('records the manifests as the ledger state: unauthorized unless --authorized; without the secret, no fingerprint and a warning', async () => {
     const r = await cli('target', 'adopt', '--authorized', 'crm_sales=alice');
     expect(r.code, r.err).toBe(0);
-    expect(r.err).toContain("warning: CRM_SECRET not set: those secrets' fingerprints are not recorded");
+    expect(r.err).toContain('warning: CRM_SECRET is not set: that secret’s fingerprint is not recorded');
+    expect(r.err).toContain('with nothing to do in Creator');
     const t = LocalTarget.open(join(tmp.dir, 'acct.db'));
     try {
       expect(await t.info()).toEqual({ mode: 'ledger', account: null, initialized: true });
@@ -101,13 +102,18 @@ describe('target adopt', () => {
 describe('rollout', () => {
   it('without an open rollout: says so, with what opens one', async () => {
     expect((await cli('target', 'init', '--mode', 'ledger')).code).toBe(0);
+    // A status, not an error (issue 24): exit 0.
     const r = await cli('rollout');
-    expect(r.code).toBe(1);
-    expect(r.err).toBe(
-      'Error: target local:acct.db has no open rollout\n  hint: on a ledger target, connectorops apply opens one; connectorops rollout log shows past rollouts\n',
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(
+      'Target local:acct.db has no open rollout. On a ledger target, connectorops apply --target local:acct.db opens one; connectorops rollout log --target local:acct.db shows past rollouts.\n',
     );
+    const next = await cli('rollout', 'next');
+    expect(next.code).toBe(1);
+    expect(next.err).toContain('has no open rollout');
     expect((await cli('rollout', 'log')).out).toBe('No rollouts on this target.\n');
     expect((await cli('rollout', 'bogus')).err).toContain("unknown subcommand 'bogus'");
+    expect((await cli('rollout', 'abandn')).err).toContain("did you mean 'abandon'?");
   });
 
   it('done: an unknown step is refused, naming the steps there are', async () => {

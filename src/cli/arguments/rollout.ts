@@ -101,9 +101,12 @@ export function parseRolloutSyncArgs(argv: readonly string[]): RolloutSyncArgs |
   const { values } = flags;
   const issue = Number(values.issue);
   if (!values.issue || !Number.isInteger(issue) || issue < 1) {
-    throw new UserError(values.issue === undefined ? "rollout sync needs --issue N: the rollout issue's number" : `--issue takes the rollout issue's number, not '${values.issue}'`, {
-      hint: 'in rollout.yml: --issue ${{ github.event.issue.number }}',
-    });
+    throw new UserError(
+      values.issue === undefined ? "rollout sync needs --issue N: the rollout issue's number" : `--issue takes the rollout issue's number, not '${values.issue}'`,
+      {
+        hint: 'in rollout.yml: --issue ${{ github.event.issue.number }}',
+      },
+    );
   }
   const actor = values.actor?.trim();
   if (!actor || !/^[A-Za-z0-9-]+(\[bot\])?$/.test(actor)) {

@@ -213,7 +213,11 @@ async function walkCommand(argv: string[], io: Io): Promise<number> {
           return 0;
         }
         io.stdout.write(`\nRollout ${rollout.id}: ${p.done} of ${plural(p.total, 'step')} done.\n\n${(stepInstructions(rollout).get(step.id) ?? []).join('\n')}\n\n`);
-        const answer = await ask(`Step ${step.id}: [d]one, [s]kip for now, [q]uit? `, ['done', 'skip', 'quit'], 'Please answer d (done), s (skip for now) or q (quit).\n');
+        const answer = await ask(
+          `Step ${step.id}: [d]one, [s]kip for now, [q]uit? `,
+          ['done', 'skip', 'quit'],
+          'Please answer d (done), s (skip for now) or q (quit).\n',
+        );
         if (answer === null || answer === 'quit') {
           io.stdout.write(`\nStopped. ${p.done} of ${plural(p.total, 'step')} done; ${resume}.\n`);
           return 0;

@@ -386,10 +386,13 @@ export class HttpTarget implements Target {
     let out: TargetError;
     if (code !== undefined && NOT_TLS.has(code) && this.url.startsWith('https:')) {
       // https:// to a server that answers in plain HTTP: OpenSSL's words say nothing to a person.
-      return new TargetError(`cannot reach target ${this.name}: the server does not speak TLS (https://); it looks like a plain-HTTP server${spec.what ? `; ${spec.what} was not sent` : ''}`, {
-        hint: 'use http:// for a plain-HTTP server (connectorops serve on this machine speaks plain HTTP), or put TLS in front of it',
-        cause: safeCause,
-      });
+      return new TargetError(
+        `cannot reach target ${this.name}: the server does not speak TLS (https://); it looks like a plain-HTTP server${spec.what ? `; ${spec.what} was not sent` : ''}`,
+        {
+          hint: 'use http:// for a plain-HTTP server (connectorops serve on this machine speaks plain HTTP), or put TLS in front of it',
+          cause: safeCause,
+        },
+      );
     }
     if (unsent) {
       const where = this.url === this.name || this.url === `${this.name}/` ? this.name : `${this.name} (${this.url})`;

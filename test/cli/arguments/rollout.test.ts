@@ -19,10 +19,12 @@ const WHERE = [
 ];
 
 describe('rollout status and log', () => {
-  it('read --target and --dir, and nothing else', () => {
+  it('read --target, --dir and --format text|json, and nothing else', () => {
     for (const parse of [parseRolloutStatusArgs, parseRolloutLogArgs]) {
-      expect(parse([])).toStrictEqual({});
-      expect(parse(['--target', 'l', '--dir', 'd'])).toStrictEqual({ target: 'l', dir: 'd' });
+      expect(parse([])).toStrictEqual({ format: 'text' });
+      expect(parse(['--target', 'l', '--dir', 'd'])).toStrictEqual({ target: 'l', dir: 'd', format: 'text' });
+      expect(parse(['--format', 'json'])).toStrictEqual({ format: 'json' });
+      expect(refusal(() => parse(['--format', 'markdown'])).hint).toBe('use one of: text, json');
       expect(refusal(() => parse(['S1'])).message).toBe("unexpected argument 'S1'");
       expect(refusal(() => parse(['--dri', 'd'])).hint).toContain("did you mean '--dir'?");
       expect(parse(['-h'])).toEqual({ help: true });
@@ -124,7 +126,12 @@ describe('parseRolloutSyncArgs', () => {
   });
 
   it('refuses a missing or bad --issue, then a missing or bad --actor', () => {
-    for (const bad of [[], ['--issue', '0'], ['--issue', '1.5'], ['--issue', 'x']]) {
+    expect(refusal(() => parseRolloutSyncArgs(['--actor', 'a'])).message).toBe("rollout sync needs --issue N: the rollout issue's number");
+    for (const bad of [
+      ['--issue', '0'],
+      ['--issue', '1.5'],
+      ['--issue', 'x'],
+    ]) {
       const r = refusal(() => parseRolloutSyncArgs([...bad, '--actor', 'a']));
       expect(r.message).toMatch(/^--issue takes the rollout issue's number, not '/);
       expect(r.hint).toBe('in rollout.yml: --issue ${{ github.event.issue.number }}');

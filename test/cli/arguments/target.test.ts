@@ -55,6 +55,13 @@ describe('parseTargetAuthorizeArgs', () => {
     expect(parseTargetAuthorizeArgs(['crm', '--account', 'alice'])).toStrictEqual({ linkName: 'crm', account: 'alice' });
   });
 
+  it('reads --by, who records it on a ledger, checked as rollout done checks it', () => {
+    expect(parseTargetAuthorizeArgs(['crm', '--account', 'alice', '--by', ' Eve '])).toStrictEqual({ linkName: 'crm', account: 'alice', by: 'Eve' });
+    expect(refusal(() => parseTargetAuthorizeArgs(['crm', '--account', 'alice', '--by', ' '])).message).toBe(
+      '--by is a name of 1 to 200 characters, without control characters',
+    );
+  });
+
   it('needs exactly one LINKNAME, and --account', () => {
     const hint = 'connectorops target authorize LINKNAME --account NAME --target T';
     expect(refusal(() => parseTargetAuthorizeArgs(['--account', 'a']))).toEqual({ message: 'target authorize takes one LINKNAME', hint });
