@@ -14,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { actionBody, executePlan } from '../dist/apply/executor.js';
 import { runApply } from '../dist/cli/commands/apply.js';
-import { planId, writePlanFile } from '../dist/planfile/file.js';
+import { planId } from '../dist/model/plan-document.js';
+import { writePlanFile } from '../dist/planfile/file.js';
 import { loadForPlan, planAgainst } from '../dist/plan/run.js';
 import { openTarget } from '../dist/targets/index.js';
 

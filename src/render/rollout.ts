@@ -11,7 +11,7 @@ import { actionSecrets } from '../model/actions.js';
 import { escapeMarkdown, quoteTerminal, sanitizeTerminal } from './escape.js';
 import { makeRedactor } from './redact.js';
 import { runbookQuoting, runbookSteps } from './runbook.js';
-import { stepTitle } from './shared.js';
+import { stepTitle } from './resources.js';
 
 export const NEXT_FORMATS = ['text', 'markdown', 'json'] as const;
 export type NextFormat = (typeof NEXT_FORMATS)[number];

@@ -8,7 +8,7 @@ import { TargetError, UserError } from '../errors.js';
 import type { Plan } from '../model/plan.js';
 import type { SecretName } from '../model/types.js';
 import { actionSecrets } from '../model/actions.js';
-import { planId } from '../planfile/file.js';
+import { planId } from '../model/plan-document.js';
 import type { RolloutEvent, Target } from '../targets/target.js';
 import { checkDoneRequest, isComplete, newRolloutId, rolloutFrom, type Rollout, type RolloutDocument, type RolloutStep } from './model.js';
 
