@@ -132,6 +132,11 @@ const UNITS = {
     may: ['cli-base', 'render', 'github', 'rollout-model', 'plan-core', 'rules', 'model', 'util'],
     why: "a command's pure argument parser: no I/O of its own, no target, no manifest loader, no command",
   },
+  library: {
+    path: '^src/index\\.ts$',
+    may: ['apply', 'plan-edge', 'plan-core', 'planfile', 'manifest', 'targets', 'target-port', 'rollout-edge', 'rollout-model', 'render', 'model', 'util'],
+    why: "the package's entry (docs/library.md): re-exports the workflows the CLI uses, nothing of the CLI",
+  },
   cli: {
     path: '^src/cli/',
     pathNot: '^src/cli/(arguments/|args\\.ts$|actor\\.ts$|io\\.ts$)',
