@@ -196,7 +196,10 @@ describe('the library, as docs/library.md shows it', () => {
     // `import 'connectorops'` resolves the globally installed copy through the project's node_modules.
     symlinkSync(join(withSqlite, 'lib/node_modules/connectorops'), join(project, 'node_modules/connectorops'), 'dir');
     ok(installed(withSqlite, project, 'init'), 'init');
-    writeFileSync(join(project, 'connectors/billing.yaml'), 'kind: Connector\nlinkName: billing\nname: Billing API\nauthentication:\n  type: apiKey\n  parameterKey: X-Api-Key\n  addTo: header\n');
+    writeFileSync(
+      join(project, 'connectors/billing.yaml'),
+      'kind: Connector\nlinkName: billing\nname: Billing API\nauthentication:\n  type: apiKey\n  parameterKey: X-Api-Key\n  addTo: header\n',
+    );
     writeFileSync(join(project, 'connections/billing_finance.yaml'), 'kind: Connection\nlinkName: billing_finance\nname: Billing (finance)\nconnector: billing\n');
     writeFileSync(join(project, 'nightly.mjs'), example!);
     const out = ok(run(process.execPath, ['nightly.mjs'], project), 'the example');
