@@ -29,10 +29,16 @@ export default tseslint.config(
       // every command at start-up, against 100 KB for the namespace import: docs/install.md).
       'no-restricted-syntax': [
         'error',
-        {
-          selector: "ImportDeclaration[source.value='zod'][importKind!='type'] > ImportSpecifier[imported.name='z']",
-          message: "import * as z from 'zod': the bundle then keeps only the parts of zod we use.",
-        },
+        ...[
+          // import { z } from 'zod' (or 'zod/v4', …)
+          "ImportDeclaration[source.value=/^zod(\\W|$)/][importKind!='type'] > ImportSpecifier[importKind!='type'][imported.name='z']",
+          // import zod from 'zod'
+          "ImportDeclaration[source.value=/^zod(\\W|$)/][importKind!='type'] > ImportDefaultSpecifier",
+          // export { z } from 'zod…'
+          "ExportNamedDeclaration[source.value=/^zod(\\W|$)/][exportKind!='type'] > ExportSpecifier[exportKind!='type'][local.name=/^(z|default)$/]",
+          // export * from 'zod…'
+          "ExportAllDeclaration[source.value=/^zod(\\W|$)/][exportKind!='type']",
+        ].map((selector) => ({ selector, message: "import * as z from 'zod': the bundle then keeps only the parts of zod we use." })),
       ],
     },
   },

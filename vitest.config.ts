@@ -1,26 +1,13 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
- * Tests that need the build (`dist/`), start processes (the CLI, git, a lock holder, a PostgreSQL
- * server) or run for long (fault injection at every action of an apply): the `slow` project.
- * Everything else is `unit` (`npm run test:unit`): no build, no child process, quick.
+ * The tier of a test follows from where it lives:
+ * - `test/e2e/` (the real CLI from `dist/`) and `test/slow/` (real git, PostgreSQL, child processes,
+ *   fault injection at every action, the lint on injected copies): the `slow` project;
+ * - everything else under `test/` is `unit` (`npm run test:unit`): no build, no child process, quick.
  * `vitest run` (`npm test`) runs both.
  */
-const SLOW = [
-  'test/e2e/**/*.test.ts',
-  'test/git/**/*.test.ts',
-  'test/manifest/git-source.test.ts',
-  'test/manifest/load.test.ts',
-  'test/manifest/schema.test.ts',
-  'test/github/workflows.test.ts',
-  'test/targets/crash.test.ts',
-  'test/targets/lock.test.ts',
-  'test/targets/postgres.test.ts',
-  'test/targets/conformance.test.ts',
-  'test/targets/concurrent.test.ts',
-  'test/apply/faults.test.ts',
-  'test/render/many-usages.test.ts',
-];
+const SLOW = ['test/e2e/**/*.test.ts', 'test/slow/**/*.test.ts'];
 
 export default defineConfig({
   test: {
@@ -30,7 +17,8 @@ export default defineConfig({
     pool: 'forks',
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...SLOW] } },
-      { extends: true, test: { name: 'slow', include: SLOW } },
+      // The slow tier runs dist/: its global setup builds it once when src/ is newer.
+      { extends: true, test: { name: 'slow', include: SLOW, globalSetup: ['test/support/dist.ts'] } },
     ],
   },
 });

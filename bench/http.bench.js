@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { executePlan } from '../dist/apply/executor.js';
-import { planId } from '../dist/planfile/file.js';
+import { planId } from '../dist/model/plan-document.js';
 import { loadForPlan, planAgainst } from '../dist/plan/run.js';
 import { openTarget } from '../dist/targets/index.js';
 import { writeApplyManifests } from './apply.bench.js';

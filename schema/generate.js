@@ -1,5 +1,5 @@
 // Writes the JSON Schema files in schema/ from the zod schemas (src/manifest/schema.ts).
-// `npm run schema` builds first; test/manifest/schema.test.ts fails when the files drift.
+// `npm run schema` builds first; test/slow/manifest/schema.test.ts fails when the files drift.
 import { writeFile } from 'node:fs/promises';
 import { jsonSchemas } from '../dist/manifest/schema.js';
 

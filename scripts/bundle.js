@@ -1,5 +1,7 @@
-// Bundles the CLI (src/cli/main.ts and everything it imports, dependencies included) into
-// dist/bundle/ with esbuild: what bin/connectorops.js runs and what the npm package ships.
+// Bundles the CLI (src/cli/main.ts and everything it imports, dependencies included) and the
+// library entry (src/index.ts, docs/library.md) into dist/bundle/ with esbuild: what
+// bin/connectorops.js runs, what `import … from 'connectorops'` loads, and what the npm package
+// ships (with tsc's declarations, dist/**/*.d.ts, for the library's types).
 // Why: start-up. Node resolving and reading hundreds of small files in node_modules cost more
 // than the work of `connectorops validate` itself (bench/startup.bench.js measures it).
 // - ESM with code splitting: each command stays a lazily imported chunk (src/cli/main.ts), so
@@ -36,7 +38,7 @@ const EXTERNAL = ['better-sqlite3', 'pg-native'];
 rmSync(outdir, { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
-  entryPoints: { main: 'src/cli/main.ts' },
+  entryPoints: { main: 'src/cli/main.ts', index: 'src/index.ts' },
   outdir,
   bundle: true,
   splitting: true,

@@ -8,7 +8,7 @@
 import type { PlannedAction } from '../model/actions.js';
 import type { Plan, RevokedAuthorization } from '../model/plan.js';
 import type { State } from '../model/types.js';
-import { causeText } from '../render/shared.js';
+import { causeText } from '../render/summary.js';
 import type { ApplyEvent, ExecutionResult } from './executor.js';
 import type { NotStartedReason } from './scheduler.js';
 

@@ -17,7 +17,7 @@ import { canonicalJson } from '../model/canonical.js';
 import type { PlannedAction } from '../model/actions.js';
 import type { Plan, RevokedAuthorization } from '../model/plan.js';
 import { escapeMarkdown } from '../render/escape.js';
-import { stepTitle } from '../render/shared.js';
+import { stepTitle } from '../render/resources.js';
 import { plural } from '../util/text.js';
 
 export interface PlanComparison {

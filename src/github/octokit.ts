@@ -19,8 +19,10 @@
 import { randomUUID } from 'node:crypto';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
+import Bottleneck from 'bottleneck/light.js';
 import { Octokit } from 'octokit';
 import { quoteTerminal } from '../render/escape.js';
+import { isLoopbackHost } from '../util/hosts.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from './context.js';
 import { GitHubAnswerError, GitHubTimeout, scrub, toGitHubError, type Operation } from './errors.js';
 import type { IssueComment, PullRequestThread } from './thread.js';
@@ -66,6 +68,7 @@ export function createGitHubClient(options: GitHubClientOptions): InstanceType<t
   const msPerSecond = options.msPerSecond ?? 1000;
   const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const origin = new URL(baseUrl).origin;
+  const spacing = isLoopbackHost(new URL(baseUrl).hostname) ? 0 : msPerSecond;
   const octokit = new GitHub({
     auth: token,
     baseUrl,
@@ -80,6 +83,11 @@ export function createGitHubClient(options: GitHubClientOptions): InstanceType<t
       // two clients in one process (the tests make many) from pacing each other.
       id: `connectorops-${randomUUID()}`,
       retryAfterBaseValue: msPerSecond,
+      // GitHub asks for a second between writes (and three before those that notify people), to
+      // spare its shared servers. Ours pace on the same scale as the waits above, and not at all
+      // for an API on this machine (a stand-in, a tunnel), which is not GitHub's shared service.
+      write: new Bottleneck.Group({ maxConcurrent: 1, minTime: spacing }),
+      notifications: new Bottleneck.Group({ maxConcurrent: 1, minTime: 3 * spacing }),
       onRateLimit: (retryAfter, request, _octokit, retryCount) => {
         if (retryCount >= MAX_RETRIES) return false;
         if (retryAfter > MAX_RATE_LIMIT_WAIT_SECONDS) {

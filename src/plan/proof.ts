@@ -7,10 +7,10 @@
  * of truth for that, not a second reading of them here.
  */
 import { InternalError } from '../errors.js';
-import { actionSecrets, type ActionBody, type PlannedAction, type PlannedSecret } from '../model/actions.js';
+import type { PlannedAction, PlannedSecret } from '../model/actions.js';
 import type { RevokedAuthorization } from '../model/plan.js';
 import type { DesiredState, SecretName, State } from '../model/types.js';
-import { formatViolation, transition, World, type SecretFingerprints } from '../rules/index.js';
+import { formatViolation, simulatedFingerprints, transition, World } from '../rules/index.js';
 import { sameAuthentication } from './compare.js';
 import { sameSet } from '../util/sets.js';
 import { resourceKey } from './input.js';
@@ -53,16 +53,6 @@ export function prove(
     }
   }
   return { revoked, final: world.state };
-}
-
-/**
- * The fingerprints an action's secrets will have. A secret whose env var was unset at plan time
- * gets a placeholder that stands for "whatever apply finds", so that R2a sees it present.
- */
-export function simulatedFingerprints(action: ActionBody): SecretFingerprints {
-  const out: SecretFingerprints = {};
-  for (const [name, s] of actionSecrets(action)) out[name] = s.fingerprint ?? `unset:${s.fromEnv}`;
-  return out;
 }
 
 type PlannedSecrets = Map<string, Partial<Record<SecretName, PlannedSecret>>>;

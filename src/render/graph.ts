@@ -5,7 +5,7 @@
  */
 import type { PlannedAction } from '../model/actions.js';
 import type { Plan } from '../model/plan.js';
-import { stepTitle } from './shared.js';
+import { stepTitle } from './resources.js';
 
 /** One node: an action or a rollout step, with the ids it depends on. */
 export interface GraphNode {

@@ -12,26 +12,10 @@ import type { Usage } from '../model/types.js';
 import { usageLocation } from '../model/usages.js';
 import { escapeMarkdown } from './escape.js';
 import { makeRedactor, SENSITIVE_MARKERS } from './redact.js';
-import {
-  authorizationRule,
-  authorizationTasks,
-  blockedLine,
-  causeText,
-  displayChanges,
-  footerLine,
-  groupByResource,
-  isEmptyPlan,
-  REPLACEMENT_RULES,
-  resourceLabel,
-  revocationHeadline,
-  stepTitle,
-  usagesOf,
-  append,
-  firstItems,
-  LISTED_USAGES,
-  type DisplayChange,
-} from './shared.js';
+import { authorizationRule, authorizationTasks } from '../rollout/authorizations.js';
+import { append, displayChanges, firstItems, groupByResource, LISTED_USAGES, REPLACEMENT_RULES, resourceLabel, stepTitle, type DisplayChange } from './resources.js';
 import { mermaidFlowchart, planGraphNodes } from './graph.js';
+import { blockedLine, causeText, footerLine, isEmptyPlan, revocationHeadline, usagesOf } from './summary.js';
 import { splitSpace, wantsWordDiff, wordDiff } from './worddiff.js';
 import { plural } from '../util/text.js';
 

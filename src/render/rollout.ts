@@ -12,7 +12,7 @@ import { actionSecrets } from '../model/actions.js';
 import { escapeMarkdown, quoteTerminal, sanitizeTerminal } from './escape.js';
 import { makeRedactor } from './redact.js';
 import { runbookQuoting, runbookSteps } from './runbook.js';
-import { stepTitle } from './shared.js';
+import { stepTitle } from './resources.js';
 
 export const NEXT_FORMATS = ['text', 'markdown', 'json'] as const;
 /** `rollout` and `rollout log`: text, or one JSON document (docs/rollouts.md). */

@@ -12,21 +12,9 @@ import { rolloutInProgressLine, type Blocked, type Plan } from '../model/plan.js
 import { flattenAuthentication, type ApiKeyParameter, type Authentication, type AuthParameter, type SecretName, type Usage } from '../model/types.js';
 import { sanitizeTerminal } from './escape.js';
 import { makeRedactor, SENSITIVE_MARKERS } from './redact.js';
-import {
-  secretReferences,
-  authorizationRule,
-  authorizationTasks,
-  causeText,
-  displayChanges,
-  isDeletion,
-  specChanges,
-  REPLACEMENT_RULES,
-  stepTitle,
-  usagesOf,
-  append,
-  firstItems,
-  type DisplayChange,
-} from './shared.js';
+import { authorizationRule, authorizationTasks, isDeletion } from '../rollout/authorizations.js';
+import { append, firstItems, secretReferences, displayChanges, specChanges, REPLACEMENT_RULES, stepTitle, type DisplayChange } from './resources.js';
+import { causeText, usagesOf } from './summary.js';
 import { capitalize } from '../util/text.js';
 
 export interface RunbookOptions {

@@ -10,25 +10,9 @@ import type { Usage } from '../model/types.js';
 import { usageLocation } from '../model/usages.js';
 import { quoteTerminal, quoteTerminalInner, sanitizeTerminal } from './escape.js';
 import { makeRedactor, SENSITIVE_MARKERS } from './redact.js';
-import {
-  authorizationRule,
-  authorizationTasks,
-  blockedLine,
-  causeText,
-  isDeletion,
-  displayChanges,
-  footerLine,
-  groupByResource,
-  isEmptyPlan,
-  NO_CHANGES,
-  REPLACEMENT_RULES,
-  resourceLabel,
-  revocationHeadline,
-  stepTitle,
-  usagesOf,
-  type DisplayChange,
-  type ResourceSymbol,
-} from './shared.js';
+import { authorizationRule, authorizationTasks, isDeletion } from '../rollout/authorizations.js';
+import { displayChanges, groupByResource, REPLACEMENT_RULES, resourceLabel, stepTitle, type DisplayChange, type ResourceSymbol } from './resources.js';
+import { blockedLine, causeText, footerLine, isEmptyPlan, NO_CHANGES, revocationHeadline, usagesOf } from './summary.js';
 import { splitSpace, wantsWordDiff, wordDiff } from './worddiff.js';
 
 type Colors = ReturnType<typeof pc.createColors>;

@@ -8,8 +8,7 @@ import { UserError } from '../errors.js';
 import { byString, didYouMean } from '../util/text.js';
 import type { Plan } from '../model/plan.js';
 import type { State } from '../model/types.js';
-import { simulatedFingerprints } from '../plan/proof.js';
-import { formatViolation, transition, World } from '../rules/index.js';
+import { formatViolation, simulatedFingerprints, transition, World } from '../rules/index.js';
 
 /** `--authorized LINK=ACCOUNT` → [link, account]; a UserError for anything else. */
 export function parseAuthorized(flags: readonly string[]): Map<string, string> {

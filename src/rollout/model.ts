@@ -9,9 +9,9 @@ import { UserError } from '../errors.js';
 import type { PlannedAction } from '../model/actions.js';
 import type { Plan } from '../model/plan.js';
 import type { RuleId } from '../model/types.js';
-import { parsePlan } from '../planfile/file.js';
+import { parsePlan } from '../model/plan-document.js';
 import type { JournalEntry, RolloutEvent, StoredRollout, TargetMode } from '../targets/target.js';
-import { authorizationRule, authorizationTasks } from '../render/shared.js';
+import { authorizationRule, authorizationTasks } from './authorizations.js';
 
 /** What `apply` stores on the target when it opens a rollout. */
 export interface RolloutDocument {

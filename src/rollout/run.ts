@@ -10,7 +10,7 @@ import type { SecretName } from '../model/types.js';
 import { actionSecrets } from '../model/actions.js';
 import { readSecrets } from '../model/own.js';
 import { fingerprintsComparable } from '../model/fingerprint.js';
-import { planId } from '../planfile/file.js';
+import { planId } from '../model/plan-document.js';
 import type { RolloutEvent, Target } from '../targets/target.js';
 import {
   checkDoneRequest,

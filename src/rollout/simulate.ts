@@ -4,8 +4,7 @@
  * here, so that a pull request's plan shows only what is new (docs/rollouts.md).
  */
 import type { State } from '../model/types.js';
-import { simulatedFingerprints } from '../plan/proof.js';
-import { formatViolation, transition, World } from '../rules/index.js';
+import { formatViolation, simulatedFingerprints, transition, World } from '../rules/index.js';
 import { remainingSteps, type Rollout } from './model.js';
 
 /** Who a new connection's authorization is credited to until its step says who gave it. */

@@ -15,7 +15,8 @@ import { makeRedactor } from '../render/redact.js';
 import { plural } from '../util/text.js';
 import { rolloutLogEntries, rolloutStepTitle, stepInstructions } from '../render/rollout.js';
 import { AUTH_TYPE_LABELS, labelOf } from '../render/runbook.js';
-import { causeText, displayChanges, footerLine, stepTitle } from '../render/shared.js';
+import { displayChanges, stepTitle } from '../render/resources.js';
+import { causeText, footerLine } from '../render/summary.js';
 import type { AuthorizationView, ConnectionView, ConnectorView, LogEntry, Mark, Revocation, RolloutView, RuleRef, Segment, UsageView, View } from './api.js';
 
 export interface ViewInput {

@@ -12,7 +12,7 @@ import { runApply } from '../../src/cli/commands/apply.js';
 import { TargetError, UserError } from '../../src/errors.js';
 import type { Plan } from '../../src/model/plan.js';
 import { loadForPlan, planAgainst } from '../../src/plan/run.js';
-import { planId } from '../../src/planfile/file.js';
+import { planId } from '../../src/model/plan-document.js';
 import { openTarget } from '../../src/targets/index.js';
 import type { ExecuteResult, JournalEntry, Target } from '../../src/targets/target.js';
 import { state } from '../support/builders.js';

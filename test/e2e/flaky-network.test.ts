@@ -15,7 +15,7 @@ import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/model/plan.js';
-import { planId } from '../../src/planfile/file.js';
+import { planId } from '../../src/model/plan-document.js';
 import { openTarget } from '../../src/targets/index.js';
 import { writeManifests } from '../apply/support.js';
 import { startChild, type Child } from '../support/child.js';

@@ -20,7 +20,7 @@
  * (scripts/node24.mjs); the better-sqlite3 stories are Node 20's, the quick start Node 24's.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChild } from '../support/child.js';
@@ -122,7 +122,10 @@ describe('the packed package', () => {
     ]) {
       expect(files).toContain(f);
     }
-    expect(files.filter((f) => /^(src|test|bench|scripts)\/|\.ts$|\.map$/.test(f))).toEqual([]);
+    expect(files.filter((f) => /^(src|test|bench|scripts)\/|(?<!\.d)\.ts$|\.map$/.test(f))).toEqual([]);
+    // The library's entry and its declarations (docs/library.md).
+    expect(files).toContain('dist/bundle/index.js');
+    expect(files).toContain('dist/index.d.ts');
   });
 
   it('depends on nothing at run time but the optional better-sqlite3 (the rest is bundled)', () => {
@@ -193,6 +196,32 @@ describe.runIf(!BUILT_IN_SQLITE)('installed with npm install -g', () => {
     expect(plan.stderr).toContain('hint: install it beside connectorops');
     expect(plan.stderr).not.toContain('Internal error');
     expect(existsSync(join(repo, '.connectorops'))).toBe(false);
+  });
+});
+
+describe.runIf(!BUILT_IN_SQLITE)('the library, as docs/library.md shows it', () => {
+  it("runs the page's example against the installed package: plan, render, apply with events", () => {
+    const example = /## Example[\s\S]*?```js\n([\s\S]*?)```/.exec(readFileSync(join(ROOT, 'docs/library.md'), 'utf8'))?.[1];
+    expect(example).toBeDefined();
+    const project = join(tmp.dir, 'library-user');
+    mkdirSync(join(project, 'node_modules'), { recursive: true });
+    // `import 'connectorops'` resolves the globally installed copy through the project's node_modules.
+    symlinkSync(join(withSqlite, 'lib/node_modules/connectorops'), join(project, 'node_modules/connectorops'), 'dir');
+    ok(installed(withSqlite, project, 'init'), 'init');
+    writeFileSync(
+      join(project, 'connectors/billing.yaml'),
+      'kind: Connector\nlinkName: billing\nname: Billing API\nauthentication:\n  type: apiKey\n  parameterKey: X-Api-Key\n  addTo: header\n',
+    );
+    writeFileSync(join(project, 'connections/billing_finance.yaml'), 'kind: Connection\nlinkName: billing_finance\nname: Billing (finance)\nconnector: billing\n');
+    writeFileSync(join(project, 'nightly.mjs'), example!);
+    const out = ok(run(process.execPath, ['nightly.mjs'], project), 'the example');
+    expect(out).toContain('create connector "billing"');
+    expect(out).toContain('done: connector.create billing');
+    expect(out).toContain('done: connection.create billing_finance');
+    expect(out).toContain('result: executed');
+    expect(out).toContain('converged: true');
+    // The CLI sees what the library did.
+    expect(ok(installed(withSqlite, project, 'plan'), 'plan')).toContain('No changes.');
   });
 });
 

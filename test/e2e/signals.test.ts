@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/model/plan.js';
-import { planId } from '../../src/planfile/file.js';
+import { planId } from '../../src/model/plan-document.js';
 import { openTarget } from '../../src/targets/index.js';
 import { writeManifests } from '../apply/support.js';
 import { BIN, ensureBuilt } from '../support/dist.js';

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { commentBody } from '../../src/github/body.js';
 import type { Plan } from '../../src/model/plan.js';
 import { renderPlan } from '../../src/render/index.js';
-import { LISTED_USAGES } from '../../src/render/shared.js';
+import { LISTED_USAGES } from '../../src/render/resources.js';
 import { blockedPlan, disablePlan } from '../support/plans.js';
 
 const N = 170_000;

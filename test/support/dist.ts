@@ -1,12 +1,12 @@
 /**
  * Child processes and the CLI run the compiled code in dist/ (`npm test` builds first): the CLI
  * (bin/connectorops.js) runs the esbuild bundle in dist/bundle/, other children the tsc output.
- * When a test file is run on its own after a source change, this rebuilds both (`npm run build`'s
- * two steps) so that a child never runs stale code. tsc emits even when some file has a type
- * error (other tests report those).
+ * After a source change, the slow project's global setup rebuilds both (`npm run build`'s two
+ * steps) before its test files start, so that a child never runs stale code. tsc emits even when
+ * some file has a type error (other tests report those).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,31 +31,26 @@ const fresh = () => {
   return newestMtime(join(ROOT, 'dist/bundle'), '.js') >= source && newestMtime(join(ROOT, 'dist/cli'), '.js') >= source;
 };
 
+/** Runs `npm run build`'s two steps (tsc, then the esbuild bundle) and checks their output. */
+function build(): void {
+  spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'ignore' });
+  spawnSync(process.execPath, [join(ROOT, 'scripts/bundle.js')], { cwd: ROOT, stdio: 'ignore' });
+  for (const f of BUILT) if (!existsSync(join(ROOT, f))) throw new Error(`npm run build did not produce ${f}`);
+}
+
 /**
- * Builds dist/ when it is missing or older than src/. Test files run in parallel processes, so
- * one builds while the others wait for its lock directory to go away (a build takes seconds).
+ * The slow project's global setup (vitest.config.ts): builds dist/ once, before any test file
+ * starts, when it is missing or older than src/. No test process then builds in parallel with
+ * another, so there is nothing to wait for.
+ */
+export default function setup(): void {
+  if (!fresh()) build();
+}
+
+/**
+ * Builds dist/ when it is missing or older than src/: for a test file run outside the slow project
+ * (its global setup has built already otherwise, and this returns at once).
  */
 export function ensureBuilt(): void {
-  if (fresh()) return;
-  const lock = join(ROOT, 'node_modules/.connectorops-build-lock');
-  const pause = new Int32Array(new SharedArrayBuffer(4));
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      // Another test process is building: wait for it, then use its build.
-      const since = Date.now();
-      while (existsSync(lock) && Date.now() - since < 120_000) Atomics.wait(pause, 0, 0, 100);
-      if (existsSync(lock)) rmSync(lock, { recursive: true, force: true });
-      if (fresh()) return;
-    }
-  }
-  try {
-    spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'ignore' });
-    spawnSync(process.execPath, [join(ROOT, 'scripts/bundle.js')], { cwd: ROOT, stdio: 'ignore' });
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
-  for (const f of BUILT) if (!existsSync(join(ROOT, f))) throw new Error(`npm run build did not produce ${f}`);
+  if (!fresh()) build();
 }

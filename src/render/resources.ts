@@ -1,13 +1,14 @@
 /**
- * What every human format derives from a plan in the same way: resources and their symbols, the
- * field changes to show (secrets masked), step titles, revocation causes, usages, and the footer.
- * Formats differ only in how they quote and decorate these; keeping the derivation here keeps the
- * text, Markdown and runbook telling the same story.
+ * What a plan does to each resource, as every human format shows it: the resources and their
+ * symbols, the field changes to show (secrets masked), and step titles. Formats differ only in how
+ * they quote and decorate these; keeping the derivation here keeps the text, Markdown and runbook
+ * telling the same story. (The plan's summary lines are in summary.ts; who authorizes what is the
+ * rollout's model, rollout/authorizations.ts.)
  */
 import { actionSecrets, type Op, type PlannedAction } from '../model/actions.js';
 import { SENSITIVE, SENSITIVE_CHANGED } from '../model/actions.js';
-import type { Blocked, Plan, PlanSummary, RevokedAuthorization } from '../model/plan.js';
-import { flattenAuthentication, type RuleId, type Usage } from '../model/types.js';
+import type { Plan } from '../model/plan.js';
+import { flattenAuthentication, type RuleId } from '../model/types.js';
 import { isSecretPath, isSecretValue, secretDisplay } from './redact.js';
 
 export type Kind = 'Connector' | 'Connection';
@@ -232,99 +233,6 @@ export function stepTitle(action: PlannedAction, quote: (s: string) => string, f
     title = fields.length ? `update ${target} (${fields.map(field).join(', ')})` : `update ${target}`;
   } else title = `${verb} ${target}`;
   return action.replace ? `${title} (replacement)` : title;
-}
-
-/**
- * Why an authorization is lost, in words: `clientId, clientSecret changed`, `scopes changed`,
- * `replaced (authentication.type changed)`, `deleted`, `deleted: its linkName changes to 'crm_team'`.
- * The result holds link names: callers escape it for their format.
- */
-export function causeText(revoked: RevokedAuthorization): string {
-  const fields = revoked.cause.filter((c) => c !== 'replace' && c !== 'replaced' && c !== 'deleted');
-  if (revoked.cause.includes('deleted')) {
-    return revoked.replacedBy !== undefined ? `deleted: its linkName changes to '${revoked.replacedBy}', which starts unauthorized` : 'deleted';
-  }
-  if (revoked.cause.includes('replaced') || revoked.cause.includes('replace')) {
-    return fields.length ? `replaced (${fields.join(', ')} changed)` : 'replaced';
-  }
-  return fields.length ? `${fields.join(', ')} changed` : 'revoked';
-}
-
-/** True when the connection itself goes away with its authorization (the manifests drop it). */
-export function isDeletion(revoked: RevokedAuthorization): boolean {
-  return revoked.cause.includes('deleted');
-}
-
-/**
- * The usages that keep a blocked connection from being deleted (R14): the blocked entry's own list,
- * as the planner attaches it; failing that, the plan's impact entries for the connection.
- */
-export function usagesOf(plan: Plan, connection: string, blocked?: Blocked): Usage[] {
-  if (blocked?.usages?.length) return blocked.usages;
-  return plan.impact.filter((i) => i.connection === connection).flatMap((i) => i.usages);
-}
-
-/** True when the plan changes nothing and nothing stops it: "No changes." */
-export function isEmptyPlan(plan: Plan): boolean {
-  return plan.actions.length === 0 && plan.blocked.length === 0;
-}
-
-export const NO_CHANGES = 'No changes. The target matches the manifests.';
-
-/** `Plan: 2 to create, 1 to update, 0 to delete. 1 to replace. 3 authorizations will be revoked.` */
-export function footerLine(summary: PlanSummary): string {
-  let line = `Plan: ${summary.create} to create, ${summary.update} to update, ${summary.delete} to delete.`;
-  if (summary.replace > 0) line += ` ${summary.replace} to replace.`;
-  if (summary.revokes > 0) line += summary.revokes === 1 ? ' 1 authorization will be revoked.' : ` ${summary.revokes} authorizations will be revoked.`;
-  return line;
-}
-
-/** The line under the footer of a blocked plan: apply carries out none of it (docs/planning.md). */
-export function blockedLine(count: number): string {
-  return `Blocked: ${count} ${count === 1 ? 'problem' : 'problems'} must be resolved first; apply will carry out none of this plan.`;
-}
-
-/** `N authorizations will be revoked` with the right number. */
-export function revocationHeadline(count: number): string {
-  return count === 1 ? '1 authorization will be revoked' : `${count} authorizations will be revoked`;
-}
-
-/** How each connection in `needsAuthorization` gets authorized, and by whom. */
-export interface AuthorizationTask {
-  connection: string;
-  /** The account whose authorization was revoked: that person reauthorizes. */
-  account?: string;
-  /** The connection is created by this plan (R11). */
-  isNew: boolean;
-  revoked?: RevokedAuthorization;
-}
-
-/**
- * The authorizations a person must give after apply: every connection the plan lists as needing
- * authorization, each once, revoked ones first (by the account whose authorization was revoked).
- */
-export function authorizationTasks(plan: Plan): AuthorizationTask[] {
-  const created = new Set(plan.actions.filter((a) => a.op === 'connection.create').map((a) => a.linkName));
-  const tasks = new Map<string, AuthorizationTask>();
-  // Only what can be authorized after apply (plan/make.ts decides): a revoked connection that
-  // stays disabled, or whose connector does, waits until it is enabled (R11).
-  const needed = new Set(plan.needsAuthorization);
-  for (const r of plan.revokedAuthorizations) {
-    // A deleted connection needs nobody; the one that takes its place (a linkName change) does.
-    const connection = isDeletion(r) ? r.replacedBy : r.connection;
-    if (connection !== undefined && needed.has(connection) && !tasks.has(connection))
-      tasks.set(connection, { connection, account: r.account, isNew: created.has(connection), revoked: r });
-  }
-  for (const c of plan.needsAuthorization) {
-    if (!tasks.has(c)) tasks.set(c, { connection: c, isNew: created.has(c) });
-  }
-  return [...tasks.values()];
-}
-
-/** The rule behind an authorization task, for the bracket after it. */
-export function authorizationRule(task: AuthorizationTask): RuleId {
-  // R11: authorizing is a person's step on the consent screen, whether the connection is new or not.
-  return task.revoked?.rule ?? 'R11';
 }
 
 /**

@@ -1,8 +1,8 @@
 /** Reading a commit with one ls-tree and one cat-file --batch: the parser, and real repositories. */
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BatchParser, catFileBatch, lsTree } from '../../src/git/batch.js';
-import { cleanRepos, commitAll, tempRepo } from '../support/repo.js';
+import { BatchParser, catFileBatch, lsTree } from '../../../src/git/batch.js';
+import { cleanRepos, commitAll, tempRepo } from '../../support/repo.js';
 
 afterAll(cleanRepos);
 

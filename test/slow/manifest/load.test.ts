@@ -3,10 +3,10 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { UserError } from '../../src/errors.js';
-import { fsSource, loadManifests } from '../../src/manifest/index.js';
-import { cleanRepos, commitAll, fingerprint, tempRepo } from '../support/repo.js';
-import { BASIC, CONNECTION, OAUTH2 } from './docs.js';
+import { UserError } from '../../../src/errors.js';
+import { fsSource, loadManifests } from '../../../src/manifest/index.js';
+import { cleanRepos, commitAll, fingerprint, tempRepo } from '../../support/repo.js';
+import { BASIC, CONNECTION, OAUTH2 } from '../../manifest/docs.js';
 
 afterAll(cleanRepos);
 

@@ -9,10 +9,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { partMarker } from '../../src/github/rollout-issue.js';
-import { scaffoldFiles } from '../../src/init/scaffold.js';
-import { parseConfig } from '../../src/manifest/config.js';
-import { BIN, ensureBuilt, ROOT } from '../support/dist.js';
+import { partMarker } from '../../../src/github/rollout-issue.js';
+import { scaffoldFiles } from '../../../src/init/scaffold.js';
+import { parseConfig } from '../../../src/manifest/config.js';
+import { BIN, ensureBuilt, ROOT } from '../../support/dist.js';
 
 interface Step {
   name?: string;

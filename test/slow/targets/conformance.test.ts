@@ -8,19 +8,19 @@
  */
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { TargetError, UserError } from '../../src/errors.js';
-import { canonicalJson, sha256 } from '../../src/model/canonical.js';
-import { HttpTarget } from '../../src/targets/http/client.js';
-import { startServer } from '../../src/targets/http/server.js';
-import type { TargetEngine } from '../../src/targets/engine/engine.js';
-import { LocalTarget } from '../../src/targets/local/local-target.js';
-import { PostgresTarget } from '../../src/targets/postgres/postgres-target.js';
-import { LockHeldError } from '../../src/targets/lock.js';
-import { stateDigest, stateToSnapshot } from '../../src/targets/snapshot.js';
-import type { LockRequest, Target } from '../../src/targets/target.js';
-import { oauth2, state } from '../support/builders.js';
-import { freshSchema, startPostgres, type TestPostgres } from '../support/postgres-server.mjs';
-import { act, secretRefs, tempDir } from '../support/target.js';
+import { TargetError, UserError } from '../../../src/errors.js';
+import { canonicalJson, sha256 } from '../../../src/model/canonical.js';
+import { HttpTarget } from '../../../src/targets/http/client.js';
+import { startServer } from '../../../src/targets/http/server.js';
+import type { TargetEngine } from '../../../src/targets/engine/engine.js';
+import { LocalTarget } from '../../../src/targets/local/local-target.js';
+import { PostgresTarget } from '../../../src/targets/postgres/postgres-target.js';
+import { LockHeldError } from '../../../src/targets/lock.js';
+import { stateDigest, stateToSnapshot } from '../../../src/targets/snapshot.js';
+import type { LockRequest, Target } from '../../../src/targets/target.js';
+import { oauth2, state } from '../../support/builders.js';
+import { freshSchema, startPostgres, type TestPostgres } from '../../support/postgres-server.mjs';
+import { act, secretRefs, tempDir } from '../../support/target.js';
 
 const TOKEN = 'conformance-token-0123456789';
 

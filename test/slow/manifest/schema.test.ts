@@ -3,9 +3,9 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConnectionDoc, ConnectorDoc, PATTERNS, jsonSchemas } from '../../src/manifest/schema.js';
-import { descriptionProblem, linkNameProblem, nameProblem } from '../../src/rules/names.js';
-import { ROOT } from '../support/dist.js';
+import { ConnectionDoc, ConnectorDoc, PATTERNS, jsonSchemas } from '../../../src/manifest/schema.js';
+import { descriptionProblem, linkNameProblem, nameProblem } from '../../../src/rules/names.js';
+import { ROOT } from '../../support/dist.js';
 
 describe('JSON Schema', () => {
   it('the committed files in schema/ are what the generator writes (run `npm run schema` after a change)', () => {

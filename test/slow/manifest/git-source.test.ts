@@ -2,11 +2,11 @@
 import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { UserError } from '../../src/errors.js';
-import { gitSource } from '../../src/manifest/git-source.js';
-import { loadManifests } from '../../src/manifest/index.js';
-import { BASIC, CONNECTION, OAUTH2 } from './docs.js';
-import { cleanRepos, commitAll, fingerprint, git, tempRepo, writeFiles } from '../support/repo.js';
+import { UserError } from '../../../src/errors.js';
+import { gitSource } from '../../../src/manifest/git-source.js';
+import { loadManifests } from '../../../src/manifest/index.js';
+import { BASIC, CONNECTION, OAUTH2 } from '../../manifest/docs.js';
+import { cleanRepos, commitAll, fingerprint, git, tempRepo, writeFiles } from '../../support/repo.js';
 
 afterAll(cleanRepos);
 

@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import type { Target } from '../targets/target.js';
+import type { Target } from './target.js';
 
 export interface NewLocalFile {
   path: string;

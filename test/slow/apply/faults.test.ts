@@ -16,13 +16,13 @@
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runApply } from '../../src/cli/commands/apply.js';
-import { run as runPlanCommand } from '../../src/cli/commands/plan.js';
-import type { Plan } from '../../src/model/plan.js';
-import { openTarget } from '../../src/targets/index.js';
-import type { Target } from '../../src/targets/target.js';
-import { tempDir } from '../support/target.js';
-import { FaultyTarget, SCENARIO_ENV, copyTarget, keptByV2, manifestsV1, manifestsV2, memIo, seedTarget, writeManifests, type FaultMode } from './support.js';
+import { runApply } from '../../../src/cli/commands/apply.js';
+import { run as runPlanCommand } from '../../../src/cli/commands/plan.js';
+import type { Plan } from '../../../src/model/plan.js';
+import { openTarget } from '../../../src/targets/index.js';
+import type { Target } from '../../../src/targets/target.js';
+import { tempDir } from '../../support/target.js';
+import { FaultyTarget, SCENARIO_ENV, copyTarget, keptByV2, manifestsV1, manifestsV2, memIo, seedTarget, writeManifests, type FaultMode } from '../../apply/support.js';
 
 let root: { dir: string; cleanup: () => void };
 let template: string;

@@ -6,14 +6,14 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkState } from '../../src/rules/index.js';
-import { LocalTarget } from '../../src/targets/local/local-target.js';
-import { stateToSnapshot } from '../../src/targets/snapshot.js';
-import { killHard, startChild, type Child } from '../support/child.js';
-import { ensureBuilt, ROOT } from '../support/dist.js';
-import { state } from '../support/builders.js';
-import { openSqlite, sqlValue } from '../support/sqlite.js';
-import { tempDir } from '../support/target.js';
+import { checkState } from '../../../src/rules/index.js';
+import { LocalTarget } from '../../../src/targets/local/local-target.js';
+import { stateToSnapshot } from '../../../src/targets/snapshot.js';
+import { killHard, startChild, type Child } from '../../support/child.js';
+import { ensureBuilt, ROOT } from '../../support/dist.js';
+import { state } from '../../support/builders.js';
+import { openSqlite, sqlValue } from '../../support/sqlite.js';
+import { tempDir } from '../../support/target.js';
 
 const WRITER = join(ROOT, 'test/fixtures/targets/writer.mjs');
 let tmp: ReturnType<typeof tempDir>;
