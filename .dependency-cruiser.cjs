@@ -66,7 +66,7 @@ const UNITS = {
   },
   render: {
     path: '^src/render/',
-    may: ['model', 'rules', 'util', 'plan-core', 'rollout-model'],
+    may: ['model', 'rules', 'util', 'plan-core', 'rollout-model', 'drift-core'],
     pure: true,
     why: 'pure functions of a plan (text, json, markdown, runbook, rollouts)',
   },
@@ -119,7 +119,7 @@ const UNITS = {
   },
   github: {
     path: '^src/github/',
-    may: ['render', 'rollout-model', 'model', 'util'],
+    may: ['render', 'rollout-model', 'drift-core', 'model', 'util'],
     why: 'the pull-request comment and the rollout issue: no CLI, target, planner edge or manifest loader',
   },
   'cli-base': {
@@ -151,7 +151,7 @@ const UNITS = {
   },
   'studio-api': {
     path: '^src/studio/api\\.ts$',
-    may: ['model', 'util'],
+    may: ['render', 'model', 'util'],
     pure: true,
     why: "the shapes the studio's server sends its page",
   },
@@ -253,7 +253,8 @@ module.exports = {
       comment: 'Modules that import each other cannot be understood (or tested) one at a time.',
       severity: 'error',
       from: {},
-      to: { circular: true },
+      // An interface file that names its implementations' types is no cycle at run time.
+      to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
     },
   ],
   options: {
