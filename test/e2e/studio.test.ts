@@ -156,7 +156,7 @@ afterAll(async () => {
   tmp?.cleanup();
 });
 
-describe('connectorops studio in a browser', () => {
+describe('connectorops studio in a browser', { timeout: 180_000 }, () => {
   it('shows the account as Creator does: cards, search, a disabled connector greyed, who is acting', async () => {
     await page.goto(url);
     expect(new URL(page.url()).search).toBe(''); // the token left the address bar

@@ -29,10 +29,17 @@ function App(): VNode {
   }, []);
 
   useEffect(() => {
-    refresh();
     const events = new EventSource('/api/events');
-    events.addEventListener('open', () => setLive(true));
-    events.addEventListener('error', () => setLive(false));
+    // On (re)connecting, read the view again: a change made while the stream was down is not missed.
+    events.addEventListener('open', () => {
+      setLive(true);
+      refresh();
+    });
+    // Without the stream (a proxy that buffers it, …), the page still loads once.
+    events.addEventListener('error', () => {
+      setLive(false);
+      refresh();
+    });
     events.addEventListener('changed', () => refresh());
     const onHash = () => setOpen(linkFromHash());
     window.addEventListener('hashchange', onHash);
