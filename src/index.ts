@@ -10,7 +10,7 @@ export { formatDiagnostic, InternalError, TargetError, UserError, type Diagnosti
 
 // Targets: open one by spec (local:PATH, postgres://…, http(s)://…).
 export { openTarget, type OpenTargetOptions, type RetryEvent } from './targets/index.js';
-export type { StateSnapshot, Target, TargetInfo } from './targets/target.js';
+export type { JournaledExecutor, RolloutStore, StateReader, StateSnapshot, Target, TargetInfo, TargetLocker } from './targets/target.js';
 
 // Plans: make one, render it in each format, read and write plan files.
 export { runPlan, type PlanRun, type RunPlanOptions } from './plan/run.js';

@@ -13,7 +13,7 @@ import { actionSecrets, type ActionBody, type PlannedAction } from '../model/act
 import type { Plan, RevokedAuthorization } from '../model/plan.js';
 import { redact } from '../model/redact.js';
 import type { SecretName } from '../model/types.js';
-import type { JournalEntry, Target } from '../targets/target.js';
+import type { JournaledExecutor, JournalEntry, StateReader } from '../targets/target.js';
 import { effectPresent } from './confirm.js';
 import { runGraph, type NotStartedReason } from './scheduler.js';
 import { resolveSecrets } from './secrets.js';
@@ -93,7 +93,7 @@ export interface ExecuteOptions {
  * The journal entry commits with the effect, so it is the truth: move such actions to `done`.
  * (Their dependents were not started; a rerun of the plan resumes there.)
  */
-async function reconcileWithJournal(target: Target, runId: string, result: ExecutionResult): Promise<void> {
+async function reconcileWithJournal(target: JournaledExecutor, runId: string, result: ExecutionResult): Promise<void> {
   let entries: JournalEntry[];
   try {
     entries = await target.journal(runId);
@@ -120,7 +120,7 @@ export function actionBody(action: PlannedAction): ActionBody {
  * (UserError, S1) or changed since the plan (StalePlanError); otherwise it resolves with the
  * outcome of every action, failures included.
  */
-export async function executePlan(target: Target, plan: Plan, options: ExecuteOptions): Promise<ExecutionResult> {
+export async function executePlan(target: StateReader & JournaledExecutor, plan: Plan, options: ExecuteOptions): Promise<ExecutionResult> {
   if (plan.blocked.length) {
     throw new UserError(`the plan is blocked (${plan.blocked.map((b) => `${b.rule}: ${b.kind.toLowerCase()} '${b.linkName}'`).join(', ')}); nothing was carried out`);
   }

@@ -3,7 +3,7 @@
  * `--lock-timeout`, and saying so when a dead holder's lock is taken over.
  */
 import { LockHeldError, lockRequest } from '../targets/lock.js';
-import type { LockInfo, Target } from '../targets/target.js';
+import type { LockInfo, TargetLocker } from '../targets/target.js';
 
 export interface TakeLockOptions {
   /** `--lock-timeout` in seconds; undefined or 0: fail at once when the lock is held. */
@@ -17,7 +17,7 @@ export interface TakeLockOptions {
  * Takes the lock for this process. Throws the target's LockHeldError (who holds it, since when,
  * and the exact `connectorops unlock` command) when it stays held.
  */
-export async function takeLock(target: Target, options: TakeLockOptions): Promise<LockInfo> {
+export async function takeLock(target: TargetLocker, options: TakeLockOptions): Promise<LockInfo> {
   const request = lockRequest(options.operation ?? 'apply');
   let got: LockInfo & { tookOverFrom?: LockInfo };
   try {

@@ -6,7 +6,7 @@
 import { UserError } from '../errors.js';
 import { actionSecrets, type PlannedAction } from '../model/actions.js';
 import type { SecretName } from '../model/types.js';
-import type { Target } from '../targets/target.js';
+import type { StateReader } from '../targets/target.js';
 import { StalePlanError, type StaleReason } from './stale.js';
 import { fingerprintsComparable } from '../model/fingerprint.js';
 import { readSecrets } from '../model/own.js';
@@ -27,7 +27,7 @@ export interface ResolvedSecrets {
  * variable, and a StalePlanError naming every variable whose value changed since the plan
  * was made (its fingerprint differs). Never puts a value in a message (S2).
  */
-export async function resolveSecrets(actions: readonly PlannedAction[], env: NodeJS.ProcessEnv, target: Target): Promise<ResolvedSecrets> {
+export async function resolveSecrets(actions: readonly PlannedAction[], env: NodeJS.ProcessEnv, target: StateReader): Promise<ResolvedSecrets> {
   const missing = new Map<string, string[]>();
   const wanted = new Map<string, string>();
   const secret = readSecrets(env);

@@ -176,3 +176,17 @@ export interface Target {
 
   close(): Promise<void>;
 }
+
+/*
+ * The port's roles, the way Terraform's state manager splits Reader, Writer, Persister and Locker:
+ * a caller asks for the role it uses (apply's lock asks for a TargetLocker, its executor for a
+ * StateReader and a JournaledExecutor), so what it may do is in its signature.
+ */
+/** Reading state: the snapshot, the serial, fingerprints, the mode. */
+export type StateReader = Pick<Target, 'name' | 'read' | 'serial' | 'fingerprintSecrets' | 'info'>;
+/** Executing and journaling: an action or an authorization, and a run's journal. */
+export type JournaledExecutor = Pick<Target, 'name' | 'execute' | 'journal' | 'authorize'>;
+/** Locking: take, release, force. */
+export type TargetLocker = Pick<Target, 'name' | 'acquireLock' | 'releaseLock' | 'forceUnlock'>;
+/** A ledger's rollouts: open, read, close. */
+export type RolloutStore = Pick<Target, 'openRollout' | 'currentRollout' | 'closeRollout' | 'rollouts'>;
