@@ -1,7 +1,7 @@
 /** The manifests as a git commit holds them: `--ref REF`. */
 import { InternalError } from '../errors.js';
 import type { Diagnostic } from '../errors.js';
-import { assertDirectory, decodeManifest, isManifestPath, MANIFEST_ROOTS, unreadable, type ManifestSource } from './source.js';
+import { assertDirectory, decodeManifest, isManifestPath, MANIFEST_ROOTS, readProblem, unreadable, type ManifestSource } from './source.js';
 import { catFileBatch, lsTree, type TreeEntry } from '../git/batch.js';
 import { repositoryPrefix, resolveCommit } from '../git/repo.js';
 
@@ -39,7 +39,7 @@ export async function gitSource(dir: string, ref: string, options: { wholeTree?:
       if (!options.wholeTree) throw new InternalError('gitSource: usage files asked for without wholeTree');
       return files(match);
     },
-    async read(paths) {
+    async read(paths, options) {
       const oids = paths.map((p) => {
         const oid = blobs.get(p);
         if (!oid) throw new InternalError(`${p} was not listed from ${ref}`);
@@ -49,9 +49,9 @@ export async function gitSource(dir: string, ref: string, options: { wholeTree?:
       const texts = new Map<string, string>();
       const problems: Diagnostic[] = [];
       paths.forEach((p, i) => {
-        const decoded = decodeManifest(p, data.get(oids[i]!)!);
+        const decoded = decodeManifest(p, data.get(oids[i]!)!, options?.maxBytes);
         if (typeof decoded === 'string') texts.set(p, decoded);
-        else problems.push(decoded);
+        else readProblem(problems, options, decoded);
       });
       if (problems.length) throw unreadable(problems);
       return texts;

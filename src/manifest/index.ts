@@ -8,7 +8,7 @@ import type { DesiredState } from '../model/types.js';
 import { gitSource } from './git-source.js';
 import { DEFAULT_USAGE_GLOBS, scanUsages, type UsageScan } from '../usages/index.js';
 import type { ProjectConfig } from './config.js';
-import { fsSource, type ManifestSource } from './source.js';
+import { fsSource, MAX_CODE_BYTES, type ManifestSource } from './source.js';
 import { manifestDigest, validateManifests } from './validate.js';
 
 export interface LoadedManifests {
@@ -80,10 +80,14 @@ async function loadFrom(source: ManifestSource, options: { usages: boolean; comm
     // picomatch is loaded here, not at start-up: validate never reads code.
     const { usageMatcher, usageRoots } = await import('../usages/globs.js');
     const paths = await source.listUsageFiles(usageMatcher(globs), usageRoots(globs));
-    const [code, prefix] = paths.length ? await Promise.all([source.read(paths), source.prefix()]) : [new Map<string, string>(), ''];
+    const skipped: Diagnostic[] = [];
+    const read = { maxBytes: MAX_CODE_BYTES, skip: (w: Diagnostic) => skipped.push(w) };
+    const [code, prefix] = paths.length ? await Promise.all([source.read(paths, read), source.prefix()]) : [new Map<string, string>(), ''];
     // A usage's file is named from the repository's root (it links to the code host, and the
     // plan file does not know --dir); outside git, from the manifest dir.
-    usages = scanUsages(paths.map((path) => ({ path: (prefix ?? '') + path, text: code.get(path)! })));
+    const readable = paths.filter((path) => code.has(path));
+    usages = scanUsages(readable.map((path) => ({ path: (prefix ?? '') + path, text: code.get(path)! })));
+    for (const w of skipped) usages.warnings.push({ ...w, file: (prefix ?? '') + w.file });
   }
   let digest: string | undefined;
   return {

@@ -28,8 +28,31 @@ export interface ManifestSource {
    * working tree walks only those. node_modules/ and .git/ are never entered.
    */
   listUsageFiles(match: (path: string) => boolean, roots?: readonly string[]): Promise<string[]>;
-  /** The text of listed files (manifests or usage files), all in one batch. */
-  read(paths: readonly string[]): Promise<Map<string, string>>;
+  /**
+   * The text of listed files (manifests or usage files), all in one batch. Manifests: a file over
+   * 1 MiB or not UTF-8 is an error. Code (`CODE_READ`): up to 32 MiB, and a file it cannot read is
+   * told to `skip` as a warning and left out, never an error.
+   */
+  read(paths: readonly string[], options?: ReadOptions): Promise<Map<string, string>>;
+}
+
+export interface ReadOptions {
+  /** The largest file read, in bytes (default 1 MiB, a manifest's limit). */
+  maxBytes: number;
+  /** Given: a file too large or not UTF-8 is told here (as a warning) and left out, instead of failing the read. */
+  skip: (warning: Diagnostic) => void;
+}
+
+/**
+ * Deluge code: Creator exports of a large application run to several MiB, so code files get their
+ * own limit, 32 MiB, and a file over it is skipped with a warning: the usages scan never fails a plan.
+ */
+export const MAX_CODE_BYTES = 32 * 1024 * 1024;
+
+/** How `read` treats a file it cannot take: fails the read, or (code) skips it with a warning. */
+export function readProblem(problems: Diagnostic[], options: ReadOptions | undefined, problem: Diagnostic): void {
+  if (options) options.skip({ ...problem, severity: 'warning', message: `${problem.message}; its usages are not counted` });
+  else problems.push(problem);
 }
 
 const MANIFEST_PATH = /^(connectors|connections)\/(?:.+\/)?[^/]+\.ya?ml$/;
@@ -90,7 +113,8 @@ export async function fsSource(dir: string): Promise<ManifestSource> {
         throw new UserError(`${refused.length === 1 ? 'a symbolic link was' : `${refused.length} symbolic links were`} not followed`, { diagnostics: refused });
       return out.sort();
     },
-    async read(paths) {
+    async read(paths, options) {
+      const limit = options?.maxBytes ?? MAX_MANIFEST_BYTES;
       const texts = new Map<string, string>();
       const problems: Diagnostic[] = [];
       for (let i = 0; i < paths.length; i++) {
@@ -102,17 +126,17 @@ export async function fsSource(dir: string): Promise<ManifestSource> {
         try {
           // Checked before reading: a 50 MB file is refused without being read.
           const size = statSync(full).size;
-          if (size > MAX_MANIFEST_BYTES) {
-            problems.push(tooLarge(path, size));
+          if (size > limit) {
+            readProblem(problems, options, tooLarge(path, size, limit));
             continue;
           }
           bytes = readFileSync(full);
         } catch (error) {
           throw new UserError(`cannot read ${quoteTerminal(path)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
         }
-        const decoded = decodeManifest(path, bytes);
+        const decoded = decodeManifest(path, bytes, limit);
         if (typeof decoded === 'string') texts.set(path, decoded);
-        else problems.push(decoded);
+        else readProblem(problems, options, decoded);
       }
       if (problems.length) throw unreadable(problems);
       return texts;
@@ -133,8 +157,8 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
  * them: larger than MAX_MANIFEST_BYTES, or not UTF-8 (at the first bad byte: a value silently
  * turned into U+FFFD would reach Creator as something nobody wrote).
  */
-export function decodeManifest(path: string, bytes: Uint8Array): string | Diagnostic {
-  if (bytes.length > MAX_MANIFEST_BYTES) return tooLarge(path, bytes.length);
+export function decodeManifest(path: string, bytes: Uint8Array, limit = MAX_MANIFEST_BYTES): string | Diagnostic {
+  if (bytes.length > limit) return tooLarge(path, bytes.length, limit);
   try {
     return UTF8.decode(bytes);
   } catch {
@@ -176,14 +200,17 @@ function firstInvalidByte(bytes: Uint8Array): number {
   return hi - 1;
 }
 
-function tooLarge(path: string, size: number): Diagnostic {
+export function tooLarge(path: string, size: number, limit = MAX_MANIFEST_BYTES): Diagnostic {
   return {
     file: path,
     line: 1,
     col: 1,
     severity: 'error',
     code: 'size',
-    message: `the file has ${size} bytes; a manifest file may have at most ${MAX_MANIFEST_BYTES} (1 MiB)`,
+    message:
+      limit === MAX_MANIFEST_BYTES
+        ? `the file has ${size} bytes; a manifest file may have at most ${MAX_MANIFEST_BYTES} (1 MiB)`
+        : `the file has ${size} bytes; a code file is read up to ${limit} (${limit / 1024 / 1024} MiB)`,
     hint: 'split it into several files, one resource per file',
   };
 }

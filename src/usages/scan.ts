@@ -144,19 +144,54 @@ type Line = number[];
  */
 export function scanDeluge(file: string, text: string): ScanResult {
   const first = scanOnce(file, text, true);
-  if (first.warnings.every((w) => w.code !== 'deluge')) return first;
+  if (first.problems === 0) return capped(file, first);
   const second = scanOnce(file, text, false);
-  const problems = (r: ScanResult) => r.warnings.filter((w) => w.code === 'deluge').length;
-  const better = problems(second) < problems(first) || (problems(second) === problems(first) && second.usages.length > first.usages.length);
-  return better ? second : first;
+  const better = second.problems < first.problems || (second.problems === first.problems && second.usages.length > first.usages.length);
+  return capped(file, better ? second : first);
 }
 
-function scanOnce(file: string, text: string, multiline: boolean): ScanResult {
+/** Warnings kept while reading a file, before they are sorted and cut to MAX_WARNINGS_PER_FILE. */
+const KEPT_WARNINGS = 2000;
+
+/** Warnings shown per file; the rest are counted in one more warning. */
+export const MAX_WARNINGS_PER_FILE = 20;
+
+/** A reading, with how many warnings it had in all (`warnings` keeps the first few) and how many were `deluge` problems. */
+interface Reading extends ScanResult {
+  total: number;
+  problems: number;
+}
+
+/** The first MAX_WARNINGS_PER_FILE warnings by position, then one that counts the rest. */
+function capped(file: string, r: Reading): ScanResult {
+  const warnings = r.warnings.slice(0, MAX_WARNINGS_PER_FILE);
+  const left = r.total - warnings.length;
+  if (left > 0) {
+    warnings.push({
+      file,
+      line: 1,
+      col: 1,
+      severity: 'warning',
+      code: 'deluge',
+      message: `and ${left.toLocaleString('en-US')} more warning${left > 1 ? 's' : ''} in this file, not shown`,
+      hint: 'the first ones usually explain the rest',
+    });
+  }
+  return { usages: r.usages, warnings };
+}
+
+function scanOnce(file: string, text: string, multiline: boolean): Reading {
   const isExport = /\.ds$/i.test(file);
   const usages: CodeUsage[] = [];
   const warnings: Diagnostic[] = [];
-  const warn = (line: number, col: number, code: DiagnosticCode, message: string, hint?: string) =>
-    warnings.push({ file, line, col, severity: 'warning', code, message, ...(hint ? { hint } : {}) });
+  let total = 0;
+  let problems = 0;
+  // Only a bounded number is kept (sorted by position at the end): memory stays small whatever the file holds.
+  const warn = (line: number, col: number, code: DiagnosticCode, message: string, hint?: string) => {
+    total++;
+    if (code === 'deluge') problems++;
+    if (warnings.length < KEPT_WARNINGS) warnings.push({ file, line, col, severity: 'warning', code, message, ...(hint ? { hint } : {}) });
+  };
 
   const tk = new Tokenizer(text, multiline);
   let app: string | null = isExport ? null : file;
@@ -297,6 +332,8 @@ function scanOnce(file: string, text: string, multiline: boolean): ScanResult {
   }
 
   for (const p of tk.problems) warn(p.line, p.col, 'deluge', p.message);
+  total += tk.problemCount - tk.problems.length;
+  problems += tk.problemCount - tk.problems.length;
   if (depth > 1) {
     const open = stack[depth - 1]!;
     const more = depth - 2;
@@ -318,7 +355,7 @@ function scanOnce(file: string, text: string, multiline: boolean): ScanResult {
     );
   }
   warnings.sort((a, b) => a.line - b.line || a.col - b.col);
-  return { usages, warnings };
+  return { usages, warnings, total, problems };
 
   function push(open: number, invoke: boolean): void {
     const parent = top();

@@ -28,6 +28,9 @@ export interface TokenProblem {
   message: string;
 }
 
+/** Problems kept per file; the rest are counted (1 MB of `]` made a million). */
+const MAX_PROBLEMS = 1000;
+
 export class Tokenizer {
   /** The current token's kind, position (offset, 1-based line and column) and extent. */
   kind: Tok = Tok.End;
@@ -37,11 +40,16 @@ export class Tokenizer {
   col = 1;
   /** For Punct: the character code. */
   code = 0;
+  /** The first MAX_PROBLEMS problems; `problemCount` counts them all. */
   readonly problems: TokenProblem[] = [];
+  problemCount = 0;
 
   private pos = 0;
   private curLine = 1;
   private lineStart = 0;
+  /** The first newline at or after `nlFrom` (-1: none): positions are found in one pass, even in a file without newlines. */
+  private nl = -2;
+  private nlFrom = 0;
 
   /**
    * `multiline`: a `"` string may span lines, as Deluge allows. Without it a string ends at the
@@ -184,12 +192,20 @@ export class Tokenizer {
   }
 
   private countLines(from: number, to: number): void {
-    const t = this.text;
-    for (let k = t.indexOf('\n', from); k !== -1 && k < to; k = t.indexOf('\n', k + 1)) this.newlineAt(k);
+    for (let k = this.newlineFrom(from); k !== -1 && k < to; k = this.newlineFrom(k + 1)) this.newlineAt(k);
+  }
+
+  /** The first newline at or after `from`, remembered: a search that found none is not repeated (2 MiB of empty block comments was quadratic). */
+  private newlineFrom(from: number): number {
+    if (this.nl !== -2 && from >= this.nlFrom && (this.nl === -1 || this.nl >= from)) return this.nl;
+    this.nlFrom = from;
+    this.nl = this.text.indexOf('\n', from);
+    return this.nl;
   }
 
   private problem(at: number, message: string, line = this.curLine, col = at - this.lineStart + 1): void {
-    this.problems.push({ line, col, message });
+    this.problemCount++;
+    if (this.problems.length < MAX_PROBLEMS) this.problems.push({ line, col, message });
   }
 }
 

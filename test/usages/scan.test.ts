@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { usageMatcher, usageRoots } from '../../src/usages/globs.js';
 import { scanDeluge, scanUsages } from '../../src/usages/index.js';
+import { MAX_WARNINGS_PER_FILE } from '../../src/usages/scan.js';
 
 const fixture = (path: string) => readFileSync(new URL(`fixtures/${path}`, import.meta.url), 'utf8');
 const brief = (r: ReturnType<typeof scanDeluge>) => r.usages.map((u) => `${u.connection} ${u.app} › ${u.component} @${u.line}:${u.col}`);
@@ -109,5 +110,22 @@ describe('scanUsages and usageMatcher', () => {
     ]);
     expect(r.usages.map((u) => `${u.connection} ${u.file}:${u.line}`)).toEqual(['a a.dg:1', 'a b.dg:2', 'z b.dg:1']);
     expect(r.files).toBe(2);
+  });
+});
+
+describe('the scanner never stalls and never floods (issue 18, item 7)', () => {
+  it('1 MB of stray closing brackets: 20 warnings, then one that counts the rest', () => {
+    const { warnings } = scanDeluge('apps/x.dg', ']'.repeat(1_000_000));
+    expect(warnings).toHaveLength(MAX_WARNINGS_PER_FILE + 1);
+    expect(warnings[0]).toMatchObject({ line: 1, col: 1, code: 'deluge' });
+    expect(warnings[MAX_WARNINGS_PER_FILE]!.message).toBe(`and ${(1_000_000 - MAX_WARNINGS_PER_FILE).toLocaleString('en-US')} more warnings in this file, not shown`);
+  });
+
+  it('2 MiB of empty block comments on one line, then a call: read in one pass, its position right', () => {
+    const filler = '/**/'.repeat(512 * 1024);
+    const text = `${filler}invokeurl [ url: "u" type: GET connection: "crm_sales" ];`;
+    const { usages, warnings } = scanDeluge('apps/x.dg', text);
+    expect(warnings).toEqual([]);
+    expect(usages.map((u) => [u.connection, u.line, u.col])).toEqual([['crm_sales', 1, text.indexOf('connection:') + 1]]);
   });
 });

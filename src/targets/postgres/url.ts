@@ -9,7 +9,9 @@
  */
 import type { ClientConfig } from 'pg';
 import { parse, toClientConfig } from 'pg-connection-string';
+import { statSync } from 'node:fs';
 import { UserError } from '../../errors.js';
+import { quoteTerminal } from '../../util/terminal.js';
 
 const DEFAULT_SCHEMA = 'connectorops';
 /** A plain, unquoted PostgreSQL identifier: what a person types, and safe to quote. */
@@ -20,6 +22,28 @@ export interface PostgresLocation {
   schema: string;
   /** The sslmode the URL (or PGSSLMODE) asked for, for messages; null when neither did. */
   sslmode: string | null;
+}
+
+/** The URL parameters naming files that node-postgres reads whole (libpq's). */
+const CERTIFICATE_PARAMS = ['sslrootcert', 'sslcert', 'sslkey'] as const;
+/** A certificate or key is a few KiB; a bundle of every CA, a few hundred. */
+const MAX_CERTIFICATE_BYTES = 1024 * 1024;
+
+/**
+ * A certificate file is read only when it is a regular file of at most 1 MiB: `sslrootcert=/dev/zero`
+ * would otherwise be read until memory runs out, and a FIFO would hang the command.
+ */
+function checkCertificateFile(path: string, param: string, name: string): void {
+  const hint = `${param} names a PEM file of at most 1 MiB`;
+  let info;
+  try {
+    info = statSync(path);
+  } catch (error) {
+    throw new UserError(`target ${name}: ${param} ${quoteTerminal(path)} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { hint });
+  }
+  if (!info.isFile()) throw new UserError(`target ${name}: ${param} ${quoteTerminal(path)} is not a regular file`, { hint });
+  if (info.size > MAX_CERTIFICATE_BYTES)
+    throw new UserError(`target ${name}: ${param} ${quoteTerminal(path)} has ${info.size} bytes, more than a certificate file holds`, { hint });
 }
 
 export function isPostgresSpec(spec: string): boolean {
@@ -54,6 +78,10 @@ export function parsePostgresUrl(spec: string, name: string, env: NodeJS.Process
   const sslmode = url.searchParams.get('sslmode');
   if (sslmode !== null && !['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'].includes(sslmode)) {
     throw new UserError(`target ${name}: sslmode '${sslmode}' is not one of libpq's`, { hint: 'sslmode is disable, prefer, require, verify-ca or verify-full' });
+  }
+  for (const param of CERTIFICATE_PARAMS) {
+    const path = url.searchParams.get(param);
+    if (path !== null) checkCertificateFile(path, param, name);
   }
   // `allow` (plain first, TLS if the server insists) is not something node-postgres can do: plain it is.
   if (sslmode === 'allow') url.searchParams.set('sslmode', 'disable');

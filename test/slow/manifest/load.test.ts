@@ -101,3 +101,19 @@ describe('loadManifests (working tree)', () => {
     expect(ref.desired).toEqual(tree.desired);
   });
 });
+
+describe('code files are read for usages, never failing the load (issue 18, item 7)', () => {
+  const call = 'invokeurl [ url: "https://x.example" type: GET connection: "crm_sales" ];\n';
+  const big = (bytes: number) => `application "Sales" {\n  workflow w {\n${'// filler line for a large Creator export\n'.repeat(Math.ceil(bytes / 42))}${call}  }\n}\n`;
+
+  it.each([{ ref: undefined }, { ref: 'HEAD' }])('a 2 MiB export is scanned (%o); one over 32 MiB is a warning, not an error', async ({ ref }) => {
+    const dir = tempRepo({ 'connectors/crm.yaml': BASIC, 'apps/sales.ds': big(2 * 1024 * 1024), 'apps/huge.ds': big(33 * 1024 * 1024) });
+    commitAll(dir);
+    const loaded = await loadManifests({ dir, usages: true, ...(ref ? { ref } : {}) });
+    expect(loaded.errors).toEqual([]);
+    expect(loaded.usages!.usages.map((u) => `${u.file} ${u.connection}`)).toEqual(['apps/sales.ds crm_sales']);
+    const warning = loaded.usages!.warnings.find((w) => w.file === 'apps/huge.ds');
+    expect(warning).toMatchObject({ severity: 'warning', code: 'size' });
+    expect(warning!.message).toContain('a code file is read up to 33554432 (32 MiB); its usages are not counted');
+  });
+});

@@ -80,6 +80,27 @@ describe('URLs', () => {
 });
 
 describe('TLS (issue 18, item 5)', () => {
+  it('sslrootcert (sslcert, sslkey) is read only when a regular file of at most 1 MiB (issue 18, item 8)', () => {
+    const tmp = tempDir('connectorops-cert-');
+    const dir = tmp.dir;
+    try {
+      const big = join(dir, 'big.pem');
+      writeFileSync(big, Buffer.alloc(2 * 1024 * 1024, 65));
+      for (const [param, path, why] of [
+        ['sslrootcert', '/dev/zero', 'is not a regular file'],
+        ['sslcert', dir, 'is not a regular file'],
+        ['sslkey', big, 'more than a certificate file holds'],
+        ['sslrootcert', join(dir, 'none.pem'), 'cannot be read (ENOENT)'],
+      ] as const) {
+        expect(() => parsePostgresUrl(`postgres://ops@h/d?sslmode=verify-full&${param}=${encodeURIComponent(path)}`, 'prod', {})).toThrow(
+          `target prod: ${param} "${path}" ${why}`,
+        );
+      }
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
   it('sslmode=require against a server without TLS: a clear error naming the server and the sslmode, not an internal one', async () => {
     const url = server.target(freshSchema('tls')) + '&sslmode=require';
     const e = (await PostgresTarget.open(url.replace('postgres://postgres@', 'postgres://postgres:tls-pw-0042@')).catch((x: unknown) => x)) as UserError;
