@@ -54,7 +54,7 @@ export function parsePullNumber(value: string | undefined): number {
 }
 
 /** Which command asks for GitHub, and what its token must be allowed: said in its errors. */
-export interface GitHubUse {
+interface GitHubUse {
   /** `comment`, `rollout issue`, … */
   command: string;
   /** `write pull request comments` */
