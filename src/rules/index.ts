@@ -4,7 +4,7 @@ export { missingMandatory, revokingChanges } from './authentication.js';
 export { transition, type Violation, type SecretFingerprints } from './transition.js';
 export { checkState } from './state.js';
 export { World, type Effects } from './world.js';
-export { authorizationRefusal, canBeAuthorizedNow, type AuthorizationRefusal } from './authorize.js';
+export { authorizationRefusal, canBeAuthorizedNow } from './authorize.js';
 
 import type { ActionBody } from '../model/actions.js';
 import { actionSecrets } from '../model/actions.js';

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Target } from './target.js';
 
-export interface NewLocalFile {
+interface NewLocalFile {
   path: string;
   /** The folders that did not exist either, innermost first. */
   folders: string[];
