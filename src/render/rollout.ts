@@ -162,7 +162,7 @@ function indent(lines: string[], by: string): string[] {
 }
 
 /** One entry of `rollout log --format json` (docs/rollouts.md). */
-interface LogEntry {
+export interface LogEntry {
   at: string;
   by: string;
   /** The rollout it belongs to; null for a change recorded outside rollouts (`target authorize`). */
@@ -178,7 +178,7 @@ interface LogEntry {
 }
 
 /** Every event of every rollout and of the ledger outside rollouts, oldest first (ties: opened, steps, end). */
-function rolloutLogEntries(rollouts: readonly Rollout[], ledger: readonly LedgerEvent[] = []): LogEntry[] {
+export function rolloutLogEntries(rollouts: readonly Rollout[], ledger: readonly LedgerEvent[] = []): LogEntry[] {
   const entries: Array<LogEntry & { weight: number }> = [];
   for (const rollout of rollouts) {
     const plain = (x: string) => x;
