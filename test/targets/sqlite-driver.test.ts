@@ -69,7 +69,12 @@ describe(`the SQLite driver contract (${loadSqlite('local:x').name} on Node ${pr
     const db = fresh('params.db');
     db.prepare('INSERT INTO t (k, n, v) VALUES (?, ?, ?)').run('a', 1, 'one');
     db.prepare('INSERT INTO t (k, n, v) VALUES (@k, @n, @v)').run({ k: 'b', n: 2, v: null });
-    expect(db.prepare('SELECT k, n, v FROM t ORDER BY k').all().map((r) => ({ ...(r as object) }))).toEqual([
+    expect(
+      db
+        .prepare('SELECT k, n, v FROM t ORDER BY k')
+        .all()
+        .map((r) => ({ ...(r as object) })),
+    ).toEqual([
       { k: 'a', n: 1, v: 'one' },
       { k: 'b', n: 2, v: null },
     ]);
@@ -94,7 +99,12 @@ describe(`the SQLite driver contract (${loadSqlite('local:x').name} on Node ${pr
       }),
     ).toThrow('no');
     expect(db.inTransaction).toBe(false);
-    expect(db.prepare('SELECT k FROM t').all().map((r) => (r as { k: string }).k)).toEqual(['kept']);
+    expect(
+      db
+        .prepare('SELECT k FROM t')
+        .all()
+        .map((r) => (r as { k: string }).k),
+    ).toEqual(['kept']);
     db.close();
   });
 
@@ -102,7 +112,9 @@ describe(`the SQLite driver contract (${loadSqlite('local:x').name} on Node ${pr
     const db = fresh('codes.db');
     db.prepare('INSERT INTO t (k) VALUES (?)').run('a');
     expect(() => db.prepare('INSERT INTO t (k) VALUES (?)').run('a')).toThrow(expect.objectContaining({ code: expect.stringMatching(/^SQLITE_CONSTRAINT/) }));
-    expect(() => db.prepare('INSERT INTO t (k, n) VALUES (?, ?)').run('b', 'not a number')).toThrow(expect.objectContaining({ code: expect.stringMatching(/^SQLITE_CONSTRAINT/) }));
+    expect(() => db.prepare('INSERT INTO t (k, n) VALUES (?, ?)').run('b', 'not a number')).toThrow(
+      expect.objectContaining({ code: expect.stringMatching(/^SQLITE_CONSTRAINT/) }),
+    );
     // A second connection that wants the write lock while the first holds it, without waiting.
     const other = driver().open(join(tmp.dir, 'codes.db'));
     other.exec('PRAGMA busy_timeout = 0');

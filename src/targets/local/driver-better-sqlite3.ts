@@ -13,7 +13,7 @@ import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { UserError } from '../../errors.js';
 import { quoteTerminal, sanitizeTerminal } from '../../util/terminal.js';
-import type { SqliteDatabase, SqliteDriver, SqliteStatement } from './sqlite-driver.js';
+import type { SqliteDatabase, SqliteDriver, SqliteStatement } from './sqlite-port.js';
 
 type SqliteConstructor = typeof BetterSqlite3;
 

@@ -6,7 +6,7 @@
  * the SQLite result code in `errcode`; the code above the driver reads `code` (`SQLITE_BUSY`, …),
  * so that is set from `errcode`, and the message is kept.
  */
-import type { SqliteDatabase, SqliteDriver, SqliteStatement, SqlParameters } from './sqlite-driver.js';
+import type { SqliteDatabase, SqliteDriver, SqliteStatement, SqlParameters } from './sqlite-port.js';
 
 /** The part of node:sqlite this driver uses (this project's @types/node is Node 20's, which has none). */
 interface NodeSqliteModule {

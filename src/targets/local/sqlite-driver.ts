@@ -19,34 +19,10 @@
  */
 import { openBetterSqlite3 } from './driver-better-sqlite3.js';
 import { openNodeSqlite } from './driver-node-sqlite.js';
+import type { SqliteDriver } from './sqlite-port.js';
 
 export { cause } from './driver-better-sqlite3.js';
-
-/** A value bound to a statement: positional (`?`) or named (`@name`, given without the `@`). */
-export type SqlValue = string | number | bigint | null | Uint8Array;
-export type SqlParameters = SqlValue[] | [Record<string, SqlValue>];
-
-/** A prepared statement. Rows are plain objects by column name (callers say which shape they expect). */
-export interface SqliteStatement {
-  run(...parameters: SqlParameters): void;
-  get(...parameters: SqlParameters): unknown;
-  all(...parameters: SqlParameters): unknown[];
-}
-
-export interface SqliteDatabase {
-  exec(sql: string): void;
-  prepare(sql: string): SqliteStatement;
-  /** Whether a transaction is open on this connection. */
-  readonly inTransaction: boolean;
-  close(): void;
-}
-
-export interface SqliteDriver {
-  /** Which implementation: the built-in one, or the optional native module. */
-  readonly name: 'node:sqlite' | 'better-sqlite3';
-  /** Opens (creating unless `readOnly`) the database file at `path`, or `:memory:`. */
-  open(path: string, options?: { readOnly?: boolean }): SqliteDatabase;
-}
+export { transaction, valueOf, type SqliteDatabase, type SqliteDriver } from './sqlite-port.js';
 
 let loaded: SqliteDriver | undefined;
 
@@ -54,25 +30,4 @@ let loaded: SqliteDriver | undefined;
 export function loadSqlite(targetName: string): SqliteDriver {
   loaded ??= openNodeSqlite() ?? openBetterSqlite3(targetName);
   return loaded;
-}
-
-/** The first column of `statement`'s first row (undefined when there is no row). */
-export function valueOf(statement: SqliteStatement, ...parameters: SqlParameters): unknown {
-  const row = statement.get(...parameters) as Record<string, unknown> | undefined;
-  if (row === undefined) return undefined;
-  for (const key in row) return row[key];
-  return undefined;
-}
-
-/** `fn` in one transaction (`BEGIN IMMEDIATE` takes the write lock at once): committed when it returns, rolled back when it throws. */
-export function transaction<T>(db: SqliteDatabase, mode: 'IMMEDIATE' | 'DEFERRED', fn: () => T): T {
-  db.exec(`BEGIN ${mode}`);
-  try {
-    const result = fn();
-    db.exec('COMMIT');
-    return result;
-  } catch (error) {
-    if (db.inTransaction) db.exec('ROLLBACK');
-    throw error;
-  }
 }
