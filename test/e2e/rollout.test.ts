@@ -281,7 +281,7 @@ describe('rollout walk and abandon', () => {
     walk.process.stdin.write('q\n');
     const r = await finished(walk);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('run connectorops rollout walk again to resume');
+    expect(r.stdout).toContain('run connectorops rollout walk --target local:acct.db again to resume');
 
     const status = await cli(['rollout', ...T]);
     expect(status.stdout).toMatch(new RegExp(`✓ ${ready[1]} .* done by Dana`));
