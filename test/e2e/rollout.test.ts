@@ -248,7 +248,7 @@ describe.each<Kind>(['local', 'http'])('the life of a ledger target (%s)', (kind
     expect(replan.code).toBe(0);
     expect(replan.stdout).toContain('No changes.');
     expect(replan.stdout).not.toContain('Rollout');
-    expect((await cli(['rollout', ...T])).stderr).toContain('has no open rollout');
+    expect((await cli(['rollout', ...T])).stdout).toContain('has no open rollout');
 
     // The log: who changed the real account, and when.
     const log = await cli(['rollout', 'log', ...T]);
