@@ -104,7 +104,9 @@ function plan(input: PlanInput): Plan {
     return input.scope.has(key) || touched.has(key);
   });
   warnings.push(...withUsages.warnings);
-  for (const link of authorizations.onceEnabled) warnings.push(onceEnabledWarning(proof.final, link));
+  // Said where this plan makes the need (a new or revoked connection that stays disabled); one that
+  // was unauthorized and disabled already, and that someone disables on purpose, is no news.
+  for (const link of authorizations.onceEnabled) if (created.has(link) || revokedNames.has(link)) warnings.push(onceEnabledWarning(proof.final, link));
   if (outside > 0) {
     warnings.push({
       code: 'outside-change',
@@ -132,7 +134,8 @@ function plan(input: PlanInput): Plan {
  * once the plan is carried out: whether the plan creates them, revokes them, or the target holds
  * them unauthorized already (an abandoned rollout's re-authorizations, say). `now`: those a person
  * can authorize after apply (they get a rollout step); `onceEnabled`: those that cannot be while
- * they or their connector are disabled (R11), which the plan names in a warning instead.
+ * they or their connector are disabled (R11), which the plan names in a warning instead when it
+ * creates or revokes them.
  */
 function unauthorizedAfter(final: State, input: PlanInput, relevant: (link: string) => boolean): { now: string[]; onceEnabled: string[] } {
   const now: string[] = [];

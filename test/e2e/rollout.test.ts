@@ -248,7 +248,7 @@ describe.each<Kind>(['local', 'http'])('the life of a ledger target (%s)', (kind
     expect(replan.code).toBe(0);
     expect(replan.stdout).toContain('No changes.');
     expect(replan.stdout).not.toContain('Rollout');
-    expect((await cli(['rollout', ...T])).stderr).toContain('has no open rollout');
+    expect((await cli(['rollout', ...T])).stdout).toContain('has no open rollout');
 
     // The log: who changed the real account, and when.
     const log = await cli(['rollout', 'log', ...T]);
@@ -281,7 +281,7 @@ describe('rollout walk and abandon', () => {
     walk.process.stdin.write('q\n');
     const r = await finished(walk);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('run connectorops rollout walk again to resume');
+    expect(r.stdout).toContain('run connectorops rollout walk --target local:acct.db again to resume');
 
     const status = await cli(['rollout', ...T]);
     expect(status.stdout).toMatch(new RegExp(`✓ ${ready[1]} .* done by Dana`));

@@ -182,7 +182,8 @@ describe('every authorization the plan destroys is listed (issue 8, item 2)', ()
     expect(r.plan.revokedAuthorizations).toEqual([
       { connection: 'crm_sales', connector: 'crm', account: 'alice', cause: ['deleted', 'linkName'], rule: 'R12', replacedBy: 'crm_team' },
     ]);
-    expect(r.plan.needsAuthorization).toEqual(['crm_team']);
+    // crm_support was unauthorized already: it needs authorization too (issue 24).
+    expect(r.plan.needsAuthorization).toEqual(['crm_support', 'crm_team']);
     const text = cli(['plan', ...T]).stdout;
     expect(text).toContain("crm_sales (alice) — deleted: its linkName changes to 'crm_team', which starts unauthorized [R12]");
     expect(text).toContain("# its linkName changes to 'crm_team' (R12): it is deleted with the authorization of account 'alice', and 'crm_team' is created in its place");

@@ -203,7 +203,7 @@ async function authorizeCommand(argv: string[], io: Io): Promise<number> {
     return true;
   });
   io.stdout.write(
-    `Connection ${quoteTerminal(linkName)} is authorized by ${sanitizeTerminal(account.trim())}${ledger ? `; recorded by ${sanitizeTerminal(by)} in the ledger's log (connectorops rollout log${targetFlagsText(args)})` : ''}.\n`,
+    `Connection '${sanitizeTerminal(linkName)}' is authorized by ${sanitizeTerminal(account.trim())}${ledger ? `; recorded by ${sanitizeTerminal(by)} in the ledger's log (connectorops rollout log${targetFlagsText(args)})` : ''}.\n`,
   );
   return 0;
 }
