@@ -10,6 +10,7 @@ import { renderPlan } from '../render/index.js';
 import { quoteTerminal, sanitizeTerminal } from '../render/escape.js';
 import { rolloutStepTitle } from '../render/rollout.js';
 import { readySteps } from '../rollout/model.js';
+import { shellWord } from '../util/shell.js';
 import { plural } from '../util/text.js';
 import { wantsColor, type Io } from './io.js';
 
@@ -100,7 +101,7 @@ function showResult(io: Io, result: ApplyResult, planFile: string | undefined, w
       }
       if (execution.cancelled) return;
       if (execution.failed.length || execution.notStarted.length) {
-        const rerun = planFile ? `connectorops apply ${planFile}` : 'connectorops apply';
+        const rerun = planFile ? `connectorops apply ${shellWord(planFile)}${where}` : `connectorops apply${where}`;
         io.stderr.write(
           `Error: ${plural(execution.failed.length, 'action')} failed; ${execution.notStarted.length} not started. What is done stays done (journaled in run ${shortRun(result.runId)}).\n  hint: fix the cause, then run ${rerun} again: it skips what is done\n`,
         );
