@@ -210,6 +210,7 @@ async function loadSavedPlan(u: UnderLock, plan: Plan): Promise<Decision> {
       digest: now.digest,
       manifestDigest: loaded.manifests.manifestDigest,
       codeUsages: loaded.manifests.usages?.usages ?? [],
+      secretRefs: new Map([...loaded.manifests.desired.connectors].map(([linkName, c]) => [linkName, c.secrets])),
     },
     journal,
   );
