@@ -17,6 +17,9 @@ import type { Plan } from '../model/plan.js';
 import type { CodeUsage } from '../model/usages.js';
 import type { JournalEntry } from '../targets/target.js';
 import { targetFlagsText } from '../util/shell.js';
+import { actionSecrets } from '../model/actions.js';
+import type { SecretName } from '../model/types.js';
+import { quoteTerminal, sanitizeTerminal } from '../util/terminal.js';
 
 type StaleWhat = 'serial' | 'digest' | 'manifests' | 'target' | 'secret' | 'applied' | 'usages';
 
@@ -59,6 +62,12 @@ export interface Now {
    * a call added since the plan was made is checked here: the plan may not delete what it uses (R14).
    */
   codeUsages?: readonly CodeUsage[];
+  /**
+   * The environment variable each connector's secrets name in the manifests now, by connector link
+   * name and secret: a plan file's `fromEnv` must be one of these (a hand-edited plan could name
+   * GITHUB_TOKEN, which apply would then read and send to the target).
+   */
+  secretRefs?: ReadonlyMap<string, Readonly<Partial<Record<SecretName, { fromEnv: string }>>>>;
 }
 
 export type Freshness =
@@ -98,6 +107,7 @@ export function checkFreshness(plan: Plan, now: Now, journal: readonly JournalEn
     });
   }
   for (const reason of usedSincePlanned(plan, now.codeUsages ?? [])) reasons.push(reason);
+  if (now.secretRefs) for (const reason of secretRefsChanged(plan, now.secretRefs)) reasons.push(reason);
   // A target mismatch makes the journal and serial meaningless to compare.
   if (reasons.some((r) => r.what === 'target')) return { kind: 'stale', reasons };
 
@@ -144,6 +154,24 @@ export function checkFreshness(plan: Plan, now: Now, journal: readonly JournalEn
     return { kind: 'resume', done: new Set(done.keys()), lastSerial: now.serial };
   }
   return reasons.length ? { kind: 'stale', reasons } : { kind: 'fresh' };
+}
+
+/** Each secret the plan sends must come from the variable the manifests name for it, and no other. */
+function secretRefsChanged(plan: Plan, refs: NonNullable<Now['secretRefs']>): StaleReason[] {
+  const out: StaleReason[] = [];
+  for (const action of plan.actions) {
+    for (const [name, ref] of actionSecrets(action)) {
+      const want = refs.get(action.linkName)?.[name]?.fromEnv;
+      if (want === ref.fromEnv) continue;
+      out.push({
+        what: 'secret',
+        from: ref.fromEnv,
+        to: want ?? '(none)',
+        message: `the plan reads ${sanitizeTerminal(ref.fromEnv)} for ${name} of connector ${quoteTerminal(action.linkName)}, but the manifests name ${want !== undefined ? sanitizeTerminal(want) : 'no such secret'}`,
+      });
+    }
+  }
+  return out;
 }
 
 /** R14: connections the plan deletes that code uses now and that the plan did not know of. */

@@ -199,6 +199,7 @@ async function checkSaved(run: Run, plan: Plan, mode: TargetMode): Promise<Decis
       digest: now.digest,
       manifestDigest: loaded.manifests.manifestDigest,
       codeUsages: loaded.manifests.usages?.usages ?? [],
+      secretRefs: new Map([...loaded.manifests.desired.connectors].map(([linkName, c]) => [linkName, c.secrets])),
     },
     journal,
   );

@@ -21,7 +21,7 @@ const MARKER_HEAD = '<!-- connectorops:rollout ';
  * continuation comments connectorops created: the body is the one place only people with write
  * access can edit, so only the comments it names are ever read (docs/github.md).
  */
-export function rolloutMarker(target: string, id: string, parts: readonly number[] = []): string {
+function rolloutMarker(target: string, id: string, parts: readonly number[] = []): string {
   const list = parts.length ? ` parts=${parts.join(',')}` : '';
   return `${MARKER_HEAD}target=${encodeURIComponent(target)} id=${encodeURIComponent(id)}${list} -->`;
 }

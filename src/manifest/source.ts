@@ -200,7 +200,7 @@ function firstInvalidByte(bytes: Uint8Array): number {
   return hi - 1;
 }
 
-export function tooLarge(path: string, size: number, limit = MAX_MANIFEST_BYTES): Diagnostic {
+function tooLarge(path: string, size: number, limit = MAX_MANIFEST_BYTES): Diagnostic {
   return {
     file: path,
     line: 1,

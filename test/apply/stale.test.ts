@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkFreshness, type Now } from '../../src/apply/stale.js';
 import type { Plan } from '../../src/model/plan.js';
 import type { JournalEntry } from '../../src/targets/target.js';
-import { connectorCreate, lifecycle } from '../support/plans.js';
+import { connectorCreate, connectorSpec, lifecycle } from '../support/plans.js';
 
 function plan(overrides: Partial<Plan> = {}): Plan {
   return {
@@ -90,5 +90,34 @@ describe('checkFreshness', () => {
   it('treats a failed entry as not done', () => {
     const f = checkFreshness(plan(), now({ serial: 8, digest: 'sha256:dddd' }), [entry('a1', 'done', 8), entry('a2', 'failed', null)]);
     expect(f.kind === 'resume' && [...f.done]).toEqual(['a1']);
+  });
+});
+
+describe("a plan file's secret references (issue 18, item 8)", () => {
+  const withSecret = (fromEnv: string) => plan({ actions: [connectorCreate('a1', 'crm', connectorSpec({ secrets: { clientSecret: { fromEnv, fingerprint: null } } }))] });
+  const refs = new Map([['crm', { clientSecret: { fromEnv: 'CRM_SECRET' } }]]);
+
+  it('equal to the manifests: fresh', () => {
+    expect(checkFreshness(withSecret('CRM_SECRET'), now({ secretRefs: refs }), [])).toEqual({ kind: 'fresh' });
+  });
+
+  it('a hand-edited one naming another variable (GITHUB_TOKEN) is stale, naming both', () => {
+    const f = checkFreshness(withSecret('GITHUB_TOKEN'), now({ secretRefs: refs }), []);
+    expect(f).toEqual({
+      kind: 'stale',
+      reasons: [
+        {
+          what: 'secret',
+          from: 'GITHUB_TOKEN',
+          to: 'CRM_SECRET',
+          message: 'the plan reads GITHUB_TOKEN for clientSecret of connector "crm", but the manifests name CRM_SECRET',
+        },
+      ],
+    });
+  });
+
+  it('a secret the manifests do not have is stale too', () => {
+    const f = checkFreshness(withSecret('CRM_SECRET'), now({ secretRefs: new Map() }), []);
+    expect(f.kind).toBe('stale');
   });
 });

@@ -4,7 +4,7 @@
  * never overwrites anything (it names what exists and writes nothing).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
@@ -158,6 +158,23 @@ describe('connectorops init', () => {
     expect(r.stderr).toContain('connectorops.yaml, connectors/example.yaml');
     expect(r.stderr).toContain('wrote nothing');
     expect(tree(tmp.dir)).toEqual(before);
+  });
+
+  it('refuses to write through a symbolic link (a linked .github or .gitignore), writing nothing anywhere (issue 18, item 8)', () => {
+    const repo = join(tmp.dir, 'repo');
+    const outside = join(tmp.dir, 'outside');
+    mkdirSync(repo);
+    mkdirSync(outside);
+    writeFileSync(join(outside, 'ignore'), 'theirs\n');
+    symlinkSync(outside, join(repo, '.github'));
+    symlinkSync(join(outside, 'ignore'), join(repo, '.gitignore'));
+    const r = cli(repo, 'init');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('init would write through symbolic links');
+    expect(r.stderr).toContain('".github", ".gitignore"; nothing was written');
+    expect(readdirSync(outside)).toEqual(['ignore']);
+    expect(readFileSync(join(outside, 'ignore'), 'utf8')).toBe('theirs\n');
+    expect(readdirSync(repo).sort()).toEqual(['.github', '.gitignore']);
   });
 
   it('adds to an existing repository: appends .connectorops/ to .gitignore, leaves README.md alone', () => {

@@ -5,7 +5,7 @@
  * repository, and are added to rather than refused: `.gitignore` gets `.connectorops/` appended
  * when it lacks it, and an existing README.md is left alone (the next steps are printed anyway).
  */
-import { existsSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { appendFile, writeFile } from 'node:fs/promises';
 import { makeDirectories, writeProblem } from '../../fs/directories.js';
 import { quoteTerminal } from '../../render/escape.js';
@@ -42,6 +42,15 @@ export async function run(argv: string[], io: Io): Promise<number> {
 
   const files = scaffoldFiles(options);
   const owned = [...files.map((f) => f.path), ...SCHEMA_FILES];
+  const links = symbolicLinksOnTheWay(dir, [...owned, '.gitignore', 'README.md']);
+  if (links.length) {
+    throw new UserError(
+      `init would write through ${links.length === 1 ? 'a symbolic link' : 'symbolic links'} in ${quoteTerminal(dir)}: ${links.map(quoteTerminal).join(', ')}; nothing was written`,
+      {
+        hint: 'init writes only inside the folder: replace the link with a real folder or file, or run init in another folder',
+      },
+    );
+  }
   const taken = owned.filter((p) => existsSync(join(dir, p)));
   if (taken.length) {
     throw new UserError(`init would overwrite ${taken.length === 1 ? 'a file that exists' : 'files that exist'} in ${dir}: ${taken.join(', ')}`, {
@@ -95,6 +104,23 @@ export async function run(argv: string[], io: Io): Promise<number> {
   io.stdout.write(`\nNext steps${where === '.' ? '' : ` (in ${where})`}:\n`);
   nextSteps(options).forEach((s, i) => io.stdout.write(s.startsWith('  ') ? `   ${s.trim()}\n` : `${i + 1}. ${s}\n`));
   return 0;
+}
+
+/** The existing parts of `paths` (each folder on the way, and the file) that are symbolic links: writing there would land outside `dir`. */
+function symbolicLinksOnTheWay(dir: string, paths: readonly string[]): string[] {
+  const links = new Set<string>();
+  for (const path of paths) {
+    const parts = path.split('/');
+    for (let i = 1; i <= parts.length; i++) {
+      const part = parts.slice(0, i).join('/');
+      try {
+        if (lstatSync(join(dir, part)).isSymbolicLink()) links.add(part);
+      } catch {
+        break; // does not exist: nothing below it does either
+      }
+    }
+  }
+  return [...links].sort();
 }
 
 function cannotInit(dir: string, error: unknown): UserError {

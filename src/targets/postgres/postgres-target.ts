@@ -251,9 +251,12 @@ class PgStore implements TargetStore {
     const code = (error as { code?: unknown } | null)?.code;
     const message = (error as Error | null)?.message || String(error);
     if (/does not support SSL/i.test(message)) {
-      return new UserError(`target ${this.#name}: the server ${this.#server} does not accept TLS connections, and the URL asks for sslmode=${this.#sslmode ?? 'require'}`, {
-        hint: 'enable ssl on the server, or use sslmode=prefer (TLS when the server offers it) or sslmode=disable in the URL (or PGSSLMODE)',
-      });
+      return new UserError(
+        `target ${this.#name}: the server ${this.#server} does not accept TLS connections, and the URL asks for sslmode=${this.#sslmode ?? 'require'}`,
+        {
+          hint: 'enable ssl on the server, or use sslmode=prefer (TLS when the server offers it) or sslmode=disable in the URL (or PGSSLMODE)',
+        },
+      );
     }
     if (isConnectionError(error)) {
       return new TargetError(`cannot reach target ${this.#name}: ${message}`, {
@@ -673,4 +676,3 @@ function plainCause(error: unknown): { name: string; code?: string; message: str
 }
 
 /** `postgres://user:secret@host/db` → `postgres://user:***@host/db`: a name for messages. */
-

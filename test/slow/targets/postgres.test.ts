@@ -89,7 +89,7 @@ describe('TLS (issue 18, item 5)', () => {
       for (const [param, path, why] of [
         ['sslrootcert', '/dev/zero', 'is not a regular file'],
         ['sslcert', dir, 'is not a regular file'],
-        ['sslkey', big, 'more than a certificate file holds'],
+        ['sslkey', big, 'has 2097152 bytes, more than a certificate file holds'],
         ['sslrootcert', join(dir, 'none.pem'), 'cannot be read (ENOENT)'],
       ] as const) {
         expect(() => parsePostgresUrl(`postgres://ops@h/d?sslmode=verify-full&${param}=${encodeURIComponent(path)}`, 'prod', {})).toThrow(
