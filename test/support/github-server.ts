@@ -146,7 +146,12 @@ export class GitHubStandIn {
   static async start(): Promise<GitHubStandIn> {
     let standIn: GitHubStandIn | undefined;
     const server = createServer((req, res) => {
-      void standIn!.handle(req, res);
+      // A stand-in that throws would leave the request hanging until the client's timeout: say so instead.
+      standIn!.handle(req, res).catch((error: unknown) => {
+        standIn!.unlikeGitHub.push(`${req.method} ${req.url}: the stand-in failed: ${String(error)}`);
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
