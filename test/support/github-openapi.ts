@@ -23,7 +23,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';
 
 /** The operations the stand-in serves (octokit's names), with the resource GitHub names in a 422. */
-export const SERVED = {
+const SERVED = {
   'issues/list-comments': 'IssueComment',
   'issues/create-comment': 'IssueComment',
   'issues/update-comment': 'IssueComment',
@@ -119,7 +119,7 @@ function extract(spec: JsonObject, version: string): Subset {
       for (const [status, answer] of Object.entries(op.responses as JsonObject)) {
         if (!/^2\d\d$/.test(status)) continue;
         const content = (deref(spec, answer) as JsonObject).content as JsonObject | undefined;
-        responses[status] = ((content?.['application/json'] as JsonObject | undefined)?.schema as Json | undefined) ?? null;
+        responses[status] = (content?.['application/json'] as JsonObject | undefined)?.schema ?? null;
       }
       operations[op.operationId] = {
         method: method.toUpperCase(),
@@ -177,7 +177,7 @@ function loadSubset(): Subset {
 }
 
 /** A GitHub-style 422 item for one ajv error. */
-export interface ValidationError {
+interface ValidationError {
   resource: string;
   field: string;
   code: 'missing_field' | 'invalid';
