@@ -292,4 +292,3 @@ function resolvesTo(name: string, run: Run): string | null {
 function where(run: Run): string {
   return targetFlagsText({ target: run.options.target, dir: run.options.dir });
 }
-
