@@ -9,7 +9,7 @@
 import { escapeMarkdown } from '../render/escape.js';
 import { makeRedactor } from '../render/redact.js';
 import { codeBlock, rolloutStepTitle, stepInstructions } from '../render/rollout.js';
-import { progressOf, statusOf, type Rollout } from '../rollout/model.js';
+import { progressOf, statusOf, type Rollout, type RolloutStep } from '../rollout/model.js';
 import { GITHUB_COMMENT_LIMIT } from './body.js';
 
 export const ROLLOUT_LABEL = 'connectorops-rollout';
@@ -79,7 +79,7 @@ export function issueParts(rollout: Rollout, target: string, limit = GITHUB_COMM
     ...(authorizations.length
       ? [
           '**Who must authorize:**',
-          ...authorizations.map((s) => (s.kind === 'authorize' ? `- ${e(s.connection)}: ${s.account !== null ? e(s.account) : "the connection's owner"} (${s.id})` : '')),
+          ...authorizations.map((s) => (s.kind === 'authorize' ? `- ${e(s.connection)}${authorizeWhere(s, e)} (${s.id})` : '')),
           '',
         ]
       : []),
@@ -149,4 +149,11 @@ export function completionComment(rollout: Rollout): string {
     '',
     '`connectorops rollout log` prints who did what, and when.',
   ].join('\n');
+}
+
+/** `: alice`, ` in stage: bob`, `: every user, each for themselves`: who gives an authorize step, and where. */
+function authorizeWhere(s: Extract<RolloutStep, { kind: 'authorize' }>, e: (s: string) => string): string {
+  if (s.everyUser) return ': every user, each for themselves (announce it)';
+  const where = s.environment !== undefined && s.environment !== 'all' ? ` in ${s.environment}` : '';
+  return `${where}: ${s.account !== null ? e(s.account) : "the connection's owner"}`;
 }

@@ -15,6 +15,10 @@ import { makeRedactor, SENSITIVE_MARKERS } from './redact.js';
 import {
   authorizationRule,
   authorizationTasks,
+  everyUserRevocations,
+  everyUserText,
+  revokedWho,
+  taskWho,
   blockedLine,
   causeText,
   displayChanges,
@@ -93,8 +97,9 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
         '',
         ...table(
           ['Connection', 'Account', 'Connector', 'Cause', 'Rule'],
-          plan.revokedAuthorizations.map((r) => [e(r.connection), e(r.account), e(r.connector), e(causeText(r)), r.rule]),
+          plan.revokedAuthorizations.map((r) => [e(r.connection), e(revokedWho(r)), e(r.connector), e(causeText(r)), r.rule]),
         ),
+        ...everyUserRevocations(plan).flatMap((u) => ['', `**${e(u.connection)}** is a logged-in user connection: ${e(everyUserText(u.users))}.`]),
       ]),
       '',
     );
@@ -165,15 +170,7 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
 
   const tasks = authorizationTasks(plan);
   if (tasks.length) {
-    const items = tasks.map((task) => {
-      const who =
-        task.account !== undefined
-          ? `reauthorize as ${e(task.account)}`
-          : task.isNew
-            ? "new connection, authorize as the connection's owner"
-            : "authorize as the connection's owner";
-      return `- ${e(task.connection)}: ${who} (${authorizationRule(task)})`;
-    });
+    const items = tasks.map((task) => `- ${e(task.connection)}: ${taskWho(task, e)} (${authorizationRule(task)})`);
     out.push(...details(`Needs authorization after apply (${tasks.length})`, items));
   }
 

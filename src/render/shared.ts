@@ -7,7 +7,7 @@
 import { actionSecrets, type Op, type PlannedAction } from '../model/actions.js';
 import { SENSITIVE, SENSITIVE_CHANGED } from '../model/actions.js';
 import type { Blocked, Plan, PlanSummary, RevokedAuthorization } from '../model/plan.js';
-import { flattenAuthentication, type RuleId, type Usage } from '../model/types.js';
+import { flattenAuthentication, type AuthorizationEnvironment, type RuleId, type Usage } from '../model/types.js';
 import { isSecretPath, isSecretValue, secretDisplay } from './redact.js';
 
 export type Kind = 'Connector' | 'Connection';
@@ -289,32 +289,99 @@ export function revocationHeadline(count: number): string {
   return count === 1 ? '1 authorization will be revoked' : `${count} authorizations will be revoked`;
 }
 
-/** How each connection in `needsAuthorization` gets authorized, and by whom. */
+/** How each connection in `needsAuthorization` gets authorized, in which environment, and by whom. */
 export interface AuthorizationTask {
   connection: string;
-  /** The account whose authorization was revoked: that person reauthorizes. */
+  /** Where: `all` environments (a shared connection), or one environment. */
+  environment: AuthorizationEnvironment;
+  /** The account whose authorization was revoked: that person reauthorizes (Reuse the account). */
   account?: string;
   /** The connection is created by this plan (R11). */
   isNew: boolean;
   revoked?: RevokedAuthorization;
+  /** A logged-in user connection: every user authorizes it for themselves; `users` are those the target knew. */
+  everyUser?: { users: string[] };
 }
 
 /**
- * The authorizations a person must give after apply: every revoked one (by its account) and every
- * connection the plan lists as needing authorization, each once, revoked ones first.
+ * The authorizations a person must give after apply, one per connection and environment that
+ * needs one (a logged-in user connection: one, for every user), revoked ones first. A version 1
+ * plan (no `authorizationsNeeded`) gets one per connection, for all environments.
  */
 export function authorizationTasks(plan: Plan): AuthorizationTask[] {
   const created = new Set(plan.actions.filter((a) => a.op === 'connection.create').map((a) => a.linkName));
-  const tasks = new Map<string, AuthorizationTask>();
+  // A deleted connection needs nobody; the one that takes its place (a linkName change) does.
+  const revokedFor = (connection: string, environment: AuthorizationEnvironment) => {
+    const mine = plan.revokedAuthorizations.filter((r) => (isDeletion(r) ? r.replacedBy : r.connection) === connection);
+    return mine.find((r) => r.environment === environment) ?? mine.find((r) => r.environment === 'all') ?? (environment === 'all' ? mine[0] : undefined);
+  };
+  // A connection revoked or listed without its environments (a version 1 plan): one task for all environments.
+  const detailed = new Set(plan.authorizationsNeeded.map((n) => n.connection));
+  const needed = [
+    ...plan.authorizationsNeeded.map((n) => ({ connection: n.connection, environment: n.environment, everyUser: n.everyUser === true ? (n.users ?? []) : null })),
+    ...legacyNeeded(plan).filter((n) => !detailed.has(n.connection)),
+  ];
+  const tasks: AuthorizationTask[] = needed.map((n) => {
+    const revoked = revokedFor(n.connection, n.environment);
+    return {
+      connection: n.connection,
+      environment: n.environment,
+      ...(revoked && n.everyUser === null ? { account: revoked.account } : {}),
+      isNew: created.has(n.connection),
+      ...(revoked ? { revoked } : {}),
+      ...(n.everyUser !== null ? { everyUser: { users: n.everyUser } } : {}),
+    };
+  });
+  // Revoked ones first, in the plan's order otherwise.
+  return [...tasks.filter((t) => t.revoked), ...tasks.filter((t) => !t.revoked)];
+}
+
+/** A version 1 plan's tasks: every revoked connection, then each one the plan lists, once, for all environments. */
+function legacyNeeded(plan: Plan): Array<{ connection: string; environment: AuthorizationEnvironment; everyUser: null }> {
+  const names = new Set<string>();
   for (const r of plan.revokedAuthorizations) {
-    // A deleted connection needs nobody; the one that takes its place (a linkName change) does.
     const connection = isDeletion(r) ? r.replacedBy : r.connection;
-    if (connection !== undefined && !tasks.has(connection)) tasks.set(connection, { connection, account: r.account, isNew: created.has(connection), revoked: r });
+    if (connection !== undefined) names.add(connection);
   }
-  for (const c of plan.needsAuthorization) {
-    if (!tasks.has(c)) tasks.set(c, { connection: c, isNew: created.has(c) });
-  }
-  return [...tasks.values()];
+  for (const c of plan.needsAuthorization) names.add(c);
+  return [...names].map((connection) => ({ connection, environment: 'all' as const, everyUser: null }));
+}
+
+/**
+ * Whose authorization a revocation is, as a list cell: `alice` (shared), `alice, production`,
+ * `user bob (bob@acme), stage`. Unescaped: callers escape it for their format.
+ */
+export function revokedWho(r: RevokedAuthorization): string {
+  const who = r.user !== undefined ? `user ${r.user} (${r.account})` : r.account;
+  return r.environment === 'all' ? who : `${who}, ${r.environment}`;
+}
+
+/**
+ * The words a logged-in user connection gets, wherever a revocation or an authorization task
+ * names it: every user authorizes again, and the users the target knows. Unescaped.
+ */
+export function everyUserText(users: readonly string[], isNew = false): string {
+  const known = users.length ? `the users the target knows: ${users.join(', ')}` : 'the target knows no user of it';
+  return isNew ? 'a logged-in user connection: each user authorizes it on first use' : `every user of the connection must authorize again (${known})`;
+}
+
+/** The logged-in user connections among the revocations, each once, with the users the target knew. */
+export function everyUserRevocations(plan: Plan): Array<{ connection: string; users: string[] }> {
+  const out = new Map<string, string[]>();
+  for (const r of plan.revokedAuthorizations) if (r.everyUser && !out.has(r.connection)) out.set(r.connection, [...(r.users ?? [])]);
+  return [...out].map(([connection, users]) => ({ connection, users }));
+}
+
+/**
+ * Who gives an authorization task and where, in words, unescaped: `reauthorize as alice in
+ * production`, `new connection: authorize as the connection's owner`, or for a logged-in user
+ * connection everyUserText. `e` escapes the user-written parts.
+ */
+export function taskWho(task: AuthorizationTask, e: (s: string) => string): string {
+  if (task.everyUser) return e(everyUserText(task.everyUser.users, task.isNew && !task.revoked));
+  const where = task.environment === 'all' ? '' : ` in ${task.environment}`;
+  if (task.account !== undefined) return `reauthorize as ${e(task.account)}${where}`;
+  return task.isNew ? `new connection: authorize as the connection's owner${where}` : `authorize as the connection's owner${where}`;
 }
 
 /** The rule behind an authorization task, for the bracket after it. */

@@ -6,34 +6,17 @@
  */
 import { UserError } from '../errors.js';
 import type { Plan } from '../model/plan.js';
-import type { State } from '../model/types.js';
+import type { Environment, State } from '../model/types.js';
+import { authorizationSlot, withAuthorization } from '../model/authorizations.js';
 import { simulatedFingerprints } from '../plan/proof.js';
 import { formatViolation, transition, World } from '../rules/index.js';
-
-/** `--authorized LINK=ACCOUNT` → [link, account]; a UserError for anything else. */
-export function parseAuthorized(flags: readonly string[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const flag of flags) {
-    const at = flag.indexOf('=');
-    const link = at > 0 ? flag.slice(0, at).trim() : '';
-    const account = at > 0 ? flag.slice(at + 1).trim() : '';
-    if (!link || !account) {
-      throw new UserError(`--authorized takes LINK=ACCOUNT (a connection's link name and who authorized it), not '${flag}'`, {
-        hint: 'e.g. --authorized crm_sales=alice@acme.example',
-      });
-    }
-    if (out.has(link)) throw new UserError(`--authorized names connection '${link}' twice`, { hint: 'give each connection one --authorized LINK=ACCOUNT' });
-    out.set(link, account);
-  }
-  return out;
-}
 
 /**
  * The state `plan` (made against an empty target) leads to, with `authorized` connections
  * authorized by the account given. A plan that is blocked or breaks a rule, and an authorization
  * for a connection the manifests do not define, are UserErrors: nothing is adopted.
  */
-export function adoptedState(plan: Plan, authorized: ReadonlyMap<string, string>): State {
+export function adoptedState(plan: Plan, authorized: ReadonlyArray<{ link: string; environment?: Environment; account: string }>): State {
   if (plan.blocked.length) {
     throw new UserError(`the manifests cannot be adopted: ${plan.blocked.map((b) => `${b.rule}: ${b.message}`).join('; ')}; nothing was recorded`);
   }
@@ -48,14 +31,20 @@ export function adoptedState(plan: Plan, authorized: ReadonlyMap<string, string>
     const recorded = Object.entries(c.secretFingerprints ?? {}).filter(([, fp]) => fp !== undefined && !fp.startsWith('unset:'));
     world.state.connectors.set(link, { ...c, secretFingerprints: Object.fromEntries(recorded) });
   }
-  for (const [link, account] of authorized) {
+  for (const { link, environment, account } of authorized) {
     const connection = world.connection(link);
     if (!connection) {
       throw new UserError(`--authorized ${link}=…: the manifests define no connection '${link}'; nothing was recorded`, {
         hint: `the connections are ${[...world.state.connections.keys()].sort().join(', ') || '(none)'}`,
       });
     }
-    world.state.connections.set(link, { ...connection, authorization: { status: 'authorized', account } });
+    const slot = authorizationSlot(connection, environment !== undefined ? { environment } : {});
+    if (!slot.ok) {
+      throw new UserError(`--authorized ${link}${environment ? `@${environment}` : ''}=…: ${slot.message}; nothing was recorded`, {
+        hint: slot.needs === 'environment' ? `give one --authorized ${link}@ENV=ACCOUNT per environment` : 'users record their own authorizations: connectorops target authorize LINK --user LOGIN',
+      });
+    }
+    world.state.connections.set(link, withAuthorization(world.state.connections.get(link)!, { environment: slot.environment, account }));
   }
   return world.state;
 }

@@ -95,7 +95,8 @@ export async function recordDone(target: Target, rollout: Rollout, requested: re
     const journal = { runId: rollout.id, actionId: step.id, by: options.by, ...(options.note !== undefined ? { note: options.note } : {}) };
     try {
       if (step.kind === 'action') await target.execute(step.action, secrets.get(step.id) ?? {}, journal);
-      else await target.authorize(step.connection, step.account ?? options.by, journal);
+      else if (step.everyUser) await target.authorize(step.connection, options.by, journal, { announced: true });
+      else await target.authorize(step.connection, step.account ?? options.by, journal, step.environment !== undefined ? { environment: step.environment } : {});
     } catch (error) {
       if (error instanceof TargetError && error.details.rule) {
         const before = recorded.length ? ` (${recorded.map((s) => s.id).join(', ')} ${recorded.length > 1 ? 'were' : 'was'} recorded before it)` : '';

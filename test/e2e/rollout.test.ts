@@ -148,12 +148,12 @@ describe.each<Kind>(['local', 'http'])('the life of a ledger target (%s)', (kind
     const adopted = JSON.parse((await cli(['target', 'export', ...T])).stdout) as {
       target: { mode: string; account: string };
       connectors: Array<{ linkName: string; stage: string; secretFingerprints?: Record<string, string> }>;
-      connections: Array<{ linkName: string; authorization: { status: string; account?: string } }>;
+      connections: Array<{ linkName: string; authorizations: unknown[] }>;
     };
     expect(adopted.target).toEqual({ mode: 'ledger', account: 'Acme (EU)' });
     expect(adopted.connectors[0]).toMatchObject({ linkName: 'crm', stage: 'ready' });
     expect(adopted.connectors[0]!.secretFingerprints?.clientSecret).toMatch(/\S/);
-    expect(adopted.connections[0]!.authorization).toEqual({ status: 'authorized', account: 'alice@acme.example' });
+    expect(adopted.connections[0]!.authorizations).toEqual([{ environment: 'all', account: 'alice@acme.example' }]);
     expect((await cli(['plan', ...T, '--detailed-exitcode'])).code).toBe(0);
 
     // A change in git, planned and applied: a rollout opens, the ledger does not change.

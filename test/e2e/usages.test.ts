@@ -33,7 +33,7 @@ const SNAPSHOT = {
     connector: 'crm',
     enabled: true,
     scopes: [],
-    authorization: { status: 'unauthorized' },
+    authorizations: [],
     usages: [],
   })),
 };

@@ -43,6 +43,8 @@ export class DesiredBuilder {
       connector,
       enabled: true,
       scopes: [],
+      authorizationOwner: 'admin',
+      sameAuthorizationForAllEnvironments: true,
       source: { file: `connections/${linkName}.yaml`, line: 1, col: 1 },
       ...overrides,
     });

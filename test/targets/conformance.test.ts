@@ -206,8 +206,8 @@ describe.each([
     await t.execute(act.createConnection('crm_sales', 'crm'), {});
     await t.authorize('crm_sales', 'alice');
     const out = await t.execute(act.updateConnector('crm', { secrets: secretRefs('clientSecret') }), { clientSecret: 'second-s3cret' });
-    expect(out.revoked).toEqual([{ connection: 'crm_sales', connector: 'crm', account: 'alice', cause: ['clientSecret'], rule: 'R5' }]);
-    expect((await t.read()).state.connections.get('crm_sales')!.authorization).toEqual({ status: 'unauthorized' });
+    expect(out.revoked).toEqual([{ connection: 'crm_sales', connector: 'crm', environment: 'all', account: 'alice', cause: ['clientSecret'], rule: 'R5' }]);
+    expect((await t.read()).state.connections.get('crm_sales')!.authorizations).toEqual([]);
   });
 
   it('the journal: pending → done with the serial, failed with the error, in order; done is never done twice', async () => {
@@ -268,7 +268,7 @@ describe.each([
     const sample = state()
       .connector('crm')
       .connector('keyed', { authentication: { type: 'apiKey', parameters: [{ parameterKey: 'X-Key', addTo: 'header' }] } })
-      .connection('crm_sales', 'crm', { scopes: ['contacts.read'], authorization: { status: 'authorized', account: 'alice' } })
+      .connection('crm_sales', 'crm', { scopes: ['contacts.read'], authorizations: [{ environment: 'all', account: 'alice' }] })
       .build();
     await t.importSnapshot(stateToSnapshot(sample));
     const exported = await t.exportSnapshot();
@@ -309,7 +309,7 @@ describe.each([
     await t.execute(act.createConnection('crm_sales', 'crm'), {});
     await t.authorize('crm_sales', ' alice ');
     const r = await t.read();
-    expect(r.state.connections.get('crm_sales')!.authorization).toEqual({ status: 'authorized', account: 'alice' });
+    expect(r.state.connections.get('crm_sales')!.authorizations).toEqual([{ environment: 'all', account: 'alice' }]);
     await t.authorize('crm_sales', 'alice');
     expect((await t.read()).serial).toBe(r.serial);
     await expect(t.authorize('ghost', 'alice')).rejects.toMatchObject({ name: 'TargetError', details: { status: 404 } });
