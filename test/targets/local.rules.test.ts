@@ -278,7 +278,7 @@ describe('connector lifecycle', () => {
     expect(e).toBeInstanceOf(TargetError);
     await target.execute(act.deleteConnection('crm_sales'));
     await target.execute(act.deleteConnector('crm'));
-    expect(await target.exportSnapshot()).toEqual({ formatVersion: 1, connectors: [], connections: [] });
+    expect(await target.exportSnapshot()).toEqual({ formatVersion: 2, connectors: [], connections: [] });
   });
 
   it('R10: a replacement is carried out as delete connections → delete connector → create → connections recreated unauthorized; a linkName change in place is refused', async () => {
