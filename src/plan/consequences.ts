@@ -13,6 +13,7 @@
  */
 import picomatch from 'picomatch';
 import { describeAuthorization, isAuthorized } from '../model/authorizations.js';
+import { accessRemovalBlock } from './access.js';
 import type { Blocked } from '../model/plan.js';
 import type { ConnectionRecord } from '../model/types.js';
 import type { Change, ConnectionDiff, ConnectorDiff, Diff, Forced } from './diff.js';
@@ -87,6 +88,9 @@ export function consequences(d: Diff, allowReplace: boolean, protect: readonly s
     if ((fate.fate === 'delete' || fate.fate === 'replace') && cur && cur.usages.length) {
       fate.deleteBlocked = usagesBlock(cur);
     }
+    // A2: taking an application out of Connection Access while it still calls the connection.
+    const cut = fate.fate === 'update' && cur && cd.desired ? accessRemovalBlock(cur, cd.desired) : null;
+    if (cut) fate.blocked = [cut];
     connections.set(cd.linkName, fate);
   }
 
@@ -164,7 +168,11 @@ function connectorReplacementMessage(cd: ConnectorDiff, lost: ConnectionRecord[]
   const parts = [`connector '${cd.linkName}' must be replaced: ${forcedText(cd.forced)}`];
   if (lost.length) {
     const recreated = lost.filter((c) => connections.get(c.linkName)?.replaceRule === 'R10').map((c) => `'${c.linkName}'`);
-    const authorized = lost.filter(isAuthorized).map((c) => `'${c.linkName}' (${c.authorizations.map((a) => (a.environment === 'all' && a.user === undefined ? a.account : describeAuthorization(a))).join(', ')})`);
+    const authorized = lost
+      .filter(isAuthorized)
+      .map(
+        (c) => `'${c.linkName}' (${c.authorizations.map((a) => (a.environment === 'all' && a.user === undefined ? a.account : describeAuthorization(a))).join(', ')})`,
+      );
     parts.push(
       `replacing it deletes its connection${lost.length > 1 ? 's' : ''} ${lost.map((c) => `'${c.linkName}'`).join(', ')} (R10)` +
         (recreated.length ? ` and recreates ${recreated.join(', ')} unauthorized` : ''),

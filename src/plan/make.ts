@@ -9,6 +9,7 @@ import type { Blocked, Impact, Plan, PlanSummary, PlanWarning, RevokedAuthorizat
 import type { ConnectionRecord, RuleId } from '../model/types.js';
 import { DEFAULT_ENVIRONMENTS, describeAuthorization, isAuthorized, revokedEntries } from '../model/authorizations.js';
 import { neededAuthorizations } from './authorizations.js';
+import { accessWarnings } from './access.js';
 import { consequences, type Consequences } from './consequences.js';
 import { byString } from '../util/text.js';
 import { sameSet } from '../util/sets.js';
@@ -99,6 +100,14 @@ function plan(input: PlanInput): Plan {
     return input.scope.has(key) || touched.has(key);
   });
   warnings.push(...withUsages.warnings);
+  // A1: usages from applications without Connection Access (those A2 blocks are listed there).
+  const accessBlocked = new Set(blockedEntries.filter((b) => b.rule === 'A2').map((b) => b.linkName));
+  warnings.push(
+    ...accessWarnings(
+      d.connections.map((cd) => ({ desired: cd.desired, usages: cd.current?.usages ?? [] })),
+      accessBlocked,
+    ),
+  );
   if (outside > 0) {
     warnings.push({
       code: 'outside-change',
