@@ -170,7 +170,7 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
 
   const tasks = authorizationTasks(plan);
   if (tasks.length) {
-    const items = tasks.map((task) => `- ${e(task.connection)}: ${taskWho(task, e)} (${authorizationRule(task)})`);
+    const items = tasks.map((task) => `- ${e(task.connection)}: ${taskWho(task, e, ', ')} (${authorizationRule(task)})`);
     out.push(...details(`Needs authorization after apply (${tasks.length})`, items));
   }
 

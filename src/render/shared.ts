@@ -377,11 +377,11 @@ export function everyUserRevocations(plan: Plan): Array<{ connection: string; us
  * production`, `new connection: authorize as the connection's owner`, or for a logged-in user
  * connection everyUserText. `e` escapes the user-written parts.
  */
-export function taskWho(task: AuthorizationTask, e: (s: string) => string): string {
+export function taskWho(task: AuthorizationTask, e: (s: string) => string, afterNew = ': '): string {
   if (task.everyUser) return e(everyUserText(task.everyUser.users, task.isNew && !task.revoked));
   const where = task.environment === 'all' ? '' : ` in ${task.environment}`;
   if (task.account !== undefined) return `reauthorize as ${e(task.account)}${where}`;
-  return task.isNew ? `new connection: authorize as the connection's owner${where}` : `authorize as the connection's owner${where}`;
+  return task.isNew ? `new connection${afterNew}authorize as the connection's owner${where}` : `authorize as the connection's owner${where}`;
 }
 
 /** The rule behind an authorization task, for the bracket after it. */
