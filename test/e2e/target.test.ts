@@ -83,7 +83,7 @@ describe('target export / import', () => {
     expect(cli(['target', 'import', 'empty.json']).code).toBe(0);
     const r = cli(['target', 'export']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe('{\n  "formatVersion": 1,\n  "connectors": [],\n  "connections": []\n}\n');
+    expect(r.stdout).toBe('{\n  "formatVersion": 2,\n  "connectors": [],\n  "connections": []\n}\n');
   });
 
   it('imports a snapshot and exports it back identically; refuses a non-empty target without --force', () => {
