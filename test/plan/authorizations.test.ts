@@ -4,7 +4,11 @@
  * (readings in docs/contract-readings.md), the authorization owner as a replacement (R19), and
  * Connection Access (A1 warnings, A2 blocks).
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { simulatedFingerprints } from '../../src/plan/proof.js';
+import { transition, World } from '../../src/rules/index.js';
+import { authorizationsArbitrary } from '../support/arbitraries.js';
 import type { CodeUsage } from '../../src/model/usages.js';
 import { state } from '../support/builders.js';
 import { desiredOf, planFor } from '../support/desired.js';
@@ -151,5 +155,38 @@ describe('Connection Access', () => {
     expect(plan.warnings.filter((w) => w.code === 'A1')).toEqual([]);
     // Without a usage in billing, the change goes through.
     expect(planFor(current, want, { usages: [code('crm_sales', 'sales')] }).blocked).toEqual([]);
+  });
+});
+
+describe('property: revokedAuthorizations lists exactly what the target no longer holds', () => {
+  it('for any authorizations and any revoking change (client id, scopes, deletion)', () => {
+    fc.assert(
+      fc.property(authorizationsArbitrary, fc.constantFrom('clientId', 'scopes', 'delete'), (held, change) => {
+        const current = state()
+          .connector('crm')
+          .connection('crm_sales', 'crm', { ...held, scopes: ['contacts.read'] })
+          .build();
+        const want = desiredOf(current);
+        const crm = want.connectors.get('crm')!;
+        if (change === 'clientId' && crm.authentication.type === 'oauth2') crm.authentication.clientId = '1000.CHANGED';
+        if (change === 'scopes') want.connections.get('crm_sales')!.scopes = ['contacts.write'];
+        if (change === 'delete') want.connections.delete('crm_sales');
+        const plan = planFor(current, want);
+        const world = World.copyOf(current);
+        for (const a of plan.actions) {
+          const result = transition(world, a, simulatedFingerprints(a));
+          if (!result.ok) throw new Error(result.violations.map((v) => v.message).join('; '));
+          world.apply(result.effects);
+        }
+        const after = world.connection('crm_sales')?.authorizations ?? [];
+        const key = (a: { environment: string; account: string; user?: string | undefined }) => `${a.environment}/${a.user ?? ''}/${a.account}`;
+        const lost = held.authorizations
+          .filter((a) => !after.some((b) => key(a) === key(b)))
+          .map(key)
+          .sort();
+        expect(plan.revokedAuthorizations.map(key).sort()).toEqual(lost);
+      }),
+      { numRuns: 150 },
+    );
   });
 });
