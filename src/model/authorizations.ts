@@ -12,8 +12,6 @@ export const DEFAULT_ENVIRONMENTS: readonly Environment[] = ['production'];
 /** The connection fields that decide which authorizations it can hold. */
 type Shape = Pick<ConnectionRecord, 'authorizationOwner' | 'sameAuthorizationForAllEnvironments'>;
 
-/** What a connection created with no authorization settings is: Creator's defaults. */
-export const DEFAULT_AUTHORIZATION_SHAPE = { authorizationOwner: 'admin', sameAuthorizationForAllEnvironments: true } as const satisfies Shape;
 
 /** True when the connection holds at least one authorization. */
 export function isAuthorized(c: Pick<ConnectionRecord, 'authorizations'>): boolean {
@@ -34,7 +32,7 @@ export function orderedEnvironments(environments: readonly Environment[]): Envir
  * The environments a connection's authorizations are given for: `all` for a shared one, else each
  * of the account's environments.
  */
-export function authorizationEnvironments(c: Shape, environments: readonly Environment[]): AuthorizationEnvironment[] {
+function authorizationEnvironments(c: Shape, environments: readonly Environment[]): AuthorizationEnvironment[] {
   return c.sameAuthorizationForAllEnvironments ? ['all'] : orderedEnvironments(environments);
 }
 

@@ -246,7 +246,7 @@ export type AuthorizationEnvironment = z.output<typeof AuthorizationEnvironmentS
 
 /** Creator's "Authorization Owner": an admin authorizes once, or each logged-in user for themselves. */
 export const AuthorizationOwnerSchema = z.enum(['admin', 'user']);
-export type AuthorizationOwner = z.output<typeof AuthorizationOwnerSchema>;
+type AuthorizationOwner = z.output<typeof AuthorizationOwnerSchema>;
 
 /** One authorization a target holds: its environment, the account, and for a user connection the user who gave it. */
 export const AuthorizationSchema = z.object({ environment: AuthorizationEnvironmentSchema, account: Text, user: Text.optional() }).strict();

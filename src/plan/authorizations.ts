@@ -29,7 +29,7 @@ export function neededAuthorizations(
 }
 
 /** What one connection lacks in `environments` (see neededAuthorizations). */
-export function neededFor(c: ConnectionRecord, environments: readonly Environment[], revoked: readonly RevokedAuthorization[]): NeededAuthorization[] {
+function neededFor(c: ConnectionRecord, environments: readonly Environment[], revoked: readonly RevokedAuthorization[]): NeededAuthorization[] {
   const lost = revoked.filter((r) => r.connection === c.linkName);
   if (c.authorizationOwner === 'user') {
     if (isAuthorized(c)) return [];
