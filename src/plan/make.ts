@@ -149,6 +149,15 @@ function plan(input: PlanInput): Plan {
 }
 
 /**
+ * Whether a connection the plan does not create or revoke still needs authorizing: it holds no
+ * authorization. A logged-in user connection held so is no news: its users authorize it each on
+ * first use, which the target does not record until they do (`target authorize --user`).
+ */
+function heldUnauthorized(connection: ConnectionRecord): boolean {
+  return connection.authorizationOwner !== 'user' && !isAuthorized(connection);
+}
+
+/**
  * The connections the manifests define (those `relevant` to a scoped plan) that are unauthorized
  * once the plan is carried out: whether the plan creates them, revokes them, or the target holds
  * them unauthorized already (an abandoned rollout's re-authorizations, say). `now`: those a person
@@ -161,8 +170,7 @@ function unauthorizedAfter(final: State, input: PlanInput, changed: ReadonlySet<
   const onceEnabled: string[] = [];
   for (const link of input.desired.connections.keys()) {
     const connection = final.connections.get(link);
-    // Created or revoked by this plan (what it lacks is decided per environment), or held unauthorized.
-    if (!connection || !relevant(link) || (!changed.has(link) && isAuthorized(connection))) continue;
+    if (!connection || !relevant(link) || (!changed.has(link) && !heldUnauthorized(connection))) continue;
     (canBeAuthorizedNow(final, link) ? now : onceEnabled).push(link);
   }
   return { now: now.sort(byString), onceEnabled: onceEnabled.sort(byString) };
