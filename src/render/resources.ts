@@ -291,4 +291,3 @@ export function taskWho(task: AuthorizationTask, e: (s: string) => string, after
   if (task.account !== undefined) return `reauthorize as ${e(task.account)}${where}`;
   return task.isNew ? `new connection${afterNew}authorize as the connection's owner${where}` : `authorize as the connection's owner${where}`;
 }
-

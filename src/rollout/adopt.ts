@@ -55,7 +55,10 @@ export function adoptedState(plan: Plan, authorized: readonly AuthorizedConnecti
     const slot = authorizationSlot(connection, environment !== undefined ? { environment } : {});
     if (!slot.ok) {
       throw new UserError(`--authorized ${link}${environment ? `@${environment}` : ''}=…: ${slot.message}; nothing was recorded`, {
-        hint: slot.needs === 'environment' ? `give one --authorized ${link}@ENV=ACCOUNT per environment` : 'users record their own authorizations: connectorops target authorize LINK --user LOGIN',
+        hint:
+          slot.needs === 'environment'
+            ? `give one --authorized ${link}@ENV=ACCOUNT per environment`
+            : 'users record their own authorizations: connectorops target authorize LINK --user LOGIN',
       });
     }
     world.state.connections.set(link, withAuthorization(world.state.connections.get(link)!, { environment: slot.environment, account }));

@@ -304,7 +304,12 @@ function logOf(rollouts: readonly Rollout[]): LogEntry[] {
     .map((e) => {
       const note = e.note !== undefined ? ` ("${e.note}")` : '';
       const rollout = e.rollout !== null ? byId.get(e.rollout) : undefined;
-      if (!rollout) return { at: e.at, by: e.by, text: `target authorize: connection "${e.connection ?? ''}" authorized${e.account !== undefined ? ` by account "${e.account}"` : ''}${note}` };
+      if (!rollout)
+        return {
+          at: e.at,
+          by: e.by,
+          text: `target authorize: connection "${e.connection ?? ''}" authorized${e.account !== undefined ? ` by account "${e.account}"` : ''}${note}`,
+        };
       const redact = makeRedactor(rollout.plan);
       const step = e.step !== undefined ? rollout.steps.find((s) => s.id === e.step) : undefined;
       const what =

@@ -256,7 +256,9 @@ describe('connectorops plan', () => {
     expect(code).toBe(0);
     expect(ops(plan)).toEqual(['connector.update crm']);
     expect(plan.actions[0]!.changes).toEqual([{ path: 'authentication.clientSecret', from: '(sensitive)', to: '(sensitive, changed)' }]);
-    expect(plan.revokedAuthorizations).toEqual([{ connection: 'crm_sales', connector: 'crm', environment: 'all', account: 'alice', cause: ['clientSecret'], rule: 'R5' }]);
+    expect(plan.revokedAuthorizations).toEqual([
+      { connection: 'crm_sales', connector: 'crm', environment: 'all', account: 'alice', cause: ['clientSecret'], rule: 'R5' },
+    ]);
     // crm_support was never authorized: it needs authorization too (issue 24).
     expect(plan.needsAuthorization).toEqual(['crm_sales', 'crm_support']);
     expect(plan.summary).toMatchObject({ update: 1, revokes: 1 });

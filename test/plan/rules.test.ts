@@ -230,7 +230,9 @@ describe('R5: revoking parameters', () => {
     const update = action(plan, 'connector.update', 'crm');
     expect(update.changes).toEqual([{ path: 'authentication.clientSecret', from: SENSITIVE, to: SENSITIVE_CHANGED }]);
     expect(update.op === 'connector.update' && update.set).toEqual({ secrets: { clientSecret: { fromEnv: 'CRM_CLIENT_SECRET', fingerprint: 'fp-crm-rotated' } } });
-    expect(plan.revokedAuthorizations).toEqual([{ connection: 'crm_sales', connector: 'crm', environment: 'all', account: 'alice', cause: ['clientSecret'], rule: 'R5' }]);
+    expect(plan.revokedAuthorizations).toEqual([
+      { connection: 'crm_sales', connector: 'crm', environment: 'all', account: 'alice', cause: ['clientSecret'], rule: 'R5' },
+    ]);
   });
 
   it('R5 oauth1 consumerSecret: a changed fingerprint is a revoking change', () => {
@@ -483,7 +485,9 @@ describe('connections', () => {
     expect(ops(allowed)).toEqual(['connection.delete sync', 'connection.create sync']);
     expect(action(allowed, 'connection.create', 'sync').dependsOn).toEqual([action(allowed, 'connection.delete', 'sync').id]);
     expect(action(allowed, 'connection.create', 'sync').rules).toContain('R12');
-    expect(allowed.revokedAuthorizations).toEqual([{ connection: 'sync', connector: 'crm', environment: 'all', account: 'alice', cause: ['replaced', 'connector'], rule: 'R12' }]);
+    expect(allowed.revokedAuthorizations).toEqual([
+      { connection: 'sync', connector: 'crm', environment: 'all', account: 'alice', cause: ['replaced', 'connector'], rule: 'R12' },
+    ]);
     expect(allowed.needsAuthorization).toEqual(['sync']);
   });
 

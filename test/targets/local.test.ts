@@ -144,7 +144,11 @@ describe('schema 2 → 3 (authorizations per environment)', () => {
     const again = LocalTarget.open(join(tmp.dir, 'local.db'));
     try {
       const byName = new Map((await again.exportSnapshot()).connections.map((c) => [c.linkName, c]));
-      expect(byName.get('crm_sales')).toMatchObject({ authorizationOwner: 'admin', sameAuthorizationForAllEnvironments: true, authorizations: [{ environment: 'all', account: 'alice' }] });
+      expect(byName.get('crm_sales')).toMatchObject({
+        authorizationOwner: 'admin',
+        sameAuthorizationForAllEnvironments: true,
+        authorizations: [{ environment: 'all', account: 'alice' }],
+      });
       expect(byName.get('crm_support')!.authorizations).toEqual([]);
     } finally {
       await again.close();

@@ -119,7 +119,7 @@ function parseEnvironment(text: string, what: string): Environment {
   const env = text.trim().toLowerCase();
   if ((ENVIRONMENTS as readonly string[]).includes(env)) return env as Environment;
   throw new UserError(`${what} is one of ${ENVIRONMENTS.join(', ')}, not '${text}'`, {
-    hint: "a connection that uses the same authorization for all environments takes no environment",
+    hint: 'a connection that uses the same authorization for all environments takes no environment',
   });
 }
 

@@ -19,14 +19,7 @@ import { TargetError, UserError } from '../../errors.js';
 import type { ActionBody } from '../../model/actions.js';
 import type { Snapshot } from '../../model/snapshot.js';
 import type { Authorization, ConnectionRecord, SecretName, State } from '../../model/types.js';
-import {
-  authorizationSlot,
-  describeAuthorization,
-  matchingAuthorizations,
-  sameSlot,
-  withAuthorization,
-  type AuthorizationWhere,
-} from '../../model/authorizations.js';
+import { authorizationSlot, describeAuthorization, matchingAuthorizations, sameSlot, withAuthorization, type AuthorizationWhere } from '../../model/authorizations.js';
 import { SECRET_PARAMETERS } from '../../model/types.js';
 import { authorizationRefusal, formatViolation, transition, World, type Effects, type SecretFingerprints, type Violation } from '../../rules/index.js';
 import { parseAction } from '../action-schema.js';

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { parseTargetAdoptArgs, parseTargetAuthorizeArgs, parseTargetDeauthorizeArgs, parseTargetExportArgs, parseTargetImportArgs, parseTargetInitArgs } from '../../../src/cli/arguments/target.js';
+import {
+  parseTargetAdoptArgs,
+  parseTargetAuthorizeArgs,
+  parseTargetDeauthorizeArgs,
+  parseTargetExportArgs,
+  parseTargetImportArgs,
+  parseTargetInitArgs,
+} from '../../../src/cli/arguments/target.js';
 import { expectOrderFree, refusal } from '../../support/arguments.js';
 
 const WHERE = [
@@ -62,7 +69,7 @@ describe('parseTargetAuthorizeArgs', () => {
     );
   });
 
-  it('reads --environment (one of Creator\'s three, any case) and --user (trimmed)', () => {
+  it("reads --environment (one of Creator's three, any case) and --user (trimmed)", () => {
     expect(parseTargetAuthorizeArgs(['crm', '--account', 'alice', '--environment', 'Stage', '--user', ' bob '])).toStrictEqual({
       linkName: 'crm',
       account: 'alice',
