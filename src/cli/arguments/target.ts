@@ -7,6 +7,7 @@ import { isHelp, parseFlags, type Help } from '../args.js';
 import { checkActorName } from '../actor.js';
 import { definedOnly } from '../../util/objects.js';
 import { ENVIRONMENTS, type Environment } from '../../model/types.js';
+import type { AuthorizedConnection } from '../../rollout/adopt.js';
 
 /** `--target T` and `--dir D`, which every target and rollout subcommand takes. */
 export const TARGET_OPTIONS = { target: { type: 'string' }, dir: { type: 'string' } } as const;
@@ -46,13 +47,6 @@ export interface TargetDeauthorizeArgs extends TargetFlags {
   user?: string;
 }
 
-/** One `--authorized LINK=ACCOUNT` or `LINK@ENV=ACCOUNT` of `target adopt`. */
-export interface AuthorizedFlag {
-  link: string;
-  environment?: Environment;
-  account: string;
-}
-
 export interface TargetInitArgs extends TargetFlags {
   mode: 'ledger' | 'simulated';
   /** Trimmed; 1 to 200 characters without control characters. */
@@ -61,7 +55,7 @@ export interface TargetInitArgs extends TargetFlags {
 
 export interface TargetAdoptArgs extends TargetFlags {
   /** `--authorized LINK=ACCOUNT` or `LINK@ENV=ACCOUNT`, each: a connection (in an environment) and who authorized it. */
-  authorized: AuthorizedFlag[];
+  authorized: AuthorizedConnection[];
 }
 
 export function parseTargetExportArgs(argv: readonly string[]): TargetExportArgs | Help {
@@ -124,8 +118,8 @@ function parseEnvironment(text: string, what: string): Environment {
 }
 
 /** `--authorized LINK=ACCOUNT` or `LINK@ENV=ACCOUNT`, each; a UserError for anything else or a repeat. */
-export function parseAuthorized(flags: readonly string[]): AuthorizedFlag[] {
-  const out: AuthorizedFlag[] = [];
+function parseAuthorized(flags: readonly string[]): AuthorizedConnection[] {
+  const out: AuthorizedConnection[] = [];
   for (const flag of flags) {
     const at = flag.indexOf('=');
     const left = at > 0 ? flag.slice(0, at).trim() : '';
