@@ -25,7 +25,7 @@ const SNAPSHOT = {
     connector: 'crm',
     enabled: true,
     scopes: [],
-    authorizations: [],
+    authorization: { status: 'unauthorized' },
     usages: [],
   })),
 };
