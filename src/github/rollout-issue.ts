@@ -113,11 +113,7 @@ export function issueParts(rollout: Rollout, target: string, options: { parts?: 
     `**${p.done} of ${p.total} steps done.** ${rollout.open ? 'Tick a step when it is done in Creator: it is recorded on the target by you, in dependency order (only people with write access may tick). A step whose dependencies are not done is unticked again.' : 'This rollout is closed.'}`,
     '',
     ...(authorizations.length
-      ? [
-          '**Who must authorize:**',
-          ...authorizations.map((s) => (s.kind === 'authorize' ? `- ${e(s.connection)}${authorizeWhere(s, e)} (${s.id})` : '')),
-          '',
-        ]
+      ? ['**Who must authorize:**', ...authorizations.map((s) => (s.kind === 'authorize' ? `- ${e(s.connection)}${authorizeWhere(s, e)} (${s.id})` : '')), '']
       : []),
   ];
   const parts: string[][] = [header];

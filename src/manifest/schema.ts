@@ -179,7 +179,7 @@ export const ConnectionDoc = z
     access: z
       .array(z.string().min(1))
       .optional()
-      .meta({ description: "Connection Access: the link names of the applications that may use the connection; absent, connectorops does not manage it." }),
+      .meta({ description: 'Connection Access: the link names of the applications that may use the connection; absent, connectorops does not manage it.' }),
   })
   .strict()
   .meta({ title: 'Connection', description: 'A Zoho Creator connection of a custom connector (connectorops manifest).' });

@@ -52,7 +52,12 @@ const ConnectionSpecSchema = z.object({
 });
 export type ConnectionSpec = z.output<typeof ConnectionSpecSchema>;
 const ConnectionSetSchema = z
-  .object({ name: z.string().optional(), scopes: z.array(Text).optional(), sameAuthorizationForAllEnvironments: z.boolean().optional(), access: z.array(Text).optional() })
+  .object({
+    name: z.string().optional(),
+    scopes: z.array(Text).optional(),
+    sameAuthorizationForAllEnvironments: z.boolean().optional(),
+    access: z.array(Text).optional(),
+  })
   .strict();
 
 const base = <K extends 'Connector' | 'Connection'>(kind: K) => ({ kind: z.literal(kind), linkName: z.string() });

@@ -12,7 +12,6 @@ export const DEFAULT_ENVIRONMENTS: readonly Environment[] = ['production'];
 /** The connection fields that decide which authorizations it can hold. */
 type Shape = Pick<ConnectionRecord, 'authorizationOwner' | 'sameAuthorizationForAllEnvironments'>;
 
-
 /** True when the connection holds at least one authorization. */
 export function isAuthorized(c: Pick<ConnectionRecord, 'authorizations'>): boolean {
   return c.authorizations.length > 0;
@@ -131,7 +130,10 @@ export function authorizationSlot(
   let environment: AuthorizationEnvironment;
   if (c.sameAuthorizationForAllEnvironments) {
     if (where.environment !== undefined && where.environment !== 'all') {
-      return { ok: false, message: `connection '${c.linkName}' uses the same authorization for all environments: give no environment (or 'all'), not '${where.environment}'` };
+      return {
+        ok: false,
+        message: `connection '${c.linkName}' uses the same authorization for all environments: give no environment (or 'all'), not '${where.environment}'`,
+      };
     }
     environment = 'all';
   } else {

@@ -371,7 +371,15 @@ function diffConnection(linkName: string, current: ConnectionRecord | null, desi
   if (!desired) return connectionDiff(linkName, current, null, 'delete', NO_CHANGES);
   if (!current) return connectionDiff(linkName, null, desired, 'create', connectionCreateChanges(desired));
   const forced = connectionForced(linkName, current, desired);
-  if (forced.length) return connectionDiff(linkName, current, desired, 'replace', forced.map((f) => f.change), forced.map((f) => f.forced));
+  if (forced.length)
+    return connectionDiff(
+      linkName,
+      current,
+      desired,
+      'replace',
+      forced.map((f) => f.change),
+      forced.map((f) => f.forced),
+    );
   const changes: FieldChange[] = [];
   if (current.name !== desired.name) changes.push({ path: 'name', from: current.name, to: desired.name });
   if (!sameSet(current.scopes, desired.scopes)) changes.push({ path: 'scopes', from: [...current.scopes], to: [...desired.scopes] });

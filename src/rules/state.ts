@@ -80,7 +80,8 @@ function authorizationProblems(c: ConnectionRecord): string[] {
     }
     if (!c.sameAuthorizationForAllEnvironments && a.environment === 'all') problems.push("it has one authorization per environment, but holds one for 'all'");
     if (c.authorizationOwner === 'admin' && a.user !== undefined) problems.push(`it is an admin connection, but holds an authorization by user '${a.user}'`);
-    if (c.authorizationOwner === 'user' && a.user === undefined) problems.push(`it is a logged-in user connection, but holds an authorization (account '${a.account}') without its user`);
+    if (c.authorizationOwner === 'user' && a.user === undefined)
+      problems.push(`it is a logged-in user connection, but holds an authorization (account '${a.account}') without its user`);
   }
   return problems;
 }

@@ -63,7 +63,9 @@ describe('import, then plan', () => {
     const json = JSON.parse(plan.stdout) as Plan;
     expect(json.actions.map((a) => `${a.op} ${a.linkName}`)).toEqual(['connector.update crm']);
     expect(json.actions[0]!.changes).toEqual([{ path: 'authentication.clientSecret', from: '(sensitive)', to: '(sensitive, changed)' }]);
-    expect(json.revokedAuthorizations).toEqual([{ connection: 'crm_sales', connector: 'crm', environment: 'all', account: 'alice', cause: ['clientSecret'], rule: 'R5' }]);
+    expect(json.revokedAuthorizations).toEqual([
+      { connection: 'crm_sales', connector: 'crm', environment: 'all', account: 'alice', cause: ['clientSecret'], rule: 'R5' },
+    ]);
     expect(plan.stdout).not.toContain('crm-value-2');
   });
 

@@ -163,7 +163,9 @@ describe('every authorization the plan destroys is listed (issue 8, item 2)', ()
     write({ 'connections/billing_main.yaml': null });
     const r = planJson();
     expect(r.code, r.stderr).toBe(0);
-    expect(r.plan.revokedAuthorizations).toEqual([{ connection: 'billing_main', connector: 'billing', environment: 'all', account: 'bob', cause: ['deleted'], rule: 'R11' }]);
+    expect(r.plan.revokedAuthorizations).toEqual([
+      { connection: 'billing_main', connector: 'billing', environment: 'all', account: 'bob', cause: ['deleted'], rule: 'R11' },
+    ]);
     expect(r.plan.summary.revokes).toBe(1);
     const text = cli(['plan', ...T]).stdout;
     expect(text).toContain('! 1 authorization will be revoked:\n    billing_main (bob) — deleted [R11]');

@@ -4,7 +4,17 @@
  * a subset of the connector's, authorized or not, with usages. `checkState` holds for every one.
  */
 import fc from 'fast-check';
-import type { ApiKeyParameter, Authentication, Authorization, AuthorizationEnvironment, ConnectionRecord, ConnectorRecord, SecretName, State, Usage } from '../../src/model/types.js';
+import type {
+  ApiKeyParameter,
+  Authentication,
+  Authorization,
+  AuthorizationEnvironment,
+  ConnectionRecord,
+  ConnectorRecord,
+  SecretName,
+  State,
+  Usage,
+} from '../../src/model/types.js';
 import { descriptionProblem, nameProblem } from '../../src/rules/index.js';
 
 const linkName = fc.stringMatching(/^[a-z][a-z0-9_]{0,12}$/);
@@ -114,15 +124,19 @@ export function validState(maxConnectors = 6, maxConnections = 12): fc.Arbitrary
 export const authorizationsArbitrary: fc.Arbitrary<Pick<ConnectionRecord, 'authorizationOwner' | 'sameAuthorizationForAllEnvironments' | 'authorizations'>> = fc
   .record({ owner: fc.constantFrom<'admin' | 'user'>('admin', 'user'), same: fc.boolean() })
   .chain(({ owner, same }) => {
-    const environments = same ? fc.constant<AuthorizationEnvironment[]>(['all']) : fc.subarray<AuthorizationEnvironment>(['development', 'stage', 'production'], { minLength: 1 });
+    const environments = same
+      ? fc.constant<AuthorizationEnvironment[]>(['all'])
+      : fc.subarray<AuthorizationEnvironment>(['development', 'stage', 'production'], { minLength: 1 });
     const one = (environment: AuthorizationEnvironment) =>
       owner === 'user'
         ? fc.uniqueArray(text, { maxLength: 3 }).chain((users) => fc.tuple(...users.map((user) => text.map((account) => ({ environment, account, user })))))
         : text.map((account) => [{ environment, account }]);
-    return fc.oneof(
-      fc.constant([] as Authorization[]),
-      environments.chain((envs) => fc.tuple(...envs.map(one)).map((lists) => lists.flat() as Authorization[])),
-    ).map((authorizations) => ({ authorizationOwner: owner, sameAuthorizationForAllEnvironments: same, authorizations }));
+    return fc
+      .oneof(
+        fc.constant([] as Authorization[]),
+        environments.chain((envs) => fc.tuple(...envs.map(one)).map((lists) => lists.flat() as Authorization[])),
+      )
+      .map((authorizations) => ({ authorizationOwner: owner, sameAuthorizationForAllEnvironments: same, authorizations }));
   });
 
 function strip<T extends object>(value: T): T {

@@ -76,7 +76,9 @@ describe('conversion', () => {
 
   it('refuses authorizations that do not fit the connection (R18): one per environment on a shared one, a user on an admin one', () => {
     const shared = { ...crmSales, sameAuthorizationForAllEnvironments: true };
-    expect(problem(doc({ connections: [shared] }))).toMatch(/R18: connection 'crm_sales': it uses the same authorization for all environments, but holds one for 'stage' only/);
+    expect(problem(doc({ connections: [shared] }))).toMatch(
+      /R18: connection 'crm_sales': it uses the same authorization for all environments, but holds one for 'stage' only/,
+    );
     const withUser = { ...crmSales, authorizations: [{ environment: 'stage', account: 'bob', user: 'bob' }] };
     expect(problem(doc({ connections: [withUser] }))).toMatch(/R18: .*admin connection, but holds an authorization by user 'bob'/);
   });
@@ -145,7 +147,9 @@ describe('validation', () => {
     expect(problem(doc({ connections: [{ ...crmSales, enabled: 'yes' }] }))).toMatch(/connections\[0\]\.enabled: Invalid input: expected boolean/);
     expect(problem(doc({ connectors: [{ ...crm, stage: 'live' }] }))).toMatch(/connectors\[0\]\.stage: Invalid option/);
     expect(problem(doc({ connections: [{ ...crmSales, authorizations: [{ environment: 'stage' }] }] }))).toMatch(/connections\[0\]\.authorizations\[0\]\.account/);
-    expect(problem(doc({ connections: [{ ...crmSales, authorizations: [{ environment: 'qa', account: 'x' }] }] }))).toMatch(/connections\[0\]\.authorizations\[0\]\.environment/);
+    expect(problem(doc({ connections: [{ ...crmSales, authorizations: [{ environment: 'qa', account: 'x' }] }] }))).toMatch(
+      /connections\[0\]\.authorizations\[0\]\.environment/,
+    );
     expect(problem(doc({ connectors: [crm, crm] }))).toMatch(/connectors\[1\]\.linkName: N3: two connectors have link name 'crm'/);
   });
 

@@ -235,7 +235,9 @@ describe.each([
     await t.authorize('crm_sales', 'bob', undefined, { environment: 'stage' });
     expect(await t.deauthorize('crm_sales', { environment: 'stage' })).toEqual([{ environment: 'stage', account: 'bob' }]);
     expect((await t.read()).state.connections.get('crm_sales')!.authorizations).toEqual([{ environment: 'production', account: 'alice' }]);
-    await expect(t.deauthorize('crm_sales', { environment: 'development' })).rejects.toThrow("connection 'crm_sales' holds no authorization for environment 'development'");
+    await expect(t.deauthorize('crm_sales', { environment: 'development' })).rejects.toThrow(
+      "connection 'crm_sales' holds no authorization for environment 'development'",
+    );
   });
 
   it('a logged-in user connection: one authorization per user; R13 revokes every user, each listed with the users known', async () => {
