@@ -5,6 +5,7 @@
  * Both go to stderr. The final summary (`formatSummary`, pure) goes to stdout.
  * Nothing here ever sees a secret value: actions carry only references (S2).
  */
+import { isAuthorized, sameSlot } from '../model/authorizations.js';
 import type { PlannedAction } from '../model/actions.js';
 import type { Plan, RevokedAuthorization } from '../model/plan.js';
 import type { State } from '../model/types.js';
@@ -198,18 +199,18 @@ export function formatSummary(result: ExecutionResult, plan: Plan, after?: State
  */
 function revokedAfter(result: ExecutionResult, plan: Plan, after?: State): RevokedAuthorization[] {
   const out = new Map<string, RevokedAuthorization>();
-  for (const r of result.revoked) out.set(`${r.connection}\u0000${r.account}`, r);
+  for (const r of result.revoked) out.set(revocationKey(r), r);
   const deleted = new Set(result.done.filter((d) => d.action.op === 'connection.delete').map((d) => d.action.linkName));
   for (const r of plan.revokedAuthorizations) {
     const gone = r.cause.includes('deleted') || r.cause.includes('replaced');
-    if (gone && deleted.has(r.connection)) out.set(`${r.connection}\u0000${r.account}`, r);
+    if (gone && deleted.has(r.connection)) out.set(revocationKey(r), r);
   }
   const resumed = result.done.some((d) => d.how !== 'executed');
   if (after && resumed) {
     for (const r of plan.revokedAuthorizations) {
       const c = after.connections.get(r.connection);
-      const key = `${r.connection}\u0000${r.account}`;
-      if (!out.has(key) && c && c.authorization.status === 'unauthorized') out.set(key, r);
+      const key = revocationKey(r);
+      if (!out.has(key) && c && !c.authorizations.some((a) => sameSlot(a, r))) out.set(key, r);
     }
   }
   return [...out.values()].sort((a, b) => (a.connection < b.connection ? -1 : a.connection > b.connection ? 1 : 0));
@@ -223,7 +224,7 @@ function needsAuthorizationAfter(result: ExecutionResult, plan: Plan, after?: St
     .filter((n) => {
       if (after) {
         const c = after.connections.get(n);
-        return !!c && c.authorization.status === 'unauthorized';
+        return !!c && !isAuthorized(c);
       }
       // Without the state: a connection the plan creates needs authorization only if it was created.
       const createdByPlan = plan.actions.some((a) => a.op === 'connection.create' && a.linkName === n);
@@ -236,4 +237,9 @@ function needsAuthorizationAfter(result: ExecutionResult, plan: Plan, after?: St
 export function shortRun(runId: string): string {
   const hex = runId.startsWith('sha256:') ? runId.slice(7) : runId;
   return hex.slice(0, 12);
+}
+
+/** One revoked authorization: its connection, environment and user. */
+function revocationKey(r: RevokedAuthorization): string {
+  return `${r.connection}\u0000${r.environment}\u0000${r.user ?? ''}\u0000${r.account}`;
 }

@@ -14,7 +14,7 @@ import type { Io } from './io.js';
 import { targetIdentity } from '../util/target-identity.js';
 
 /** The project config in `dir`, or an empty one when there is no connectorops.yaml. Errors throw. */
-async function readProjectConfig(dir: string): Promise<ProjectConfig> {
+export async function readProjectConfig(dir: string): Promise<ProjectConfig> {
   const text = await readConfigText(dir);
   if (text === null) return emptyConfig();
   const { config, errors } = parseConfig(CONFIG_FILE, text);

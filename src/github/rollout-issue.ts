@@ -113,11 +113,7 @@ export function issueParts(rollout: Rollout, target: string, options: { parts?: 
     `**${p.done} of ${p.total} steps done.** ${rollout.open ? 'Tick a step when it is done in Creator: it is recorded on the target by you, in dependency order (only people with write access may tick). A step whose dependencies are not done is unticked again.' : 'This rollout is closed.'}`,
     '',
     ...(authorizations.length
-      ? [
-          '**Who must authorize:**',
-          ...authorizations.map((s) => (s.kind === 'authorize' ? `- ${e(s.connection)}: ${s.account !== null ? e(s.account) : "the connection's owner"} (${s.id})` : '')),
-          '',
-        ]
+      ? ['**Who must authorize:**', ...authorizations.map((s) => (s.kind === 'authorize' ? `- ${e(s.connection)}${authorizeWhere(s, e)} (${s.id})` : '')), '']
       : []),
   ];
   const parts: string[][] = [header];
@@ -265,4 +261,11 @@ export function completionComment(rollout: Rollout): string {
     '',
     '`connectorops rollout log` prints who did what, and when.',
   ].join('\n');
+}
+
+/** `: alice`, ` in stage: bob`, `: every user, each for themselves`: who gives an authorize step, and where. */
+function authorizeWhere(s: Extract<RolloutStep, { kind: 'authorize' }>, e: (s: string) => string): string {
+  if (s.everyUser) return ': every user, each for themselves (announce it)';
+  const where = s.environment !== undefined && s.environment !== 'all' ? ` in ${s.environment}` : '';
+  return `${where}: ${s.account !== null ? e(s.account) : "the connection's owner"}`;
 }

@@ -9,6 +9,8 @@ import { issuesToDiagnostics } from './issues.js';
 import { ConfigDoc } from './schema.js';
 import { parseYamlFile } from './yaml.js';
 import { ownValue, readSecrets } from '../model/own.js';
+import type { Environment } from '../model/types.js';
+import { DEFAULT_ENVIRONMENTS } from '../model/authorizations.js';
 import { targetIdentity } from '../util/target-identity.js';
 import { sanitizeTerminal } from '../util/terminal.js';
 
@@ -33,12 +35,14 @@ export interface ProjectConfig {
   protect: string[];
   /** `usages.from`: the files read for connection usages (docs/usages.md); absent: DEFAULT_USAGE_GLOBS. */
   usages?: { from: readonly string[] };
+  /** `environments:` the account's Creator environments (default `[production]`: an account without environments). */
+  environments: Environment[];
   /** `connectorops.yaml` when the file exists, else null. */
   file: string | null;
 }
 
 export function emptyConfig(): ProjectConfig {
-  return { targets: {}, protect: [], file: null };
+  return { targets: {}, protect: [], environments: [...DEFAULT_ENVIRONMENTS], file: null };
 }
 
 /** Reads `connectorops.yaml`. Never throws: problems are diagnostics, and the config falls back to empty. */
@@ -56,7 +60,7 @@ export function parseConfig(file: string, text: string): { config: ProjectConfig
     errors.push(...issuesToDiagnostics(result.error.issues, doc, ConfigDoc));
     return { config, errors, warnings };
   }
-  const { defaultTarget, targets = {}, protect = [], usages } = result.data;
+  const { defaultTarget, targets = {}, protect = [], usages, environments = [...DEFAULT_ENVIRONMENTS] } = result.data;
   if (defaultTarget !== undefined && !isSpec(defaultTarget) && !Object.hasOwn(targets, defaultTarget)) {
     errors.push({
       ...doc.locate(['defaultTarget']),
@@ -67,7 +71,7 @@ export function parseConfig(file: string, text: string): { config: ProjectConfig
     });
     return { config, errors, warnings };
   }
-  return { config: { ...(defaultTarget !== undefined ? { defaultTarget } : {}), targets, protect, ...(usages ? { usages } : {}), file }, errors, warnings };
+  return { config: { ...(defaultTarget !== undefined ? { defaultTarget } : {}), targets, protect, ...(usages ? { usages } : {}), environments, file }, errors, warnings };
 }
 
 function isSpec(s: string): boolean {

@@ -16,6 +16,8 @@ import {
   OAuth1Schema,
   OAuth2Schema,
   StageSchema,
+  AuthorizationOwnerSchema,
+  EnvironmentSchema,
 } from '../model/types.js';
 import { NAME_PATTERNS, descriptionProblem, linkNameProblem, nameProblem } from '../rules/names.js';
 
@@ -168,6 +170,16 @@ export const ConnectionDoc = z
     connector: LinkName.meta({ description: "The connector's linkName." }),
     enabled: z.boolean().default(true),
     scopes: z.array(Scope).default([]).meta({ description: "OAuth2 only: a subset of the connector's scopes." }),
+    authorizationOwner: AuthorizationOwnerSchema.default('admin').meta({
+      description: "Creator's Authorization Owner: admin (one authorization, by an admin) or user (each logged-in user authorizes for themselves).",
+    }),
+    sameAuthorizationForAllEnvironments: z.boolean().default(true).meta({
+      description: "Creator's checkbox: true, one authorization serves every environment; false, each environment has its own.",
+    }),
+    access: z
+      .array(z.string().min(1))
+      .optional()
+      .meta({ description: 'Connection Access: the link names of the applications that may use the connection; absent, connectorops does not manage it.' }),
   })
   .strict()
   .meta({ title: 'Connection', description: 'A Zoho Creator connection of a custom connector (connectorops manifest).' });
@@ -225,6 +237,12 @@ export const ConfigDoc = z
       )
       .optional()
       .meta({ description: 'Link-name glob patterns (crm, crm_*): a plan that would delete or replace a matching connector or connection is blocked (P1).' }),
+    environments: z
+      .array(EnvironmentSchema)
+      .min(1)
+      .refine((list) => new Set(list).size === list.length, { error: 'list each environment once' })
+      .optional()
+      .meta({ description: "The account's Creator environments (development, stage, production); default [production], an account without environments." }),
     usages: UsagesConfigDoc.optional().meta({
       description: 'Where connections are used: Deluge code kept in Git (default from: ["**/*.ds", "**/*.dg", "**/*.deluge"]).',
     }),

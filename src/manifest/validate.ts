@@ -157,7 +157,17 @@ function toDesiredConnector(d: ConnectorDocT, doc: ParsedDocument): DesiredConne
 }
 
 function toDesiredConnection(d: ConnectionDocT, doc: ParsedDocument): DesiredConnection {
-  return { linkName: d.linkName, name: d.name, connector: d.connector, enabled: d.enabled, scopes: d.scopes, source: doc.start };
+  return {
+    linkName: d.linkName,
+    name: d.name,
+    connector: d.connector,
+    enabled: d.enabled,
+    scopes: d.scopes,
+    authorizationOwner: d.authorizationOwner,
+    sameAuthorizationForAllEnvironments: d.sameAuthorizationForAllEnvironments,
+    ...(d.access !== undefined ? { access: d.access } : {}),
+    source: doc.start,
+  };
 }
 
 /** Without the keys whose value is undefined, so that equal states are equal objects. */

@@ -119,6 +119,10 @@ function connectionDocument(c: ConnectionRecord, connector: ConnectorRecord | un
     connector: c.connector,
     enabled: c.enabled,
     scopes: oauth2 ? [...c.scopes] : undefined,
+    // Creator's defaults are left out, as a person would write the manifest.
+    authorizationOwner: c.authorizationOwner === 'admin' ? undefined : c.authorizationOwner,
+    sameAuthorizationForAllEnvironments: c.sameAuthorizationForAllEnvironments ? undefined : false,
+    access: c.access ? [...c.access] : undefined,
   });
 }
 

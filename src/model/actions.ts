@@ -3,7 +3,7 @@
  * An action is a discriminated union keyed by `op` (docs/planning.md lists the ops).
  */
 import * as z from 'zod';
-import { AuthenticationSchema, RuleIdSchema, type SecretName } from './types.js';
+import { AuthenticationSchema, AuthorizationOwnerSchema, RuleIdSchema, type SecretName } from './types.js';
 
 const Text = z.string().min(1);
 
@@ -41,9 +41,24 @@ const ConnectorSetSchema = z
   })
   .strict();
 
-const ConnectionSpecSchema = z.object({ name: z.string(), connector: z.string(), scopes: z.array(Text).default([]) });
+const ConnectionSpecSchema = z.object({
+  name: z.string(),
+  connector: z.string(),
+  scopes: z.array(Text).default([]),
+  // Absent (a version 1 plan file): Creator's defaults, an admin connection with one authorization for all environments.
+  authorizationOwner: AuthorizationOwnerSchema.optional(),
+  sameAuthorizationForAllEnvironments: z.boolean().optional(),
+  access: z.array(Text).optional(),
+});
 export type ConnectionSpec = z.output<typeof ConnectionSpecSchema>;
-const ConnectionSetSchema = z.object({ name: z.string().optional(), scopes: z.array(Text).optional() }).strict();
+const ConnectionSetSchema = z
+  .object({
+    name: z.string().optional(),
+    scopes: z.array(Text).optional(),
+    sameAuthorizationForAllEnvironments: z.boolean().optional(),
+    access: z.array(Text).optional(),
+  })
+  .strict();
 
 const base = <K extends 'Connector' | 'Connection'>(kind: K) => ({ kind: z.literal(kind), linkName: z.string() });
 

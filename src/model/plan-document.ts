@@ -27,9 +27,10 @@ export function parsePlan(value: unknown, name: string): Plan {
       hint: 'write a plan file with connectorops plan --out FILE',
     });
   }
-  if (version !== 1) {
-    throw new UserError(`${name} is a plan of formatVersion ${JSON.stringify(version)}; this connectorops reads formatVersion 1`, {
-      hint: typeof version === 'number' && version > 1 ? 'use the connectorops that wrote it, or make a new plan' : 'make a new plan with connectorops plan --out FILE',
+  // Version 1 (before authorizations per environment) is still read: its revocations are for all environments.
+  if (version !== 1 && version !== 2) {
+    throw new UserError(`${name} is a plan of formatVersion ${JSON.stringify(version)}; this connectorops reads formatVersion 1 and 2`, {
+      hint: typeof version === 'number' && version > 2 ? 'use the connectorops that wrote it, or make a new plan' : 'make a new plan with connectorops plan --out FILE',
     });
   }
   const parsed = PlanSchema.safeParse(value);

@@ -1,14 +1,18 @@
 /** The plan document (docs/planning.md, "Plan files"): what `plan --json` prints and `--out` writes. */
 import * as z from 'zod';
 import { PlannedActionSchema } from './actions.js';
-import { PlanUsageSchema, RuleIdSchema } from './types.js';
+import { AuthorizationEnvironmentSchema, PlanUsageSchema, RuleIdSchema } from './types.js';
 
 const Kind = z.enum(['Connector', 'Connection']);
 
 export const RevokedAuthorizationSchema = z.object({
   connection: z.string(),
   connector: z.string(),
+  /** Where the authorization held: `all` environments, or one (a version 1 plan file has none: `all`). */
+  environment: AuthorizationEnvironmentSchema.default('all'),
   account: z.string(),
+  /** A logged-in user connection: the user whose authorization it was. */
+  user: z.string().optional(),
   /**
    * What destroys it. A connection that goes away starts with `deleted` (the manifests drop it;
    * `linkName` follows when a new link name takes its place) or `replaced` (R10, R12; the
@@ -19,8 +23,28 @@ export const RevokedAuthorizationSchema = z.object({
   rule: RuleIdSchema,
   /** A linkName change (R12): the connection created in its place, which the account must authorize. */
   replacedBy: z.string().optional(),
+  /**
+   * A logged-in user connection (`authorizationOwner: user`): every user of the connection must
+   * authorize again, not one account; `users` lists the users the target knows.
+   */
+  everyUser: z.literal(true).optional(),
+  users: z.array(z.string()).optional(),
 });
 export type RevokedAuthorization = z.output<typeof RevokedAuthorizationSchema>;
+
+/**
+ * One authorization a person must give after apply: a connection in one environment (`all` for
+ * a shared one). A logged-in user connection has one entry, `everyUser`: each user authorizes it
+ * on first use. `account` is who held it before, when the plan revoked it (Reuse that account).
+ */
+const NeededAuthorizationSchema = z.object({
+  connection: z.string(),
+  environment: AuthorizationEnvironmentSchema,
+  account: z.string().optional(),
+  everyUser: z.literal(true).optional(),
+  users: z.array(z.string()).optional(),
+});
+export type NeededAuthorization = z.output<typeof NeededAuthorizationSchema>;
 
 const ImpactSchema = z.object({ connection: z.string(), usages: z.array(PlanUsageSchema), rule: RuleIdSchema });
 export type Impact = z.output<typeof ImpactSchema>;
@@ -58,7 +82,8 @@ export function rolloutInProgressLine(r: RolloutInProgress, id: (s: string) => s
 // Strict where the plan owns the shape: a plan file holds exactly what `plan --out` writes, and
 // anything else in it was put there by hand.
 export const PlanSchema = z.strictObject({
-  formatVersion: z.literal(1),
+  /** 2 since authorizations are per environment and user; a version 1 plan file is read (its revocations are for `all` environments). */
+  formatVersion: z.union([z.literal(1), z.literal(2)]),
   target: z.string().min(1),
   base: z.strictObject({ stateSerial: z.number().int().nonnegative(), stateDigest: z.string() }),
   source: z.strictObject({ ref: z.string().nullable(), commit: z.string().nullable(), manifestDigest: z.string() }),
@@ -67,6 +92,8 @@ export const PlanSchema = z.strictObject({
   impact: z.array(ImpactSchema),
   blocked: z.array(BlockedSchema),
   needsAuthorization: z.array(z.string()),
+  /** needsAuthorization per environment (and for a user connection, per user): absent from version 1 plan files. */
+  authorizationsNeeded: z.array(NeededAuthorizationSchema).default([]),
   summary: PlanSummarySchema,
   // Absent in plan files written before warnings existed.
   warnings: z.array(PlanWarningSchema).default([]),

@@ -14,7 +14,7 @@ import * as z from 'zod';
 z.config({ jitless: true });
 
 /**
- * Every rule id the code cites: N (names), R (lifecycle), S (secrets), P (protected resources).
+ * Every rule id the code cites: N (names), R (lifecycle), A (Connection Access), S (secrets), P (protected resources).
  * Add a rule here and its id type-checks everywhere (errors, violations, plans, plan files).
  */
 const RULE_IDS = [
@@ -40,6 +40,11 @@ const RULE_IDS = [
   'R15',
   'R16',
   'R17',
+  'R18',
+  'R19',
+  'R20',
+  'A1',
+  'A2',
   'S1',
   'S2',
   'P1',
@@ -227,10 +232,25 @@ export interface SecretRef {
   fromEnv: string;
 }
 
-const AuthorizationSchema = z.discriminatedUnion('status', [
-  z.object({ status: z.literal('authorized'), account: Text }).strict(),
-  z.object({ status: z.literal('unauthorized') }).strict(),
-]);
+/** Creator 6's environments, in the order an application is published through them. */
+export const ENVIRONMENTS = ['development', 'stage', 'production'] as const;
+export const EnvironmentSchema = z.enum(ENVIRONMENTS);
+export type Environment = z.output<typeof EnvironmentSchema>;
+
+/**
+ * Where an authorization holds: `all` for a connection with one authorization for every
+ * environment (Creator's "Always use the same authorization for all environments"), else one environment.
+ */
+export const AuthorizationEnvironmentSchema = z.enum(['all', ...ENVIRONMENTS]);
+export type AuthorizationEnvironment = z.output<typeof AuthorizationEnvironmentSchema>;
+
+/** Creator's "Authorization Owner": an admin authorizes once, or each logged-in user for themselves. */
+export const AuthorizationOwnerSchema = z.enum(['admin', 'user']);
+type AuthorizationOwner = z.output<typeof AuthorizationOwnerSchema>;
+
+/** One authorization a target holds: its environment, the account, and for a user connection the user who gave it. */
+export const AuthorizationSchema = z.object({ environment: AuthorizationEnvironmentSchema, account: Text, user: Text.optional() }).strict();
+export type Authorization = z.output<typeof AuthorizationSchema>;
 
 /**
  * A reference to a connection from an application. A target records them (snapshot `usages`,
@@ -275,7 +295,12 @@ export const ConnectionRecordSchema = z
     connector: z.string(),
     enabled: z.boolean(),
     scopes: z.array(Text),
-    authorization: AuthorizationSchema,
+    authorizationOwner: AuthorizationOwnerSchema,
+    sameAuthorizationForAllEnvironments: z.boolean(),
+    /** Connection Access: the applications that may use it; absent when the manifests do not manage it. */
+    access: z.array(Text).optional(),
+    /** One entry per authorization held (an empty list: unauthorized). */
+    authorizations: z.array(AuthorizationSchema),
     usages: z.array(PlanUsageSchema),
   })
   .strict();
@@ -313,6 +338,10 @@ export interface DesiredConnection {
   connector: string;
   enabled: boolean;
   scopes: string[];
+  authorizationOwner: AuthorizationOwner;
+  sameAuthorizationForAllEnvironments: boolean;
+  /** Connection Access (absent: not managed). */
+  access?: string[];
   source: SourceLocation;
 }
 

@@ -12,6 +12,8 @@
  * (order.ts); this stage only names the roots.
  */
 import picomatch from 'picomatch';
+import { describeAuthorization, isAuthorized } from '../model/authorizations.js';
+import { accessRemovalBlock } from './access.js';
 import type { Blocked } from '../model/plan.js';
 import type { ConnectionRecord } from '../model/types.js';
 import type { Change, ConnectionDiff, ConnectorDiff, Diff, Forced } from './diff.js';
@@ -29,7 +31,7 @@ export interface ConnectionFate {
   diff: ConnectionDiff;
   fate: Change;
   /** For a replacement: R10 (its connector is replaced) or R12 (its connector changes). */
-  replaceRule?: 'R10' | 'R12';
+  replaceRule?: 'R10' | 'R12' | 'R19';
   /** For a replacement: the fields that force it, as revokedAuthorizations cites them. */
   cause: readonly string[];
   reason?: string;
@@ -67,8 +69,8 @@ export function consequences(d: Diff, allowReplace: boolean, protect: readonly s
     const cur = cd.current;
     const parent = cur ? connectors.get(cur.connector) : undefined;
     if (cd.change === 'replace') {
-      // R12: its connector changes.
-      fate.replaceRule = 'R12';
+      // R12: its connector changes; R19: its authorization owner changes.
+      fate.replaceRule = cd.forced.some((f) => f.rule === 'R12') ? 'R12' : 'R19';
       fate.cause = cd.forced.flatMap((f) => f.cause);
       fate.reason = forcedText(cd.forced);
     } else if (cur && parent?.fate === 'replace' && cd.desired) {
@@ -86,6 +88,9 @@ export function consequences(d: Diff, allowReplace: boolean, protect: readonly s
     if ((fate.fate === 'delete' || fate.fate === 'replace') && cur && cur.usages.length) {
       fate.deleteBlocked = usagesBlock(cur);
     }
+    // A2: taking an application out of Connection Access while it still calls the connection.
+    const cut = fate.fate === 'update' && cur && cd.desired ? accessRemovalBlock(cur, cd.desired) : null;
+    if (cut) fate.blocked = [cut];
     connections.set(cd.linkName, fate);
   }
 
@@ -107,7 +112,7 @@ export function consequences(d: Diff, allowReplace: boolean, protect: readonly s
       const cd = fate.diff;
       const lost = authorizationText(cd.current!);
       const message =
-        fate.replaceRule === 'R12'
+        fate.replaceRule !== 'R10'
           ? `${forcedText(cd.forced)}: it would be deleted and recreated unauthorized${lost}; --allow-replace was not given`
           : `connection '${cd.linkName}' would be deleted and recreated unauthorized${lost}, because connector '${cd.current!.connector}' must be replaced (R10); --allow-replace was not given`;
       fate.blocked = [{ kind: 'Connection', linkName: cd.linkName, rule: fate.replaceRule!, message, hint: ALLOW_HINT }];
@@ -153,14 +158,21 @@ function forcedText(forced: readonly Forced[]): string {
 }
 
 function authorizationText(c: ConnectionRecord): string {
-  return c.authorization.status === 'authorized' ? `, losing the authorization of account '${c.authorization.account}'` : '';
+  if (!isAuthorized(c)) return '';
+  return c.authorizations.length === 1
+    ? `, losing the authorization of ${describeAuthorization(c.authorizations[0]!)}`
+    : `, losing its ${c.authorizations.length} authorizations (${c.authorizations.map(describeAuthorization).join(', ')})`;
 }
 
 function connectorReplacementMessage(cd: ConnectorDiff, lost: ConnectionRecord[], connections: Map<string, ConnectionFate>): string {
   const parts = [`connector '${cd.linkName}' must be replaced: ${forcedText(cd.forced)}`];
   if (lost.length) {
     const recreated = lost.filter((c) => connections.get(c.linkName)?.replaceRule === 'R10').map((c) => `'${c.linkName}'`);
-    const authorized = lost.filter((c) => c.authorization.status === 'authorized').map((c) => `'${c.linkName}' (${(c.authorization as { account: string }).account})`);
+    const authorized = lost
+      .filter(isAuthorized)
+      .map(
+        (c) => `'${c.linkName}' (${c.authorizations.map((a) => (a.environment === 'all' && a.user === undefined ? a.account : describeAuthorization(a))).join(', ')})`,
+      );
     parts.push(
       `replacing it deletes its connection${lost.length > 1 ? 's' : ''} ${lost.map((c) => `'${c.linkName}'`).join(', ')} (R10)` +
         (recreated.length ? ` and recreates ${recreated.join(', ')} unauthorized` : ''),

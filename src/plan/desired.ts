@@ -9,8 +9,8 @@ import type { DesiredState, SecretName, State } from '../model/types.js';
 import { checkState, missingMandatory } from '../rules/index.js';
 
 // Shared by every connection of the check's state: checkState only reads them.
-const UNAUTHORIZED = { status: 'unauthorized' } as const;
 const NO_USAGES: never[] = [];
+const NO_AUTHORIZATIONS: never[] = [];
 
 /** Throws a UserError, with a diagnostic per problem, unless `desired` satisfies every invariant. */
 export function checkDesired(desired: DesiredState): void {
@@ -42,7 +42,9 @@ export function checkDesired(desired: DesiredState): void {
       connector: c.connector,
       enabled: c.enabled,
       scopes: c.scopes,
-      authorization: UNAUTHORIZED,
+      authorizationOwner: c.authorizationOwner,
+      sameAuthorizationForAllEnvironments: c.sameAuthorizationForAllEnvironments,
+      authorizations: NO_AUTHORIZATIONS,
       usages: NO_USAGES,
     });
   }

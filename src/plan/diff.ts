@@ -21,7 +21,7 @@ export type Change = 'create' | 'delete' | 'replace' | 'update' | 'none';
 
 /** Why a resource cannot be changed in place: the rule, the fields that force it, in words. */
 export interface Forced {
-  rule: 'R2' | 'R3' | 'R4' | 'R12';
+  rule: 'R2' | 'R3' | 'R4' | 'R12' | 'R19';
   /** Field paths, e.g. `authentication.type`, `connector`. */
   cause: string[];
   message: string;
@@ -361,33 +361,64 @@ export function connectionCreateChanges(desired: DesiredConnection): FieldChange
     // R11: a new connection starts enabled (and unauthorized); a disable follows when wanted.
     { path: 'enabled', from: null, to: true },
     { path: 'scopes', from: null, to: [...desired.scopes] },
+    { path: 'authorizationOwner', from: null, to: desired.authorizationOwner },
+    { path: 'sameAuthorizationForAllEnvironments', from: null, to: desired.sameAuthorizationForAllEnvironments },
+    ...(desired.access !== undefined ? [{ path: 'access', from: null, to: [...desired.access] }] : []),
   ];
 }
 
 function diffConnection(linkName: string, current: ConnectionRecord | null, desired: DesiredConnection | null): ConnectionDiff {
   if (!desired) return connectionDiff(linkName, current, null, 'delete', NO_CHANGES);
   if (!current) return connectionDiff(linkName, null, desired, 'create', connectionCreateChanges(desired));
-  if (current.connector !== desired.connector) {
+  const forced = connectionForced(linkName, current, desired);
+  if (forced.length)
     return connectionDiff(
       linkName,
       current,
       desired,
       'replace',
-      [{ path: 'connector', from: current.connector, to: desired.connector }],
-      [
-        {
-          rule: 'R12',
-          cause: ['connector'],
-          message: `connection '${linkName}' moves from connector '${current.connector}' to '${desired.connector}'; a connection's connector cannot change in place (R12)`,
-        },
-      ],
+      forced.map((f) => f.change),
+      forced.map((f) => f.forced),
     );
-  }
-  const nameChanged = current.name !== desired.name;
-  const scopesChanged = !sameSet(current.scopes, desired.scopes);
-  if (!nameChanged && !scopesChanged) return connectionDiff(linkName, current, desired, current.enabled !== desired.enabled ? 'update' : 'none', NO_CHANGES);
   const changes: FieldChange[] = [];
-  if (nameChanged) changes.push({ path: 'name', from: current.name, to: desired.name });
-  if (scopesChanged) changes.push({ path: 'scopes', from: [...current.scopes], to: [...desired.scopes] });
+  if (current.name !== desired.name) changes.push({ path: 'name', from: current.name, to: desired.name });
+  if (!sameSet(current.scopes, desired.scopes)) changes.push({ path: 'scopes', from: [...current.scopes], to: [...desired.scopes] });
+  if (current.sameAuthorizationForAllEnvironments !== desired.sameAuthorizationForAllEnvironments) {
+    changes.push({ path: 'sameAuthorizationForAllEnvironments', from: current.sameAuthorizationForAllEnvironments, to: desired.sameAuthorizationForAllEnvironments });
+  }
+  // Connection Access is managed only where a manifest lists it.
+  if (desired.access !== undefined && !(current.access !== undefined && sameSet(current.access, desired.access))) {
+    changes.push({ path: 'access', from: current.access ? [...current.access] : null, to: [...desired.access] });
+  }
+  if (!changes.length) return connectionDiff(linkName, current, desired, current.enabled !== desired.enabled ? 'update' : 'none', NO_CHANGES);
   return connectionDiff(linkName, current, desired, 'update', changes);
+}
+
+/**
+ * What forces a connection's replacement: its connector changes (R12), or its authorization owner
+ * (R19, a reading: Creator's help does not say that it can be edited).
+ */
+function connectionForced(linkName: string, current: ConnectionRecord, desired: DesiredConnection): Array<{ change: FieldChange; forced: Forced }> {
+  const out: Array<{ change: FieldChange; forced: Forced }> = [];
+  if (current.connector !== desired.connector) {
+    out.push({
+      change: { path: 'connector', from: current.connector, to: desired.connector },
+      forced: {
+        rule: 'R12',
+        cause: ['connector'],
+        message: `connection '${linkName}' moves from connector '${current.connector}' to '${desired.connector}'; a connection's connector cannot change in place (R12)`,
+      },
+    });
+  }
+  if (current.authorizationOwner !== desired.authorizationOwner) {
+    out.push({
+      change: { path: 'authorizationOwner', from: current.authorizationOwner, to: desired.authorizationOwner },
+      forced: {
+        rule: 'R19',
+        cause: ['authorizationOwner'],
+        message: `connection '${linkName}' changes its authorization owner from ${current.authorizationOwner} to ${desired.authorizationOwner}; Creator cannot change it in place, so the connection is deleted and created again (R19)`,
+      },
+    });
+  }
+  return out;
 }

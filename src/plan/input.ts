@@ -1,7 +1,7 @@
 /** What the pure planner takes: everything it needs, already read from the outside world. */
 import type { PlannedSecret } from '../model/actions.js';
 import type { Plan } from '../model/plan.js';
-import type { DesiredState, SecretName, State } from '../model/types.js';
+import type { DesiredState, Environment, SecretName, State } from '../model/types.js';
 import type { CodeUsage } from '../model/usages.js';
 
 export interface PlanInput {
@@ -33,6 +33,8 @@ export interface PlanInput {
    * they block deletions (R14) and count as impact (R15) just the same (plan/usages.ts).
    */
   usages?: readonly CodeUsage[];
+  /** `environments:` of connectorops.yaml: where a connection with separate authorizations needs one (default `[production]`). */
+  environments?: readonly Environment[];
 }
 
 /** `Connector/crm`, `Connection/crm_sales`: how the planner names a resource across stages. */

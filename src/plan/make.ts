@@ -6,7 +6,10 @@
  */
 import type { PlannedAction } from '../model/actions.js';
 import type { Blocked, Impact, Plan, PlanSummary, PlanWarning, RevokedAuthorization } from '../model/plan.js';
-import type { RuleId } from '../model/types.js';
+import type { ConnectionRecord, RuleId } from '../model/types.js';
+import { DEFAULT_ENVIRONMENTS, describeAuthorization, isAuthorized, revokedEntries } from '../model/authorizations.js';
+import { neededAuthorizations } from './authorizations.js';
+import { accessWarnings } from './access.js';
 import { consequences, type Consequences } from './consequences.js';
 import { byString } from '../util/text.js';
 import { sameSet } from '../util/sets.js';
@@ -81,12 +84,17 @@ function plan(input: PlanInput): Plan {
   const created = new Set(actions.filter((a) => a.op === 'connection.create').map((a) => a.linkName));
   const revokedNames = new Set(revokedAuthorizations.map((r) => r.connection));
   const touchedResources = new Set(ordered.map((n) => n.resource));
-  const authorizations = unauthorizedAfter(proof.final, input, (link) => {
-    if (!input.scope || created.has(link) || revokedNames.has(link)) return true;
+  const environments = input.environments ?? DEFAULT_ENVIRONMENTS;
+  // Which connections need an authorization (i24: only those that can be authorized now; the
+  // others wait until enabled), then what each lacks per environment and user (Creator 6).
+  const changed = new Set([...created, ...revokedNames]);
+  const authorizations = unauthorizedAfter(proof.final, input, changed, (link) => {
+    if (!input.scope || changed.has(link)) return true;
     const key = resourceKey('Connection', link);
     return input.scope.has(key) || touchedResources.has(key);
   });
-  const needsAuthorization = authorizations.now;
+  const authorizationsNeeded = neededAuthorizations(authorizations.now, proof.final, environments, revokedAuthorizations);
+  const needsAuthorization = [...new Set(authorizationsNeeded.map((n) => n.connection))].sort(byString);
 
   const impact: Impact[] = [];
   for (const a of actions) {
@@ -106,7 +114,17 @@ function plan(input: PlanInput): Plan {
   warnings.push(...withUsages.warnings);
   // Said where this plan makes the need (a new or revoked connection that stays disabled); one that
   // was unauthorized and disabled already, and that someone disables on purpose, is no news.
-  for (const link of authorizations.onceEnabled) if (created.has(link) || revokedNames.has(link)) warnings.push(onceEnabledWarning(proof.final, link));
+  for (const link of authorizations.onceEnabled) {
+    if (changed.has(link) && neededAuthorizations([link], proof.final, environments, revokedAuthorizations).length) warnings.push(onceEnabledWarning(proof.final, link));
+  }
+  // A1: usages from applications without Connection Access (those A2 blocks are listed there).
+  const accessBlocked = new Set(blockedEntries.filter((b) => b.rule === 'A2').map((b) => b.linkName));
+  warnings.push(
+    ...accessWarnings(
+      d.connections.map((cd) => ({ desired: cd.desired, usages: cd.current?.usages ?? [] })),
+      accessBlocked,
+    ),
+  );
   if (outside > 0) {
     warnings.push({
       code: 'outside-change',
@@ -115,7 +133,7 @@ function plan(input: PlanInput): Plan {
   }
 
   return {
-    formatVersion: 1,
+    formatVersion: 2,
     target: input.target,
     base: { stateSerial: input.current.serial, stateDigest: input.current.digest },
     source: { ...input.source },
@@ -124,9 +142,19 @@ function plan(input: PlanInput): Plan {
     impact,
     blocked: blockedEntries,
     needsAuthorization,
+    authorizationsNeeded,
     summary: summarize(ordered, revokedAuthorizations.length, blockedEntries.length),
     warnings,
   };
+}
+
+/**
+ * Whether a connection the plan does not create or revoke still needs authorizing: it holds no
+ * authorization. A logged-in user connection held so is no news: its users authorize it each on
+ * first use, which the target does not record until they do (`target authorize --user`).
+ */
+function heldUnauthorized(connection: ConnectionRecord): boolean {
+  return connection.authorizationOwner !== 'user' && !isAuthorized(connection);
 }
 
 /**
@@ -137,12 +165,12 @@ function plan(input: PlanInput): Plan {
  * they or their connector are disabled (R11), which the plan names in a warning instead when it
  * creates or revokes them.
  */
-function unauthorizedAfter(final: State, input: PlanInput, relevant: (link: string) => boolean): { now: string[]; onceEnabled: string[] } {
+function unauthorizedAfter(final: State, input: PlanInput, changed: ReadonlySet<string>, relevant: (link: string) => boolean): { now: string[]; onceEnabled: string[] } {
   const now: string[] = [];
   const onceEnabled: string[] = [];
   for (const link of input.desired.connections.keys()) {
     const connection = final.connections.get(link);
-    if (connection?.authorization.status !== 'unauthorized' || !relevant(link)) continue;
+    if (!connection || !relevant(link) || (!changed.has(link) && !heldUnauthorized(connection))) continue;
     (canBeAuthorizedNow(final, link) ? now : onceEnabled).push(link);
   }
   return { now: now.sort(byString), onceEnabled: onceEnabled.sort(byString) };
@@ -172,12 +200,12 @@ function plannedAction(n: Node, ids: ReadonlyMap<Node, string>): PlannedAction {
 }
 
 /**
- * Every authorization the plan destroys, one entry per connection, whatever the cause: those the
- * simulated actions revoke (R5, R13), those a replacement deletes (R10, R12), and those of
- * authorized connections the manifests drop (`deleted`; R11: only a person gives it back). A
- * dropped connection whose place a new link name takes under the same connector reads as what it
- * is, a linkName change (R12): the old one is deleted, the new one created, and the account must
- * authorize it again.
+ * Every authorization the plan destroys, one entry per authorization (each environment's, each
+ * user's), whatever the cause: those the simulated actions revoke (R5, R13, R20), those a
+ * replacement deletes (R10, R12, R19), and those of authorized connections the manifests drop
+ * (`deleted`; R11: only a person gives it back). A dropped connection whose place a new link name
+ * takes under the same connector reads as what it is, a linkName change (R12): the old one is
+ * deleted, the new one created, and the account must authorize it again.
  */
 function revocations(c: Consequences, ordered: readonly Node[], actions: readonly PlannedAction[], simulated: RevokedAuthorization[][]): RevokedAuthorization[] {
   const plainlyDeleted: Node[] = [];
@@ -188,18 +216,12 @@ function revocations(c: Consequences, ordered: readonly Node[], actions: readonl
     else plainlyDeleted.push(n);
   }
   const deletedNames = new Set(plainlyDeleted.map((n) => n.body.linkName));
-  const byConnection = new Map<string, RevokedAuthorization>();
+  const bySlot = new Map<string, RevokedAuthorization>();
   const merge = (r: RevokedAuthorization) => {
-    const seen = byConnection.get(r.connection);
+    const key = `${r.connection}\u0000${r.environment}\u0000${r.user ?? ''}`;
+    const seen = bySlot.get(key);
     if (!seen) {
-      byConnection.set(r.connection, {
-        connection: r.connection,
-        connector: r.connector,
-        account: r.account,
-        cause: [...r.cause],
-        rule: r.rule,
-        ...(r.replacedBy !== undefined ? { replacedBy: r.replacedBy } : {}),
-      });
+      bySlot.set(key, { ...r, cause: [...r.cause], ...(r.users ? { users: [...r.users] } : {}) });
       return;
     }
     for (const cause of r.cause) if (!seen.cause.includes(cause)) seen.cause.push(cause);
@@ -217,42 +239,47 @@ function revocations(c: Consequences, ordered: readonly Node[], actions: readonl
   for (const n of ordered) {
     if (n.body.op !== 'connection.update' || !n.body.set.scopes) continue;
     const cur = c.connections.get(n.body.linkName)!.diff.current!;
-    if (cur.authorization.status === 'authorized' && !sameSet(cur.scopes, n.body.set.scopes)) {
-      merge({ connection: cur.linkName, connector: cur.connector, account: cur.authorization.account, cause: ['scopes'], rule: 'R13' });
-    }
+    if (!sameSet(cur.scopes, n.body.set.scopes)) revokedEntries(cur, ['scopes'], 'R13').forEach(merge);
   }
   for (const n of replaced) {
     const fate = c.connections.get(n.body.linkName)!;
     const cur = fate.diff.current!;
-    if (cur.authorization.status !== 'authorized') continue;
-    merge({ connection: cur.linkName, connector: cur.connector, account: cur.authorization.account, cause: ['replaced', ...fate.cause], rule: fate.replaceRule! });
+    revokedEntries(cur, ['replaced', ...fate.cause], fate.replaceRule!).forEach(merge);
   }
   const successors = linkNameChanges(c, ordered, plainlyDeleted);
   const byId = new Map(actions.map((a) => [`${a.op} ${a.linkName}`, a]));
   for (const n of plainlyDeleted) {
     const cur = c.connections.get(n.body.linkName)!.diff.current!;
-    if (cur.authorization.status !== 'authorized') continue;
-    const account = cur.authorization.account;
+    if (!isAuthorized(cur)) continue;
     const next = successors.get(cur.linkName);
     if (next === undefined) {
-      merge({ connection: cur.linkName, connector: cur.connector, account, cause: ['deleted'], rule: 'R11' });
+      revokedEntries(cur, ['deleted'], 'R11').forEach(merge);
       continue;
     }
-    merge({ connection: cur.linkName, connector: cur.connector, account, cause: ['deleted', 'linkName'], rule: 'R12', replacedBy: next });
+    for (const r of revokedEntries(cur, ['deleted', 'linkName'], 'R12')) merge({ ...r, replacedBy: next });
     const say = (a: PlannedAction | undefined, reason: string) => {
       if (a && a.reason === undefined) a.reason = reason;
       if (a && !a.rules.includes('R12')) a.rules = sortRules([...a.rules, 'R12']);
     };
-    say(
-      byId.get(`connection.delete ${cur.linkName}`),
-      `its linkName changes to '${next}' (R12): it is deleted with the authorization of account '${account}', and '${next}' is created in its place`,
-    );
-    say(
-      byId.get(`connection.create ${next}`),
-      `takes the place of '${cur.linkName}' (a linkName change, R12): created unauthorized, account '${account}' must authorize it again (R11)`,
-    );
+    const who = cur.authorizations.map(describeAuthorization).join(', ');
+    const lost = cur.authorizations.length === 1 ? `the authorization of ${who}` : `its authorizations (${who})`;
+    say(byId.get(`connection.delete ${cur.linkName}`), `its linkName changes to '${next}' (R12): it is deleted with ${lost}, and '${next}' is created in its place`);
+    const again = cur.authorizationOwner === 'user' ? 'every user must authorize it again' : `${accountsOf(cur)} must authorize it again`;
+    say(byId.get(`connection.create ${next}`), `takes the place of '${cur.linkName}' (a linkName change, R12): created unauthorized, ${again} (R11)`);
   }
-  return [...byConnection.values()].sort((x, y) => byString(x.connection, y.connection));
+  return [...bySlot.values()].sort(byRevocation);
+}
+
+/** `account 'alice'`, `accounts 'alice', 'bob'`: who held a connection's authorizations. */
+function accountsOf(c: ConnectionRecord): string {
+  const accounts = [...new Set(c.authorizations.map((a) => a.account))];
+  return `account${accounts.length > 1 ? 's' : ''} ${accounts.map((a) => `'${a}'`).join(', ')}`;
+}
+
+/** Revocations by connection, then environment in Creator's order, then user. */
+function byRevocation(x: RevokedAuthorization, y: RevokedAuthorization): number {
+  const rank = (e: string) => ['all', 'development', 'stage', 'production'].indexOf(e);
+  return byString(x.connection, y.connection) || rank(x.environment) - rank(y.environment) || byString(x.user ?? '', y.user ?? '');
 }
 
 /** Dropped authorized connections whose place a newly created connection takes (renames.ts). Old link name → new one. */
@@ -265,7 +292,7 @@ function linkNameChanges(c: Consequences, ordered: readonly Node[], deleted: rea
   const gone: NamedConnection[] = [];
   for (const n of deleted) {
     const cur = c.connections.get(n.body.linkName)!.diff.current!;
-    if (cur.authorization.status === 'authorized') gone.push(cur);
+    if (isAuthorized(cur)) gone.push(cur);
   }
   return matchLinkNameChanges(gone, created);
 }

@@ -6,6 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { UserError, type Diagnostic } from '../errors.js';
+import { isAuthorized } from '../model/authorizations.js';
 import type { PlannedSecret } from '../model/actions.js';
 import type { Plan } from '../model/plan.js';
 import type { DesiredState, SecretName } from '../model/types.js';
@@ -157,6 +158,7 @@ export async function planAgainst(target: Target, loaded: LoadedForPlan, options
     source: { ref: m.ref, commit: m.commit, manifestDigest: m.manifestDigest },
     ...(loaded.scope ? { scope: loaded.scope } : {}),
     protect: m.config.protect,
+    environments: m.config.environments,
     ...(m.usages ? { usages: m.usages.usages } : {}),
   });
   if (rollout) plan.rollout = progressOf(rollout);
@@ -173,7 +175,7 @@ function refuseEmpty(loaded: LoadedForPlan, snapshot: StateSnapshot): void {
   const { state } = snapshot;
   if (!definesNothing(loaded.manifests.desired) || (state.connectors.size === 0 && state.connections.size === 0)) return;
   let authorized = 0;
-  for (const c of state.connections.values()) if (c.authorization.status === 'authorized') authorized++;
+  for (const c of state.connections.values()) if (isAuthorized(c)) authorized++;
   const where = loaded.manifests.ref !== null ? `${loaded.dir} at ${loaded.manifests.ref}` : loaded.dir;
   const holds = `${plural(state.connectors.size, 'connector')} and ${plural(state.connections.size, 'connection')}` + (authorized ? ` (${authorized} authorized)` : '');
   throw new UserError(

@@ -250,7 +250,14 @@ function connectionSteps(g: ConnectionFate, add: Add): ConnectionNodes {
   if (g.fate === 'delete' || g.fate === 'none') return out;
   const desired = d.desired!;
   if (g.fate === 'create' || replacing) {
-    const spec: ConnectionSpec = { name: desired.name, connector: desired.connector, scopes: [...desired.scopes] };
+    const spec: ConnectionSpec = {
+      name: desired.name,
+      connector: desired.connector,
+      scopes: [...desired.scopes],
+      authorizationOwner: desired.authorizationOwner,
+      sameAuthorizationForAllEnvironments: desired.sameAuthorizationForAllEnvironments,
+      ...(desired.access !== undefined ? { access: [...desired.access] } : {}),
+    };
     out.create = add({ op: 'connection.create', ...k, spec }, g.fate, {
       replace: replacing,
       changes: connectionCreateChanges(desired),
@@ -266,14 +273,17 @@ function connectionSteps(g: ConnectionFate, add: Add): ConnectionNodes {
 
   // In place.
   const current = d.current!;
-  const set: { name?: string; scopes?: string[] } = {};
+  const set: { name?: string; scopes?: string[]; sameAuthorizationForAllEnvironments?: boolean; access?: string[] } = {};
   for (const ch of d.changes) {
     if (ch.path === 'name') set.name = desired.name;
     if (ch.path === 'scopes') set.scopes = [...desired.scopes];
+    if (ch.path === 'sameAuthorizationForAllEnvironments') set.sameAuthorizationForAllEnvironments = desired.sameAuthorizationForAllEnvironments;
+    if (ch.path === 'access' && desired.access !== undefined) set.access = [...desired.access];
   }
   if (d.changes.length) {
-    // R13: a scope change sends the connection back through consent.
-    out.update = add({ op: 'connection.update', ...k, set }, g.fate, { changes: [...d.changes], rules: set.scopes ? ['R13'] : [], blocked });
+    // R13: a scope change sends the connection back through consent; R20: the authorizations follow the same-authorization flag.
+    const rules: RuleId[] = [...(set.scopes ? (['R13'] as const) : []), ...(set.sameAuthorizationForAllEnvironments !== undefined ? (['R20'] as const) : [])];
+    out.update = add({ op: 'connection.update', ...k, set }, g.fate, { changes: [...d.changes], rules, blocked });
   }
   if (!current.enabled && desired.enabled) {
     out.enable = add({ op: 'connection.enable', ...k }, g.fate, { changes: ENABLE, rules: ['R17'], blocked });

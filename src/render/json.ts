@@ -14,7 +14,8 @@ const NESTED_KEYS: Record<string, readonly string[]> = {
   source: ['ref', 'commit', 'manifestDigest'],
   summary: ['create', 'update', 'delete', 'replace', 'revokes', 'blocked'],
   rollout: ['id', 'done', 'total'],
-  revokedAuthorizations: ['connection', 'connector', 'account', 'cause', 'rule', 'replacedBy'],
+  revokedAuthorizations: ['connection', 'connector', 'environment', 'account', 'user', 'cause', 'rule', 'replacedBy', 'everyUser', 'users'],
+  authorizationsNeeded: ['connection', 'environment', 'account', 'everyUser', 'users'],
   impact: ['connection', 'usages', 'rule'],
   usages: ['app', 'component', 'kind', 'source', 'file', 'line', 'col'],
   blocked: ['kind', 'linkName', 'rule', 'message', 'hint'],
@@ -78,13 +79,14 @@ function action(a: PlannedAction): Record<string, unknown> {
 /** The plan as the contract's JSON document: 2-space indentation, trailing newline. */
 export function renderJson(plan: Plan): string {
   const raw: Record<string, unknown> = plan;
-  const doc = ordered(raw, [...PLAN_KEYS, 'rollout', 'warnings']);
+  const doc = ordered(raw, [...PLAN_KEYS, 'authorizationsNeeded', 'rollout', 'warnings']);
   for (const key of ['base', 'source', 'summary', 'rollout'] as const) {
     const v = doc[key];
     if (v && typeof v === 'object') doc[key] = ordered(v as Record<string, unknown>, NESTED_KEYS[key]!);
   }
   doc.actions = plan.actions.map(action);
   doc.revokedAuthorizations = orderedList(plan.revokedAuthorizations, NESTED_KEYS.revokedAuthorizations!);
+  doc.authorizationsNeeded = orderedList(plan.authorizationsNeeded, NESTED_KEYS.authorizationsNeeded!);
   doc.impact = orderedList(plan.impact, NESTED_KEYS.impact!, (i) => ({ ...i, usages: orderedList(i.usages, NESTED_KEYS.usages!) }));
   doc.blocked = orderedList(plan.blocked, NESTED_KEYS.blocked!, (b) => (Array.isArray(b.usages) ? { ...b, usages: orderedList(b.usages, NESTED_KEYS.usages!) } : b));
   if ('warnings' in doc) doc.warnings = orderedList(doc.warnings, NESTED_KEYS.warnings!);

@@ -13,7 +13,21 @@ import { usageLocation } from '../model/usages.js';
 import { escapeMarkdown } from './escape.js';
 import { makeRedactor, SENSITIVE_MARKERS } from './redact.js';
 import { authorizationRule, authorizationTasks } from '../rollout/authorizations.js';
-import { append, displayChanges, firstItems, groupByResource, LISTED_USAGES, REPLACEMENT_RULES, resourceLabel, stepTitle, type DisplayChange } from './resources.js';
+import {
+  append,
+  displayChanges,
+  everyUserRevocations,
+  everyUserText,
+  firstItems,
+  groupByResource,
+  LISTED_USAGES,
+  REPLACEMENT_RULES,
+  resourceLabel,
+  revokedWho,
+  stepTitle,
+  taskWho,
+  type DisplayChange,
+} from './resources.js';
 import { mermaidFlowchart, planGraphNodes } from './graph.js';
 import { blockedLine, causeText, footerLine, isEmptyPlan, revocationHeadline, usagesOf } from './summary.js';
 import { splitSpace, wantsWordDiff, wordDiff } from './worddiff.js';
@@ -81,8 +95,9 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
         '',
         ...table(
           ['Connection', 'Account', 'Connector', 'Cause', 'Rule'],
-          plan.revokedAuthorizations.map((r) => [e(r.connection), e(r.account), e(r.connector), e(causeText(r)), r.rule]),
+          plan.revokedAuthorizations.map((r) => [e(r.connection), e(revokedWho(r)), e(r.connector), e(causeText(r)), r.rule]),
         ),
+        ...everyUserRevocations(plan).flatMap((u) => ['', `**${e(u.connection)}** is a logged-in user connection: ${e(everyUserText(u.users))}.`]),
       ]),
       '',
     );
@@ -165,15 +180,7 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
 
   const tasks = authorizationTasks(plan);
   if (tasks.length) {
-    const items = tasks.map((task) => {
-      const who =
-        task.account !== undefined
-          ? `reauthorize as ${e(task.account)}`
-          : task.isNew
-            ? "new connection, authorize as the connection's owner"
-            : "authorize as the connection's owner";
-      return `- ${e(task.connection)}: ${who} (${authorizationRule(task)})`;
-    });
+    const items = tasks.map((task) => `- ${e(task.connection)}: ${taskWho(task, e, ', ')} (${authorizationRule(task)})`);
     out.push(...details(`Needs authorization after apply (${tasks.length})`, items));
   }
 

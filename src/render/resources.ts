@@ -7,8 +7,9 @@
  */
 import { actionSecrets, type Op, type PlannedAction } from '../model/actions.js';
 import { SENSITIVE, SENSITIVE_CHANGED } from '../model/actions.js';
-import type { Plan } from '../model/plan.js';
+import type { Plan, RevokedAuthorization } from '../model/plan.js';
 import { flattenAuthentication, type RuleId } from '../model/types.js';
+import type { AuthorizationTask } from '../rollout/authorizations.js';
 import { isSecretPath, isSecretValue, secretDisplay } from './redact.js';
 
 export type Kind = 'Connector' | 'Connection';
@@ -252,4 +253,41 @@ export function firstItems<T>(items: readonly T[], line: (item: T) => string, mo
 export function append<T>(out: T[], items: readonly T[]): T[] {
   for (const item of items) out.push(item);
   return out;
+}
+
+/**
+ * Whose authorization a revocation is, as a list cell: `alice` (shared), `alice, production`,
+ * `user bob (bob@acme), stage`. Unescaped: callers escape it for their format.
+ */
+export function revokedWho(r: RevokedAuthorization): string {
+  const who = r.user !== undefined ? `user ${r.user} (${r.account})` : r.account;
+  return r.environment === 'all' ? who : `${who}, ${r.environment}`;
+}
+
+/**
+ * The words a logged-in user connection gets, wherever a revocation or an authorization task
+ * names it: every user authorizes again, and the users the target knows. Unescaped.
+ */
+export function everyUserText(users: readonly string[], isNew = false): string {
+  const known = users.length ? `the users the target knows: ${users.join(', ')}` : 'the target knows no user of it';
+  return isNew ? 'a logged-in user connection: each user authorizes it on first use' : `every user of the connection must authorize again (${known})`;
+}
+
+/** The logged-in user connections among the revocations, each once, with the users the target knew. */
+export function everyUserRevocations(plan: Plan): Array<{ connection: string; users: string[] }> {
+  const out = new Map<string, string[]>();
+  for (const r of plan.revokedAuthorizations) if (r.everyUser && !out.has(r.connection)) out.set(r.connection, [...(r.users ?? [])]);
+  return [...out].map(([connection, users]) => ({ connection, users }));
+}
+
+/**
+ * Who gives an authorization task and where, in words, unescaped: `reauthorize as alice in
+ * production`, `new connection: authorize as the connection's owner`, or for a logged-in user
+ * connection everyUserText. `e` escapes the user-written parts.
+ */
+export function taskWho(task: AuthorizationTask, e: (s: string) => string, afterNew = ': '): string {
+  if (task.everyUser) return e(everyUserText(task.everyUser.users, task.isNew && !task.revoked));
+  const where = task.environment === 'all' ? '' : ` in ${task.environment}`;
+  if (task.account !== undefined) return `reauthorize as ${e(task.account)}${where}`;
+  return task.isNew ? `new connection${afterNew}authorize as the connection's owner${where}` : `authorize as the connection's owner${where}`;
 }

@@ -23,8 +23,10 @@ export type NextFormat = (typeof NEXT_FORMATS)[number];
 /** `create connector "crm"`, `authorize connection "crm_sales" (by alice)`, with the format's quoting. */
 export function rolloutStepTitle(step: RolloutStep, quote: (s: string) => string, text: (s: string) => string): string {
   if (step.kind === 'action') return stepTitle(step.action, quote);
+  if (step.everyUser) return `users must each authorize connection ${quote(step.connection)} (announce it to them)`;
   const who = step.account !== null ? `by ${text(step.account)}` : "by the connection's owner";
-  return `${step.revoked ? 're-authorize' : 'authorize'} connection ${quote(step.connection)} (${who})`;
+  const where = step.environment !== undefined && step.environment !== 'all' ? ` in ${step.environment}` : '';
+  return `${step.revoked ? 're-authorize' : 'authorize'} connection ${quote(step.connection)}${where} (${who})`;
 }
 
 /** Each step's runbook instructions, by step id, in the runbook's words, step ids as references. */
@@ -122,7 +124,9 @@ export function renderNext(rollout: Rollout, format: NextFormat, options: { colo
         (x) => x,
       ),
       dependsOn: s.dependsOn,
-      ...(s.kind === 'action' ? { op: s.action.op, linkName: s.action.linkName } : { connection: s.connection, account: s.account, rule: s.rule }),
+      ...(s.kind === 'action'
+        ? { op: s.action.op, linkName: s.action.linkName }
+        : { connection: s.connection, environment: s.environment ?? 'all', account: s.account, rule: s.rule, ...(s.everyUser ? { everyUser: s.everyUser } : {}) }),
       secrets: stepSecrets(s),
       instructions: instructions.get(s.id) ?? [],
     }));

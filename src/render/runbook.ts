@@ -12,8 +12,8 @@ import { rolloutInProgressLine, type Blocked, type Plan } from '../model/plan.js
 import { flattenAuthentication, type ApiKeyParameter, type Authentication, type AuthParameter, type SecretName, type Usage } from '../model/types.js';
 import { sanitizeTerminal } from './escape.js';
 import { makeRedactor, SENSITIVE_MARKERS } from './redact.js';
-import { authorizationRule, authorizationTasks, isDeletion } from '../rollout/authorizations.js';
-import { append, firstItems, secretReferences, displayChanges, specChanges, REPLACEMENT_RULES, stepTitle, type DisplayChange } from './resources.js';
+import { authorizationRule, authorizationTasks, isDeletion, type AuthorizationTask } from '../rollout/authorizations.js';
+import { append, firstItems, secretReferences, displayChanges, everyUserText, specChanges, REPLACEMENT_RULES, stepTitle, type DisplayChange } from './resources.js';
 import { causeText, usagesOf } from './summary.js';
 import { capitalize } from '../util/text.js';
 
@@ -119,7 +119,11 @@ export function renderRunbook(plan: Plan, options: RunbookOptions): string {
 export function runbookSteps(plan: Plan, ref: (n: number) => string, q: (s: string) => string, t: (s: string) => string): string[][] {
   const names = new NameBook(plan);
   const tasks = authorizationTasks(plan);
-  const authStep = new Map(tasks.map((task, i) => [task.connection, ref(plan.actions.length + i + 1)]));
+  // The first authorization step of each connection (a connection may have one per environment).
+  const authStep = new Map<string, string>();
+  tasks.forEach((task, i) => {
+    if (!authStep.has(task.connection)) authStep.set(task.connection, ref(plan.actions.length + i + 1));
+  });
   const out: string[][] = [];
   let n = 0;
   for (const action of plan.actions) {
@@ -129,30 +133,55 @@ export function runbookSteps(plan: Plan, ref: (n: number) => string, q: (s: stri
   }
   for (const task of tasks) {
     n += 1;
-    const label = ref(n);
-    const connection = names.connectionRef(task.connection, q);
-    const where = `${CREATOR_PATHS.connections} › ${connection} › Authorize`;
-    if (task.revoked && isDeletion(task.revoked)) {
-      // A linkName change: the old connection is gone; its account authorizes the new one.
-      out.push([
-        `${label}. Ask ${t(task.revoked.account)} to authorize new connection ${q(task.connection)} [${authorizationRule(task)}].`,
-        `${bodyIndent(label)}Why: it takes the place of ${q(task.revoked.connection)}, which ${t(task.revoked.account)} had authorized; that connection is deleted (its linkName changes).`,
-        `${bodyIndent(label)}Where: ${where}, then ${t(task.revoked.account)} signs in on Creator's consent screen.`,
-      ]);
-    } else if (task.revoked) {
-      out.push([
-        `${label}. Ask ${t(task.revoked.account)} to authorize connection ${q(task.connection)} again [${authorizationRule(task)}].`,
-        `${bodyIndent(label)}Why: its authorization is revoked (${t(causeText(task.revoked))}).`,
-        `${bodyIndent(label)}Where: ${where}, then ${t(task.revoked.account)} signs in on Creator's consent screen.`,
-      ]);
-    } else {
-      out.push([
-        `${label}. Authorize ${task.isNew ? 'new ' : ''}connection ${q(task.connection)} as the connection's owner [${authorizationRule(task)}].`,
-        `${bodyIndent(label)}Where: ${where}, then sign in on Creator's consent screen.`,
-      ]);
-    }
+    out.push(authorizationStep(task, ref(n), names.connectionRef(task.connection, q), q, t));
   }
   return out;
+}
+
+/** Creator's name for an environment, as its connection page shows it. */
+const ENVIRONMENT_LABEL = { development: 'Development', stage: 'Stage', production: 'Production' } as const;
+
+/**
+ * One authorization task in Creator's words: for all environments, the connection's Authorize;
+ * for one environment, that environment's Reuse an account or Link New Account; for a logged-in
+ * user connection, telling every user to authorize it for themselves.
+ */
+function authorizationStep(task: AuthorizationTask, label: string, connection: string, q: (s: string) => string, t: (s: string) => string): string[] {
+  const indent = bodyIndent(label);
+  const rule = authorizationRule(task);
+  if (task.everyUser) {
+    const why = task.revoked ? `Why: its authorizations are revoked (${t(causeText(task.revoked))}); ` : 'Why: ';
+    return [
+      `${label}. Tell every user of connection ${q(task.connection)} to authorize it${task.revoked ? ' again' : ''}, each for themselves [${rule}].`,
+      `${indent}${why}it is a logged-in user connection: ${t(everyUserText(task.everyUser.users, !task.revoked))}.`,
+      `${indent}Where: each user opens an application that uses it, and Creator asks them to authorize it on first use.`,
+      `${indent}Done when: the users were told (confirm this step once it is announced).`,
+    ];
+  }
+  const env = task.environment === 'all' ? null : ENVIRONMENT_LABEL[task.environment];
+  const where = env
+    ? `${CREATOR_PATHS.connections} › ${connection} › ${env}: Reuse an account already authorized${task.account !== undefined ? ` (${t(task.account)}'s)` : ''}, or Link New Account`
+    : `${CREATOR_PATHS.connections} › ${connection} › Authorize`;
+  const inEnv = env ? ` in ${env}` : '';
+  if (task.revoked && isDeletion(task.revoked)) {
+    // A linkName change: the old connection is gone; its account authorizes the new one.
+    return [
+      `${label}. Ask ${t(task.revoked.account)} to authorize new connection ${q(task.connection)}${inEnv} [${rule}].`,
+      `${indent}Why: it takes the place of ${q(task.revoked.connection)}, which ${t(task.revoked.account)} had authorized; that connection is deleted (its linkName changes).`,
+      `${indent}Where: ${where}, then ${t(task.revoked.account)} signs in on Creator's consent screen.`,
+    ];
+  }
+  if (task.revoked) {
+    return [
+      `${label}. Ask ${t(task.revoked.account)} to authorize connection ${q(task.connection)} again${inEnv} [${rule}].`,
+      `${indent}Why: its authorization${inEnv} is revoked (${t(causeText(task.revoked))}).`,
+      `${indent}Where: ${where}, then ${t(task.revoked.account)} signs in on Creator's consent screen.`,
+    ];
+  }
+  return [
+    `${label}. Authorize ${task.isNew ? 'new ' : ''}connection ${q(task.connection)}${inEnv} as the connection's owner [${rule}].`,
+    `${indent}Where: ${where}, then sign in on Creator's consent screen.`,
+  ];
 }
 
 /** The quoting functions the runbook uses for `plan`: fingerprints blanked, controls made visible. */

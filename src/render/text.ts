@@ -11,7 +11,19 @@ import { usageLocation } from '../model/usages.js';
 import { quoteTerminal, quoteTerminalInner, sanitizeTerminal } from './escape.js';
 import { makeRedactor, SENSITIVE_MARKERS } from './redact.js';
 import { authorizationRule, authorizationTasks, isDeletion } from '../rollout/authorizations.js';
-import { displayChanges, groupByResource, REPLACEMENT_RULES, resourceLabel, stepTitle, type DisplayChange, type ResourceSymbol } from './resources.js';
+import {
+  displayChanges,
+  everyUserRevocations,
+  everyUserText,
+  groupByResource,
+  REPLACEMENT_RULES,
+  resourceLabel,
+  revokedWho,
+  stepTitle,
+  taskWho,
+  type DisplayChange,
+  type ResourceSymbol,
+} from './resources.js';
 import { blockedLine, causeText, footerLine, isEmptyPlan, NO_CHANGES, revocationHeadline, usagesOf } from './summary.js';
 import { splitSpace, wantsWordDiff, wordDiff } from './worddiff.js';
 
@@ -82,9 +94,10 @@ export function renderText(plan: Plan, options: TextOptions): string {
     gap();
     lines.push(c.bold(c.red(`! ${revocationHeadline(plan.revokedAuthorizations.length)}:`)));
     for (const r of plan.revokedAuthorizations) {
-      lines.push(c.red(`    ${t(r.connection)} (${t(r.account)}) — ${t(causeText(r))} [${r.rule}]`));
+      lines.push(c.red(`    ${t(r.connection)} (${t(revokedWho(r))}) — ${t(causeText(r))} [${r.rule}]`));
     }
     lines.push(c.red('  These connections stop working until their accounts authorize them again.'));
+    for (const u of everyUserRevocations(plan)) lines.push(c.red(`  ${t(u.connection)}: ${t(everyUserText(u.users))}.`));
     if (plan.revokedAuthorizations.some(isDeletion))
       lines.push(c.red('  A deleted connection is gone with its authorization; only a person can authorize its replacement.'));
   }
@@ -144,15 +157,7 @@ function appendAuthorizations(lines: string[], plan: Plan, c: Colors, t: (s: str
   if (!tasks.length) return;
   lines.push('');
   lines.push(c.bold(c.cyan("After apply, these connections need authorization (Creator's consent screen):")));
-  for (const task of tasks) {
-    const who =
-      task.account !== undefined
-        ? `reauthorize as ${t(task.account)}`
-        : task.isNew
-          ? "new connection: authorize as the connection's owner"
-          : "authorize as the connection's owner";
-    lines.push(`    ${t(task.connection)} — ${who} [${authorizationRule(task)}]`);
-  }
+  for (const task of tasks) lines.push(`    ${t(task.connection)} — ${taskWho(task, t)} [${authorizationRule(task)}]`);
 }
 
 function appendWarnings(lines: string[], plan: Plan, c: Colors, q: (s: string) => string, t: (s: string) => string): void {

@@ -7,30 +7,20 @@
 import { UserError } from '../errors.js';
 import { byString, didYouMean } from '../util/text.js';
 import type { Plan } from '../model/plan.js';
-import type { State } from '../model/types.js';
+import type { Environment, State } from '../model/types.js';
+import { authorizationSlot, withAuthorization } from '../model/authorizations.js';
 import { formatViolation, simulatedFingerprints, transition, World } from '../rules/index.js';
 
-/** `--authorized LINK=ACCOUNT` → [link, account]; a UserError for anything else. */
-export function parseAuthorized(flags: readonly string[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const flag of flags) {
-    const at = flag.indexOf('=');
-    const link = at > 0 ? flag.slice(0, at).trim() : '';
-    const account = at > 0 ? flag.slice(at + 1).trim() : '';
-    if (!link || !account) {
-      throw new UserError(`--authorized takes LINK=ACCOUNT (a connection's link name and who authorized it), not '${flag}'`, {
-        hint: 'e.g. --authorized crm_sales=alice@acme.example',
-      });
-    }
-    if (out.has(link)) throw new UserError(`--authorized names connection '${link}' twice`, { hint: 'give each connection one --authorized LINK=ACCOUNT' });
-    out.set(link, account);
-  }
-  return out;
+/** One `--authorized LINK=ACCOUNT` or `LINK@ENV=ACCOUNT` (cli/arguments/target.ts parses them). */
+export interface AuthorizedConnection {
+  link: string;
+  environment?: Environment;
+  account: string;
 }
 
 /** An authorization for a connection that `connections` (the manifests') do not hold is a UserError: nothing is adopted. */
-export function checkAuthorizedNames(authorized: ReadonlyMap<string, string>, connections: ReadonlyMap<string, unknown>): void {
-  for (const link of authorized.keys()) {
+export function checkAuthorizedNames(authorized: readonly AuthorizedConnection[], connections: ReadonlyMap<string, unknown>): void {
+  for (const { link } of authorized) {
     if (connections.has(link)) continue;
     const guess = didYouMean(link, [...connections.keys()]);
     throw new UserError(`--authorized ${link}=…: the manifests define no connection '${link}'; nothing was recorded`, {
@@ -44,7 +34,7 @@ export function checkAuthorizedNames(authorized: ReadonlyMap<string, string>, co
  * authorized by the account given. A plan that is blocked or breaks a rule, and an authorization
  * for a connection the manifests do not define, are UserErrors: nothing is adopted.
  */
-export function adoptedState(plan: Plan, authorized: ReadonlyMap<string, string>): State {
+export function adoptedState(plan: Plan, authorized: readonly AuthorizedConnection[]): State {
   if (plan.blocked.length) {
     throw new UserError(`the manifests cannot be adopted: ${plan.blocked.map((b) => `${b.rule}: ${b.message}`).join('; ')}; nothing was recorded`);
   }
@@ -60,8 +50,18 @@ export function adoptedState(plan: Plan, authorized: ReadonlyMap<string, string>
     world.state.connectors.set(link, { ...c, secretFingerprints: Object.fromEntries(recorded) });
   }
   checkAuthorizedNames(authorized, world.state.connections);
-  for (const [link, account] of authorized) {
-    world.state.connections.set(link, { ...world.connection(link)!, authorization: { status: 'authorized', account } });
+  for (const { link, environment, account } of authorized) {
+    const connection = world.connection(link)!;
+    const slot = authorizationSlot(connection, environment !== undefined ? { environment } : {});
+    if (!slot.ok) {
+      throw new UserError(`--authorized ${link}${environment ? `@${environment}` : ''}=…: ${slot.message}; nothing was recorded`, {
+        hint:
+          slot.needs === 'environment'
+            ? `give one --authorized ${link}@ENV=ACCOUNT per environment`
+            : 'users record their own authorizations: connectorops target authorize LINK --user LOGIN',
+      });
+    }
+    world.state.connections.set(link, withAuthorization(world.state.connections.get(link)!, { environment: slot.environment, account }));
   }
   return world.state;
 }

@@ -8,7 +8,7 @@ import * as z from 'zod';
 import { UserError } from '../errors.js';
 import type { PlannedAction } from '../model/actions.js';
 import type { Plan } from '../model/plan.js';
-import type { RuleId } from '../model/types.js';
+import type { AuthorizationEnvironment, RuleId } from '../model/types.js';
 import { parsePlan } from '../model/plan-document.js';
 import type { JournalEntry, RolloutEvent, StoredRollout, TargetMode } from '../targets/target.js';
 import { authorizationRule, authorizationTasks } from './authorizations.js';
@@ -29,8 +29,15 @@ export type RolloutStep =
       id: string;
       kind: 'authorize';
       connection: string;
+      /** Where: `all` environments (a shared connection) or one; absent in rollouts opened before environments (`all`). */
+      environment?: AuthorizationEnvironment;
       /** Who must authorize: the account whose authorization the plan revokes; null for a new one. */
       account: string | null;
+      /**
+       * A logged-in user connection: every user authorizes it for themselves, on first use; the step
+       * is done when someone confirms that the users were told. `users`: those the target knew.
+       */
+      everyUser?: { users: string[] };
       rule: RuleId;
       /** Why: revoked (and by what), or new. */
       revoked: boolean;
@@ -80,7 +87,8 @@ function authorizationStepId(n: number): string {
 
 /**
  * The steps of a plan: its actions in order with their dependencies, then one step per connection
- * that needs authorization afterwards (new, revoked or replaced), depending on every action on
+ * and environment that needs authorization afterwards (new, revoked or replaced; a shared
+ * connection: one step; a logged-in user connection: one step for all its users), depending on every action on
  * that connection or its connector, since Creator asks for consent only once they are in place (R11).
  */
 export function rolloutSteps(plan: Plan): RolloutStep[] {
@@ -97,7 +105,9 @@ export function rolloutSteps(plan: Plan): RolloutStep[] {
       id: authorizationStepId(i + 1),
       kind: 'authorize',
       connection: task.connection,
-      account: task.revoked?.account ?? task.account ?? null,
+      environment: task.environment,
+      account: task.everyUser ? null : (task.revoked?.account ?? task.account ?? null),
+      ...(task.everyUser ? { everyUser: task.everyUser } : {}),
       rule: authorizationRule(task),
       revoked: task.revoked !== undefined,
       dependsOn,

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { TargetError, UserError } from '../errors.js';
 import type { Plan } from '../model/plan.js';
 import type { SecretName } from '../model/types.js';
+import type { AuthorizationWhere } from '../model/authorizations.js';
 import { actionSecrets } from '../model/actions.js';
 import { readSecrets } from '../model/own.js';
 import { fingerprintsComparable } from '../model/fingerprint.js';
@@ -109,7 +110,8 @@ export async function recordDone(target: Target, rollout: Rollout, requested: re
     const journal = { runId: rollout.id, actionId: step.id, by: options.by, ...(options.note !== undefined ? { note: options.note } : {}) };
     try {
       if (step.kind === 'action') await target.execute(step.action, secrets.get(step.id) ?? {}, journal);
-      else await target.authorize(step.connection, step.account ?? options.by, journal);
+      else if (step.everyUser) await target.authorize(step.connection, options.by, journal, { announced: true });
+      else await target.authorize(step.connection, step.account ?? options.by, journal, step.environment !== undefined ? { environment: step.environment } : {});
     } catch (error) {
       if (error instanceof TargetError && error.details.rule) {
         const before = recorded.length ? ` (${recorded.map((s) => s.id).join(', ')} ${recorded.length > 1 ? 'were' : 'was'} recorded before it)` : '';
@@ -171,15 +173,17 @@ const LEDGER_RUN = 'ledger';
  * and when. Refused, nothing recorded, when the open rollout has a step that authorizes this
  * connection: the rollout is where that is recorded. `where` is the `--target … --dir …` to paste.
  */
-export async function authorizeOnLedger(target: Target, connection: string, account: string, by: string, where: string): Promise<void> {
+export async function authorizeOnLedger(target: Target, connection: string, account: string, by: string, where: string, at: AuthorizationWhere = {}): Promise<void> {
   const open = await openRolloutOf(target);
-  const step = open ? remainingSteps(open).find((s) => s.kind === 'authorize' && s.connection === connection) : undefined;
+  // A step for this connection in the same environment (a shared connection's step is for all of them).
+  const sameEnvironment = (env: string | undefined) => at.environment === undefined || env === undefined || env === 'all' || env === at.environment;
+  const step = open ? remainingSteps(open).find((s) => s.kind === 'authorize' && s.connection === connection && sameEnvironment(s.environment)) : undefined;
   if (open && step) {
     throw new UserError(`rollout ${open.id} authorizes connection '${connection}' in step ${step.id}; nothing was recorded`, {
       hint: `once it is done in Creator, record the step: connectorops rollout done ${step.id}${where}`,
     });
   }
-  await target.authorize(connection, account, { runId: LEDGER_RUN, actionId: `authorize-${randomBytes(6).toString('hex')}`, by, note: account });
+  await target.authorize(connection, account, { runId: LEDGER_RUN, actionId: `authorize-${randomBytes(6).toString('hex')}`, by, note: account }, at);
 }
 
 /** The changes recorded on a ledger outside rollouts, oldest first. */

@@ -6,6 +6,7 @@
 import type { State } from '../model/types.js';
 import { formatViolation, simulatedFingerprints, transition, World } from '../rules/index.js';
 import { remainingSteps, type Rollout } from './model.js';
+import { withAuthorization } from '../model/authorizations.js';
 
 /** Who a new connection's authorization is credited to until its step says who gave it. */
 const PENDING_AUTHORIZER = '(authorized in the rollout)';
@@ -27,10 +28,13 @@ export function stateAfterRollout(state: State, rollout: Rollout): Reached {
     } else {
       const current = world.connection(step.connection);
       if (!current) return { ok: false, step: step.id, problem: `connection '${step.connection}' does not exist` };
+      // Users authorize a logged-in user connection themselves, later: announcing it changes nothing.
+      if (step.everyUser) continue;
+      const authorization = { environment: step.environment ?? 'all', account: step.account ?? PENDING_AUTHORIZER };
       world.apply({
         upsertConnectors: [],
         deleteConnectors: [],
-        upsertConnections: [{ ...current, authorization: { status: 'authorized', account: step.account ?? PENDING_AUTHORIZER } }],
+        upsertConnections: [withAuthorization(current, authorization)],
         deleteConnections: [],
         revoked: [],
       });

@@ -2,7 +2,7 @@
  * The invariants every account satisfies, whatever actions led there. `target import` refuses a
  * snapshot that breaks one, and the property tests check them after every simulated action.
  */
-import type { SecretName, State } from '../model/types.js';
+import type { ConnectionRecord, SecretName, State } from '../model/types.js';
 import { SECRET_PARAMETERS } from '../model/types.js';
 import { availableScopes, missingMandatory } from './authentication.js';
 import { descriptionProblem, linkNameProblem, nameProblem } from './names.js';
@@ -43,9 +43,7 @@ export function checkState(state: State): Violation[] {
     if (lp) v.push({ ...at, rule: 'N3', message: `link name '${c.linkName}': ${lp}` });
     const np = nameProblem(c.name);
     if (np) v.push({ ...at, rule: 'N1', message: `connection '${c.linkName}': ${np}` });
-    if (c.authorization.status === 'authorized' && !c.authorization.account) {
-      v.push({ ...at, rule: 'R11', message: `connection '${c.linkName}' is authorized by no account` });
-    }
+    for (const problem of authorizationProblems(c)) v.push({ ...at, rule: 'R18', message: `connection '${c.linkName}': ${problem}` });
     const connector = state.connectors.get(c.connector);
     if (!connector) {
       v.push({ ...at, rule: 'R9', message: `connection '${c.linkName}' refers to connector '${c.connector}', which does not exist` });
@@ -62,4 +60,28 @@ export function checkState(state: State): Violation[] {
     }
   }
   return v;
+}
+
+/**
+ * R18: what a connection's authorizations may be, given its settings. A shared connection's are
+ * for `all` environments, a separate one's each for one environment; an admin connection holds one
+ * per environment and no user, a logged-in user connection one per user and environment.
+ */
+function authorizationProblems(c: ConnectionRecord): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const a of c.authorizations) {
+    const key = `${a.environment}\u0000${a.user ?? ''}`;
+    const who = a.user !== undefined ? ` by user '${a.user}'` : '';
+    if (seen.has(key)) problems.push(`two authorizations for environment '${a.environment}'${who}`);
+    seen.add(key);
+    if (c.sameAuthorizationForAllEnvironments && a.environment !== 'all') {
+      problems.push(`it uses the same authorization for all environments, but holds one for '${a.environment}' only`);
+    }
+    if (!c.sameAuthorizationForAllEnvironments && a.environment === 'all') problems.push("it has one authorization per environment, but holds one for 'all'");
+    if (c.authorizationOwner === 'admin' && a.user !== undefined) problems.push(`it is an admin connection, but holds an authorization by user '${a.user}'`);
+    if (c.authorizationOwner === 'user' && a.user === undefined)
+      problems.push(`it is a logged-in user connection, but holds an authorization (account '${a.account}') without its user`);
+  }
+  return problems;
 }

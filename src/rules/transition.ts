@@ -10,6 +10,7 @@ import { availableScopes, missingMandatory, removedScopes, revokingChanges } fro
 import { descriptionProblem, linkNameProblem, nameProblem } from './names.js';
 import { noEffects, type Effects, type World } from './world.js';
 import { sameSet } from '../util/sets.js';
+import { isAuthorized, reshapeAuthorizations, revokedEntries } from '../model/authorizations.js';
 
 /** A broken rule. `rule` is a rule id of docs/rules.md, or `exists` / `scopes` for the unnumbered basics. */
 export interface Violation {
@@ -111,9 +112,10 @@ export function transition(world: World, action: ActionBody, fingerprints: Secre
             );
         if (causes.length) {
           for (const c of connections()) {
-            if (c.authorization.status !== 'authorized') continue;
-            effects.revoked.push({ connection: c.linkName, connector: c.connector, account: c.authorization.account, cause: causes, rule: 'R5' });
-            effects.upsertConnections.push({ ...c, authorization: { status: 'unauthorized' } });
+            if (!isAuthorized(c)) continue;
+            // One entry per authorization: every environment's, every user's.
+            effects.revoked.push(...revokedEntries(c, causes, 'R5'));
+            effects.upsertConnections.push({ ...c, authorizations: [] });
           }
         }
         return done();
@@ -173,7 +175,10 @@ export function transition(world: World, action: ActionBody, fingerprints: Secre
       connector: action.spec.connector,
       enabled: true,
       scopes: [...action.spec.scopes],
-      authorization: { status: 'unauthorized' },
+      authorizationOwner: action.spec.authorizationOwner ?? 'admin',
+      sameAuthorizationForAllEnvironments: action.spec.sameAuthorizationForAllEnvironments ?? true,
+      ...(action.spec.access ? { access: [...action.spec.access] } : {}),
+      authorizations: [],
       usages: [],
     });
     return done();
@@ -194,12 +199,22 @@ export function transition(world: World, action: ActionBody, fingerprints: Secre
       if (action.set.scopes !== undefined) {
         if (connector) checkScopes(action.set.scopes, connector.authentication, connector.linkName, fail);
         next.scopes = [...action.set.scopes];
-        // R13: a scope change sends the connection back through consent.
-        if (!sameSet(current.scopes, action.set.scopes) && current.authorization.status === 'authorized') {
-          effects.revoked.push({ connection: current.linkName, connector: current.connector, account: current.authorization.account, cause: ['scopes'], rule: 'R13' });
-          next.authorization = { status: 'unauthorized' };
+        // R13: a scope change sends the connection back through consent, in every environment, for every user.
+        if (!sameSet(current.scopes, action.set.scopes) && isAuthorized(current)) {
+          effects.revoked.push(...revokedEntries(current, ['scopes'], 'R13'));
+          next.authorizations = [];
         }
       }
+      const same = action.set.sameAuthorizationForAllEnvironments;
+      if (same !== undefined && same !== current.sameAuthorizationForAllEnvironments) {
+        // R20 (a reading): true → false keeps the shared account in each environment; false → true
+        // keeps production's as the shared one, and the others are gone.
+        const { kept, lost } = reshapeAuthorizations(next.authorizations, same);
+        if (lost.length) effects.revoked.push(...revokedEntries(current, ['sameAuthorizationForAllEnvironments'], 'R20', lost));
+        next.sameAuthorizationForAllEnvironments = same;
+        next.authorizations = kept;
+      }
+      if (action.set.access !== undefined) next.access = [...action.set.access];
       effects.upsertConnections.push(next);
       return done();
     }

@@ -41,13 +41,18 @@ export function ruleRef(id: string): RuleRef {
 }
 
 /**
- * A connection's authorizations, as the page lists them. The one place that reads them from the
- * model: today one authorization per connection; per environment and user when the model holds a
- * list (issue 19), this function alone changes.
+ * A connection's authorizations, as the page lists them: one per environment and user it holds
+ * (a shared one, for `all` environments, names none), or one "unauthorized" when it holds none.
+ * The one place that reads them from the model.
  */
 export function authorizationsOf(connection: ConnectionRecord): AuthorizationView[] {
-  const a = connection.authorization;
-  return [a.status === 'authorized' ? { status: 'authorized', account: a.account } : { status: 'unauthorized', account: null }];
+  if (!connection.authorizations.length) return [{ status: 'unauthorized', account: null }];
+  return connection.authorizations.map((a) => ({
+    status: 'authorized',
+    account: a.account,
+    ...(a.environment !== 'all' ? { environment: a.environment } : {}),
+    ...(a.user !== undefined ? { user: a.user } : {}),
+  }));
 }
 
 const show = (v: unknown): string => (v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v));

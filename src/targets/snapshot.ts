@@ -16,12 +16,13 @@ import type { z } from 'zod';
 import { UserError, type Diagnostic } from '../errors.js';
 import { jsonPath } from '../util/json-path.js';
 import { canonicalJson, sha256 } from '../model/canonical.js';
-import { SnapshotSchema, type Snapshot, type SnapshotAuthentication, type SnapshotConnection, type SnapshotConnector } from '../model/snapshot.js';
+import { SnapshotSchema, SnapshotV1Schema, type Snapshot, type SnapshotAuthentication, type SnapshotConnection, type SnapshotConnector } from '../model/snapshot.js';
 import {
   AUTH_PARAMETERS,
   authParameter,
   type ApiKeyParameter,
   type Authentication,
+  type Authorization,
   type ConnectionRecord,
   type ConnectorRecord,
   type SecretName,
@@ -30,9 +31,10 @@ import {
 import { checkState, formatViolation } from '../rules/index.js';
 import { descriptionProblem, linkNameProblem, nameProblem } from '../rules/names.js';
 import { quoteTerminal, sanitizeTerminal } from '../util/terminal.js';
+import { sortAuthorizations } from '../model/authorizations.js';
 
-/** The snapshot format versions this build reads and writes. */
-const SNAPSHOT_FORMAT_VERSIONS = [1] as const;
+/** The snapshot format versions this build reads; it writes the last one. Version 1 is read as 2 (SnapshotV1Schema). */
+const SNAPSHOT_FORMAT_VERSIONS = [1, 2] as const;
 
 // ---------------------------------------------------------------------------------------------
 // Parsing and validation
@@ -68,7 +70,7 @@ export function validateSnapshot(value: unknown): { snapshot: Snapshot; state: S
     throw new UserError('a snapshot is a JSON object with formatVersion, connectors and connections; nothing was imported');
   }
   const version = (value as { formatVersion?: unknown }).formatVersion;
-  if (!SNAPSHOT_FORMAT_VERSIONS.includes(version as 1)) {
+  if (!SNAPSHOT_FORMAT_VERSIONS.includes(version as 1 | 2)) {
     const supported = SNAPSHOT_FORMAT_VERSIONS.join(', ');
     throw new UserError(
       version === undefined
@@ -77,7 +79,8 @@ export function validateSnapshot(value: unknown): { snapshot: Snapshot; state: S
       { hint: 'export the snapshot again with this version of connectorops' },
     );
   }
-  const parsed = SnapshotSchema.safeParse(value);
+  const upgraded = version === 1 ? SnapshotV1Schema.safeParse(value) : ({ success: true, data: value } as const);
+  const parsed = upgraded.success ? SnapshotSchema.safeParse(upgraded.data) : upgraded;
   if (!parsed.success) {
     const problems = parsed.error.issues.flatMap(formatIssue);
     throw new UserError(listProblems('the snapshot is not valid', problems));
@@ -142,7 +145,7 @@ function formatIssue(issue: z.core.$ZodIssue): string[] {
 export function stateToSnapshot(state: State): Snapshot {
   const connectors = [...state.connectors.values()].sort(byLinkName).map(connectorToSnapshot);
   const connections = [...state.connections.values()].sort(byLinkName).map(connectionToSnapshot);
-  return { formatVersion: 1, connectors, connections };
+  return { formatVersion: 2, connectors, connections };
 }
 
 /** The state a (validated) snapshot describes. Accepts apiKey flat or as a list. */
@@ -187,9 +190,17 @@ function connectionToSnapshot(c: ConnectionRecord): SnapshotConnection {
     connector: c.connector,
     enabled: c.enabled,
     scopes: [...c.scopes],
-    authorization: c.authorization.status === 'authorized' ? { status: 'authorized', account: c.authorization.account } : { status: 'unauthorized' },
+    authorizationOwner: c.authorizationOwner,
+    sameAuthorizationForAllEnvironments: c.sameAuthorizationForAllEnvironments,
+    ...(c.access ? { access: [...c.access] } : {}),
+    authorizations: copyAuthorizations(c.authorizations),
     usages: c.usages.map((u) => ({ app: u.app, component: u.component, kind: u.kind })),
   };
+}
+
+/** Authorizations in their stable order, each with only the fields it has. */
+function copyAuthorizations(list: readonly Authorization[]): Authorization[] {
+  return sortAuthorizations(list.map((a) => ({ environment: a.environment, account: a.account, ...(a.user !== undefined ? { user: a.user } : {}) })));
 }
 
 function put(out: Record<string, unknown>, key: string, value: unknown): void {
@@ -255,7 +266,10 @@ function connectionFromSnapshot(c: SnapshotConnection): ConnectionRecord {
     connector: c.connector,
     enabled: c.enabled,
     scopes: [...(c.scopes ?? [])],
-    authorization: c.authorization.status === 'authorized' ? { status: 'authorized', account: c.authorization.account } : { status: 'unauthorized' },
+    authorizationOwner: c.authorizationOwner ?? 'admin',
+    sameAuthorizationForAllEnvironments: c.sameAuthorizationForAllEnvironments ?? true,
+    ...(c.access ? { access: [...c.access] } : {}),
+    authorizations: copyAuthorizations(c.authorizations ?? []),
     usages: (c.usages ?? []).map((u) => ({ app: u.app, component: u.component, kind: u.kind })),
   };
 }

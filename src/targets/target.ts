@@ -6,7 +6,8 @@
 import * as z from 'zod';
 import type { ActionBody } from '../model/actions.js';
 import type { RevokedAuthorization } from '../model/plan.js';
-import type { SecretName, State } from '../model/types.js';
+import type { Authorization, SecretName, State } from '../model/types.js';
+import type { AuthorizationWhere } from '../model/authorizations.js';
 import type { Snapshot } from '../model/snapshot.js';
 
 /** A consistent read of a target: the state, with the serial and digest it had at that moment. */
@@ -155,7 +156,12 @@ export interface Target {
    * Stand-in for a person on Creator's consent screen. With a journal context (a rollout's
    * authorization step, op `connection.authorize`) it is journaled `done` with its effect.
    */
-  authorize(connection: string, account: string, journal?: JournalContext): Promise<void>;
+  authorize(connection: string, account: string, journal?: JournalContext, where?: AuthorizationWhere): Promise<void>;
+  /**
+   * `target deauthorize`: an authorization was revoked in Creator. Removes every authorization
+   * `where` names (none named: each one); refused when it names none. Returns those removed.
+   */
+  deauthorize(connection: string, where?: AuthorizationWhere): Promise<Authorization[]>;
 
   /** The target's mode and account. */
   info(): Promise<TargetInfo>;

@@ -16,12 +16,13 @@ function sink(isTTY = false) {
 }
 
 const plan: Plan = {
-  formatVersion: 1,
+  formatVersion: 2,
+  authorizationsNeeded: [],
   target: 'local:x.db',
   base: { stateSerial: 1, stateDigest: 'sha256:a' },
   source: { ref: null, commit: null, manifestDigest: 'sha256:m' },
   actions: [a1, a2, a3, a4],
-  revokedAuthorizations: [{ connection: 'crm_support', connector: 'crm', account: 'alice', cause: ['clientId'], rule: 'R5' }],
+  revokedAuthorizations: [{ connection: 'crm_support', connector: 'crm', environment: 'all', account: 'alice', cause: ['clientId'], rule: 'R5' }],
   impact: [],
   blocked: [],
   needsAuthorization: ['crm_sales', 'crm_support'],

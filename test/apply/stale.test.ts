@@ -6,7 +6,8 @@ import { connectorCreate, connectorSpec, lifecycle } from '../support/plans.js';
 
 function plan(overrides: Partial<Plan> = {}): Plan {
   return {
-    formatVersion: 1,
+    formatVersion: 2,
+    authorizationsNeeded: [],
     target: 'local:.connectorops/local.db',
     base: { stateSerial: 7, stateDigest: 'sha256:aaaa' },
     source: { ref: null, commit: null, manifestDigest: 'sha256:mmmm' },

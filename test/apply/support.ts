@@ -10,7 +10,8 @@ import { PassThrough, Readable } from 'node:stream';
 import type { Io } from '../../src/cli/io.js';
 import { TargetError } from '../../src/errors.js';
 import type { ActionBody } from '../../src/model/actions.js';
-import type { SecretName } from '../../src/model/types.js';
+import type { Authorization, SecretName } from '../../src/model/types.js';
+import type { AuthorizationWhere } from '../../src/model/authorizations.js';
 import type { Snapshot } from '../../src/model/snapshot.js';
 import { openTarget } from '../../src/targets/index.js';
 import type {
@@ -133,8 +134,11 @@ export class FaultyTarget implements Target {
     return this.inner.importSnapshot(snapshot, options);
   }
 
-  authorize(connection: string, account: string, journal?: JournalContext): Promise<void> {
-    return this.inner.authorize(connection, account, journal);
+  authorize(connection: string, account: string, journal?: JournalContext, where?: AuthorizationWhere): Promise<void> {
+    return this.inner.authorize(connection, account, journal, where);
+  }
+  deauthorize(connection: string, where?: AuthorizationWhere): Promise<Authorization[]> {
+    return this.inner.deauthorize(connection, where);
   }
 
   info(): Promise<TargetInfo> {

@@ -63,7 +63,9 @@ describe('import, then plan', () => {
     const json = JSON.parse(plan.stdout) as Plan;
     expect(json.actions.map((a) => `${a.op} ${a.linkName}`)).toEqual(['connector.update crm']);
     expect(json.actions[0]!.changes).toEqual([{ path: 'authentication.clientSecret', from: '(sensitive)', to: '(sensitive, changed)' }]);
-    expect(json.revokedAuthorizations).toEqual([{ connection: 'crm_sales', connector: 'crm', account: 'alice', cause: ['clientSecret'], rule: 'R5' }]);
+    expect(json.revokedAuthorizations).toEqual([
+      { connection: 'crm_sales', connector: 'crm', environment: 'all', account: 'alice', cause: ['clientSecret'], rule: 'R5' },
+    ]);
     expect(plan.stdout).not.toContain('crm-value-2');
   });
 
@@ -89,8 +91,8 @@ describe('import, then plan', () => {
     expect(after.code).toBe(0);
     expect((JSON.parse(after.stdout) as Plan).actions).toEqual([]);
     // The authorizations survived the adoption.
-    const state = JSON.parse(cli(['target', 'export', '--target', 'local:other.db']).stdout) as { connections: { linkName: string; authorization: unknown }[] };
-    expect(state.connections.find((c) => c.linkName === 'crm_sales')!.authorization).toEqual({ status: 'authorized', account: 'alice' });
+    const state = JSON.parse(cli(['target', 'export', '--target', 'local:other.db']).stdout) as { connections: { linkName: string; authorizations: unknown }[] };
+    expect(state.connections.find((c) => c.linkName === 'crm_sales')!.authorizations).toEqual([{ environment: 'all', account: 'alice' }]);
     expect(readFileSync(join(tmp.dir, 'other.db')).includes(Buffer.from('crm-value-1'))).toBe(false);
   });
   it('an --out that cannot hold manifests (a file, or a path under /proc) is a clear error, never an internal one or a hang', () => {

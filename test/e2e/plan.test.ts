@@ -116,7 +116,7 @@ async function importAccount(
   secret = 'old-secret-0001',
 ): Promise<void> {
   const snapshot: Snapshot = {
-    formatVersion: 1,
+    formatVersion: 2,
     connectors: [
       {
         linkName: 'crm',
@@ -134,7 +134,7 @@ async function importAccount(
       connector: 'crm',
       enabled: c.enabled ?? true,
       scopes: ['contacts.read'],
-      authorization: { status: 'unauthorized' },
+      authorizations: [],
       usages: c.usages ?? [],
     })),
   };
@@ -222,7 +222,7 @@ describe('connectorops plan', () => {
     ]);
     expect(plan.actions.find((a) => a.op === 'connector.delete')!.dependsOn).toEqual(['a1', 'a2']);
     // A deletion the manifests ask for loses the authorization too, and the plan says so (issue 8).
-    expect(plan.revokedAuthorizations).toEqual([{ connection: 'crm_sales', connector: 'crm', account: 'alice', cause: ['deleted'], rule: 'R11' }]);
+    expect(plan.revokedAuthorizations).toEqual([{ connection: 'crm_sales', connector: 'crm', environment: 'all', account: 'alice', cause: ['deleted'], rule: 'R11' }]);
     expect(plan.summary).toMatchObject({ create: 1, delete: 3, revokes: 1 });
   });
 
@@ -256,7 +256,9 @@ describe('connectorops plan', () => {
     expect(code).toBe(0);
     expect(ops(plan)).toEqual(['connector.update crm']);
     expect(plan.actions[0]!.changes).toEqual([{ path: 'authentication.clientSecret', from: '(sensitive)', to: '(sensitive, changed)' }]);
-    expect(plan.revokedAuthorizations).toEqual([{ connection: 'crm_sales', connector: 'crm', account: 'alice', cause: ['clientSecret'], rule: 'R5' }]);
+    expect(plan.revokedAuthorizations).toEqual([
+      { connection: 'crm_sales', connector: 'crm', environment: 'all', account: 'alice', cause: ['clientSecret'], rule: 'R5' },
+    ]);
     // crm_support was never authorized: it needs authorization too (issue 24).
     expect(plan.needsAuthorization).toEqual(['crm_sales', 'crm_support']);
     expect(plan.summary).toMatchObject({ update: 1, revokes: 1 });
@@ -303,7 +305,7 @@ describe('connectorops plan', () => {
     ]);
     expect(allowed.plan.actions.filter((a) => a.replace).map((a) => a.op)).toEqual(['connection.delete', 'connector.delete', 'connector.create', 'connection.create']);
     expect(allowed.plan.revokedAuthorizations).toEqual([
-      { connection: 'crm_sales', connector: 'crm', account: 'alice', cause: ['replaced', 'authentication.type'], rule: 'R10' },
+      { connection: 'crm_sales', connector: 'crm', environment: 'all', account: 'alice', cause: ['replaced', 'authentication.type'], rule: 'R10' },
     ]);
     expect(allowed.plan.summary).toMatchObject({ replace: 2, revokes: 1, blocked: 0 });
   });

@@ -43,10 +43,11 @@ function ok(args: string[], env: NodeJS.ProcessEnv = ENV): Result {
 interface PlanJson {
   actions: Array<{ id: string; op: string; linkName: string }>;
   needsAuthorization: string[];
+  authorizationsNeeded: Array<{ connection: string; environment: string }>;
   warnings?: Array<{ code: string; linkName?: string; message: string }>;
 }
 interface NextJson {
-  steps: Array<{ id: string; kind: string; connection?: string }>;
+  steps: Array<{ id: string; kind: string; connection?: string; environment?: string }>;
 }
 
 const T = ['--target', 'local:ex.db'];
@@ -113,7 +114,13 @@ describe('the example repository on a ledger', () => {
     // The next apply opens a rollout with their steps, and finishing it leaves nothing to do.
     ok(['apply', ...T, '--auto-approve'], rotated);
     const owed = next().steps;
-    expect(owed.map((s) => `${s.kind} ${s.connection}`)).toEqual(['authorize crm_sales', 'authorize crm_support']);
+    // crm_support has one authorization per environment (issue 19): one step for each.
+    expect(owed.map((s) => `${s.kind} ${s.connection} ${s.environment}`)).toEqual([
+      'authorize crm_sales all',
+      'authorize crm_support development',
+      'authorize crm_support stage',
+      'authorize crm_support production',
+    ]);
     finishRollout(rotated);
     expect(plan(rotated)).toMatchObject({ actions: [], needsAuthorization: [] });
   }, 300_000);
@@ -151,7 +158,11 @@ describe('the example repository on a simulated target', () => {
     const after = plan();
     expect(after.actions).toEqual([]);
     expect(after.needsAuthorization).not.toContain('legacy_erp_sync');
-    for (const link of after.needsAuthorization) ok(['target', 'authorize', link, '--account', 'alice', ...T]);
+    // One authorization per environment where the manifests ask for it (crm_support, issue 19).
+    for (const need of after.authorizationsNeeded) {
+      const where = need.environment === 'all' ? [] : ['--environment', need.environment];
+      ok(['target', 'authorize', need.connection, '--account', 'alice', ...where, ...T]);
+    }
     expect(plan().needsAuthorization).toEqual([]);
     const refused = cli(['target', 'authorize', 'legacy_erp_sync', '--account', 'alice', ...T]);
     expect(refused.code).toBe(1);

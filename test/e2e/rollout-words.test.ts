@@ -59,7 +59,8 @@ describe('target authorize on a ledger, and adopt without the secrets', () => {
 
     const authorized = ok(['target', 'authorize', 'crm_sales', '--account', 'mallory', ...T, '--by', 'Eve'], BARE);
     expect(authorized.stdout).toContain('recorded by Eve');
-    ok(['target', 'authorize', 'crm_support', '--account', 'alice', ...T], BARE);
+    // crm_support has one authorization per environment (issue 19): one of them.
+    ok(['target', 'authorize', 'crm_support', '--account', 'alice', '--environment', 'production', ...T], BARE);
     const log = ok(['rollout', 'log', ...T]).stdout;
     expect(log).toMatch(/ {2}Eve {2}target authorize: connection "crm_sales" authorized by account "mallory"/);
     expect(log).toMatch(/ {2}ops-runner {2}target authorize: connection "crm_support" authorized by account "alice"/);
@@ -80,8 +81,8 @@ describe('target authorize on a ledger, and adopt without the secrets', () => {
       expect(s.instructions.join('\n')).toContain('nothing to do in Creator');
       expect(s.instructions.join('\n')).not.toContain('paste');
     }
-    const auth = next.steps.find((s) => s.kind === 'authorize' && s.connection === 'helpdesk_agents')!;
-    const refused = cli(['target', 'authorize', 'helpdesk_agents', '--account', 'bob', ...T]);
+    const auth = next.steps.find((s) => s.kind === 'authorize' && s.connection === 'billing_finance')!;
+    const refused = cli(['target', 'authorize', 'billing_finance', '--account', 'bob', ...T]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`in step ${auth.id}; nothing was recorded`);
     expect(refused.stderr).toContain(`connectorops rollout done ${auth.id} --target local:ex.db`);

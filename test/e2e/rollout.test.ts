@@ -148,12 +148,12 @@ describe.each<Kind>(['local', 'http'])('the life of a ledger target (%s)', (kind
     const adopted = JSON.parse((await cli(['target', 'export', ...T])).stdout) as {
       target: { mode: string; account: string };
       connectors: Array<{ linkName: string; stage: string; secretFingerprints?: Record<string, string> }>;
-      connections: Array<{ linkName: string; authorization: { status: string; account?: string } }>;
+      connections: Array<{ linkName: string; authorizations: unknown[] }>;
     };
     expect(adopted.target).toEqual({ mode: 'ledger', account: 'Acme (EU)' });
     expect(adopted.connectors[0]).toMatchObject({ linkName: 'crm', stage: 'ready' });
     expect(adopted.connectors[0]!.secretFingerprints?.clientSecret).toMatch(/\S/);
-    expect(adopted.connections[0]!.authorization).toEqual({ status: 'authorized', account: 'alice@acme.example' });
+    expect(adopted.connections[0]!.authorizations).toEqual([{ environment: 'all', account: 'alice@acme.example' }]);
     expect((await cli(['plan', ...T, '--detailed-exitcode'])).code).toBe(0);
 
     // A change in git, planned and applied: a rollout opens, the ledger does not change.
@@ -220,10 +220,10 @@ describe.each<Kind>(['local', 'http'])('the life of a ledger target (%s)', (kind
       expect(r.stdout).toContain('done by Bob');
     }
     // The ledger now holds the actions, and the authorizations are left.
-    const mid = JSON.parse((await cli(['target', 'export', ...T])).stdout) as { connections: Array<{ linkName: string; authorization: { status: string } }> };
-    expect(mid.connections.map((c) => [c.linkName, c.authorization.status])).toEqual([
-      ['crm_sales', 'unauthorized'],
-      ['erp_ops', 'unauthorized'],
+    const mid = JSON.parse((await cli(['target', 'export', ...T])).stdout) as { connections: Array<{ linkName: string; authorizations: unknown[] }> };
+    expect(mid.connections.map((c) => [c.linkName, c.authorizations])).toEqual([
+      ['crm_sales', []],
+      ['erp_ops', []],
     ]);
     const auths = (await nextJson(T)).steps;
     expect(auths.map((s) => [s.kind, s.connection, s.account])).toEqual([
@@ -239,11 +239,8 @@ describe.each<Kind>(['local', 'http'])('the life of a ledger target (%s)', (kind
     const last = await cli(['rollout', 'done', auths[1]!.id, ...T, '--by', 'Carol']);
     expect(last.code, last.stderr).toBe(0);
     expect(last.stdout).toContain(`rollout ${id} is closed`);
-    const after = JSON.parse((await cli(['target', 'export', ...T])).stdout) as { connections: Array<{ linkName: string; authorization: unknown }> };
-    expect(after.connections.map((c) => c.authorization)).toEqual([
-      { status: 'authorized', account: 'alice@acme.example' },
-      { status: 'authorized', account: 'Carol' },
-    ]);
+    const after = JSON.parse((await cli(['target', 'export', ...T])).stdout) as { connections: Array<{ linkName: string; authorizations: unknown }> };
+    expect(after.connections.map((c) => c.authorizations)).toEqual([[{ environment: 'all', account: 'alice@acme.example' }], [{ environment: 'all', account: 'Carol' }]]);
     const replan = await cli(['plan', ...T, '--detailed-exitcode']);
     expect(replan.code).toBe(0);
     expect(replan.stdout).toContain('No changes.');

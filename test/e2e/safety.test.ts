@@ -163,7 +163,9 @@ describe('every authorization the plan destroys is listed (issue 8, item 2)', ()
     write({ 'connections/billing_main.yaml': null });
     const r = planJson();
     expect(r.code, r.stderr).toBe(0);
-    expect(r.plan.revokedAuthorizations).toEqual([{ connection: 'billing_main', connector: 'billing', account: 'bob', cause: ['deleted'], rule: 'R11' }]);
+    expect(r.plan.revokedAuthorizations).toEqual([
+      { connection: 'billing_main', connector: 'billing', environment: 'all', account: 'bob', cause: ['deleted'], rule: 'R11' },
+    ]);
     expect(r.plan.summary.revokes).toBe(1);
     const text = cli(['plan', ...T]).stdout;
     expect(text).toContain('! 1 authorization will be revoked:\n    billing_main (bob) — deleted [R11]');
@@ -180,7 +182,7 @@ describe('every authorization the plan destroys is listed (issue 8, item 2)', ()
     const r = planJson();
     expect(r.code, r.stderr).toBe(0);
     expect(r.plan.revokedAuthorizations).toEqual([
-      { connection: 'crm_sales', connector: 'crm', account: 'alice', cause: ['deleted', 'linkName'], rule: 'R12', replacedBy: 'crm_team' },
+      { connection: 'crm_sales', connector: 'crm', environment: 'all', account: 'alice', cause: ['deleted', 'linkName'], rule: 'R12', replacedBy: 'crm_team' },
     ]);
     // crm_support was unauthorized already: it needs authorization too (issue 24).
     expect(r.plan.needsAuthorization).toEqual(['crm_support', 'crm_team']);
@@ -198,8 +200,8 @@ describe('every authorization the plan destroys is listed (issue 8, item 2)', ()
     const r = planJson(['--allow-replace']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.plan.revokedAuthorizations).toEqual([
-      { connection: 'billing_main', connector: 'billing', account: 'bob', cause: ['replaced', 'authentication.type'], rule: 'R10' },
-      { connection: 'crm_sales', connector: 'crm', account: 'alice', cause: ['replaced', 'connector'], rule: 'R12' },
+      { connection: 'billing_main', connector: 'billing', environment: 'all', account: 'bob', cause: ['replaced', 'authentication.type'], rule: 'R10' },
+      { connection: 'crm_sales', connector: 'crm', environment: 'all', account: 'alice', cause: ['replaced', 'connector'], rule: 'R12' },
     ]);
     expect(cli(['plan', ...T, '--allow-replace']).stdout).toContain('billing_main (bob) — replaced (authentication.type changed) [R10]');
   });
@@ -231,7 +233,7 @@ describe('small traps (issue 8, item 5)', () => {
     expect(authorized.code, authorized.stderr).toBe(0);
     const exported = cli(['target', 'export', '--target', 'production', '--dir', 'repo']);
     expect(exported.code, exported.stderr).toBe(0);
-    expect(JSON.parse(exported.stdout)).toMatchObject({ connections: [{ linkName: 'crm_sales', authorization: { status: 'authorized', account: 'alice' } }] });
+    expect(JSON.parse(exported.stdout)).toMatchObject({ connections: [{ linkName: 'crm_sales', authorizations: [{ environment: 'all', account: 'alice' }] }] });
     writeFileSync(join(tmp.dir, 'snapshot.json'), exported.stdout);
     const imported = cli(['target', 'import', 'snapshot.json', '--target', 'production', '--dir', 'repo', '--force']);
     expect(imported.code, imported.stderr).toBe(0);

@@ -41,7 +41,7 @@ const account = () =>
       .connection('crm_sales', 'crm', {
         name: 'CRM sales',
         scopes: ['contacts.read'],
-        authorization: { status: 'authorized', account: 'alice' },
+        authorizations: [{ environment: 'all', account: 'alice' }],
         usages: [{ app: 'sales', component: 'workflow:send_invoice', kind: 'deluge-invokeurl' }],
       })
       .connection('crm_support', 'crm')
@@ -83,7 +83,7 @@ describe('target export / import', () => {
     expect(cli(['target', 'import', 'empty.json']).code).toBe(0);
     const r = cli(['target', 'export']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe('{\n  "formatVersion": 1,\n  "connectors": [],\n  "connections": []\n}\n');
+    expect(r.stdout).toBe('{\n  "formatVersion": 2,\n  "connectors": [],\n  "connections": []\n}\n');
   });
 
   it('imports a snapshot and exports it back identically; refuses a non-empty target without --force', () => {
@@ -177,7 +177,7 @@ describe('target authorize', () => {
     const r = cli(['target', 'authorize', 'crm_support', '--account', 'bob', ...T]);
     expect(r).toMatchObject({ code: 0, stdout: "Connection 'crm_support' is authorized by bob.\n" });
     const c = JSON.parse(cli(['target', 'export', ...T]).stdout).connections.find((x: { linkName: string }) => x.linkName === 'crm_support');
-    expect(c.authorization).toEqual({ status: 'authorized', account: 'bob' });
+    expect(c.authorizations).toEqual([{ environment: 'all', account: 'bob' }]);
     const before = await stands();
     const bad = cli(['target', 'authorize', 'ghost', '--account', 'bob', ...T]);
     expect(bad).toMatchObject({ code: 1, stderr: "Error: connection 'ghost' does not exist\n" });

@@ -24,8 +24,8 @@ function hugePlan(connectors = 200): Plan {
       connectorCreate(`a${i + 1}`, `connector_${i}`, connectorSpec({ name: `Connector number ${i}`, description: 'A connector made to fill the detail of a plan' })),
     ),
     revokedAuthorizations: [
-      { connection: 'crm_sales', connector: 'crm', account: 'alice', cause: ['clientId'], rule: 'R5' },
-      { connection: 'crm_ops', connector: 'crm', account: 'carol', cause: ['clientSecret'], rule: 'R5' },
+      { connection: 'crm_sales', connector: 'crm', environment: 'all', account: 'alice', cause: ['clientId'], rule: 'R5' },
+      { connection: 'crm_ops', connector: 'crm', environment: 'all', account: 'carol', cause: ['clientSecret'], rule: 'R5' },
     ],
     blocked: [{ kind: 'Connection', linkName: 'crm_old', rule: 'R14', message: "connection 'crm_old' cannot be deleted while applications use it (R14)" }],
   });
@@ -120,6 +120,7 @@ describe('commentBody over the size limit', () => {
     const revoked = Array.from({ length: 3000 }, (_, i) => ({
       connection: `connection_${i}`,
       connector: 'crm',
+      environment: 'all' as const,
       account: `account_${i}`,
       cause: ['clientId'],
       rule: 'R5' as const,
@@ -146,6 +147,7 @@ describe('commentBody over the size limit', () => {
             revokedAuthorizations: Array.from({ length: revokes }, (_, i) => ({
               connection: `n${i}`,
               connector: 'crm',
+              environment: 'all' as const,
               account: `@acct${i}`,
               cause: ['clientId'],
               rule: 'R5' as const,

@@ -10,7 +10,14 @@ import { actionKey, comparePlans, comparisonLine, comparisonMarkdown, COMPARISON
 import { connectionCreate, connectorUpdate, createPlan, HOSTILE, lifecycle, makePlan, rotationPlan } from '../support/plans.js';
 import { unmentionedAts } from '../support/markdown-checks.js';
 
-const revoke = (connection: string, account: string, cause = ['clientId']): RevokedAuthorization => ({ connection, connector: 'crm', account, cause, rule: 'R5' });
+const revoke = (connection: string, account: string, cause = ['clientId']): RevokedAuthorization => ({
+  connection,
+  connector: 'crm',
+  environment: 'all',
+  account,
+  cause,
+  rule: 'R5',
+});
 
 describe('comparePlans', () => {
   it('finds nothing between a plan and itself, or a copy with other ids', () => {

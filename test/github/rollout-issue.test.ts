@@ -227,7 +227,7 @@ describe('rollout sync', () => {
     const target = LocalTarget.open(join(tmp.dir, 'acct.db'));
     try {
       expect(await openRolloutOf(target)).toBeNull();
-      expect((await target.read()).state.connections.get('erp_ops')!.authorization).toEqual({ status: 'authorized', account: 'alice' });
+      expect((await target.read()).state.connections.get('erp_ops')!.authorizations).toEqual([{ environment: 'all', account: 'alice' }]);
     } finally {
       await target.close();
     }

@@ -14,12 +14,17 @@ describe('connectorops.yaml', () => {
       defaultTarget: 'staging',
       targets: { staging: { url: 'local:state/staging.db' }, production: { url: 'https://creator.example:8443' } },
       protect: [],
+      environments: ['production'],
       file: 'connectorops.yaml',
     });
   });
 
   it('an empty file is an empty config', () => {
-    expect(config('# nothing yet\n')).toEqual({ config: { targets: {}, protect: [], file: 'connectorops.yaml' }, errors: [], warnings: [] });
+    expect(config('# nothing yet\n')).toEqual({
+      config: { targets: {}, protect: [], environments: ['production'], file: 'connectorops.yaml' },
+      errors: [],
+      warnings: [],
+    });
   });
 
   it('defaultTarget may be a spec rather than a name', () => {
@@ -50,6 +55,7 @@ describe('resolveTargetSpec', () => {
     defaultTarget: 'staging',
     targets: { staging: { url: 'local:state/staging.db' }, production: { url: 'https://creator.example' } },
     protect: [],
+    environments: ['production'],
     file: 'connectorops.yaml',
   };
 

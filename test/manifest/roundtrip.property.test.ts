@@ -27,7 +27,16 @@ function wanted(state: State, secretsOfDrafts: boolean): Wanted {
         secrets: withSecret ? { [secret]: { fromEnv: `${c.linkName.toUpperCase()}_SECRET` } } : {},
       };
     }),
-    connections: [...state.connections.values()].map((c) => ({ linkName: c.linkName, name: c.name, connector: c.connector, enabled: c.enabled, scopes: c.scopes })),
+    connections: [...state.connections.values()].map((c) => ({
+      linkName: c.linkName,
+      name: c.name,
+      connector: c.connector,
+      enabled: c.enabled,
+      scopes: c.scopes,
+      authorizationOwner: c.authorizationOwner,
+      sameAuthorizationForAllEnvironments: c.sameAuthorizationForAllEnvironments,
+      ...(c.access ? { access: c.access } : {}),
+    })),
   };
 }
 
@@ -79,6 +88,9 @@ function documents(w: Wanted, layout: Layout): { folder: string; doc: Record<str
       connector: c.connector,
       enabled: dflt(c.enabled, c.enabled),
       scopes: dflt(c.scopes, c.scopes.length === 0),
+      authorizationOwner: dflt(c.authorizationOwner, c.authorizationOwner === 'admin'),
+      sameAuthorizationForAllEnvironments: dflt(c.sameAuthorizationForAllEnvironments, c.sameAuthorizationForAllEnvironments),
+      access: c.access,
     },
   }));
   return [...connectors, ...connections];

@@ -35,6 +35,8 @@ describe('the desired state of valid manifests', () => {
       connector: 'crm',
       enabled: true,
       scopes: [],
+      authorizationOwner: 'admin',
+      sameAuthorizationForAllEnvironments: true,
       source: { file: 'connections/b.yaml', line: 1, col: 1 },
     });
   });

@@ -41,7 +41,7 @@ authentication:
     const s = state()
       .connector('crm')
       .connector('keyed', { authentication: { type: 'apiKey', parameters: [{ parameterKey: 'X-Key', addTo: 'header' }] } })
-      .connection('crm_sales', 'crm', { scopes: [], authorization: { status: 'authorized', account: 'alice' }, usages: [{ app: 'a', component: 'b', kind: 'c' }] })
+      .connection('crm_sales', 'crm', { scopes: [], authorizations: [{ environment: 'all', account: 'alice' }], usages: [{ app: 'a', component: 'b', kind: 'c' }] })
       .connection('keyed_a', 'keyed', { enabled: false })
       .build();
     expect(content(s, 'connections/crm_sales.yaml')).toBe(

@@ -9,8 +9,8 @@ import type { Authentication } from '../../src/model/types.js';
 import { oauth2, state } from '../support/builders.js';
 import { action, dependsOnTransitively, desired, desiredOf, ops, planFor } from '../support/desired.js';
 
-const alice = { status: 'authorized' as const, account: 'alice' };
-const bob = { status: 'authorized' as const, account: 'bob' };
+const alice = [{ environment: 'all' as const, account: 'alice' }];
+const bob = [{ environment: 'all' as const, account: 'bob' }];
 
 function before(plan: ReturnType<typeof planFor>, first: [string, string], then: [string, string]): boolean {
   return dependsOnTransitively(plan, action(plan, ...then).id, action(plan, ...first).id);
@@ -20,7 +20,7 @@ describe('no change', () => {
   it('plans nothing when the target already is the desired state', () => {
     const current = state()
       .connector('crm')
-      .connection('crm_sales', 'crm', { scopes: ['contacts.read'], authorization: alice })
+      .connection('crm_sales', 'crm', { scopes: ['contacts.read'], authorizations: alice })
       .build();
     const plan = planFor(current, desiredOf(current));
     expect(plan.actions).toEqual([]);
@@ -31,7 +31,7 @@ describe('no change', () => {
   it('treats scopes as sets: reordering them is no change (R4 and R13 do not apply)', () => {
     const current = state()
       .connector('crm')
-      .connection('crm_sales', 'crm', { scopes: ['contacts.read', 'contacts.write'], authorization: alice })
+      .connection('crm_sales', 'crm', { scopes: ['contacts.read', 'contacts.write'], authorizations: alice })
       .build();
     const want = desiredOf(current);
     want.connectors.get('crm')!.authentication = oauth2({ scopes: ['contacts.write', 'contacts.read'] });
@@ -176,15 +176,24 @@ describe('connector lifecycle', () => {
 });
 
 function desiredAdd(want: ReturnType<typeof desiredOf>, linkName: string, connector: string, scopes: string[], enabled = true): void {
-  want.connections.set(linkName, { linkName, name: `Connection ${linkName}`, connector, enabled, scopes, source: { file: 'x.yaml', line: 1, col: 1 } });
+  want.connections.set(linkName, {
+    linkName,
+    name: `Connection ${linkName}`,
+    connector,
+    enabled,
+    scopes,
+    authorizationOwner: 'admin',
+    sameAuthorizationForAllEnvironments: true,
+    source: { file: 'x.yaml', line: 1, col: 1 },
+  });
 }
 
 describe('R5: revoking parameters', () => {
   const revokingCase = (auth: Authentication, change: (a: Authentication) => Authentication, cause: string) => {
     const current = state()
       .connector('svc', { authentication: auth })
-      .connection('svc_a', 'svc', { authorization: alice })
-      .connection('svc_b', 'svc', { authorization: { status: 'unauthorized' } })
+      .connection('svc_a', 'svc', { authorizations: alice })
+      .connection('svc_b', 'svc', { authorizations: [] })
       .build();
     const want = desiredOf(current);
     want.connectors.get('svc')!.authentication = change(structuredClone(auth));
@@ -192,7 +201,7 @@ describe('R5: revoking parameters', () => {
     expect(ops(plan)).toEqual(['connector.update svc']);
     // Only the authorized connection is revoked (R5: unauthorized ones are not affected); both need
     // authorization after apply, the one that was unauthorized already too (issue 24).
-    expect(plan.revokedAuthorizations).toEqual([{ connection: 'svc_a', connector: 'svc', account: 'alice', cause: [cause], rule: 'R5' }]);
+    expect(plan.revokedAuthorizations).toEqual([{ connection: 'svc_a', connector: 'svc', environment: 'all', account: 'alice', cause: [cause], rule: 'R5' }]);
     expect(plan.needsAuthorization).toEqual(['svc_a', 'svc_b']);
     expect(plan.summary.revokes).toBe(1);
     expect(action(plan, 'connector.update', 'svc').rules).toContain('R5');
@@ -216,24 +225,26 @@ describe('R5: revoking parameters', () => {
   });
 
   it('R5 oauth2 clientSecret: a changed fingerprint is a revoking change, shown only as markers', () => {
-    const current = state().connector('crm').connection('crm_sales', 'crm', { authorization: alice }).build();
+    const current = state().connector('crm').connection('crm_sales', 'crm', { authorizations: alice }).build();
     const plan = planFor(current, desiredOf(current), { fingerprints: { crm: 'fp-crm-rotated' } });
     const update = action(plan, 'connector.update', 'crm');
     expect(update.changes).toEqual([{ path: 'authentication.clientSecret', from: SENSITIVE, to: SENSITIVE_CHANGED }]);
     expect(update.op === 'connector.update' && update.set).toEqual({ secrets: { clientSecret: { fromEnv: 'CRM_CLIENT_SECRET', fingerprint: 'fp-crm-rotated' } } });
-    expect(plan.revokedAuthorizations).toEqual([{ connection: 'crm_sales', connector: 'crm', account: 'alice', cause: ['clientSecret'], rule: 'R5' }]);
+    expect(plan.revokedAuthorizations).toEqual([
+      { connection: 'crm_sales', connector: 'crm', environment: 'all', account: 'alice', cause: ['clientSecret'], rule: 'R5' },
+    ]);
   });
 
   it('R5 oauth1 consumerSecret: a changed fingerprint is a revoking change', () => {
     const oauth1: Authentication = { type: 'oauth1', consumerKey: 'k1', requestTokenUrl: 'https://x/r', authorizeUrl: 'https://x/a', accessTokenUrl: 'https://x/t' };
-    const current = state().connector('erp', { authentication: oauth1 }).connection('erp_sync', 'erp', { authorization: bob }).build();
+    const current = state().connector('erp', { authentication: oauth1 }).connection('erp_sync', 'erp', { authorizations: bob }).build();
     const plan = planFor(current, desiredOf(current), { fingerprints: { erp: 'fp-erp-2' } });
     expect(action(plan, 'connector.update', 'erp').changes).toEqual([{ path: 'authentication.consumerSecret', from: SENSITIVE, to: SENSITIVE_CHANGED }]);
-    expect(plan.revokedAuthorizations).toEqual([{ connection: 'erp_sync', connector: 'erp', account: 'bob', cause: ['consumerSecret'], rule: 'R5' }]);
+    expect(plan.revokedAuthorizations).toEqual([{ connection: 'erp_sync', connector: 'erp', environment: 'all', account: 'bob', cause: ['consumerSecret'], rule: 'R5' }]);
   });
 
   it('R5: a parameter that is not revoking (authorizeUrl) revokes nothing', () => {
-    const current = state().connector('crm').connection('crm_sales', 'crm', { authorization: alice }).build();
+    const current = state().connector('crm').connection('crm_sales', 'crm', { authorizations: alice }).build();
     const want = desiredOf(current);
     want.connectors.get('crm')!.authentication = oauth2({ authorizeUrl: 'https://accounts.example.com/v2/authorize' });
     const plan = planFor(current, want);
@@ -243,7 +254,7 @@ describe('R5: revoking parameters', () => {
   });
 
   it('R5: a secret the target has no fingerprint of is adopted: recorded, with a warning, revoking nothing', () => {
-    const current = state().connector('crm', { secretFingerprints: {} }).connection('crm_sales', 'crm', { authorization: alice }).build();
+    const current = state().connector('crm', { secretFingerprints: {} }).connection('crm_sales', 'crm', { authorizations: alice }).build();
     const plan = planFor(current, desiredOf(current));
     const update = action(plan, 'connector.update', 'crm');
     expect(update.changes).toEqual([{ path: 'authentication.clientSecret', from: SENSITIVE_NOT_RECORDED, to: SENSITIVE }]);
@@ -254,7 +265,7 @@ describe('R5: revoking parameters', () => {
   it('R5: a fingerprint made under another key (foreign) is adopted, not a change', () => {
     const current = state()
       .connector('crm', { secretFingerprints: { clientSecret: 'hmac-sha256:aaaa1111:abcdefgh' } })
-      .connection('crm_sales', 'crm', { authorization: alice })
+      .connection('crm_sales', 'crm', { authorizations: alice })
       .build();
     const plan = planFor(current, desiredOf(current), { fingerprints: { crm: 'hmac-sha256:bbbb2222:zyxwvuts' } });
     expect(action(plan, 'connector.update', 'crm').changes[0]).toMatchObject({ from: SENSITIVE_NOT_RECORDED });
@@ -262,7 +273,7 @@ describe('R5: revoking parameters', () => {
   });
 
   it('R5: an unset env var leaves the secret as it is, with a warning, and revokes nothing', () => {
-    const current = state().connector('crm').connection('crm_sales', 'crm', { authorization: alice }).build();
+    const current = state().connector('crm').connection('crm_sales', 'crm', { authorizations: alice }).build();
     const plan = planFor(current, desiredOf(current), { fingerprints: { crm: null } });
     expect(plan.actions).toEqual([]);
     expect(plan.warnings).toEqual([
@@ -295,7 +306,7 @@ describe('R5: revoking parameters', () => {
   it('R5 + R13: one entry per connection, with the causes merged', () => {
     const current = state()
       .connector('crm')
-      .connection('crm_sales', 'crm', { scopes: ['contacts.read'], authorization: alice })
+      .connection('crm_sales', 'crm', { scopes: ['contacts.read'], authorizations: alice })
       .build();
     const want = desiredOf(current);
     want.connectors.get('crm')!.authentication = oauth2({ clientId: 'other' });
@@ -392,9 +403,9 @@ describe('connections', () => {
   it('R10: replacing a connector deletes and recreates its connections unauthorized, listing the revoked authorizations', () => {
     const current = state()
       .connector('crm')
-      .connection('crm_sales', 'crm', { authorization: alice })
+      .connection('crm_sales', 'crm', { authorizations: alice })
       .connection('crm_support', 'crm', { enabled: false })
-      .connection('crm_gone', 'crm', { authorization: bob })
+      .connection('crm_gone', 'crm', { authorizations: bob })
       .build();
     const want = desiredOf(current);
     want.connections.delete('crm_gone');
@@ -419,8 +430,8 @@ describe('connections', () => {
     );
     // crm_gone is a deletion the manifests asked for: its authorization is lost too, and listed (issue 8).
     expect(plan.revokedAuthorizations).toEqual([
-      { connection: 'crm_gone', connector: 'crm', account: 'bob', cause: ['deleted'], rule: 'R11' },
-      { connection: 'crm_sales', connector: 'crm', account: 'alice', cause: ['replaced', 'authentication.type'], rule: 'R10' },
+      { connection: 'crm_gone', connector: 'crm', environment: 'all', account: 'bob', cause: ['deleted'], rule: 'R11' },
+      { connection: 'crm_sales', connector: 'crm', environment: 'all', account: 'alice', cause: ['replaced', 'authentication.type'], rule: 'R10' },
     ]);
     // crm_support is recreated disabled: it cannot be authorized until it is enabled (R11), a warning says so.
     expect(plan.needsAuthorization).toEqual(['crm_sales']);
@@ -429,7 +440,7 @@ describe('connections', () => {
   });
 
   it('R10: without --allow-replace, the connector and its recreated connections are blocked, the reason in words', () => {
-    const current = state().connector('crm').connection('crm_sales', 'crm', { authorization: alice }).build();
+    const current = state().connector('crm').connection('crm_sales', 'crm', { authorizations: alice }).build();
     const want = desiredOf(current);
     want.connectors.get('crm')!.authentication = { type: 'basic' };
     want.connectors.get('crm')!.secrets = {};
@@ -462,7 +473,7 @@ describe('connections', () => {
   });
 
   it('R12: a connection moved to another connector is a replacement, blocked without --allow-replace', () => {
-    const current = state().connector('crm').connector('erp').connection('sync', 'crm', { authorization: alice }).build();
+    const current = state().connector('crm').connector('erp').connection('sync', 'crm', { authorizations: alice }).build();
     const want = desiredOf(current);
     want.connections.get('sync')!.connector = 'erp';
     const plan = planFor(current, want);
@@ -474,7 +485,9 @@ describe('connections', () => {
     expect(ops(allowed)).toEqual(['connection.delete sync', 'connection.create sync']);
     expect(action(allowed, 'connection.create', 'sync').dependsOn).toEqual([action(allowed, 'connection.delete', 'sync').id]);
     expect(action(allowed, 'connection.create', 'sync').rules).toContain('R12');
-    expect(allowed.revokedAuthorizations).toEqual([{ connection: 'sync', connector: 'crm', account: 'alice', cause: ['replaced', 'connector'], rule: 'R12' }]);
+    expect(allowed.revokedAuthorizations).toEqual([
+      { connection: 'sync', connector: 'crm', environment: 'all', account: 'alice', cause: ['replaced', 'connector'], rule: 'R12' },
+    ]);
     expect(allowed.needsAuthorization).toEqual(['sync']);
   });
 
@@ -490,7 +503,7 @@ describe('connections', () => {
   it('R13: a scope change of an authorized connection revokes it; an unauthorized one is not revoked, and needs authorization still', () => {
     const current = state()
       .connector('crm')
-      .connection('crm_a', 'crm', { scopes: ['contacts.read'], authorization: alice })
+      .connection('crm_a', 'crm', { scopes: ['contacts.read'], authorizations: alice })
       .connection('crm_b', 'crm', { scopes: ['contacts.read'] })
       .build();
     const want = desiredOf(current);
@@ -499,12 +512,12 @@ describe('connections', () => {
     const plan = planFor(current, want);
     expect(ops(plan)).toEqual(['connection.update crm_a', 'connection.update crm_b']);
     expect(action(plan, 'connection.update', 'crm_a').rules).toContain('R13');
-    expect(plan.revokedAuthorizations).toEqual([{ connection: 'crm_a', connector: 'crm', account: 'alice', cause: ['scopes'], rule: 'R13' }]);
+    expect(plan.revokedAuthorizations).toEqual([{ connection: 'crm_a', connector: 'crm', environment: 'all', account: 'alice', cause: ['scopes'], rule: 'R13' }]);
     expect(plan.needsAuthorization).toEqual(['crm_a', 'crm_b']);
   });
 
   it('R13: a rename is in place and keeps the authorization', () => {
-    const current = state().connector('crm').connection('crm_a', 'crm', { authorization: alice }).build();
+    const current = state().connector('crm').connection('crm_a', 'crm', { authorizations: alice }).build();
     const want = desiredOf(current);
     want.connections.get('crm_a')!.name = 'Renamed';
     const plan = planFor(current, want);
@@ -582,8 +595,8 @@ describe('connections', () => {
   it('R17: disabling and enabling keep the authorization: nothing revoked, nothing to authorize', () => {
     const current = state()
       .connector('crm')
-      .connection('crm_a', 'crm', { authorization: alice })
-      .connection('crm_b', 'crm', { enabled: false, authorization: bob })
+      .connection('crm_a', 'crm', { authorizations: alice })
+      .connection('crm_b', 'crm', { enabled: false, authorizations: bob })
       .build();
     const want = desiredOf(current);
     want.connections.get('crm_a')!.enabled = false;
@@ -610,7 +623,7 @@ describe('input problems', () => {
 
 describe('P1: protect: patterns', () => {
   it('a protected connection is neither deleted nor replaced; its connector waits for it (R9); unprotected changes go ahead', () => {
-    const current = state().connector('crm').connection('crm_sales', 'crm', { authorization: alice }).connector('erp').connection('erp_a', 'erp').build();
+    const current = state().connector('crm').connection('crm_sales', 'crm', { authorizations: alice }).connector('erp').connection('erp_a', 'erp').build();
     const want = desiredOf(current);
     want.connectors.delete('crm');
     want.connections.delete('crm_sales');

@@ -109,6 +109,8 @@ describe('usages from code', () => {
       connector: 'crm',
       enabled: true,
       scopes: [],
+      authorizationOwner: 'admin',
+      sameAuthorizationForAllEnvironments: true,
       source: { file: 'connections/new.yaml', line: 1, col: 1 },
     });
     const plan = planFor(current, want, { usages: [code('crm_new')] });

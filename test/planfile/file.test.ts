@@ -20,7 +20,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 function samplePlan() {
   const current = state()
     .connector('crm')
-    .connection('crm_sales', 'crm', { authorization: { status: 'authorized', account: 'alice' } })
+    .connection('crm_sales', 'crm', { authorizations: [{ environment: 'all', account: 'alice' }] })
     .build();
   const want = desiredOf(current);
   want.connections.get('crm_sales')!.enabled = false;
@@ -46,6 +46,7 @@ describe('plan files', () => {
       'blocked',
       'needsAuthorization',
       'summary',
+      'authorizationsNeeded',
       'warnings',
     ]);
     expect(Object.keys(JSON.parse(text).actions[0]).slice(0, 8)).toEqual(['id', 'op', 'kind', 'linkName', 'dependsOn', 'rules', 'replace', 'changes']);
@@ -86,7 +87,7 @@ describe('plan files', () => {
     await bad('{"formatVersion": 1, "connectors": [], "connections": []}', /is not a valid connectorops plan: target: /);
     await bad('{"hello": "world"}', /is not a connectorops plan: it has no formatVersion/);
     await bad('[]', /has no formatVersion/);
-    await bad(JSON.stringify({ ...samplePlan(), formatVersion: 2 }), /formatVersion 2; this connectorops reads formatVersion 1/);
+    await bad(JSON.stringify({ ...samplePlan(), formatVersion: 3 }), /formatVersion 3; this connectorops reads formatVersion 1 and 2/);
   });
 
   it('a plan whose actions are out of order, or malformed, is refused', () => {

@@ -118,7 +118,7 @@ function planWith(s: UserStrings): Plan {
       lifecycle('a6', 'connection.disable', 'old_ops', { rules: ['R15'] }),
       lifecycle('a7', 'connection.delete', 'crm_x', { rules: ['R12'], replace: true, reason: s.reason }),
     ],
-    revokedAuthorizations: [{ connection: 'old_sales', connector: 'old', account: s.account, cause: [s.cause], rule: 'R5' }],
+    revokedAuthorizations: [{ connection: 'old_sales', connector: 'old', environment: 'all', account: s.account, cause: [s.cause], rule: 'R5' }],
     impact: [{ connection: 'old_ops', usages: [{ app: s.app, component: s.component, kind: s.kind }], rule: 'R15' }],
     blocked: [
       { kind: 'Connection', linkName: 'crm_y', rule: 'R14', message: s.message, hint: s.hint },

@@ -9,7 +9,7 @@ describe('json', () => {
   it('is 2-space JSON with a trailing newline', () => {
     const out = json();
     expect(out.endsWith('}\n')).toBe(true);
-    expect(out.split('\n')[1]).toBe('  "formatVersion": 1,');
+    expect(out.split('\n')[1]).toBe('  "formatVersion": 2,');
   });
 
   it("keeps the contract's key order, extra fields last", () => {
@@ -25,13 +25,14 @@ describe('json', () => {
       'blocked',
       'needsAuthorization',
       'summary',
+      'authorizationsNeeded',
       'warnings',
     ]);
     expect(Object.keys(doc.base)).toEqual(['stateSerial', 'stateDigest']);
     expect(Object.keys(doc.source)).toEqual(['ref', 'commit', 'manifestDigest']);
     expect(Object.keys(doc.summary)).toEqual(['create', 'update', 'delete', 'replace', 'revokes', 'blocked']);
     expect(Object.keys(doc.actions[0])).toEqual(['id', 'op', 'kind', 'linkName', 'dependsOn', 'rules', 'replace', 'changes', 'set']);
-    expect(Object.keys(doc.revokedAuthorizations[0])).toEqual(['connection', 'connector', 'account', 'cause', 'rule']);
+    expect(Object.keys(doc.revokedAuthorizations[0])).toEqual(['connection', 'connector', 'environment', 'account', 'cause', 'rule']);
   });
 
   it('orders keys the same whatever order the plan object was built in', () => {

@@ -46,7 +46,7 @@ describe('renderers on planner output', () => {
   it('a rotated secret revokes the authorized connection (R5), loudly and without fingerprints', () => {
     const current = state()
       .connector('crm', { secretFingerprints: { clientSecret: OLD_FP } })
-      .connection('crm_sales', 'crm', { authorization: { status: 'authorized', account: 'alice' } })
+      .connection('crm_sales', 'crm', { authorizations: [{ environment: 'all', account: 'alice' }] })
       .build();
     const plan = planFor(current, desired().connector('crm').connection('crm_sales', 'crm').build(), { fingerprints: { crm: NEW_FP } });
     expect(plan.revokedAuthorizations).toHaveLength(1);
@@ -85,7 +85,7 @@ describe('renderers on planner output', () => {
     const current = state()
       .connector('crm')
       .connector('crm2')
-      .connection('crm_sales', 'crm', { authorization: { status: 'authorized', account: 'alice' } })
+      .connection('crm_sales', 'crm', { authorizations: [{ environment: 'all', account: 'alice' }] })
       .build();
     const want = desired().connector('crm').connector('crm2').connection('crm_sales', 'crm2').build();
     const refused = all(planFor(current, want));

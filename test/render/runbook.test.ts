@@ -108,7 +108,7 @@ describe('runbook: steps in plan order, each with where to click', () => {
           },
         ),
       ],
-      revokedAuthorizations: [{ connection: 'crm_sales', connector: 'crm', account: 'alice', cause: ['scopes'], rule: 'R13' }],
+      revokedAuthorizations: [{ connection: 'crm_sales', connector: 'crm', environment: 'all', account: 'alice', cause: ['scopes'], rule: 'R13' }],
       needsAuthorization: ['crm_sales'],
     });
     const out = runbook(plan);

@@ -73,7 +73,7 @@ describe('target adopt', () => {
       expect(await t.info()).toEqual({ mode: 'ledger', account: null, initialized: true });
       const { state } = await t.read();
       expect(state.connectors.get('crm')).toMatchObject({ stage: 'ready', enabled: true, secretFingerprints: {} });
-      expect(state.connections.get('crm_sales')!.authorization).toEqual({ status: 'authorized', account: 'alice' });
+      expect(state.connections.get('crm_sales')!.authorizations).toEqual([{ environment: 'all', account: 'alice' }]);
     } finally {
       await t.close();
     }

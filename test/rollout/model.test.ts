@@ -28,7 +28,7 @@ function examplePlan(): Plan {
       connectionCreate('a3', 'crm_sales', { name: 'CRM sales', connector: 'crm', scopes: [] }, { dependsOn: ['a2'] }),
       connectionUpdate('a4', 'crm_old', { scopes: ['contacts.read', 'contacts.write'] }),
     ],
-    revokedAuthorizations: [{ connection: 'crm_old', connector: 'legacy', account: 'alice@acme.example', cause: ['scopes'], rule: 'R13' }],
+    revokedAuthorizations: [{ connection: 'crm_old', connector: 'legacy', environment: 'all', account: 'alice@acme.example', cause: ['scopes'], rule: 'R13' }],
     needsAuthorization: ['crm_sales', 'crm_old'],
   });
 }

@@ -15,7 +15,7 @@ describe('transition', () => {
   it('is pure: a refused and an allowed action leave the world as it was', () => {
     const s = state()
       .connector('crm')
-      .connection('crm_sales', 'crm', { authorization: { status: 'authorized', account: 'alice' } })
+      .connection('crm_sales', 'crm', { authorizations: [{ environment: 'all', account: 'alice' }] })
       .build();
     const world = new World(s);
     const before = JSON.stringify(stateToSnapshot(s));
@@ -38,16 +38,16 @@ describe('transition', () => {
     const world = new World(
       state()
         .connector('crm')
-        .connection('crm_a', 'crm', { authorization: { status: 'authorized', account: 'alice' } })
+        .connection('crm_a', 'crm', { authorizations: [{ environment: 'all', account: 'alice' }] })
         .connection('crm_b', 'crm')
         .build(),
     );
     const t = transition(world, act.updateConnector('crm', {}), { clientSecret: 'fp-new' });
     expect(t.ok).toBe(true);
     if (!t.ok) return;
-    expect(t.effects.revoked).toEqual([{ connection: 'crm_a', connector: 'crm', account: 'alice', cause: ['clientSecret'], rule: 'R5' }]);
+    expect(t.effects.revoked).toEqual([{ connection: 'crm_a', connector: 'crm', environment: 'all', account: 'alice', cause: ['clientSecret'], rule: 'R5' }]);
     world.apply(t.effects);
-    expect(world.connection('crm_a')!.authorization).toEqual({ status: 'unauthorized' });
+    expect(world.connection('crm_a')!.authorizations).toEqual([]);
     expect(world.connector('crm')!.secretFingerprints.clientSecret).toBe('fp-new');
   });
 

@@ -14,7 +14,7 @@ const account = () =>
     .connector('crm', { name: 'Acme CRM', authentication: oauth2({ clientId: '1000.ABCDEF' }), secretFingerprints: { clientSecret: fingerprint('crm-secret-1') } })
     .connector('legacy', { name: HOSTILE.html, enabled: false })
     .connection('crm_sales', 'crm', {
-      authorization: { status: 'authorized', account: 'alice' },
+      authorizations: [{ environment: 'all', account: 'alice' }],
       usages: [{ app: 'sales', component: 'workflow:x', kind: 'deluge-invokeurl', source: 'target' }],
     })
     .connection('crm_support', 'crm')

@@ -4,7 +4,17 @@
  * a subset of the connector's, authorized or not, with usages. `checkState` holds for every one.
  */
 import fc from 'fast-check';
-import type { ApiKeyParameter, Authentication, ConnectionRecord, ConnectorRecord, SecretName, State, Usage } from '../../src/model/types.js';
+import type {
+  ApiKeyParameter,
+  Authentication,
+  Authorization,
+  AuthorizationEnvironment,
+  ConnectionRecord,
+  ConnectorRecord,
+  SecretName,
+  State,
+  Usage,
+} from '../../src/model/types.js';
 import { descriptionProblem, nameProblem } from '../../src/rules/index.js';
 
 const linkName = fc.stringMatching(/^[a-z][a-z0-9_]{0,12}$/);
@@ -91,13 +101,10 @@ export function validState(maxConnectors = 6, maxConnections = 12): fc.Arbitrary
                 name,
                 enabled: c.enabled ? fc.boolean() : fc.constant(false),
                 scopes: c.authentication.type === 'oauth2' ? fc.subarray(c.authentication.scopes) : fc.constant<string[]>([]),
-                authorization: fc.oneof(
-                  fc.constant({ status: 'unauthorized' as const }),
-                  text.map((account) => ({ status: 'authorized' as const, account })),
-                ),
+                held: authorizationsArbitrary,
                 usages: fc.array(usage, { maxLength: 2 }),
               })
-              .map((r) => ({ ...r, connector: c.linkName })),
+              .map(({ held, ...r }) => ({ ...r, ...held, connector: c.linkName })),
           )
         : fc.constant(null);
       return fc.tuple(fc.constant(connectors), fc.uniqueArray(fc.tuple(linkName, connection), { maxLength: ready.length ? maxConnections : 0, selector: ([n]) => n }));
@@ -109,6 +116,28 @@ export function validState(maxConnectors = 6, maxConnections = 12): fc.Arbitrary
       return s;
     });
 }
+
+/**
+ * A connection's authorization settings and the authorizations they allow (R18): none or one
+ * shared; any environments of a separate one; any users of a logged-in user connection.
+ */
+export const authorizationsArbitrary: fc.Arbitrary<Pick<ConnectionRecord, 'authorizationOwner' | 'sameAuthorizationForAllEnvironments' | 'authorizations'>> = fc
+  .record({ owner: fc.constantFrom<'admin' | 'user'>('admin', 'user'), same: fc.boolean() })
+  .chain(({ owner, same }) => {
+    const environments = same
+      ? fc.constant<AuthorizationEnvironment[]>(['all'])
+      : fc.subarray<AuthorizationEnvironment>(['development', 'stage', 'production'], { minLength: 1 });
+    const one = (environment: AuthorizationEnvironment) =>
+      owner === 'user'
+        ? fc.uniqueArray(text, { maxLength: 3 }).chain((users) => fc.tuple(...users.map((user) => text.map((account) => ({ environment, account, user })))))
+        : text.map((account) => [{ environment, account }]);
+    return fc
+      .oneof(
+        fc.constant([] as Authorization[]),
+        environments.chain((envs) => fc.tuple(...envs.map(one)).map((lists) => lists.flat() as Authorization[])),
+      )
+      .map((authorizations) => ({ authorizationOwner: owner, sameAuthorizationForAllEnvironments: same, authorizations }));
+  });
 
 function strip<T extends object>(value: T): T {
   for (const key of Object.keys(value) as (keyof T)[]) if (value[key] === undefined) delete value[key];

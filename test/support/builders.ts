@@ -44,7 +44,9 @@ export class StateBuilder {
       connector,
       enabled: true,
       scopes: [],
-      authorization: { status: 'unauthorized' },
+      authorizationOwner: 'admin',
+      sameAuthorizationForAllEnvironments: true,
+      authorizations: [],
       usages: [],
       ...overrides,
     });

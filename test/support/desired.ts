@@ -5,7 +5,7 @@
  */
 import type { PlannedSecret } from '../../src/model/actions.js';
 import type { Plan } from '../../src/model/plan.js';
-import type { DesiredConnection, DesiredConnector, DesiredState, SecretName, State } from '../../src/model/types.js';
+import type { DesiredConnection, DesiredConnector, DesiredState, SecretName, State, Environment } from '../../src/model/types.js';
 import { SECRET_PARAMETERS } from '../../src/model/types.js';
 import type { CodeUsage } from '../../src/model/usages.js';
 import { makePlan, type PlanInput } from '../../src/plan/index.js';
@@ -43,6 +43,8 @@ export class DesiredBuilder {
       connector,
       enabled: true,
       scopes: [],
+      authorizationOwner: 'admin',
+      sameAuthorizationForAllEnvironments: true,
       source: { file: `connections/${linkName}.yaml`, line: 1, col: 1 },
       ...overrides,
     });
@@ -65,7 +67,14 @@ export function desiredOf(state: State): DesiredState {
     d.connector(c.linkName, { name: c.name, description: c.description, stage: c.stage, enabled: c.enabled, authentication: structuredClone(c.authentication) });
   }
   for (const c of state.connections.values()) {
-    d.connection(c.linkName, c.connector, { name: c.name, enabled: c.enabled, scopes: [...c.scopes] });
+    d.connection(c.linkName, c.connector, {
+      name: c.name,
+      enabled: c.enabled,
+      scopes: [...c.scopes],
+      authorizationOwner: c.authorizationOwner,
+      sameAuthorizationForAllEnvironments: c.sameAuthorizationForAllEnvironments,
+      ...(c.access ? { access: [...c.access] } : {}),
+    });
   }
   return d.build();
 }
@@ -79,6 +88,8 @@ export interface PlanForOptions {
   protect?: readonly string[];
   /** Usages found in code (plan/usages.ts). */
   usages?: readonly CodeUsage[];
+  /** `environments:` of connectorops.yaml (default [production]). */
+  environments?: readonly Environment[];
 }
 
 export function secretsFor(d: DesiredState, fingerprints: Record<string, string | null> = {}): PlanInput['secrets'] {
@@ -105,6 +116,7 @@ export function planFor(current: State, want: DesiredState, options: PlanForOpti
     ...(options.scope ? { scope: options.scope } : {}),
     ...(options.protect ? { protect: options.protect } : {}),
     ...(options.usages ? { usages: options.usages } : {}),
+    ...(options.environments ? { environments: options.environments } : {}),
   });
 }
 

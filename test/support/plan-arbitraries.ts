@@ -159,9 +159,9 @@ const currentArb: fc.Arbitrary<CurrentCase> = fc
       connector,
       enabled,
       scopes,
-      authorization: authorized[CONNECTIONS.indexOf(raw.linkName)]
-        ? { status: 'authorized', account: authorized[CONNECTIONS.indexOf(raw.linkName)]! }
-        : { status: 'unauthorized' },
+      authorizationOwner: 'admin',
+      sameAuthorizationForAllEnvironments: true,
+      authorizations: authorized[CONNECTIONS.indexOf(raw.linkName)] ? [{ environment: 'all', account: authorized[CONNECTIONS.indexOf(raw.linkName)]! }] : [],
       usages: used[CONNECTIONS.indexOf(raw.linkName)] && raw.linkName === 'x1' ? [{ app: 'sales', component: 'workflow:w1', kind: 'deluge-invokeurl' }] : [],
     })).forEach((c) => state.connections.set(c.linkName, c));
     const recordedFor: CurrentCase['recorded'] = {};
@@ -213,6 +213,8 @@ const desiredArb: fc.Arbitrary<DesiredCase> = fc
       connector,
       enabled,
       scopes,
+      authorizationOwner: 'admin',
+      sameAuthorizationForAllEnvironments: true,
       source: { file: `connections/${raw.linkName}.yaml`, line: 1, col: 1 },
     })).forEach((c) => desired.connections.set(c.linkName, c));
     return { desired, env };
@@ -284,6 +286,8 @@ function mutatedDesiredArb(cur: CurrentCase): fc.Arbitrary<DesiredCase> {
           // R16: enabled only under an enabled connector.
           enabled: (edit === 'toggle' ? !x.enabled : x.enabled) && parent.enabled,
           scopes: (edit === 'scopes' ? scopes : x.scopes).filter((s) => offered.has(s)),
+          authorizationOwner: x.authorizationOwner,
+          sameAuthorizationForAllEnvironments: x.sameAuthorizationForAllEnvironments,
           source: { file: `connections/${x.linkName}.yaml`, line: 1, col: 1 },
         });
       });

@@ -101,7 +101,7 @@ export function makePlan(parts: Partial<Plan> = {}): Plan {
   const revokedAuthorizations = parts.revokedAuthorizations ?? [];
   const blocked = parts.blocked ?? [];
   return {
-    formatVersion: 1,
+    formatVersion: 2,
     target: 'local:.connectorops/local.db',
     base: { stateSerial: 7, stateDigest: 'sha256:5f0c1e' },
     source: { ref: 'HEAD', commit: '3b18e512dba79e4c8300dd08aeb37f8e728b8dad', manifestDigest: 'sha256:a11ce' },
@@ -112,6 +112,13 @@ export function makePlan(parts: Partial<Plan> = {}): Plan {
     needsAuthorization: [],
     warnings: [],
     ...parts,
+    // Shared admin connections unless a scenario says otherwise: one authorization each, for all environments.
+    authorizationsNeeded:
+      parts.authorizationsNeeded ??
+      (parts.needsAuthorization ?? []).map((connection) => {
+        const before = revokedAuthorizations.find((r) => (r.replacedBy ?? r.connection) === connection);
+        return { connection, environment: 'all' as const, ...(before ? { account: before.account } : {}) };
+      }),
     summary: parts.summary ?? summarize({ actions, revokedAuthorizations, blocked }),
   };
 }
@@ -214,9 +221,9 @@ export function rotationPlan(): Plan {
       ),
     ],
     revokedAuthorizations: [
-      { connection: 'crm_sales', connector: 'crm', account: 'alice', cause: ['clientId', 'clientSecret'], rule: 'R5' },
-      { connection: 'crm_support', connector: 'crm', account: 'bob', cause: ['clientId', 'clientSecret'], rule: 'R5' },
-      { connection: 'crm_ops', connector: 'crm', account: 'carol', cause: ['clientId', 'clientSecret'], rule: 'R5' },
+      { connection: 'crm_sales', connector: 'crm', environment: 'all', account: 'alice', cause: ['clientId', 'clientSecret'], rule: 'R5' },
+      { connection: 'crm_support', connector: 'crm', environment: 'all', account: 'bob', cause: ['clientId', 'clientSecret'], rule: 'R5' },
+      { connection: 'crm_ops', connector: 'crm', environment: 'all', account: 'carol', cause: ['clientId', 'clientSecret'], rule: 'R5' },
     ],
     needsAuthorization: ['crm_sales', 'crm_support', 'crm_ops'],
   });
@@ -241,7 +248,7 @@ export function replacePlan(): Plan {
         },
       ),
     ],
-    revokedAuthorizations: [{ connection: 'crm_sales', connector: 'crm', account: 'alice', cause: ['replace'], rule: 'R12' }],
+    revokedAuthorizations: [{ connection: 'crm_sales', connector: 'crm', environment: 'all', account: 'alice', cause: ['replace'], rule: 'R12' }],
     needsAuthorization: ['crm_sales'],
   });
 }
@@ -293,7 +300,7 @@ export function hostilePlan(): Plan {
       lifecycle('a3', 'connection.disable', 'crm_sales', { rules: ['R15'] }),
     ],
     impact: [{ connection: 'crm_sales', usages: [{ app: HOSTILE.html, component: HOSTILE.pipes, kind: HOSTILE.mention }], rule: 'R15' }],
-    revokedAuthorizations: [{ connection: 'crm_sales', connector: 'crm', account: '@team', cause: ['clientId'], rule: 'R5' }],
+    revokedAuthorizations: [{ connection: 'crm_sales', connector: 'crm', environment: 'all', account: '@team', cause: ['clientId'], rule: 'R5' }],
     needsAuthorization: ['crm_sales'],
     blocked: [{ kind: 'Connection', linkName: 'crm_x', rule: 'R14', message: HOSTILE.html, hint: HOSTILE.bold }],
     warnings: [{ code: 'adopted-secret', message: HOSTILE.mention, kind: 'Connector', linkName: 'crm' }],

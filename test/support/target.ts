@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { TargetError } from '../../src/errors.js';
-import type { ActionBody, ConnectorSpec } from '../../src/model/actions.js';
+import type { ActionBody, ConnectionSpec, ConnectorSpec } from '../../src/model/actions.js';
 import type { Authentication, SecretName, State } from '../../src/model/types.js';
 import { LocalTarget } from '../../src/targets/local/local-target.js';
 import { stateToSnapshot } from '../../src/targets/snapshot.js';
@@ -43,10 +43,10 @@ export const act = {
   enableConnector: (linkName: string): ActionBody => ({ op: 'connector.enable', kind: 'Connector', linkName }),
   disableConnector: (linkName: string): ActionBody => ({ op: 'connector.disable', kind: 'Connector', linkName }),
   deleteConnector: (linkName: string): ActionBody => ({ op: 'connector.delete', kind: 'Connector', linkName }),
-  createConnection(linkName: string, connector: string, scopes: string[] = [], name = `Connection ${linkName}`): ActionBody {
-    return { op: 'connection.create', kind: 'Connection', linkName, spec: { name, connector, scopes } };
+  createConnection(linkName: string, connector: string, scopes: string[] = [], name = `Connection ${linkName}`, settings: Partial<ConnectionSpec> = {}): ActionBody {
+    return { op: 'connection.create', kind: 'Connection', linkName, spec: { name, connector, scopes, ...settings } };
   },
-  updateConnection(linkName: string, set: { name?: string; scopes?: string[] }): ActionBody {
+  updateConnection(linkName: string, set: { name?: string; scopes?: string[]; sameAuthorizationForAllEnvironments?: boolean; access?: string[] }): ActionBody {
     return { op: 'connection.update', kind: 'Connection', linkName, set };
   },
   enableConnection: (linkName: string): ActionBody => ({ op: 'connection.enable', kind: 'Connection', linkName }),

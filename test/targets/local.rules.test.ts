@@ -176,14 +176,14 @@ describe('connector lifecycle', () => {
         const set = c.change ? { authentication: c.change } : { secrets: secretRefs(c.secret!) };
         const result = await target.execute(act.updateConnector('svc', set), secrets);
         expect(result.revoked).toEqual([
-          { connection: 'svc_a', connector: 'svc', account: 'alice', cause: [c.cause], rule: 'R5' },
-          { connection: 'svc_c', connector: 'svc', account: 'carol', cause: [c.cause], rule: 'R5' },
+          { connection: 'svc_a', connector: 'svc', environment: 'all', account: 'alice', cause: [c.cause], rule: 'R5' },
+          { connection: 'svc_c', connector: 'svc', environment: 'all', account: 'carol', cause: [c.cause], rule: 'R5' },
         ]);
-        const byName = new Map((await target.exportSnapshot()).connections.map((x) => [x.linkName, x.authorization]));
-        expect(byName.get('svc_a')).toEqual({ status: 'unauthorized' });
-        expect(byName.get('svc_b')).toEqual({ status: 'unauthorized' });
-        expect(byName.get('svc_c')).toEqual({ status: 'unauthorized' });
-        expect(byName.get('other_a')).toEqual({ status: 'authorized', account: 'oscar' });
+        const byName = new Map((await target.exportSnapshot()).connections.map((x) => [x.linkName, x.authorizations]));
+        expect(byName.get('svc_a')).toEqual([]);
+        expect(byName.get('svc_b')).toEqual([]);
+        expect(byName.get('svc_c')).toEqual([]);
+        expect(byName.get('other_a')).toEqual([{ environment: 'all', account: 'oscar' }]);
       });
     }
 
@@ -203,14 +203,14 @@ describe('connector lifecycle', () => {
         act.updateConnector('keyed', { authentication: { type: 'apiKey', parameters: [{ parameterKey: 'X-Key', displayName: 'Key', addTo: 'query' }] } }),
       );
       expect(r2.revoked).toEqual([]);
-      const auths = (await target.exportSnapshot()).connections.map((c) => c.authorization.status);
-      expect(auths).toEqual(['authorized', 'authorized']);
+      const auths = (await target.exportSnapshot()).connections.map((c) => c.authorizations?.length);
+      expect(auths).toEqual([1, 1]);
     });
 
     it('R5: a secret the target has no fingerprint for is adopted: recorded, nothing revoked; a later change revokes', async () => {
       const s = state()
         .connector('crm', { secretFingerprints: {} })
-        .connection('crm_a', 'crm', { authorization: { status: 'authorized', account: 'alice' } })
+        .connection('crm_a', 'crm', { authorizations: [{ environment: 'all', account: 'alice' }] })
         .build();
       await target.close();
       target = await openLocal(tmp.dir, s, 'adopt.db');
@@ -226,7 +226,7 @@ describe('connector lifecycle', () => {
       const foreign = 'hmac-sha256:0123456789ab:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
       const s = state()
         .connector('crm', { secretFingerprints: { clientSecret: foreign } })
-        .connection('crm_a', 'crm', { authorization: { status: 'authorized', account: 'alice' } })
+        .connection('crm_a', 'crm', { authorizations: [{ environment: 'all', account: 'alice' }] })
         .build();
       await target.close();
       target = await openLocal(tmp.dir, s, 'foreign.db');
@@ -265,7 +265,7 @@ describe('connector lifecycle', () => {
     await target.execute(act.disableConnector('crm'));
     const snap = await target.exportSnapshot();
     expect(snap.connectors[0]!.enabled).toBe(false);
-    expect(snap.connections[0]!.authorization).toEqual({ status: 'authorized', account: 'alice' });
+    expect(snap.connections[0]!.authorizations).toEqual([{ environment: 'all', account: 'alice' }]);
     await target.execute(act.enableConnector('crm'));
     expect((await target.exportSnapshot()).connectors[0]!.enabled).toBe(true);
   });
@@ -278,7 +278,7 @@ describe('connector lifecycle', () => {
     expect(e).toBeInstanceOf(TargetError);
     await target.execute(act.deleteConnection('crm_sales'));
     await target.execute(act.deleteConnector('crm'));
-    expect(await target.exportSnapshot()).toEqual({ formatVersion: 1, connectors: [], connections: [] });
+    expect(await target.exportSnapshot()).toEqual({ formatVersion: 2, connectors: [], connections: [] });
   });
 
   it('R10: a replacement is carried out as delete connections → delete connector → create → connections recreated unauthorized; a linkName change in place is refused', async () => {
@@ -299,7 +299,7 @@ describe('connector lifecycle', () => {
     await target.execute(act.createConnection('crm_sales', 'crm'));
     const snap = await target.exportSnapshot();
     expect(snap.connectors[0]!.authentication.type).toBe('apiKey');
-    expect(snap.connections[0]!.authorization).toEqual({ status: 'unauthorized' });
+    expect(snap.connections[0]!.authorizations).toEqual([]);
   });
 });
 
@@ -307,9 +307,9 @@ describe('connection lifecycle', () => {
   it('R11: a new connection starts enabled and unauthorized; only authorize (a person) makes it authorized', async () => {
     await readyConnector(target, 'crm');
     await target.execute(act.createConnection('crm_sales', 'crm'));
-    expect((await target.exportSnapshot()).connections[0]).toMatchObject({ enabled: true, authorization: { status: 'unauthorized' }, usages: [] });
+    expect((await target.exportSnapshot()).connections[0]).toMatchObject({ enabled: true, authorizations: [], usages: [] });
     await target.authorize('crm_sales', 'alice');
-    expect((await target.exportSnapshot()).connections[0]!.authorization).toEqual({ status: 'authorized', account: 'alice' });
+    expect((await target.exportSnapshot()).connections[0]!.authorizations).toEqual([{ environment: 'all', account: 'alice' }]);
   });
 
   it('R11: authorize refuses an unknown connection, an empty account, a disabled connection and one under a disabled connector, changing nothing', async () => {
@@ -327,7 +327,7 @@ describe('connection lifecycle', () => {
     await target.execute(act.disableConnector('crm'));
     await expect(target.authorize('crm_sales', 'alice')).rejects.toThrow("R11: connection 'crm_sales' cannot be authorized while its connector 'crm' is disabled");
     expect(before.serial).toBe(mid.serial - 1);
-    expect((await target.exportSnapshot()).connections[0]!.authorization).toEqual({ status: 'unauthorized' });
+    expect((await target.exportSnapshot()).connections[0]!.authorizations).toEqual([]);
   });
 
   it('R11: authorizing again with the same account changes nothing; another account takes over', async () => {
@@ -360,10 +360,10 @@ describe('connection lifecycle', () => {
     );
     // A rename (name) is in place and keeps the authorization.
     await target.execute(act.updateConnection('crm_sales', { name: 'Renamed' }));
-    expect((await target.exportSnapshot()).connections[0]!.authorization.status).toBe('authorized');
+    expect((await target.exportSnapshot()).connections[0]!.authorizations).toHaveLength(1);
     await target.execute(act.deleteConnection('crm_sales'));
     await target.execute(act.createConnection('crm_sales', 'erp'));
-    expect((await target.exportSnapshot()).connections[0]).toMatchObject({ connector: 'erp', authorization: { status: 'unauthorized' } });
+    expect((await target.exportSnapshot()).connections[0]).toMatchObject({ connector: 'erp', authorizations: [] });
   });
 
   it('R13: a scope change sends an authorized connection back through consent (revoked, listed with R13); unauthorized ones and reorders revoke nothing', async () => {
@@ -374,13 +374,13 @@ describe('connection lifecycle', () => {
     const reorder = await target.execute(act.updateConnection('crm_a', { scopes: ['contacts.read'] }));
     expect(reorder.revoked).toEqual([]);
     const r = await target.execute(act.updateConnection('crm_a', { scopes: ['contacts.read', 'contacts.write'] }));
-    expect(r.revoked).toEqual([{ connection: 'crm_a', connector: 'crm', account: 'alice', cause: ['scopes'], rule: 'R13' }]);
+    expect(r.revoked).toEqual([{ connection: 'crm_a', connector: 'crm', environment: 'all', account: 'alice', cause: ['scopes'], rule: 'R13' }]);
     const unauth = await target.execute(act.updateConnection('crm_b', { scopes: ['contacts.write'] }));
     expect(unauth.revoked).toEqual([]);
     const snap = await target.exportSnapshot();
-    expect(snap.connections.map((c) => [c.linkName, c.scopes, c.authorization.status])).toEqual([
-      ['crm_a', ['contacts.read', 'contacts.write'], 'unauthorized'],
-      ['crm_b', ['contacts.write'], 'unauthorized'],
+    expect(snap.connections.map((c) => [c.linkName, c.scopes, c.authorizations])).toEqual([
+      ['crm_a', ['contacts.read', 'contacts.write'], []],
+      ['crm_b', ['contacts.write'], []],
     ]);
   });
 
@@ -446,9 +446,9 @@ describe('connection lifecycle', () => {
     await target.execute(act.createConnection('crm_sales', 'crm'));
     await target.authorize('crm_sales', 'alice');
     await target.execute(act.disableConnection('crm_sales'));
-    expect((await target.exportSnapshot()).connections[0]!.authorization).toEqual({ status: 'authorized', account: 'alice' });
+    expect((await target.exportSnapshot()).connections[0]!.authorizations).toEqual([{ environment: 'all', account: 'alice' }]);
     await target.execute(act.enableConnection('crm_sales'));
-    expect((await target.exportSnapshot()).connections[0]!.authorization).toEqual({ status: 'authorized', account: 'alice' });
+    expect((await target.exportSnapshot()).connections[0]!.authorizations).toEqual([{ environment: 'all', account: 'alice' }]);
   });
 
   it('refuses an action on a connector or connection that does not exist', async () => {

@@ -9,6 +9,7 @@ import { LocalTarget } from '../../src/targets/local/local-target.js';
 import { stateToSnapshot } from '../../src/targets/snapshot.js';
 import { state } from '../support/builders.js';
 import { openSqlite, sqlColumn, sqlValue } from '../support/sqlite.js';
+import { valueOf } from '../../src/targets/local/sqlite-driver.js';
 import { act, contents, openLocal, readyConnector, tempDir } from '../support/target.js';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -33,8 +34,8 @@ describe('the file', () => {
     expect(existsSync(join(tmp.dir, 'deep/er/local.db'))).toBe(true);
     const read = await t.read();
     expect(read.serial).toBe(0);
-    expect(await t.exportSnapshot()).toEqual({ formatVersion: 1, connectors: [], connections: [] });
-    expect(read.digest).toBe(sha256(canonicalJson({ formatVersion: 1, connectors: [], connections: [] })));
+    expect(await t.exportSnapshot()).toEqual({ formatVersion: 2, connectors: [], connections: [] });
+    expect(read.digest).toBe(sha256(canonicalJson({ formatVersion: 2, connectors: [], connections: [] })));
   });
 
   it('keeps its fingerprint key across opens; another file has another key', async () => {
@@ -89,7 +90,7 @@ describe('the file', () => {
     const db = openSqlite(join(tmp.dir, 'local.db'));
     db.prepare("UPDATE meta SET value = 99 WHERE key = 'schema_version'").run();
     db.close();
-    expect(() => LocalTarget.open(join(tmp.dir, 'local.db'))).toThrow(/newer connectorops \(local schema 99; this one reads 2\)/);
+    expect(() => LocalTarget.open(join(tmp.dir, 'local.db'))).toThrow(/newer connectorops \(local schema 99; this one reads 3\)/);
   });
 });
 
@@ -116,7 +117,44 @@ describe('schema 1 → 2 (rollouts)', () => {
       await again.close();
     }
     const check = openSqlite(join(tmp.dir, 'local.db'));
-    expect(sqlValue(check, "SELECT value FROM meta WHERE key = 'schema_version'")).toBe(2);
+    expect(sqlValue(check, "SELECT value FROM meta WHERE key = 'schema_version'")).toBe(3);
+    check.close();
+  });
+});
+
+describe('schema 2 → 3 (authorizations per environment)', () => {
+  it("a connection's one authorization becomes one entry for all environments; an unauthorized one none", async () => {
+    const t = open();
+    await readyConnector(t, 'crm');
+    await t.execute(act.createConnection('crm_sales', 'crm'));
+    await t.execute(act.createConnection('crm_support', 'crm'));
+    await t.close();
+    // Make it a schema-2 file: bodies with the one `authorization` of before.
+    const db = openSqlite(join(tmp.dir, 'local.db'));
+    const old = (link: string, authorization: unknown) => {
+      const body = JSON.parse(valueOf(db.prepare('SELECT body FROM connections WHERE link_name = ?'), link) as string) as Record<string, unknown>;
+      const { authorizationOwner: _o, sameAuthorizationForAllEnvironments: _s, authorizations: _a, ...rest } = body;
+      db.prepare('UPDATE connections SET body = ? WHERE link_name = ?').run(JSON.stringify({ ...rest, authorization }), link);
+    };
+    old('crm_sales', { status: 'authorized', account: 'alice' });
+    old('crm_support', { status: 'unauthorized' });
+    db.exec("UPDATE meta SET value = 2 WHERE key = 'schema_version'");
+    db.close();
+
+    const again = LocalTarget.open(join(tmp.dir, 'local.db'));
+    try {
+      const byName = new Map((await again.exportSnapshot()).connections.map((c) => [c.linkName, c]));
+      expect(byName.get('crm_sales')).toMatchObject({
+        authorizationOwner: 'admin',
+        sameAuthorizationForAllEnvironments: true,
+        authorizations: [{ environment: 'all', account: 'alice' }],
+      });
+      expect(byName.get('crm_support')!.authorizations).toEqual([]);
+    } finally {
+      await again.close();
+    }
+    const check = openSqlite(join(tmp.dir, 'local.db'));
+    expect(sqlValue(check, "SELECT value FROM meta WHERE key = 'schema_version'")).toBe(3);
     check.close();
   });
 });
@@ -224,7 +262,7 @@ describe('import and export', () => {
     state()
       .connector('crm')
       .connector('keyed', { authentication: { type: 'apiKey', parameters: [{ parameterKey: 'X-Key', addTo: 'header' }] } })
-      .connection('crm_sales', 'crm', { scopes: ['contacts.read'], authorization: { status: 'authorized', account: 'alice' } })
+      .connection('crm_sales', 'crm', { scopes: ['contacts.read'], authorizations: [{ environment: 'all', account: 'alice' }] })
       .build();
 
   it('export → import into another target → export is identical', async () => {

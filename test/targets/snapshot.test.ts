@@ -33,10 +33,16 @@ const crmSales = {
   connector: 'crm',
   enabled: true,
   scopes: ['contacts.read'],
-  authorization: { status: 'authorized', account: 'alice' },
+  authorizationOwner: 'admin',
+  sameAuthorizationForAllEnvironments: false,
+  access: ['sales'],
+  authorizations: [
+    { environment: 'stage', account: 'bob' },
+    { environment: 'production', account: 'alice' },
+  ],
   usages: [{ app: 'sales', component: 'workflow:send_invoice', kind: 'deluge-invokeurl' }],
 };
-const doc = (over: Record<string, unknown> = {}) => ({ formatVersion: 1, connectors: [crm], connections: [crmSales], ...over });
+const doc = (over: Record<string, unknown> = {}) => ({ formatVersion: 2, connectors: [crm], connections: [crmSales], ...over });
 
 const problem = (value: unknown): string => {
   try {
@@ -49,6 +55,34 @@ const problem = (value: unknown): string => {
 };
 
 describe('conversion', () => {
+  it('imports a formatVersion 1 snapshot: its one authorization becomes one entry for all environments of an admin connection', () => {
+    const { linkName, name, connector, enabled, scopes, usages } = crmSales;
+    const v1 = (authorization: unknown) => ({
+      formatVersion: 1,
+      connectors: [crm],
+      connections: [{ linkName, name, connector, enabled, scopes, authorization, usages }],
+    });
+    const { snapshot } = validateSnapshot(v1({ status: 'authorized', account: 'alice' }));
+    expect(snapshot.formatVersion).toBe(2);
+    expect(snapshot.connections[0]).toMatchObject({
+      authorizationOwner: 'admin',
+      sameAuthorizationForAllEnvironments: true,
+      authorizations: [{ environment: 'all', account: 'alice' }],
+    });
+    expect(validateSnapshot(v1({ status: 'unauthorized' })).snapshot.connections[0]!.authorizations).toEqual([]);
+    // A version 1 document is still checked as one: its authorization names its account.
+    expect(problem(v1({ status: 'authorized' }))).toMatch(/connections\[0\]\.authorization\.account/);
+  });
+
+  it('refuses authorizations that do not fit the connection (R18): one per environment on a shared one, a user on an admin one', () => {
+    const shared = { ...crmSales, sameAuthorizationForAllEnvironments: true };
+    expect(problem(doc({ connections: [shared] }))).toMatch(
+      /R18: connection 'crm_sales': it uses the same authorization for all environments, but holds one for 'stage' only/,
+    );
+    const withUser = { ...crmSales, authorizations: [{ environment: 'stage', account: 'bob', user: 'bob' }] };
+    expect(problem(doc({ connections: [withUser] }))).toMatch(/R18: .*admin connection, but holds an authorization by user 'bob'/);
+  });
+
   it('reads the contract example and writes it back exactly', () => {
     const { snapshot, state: s } = validateSnapshot(doc());
     expect(snapshot).toEqual(doc());
@@ -88,8 +122,8 @@ describe('conversion', () => {
 
 describe('validation', () => {
   it('names the supported versions for an unknown formatVersion, and a missing one', () => {
-    expect(problem(doc({ formatVersion: 2 }))).toBe('snapshot formatVersion 2 is not supported: this connectorops reads formatVersion 1; nothing was imported');
-    expect(problem({ connectors: [], connections: [] })).toMatch(/has no formatVersion; this connectorops reads formatVersion 1/);
+    expect(problem(doc({ formatVersion: 3 }))).toBe('snapshot formatVersion 3 is not supported: this connectorops reads formatVersion 1, 2; nothing was imported');
+    expect(problem({ connectors: [], connections: [] })).toMatch(/has no formatVersion; this connectorops reads formatVersion 1, 2/);
     expect(problem([1, 2])).toMatch(/a snapshot is a JSON object/);
   });
 
@@ -112,7 +146,10 @@ describe('validation', () => {
   it('refuses wrong types and values with their path, and duplicate link names (N3)', () => {
     expect(problem(doc({ connections: [{ ...crmSales, enabled: 'yes' }] }))).toMatch(/connections\[0\]\.enabled: Invalid input: expected boolean/);
     expect(problem(doc({ connectors: [{ ...crm, stage: 'live' }] }))).toMatch(/connectors\[0\]\.stage: Invalid option/);
-    expect(problem(doc({ connections: [{ ...crmSales, authorization: { status: 'authorized' } }] }))).toMatch(/connections\[0\]\.authorization\.account/);
+    expect(problem(doc({ connections: [{ ...crmSales, authorizations: [{ environment: 'stage' }] }] }))).toMatch(/connections\[0\]\.authorizations\[0\]\.account/);
+    expect(problem(doc({ connections: [{ ...crmSales, authorizations: [{ environment: 'qa', account: 'x' }] }] }))).toMatch(
+      /connections\[0\]\.authorizations\[0\]\.environment/,
+    );
     expect(problem(doc({ connectors: [crm, crm] }))).toMatch(/connectors\[1\]\.linkName: N3: two connectors have link name 'crm'/);
   });
 

@@ -1,12 +1,13 @@
 /**
- * `connectorops target export | import | authorize | init | adopt`: one parser per subcommand.
+ * `connectorops target export | import | authorize | deauthorize | init | adopt`: one parser per subcommand.
  * Every subcommand takes `--target T` and `--dir D` (where connectorops.yaml is).
  */
 import { UserError } from '../../errors.js';
-import { parseAuthorized } from '../../rollout/adopt.js';
 import { isHelp, parseFlags, type Help } from '../args.js';
 import { checkActorName } from '../actor.js';
 import { definedOnly } from '../../util/objects.js';
+import { ENVIRONMENTS, type Environment } from '../../model/types.js';
+import type { AuthorizedConnection } from '../../rollout/adopt.js';
 
 /** `--target T` and `--dir D`, which every target and rollout subcommand takes. */
 export const TARGET_OPTIONS = { target: { type: 'string' }, dir: { type: 'string' } } as const;
@@ -32,6 +33,18 @@ export interface TargetAuthorizeArgs extends TargetFlags {
   account: string;
   /** Who records it (a ledger's audit trail), `--by` checked; absent: the command asks the system. */
   by?: string;
+  /** `--environment ENV`: for a connection with one authorization per environment. */
+  environment?: Environment;
+  /** `--user LOGIN`: for a logged-in user connection, the user who authorized it for themselves. */
+  user?: string;
+}
+
+export interface TargetDeauthorizeArgs extends TargetFlags {
+  linkName: string;
+  /** Only this environment's authorization (absent: every environment's). */
+  environment?: Environment;
+  /** Only this user's authorizations (absent: every user's). */
+  user?: string;
 }
 
 export interface TargetInitArgs extends TargetFlags {
@@ -41,8 +54,8 @@ export interface TargetInitArgs extends TargetFlags {
 }
 
 export interface TargetAdoptArgs extends TargetFlags {
-  /** `--authorized LINK=ACCOUNT`, each: connection link name → who authorized it. */
-  authorized: Map<string, string>;
+  /** `--authorized LINK=ACCOUNT` or `LINK@ENV=ACCOUNT`, each: a connection (in an environment) and who authorized it. */
+  authorized: AuthorizedConnection[];
 }
 
 export function parseTargetExportArgs(argv: readonly string[]): TargetExportArgs | Help {
@@ -62,16 +75,70 @@ export function parseTargetImportArgs(argv: readonly string[]): TargetImportArgs
   return { ...targetFlags(flags.values), file, force: flags.values.force };
 }
 
+/** `--environment` and `--user`, which authorize and deauthorize take. */
+const WHERE_OPTIONS = { environment: { type: 'string' }, user: { type: 'string' } } as const;
+
 export function parseTargetAuthorizeArgs(argv: readonly string[]): TargetAuthorizeArgs | Help {
-  const flags = parseFlags(argv, { ...TARGET_OPTIONS, account: { type: 'string' }, by: { type: 'string' } }, true);
+  const flags = parseFlags(argv, { ...TARGET_OPTIONS, ...WHERE_OPTIONS, account: { type: 'string' }, by: { type: 'string' } }, true);
   if (isHelp(flags)) return flags;
-  const hint = 'connectorops target authorize LINKNAME --account NAME --target T';
+  const hint = 'connectorops target authorize LINKNAME --account NAME [--environment ENV] [--user LOGIN] --target T';
   const [linkName] = flags.positionals;
   if (linkName === undefined || flags.positionals.length > 1) throw new UserError('target authorize takes one LINKNAME', { hint });
   const { account } = flags.values;
   if (account === undefined) throw new UserError('target authorize needs --account NAME: who consents', { hint });
   const by = flags.values.by === undefined ? undefined : checkActorName(flags.values.by);
-  return { ...targetFlags(flags.values), linkName, account, ...definedOnly({ by }) };
+  return { ...targetFlags(flags.values), linkName, account, ...whereFlags(flags.values), ...definedOnly({ by }) };
+}
+
+export function parseTargetDeauthorizeArgs(argv: readonly string[]): TargetDeauthorizeArgs | Help {
+  const flags = parseFlags(argv, { ...TARGET_OPTIONS, ...WHERE_OPTIONS }, true);
+  if (isHelp(flags)) return flags;
+  const [linkName] = flags.positionals;
+  if (linkName === undefined || flags.positionals.length > 1) {
+    throw new UserError('target deauthorize takes one LINKNAME', { hint: 'connectorops target deauthorize LINKNAME [--environment ENV] [--user LOGIN] --target T' });
+  }
+  return { ...targetFlags(flags.values), linkName, ...whereFlags(flags.values) };
+}
+
+/** `--environment` checked against Creator's environments, and `--user` trimmed and not empty. */
+function whereFlags(values: { environment?: string | undefined; user?: string | undefined }): { environment?: Environment; user?: string } {
+  const environment = values.environment === undefined ? undefined : parseEnvironment(values.environment, '--environment');
+  const user = values.user?.trim();
+  if (user === '') throw new UserError('--user names the user who authorized (their Creator login), not an empty string', { hint: 'e.g. --user bob@acme.example' });
+  return definedOnly({ environment, user });
+}
+
+/** A Creator environment as typed (case-insensitive), or a UserError naming the three. */
+function parseEnvironment(text: string, what: string): Environment {
+  const env = text.trim().toLowerCase();
+  if ((ENVIRONMENTS as readonly string[]).includes(env)) return env as Environment;
+  throw new UserError(`${what} is one of ${ENVIRONMENTS.join(', ')}, not '${text}'`, {
+    hint: 'a connection that uses the same authorization for all environments takes no environment',
+  });
+}
+
+/** `--authorized LINK=ACCOUNT` or `LINK@ENV=ACCOUNT`, each; a UserError for anything else or a repeat. */
+function parseAuthorized(flags: readonly string[]): AuthorizedConnection[] {
+  const out: AuthorizedConnection[] = [];
+  for (const flag of flags) {
+    const at = flag.indexOf('=');
+    const left = at > 0 ? flag.slice(0, at).trim() : '';
+    const account = at > 0 ? flag.slice(at + 1).trim() : '';
+    const amp = left.indexOf('@');
+    const link = (amp >= 0 ? left.slice(0, amp) : left).trim();
+    if (!link || !account || (amp >= 0 && !left.slice(amp + 1).trim())) {
+      throw new UserError(`--authorized takes LINK=ACCOUNT or LINK@ENV=ACCOUNT (a connection's link name, its environment, and who authorized it), not '${flag}'`, {
+        hint: 'e.g. --authorized crm_sales=alice@acme.example, or --authorized crm_sales@stage=bob@acme.example',
+      });
+    }
+    const environment = amp >= 0 ? parseEnvironment(left.slice(amp + 1), `--authorized ${link}@ENV`) : undefined;
+    if (out.some((o) => o.link === link && o.environment === environment)) {
+      const what = environment ? `connection '${link}' in ${environment}` : `connection '${link}'`;
+      throw new UserError(`--authorized names ${what} twice`, { hint: 'give each connection (or connection and environment) one --authorized' });
+    }
+    out.push({ link, ...definedOnly({ environment }), account });
+  }
+  return out;
 }
 
 export function parseTargetInitArgs(argv: readonly string[]): TargetInitArgs | Help {

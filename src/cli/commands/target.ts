@@ -1,11 +1,12 @@
 /**
- * `connectorops target export | import | authorize`: manage a target's contents (docs/targets.md).
+ * `connectorops target export | import | authorize | deauthorize | init | adopt`: manage a target's contents (docs/targets.md).
  *
  *   target export --target T                         the snapshot JSON on stdout
  *   target import FILE --target T [--force]          replace the contents with a snapshot (FILE - = stdin)
- *   target authorize LINKNAME --account NAME --target T   stand-in for a person on the consent screen
+ *   target authorize LINKNAME --account NAME [--environment ENV] [--user LOGIN] --target T   stand-in for a person on the consent screen
+ *   target deauthorize LINKNAME [--environment ENV] [--user LOGIN] --target T   an authorization was revoked in Creator
  *   target init --target T --mode ledger|simulated [--account NAME]   create an empty target of that mode
- *   target adopt --target T [--dir D] [--authorized LINK=ACCOUNT]…   the manifests' state as a new ledger's state
+ *   target adopt --target T [--dir D] [--authorized LINK[@ENV]=ACCOUNT]…   the manifests' state as a new ledger's state
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -18,6 +19,7 @@ import { isHelp, printUsage } from '../args.js';
 import {
   parseTargetAdoptArgs,
   parseTargetAuthorizeArgs,
+  parseTargetDeauthorizeArgs,
   parseTargetExportArgs,
   parseTargetImportArgs,
   parseTargetInitArgs,
@@ -32,7 +34,10 @@ import { actorName } from '../actor.js';
 import { targetFlagsText } from '../../util/shell.js';
 import { openTarget } from '../../targets/index.js';
 import { stateToSnapshot } from '../../targets/snapshot.js';
-import { openTargetFlag } from '../target-flag.js';
+import { openTargetFlag, readProjectConfig } from '../target-flag.js';
+import { describeAuthorization, isAuthorized, orderedEnvironments } from '../../model/authorizations.js';
+import type { ConnectionRecord, Environment } from '../../model/types.js';
+import { definedOnly } from '../../util/objects.js';
 import { ownValue } from '../../model/own.js';
 import { didYouMean, plural } from '../../util/text.js';
 import { targetIdentity } from '../../util/target-identity.js';
@@ -52,20 +57,27 @@ Write the target's contents as a snapshot (JSON) to stdout.`,
 
 Replace a local target's contents with a snapshot (FILE - reads stdin); --force replaces a target
 that is not empty.`,
-  authorize: `Usage: connectorops target authorize LINKNAME --account NAME [--by NAME] [--target T] [--dir D]
+  authorize: `Usage: connectorops target authorize LINKNAME --account NAME [--environment ENV] [--user LOGIN] [--by NAME] [--target T] [--dir D]
 
-Stand-in for a person on Creator's consent screen: the connection becomes authorized by NAME. On a
+Stand-in for a person on Creator's consent screen: the connection becomes authorized by NAME. A
+connection with one authorization per environment needs --environment development|stage|production;
+a logged-in user connection needs --user (the user who authorized). On a
 ledger it is recorded in the audit trail (connectorops rollout log) with who recorded it (--by,
 default you) and when; while the open rollout has a step that authorizes the connection, record
 that step instead (connectorops rollout done).`,
+  deauthorize: `Usage: connectorops target deauthorize LINKNAME [--environment ENV] [--user LOGIN] [--target T] [--dir D]
+
+Record that authorizations were revoked in Creator (Manage Connections → Revoke, or a user
+deactivated): those of ENV and/or LOGIN, or every one.`,
   init: `Usage: connectorops target init --mode ledger|simulated [--account NAME] [--target T] [--dir D]
 
 Create an empty target: simulated (it is the account; apply carries actions out) or ledger (it
 stands for a real Creator account; apply opens a rollout).`,
-  adopt: `Usage: connectorops target adopt [--authorized LINK=ACCOUNT]… [--target T] [--dir D]
+  adopt: `Usage: connectorops target adopt [--authorized LINK=ACCOUNT | LINK@ENV=ACCOUNT]… [--target T] [--dir D]
 
 Record the manifests' state as a new ledger's current state: you attest that Creator holds exactly
-this. Connections are unauthorized unless --authorized names who authorized them; secrets are
+this. Connections are unauthorized unless --authorized names who authorized them (LINK@ENV=ACCOUNT
+for a connection with one authorization per environment); secrets are
 fingerprinted from the environment variables the manifests name (one that is unset is recorded
 by the next rollout, in a step with nothing to do in Creator).`,
 } as const;
@@ -76,19 +88,27 @@ Subcommands:
   export --target T                          write the target's contents as a snapshot (JSON) to stdout
   import FILE --target T [--force]           replace a local target's contents with a snapshot (FILE - reads stdin);
                                              --force replaces a target that is not empty
-  authorize LINKNAME --account NAME --target T [--by NAME]
+  authorize LINKNAME --account NAME [--environment ENV] [--user LOGIN] --target T [--by NAME]
                                              stand-in for a person on Creator's consent screen:
                                              the connection becomes authorized by NAME (on a ledger,
-                                             recorded in the rollout log with --by, default you)
+                                             recorded in the rollout log with --by, default you). A
+                                             connection with one authorization per environment needs
+                                             --environment development|stage|production; a logged-in
+                                             user connection needs --user (the user who authorized)
+  deauthorize LINKNAME [--environment ENV] [--user LOGIN] --target T
+                                             record that authorizations were revoked in Creator
+                                             (Manage Connections → Revoke, or a user deactivated):
+                                             those of ENV and/or LOGIN, or every one
   init --target T --mode ledger|simulated [--account NAME]
                                              create an empty target: simulated (it is the account;
                                              apply carries actions out) or ledger (it stands for a
                                              real Creator account; apply opens a rollout)
-  adopt --target T [--dir D] [--authorized LINK=ACCOUNT]…
+  adopt --target T [--dir D] [--authorized LINK=ACCOUNT | LINK@ENV=ACCOUNT]…
                                              record the manifests' state as a new ledger's current
                                              state: you attest that Creator holds exactly this.
                                              Connections are unauthorized unless --authorized names
-                                             who authorized them; secrets are fingerprinted from the
+                                             who authorized them (LINK@ENV=ACCOUNT for a connection
+                                             with one authorization per environment); secrets are fingerprinted from the
                                              environment variables the manifests name
 
 ${WHERE}
@@ -103,6 +123,7 @@ const SUBCOMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> =
   export: exportCommand,
   import: importCommand,
   authorize: authorizeCommand,
+  deauthorize: deauthorizeCommand,
   init: initCommand,
   adopt: adoptCommand,
 };
@@ -191,19 +212,47 @@ async function importCommand(argv: string[], io: Io): Promise<number> {
 async function authorizeCommand(argv: string[], io: Io): Promise<number> {
   const args = parseTargetAuthorizeArgs(argv);
   if (isHelp(args)) return printUsage(io, helpOf('authorize'));
-  const { linkName, account } = args;
+  const { linkName, account, environment, user } = args;
   const by = actorName(args.by, io.env);
+  const config = await readProjectConfig(resolve(io.cwd, args.dir ?? '.'));
+  const at = definedOnly({ environment, user });
   const ledger = await withTarget(args, io, async (t) => {
+    if (environment === undefined) {
+      const c = (await t.read()).state.connections.get(linkName);
+      if (c && !c.sameAuthorizationForAllEnvironments) throw needsEnvironment(c, config.environments, user);
+    }
     // A ledger stands for a real account: every change is an event in its audit trail (rollout log).
     if ((await t.info()).mode !== 'ledger') {
-      await t.authorize(linkName, account);
+      await t.authorize(linkName, account, undefined, at);
       return false;
     }
-    await authorizeOnLedger(t, linkName, account, by, targetFlagsText(args));
+    await authorizeOnLedger(t, linkName, account, by, targetFlagsText(args), at);
     return true;
   });
+  const where = [environment !== undefined ? ` in ${environment}` : '', user !== undefined ? ` for user '${sanitizeTerminal(user.trim())}'` : ''].join('');
   io.stdout.write(
-    `Connection '${sanitizeTerminal(linkName)}' is authorized by ${sanitizeTerminal(account.trim())}${ledger ? `; recorded by ${sanitizeTerminal(by)} in the ledger's log (connectorops rollout log${targetFlagsText(args)})` : ''}.\n`,
+    `Connection '${sanitizeTerminal(linkName)}' is authorized by ${sanitizeTerminal(account.trim())}${where}${ledger ? `; recorded by ${sanitizeTerminal(by)} in the ledger's log (connectorops rollout log${targetFlagsText(args)})` : ''}.\n`,
+  );
+  return 0;
+}
+
+/** A connection with one authorization per environment, authorized without --environment: which environments still lack one. */
+function needsEnvironment(c: ConnectionRecord, environments: readonly Environment[], user: string | undefined): UserError {
+  const lacking = orderedEnvironments(environments).filter((env) => !c.authorizations.some((a) => a.environment === env && (user === undefined || a.user === user)));
+  return new UserError(`connection '${sanitizeTerminal(c.linkName)}' has one authorization per environment: name the environment with --environment`, {
+    hint: lacking.length
+      ? `it still lacks ${lacking.join(', ')} (the environments in connectorops.yaml): e.g. --environment ${lacking[0]}`
+      : `it has one in each of ${orderedEnvironments(environments).join(', ')}; to record a new account for one, name it with --environment`,
+  });
+}
+
+async function deauthorizeCommand(argv: string[], io: Io): Promise<number> {
+  const args = parseTargetDeauthorizeArgs(argv);
+  if (isHelp(args)) return printUsage(io, helpOf('deauthorize'));
+  const { linkName, environment, user } = args;
+  const removed = await withTarget(args, io, (t) => t.deauthorize(linkName, definedOnly({ environment, user })));
+  io.stdout.write(
+    `Recorded: connection '${sanitizeTerminal(linkName)}' lost ${plural(removed.length, 'authorization')} (${removed.map((a) => sanitizeTerminal(describeAuthorization(a))).join(', ')}).\n`,
   );
   return 0;
 }
@@ -268,9 +317,11 @@ async function adoptCommand(argv: string[], io: Io): Promise<number> {
       io.stdout.write(
         `Adopted ${plural(state.connectors.size, 'connector')} and ${plural(state.connections.size, 'connection')} into ledger ${sanitizeTerminal(loaded.targetName)}.\n`,
       );
-      const unauthorized = [...state.connections.values()].filter((c) => c.authorization.status === 'unauthorized').map((c) => c.linkName);
+      const unauthorized = [...state.connections.values()].filter((c) => !isAuthorized(c)).map((c) => c.linkName);
       if (unauthorized.length)
-        io.stdout.write(`Unauthorized: ${unauthorized.map(quoteTerminal).join(', ')} (pass --authorized LINK=ACCOUNT for those authorized in Creator).\n`);
+        io.stdout.write(
+          `Unauthorized: ${unauthorized.map(quoteTerminal).join(', ')} (pass --authorized LINK=ACCOUNT, or LINK@ENV=ACCOUNT, for those authorized in Creator).\n`,
+        );
       if (unrecorded.length) {
         const names = [...new Set(unrecorded)];
         io.stderr.write(

@@ -18,7 +18,8 @@ import { randomBytes } from 'node:crypto';
 import { TargetError, UserError } from '../../errors.js';
 import type { ActionBody } from '../../model/actions.js';
 import type { Snapshot } from '../../model/snapshot.js';
-import type { ConnectionRecord, SecretName, State } from '../../model/types.js';
+import type { Authorization, ConnectionRecord, SecretName, State } from '../../model/types.js';
+import { authorizationSlot, describeAuthorization, matchingAuthorizations, sameSlot, withAuthorization, type AuthorizationWhere } from '../../model/authorizations.js';
 import { SECRET_PARAMETERS } from '../../model/types.js';
 import { authorizationRefusal, formatViolation, transition, World, type Effects, type SecretFingerprints, type Violation } from '../../rules/index.js';
 import { parseAction } from '../action-schema.js';
@@ -250,21 +251,19 @@ export class TargetEngine implements Target {
 
   /**
    * Stand-in for a person on Creator's consent screen: the connection becomes authorized by
-   * `account`. Conservative (assumed, R11): refused for an unknown connection, an empty account,
+   * `account`, in the environment and for the user `where` names (authorizationSlot: a connection
+   * with separate authorizations needs its environment, a logged-in user connection its user).
+   * Conservative (assumed, R11): refused for an unknown connection, an empty account,
    * a disabled connection, or a connection whose connector is disabled, since Creator would not
    * let anyone use either. Authorizing again with the same account changes nothing (no serial bump).
    */
-  async authorize(connection: string, account: string, journal?: JournalContext): Promise<void> {
+  async authorize(connection: string, account: string, journal?: JournalContext, where: AuthorizationWhere = {}): Promise<void> {
     this.#open();
-    const who = account.trim();
-    if (!who) throw new TargetError(`authorize connection '${connection}': the account cannot be empty`, { status: 400 });
-    // eslint-disable-next-line no-control-regex -- the control characters are what this refuses
-    if (/[\u0000-\u001f\u007f]/.test(who) || who.length > 100) {
-      throw new TargetError(`authorize connection '${connection}': an account is a name of at most 100 characters, without control characters`, { status: 400 });
-    }
+    const who = checkedName(connection, 'the account', account);
+    const user = where.user === undefined ? undefined : checkedName(connection, 'the user', where.user);
     let changed: { effects: Effects; serial: number } | null;
     try {
-      changed = await this.#authorizeInTransaction(connection, who, journal);
+      changed = await this.#authorizeInTransaction(connection, who, { ...where, ...(user !== undefined ? { user } : {}) }, journal);
     } catch (error) {
       if (journal) await this.#journalFailedBestEffort(journal, { op: 'connection.authorize', linkName: connection }, (error as Error).message);
       throw error;
@@ -272,7 +271,12 @@ export class TargetEngine implements Target {
     if (changed) this.#commitToWorld(changed.effects, changed.serial);
   }
 
-  #authorizeInTransaction(connection: string, who: string, journal: JournalContext | undefined): Promise<{ effects: Effects; serial: number } | null> {
+  #authorizeInTransaction(
+    connection: string,
+    who: string,
+    where: AuthorizationWhere,
+    journal: JournalContext | undefined,
+  ): Promise<{ effects: Effects; serial: number } | null> {
     return this.#writing(async (tx) => {
       const existing = journal ? await tx.journalEntry(journal) : null;
       if (existing?.status === 'done') throw alreadyDone(journal!, existing);
@@ -282,11 +286,21 @@ export class TargetEngine implements Target {
       if (refusal) throw new TargetError(refusal.message, { rule: refusal.rule, hint: refusal.hint });
       const current = world.connection(connection)!;
       const at = new Date().toISOString();
-      if (current.authorization.status === 'authorized' && current.authorization.account === who) {
+      if (where.announced) {
+        if (current.authorizationOwner !== 'user') {
+          throw new TargetError(`R18: connection '${connection}' is an admin connection: an admin authorizes it, its users do not`, { rule: 'R18', status: 400 });
+        }
         if (journal) await tx.journalRecord(journal, 'connection.authorize', connection, { status: 'done', serial: this.#worldSerial, at, error: null });
         return null;
       }
-      const record: ConnectionRecord = { ...current, authorization: { status: 'authorized', account: who } };
+      const slot = authorizationSlot(current, where);
+      if (!slot.ok) throw new TargetError(`R18: ${slot.message}`, { rule: 'R18', status: 400 });
+      const auth: Authorization = { environment: slot.environment, account: who, ...(slot.user !== undefined ? { user: slot.user } : {}) };
+      if (current.authorizations.some((a) => sameSlot(a, auth) && a.account === who)) {
+        if (journal) await tx.journalRecord(journal, 'connection.authorize', connection, { status: 'done', serial: this.#worldSerial, at, error: null });
+        return null;
+      }
+      const record: ConnectionRecord = withAuthorization(current, auth);
       const effects: Effects = { upsertConnectors: [], deleteConnectors: [], upsertConnections: [record], deleteConnections: [], revoked: [] };
       await tx.writeEffects(effects);
       const serial = this.#worldSerial + 1;
@@ -294,6 +308,35 @@ export class TargetEngine implements Target {
       if (journal) await tx.journalRecord(journal, 'connection.authorize', connection, { status: 'done', serial, at, error: null });
       return { effects, serial };
     });
+  }
+
+  /**
+   * A person revoked authorizations in Creator (Manage Connections → Revoke), or a user was
+   * deactivated: every authorization of the connection that `where` names is gone (no environment
+   * or user: each one). Refused when it names none. Returns what was removed.
+   */
+  async deauthorize(connection: string, where: AuthorizationWhere = {}): Promise<Authorization[]> {
+    this.#open();
+    const changed = await this.#writing(async (tx) => {
+      const world = await this.#fresh(tx);
+      const current = world.connection(connection);
+      if (!current) throw new TargetError(`connection '${connection}' does not exist`, { status: 404 });
+      const gone = matchingAuthorizations(current, where);
+      if (!gone.length) {
+        throw new TargetError(`connection '${connection}' holds no authorization${describeWhere(where)}`, {
+          status: 404,
+          hint: current.authorizations.length ? `it holds: ${current.authorizations.map(describeAuthorization).join(', ')}` : 'it holds none',
+        });
+      }
+      const record: ConnectionRecord = { ...current, authorizations: current.authorizations.filter((a) => !gone.includes(a)) };
+      const effects: Effects = { upsertConnectors: [], deleteConnectors: [], upsertConnections: [record], deleteConnections: [], revoked: [] };
+      await tx.writeEffects(effects);
+      const serial = this.#worldSerial + 1;
+      await tx.setSerial(serial);
+      return { effects, serial, gone };
+    });
+    this.#commitToWorld(changed.effects, changed.serial);
+    return changed.gone;
   }
 
   // Mode and rollouts (docs/rollouts.md). Which steps are done is the journal of run `id`.
@@ -567,4 +610,20 @@ function alreadyDone(journal: JournalContext, entry: JournalEntry): TargetError 
 /** `R9: delete connection 'crm_sales' before deleting connector 'crm'`; several joined by `; `. */
 function violationMessage(violations: Violation[]): string {
   return violations.map(formatViolation).join('; ');
+}
+
+/** An account or user name as a person typed it, trimmed; refused when empty, too long or holding control characters. */
+function checkedName(connection: string, what: string, name: string): string {
+  const trimmed = name.trim();
+  if (!trimmed) throw new TargetError(`authorize connection '${connection}': ${what} cannot be empty`, { status: 400 });
+  // eslint-disable-next-line no-control-regex -- the control characters are what this refuses
+  if (/[\u0000-\u001f\u007f]/.test(trimmed) || trimmed.length > 100) {
+    throw new TargetError(`authorize connection '${connection}': ${what} must be a name of at most 100 characters, without control characters`, { status: 400 });
+  }
+  return trimmed;
+}
+
+function describeWhere(where: AuthorizationWhere): string {
+  const parts = [where.environment !== undefined ? `environment '${where.environment}'` : '', where.user !== undefined ? `user '${where.user}'` : ''].filter(Boolean);
+  return parts.length ? ` for ${parts.join(' and ')}` : '';
 }

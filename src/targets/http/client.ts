@@ -22,7 +22,8 @@ import type { z } from 'zod';
 import { TargetError, UserError } from '../../errors.js';
 import type { ActionBody } from '../../model/actions.js';
 import type { Snapshot } from '../../model/snapshot.js';
-import type { SecretName } from '../../model/types.js';
+import type { Authorization, SecretName } from '../../model/types.js';
+import type { AuthorizationWhere } from '../../model/authorizations.js';
 import { parseAction } from '../action-schema.js';
 import { LockHeldError, waitForLock } from '../lock.js';
 import { snapshotToState, stateToSnapshot } from '../snapshot.js';
@@ -43,6 +44,7 @@ import {
   ActionResponseSchema,
   BODY_LIMIT,
   CurrentRolloutResponseSchema,
+  DeauthorizeResponseSchema,
   InfoResponseSchema,
   RolloutsResponseSchema,
   ErrorBodySchema,
@@ -257,14 +259,26 @@ export class HttpTarget implements Target {
     await this.#request({ method: 'PUT', path: `v1/snapshot${options.force ? '?force=1' : ''}`, body: snapshot, retry: 'unsent-only' });
   }
 
-  async authorize(connection: string, account: string, journal?: JournalContext): Promise<void> {
+  async authorize(connection: string, account: string, journal?: JournalContext, where: AuthorizationWhere = {}): Promise<void> {
     // Idempotent: authorizing again with the same account changes nothing (and journals it done again).
     await this.#request({
       method: 'POST',
       path: `v1/connections/${encodeURIComponent(connection)}/authorize`,
-      body: { account, ...(journal ? { journal } : {}) },
+      body: { account, ...definedOnly({ environment: where.environment, user: where.user, announced: where.announced }), ...(journal ? { journal } : {}) },
       retry: 'idempotent',
     });
+  }
+
+  async deauthorize(connection: string, where: AuthorizationWhere = {}): Promise<Authorization[]> {
+    // Not retried once sent: a second request would find nothing left to remove and fail.
+    const { removed } = await this.#request({
+      method: 'POST',
+      path: `v1/connections/${encodeURIComponent(connection)}/deauthorize`,
+      body: definedOnly({ environment: where.environment, user: where.user }),
+      schema: DeauthorizeResponseSchema,
+      retry: 'unsent-only',
+    });
+    return removed;
   }
 
   async info(): Promise<TargetInfo> {

@@ -21,7 +21,7 @@ import {
   TargetModeSchema,
 } from '../target.js';
 import { jsonPath } from '../../util/json-path.js';
-import { DiagnosticCodeSchema, RefusalCodeSchema } from '../../model/types.js';
+import { AuthorizationEnvironmentSchema, AuthorizationSchema, DiagnosticCodeSchema, RefusalCodeSchema } from '../../model/types.js';
 import type { Diagnostic } from '../../errors.js';
 
 /** Bumped on a breaking change of the protocol; routes carry it as their `/v1` prefix. */
@@ -111,7 +111,21 @@ export const LockAcquireRequestSchema = LockRequestSchema.extend({
   timeoutMs: z.number().int().nonnegative().default(0),
 }).strict();
 
-export const AuthorizeRequestSchema = z.object({ account: z.string(), journal: JournalContextSchema.optional() }).strict();
+export const AuthorizeRequestSchema = z
+  .object({
+    account: z.string(),
+    environment: AuthorizationEnvironmentSchema.optional(),
+    user: z.string().optional(),
+    announced: z.literal(true).optional(),
+    journal: JournalContextSchema.optional(),
+  })
+  .strict();
+
+/** `POST /v1/connections/:linkName/deauthorize`: which authorizations were revoked in Creator (none named: each one). */
+export const DeauthorizeRequestSchema = z.object({ environment: AuthorizationEnvironmentSchema.optional(), user: z.string().optional() }).strict();
+
+/** Its answer: the authorizations removed. */
+export const DeauthorizeResponseSchema = z.object({ removed: z.array(AuthorizationSchema) }).strict();
 
 /** `PUT /v1/info`: `target init`. */
 export const InitializeRequestSchema = z.object({ mode: TargetModeSchema, account: z.string().min(1).max(200).nullable() }).strict();

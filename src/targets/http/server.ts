@@ -33,6 +33,7 @@ import {
   ActionRequestSchema,
   AuthorizeRequestSchema,
   CloseRolloutRequestSchema,
+  DeauthorizeRequestSchema,
   InitializeRequestSchema,
   OpenRolloutRequestSchema,
   BODY_LIMIT,
@@ -46,6 +47,7 @@ import {
   type ErrorKind,
 } from './protocol.js';
 import { redact } from '../../model/redact.js';
+import { definedOnly } from '../../util/objects.js';
 
 export interface ServerOptions {
   /** The target to serve. The server never closes it: whoever opened it does. */
@@ -506,9 +508,20 @@ function makeRoutes(target: Target, maxLockWaitMs: number): Route[] {
       'POST',
       '/v1/connections/:linkName/authorize',
       async ({ params, body }) => {
-        const { account, journal } = parseBody(AuthorizeRequestSchema, body);
-        await target.authorize(params.linkName!, account, journal);
+        const { account, journal, environment, user, announced } = parseBody(AuthorizeRequestSchema, body);
+        await target.authorize(params.linkName!, account, journal, definedOnly({ environment, user, announced }));
         return { status: 204 };
+      },
+      { limit: BODY_LIMIT },
+    ),
+
+    route(
+      'POST',
+      '/v1/connections/:linkName/deauthorize',
+      async ({ params, body }) => {
+        const { environment, user } = parseBody(DeauthorizeRequestSchema, body);
+        const removed = await target.deauthorize(params.linkName!, definedOnly({ environment, user }));
+        return { status: 200, body: { removed } };
       },
       { limit: BODY_LIMIT },
     ),

@@ -342,7 +342,6 @@ function isConnectorRecord(c: unknown): c is ConnectorRecord {
 
 function isConnectionRecord(c: unknown): c is ConnectionRecord {
   const r = c as Partial<ConnectionRecord>;
-  const auth = r.authorization;
   return (
     typeof r.name === 'string' &&
     typeof r.connector === 'string' &&
@@ -350,9 +349,10 @@ function isConnectionRecord(c: unknown): c is ConnectionRecord {
     Array.isArray(r.scopes) &&
     r.scopes.every((s) => typeof s === 'string') &&
     Array.isArray(r.usages) &&
-    auth !== null &&
-    typeof auth === 'object' &&
-    (auth.status === 'unauthorized' || (auth.status === 'authorized' && typeof auth.account === 'string'))
+    (r.authorizationOwner === 'admin' || r.authorizationOwner === 'user') &&
+    typeof r.sameAuthorizationForAllEnvironments === 'boolean' &&
+    Array.isArray(r.authorizations) &&
+    r.authorizations.every((a) => a !== null && typeof a === 'object' && typeof a.environment === 'string' && typeof a.account === 'string')
   );
 }
 

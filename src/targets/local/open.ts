@@ -21,7 +21,7 @@ import { FINGERPRINT_KEY_BYTES, newFingerprintKey } from '../engine/secrets.js';
 /** 'COPS': marks an SQLite file as a connectorops target, so that we never write into someone else's database. */
 const APPLICATION_ID = 0x434f5053;
 /** The layout of the tables below. A file with a newer version is refused, not guessed at. */
-const LOCAL_SCHEMA_VERSION = 2;
+const LOCAL_SCHEMA_VERSION = 3;
 export const BUSY_TIMEOUT_MS = 10_000;
 
 const SCHEMA = `
@@ -101,7 +101,7 @@ export function openDatabase(abs: string, name: string, options: { create: boole
     // Only now, with the header known to be ours: WAL and a busy timeout.
     pragmas(db);
     const { key, version } = check(db, abs, name);
-    if (version < LOCAL_SCHEMA_VERSION) upgrade(db);
+    if (version < LOCAL_SCHEMA_VERSION) upgrade(db, version);
     return { db, key };
   });
 }
@@ -269,13 +269,31 @@ function create(db: SqliteDatabase): OpenedDatabase {
   return { db, key: Buffer.from(key, 'base64') };
 }
 
-/** Schema 1 → 2 adds rollouts (local/rollouts.ts), in one transaction. */
-function upgrade(db: SqliteDatabase): void {
+/**
+ * Brings an older target up to date in one transaction: schema 1 → 2 adds rollouts
+ * (local/rollouts.ts); 2 → 3 turns each connection's one `authorization` into a list of
+ * `authorizations` (one entry for `all` environments of an admin connection, or none).
+ */
+function upgrade(db: SqliteDatabase, from: number): void {
   transaction(db, 'IMMEDIATE', () => {
-    migrateToRollouts(db);
+    if (from < 2) migrateToRollouts(db);
+    if (from < 3) db.exec(AUTHORIZATIONS_MIGRATION);
     db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(LOCAL_SCHEMA_VERSION);
   });
 }
+
+/** Schema 2 → 3: a connection's `authorization` becomes `authorizations` (SQLite's JSON functions). */
+const AUTHORIZATIONS_MIGRATION = `
+UPDATE connections SET body = json_set(
+  json_remove(body, '$.authorization'),
+  '$.authorizationOwner', 'admin',
+  '$.sameAuthorizationForAllEnvironments', json('true'),
+  '$.authorizations', CASE
+    WHEN json_extract(body, '$.authorization.status') = 'authorized'
+      THEN json_array(json_object('environment', 'all', 'account', json_extract(body, '$.authorization.account')))
+    ELSE json_array()
+  END)
+WHERE json_valid(body) AND json_type(body, '$.authorization') = 'object';`;
 
 /** Checks an existing target's tables and meta rows; returns its fingerprint key and schema version. Writes nothing. */
 function check(db: SqliteDatabase, abs: string, name: string): { key: Buffer; version: number } {
@@ -295,7 +313,7 @@ function check(db: SqliteDatabase, abs: string, name: string): { key: Buffer; ve
         hint: 'upgrade connectorops',
       });
     }
-    if (version !== 1 && version !== LOCAL_SCHEMA_VERSION) throw damaged(name, abs, 'its schema_version is not a version this connectorops wrote');
+    if (version !== 1 && version !== 2 && version !== LOCAL_SCHEMA_VERSION) throw damaged(name, abs, 'its schema_version is not a version this connectorops wrote');
     const serial = valueOf(meta, 'serial');
     if (typeof serial !== 'number' || !Number.isSafeInteger(serial) || serial < 0) throw damaged(name, abs, 'its serial is missing or not a whole number');
     const key = valueOf(meta, 'fingerprint_key');

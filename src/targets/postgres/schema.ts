@@ -5,7 +5,7 @@
  */
 
 /** The version this connectorops writes. A schema with a higher one is refused, never guessed at. */
-export const POSTGRES_SCHEMA_VERSION = 3;
+export const POSTGRES_SCHEMA_VERSION = 4;
 
 /**
  * `STEPS[v - 1]` takes a schema from version v - 1 to v (version 0: nothing there yet). Add a
@@ -48,6 +48,20 @@ export const STEPS: ReadonlyArray<(schema: string) => string> = [
     );
     ALTER TABLE ${s}.journal ADD COLUMN actor text;
     ALTER TABLE ${s}.journal ADD COLUMN note text;`,
+  // 4: a connection's one `authorization` becomes a list of `authorizations` (one entry for
+  // `all` environments of an admin connection, or none).
+  (s) => `
+    UPDATE ${s}.connections SET body = (
+      (body::jsonb - 'authorization') || jsonb_build_object(
+        'authorizationOwner', 'admin',
+        'sameAuthorizationForAllEnvironments', true,
+        'authorizations', CASE
+          WHEN body::jsonb #>> '{authorization,status}' = 'authorized'
+            THEN jsonb_build_array(jsonb_build_object('environment', 'all', 'account', body::jsonb #>> '{authorization,account}'))
+          ELSE '[]'::jsonb
+        END)
+    )::text
+    WHERE body::jsonb ? 'authorization';`,
 ];
 
 /** A schema name as SQL. Names are checked plain (url.ts), so quoting is all it takes. */

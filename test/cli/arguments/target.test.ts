@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { parseTargetAdoptArgs, parseTargetAuthorizeArgs, parseTargetExportArgs, parseTargetImportArgs, parseTargetInitArgs } from '../../../src/cli/arguments/target.js';
+import {
+  parseTargetAdoptArgs,
+  parseTargetAuthorizeArgs,
+  parseTargetDeauthorizeArgs,
+  parseTargetExportArgs,
+  parseTargetImportArgs,
+  parseTargetInitArgs,
+} from '../../../src/cli/arguments/target.js';
 import { expectOrderFree, refusal } from '../../support/arguments.js';
 
 const WHERE = [
@@ -62,8 +69,22 @@ describe('parseTargetAuthorizeArgs', () => {
     );
   });
 
+  it("reads --environment (one of Creator's three, any case) and --user (trimmed)", () => {
+    expect(parseTargetAuthorizeArgs(['crm', '--account', 'alice', '--environment', 'Stage', '--user', ' bob '])).toStrictEqual({
+      linkName: 'crm',
+      account: 'alice',
+      environment: 'stage',
+      user: 'bob',
+    });
+    expect(refusal(() => parseTargetAuthorizeArgs(['crm', '--account', 'a', '--environment', 'all'])).message).toBe(
+      "--environment is one of development, stage, production, not 'all'",
+    );
+    expect(refusal(() => parseTargetAuthorizeArgs(['crm', '--account', 'a', '--user', ' '])).message).toMatch(/^--user names the user who authorized/);
+    expectOrderFree(parseTargetAuthorizeArgs, [...WHERE, ['--account', 'alice'], ['--environment', 'stage'], ['--user', 'bob']], ['crm']);
+  });
+
   it('needs exactly one LINKNAME, and --account', () => {
-    const hint = 'connectorops target authorize LINKNAME --account NAME --target T';
+    const hint = 'connectorops target authorize LINKNAME --account NAME [--environment ENV] [--user LOGIN] --target T';
     expect(refusal(() => parseTargetAuthorizeArgs(['--account', 'a']))).toEqual({ message: 'target authorize takes one LINKNAME', hint });
     expect(refusal(() => parseTargetAuthorizeArgs(['a', 'b', '--account', 'a']))).toEqual({ message: 'target authorize takes one LINKNAME', hint });
     expect(refusal(() => parseTargetAuthorizeArgs(['crm']))).toEqual({ message: 'target authorize needs --account NAME: who consents', hint });
@@ -108,20 +129,34 @@ describe('parseTargetInitArgs', () => {
 
 describe('parseTargetAdoptArgs', () => {
   it('reads --authorized LINK=ACCOUNT, repeated', () => {
-    expect(parseTargetAdoptArgs([])).toStrictEqual({ authorized: new Map() });
+    expect(parseTargetAdoptArgs([])).toStrictEqual({ authorized: [] });
     expect(parseTargetAdoptArgs(['--authorized', 'crm=alice@acme.example', '--authorized', ' erp = bob ', '--dir', 'cfg'])).toStrictEqual({
       dir: 'cfg',
-      authorized: new Map([
-        ['crm', 'alice@acme.example'],
-        ['erp', 'bob'],
-      ]),
+      authorized: [
+        { link: 'crm', account: 'alice@acme.example' },
+        { link: 'erp', account: 'bob' },
+      ],
     });
   });
 
+  it('reads --authorized LINK@ENV=ACCOUNT, one per environment of a connection', () => {
+    expect(parseTargetAdoptArgs(['--authorized', 'crm@Stage=bob@acme.example', '--authorized', 'crm@production=alice'])).toStrictEqual({
+      authorized: [
+        { link: 'crm', environment: 'stage', account: 'bob@acme.example' },
+        { link: 'crm', environment: 'production', account: 'alice' },
+      ],
+    });
+    const r = refusal(() => parseTargetAdoptArgs(['--authorized', 'crm@qa=bob']));
+    expect(r.message).toBe("--authorized crm@ENV is one of development, stage, production, not 'qa'");
+    expect(refusal(() => parseTargetAdoptArgs(['--authorized', 'crm@stage=a', '--authorized', 'crm@stage=b'])).message).toBe(
+      "--authorized names connection 'crm' in stage twice",
+    );
+  });
+
   it('refuses an --authorized that is not LINK=ACCOUNT, or names a connection twice', () => {
-    for (const bad of ['crm', '=alice', 'crm=', ' = ']) {
+    for (const bad of ['crm', '=alice', 'crm=', ' = ', 'crm@=a', '@stage=a']) {
       const r = refusal(() => parseTargetAdoptArgs(['--authorized', bad]));
-      expect(r.message).toBe(`--authorized takes LINK=ACCOUNT (a connection's link name and who authorized it), not '${bad}'`);
+      expect(r.message).toBe(`--authorized takes LINK=ACCOUNT or LINK@ENV=ACCOUNT (a connection's link name, its environment, and who authorized it), not '${bad}'`);
     }
     expect(refusal(() => parseTargetAdoptArgs(['--authorized', 'crm=a', '--authorized', 'crm=b'])).message).toBe("--authorized names connection 'crm' twice");
   });
@@ -129,5 +164,22 @@ describe('parseTargetAdoptArgs', () => {
   it('answers help, and parses any order alike', () => {
     expect(parseTargetAdoptArgs(['--help'])).toEqual({ help: true });
     expectOrderFree(parseTargetAdoptArgs, [...WHERE, ['--authorized', 'crm=a']]);
+  });
+});
+
+describe('parseTargetDeauthorizeArgs', () => {
+  it('reads LINKNAME, and narrows to --environment and --user when given', () => {
+    expect(parseTargetDeauthorizeArgs(['crm'])).toStrictEqual({ linkName: 'crm' });
+    expect(parseTargetDeauthorizeArgs(['crm', '--environment', 'production', '--user', 'bob', '--target', 't'])).toStrictEqual({
+      linkName: 'crm',
+      environment: 'production',
+      user: 'bob',
+      target: 't',
+    });
+    expect(refusal(() => parseTargetDeauthorizeArgs([])).message).toBe('target deauthorize takes one LINKNAME');
+    expect(refusal(() => parseTargetDeauthorizeArgs(['crm', '--environment', 'prod'])).message).toBe(
+      "--environment is one of development, stage, production, not 'prod'",
+    );
+    expectOrderFree(parseTargetDeauthorizeArgs, [...WHERE, ['--environment', 'stage'], ['--user', 'bob']], ['crm']);
   });
 });

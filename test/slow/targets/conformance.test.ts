@@ -135,7 +135,7 @@ describe.each([
     expect(r.serial).toBe(0);
     expect(r.state.connectors.size + r.state.connections.size).toBe(0);
     expect(r.digest).toBe(stateDigest(r.state));
-    expect(await t.exportSnapshot()).toEqual({ formatVersion: 1, connectors: [], connections: [] });
+    expect(await t.exportSnapshot()).toEqual({ formatVersion: 2, connectors: [], connections: [] });
   });
 
   it('read: the state, serial and digest the local target behind it has', async () => {
@@ -206,8 +206,57 @@ describe.each([
     await t.execute(act.createConnection('crm_sales', 'crm'), {});
     await t.authorize('crm_sales', 'alice');
     const out = await t.execute(act.updateConnector('crm', { secrets: secretRefs('clientSecret') }), { clientSecret: 'second-s3cret' });
-    expect(out.revoked).toEqual([{ connection: 'crm_sales', connector: 'crm', account: 'alice', cause: ['clientSecret'], rule: 'R5' }]);
-    expect((await t.read()).state.connections.get('crm_sales')!.authorization).toEqual({ status: 'unauthorized' });
+    expect(out.revoked).toEqual([{ connection: 'crm_sales', connector: 'crm', environment: 'all', account: 'alice', cause: ['clientSecret'], rule: 'R5' }]);
+    expect((await t.read()).state.connections.get('crm_sales')!.authorizations).toEqual([]);
+  });
+
+  it('authorizations per environment: each environment on its own, R5 revokes each one, deauthorize removes what it names', async () => {
+    await t.execute(act.createConnector('crm', oauth2(), { secrets: secretRefs('clientSecret') }), { clientSecret: 'first-s3cret' });
+    await t.execute(act.markReady('crm'), {});
+    await t.execute(act.createConnection('crm_sales', 'crm', [], 'CRM sales', { sameAuthorizationForAllEnvironments: false }), {});
+    // A connection with one authorization per environment needs its environment (R18), nothing changed.
+    const before = await contents();
+    await expect(t.authorize('crm_sales', 'alice')).rejects.toMatchObject({ details: { rule: 'R18' } });
+    await expect(t.authorize('crm_sales', 'alice', undefined, { environment: 'production', user: 'alice' })).rejects.toThrow(/admin connection/);
+    expect(await contents()).toEqual(before);
+    await t.authorize('crm_sales', 'bob', undefined, { environment: 'stage' });
+    await t.authorize('crm_sales', 'alice', undefined, { environment: 'production' });
+    expect((await t.read()).state.connections.get('crm_sales')!.authorizations).toEqual([
+      { environment: 'stage', account: 'bob' },
+      { environment: 'production', account: 'alice' },
+    ]);
+    // A client-secret change revokes both, one entry each.
+    const out = await t.execute(act.updateConnector('crm', { secrets: secretRefs('clientSecret') }), { clientSecret: 'second-s3cret' });
+    expect(out.revoked).toEqual([
+      { connection: 'crm_sales', connector: 'crm', environment: 'stage', account: 'bob', cause: ['clientSecret'], rule: 'R5' },
+      { connection: 'crm_sales', connector: 'crm', environment: 'production', account: 'alice', cause: ['clientSecret'], rule: 'R5' },
+    ]);
+    await t.authorize('crm_sales', 'alice', undefined, { environment: 'production' });
+    await t.authorize('crm_sales', 'bob', undefined, { environment: 'stage' });
+    expect(await t.deauthorize('crm_sales', { environment: 'stage' })).toEqual([{ environment: 'stage', account: 'bob' }]);
+    expect((await t.read()).state.connections.get('crm_sales')!.authorizations).toEqual([{ environment: 'production', account: 'alice' }]);
+    await expect(t.deauthorize('crm_sales', { environment: 'development' })).rejects.toThrow(
+      "connection 'crm_sales' holds no authorization for environment 'development'",
+    );
+  });
+
+  it('a logged-in user connection: one authorization per user; R13 revokes every user, each listed with the users known', async () => {
+    await t.execute(act.createConnector('crm', oauth2(), { secrets: secretRefs('clientSecret') }), { clientSecret: 'first-s3cret' });
+    await t.execute(act.markReady('crm'), {});
+    await t.execute(act.createConnection('crm_team', 'crm', ['contacts.read'], 'CRM team', { authorizationOwner: 'user' }), {});
+    await expect(t.authorize('crm_team', 'x')).rejects.toThrow(/logged-in user connection: name the user/);
+    await t.authorize('crm_team', 'bob@acme.example', undefined, { user: 'bob' });
+    await t.authorize('crm_team', 'carol@acme.example', undefined, { user: 'carol' });
+    const out = await t.execute(act.updateConnection('crm_team', { scopes: ['contacts.write'] }), {});
+    const users = { everyUser: true, users: ['bob', 'carol'] };
+    expect(out.revoked).toEqual([
+      { connection: 'crm_team', connector: 'crm', environment: 'all', account: 'bob@acme.example', user: 'bob', cause: ['scopes'], rule: 'R13', ...users },
+      { connection: 'crm_team', connector: 'crm', environment: 'all', account: 'carol@acme.example', user: 'carol', cause: ['scopes'], rule: 'R13', ...users },
+    ]);
+    // A deactivated user: Creator revokes that user's authorizations.
+    await t.authorize('crm_team', 'bob@acme.example', undefined, { user: 'bob' });
+    expect(await t.deauthorize('crm_team', { user: 'bob' })).toEqual([{ environment: 'all', account: 'bob@acme.example', user: 'bob' }]);
+    expect((await t.read()).state.connections.get('crm_team')!.authorizations).toEqual([]);
   });
 
   it('the journal: pending → done with the serial, failed with the error, in order; done is never done twice', async () => {
@@ -268,7 +317,7 @@ describe.each([
     const sample = state()
       .connector('crm')
       .connector('keyed', { authentication: { type: 'apiKey', parameters: [{ parameterKey: 'X-Key', addTo: 'header' }] } })
-      .connection('crm_sales', 'crm', { scopes: ['contacts.read'], authorization: { status: 'authorized', account: 'alice' } })
+      .connection('crm_sales', 'crm', { scopes: ['contacts.read'], authorizations: [{ environment: 'all', account: 'alice' }] })
       .build();
     await t.importSnapshot(stateToSnapshot(sample));
     const exported = await t.exportSnapshot();
@@ -309,7 +358,7 @@ describe.each([
     await t.execute(act.createConnection('crm_sales', 'crm'), {});
     await t.authorize('crm_sales', ' alice ');
     const r = await t.read();
-    expect(r.state.connections.get('crm_sales')!.authorization).toEqual({ status: 'authorized', account: 'alice' });
+    expect(r.state.connections.get('crm_sales')!.authorizations).toEqual([{ environment: 'all', account: 'alice' }]);
     await t.authorize('crm_sales', 'alice');
     expect((await t.read()).serial).toBe(r.serial);
     await expect(t.authorize('ghost', 'alice')).rejects.toMatchObject({ name: 'TargetError', details: { status: 404 } });

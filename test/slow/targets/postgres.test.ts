@@ -195,6 +195,37 @@ describe('schema versions', () => {
     }
   });
 
+  it("an existing target's connections move to a list of authorizations (step 4): one for all environments, or none", async () => {
+    const schema = freshSchema('auths');
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    for (const step of STEPS.slice(0, 3)) await admin.query(step(`"${schema}"`));
+    await admin.query(`UPDATE ${schema}.schema_version SET version = 3`);
+    await admin.query(`INSERT INTO ${schema}.meta VALUES ('serial', '3'), ('fingerprint_key', $1)`, [Buffer.alloc(32, 7).toString('base64')]);
+    const connector = state().connector('crm').build().connectors.get('crm')!;
+    await admin.query(`INSERT INTO ${schema}.connectors VALUES ('crm', $1)`, [JSON.stringify(connector)]);
+    // Connection bodies as schema 3 wrote them: one `authorization` each.
+    const old = (linkName: string, authorization: unknown) =>
+      JSON.stringify({ linkName, name: `Connection ${linkName}`, connector: 'crm', enabled: true, scopes: [], authorization, usages: [] });
+    await admin.query(`INSERT INTO ${schema}.connections VALUES ('crm_sales', 'crm', $1), ('crm_support', 'crm', $2)`, [
+      old('crm_sales', { status: 'authorized', account: 'alice' }),
+      old('crm_support', { status: 'unauthorized' }),
+    ]);
+
+    const t = await PostgresTarget.open(server.target(schema));
+    try {
+      const connections = (await t.read()).state.connections;
+      expect(connections.get('crm_sales')).toMatchObject({
+        authorizationOwner: 'admin',
+        sameAuthorizationForAllEnvironments: true,
+        authorizations: [{ environment: 'all', account: 'alice' }],
+      });
+      expect(connections.get('crm_support')!.authorizations).toEqual([]);
+      expect((await admin.query(`SELECT version FROM ${schema}.schema_version`)).rows).toEqual([{ version: POSTGRES_SCHEMA_VERSION }]);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('a newer schema is refused with a clear message, and nothing is changed', async () => {
     const schema = freshSchema('new');
     const t = await PostgresTarget.open(server.target(schema), { create: true });

@@ -1,0 +1,43 @@
+/**
+ * Which authorizations a person must give after apply, per environment and per user (Creator 6).
+ * Which connections are candidates (created, revoked, …) is decided by the caller; this expands
+ * each one into what it lacks in the plan's final state, so the two can change independently.
+ */
+import { environmentsLacking, isAuthorized } from '../model/authorizations.js';
+import type { NeededAuthorization, RevokedAuthorization } from '../model/plan.js';
+import type { ConnectionRecord, Environment, State } from '../model/types.js';
+import { byString } from '../util/text.js';
+
+/**
+ * For each candidate connection in `final`: an admin connection gets one entry per environment it
+ * lacks (`all` for a shared one), with the account that held it when the plan revoked it; a
+ * logged-in user connection that holds no authorization gets one entry: every user authorizes
+ * it, each on first use.
+ */
+export function neededAuthorizations(
+  candidates: readonly string[],
+  final: State,
+  environments: readonly Environment[],
+  revoked: readonly RevokedAuthorization[],
+): NeededAuthorization[] {
+  const out: NeededAuthorization[] = [];
+  for (const linkName of [...candidates].sort(byString)) {
+    const c = final.connections.get(linkName);
+    if (c) out.push(...neededFor(c, environments, revoked));
+  }
+  return out;
+}
+
+/** What one connection lacks in `environments` (see neededAuthorizations). */
+function neededFor(c: ConnectionRecord, environments: readonly Environment[], revoked: readonly RevokedAuthorization[]): NeededAuthorization[] {
+  const lost = revoked.filter((r) => r.connection === c.linkName);
+  if (c.authorizationOwner === 'user') {
+    if (isAuthorized(c)) return [];
+    const users = [...new Set(lost.flatMap((r) => (r.user !== undefined ? [r.user] : [])))].sort(byString);
+    return [{ connection: c.linkName, environment: 'all', everyUser: true, users }];
+  }
+  return environmentsLacking(c, environments).map((environment) => {
+    const before = lost.find((r) => r.environment === environment) ?? lost.find((r) => r.environment === 'all');
+    return { connection: c.linkName, environment, ...(before ? { account: before.account } : {}) };
+  });
+}
