@@ -171,11 +171,11 @@ export interface LogEntry {
   by: string;
   /** The rollout it belongs to; null for a change recorded outside rollouts (`target authorize`). */
   rollout: string | null;
-  event: 'opened' | 'step' | 'abandoned' | 'closed' | 'authorized';
+  event: 'opened' | 'step' | 'abandoned' | 'closed' | 'authorized' | 'deauthorized';
   /** `step`: the step's id and title. */
   step?: string;
   title?: string;
-  /** `authorized`: the connection and the account that authorized it. */
+  /** `authorized`: the connection and the account that authorized it; `deauthorized`: the connection (`note`: which authorizations). */
   connection?: string;
   account?: string;
   note?: string;
@@ -207,13 +207,14 @@ export function rolloutLogEntries(rollouts: readonly Rollout[], ledger: readonly
     }
   }
   for (const e of ledger) {
+    const revoked = e.op === 'connection.deauthorize';
     entries.push({
       at: e.at,
       by: e.by,
       rollout: null,
-      event: 'authorized',
+      event: revoked ? 'deauthorized' : 'authorized',
       connection: e.linkName,
-      ...(e.account !== undefined ? { account: e.account } : {}),
+      ...(e.account !== undefined ? (revoked ? { note: e.account } : { account: e.account }) : {}),
       weight: 1,
     });
   }
@@ -232,6 +233,9 @@ export function renderRolloutLog(rollouts: readonly Rollout[], ledger: readonly 
   const lines = entries.map((e) => {
     const rollout = e.rollout !== null ? byId.get(e.rollout) : undefined;
     if (!rollout) {
+      if (e.event === 'deauthorized') {
+        return `${e.at}  ${sanitizeTerminal(e.by)}  target deauthorize: connection ${quoteTerminal(e.connection ?? '')} revoked in Creator${note(e.note)}`;
+      }
       const account = e.account !== undefined ? ` by account ${quoteTerminal(e.account)}` : '';
       return `${e.at}  ${sanitizeTerminal(e.by)}  target authorize: connection ${quoteTerminal(e.connection ?? '')} authorized${account}`;
     }

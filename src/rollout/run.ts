@@ -8,6 +8,7 @@ import { TargetError, UserError } from '../errors.js';
 import type { Plan } from '../model/plan.js';
 import type { SecretName } from '../model/types.js';
 import type { AuthorizationWhere } from '../model/authorizations.js';
+import type { Authorization } from '../model/types.js';
 import { actionSecrets } from '../model/actions.js';
 import { readSecrets } from '../model/own.js';
 import { fingerprintsComparable } from '../model/fingerprint.js';
@@ -184,6 +185,15 @@ export async function authorizeOnLedger(target: Target, connection: string, acco
     });
   }
   await target.authorize(connection, account, { runId: LEDGER_RUN, actionId: `authorize-${randomBytes(6).toString('hex')}`, by, note: account }, at);
+}
+
+/**
+ * `target deauthorize` on a ledger: an authorization revoked in Creator is an event in the audit
+ * trail too, with who recorded it and when; its note says which authorizations it named.
+ */
+export async function deauthorizeOnLedger(target: Target, connection: string, by: string, at: AuthorizationWhere = {}): Promise<Authorization[]> {
+  const named = [at.environment !== undefined ? `environment ${at.environment}` : '', at.user !== undefined ? `user ${at.user}` : ''].filter(Boolean).join(', ');
+  return target.deauthorize(connection, at, { runId: LEDGER_RUN, actionId: `deauthorize-${randomBytes(6).toString('hex')}`, by, note: named || 'every authorization' });
 }
 
 /** The changes recorded on a ledger outside rollouts, oldest first. */

@@ -304,6 +304,7 @@ function logOf(rollouts: readonly Rollout[]): LogEntry[] {
     .map((e) => {
       const note = e.note !== undefined ? ` ("${e.note}")` : '';
       const rollout = e.rollout !== null ? byId.get(e.rollout) : undefined;
+      if (!rollout && e.event === 'deauthorized') return { at: e.at, by: e.by, text: `target deauthorize: connection "${e.connection ?? ''}" revoked in Creator${note}` };
       if (!rollout)
         return {
           at: e.at,

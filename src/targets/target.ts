@@ -161,7 +161,7 @@ export interface Target {
    * `target deauthorize`: an authorization was revoked in Creator. Removes every authorization
    * `where` names (none named: each one); refused when it names none. Returns those removed.
    */
-  deauthorize(connection: string, where?: AuthorizationWhere): Promise<Authorization[]>;
+  deauthorize(connection: string, where?: AuthorizationWhere, journal?: JournalContext): Promise<Authorization[]>;
 
   /** The target's mode and account. */
   info(): Promise<TargetInfo>;

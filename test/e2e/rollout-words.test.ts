@@ -70,6 +70,17 @@ describe('target authorize on a ledger, and adopt without the secrets', () => {
       expect.objectContaining({ by: 'ops-runner', rollout: null, event: 'authorized', connection: 'crm_support', account: 'alice' }),
     ]);
 
+    // A revocation in Creator, recorded on the ledger, is an event of the audit trail too (who, when, what).
+    const revoked = ok(['target', 'deauthorize', 'crm_sales', ...T, '--by', 'Trent'], BARE);
+    expect(revoked.stdout).toContain("connection 'crm_sales' lost 1 authorization");
+    expect(ok(['rollout', 'log', ...T]).stdout).toMatch(/ {2}Trent {2}target deauthorize: connection "crm_sales" revoked in Creator \("every authorization"\)/);
+    const afterRevoke = (JSON.parse(ok(['rollout', 'log', ...T, '--format', 'json']).stdout) as { entries: Array<Record<string, unknown>> }).entries;
+    expect(afterRevoke.at(-1)).toEqual(
+      expect.objectContaining({ by: 'Trent', rollout: null, event: 'deauthorized', connection: 'crm_sales', note: 'every authorization' }),
+    );
+    // Put back, so that the rest of this story starts from what it did.
+    ok(['target', 'authorize', 'crm_sales', '--account', 'mallory', ...T, '--by', 'Eve'], BARE);
+
     // With the secrets: the rollout records their fingerprints, with nothing to paste in Creator.
     ok(['apply', ...T, '--auto-approve']);
     const next = JSON.parse(ok(['rollout', 'next', ...T, '--format', 'json']).stdout) as {

@@ -41,6 +41,8 @@ export interface TargetAuthorizeArgs extends TargetFlags {
 
 export interface TargetDeauthorizeArgs extends TargetFlags {
   linkName: string;
+  /** Who records it on a ledger (default as `rollout done`). */
+  by?: string;
   /** Only this environment's authorization (absent: every environment's). */
   environment?: Environment;
   /** Only this user's authorizations (absent: every user's). */
@@ -91,13 +93,14 @@ export function parseTargetAuthorizeArgs(argv: readonly string[]): TargetAuthori
 }
 
 export function parseTargetDeauthorizeArgs(argv: readonly string[]): TargetDeauthorizeArgs | Help {
-  const flags = parseFlags(argv, { ...TARGET_OPTIONS, ...WHERE_OPTIONS }, true);
+  const flags = parseFlags(argv, { ...TARGET_OPTIONS, ...WHERE_OPTIONS, by: { type: 'string' } }, true);
   if (isHelp(flags)) return flags;
   const [linkName] = flags.positionals;
   if (linkName === undefined || flags.positionals.length > 1) {
     throw new UserError('target deauthorize takes one LINKNAME', { hint: 'connectorops target deauthorize LINKNAME [--environment ENV] [--user LOGIN] --target T' });
   }
-  return { ...targetFlags(flags.values), linkName, ...whereFlags(flags.values) };
+  const by = flags.values.by === undefined ? undefined : checkActorName(flags.values.by);
+  return { ...targetFlags(flags.values), linkName, ...whereFlags(flags.values), ...definedOnly({ by }) };
 }
 
 /** `--environment` checked against Creator's environments, and `--user` trimmed and not empty. */

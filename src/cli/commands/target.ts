@@ -29,7 +29,7 @@ import { formatDiagnostic } from '../../errors.js';
 import { loadForPlan, planAgainst } from '../../plan/run.js';
 import { quoteTerminal, sanitizeTerminal } from '../../render/escape.js';
 import { adoptedState, checkAuthorizedNames } from '../../rollout/adopt.js';
-import { authorizeOnLedger } from '../../rollout/run.js';
+import { authorizeOnLedger, deauthorizeOnLedger } from '../../rollout/run.js';
 import { actorName } from '../actor.js';
 import { targetFlagsText } from '../../util/shell.js';
 import { openTarget } from '../../targets/index.js';
@@ -65,10 +65,11 @@ a logged-in user connection needs --user (the user who authorized). On a
 ledger it is recorded in the audit trail (connectorops rollout log) with who recorded it (--by,
 default you) and when; while the open rollout has a step that authorizes the connection, record
 that step instead (connectorops rollout done).`,
-  deauthorize: `Usage: connectorops target deauthorize LINKNAME [--environment ENV] [--user LOGIN] [--target T] [--dir D]
+  deauthorize: `Usage: connectorops target deauthorize LINKNAME [--environment ENV] [--user LOGIN] [--by NAME] [--target T] [--dir D]
 
 Record that authorizations were revoked in Creator (Manage Connections → Revoke, or a user
-deactivated): those of ENV and/or LOGIN, or every one.`,
+deactivated): those of ENV and/or LOGIN, or every one. On a ledger it is recorded in the audit
+trail (connectorops rollout log) with who recorded it (--by, default you) and when.`,
   init: `Usage: connectorops target init --mode ledger|simulated [--account NAME] [--target T] [--dir D]
 
 Create an empty target: simulated (it is the account; apply carries actions out) or ledger (it
@@ -250,7 +251,12 @@ async function deauthorizeCommand(argv: string[], io: Io): Promise<number> {
   const args = parseTargetDeauthorizeArgs(argv);
   if (isHelp(args)) return printUsage(io, helpOf('deauthorize'));
   const { linkName, environment, user } = args;
-  const removed = await withTarget(args, io, (t) => t.deauthorize(linkName, definedOnly({ environment, user })));
+  const by = actorName(args.by, io.env);
+  const where = definedOnly({ environment, user });
+  // A ledger stands for a real account: every change is an event in its audit trail (rollout log).
+  const removed = await withTarget(args, io, async (t) =>
+    (await t.info()).mode === 'ledger' ? deauthorizeOnLedger(t, linkName, by, where) : t.deauthorize(linkName, where),
+  );
   io.stdout.write(
     `Recorded: connection '${sanitizeTerminal(linkName)}' lost ${plural(removed.length, 'authorization')} (${removed.map((a) => sanitizeTerminal(describeAuthorization(a))).join(', ')}).\n`,
   );

@@ -315,9 +315,12 @@ export class TargetEngine implements Target {
    * deactivated: every authorization of the connection that `where` names is gone (no environment
    * or user: each one). Refused when it names none. Returns what was removed.
    */
-  async deauthorize(connection: string, where: AuthorizationWhere = {}): Promise<Authorization[]> {
+  async deauthorize(connection: string, where: AuthorizationWhere = {}, journal?: JournalContext): Promise<Authorization[]> {
     this.#open();
     const changed = await this.#writing(async (tx) => {
+      // On a ledger the change is journaled (its audit trail): the check, the effect and the entry in one transaction.
+      const existing = journal ? await tx.journalEntry(journal) : null;
+      if (existing?.status === 'done') throw alreadyDone(journal!, existing);
       const world = await this.#fresh(tx);
       const current = world.connection(connection);
       if (!current) throw new TargetError(`connection '${connection}' does not exist`, { status: 404 });
@@ -333,6 +336,7 @@ export class TargetEngine implements Target {
       await tx.writeEffects(effects);
       const serial = this.#worldSerial + 1;
       await tx.setSerial(serial);
+      if (journal) await tx.journalRecord(journal, 'connection.deauthorize', connection, { status: 'done', serial, at: new Date().toISOString(), error: null });
       return { effects, serial, gone };
     });
     this.#commitToWorld(changed.effects, changed.serial);

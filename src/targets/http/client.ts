@@ -269,12 +269,12 @@ export class HttpTarget implements Target {
     });
   }
 
-  async deauthorize(connection: string, where: AuthorizationWhere = {}): Promise<Authorization[]> {
+  async deauthorize(connection: string, where: AuthorizationWhere = {}, journal?: JournalContext): Promise<Authorization[]> {
     // Not retried once sent: a second request would find nothing left to remove and fail.
     const { removed } = await this.#request({
       method: 'POST',
       path: `v1/connections/${encodeURIComponent(connection)}/deauthorize`,
-      body: definedOnly({ environment: where.environment, user: where.user }),
+      body: { ...definedOnly({ environment: where.environment, user: where.user }), ...(journal ? { journal } : {}) },
       schema: DeauthorizeResponseSchema,
       retry: 'unsent-only',
     });

@@ -122,7 +122,9 @@ export const AuthorizeRequestSchema = z
   .strict();
 
 /** `POST /v1/connections/:linkName/deauthorize`: which authorizations were revoked in Creator (none named: each one). */
-export const DeauthorizeRequestSchema = z.object({ environment: AuthorizationEnvironmentSchema.optional(), user: z.string().optional() }).strict();
+export const DeauthorizeRequestSchema = z
+  .object({ environment: AuthorizationEnvironmentSchema.optional(), user: z.string().optional(), journal: JournalContextSchema.optional() })
+  .strict();
 
 /** Its answer: the authorizations removed. */
 export const DeauthorizeResponseSchema = z.object({ removed: z.array(AuthorizationSchema) }).strict();

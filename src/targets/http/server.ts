@@ -519,8 +519,8 @@ function makeRoutes(target: Target, maxLockWaitMs: number): Route[] {
       'POST',
       '/v1/connections/:linkName/deauthorize',
       async ({ params, body }) => {
-        const { environment, user } = parseBody(DeauthorizeRequestSchema, body);
-        const removed = await target.deauthorize(params.linkName!, definedOnly({ environment, user }));
+        const { environment, user, journal } = parseBody(DeauthorizeRequestSchema, body);
+        const removed = await target.deauthorize(params.linkName!, definedOnly({ environment, user }), journal);
         return { status: 200, body: { removed } };
       },
       { limit: BODY_LIMIT },

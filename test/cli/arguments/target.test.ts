@@ -182,4 +182,8 @@ describe('parseTargetDeauthorizeArgs', () => {
     );
     expectOrderFree(parseTargetDeauthorizeArgs, [...WHERE, ['--environment', 'stage'], ['--user', 'bob']], ['crm']);
   });
+
+  it('reads --by, who records it on a ledger', () => {
+    expect(parseTargetDeauthorizeArgs(['crm', '--by', 'Trent'])).toStrictEqual({ linkName: 'crm', by: 'Trent' });
+  });
 });

@@ -238,6 +238,14 @@ describe.each([
     await expect(t.deauthorize('crm_sales', { environment: 'development' })).rejects.toThrow(
       "connection 'crm_sales' holds no authorization for environment 'development'",
     );
+    // On a ledger it is journaled (the audit trail of target deauthorize), once: a second send of one id is refused.
+    const journal = { runId: 'ledger', actionId: 'deauthorize-1', by: 'trent', note: 'environment production' };
+    expect(await t.deauthorize('crm_sales', { environment: 'production' }, journal)).toEqual([{ environment: 'production', account: 'alice' }]);
+    expect((await t.journal('ledger')).map((e) => [e.op, e.linkName, e.status, e.by, e.note])).toEqual([
+      ['connection.deauthorize', 'crm_sales', 'done', 'trent', 'environment production'],
+    ]);
+    await t.authorize('crm_sales', 'alice', undefined, { environment: 'production' });
+    await expect(t.deauthorize('crm_sales', { environment: 'production' }, journal)).rejects.toThrow(/already done/);
   });
 
   it('a logged-in user connection: one authorization per user; R13 revokes every user, each listed with the users known', async () => {
