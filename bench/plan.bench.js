@@ -131,7 +131,9 @@ function scenario(n) {
         connector: l,
         enabled: true,
         scopes: ['read'],
-        authorization: j % 2 ? { status: 'authorized', account: 'alice' } : { status: 'unauthorized' },
+        authorizationOwner: 'admin',
+        sameAuthorizationForAllEnvironments: true,
+        authorizations: j % 2 ? [{ environment: 'all', account: 'alice' }] : [],
         usages: [],
       });
       if (kind === 0) continue;
@@ -141,6 +143,8 @@ function scenario(n) {
         connector: l,
         enabled: kind !== 1,
         scopes: kind === 3 && j === 0 ? ['read', 'admin'] : ['read'],
+        authorizationOwner: 'admin',
+        sameAuthorizationForAllEnvironments: true,
         source,
       });
     }
