@@ -20,17 +20,23 @@ export function neededAuthorizations(
   environments: readonly Environment[],
   revoked: readonly RevokedAuthorization[],
 ): NeededAuthorization[] {
+  // Indexed once: a scan of `revoked` per candidate made a large plan quadratic.
+  const lostBy = new Map<string, RevokedAuthorization[]>();
+  for (const r of revoked) {
+    const list = lostBy.get(r.connection);
+    if (list) list.push(r);
+    else lostBy.set(r.connection, [r]);
+  }
   const out: NeededAuthorization[] = [];
   for (const linkName of [...candidates].sort(byString)) {
     const c = final.connections.get(linkName);
-    if (c) out.push(...neededFor(c, environments, revoked));
+    if (c) for (const need of neededFor(c, environments, lostBy.get(linkName) ?? [])) out.push(need);
   }
   return out;
 }
 
-/** What one connection lacks in `environments` (see neededAuthorizations). */
-function neededFor(c: ConnectionRecord, environments: readonly Environment[], revoked: readonly RevokedAuthorization[]): NeededAuthorization[] {
-  const lost = revoked.filter((r) => r.connection === c.linkName);
+/** What one connection lacks in `environments` (see neededAuthorizations); `lost`: its revoked authorizations. */
+function neededFor(c: ConnectionRecord, environments: readonly Environment[], lost: readonly RevokedAuthorization[]): NeededAuthorization[] {
   if (c.authorizationOwner === 'user') {
     if (isAuthorized(c)) return [];
     const users = [...new Set(lost.flatMap((r) => (r.user !== undefined ? [r.user] : [])))].sort(byString);
