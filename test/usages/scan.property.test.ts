@@ -51,16 +51,26 @@ const statement: fc.Arbitrary<Code> = fc.oneof(
   fc.tuple(ident, stringLiteral).map(([v, s]) => ({ text: `${v}.put(${s}, {"k":[1, 2]});`, calls: [] })),
   call,
 );
-const { code } = fc.letrec<{ code: Code; block: Code }>((tie) => ({
-  code: fc.array(fc.oneof({ depthSize: 'small', withCrossShrink: true }, statement, tie('block')), { maxLength: 5 }).map((parts) => ({
-    text: parts.map((p) => p.text).join('\n'),
-    calls: parts.flatMap((p) => p.calls),
-  })),
-  block: fc.tuple(fc.constantFrom('if(x > 1)', 'for each r in rows', 'else', 'try', 'catch (e)', 'while(i < 3)'), tie('code')).map(([head, body]) => ({
-    text: `${head}\n{\n${body.text}\n}`,
-    calls: body.calls,
-  })),
-}));
+/**
+ * Code: statements and nested blocks. `between` joins two statements: a newline, or a newline
+ * around a sentinel line that marks the boundary, for the property that puts text between
+ * statements (guessing boundaries from the text fails: a string that spans lines can end one
+ * with `;`).
+ */
+const codeJoinedBy = (between: string) =>
+  fc.letrec<{ code: Code; block: Code }>((tie) => ({
+    code: fc.array(fc.oneof({ depthSize: 'small', withCrossShrink: true }, statement, tie('block')), { maxLength: 5 }).map((parts) => ({
+      text: parts.map((p) => p.text).join(between),
+      calls: parts.flatMap((p) => p.calls),
+    })),
+    block: fc.tuple(fc.constantFrom('if(x > 1)', 'for each r in rows', 'else', 'try', 'catch (e)', 'while(i < 3)'), tie('code')).map(([head, body]) => ({
+      text: `${head}\n{${between}${body.text}${between}}`,
+      calls: body.calls,
+    })),
+  })).code;
+const code = codeJoinedBy('\n');
+/** Marks a place between two statements; generated text never holds a NUL. */
+const SLOT = '\u0000';
 
 /** A generated file: its text, and the usages the scanner must find, in order. */
 interface File {
@@ -173,10 +183,14 @@ ${g.fnCode.text}
     };
   });
 
-const looseFile: fc.Arbitrary<File> = fc.oneof(
-  code.map((c) => ({ path: 'scripts/s.dg', text: c.text, expected: expect_(c, 'script') })),
-  fc.tuple(ident, code).map(([fn, c]) => ({ path: 'scripts/f.deluge', text: `void ${fn}(int id)\n{\n${c.text}\n}\n`, expected: expect_(c, `function:${fn}`) })),
-);
+const looseFileOf = (c: fc.Arbitrary<Code>): fc.Arbitrary<File> =>
+  fc.oneof(
+    c.map((c) => ({ path: 'scripts/s.dg', text: c.text, expected: expect_(c, 'script') })),
+    fc.tuple(ident, c).map(([fn, c]) => ({ path: 'scripts/f.deluge', text: `void ${fn}(int id)\n{\n${c.text}\n}\n`, expected: expect_(c, `function:${fn}`) })),
+  );
+const looseFile = looseFileOf(code);
+/** A loose file whose statement boundaries are marked by `SLOT` lines. */
+const slottedLooseFile = looseFileOf(codeJoinedBy(`\n${SLOT}\n`));
 
 const file = fc.oneof(dsFile, looseFile);
 
@@ -212,12 +226,13 @@ describe('scanDeluge properties', () => {
       noise.map((s) => `note = ${quoted(`${s} invokeurl [ connection:"in_string" ];`)};`),
     );
     fc.assert(
-      fc.property(looseFile, wrapped, fc.nat(), (f, extra, at) => {
+      fc.property(slottedLooseFile, wrapped, fc.nat(), (f, extra, at) => {
+        // Between two statements: one of the marked places (or the end), the other marks removed.
         const lines = f.text.split('\n');
-        // Between two statements: before a line that starts one (or at the end).
-        const starts = lines.map((_, i) => i).filter((i) => i === 0 || lines[i - 1]!.trimEnd().endsWith(';') || lines[i - 1]!.trim() === '{');
-        const i = starts.length ? starts[at % starts.length]! : lines.length;
-        const text = [...lines.slice(0, i), extra, ...lines.slice(i)].join('\n');
+        const slots = lines.map((l, i) => (l === SLOT ? i : -1)).filter((i) => i >= 0);
+        const chosen = slots.length ? slots[at % slots.length]! : -1;
+        const placed = lines.flatMap((l, i) => (i === chosen ? [extra] : l === SLOT ? [] : [l]));
+        const text = (chosen < 0 ? [...placed, extra] : placed).join('\n');
         const r = scanDeluge(f.path, text);
         expect(r.warnings).toEqual([]);
         expect(r.usages.map((u) => u.connection)).toEqual(f.expected.map((e) => e.connection));
