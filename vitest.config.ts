@@ -16,7 +16,20 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...SLOW] } },
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...SLOW],
+          // The unit tier starts no child process and no server that outlives a test, so its files
+          // share worker threads and their module graph (no fresh import of zod, yaml and octokit per
+          // file): on this 2-core machine that is most of the tier's time. A test that needs a
+          // process of its own (signals, environment, cwd) belongs in test/slow/.
+          pool: 'threads',
+          isolate: false,
+        },
+      },
       // The slow tier runs dist/: its global setup builds it once when src/ is newer.
       { extends: true, test: { name: 'slow', include: SLOW, globalSetup: ['test/support/dist.ts'] } },
     ],

@@ -20,3 +20,17 @@ export function wantsColor(io: Io, stream: 'stdout' | 'stderr' = 'stdout'): bool
 }
 
 export type Command = (argv: string[], io: Io) => Promise<number>;
+
+/** Everything on `io.stdin`, as UTF-8 (`target import -`). */
+export async function readStdin(io: Io): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of io.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Writes and waits for the stream to take it, so that a large output (an export) is not cut off at exit. */
+export function writeFully(stream: NodeJS.WritableStream, text: string): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    stream.write(text, (error) => (error ? reject(error) : resolvePromise()));
+  });
+}

@@ -34,9 +34,18 @@ export async function openTargetFlag(flag: string | undefined, io: Io, dir: stri
   return openTarget(spec, { name, cwd: io.cwd, env: io.env, create: options.create ?? false });
 }
 
-/** Opens the target of `--target`/`--dir`, runs `fn`, closes it. */
-export async function withRolloutTarget<T>(values: { target?: string; dir?: string }, io: Io, fn: (target: Target) => Promise<T>): Promise<T> {
-  const target = await openTargetFlag(values.target, io, resolvePath(io.cwd, values.dir ?? '.'));
+/**
+ * Opens the target of `--target`/`--dir` (`--dir` as typed: where connectorops.yaml and the default
+ * target are), runs `fn`, closes it. `create`: only `target import` and `target init` make a target
+ * that does not exist yet; every other command needs one.
+ */
+export async function withTargetFlag<T>(
+  values: { target?: string; dir?: string },
+  io: Io,
+  fn: (target: Target) => Promise<T>,
+  options: { create?: boolean } = {},
+): Promise<T> {
+  const target = await openTargetFlag(values.target, io, resolvePath(io.cwd, values.dir ?? '.'), options);
   try {
     return await fn(target);
   } finally {

@@ -256,3 +256,12 @@ export function renderRolloutLog(rollouts: readonly Rollout[], ledger: readonly 
   });
   return lines.join('\n') + '\n';
 }
+
+/** What to say after steps were recorded: the rollout's progress, and what comes next (`where`: the target flags to paste). */
+export function renderAfterDone(rollout: Rollout, closed: boolean, where: string): string {
+  const p = progressOf(rollout);
+  if (closed) return `Every step is done: rollout ${rollout.id} is closed (${plural(p.total, 'step')}). connectorops plan${where} should now report no changes.\n`;
+  const ready = readySteps(rollout);
+  const next = ready.length ? `Ready now: ${ready.map((s) => s.id).join(', ')} (connectorops rollout next${where}).` : 'No step is ready now.';
+  return `Rollout ${rollout.id}: ${p.done} of ${plural(p.total, 'step')} done. ${next}\n`;
+}

@@ -7,8 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { TargetError, UserError } from '../errors.js';
 import type { Plan } from '../model/plan.js';
 import type { SecretName } from '../model/types.js';
-import type { AuthorizationWhere } from '../model/authorizations.js';
-import type { Authorization } from '../model/types.js';
+import { orderedEnvironments, type AuthorizationWhere } from '../model/authorizations.js';
+import type { Authorization, ConnectionRecord, Environment } from '../model/types.js';
+import { sanitizeTerminal } from '../util/terminal.js';
 import { actionSecrets } from '../model/actions.js';
 import { readSecrets } from '../model/own.js';
 import { fingerprintsComparable } from '../model/fingerprint.js';
@@ -174,7 +175,7 @@ const LEDGER_RUN = 'ledger';
  * and when. Refused, nothing recorded, when the open rollout has a step that authorizes this
  * connection: the rollout is where that is recorded. `where` is the `--target … --dir …` to paste.
  */
-export async function authorizeOnLedger(target: Target, connection: string, account: string, by: string, where: string, at: AuthorizationWhere = {}): Promise<void> {
+async function authorizeOnLedger(target: Target, connection: string, account: string, by: string, where: string, at: AuthorizationWhere = {}): Promise<void> {
   const open = await openRolloutOf(target);
   // A step for this connection in the same environment (a shared connection's step is for all of them).
   const sameEnvironment = (env: string | undefined) => at.environment === undefined || env === undefined || env === 'all' || env === at.environment;
@@ -191,7 +192,7 @@ export async function authorizeOnLedger(target: Target, connection: string, acco
  * `target deauthorize` on a ledger: an authorization revoked in Creator is an event in the audit
  * trail too, with who recorded it and when; its note says which authorizations it named.
  */
-export async function deauthorizeOnLedger(target: Target, connection: string, by: string, at: AuthorizationWhere = {}): Promise<Authorization[]> {
+async function deauthorizeOnLedger(target: Target, connection: string, by: string, at: AuthorizationWhere = {}): Promise<Authorization[]> {
   const named = [at.environment !== undefined ? `environment ${at.environment}` : '', at.user !== undefined ? `user ${at.user}` : ''].filter(Boolean).join(', ');
   return target.deauthorize(connection, at, { runId: LEDGER_RUN, actionId: `deauthorize-${randomBytes(6).toString('hex')}`, by, note: named || 'every authorization' });
 }
@@ -207,4 +208,52 @@ export async function ledgerEvents(target: Target): Promise<LedgerEvent[]> {
 /** Closes the open rollout as abandoned: done steps stay done. */
 export async function abandonRollout(target: Target, rollout: Rollout, by: string, reason: string | undefined): Promise<void> {
   await target.closeRollout(rollout.id, { type: 'abandoned', by, at: new Date().toISOString(), ...(reason !== undefined ? { note: reason } : {}) });
+}
+
+/** What `target authorize` records: the account, and where (environment, user) when the connection has more than one authorization. */
+export interface AuthorizeRequest {
+  connection: string;
+  account: string;
+  at: AuthorizationWhere;
+  /** Who records it, for a ledger's audit trail. */
+  by: string;
+  /** The environments the account uses (connectorops.yaml), to say which ones a connection still lacks. */
+  environments: readonly Environment[];
+  /** The `--target … --dir …` to paste into a hint. */
+  where: string;
+}
+
+/**
+ * `target authorize`: a person authorized a connection on Creator's consent screen. On a ledger it is
+ * an event of the audit trail (authorizeOnLedger); on a simulated target it is the change itself.
+ * Resolves to whether it was recorded in a ledger's log.
+ */
+export async function authorizeConnection(target: Target, request: AuthorizeRequest): Promise<{ ledger: boolean }> {
+  const { connection, account, at } = request;
+  if (at.environment === undefined) {
+    const c = (await target.read()).state.connections.get(connection);
+    if (c && !c.sameAuthorizationForAllEnvironments) throw needsEnvironment(c, request.environments, at.user);
+  }
+  // A ledger stands for a real account: every change is an event in its audit trail (rollout log).
+  if ((await target.info()).mode !== 'ledger') {
+    await target.authorize(connection, account, undefined, at);
+    return { ledger: false };
+  }
+  await authorizeOnLedger(target, connection, account, request.by, request.where, at);
+  return { ledger: true };
+}
+
+/** A connection with one authorization per environment, authorized without --environment: which environments still lack one. */
+function needsEnvironment(c: ConnectionRecord, environments: readonly Environment[], user: string | undefined): UserError {
+  const lacking = orderedEnvironments(environments).filter((env) => !c.authorizations.some((a) => a.environment === env && (user === undefined || a.user === user)));
+  return new UserError(`connection '${sanitizeTerminal(c.linkName)}' has one authorization per environment: name the environment with --environment`, {
+    hint: lacking.length
+      ? `it still lacks ${lacking.join(', ')} (the environments in connectorops.yaml): e.g. --environment ${lacking[0]}`
+      : `it has one in each of ${orderedEnvironments(environments).join(', ')}; to record a new account for one, name it with --environment`,
+  });
+}
+
+/** `target deauthorize`: authorizations revoked in Creator. On a ledger, an event of the audit trail. Resolves to the authorizations removed. */
+export async function deauthorizeConnection(target: Target, connection: string, by: string, at: AuthorizationWhere): Promise<Authorization[]> {
+  return (await target.info()).mode === 'ledger' ? deauthorizeOnLedger(target, connection, by, at) : target.deauthorize(connection, at);
 }

@@ -1,5 +1,5 @@
 /**
- * Child processes and the CLI run the compiled code in dist/ (`npm test` builds first): the CLI
+ * Child processes and the CLI run the compiled code in dist/ (`npm install` builds it): the CLI
  * (bin/connectorops.js) runs the esbuild bundle in dist/bundle/, other children the tsc output.
  * After a source change, the slow project's global setup rebuilds both (`npm run build`'s two
  * steps) before its test files start, so that a child never runs stale code. tsc emits even when

@@ -12,7 +12,7 @@ import { publishRolloutIssue, syncRolloutIssue, type SyncEvent } from '../../rol
 import { isHelp, printUsage } from '../args.js';
 import { parseRolloutIssueArgs, parseRolloutSyncArgs } from '../arguments/rollout.js';
 import type { Io } from '../io.js';
-import { withRolloutTarget } from '../target-flag.js';
+import { withTargetFlag } from '../target-flag.js';
 
 function issuesFor(io: Io, repoFlag: string | undefined, command: 'rollout issue' | 'rollout sync'): RolloutIssues {
   const github = resolveGitHubContext(io.env, repoFlag, rolloutIssueUse(command));
@@ -23,7 +23,7 @@ export async function issueCommand(argv: string[], io: Io, usage: string): Promi
   const args = parseRolloutIssueArgs(argv);
   if (isHelp(args)) return printUsage(io, usage);
   const issues = issuesFor(io, args.repo, 'rollout issue');
-  return withRolloutTarget(args, io, async (target) => {
+  return withTargetFlag(args, io, async (target) => {
     const { issue, created } = await publishRolloutIssue({ target, issues });
     io.stdout.write(`${created ? 'Created' : 'Updated'} the rollout issue ${issues.repository}#${issue.number}: ${sanitizeTerminal(issue.htmlUrl)}\n`);
     return 0;
@@ -72,7 +72,7 @@ export async function syncCommand(argv: string[], io: Io, usage: string): Promis
   if (isHelp(args)) return printUsage(io, usage);
   const issues = issuesFor(io, args.repo, 'rollout sync');
   const edit = await editOf(io, args.issue);
-  return withRolloutTarget(args, io, async (target) => {
+  return withTargetFlag(args, io, async (target) => {
     const result = await syncRolloutIssue({
       target,
       issues,
