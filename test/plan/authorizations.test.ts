@@ -11,6 +11,8 @@ import { authorizationsArbitrary } from '../support/arbitraries.js';
 import type { CodeUsage } from '../../src/model/usages.js';
 import { state } from '../support/builders.js';
 import { desiredOf, planFor } from '../support/desired.js';
+import { renderPlan } from '../../src/render/index.js';
+import type { Environment } from '../../src/model/types.js';
 
 const separate = { sameAuthorizationForAllEnvironments: false } as const;
 const stageBobProdAlice = [
@@ -71,6 +73,42 @@ describe('revokedAuthorizations per environment and per user', () => {
       ['carol', true, ['bob', 'carol'], 'R13'],
     ]);
     expect(plan.authorizationsNeeded).toEqual([{ connection: 'crm_team', environment: 'all', everyUser: true, users: ['bob', 'carol'] }]);
+  });
+});
+
+describe('needsAuthorization for a connection the plan does not change', () => {
+  const ALL = { environments: ['development', 'stage', 'production'] as Environment[] };
+
+  it('separate authorizations, authorized in production but not stage or development: named with each environment it lacks, in every format', () => {
+    const current = state()
+      .connector('crm')
+      .connection('crm_sales', 'crm', { ...separate, authorizations: [{ environment: 'production', account: 'alice' }] })
+      .build();
+    const plan = planFor(current, desiredOf(current), ALL);
+    expect(plan.actions).toEqual([]);
+    expect(plan.needsAuthorization).toEqual(['crm_sales']);
+    expect(plan.authorizationsNeeded).toEqual([
+      { connection: 'crm_sales', environment: 'development' },
+      { connection: 'crm_sales', environment: 'stage' },
+    ]);
+    const text = renderPlan(plan, 'text', { color: false });
+    expect(text).toContain("crm_sales — authorize as the connection's owner in development [R11]");
+    expect(text).toContain("crm_sales — authorize as the connection's owner in stage [R11]");
+    expect(text).not.toContain('in production');
+    const runbook = renderPlan(plan, 'runbook', { color: false });
+    expect(runbook).toContain('Stage');
+    expect(runbook).toContain('Development');
+    // Authorized in every environment of the account: nothing is asked.
+    expect(planFor(current, desiredOf(current)).needsAuthorization).toEqual([]);
+  });
+
+  it('a shared admin connection that is authorized, or a logged-in user connection without users, is no news', () => {
+    const current = state()
+      .connector('crm')
+      .connection('crm_sales', 'crm', { authorizations: [{ environment: 'all', account: 'alice' }] })
+      .connection('crm_team', 'crm', { authorizationOwner: 'user', authorizations: [] })
+      .build();
+    expect(planFor(current, desiredOf(current), ALL).needsAuthorization).toEqual([]);
   });
 });
 

@@ -35,7 +35,7 @@ import { targetFlagsText } from '../../util/shell.js';
 import { openTarget } from '../../targets/index.js';
 import { stateToSnapshot } from '../../targets/snapshot.js';
 import { openTargetFlag, readProjectConfig } from '../target-flag.js';
-import { describeAuthorization, isAuthorized, orderedEnvironments } from '../../model/authorizations.js';
+import { describeAuthorization, environmentsLacking, isAuthorized, orderedEnvironments } from '../../model/authorizations.js';
 import type { ConnectionRecord, Environment } from '../../model/types.js';
 import { definedOnly } from '../../util/objects.js';
 import { ownValue } from '../../model/own.js';
@@ -323,11 +323,15 @@ async function adoptCommand(argv: string[], io: Io): Promise<number> {
       io.stdout.write(
         `Adopted ${plural(state.connectors.size, 'connector')} and ${plural(state.connections.size, 'connection')} into ledger ${sanitizeTerminal(loaded.targetName)}.\n`,
       );
-      const unauthorized = [...state.connections.values()].filter((c) => !isAuthorized(c)).map((c) => c.linkName);
+      // An admin connection with one authorization per environment may be authorized in some only:
+      // it is named with those it lacks (a user connection lacks nothing: its users authorize on first use).
+      const unauthorized = [...state.connections.values()].flatMap((c) => {
+        const lacking = environmentsLacking(c, loaded.manifests.config.environments);
+        if (!lacking.length) return [];
+        return [isAuthorized(c) ? `${quoteTerminal(c.linkName)} (${lacking.join(', ')})` : quoteTerminal(c.linkName)];
+      });
       if (unauthorized.length)
-        io.stdout.write(
-          `Unauthorized: ${unauthorized.map(quoteTerminal).join(', ')} (pass --authorized LINK=ACCOUNT, or LINK@ENV=ACCOUNT, for those authorized in Creator).\n`,
-        );
+        io.stdout.write(`Unauthorized: ${unauthorized.join(', ')} (pass --authorized LINK=ACCOUNT, or LINK@ENV=ACCOUNT, for those authorized in Creator).\n`);
       if (unrecorded.length) {
         const names = [...new Set(unrecorded)];
         io.stderr.write(
