@@ -73,6 +73,26 @@ describe('revokedAuthorizations per environment and per user', () => {
       ['carol', true, ['bob', 'carol'], 'R13'],
     ]);
     expect(plan.authorizationsNeeded).toEqual([{ connection: 'crm_team', environment: 'all', everyUser: true, users: ['bob', 'carol'] }]);
+    // The text, Markdown and runbook renderings say it in those words.
+    for (const format of ['text', 'markdown', 'runbook'] as const) {
+      // (Markdown escapes the parentheses.)
+      expect(renderPlan(plan, format, { color: false }).replace(/\\([()])/g, '$1'), format).toContain(
+        'every user of the connection must authorize again (the users the target knows: bob, carol)',
+      );
+    }
+  });
+
+  it('a new logged-in user connection: the runbook says each user authorizes it on first use, once', () => {
+    const current = state().connector('crm').build();
+    const want = desiredOf(current);
+    want.connections.set('crm_team', {
+      ...desiredOf(state().connector('crm').connection('crm_team', 'crm').build()).connections.get('crm_team')!,
+      authorizationOwner: 'user',
+    });
+    const runbook = renderPlan(planFor(current, want), 'runbook', { color: false });
+    expect(runbook).toContain('Tell every user of connection "crm_team" to authorize it, each for themselves [R11].');
+    expect(runbook).toContain('Why: a logged-in user connection: each user authorizes it on first use.');
+    expect(runbook).not.toContain('a logged-in user connection: a logged-in user connection');
   });
 });
 
