@@ -292,14 +292,16 @@ async function adoptCommand(argv: string[], io: Io): Promise<number> {
   checkAuthorizedNames(authorized, loaded.manifests.desired.connections);
   const target = await openTarget(loaded.targetSpec, { name: loaded.targetName, cwd: io.cwd, env: io.env, create: true });
   try {
-    const info = await target.info();
-    if (info.initialized && info.mode === 'simulated') {
-      throw new UserError(`target ${loaded.targetName} is a simulated target: adopt records a real account's state in a ledger; nothing was changed`, {
-        hint: 'to load contents into a simulated target, use connectorops target import; for a ledger, adopt into a new target',
-      });
-    }
+    // The lock first: taking it creates a target that does not exist yet, which adopt is for (a
+    // PostgreSQL schema is created by the first write; reading its info would say it is missing).
     const lock = await target.acquireLock(lockRequest('target adopt'), { timeoutMs: 0 });
     try {
+      const info = await target.info();
+      if (info.initialized && info.mode === 'simulated') {
+        throw new UserError(`target ${loaded.targetName} is a simulated target: adopt records a real account's state in a ledger; nothing was changed`, {
+          hint: 'to load contents into a simulated target, use connectorops target import; for a ledger, adopt into a new target',
+        });
+      }
       const plan = await planAgainst(target, loaded, { allowReplace: false, env: io.env });
       const before = await target.read();
       if (before.state.connectors.size || before.state.connections.size) {

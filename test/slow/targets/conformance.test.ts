@@ -773,6 +773,34 @@ describe.each(['local', 'http', 'postgres'] as const)('the CLI, authorizations p
     expect(await plan()).toMatchObject({ actions: [], needsAuthorization: [] });
   });
 
+  it('target adopt takes LINK@ENV=ACCOUNT; the environments still lacking get a rollout step each, and done, the plan is empty', async () => {
+    writeProject(tmp.dir);
+    const refused = await cli(['target', 'adopt', '--authorized', 'crm_sales=alice']);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('give one --authorized crm_sales@ENV=ACCOUNT per environment');
+    // Refused before the target is opened: nothing was created (the HTTP server's file exists already).
+    if (kind !== 'http') expect((await cli(['target', 'export'])).err).toContain('does not exist yet');
+    // A new target on every store, a PostgreSQL schema too: adopt creates it.
+    const adopted = await ok(['target', 'adopt', '--authorized', 'crm_sales@production=alice']);
+    expect(adopted).toMatch(/^Unauthorized: "?crm_sales"? \(development, stage\) \(pass --authorized/m);
+    expect(await authorizationsOf('crm_sales')).toEqual([{ environment: 'production', account: 'alice' }]);
+    const p = await plan();
+    expect(p).toMatchObject({ actions: [], needsAuthorization: ['crm_sales'] });
+    expect(p.authorizationsNeeded).toEqual([
+      { connection: 'crm_sales', environment: 'development' },
+      { connection: 'crm_sales', environment: 'stage' },
+    ]);
+    await ok(['apply', '--auto-approve']);
+    const status = JSON.parse(await ok(['rollout', '--format', 'json'])) as { steps: Array<{ id: string; title: string }> };
+    expect(status.steps.map((s) => s.title)).toEqual([
+      'authorize connection "crm_sales" in development (by the connection\'s owner)',
+      'authorize connection "crm_sales" in stage (by the connection\'s owner)',
+    ]);
+    await ok(['rollout', 'done', ...status.steps.map((s) => s.id), '--by', 'dana']);
+    expect((await authorizationsOf('crm_sales')) as unknown[]).toHaveLength(3);
+    expect(await plan()).toMatchObject({ actions: [], needsAuthorization: [] });
+  });
+
   it('an existing target of the format before, and a version 1 snapshot: one authorization becomes one for all environments', async () => {
     writeProject(tmp.dir, { plain: true });
     await ok(['apply', '--auto-approve']);
