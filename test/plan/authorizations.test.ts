@@ -5,14 +5,19 @@
  * Connection Access (A1 warnings, A2 blocks).
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { actionBody } from '../../src/apply/executor.js';
+import type { Authorization, Environment, State } from '../../src/model/types.js';
+import { LocalTarget } from '../../src/targets/local/local-target.js';
+import { stateToSnapshot } from '../../src/targets/snapshot.js';
+import { tempDir } from '../support/target.js';
 import { simulatedFingerprints, transition, World } from '../../src/rules/index.js';
 import { authorizationsArbitrary } from '../support/arbitraries.js';
 import type { CodeUsage } from '../../src/model/usages.js';
 import { state } from '../support/builders.js';
 import { desiredOf, planFor } from '../support/desired.js';
 import { renderPlan } from '../../src/render/index.js';
-import type { Environment } from '../../src/model/types.js';
 
 const separate = { sameAuthorizationForAllEnvironments: false } as const;
 const stageBobProdAlice = [
@@ -244,6 +249,80 @@ describe('property: revokedAuthorizations lists exactly what the target no longe
         expect(plan.revokedAuthorizations.map(key).sort()).toEqual(lost);
       }),
       { numRuns: 150 },
+    );
+  });
+});
+
+/**
+ * The same promise, after apply on a real local target (SQLite, enforcing the rules on its own):
+ * the target is the judge of what it no longer holds, not the planner's simulation. Two
+ * connections, any authorizations each, and any change that can revoke (client id or secret,
+ * scopes, deletion, a linkName change, the owner or the same-authorization flag flipped).
+ */
+describe('property: after apply on a real local target, revokedAuthorizations lists exactly the authorizations it no longer holds', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let target: LocalTarget;
+  let one: string;
+  let two: string;
+  beforeAll(async () => {
+    tmp = tempDir('connectorops-revoked-prop-');
+    target = LocalTarget.open(join(tmp.dir, 'target.db'));
+    [one, two] = (await target.fingerprintSecrets(['crm-s3cret-one', 'crm-s3cret-two'])) as [string, string];
+  });
+  afterAll(async () => {
+    await target.close();
+    tmp.cleanup();
+  });
+
+  const CHANGES = ['clientId', 'clientSecret', 'scopes', 'delete', 'linkName', 'owner', 'same', 'rename-only'] as const;
+
+  /** True when `after` still holds `a` of connection `link` (readings in docs/contract-readings.md for the flag). */
+  function holds(after: State, link: string, a: Authorization): boolean {
+    const now = after.connections.get(link)?.authorizations ?? [];
+    const same = (b: Authorization, environment: Authorization['environment']) =>
+      b.account === a.account && (b.user ?? null) === (a.user ?? null) && b.environment === environment;
+    if (now.some((b) => same(b, a.environment))) return true;
+    // false → true: the production authorization becomes the shared one.
+    if (a.environment === 'production' && now.some((b) => same(b, 'all'))) return true;
+    // true → false: each environment keeps the shared account.
+    return a.environment === 'all' && (['development', 'stage', 'production'] as const).every((env) => now.some((b) => same(b, env)));
+  }
+
+  it('for any authorizations of two connections and any revoking change', async () => {
+    await fc.assert(
+      fc.asyncProperty(authorizationsArbitrary, authorizationsArbitrary, fc.constantFrom(...CHANGES), async (sales, other, change) => {
+        const current = state()
+          .connector('crm', { secretFingerprints: { clientSecret: one } })
+          .connection('crm_sales', 'crm', { ...sales, scopes: ['contacts.read'] })
+          .connection('crm_other', 'crm', { ...other, scopes: ['contacts.read'] })
+          .build();
+        await target.importSnapshot(stateToSnapshot(current), { force: true });
+        const before = (await target.read()).state;
+        const want = desiredOf(before);
+        const crm = want.connectors.get('crm')!;
+        const conn = want.connections.get('crm_sales')!;
+        if (change === 'clientId' && crm.authentication.type === 'oauth2') crm.authentication.clientId = '1000.CHANGED';
+        if (change === 'scopes') conn.scopes = ['contacts.write'];
+        if (change === 'delete') want.connections.delete('crm_sales');
+        if (change === 'linkName') {
+          want.connections.delete('crm_sales');
+          want.connections.set('crm_sales_2', { ...conn, linkName: 'crm_sales_2' });
+        }
+        if (change === 'owner') conn.authorizationOwner = conn.authorizationOwner === 'admin' ? 'user' : 'admin';
+        if (change === 'same') conn.sameAuthorizationForAllEnvironments = !conn.sameAuthorizationForAllEnvironments;
+        if (change === 'rename-only') conn.name = 'CRM renamed';
+        const plan = planFor(before, want, { allowReplace: true, fingerprints: { crm: change === 'clientSecret' ? two : one } });
+        expect(plan.blocked).toEqual([]);
+        for (const a of plan.actions) {
+          const rotates = a.op === 'connector.update' && a.set.secrets?.clientSecret !== undefined;
+          await target.execute(actionBody(a), rotates ? { clientSecret: 'crm-s3cret-two' } : {});
+        }
+        const after = (await target.read()).state;
+        const key = (link: string, a: Authorization) => `${link}/${a.environment}/${a.user ?? ''}/${a.account}`;
+        const lost = [...before.connections.values()].flatMap((c) => c.authorizations.filter((a) => !holds(after, c.linkName, a)).map((a) => key(c.linkName, a))).sort();
+        expect(plan.revokedAuthorizations.map((r) => key(r.connection, r)).sort()).toEqual(lost);
+      }),
+      { numRuns: 120 },
     );
   });
 });
