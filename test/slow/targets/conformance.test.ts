@@ -771,6 +771,12 @@ describe.each(['local', 'http', 'postgres'] as const)('the CLI, authorizations p
     ]);
     expect(await authorizationsOf('crm_team')).toEqual([]);
     expect(await plan()).toMatchObject({ actions: [], needsAuthorization: [] });
+
+    // Someone revokes Stage's in Creator: the ledger says so, and the next plan asks for Stage again.
+    expect(await ok(['target', 'deauthorize', 'crm_sales', '--environment', 'stage', '--by', 'trent'])).toContain("connection 'crm_sales' lost 1 authorization");
+    const p = await plan();
+    expect(p).toMatchObject({ actions: [], needsAuthorization: ['crm_sales'] });
+    expect(p.authorizationsNeeded).toEqual([{ connection: 'crm_sales', environment: 'stage' }]);
   });
 
   it('target adopt takes LINK@ENV=ACCOUNT; the environments still lacking get a rollout step each, and done, the plan is empty', async () => {
