@@ -202,6 +202,19 @@ describe('Connection Access', () => {
     ]);
   });
 
+  it('A1 for a usage the target records (no position in code): the warning names the application and the component', () => {
+    const current = state()
+      .connector('crm')
+      .connection('crm_sales', 'crm', { access: ['sales'], usages: [{ app: 'reports', component: 'schedule:nightly', kind: 'deluge-invokeurl' }] })
+      .build();
+    expect(planFor(current, desiredOf(current)).warnings.map((w) => [w.code, w.message])).toEqual([
+      [
+        'A1',
+        "application 'reports' calls connection 'crm_sales' (schedule:nightly), but is not in its Connection Access (access: sales): the call will fail at run time (A1)",
+      ],
+    ]);
+  });
+
   it('A2: removing an application from access while code in it uses the connection is blocked, every usage listed', () => {
     const current = state()
       .connector('crm')
