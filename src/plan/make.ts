@@ -156,6 +156,10 @@ function plan(input: PlanInput): Plan {
  * not record until they do (`target authorize --user`).
  */
 function heldUnauthorized(connection: ConnectionRecord, environments: readonly Environment[]): boolean {
+  if (connection.authorizationOwner === 'user') return false;
+  // The common case without a list per connection (a 100k-connection plan asks this of each):
+  // a shared authorization holds for `all` (R18), so a shared connection lacks one iff it holds none.
+  if (connection.sameAuthorizationForAllEnvironments) return !isAuthorized(connection);
   return environmentsLacking(connection, environments).length > 0;
 }
 
