@@ -6,7 +6,8 @@
  * any stream: the CLI renders its result.
  */
 import { UserError, type Diagnostic } from '../errors.js';
-import { isAuthorized } from '../model/authorizations.js';
+import { environmentsLacking, isAuthorized } from '../model/authorizations.js';
+import type { AuthorizationEnvironment } from '../model/types.js';
 import { readSecrets } from '../model/own.js';
 import { loadForPlan, planAgainst } from '../plan/run.js';
 import { adoptedState, checkAuthorizedNames, type AuthorizedConnection } from '../rollout/adopt.js';
@@ -32,8 +33,11 @@ export interface AdoptResult {
   targetName: string;
   connectors: number;
   connections: number;
-  /** Connections recorded without an authorization (no `--authorized` named them). */
-  unauthorized: string[];
+  /**
+   * Connections recorded without an authorization that they need (no `--authorized` named it):
+   * `lacking` names the environments a partly authorized one lacks (empty: it has none at all).
+   */
+  unauthorized: { linkName: string; lacking: AuthorizationEnvironment[] }[];
   /** Environment variables the manifests name that are unset: those secrets' fingerprints are not recorded. */
   unsetSecrets: string[];
 }
@@ -54,14 +58,16 @@ export async function adoptLedger(options: AdoptOptions): Promise<AdoptResult> {
   checkAuthorizedNames(options.authorized, loaded.manifests.desired.connections);
   const target = await openTarget(loaded.targetSpec, { name: loaded.targetName, cwd: options.cwd, env: options.env, create: true });
   try {
-    const info = await target.info();
-    if (info.initialized && info.mode === 'simulated') {
-      throw new UserError(`target ${loaded.targetName} is a simulated target: adopt records a real account's state in a ledger; nothing was changed`, {
-        hint: 'to load contents into a simulated target, use connectorops target import; for a ledger, adopt into a new target',
-      });
-    }
+    // The lock first: taking it creates a target that does not exist yet, which adopt is for (a
+    // PostgreSQL schema is created by the first write; reading its info would say it is missing).
     const lock = await target.acquireLock(lockRequest('target adopt'), { timeoutMs: 0 });
     try {
+      const info = await target.info();
+      if (info.initialized && info.mode === 'simulated') {
+        throw new UserError(`target ${loaded.targetName} is a simulated target: adopt records a real account's state in a ledger; nothing was changed`, {
+          hint: 'to load contents into a simulated target, use connectorops target import; for a ledger, adopt into a new target',
+        });
+      }
       const plan = await planAgainst(target, loaded, { allowReplace: false, env: options.env });
       const before = await target.read();
       if (before.state.connectors.size || before.state.connections.size) {
@@ -84,7 +90,12 @@ export async function adoptLedger(options: AdoptOptions): Promise<AdoptResult> {
         targetName: loaded.targetName,
         connectors: state.connectors.size,
         connections: state.connections.size,
-        unauthorized: [...state.connections.values()].filter((c) => !isAuthorized(c)).map((c) => c.linkName),
+        // An admin connection with one authorization per environment may be authorized in some only:
+        // it is named with those it lacks (a user connection lacks nothing: its users authorize on first use).
+        unauthorized: [...state.connections.values()].flatMap((c) => {
+          const lacking = environmentsLacking(c, loaded.manifests.config.environments);
+          return lacking.length ? [{ linkName: c.linkName, lacking: isAuthorized(c) ? lacking : [] }] : [];
+        }),
         unsetSecrets: [...new Set(unset)],
       };
     } finally {

@@ -216,7 +216,10 @@ function revokedAfter(result: ExecutionResult, plan: Plan, after?: State): Revok
   return [...out.values()].sort((a, b) => (a.connection < b.connection ? -1 : a.connection > b.connection ? 1 : 0));
 }
 
-/** The plan's `needsAuthorization` and every revoked connection, kept only when they exist unauthorized now. */
+/**
+ * The plan's `needsAuthorization` and every revoked connection, kept only when they exist
+ * unauthorized now, or lack an environment the plan names.
+ */
 function needsAuthorizationAfter(result: ExecutionResult, plan: Plan, after?: State): string[] {
   const names = new Set([...plan.needsAuthorization, ...result.revoked.map((r) => r.connection)]);
   const created = new Set(result.done.filter((d) => d.action.op === 'connection.create').map((d) => d.action.linkName));
@@ -224,7 +227,13 @@ function needsAuthorizationAfter(result: ExecutionResult, plan: Plan, after?: St
     .filter((n) => {
       if (after) {
         const c = after.connections.get(n);
-        return !!c && !isAuthorized(c);
+        if (!c) return false;
+        if (!isAuthorized(c)) return true;
+        // Authorized somewhere, yet still lacking an environment the plan named (Creator 6: one
+        // authorization per environment): authorized in production, not yet in stage.
+        return plan.authorizationsNeeded.some(
+          (need) => need.connection === n && need.everyUser !== true && !c.authorizations.some((a) => a.environment === need.environment),
+        );
       }
       // Without the state: a connection the plan creates needs authorization only if it was created.
       const createdByPlan = plan.actions.some((a) => a.op === 'connection.create' && a.linkName === n);

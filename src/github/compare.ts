@@ -5,9 +5,11 @@
  * - An action is the same in both when its op, link name and field changes are equal (ids and
  *   dependsOn are positions in one plan, not identity). Field changes are compared as canonical
  *   JSON, so key order in a hand-built plan does not matter.
- * - A revocation is the same when it revokes the same authorization: connection, connector and
- *   account. A different cause (clientId, then clientId and clientSecret) loses the same consent,
- *   so it is not news to the reviewer.
+ * - A revocation is the same when it revokes the same authorization: connection, connector,
+ *   environment, user and account (Creator 6 keeps one per environment and, for a logged-in user
+ *   connection, one per user: losing stage's is not losing production's). A different cause
+ *   (clientId, then clientId and clientSecret) loses the same consent, so it is not news to the
+ *   reviewer.
  * - Plans are compared as multisets: an item that appears twice in one plan and once in the other
  *   counts once as added (or removed).
  *
@@ -17,7 +19,7 @@ import { canonicalJson } from '../model/canonical.js';
 import type { PlannedAction } from '../model/actions.js';
 import type { Plan, RevokedAuthorization } from '../model/plan.js';
 import { escapeMarkdown } from '../render/escape.js';
-import { stepTitle } from '../render/resources.js';
+import { revokedWho, stepTitle } from '../render/resources.js';
 import { plural } from '../util/text.js';
 
 export interface PlanComparison {
@@ -32,7 +34,7 @@ export function actionKey(action: PlannedAction): string {
 }
 
 export function revocationKey(revoked: RevokedAuthorization): string {
-  return canonicalJson([revoked.connection, revoked.connector, revoked.account]);
+  return canonicalJson([revoked.connection, revoked.connector, revoked.environment, revoked.user ?? null, revoked.account]);
 }
 
 /** The items of `from` that `minus` does not hold (multiset difference, `from`'s order). */
@@ -93,7 +95,9 @@ export function comparisonMarkdown(c: PlanComparison): string {
     return out.join('\n');
   }
   out.push(`**${comparisonLine(c)}**`, '');
-  const revocation = (r: RevokedAuthorization) => `revokes the authorization of ${e(r.connection)} (account ${e(r.account)}, connector ${e(r.connector)})`;
+  // Whose and where, as the plan's own lists say it: `account alice, stage`, `user bob (bob@x)`.
+  const revocation = (r: RevokedAuthorization) =>
+    `revokes the authorization of ${e(r.connection)} (${r.user !== undefined ? '' : 'account '}${e(revokedWho(r))}, connector ${e(r.connector)})`;
   const items = [
     ...c.added.actions.map((a) => `- added: ${stepTitle(a, e, e)}`),
     ...c.added.revocations.map((r) => `- added: ${revocation(r)}`),

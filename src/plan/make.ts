@@ -6,8 +6,8 @@
  */
 import type { PlannedAction } from '../model/actions.js';
 import type { Blocked, Impact, Plan, PlanSummary, PlanWarning, RevokedAuthorization } from '../model/plan.js';
-import type { ConnectionRecord, RuleId } from '../model/types.js';
-import { DEFAULT_ENVIRONMENTS, describeAuthorization, isAuthorized, revokedEntries } from '../model/authorizations.js';
+import type { ConnectionRecord, Environment, RuleId } from '../model/types.js';
+import { DEFAULT_ENVIRONMENTS, describeAuthorization, environmentsLacking, isAuthorized, revokedEntries } from '../model/authorizations.js';
 import { neededAuthorizations } from './authorizations.js';
 import { accessWarnings } from './access.js';
 import { consequences, type Consequences } from './consequences.js';
@@ -88,7 +88,7 @@ function plan(input: PlanInput): Plan {
   // Which connections need an authorization (i24: only those that can be authorized now; the
   // others wait until enabled), then what each lacks per environment and user (Creator 6).
   const changed = new Set([...created, ...revokedNames]);
-  const authorizations = unauthorizedAfter(proof.final, input, changed, (link) => {
+  const authorizations = unauthorizedAfter(proof.final, input, environments, changed, (link) => {
     if (!input.scope || changed.has(link)) return true;
     const key = resourceKey('Connection', link);
     return input.scope.has(key) || touchedResources.has(key);
@@ -149,12 +149,18 @@ function plan(input: PlanInput): Plan {
 }
 
 /**
- * Whether a connection the plan does not create or revoke still needs authorizing: it holds no
- * authorization. A logged-in user connection held so is no news: its users authorize it each on
- * first use, which the target does not record until they do (`target authorize --user`).
+ * Whether a connection the plan does not create or revoke still needs authorizing: an admin
+ * connection that lacks an authorization in one of the account's environments (a shared one: it
+ * holds none; separate ones: authorized in production, say, but not in stage). A logged-in user
+ * connection held so is no news: its users authorize it each on first use, which the target does
+ * not record until they do (`target authorize --user`).
  */
-function heldUnauthorized(connection: ConnectionRecord): boolean {
-  return connection.authorizationOwner !== 'user' && !isAuthorized(connection);
+function heldUnauthorized(connection: ConnectionRecord, environments: readonly Environment[]): boolean {
+  if (connection.authorizationOwner === 'user') return false;
+  // The common case without a list per connection (a 100k-connection plan asks this of each):
+  // a shared authorization holds for `all` (R18), so a shared connection lacks one iff it holds none.
+  if (connection.sameAuthorizationForAllEnvironments) return !isAuthorized(connection);
+  return environmentsLacking(connection, environments).length > 0;
 }
 
 /**
@@ -165,12 +171,18 @@ function heldUnauthorized(connection: ConnectionRecord): boolean {
  * they or their connector are disabled (R11), which the plan names in a warning instead when it
  * creates or revokes them.
  */
-function unauthorizedAfter(final: State, input: PlanInput, changed: ReadonlySet<string>, relevant: (link: string) => boolean): { now: string[]; onceEnabled: string[] } {
+function unauthorizedAfter(
+  final: State,
+  input: PlanInput,
+  environments: readonly Environment[],
+  changed: ReadonlySet<string>,
+  relevant: (link: string) => boolean,
+): { now: string[]; onceEnabled: string[] } {
   const now: string[] = [];
   const onceEnabled: string[] = [];
   for (const link of input.desired.connections.keys()) {
     const connection = final.connections.get(link);
-    if (!connection || !relevant(link) || (!changed.has(link) && !heldUnauthorized(connection))) continue;
+    if (!connection || !relevant(link) || (!changed.has(link) && !heldUnauthorized(connection, environments))) continue;
     (canBeAuthorizedNow(final, link) ? now : onceEnabled).push(link);
   }
   return { now: now.sort(byString), onceEnabled: onceEnabled.sort(byString) };

@@ -153,7 +153,10 @@ function authorizationStep(task: AuthorizationTask, label: string, connection: s
     const why = task.revoked ? `Why: its authorizations are revoked (${t(causeText(task.revoked))}); ` : 'Why: ';
     return [
       `${label}. Tell every user of connection ${q(task.connection)} to authorize it${task.revoked ? ' again' : ''}, each for themselves [${rule}].`,
-      `${indent}${why}it is a logged-in user connection: ${t(everyUserText(task.everyUser.users, !task.revoked))}.`,
+      // everyUserText for a new one begins "a logged-in user connection" itself: not said twice.
+      task.revoked
+        ? `${indent}${why}it is a logged-in user connection: ${t(everyUserText(task.everyUser.users))}.`
+        : `${indent}${why}${t(everyUserText(task.everyUser.users, true))}.`,
       `${indent}Where: each user opens an application that uses it, and Creator asks them to authorize it on first use.`,
       `${indent}Done when: the users were told (confirm this step once it is announced).`,
     ];

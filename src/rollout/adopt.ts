@@ -7,7 +7,7 @@
 import { UserError } from '../errors.js';
 import { byString, didYouMean } from '../util/text.js';
 import type { Plan } from '../model/plan.js';
-import type { Environment, State } from '../model/types.js';
+import type { AuthorizationEnvironment, ConnectionRecord, Environment, State } from '../model/types.js';
 import { authorizationSlot, withAuthorization } from '../model/authorizations.js';
 import { formatViolation, simulatedFingerprints, transition, World } from '../rules/index.js';
 
@@ -18,15 +18,39 @@ export interface AuthorizedConnection {
   account: string;
 }
 
-/** An authorization for a connection that `connections` (the manifests') do not hold is a UserError: nothing is adopted. */
-export function checkAuthorizedNames(authorized: readonly AuthorizedConnection[], connections: ReadonlyMap<string, unknown>): void {
-  for (const { link } of authorized) {
-    if (connections.has(link)) continue;
+/** What decides where a connection's authorization goes (a manifest's connection, or the adopted one). */
+type Slotted = Pick<ConnectionRecord, 'linkName' | 'authorizationOwner' | 'sameAuthorizationForAllEnvironments'>;
+
+/**
+ * An authorization for a connection that `connections` (the manifests') do not hold, or that
+ * does not fit it (no environment for one with separate authorizations, any for a logged-in user
+ * connection), is a UserError: nothing is adopted. Checked before the target is opened, so that
+ * a refused adopt creates nothing.
+ */
+export function checkAuthorizedNames(authorized: readonly AuthorizedConnection[], connections: ReadonlyMap<string, Slotted>): void {
+  for (const { link, environment } of authorized) {
+    const connection = connections.get(link);
+    if (connection) {
+      slotOf(connection, link, environment);
+      continue;
+    }
     const guess = didYouMean(link, [...connections.keys()]);
     throw new UserError(`--authorized ${link}=…: the manifests define no connection '${link}'; nothing was recorded`, {
       hint: `${guess ? `${guess} ` : ''}the connections are ${[...connections.keys()].sort(byString).join(', ') || '(none)'}`,
     });
   }
+}
+
+/** Where `--authorized LINK[@ENV]=…` goes on `connection`, or a UserError saying what to give instead. */
+function slotOf(connection: Slotted, link: string, environment: Environment | undefined): { environment: AuthorizationEnvironment } {
+  const slot = authorizationSlot(connection, environment !== undefined ? { environment } : {});
+  if (slot.ok) return slot;
+  throw new UserError(`--authorized ${link}${environment ? `@${environment}` : ''}=…: ${slot.message}; nothing was recorded`, {
+    hint:
+      slot.needs === 'environment'
+        ? `give one --authorized ${link}@ENV=ACCOUNT per environment`
+        : 'users record their own authorizations: connectorops target authorize LINK --user LOGIN',
+  });
 }
 
 /**
@@ -51,16 +75,7 @@ export function adoptedState(plan: Plan, authorized: readonly AuthorizedConnecti
   }
   checkAuthorizedNames(authorized, world.state.connections);
   for (const { link, environment, account } of authorized) {
-    const connection = world.connection(link)!;
-    const slot = authorizationSlot(connection, environment !== undefined ? { environment } : {});
-    if (!slot.ok) {
-      throw new UserError(`--authorized ${link}${environment ? `@${environment}` : ''}=…: ${slot.message}; nothing was recorded`, {
-        hint:
-          slot.needs === 'environment'
-            ? `give one --authorized ${link}@ENV=ACCOUNT per environment`
-            : 'users record their own authorizations: connectorops target authorize LINK --user LOGIN',
-      });
-    }
+    const slot = slotOf(world.connection(link)!, link, environment);
     world.state.connections.set(link, withAuthorization(world.state.connections.get(link)!, { environment: slot.environment, account }));
   }
   return world.state;

@@ -92,4 +92,28 @@ describe('progress', () => {
     expect(text).not.toMatch(/- crm_sales\n/);
     expect(text).toContain('  - crm_support (account alice) of connector crm: clientId changed (R5)');
   });
+
+  it('lists a connection authorized in one environment that still lacks another the plan named (issue 19)', () => {
+    const result: ExecutionResult = { runId: 'sha256:0123456789abcdef', total: 0, done: [], failed: [], notStarted: [], cancelled: false, revoked: [] };
+    const partly: Plan = {
+      ...plan,
+      actions: [],
+      revokedAuthorizations: [],
+      needsAuthorization: ['crm_sales', 'crm_support'],
+      authorizationsNeeded: [
+        { connection: 'crm_sales', environment: 'stage' },
+        { connection: 'crm_support', environment: 'stage' },
+      ],
+    };
+    const separate = { sameAuthorizationForAllEnvironments: false } as const;
+    const after = state()
+      .connector('crm')
+      .connection('crm_sales', 'crm', { ...separate, authorizations: [{ environment: 'production', account: 'alice' }] })
+      .connection('crm_support', 'crm', { ...separate, authorizations: [{ environment: 'stage', account: 'bob' }] })
+      .build();
+    const text = formatSummary(result, partly, after);
+    // crm_sales is authorized in production only: stage is still owed. crm_support got its stage one.
+    expect(text).toMatch(/need authorization[^\n]*\n {2}- crm_sales\n/);
+    expect(text).not.toMatch(/- crm_support\n/);
+  });
 });

@@ -218,6 +218,12 @@ describe('npm run plan', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).not.toContain('building first');
     expect(r.stdout).toContain('connectorops will perform the following actions');
+    // The example repository (issue 19): crm_support has one authorization per environment of
+    // connectorops.yaml, helpdesk_agents is a logged-in user connection.
+    for (const env of ['development', 'stage', 'production']) {
+      expect(r.stdout).toContain(`crm_support — new connection: authorize as the connection's owner in ${env} [R11]`);
+    }
+    expect(r.stdout).toContain('helpdesk_agents — a logged-in user connection: each user authorizes it on first use [R11]');
     expect(existsSync(join(tmp.dir, 'none.db'))).toBe(false);
   }, 120_000);
 });

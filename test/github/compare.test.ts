@@ -60,6 +60,25 @@ describe('comparePlans', () => {
     expect(isSameOutcome(comparePlans(base, head))).toBe(true);
   });
 
+  it('keys a revocation by environment and user as well (issue 19): stage and production are two authorizations, so are two users', () => {
+    const at = (environment: RevokedAuthorization['environment'], user?: string): RevokedAuthorization => ({
+      ...revoke('crm_sales', 'alice'),
+      environment,
+      ...(user !== undefined ? { user, everyUser: true as const, users: ['alice', 'bob'] } : {}),
+    });
+    // The base branch revokes alice's stage authorization; the pull request her production one too.
+    const base = makePlan({ revokedAuthorizations: [at('stage')] });
+    const head = makePlan({ revokedAuthorizations: [at('stage'), at('production')] });
+    const c = comparePlans(base, head);
+    expect(c.added.revocations).toEqual([at('production')]);
+    expect(c.removed.revocations).toEqual([]);
+    expect(comparisonMarkdown(c)).toContain('- added: revokes the authorization of crm\\_sales (account alice, production, connector crm)');
+    // A logged-in user connection: each user's authorization is its own.
+    const users = comparePlans(makePlan({ revokedAuthorizations: [at('all', 'alice')] }), makePlan({ revokedAuthorizations: [at('all', 'bob')] }));
+    expect([users.added.revocations.length, users.removed.revocations.length]).toEqual([1, 1]);
+    expect(comparisonMarkdown(users)).toContain('- added: revokes the authorization of crm\\_sales (user bob \\(alice\\), connector crm)');
+  });
+
   it('compares as multisets', () => {
     const disable = lifecycle('a1', 'connection.disable', 'crm_sales');
     const base = makePlan({ actions: [disable] });
@@ -107,8 +126,14 @@ const actionArb: fc.Arbitrary<PlannedAction> = fc
     op === 'connector.update' ? connectorUpdate('a1', link, { name: to }, { changes: [{ path: 'name', from: 'Z', to }] }) : lifecycle('a1', op, link),
   );
 const revocationArb = fc
-  .record({ c: fc.constantFrom('crm_sales', 'crm_ops'), a: fc.constantFrom('alice', 'bob'), cause: fc.constantFrom(['clientId'], ['replace']).map((c) => [...c]) })
-  .map(({ c, a, cause }) => revoke(c, a, cause));
+  .record({
+    c: fc.constantFrom('crm_sales', 'crm_ops'),
+    a: fc.constantFrom('alice', 'bob'),
+    cause: fc.constantFrom(['clientId'], ['replace']).map((c) => [...c]),
+    environment: fc.constantFrom<RevokedAuthorization['environment']>('all', 'stage', 'production'),
+    user: fc.option(fc.constantFrom('bob', 'carol'), { nil: undefined }),
+  })
+  .map(({ c, a, cause, environment, user }) => ({ ...revoke(c, a, cause), environment, ...(user !== undefined ? { user } : {}) }));
 const planArb: fc.Arbitrary<Plan> = fc
   .record({ actions: fc.array(actionArb, { maxLength: 8 }), revoked: fc.array(revocationArb, { maxLength: 4 }) })
   .map(({ actions, revoked }) => makePlan({ actions: actions.map((a, i) => ({ ...a, id: `a${i + 1}` })), revokedAuthorizations: revoked }));

@@ -8,6 +8,7 @@ import type { PlannedAction } from '../../src/model/actions.js';
 import { parsePlan, planId } from '../../src/model/plan-document.js';
 import { readPlanFile, serializePlan, writePlanFile } from '../../src/planfile/file.js';
 import { prove } from '../../src/plan/proof.js';
+import { authorizationTasks } from '../../src/rollout/authorizations.js';
 import { state } from '../support/builders.js';
 import { desired, desiredOf, planFor, secretsFor } from '../support/desired.js';
 
@@ -68,6 +69,27 @@ describe('plan files', () => {
     expect(read).toEqual(JSON.parse(serializePlan(plan)));
     expect(planId(read)).toBe(planId(plan));
     expect(planId(plan)).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+
+  it('a version 1 plan file (before authorizations per environment) is read: its revocations and authorizations are for all environments', async () => {
+    const current = state()
+      .connector('crm')
+      .connection('crm_sales', 'crm', { authorizations: [{ environment: 'all', account: 'alice' }] })
+      .build();
+    const v2 = planFor(current, desiredOf(current), { fingerprints: { crm: 'fp-crm-rotated' } });
+    // As connectorops wrote it before: no environment on a revocation, no authorizationsNeeded.
+    const { authorizationsNeeded: _needed, ...rest } = JSON.parse(serializePlan(v2)) as Record<string, unknown>;
+    const v1 = { ...rest, formatVersion: 1, revokedAuthorizations: v2.revokedAuthorizations.map(({ environment: _e, ...r }) => r) };
+    expect(v1.revokedAuthorizations).toEqual([{ connection: 'crm_sales', connector: 'crm', account: 'alice', cause: ['clientSecret'], rule: 'R5' }]);
+    const path = join(dir, 'v1.json');
+    writeFileSync(path, JSON.stringify(v1));
+    const read = await readPlanFile(path);
+    expect(read.formatVersion).toBe(1);
+    expect(read.revokedAuthorizations).toEqual([
+      { connection: 'crm_sales', connector: 'crm', environment: 'all', account: 'alice', cause: ['clientSecret'], rule: 'R5' },
+    ]);
+    expect(read.authorizationsNeeded).toEqual([]);
+    expect(authorizationTasks(read).map((t) => [t.connection, t.environment, t.account])).toEqual([['crm_sales', 'all', 'alice']]);
   });
 
   it('planId changes with the plan', () => {

@@ -133,7 +133,7 @@ async function adoptCommand(argv: string[], io: Io): Promise<number> {
   );
   if (adopted.unauthorized.length) {
     io.stdout.write(
-      `Unauthorized: ${adopted.unauthorized.map(quoteTerminal).join(', ')} (pass --authorized LINK=ACCOUNT, or LINK@ENV=ACCOUNT, for those authorized in Creator).\n`,
+      `Unauthorized: ${adopted.unauthorized.map((u) => (u.lacking.length ? `${quoteTerminal(u.linkName)} (${u.lacking.join(', ')})` : quoteTerminal(u.linkName))).join(', ')} (pass --authorized LINK=ACCOUNT, or LINK@ENV=ACCOUNT, for those authorized in Creator).\n`,
     );
   }
   const names = adopted.unsetSecrets;

@@ -5,8 +5,16 @@
  * target on a real, throwaway PostgreSQL server (a schema of its own per test). Plan and apply
  * must not be able to tell them apart: same results, same serials and digests, same error
  * classes with the same rule ids and messages.
+ *
+ * Then the CLI itself (`main`, as bin/connectorops.js runs it) on each of the three stores (issue
+ * 19): authorizing per environment and per user, a client-id change revoking each authorization,
+ * Connection Access warnings and blocks, a ledger's authorize steps per environment in the GitHub
+ * issue's task list (the GitHub stand-in), and the migration of an existing target and of a
+ * version 1 snapshot.
  */
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TargetError, UserError } from '../../../src/errors.js';
 import { canonicalJson, sha256 } from '../../../src/model/canonical.js';
@@ -21,6 +29,10 @@ import type { LockRequest, Target } from '../../../src/targets/target.js';
 import { oauth2, state } from '../../support/builders.js';
 import { freshSchema, startPostgres, type TestPostgres } from '../../support/postgres-server.mjs';
 import { act, secretRefs, tempDir } from '../../support/target.js';
+import { main } from '../../../src/cli/main.js';
+import { memIo } from '../../apply/support.js';
+import { ACTIONS_BOT, GitHubStandIn } from '../../support/github-server.js';
+import { openSqlite } from '../../support/sqlite.js';
 
 const TOKEN = 'conformance-token-0123456789';
 
@@ -441,5 +453,390 @@ describe.each([
     await expect(t.read()).rejects.toThrow(/is closed/);
     await expect(t.execute(act.createConnector('crm'), {})).rejects.toBeInstanceOf(TargetError);
     await t.close(); // twice is harmless
+  });
+});
+
+// ─── Through the CLI (issue 19): authorizations per environment and per user, on every store ──────
+
+/**
+ * A store as the CLI reaches it: `--target` and the variables it needs (the HTTP token), and a
+ * way back in time: `toOldFormat` rewrites what it holds as connectorops wrote it before
+ * authorizations per environment (one `authorization` per connection: SQLite schema 2, PostgreSQL
+ * step 3), so that the next CLI run meets an existing target of that format.
+ */
+interface CliStore {
+  target(): string;
+  env: NodeJS.ProcessEnv;
+  toOldFormat(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A connection body as schema 2 / step 3 wrote it (shared admin connections only: all there was). */
+function oldConnectionBody(body: string): string {
+  const {
+    authorizationOwner: _o,
+    sameAuthorizationForAllEnvironments: _s,
+    access: _a,
+    authorizations,
+    ...rest
+  } = JSON.parse(body) as Record<string, unknown> & {
+    authorizations: Array<{ account: string }>;
+  };
+  const [first] = authorizations;
+  return JSON.stringify({ ...rest, authorization: first ? { status: 'authorized', account: first.account } : { status: 'unauthorized' } });
+}
+
+function oldSqliteFile(file: string): void {
+  const db = openSqlite(file);
+  try {
+    const rows = db.prepare('SELECT link_name, body FROM connections').all() as Array<{ link_name: string; body: string }>;
+    for (const r of rows) db.prepare('UPDATE connections SET body = ? WHERE link_name = ?').run(oldConnectionBody(r.body), r.link_name);
+    db.exec("UPDATE meta SET value = 2 WHERE key = 'schema_version'");
+  } finally {
+    db.close();
+  }
+}
+
+const cliStores: Record<'local' | 'http' | 'postgres', (dir: string) => Promise<CliStore>> = {
+  async local(dir) {
+    const file = join(dir, 'acct.db');
+    return { target: () => `local:${file}`, env: {}, toOldFormat: async () => oldSqliteFile(file), close: async () => {} };
+  },
+  async http(dir) {
+    const file = join(dir, 'acct.db');
+    let store: LocalTarget;
+    let running: Awaited<ReturnType<typeof startServer>>;
+    const serve = async () => {
+      store = LocalTarget.open(file, { name: 'local:acct.db' });
+      running = await startServer({ target: store, token: TOKEN, host: '127.0.0.1', port: 0, log: () => {} });
+    };
+    const stop = async () => {
+      await running.close();
+      await store.close();
+    };
+    await serve();
+    return {
+      target: () => running.url,
+      env: { CONNECTOROPS_TOKEN: TOKEN },
+      // The file behind the server is rewritten while nothing holds it, then served again.
+      async toOldFormat() {
+        await stop();
+        oldSqliteFile(file);
+        await serve();
+      },
+      close: stop,
+    };
+  },
+  async postgres() {
+    const schema = freshSchema('cli');
+    const admin = new pg.Client({ connectionString: server!.url });
+    await admin.connect();
+    return {
+      target: () => server!.target(schema),
+      env: {},
+      async toOldFormat() {
+        const { rows } = await admin.query<{ link_name: string; body: string }>(`SELECT link_name, body FROM ${schema}.connections`);
+        for (const r of rows) await admin.query(`UPDATE ${schema}.connections SET body = $1 WHERE link_name = $2`, [oldConnectionBody(r.body), r.link_name]);
+        await admin.query(`UPDATE ${schema}.schema_version SET version = 3`);
+      },
+      close: () => admin.end(),
+    };
+  },
+};
+
+const CRM_SECRET = 'crm-s3cret-never-shown-19';
+const GH_TOKEN = 'ghs_conformanceTokenNeverPrinted19';
+const REPO = 'acme/infra';
+
+/**
+ * The project: connector crm, connection crm_sales with one authorization per environment and
+ * Connection Access, crm_team a logged-in user connection; code in billing (which has access)
+ * and in reports (which has not) calls crm_sales. `plain`: one shared admin connection only.
+ */
+function writeProject(dir: string, options: { clientId?: string; access?: string[]; plain?: boolean } = {}): void {
+  const files: Record<string, string> = {
+    'connectorops.yaml': options.plain ? '' : "environments: [development, stage, production]\nusages:\n  from: ['apps/**/*.ds']\n",
+    'connectors/crm.yaml': [
+      'kind: Connector',
+      'linkName: crm',
+      'name: Acme CRM',
+      'stage: ready',
+      'authentication:',
+      '  type: oauth2',
+      '  grantType: authorization_code',
+      `  clientId: ${options.clientId ?? '1000.FIRST'}`,
+      '  clientSecret: { fromEnv: CRM_CLIENT_SECRET }',
+      '  authorizeUrl: https://accounts.acme.example/oauth/authorize',
+      '  accessTokenUrl: https://accounts.acme.example/oauth/token',
+      '  scopes: [contacts.read]',
+      '',
+    ].join('\n'),
+    'connections/crm.yaml': options.plain
+      ? 'kind: Connection\nlinkName: crm_sales\nname: CRM sales\nconnector: crm\nscopes: [contacts.read]\n'
+      : [
+          'kind: Connection',
+          'linkName: crm_sales',
+          'name: CRM sales',
+          'connector: crm',
+          'scopes: [contacts.read]',
+          'sameAuthorizationForAllEnvironments: false',
+          `access: [${(options.access ?? ['sales', 'billing']).join(', ')}]`,
+          '---',
+          'kind: Connection',
+          'linkName: crm_team',
+          'name: CRM team',
+          'connector: crm',
+          'scopes: [contacts.read]',
+          'authorizationOwner: user',
+          '',
+        ].join('\n'),
+  };
+  if (!options.plain) {
+    const app = (name: string) => `application "${name}"\n{\n\tfunctions\n\t{\n\t\tvoid f()\n\t\t{\n\t\t\tinvokeurl [ connection:"crm_sales" ];\n\t\t}\n\t}\n}\n`;
+    files['apps/billing.ds'] = app('billing');
+    files['apps/reports.ds'] = app('reports');
+  }
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+}
+
+interface PlanJson {
+  actions: Array<{ op: string; linkName: string }>;
+  revokedAuthorizations: Array<{ connection: string; environment: string; account: string; user?: string; rule: string; everyUser?: true; users?: string[] }>;
+  needsAuthorization: string[];
+  authorizationsNeeded: Array<{ connection: string; environment: string; account?: string; everyUser?: true; users?: string[] }>;
+  blocked: Array<{ linkName: string; rule: string; usages?: Array<{ app: string; file?: string }> }>;
+  warnings: Array<{ code: string; message: string }>;
+}
+
+describe.each(['local', 'http', 'postgres'] as const)('the CLI, authorizations per environment and per user: %s', (kind) => {
+  let tmp: ReturnType<typeof tempDir>;
+  let store: CliStore;
+  let gh: GitHubStandIn;
+
+  beforeEach(async () => {
+    tmp = tempDir('connectorops-conformance-cli-');
+    store = await cliStores[kind](tmp.dir);
+    gh = await GitHubStandIn.start();
+    gh.addToken(GH_TOKEN, ACTIONS_BOT).setPermission('alice', 'write');
+  });
+  afterEach(async () => {
+    await gh.close();
+    await store.close();
+    tmp.cleanup();
+  });
+
+  async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+    const env = { NO_COLOR: '1', USER: 'ops', CRM_CLIENT_SECRET: CRM_SECRET, GITHUB_TOKEN: GH_TOKEN, GITHUB_API_URL: gh.url, ...store.env };
+    const io = memIo(tmp.dir, env);
+    const code = await main([...args, '--target', store.target()], io);
+    const out = { code, out: io.out(), err: io.err() };
+    // Secrets never in any output.
+    for (const secret of [CRM_SECRET, GH_TOKEN, TOKEN]) expect(out.out + out.err).not.toContain(secret);
+    return out;
+  }
+  async function ok(args: string[]): Promise<string> {
+    const r = await cli(args);
+    expect(r.code, `${args.join(' ')}\n${r.out}\n${r.err}`).toBe(0);
+    return r.out;
+  }
+  const plan = async () => JSON.parse(await ok(['plan', '--json'])) as PlanJson;
+  const exported = async () => JSON.parse(await ok(['target', 'export'])) as { formatVersion: number; connections: Array<Record<string, unknown>> };
+  const authorizationsOf = async (link: string) => (await exported()).connections.find((c) => c.linkName === link)!.authorizations;
+
+  it('authorizes per environment and per user, names what a partly authorized connection lacks, revokes each on a client-id change, and warns or blocks on Connection Access', async () => {
+    writeProject(tmp.dir);
+    await ok(['apply', '--auto-approve']);
+    let p = await plan();
+    expect(p.actions).toEqual([]);
+    // Nothing authorized yet: each environment of crm_sales; crm_team's users authorize on first use.
+    expect(p.authorizationsNeeded).toEqual([
+      { connection: 'crm_sales', environment: 'development' },
+      { connection: 'crm_sales', environment: 'stage' },
+      { connection: 'crm_sales', environment: 'production' },
+    ]);
+    // A1: reports calls crm_sales without Connection Access: a warning at the call.
+    expect(p.warnings.filter((w) => w.code === 'A1').map((w) => w.message)).toEqual([
+      expect.stringMatching(
+        /^apps\/reports\.ds:7:\d+: application 'reports' calls connection 'crm_sales' .*not in its Connection Access .*the call will fail at run time \(A1\)$/,
+      ),
+    ]);
+
+    // Separate authorizations need --environment; the error lists what the connection lacks.
+    const bare = await cli(['target', 'authorize', 'crm_sales', '--account', 'bob']);
+    expect(bare.code).toBe(1);
+    expect(bare.err).toContain('it still lacks development, stage, production');
+    await ok(['target', 'authorize', 'crm_sales', '--account', 'bob', '--environment', 'stage']);
+    await ok(['target', 'authorize', 'crm_sales', '--account', 'alice', '--environment', 'production']);
+    expect((await cli(['target', 'authorize', 'crm_sales', '--account', 'z', '--environment', 'development', '--user', 'zed'])).err).toMatch(/admin connection/);
+    // A logged-in user connection needs --user.
+    const noUser = await cli(['target', 'authorize', 'crm_team', '--account', 'bob@acme.example']);
+    expect(noUser.code).toBe(1);
+    expect(noUser.err).toMatch(/logged-in user connection/);
+    await ok(['target', 'authorize', 'crm_team', '--account', 'bob@acme.example', '--user', 'bob']);
+    await ok(['target', 'authorize', 'crm_team', '--account', 'carol@acme.example', '--user', 'carol']);
+    expect(await authorizationsOf('crm_sales')).toEqual([
+      { environment: 'stage', account: 'bob' },
+      { environment: 'production', account: 'alice' },
+    ]);
+
+    // Authorized in stage and production, not development: the plan names it and development.
+    p = await plan();
+    expect(p.needsAuthorization).toEqual(['crm_sales']);
+    expect(p.authorizationsNeeded).toEqual([{ connection: 'crm_sales', environment: 'development' }]);
+    expect(await ok(['plan'])).toContain("crm_sales — authorize as the connection's owner in development [R11]");
+
+    // A client-id change revokes every authorization: one entry each, every user of crm_team.
+    writeProject(tmp.dir, { clientId: '1000.SECOND' });
+    p = await plan();
+    const users = { everyUser: true, users: ['bob', 'carol'] };
+    expect(
+      p.revokedAuthorizations.map(({ connection, environment, account, user, rule, everyUser, users }) => ({
+        connection,
+        environment,
+        account,
+        user,
+        rule,
+        everyUser,
+        users,
+      })),
+    ).toEqual([
+      { connection: 'crm_sales', environment: 'stage', account: 'bob', user: undefined, rule: 'R5', everyUser: undefined, users: undefined },
+      { connection: 'crm_sales', environment: 'production', account: 'alice', user: undefined, rule: 'R5', everyUser: undefined, users: undefined },
+      { connection: 'crm_team', environment: 'all', account: 'bob@acme.example', user: 'bob', rule: 'R5', ...users },
+      { connection: 'crm_team', environment: 'all', account: 'carol@acme.example', user: 'carol', rule: 'R5', ...users },
+    ]);
+    expect(p.authorizationsNeeded).toEqual([
+      { connection: 'crm_sales', environment: 'development' },
+      { connection: 'crm_sales', environment: 'stage', account: 'bob' },
+      { connection: 'crm_sales', environment: 'production', account: 'alice' },
+      { connection: 'crm_team', environment: 'all', ...users },
+    ]);
+    const text = await ok(['plan']);
+    expect(text).toContain('4 authorizations will be revoked');
+    expect(text).toContain('every user of the connection must authorize again (the users the target knows: bob, carol)');
+    await ok(['apply', '--auto-approve']);
+    expect(await authorizationsOf('crm_sales')).toEqual([]);
+    expect(await authorizationsOf('crm_team')).toEqual([]);
+
+    // A2: billing loses access while its code calls crm_sales: blocked, the call listed.
+    writeProject(tmp.dir, { clientId: '1000.SECOND', access: ['sales'] });
+    const blocked = await cli(['plan', '--json']);
+    expect(blocked.code).toBe(1);
+    expect((JSON.parse(blocked.out) as PlanJson).blocked).toMatchObject([{ linkName: 'crm_sales', rule: 'A2', usages: [{ app: 'billing', file: 'apps/billing.ds' }] }]);
+  });
+
+  it('on a ledger: one authorize step per environment and one announce step for the user connection, in the GitHub issue’s task list; ticked, each environment is recorded', async () => {
+    writeProject(tmp.dir);
+    await ok(['target', 'init', '--mode', 'ledger', '--account', 'Acme']);
+    await ok(['apply', '--auto-approve']);
+    const status = JSON.parse(await ok(['rollout', '--format', 'json'])) as { steps: Array<{ kind: string; title: string }> };
+    expect(status.steps.filter((s) => s.kind === 'authorize').map((s) => s.title)).toEqual([
+      'authorize connection "crm_sales" in development (by the connection\'s owner)',
+      'authorize connection "crm_sales" in stage (by the connection\'s owner)',
+      'authorize connection "crm_sales" in production (by the connection\'s owner)',
+      'users must each authorize connection "crm_team" (announce it to them)',
+    ]);
+
+    const created = await cli(['rollout', 'issue', '--repo', REPO]);
+    expect(created.code, created.err).toBe(0);
+    const body = gh.issues(REPO)[0]!.body;
+    const items = body.split('\n').filter((l) => /^- \[ \] \*\*\w+\*\* (authorize|users must)/.test(l));
+    expect(items.map((l) => l.replace(/^- \[ \] \*\*\w+\*\* /, '').replace(/ · after .*$/, ''))).toEqual([
+      'authorize connection "crm\\_sales" in development (by the connection\'s owner)',
+      'authorize connection "crm\\_sales" in stage (by the connection\'s owner)',
+      'authorize connection "crm\\_sales" in production (by the connection\'s owner)',
+      'users must each authorize connection "crm\\_team" (announce it to them)',
+    ]);
+    // Each environment's step says, in Creator's words, where to authorize: Reuse or Link New Account.
+    for (const env of ['Development', 'Stage', 'Production']) {
+      expect(body).toContain(`Authorize new connection "crm_sales" in ${env} as the connection's owner [R11].`);
+      expect(body).toContain(`(link name "crm_sales") › ${env}: Reuse an account already authorized, or Link New Account`);
+    }
+    expect(body).toContain('Tell every user of connection "crm_team" to authorize it, each for themselves [R11].');
+    expect(body).toContain('Why: a logged-in user connection: each user authorizes it on first use.');
+    expect(body).toContain('Done when: the users were told (confirm this step once it is announced).');
+
+    // Every box ticked by alice: recorded in order; the rollout closes, each environment authorized.
+    gh.editIssue(REPO, 1, (b) => b.replace(/- \[ \] \*\*/g, '- [x] **'));
+    const synced = await cli(['rollout', 'sync', '--issue', '1', '--repo', REPO, '--actor', 'alice']);
+    expect(synced.code, synced.err).toBe(0);
+    expect(gh.issues(REPO)[0]!.state).toBe('closed');
+    expect(await authorizationsOf('crm_sales')).toEqual([
+      { environment: 'development', account: 'alice' },
+      { environment: 'stage', account: 'alice' },
+      { environment: 'production', account: 'alice' },
+    ]);
+    expect(await authorizationsOf('crm_team')).toEqual([]);
+    expect(await plan()).toMatchObject({ actions: [], needsAuthorization: [] });
+
+    // Someone revokes Stage's in Creator: the ledger says so, and the next plan asks for Stage again.
+    expect(await ok(['target', 'deauthorize', 'crm_sales', '--environment', 'stage', '--by', 'trent'])).toContain("connection 'crm_sales' lost 1 authorization");
+    const p = await plan();
+    expect(p).toMatchObject({ actions: [], needsAuthorization: ['crm_sales'] });
+    expect(p.authorizationsNeeded).toEqual([{ connection: 'crm_sales', environment: 'stage' }]);
+  });
+
+  it('target adopt takes LINK@ENV=ACCOUNT; the environments still lacking get a rollout step each, and done, the plan is empty', async () => {
+    writeProject(tmp.dir);
+    const refused = await cli(['target', 'adopt', '--authorized', 'crm_sales=alice']);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('give one --authorized crm_sales@ENV=ACCOUNT per environment');
+    // Refused before the target is opened: nothing was created (the HTTP server's file exists already).
+    if (kind !== 'http') expect((await cli(['target', 'export'])).err).toContain('does not exist yet');
+    // A new target on every store, a PostgreSQL schema too: adopt creates it.
+    const adopted = await ok(['target', 'adopt', '--authorized', 'crm_sales@production=alice']);
+    expect(adopted).toMatch(/^Unauthorized: "?crm_sales"? \(development, stage\) \(pass --authorized/m);
+    expect(await authorizationsOf('crm_sales')).toEqual([{ environment: 'production', account: 'alice' }]);
+    const p = await plan();
+    expect(p).toMatchObject({ actions: [], needsAuthorization: ['crm_sales'] });
+    expect(p.authorizationsNeeded).toEqual([
+      { connection: 'crm_sales', environment: 'development' },
+      { connection: 'crm_sales', environment: 'stage' },
+    ]);
+    await ok(['apply', '--auto-approve']);
+    const status = JSON.parse(await ok(['rollout', '--format', 'json'])) as { steps: Array<{ id: string; title: string }> };
+    expect(status.steps.map((s) => s.title)).toEqual([
+      'authorize connection "crm_sales" in development (by the connection\'s owner)',
+      'authorize connection "crm_sales" in stage (by the connection\'s owner)',
+    ]);
+    await ok(['rollout', 'done', ...status.steps.map((s) => s.id), '--by', 'dana']);
+    expect((await authorizationsOf('crm_sales')) as unknown[]).toHaveLength(3);
+    expect(await plan()).toMatchObject({ actions: [], needsAuthorization: [] });
+  });
+
+  it('an existing target of the format before, and a version 1 snapshot: one authorization becomes one for all environments', async () => {
+    writeProject(tmp.dir, { plain: true });
+    await ok(['apply', '--auto-approve']);
+    await ok(['target', 'authorize', 'crm_sales', '--account', 'alice']);
+    const now = await exported();
+    await store.toOldFormat();
+
+    // The next CLI run meets the old format, and reads it as today's.
+    const migrated = await exported();
+    expect(migrated).toEqual(now);
+    expect(migrated.connections[0]).toMatchObject({
+      authorizationOwner: 'admin',
+      sameAuthorizationForAllEnvironments: true,
+      authorizations: [{ environment: 'all', account: 'alice' }],
+    });
+    expect(await plan()).toMatchObject({ actions: [], needsAuthorization: [] });
+    writeProject(tmp.dir, { plain: true, clientId: '1000.SECOND' });
+    expect((await plan()).revokedAuthorizations).toMatchObject([{ connection: 'crm_sales', environment: 'all', account: 'alice', rule: 'R5' }]);
+
+    // A snapshot of formatVersion 1 still imports, its one authorization for all environments.
+    const v1 = {
+      ...now,
+      formatVersion: 1,
+      connections: now.connections.map(({ authorizationOwner: _o, sameAuthorizationForAllEnvironments: _s, authorizations, ...c }) => ({
+        ...c,
+        authorization: (authorizations as unknown[]).length ? { status: 'authorized', account: 'alice' } : { status: 'unauthorized' },
+      })),
+    };
+    writeFileSync(join(tmp.dir, 'v1.json'), JSON.stringify(v1));
+    await ok(['target', 'import', 'v1.json', '--force']);
+    expect((await exported()).connections).toEqual(now.connections);
   });
 });
