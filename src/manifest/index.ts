@@ -109,4 +109,4 @@ async function loadFrom(source: ManifestSource, options: { usages: boolean; comm
 }
 
 export { fsSource } from './source.js';
-export { resolveTargetSpec, DEFAULT_TARGET } from './config.js';
+export { resolveTarget } from './config.js';

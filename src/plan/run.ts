@@ -10,7 +10,7 @@ import { isAuthorized } from '../model/authorizations.js';
 import type { PlannedSecret } from '../model/actions.js';
 import type { Plan } from '../model/plan.js';
 import type { DesiredState, SecretName } from '../model/types.js';
-import { DEFAULT_TARGET, loadManifests, resolveTargetSpec, type LoadedManifests } from '../manifest/index.js';
+import { loadManifests, resolveTarget, type LoadedManifests } from '../manifest/index.js';
 import { LocalTarget, openTarget, TargetMissingError } from '../targets/index.js';
 import { quoteTerminal } from '../render/escape.js';
 import type { StateSnapshot, Target } from '../targets/target.js';
@@ -22,7 +22,6 @@ import { makePlan } from './make.js';
 import { changedResources } from './scope.js';
 import { readSecrets } from '../model/own.js';
 import { plural } from '../util/text.js';
-import { targetIdentity } from '../util/target-identity.js';
 
 export interface LoadOptions {
   /** The manifest directory, relative to `cwd` (default `.`). */
@@ -93,8 +92,7 @@ export async function loadForPlan(options: LoadOptions): Promise<LoadedForPlan> 
     }
     scope = changedResources(baseManifests.desired, manifests.desired);
   }
-  const targetSpec = resolveTargetSpec(options.target, manifests.config, dir, options.cwd, options.env);
-  const targetName = targetIdentity(options.target ?? manifests.config.defaultTarget ?? DEFAULT_TARGET);
+  const { spec: targetSpec, name: targetName } = resolveTarget(options.target, manifests.config, dir, options.cwd, options.env);
   return { dir, manifests, targetSpec, targetName, ...(scope ? { scope } : {}), diagnostics };
 }
 
