@@ -13,7 +13,7 @@ import type { DesiredState, SecretName } from '../model/types.js';
 import { loadManifests, resolveTarget, type LoadedManifests } from '../manifest/index.js';
 import { LocalTarget, openTarget, TargetMissingError } from '../targets/index.js';
 import { quoteTerminal } from '../render/escape.js';
-import type { StateSnapshot, Target } from '../targets/target.js';
+import type { RolloutStore, StateReader, StateSnapshot, Target } from '../targets/target.js';
 import { definesNothing, describeFound, manifestFolders } from '../manifest/empty.js';
 import { progressOf } from '../rollout/model.js';
 import { openRolloutOf } from '../rollout/run.js';
@@ -101,7 +101,7 @@ export async function loadForPlan(options: LoadOptions): Promise<LoadedForPlan> 
  * var and the fingerprint of its value now, or null when it is unset (or empty). Values never
  * leave this function except into the target's fingerprinting (S2).
  */
-async function secretsFromEnv(desired: DesiredState, env: NodeJS.ProcessEnv, target: Target): Promise<Map<string, Partial<Record<SecretName, PlannedSecret>>>> {
+async function secretsFromEnv(desired: DesiredState, env: NodeJS.ProcessEnv, target: StateReader): Promise<Map<string, Partial<Record<SecretName, PlannedSecret>>>> {
   const vars = new Set<string>();
   for (const c of desired.connectors.values()) for (const ref of Object.values(c.secrets)) if (ref) vars.add(ref.fromEnv);
   const secret = readSecrets(env);
@@ -129,7 +129,7 @@ export interface PlanAgainstOptions {
 }
 
 /** Reads `target` (unless given a snapshot) and plans `loaded` against it. Does not close the target. */
-export async function planAgainst(target: Target, loaded: LoadedForPlan, options: PlanAgainstOptions): Promise<Plan> {
+export async function planAgainst(target: StateReader & RolloutStore, loaded: LoadedForPlan, options: PlanAgainstOptions): Promise<Plan> {
   const [snapshot, secrets, rollout] = await Promise.all([
     options.snapshot ?? target.read(),
     secretsFromEnv(loaded.manifests.desired, options.env, target),

@@ -23,9 +23,9 @@ import {
   type IssuePart,
 } from '../github/rollout-issue.js';
 import { escapeMarkdown, sanitizeTerminal } from '../render/escape.js';
-import type { Target } from '../targets/target.js';
+import type { RolloutStore } from '../targets/target.js';
 import type { Rollout } from './model.js';
-import { allRollouts, openRolloutOf, recordDone, requireOpenRollout } from './run.js';
+import { allRollouts, openRolloutOf, recordDone, requireOpenRollout, type RolloutRecorder } from './run.js';
 
 /** The continuation comments named by the body's marker that still exist, by id. */
 async function trustedComments(issues: RolloutIssues, issue: Issue): Promise<Map<number, string>> {
@@ -61,7 +61,7 @@ export interface PublishResult {
 }
 
 /** Creates the open rollout's issue, or brings the one found by its marker up to date. */
-export async function publishRolloutIssue(options: { target: Target; issues: RolloutIssues }): Promise<PublishResult> {
+export async function publishRolloutIssue(options: { target: RolloutStore; issues: RolloutIssues }): Promise<PublishResult> {
   const { target, issues } = options;
   const rollout = await requireOpenRollout(target);
   const found = (await issues.listOpen(ROLLOUT_LABEL)).find((i) => isRolloutIssue(i.body, target.name, rollout.id));
@@ -72,7 +72,7 @@ export async function publishRolloutIssue(options: { target: Target; issues: Rol
 }
 
 export interface SyncOptions {
-  target: Target;
+  target: RolloutRecorder;
   issues: RolloutIssues;
   /** The issue's number. */
   number: number;

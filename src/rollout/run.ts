@@ -13,7 +13,7 @@ import { actionSecrets } from '../model/actions.js';
 import { readSecrets } from '../model/own.js';
 import { fingerprintsComparable } from '../model/fingerprint.js';
 import { planId } from '../model/plan-document.js';
-import type { RolloutEvent, Target } from '../targets/target.js';
+import type { JournaledExecutor, JournalReader, RolloutEvent, RolloutStore, StateReader } from '../targets/target.js';
 import {
   checkDoneRequest,
   isComplete,
@@ -27,20 +27,20 @@ import {
 } from './model.js';
 
 /** The open rollout of `target`, with its done steps, or null. */
-export async function openRolloutOf(target: Target): Promise<Rollout | null> {
+export async function openRolloutOf(target: RolloutStore): Promise<Rollout | null> {
   const stored = await target.currentRollout();
   if (!stored) return null;
   return rolloutFrom(stored, await target.journal(stored.id));
 }
 
 /** Every rollout of `target`, oldest first, with its done steps. */
-export async function allRollouts(target: Target): Promise<Rollout[]> {
+export async function allRollouts(target: RolloutStore): Promise<Rollout[]> {
   const stored = await target.rollouts();
   return Promise.all(stored.map(async (s) => rolloutFrom(s, await target.journal(s.id))));
 }
 
 /** The open rollout, or a UserError saying there is none. */
-export async function requireOpenRollout(target: Target): Promise<Rollout> {
+export async function requireOpenRollout(target: RolloutStore): Promise<Rollout> {
   const rollout = await openRolloutOf(target);
   if (!rollout) {
     throw new UserError(`target ${target.name} has no open rollout`, {
@@ -51,13 +51,16 @@ export async function requireOpenRollout(target: Target): Promise<Rollout> {
 }
 
 /** Opens a rollout for `plan` (apply on a ledger target, under its lock). */
-export async function openRolloutFor(target: Target, plan: Plan, by: string, now: Date = new Date()): Promise<Rollout> {
+export async function openRolloutFor(target: RolloutStore, plan: Plan, by: string, now: Date = new Date()): Promise<Rollout> {
   const id = newRolloutId(() => randomBytes(3).toString('hex'));
   const document: RolloutDocument = { formatVersion: 1, id, planId: planId(plan), plan };
   const opened: RolloutEvent = { type: 'opened', by, at: now.toISOString() };
   await target.openRollout(id, document, opened);
   return rolloutFrom({ id, document, open: true, events: [opened] }, []);
 }
+
+/** What recording a rollout's steps uses: the rollout, the secrets' fingerprints, the journaled execution. */
+export type RolloutRecorder = RolloutStore & StateReader & JournaledExecutor;
 
 export interface DoneOptions {
   by: string;
@@ -83,7 +86,7 @@ export interface DoneResult {
  * that the ledger and Creator may have diverged; the steps before it stay recorded. When the last
  * step is done, the rollout is closed.
  */
-export async function recordDone(target: Target, rollout: Rollout, requested: readonly string[], options: DoneOptions): Promise<DoneResult> {
+export async function recordDone(target: RolloutRecorder, rollout: Rollout, requested: readonly string[], options: DoneOptions): Promise<DoneResult> {
   const steps = checkDoneRequest(rollout, requested);
   const secrets = new Map<string, Partial<Record<SecretName, string>>>();
   const missing: string[] = [];
@@ -141,7 +144,7 @@ export async function recordDone(target: Target, rollout: Rollout, requested: re
  * stale plan. Otherwise the ledger would hold another secret than Creator, and the next plan would
  * propose the same revoking update again. Names the variable, never its value (S2).
  */
-async function refuseOtherSecrets(target: Target, steps: readonly RolloutStep[], values: ReadonlyMap<string, Partial<Record<SecretName, string>>>): Promise<void> {
+async function refuseOtherSecrets(target: StateReader, steps: readonly RolloutStep[], values: ReadonlyMap<string, Partial<Record<SecretName, string>>>): Promise<void> {
   const checks: Array<{ step: string; name: SecretName; connector: string; fromEnv: string; planned: string; value: string }> = [];
   for (const step of steps) {
     if (step.kind !== 'action') continue;
@@ -174,7 +177,14 @@ const LEDGER_RUN = 'ledger';
  * and when. Refused, nothing recorded, when the open rollout has a step that authorizes this
  * connection: the rollout is where that is recorded. `where` is the `--target … --dir …` to paste.
  */
-export async function authorizeOnLedger(target: Target, connection: string, account: string, by: string, where: string, at: AuthorizationWhere = {}): Promise<void> {
+export async function authorizeOnLedger(
+  target: RolloutStore & JournaledExecutor,
+  connection: string,
+  account: string,
+  by: string,
+  where: string,
+  at: AuthorizationWhere = {},
+): Promise<void> {
   const open = await openRolloutOf(target);
   // A step for this connection in the same environment (a shared connection's step is for all of them).
   const sameEnvironment = (env: string | undefined) => at.environment === undefined || env === undefined || env === 'all' || env === at.environment;
@@ -191,13 +201,13 @@ export async function authorizeOnLedger(target: Target, connection: string, acco
  * `target deauthorize` on a ledger: an authorization revoked in Creator is an event in the audit
  * trail too, with who recorded it and when; its note says which authorizations it named.
  */
-export async function deauthorizeOnLedger(target: Target, connection: string, by: string, at: AuthorizationWhere = {}): Promise<Authorization[]> {
+export async function deauthorizeOnLedger(target: JournaledExecutor, connection: string, by: string, at: AuthorizationWhere = {}): Promise<Authorization[]> {
   const named = [at.environment !== undefined ? `environment ${at.environment}` : '', at.user !== undefined ? `user ${at.user}` : ''].filter(Boolean).join(', ');
   return target.deauthorize(connection, at, { runId: LEDGER_RUN, actionId: `deauthorize-${randomBytes(6).toString('hex')}`, by, note: named || 'every authorization' });
 }
 
 /** The changes recorded on a ledger outside rollouts, oldest first. */
-export async function ledgerEvents(target: Target): Promise<LedgerEvent[]> {
+export async function ledgerEvents(target: JournalReader): Promise<LedgerEvent[]> {
   const entries = await target.journal(LEDGER_RUN);
   return entries
     .filter((e) => e.status === 'done')
@@ -205,6 +215,6 @@ export async function ledgerEvents(target: Target): Promise<LedgerEvent[]> {
 }
 
 /** Closes the open rollout as abandoned: done steps stay done. */
-export async function abandonRollout(target: Target, rollout: Rollout, by: string, reason: string | undefined): Promise<void> {
+export async function abandonRollout(target: RolloutStore, rollout: Rollout, by: string, reason: string | undefined): Promise<void> {
   await target.closeRollout(rollout.id, { type: 'abandoned', by, at: new Date().toISOString(), ...(reason !== undefined ? { note: reason } : {}) });
 }
