@@ -66,13 +66,10 @@ export async function loadForPlan(options: LoadOptions): Promise<LoadedForPlan> 
     options.base !== undefined ? loadManifests({ dir, ref: options.base, refFlag: '--base' }) : Promise.resolve(null),
   ]);
   if (manifests.errors.length) {
-    throw new UserError(
-      `the manifests are invalid (${manifests.errors.length} error${manifests.errors.length > 1 ? 's' : ''}, ${manifests.label}); nothing was planned`,
-      {
-        diagnostics: [...manifests.errors, ...manifests.warnings],
-        hint: 'fix the errors above; connectorops validate checks the manifests alone',
-      },
-    );
+    throw new UserError(`the manifests are invalid (${plural(manifests.errors.length, 'error')}, ${manifests.label}); nothing was planned`, {
+      diagnostics: [...manifests.errors, ...manifests.warnings],
+      hint: 'fix the errors above; connectorops validate checks the manifests alone',
+    });
   }
   // Deluge code that reads badly, or names its connection with an expression: the usages it
   // could read still count; the rest is for the user to look at.

@@ -25,6 +25,7 @@ import {
   type RolloutDocument,
   type RolloutStep,
 } from './model.js';
+import { agree } from '../util/text.js';
 
 /** The open rollout of `target`, with its done steps, or null. */
 export async function openRolloutOf(target: RolloutStore): Promise<Rollout | null> {
@@ -102,7 +103,7 @@ export async function recordDone(target: RolloutRecorder, rollout: Rollout, requ
     secrets.set(step.id, values);
   }
   if (missing.length) {
-    throw new UserError(`environment variable${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not set; nothing was recorded`, {
+    throw new UserError(`${agree(missing.length, 'environment variable')} ${missing.join(', ')} ${agree(missing.length, 'is', 'are')} not set; nothing was recorded`, {
       rule: 'S1',
       hint: 'a step that sets a secret records its fingerprint: export the variable that holds the value pasted in Creator, and run rollout done again',
     });
@@ -118,7 +119,7 @@ export async function recordDone(target: RolloutRecorder, rollout: Rollout, requ
       else await target.authorize(step.connection, step.account ?? options.by, journal, step.environment !== undefined ? { environment: step.environment } : {});
     } catch (error) {
       if (error instanceof TargetError && error.details.rule) {
-        const before = recorded.length ? ` (${recorded.map((s) => s.id).join(', ')} ${recorded.length > 1 ? 'were' : 'was'} recorded before it)` : '';
+        const before = recorded.length ? ` (${recorded.map((s) => s.id).join(', ')} ${agree(recorded.length, 'was', 'were')} recorded before it)` : '';
         throw new TargetError(`step ${step.id} cannot be recorded: ${error.message}${before}`, {
           rule: error.details.rule,
           hint: `the ledger refuses what Creator would refuse: check the account in Creator. The ledger and Creator may have diverged (a change made by hand, or a step recorded that was not done); connectorops rollout log shows what was recorded`,

@@ -11,6 +11,7 @@ import { descriptionProblem, linkNameProblem, nameProblem } from './names.js';
 import { noEffects, type Effects, type World } from './world.js';
 import { sameSet } from '../util/sets.js';
 import { isAuthorized, reshapeAuthorizations, revokedEntries } from '../model/authorizations.js';
+import { agree, plural } from '../util/text.js';
 
 /** A broken rule. `rule` is a rule id of docs/rules.md, or `exists` / `scopes` for the unnumbered basics. */
 export interface Violation {
@@ -189,7 +190,7 @@ function connectorDisable({ world, action, current, effects, fail }: ConnectorSt
     .filter((c) => c.enabled)
     .map((c) => c.linkName);
   if (enabled.length) {
-    fail('R8', `disable connection${enabled.length > 1 ? 's' : ''} ${quoteList(enabled)} before disabling connector '${action.linkName}'`);
+    fail('R8', `disable ${agree(enabled.length, 'connection')} ${quoteList(enabled)} before disabling connector '${action.linkName}'`);
   }
   // R8: disabling loses no authorization data.
   effects.upsertConnectors.push({ ...current, enabled: false });
@@ -197,7 +198,7 @@ function connectorDisable({ world, action, current, effects, fail }: ConnectorSt
 
 function connectorDelete({ world, action, effects, fail }: ConnectorStep<ActionOf<'connector.delete'>>): void {
   const refs = world.connectionsOf(action.linkName).map((c) => c.linkName);
-  if (refs.length) fail('R9', `delete connection${refs.length > 1 ? 's' : ''} ${quoteList(refs)} before deleting connector '${action.linkName}'`);
+  if (refs.length) fail('R9', `delete ${agree(refs.length, 'connection')} ${quoteList(refs)} before deleting connector '${action.linkName}'`);
   effects.deleteConnectors.push(action.linkName);
 }
 
@@ -274,7 +275,7 @@ function connectionDelete({ action, current, effects, fail }: ConnectionStep<Act
   if (current.usages.length) {
     fail(
       'R14',
-      `connection '${action.linkName}' is used by ${current.usages.length} application component${current.usages.length > 1 ? 's' : ''} (${current.usages.map((u) => `${u.app}/${u.component}`).join(', ')})`,
+      `connection '${action.linkName}' is used by ${plural(current.usages.length, 'application component')} (${current.usages.map((u) => `${u.app}/${u.component}`).join(', ')})`,
       'remove these usages from the applications first; connectorops never edits applications',
     );
   }

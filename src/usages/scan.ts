@@ -29,6 +29,7 @@ import type { Diagnostic } from '../errors.js';
 import type { DiagnosticCode } from '../model/types.js';
 import { INVOKEURL_KIND, type CodeUsage } from '../model/usages.js';
 import { stringContent, Tok, Tokenizer } from './tokenizer.js';
+import { agree, plural } from '../util/text.js';
 
 export interface ScanResult {
   usages: CodeUsage[];
@@ -173,7 +174,7 @@ function capped(file: string, r: Reading): ScanResult {
       col: 1,
       severity: 'warning',
       code: 'deluge',
-      message: `and ${left.toLocaleString('en-US')} more warning${left > 1 ? 's' : ''} in this file, not shown`,
+      message: `and ${left.toLocaleString('en-US')} more ${agree(left, 'warning')} in this file, not shown`,
       hint: 'the first ones usually explain the rest',
     });
   }
@@ -466,7 +467,7 @@ class Scanner {
         open.line,
         open.col,
         'deluge',
-        `'${CHAR[open.open]}' opened here is never closed` + (more ? ` (and ${more} more bracket${more > 1 ? 's' : ''} around it)` : ''),
+        `'${CHAR[open.open]}' opened here is never closed` + (more ? ` (and ${plural(more, 'more bracket')} around it)` : ''),
         'the usages read up to the end of the file are counted',
       );
     }
