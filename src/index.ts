@@ -5,7 +5,7 @@
  */
 
 // Manifests: load and validate, from the working tree or a git ref.
-export { loadManifests, type LoadedManifests, type LoadOptions as LoadManifestsOptions } from './manifest/index.js';
+export { loadManifests, type LoadedManifests, type LoadOptions as LoadManifestsOptions } from './manifest/load.js';
 export { formatDiagnostic, InternalError, TargetError, UserError, type Diagnostic } from './errors.js';
 
 // Targets: open one by spec (local:PATH, postgres://…, http(s)://…).
@@ -14,7 +14,7 @@ export type { JournaledExecutor, JournalReader, RolloutStore, StatePersister, St
 
 // Plans: make one, render it in each format, read and write plan files.
 export { runPlan, type PlanRun, type RunPlanOptions } from './plan/run.js';
-export { renderPlan, RENDER_FORMATS, type RenderFormat, type RenderOptions } from './render/index.js';
+export { renderPlan, RENDER_FORMATS, type RenderFormat, type RenderOptions } from './render/render-plan.js';
 export { readPlanFile, writePlanFile } from './planfile/file.js';
 export { parsePlan, planId } from './model/plan-document.js';
 export type { Plan } from './model/plan.js';

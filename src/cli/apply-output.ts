@@ -6,7 +6,7 @@
 import type { ApplyResult, ApplyWorkflowEvent } from '../apply/workflow.js';
 import { createProgress, formatSummary, shortRun, type Progress } from '../apply/progress.js';
 import { formatDiagnostic } from '../errors.js';
-import { renderPlan } from '../render/index.js';
+import { renderPlan } from '../render/render-plan.js';
 import { quoteTerminal, sanitizeTerminal } from '../render/escape.js';
 import { rolloutStepTitle } from '../render/rollout.js';
 import { readySteps } from '../rollout/model.js';

@@ -5,7 +5,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { UserError, type Diagnostic } from '../errors.js';
 import { didYouMean } from '../util/text.js';
-import { issuesToDiagnostics } from './issues.js';
+import { issuesToDiagnostics } from './zod-issues.js';
 import { ConfigDoc } from './schema.js';
 import { parseYamlFile } from './yaml.js';
 import { ownValue, readSecrets } from '../model/own.js';

@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DesiredState } from '../model/types.js';
 import { CONFIG_FILE } from './config.js';
-import type { LoadedManifests } from './index.js';
+import type { LoadedManifests } from './load.js';
 import { plural } from '../util/text.js';
 
 /** True when the manifests define no connector and no connection. */

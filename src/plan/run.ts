@@ -10,7 +10,7 @@ import { isAuthorized } from '../model/authorizations.js';
 import type { PlannedSecret } from '../model/actions.js';
 import type { Plan } from '../model/plan.js';
 import type { DesiredState, SecretName } from '../model/types.js';
-import { loadManifests, resolveTarget, type LoadedManifests } from '../manifest/index.js';
+import { loadManifests, resolveTarget, type LoadedManifests } from '../manifest/load.js';
 import { LocalTarget, openTarget, TargetMissingError } from '../targets/index.js';
 import { quoteTerminal } from '../render/escape.js';
 import type { RolloutStore, StateReader, StateSnapshot, Target } from '../targets/target.js';

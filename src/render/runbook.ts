@@ -11,7 +11,7 @@ import { SENSITIVE, SENSITIVE_NOT_RECORDED } from '../model/actions.js';
 import { rolloutInProgressLine, type Blocked, type Plan } from '../model/plan.js';
 import { flattenAuthentication, type ApiKeyParameter, type Authentication, type AuthParameter, type SecretName, type Usage } from '../model/types.js';
 import { sanitizeTerminal } from './escape.js';
-import { makeRedactor, SENSITIVE_MARKERS } from './redact.js';
+import { makeRedactor, SENSITIVE_MARKERS } from './secret-display.js';
 import { authorizationRule, authorizationTasks, isDeletion, type AuthorizationTask } from '../rollout/authorizations.js';
 import { append, firstItems, secretReferences, displayChanges, everyUserText, specChanges, REPLACEMENT_RULES, stepTitle, type DisplayChange } from './resources.js';
 import { causeText, usagesOf } from './summary.js';

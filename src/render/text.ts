@@ -9,7 +9,7 @@ import { rolloutInProgressLine, type Plan } from '../model/plan.js';
 import type { Usage } from '../model/types.js';
 import { usageLocation } from '../model/usages.js';
 import { quoteTerminal, quoteTerminalInner, sanitizeTerminal } from './escape.js';
-import { makeRedactor, SENSITIVE_MARKERS } from './redact.js';
+import { makeRedactor, SENSITIVE_MARKERS } from './secret-display.js';
 import { authorizationRule, authorizationTasks, isDeletion } from '../rollout/authorizations.js';
 import {
   displayChanges,
