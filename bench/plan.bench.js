@@ -13,7 +13,7 @@
 // BENCH_RUNS runs each (best counts).
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { makePlan } from '../dist/plan/index.js';
+import { makePlan } from '../dist/plan/core.js';
 
 // Every measurement starts from a collected heap, so that one run does not pay for the garbage
 // of the one before (without this, the 100k row mostly measures the 60k row's leftovers).

@@ -10,7 +10,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadManifests } from '../dist/manifest/index.js';
+import { loadManifests } from '../dist/manifest/load.js';
 import { blobTexts, time, writeAndCommit } from './support.js';
 
 const FILES = Number(process.env.BENCH_USAGE_FILES ?? 2000);

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import { loadManifests } from '../dist/manifest/index.js';
+import { loadManifests } from '../dist/manifest/load.js';
 import { blobTexts, time, writeAndCommit } from './support.js';
 
 const CONNECTORS = Number(process.env.BENCH_CONNECTORS ?? 2000);

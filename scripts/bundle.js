@@ -6,7 +6,7 @@
 // than the work of `connectorops validate` itself (bench/startup.bench.js measures it).
 // - ESM with code splitting: each command stays a lazily imported chunk (src/cli/main.ts), so
 //   `validate` never parses octokit or pg; simple-git, picomatch and child_process are imported
-//   where they are used (src/git/, src/manifest/index.ts), so validate never parses those either.
+//   where they are used (src/git/, src/manifest/load.ts), so validate never parses those either.
 // - Our code imports zod as a namespace (`import * as z`), so esbuild keeps only the parts we use
 //   (`import { z }` is one object that holds all of zod: 193 KB against 102 KB).
 // - yaml's `node` export is CommonJS, which esbuild cannot tree-shake: its ES module build (the

@@ -16,7 +16,7 @@ import type { SecretName } from '../model/types.js';
 import type { JournaledExecutor, JournalEntry, StateReader } from '../targets/target.js';
 import { effectPresent } from './confirm.js';
 import { runGraph, type NotStartedReason } from './scheduler.js';
-import { resolveSecrets } from './secrets.js';
+import { resolveSecrets } from './resolve-secrets.js';
 import { journaledDone, journaledPending } from './stale.js';
 
 /** Concurrency when `--concurrency` is not given (docs/apply.md, "Concurrency"). */

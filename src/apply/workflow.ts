@@ -25,7 +25,7 @@ import { nothingToCarryOut, progressOf, type Rollout } from '../rollout/model.js
 import { openRolloutFor, openRolloutOf } from '../rollout/run.js';
 import { openTarget as defaultOpenTarget, type OpenTargetOptions, type RetryEvent } from '../targets/index.js';
 import { newLocalFile, removeNewLocalFile, stillUnused } from '../targets/new-local-file.js';
-import type { LockInfo, Target, TargetMode } from '../targets/target.js';
+import type { JournaledExecutor, LockInfo, RolloutStore, StateReader, StateSnapshot, Target, TargetMode } from '../targets/target.js';
 import { targetFlagsText } from '../util/shell.js';
 import { targetIdentity } from '../util/target-identity.js';
 import { plural } from '../util/text.js';
@@ -99,7 +99,8 @@ export type ApplyResult =
 interface Run {
   options: ApplyOptions;
   dir: string;
-  target: Target;
+  /** Under the lock: read, executed and journaled, a rollout opened (the lock and closing stay with `applyPlan`). */
+  target: StateReader & JournaledExecutor & RolloutStore;
   loaded: LoadedForPlan;
   planFile: string | undefined;
   signal: AbortSignal;
@@ -268,7 +269,7 @@ async function execute(run: Run, plan: Plan): Promise<ApplyResult> {
 }
 
 /** Step 4: plan again; what is left means the target did not converge. */
-async function converge(run: Run, applied: Plan, after: Awaited<ReturnType<Target['read']>> | null): Promise<string[]> {
+async function converge(run: Run, applied: Plan, after: StateSnapshot | null): Promise<string[]> {
   // The plan carried out was reviewed (a saved plan of empty manifests was made with --allow-empty):
   // what is left to check is convergence, not whether emptying the target was meant.
   const again = await planAgainst(run.target, run.loaded, {

@@ -6,12 +6,12 @@
 import type { ApplyResult, ApplyWorkflowEvent } from '../apply/workflow.js';
 import { createProgress, formatSummary, shortRun, type Progress } from '../apply/progress.js';
 import { formatDiagnostic } from '../errors.js';
-import { renderPlan } from '../render/index.js';
+import { renderPlan } from '../render/render-plan.js';
 import { quoteTerminal, sanitizeTerminal } from '../render/escape.js';
 import { rolloutStepTitle } from '../render/rollout.js';
 import { readySteps } from '../rollout/model.js';
 import { shellWord } from '../util/shell.js';
-import { plural } from '../util/text.js';
+import { agree, plural } from '../util/text.js';
 import { wantsColor, type Io } from './io.js';
 
 export interface ApplyOutput {
@@ -96,7 +96,7 @@ function showResult(io: Io, result: ApplyResult, planFile: string | undefined, w
       io.stdout.write('\n' + formatSummary(execution, result.plan, result.after));
       if (result.retries) {
         io.stdout.write(
-          `${plural(result.retries, 'request')} to the target ${result.retries === 1 ? 'was' : 'were'} retried (network errors, HTTP 429/502/503/504); a repeated action is answered from the server's record and never carried out twice.\n`,
+          `${plural(result.retries, 'request')} to the target ${agree(result.retries, 'was', 'were')} retried (network errors, HTTP 429/502/503/504); a repeated action is answered from the server's record and never carried out twice.\n`,
         );
       }
       if (execution.cancelled) return;

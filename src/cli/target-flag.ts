@@ -1,17 +1,16 @@
 /**
  * `--target T` → an open target, for every command that takes the flag. T is a name from
  * connectorops.yaml (read from `--dir`, default the current directory) or a spec; without it, the config's
- * defaultTarget, else `local:.connectorops/local.db` (manifest/config.ts `resolveTargetSpec`).
+ * defaultTarget, else `local:.connectorops/local.db` (manifest/config.ts `resolveTarget`, the one home of that resolution).
  */
 import { resolve as resolvePath } from 'node:path';
 import { UserError } from '../errors.js';
-import { CONFIG_FILE, DEFAULT_TARGET, parseConfig, resolveTargetSpec, type ProjectConfig } from '../manifest/config.js';
+import { CONFIG_FILE, parseConfig, resolveTarget, type ProjectConfig } from '../manifest/config.js';
 import { emptyConfig } from '../manifest/config.js';
 import { readConfigText } from '../manifest/source.js';
 import { openTarget } from '../targets/index.js';
 import type { Target } from '../targets/target.js';
 import type { Io } from './io.js';
-import { targetIdentity } from '../util/target-identity.js';
 
 /** The project config in `dir`, or an empty one when there is no connectorops.yaml. Errors throw. */
 export async function readProjectConfig(dir: string): Promise<ProjectConfig> {
@@ -29,8 +28,7 @@ export async function readProjectConfig(dir: string): Promise<ProjectConfig> {
  */
 export async function openTargetFlag(flag: string | undefined, io: Io, dir: string = io.cwd, options: { create?: boolean } = {}): Promise<Target> {
   const config = await readProjectConfig(dir);
-  const spec = resolveTargetSpec(flag, config, dir, io.cwd, io.env);
-  const name = targetIdentity(flag ?? config.defaultTarget ?? DEFAULT_TARGET);
+  const { spec, name } = resolveTarget(flag, config, dir, io.cwd, io.env);
   return openTarget(spec, { name, cwd: io.cwd, env: io.env, create: options.create ?? false });
 }
 

@@ -20,8 +20,8 @@
  */
 import type { Plan } from '../model/plan.js';
 import { escapeMarkdown } from '../render/escape.js';
-import { renderPlan, type CodeHost } from '../render/index.js';
-import { collectFingerprints, redactFingerprints } from '../render/redact.js';
+import { renderPlan, type CodeHost } from '../render/render-plan.js';
+import { collectFingerprints, redactFingerprints } from '../render/secret-display.js';
 import { comparePlans, comparisonMarkdown } from './compare.js';
 import { stickyMarker } from './sticky.js';
 

@@ -8,7 +8,7 @@
 import { appendFile } from 'node:fs/promises';
 import { UserError } from '../errors.js';
 import { quoteTerminal } from '../render/escape.js';
-import type { CodeHost } from '../render/index.js';
+import type { CodeHost } from '../render/render-plan.js';
 import { isLoopbackHost } from '../util/hosts.js';
 
 const DEFAULT_GITHUB_API_URL = 'https://api.github.com';

@@ -16,7 +16,7 @@
 import { findingKey, type DriftReport } from '../drift/findings.js';
 import { escapeMarkdown } from '../render/escape.js';
 import { findingSummaryMarkdown, renderDriftMarkdown } from '../render/drift.js';
-import { plural } from '../util/text.js';
+import { agree, plural } from '../util/text.js';
 import { GITHUB_COMMENT_LIMIT } from './body.js';
 import type { Issue } from './issues.js';
 
@@ -112,7 +112,7 @@ function changedComment(report: DriftReport, before: readonly string[], reopened
       : `**The findings changed** (checked at ${escapeMarkdown(report.checkedAt)}): ${plural(report.findings.length, 'finding')} now; the body above says what to do.`,
   ];
   if (fresh.length) lines.push('', 'New:', ...fresh.map((f) => `- ${findingSummaryMarkdown(f, report.target)}`));
-  if (gone.length && !reopened) lines.push('', `Gone: ${plural(gone.length, 'finding')} of the last check no longer ${gone.length === 1 ? 'holds' : 'hold'}.`);
+  if (gone.length && !reopened) lines.push('', `Gone: ${plural(gone.length, 'finding')} of the last check no longer ${agree(gone.length, 'holds', 'hold')}.`);
   return lines.join('\n');
 }
 

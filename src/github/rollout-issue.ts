@@ -7,7 +7,7 @@
  * list or HTML broken), instructions in a fenced block that no line can close.
  */
 import { escapeMarkdown } from '../render/escape.js';
-import { makeRedactor } from '../render/redact.js';
+import { makeRedactor } from '../render/secret-display.js';
 import { codeBlock, rolloutStepTitle, stepInstructions } from '../render/rollout.js';
 import { progressOf, statusOf, type Rollout, type RolloutStep } from '../rollout/model.js';
 import { GITHUB_COMMENT_LIMIT } from './body.js';

@@ -8,6 +8,7 @@ import type { Diagnostic } from '../errors.js';
 import type { DesiredConnection, DesiredConnector, SecretName, SourceLocation } from '../model/types.js';
 import { missingMandatory } from '../rules/authentication.js';
 import type { Locator } from './yaml.js';
+import { agree } from '../util/text.js';
 
 export interface Located<T> {
   value: T;
@@ -112,7 +113,7 @@ const connectorExists: Check = (input) => {
       at(
         refs[0]!.doc.locate(['connector']),
         'reference',
-        `not checked: connection${refs.length > 1 ? 's' : ''} ${who} refer${refs.length > 1 ? '' : 's'} to connector '${connector}', whose manifest has errors${files}`,
+        `not checked: ${agree(refs.length, 'connection')} ${who} ${agree(refs.length, 'refers', 'refer')} to connector '${connector}', whose manifest has errors${files}`,
         'fix the errors above; the references are checked once it parses',
         'warning',
       ),
@@ -208,7 +209,7 @@ const readyHasMandatory: Check = (input) => {
       at(
         c.doc.locate(['authentication'], 'key'),
         'R2',
-        `ready connector '${c.value.linkName}' lacks mandatory ${c.value.authentication.type} parameter${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`,
+        `ready connector '${c.value.linkName}' lacks mandatory ${c.value.authentication.type} ${agree(missing.length, 'parameter')}: ${missing.join(', ')}`,
         'set them, or keep the connector in stage: draft until they are known',
       ),
     );

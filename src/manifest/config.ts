@@ -5,7 +5,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { UserError, type Diagnostic } from '../errors.js';
 import { didYouMean } from '../util/text.js';
-import { issuesToDiagnostics } from './issues.js';
+import { issuesToDiagnostics } from './zod-issues.js';
 import { ConfigDoc } from './schema.js';
 import { parseYamlFile } from './yaml.js';
 import { ownValue, readSecrets } from '../model/own.js';
@@ -17,7 +17,7 @@ import { sanitizeTerminal } from '../util/terminal.js';
 export const CONFIG_FILE = 'connectorops.yaml';
 
 /** The built-in default target, relative to the repo dir. */
-export const DEFAULT_TARGET = 'local:.connectorops/local.db';
+const DEFAULT_TARGET = 'local:.connectorops/local.db';
 
 interface TargetConfig {
   /**
@@ -110,6 +110,22 @@ export function resolveTargetSpec(flag: string | undefined, config: ProjectConfi
     throw new UserError(`defaultTarget '${d}' in ${CONFIG_FILE} names no configured target`, { hint: configuredHint(config.targets) });
   }
   return normalize(DEFAULT_TARGET, repoDir, 'the default target');
+}
+
+/** A resolved `--target`: the spec to open, and the name the user knows it by (for messages they can paste back). */
+export interface ResolvedTarget {
+  spec: string;
+  name: string;
+}
+
+/**
+ * The one way a `--target` flag (or its absence) becomes a target to open: the spec
+ * (`resolveTargetSpec`), and its name, which is what the user typed, or the default they did not
+ * need to type, with any password masked (util/target-identity.ts).
+ */
+export function resolveTarget(flag: string | undefined, config: ProjectConfig, dir: string, cwd: string, env: NodeJS.ProcessEnv = process.env): ResolvedTarget {
+  const spec = resolveTargetSpec(flag, config, dir, cwd, env);
+  return { spec, name: targetIdentity(flag ?? config.defaultTarget ?? DEFAULT_TARGET) };
 }
 
 /** A configured target's spec: as written, or read from its environment variable (never quoted back: it may hold a password). */

@@ -7,7 +7,8 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DesiredState } from '../model/types.js';
 import { CONFIG_FILE } from './config.js';
-import type { LoadedManifests } from './index.js';
+import type { LoadedManifests } from './load.js';
+import { plural } from '../util/text.js';
 
 /** True when the manifests define no connector and no connection. */
 export function definesNothing(desired: DesiredState): boolean {
@@ -26,7 +27,7 @@ export function manifestFolders(dir: string): string {
  */
 export function describeFound(dir: string, loaded: Pick<LoadedManifests, 'files' | 'ref' | 'config'>): string {
   const manifests = loaded.files - (loaded.config.file === CONFIG_FILE ? 1 : 0);
-  if (manifests > 0) return `${manifests} manifest file${manifests === 1 ? '' : 's'} there, defining no connector or connection`;
+  if (manifests > 0) return `${plural(manifests, 'manifest file')} there, defining no connector or connection`;
   if (loaded.ref !== null) return `no connectors/ or connections/ YAML files at ${loaded.ref}`;
   let entries: string[];
   try {

@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import { join, relative, isAbsolute, sep } from 'node:path';
 import { UserError, type Diagnostic } from '../errors.js';
 import { headCommit, repositoryPrefix } from '../git/repo.js';
-import { SKIPPED_DIRS } from '../usages/index.js';
+import { SKIPPED_DIRS } from '../usages/scan-files.js';
 import { quoteTerminal } from '../util/terminal.js';
 import { CONFIG_FILE } from './config.js';
 

@@ -8,7 +8,7 @@ import { canonicalJson, sha256 } from '../model/canonical.js';
 import type { Authentication, DesiredConnection, DesiredConnector, DesiredState, SecretName, SecretRef } from '../model/types.js';
 import { CHECKS, connectorIndex, type CheckInput, type Located } from './checks.js';
 import { CONFIG_FILE, emptyConfig, parseConfig, type ProjectConfig } from './config.js';
-import { issuesToDiagnostics } from './issues.js';
+import { issuesToDiagnostics } from './zod-issues.js';
 import { closest } from '../util/text.js';
 import { ConnectionDoc, ConnectorDoc, KINDS, type ConnectionDocT, type ConnectorDocT } from './schema.js';
 import { parseYamlFile, type ParsedDocument } from './yaml.js';

@@ -8,6 +8,7 @@
 import type { Blocked, PlanWarning } from '../model/plan.js';
 import type { ConnectionRecord, DesiredConnection, Usage } from '../model/types.js';
 import { usageLocation } from '../model/usages.js';
+import { agree } from '../util/text.js';
 
 /** `sales › workflow:send (deluge-invokeurl at apps/sales.ds:12:5)`: one usage in a message. */
 function usageText(u: Usage): string {
@@ -31,8 +32,8 @@ export function accessRemovalBlock(current: ConnectionRecord, desired: DesiredCo
     kind: 'Connection',
     linkName: current.linkName,
     rule: 'A2',
-    message: `connection '${current.linkName}' loses Connection Access for ${apps.map((a) => `'${a}'`).join(', ')}, which still ${cut.length > 1 ? 'use' : 'uses'} it: ${cut.map(usageText).join(', ')} (A2)`,
-    hint: `remove these calls from the application${apps.length > 1 ? 's' : ''} first, or keep ${apps.length > 1 ? 'them' : 'it'} in access:`,
+    message: `connection '${current.linkName}' loses Connection Access for ${apps.map((a) => `'${a}'`).join(', ')}, which still ${agree(cut.length, 'uses', 'use')} it: ${cut.map(usageText).join(', ')} (A2)`,
+    hint: `remove these calls from the ${agree(apps.length, 'application')} first, or keep ${agree(apps.length, 'it', 'them')} in access:`,
     usages: cut.map((u) => ({ ...u })),
   };
 }

@@ -17,6 +17,7 @@ import { accessRemovalBlock } from './access.js';
 import type { Blocked } from '../model/plan.js';
 import type { ConnectionRecord } from '../model/types.js';
 import type { Change, ConnectionDiff, ConnectorDiff, Diff, Forced } from './diff.js';
+import { agree } from '../util/text.js';
 
 export interface ConnectorFate {
   diff: ConnectorDiff;
@@ -174,7 +175,7 @@ function connectorReplacementMessage(cd: ConnectorDiff, lost: ConnectionRecord[]
         (c) => `'${c.linkName}' (${c.authorizations.map((a) => (a.environment === 'all' && a.user === undefined ? a.account : describeAuthorization(a))).join(', ')})`,
       );
     parts.push(
-      `replacing it deletes its connection${lost.length > 1 ? 's' : ''} ${lost.map((c) => `'${c.linkName}'`).join(', ')} (R10)` +
+      `replacing it deletes its ${agree(lost.length, 'connection')} ${lost.map((c) => `'${c.linkName}'`).join(', ')} (R10)` +
         (recreated.length ? ` and recreates ${recreated.join(', ')} unauthorized` : ''),
     );
     if (authorized.length) parts.push(`the authorizations of ${authorized.join(', ')} are lost`);

@@ -7,6 +7,7 @@
 import { UserError, type Diagnostic } from '../errors.js';
 import type { DesiredState, SecretName, State } from '../model/types.js';
 import { checkState, missingMandatory } from '../rules/index.js';
+import { plural } from '../util/text.js';
 
 // Shared by every connection of the check's state: checkState only reads them.
 const NO_USAGES: never[] = [];
@@ -55,7 +56,7 @@ export function checkDesired(desired: DesiredState): void {
     diagnostics.push({ ...(at ?? { file: '(manifests)', line: 1, col: 1 }), severity: 'error', code: v.rule, message: v.message, ...(v.hint ? { hint: v.hint } : {}) });
   }
   if (diagnostics.length) {
-    throw new UserError(`the manifests describe a state that Creator does not allow (${diagnostics.length} problem${diagnostics.length > 1 ? 's' : ''})`, {
+    throw new UserError(`the manifests describe a state that Creator does not allow (${plural(diagnostics.length, 'problem')})`, {
       diagnostics,
       hint: 'run connectorops validate for the details',
     });

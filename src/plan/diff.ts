@@ -14,7 +14,7 @@ import type { Authentication, ConnectionRecord, ConnectorRecord, DesiredConnecti
 import { flattenAuthentication, SECRET_PARAMETERS } from '../model/types.js';
 import { removedScopes } from '../rules/authentication.js';
 import { byString } from '../util/text.js';
-import { addedScopes, needsIndexedParameters, sameAuthentication, sameValue, scopesOf } from './compare.js';
+import { addedScopes, needsIndexedParameters, sameAuthentication, sameValue, scopesOf } from './equality.js';
 import { sameSet } from '../util/sets.js';
 
 export type Change = 'create' | 'delete' | 'replace' | 'update' | 'none';

@@ -11,7 +11,7 @@ import { DEFAULT_ENVIRONMENTS, describeAuthorization, environmentsLacking, isAut
 import { neededAuthorizations } from './authorizations.js';
 import { accessWarnings } from './access.js';
 import { consequences, type Consequences } from './consequences.js';
-import { byString } from '../util/text.js';
+import { agree, byString, plural } from '../util/text.js';
 import { sameSet } from '../util/sets.js';
 import { checkDesired } from './desired.js';
 import { diff } from './diff.js';
@@ -128,7 +128,7 @@ function plan(input: PlanInput): Plan {
   if (outside > 0) {
     warnings.push({
       code: 'outside-change',
-      message: `${outside} resource${outside > 1 ? 's differ' : ' differs'} from the target outside this change; ${outside > 1 ? 'they are' : 'it is'} left out of this plan (plan without --base to see ${outside > 1 ? 'them' : 'it'})`,
+      message: `${plural(outside, 'resource')} ${agree(outside, 'differs', 'differ')} from the target outside this change; ${agree(outside, 'it is', 'they are')} left out of this plan (plan without --base to see ${agree(outside, 'it', 'them')})`,
     });
   }
 
@@ -285,7 +285,7 @@ function revocations(c: Consequences, ordered: readonly Node[], actions: readonl
 /** `account 'alice'`, `accounts 'alice', 'bob'`: who held a connection's authorizations. */
 function accountsOf(c: ConnectionRecord): string {
   const accounts = [...new Set(c.authorizations.map((a) => a.account))];
-  return `account${accounts.length > 1 ? 's' : ''} ${accounts.map((a) => `'${a}'`).join(', ')}`;
+  return `${agree(accounts.length, 'account')} ${accounts.map((a) => `'${a}'`).join(', ')}`;
 }
 
 /** Revocations by connection, then environment in Creator's order, then user. */

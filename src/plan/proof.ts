@@ -11,7 +11,7 @@ import type { PlannedAction, PlannedSecret } from '../model/actions.js';
 import type { RevokedAuthorization } from '../model/plan.js';
 import type { DesiredState, SecretName, State } from '../model/types.js';
 import { formatViolation, simulatedFingerprints, transition, World } from '../rules/index.js';
-import { sameAuthentication } from './compare.js';
+import { sameAuthentication } from './equality.js';
 import { sameSet } from '../util/sets.js';
 import { resourceKey } from './input.js';
 

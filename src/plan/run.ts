@@ -10,10 +10,10 @@ import { isAuthorized } from '../model/authorizations.js';
 import type { PlannedSecret } from '../model/actions.js';
 import type { Plan } from '../model/plan.js';
 import type { DesiredState, SecretName } from '../model/types.js';
-import { DEFAULT_TARGET, loadManifests, resolveTargetSpec, type LoadedManifests } from '../manifest/index.js';
+import { loadManifests, resolveTarget, type LoadedManifests } from '../manifest/load.js';
 import { LocalTarget, openTarget, TargetMissingError } from '../targets/index.js';
 import { quoteTerminal } from '../render/escape.js';
-import type { StateSnapshot, Target } from '../targets/target.js';
+import type { RolloutStore, StateReader, StateSnapshot, Target } from '../targets/target.js';
 import { definesNothing, describeFound, manifestFolders } from '../manifest/empty.js';
 import { progressOf } from '../rollout/model.js';
 import { openRolloutOf } from '../rollout/run.js';
@@ -22,7 +22,6 @@ import { makePlan } from './make.js';
 import { changedResources } from './scope.js';
 import { readSecrets } from '../model/own.js';
 import { plural } from '../util/text.js';
-import { targetIdentity } from '../util/target-identity.js';
 
 export interface LoadOptions {
   /** The manifest directory, relative to `cwd` (default `.`). */
@@ -67,13 +66,10 @@ export async function loadForPlan(options: LoadOptions): Promise<LoadedForPlan> 
     options.base !== undefined ? loadManifests({ dir, ref: options.base, refFlag: '--base' }) : Promise.resolve(null),
   ]);
   if (manifests.errors.length) {
-    throw new UserError(
-      `the manifests are invalid (${manifests.errors.length} error${manifests.errors.length > 1 ? 's' : ''}, ${manifests.label}); nothing was planned`,
-      {
-        diagnostics: [...manifests.errors, ...manifests.warnings],
-        hint: 'fix the errors above; connectorops validate checks the manifests alone',
-      },
-    );
+    throw new UserError(`the manifests are invalid (${plural(manifests.errors.length, 'error')}, ${manifests.label}); nothing was planned`, {
+      diagnostics: [...manifests.errors, ...manifests.warnings],
+      hint: 'fix the errors above; connectorops validate checks the manifests alone',
+    });
   }
   // Deluge code that reads badly, or names its connection with an expression: the usages it
   // could read still count; the rest is for the user to look at.
@@ -93,8 +89,7 @@ export async function loadForPlan(options: LoadOptions): Promise<LoadedForPlan> 
     }
     scope = changedResources(baseManifests.desired, manifests.desired);
   }
-  const targetSpec = resolveTargetSpec(options.target, manifests.config, dir, options.cwd, options.env);
-  const targetName = targetIdentity(options.target ?? manifests.config.defaultTarget ?? DEFAULT_TARGET);
+  const { spec: targetSpec, name: targetName } = resolveTarget(options.target, manifests.config, dir, options.cwd, options.env);
   return { dir, manifests, targetSpec, targetName, ...(scope ? { scope } : {}), diagnostics };
 }
 
@@ -103,7 +98,7 @@ export async function loadForPlan(options: LoadOptions): Promise<LoadedForPlan> 
  * var and the fingerprint of its value now, or null when it is unset (or empty). Values never
  * leave this function except into the target's fingerprinting (S2).
  */
-async function secretsFromEnv(desired: DesiredState, env: NodeJS.ProcessEnv, target: Target): Promise<Map<string, Partial<Record<SecretName, PlannedSecret>>>> {
+async function secretsFromEnv(desired: DesiredState, env: NodeJS.ProcessEnv, target: StateReader): Promise<Map<string, Partial<Record<SecretName, PlannedSecret>>>> {
   const vars = new Set<string>();
   for (const c of desired.connectors.values()) for (const ref of Object.values(c.secrets)) if (ref) vars.add(ref.fromEnv);
   const secret = readSecrets(env);
@@ -131,7 +126,7 @@ export interface PlanAgainstOptions {
 }
 
 /** Reads `target` (unless given a snapshot) and plans `loaded` against it. Does not close the target. */
-export async function planAgainst(target: Target, loaded: LoadedForPlan, options: PlanAgainstOptions): Promise<Plan> {
+export async function planAgainst(target: StateReader & RolloutStore, loaded: LoadedForPlan, options: PlanAgainstOptions): Promise<Plan> {
   const [snapshot, secrets, rollout] = await Promise.all([
     options.snapshot ?? target.read(),
     secretsFromEnv(loaded.manifests.desired, options.env, target),

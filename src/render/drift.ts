@@ -8,7 +8,7 @@ import { findingKey, type DriftFinding, type DriftReport, type UsageRef } from '
 import { nextSteps } from '../drift/next.js';
 import { escapeMarkdown, quoteTerminal, sanitizeTerminal } from './escape.js';
 import { codeBlock } from './rollout.js';
-import { plural } from '../util/text.js';
+import { agree, plural } from '../util/text.js';
 
 export const DRIFT_FORMATS = ['text', 'json', 'markdown'] as const;
 export type DriftFormat = (typeof DRIFT_FORMATS)[number];
@@ -39,7 +39,7 @@ function findingTitle(f: DriftFinding, target: string, { q, t }: Quoting): strin
   switch (f.kind) {
     case 'not-rolled-out': {
       const blocked = f.blocked.length ? ` (and ${plural(f.blocked.length, 'blocked change')})` : '';
-      return `${name}: ${plural(f.actions.length, 'change')}${blocked} in the manifests ${f.actions.length + f.blocked.length === 1 ? 'is' : 'are'} not on target ${q(target)}, and no rollout is open`;
+      return `${name}: ${plural(f.actions.length, 'change')}${blocked} in the manifests ${agree(f.actions.length + f.blocked.length, 'is', 'are')} not on target ${q(target)}, and no rollout is open`;
     }
     case 'stale-rollout':
       return `${name}: ${t(f.rollout)} on ${q(target)} has been open for ${plural(f.days, 'day')} (since ${t(f.openedAt)}, by ${t(f.openedBy)}); ${f.done} of ${f.total} steps done`;

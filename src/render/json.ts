@@ -5,7 +5,7 @@
  */
 import type { FieldChange, PlannedAction } from '../model/actions.js';
 import type { Plan } from '../model/plan.js';
-import { isSecretPath, isSecretValue, secretDisplay } from './redact.js';
+import { isSecretPath, isSecretValue, secretDisplay } from './secret-display.js';
 
 const PLAN_KEYS = ['formatVersion', 'target', 'base', 'source', 'actions', 'revokedAuthorizations', 'impact', 'blocked', 'needsAuthorization', 'summary'] as const;
 const ACTION_KEYS = ['id', 'op', 'kind', 'linkName', 'dependsOn', 'rules', 'replace', 'changes', 'reason', 'spec', 'set'] as const;

@@ -11,7 +11,7 @@ import { rolloutInProgressLine, type Plan } from '../model/plan.js';
 import type { Usage } from '../model/types.js';
 import { usageLocation } from '../model/usages.js';
 import { escapeMarkdown } from './escape.js';
-import { makeRedactor, SENSITIVE_MARKERS } from './redact.js';
+import { makeRedactor, SENSITIVE_MARKERS } from './secret-display.js';
 import { authorizationRule, authorizationTasks } from '../rollout/authorizations.js';
 import {
   append,

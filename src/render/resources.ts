@@ -10,7 +10,7 @@ import { SENSITIVE, SENSITIVE_CHANGED } from '../model/actions.js';
 import type { Plan, RevokedAuthorization } from '../model/plan.js';
 import { flattenAuthentication, type RuleId } from '../model/types.js';
 import type { AuthorizationTask } from '../rollout/authorizations.js';
-import { isSecretPath, isSecretValue, secretDisplay } from './redact.js';
+import { isSecretPath, isSecretValue, secretDisplay } from './secret-display.js';
 
 export type Kind = 'Connector' | 'Connection';
 

@@ -10,7 +10,7 @@ import { progressOf, statusOf, readySteps, type LedgerEvent, type Rollout, type 
 import { plural } from '../util/text.js';
 import { actionSecrets } from '../model/actions.js';
 import { escapeMarkdown, quoteTerminal, sanitizeTerminal } from './escape.js';
-import { makeRedactor } from './redact.js';
+import { makeRedactor } from './secret-display.js';
 import { runbookQuoting, runbookSteps } from './runbook.js';
 import { stepTitle } from './resources.js';
 

@@ -11,11 +11,11 @@ import { SENSITIVE, SENSITIVE_NOT_RECORDED } from '../model/actions.js';
 import { rolloutInProgressLine, type Blocked, type Plan } from '../model/plan.js';
 import { flattenAuthentication, type ApiKeyParameter, type Authentication, type AuthParameter, type SecretName, type Usage } from '../model/types.js';
 import { sanitizeTerminal } from './escape.js';
-import { makeRedactor, SENSITIVE_MARKERS } from './redact.js';
+import { makeRedactor, SENSITIVE_MARKERS } from './secret-display.js';
 import { authorizationRule, authorizationTasks, isDeletion, type AuthorizationTask } from '../rollout/authorizations.js';
 import { append, firstItems, secretReferences, displayChanges, everyUserText, specChanges, REPLACEMENT_RULES, stepTitle, type DisplayChange } from './resources.js';
 import { causeText, usagesOf } from './summary.js';
-import { capitalize } from '../util/text.js';
+import { capitalize, plural } from '../util/text.js';
 
 export interface RunbookOptions {
   color: boolean;
@@ -391,7 +391,7 @@ function step(a: PlannedAction, n: string, ctx: StepContext): string[] {
       const revoked = auth.length ? plan.revokedAuthorizations.filter((r) => r.connector === a.linkName && r.rule === 'R5') : [];
       if (revoked.length) {
         const who = revoked.map((r) => `${t(r.connection)} (${t(r.account)})`).join(', ');
-        say(`Saving revokes the authorization of ${revoked.length === 1 ? '1 connection' : `${revoked.length} connections`} (R5): ${who}.`);
+        say(`Saving revokes the authorization of ${plural(revoked.length, 'connection')} (R5): ${who}.`);
         say('Creator lists their references first; the last steps ask for the authorizations again.');
       }
       break;

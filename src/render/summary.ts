@@ -4,6 +4,7 @@
  */
 import type { Blocked, Plan, PlanSummary, RevokedAuthorization } from '../model/plan.js';
 import type { Usage } from '../model/types.js';
+import { plural } from '../util/text.js';
 
 /**
  * Why an authorization is lost, in words: `clientId, clientSecret changed`, `scopes changed`,
@@ -41,16 +42,16 @@ export const NO_CHANGES = 'No changes. The target matches the manifests.';
 export function footerLine(summary: PlanSummary): string {
   let line = `Plan: ${summary.create} to create, ${summary.update} to update, ${summary.delete} to delete.`;
   if (summary.replace > 0) line += ` ${summary.replace} to replace.`;
-  if (summary.revokes > 0) line += summary.revokes === 1 ? ' 1 authorization will be revoked.' : ` ${summary.revokes} authorizations will be revoked.`;
+  if (summary.revokes > 0) line += ` ${revocationHeadline(summary.revokes)}.`;
   return line;
 }
 
 /** The line under the footer of a blocked plan: apply carries out none of it (docs/planning.md). */
 export function blockedLine(count: number): string {
-  return `Blocked: ${count} ${count === 1 ? 'problem' : 'problems'} must be resolved first; apply will carry out none of this plan.`;
+  return `Blocked: ${plural(count, 'problem')} must be resolved first; apply will carry out none of this plan.`;
 }
 
 /** `N authorizations will be revoked` with the right number. */
 export function revocationHeadline(count: number): string {
-  return count === 1 ? '1 authorization will be revoked' : `${count} authorizations will be revoked`;
+  return `${plural(count, 'authorization')} will be revoked`;
 }

@@ -9,7 +9,7 @@ import { rolloutInProgressLine, type Plan } from '../model/plan.js';
 import type { Usage } from '../model/types.js';
 import { usageLocation } from '../model/usages.js';
 import { quoteTerminal, quoteTerminalInner, sanitizeTerminal } from './escape.js';
-import { makeRedactor, SENSITIVE_MARKERS } from './redact.js';
+import { makeRedactor, SENSITIVE_MARKERS } from './secret-display.js';
 import { authorizationRule, authorizationTasks, isDeletion } from '../rollout/authorizations.js';
 import {
   displayChanges,
@@ -26,6 +26,7 @@ import {
 } from './resources.js';
 import { blockedLine, causeText, footerLine, isEmptyPlan, NO_CHANGES, revocationHeadline, usagesOf } from './summary.js';
 import { splitSpace, wantsWordDiff, wordDiff } from './worddiff.js';
+import { plural } from '../util/text.js';
 
 type Colors = ReturnType<typeof pc.createColors>;
 
@@ -109,7 +110,7 @@ export function renderText(plan: Plan, options: TextOptions): string {
     lines.push(c.bold(c.yellow('Impact on applications:')));
     for (const i of impact) {
       const what = i.rule === 'R15' ? 'disabling it stops' : 'it is used by';
-      lines.push(`    connection ${q(i.connection)}: ${what} ${i.usages.length === 1 ? '1 usage' : `${i.usages.length} usages`} [${i.rule}]`);
+      lines.push(`    connection ${q(i.connection)}: ${what} ${plural(i.usages.length, 'usage')} [${i.rule}]`);
       for (const u of i.usages) lines.push(`      - app ${q(u.app)}, ${t(u.component)} (${t(u.kind)})${usageAt(u, t)}`);
     }
   }

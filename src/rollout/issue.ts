@@ -23,9 +23,10 @@ import {
   type IssuePart,
 } from '../github/rollout-issue.js';
 import { escapeMarkdown, sanitizeTerminal } from '../render/escape.js';
-import type { Target } from '../targets/target.js';
+import type { RolloutStore } from '../targets/target.js';
 import type { Rollout } from './model.js';
-import { allRollouts, openRolloutOf, recordDone, requireOpenRollout } from './run.js';
+import { allRollouts, openRolloutOf, recordDone, requireOpenRollout, type RolloutRecorder } from './run.js';
+import { agree, plural } from '../util/text.js';
 
 /** The continuation comments named by the body's marker that still exist, by id. */
 async function trustedComments(issues: RolloutIssues, issue: Issue): Promise<Map<number, string>> {
@@ -61,7 +62,7 @@ export interface PublishResult {
 }
 
 /** Creates the open rollout's issue, or brings the one found by its marker up to date. */
-export async function publishRolloutIssue(options: { target: Target; issues: RolloutIssues }): Promise<PublishResult> {
+export async function publishRolloutIssue(options: { target: RolloutStore; issues: RolloutIssues }): Promise<PublishResult> {
   const { target, issues } = options;
   const rollout = await requireOpenRollout(target);
   const found = (await issues.listOpen(ROLLOUT_LABEL)).find((i) => isRolloutIssue(i.body, target.name, rollout.id));
@@ -72,7 +73,7 @@ export async function publishRolloutIssue(options: { target: Target; issues: Rol
 }
 
 export interface SyncOptions {
-  target: Target;
+  target: RolloutRecorder;
   issues: RolloutIssues;
   /** The issue's number. */
   number: number;
@@ -148,7 +149,7 @@ export async function syncRolloutIssue(options: SyncOptions): Promise<SyncResult
   const notes: string[] = [];
   for (const t of reading.tampered) {
     notes.push(
-      `An edit of ${partName(t.part)} added, rewrote or removed step lines (${t.lines.length} line${t.lines.length > 1 ? 's' : ''}); it was put back to the text connectorops wrote, and no tick in it was recorded.`,
+      `An edit of ${partName(t.part)} added, rewrote or removed step lines (${plural(t.lines.length, 'line')}); it was put back to the text connectorops wrote, and no tick in it was recorded.`,
     );
   }
   if (decision.reverted.length) {
@@ -157,11 +158,12 @@ export async function syncRolloutIssue(options: SyncOptions): Promise<SyncResult
     );
   }
   if (decision.unattributed.length) {
+    const n = decision.unattributed.length;
     notes.push(
-      `${list(decision.unattributed)} ${decision.unattributed.length > 1 ? 'were' : 'was'} unticked and not recorded: the edit by ${who} that started this sync did not tick ${decision.unattributed.length > 1 ? 'them' : 'it'}, so who did is unknown. Tick ${decision.unattributed.length > 1 ? 'them' : 'it'} again to record ${decision.unattributed.length > 1 ? 'them' : 'it'} as yours.`,
+      `${list(decision.unattributed)} ${agree(n, 'was', 'were')} unticked and not recorded: the edit by ${who} that started this sync did not tick ${agree(n, 'it', 'them')}, so who did is unknown. Tick ${agree(n, 'it', 'them')} again to record ${agree(n, 'it', 'them')} as yours.`,
     );
   }
-  for (const o of decision.outOfOrder) notes.push(`${o.id} was unticked: it waits for ${list(o.waitsFor)}, which ${o.waitsFor.length > 1 ? 'are' : 'is'} not done yet.`);
+  for (const o of decision.outOfOrder) notes.push(`${o.id} was unticked: it waits for ${list(o.waitsFor)}, which ${agree(o.waitsFor.length, 'is', 'are')} not done yet.`);
 
   let after = rollout;
   let completed = false;

@@ -12,6 +12,7 @@ import type { AuthorizationEnvironment, RuleId } from '../model/types.js';
 import { parsePlan } from '../model/plan-document.js';
 import type { JournalEntry, RolloutEvent, StoredRollout, TargetMode } from '../targets/target.js';
 import { authorizationRule, authorizationTasks } from './authorizations.js';
+import { agree } from '../util/text.js';
 
 /** What `apply` stores on the target when it opens a rollout. */
 export interface RolloutDocument {
@@ -194,7 +195,7 @@ export function checkDoneRequest(rollout: Rollout, requested: readonly string[])
   const already = requested.filter((id) => rollout.done.has(id));
   if (already.length) {
     const who = already.map((id) => `${id} (by ${rollout.done.get(id)!.by}, ${rollout.done.get(id)!.at})`);
-    throw new UserError(`step${already.length > 1 ? 's' : ''} ${who.join(', ')} ${already.length > 1 ? 'are' : 'is'} already done; nothing was recorded`);
+    throw new UserError(`${agree(already.length, 'step')} ${who.join(', ')} ${agree(already.length, 'is', 'are')} already done; nothing was recorded`);
   }
   const ordered = rollout.steps.filter((s) => wanted.has(s.id));
   const problems: string[] = [];

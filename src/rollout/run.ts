@@ -14,7 +14,7 @@ import { actionSecrets } from '../model/actions.js';
 import { readSecrets } from '../model/own.js';
 import { fingerprintsComparable } from '../model/fingerprint.js';
 import { planId } from '../model/plan-document.js';
-import type { RolloutEvent, Target } from '../targets/target.js';
+import type { JournaledExecutor, JournalReader, RolloutEvent, RolloutStore, StateReader } from '../targets/target.js';
 import {
   checkDoneRequest,
   isComplete,
@@ -26,22 +26,23 @@ import {
   type RolloutDocument,
   type RolloutStep,
 } from './model.js';
+import { agree } from '../util/text.js';
 
 /** The open rollout of `target`, with its done steps, or null. */
-export async function openRolloutOf(target: Target): Promise<Rollout | null> {
+export async function openRolloutOf(target: RolloutStore): Promise<Rollout | null> {
   const stored = await target.currentRollout();
   if (!stored) return null;
   return rolloutFrom(stored, await target.journal(stored.id));
 }
 
 /** Every rollout of `target`, oldest first, with its done steps. */
-export async function allRollouts(target: Target): Promise<Rollout[]> {
+export async function allRollouts(target: RolloutStore): Promise<Rollout[]> {
   const stored = await target.rollouts();
   return Promise.all(stored.map(async (s) => rolloutFrom(s, await target.journal(s.id))));
 }
 
 /** The open rollout, or a UserError saying there is none. */
-export async function requireOpenRollout(target: Target): Promise<Rollout> {
+export async function requireOpenRollout(target: RolloutStore): Promise<Rollout> {
   const rollout = await openRolloutOf(target);
   if (!rollout) {
     throw new UserError(`target ${target.name} has no open rollout`, {
@@ -52,13 +53,16 @@ export async function requireOpenRollout(target: Target): Promise<Rollout> {
 }
 
 /** Opens a rollout for `plan` (apply on a ledger target, under its lock). */
-export async function openRolloutFor(target: Target, plan: Plan, by: string, now: Date = new Date()): Promise<Rollout> {
+export async function openRolloutFor(target: RolloutStore, plan: Plan, by: string, now: Date = new Date()): Promise<Rollout> {
   const id = newRolloutId(() => randomBytes(3).toString('hex'));
   const document: RolloutDocument = { formatVersion: 1, id, planId: planId(plan), plan };
   const opened: RolloutEvent = { type: 'opened', by, at: now.toISOString() };
   await target.openRollout(id, document, opened);
   return rolloutFrom({ id, document, open: true, events: [opened] }, []);
 }
+
+/** What recording a rollout's steps uses: the rollout, the secrets' fingerprints, the journaled execution. */
+export type RolloutRecorder = RolloutStore & StateReader & JournaledExecutor;
 
 export interface DoneOptions {
   by: string;
@@ -84,7 +88,7 @@ export interface DoneResult {
  * that the ledger and Creator may have diverged; the steps before it stay recorded. When the last
  * step is done, the rollout is closed.
  */
-export async function recordDone(target: Target, rollout: Rollout, requested: readonly string[], options: DoneOptions): Promise<DoneResult> {
+export async function recordDone(target: RolloutRecorder, rollout: Rollout, requested: readonly string[], options: DoneOptions): Promise<DoneResult> {
   const steps = checkDoneRequest(rollout, requested);
   const secrets = new Map<string, Partial<Record<SecretName, string>>>();
   const missing: string[] = [];
@@ -100,7 +104,7 @@ export async function recordDone(target: Target, rollout: Rollout, requested: re
     secrets.set(step.id, values);
   }
   if (missing.length) {
-    throw new UserError(`environment variable${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not set; nothing was recorded`, {
+    throw new UserError(`${agree(missing.length, 'environment variable')} ${missing.join(', ')} ${agree(missing.length, 'is', 'are')} not set; nothing was recorded`, {
       rule: 'S1',
       hint: 'a step that sets a secret records its fingerprint: export the variable that holds the value pasted in Creator, and run rollout done again',
     });
@@ -116,7 +120,7 @@ export async function recordDone(target: Target, rollout: Rollout, requested: re
       else await target.authorize(step.connection, step.account ?? options.by, journal, step.environment !== undefined ? { environment: step.environment } : {});
     } catch (error) {
       if (error instanceof TargetError && error.details.rule) {
-        const before = recorded.length ? ` (${recorded.map((s) => s.id).join(', ')} ${recorded.length > 1 ? 'were' : 'was'} recorded before it)` : '';
+        const before = recorded.length ? ` (${recorded.map((s) => s.id).join(', ')} ${agree(recorded.length, 'was', 'were')} recorded before it)` : '';
         throw new TargetError(`step ${step.id} cannot be recorded: ${error.message}${before}`, {
           rule: error.details.rule,
           hint: `the ledger refuses what Creator would refuse: check the account in Creator. The ledger and Creator may have diverged (a change made by hand, or a step recorded that was not done); connectorops rollout log shows what was recorded`,
@@ -142,7 +146,7 @@ export async function recordDone(target: Target, rollout: Rollout, requested: re
  * stale plan. Otherwise the ledger would hold another secret than Creator, and the next plan would
  * propose the same revoking update again. Names the variable, never its value (S2).
  */
-async function refuseOtherSecrets(target: Target, steps: readonly RolloutStep[], values: ReadonlyMap<string, Partial<Record<SecretName, string>>>): Promise<void> {
+async function refuseOtherSecrets(target: StateReader, steps: readonly RolloutStep[], values: ReadonlyMap<string, Partial<Record<SecretName, string>>>): Promise<void> {
   const checks: Array<{ step: string; name: SecretName; connector: string; fromEnv: string; planned: string; value: string }> = [];
   for (const step of steps) {
     if (step.kind !== 'action') continue;
@@ -175,7 +179,14 @@ const LEDGER_RUN = 'ledger';
  * and when. Refused, nothing recorded, when the open rollout has a step that authorizes this
  * connection: the rollout is where that is recorded. `where` is the `--target … --dir …` to paste.
  */
-async function authorizeOnLedger(target: Target, connection: string, account: string, by: string, where: string, at: AuthorizationWhere = {}): Promise<void> {
+async function authorizeOnLedger(
+  target: RolloutStore & JournaledExecutor,
+  connection: string,
+  account: string,
+  by: string,
+  where: string,
+  at: AuthorizationWhere = {},
+): Promise<void> {
   const open = await openRolloutOf(target);
   // A step for this connection in the same environment (a shared connection's step is for all of them).
   const sameEnvironment = (env: string | undefined) => at.environment === undefined || env === undefined || env === 'all' || env === at.environment;
@@ -192,13 +203,13 @@ async function authorizeOnLedger(target: Target, connection: string, account: st
  * `target deauthorize` on a ledger: an authorization revoked in Creator is an event in the audit
  * trail too, with who recorded it and when; its note says which authorizations it named.
  */
-async function deauthorizeOnLedger(target: Target, connection: string, by: string, at: AuthorizationWhere = {}): Promise<Authorization[]> {
+async function deauthorizeOnLedger(target: JournaledExecutor, connection: string, by: string, at: AuthorizationWhere = {}): Promise<Authorization[]> {
   const named = [at.environment !== undefined ? `environment ${at.environment}` : '', at.user !== undefined ? `user ${at.user}` : ''].filter(Boolean).join(', ');
   return target.deauthorize(connection, at, { runId: LEDGER_RUN, actionId: `deauthorize-${randomBytes(6).toString('hex')}`, by, note: named || 'every authorization' });
 }
 
 /** The changes recorded on a ledger outside rollouts, oldest first. */
-export async function ledgerEvents(target: Target): Promise<LedgerEvent[]> {
+export async function ledgerEvents(target: JournalReader): Promise<LedgerEvent[]> {
   const entries = await target.journal(LEDGER_RUN);
   return entries
     .filter((e) => e.status === 'done')
@@ -206,7 +217,7 @@ export async function ledgerEvents(target: Target): Promise<LedgerEvent[]> {
 }
 
 /** Closes the open rollout as abandoned: done steps stay done. */
-export async function abandonRollout(target: Target, rollout: Rollout, by: string, reason: string | undefined): Promise<void> {
+export async function abandonRollout(target: RolloutStore, rollout: Rollout, by: string, reason: string | undefined): Promise<void> {
   await target.closeRollout(rollout.id, { type: 'abandoned', by, at: new Date().toISOString(), ...(reason !== undefined ? { note: reason } : {}) });
 }
 
@@ -228,7 +239,7 @@ export interface AuthorizeRequest {
  * an event of the audit trail (authorizeOnLedger); on a simulated target it is the change itself.
  * Resolves to whether it was recorded in a ledger's log.
  */
-export async function authorizeConnection(target: Target, request: AuthorizeRequest): Promise<{ ledger: boolean }> {
+export async function authorizeConnection(target: StateReader & RolloutStore & JournaledExecutor, request: AuthorizeRequest): Promise<{ ledger: boolean }> {
   const { connection, account, at } = request;
   if (at.environment === undefined) {
     const c = (await target.read()).state.connections.get(connection);
@@ -254,6 +265,6 @@ function needsEnvironment(c: ConnectionRecord, environments: readonly Environmen
 }
 
 /** `target deauthorize`: authorizations revoked in Creator. On a ledger, an event of the audit trail. Resolves to the authorizations removed. */
-export async function deauthorizeConnection(target: Target, connection: string, by: string, at: AuthorizationWhere): Promise<Authorization[]> {
+export async function deauthorizeConnection(target: StateReader & JournaledExecutor, connection: string, by: string, at: AuthorizationWhere): Promise<Authorization[]> {
   return (await target.info()).mode === 'ledger' ? deauthorizeOnLedger(target, connection, by, at) : target.deauthorize(connection, at);
 }

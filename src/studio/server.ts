@@ -19,14 +19,15 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { join } from 'node:path';
 import { TargetError, UserError } from '../errors.js';
 import { loadForPlan, planAgainst, type LoadOptions } from '../plan/run.js';
-import { allRollouts, openRolloutOf, recordDone, requireOpenRollout } from '../rollout/run.js';
-import type { Target } from '../targets/target.js';
+import { allRollouts, openRolloutOf, recordDone, requireOpenRollout, type RolloutRecorder } from '../rollout/run.js';
+
 import type { Refusal, View } from './api.js';
 import { renderRulesPage } from './rules-page.js';
 import { buildView, ruleRef } from './view.js';
 
 export interface StudioOptions {
-  target: Target;
+  /** Read, planned against, and its rollout's steps recorded: never locked, closed by the caller. */
+  target: RolloutRecorder;
   /** How the manifests are found (plan/run.ts `loadForPlan`); `env` holds the secrets' variables. */
   manifests: LoadOptions & { env: NodeJS.ProcessEnv };
   /** Who *Mark done* records. */

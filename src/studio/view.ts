@@ -11,7 +11,7 @@ import { flattenAuthentication, SECRET_PARAMETERS, type ConnectionRecord, type C
 import { usageLocation, type CodeUsage } from '../model/usages.js';
 import { progressOf, remainingSteps, statusOf, type Rollout } from '../rollout/model.js';
 import { actionTone, layoutGraph, planGraphNodes, type GraphNode } from '../render/graph.js';
-import { makeRedactor } from '../render/redact.js';
+import { makeRedactor } from '../render/secret-display.js';
 import { plural } from '../util/text.js';
 import { rolloutLogEntries, rolloutStepTitle, stepInstructions } from '../render/rollout.js';
 import { AUTH_TYPE_LABELS, labelOf } from '../render/runbook.js';

@@ -11,6 +11,7 @@ import { LocalTarget } from './local/local-target.js';
 import { PostgresTarget } from './postgres/postgres-target.js';
 import { isPostgresSpec } from './postgres/url.js';
 import type { Target } from './target.js';
+import { readSecrets } from '../model/own.js';
 import { targetIdentity } from '../util/target-identity.js';
 
 export { LocalTarget, TargetMissingError } from './local/local-target.js';
@@ -54,7 +55,7 @@ export async function openTarget(spec: string, options: OpenTargetOptions = {}):
   }
   if (isPostgresSpec(spec)) return PostgresTarget.open(spec, { name, env: options.env ?? process.env });
   if (/^https?:\/\//i.test(spec)) {
-    const token = (options.env ?? process.env)[TOKEN_ENV];
+    const token = readSecrets(options.env ?? process.env)(TOKEN_ENV);
     if (!token) {
       throw new UserError(`target ${name} is served over HTTP and needs a token: ${TOKEN_ENV} is not set`, {
         hint: `set ${TOKEN_ENV} to the token that \`connectorops serve\` was started with`,

@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import type { Target } from './target.js';
+import type { StateReader } from './target.js';
 
 interface NewLocalFile {
   path: string;
@@ -27,7 +27,7 @@ export function newLocalFile(spec: string, cwd: string): NewLocalFile | null {
 }
 
 /** True when `target` holds nothing and was never initialized (nothing was recorded on it). */
-export async function stillUnused(target: Target): Promise<boolean> {
+export async function stillUnused(target: StateReader): Promise<boolean> {
   const [serial, info] = await Promise.all([target.serial(), target.info()]);
   return serial === 0 && !info.initialized;
 }

@@ -32,6 +32,7 @@ import { checkState, formatViolation } from '../rules/index.js';
 import { descriptionProblem, linkNameProblem, nameProblem } from '../rules/names.js';
 import { quoteTerminal, sanitizeTerminal } from '../util/terminal.js';
 import { sortAuthorizations } from '../model/authorizations.js';
+import { plural } from '../util/text.js';
 
 /** The snapshot format versions this build reads; it writes the last one. Version 1 is read as 2 (SnapshotV1Schema). */
 const SNAPSHOT_FORMAT_VERSIONS = [1, 2] as const;
@@ -100,7 +101,7 @@ export function validateSnapshot(value: unknown): { snapshot: Snapshot; state: S
   const state = snapshotToState(parsed.data);
   const violations = checkState(state);
   if (violations.length) {
-    throw new UserError(listProblems(`the snapshot has ${violations.length} rule violation${violations.length > 1 ? 's' : ''}`, violations.map(formatViolation)));
+    throw new UserError(listProblems(`the snapshot has ${plural(violations.length, 'rule violation')}`, violations.map(formatViolation)));
   }
   // Re-derive the document from the state so that the caller holds the normalized form.
   const snapshot = stateToSnapshot(state);

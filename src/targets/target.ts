@@ -1,7 +1,9 @@
 /**
- * The port between connectorops and wherever the current state lives (docs/targets.md).
- * The planner reads through it, the executor writes through it one action at a time, and apply
- * holds its lock. Implementations: targets/local (SQLite file), targets/http (client of `serve`).
+ * The port between connectorops and wherever the current state lives (docs/targets.md), split
+ * into the roles its callers use (below). The planner reads through it, the executor writes
+ * through it one action at a time, and apply holds its lock. Implementations: targets/local
+ * (SQLite file) and targets/postgres (a schema), both over the shared targets/engine, and
+ * targets/http (client of `serve`).
  */
 import * as z from 'zod';
 import type { ActionBody } from '../model/actions.js';
@@ -116,7 +118,16 @@ export interface ExecuteResult {
   revoked: RevokedAuthorization[];
 }
 
-export interface Target {
+/*
+ * The port's roles, the way Terraform's state manager splits Reader, Writer, Persister and Locker:
+ * a caller asks for the role it uses (apply's lock asks for a TargetLocker, its executor for a
+ * StateReader and a JournaledExecutor, the planner for a StateReader), so what it may do is in
+ * its signature, and a new capability lands in one role. `Target` is all of them: what the three
+ * stores implement and `openTarget` returns.
+ */
+
+/** Reading state: the snapshot, the serial, fingerprints, the mode. */
+export interface StateReader {
   /** How the user named it, e.g. `local:.connectorops/local.db`. */
   readonly name: string;
 
@@ -128,6 +139,20 @@ export interface Target {
   /** Keyed hashes (S2) of secret values, with the target's own key, in the same order. */
   fingerprintSecrets(values: string[]): Promise<string[]>;
 
+  /** The target's mode and account. */
+  info(): Promise<TargetInfo>;
+}
+
+/** A run's journal, read: what the executor wrote, and which steps of a rollout are done. */
+export interface JournalReader {
+  readonly name: string;
+
+  /** The journal of one apply run (or rollout), in the order entries were written. */
+  journal(runId: string): Promise<JournalEntry[]>;
+}
+
+/** Executing and journaling: an action, an authorization or its revocation, and a run's journal. */
+export interface JournaledExecutor extends JournalReader {
   /**
    * Carries out one action, checked against rules/ first: a broken rule is refused with a
    * TargetError carrying the rule id, and nothing changes. `secrets` holds the values of the
@@ -136,22 +161,6 @@ export interface Target {
    */
   execute(action: ActionBody, secrets: Partial<Record<SecretName, string>>, journal?: JournalContext): Promise<ExecuteResult>;
 
-  /** The journal of one apply run, in the order entries were written. */
-  journal(runId: string): Promise<JournalEntry[]>;
-
-  /**
-   * Takes the target's lock, or throws a LockHeldError naming the holder. Waits up to
-   * `timeoutMs` for a held lock. A local lock whose holder process is dead on this machine is
-   * taken over; the returned info says so in `tookOverFrom`.
-   */
-  acquireLock(request: LockRequest, options?: { timeoutMs?: number }): Promise<LockInfo & { tookOverFrom?: LockInfo }>;
-  releaseLock(id: string): Promise<void>;
-  /** `connectorops unlock`: releases a lock by id whoever holds it. False when no such lock. */
-  forceUnlock(id: string): Promise<boolean>;
-
-  exportSnapshot(): Promise<Snapshot>;
-  /** Replaces the whole contents after validating the snapshot against every rule. */
-  importSnapshot(snapshot: Snapshot, options?: { force?: boolean }): Promise<void>;
   /**
    * Stand-in for a person on Creator's consent screen. With a journal context (a rollout's
    * authorization step, op `connection.authorize`) it is journaled `done` with its effect.
@@ -162,15 +171,25 @@ export interface Target {
    * `where` names (none named: each one); refused when it names none. Returns those removed.
    */
   deauthorize(connection: string, where?: AuthorizationWhere, journal?: JournalContext): Promise<Authorization[]>;
+}
 
-  /** The target's mode and account. */
-  info(): Promise<TargetInfo>;
+/** Locking: take, release, force. */
+export interface TargetLocker {
+  readonly name: string;
+
   /**
-   * `target init`: records the mode and account. Refuses (UserError) a target that holds
-   * anything or was initialized with another mode or account; the same again changes nothing.
+   * Takes the target's lock, or throws a LockHeldError naming the holder. Waits up to
+   * `timeoutMs` for a held lock. A local lock whose holder process is dead on this machine is
+   * taken over; the returned info says so in `tookOverFrom`.
    */
-  initialize(mode: TargetMode, account: string | null): Promise<void>;
+  acquireLock(request: LockRequest, options?: { timeoutMs?: number }): Promise<LockInfo & { tookOverFrom?: LockInfo }>;
+  releaseLock(id: string): Promise<void>;
+  /** `connectorops unlock`: releases a lock by id whoever holds it. False when no such lock. */
+  forceUnlock(id: string): Promise<boolean>;
+}
 
+/** A ledger's rollouts: open, read, close (their done steps are in their journal). */
+export interface RolloutStore extends JournalReader {
   /** Opens a rollout; refused (TargetError, status 409) while another one is open. */
   openRollout(id: string, document: unknown, opened: RolloutEvent): Promise<void>;
   /** The open rollout, or null. */
@@ -179,20 +198,21 @@ export interface Target {
   closeRollout(id: string, event: RolloutEvent): Promise<void>;
   /** Every rollout, oldest first. */
   rollouts(): Promise<StoredRollout[]>;
-
-  close(): Promise<void>;
 }
 
-/*
- * The port's roles, the way Terraform's state manager splits Reader, Writer, Persister and Locker:
- * a caller asks for the role it uses (apply's lock asks for a TargetLocker, its executor for a
- * StateReader and a JournaledExecutor), so what it may do is in its signature.
- */
-/** Reading state: the snapshot, the serial, fingerprints, the mode. */
-export type StateReader = Pick<Target, 'name' | 'read' | 'serial' | 'fingerprintSecrets' | 'info'>;
-/** Executing and journaling: an action or an authorization, and a run's journal. */
-export type JournaledExecutor = Pick<Target, 'name' | 'execute' | 'journal' | 'authorize'>;
-/** Locking: take, release, force. */
-export type TargetLocker = Pick<Target, 'name' | 'acquireLock' | 'releaseLock' | 'forceUnlock'>;
-/** A ledger's rollouts: open, read, close. */
-export type RolloutStore = Pick<Target, 'openRollout' | 'currentRollout' | 'closeRollout' | 'rollouts'>;
+/** The whole store at once (the Persister): export, import, and `target init`'s mode. */
+export interface StatePersister {
+  exportSnapshot(): Promise<Snapshot>;
+  /** Replaces the whole contents after validating the snapshot against every rule. */
+  importSnapshot(snapshot: Snapshot, options?: { force?: boolean }): Promise<void>;
+  /**
+   * `target init`: records the mode and account. Refuses (UserError) a target that holds
+   * anything or was initialized with another mode or account; the same again changes nothing.
+   */
+  initialize(mode: TargetMode, account: string | null): Promise<void>;
+}
+
+/** The port: every role, and closing the connection or file. */
+export interface Target extends StateReader, JournaledExecutor, TargetLocker, RolloutStore, StatePersister {
+  close(): Promise<void>;
+}

@@ -1,10 +1,10 @@
 /**
  * Which files `usages.from` selects (picomatch). Kept out of index.ts: only plan, apply and
- * usages read code, and they import this module when they do (manifest/index.ts), so that
+ * usages read code, and they import this module when they do (manifest/load.ts), so that
  * `validate` never loads picomatch at start-up (docs/install.md, "Start-up").
  */
 import picomatch from 'picomatch';
-import { SKIPPED_DIRS } from './index.js';
+import { SKIPPED_DIRS } from './scan-files.js';
 
 /**
  * A predicate over `/`-separated paths relative to the manifest directory: true for a file one

@@ -29,6 +29,7 @@ import type { Diagnostic } from '../errors.js';
 import type { DiagnosticCode } from '../model/types.js';
 import { INVOKEURL_KIND, type CodeUsage } from '../model/usages.js';
 import { stringContent, Tok, Tokenizer } from './tokenizer.js';
+import { agree, plural } from '../util/text.js';
 
 export interface ScanResult {
   usages: CodeUsage[];
@@ -173,7 +174,7 @@ function capped(file: string, r: Reading): ScanResult {
       col: 1,
       severity: 'warning',
       code: 'deluge',
-      message: `and ${left.toLocaleString('en-US')} more warning${left > 1 ? 's' : ''} in this file, not shown`,
+      message: `and ${left.toLocaleString('en-US')} more ${agree(left, 'warning')} in this file, not shown`,
       hint: 'the first ones usually explain the rest',
     });
   }
@@ -181,189 +182,233 @@ function capped(file: string, r: Reading): ScanResult {
 }
 
 function scanOnce(file: string, text: string, multiline: boolean): Reading {
-  const isExport = /\.ds$/i.test(file);
-  const usages: CodeUsage[] = [];
-  const warnings: Diagnostic[] = [];
-  let total = 0;
-  let problems = 0;
-  // Only a bounded number is kept (sorted by position at the end): memory stays small whatever the file holds.
-  const warn = (line: number, col: number, code: DiagnosticCode, message: string, hint?: string) => {
-    total++;
-    if (code === 'deluge') problems++;
-    if (warnings.length < KEPT_WARNINGS) warnings.push({ file, line, col, severity: 'warning', code, message, ...(hint ? { hint } : {}) });
-  };
+  return new Scanner(file, text, multiline).read();
+}
 
-  const tk = new Tokenizer(text, multiline);
-  let app: string | null = isExport ? null : file;
+/** Where an `invokeurl … [ connection: "x" ]` stands: the named states between its tokens. */
+const Call = {
+  /** No call being read. */
+  Idle: 0,
+  /** After `invokeurl`, waiting for its `[`. */
+  Invokeurl: 1,
+} as const;
+type Call = (typeof Call)[keyof typeof Call];
+
+/** `connection : "x"` in an invokeurl block, one token at a time. */
+const Key = {
+  Idle: 0,
+  /** After the word `connection`: a `:` must follow. */
+  Name: 1,
+  /** After the `:`: a string literal, or the name is an expression. */
+  Colon: 2,
+  /** After the string: the next token tells a literal (counted) from an expression (`"a" + b`). */
+  Value: 3,
+} as const;
+type Key = (typeof Key)[keyof typeof Key];
+
+/**
+ * The warnings of one reading: only a bounded number is kept (sorted by position at the end), so
+ * memory stays small whatever the file holds; `total` and `problems` count them all.
+ */
+class Warnings {
+  readonly list: Diagnostic[] = [];
+  total = 0;
+  problems = 0;
+
+  constructor(private readonly file: string) {}
+
+  add(line: number, col: number, code: DiagnosticCode, message: string, hint?: string): void {
+    this.total++;
+    if (code === 'deluge') this.problems++;
+    if (this.list.length < KEPT_WARNINGS) this.list.push({ file: this.file, line, col, severity: 'warning', code, message, ...(hint ? { hint } : {}) });
+  }
+
+  /** Problems the tokenizer counted beyond those it kept. */
+  addUnkept(count: number): void {
+    this.total += count;
+    this.problems += count;
+  }
+}
+
+/**
+ * One reading of one file: a tokenizer, the stack of open brackets, the header lines of the next
+ * block, and two small state machines (`Call`, `Key`) for the call being read. `read` feeds each
+ * token to the state it concerns; each handler is one kind of token.
+ */
+class Scanner {
+  private readonly isExport: boolean;
+  private readonly tk: Tokenizer;
+  private readonly usages: CodeUsage[] = [];
+  private readonly warnings: Warnings;
+  /** The application the calls belong to: a `.ds` file's `application "Name"`, a loose script's path. */
+  private app: string | null;
   // The open brackets, `stack[0]` being the file: frames above `depth` are kept for reuse, so that
   // the brackets of plain code (most of them) allocate nothing.
-  const stack: Frame[] = [frame(0, 1, 1, isExport ? Role.DsRoot : Role.LooseRoot, null, null, null)];
-  let depth = 1;
-  if (!isExport) stack[0]!.component = 'script';
-
+  private readonly stack: Frame[];
+  private depth = 1;
   // The header of the next block: the tokens of the current line, or failing that of the line before.
-  let cur: Line = [];
-  let prev: Line = [];
-  const keep = () => cur.push(tk.kind, tk.start, tk.end);
-  const read = (line: Line): HeaderToken[] => {
+  private cur: Line = [];
+  private prev: Line = [];
+
+  private call: Call = Call.Idle;
+  private callLine = 0;
+  private callCol = 0;
+  private key: Key = Key.Idle;
+  private keyLine = 0;
+  private keyCol = 0;
+  private value = '';
+
+  constructor(
+    private readonly file: string,
+    private readonly text: string,
+    multiline: boolean,
+  ) {
+    this.isExport = /\.ds$/i.test(file);
+    this.tk = new Tokenizer(text, multiline);
+    this.warnings = new Warnings(file);
+    this.app = this.isExport ? null : file;
+    this.stack = [frame(0, 1, 1, this.isExport ? Role.DsRoot : Role.LooseRoot, null, null, null)];
+    if (!this.isExport) this.stack[0]!.component = 'script';
+  }
+
+  read(): Reading {
+    const tk = this.tk;
+    for (;;) {
+      const kind = tk.next();
+      if (this.key !== Key.Idle && this.onKey(kind)) continue;
+      if (this.call === Call.Invokeurl && kind !== Tok.Newline && this.onInvokeurl(kind)) continue;
+      if (kind === Tok.End) break;
+      if (kind === Tok.Newline) this.onNewline();
+      else if (kind === Tok.Word) this.onWord();
+      else if (kind === Tok.String) this.onString();
+      else this.onPunct(tk.code);
+    }
+    return this.finish();
+  }
+
+  private top(): Frame {
+    return this.stack[this.depth - 1]!;
+  }
+
+  private keep(): void {
+    this.cur.push(this.tk.kind, this.tk.start, this.tk.end);
+  }
+
+  /** A line's tokens as header tokens (HeaderToken). */
+  private header(line: Line): HeaderToken[] {
     const out: HeaderToken[] = [];
     for (let i = 0; i < line.length; i += 3) {
       const [kind, start, end] = [line[i]!, line[i + 1]!, line[i + 2]!];
-      out.push(kind === Tok.String ? '"' + stringContent(text, start, end) : text.slice(start, end));
+      out.push(kind === Tok.String ? '"' + stringContent(this.text, start, end) : this.text.slice(start, end));
     }
     return out;
-  };
+  }
 
-  // invokeurl: 1 after the word, waiting for `[`.
-  let afterInvoke = false;
-  let invokeLine = 0;
-  let invokeCol = 0;
-  // `connection : "x"` in an invokeurl block: 1 after the key, 2 after `:`, 3 after the string.
-  let key = 0;
-  let keyLine = 0;
-  let keyCol = 0;
-  let value = '';
+  /** The connection key's value, one token at a time. True when the token is used up. */
+  private onKey(kind: Tok): boolean {
+    const tk = this.tk;
+    if (this.key === Key.Name) {
+      this.key = kind === Tok.Punct && tk.code === 58 /* : */ ? Key.Colon : Key.Idle;
+      return this.key === Key.Colon;
+    }
+    if (this.key === Key.Colon) {
+      if (kind === Tok.Newline) return true;
+      if (kind === Tok.String) {
+        this.value = tk.tokenText();
+        this.key = Key.Value;
+        return true;
+      }
+      this.dynamic();
+      this.key = Key.Idle;
+      return false;
+    }
+    if (kind === Tok.Punct && (tk.code === 43 /* + */ || tk.code === 46 /* . */ || tk.code === 40) /* ( */) this.dynamic();
+    else if (this.value === '') this.warnings.add(this.keyLine, this.keyCol, 'usage-dynamic', 'this invokeurl names an empty connection: the usage is not counted');
+    else this.record();
+    this.key = Key.Idle;
+    return false;
+  }
 
-  const top = () => stack[depth - 1]!;
-  const record = () => {
-    const t = top();
-    usages.push({
-      connection: value,
-      app: app ?? file,
-      component: componentOf(t),
+  /** After `invokeurl`: its `[` opens the block whose keys are read. True when the token is used up. */
+  private onInvokeurl(kind: Tok): boolean {
+    this.call = Call.Idle;
+    if (kind === Tok.Punct && this.tk.code === 91 /* [ */) {
+      this.push(91, true);
+      return true;
+    }
+    this.warnings.add(this.callLine, this.callCol, 'deluge', 'invokeurl is not followed by [ … ]: the call is not read');
+    return false;
+  }
+
+  private onNewline(): void {
+    const t = this.top();
+    if (!t.collect || !this.cur.length) return;
+    if (t.role === Role.Workflow && t.workflow) readSetting(t.workflow, this.header(this.cur));
+    const swap = this.prev;
+    this.prev = this.cur;
+    this.cur = swap;
+    this.cur.length = 0;
+  }
+
+  private onWord(): void {
+    const tk = this.tk;
+    const t = this.top();
+    if (tk.isWord('invokeurl')) {
+      this.call = Call.Invokeurl;
+      this.callLine = tk.line;
+      this.callCol = tk.col;
+    } else if (t.invoke && tk.isWord('connection')) {
+      this.key = Key.Name;
+      this.keyLine = tk.line;
+      this.keyCol = tk.col;
+    }
+    if (t.collect) this.keep();
+  }
+
+  private onString(): void {
+    if (this.top().collect) this.keep();
+  }
+
+  private onPunct(c: number): void {
+    if (c === 123 || c === 40 || c === 91) return this.push(c, false);
+    if (c === 125 || c === 41 || c === 93) return this.close(c);
+    if (!this.top().collect) return;
+    // A statement's end: what came before it is no block's header (and a long script's top
+    // level is not kept line by line).
+    if (c === 59 /* ; */) this.cur.length = this.prev.length = 0;
+    else this.keep();
+  }
+
+  private record(): void {
+    this.usages.push({
+      connection: this.value,
+      app: this.app ?? this.file,
+      component: componentOf(this.top()),
       kind: INVOKEURL_KIND,
-      file,
-      line: keyLine,
-      col: keyCol,
+      file: this.file,
+      line: this.keyLine,
+      col: this.keyCol,
     });
-  };
-  const dynamic = () =>
-    warn(
-      keyLine,
-      keyCol,
+  }
+
+  private dynamic(): void {
+    this.warnings.add(
+      this.keyLine,
+      this.keyCol,
       'usage-dynamic',
       'this invokeurl names its connection with an expression, not a string literal: the usage is not counted',
       'write connection:"link_name" so that connectorops can see which connection the call uses',
     );
-
-  for (;;) {
-    const kind = tk.next();
-
-    // The connection key's value, one token at a time.
-    if (key !== 0) {
-      if (key === 1) {
-        key = kind === Tok.Punct && tk.code === 58 /* : */ ? 2 : 0;
-        if (key === 2) continue;
-      } else if (key === 2) {
-        if (kind === Tok.Newline) continue;
-        if (kind === Tok.String) {
-          value = tk.tokenText();
-          key = 3;
-          continue;
-        }
-        dynamic();
-        key = 0;
-      } else {
-        if (kind === Tok.Punct && (tk.code === 43 /* + */ || tk.code === 46 /* . */ || tk.code === 40) /* ( */) dynamic();
-        else if (value === '') warn(keyLine, keyCol, 'usage-dynamic', 'this invokeurl names an empty connection: the usage is not counted');
-        else record();
-        key = 0;
-      }
-    }
-
-    if (afterInvoke && kind !== Tok.Newline) {
-      afterInvoke = false;
-      if (kind === Tok.Punct && tk.code === 91 /* [ */) {
-        push(91, true);
-        continue;
-      }
-      warn(invokeLine, invokeCol, 'deluge', 'invokeurl is not followed by [ … ]: the call is not read');
-    }
-
-    if (kind === Tok.End) break;
-    const t = top();
-
-    if (kind === Tok.Newline) {
-      if (t.collect && cur.length) {
-        if (t.role === Role.Workflow && t.workflow) readSetting(t.workflow, read(cur));
-        const swap = prev;
-        prev = cur;
-        cur = swap;
-        cur.length = 0;
-      }
-      continue;
-    }
-
-    if (kind === Tok.Word) {
-      if (tk.isWord('invokeurl')) {
-        afterInvoke = true;
-        invokeLine = tk.line;
-        invokeCol = tk.col;
-      } else if (t.invoke && tk.isWord('connection')) {
-        key = 1;
-        keyLine = tk.line;
-        keyCol = tk.col;
-      }
-      if (t.collect) keep();
-      continue;
-    }
-
-    if (kind === Tok.String) {
-      if (t.collect) keep();
-      continue;
-    }
-
-    // Punctuation.
-    const c = tk.code;
-    if (c === 123 || c === 40 || c === 91) {
-      push(c, false);
-      continue;
-    }
-    if (c === 125 || c === 41 || c === 93) {
-      close(c);
-      continue;
-    }
-    if (t.collect) {
-      // A statement's end: what came before it is no block's header (and a long script's top
-      // level is not kept line by line).
-      if (c === 59 /* ; */) cur.length = prev.length = 0;
-      else keep();
-    }
   }
 
-  for (const p of tk.problems) warn(p.line, p.col, 'deluge', p.message);
-  total += tk.problemCount - tk.problems.length;
-  problems += tk.problemCount - tk.problems.length;
-  if (depth > 1) {
-    const open = stack[depth - 1]!;
-    const more = depth - 2;
-    warn(
-      open.line,
-      open.col,
-      'deluge',
-      `'${CHAR[open.open]}' opened here is never closed` + (more ? ` (and ${more} more bracket${more > 1 ? 's' : ''} around it)` : ''),
-      'the usages read up to the end of the file are counted',
-    );
-  }
-  if (isExport && app === null && usages.length) {
-    warn(
-      1,
-      1,
-      'deluge',
-      'this .ds file has no application "Name" header: its usages are named by the file\'s path',
-      'a Creator export starts with application "Name" { … }',
-    );
-  }
-  warnings.sort((a, b) => a.line - b.line || a.col - b.col);
-  return { usages, warnings, total, problems };
-
-  function push(open: number, invoke: boolean): void {
-    const parent = top();
+  private push(open: number, invoke: boolean): void {
+    const parent = this.top();
+    const tk = this.tk;
     if (invoke || !parent.collect || open !== 123) {
       // Only a `{` starts a block worth naming; a `(` holds field definitions, parameters or
       // `custom deluge script ( CODE )`, which belong to the block around them.
-      let f = stack[depth];
-      if (f === undefined) stack[depth] = f = frame(open, 0, 0, Role.Inner, null, null, null);
+      let f = this.stack[this.depth];
+      if (f === undefined) this.stack[this.depth] = f = frame(open, 0, 0, Role.Inner, null, null, null);
       f.open = open;
       f.line = tk.line;
       f.col = tk.col;
@@ -374,94 +419,133 @@ function scanOnce(file: string, text: string, multiline: boolean): Reading {
       f.workflow = parent.workflow;
       f.form = parent.form;
     } else {
-      stack[depth] = child(parent, open, read(cur.length ? cur : prev));
+      const header = this.header(this.cur.length ? this.cur : this.prev);
+      if (parent.role === Role.DsRoot) {
+        const app = applicationName(header);
+        if (app !== undefined) this.app = app;
+      }
+      this.stack[this.depth] = child(parent, header, (role, component, workflow = parent.workflow, form = parent.form) =>
+        frame(open, tk.line, tk.col, role, component, workflow, form),
+      );
     }
-    depth++;
+    this.depth++;
     if (!parent.collect) return;
     // A `(` inside a header line (`void f(int a)`) keeps the line going; a block starts afresh.
-    if (open !== 40) cur.length = prev.length = 0;
-    else keep();
+    if (open !== 40) this.cur.length = this.prev.length = 0;
+    else this.keep();
   }
 
-  function child(parent: Frame, open: number, header: readonly HeaderToken[]): Frame {
-    const make = (role: Role, component: string | null, workflow = parent.workflow, form = parent.form) => frame(open, tk.line, tk.col, role, component, workflow, form);
-    const inner = () => make(Role.Inner, parent.component);
-    const words = header.filter((h) => !h.startsWith('"')).map((h) => h.toLowerCase());
-    const first = words[0] ?? '';
-
-    switch (parent.role) {
-      case Role.DsRoot:
-        if (first === 'application') {
-          const name = header.find((h) => h.startsWith('"'));
-          app = name !== undefined ? name.slice(1) : (header[1] ?? null);
-          return make(Role.App, null);
-        }
-        return inner();
-      case Role.LooseRoot: {
-        const fn = functionName(header);
-        return make(Role.Inner, fn ? `function:${fn}` : parent.component);
-      }
-      case Role.App:
-        if (first === 'forms' || first === 'section') return make(Role.App, null);
-        if (first === 'form' && header[1]) return make(Role.Form, `form:${header[1]}`, null, header[1]);
-        if (first === 'workflow' || first === 'workflows') return make(Role.Workflows, null);
-        if (first === 'functions') return make(Role.Functions, null);
-        if (first === 'schedules' || first === 'schedule') return make(Role.Schedules, null);
-        return make(Role.Inner, header.length ? header.join(' ') : null);
-      case Role.Form:
-        if (first === 'on') return make(Role.FormEvent, `form:${parent.form} (${words.join(' ')})`);
-        return inner();
-      case Role.FormEvent:
-        if (first === 'on') return make(Role.Inner, `${parent.component!.slice(0, -1)}, ${words.join(' ')})`);
-        return inner();
-      case Role.Workflows:
-        if (first === 'form') return make(Role.FormWorkflows, null);
-        if (first === 'schedule' || first === 'schedules') return make(Role.Schedules, null);
-        return make(Role.Inner, header.length ? `workflow ${header.join(' ')}` : null);
-      case Role.FormWorkflows:
-        if (header[0] && !header[0].startsWith('"')) {
-          const workflow: WorkflowInfo = { name: header[0] };
-          return make(Role.Workflow, `workflow:${header[0]}`, workflow);
-        }
-        return inner();
-      case Role.Schedules:
-        if (header[0] && !header[0].startsWith('"')) return make(Role.Inner, `schedule:${header[0]}`);
-        return inner();
-      case Role.Workflow:
-        if (first === 'on') return make(Role.WorkflowEvent, workflowComponent(parent.workflow!, words.join(' ')));
-        return inner();
-      case Role.WorkflowEvent:
-        if (first === 'actions') return make(Role.WorkflowEvent, parent.component);
-        return inner();
-      case Role.Functions: {
-        const fn = functionName(header);
-        if (fn) return make(Role.Inner, `function:${fn}`);
-        // `Deluge { … }`: the language group.
-        if (header.length === 1) return make(Role.Functions, null);
-        return inner();
-      }
-      default:
-        return inner();
-    }
-  }
-
-  function close(c: number): void {
+  private close(c: number): void {
+    const tk = this.tk;
     const want = OPEN[c]!;
-    let k = depth - 1;
-    while (k > 0 && stack[k]!.open !== want) k--;
+    let k = this.depth - 1;
+    while (k > 0 && this.stack[k]!.open !== want) k--;
     if (k === 0) {
-      warn(tk.line, tk.col, 'deluge', `'${CHAR[c]}' closes nothing that is open`);
+      this.warnings.add(tk.line, tk.col, 'deluge', `'${CHAR[c]}' closes nothing that is open`);
       return;
     }
-    if (k !== depth - 1) {
-      const open = stack[depth - 1]!;
-      warn(open.line, open.col, 'deluge', `'${CHAR[open.open]}' opened here is not closed before '${CHAR[c]}' at ${tk.line}:${tk.col}`);
+    if (k !== this.depth - 1) {
+      const open = this.top();
+      this.warnings.add(open.line, open.col, 'deluge', `'${CHAR[open.open]}' opened here is not closed before '${CHAR[c]}' at ${tk.line}:${tk.col}`);
     }
-    const closed = stack[k]!;
-    depth = k;
-    if (!top().collect) return;
-    if (closed.open !== 40) cur.length = prev.length = 0;
-    else cur.push(Tok.Punct, tk.start, tk.end);
+    const closed = this.stack[k]!;
+    this.depth = k;
+    if (!this.top().collect) return;
+    if (closed.open !== 40) this.cur.length = this.prev.length = 0;
+    else this.cur.push(Tok.Punct, tk.start, tk.end);
+  }
+
+  /** The end of the file: the tokenizer's problems, what is left open, a nameless export. */
+  private finish(): Reading {
+    const { tk, warnings } = this;
+    for (const p of tk.problems) warnings.add(p.line, p.col, 'deluge', p.message);
+    warnings.addUnkept(tk.problemCount - tk.problems.length);
+    if (this.depth > 1) {
+      const open = this.top();
+      const more = this.depth - 2;
+      warnings.add(
+        open.line,
+        open.col,
+        'deluge',
+        `'${CHAR[open.open]}' opened here is never closed` + (more ? ` (and ${plural(more, 'more bracket')} around it)` : ''),
+        'the usages read up to the end of the file are counted',
+      );
+    }
+    if (this.isExport && this.app === null && this.usages.length) {
+      warnings.add(
+        1,
+        1,
+        'deluge',
+        'this .ds file has no application "Name" header: its usages are named by the file\'s path',
+        'a Creator export starts with application "Name" { … }',
+      );
+    }
+    warnings.list.sort((a, b) => a.line - b.line || a.col - b.col);
+    return { usages: this.usages, warnings: warnings.list, total: warnings.total, problems: warnings.problems };
+  }
+}
+
+/** `application "Order Desk" {`: the application's name (null when the header names none); undefined for any other block. */
+function applicationName(header: readonly HeaderToken[]): string | null | undefined {
+  const first = header.find((h) => !h.startsWith('"'));
+  if (first?.toLowerCase() !== 'application') return undefined;
+  const name = header.find((h) => h.startsWith('"'));
+  return name !== undefined ? name.slice(1) : (header[1] ?? null);
+}
+
+type MakeFrame = (role: Role, component: string | null, workflow?: WorkflowInfo | null, form?: string | null) => Frame;
+
+/** The frame of a `{` block opened in `parent` (a collecting frame), named by its header. */
+function child(parent: Frame, header: readonly HeaderToken[], make: MakeFrame): Frame {
+  const inner = () => make(Role.Inner, parent.component);
+  const words = header.filter((h) => !h.startsWith('"')).map((h) => h.toLowerCase());
+  const first = words[0] ?? '';
+
+  switch (parent.role) {
+    case Role.DsRoot:
+      return first === 'application' ? make(Role.App, null) : inner();
+    case Role.LooseRoot: {
+      const fn = functionName(header);
+      return make(Role.Inner, fn ? `function:${fn}` : parent.component);
+    }
+    case Role.App:
+      if (first === 'forms' || first === 'section') return make(Role.App, null);
+      if (first === 'form' && header[1]) return make(Role.Form, `form:${header[1]}`, null, header[1]);
+      if (first === 'workflow' || first === 'workflows') return make(Role.Workflows, null);
+      if (first === 'functions') return make(Role.Functions, null);
+      if (first === 'schedules' || first === 'schedule') return make(Role.Schedules, null);
+      return make(Role.Inner, header.length ? header.join(' ') : null);
+    case Role.Form:
+      if (first === 'on') return make(Role.FormEvent, `form:${parent.form} (${words.join(' ')})`);
+      return inner();
+    case Role.FormEvent:
+      if (first === 'on') return make(Role.Inner, `${parent.component!.slice(0, -1)}, ${words.join(' ')})`);
+      return inner();
+    case Role.Workflows:
+      if (first === 'form') return make(Role.FormWorkflows, null);
+      if (first === 'schedule' || first === 'schedules') return make(Role.Schedules, null);
+      return make(Role.Inner, header.length ? `workflow ${header.join(' ')}` : null);
+    case Role.FormWorkflows:
+      if (header[0] && !header[0].startsWith('"')) return make(Role.Workflow, `workflow:${header[0]}`, { name: header[0] });
+      return inner();
+    case Role.Schedules:
+      if (header[0] && !header[0].startsWith('"')) return make(Role.Inner, `schedule:${header[0]}`);
+      return inner();
+    case Role.Workflow:
+      if (first === 'on') return make(Role.WorkflowEvent, workflowComponent(parent.workflow!, words.join(' ')));
+      return inner();
+    case Role.WorkflowEvent:
+      if (first === 'actions') return make(Role.WorkflowEvent, parent.component);
+      return inner();
+    case Role.Functions: {
+      const fn = functionName(header);
+      if (fn) return make(Role.Inner, `function:${fn}`);
+      // `Deluge { … }`: the language group.
+      if (header.length === 1) return make(Role.Functions, null);
+      return inner();
+    }
+    default:
+      return inner();
   }
 }
 

@@ -2,7 +2,15 @@ import { distance } from 'fastest-levenshtein';
 
 /** `1 connector`, `2 connectors`: a count and its noun (`many` for an irregular plural). */
 export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
+  return `${n} ${agree(n, one, many)}`;
+}
+
+/**
+ * The word that agrees with `n`, without the count: `agree(n, 'connection')` before a list of
+ * names, `agree(n, 'is', 'are')` for the verb. Where the count goes first, `plural`.
+ */
+export function agree(n: number, one: string, many = `${one}s`): string {
+  return n === 1 ? one : many;
 }
 
 /** Code-unit order, the same on every machine (localeCompare is not): for sort(). */

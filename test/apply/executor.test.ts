@@ -14,7 +14,7 @@ import type { Plan } from '../../src/model/plan.js';
 import { loadForPlan, planAgainst } from '../../src/plan/run.js';
 import { planId } from '../../src/model/plan-document.js';
 import { openTarget } from '../../src/targets/index.js';
-import type { ExecuteResult, JournalEntry, Target } from '../../src/targets/target.js';
+import type { ExecuteResult, JournaledExecutor, JournalEntry, RolloutStore, StateReader, Target } from '../../src/targets/target.js';
 import { state } from '../support/builders.js';
 import { tempDir } from '../support/target.js';
 import { FaultyTarget, SCENARIO_ENV, copyTarget, manifestsV1, manifestsV2, memIo, seedTarget, writeManifests } from './support.js';
@@ -47,6 +47,37 @@ async function setup(env: NodeJS.ProcessEnv = SCENARIO_ENV): Promise<{ target: T
   const plan = await planAgainst(target, loaded, { allowReplace: false, env });
   return { target, plan, file };
 }
+
+/** A view of `target` with only the members `keys` names (methods bound): what a role-typed caller may touch. */
+function view<K extends keyof Target>(target: Target, keys: readonly K[]): Pick<Target, K> {
+  const out: Partial<Pick<Target, K>> = {};
+  for (const k of keys) {
+    const member = target[k];
+    out[k] = (typeof member === 'function' ? (member as (...args: unknown[]) => unknown).bind(target) : member) as Target[K];
+  }
+  return out as Pick<Target, K>;
+}
+
+const READER = ['name', 'read', 'serial', 'fingerprintSecrets', 'info'] as const;
+const ROLLOUTS = ['name', 'journal', 'openRollout', 'currentRollout', 'closeRollout', 'rollouts'] as const;
+const EXECUTOR = ['name', 'journal', 'execute', 'authorize', 'deauthorize'] as const;
+
+describe("the target port's roles", () => {
+  it('the planner and the executor ask only for the roles they use: a view with just those members serves them', async () => {
+    const { target, plan } = await setup();
+    try {
+      const loaded = await loadForPlan({ cwd: root.dir, dir: v2, target: target.name });
+      const reader: StateReader & RolloutStore = view(target, [...READER, ...ROLLOUTS]);
+      expect(await planAgainst(reader, loaded, { allowReplace: false, env: SCENARIO_ENV })).toEqual(plan);
+      const executor: StateReader & JournaledExecutor = view(target, [...READER, ...EXECUTOR]);
+      const r = await executePlan(executor, plan, { runId: planId(plan), concurrency: 1, env: SCENARIO_ENV });
+      expect(r.failed).toEqual([]);
+      expect(r.done.map((d) => d.action.id)).toEqual(plan.actions.map((a) => a.id));
+    } finally {
+      await target.close();
+    }
+  });
+});
 
 describe('executePlan', () => {
   it('carries out every action once, in an order the dependencies allow, and lists them done', async () => {

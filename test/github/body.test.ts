@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { commentBody, GITHUB_COMMENT_LIMIT, JOB_SUMMARY_LIMIT_BYTES } from '../../src/github/body.js';
 import { stickyMarker } from '../../src/github/sticky.js';
 import type { Plan } from '../../src/model/plan.js';
-import { renderPlan } from '../../src/render/index.js';
-import { collectFingerprints } from '../../src/render/redact.js';
+import { renderPlan } from '../../src/render/render-plan.js';
+import { collectFingerprints } from '../../src/render/secret-display.js';
 import { ownTagsOnly, unmentionedAts } from '../support/markdown-checks.js';
 import { blockedPlan, connectorCreate, connectorSpec, createPlan, hostilePlan, HOSTILE, lifecycle, makePlan, rotationPlan } from '../support/plans.js';
 

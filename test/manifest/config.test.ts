@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
-import { emptyConfig, parseConfig, resolveTargetSpec, type ProjectConfig } from '../../src/manifest/config.js';
+import { emptyConfig, parseConfig, resolveTarget, resolveTargetSpec, type ProjectConfig } from '../../src/manifest/config.js';
 
 const config = (text: string) => parseConfig('connectorops.yaml', text);
 
@@ -119,5 +119,18 @@ describe('resolveTargetSpec', () => {
   it('local: without a path, and other schemes, are UserErrors', () => {
     expect(() => resolveTargetSpec('local:', cfg, dir, cwd)).toThrow(UserError);
     expect(() => resolveTargetSpec('ftp://x', cfg, dir, cwd)).toThrow(UserError);
+  });
+});
+
+describe('resolveTarget', () => {
+  const repo = resolve('/repo');
+  it('names the target as the user typed it, or the default they did not type, never with a password', () => {
+    const c = config('defaultTarget: staging\ntargets:\n  staging: { url: "local:state/staging.db" }\n').config;
+    expect(resolveTarget(undefined, c, repo, repo, {})).toEqual({ spec: `local:${resolve(repo, 'state/staging.db')}`, name: 'staging' });
+    expect(resolveTarget('postgres://ops:hunter2@db.example/creator', c, repo, repo, {})).toEqual({
+      spec: 'postgres://ops:hunter2@db.example/creator',
+      name: 'postgres://ops@db.example/creator',
+    });
+    expect(resolveTarget(undefined, emptyConfig(), repo, repo, {}).name).toBe('local:.connectorops/local.db');
   });
 });

@@ -17,7 +17,7 @@ import { authorizationsArbitrary } from '../support/arbitraries.js';
 import type { CodeUsage } from '../../src/model/usages.js';
 import { state } from '../support/builders.js';
 import { desiredOf, planFor } from '../support/desired.js';
-import { renderPlan } from '../../src/render/index.js';
+import { renderPlan } from '../../src/render/render-plan.js';
 
 const separate = { sameAuthorizationForAllEnvironments: false } as const;
 const stageBobProdAlice = [

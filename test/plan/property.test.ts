@@ -18,7 +18,7 @@ import { UserError } from '../../src/errors.js';
 import type { PlannedSecret } from '../../src/model/actions.js';
 import type { Plan } from '../../src/model/plan.js';
 import type { SecretName } from '../../src/model/types.js';
-import { makePlan, resourceKey } from '../../src/plan/index.js';
+import { makePlan, resourceKey } from '../../src/plan/core.js';
 import { differences, prove } from '../../src/plan/proof.js';
 import { LocalTarget } from '../../src/targets/index.js';
 import { stateToSnapshot } from '../../src/targets/snapshot.js';

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/model/plan.js';
 import { SENSITIVE, SENSITIVE_CHANGED } from '../../src/model/actions.js';
 import { escapeMarkdown, unescapeMarkdown, ZWSP } from '../../src/render/escape.js';
-import { renderPlan } from '../../src/render/index.js';
+import { renderPlan } from '../../src/render/render-plan.js';
 import { connectionCreate, connectionUpdate, connectorCreate, connectorSpec, connectorUpdate, lifecycle, makePlan } from '../support/plans.js';
 import { oauth2 } from '../support/builders.js';
 import { cellSeparators, ownTagsOnly, tableColumnProblems, unmentionedAts } from '../support/markdown-checks.js';

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/model/plan.js';
 import { escapeMermaidLabel, layoutGraph, mermaidFlowchart, type GraphNode } from '../../src/render/graph.js';
 import { MERMAID_MAX_ACTIONS } from '../../src/render/markdown.js';
-import { renderPlan } from '../../src/render/index.js';
+import { renderPlan } from '../../src/render/render-plan.js';
 import { connectorCreate, connectorSpec, disablePlan, fingerprint, HOSTILE, hostilePlan, lifecycle, makePlan, rotationPlan } from '../support/plans.js';
 
 let parse: (text: string) => Promise<unknown>;

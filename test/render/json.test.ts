@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SENSITIVE } from '../../src/model/actions.js';
-import { renderPlan } from '../../src/render/index.js';
+import { renderPlan } from '../../src/render/render-plan.js';
 import { blockedPlan, connectorUpdate, createPlan, disablePlan, fingerprint, makePlan, replacePlan, rotationPlan } from '../support/plans.js';
 
 const json = (plan = createPlan()) => renderPlan(plan, 'json', { color: true });

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { commentBody } from '../../src/github/body.js';
 import type { Plan } from '../../src/model/plan.js';
-import { renderPlan } from '../../src/render/index.js';
+import { renderPlan } from '../../src/render/render-plan.js';
 import { LISTED_USAGES } from '../../src/render/resources.js';
 import { blockedPlan, disablePlan } from '../support/plans.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/model/plan.js';
-import { renderPlan } from '../../src/render/index.js';
+import { renderPlan } from '../../src/render/render-plan.js';
 import { ZWSP } from '../../src/render/escape.js';
 import {
   blockedPlan,

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/model/plan.js';
-import { renderPlan, RENDER_FORMATS } from '../../src/render/index.js';
+import { renderPlan, RENDER_FORMATS } from '../../src/render/render-plan.js';
 import { state } from '../support/builders.js';
 import { desired, planFor } from '../support/desired.js';
 

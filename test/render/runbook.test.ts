@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/model/plan.js';
-import { renderPlan } from '../../src/render/index.js';
+import { renderPlan } from '../../src/render/render-plan.js';
 import { oauth2 } from '../support/builders.js';
 import {
   blockedPlan,

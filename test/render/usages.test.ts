@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { codeHostFrom } from '../../src/github/context.js';
 import type { Plan } from '../../src/model/plan.js';
 import type { Usage } from '../../src/model/types.js';
-import { renderPlan, type CodeHost } from '../../src/render/index.js';
+import { renderPlan, type CodeHost } from '../../src/render/render-plan.js';
 import { renderUsagesText } from '../../src/render/usages.js';
 import { lifecycle, makePlan } from '../support/plans.js';
 import { ownTagsOnly, tableColumnProblems, unmentionedAts } from '../support/markdown-checks.js';

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TargetError, UserError } from '../../src/errors.js';
 import type { Plan } from '../../src/model/plan.js';
-import { makePlan } from '../../src/plan/index.js';
+import { makePlan } from '../../src/plan/core.js';
 import { checkDoneRequest, readySteps, rolloutFrom, rolloutSteps, statusOf, type Rollout } from '../../src/rollout/model.js';
 import { openRolloutFor, recordDone } from '../../src/rollout/run.js';
 import { stateAfterRollout } from '../../src/rollout/simulate.js';

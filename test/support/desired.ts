@@ -8,7 +8,7 @@ import type { Plan } from '../../src/model/plan.js';
 import type { DesiredConnection, DesiredConnector, DesiredState, SecretName, State, Environment } from '../../src/model/types.js';
 import { SECRET_PARAMETERS } from '../../src/model/types.js';
 import type { CodeUsage } from '../../src/model/usages.js';
-import { makePlan, type PlanInput } from '../../src/plan/index.js';
+import { makePlan, type PlanInput } from '../../src/plan/core.js';
 import { oauth2 } from './builders.js';
 import { secretEnvName } from '../../src/manifest/write.js';
 

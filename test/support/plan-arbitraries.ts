@@ -10,7 +10,7 @@ import { SECRET_PARAMETERS } from '../../src/model/types.js';
 import { missingMandatory } from '../../src/rules/index.js';
 import { envName } from './desired.js';
 import type { PlannedSecret } from '../../src/model/actions.js';
-import type { PlanInput } from '../../src/plan/index.js';
+import type { PlanInput } from '../../src/plan/core.js';
 
 const CONNECTORS = ['c1', 'c2', 'c3', 'c4'];
 const CONNECTIONS = ['x1', 'x2', 'x3', 'x4', 'x5', 'x6'];

@@ -12,7 +12,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { scanDeluge } from '../../src/usages/index.js';
+import { scanDeluge } from '../../src/usages/scan-files.js';
 
 interface Expected {
   connection: string;

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { usageMatcher, usageRoots } from '../../src/usages/globs.js';
-import { scanDeluge, scanUsages } from '../../src/usages/index.js';
+import { scanDeluge, scanUsages } from '../../src/usages/scan-files.js';
 import { MAX_WARNINGS_PER_FILE } from '../../src/usages/scan.js';
 
 const fixture = (path: string) => readFileSync(new URL(`fixtures/${path}`, import.meta.url), 'utf8');

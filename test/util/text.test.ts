@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { capitalize, closest, didYouMean, plural } from '../../src/util/text.js';
+import { agree, capitalize, closest, didYouMean, plural } from '../../src/util/text.js';
 
 describe('closest: the one did-you-mean of commands, options, targets, manifest keys and connections', () => {
   it('finds a typo of a command, an option (dashes aside) and a manifest key (case aside)', () => {
@@ -58,5 +58,18 @@ describe('plural and capitalize', () => {
     expect(plural(0, 'entry', 'entries')).toBe('0 entries');
     expect(capitalize('connector crm')).toBe('Connector crm');
     expect(capitalize('')).toBe('');
+  });
+});
+
+describe('agree and plural: the one way a count chooses its word', () => {
+  it('one for exactly 1, many for every other count (0 included); plural puts the count first', () => {
+    fc.assert(
+      fc.property(fc.nat(10_000), fc.constantFrom(['connection', 'connections'], ['is', 'are'], ['entry', 'entries']), (n, [one, many]) => {
+        expect(agree(n, one, many)).toBe(n === 1 ? one : many);
+        expect(plural(n, one, many)).toBe(`${n} ${agree(n, one, many)}`);
+      }),
+    );
+    expect(agree(2, 'warning')).toBe('warnings');
+    expect(plural(1, 'usage')).toBe('1 usage');
   });
 });

@@ -1,6 +1,6 @@
 /** `connectorops plan [--dir D] [--ref REF] [--base REF] [--target T] [--out FILE] [--format F | --json] …`. */
 import { UserError } from '../../errors.js';
-import { RENDER_FORMATS, isRenderFormat, type RenderFormat } from '../../render/index.js';
+import { RENDER_FORMATS, isRenderFormat, type RenderFormat } from '../../render/render-plan.js';
 import { isHelp, parseFlags, type Help } from '../args.js';
 import { definedOnly } from '../../util/objects.js';
 

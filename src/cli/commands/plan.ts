@@ -10,7 +10,7 @@ import type { Plan } from '../../model/plan.js';
 import { codeHostFrom } from '../../github/context.js';
 import { writePlanFile } from '../../planfile/file.js';
 import { runPlan } from '../../plan/run.js';
-import { RENDER_FORMATS, renderPlan } from '../../render/index.js';
+import { RENDER_FORMATS, renderPlan } from '../../render/render-plan.js';
 import { wantsColor, type Io } from '../io.js';
 import { sanitizeTerminal } from '../../render/escape.js';
 import { isHelp, printUsage } from '../args.js';

@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { UserError, formatDiagnostic } from '../../errors.js';
-import { loadManifests } from '../../manifest/index.js';
+import { loadManifests } from '../../manifest/load.js';
 import { renderUsagesJson, renderUsagesText } from '../../render/usages.js';
 import { isHelp, printUsage } from '../args.js';
 import { parseUsagesArgs } from '../arguments/usages.js';

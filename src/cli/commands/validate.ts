@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { formatDiagnostic, type Diagnostic } from '../../errors.js';
 import { definesNothing, describeFound, manifestFolders } from '../../manifest/empty.js';
-import { loadManifests } from '../../manifest/index.js';
+import { loadManifests } from '../../manifest/load.js';
 import { isHelp, printUsage } from '../args.js';
 import { parseValidateArgs } from '../arguments/validate.js';
 import type { Io } from '../io.js';

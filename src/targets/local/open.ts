@@ -17,6 +17,7 @@ import { loadSqlite, transaction, valueOf, type SqliteDatabase } from './sqlite-
 import { TargetError, UserError } from '../../errors.js';
 import { quoteTerminal } from '../../util/terminal.js';
 import { FINGERPRINT_KEY_BYTES, newFingerprintKey } from '../engine/secrets.js';
+import { agree } from '../../util/text.js';
 
 /** 'COPS': marks an SQLite file as a connectorops target, so that we never write into someone else's database. */
 const APPLICATION_ID = 0x434f5053;
@@ -303,7 +304,7 @@ function check(db: SqliteDatabase, abs: string, name: string): { key: Buffer; ve
       const have = new Set((columns.all(table) as Array<{ name: string }>).map((c) => c.name));
       if (have.size === 0) throw damaged(name, abs, `its ${table} table is missing`);
       const missing = wanted.filter((c) => !have.has(c));
-      if (missing.length) throw damaged(name, abs, `its ${table} table lacks the column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+      if (missing.length) throw damaged(name, abs, `its ${table} table lacks the ${agree(missing.length, 'column')} ${missing.join(', ')}`);
     }
     const meta = db.prepare('SELECT value FROM meta WHERE key = ?');
     const version = valueOf(meta, 'schema_version');

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parsePlanArgs } from '../../../src/cli/arguments/plan.js';
-import { RENDER_FORMATS } from '../../../src/render/index.js';
+import { RENDER_FORMATS } from '../../../src/render/render-plan.js';
 import { expectOrderFree, refusal } from '../../support/arguments.js';
 
 describe('parsePlanArgs', () => {

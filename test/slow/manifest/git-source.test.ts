@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../../src/errors.js';
 import { gitSource } from '../../../src/manifest/git-source.js';
-import { loadManifests } from '../../../src/manifest/index.js';
+import { loadManifests } from '../../../src/manifest/load.js';
 import { BASIC, CONNECTION, OAUTH2 } from '../../manifest/docs.js';
 import { cleanRepos, commitAll, fingerprint, git, tempRepo, writeFiles } from '../../support/repo.js';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../../src/errors.js';
-import { fsSource, loadManifests } from '../../../src/manifest/index.js';
+import { fsSource, loadManifests } from '../../../src/manifest/load.js';
 import { cleanRepos, commitAll, fingerprint, tempRepo } from '../../support/repo.js';
 import { BASIC, CONNECTION, OAUTH2 } from '../../manifest/docs.js';
 

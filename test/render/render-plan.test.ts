@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { SENSITIVE } from '../../src/model/actions.js';
-import { isRenderFormat, RENDER_FORMATS, renderPlan } from '../../src/render/index.js';
-import { collectFingerprints, isSecretPath, redactFingerprints, secretDisplay } from '../../src/render/redact.js';
+import { isRenderFormat, RENDER_FORMATS, renderPlan } from '../../src/render/render-plan.js';
+import { collectFingerprints, isSecretPath, redactFingerprints, secretDisplay } from '../../src/render/secret-display.js';
 import { createPlan, emptyPlan, fingerprint, rotationPlan } from '../support/plans.js';
 
 describe('renderPlan', () => {

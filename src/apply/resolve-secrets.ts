@@ -10,6 +10,7 @@ import type { StateReader } from '../targets/target.js';
 import { StalePlanError, type StaleReason } from './stale.js';
 import { fingerprintsComparable } from '../model/fingerprint.js';
 import { readSecrets } from '../model/own.js';
+import { agree } from '../util/text.js';
 
 type SecretValues = Partial<Record<SecretName, string>>;
 
@@ -45,7 +46,7 @@ export async function resolveSecrets(actions: readonly PlannedAction[], env: Nod
   }
   if (missing.size) {
     const list = [...missing].map(([name, who]) => `${name} (for ${[...new Set(who)].join(', ')})`);
-    throw new UserError(`environment variable${missing.size > 1 ? 's' : ''} ${list.join(', ')} ${missing.size > 1 ? 'are' : 'is'} not set; nothing was carried out`, {
+    throw new UserError(`${agree(missing.size, 'environment variable')} ${list.join(', ')} ${agree(missing.size, 'is', 'are')} not set; nothing was carried out`, {
       rule: 'S1',
       hint: 'secrets come only from the environment: export the variable (e.g. from your CI secret store) and run apply again',
     });

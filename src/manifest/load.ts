@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import type { Diagnostic } from '../errors.js';
 import type { DesiredState } from '../model/types.js';
 import { gitSource } from './git-source.js';
-import { DEFAULT_USAGE_GLOBS, scanUsages, type UsageScan } from '../usages/index.js';
+import { DEFAULT_USAGE_GLOBS, scanUsages, type UsageScan } from '../usages/scan-files.js';
 import type { ProjectConfig } from './config.js';
 import { fsSource, MAX_CODE_BYTES, type ManifestSource } from './source.js';
 import { manifestDigest, validateManifests } from './validate.js';
@@ -109,4 +109,4 @@ async function loadFrom(source: ManifestSource, options: { usages: boolean; comm
 }
 
 export { fsSource } from './source.js';
-export { resolveTargetSpec, DEFAULT_TARGET } from './config.js';
+export { resolveTarget } from './config.js';

@@ -6,7 +6,7 @@ import { UserError } from '../errors.js';
 import type { Plan } from '../model/plan.js';
 import { renderJson } from './json.js';
 import { renderMarkdown, type CodeHost } from './markdown.js';
-import { collectFingerprints, redactFingerprints } from './redact.js';
+import { collectFingerprints, redactFingerprints } from './secret-display.js';
 import { renderRunbook } from './runbook.js';
 import { renderText } from './text.js';
 
