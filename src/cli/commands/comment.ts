@@ -20,6 +20,7 @@ import { parseCommentArgs } from '../arguments/comment.js';
 import { createOctokitIssues } from '../../github/issues.js';
 import { isRolloutIssue, ROLLOUT_LABEL } from '../../github/rollout-issue.js';
 import type { Io } from '../io.js';
+import { plural } from '../../util/text.js';
 
 const USAGE = `Usage: connectorops comment PLANFILE --pr N [options]
 
@@ -88,9 +89,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const what = { created: 'Created the plan comment on', updated: 'Updated the plan comment on', unchanged: 'The plan comment is already up to date on' }[outcome.action];
   io.stdout.write(`${what} ${thread.label}: ${outcome.comment.htmlUrl}\n`);
   if (outcome.deleted.length) {
-    io.stdout.write(
-      `Deleted ${outcome.deleted.length} older ${outcome.deleted.length === 1 ? 'copy' : 'copies'} of it (${outcome.deleted.map((id) => `#${id}`).join(', ')}).\n`,
-    );
+    io.stdout.write(`Deleted ${plural(outcome.deleted.length, 'older copy', 'older copies')} of it (${outcome.deleted.map((id) => `#${id}`).join(', ')}).\n`);
   }
   for (const left of outcome.notDeleted) warn(`an older copy of the plan comment (${left.id}) stays: ${left.reason}`);
   return 0;

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { makeDirectories, writeProblem } from '../../fs/directories.js';
 import { dirname, join, resolve } from 'node:path';
-import { plural } from '../../util/text.js';
+import { agree, plural } from '../../util/text.js';
 import { UserError } from '../../errors.js';
 import { quoteTerminal, sanitizeTerminal } from '../../render/escape.js';
 import { manifestsFor } from '../../manifest/write.js';
@@ -69,7 +69,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const shown = conflicts.slice(0, 20).map((p) => `  ${join(args.out, p)}`);
     if (conflicts.length > 20) shown.push(`  … and ${conflicts.length - 20} more`);
     throw new UserError(
-      `${plural(conflicts.length, 'file')} already exist${conflicts.length > 1 ? '' : 's'} with other content; nothing was written:\n${shown.join('\n')}`,
+      `${plural(conflicts.length, 'file')} already ${agree(conflicts.length, 'exists', 'exist')} with other content; nothing was written:\n${shown.join('\n')}`,
       {
         hint: 'move them away, or import into another directory with --out',
       },

@@ -16,6 +16,7 @@ import { isHelp, printUsage } from '../args.js';
 import { ACTION_REPOSITORY, parseInitArgs } from '../arguments/init.js';
 import type { Io } from '../io.js';
 import { packageRoot, packageVersion } from '../package.js';
+import { agree } from '../../util/text.js';
 
 const USAGE = `Usage: connectorops init [DIR] [--action OWNER/REPO@REF]
 
@@ -45,7 +46,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const links = symbolicLinksOnTheWay(dir, [...owned, '.gitignore', 'README.md']);
   if (links.length) {
     throw new UserError(
-      `init would write through ${links.length === 1 ? 'a symbolic link' : 'symbolic links'} in ${quoteTerminal(dir)}: ${links.map(quoteTerminal).join(', ')}; nothing was written`,
+      `init would write through ${agree(links.length, 'a symbolic link', 'symbolic links')} in ${quoteTerminal(dir)}: ${links.map(quoteTerminal).join(', ')}; nothing was written`,
       {
         hint: 'init writes only inside the folder: replace the link with a real folder or file, or run init in another folder',
       },
@@ -53,7 +54,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
   const taken = owned.filter((p) => existsSync(join(dir, p)));
   if (taken.length) {
-    throw new UserError(`init would overwrite ${taken.length === 1 ? 'a file that exists' : 'files that exist'} in ${dir}: ${taken.join(', ')}`, {
+    throw new UserError(`init would overwrite ${agree(taken.length, 'a file that exists', 'files that exist')} in ${dir}: ${taken.join(', ')}`, {
       hint: 'move them away (or run init in another directory); init never overwrites, and wrote nothing',
     });
   }

@@ -16,7 +16,7 @@ import { renderAfterDone, renderNext, renderRolloutLog, renderRolloutStatus, ren
 import { progressOf } from '../../rollout/model.js';
 import { abandonRollout, allRollouts, ledgerEvents, openRolloutOf, recordDone, requireOpenRollout } from '../../rollout/run.js';
 import { ownValue } from '../../model/own.js';
-import { didYouMean, plural } from '../../util/text.js';
+import { agree, didYouMean, plural } from '../../util/text.js';
 import { targetFlagsText } from '../../util/shell.js';
 import { actorName } from '../actor.js';
 import { isHelp, printUsage } from '../args.js';
@@ -106,9 +106,9 @@ async function abandonCommand(argv: string[], io: Io): Promise<number> {
     const rollout = await requireOpenRollout(target);
     await abandonRollout(target, rollout, by, args.reason);
     const p = progressOf(rollout);
-    const kept = p.done === 1 ? 'the 1 done step stays done' : `the ${p.done} done steps stay done`;
+    const kept = `the ${plural(p.done, 'done step')} ${agree(p.done, 'stays', 'stay')} done`;
     io.stdout.write(
-      `Rollout ${rollout.id} abandoned by ${sanitizeTerminal(by)}: ${kept}; ${plural(p.total - p.done, 'step')} ${p.total - p.done === 1 ? 'was' : 'were'} not done. connectorops plan${where} shows what is left; connectorops apply${where} opens the next rollout.\n`,
+      `Rollout ${rollout.id} abandoned by ${sanitizeTerminal(by)}: ${kept}; ${plural(p.total - p.done, 'step')} ${agree(p.total - p.done, 'was', 'were')} not done. connectorops plan${where} shows what is left; connectorops apply${where} opens the next rollout.\n`,
     );
   });
   return 0;

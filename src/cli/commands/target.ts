@@ -18,7 +18,7 @@ import { lockRequest } from '../../targets/lock.js';
 import { parseSnapshotJson } from '../../targets/snapshot.js';
 import { definedOnly } from '../../util/objects.js';
 import { targetIdentity } from '../../util/target-identity.js';
-import { didYouMean, plural } from '../../util/text.js';
+import { agree, didYouMean, plural } from '../../util/text.js';
 import { isHelp, printUsage } from '../args.js';
 import { parseTargetAdoptArgs, parseTargetExportArgs, parseTargetImportArgs, parseTargetInitArgs } from '../arguments/target.js';
 import { helpOf, USAGE } from '../help/target.js';
@@ -138,9 +138,9 @@ async function adoptCommand(argv: string[], io: Io): Promise<number> {
   }
   const names = adopted.unsetSecrets;
   if (names.length) {
-    const one = names.length === 1;
+    const n = names.length;
     io.stderr.write(
-      `warning: ${names.join(', ')} ${one ? 'is' : 'are'} not set: ${one ? 'that secret’s fingerprint is' : 'those secrets’ fingerprints are'} not recorded. The next apply opens a rollout whose step records ${one ? 'it' : 'them'}, with nothing to do in Creator (which holds ${one ? 'it' : 'them'}): export ${one ? 'it' : 'them'} with the value${one ? '' : 's'} Creator holds before recording that step\n`,
+      `warning: ${names.join(', ')} ${agree(n, 'is', 'are')} not set: ${agree(n, 'that secret’s fingerprint is', 'those secrets’ fingerprints are')} not recorded. The next apply opens a rollout whose step records ${agree(n, 'it', 'them')}, with nothing to do in Creator (which holds ${agree(n, 'it', 'them')}): export ${agree(n, 'it', 'them')} with the ${agree(n, 'value', 'values')} Creator holds before recording that step\n`,
     );
   }
   return 0;

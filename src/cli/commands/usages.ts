@@ -10,6 +10,7 @@ import { renderUsagesJson, renderUsagesText } from '../../render/usages.js';
 import { isHelp, printUsage } from '../args.js';
 import { parseUsagesArgs } from '../arguments/usages.js';
 import type { Io } from '../io.js';
+import { plural } from '../../util/text.js';
 
 const USAGE = `Usage: connectorops usages [--dir D] [--ref REF] [--format text|json]
 
@@ -33,7 +34,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const dir = resolve(io.cwd, args.dir);
   const loaded = await loadManifests({ dir, usages: true, ...(args.ref !== undefined ? { ref: args.ref } : {}) });
   if (loaded.errors.length || !loaded.usages) {
-    throw new UserError(`the manifests are invalid (${loaded.errors.length} error${loaded.errors.length === 1 ? '' : 's'}, ${loaded.label}); no usages were read`, {
+    throw new UserError(`the manifests are invalid (${plural(loaded.errors.length, 'error')}, ${loaded.label}); no usages were read`, {
       diagnostics: [...loaded.errors, ...loaded.warnings],
       hint: 'connectorops.yaml names the files to read: fix the errors above first',
     });
