@@ -14,6 +14,8 @@ const CONNECTORS = Number(process.env.BENCH_TARGET_CONNECTORS ?? 20_000);
 const EACH = Number(process.env.BENCH_TARGET_CONNECTIONS_EACH ?? 5);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const ACTIONS = 1000;
+/** Import and cold read within 3× of JSON.parse / JSON.stringify of the snapshot (issue 25). */
+const GOAL = 3;
 
 export async function run(report) {
   const dir = fileURLToPath(new URL(`.work/target-${CONNECTORS}x${EACH}`, import.meta.url));
@@ -59,15 +61,16 @@ export async function run(report) {
       best.read,
       await timeAsync(async () => {
         const t = LocalTarget.open(path);
-        await t.read();
+        // The digest is part of what plan needs (the plan's base): it is read, not left unused.
+        if (!(await t.read()).digest.startsWith('sha256:')) throw new Error('target bench: the cold read has no digest');
         await t.close();
       }),
     );
   }
   const n = `${CONNECTORS * EACH} connections`;
-  report.row(`target import (${n})`, { ms: best.import, floorMs: best.importFloor, note: 'floor: JSON.parse of the snapshot text' });
+  report.row(`target import (${n})`, { ms: best.import, floorMs: best.importFloor, target: GOAL, note: 'floor: JSON.parse of the snapshot text' });
   report.row(`target export (${n})`, { ms: best.export, floorMs: best.exportFloor, note: 'floor: JSON.stringify of the snapshot' });
-  report.row(`target read, cold (${n})`, { ms: best.read, floorMs: best.exportFloor, note: 'state + serial + digest; floor: JSON.stringify' });
+  report.row(`target read, cold (${n})`, { ms: best.read, floorMs: best.exportFloor, target: GOAL, note: 'state + serial + digest; floor: JSON.stringify' });
 
   // 1,000 actions, one transaction each, on the full account: create connectors, mark them ready,
   // add a connection each, then a rename per connection.
@@ -99,7 +102,7 @@ export async function journaledActions(t, count) {
     await t.execute({ op: 'connection.update', kind: 'Connection', linkName: `bench_${i}_x`, set: { name: `Y ${i}` } }, {}, { runId: 'bench', actionId: `u${i}` });
 }
 
-/** The generated account: CONNECTORS OAuth2 connectors with EACH connections each. */
+/** The generated account: CONNECTORS OAuth2 connectors with EACH connections each, as `target export` writes it (formatVersion 2). */
 export function generate() {
   const pad = (i) => String(i).padStart(6, '0');
   const connectors = [];
@@ -130,12 +133,14 @@ export function generate() {
         connector: linkName,
         enabled: true,
         scopes: ['contacts.read'],
-        authorization: j % 2 ? { status: 'authorized', account: `user${j}` } : { status: 'unauthorized' },
+        authorizationOwner: 'admin',
+        sameAuthorizationForAllEnvironments: true,
+        authorizations: j % 2 ? [{ environment: 'all', account: `user${j}` }] : [],
         usages: j === 0 ? [{ app: 'sales', component: 'workflow:send_invoice', kind: 'deluge-invokeurl' }] : [],
       });
     }
   }
-  return { formatVersion: 1, connectors, connections };
+  return { formatVersion: 2, connectors, connections };
 }
 
 function time(fn) {
