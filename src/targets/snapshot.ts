@@ -15,7 +15,7 @@ import jsonc from 'jsonc-parser';
 import type { z } from 'zod';
 import { UserError, type Diagnostic } from '../errors.js';
 import { jsonPath } from '../util/json-path.js';
-import { canonicalJson, sha256 } from '../model/canonical.js';
+import { canonicalSha256 } from '../model/canonical.js';
 import { SnapshotSchema, SnapshotV1Schema, type Snapshot, type SnapshotAuthentication, type SnapshotConnection, type SnapshotConnector } from '../model/snapshot.js';
 import {
   AUTH_PARAMETERS,
@@ -65,7 +65,7 @@ export function parseSnapshotJson(text: string, source = 'snapshot'): { snapshot
 export function validateSnapshot(value: unknown): { snapshot: Snapshot; state: State } {
   // A snapshot this function returned was checked already (the CLI validates before it opens the
   // target, the target validates again): checking 100k connections twice costs a second.
-  if (isValidated(value)) return { snapshot: value, state: snapshotToState(value) };
+  if (isValidated(value)) return validated(value);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new UserError('a snapshot is a JSON object with formatVersion, connectors and connections; nothing was imported');
   }
@@ -104,15 +104,45 @@ export function validateSnapshot(value: unknown): { snapshot: Snapshot; state: S
   }
   // Re-derive the document from the state so that the caller holds the normalized form.
   const snapshot = stateToSnapshot(state);
-  VALIDATED.add(snapshot);
-  return { snapshot, state };
+  // The state made here is what snapshotToState(snapshot) would make again, when the input was
+  // in the snapshot's own order (an export always is): kept for whoever asks for a state first.
+  VALIDATED.set(snapshot, { state: inLinkNameOrder(parsed.data) ? state : null });
+  return validated(snapshot);
 }
 
-/** Snapshots that validateSnapshot returned. Callers treat them as read-only. */
-const VALIDATED = new WeakSet<object>();
+/**
+ * Snapshots that validateSnapshot returned (callers treat them as read-only), each with the state
+ * validation made of it, until someone takes it. The CLI validates a file's snapshot and passes
+ * the snapshot on; the target validates it again and needs its state: without this, a 100k-row
+ * import converted the whole account twice (issue 25).
+ */
+const VALIDATED = new WeakMap<object, { state: State | null }>();
 
 function isValidated(value: unknown): value is Snapshot {
   return value !== null && typeof value === 'object' && VALIDATED.has(value);
+}
+
+/**
+ * The answer for a validated snapshot. `state` is made when it is asked for: the state kept at
+ * validation goes to the first caller who asks (whoever takes it may change it), every later one
+ * gets a fresh conversion, so no two callers ever share one.
+ */
+function validated(snapshot: Snapshot): { snapshot: Snapshot; state: State } {
+  const kept = VALIDATED.get(snapshot)!;
+  return {
+    snapshot,
+    get state(): State {
+      const state = kept.state ?? snapshotToState(snapshot);
+      kept.state = null;
+      return state;
+    },
+  };
+}
+
+/** True when connectors and connections are each sorted by link name (the order a snapshot is written in). */
+function inLinkNameOrder(snapshot: Snapshot): boolean {
+  const sorted = (items: readonly { linkName: string }[]) => items.every((item, i) => i === 0 || items[i - 1]!.linkName < item.linkName);
+  return sorted(snapshot.connectors) && sorted(snapshot.connections);
 }
 
 const MAX_LISTED = 50;
@@ -158,7 +188,7 @@ export function snapshotToState(snapshot: Snapshot): State {
 
 /** sha256 of the canonical snapshot JSON: the digest a target reports with its serial. */
 export function stateDigest(state: State): string {
-  return sha256(canonicalJson(stateToSnapshot(state)));
+  return canonicalSha256(stateToSnapshot(state));
 }
 
 function byLinkName(a: { linkName: string }, b: { linkName: string }): number {
