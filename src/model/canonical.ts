@@ -35,15 +35,8 @@ const STREAMED_DEPTH = 2;
  * account (100k connections: a 40 MB text), on every cold read (issue 25).
  */
 export function canonicalSha256(value: unknown): string {
-  const hash = createHash('sha256');
-  let text = '';
-  const write = (piece: string) => {
-    text += piece;
-    if (text.length >= CHUNK) {
-      hash.update(text);
-      text = '';
-    }
-  };
+  const hash = new ChunkedSha256();
+  const write = (piece: string) => hash.write(piece);
   const walk = (v: unknown, depth: number): void => {
     if (depth >= STREAMED_DEPTH || v === null || typeof v !== 'object' || v instanceof Map) return write(canonicalJson(v));
     if (Array.isArray(v)) {
@@ -69,8 +62,26 @@ export function canonicalSha256(value: unknown): string {
     write('}');
   };
   walk(value, 0);
-  hash.update(text);
-  return 'sha256:' + hash.digest('hex');
+  return hash.digest();
+}
+
+/** sha256 of text written piece by piece, fed to the hash in chunks (`sha256:` and hex, as `sha256` writes it). */
+export class ChunkedSha256 {
+  readonly #hash = createHash('sha256');
+  #text = '';
+
+  write(piece: string): void {
+    this.#text += piece;
+    if (this.#text.length >= CHUNK) {
+      this.#hash.update(this.#text);
+      this.#text = '';
+    }
+  }
+
+  digest(): string {
+    this.#hash.update(this.#text);
+    return 'sha256:' + this.#hash.digest('hex');
+  }
 }
 
 /**

@@ -242,6 +242,21 @@ describe('round trip (property)', () => {
     );
   });
 
+  it('the digest writes each connection as canonicalJson does, with Connection Access lists and fields in any order', () => {
+    fc.assert(
+      fc.property(validState(), fc.array(fc.option(fc.array(fc.string(), { maxLength: 3 }), { nil: undefined })), (s, lists) => {
+        // The record as a store may hand it back: its keys in another order, an access list or none.
+        [...s.connections.values()].forEach((c, i) => {
+          const access = lists[i % Math.max(lists.length, 1)];
+          const shuffled = Object.fromEntries(Object.entries({ ...c, ...(access ? { access } : {}) }).reverse()) as unknown as typeof c;
+          s.connections.set(c.linkName, shuffled);
+        });
+        expect(stateDigest(s)).toBe(sha256(canonicalJson(stateToSnapshot(s))));
+      }),
+      { numRuns: 50 },
+    );
+  });
+
   it('random valid snapshots survive export → import → export unchanged, byte for byte', async () => {
     await fc.assert(
       fc.asyncProperty(validState(), async (s) => {
