@@ -16,7 +16,7 @@ describe('canonicalSha256', () => {
     );
   });
 
-  it('feeds a long document to the hash in pieces and still hashes the same bytes', () => {
+  it('feeds a long document (many chunks) to the hash in pieces and still hashes the same bytes', () => {
     const big = { connections: Array.from({ length: 20_000 }, (_, i) => ({ name: `n${i}`, linkName: `l${i}`, usages: [{ kind: 'k', app: 'é' }] })), formatVersion: 2 };
     expect(canonicalJson(big).length).toBeGreaterThan(1 << 20);
     expect(canonicalSha256(big)).toBe(sha256(canonicalJson(big)));
