@@ -15,7 +15,7 @@ import jsonc from 'jsonc-parser';
 import type { z } from 'zod';
 import { UserError, type Diagnostic } from '../errors.js';
 import { jsonPath } from '../util/json-path.js';
-import { canonicalJson, sha256 } from '../model/canonical.js';
+import { canonicalJson, ChunkedSha256 } from '../model/canonical.js';
 import { SnapshotSchema, SnapshotV1Schema, type Snapshot, type SnapshotAuthentication, type SnapshotConnection, type SnapshotConnector } from '../model/snapshot.js';
 import {
   AUTH_PARAMETERS,
@@ -66,7 +66,7 @@ export function parseSnapshotJson(text: string, source = 'snapshot'): { snapshot
 export function validateSnapshot(value: unknown): { snapshot: Snapshot; state: State } {
   // A snapshot this function returned was checked already (the CLI validates before it opens the
   // target, the target validates again): checking 100k connections twice costs a second.
-  if (isValidated(value)) return { snapshot: value, state: snapshotToState(value) };
+  if (isValidated(value)) return validated(value);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new UserError('a snapshot is a JSON object with formatVersion, connectors and connections; nothing was imported');
   }
@@ -105,15 +105,45 @@ export function validateSnapshot(value: unknown): { snapshot: Snapshot; state: S
   }
   // Re-derive the document from the state so that the caller holds the normalized form.
   const snapshot = stateToSnapshot(state);
-  VALIDATED.add(snapshot);
-  return { snapshot, state };
+  // The state made here is what snapshotToState(snapshot) would make again, when the input was
+  // in the snapshot's own order (an export always is): kept for whoever asks for a state first.
+  VALIDATED.set(snapshot, { state: inLinkNameOrder(parsed.data) ? state : null });
+  return validated(snapshot);
 }
 
-/** Snapshots that validateSnapshot returned. Callers treat them as read-only. */
-const VALIDATED = new WeakSet<object>();
+/**
+ * Snapshots that validateSnapshot returned (callers treat them as read-only), each with the state
+ * validation made of it, until someone takes it. The CLI validates a file's snapshot and passes
+ * the snapshot on; the target validates it again and needs its state: without this, a 100k-row
+ * import converted the whole account twice (issue 25).
+ */
+const VALIDATED = new WeakMap<object, { state: State | null }>();
 
 function isValidated(value: unknown): value is Snapshot {
   return value !== null && typeof value === 'object' && VALIDATED.has(value);
+}
+
+/**
+ * The answer for a validated snapshot. `state` is made when it is asked for: the state kept at
+ * validation goes to the first caller who asks (whoever takes it may change it), every later one
+ * gets a fresh conversion, so no two callers ever share one.
+ */
+function validated(snapshot: Snapshot): { snapshot: Snapshot; state: State } {
+  const kept = VALIDATED.get(snapshot)!;
+  return {
+    snapshot,
+    get state(): State {
+      const state = kept.state ?? snapshotToState(snapshot);
+      kept.state = null;
+      return state;
+    },
+  };
+}
+
+/** True when connectors and connections are each sorted by link name (the order a snapshot is written in). */
+function inLinkNameOrder(snapshot: Snapshot): boolean {
+  const sorted = (items: readonly { linkName: string }[]) => items.every((item, i) => i === 0 || items[i - 1]!.linkName < item.linkName);
+  return sorted(snapshot.connectors) && sorted(snapshot.connections);
 }
 
 const MAX_LISTED = 50;
@@ -159,7 +189,40 @@ export function snapshotToState(snapshot: Snapshot): State {
 
 /** sha256 of the canonical snapshot JSON: the digest a target reports with its serial. */
 export function stateDigest(state: State): string {
-  return sha256(canonicalJson(stateToSnapshot(state)));
+  // canonicalSha256(stateToSnapshot(state)), written out record by record: the connections (most
+  // of an account) by canonicalConnectionJson, without a snapshot copy or a sorted copy of each.
+  // A property test holds it equal to sha256(canonicalJson(stateToSnapshot(state))).
+  const hash = new ChunkedSha256();
+  hash.write('{"connections":[');
+  [...state.connections.values()].sort(byLinkName).forEach((c, i) => hash.write(i ? `,${canonicalConnectionJson(c)}` : canonicalConnectionJson(c)));
+  hash.write('],"connectors":[');
+  [...state.connectors.values()].sort(byLinkName).forEach((c, i) => hash.write(i ? `,${canonicalJson(connectorToSnapshot(c))}` : canonicalJson(connectorToSnapshot(c))));
+  hash.write(`],"formatVersion":${SNAPSHOT_FORMAT_VERSIONS.at(-1)!}}`);
+  return hash.digest();
+}
+
+/**
+ * `canonicalJson(connectionToSnapshot(c))`: the same fields, built with their keys in sorted
+ * order, so that JSON.stringify writes the canonical text at once.
+ */
+function canonicalConnectionJson(c: ConnectionRecord): string {
+  const authorizations = copyAuthorizations(c.authorizations).map((a) =>
+    a.user !== undefined ? { account: a.account, environment: a.environment, user: a.user } : { account: a.account, environment: a.environment },
+  );
+  const usages = c.usages.map((u) => ({ app: u.app, component: u.component, kind: u.kind }));
+  const rest = {
+    authorizationOwner: c.authorizationOwner,
+    authorizations,
+    connector: c.connector,
+    enabled: c.enabled,
+    linkName: c.linkName,
+    name: c.name,
+    sameAuthorizationForAllEnvironments: c.sameAuthorizationForAllEnvironments,
+    scopes: c.scopes,
+    usages,
+  };
+  // `access` sorts first; most connections have none.
+  return c.access ? `{"access":${JSON.stringify(c.access)},${JSON.stringify(rest).slice(1)}` : JSON.stringify(rest);
 }
 
 function byLinkName(a: { linkName: string }, b: { linkName: string }): number {

@@ -211,9 +211,46 @@ describe('round trip (property)', () => {
     );
   });
 
+  it('the state validation keeps for the target is the one a fresh conversion makes, and no two callers share one', () => {
+    fc.assert(
+      fc.property(validState(), fc.boolean(), (s, reversed) => {
+        const doc = JSON.parse(JSON.stringify(stateToSnapshot(s))) as { connections: unknown[] };
+        // An input out of link-name order is normalized: its state is then made again from the snapshot.
+        if (reversed) doc.connections.reverse();
+        const first = validateSnapshot(doc);
+        // What the CLI and the target do: the snapshot validated, then validated again by the target.
+        const again = validateSnapshot(first.snapshot);
+        const kept = again.state;
+        const fresh = snapshotToState(first.snapshot);
+        expect(kept).toEqual(fresh);
+        expect([...kept.connectors.keys()]).toEqual([...fresh.connectors.keys()]);
+        expect([...kept.connections.keys()]).toEqual([...fresh.connections.keys()]);
+        const later = first.state;
+        expect(later).not.toBe(kept);
+        expect(later).toEqual(fresh);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('the digest is sha256 of canonicalJson of the snapshot', () => {
     fc.assert(
       fc.property(validState(), (s) => {
+        expect(stateDigest(s)).toBe(sha256(canonicalJson(stateToSnapshot(s))));
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('the digest writes each connection as canonicalJson does, with Connection Access lists and fields in any order', () => {
+    fc.assert(
+      fc.property(validState(), fc.array(fc.option(fc.array(fc.string(), { maxLength: 3 }), { nil: undefined })), (s, lists) => {
+        // The record as a store may hand it back: its keys in another order, an access list or none.
+        [...s.connections.values()].forEach((c, i) => {
+          const access = lists[i % Math.max(lists.length, 1)];
+          const shuffled = Object.fromEntries(Object.entries({ ...c, ...(access ? { access } : {}) }).reverse()) as unknown as typeof c;
+          s.connections.set(c.linkName, shuffled);
+        });
         expect(stateDigest(s)).toBe(sha256(canonicalJson(stateToSnapshot(s))));
       }),
       { numRuns: 50 },
