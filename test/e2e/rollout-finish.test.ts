@@ -5,40 +5,15 @@
  * cannot be authorized gets no step; an abandoned rollout's re-authorizations come back; a step is
  * not recorded with another secret than the plan's.
  */
-import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, ensureBuilt, ROOT } from '../support/dist.js';
-import { tempDir } from '../support/target.js';
+import { describe, expect, it } from 'vitest';
+import { useExampleRepository } from '../support/example-cli.js';
 
 const SECRETS = { CRM_CLIENT_SECRET: 'crm-s3cret-ONE', BILLING_CLIENT_SECRET: 'billing-s3cret-ONE', LEGACY_ERP_CONSUMER_SECRET: 'erp-s3cret-ONE' };
 const ENV: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', CI: '1', USER: 'ops-runner', ...SECRETS };
 
-let tmp: ReturnType<typeof tempDir>;
-beforeAll(() => ensureBuilt());
-beforeEach(() => {
-  tmp = tempDir('connectorops-rollout-finish-');
-  for (const entry of ['connectors', 'connections', 'connectorops.yaml']) cpSync(join(ROOT, entry), join(tmp.dir, entry), { recursive: true });
-});
-afterEach(() => tmp.cleanup());
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], env: NodeJS.ProcessEnv = ENV, input = ''): Result {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: tmp.dir, encoding: 'utf8', env, input, timeout: 120_000 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
-function ok(args: string[], env: NodeJS.ProcessEnv = ENV): Result {
-  const r = cli(args, env);
-  expect(r.code, `${args.join(' ')}\n${r.stdout}\n${r.stderr}`).toBe(0);
-  return r;
-}
+const { dir, cli, ok } = useExampleRepository('connectorops-rollout-finish-', ENV);
 
 interface PlanJson {
   actions: Array<{ id: string; op: string; linkName: string }>;
@@ -172,6 +147,6 @@ describe('the example repository on a simulated target', () => {
     const rotated = { ...ENV, CRM_CLIENT_SECRET: 'crm-s3cret-TWO' };
     ok(['apply', ...T, '--auto-approve'], rotated);
     expect(plan(rotated).needsAuthorization).toEqual(['crm_sales', 'crm_support']);
-    expect(existsSync(join(tmp.dir, 'ex.db'))).toBe(true);
+    expect(existsSync(join(dir(), 'ex.db'))).toBe(true);
   }, 300_000);
 });

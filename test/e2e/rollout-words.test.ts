@@ -6,42 +6,19 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, ensureBuilt, ROOT } from '../support/dist.js';
-import { tempDir } from '../support/target.js';
+import { describe, expect, it } from 'vitest';
+import { BIN, ROOT } from '../support/dist.js';
+import { useExampleRepository } from '../support/example-cli.js';
 
 const SECRETS = { CRM_CLIENT_SECRET: 'crm-s3cret-ONE', BILLING_CLIENT_SECRET: 'billing-s3cret-ONE', LEGACY_ERP_CONSUMER_SECRET: 'erp-s3cret-ONE' };
 const BARE: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', CI: '1', USER: 'ops-runner' };
 const ENV: NodeJS.ProcessEnv = { ...BARE, ...SECRETS };
 
-let tmp: ReturnType<typeof tempDir>;
-beforeAll(() => ensureBuilt());
-beforeEach(() => {
-  tmp = tempDir('connectorops-rollout-words-');
-  for (const entry of ['connectors', 'connections', 'connectorops.yaml']) cpSync(join(ROOT, entry), join(tmp.dir, entry), { recursive: true });
-});
-afterEach(() => tmp.cleanup());
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], env: NodeJS.ProcessEnv = ENV, input = ''): Result {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: tmp.dir, encoding: 'utf8', env, input, timeout: 120_000 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
-function ok(args: string[], env: NodeJS.ProcessEnv = ENV): Result {
-  const r = cli(args, env);
-  expect(r.code, `${args.join(' ')}\n${r.stdout}\n${r.stderr}`).toBe(0);
-  return r;
-}
+const { dir, cli, ok } = useExampleRepository('connectorops-rollout-words-', ENV);
 
 const T = ['--target', 'local:ex.db'];
 
@@ -51,7 +28,7 @@ describe('target authorize on a ledger, and adopt without the secrets', () => {
     const bad = cli(['target', 'adopt', ...T, '--authorized', 'nosuch=alice'], BARE);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain("the manifests define no connection 'nosuch'; nothing was recorded");
-    expect(existsSync(join(tmp.dir, 'ex.db'))).toBe(false);
+    expect(existsSync(join(dir(), 'ex.db'))).toBe(false);
 
     // Adopted without the secrets: adopt says which fingerprints it could not take.
     const adopt = ok(['target', 'adopt', ...T], BARE);
@@ -158,7 +135,7 @@ describe('the words a person follows', () => {
     const missing = cli(['apply', '--auto-approve'], BARE);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('nothing was carried out');
-    expect(existsSync(join(tmp.dir, '.connectorops'))).toBe(false);
+    expect(existsSync(join(dir(), '.connectorops'))).toBe(false);
 
     expect(cli(['plan', ...T, '--base', 'main']).stderr).toContain('--base needs a git repository');
     const dash = cli(['apply', ...T, '--lock-timeout', '-5']);
@@ -171,7 +148,7 @@ describe('the words a person follows', () => {
     const noRepo = cli(['rollout', 'issue', ...T], { ...ENV, GITHUB_TOKEN: 'x' });
     expect(noRepo.stderr).toContain('rollout issue does not know the repository');
 
-    const billing = join(tmp.dir, 'connectors/billing.yaml');
+    const billing = join(dir(), 'connectors/billing.yaml');
     writeFileSync(billing, readFileSync(billing, 'utf8').replace('scopeSeparator:', 'scopeSeperator:'));
     expect(cli(['validate']).stderr).toContain('scopeSeparator');
     writeFileSync(billing, readFileSync(billing, 'utf8').replace('scopeSeperator:', 'scopeSeparator:'));
@@ -187,7 +164,7 @@ describe('the words a person follows', () => {
       const port = (server.address() as AddressInfo).port;
       // The server answers in this process: the CLI runs asynchronously, not blocking it.
       const child = spawn(process.execPath, [BIN, 'target', 'export', '--target', `https://127.0.0.1:${port}`], {
-        cwd: tmp.dir,
+        cwd: dir(),
         env: { ...ENV, CONNECTOROPS_TOKEN: 'a-token-of-at-least-some-length' },
       });
       let stderr = '';
@@ -203,7 +180,7 @@ describe('the words a person follows', () => {
   }, 300_000);
 
   it('plan prints each warning once on a terminal', () => {
-    const script = spawnSync('script', ['-qec', `${process.execPath} ${BIN} plan ${T.join(' ')}`, '/dev/null'], { cwd: tmp.dir, encoding: 'utf8', env: BARE });
+    const script = spawnSync('script', ['-qec', `${process.execPath} ${BIN} plan ${T.join(' ')}`, '/dev/null'], { cwd: dir(), encoding: 'utf8', env: BARE });
     expect(script.status).toBe(0);
     const count = (script.stdout.match(/CRM_CLIENT_SECRET is not set/g) ?? []).length;
     expect(count).toBe(1);
@@ -214,7 +191,7 @@ describe('npm run plan', () => {
   it('runs the CLI that is built, without building again', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     expect(pkg.scripts.plan).toBe('node scripts/plan.js');
-    const r = spawnSync(process.execPath, [join(ROOT, 'scripts/plan.js'), '--target', `local:${join(tmp.dir, 'none.db')}`], { cwd: ROOT, encoding: 'utf8', env: BARE });
+    const r = spawnSync(process.execPath, [join(ROOT, 'scripts/plan.js'), '--target', `local:${join(dir(), 'none.db')}`], { cwd: ROOT, encoding: 'utf8', env: BARE });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).not.toContain('building first');
     expect(r.stdout).toContain('connectorops will perform the following actions');
@@ -224,6 +201,6 @@ describe('npm run plan', () => {
       expect(r.stdout).toContain(`crm_support — new connection: authorize as the connection's owner in ${env} [R11]`);
     }
     expect(r.stdout).toContain('helpdesk_agents — a logged-in user connection: each user authorizes it on first use [R11]');
-    expect(existsSync(join(tmp.dir, 'none.db'))).toBe(false);
+    expect(existsSync(join(dir(), 'none.db'))).toBe(false);
   }, 120_000);
 });
