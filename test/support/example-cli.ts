@@ -10,7 +10,7 @@ import { afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { BIN, ensureBuilt, ROOT } from './dist.js';
 import { tempDir } from './target.js';
 
-export interface CliResult {
+interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
