@@ -22,11 +22,11 @@ import type { z } from 'zod';
 import { TargetError, UserError } from '../../errors.js';
 import type { ActionBody } from '../../model/actions.js';
 import type { Snapshot } from '../../model/snapshot.js';
-import type { Authorization, SecretName } from '../../model/types.js';
+import type { Authorization, SecretName, State } from '../../model/types.js';
 import type { AuthorizationWhere } from '../../model/authorizations.js';
 import { parseAction } from '../action-schema.js';
 import { LockHeldError, waitForLock } from '../lock.js';
-import { snapshotToState, stateToSnapshot } from '../snapshot.js';
+import { checkTargetRecords, snapshotToState, stateToSnapshot } from '../snapshot.js';
 import type {
   ExecuteResult,
   JournalContext,
@@ -157,7 +157,7 @@ export class HttpTarget implements Target {
 
   async read(): Promise<StateSnapshot> {
     const { serial, digest, snapshot } = await this.#request({ method: 'GET', path: 'v1/state', schema: StateResponseSchema, retry: 'idempotent' });
-    return { state: snapshotToState(snapshot), serial, digest };
+    return { state: this.#checked(snapshotToState(snapshot)), serial, digest };
   }
 
   /** In requests of at most half the server's body limit each, so that any number of secrets goes through. */
@@ -252,7 +252,13 @@ export class HttpTarget implements Target {
   async exportSnapshot(): Promise<Snapshot> {
     const snapshot = await this.#request({ method: 'GET', path: 'v1/snapshot', schema: SnapshotResponseSchema, retry: 'idempotent' });
     // The schema filled in defaults (scopeSeparator ','); the normalized form is what local exports.
-    return stateToSnapshot(snapshotToState(snapshot));
+    return stateToSnapshot(this.#checked(snapshotToState(snapshot)));
+  }
+
+  /** A server answers what it likes: its records pass the manifest rules before anything uses them (issue 18, item 4). */
+  #checked(state: State): State {
+    checkTargetRecords(state, this.name);
+    return state;
   }
 
   async importSnapshot(snapshot: Snapshot, options: { force?: boolean } = {}): Promise<void> {
