@@ -59,7 +59,7 @@ import {
   formatIssues,
   tokenProblem,
 } from './protocol.js';
-import { redact } from '../../model/redact.js';
+import { redactParts } from '../../model/redact.js';
 import { definedOnly } from '../../util/objects.js';
 import { targetIdentity } from '../../util/target-identity.js';
 
@@ -352,7 +352,7 @@ export class HttpTarget implements Target {
       if (response.status >= 300) {
         const location = response.headers.get('location');
         throw new TargetError(
-          `target ${this.name} answered ${spec.method} /${spec.path} with a redirect (HTTP ${response.status}${location ? ` to ${redact(location, hidden)}` : ''}); it was not followed`,
+          `target ${this.name} answered ${spec.method} /${spec.path} with a redirect (HTTP ${response.status}${location ? ` to ${redactParts(location, hidden)}` : ''}); it was not followed`,
           {
             status: response.status,
             hint: 'give --target the URL the server is really at (https:// rather than http://, say)',
@@ -371,7 +371,7 @@ export class HttpTarget implements Target {
       }
       const parsed = spec.schema.safeParse(json);
       if (!parsed.success) {
-        throw new TargetError(`target ${this.name} answered ${spec.method} /${spec.path} with an unexpected body: ${redact(formatIssues(parsed.error), hidden)}`, {
+        throw new TargetError(`target ${this.name} answered ${spec.method} /${spec.path} with an unexpected body: ${redactParts(formatIssues(parsed.error), hidden)}`, {
           status: response.status,
           hint: 'the server may run another version of connectorops',
         });
@@ -399,7 +399,7 @@ export class HttpTarget implements Target {
   #networkError(error: unknown, spec: RequestSpec<unknown>, hidden: readonly string[]): TargetError {
     const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
     const code = typeof cause?.code === 'string' ? cause.code : undefined;
-    const reason = redact(String(typeof cause?.message === 'string' ? cause.message : ((error as Error | null)?.message ?? error)), hidden);
+    const reason = redactParts(String(typeof cause?.message === 'string' ? cause.message : ((error as Error | null)?.message ?? error)), hidden);
     const timedOut = (error as Error | null)?.name === 'TimeoutError';
     const unsent = code !== undefined && NOT_CONNECTED.has(code);
     const safeCause = { name: (error as Error | null)?.name ?? 'Error', code, message: reason };
@@ -441,7 +441,7 @@ export class HttpTarget implements Target {
   /** An error answer, as the error class the target threw on the server. */
   #errorAnswer(response: Response, text: string, spec: RequestSpec<unknown>, hidden: readonly string[]): Error {
     const status = response.status;
-    const clean = (s: string | undefined) => (s === undefined ? undefined : redact(s, hidden));
+    const clean = (s: string | undefined) => (s === undefined ? undefined : redactParts(s, hidden));
     let body: z.infer<typeof ErrorBodySchema>['error'] | undefined;
     try {
       const parsed = ErrorBodySchema.safeParse(JSON.parse(text));
@@ -457,9 +457,17 @@ export class HttpTarget implements Target {
         ...(status === 429 ? { hint: 'the server (or a proxy in front of it) asks for fewer requests; try again later' } : {}),
       });
     } else if (body.kind === 'lock-held' && body.lock) {
-      out = new LockHeldError(body.lock, this.name, body.waitedMs ?? 0);
+      const l = body.lock;
+      const lock = { ...l, id: clean(l.id)!, holder: clean(l.holder)!, host: clean(l.host)!, operation: clean(l.operation)!, startedAt: clean(l.startedAt)! };
+      out = new LockHeldError(lock, this.name, body.waitedMs ?? 0);
     } else if (body.kind === 'user') {
-      out = new UserError(clean(body.message)!, definedOnly({ rule: body.rule, hint: clean(body.hint), diagnostics: body.diagnostics }));
+      const diagnostics = body.diagnostics?.map((d) => ({
+        ...d,
+        file: clean(d.file)!,
+        message: clean(d.message)!,
+        ...(d.hint !== undefined ? { hint: clean(d.hint)! } : {}),
+      }));
+      out = new UserError(clean(body.message)!, definedOnly({ rule: body.rule, hint: clean(body.hint), diagnostics }));
     } else if (body.kind === 'target') {
       out = new TargetError(clean(body.message)!, definedOnly({ status, rule: body.rule, hint: clean(body.hint) }));
     } else if (status === 401) {
