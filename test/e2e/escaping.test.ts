@@ -158,3 +158,18 @@ it("an account edited in the target is escaped in apply's summary of revoked aut
   expect(r.stdout).toContain('Authorizations revoked:\n  - crm_sales (account mallory\\u001b]8;;');
   clean(r.stdout + r.stderr);
 });
+
+it('names a person typed (an unknown target, URL parameters, CONNECTOROPS_SECRETS key names) are shown escaped', () => {
+  const dir = tempRepo({ 'connectors/crm.yaml': CRM });
+  const runs = [
+    cli(['plan', '--target', `prod${HOSTILE}`], { cwd: dir }),
+    cli(['plan', '--target', ` local:${HOSTILE}`], { cwd: dir }),
+    cli(['plan', '--target', `postgres://ops@127.0.0.1:1/db?schema=${encodeURIComponent(HOSTILE)}`], { cwd: dir }),
+    cli(['plan', '--target', `postgres://ops@127.0.0.1:1/db?schema=x&sslmode=${encodeURIComponent(HOSTILE)}`], { cwd: dir }),
+    cli(['plan', '--target', 'local:a.db'], { cwd: dir, env: { CONNECTOROPS_SECRETS: JSON.stringify({ [`K${HOSTILE}`]: 1 }) } }),
+  ];
+  for (const r of runs) {
+    expect(r.stderr).toContain('\\u001b]8;;');
+    clean(r.stdout + r.stderr);
+  }
+});
