@@ -353,7 +353,7 @@ export function checkTargetRecords(state: State, target: string): void {
     throw new UserError(
       `target ${sanitizeTerminal(target)} is damaged: ${problems.length === 1 ? 'a record breaks' : `${problems.length} records break`} the manifest rules; nothing was written:\n${shown.join('\n')}`,
       {
-        hint: 'a target only ever holds what the rules allow: the record was edited by hand or by another program; restore the target from a backup, or fix the record',
+        hint: 'a target only ever holds what the rules allow: the record was edited by hand or by another program; restore the target from a backup, fix the record, or replace the whole contents with connectorops target import --force FILE',
       },
     );
   }

@@ -69,6 +69,7 @@ async function expectRefusedEverywhere(dir: string, target: string, named: strin
     expect(r.code, what).toBe(1);
     expect(r.stderr, what).toContain(`target ${named} is damaged: a record breaks the manifest rules; nothing was written`);
     expect(r.stderr, what).toContain(`connector ${SHOWN}: N3: a link name starts with a lower-case letter`);
+    expect(r.stderr, what).toContain('connectorops target import --force FILE');
     expect(r.stdout + r.stderr, what).not.toContain('\u001b');
     expect(r.stderr, what).not.toMatch(/Internal error|\n {4}at /);
   }
