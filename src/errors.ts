@@ -3,7 +3,7 @@
  * maps them. Messages are for people: what is wrong, the rule id, and what to do next.
  */
 import type { DiagnosticCode, RefusalCode } from './model/types.js';
-import { sanitizeTerminal } from './util/terminal.js';
+import { sanitizeLines, sanitizeTerminal } from './util/terminal.js';
 
 /** A diagnostic about the user's input: a value, never thrown on its own. */
 export interface Diagnostic {
@@ -19,8 +19,9 @@ export interface Diagnostic {
 
 export function formatDiagnostic(d: Diagnostic): string {
   // A file name is the user's: a newline or an escape sequence in it must not act on the terminal.
-  const head = `${sanitizeTerminal(d.file)}:${d.line}:${d.col}: ${d.severity} ${d.code}: ${d.message}`;
-  return d.hint ? `${head}\n  hint: ${d.hint}` : head;
+  // The message and hint may be a server's (an HTTP target's answer carries diagnostics): escaped too.
+  const head = `${sanitizeTerminal(d.file)}:${d.line}:${d.col}: ${d.severity} ${d.code}: ${sanitizeLines(d.message)}`;
+  return d.hint ? `${head}\n  hint: ${sanitizeLines(d.hint)}` : head;
 }
 
 /** Fixable input: bad manifests, bad flags, a stale plan, a rule the user's change breaks. Exit 1. */

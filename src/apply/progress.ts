@@ -10,6 +10,7 @@ import type { PlannedAction } from '../model/actions.js';
 import type { Plan, RevokedAuthorization } from '../model/plan.js';
 import type { State } from '../model/types.js';
 import { causeText } from '../render/summary.js';
+import { sanitizeTerminal } from '../util/terminal.js';
 import type { ApplyEvent, ExecutionResult } from './executor.js';
 import type { NotStartedReason } from './scheduler.js';
 
@@ -34,13 +35,17 @@ export function formatDuration(ms: number): string {
   return `${m}m${String(s).padStart(2, '0')}s`;
 }
 
-/** `R9: …`: the rule id once, whether or not the target's message already starts with it. */
+/**
+ * `R9: …`: the rule id once, whether or not the target's message already starts with it. The
+ * message is the target's (an HTTP server's words): escaped for the terminal (issue 18, item 6).
+ */
 function withRule(error: string, rule: string | undefined): string {
-  return rule && !error.startsWith(`${rule}: `) ? `${rule}: ${error}` : error;
+  return sanitizeTerminal(rule && !error.startsWith(`${rule}: `) ? `${rule}: ${error}` : error);
 }
 
+/** The action as a plan file names it, escaped. */
 function label(a: PlannedAction): string {
-  return `${a.op} ${a.linkName}`;
+  return sanitizeTerminal(`${a.op} ${a.linkName}`);
 }
 
 /** One line per event: what CI logs show. */
@@ -161,7 +166,7 @@ export function formatSummary(result: ExecutionResult, plan: Plan, after?: State
           : d.how === 'confirmed'
             ? ' (already in effect)'
             : d.how === 'answer-lost'
-              ? ` (the call failed: ${d.error}; but the target's journal has it done)`
+              ? ` (the call failed: ${sanitizeTerminal(d.error ?? '')}; but the target's journal has it done)`
               : ` (${formatDuration(d.ms)})`;
       lines.push(`  ✓ ${d.action.id} ${label(d.action)}${note}`);
     }
@@ -171,7 +176,7 @@ export function formatSummary(result: ExecutionResult, plan: Plan, after?: State
     lines.push('', 'Failed:');
     for (const f of result.failed) {
       lines.push(`  ✗ ${f.action.id} ${label(f.action)}: ${withRule(f.error, f.rule)}`);
-      if (f.hint) lines.push(`      hint: ${f.hint}`);
+      if (f.hint) lines.push(`      hint: ${sanitizeTerminal(f.hint)}`);
     }
   }
   if (result.notStarted.length) {
@@ -183,11 +188,11 @@ export function formatSummary(result: ExecutionResult, plan: Plan, after?: State
   const needs = needsAuthorizationAfter(result, plan, after);
   if (needs.length) {
     lines.push('', 'Connections that now need authorization (a person consents in Creator; R11, R13, R5):');
-    for (const c of needs) lines.push(`  - ${c}`);
+    for (const c of needs) lines.push(`  - ${sanitizeTerminal(c)}`);
   }
   if (revoked.length) {
     lines.push('', 'Authorizations revoked:');
-    for (const r of revoked) lines.push(`  - ${r.connection} (account ${r.account}) of connector ${r.connector}: ${causeText(r)} (${r.rule})`);
+    for (const r of revoked) lines.push(sanitizeTerminal(`  - ${r.connection} (account ${r.account}) of connector ${r.connector}: ${causeText(r)} (${r.rule})`));
   }
   return lines.join('\n') + '\n';
 }

@@ -7,7 +7,7 @@ import type { ApplyResult, ApplyWorkflowEvent } from '../apply/workflow.js';
 import { createProgress, formatSummary, shortRun, type Progress } from '../apply/progress.js';
 import { formatDiagnostic } from '../errors.js';
 import { renderPlan } from '../render/render-plan.js';
-import { quoteTerminal, sanitizeTerminal } from '../render/escape.js';
+import { quoteTerminal, sanitizeLines, sanitizeTerminal } from '../render/escape.js';
 import { rolloutStepTitle } from '../render/rollout.js';
 import { readySteps } from '../rollout/model.js';
 import { shellWord } from '../util/shell.js';
@@ -22,7 +22,8 @@ export interface ApplyOutput {
 
 /** `planFile`: the saved plan's path as the rerun hint shows it (absolute). */
 export function createApplyOutput(io: Io, planFile: string | undefined, where = ''): ApplyOutput {
-  const log = (line: string) => io.stderr.write(line + '\n');
+  // Notes quote the target (a lock's holder and operation, a server's message on a retry): escaped.
+  const log = (line: string) => io.stderr.write(sanitizeLines(line) + '\n');
   let progress: Progress | null = null;
   const stop = () => {
     progress?.stop();

@@ -9,7 +9,7 @@
  * cause, so nothing can print it later by accident).
  */
 import { TargetError } from '../errors.js';
-import { redact } from '../model/redact.js';
+import { redactParts } from '../model/redact.js';
 
 export class GitHubError extends TargetError {
   override name = 'GitHubError';
@@ -92,9 +92,12 @@ function oneLine(text: string): string {
   return flat.length > 200 ? `${flat.slice(0, 199)}…` : flat;
 }
 
-/** Removes `secret` from `text` (a server or a library that echoes the token must not print it). */
+/**
+ * Removes `secret` from `text`, and every part of it (a server or a library that echoes the token,
+ * whole, cut or wrapped, must not print any of it).
+ */
 export function scrub(text: string, secret: string): string {
-  return redact(text, [secret]);
+  return redactParts(text, [secret]);
 }
 
 /**

@@ -4,7 +4,7 @@
  * the renderers never concatenate a raw user string into their output.
  */
 
-export { quoteTerminal, sanitizeTerminal } from '../util/terminal.js';
+export { quoteTerminal, sanitizeLines, sanitizeTerminal } from '../util/terminal.js';
 import { quoteTerminal } from '../util/terminal.js';
 
 /** The inside of `quoteTerminal`, for a string shown in pieces (a word diff). */

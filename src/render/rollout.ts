@@ -88,7 +88,7 @@ export function renderRolloutStatus(rollout: Rollout, options: { color: boolean;
   const opened = rollout.events.find((e) => e.type === 'opened');
   const lines = [
     c.bold(`Rollout ${rollout.id} on ${t(rollout.plan.target)}: ${progressLine(rollout)}`),
-    ...(opened ? [`Opened by ${t(opened.by)} at ${opened.at}.`] : []),
+    ...(opened ? [`Opened by ${t(opened.by)} at ${t(opened.at)}.`] : []),
     '',
   ];
   for (const step of rollout.steps) {
@@ -96,7 +96,7 @@ export function renderRolloutStatus(rollout: Rollout, options: { color: boolean;
     const status = statusOf(rollout, step);
     if (status.state === 'done') {
       const note = status.confirmation.note !== undefined ? ` (${quoteTerminal(status.confirmation.note)})` : '';
-      lines.push(c.green(`  ✓ ${title}`) + c.dim(` done by ${t(status.confirmation.by)} at ${status.confirmation.at}${note}`));
+      lines.push(c.green(`  ✓ ${title}`) + c.dim(` done by ${t(status.confirmation.by)} at ${t(status.confirmation.at)}${note}`));
     } else if (status.state === 'ready') {
       lines.push(c.bold(`  → ${title}`) + ' ready now');
     } else {
@@ -234,10 +234,10 @@ export function renderRolloutLog(rollouts: readonly Rollout[], ledger: readonly 
     const rollout = e.rollout !== null ? byId.get(e.rollout) : undefined;
     if (!rollout) {
       if (e.event === 'deauthorized') {
-        return `${e.at}  ${sanitizeTerminal(e.by)}  target deauthorize: connection ${quoteTerminal(e.connection ?? '')} revoked in Creator${note(e.note)}`;
+        return `${sanitizeTerminal(e.at)}  ${sanitizeTerminal(e.by)}  target deauthorize: connection ${quoteTerminal(e.connection ?? '')} revoked in Creator${note(e.note)}`;
       }
       const account = e.account !== undefined ? ` by account ${quoteTerminal(e.account)}` : '';
-      return `${e.at}  ${sanitizeTerminal(e.by)}  target authorize: connection ${quoteTerminal(e.connection ?? '')} authorized${account}`;
+      return `${sanitizeTerminal(e.at)}  ${sanitizeTerminal(e.by)}  target authorize: connection ${quoteTerminal(e.connection ?? '')} authorized${account}`;
     }
     const { q, t } = terminal(rollout.plan);
     const what =
@@ -252,7 +252,7 @@ export function renderRolloutLog(rollouts: readonly Rollout[], ledger: readonly 
                 q,
                 t,
               )}`;
-    return `${e.at}  ${t(e.by)}  ${rollout.id} ${what}${note(e.note)}`;
+    return `${t(e.at)}  ${t(e.by)}  ${rollout.id} ${what}${note(e.note)}`;
   });
   return lines.join('\n') + '\n';
 }

@@ -31,3 +31,11 @@ export function sanitizeTerminal(value: string): string {
 export function quoteTerminal(value: string): string {
   return sanitizeTerminal(JSON.stringify(value));
 }
+
+/**
+ * `sanitizeTerminal` line by line: for a block of text (a log line, a summary) that may quote a
+ * target's or a server's words, and whose own line breaks must stay line breaks.
+ */
+export function sanitizeLines(text: string): string {
+  return text.split('\n').map(sanitizeTerminal).join('\n');
+}

@@ -4,7 +4,7 @@
  * fingerprint), no output holds a value, and a malformed map fails with exit 1 without its text.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BIN, ensureBuilt } from '../support/dist.js';
@@ -99,5 +99,23 @@ describe('CONNECTOROPS_SECRETS', () => {
     const done = run(['rollout', 'done', 'a1', '--target', 'local:l.db', '--by', 'alice'], map);
     expect(done.code, done.out).toBe(0);
     for (const r of [planned, done]) expect(r.out).not.toContain(SECRET);
+  });
+
+  // Issue 18, item 8: a hand-edited plan file cannot make apply read, and send, another variable.
+  it('a plan file whose secret reference names another variable (GITHUB_TOKEN) is stale: apply reads nothing and sends nothing', () => {
+    const token = 'ghs_neverSentToTheTarget0123456789';
+    expect(plan({ CRM_CLIENT_SECRET: SECRET }).code).toBe(0);
+    const file = join(tmp.dir, 'plan.json');
+    writeFileSync(file, readFileSync(file, 'utf8').replaceAll('"CRM_CLIENT_SECRET"', '"GITHUB_TOKEN"'));
+    const r = spawnSync(process.execPath, [BIN, 'apply', 'plan.json', '--target', 'local:acct.db'], {
+      cwd: tmp.dir,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', CI: '1', GITHUB_TOKEN: token, CRM_CLIENT_SECRET: SECRET },
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('Error: the plan is stale: the plan reads GITHUB_TOKEN for clientSecret of connector "crm", but the manifests name CRM_CLIENT_SECRET');
+    expect(r.stdout + r.stderr).not.toContain(token);
+    // Nothing was carried out: the target was not even created.
+    expect(existsSync(join(tmp.dir, 'acct.db'))).toBe(false);
   });
 });

@@ -4,6 +4,7 @@
  * someone without write access; completion (summary and closed); a rate limit.
  */
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { issueParts, parseRolloutMarker, readIssue } from '../../src/github/rollout-issue.js';
@@ -157,6 +158,26 @@ describe('rollout issue', () => {
     expect(r.err).toContain(`GitHub refused to let the token create the rollout issue on ${REPO} (HTTP 403)`);
     expect(r.err).toContain('permissions: issues: write');
     expect(r.err).not.toContain('pull request');
+  });
+});
+
+describe('rollout issue: what a person or the target wrote reaches Markdown escaped (issue 18, item 6)', () => {
+  it('a confirmer, a note and an event time with HTML and @mentions: no tag but ours, no mention', async () => {
+    await openLedger(erpPlan());
+    const by = '<img src=x onerror=alert(1)>@org/team';
+    const io = memIo(tmp.dir, { ERP_SECRET: SECRET });
+    expect(await main(['rollout', 'done', 'a1', '--by', by, '--note', '<script>@here</script>', '--target', 'local:acct.db'], io), io.err()).toBe(0);
+    const db = new Database(join(tmp.dir, 'acct.db'));
+    db.prepare('UPDATE journal SET at = ?').run('<b>@everyone</b>');
+    db.prepare('UPDATE rollout_events SET at = ?').run('<i>@admins</i>');
+    db.close();
+    const r = await cli(['rollout', 'issue']);
+    expect(r.code, r.err).toBe(0);
+    const body = gh.issues(REPO)[0]!.body;
+    expect(body).toContain('done by &lt;img src=x onerror=alert\\(1\\)&gt;@\u200borg/team at &lt;b&gt;@\u200beveryone&lt;/b&gt;');
+    const visible = withoutFencedBlocks(body);
+    expect(unmentionedAts(visible)).toEqual([]);
+    expect(ownTagsOnly(visible).filter((t) => !t.startsWith('<!-- connectorops:'))).toEqual([]);
   });
 });
 

@@ -1,6 +1,6 @@
 /**
  * One step, confirmed by several people at once; one action, carried out by two processes at
- * once (issue 18 item 2): on a real PostgreSQL server, with real processes, the step is recorded
+ * once (issue 18 item 2): on a real PostgreSQL server (and on SQLite), with real processes, the step is recorded
  * once, by one person, and the others are told who did it and when; the action is carried out
  * once and journaled `done`, never `failed … already exists`. And over HTTP, an idempotency key
  * (run and action id) names one action: another action sent with it is refused with 409.
@@ -11,6 +11,7 @@ import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LocalTarget } from '../../src/targets/local/local-target.js';
@@ -125,6 +126,56 @@ describe('on PostgreSQL, one step confirmed by several people at once', () => {
       expect(r.err).toContain('already done');
       expect(r.err).toContain(winner);
       expect(r.err).toContain(rows[0]!.at);
+      expect(r.err).not.toMatch(/Internal error/);
+    }
+  });
+});
+
+describe('on SQLite, one step confirmed by several people at once', () => {
+  it('is recorded once, by one of them; the others are told it is already done, by whom and when', async () => {
+    const T = ['--target', 'local:l.db'];
+    writeFiles(tmp.dir, { 'connectors/crm.yaml': CONNECTOR, '.gitignore': '*.db*\n' });
+    commitAll(tmp.dir, 'crm');
+    expect((await cli(['target', 'init', ...T, '--mode', 'ledger', '--account', 'Acme'])).code).toBe(0);
+    const apply = await cli(['apply', ...T, '--auto-approve']);
+    expect(apply.code, apply.err).toBe(0);
+    const id = /Rollout (r-[0-9a-f]+) opened/.exec(apply.out)![1]!;
+    const serial = () => {
+      const db = new Database(join(tmp.dir, 'l.db'), { readonly: true });
+      try {
+        return {
+          serial: Number((db.prepare("SELECT value FROM meta WHERE key = 'serial'").get() as { value: number }).value),
+          rows: db.prepare("SELECT status, actor, at FROM journal WHERE run_id = ? AND action_id = 'a1'").all(id) as { status: string; actor: string; at: string }[],
+        };
+      } finally {
+        db.close();
+      }
+    };
+    const before = serial().serial;
+
+    const people = ['P1', 'P2', 'P3', 'P4'];
+    const results = await Promise.all(
+      people.map((by) => {
+        const c = start(BIN, ['rollout', 'done', 'a1', ...T, '--by', by]);
+        c.process.stdin.end();
+        return finished(c);
+      }),
+    );
+
+    const after = serial();
+    expect(after.rows).toHaveLength(1);
+    expect(after.rows[0]!.status).toBe('done');
+    const winner = after.rows[0]!.actor;
+    expect(people).toContain(winner);
+    expect(after.serial).toBe(before + 1);
+    expect(results.filter((r) => r.code === 0)).toHaveLength(1);
+    expect(results[people.indexOf(winner)]!.code).toBe(0);
+    for (const [i, r] of results.entries()) {
+      if (i === people.indexOf(winner)) continue;
+      expect(r.code).not.toBe(0);
+      expect(r.err).toContain('already done');
+      expect(r.err).toContain(winner);
+      expect(r.err).toContain(after.rows[0]!.at);
       expect(r.err).not.toMatch(/Internal error/);
     }
   });

@@ -14,7 +14,7 @@ import { commentBody } from '../../github/body.js';
 import { createOctokitThread } from '../../github/octokit.js';
 import { upsertSticky } from '../../github/sticky.js';
 import { readPlanFile } from '../../planfile/file.js';
-import { quoteTerminal } from '../../render/escape.js';
+import { quoteTerminal, sanitizeLines } from '../../render/escape.js';
 import { isHelp, printUsage } from '../args.js';
 import { parseCommentArgs } from '../arguments/comment.js';
 import { createOctokitIssues } from '../../github/issues.js';
@@ -50,7 +50,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (isHelp(args)) return printUsage(io, USAGE);
   const pullNumber = args.pr;
   const github = resolveGitHubContext(io.env, args.repo);
-  const warn = (line: string) => io.stderr.write(`warning: ${line}\n`);
+  const warn = (line: string) => io.stderr.write(`warning: ${sanitizeLines(line)}\n`);
 
   const plan = await readPlanFile(resolve(io.cwd, args.planFile));
   const basePlanFile = args.basePlan;
@@ -83,7 +83,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     warn(`the plan is longer than a GitHub comment holds; the comment shows its summary${whole}`);
   }
 
-  const thread = createOctokitThread({ ...github, pullNumber, log: (line) => io.stderr.write(line + '\n') });
+  const thread = createOctokitThread({ ...github, pullNumber, log: (line) => io.stderr.write(sanitizeLines(line) + '\n') });
   const body = plan.rollout ? await withRolloutLink(built.marker, built.body, plan.target, plan.rollout.id, github, warn) : built.body;
   const outcome = await upsertSticky(thread, built.marker, body);
   const what = { created: 'Created the plan comment on', updated: 'Updated the plan comment on', unchanged: 'The plan comment is already up to date on' }[outcome.action];

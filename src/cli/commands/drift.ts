@@ -10,7 +10,7 @@ import { keepDriftIssue, type DriftIssueOutcome } from '../../github/drift-issue
 import { GitHubError } from '../../github/errors.js';
 import { createOctokitIssues } from '../../github/issues.js';
 import { renderDrift } from '../../render/drift.js';
-import { sanitizeTerminal } from '../../render/escape.js';
+import { sanitizeLines, sanitizeTerminal } from '../../render/escape.js';
 import { definedOnly } from '../../util/objects.js';
 import { isHelp, printUsage } from '../args.js';
 import { parseDriftArgs } from '../arguments/drift.js';
@@ -61,13 +61,13 @@ export async function run(argv: string[], io: Io): Promise<number> {
 
   if (github) {
     const outcome = await keepIssue(github, io, report);
-    io.stderr.write(describeOutcome(outcome, `${github.owner}/${github.repo}`) + '\n');
+    io.stderr.write(sanitizeLines(describeOutcome(outcome, `${github.owner}/${github.repo}`)) + '\n');
   }
   return report.findings.length ? 2 : 0;
 }
 
 async function keepIssue(github: GitHubContext, io: Io, report: Parameters<typeof keepDriftIssue>[1]): Promise<DriftIssueOutcome> {
-  const issues = createOctokitIssues({ ...github, what: 'drift issue', log: (line) => io.stderr.write(line + '\n') });
+  const issues = createOctokitIssues({ ...github, what: 'drift issue', log: (line) => io.stderr.write(sanitizeLines(line) + '\n') });
   try {
     return await keepDriftIssue(issues, report);
   } catch (error) {

@@ -13,6 +13,7 @@ import { DEFAULT_PORT, parseServeArgs } from '../arguments/serve.js';
 import type { Io } from '../io.js';
 import { openTargetFlag } from '../target-flag.js';
 import { isLoopbackHost } from '../../util/hosts.js';
+import { sanitizeLines, sanitizeTerminal } from '../../render/escape.js';
 
 const USAGE = `Usage: connectorops serve [--target T] [--host HOST] [--port N]
 
@@ -73,7 +74,7 @@ export async function runServe(argv: string[], io: Io, deps: ServeDeps = {}): Pr
 
   // Serving is for applying through it: like apply, serve creates a local target that has no file yet.
   const target = await openTargetFlag(args.target, io, io.cwd, { create: true });
-  const log = deps.log ?? ((line: string) => io.stderr.write(line + '\n'));
+  const log = deps.log ?? ((line: string) => io.stderr.write(sanitizeLines(line) + '\n'));
   let running;
   try {
     running = await startServer({ target, token, host, port, log });
@@ -90,7 +91,7 @@ export async function runServe(argv: string[], io: Io, deps: ServeDeps = {}): Pr
       `Warning: serving beyond this machine over plain http: the token and secret values travel unencrypted. Put a TLS proxy in front and give clients its https:// URL.`,
     );
   }
-  io.stdout.write(`Serving ${target.name} on ${running.url}\n`);
+  io.stdout.write(`Serving ${sanitizeTerminal(target.name)} on ${running.url}\n`);
 
   const stopped = await untilStopped(deps.signal);
   log(`Received ${stopped}: finishing the requests in flight, then stopping.`);

@@ -15,7 +15,7 @@ import { parseStudioArgs } from '../arguments/studio.js';
 import type { Io } from '../io.js';
 import { packageRoot } from '../package.js';
 import { openTargetFlag } from '../target-flag.js';
-import { sanitizeTerminal } from '../../render/escape.js';
+import { sanitizeLines, sanitizeTerminal } from '../../render/escape.js';
 import { untilStopped } from './serve.js';
 
 const USAGE = `Usage: connectorops studio [--target T] [--dir D] [--port N] [--no-open] [--by NAME]
@@ -55,7 +55,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       port: args.port,
       assetsDir,
       rulesFile: join(packageRoot(), 'docs/rules.md'),
-      log: (line) => io.stderr.write(line + '\n'),
+      log: (line) => io.stderr.write(sanitizeLines(line) + '\n'),
     });
   } catch (error) {
     await target.close();

@@ -8,6 +8,7 @@ import { isHelp, printUsage } from '../args.js';
 import { parseUnlockArgs } from '../arguments/unlock.js';
 import type { Io } from '../io.js';
 import { openTargetFlag } from '../target-flag.js';
+import { sanitizeTerminal } from '../../render/escape.js';
 
 const USAGE = `Usage: connectorops unlock LOCKID [--target T] [--dir D]
 
@@ -29,10 +30,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const target = await openTargetFlag(args.target, io, resolve(io.cwd, args.dir));
   try {
     if (await target.forceUnlock(id)) {
-      io.stdout.write(`Released lock ${id} of target ${target.name}.\n`);
+      io.stdout.write(`Released lock ${sanitizeTerminal(id)} of target ${sanitizeTerminal(target.name)}.\n`);
       return 0;
     }
-    io.stderr.write(`Error: target ${target.name} holds no lock ${id}; nothing was released\n  hint: it may have been released already, or taken over by a later run\n`);
+    io.stderr.write(
+      `Error: target ${sanitizeTerminal(target.name)} holds no lock ${sanitizeTerminal(id)}; nothing was released\n  hint: it may have been released already, or taken over by a later run\n`,
+    );
     return 1;
   } finally {
     await target.close();

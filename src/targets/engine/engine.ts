@@ -24,7 +24,7 @@ import { SECRET_PARAMETERS } from '../../model/types.js';
 import { authorizationRefusal, formatViolation, transition, World, type Effects, type SecretFingerprints, type Violation } from '../../rules/index.js';
 import { parseAction } from '../action-schema.js';
 import { LockHeldError, waitForLock } from '../lock.js';
-import { stateDigest, stateToSnapshot, validateSnapshot } from '../snapshot.js';
+import { checkTargetRecords, stateDigest, stateToSnapshot, validateSnapshot } from '../snapshot.js';
 import type {
   ExecuteResult,
   JournalContext,
@@ -451,7 +451,12 @@ export class TargetEngine implements Target {
   async #fresh(tx: StoreReader): Promise<World> {
     const serial = await tx.serial();
     if (this.#world && this.#worldSerial === serial) return this.#world;
-    this.#world = new World(await tx.loadState());
+    // Every record is checked against the manifest rules (N1-N3) as it is loaded, once per load,
+    // before any read, export, plan or action uses it: a row edited by hand to `../../x` is a
+    // damaged target naming the record, never a file name (issue 18, item 4).
+    const state = await tx.loadState();
+    checkTargetRecords(state, this.name);
+    this.#world = new World(state);
     this.#worldSerial = serial;
     return this.#world;
   }

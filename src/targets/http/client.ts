@@ -22,11 +22,11 @@ import type { z } from 'zod';
 import { TargetError, UserError } from '../../errors.js';
 import type { ActionBody } from '../../model/actions.js';
 import type { Snapshot } from '../../model/snapshot.js';
-import type { Authorization, SecretName } from '../../model/types.js';
+import type { Authorization, SecretName, State } from '../../model/types.js';
 import type { AuthorizationWhere } from '../../model/authorizations.js';
 import { parseAction } from '../action-schema.js';
 import { LockHeldError, waitForLock } from '../lock.js';
-import { snapshotToState, stateToSnapshot } from '../snapshot.js';
+import { checkTargetRecords, snapshotToState, stateToSnapshot } from '../snapshot.js';
 import type {
   ExecuteResult,
   JournalContext,
@@ -59,7 +59,7 @@ import {
   formatIssues,
   tokenProblem,
 } from './protocol.js';
-import { redact } from '../../model/redact.js';
+import { redactParts } from '../../model/redact.js';
 import { definedOnly } from '../../util/objects.js';
 import { targetIdentity } from '../../util/target-identity.js';
 
@@ -157,7 +157,7 @@ export class HttpTarget implements Target {
 
   async read(): Promise<StateSnapshot> {
     const { serial, digest, snapshot } = await this.#request({ method: 'GET', path: 'v1/state', schema: StateResponseSchema, retry: 'idempotent' });
-    return { state: snapshotToState(snapshot), serial, digest };
+    return { state: this.#checked(snapshotToState(snapshot)), serial, digest };
   }
 
   /** In requests of at most half the server's body limit each, so that any number of secrets goes through. */
@@ -252,7 +252,13 @@ export class HttpTarget implements Target {
   async exportSnapshot(): Promise<Snapshot> {
     const snapshot = await this.#request({ method: 'GET', path: 'v1/snapshot', schema: SnapshotResponseSchema, retry: 'idempotent' });
     // The schema filled in defaults (scopeSeparator ','); the normalized form is what local exports.
-    return stateToSnapshot(snapshotToState(snapshot));
+    return stateToSnapshot(this.#checked(snapshotToState(snapshot)));
+  }
+
+  /** A server answers what it likes: its records pass the manifest rules before anything uses them (issue 18, item 4). */
+  #checked(state: State): State {
+    checkTargetRecords(state, this.name);
+    return state;
   }
 
   async importSnapshot(snapshot: Snapshot, options: { force?: boolean } = {}): Promise<void> {
@@ -346,7 +352,7 @@ export class HttpTarget implements Target {
       if (response.status >= 300) {
         const location = response.headers.get('location');
         throw new TargetError(
-          `target ${this.name} answered ${spec.method} /${spec.path} with a redirect (HTTP ${response.status}${location ? ` to ${redact(location, hidden)}` : ''}); it was not followed`,
+          `target ${this.name} answered ${spec.method} /${spec.path} with a redirect (HTTP ${response.status}${location ? ` to ${redactParts(location, hidden)}` : ''}); it was not followed`,
           {
             status: response.status,
             hint: 'give --target the URL the server is really at (https:// rather than http://, say)',
@@ -365,7 +371,7 @@ export class HttpTarget implements Target {
       }
       const parsed = spec.schema.safeParse(json);
       if (!parsed.success) {
-        throw new TargetError(`target ${this.name} answered ${spec.method} /${spec.path} with an unexpected body: ${redact(formatIssues(parsed.error), hidden)}`, {
+        throw new TargetError(`target ${this.name} answered ${spec.method} /${spec.path} with an unexpected body: ${redactParts(formatIssues(parsed.error), hidden)}`, {
           status: response.status,
           hint: 'the server may run another version of connectorops',
         });
@@ -393,7 +399,7 @@ export class HttpTarget implements Target {
   #networkError(error: unknown, spec: RequestSpec<unknown>, hidden: readonly string[]): TargetError {
     const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
     const code = typeof cause?.code === 'string' ? cause.code : undefined;
-    const reason = redact(String(typeof cause?.message === 'string' ? cause.message : ((error as Error | null)?.message ?? error)), hidden);
+    const reason = redactParts(String(typeof cause?.message === 'string' ? cause.message : ((error as Error | null)?.message ?? error)), hidden);
     const timedOut = (error as Error | null)?.name === 'TimeoutError';
     const unsent = code !== undefined && NOT_CONNECTED.has(code);
     const safeCause = { name: (error as Error | null)?.name ?? 'Error', code, message: reason };
@@ -435,7 +441,7 @@ export class HttpTarget implements Target {
   /** An error answer, as the error class the target threw on the server. */
   #errorAnswer(response: Response, text: string, spec: RequestSpec<unknown>, hidden: readonly string[]): Error {
     const status = response.status;
-    const clean = (s: string | undefined) => (s === undefined ? undefined : redact(s, hidden));
+    const clean = (s: string | undefined) => (s === undefined ? undefined : redactParts(s, hidden));
     let body: z.infer<typeof ErrorBodySchema>['error'] | undefined;
     try {
       const parsed = ErrorBodySchema.safeParse(JSON.parse(text));
@@ -451,9 +457,17 @@ export class HttpTarget implements Target {
         ...(status === 429 ? { hint: 'the server (or a proxy in front of it) asks for fewer requests; try again later' } : {}),
       });
     } else if (body.kind === 'lock-held' && body.lock) {
-      out = new LockHeldError(body.lock, this.name, body.waitedMs ?? 0);
+      const l = body.lock;
+      const lock = { ...l, id: clean(l.id)!, holder: clean(l.holder)!, host: clean(l.host)!, operation: clean(l.operation)!, startedAt: clean(l.startedAt)! };
+      out = new LockHeldError(lock, this.name, body.waitedMs ?? 0);
     } else if (body.kind === 'user') {
-      out = new UserError(clean(body.message)!, definedOnly({ rule: body.rule, hint: clean(body.hint), diagnostics: body.diagnostics }));
+      const diagnostics = body.diagnostics?.map((d) => ({
+        ...d,
+        file: clean(d.file)!,
+        message: clean(d.message)!,
+        ...(d.hint !== undefined ? { hint: clean(d.hint)! } : {}),
+      }));
+      out = new UserError(clean(body.message)!, definedOnly({ rule: body.rule, hint: clean(body.hint), diagnostics }));
     } else if (body.kind === 'target') {
       out = new TargetError(clean(body.message)!, definedOnly({ status, rule: body.rule, hint: clean(body.hint) }));
     } else if (status === 401) {
