@@ -60,6 +60,19 @@ export default tseslint.config(
     },
   },
   {
+    // The unit tier also runs on Node 24 (scripts/test.mjs), where better-sqlite3, built for this
+    // machine's Node 20, does not load: a raw connection goes through test/support/sqlite.ts, which
+    // takes the driver the local target uses on the Node.js at hand.
+    files: ['test/**/*.ts'],
+    ignores: ['test/e2e/**', 'test/slow/**', 'test/support/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'better-sqlite3', message: 'use openSqlite from test/support/sqlite.ts: the unit tier runs on Node 24 too.' }] },
+      ],
+    },
+  },
+  {
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
   },

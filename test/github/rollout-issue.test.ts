@@ -4,7 +4,6 @@
  * someone without write access; completion (summary and closed); a rate limit.
  */
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { issueParts, parseRolloutMarker, readIssue } from '../../src/github/rollout-issue.js';
@@ -14,6 +13,7 @@ import { openRolloutFor, openRolloutOf } from '../../src/rollout/run.js';
 import { LocalTarget } from '../../src/targets/local/local-target.js';
 import { memIo } from '../apply/support.js';
 import { ACTIONS_BOT, GitHubStandIn, type StandInUser } from '../support/github-server.js';
+import { openSqlite } from '../support/sqlite.js';
 import { writeFileSync } from 'node:fs';
 import { connectionCreate, connectorCreate, connectorSpec, lifecycle, makePlan } from '../support/plans.js';
 import { tempDir } from '../support/target.js';
@@ -167,7 +167,7 @@ describe('rollout issue: what a person or the target wrote reaches Markdown esca
     const by = '<img src=x onerror=alert(1)>@org/team';
     const io = memIo(tmp.dir, { ERP_SECRET: SECRET });
     expect(await main(['rollout', 'done', 'a1', '--by', by, '--note', '<script>@here</script>', '--target', 'local:acct.db'], io), io.err()).toBe(0);
-    const db = new Database(join(tmp.dir, 'acct.db'));
+    const db = openSqlite(join(tmp.dir, 'acct.db'));
     db.prepare('UPDATE journal SET at = ?').run('<b>@everyone</b>');
     db.prepare('UPDATE rollout_events SET at = ?').run('<i>@admins</i>');
     db.close();
