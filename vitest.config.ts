@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
@@ -15,6 +16,10 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // One worker per core. vitest's default keeps a core for its main process (cores − 1), which on
+    // this 2-core machine ran every file one after the other, while the main process idles and an
+    // e2e worker mostly waits for the CLI it spawned.
+    maxWorkers: availableParallelism(),
     projects: [
       {
         extends: true,

@@ -6,8 +6,7 @@
  * offers no button, a refused step says why, a `rollout done` run in a terminal appears without a
  * reload; axe-core finds no serious or critical violation; and every refusal of the server is
  * shown (no token, a token used twice, a foreign Origin on a change). Screenshots of the main
- * views are taken into the test's temp folder; `CONNECTOROPS_SCREENSHOTS=docs/studio` saves them
- * where docs/studio.md shows them (a test run never changes a tracked file otherwise).
+ * views are saved to docs/studio/ (linked from docs/studio.md).
  */
 import { once } from 'node:events';
 import axe from 'axe-core';
@@ -26,10 +25,8 @@ const BASE_ENV: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', CI: '1', US
 const ENV: NodeJS.ProcessEnv = { ...BASE_ENV, ...SECRETS };
 /** The studio runs without ERP_SECRET: marking the step that sets it done is refused (S1). */
 const STUDIO_ENV: NodeJS.ProcessEnv = { ...BASE_ENV, CRM_SECRET: SECRETS.CRM_SECRET };
-
+const SHOTS = join(ROOT, 'docs/studio');
 const T = ['--target', 'local:acct.db'];
-/** Where the screenshots go: the temp folder, or the folder CONNECTOROPS_SCREENSHOTS names (from the repository's root). */
-let SHOTS: string;
 /** How long the page may take to show what it was told (a plan is made per view; the machine is shared): never a timing assertion. */
 const WAIT = { timeout: 30_000 };
 
@@ -150,7 +147,6 @@ beforeAll(async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
   page = await context.newPage();
-  SHOTS = process.env.CONNECTOROPS_SCREENSHOTS ? join(ROOT, process.env.CONNECTOROPS_SCREENSHOTS) : join(tmp.dir, 'screenshots');
   mkdirSync(SHOTS, { recursive: true });
 }, 180_000);
 
