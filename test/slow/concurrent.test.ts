@@ -88,6 +88,32 @@ const CONNECTOR = [
   '',
 ].join('\n');
 
+/**
+ * `people` confirmed one step at once (`results` in their order) and the journal holds `rows` for
+ * it: exactly one row, done, by one of them, who alone exited 0; every other one was told "already
+ * done", by whom and when, and no internal error.
+ */
+function expectOneWinner(
+  people: readonly string[],
+  results: readonly { code: number | null; err: string }[],
+  rows: readonly { status: string; actor: string; at: string }[],
+): void {
+  expect(rows).toHaveLength(1);
+  expect(rows[0]!.status).toBe('done');
+  const winner = rows[0]!.actor;
+  expect(people).toContain(winner);
+  expect(results.filter((r) => r.code === 0)).toHaveLength(1);
+  expect(results[people.indexOf(winner)]!.code).toBe(0);
+  for (const [i, r] of results.entries()) {
+    if (i === people.indexOf(winner)) continue;
+    expect(r.code).not.toBe(0);
+    expect(r.err).toContain('already done');
+    expect(r.err).toContain(winner);
+    expect(r.err).toContain(rows[0]!.at);
+    expect(r.err).not.toMatch(/Internal error/);
+  }
+}
+
 describe('on PostgreSQL, one step confirmed by several people at once', () => {
   it('is recorded once, by one of them; the others are told it is already done, by whom and when', async () => {
     const schema = freshSchema('steps');
@@ -113,21 +139,8 @@ describe('on PostgreSQL, one step confirmed by several people at once', () => {
       `SELECT status, actor, at, serial FROM "${schema}".journal WHERE run_id = $1 AND action_id = 'a1'`,
       [id],
     );
-    expect(rows).toHaveLength(1);
-    expect(rows[0]!.status).toBe('done');
-    const winner = rows[0]!.actor;
-    expect(people).toContain(winner);
     expect(await serialOf(schema)).toBe(before + 1);
-    expect(results.filter((r) => r.code === 0)).toHaveLength(1);
-    expect(results[people.indexOf(winner)]!.code).toBe(0);
-    for (const [i, r] of results.entries()) {
-      if (i === people.indexOf(winner)) continue;
-      expect(r.code).not.toBe(0);
-      expect(r.err).toContain('already done');
-      expect(r.err).toContain(winner);
-      expect(r.err).toContain(rows[0]!.at);
-      expect(r.err).not.toMatch(/Internal error/);
-    }
+    expectOneWinner(people, results, rows);
   });
 });
 
@@ -163,21 +176,8 @@ describe('on SQLite, one step confirmed by several people at once', () => {
     );
 
     const after = serial();
-    expect(after.rows).toHaveLength(1);
-    expect(after.rows[0]!.status).toBe('done');
-    const winner = after.rows[0]!.actor;
-    expect(people).toContain(winner);
     expect(after.serial).toBe(before + 1);
-    expect(results.filter((r) => r.code === 0)).toHaveLength(1);
-    expect(results[people.indexOf(winner)]!.code).toBe(0);
-    for (const [i, r] of results.entries()) {
-      if (i === people.indexOf(winner)) continue;
-      expect(r.code).not.toBe(0);
-      expect(r.err).toContain('already done');
-      expect(r.err).toContain(winner);
-      expect(r.err).toContain(after.rows[0]!.at);
-      expect(r.err).not.toMatch(/Internal error/);
-    }
+    expectOneWinner(people, results, after.rows);
   });
 });
 
