@@ -189,8 +189,8 @@ export function snapshotToState(snapshot: Snapshot): State {
 
 /** sha256 of the canonical snapshot JSON: the digest a target reports with its serial. */
 export function stateDigest(state: State): string {
-  // canonicalSha256(stateToSnapshot(state)), written out record by record: the connections (most
-  // of an account) by canonicalConnectionJson, without a snapshot copy or a sorted copy of each.
+  // canonicalJson(stateToSnapshot(state)) hashed as it is written, record by record: the connections
+  // (most of an account) by canonicalConnectionJson, without a snapshot copy or a sorted copy of each.
   // A property test holds it equal to sha256(canonicalJson(stateToSnapshot(state))).
   const hash = new ChunkedSha256();
   hash.write('{"connections":[');
@@ -388,12 +388,6 @@ export function locateJsonError(text: string): { line: number; col: number; offs
 // ---------------------------------------------------------------------------------------------
 // Records read from a target
 
-/**
- * Every record of `state` checked against the manifest rules before anything uses it: link names
- * (N3, also a connection's connector), names (N1) and descriptions (N2). A target edited by hand,
- * or a server that answers what it likes, could otherwise name a file `../../x` (import). A bad
- * record is a UserError naming the target and the record (escaped), and nothing is written.
- */
 /*
  * ASCII-only forms of N1 and N2: what they accept, the rules accept too (A-Z, a-z and 0-9 are
  * letters and digits), and they run several times faster than the Unicode property classes. A
@@ -403,6 +397,13 @@ const ASCII_NAME = /^[A-Za-z0-9_][A-Za-z0-9*_\-@/!:|&~\\+() ]{0,49}$/;
 const ASCII_DESCRIPTION = /^[A-Za-z0-9 ,.()\-_*@/\\!:|~&]{0,255}$/;
 const n1 = (name: string) => (ASCII_NAME.test(name) ? null : nameProblem(name));
 const n2 = (description: string) => (ASCII_DESCRIPTION.test(description) ? null : descriptionProblem(description));
+
+/**
+ * Every record of `state` checked against the manifest rules before anything uses it: link names
+ * (N3, also a connection's connector), names (N1) and descriptions (N2). A target edited by hand,
+ * or a server that answers what it likes, could otherwise name a file `../../x` (import). A bad
+ * record is a UserError naming the target and the record (escaped), and nothing is written.
+ */
 
 export function checkTargetRecords(state: State, target: string): void {
   const problems: string[] = [];
