@@ -231,23 +231,27 @@ describe('connectorops serve against hostile clients (issue 13)', () => {
     const { LocalTarget } = await import('../../src/targets/local/local-target.js');
     const { connect } = await import('node:net');
     const target = LocalTarget.open(join(tmp.dir, 'limits.db'));
-    const running = await startServer({ target, token: TOKEN, port: 0, log: () => {}, maxConnections: 3, headersTimeoutMs: 300 });
+    const running = await startServer({ target, token: TOKEN, port: 0, log: () => {}, maxConnections: 3, headersTimeoutMs: 3000 });
     try {
+      // Each socket's close is awaited from the moment it opens: on a busy machine a slow one can be
+      // dropped (header time up) before the test gets to wait for it, and a late listener never hears it.
+      // The header time (3 s) leaves room to open all four before the first slow one is dropped.
       const open = async () => {
         const socket = connect(running.port, '127.0.0.1');
+        const closed = once(socket, 'close');
         await once(socket, 'connect');
         socket.write('GET /v1/health HTTP/1.1\r\nHost: x\r\n'); // headers never finished
-        return socket;
+        return { socket, closed };
       };
       const slow = [await open(), await open(), await open()];
       // The fourth is over the limit: closed by the server without an answer.
       const extra = await open();
       let answered = '';
-      extra.on('data', (d: Buffer) => (answered += d.toString()));
-      await once(extra, 'close');
+      extra.socket.on('data', (d: Buffer) => (answered += d.toString()));
+      await extra.closed;
       expect(answered).toBe('');
       // The slow ones are dropped when their header time is up (408), freeing the server for others.
-      await Promise.all(slow.map((s) => once(s, 'close')));
+      await Promise.all(slow.map((s) => s.closed));
       const res = await fetch(`${running.url}/v1/health`);
       expect(res.status).toBe(200);
     } finally {
