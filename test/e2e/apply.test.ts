@@ -7,18 +7,18 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runApply } from '../../src/cli/commands/apply.js';
 import type { Plan } from '../../src/model/plan.js';
 import { openTarget } from '../../src/targets/index.js';
 import { FaultyTarget, SCENARIO_ENV, manifestsV1, memIo, writeManifests } from '../apply/support.js';
-import { BIN, ROOT, ensureBuilt } from '../support/dist.js';
+import { BIN, ROOT } from '../support/dist.js';
+import { runCli, type CliResult } from '../support/in-process-cli.js';
 import { tempDir } from '../support/target.js';
 
 let tmp: ReturnType<typeof tempDir>;
 const children: ChildProcessWithoutNullStreams[] = [];
 
-beforeAll(() => ensureBuilt());
 beforeEach(() => {
   tmp = tempDir('connectorops-apply-e2e-');
 });
@@ -53,10 +53,7 @@ function repo(files: Record<string, string>): void {
   git('commit', '-q', '-m', 'manifests');
 }
 
-function cli(args: string[], env: NodeJS.ProcessEnv = ENV): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: tmp.dir, encoding: 'utf8', env, input: '' });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (args: string[], env: NodeJS.ProcessEnv = ENV): Promise<CliResult> => runCli(args, { cwd: tmp.dir, env });
 
 interface Proc {
   proc: ChildProcessWithoutNullStreams;
@@ -127,8 +124,8 @@ async function serial(file = 'acct.db'): Promise<number> {
   }
 }
 
-function planTo(file: string, extra: string[] = []): Plan {
-  const r = cli(['plan', ...T, '--out', file, ...extra]);
+async function planTo(file: string, extra: string[] = []): Promise<Plan> {
+  const r = await cli(['plan', ...T, '--out', file, ...extra]);
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(readFileSync(join(tmp.dir, file), 'utf8')) as Plan;
 }
@@ -136,31 +133,31 @@ function planTo(file: string, extra: string[] = []): Plan {
 describe('apply PLANFILE: stale plans', () => {
   it('a plan made on an empty target applies once; applying it a second time is refused as stale (terraform#24078)', async () => {
     repo(manifestsV1());
-    const plan = planTo('plan.json');
+    const plan = await planTo('plan.json');
     expect(plan.base.stateSerial).toBe(0);
-    const first = cli(['apply', 'plan.json', ...T]);
+    const first = await cli(['apply', 'plan.json', ...T]);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toContain(`Apply complete: ${plan.actions.length} done, 0 failed, 0 not started`);
     expect(first.stdout).toContain('The target now matches the manifests.');
     const at = await serial();
-    const second = cli(['apply', 'plan.json', ...T]);
+    const second = await cli(['apply', 'plan.json', ...T]);
     expect(second.code).toBe(1);
     expect(second.stderr).toContain(`Error: the plan is stale: it was already applied in full (serial 0 → ${at}, by this same plan)`);
     expect(second.stderr).toContain('hint: make a new plan');
     expect(await serial()).toBe(at);
     // The same manifests planned again on the same empty state make the same plan: also refused.
-    expect(cli(['apply', 'plan.json', ...T]).code).toBe(1);
+    expect((await cli(['apply', 'plan.json', ...T])).code).toBe(1);
   });
 
   it('refuses a plan whose manifests changed since it was made, with both digests', async () => {
     repo(manifestsV1());
-    const plan = planTo('plan.json');
+    const plan = await planTo('plan.json');
     writeFileSync(
       join(tmp.dir, 'connectors/keep2.yaml'),
       `kind: Connector\nlinkName: keep2\nname: Renamed keep2\nauthentication:\n  type: apiKey\n  parameterKey: key\n`,
     );
     git('commit', '-qam', 'rename keep2');
-    const r = cli(['apply', 'plan.json', ...T]);
+    const r = await cli(['apply', 'plan.json', ...T]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/Error: the plan is stale: the manifests changed since the plan was made \(manifest digest sha256:[0-9a-f]{12} → sha256:[0-9a-f]{12}\)/);
     expect(r.stderr).toContain(plan.source.manifestDigest.slice(0, 19));
@@ -169,21 +166,21 @@ describe('apply PLANFILE: stale plans', () => {
 
   it('refuses a plan when someone else changed the target in between (serial old → new)', async () => {
     repo(manifestsV1());
-    expect(cli(['apply', ...T, '--auto-approve']).code).toBe(0);
+    expect((await cli(['apply', ...T, '--auto-approve'])).code).toBe(0);
     const at = await serial();
     writeFileSync(join(tmp.dir, 'connections/keep2.yaml'), 'kind: Connection\nlinkName: keep2_a\nname: Renamed keep2_a\nconnector: keep2\n');
-    planTo('plan.json');
+    await planTo('plan.json');
     // A person authorizes a connection on the consent screen: the account moved on.
-    expect(cli(['target', 'authorize', 'keep1_a', '--account', 'alice', ...T]).code).toBe(0);
-    const r = cli(['apply', 'plan.json', ...T]);
+    expect((await cli(['target', 'authorize', 'keep1_a', '--account', 'alice', ...T])).code).toBe(0);
+    const r = await cli(['apply', 'plan.json', ...T]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`Error: the plan is stale: the target changed since the plan was made (serial ${at} → ${at + 1})`);
   });
 
   it('refuses a plan made for another target', async () => {
     repo(manifestsV1());
-    planTo('plan.json');
-    const r = cli(['apply', 'plan.json', '--target', 'local:other.db']);
+    await planTo('plan.json');
+    const r = await cli(['apply', 'plan.json', '--target', 'local:other.db']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('Error: the plan is stale: it was made for target local:acct.db, not local:other.db');
   });
@@ -193,9 +190,9 @@ describe('apply PLANFILE: stale plans', () => {
     // The target exists when the plan is made: its fingerprints are under the target's own key.
     // (A plan of a target that does not exist yet cannot compare them: docs/contract-readings.md.)
     writeFileSync(join(tmp.dir, 'empty.json'), JSON.stringify({ formatVersion: 1, connectors: [], connections: [] }));
-    expect(cli(['target', 'import', 'empty.json', ...T]).code).toBe(0);
-    planTo('plan.json');
-    const r = cli(['apply', 'plan.json', ...T], { ...ENV, KEEP1_SECRET: 'rotated-value-123' });
+    expect((await cli(['target', 'import', 'empty.json', ...T])).code).toBe(0);
+    await planTo('plan.json');
+    const r = await cli(['apply', 'plan.json', ...T], { ...ENV, KEEP1_SECRET: 'rotated-value-123' });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('the value of KEEP1_SECRET changed since the plan was made');
     expect(r.stdout + r.stderr).not.toContain('rotated-value-123');
@@ -204,10 +201,10 @@ describe('apply PLANFILE: stale plans', () => {
 
   it('S1: a missing secret variable fails before anything is carried out', async () => {
     repo(manifestsV1());
-    planTo('plan.json');
+    await planTo('plan.json');
     const env = { ...ENV };
     delete env.OLD1_SECRET;
-    const r = cli(['apply', 'plan.json', ...T], env);
+    const r = await cli(['apply', 'plan.json', ...T], env);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("Error: S1: environment variable OLD1_SECRET (for connector 'old1') is not set; nothing was carried out");
     expect(await serial()).toBe(0);
@@ -215,7 +212,7 @@ describe('apply PLANFILE: stale plans', () => {
 
   it('resumes a partial run of the same plan, skipping what it did', async () => {
     repo(manifestsV1());
-    const plan = planTo('plan.json');
+    const plan = await planTo('plan.json');
     // The first run fails at the 6th action (the request never reached the target).
     const io = memIo(tmp.dir, ENV);
     const code = await runApply(['plan.json', ...T], io, {
@@ -225,7 +222,7 @@ describe('apply PLANFILE: stale plans', () => {
     expect(code).toBe(1);
     expect(io.out()).toMatch(/Apply failed: \d+ done, 1 failed, \d+ not started/);
     const done = Number(/Apply failed: (\d+) done/.exec(io.out())![1]);
-    const r = cli(['apply', 'plan.json', ...T]);
+    const r = await cli(['apply', 'plan.json', ...T]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`Resuming run `);
     expect(r.stderr).toContain(`${done} of ${plan.actions.length} actions were done by an earlier run (serial 0 → ${done}); skipping them.`);
@@ -236,19 +233,19 @@ describe('apply PLANFILE: stale plans', () => {
 
   it("a partial run followed by someone else's change is stale, and says the journal accounts for less", async () => {
     repo(manifestsV1());
-    planTo('plan.json');
+    await planTo('plan.json');
     const io = memIo(tmp.dir, ENV);
     await runApply(['plan.json', ...T], io, {
       handleSignals: false,
       openTarget: async (spec, options) => new FaultyTarget(await openTarget(spec, options), 12, 'before'),
     });
     const done = Number(/Apply failed: (\d+) done/.exec(io.out())![1]);
-    const snapshot = cli(['target', 'export', ...T]).stdout;
+    const snapshot = (await cli(['target', 'export', ...T])).stdout;
     const snap = JSON.parse(snapshot) as { connectors: Array<{ description: string; linkName: string }> };
     snap.connectors[0]!.description = 'edited by hand';
     writeFileSync(join(tmp.dir, 'edited.json'), JSON.stringify(snap));
-    expect(cli(['target', 'import', 'edited.json', '--force', ...T]).code).toBe(0);
-    const r = cli(['apply', 'plan.json', ...T]);
+    expect((await cli(['target', 'import', 'edited.json', '--force', ...T])).code).toBe(0);
+    const r = await cli(['apply', 'plan.json', ...T]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`the target changed since the plan was made (serial 0 → ${done + 1}) (this plan's own journaled actions account for serial ${done} only)`);
   });
@@ -257,32 +254,32 @@ describe('apply PLANFILE: stale plans', () => {
 describe('apply without a plan file', () => {
   it('without a terminal refuses to run unless --auto-approve; shows the plan first; carries nothing out', async () => {
     repo(manifestsV1());
-    const r = cli(['apply', ...T]);
+    const r = await cli(['apply', ...T]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('connectorops will perform the following actions');
     expect(r.stderr).toContain('Error: apply needs approval, and there is no terminal to ask on; nothing was carried out');
     expect(r.stderr).toContain('hint: review the plan above and run apply --auto-approve');
     expect(await serial()).toBe(0);
-    const ok = cli(['apply', ...T, '--auto-approve']);
+    const ok = await cli(['apply', ...T, '--auto-approve']);
     expect(ok.code, ok.stderr).toBe(0);
     // CI: one line per action, with its duration, on stderr; the summary on stdout.
     expect(ok.stderr).toMatch(/^✓ a1 connector\.create \w+ \(\d+(\.\d)?ms\)$/m);
     expect(ok.stdout).toMatch(/Connections that now need authorization[^\n]*\n {2}- keep1_a\n/);
-    const again = cli(['apply', ...T, '--auto-approve']);
+    const again = await cli(['apply', ...T, '--auto-approve']);
     expect(again).toMatchObject({ code: 0, stdout: 'No changes. The target matches the manifests.\n' });
   });
 
   it('a blocked plan exits 1 and carries out none of it (R14)', async () => {
     repo(manifestsV1());
-    expect(cli(['apply', ...T, '--auto-approve']).code).toBe(0);
-    const snap = JSON.parse(cli(['target', 'export', ...T]).stdout) as { connections: Array<{ linkName: string; usages: unknown[] }> };
+    expect((await cli(['apply', ...T, '--auto-approve'])).code).toBe(0);
+    const snap = JSON.parse((await cli(['target', 'export', ...T])).stdout) as { connections: Array<{ linkName: string; usages: unknown[] }> };
     snap.connections.find((c) => c.linkName === 'old1_a')!.usages = [{ app: 'sales', component: 'workflow:x', kind: 'deluge-invokeurl' }];
     writeFileSync(join(tmp.dir, 'used.json'), JSON.stringify(snap));
-    expect(cli(['target', 'import', 'used.json', '--force', ...T]).code).toBe(0);
+    expect((await cli(['target', 'import', 'used.json', '--force', ...T])).code).toBe(0);
     const at = await serial();
     // The change removes old1 and its connections, but an application uses old1_a.
     spawnSync('git', ['rm', '-q', 'connectors/old1.yaml', 'connections/old1.yaml'], { cwd: tmp.dir });
-    const r = cli(['apply', ...T, '--auto-approve']);
+    const r = await cli(['apply', ...T, '--auto-approve']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/Error: the plan is blocked \(\d+ items?\); nothing was carried out/);
     expect(await serial()).toBe(at);
@@ -290,7 +287,7 @@ describe('apply without a plan file', () => {
 
   it('after applying, a plan that is not empty is an error naming what did not converge', async () => {
     repo(manifestsV1());
-    planTo('plan.json');
+    await planTo('plan.json');
     const stepper = start([join(ROOT, 'test/fixtures/apply/step-apply.mjs'), 'plan.json', ...T]);
     // Let every action through; at the last one, a person edits the account by hand in Creator,
     // which no lock of ours can stop.
@@ -317,17 +314,17 @@ describe('lock', () => {
   it('a second apply fails at once, naming the holder and printing the exact unlock command; unlock releases it', async () => {
     repo(manifestsV1());
     const { p, lock } = await holdLock();
-    const r = cli(['apply', ...T, '--auto-approve']);
+    const r = await cli(['apply', ...T, '--auto-approve']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`Error: target local:acct\\.db is locked by ${lock.holder} \\(pid ${lock.pid}\\) since \\S+, for apply \\(lock ${lock.id}\\)`));
     expect(r.stderr).toContain(`connectorops unlock ${lock.id} --target local:acct.db`);
     expect(await serial()).toBe(0);
     // `unlock` with the printed command: 0 released, then 1 no such lock.
-    expect(cli(['unlock', lock.id, ...T])).toMatchObject({ code: 0, stdout: `Released lock ${lock.id} of target local:acct.db.\n` });
-    const again = cli(['unlock', lock.id, ...T]);
+    expect(await cli(['unlock', lock.id, ...T])).toMatchObject({ code: 0, stdout: `Released lock ${lock.id} of target local:acct.db.\n` });
+    const again = await cli(['unlock', lock.id, ...T]);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain(`holds no lock ${lock.id}`);
-    expect(cli(['apply', ...T, '--auto-approve']).code).toBe(0);
+    expect((await cli(['apply', ...T, '--auto-approve'])).code).toBe(0);
     p.proc.stdin.end();
     await p.exited;
   });
@@ -354,7 +351,7 @@ describe('lock', () => {
     const { p, lock } = await holdLock();
     p.proc.kill('SIGKILL');
     await p.exited;
-    const r = cli(['apply', ...T, '--auto-approve']);
+    const r = await cli(['apply', ...T, '--auto-approve']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(
       new RegExp(
@@ -370,7 +367,7 @@ describe('lock', () => {
   ] as const) {
     it(`releases the lock on ${signal}, after the action in flight, and exits ${exit}`, async () => {
       repo(manifestsV1());
-      planTo('plan.json');
+      await planTo('plan.json');
       const stepper = start([join(ROOT, 'test/fixtures/apply/step-apply.mjs'), 'plan.json', ...T]);
       await stepper.waitFor(/^before 1 /);
       stepper.proc.stdin.write('go\n');
@@ -382,7 +379,7 @@ describe('lock', () => {
       expect(done.code).toBe(exit);
       expect(done.stdout).toMatch(/Apply cancelled: 1 done, 0 failed, \d+ not started/);
       // The lock is free: a new apply (resuming the plan) goes ahead without any takeover.
-      const r = cli(['apply', 'plan.json', ...T]);
+      const r = await cli(['apply', 'plan.json', ...T]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).not.toContain('Took over');
       expect(r.stderr).toContain('Resuming run');
@@ -393,7 +390,7 @@ describe('lock', () => {
 describe('kill -9 in the middle of an apply', () => {
   it('at a random step (before or after the target commits), the rerun takes over the dead lock and converges', async () => {
     repo(manifestsV1());
-    const plan = planTo('plan.json');
+    const plan = await planTo('plan.json');
     const total = plan.actions.length;
     // Random, but reported, so that a failure can be replayed.
     const k = 1 + Math.floor(Math.random() * (total - 1));
@@ -413,12 +410,12 @@ describe('kill -9 in the middle of an apply', () => {
     const committed = point === 'after' ? k : k - 1;
     expect(await serial(), `k=${k} point=${point}`).toBe(committed);
 
-    const r = cli(['apply', 'plan.json', ...T]);
+    const r = await cli(['apply', 'plan.json', ...T]);
     expect(r.code, `k=${k} point=${point}\n${r.stderr}`).toBe(0);
     expect(r.stderr).toMatch(/^Took over lock [0-9a-f]+ of local:acct\.db from \S+ \(pid \d+, apply since \S+\): that process is no longer running\./m);
     if (committed > 0) expect(r.stderr).toContain(`${committed} of ${total} actions were done by an earlier run`);
     expect(r.stdout).toContain('The target now matches the manifests.');
-    expect(cli(['apply', ...T, '--auto-approve']).stdout).toBe('No changes. The target matches the manifests.\n');
+    expect((await cli(['apply', ...T, '--auto-approve'])).stdout).toBe('No changes. The target matches the manifests.\n');
   });
 
   it('of the real CLI at a random number of finished actions, on a big plan: the rerun converges', async () => {
@@ -430,7 +427,7 @@ describe('kill -9 in the middle of an apply', () => {
         `kind: Connection\nlinkName: c${i}_a\nname: A ${i}\nconnector: c${i}\n---\nkind: Connection\nlinkName: c${i}_b\nname: B ${i}\nconnector: c${i}\n`;
     }
     repo(files);
-    const plan = planTo('plan.json');
+    const plan = await planTo('plan.json');
     expect(plan.actions).toHaveLength(400);
     const k = 1 + Math.floor(Math.random() * 300);
     const apply = start([BIN, 'apply', 'plan.json', ...T]);
@@ -440,7 +437,7 @@ describe('kill -9 in the middle of an apply', () => {
     const seen = apply.count(/^✓ a\d+ /);
     apply.proc.kill('SIGKILL');
     await apply.exited;
-    const r = cli(['apply', 'plan.json', ...T]);
+    const r = await cli(['apply', 'plan.json', ...T]);
     const note = `k=${k}, killed after seeing ${seen} actions done`;
     if (/already applied in full/.test(r.stderr)) {
       // The kill landed after the last action: the plan is done, and applying it again is refused.
@@ -449,7 +446,7 @@ describe('kill -9 in the middle of an apply', () => {
       expect(r.code, `${note}\n${r.stderr}`).toBe(0);
       expect(r.stdout).toContain('The target now matches the manifests.');
     }
-    const fresh = cli(['apply', ...T, '--auto-approve']);
+    const fresh = await cli(['apply', ...T, '--auto-approve']);
     expect(fresh, note).toMatchObject({ code: 0, stdout: 'No changes. The target matches the manifests.\n' });
   });
 });

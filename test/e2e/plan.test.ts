@@ -6,18 +6,17 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/model/plan.js';
 import type { Snapshot } from '../../src/model/snapshot.js';
 import { planId } from '../../src/model/plan-document.js';
 import { readPlanFile } from '../../src/planfile/file.js';
 import { LocalTarget } from '../../src/targets/index.js';
-import { BIN, ensureBuilt } from '../support/dist.js';
+import { runCli, type CliResult } from '../support/in-process-cli.js';
 import { tempDir } from '../support/target.js';
 
 let tmp: ReturnType<typeof tempDir>;
 
-beforeAll(() => ensureBuilt());
 beforeEach(() => {
   tmp = tempDir('connectorops-plan-e2e-');
 });
@@ -56,13 +55,10 @@ function repo(files: Record<string, string>): void {
   git('commit', '-q', '-m', 'manifests');
 }
 
-function cli(args: string[], env: NodeJS.ProcessEnv = ENV): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: tmp.dir, encoding: 'utf8', env, input: '' });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (args: string[], env: NodeJS.ProcessEnv = ENV): Promise<CliResult> => runCli(args, { cwd: tmp.dir, env });
 
-function planJson(args: string[] = [], env: NodeJS.ProcessEnv = ENV): { code: number; plan: Plan; stderr: string } {
-  const r = cli(['plan', '--json', ...T, ...args], env);
+async function planJson(args: string[] = [], env: NodeJS.ProcessEnv = ENV): Promise<{ code: number; plan: Plan; stderr: string }> {
+  const r = await cli(['plan', '--json', ...T, ...args], env);
   expect(r.stdout, r.stderr).not.toBe('');
   return { code: r.code, plan: JSON.parse(r.stdout) as Plan, stderr: r.stderr };
 }
@@ -139,10 +135,10 @@ async function importAccount(
     })),
   };
   writeFileSync(join(tmp.dir, 'snapshot.json'), JSON.stringify(snapshot));
-  const imported = cli(['target', 'import', 'snapshot.json', ...T, '--force']);
+  const imported = await cli(['target', 'import', 'snapshot.json', ...T, '--force']);
   expect(imported.code, imported.stderr).toBe(0);
   for (const c of authorized) {
-    const r = cli(['target', 'authorize', c, '--account', 'alice', ...T]);
+    const r = await cli(['target', 'authorize', c, '--account', 'alice', ...T]);
     expect(r.code, r.stderr).toBe(0);
   }
 }
@@ -150,12 +146,12 @@ async function importAccount(
 describe('connectorops plan', () => {
   it('creates everything from an empty target, with no env var set; planning leaves the target unchanged', async () => {
     repo({ 'connectors/crm.yaml': CRM(), 'connections/crm.yaml': `${CONNECTION('crm_sales')}---\n${CONNECTION('crm_support', 'enabled: false')}` });
-    const text = cli(['plan', ...T]);
+    const text = await cli(['plan', ...T]);
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain('crm');
     expect(text.stderr).toContain("CRM_CLIENT_SECRET is not set: connector 'crm' is created with its clientSecret; apply needs CRM_CLIENT_SECRET");
 
-    const { code, plan } = planJson();
+    const { code, plan } = await planJson();
     expect(code).toBe(0);
     expect(ops(plan)).toEqual([
       'connector.create crm',
@@ -177,15 +173,15 @@ describe('connectorops plan', () => {
     );
     expect(plan.warnings?.[0]?.code).toBe('target-missing');
     expect(existsSync(join(tmp.dir, 'acct.db'))).toBe(false);
-    const exported = cli(['target', 'export', ...T]);
+    const exported = await cli(['target', 'export', ...T]);
     expect(exported.code).toBe(1);
     expect(exported.stderr).toContain(`Error: target local:acct.db does not exist yet: there is no file at ${JSON.stringify(join(tmp.dir, 'acct.db'))}`);
     expect(existsSync(join(tmp.dir, 'acct.db'))).toBe(false);
 
     // The saved plan of the missing target applies: apply creates the target.
-    const saved = cli(['plan', ...T, '--out', 'plan.json']);
+    const saved = await cli(['plan', ...T, '--out', 'plan.json']);
     expect(saved.code, saved.stderr).toBe(0);
-    const applied = cli(['apply', 'plan.json', ...T], { ...ENV, CRM_CLIENT_SECRET: 'the-client-secret-1' });
+    const applied = await cli(['apply', 'plan.json', ...T], { ...ENV, CRM_CLIENT_SECRET: 'the-client-secret-1' });
     expect(applied.code, applied.stderr).toBe(0);
     expect(existsSync(join(tmp.dir, 'acct.db'))).toBe(true);
   });
@@ -197,7 +193,7 @@ describe('connectorops plan', () => {
     });
     const usage = { app: 'sales', component: 'workflow:send_invoice', kind: 'deluge-invokeurl' };
     await importAccount([{ linkName: 'crm_sales', usages: [usage] }, { linkName: 'crm_support' }], ['crm_sales']);
-    const { code, plan } = planJson([], { ...ENV, CRM_CLIENT_SECRET: 'old-secret-0001' });
+    const { code, plan } = await planJson([], { ...ENV, CRM_CLIENT_SECRET: 'old-secret-0001' });
     expect(code).toBe(0);
     expect(ops(plan)).toEqual(['connection.disable crm_sales', 'connection.disable crm_support', 'connector.disable crm']);
     expect(plan.actions[2]!.dependsOn).toEqual(['a1', 'a2']);
@@ -211,7 +207,7 @@ describe('connectorops plan', () => {
   it('deletes a connector with its connections: connections first (R9)', async () => {
     repo({ 'connectors/other.yaml': 'kind: Connector\nlinkName: other\nname: Other\nauthentication:\n  type: basic\n' });
     await importAccount([{ linkName: 'crm_sales' }, { linkName: 'crm_support', enabled: false }], ['crm_sales']);
-    const { code, plan } = planJson();
+    const { code, plan } = await planJson();
     expect(code).toBe(0);
     expect(ops(plan)).toEqual([
       'connection.delete crm_sales',
@@ -233,13 +229,13 @@ describe('connectorops plan', () => {
       { app: 'support', component: 'page:home', kind: 'page-panel' },
     ];
     await importAccount([{ linkName: 'crm_old', usages }]);
-    const { code, plan, stderr } = planJson(['--allow-replace', '--detailed-exitcode'], { ...ENV, CRM_CLIENT_SECRET: 'old-secret-0001' });
+    const { code, plan, stderr } = await planJson(['--allow-replace', '--detailed-exitcode'], { ...ENV, CRM_CLIENT_SECRET: 'old-secret-0001' });
     expect(code).toBe(1);
     expect(plan.blocked).toEqual([
       expect.objectContaining({ kind: 'Connection', linkName: 'crm_old', rule: 'R14', usages: usages.map((u) => ({ ...u, source: 'target' })) }),
     ]);
     expect(stderr).toMatch(/blocked \(R14: connection 'crm_old'\)/);
-    const text = cli(['plan', ...T], { ...ENV, CRM_CLIENT_SECRET: 'old-secret-0001' });
+    const text = await cli(['plan', ...T], { ...ENV, CRM_CLIENT_SECRET: 'old-secret-0001' });
     expect(text.code).toBe(1);
     expect(text.stdout).toContain('workflow:send_invoice');
     expect(text.stdout).toContain('page:home');
@@ -252,7 +248,7 @@ describe('connectorops plan', () => {
     await importAccount([{ linkName: 'crm_sales' }, { linkName: 'crm_support' }], ['crm_sales'], OLD);
     const env = { ...ENV, CRM_CLIENT_SECRET: NEW };
 
-    const { code, plan } = planJson(['--out', 'plan.json'], env);
+    const { code, plan } = await planJson(['--out', 'plan.json'], env);
     expect(code).toBe(0);
     expect(ops(plan)).toEqual(['connector.update crm']);
     expect(plan.actions[0]!.changes).toEqual([{ path: 'authentication.clientSecret', from: '(sensitive)', to: '(sensitive, changed)' }]);
@@ -266,7 +262,7 @@ describe('connectorops plan', () => {
     const file = readFileSync(join(tmp.dir, 'plan.json'), 'utf8');
     const outputs = [file];
     for (const format of ['text', 'json', 'markdown', 'runbook']) {
-      const r = cli(['plan', ...T, '--format', format], env);
+      const r = await cli(['plan', ...T, '--format', format], env);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toMatch(/crm\\?_sales/);
       outputs.push(r.stdout, r.stderr);
@@ -276,7 +272,7 @@ describe('connectorops plan', () => {
       expect(out).not.toContain(OLD);
     }
     // --out writes what --json prints, and reads back as the same plan.
-    expect(file).toBe(cli(['plan', '--json', ...T], env).stdout);
+    expect(file).toBe((await cli(['plan', '--json', ...T], env)).stdout);
     expect(planId(await readPlanFile(join(tmp.dir, 'plan.json')))).toBe(planId(plan));
   });
 
@@ -287,14 +283,14 @@ describe('connectorops plan', () => {
     });
     await importAccount([{ linkName: 'crm_sales' }], ['crm_sales']);
 
-    const blocked = planJson(['--detailed-exitcode']);
+    const blocked = await planJson(['--detailed-exitcode']);
     expect(blocked.code).toBe(1);
     expect(blocked.plan.actions).toEqual([]);
     expect(blocked.plan.blocked.map((b) => `${b.kind} ${b.linkName} ${b.rule}`)).toEqual(['Connector crm R10', 'Connection crm_sales R10']);
     expect(blocked.plan.blocked[0]!.message).toMatch(/authentication type of ready connector 'crm' cannot change in place \(oauth2 → basic\) \(R3\)/);
     expect(blocked.stderr).toMatch(/the plan is blocked/);
 
-    const allowed = planJson(['--allow-replace', '--detailed-exitcode']);
+    const allowed = await planJson(['--allow-replace', '--detailed-exitcode']);
     expect(allowed.code).toBe(2);
     expect(ops(allowed.plan)).toEqual([
       'connection.delete crm_sales',
@@ -314,20 +310,20 @@ describe('connectorops plan', () => {
     repo({ 'connectors/crm.yaml': CRM(), 'connections/crm.yaml': CONNECTION('crm_sales') });
     await importAccount([{ linkName: 'crm_sales' }]);
     const env = { ...ENV, CRM_CLIENT_SECRET: 'old-secret-0001' };
-    expect(cli(['plan', ...T, '--detailed-exitcode'], env).code).toBe(0);
-    expect(cli(['plan', ...T], env).code).toBe(0);
+    expect((await cli(['plan', ...T, '--detailed-exitcode'], env)).code).toBe(0);
+    expect((await cli(['plan', ...T], env)).code).toBe(0);
 
     write({ 'connections/crm.yaml': CONNECTION('crm_sales', 'enabled: false') });
-    expect(cli(['plan', ...T], env).code).toBe(0);
-    expect(cli(['plan', ...T, '--detailed-exitcode'], env).code).toBe(2);
+    expect((await cli(['plan', ...T], env)).code).toBe(0);
+    expect((await cli(['plan', ...T, '--detailed-exitcode'], env)).code).toBe(2);
 
     write({ 'connections/crm.yaml': CONNECTION('crm_sales', 'connector: nope') });
-    const invalid = cli(['plan', ...T], env);
+    const invalid = await cli(['plan', ...T], env);
     expect(invalid.code).toBe(1);
     expect(invalid.stdout).toBe('');
     expect(invalid.stderr).toMatch(/connections\/crm\.yaml:\d+:\d+: error/);
 
-    const flag = cli(['plan', ...T, '--format', 'yaml'], env);
+    const flag = await cli(['plan', ...T, '--format', 'yaml'], env);
     expect(flag.code).toBe(1);
     expect(flag.stderr).toMatch(/unknown format 'yaml'/);
   });
@@ -337,27 +333,27 @@ describe('connectorops plan', () => {
     // The target drifted: crm_support was renamed there, outside any change under review.
     await importAccount([{ linkName: 'crm_sales' }, { linkName: 'crm_support' }]);
     const env = { ...ENV, CRM_CLIENT_SECRET: 'old-secret-0001' };
-    const renamed = JSON.parse(cli(['target', 'export', ...T]).stdout) as Snapshot;
+    const renamed = JSON.parse((await cli(['target', 'export', ...T])).stdout) as Snapshot;
     renamed.connections.find((c) => c.linkName === 'crm_support')!.name = 'Renamed by hand';
     writeFileSync(join(tmp.dir, 'snapshot.json'), JSON.stringify(renamed));
-    expect(cli(['target', 'import', 'snapshot.json', ...T, '--force']).code).toBe(0);
+    expect((await cli(['target', 'import', 'snapshot.json', ...T, '--force'])).code).toBe(0);
     const base = git('rev-parse', 'HEAD');
 
     // The change under review: disable crm_sales.
     write({ 'connections/crm.yaml': `${CONNECTION('crm_sales', 'enabled: false')}---\n${CONNECTION('crm_support')}` });
     git('commit', '-qam', 'disable crm_sales');
 
-    const full = planJson([], env).plan;
+    const full = (await planJson([], env)).plan;
     expect(ops(full)).toEqual(['connection.disable crm_sales', 'connection.update crm_support']);
 
-    const scoped = planJson(['--base', base], env);
+    const scoped = await planJson(['--base', base], env);
     expect(scoped.code).toBe(0);
     expect(ops(scoped.plan)).toEqual(['connection.disable crm_sales']);
     expect(scoped.plan.warnings).toEqual([expect.objectContaining({ code: 'outside-change' })]);
     expect(scoped.stderr).toContain('1 resource differs from the target outside this change');
 
     // --ref: the manifests as they were at the base commit (crm_sales enabled) against the target.
-    const atBase = planJson(['--ref', base], env).plan;
+    const atBase = (await planJson(['--ref', base], env)).plan;
     expect(ops(atBase)).toEqual(['connection.update crm_support']);
     expect(atBase.source).toMatchObject({ ref: base, commit: base });
   });

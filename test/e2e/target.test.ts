@@ -2,21 +2,21 @@
  * `connectorops target export | import | authorize`, `import` and `unlock` through the real CLI
  * (`node bin/connectorops.js`), as a user runs them, against real files in temp dirs.
  */
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalTarget } from '../../src/targets/local/local-target.js';
 import { stateToSnapshot } from '../../src/targets/snapshot.js';
 import { killHard, startChild, type Child } from '../support/child.js';
-import { BIN, ensureBuilt, ROOT } from '../support/dist.js';
+import { BIN, ROOT } from '../support/dist.js';
+import { runCli, type CliResult } from '../support/in-process-cli.js';
 import { state } from '../support/builders.js';
 import { tempDir } from '../support/target.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let child: Child | null = null;
 
-beforeAll(() => ensureBuilt());
 beforeEach(() => {
   tmp = tempDir('connectorops-e2e-');
 });
@@ -26,10 +26,7 @@ afterEach(async () => {
   tmp.cleanup();
 });
 
-function cli(args: string[], input?: string): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: tmp.dir, input, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (args: string[], input = ''): Promise<CliResult> => runCli(args, { cwd: tmp.dir, env: { ...process.env, NO_COLOR: '1' }, input });
 
 const T = ['--target', 'local:acct.db'];
 
@@ -66,8 +63,8 @@ async function stands(file = 'acct.db'): Promise<{ serial: number; exported: str
 }
 
 describe('target export / import', () => {
-  it('exports an empty target as pretty JSON with a trailing newline; a missing one is an error and is not created', () => {
-    const missing = cli(['target', 'export']);
+  it('exports an empty target as pretty JSON with a trailing newline; a missing one is an error and is not created', async () => {
+    const missing = await cli(['target', 'export']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^Error: target local:\.connectorops\/local\.db does not exist yet: there is no file at ".*\/\.connectorops\/local\.db"\n {2}hint: /);
     expect(existsSync(join(tmp.dir, '.connectorops'))).toBe(false);
@@ -76,35 +73,35 @@ describe('target export / import', () => {
       ['target', 'authorize', 'crm', '--account', 'a@b'],
       ['unlock', 'abcd1234'],
     ]) {
-      expect(cli(args).stderr, args.join(' ')).toContain('Error: target local:.connectorops/local.db does not exist yet');
+      expect((await cli(args)).stderr, args.join(' ')).toContain('Error: target local:.connectorops/local.db does not exist yet');
       expect(existsSync(join(tmp.dir, '.connectorops'))).toBe(false);
     }
     write('empty.json', { formatVersion: 1, connectors: [], connections: [] });
-    expect(cli(['target', 'import', 'empty.json']).code).toBe(0);
-    const r = cli(['target', 'export']);
+    expect((await cli(['target', 'import', 'empty.json'])).code).toBe(0);
+    const r = await cli(['target', 'export']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('{\n  "formatVersion": 2,\n  "connectors": [],\n  "connections": []\n}\n');
   });
 
-  it('imports a snapshot and exports it back identically; refuses a non-empty target without --force', () => {
+  it('imports a snapshot and exports it back identically; refuses a non-empty target without --force', async () => {
     const file = write('snap.json', account());
-    const r = cli(['target', 'import', file, ...T]);
+    const r = await cli(['target', 'import', file, ...T]);
     expect(r).toMatchObject({ code: 0, stdout: 'Imported 2 connectors and 3 connections (serial 1).\n' });
-    const exported = cli(['target', 'export', ...T]);
+    const exported = await cli(['target', 'export', ...T]);
     expect(exported.code).toBe(0);
     expect(exported.stdout).toBe(JSON.stringify(account(), null, 2) + '\n');
-    const again = cli(['target', 'import', file, ...T]);
+    const again = await cli(['target', 'import', file, ...T]);
     expect(again.code).toBe(1);
     expect(again.stderr).toBe(
       'Error: target local:acct.db is not empty (2 connectors, 3 connections); nothing was imported\n  hint: add --force to replace everything it holds with the snapshot\n',
     );
-    expect(cli(['target', 'import', file, ...T, '--force'])).toMatchObject({ code: 0, stdout: 'Imported 2 connectors and 3 connections (serial 2).\n' });
+    expect(await cli(['target', 'import', file, ...T, '--force'])).toMatchObject({ code: 0, stdout: 'Imported 2 connectors and 3 connections (serial 2).\n' });
   });
 
-  it('reads the snapshot from stdin with FILE -', () => {
-    const r = cli(['target', 'import', '-', ...T], JSON.stringify(account()));
+  it('reads the snapshot from stdin with FILE -', async () => {
+    const r = await cli(['target', 'import', '-', ...T], JSON.stringify(account()));
     expect(r.code).toBe(0);
-    expect(JSON.parse(cli(['target', 'export', ...T]).stdout)).toEqual(account());
+    expect(JSON.parse((await cli(['target', 'export', ...T])).stdout)).toEqual(account());
   });
 
   describe('a bad snapshot exits 1 and leaves the target exactly as it was', () => {
@@ -140,10 +137,10 @@ describe('target export / import', () => {
     ];
     for (const [what, value, message] of cases) {
       it(what, async () => {
-        cli(['target', 'import', write('snap.json', good), ...T]);
+        await cli(['target', 'import', write('snap.json', good), ...T]);
         await expect(stands()).resolves.toMatchObject({ serial: 1 });
         const before = await stands();
-        const r = cli(['target', 'import', write('bad.json', value), ...T, '--force']);
+        const r = await cli(['target', 'import', write('bad.json', value), ...T, '--force']);
         expect(r.code).toBe(1);
         expect(r.stdout).toBe('');
         expect(r.stderr).toMatch(message);
@@ -153,35 +150,35 @@ describe('target export / import', () => {
     }
   });
 
-  it("asks for the HTTP target's token (test/e2e/serve.test.ts has the rest), and rejects an unknown spec with the accepted forms", () => {
+  it("asks for the HTTP target's token (test/e2e/serve.test.ts has the rest), and rejects an unknown spec with the accepted forms", async () => {
     const { CONNECTOROPS_TOKEN: _, ...env } = process.env;
     const http = spawnSync(process.execPath, [BIN, 'target', 'export', '--target', 'http://127.0.0.1:9'], { cwd: tmp.dir, encoding: 'utf8', env });
     expect(http.status).toBe(1);
     expect(http.stderr).toMatch(/target http:\/\/127\.0\.0\.1:9 is served over HTTP and needs a token: CONNECTOROPS_TOKEN is not set/);
-    const unknown = cli(['target', 'export', '--target', 'nowhere']);
+    const unknown = await cli(['target', 'export', '--target', 'nowhere']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/unknown target 'nowhere'/);
   });
 
-  it('resolves --target NAME through connectorops.yaml', () => {
+  it('resolves --target NAME through connectorops.yaml', async () => {
     write('connectorops.yaml', 'targets:\n  staging:\n    url: local:state/staging.db\n');
-    cli(['target', 'import', write('snap.json', account()), '--target', 'staging']);
+    await cli(['target', 'import', write('snap.json', account()), '--target', 'staging']);
     expect(existsSync(join(tmp.dir, 'state/staging.db'))).toBe(true);
-    expect(JSON.parse(cli(['target', 'export', '--target', 'staging']).stdout)).toEqual(account());
+    expect(JSON.parse((await cli(['target', 'export', '--target', 'staging'])).stdout)).toEqual(account());
   });
 });
 
 describe('target authorize', () => {
   it('R11: authorizes a connection as a person on the consent screen; refuses an unknown one', async () => {
-    cli(['target', 'import', write('snap.json', account()), ...T]);
-    const r = cli(['target', 'authorize', 'crm_support', '--account', 'bob', ...T]);
+    await cli(['target', 'import', write('snap.json', account()), ...T]);
+    const r = await cli(['target', 'authorize', 'crm_support', '--account', 'bob', ...T]);
     expect(r).toMatchObject({ code: 0, stdout: "Connection 'crm_support' is authorized by bob.\n" });
-    const c = JSON.parse(cli(['target', 'export', ...T]).stdout).connections.find((x: { linkName: string }) => x.linkName === 'crm_support');
+    const c = JSON.parse((await cli(['target', 'export', ...T])).stdout).connections.find((x: { linkName: string }) => x.linkName === 'crm_support');
     expect(c.authorizations).toEqual([{ environment: 'all', account: 'bob' }]);
     const before = await stands();
-    const bad = cli(['target', 'authorize', 'ghost', '--account', 'bob', ...T]);
+    const bad = await cli(['target', 'authorize', 'ghost', '--account', 'bob', ...T]);
     expect(bad).toMatchObject({ code: 1, stderr: "Error: connection 'ghost' does not exist\n" });
-    const noAccount = cli(['target', 'authorize', 'crm_support', ...T]);
+    const noAccount = await cli(['target', 'authorize', 'crm_support', ...T]);
     expect(noAccount.code).toBe(1);
     expect(noAccount.stderr).toMatch(/needs --account NAME/);
     expect(await stands()).toEqual(before);
@@ -189,9 +186,9 @@ describe('target authorize', () => {
 });
 
 describe('import (manifests of an account)', () => {
-  it('writes manifests that validate, lists the secrets to set, and is idempotent', () => {
-    cli(['target', 'import', write('snap.json', account()), ...T]);
-    const r = cli(['import', ...T, '--out', 'repo']);
+  it('writes manifests that validate, lists the secrets to set, and is idempotent', async () => {
+    await cli(['target', 'import', write('snap.json', account()), ...T]);
+    const r = await cli(['import', ...T, '--out', 'repo']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
       'Wrote 5 manifests (2 connectors, 3 connections) to repo.\n\n' +
@@ -204,14 +201,14 @@ describe('import (manifests of an account)', () => {
     const valid = spawnSync(process.execPath, [BIN, 'validate', '--dir', 'repo'], { cwd: tmp.dir, encoding: 'utf8' });
     expect(valid.stderr).toBe('');
     expect(valid.status).toBe(0);
-    expect(cli(['import', ...T, '--out', 'repo']).stdout).toMatch(/^Wrote 0 manifests \(2 connectors, 3 connections; 5 already up to date\) to repo\.\n/);
+    expect((await cli(['import', ...T, '--out', 'repo'])).stdout).toMatch(/^Wrote 0 manifests \(2 connectors, 3 connections; 5 already up to date\) to repo\.\n/);
   });
 
-  it('refuses, writing nothing, when a file it would write exists with other content', () => {
-    cli(['target', 'import', write('snap.json', account()), ...T]);
+  it('refuses, writing nothing, when a file it would write exists with other content', async () => {
+    await cli(['target', 'import', write('snap.json', account()), ...T]);
     mkdirSync(join(tmp.dir, 'repo/connectors'), { recursive: true });
     writeFileSync(join(tmp.dir, 'repo/connectors/crm.yaml'), 'kind: Connector\n# mine\n');
-    const r = cli(['import', ...T, '--out', 'repo']);
+    const r = await cli(['import', ...T, '--out', 'repo']);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
       'Error: 1 file already exists with other content; nothing was written:\n  repo/connectors/crm.yaml\n  hint: move them away, or import into another directory with --out\n',
@@ -221,11 +218,11 @@ describe('import (manifests of an account)', () => {
     expect(readFileSync(join(tmp.dir, 'repo/connectors/crm.yaml'), 'utf8')).toBe('kind: Connector\n# mine\n');
   });
 
-  it('points each file at the manifest schema when the output directory has one', () => {
-    cli(['target', 'import', write('snap.json', account()), ...T]);
+  it('points each file at the manifest schema when the output directory has one', async () => {
+    await cli(['target', 'import', write('snap.json', account()), ...T]);
     mkdirSync(join(tmp.dir, 'repo/schema'), { recursive: true });
     writeFileSync(join(tmp.dir, 'repo/schema/manifest.schema.json'), readFileSync(join(ROOT, 'schema/manifest.schema.json')));
-    expect(cli(['import', ...T, '--out', 'repo']).code).toBe(0);
+    expect((await cli(['import', ...T, '--out', 'repo'])).code).toBe(0);
     expect(readFileSync(join(tmp.dir, 'repo/connectors/crm.yaml'), 'utf8').split('\n')[0]).toBe('# yaml-language-server: $schema=../schema/manifest.schema.json');
   });
 });
@@ -237,7 +234,7 @@ describe('locks through the CLI', () => {
     child = startChild(join(ROOT, 'test/fixtures/targets/hold-lock.mjs'), [path, 'apply']);
     const held = JSON.parse(await child.waitFor((l) => l.startsWith('{'))) as { id: string; holder: string; pid: number };
     const file = write('snap.json', account());
-    const refused = cli(['target', 'import', file, ...T]);
+    const refused = await cli(['target', 'import', file, ...T]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(
       new RegExp(`^Error: target local:acct\\.db is locked by ${held.holder} \\(pid ${held.pid}\\) since \\S+, for apply \\(lock ${held.id}\\)\\n`),
@@ -246,10 +243,10 @@ describe('locks through the CLI', () => {
       `  hint: wait for that run to finish, or, if it is dead, release the lock with: connectorops unlock ${held.id} --target local:acct.db\n`,
     );
     expect((await stands()).serial).toBe(0);
-    expect(cli(['unlock', held.id, ...T])).toMatchObject({ code: 0, stdout: `Released lock ${held.id} of target local:acct.db.\n` });
-    const again = cli(['unlock', held.id, ...T]);
+    expect(await cli(['unlock', held.id, ...T])).toMatchObject({ code: 0, stdout: `Released lock ${held.id} of target local:acct.db.\n` });
+    const again = await cli(['unlock', held.id, ...T]);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(new RegExp(`^Error: target local:acct\\.db holds no lock ${held.id}; nothing was released`));
-    expect(cli(['target', 'import', file, ...T]).code).toBe(0);
+    expect((await cli(['target', 'import', file, ...T])).code).toBe(0);
   });
 });
