@@ -5,11 +5,10 @@
  */
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt } from '../support/dist.js';
-import { cleanRepos, cli, tempRepo, type CliResult } from '../support/repo.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cleanRepos, tempRepo } from '../support/repo.js';
+import { cli, type CliResult } from '../support/in-process-cli.js';
 
-beforeAll(() => ensureBuilt());
 afterAll(() => cleanRepos());
 
 const SECRET = 'SECRET-VALUE-9f8e7d';
@@ -28,7 +27,7 @@ authentication:
   scopes: [contacts.read]
 `;
 
-function run(dir: string, ...args: string[]): CliResult {
+function run(dir: string, ...args: string[]): Promise<CliResult> {
   return cli(args, { cwd: dir, env: ENV });
 }
 
@@ -52,10 +51,10 @@ describe('YAML messages never quote a secret', () => {
     `"${SECRET}\\q"`,
     `@${SECRET}`,
   ];
-  it.each(forms)('clientSecret: %s', (form) => {
+  it.each(forms)('clientSecret: %s', async (form) => {
     const dir = tempRepo({ 'connectors/crm.yaml': connector(form) });
     for (const args of [['validate'], ['plan', '--target', `local:${join(dir, 'state.db')}`]]) {
-      const r = run(dir, ...args);
+      const r = await run(dir, ...args);
       const stderr = refused(r);
       expect(stderr).toMatch(/connectors\/crm\.yaml:\d+:\d+: (?:error|warning) yaml: /);
       expect(stderr + r.stdout).not.toContain('SECRET');
@@ -63,7 +62,7 @@ describe('YAML messages never quote a secret', () => {
     }
   });
 
-  it('keeps the report of random bytes short, escaped and bounded', () => {
+  it('keeps the report of random bytes short, escaped and bounded', async () => {
     let seed = 42;
     const random = Buffer.alloc(200_000, 0);
     for (let i = 0; i < random.length; i++) random[i] = (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
@@ -72,7 +71,7 @@ describe('YAML messages never quote a secret', () => {
         .toString('utf8')
         .replace(/\uFFFD/g, '?'),
     });
-    const stderr = refused(run(dir, 'validate'));
+    const stderr = refused(await run(dir, 'validate'));
     expect(stderr.length).toBeLessThan(10_000);
     // eslint-disable-next-line no-control-regex
     expect(stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
@@ -80,64 +79,64 @@ describe('YAML messages never quote a secret', () => {
 });
 
 describe('names the user chose are looked up as own properties only', () => {
-  it.each(['constructor', '__proto__', 'toString', 'valueOf', 'hasOwnProperty'])('fromEnv: %s plans and applies without a crash', (name) => {
+  it.each(['constructor', '__proto__', 'toString', 'valueOf', 'hasOwnProperty'])('fromEnv: %s plans and applies without a crash', async (name) => {
     const dir = tempRepo({ 'connectors/crm.yaml': connector(`{ fromEnv: ${name} }`) });
     const target = `local:${join(dir, 'state.db')}`;
-    expect(run(dir, 'validate').code).toBe(0);
-    const plan = run(dir, 'plan', '--target', target, '--detailed-exitcode');
+    expect((await run(dir, 'validate')).code).toBe(0);
+    const plan = await run(dir, 'plan', '--target', target, '--detailed-exitcode');
     expect(plan.code, plan.stderr).toBe(2);
     expect(plan.stderr).toContain(`${name} is not set`);
-    const apply = refused(run(dir, 'apply', '--auto-approve', '--target', target));
+    const apply = refused(await run(dir, 'apply', '--auto-approve', '--target', target));
     expect(apply).toMatch(new RegExp(`^Error: S1: environment variable ${name} \\(for connector 'crm'\\) is not set; nothing was carried out`, 'm'));
   });
 
-  it('--target constructor is an unknown target, not a crash', () => {
+  it('--target constructor is an unknown target, not a crash', async () => {
     const dir = tempRepo({ 'connectorops.yaml': 'targets:\n  prod: { url: "local:prod.db" }\n' });
-    expect(refused(run(dir, 'plan', '--target', 'constructor'))).toMatch(/^Error: unknown target 'constructor'/m);
-    expect(refused(run(dir, 'constructor'))).toMatch(/^Error: unknown command "constructor"/);
+    expect(refused(await run(dir, 'plan', '--target', 'constructor'))).toMatch(/^Error: unknown target 'constructor'/m);
+    expect(refused(await run(dir, 'constructor'))).toMatch(/^Error: unknown command "constructor"/);
   });
 });
 
 describe('files outside the manifest directory are never read', () => {
-  it('refuses a symlinked manifest that points outside, naming the link, not quoting the target', () => {
+  it('refuses a symlinked manifest that points outside, naming the link, not quoting the target', async () => {
     const outside = tempRepo({ 'services.txt': 'tcpmux 1/tcp # TCP port service multiplexer\nLEAKED-LINE: yes\n' });
     const dir = tempRepo({ 'connectors/ok.yaml': connector('{ fromEnv: CRM_SECRET }') });
     symlinkSync(join(outside, 'services.txt'), join(dir, 'connectors/x.yaml'));
-    const stderr = refused(run(dir, 'validate'));
+    const stderr = refused(await run(dir, 'validate'));
     expect(stderr).toContain('connectors/x.yaml:1:1: error symlink: is a symbolic link to a file outside the manifest directory; it was not read');
     expect(stderr).not.toContain('LEAKED');
     expect(stderr).not.toContain('tcpmux');
   });
 
-  it('still follows a symlinked manifest that stays inside', () => {
+  it('still follows a symlinked manifest that stays inside', async () => {
     const dir = tempRepo({ 'common/crm.yaml': connector('{ fromEnv: CRM_SECRET }') });
     mkdirSync(join(dir, 'connectors'));
     symlinkSync('../common/crm.yaml', join(dir, 'connectors/crm.yaml'));
-    const r = run(dir, 'validate');
+    const r = await run(dir, 'validate');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('1 connector');
   });
 
-  it('refuses a symlinked connectors/ folder, naming it', () => {
+  it('refuses a symlinked connectors/ folder, naming it', async () => {
     const outside = tempRepo({ 'crm.yaml': connector('{ fromEnv: CRM_SECRET }') });
     const dir = tempRepo({});
     symlinkSync(outside, join(dir, 'connectors'));
-    const stderr = refused(run(dir, 'plan', '--target', `local:${join(dir, 'state.db')}`));
+    const stderr = refused(await run(dir, 'plan', '--target', `local:${join(dir, 'state.db')}`));
     expect(stderr).toContain('connectors:1:1: error symlink: is a symbolic link to a folder; manifest folders must be real folders under --dir');
   });
 
-  it('reports a symlink loop clearly', () => {
+  it('reports a symlink loop clearly', async () => {
     const dir = tempRepo({ 'connectors/ok.yaml': connector('{ fromEnv: CRM_SECRET }') });
     symlinkSync('loop.yaml', join(dir, 'connectors/loop.yaml'));
-    expect(refused(run(dir, 'validate'))).toContain('connectors/loop.yaml:1:1: error symlink: is a symbolic link that loops');
+    expect(refused(await run(dir, 'validate'))).toContain('connectors/loop.yaml:1:1: error symlink: is a symbolic link that loops');
   });
 
-  it('a symlinked connectorops.yaml pointing outside is refused, for commands that read only the config too', () => {
+  it('a symlinked connectorops.yaml pointing outside is refused, for commands that read only the config too', async () => {
     const outside = tempRepo({ passwd: 'root:x:0:0:LEAKED:/root:/bin/bash\n' });
     const dir = tempRepo({});
     symlinkSync(join(outside, 'passwd'), join(dir, 'connectorops.yaml'));
     for (const args of [['validate'], ['target', 'export']]) {
-      const stderr = refused(run(dir, ...args));
+      const stderr = refused(await run(dir, ...args));
       expect(stderr).toContain('connectorops.yaml:1:1: error symlink: is a symbolic link to a file outside the manifest directory');
       expect(stderr).not.toContain('LEAKED');
     }
@@ -145,25 +144,25 @@ describe('files outside the manifest directory are never read', () => {
 });
 
 describe('limits and encodings', () => {
-  it('refuses a manifest over 1 MiB without parsing it', () => {
+  it('refuses a manifest over 1 MiB without parsing it', async () => {
     const big = `kind: Connector\nlinkName: big\nname: ${'x'.repeat(2 * 1024 * 1024)}\n`;
     const dir = tempRepo({ 'connectors/big.yaml': big });
-    const stderr = refused(run(dir, 'validate'));
+    const stderr = refused(await run(dir, 'validate'));
     expect(stderr).toContain(`connectors/big.yaml:1:1: error size: the file has ${big.length} bytes; a manifest file may have at most 1048576 (1 MiB)`);
   });
 
-  it('rejects invalid UTF-8 with its position', () => {
+  it('rejects invalid UTF-8 with its position', async () => {
     const [head, tail] = connector('{ fromEnv: CRM_SECRET }').split('1000.ABC');
     const dir = tempRepo({});
     mkdirSync(join(dir, 'connectors'));
     writeFileSync(join(dir, 'connectors/crm.yaml'), Buffer.concat([Buffer.from(`${head!}1000.AB`), Buffer.from([0xff]), Buffer.from(`C${tail!}`)]));
-    const stderr = refused(run(dir, 'validate'));
+    const stderr = refused(await run(dir, 'validate'));
     expect(stderr).toMatch(/^connectors\/crm\.yaml:7:21: error encoding: byte \d+ \(0xff\) is not valid UTF-8; manifests are UTF-8 text/m);
   });
 
-  it('escapes a file name with a line break or an escape sequence', () => {
+  it('escapes a file name with a line break or an escape sequence', async () => {
     const dir = tempRepo({ 'connectors/evil\n\u001b[2Jname.yaml': 'kind: [' });
-    const stderr = refused(run(dir, 'validate'));
+    const stderr = refused(await run(dir, 'validate'));
     expect(stderr).toContain('connectors/evil\\u000a\\u001b[2Jname.yaml:1:');
     expect(stderr).not.toContain('\u001b');
   });

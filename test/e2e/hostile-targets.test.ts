@@ -7,15 +7,14 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { LocalTarget } from '../../src/targets/local/local-target.js';
 import { stateToSnapshot } from '../../src/targets/snapshot.js';
 import { state } from '../support/builders.js';
 import { openSqlite, sqlValue, type SqliteDatabase } from '../support/sqlite.js';
-import { ensureBuilt } from '../support/dist.js';
-import { cleanRepos, cli, commitAll, tempRepo, type CliResult } from '../support/repo.js';
+import { cleanRepos, commitAll, tempRepo } from '../support/repo.js';
+import { cli, type CliResult } from '../support/in-process-cli.js';
 
-beforeAll(() => ensureBuilt());
 afterAll(() => cleanRepos());
 
 const ENV = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', CI: '1' };
@@ -52,7 +51,7 @@ const readers = (db: string) => [
 ];
 
 describe('a file that is not a connectorops target is left untouched', () => {
-  it('an unrelated SQLite database: not switched to WAL, not marked, not given tables', () => {
+  it('an unrelated SQLite database: not switched to WAL, not marked, not given tables', async () => {
     const dir = tempRepo({ 'connectors/crm.yaml': CRM });
     const other = join(dir, 'other.db');
     const db = openSqlite(other);
@@ -60,7 +59,7 @@ describe('a file that is not a connectorops target is left untouched', () => {
     db.close();
     const before = hash(other);
     for (const args of [...readers(other), ['apply', '--auto-approve', '--target', `local:${other}`]]) {
-      expect(refused(run(dir, ...args))).toContain(`is an SQLite database, but not a connectorops target; it was left untouched`);
+      expect(refused(await run(dir, ...args))).toContain(`is an SQLite database, but not a connectorops target; it was left untouched`);
     }
     expect(hash(other)).toBe(before);
     expect(existsSync(`${other}-wal`)).toBe(false);
@@ -69,17 +68,17 @@ describe('a file that is not a connectorops target is left untouched', () => {
     check.close();
   });
 
-  it('a 0-byte file is not an empty account', () => {
+  it('a 0-byte file is not an empty account', async () => {
     const dir = tempRepo({ 'connectors/crm.yaml': CRM, 'acct.db': '' });
     for (const args of readers(join(dir, 'acct.db')))
-      expect(refused(run(dir, ...args))).toContain('is an empty file (0 bytes), not a connectorops target; it was left untouched');
+      expect(refused(await run(dir, ...args))).toContain('is an empty file (0 bytes), not a connectorops target; it was left untouched');
     expect(readFileSync(join(dir, 'acct.db')).length).toBe(0);
   });
 
-  it('--target local:FILE/x.db, where FILE is a regular file, is a clear error', () => {
+  it('--target local:FILE/x.db, where FILE is a regular file, is a clear error', async () => {
     const dir = tempRepo({ 'connectors/crm.yaml': CRM, FILE: 'just a file\n', 'empty.json': '{"formatVersion": 1, "connectors": [], "connections": []}' });
     for (const args of [['target', 'export'], ['plan'], ['apply', '--auto-approve'], ['target', 'import', 'empty.json']]) {
-      expect(refused(run(dir, ...args, '--target', 'local:FILE/x.db'))).toContain('is a file, not a folder, so the target file cannot be there');
+      expect(refused(await run(dir, ...args, '--target', 'local:FILE/x.db'))).toContain('is a file, not a folder, so the target file cannot be there');
     }
   });
 });
@@ -106,10 +105,10 @@ describe('a damaged target is an error that says what is damaged', () => {
     damage(raw);
     raw.close();
     const before = hash(db);
-    for (const args of readers(db)) expect(refused(run(dir, ...args))).toContain(`is damaged (${JSON.stringify(db)}): ${says}; nothing was changed`);
+    for (const args of readers(db)) expect(refused(await run(dir, ...args))).toContain(`is damaged (${JSON.stringify(db)}): ${says}; nothing was changed`);
     expect(hash(db)).toBe(before);
     // apply takes (and gives back) the lock before it reads the account: the bytes move, the contents do not.
-    expect(refused(run(dir, 'apply', '--auto-approve', '--target', `local:${db}`))).toContain(`is damaged (${JSON.stringify(db)}): ${says}; nothing was changed`);
+    expect(refused(await run(dir, 'apply', '--auto-approve', '--target', `local:${db}`))).toContain(`is damaged (${JSON.stringify(db)}): ${says}; nothing was changed`);
   });
 
   it('a malformed page', async () => {
@@ -118,7 +117,7 @@ describe('a damaged target is an error that says what is damaged', () => {
     // Page 2 onwards (the tables' pages): garbage where SQLite expects a b-tree page header.
     bytes.fill(0xa5, 4096, Math.min(bytes.length, 4096 * 4));
     writeFileSync(db, bytes);
-    for (const args of readers(db)) expect(refused(run(dir, ...args))).toMatch(/is damaged \(.*\): (SQLite reports that the file is malformed|its \w+ table)/);
+    for (const args of readers(db)) expect(refused(await run(dir, ...args))).toMatch(/is damaged \(.*\): (SQLite reports that the file is malformed|its \w+ table)/);
   });
 });
 
@@ -140,7 +139,7 @@ describe('mangled files never reach an internal error (property)', () => {
             Buffer.from(mangle.bytes).copy(bytes, mangle.at);
           }
           writeFileSync(db, bytes);
-          const r = run(dir, 'target', 'export', '--target', `local:${db}`);
+          const r = await run(dir, 'target', 'export', '--target', `local:${db}`);
           expect(r.stderr).not.toContain('Internal error');
           expect([0, 1]).toContain(r.code);
         },
@@ -152,7 +151,7 @@ describe('mangled files never reach an internal error (property)', () => {
   it('plan files with values replaced, keys added or the text cut', async () => {
     const { dir, db } = await withTarget();
     // Blocked (R10: the manifest changes crm's authentication), which makes a plan with every part filled in.
-    expect([0, 1]).toContain(run(dir, 'plan', '--target', `local:${db}`, '--out', 'plan.json').code);
+    expect([0, 1]).toContain((await run(dir, 'plan', '--target', `local:${db}`, '--out', 'plan.json')).code);
     const plan = readFileSync(join(dir, 'plan.json'), 'utf8');
     const junk = fc.oneof(fc.constant(null), fc.integer(), fc.string(), fc.constant({}), fc.constant([]), fc.constant({ value: 'x' }));
     await fc.assert(
@@ -171,7 +170,7 @@ describe('mangled files never reach an internal error (property)', () => {
           ['apply', 'mangled.json', '--target', `local:${db}`],
           ['comment', 'mangled.json', '--pr', '1', '--repo', 'a/b'],
         ]) {
-          const r = run(dir, ...args);
+          const r = await run(dir, ...args);
           expect(r.stderr, text).not.toContain('Internal error');
         }
       }),
@@ -188,11 +187,11 @@ describe('mangled files never reach an internal error (property)', () => {
     });
     commitAll(dir);
     const db = join(dir, 'acct.db');
-    expect(run(dir, 'plan', '--target', `local:${db}`, '--out', 'plan.json').code).toBe(0);
+    expect((await run(dir, 'plan', '--target', `local:${db}`, '--out', 'plan.json')).code).toBe(0);
     const plan = JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8')) as { actions: { spec?: { secrets?: Record<string, Record<string, unknown>> } }[] };
     plan.actions[0]!.spec!.secrets!.clientSecret!.value = 'the-secret-itself';
     writeFileSync(join(dir, 'plan.json'), JSON.stringify(plan));
-    const stderr = refused(run(dir, 'apply', 'plan.json', '--target', `local:${db}`));
+    const stderr = refused(await run(dir, 'apply', 'plan.json', '--target', `local:${db}`));
     expect(stderr).toMatch(/is not a valid connectorops plan: actions\[0\]\.spec\.secrets\.clientSecret(\.value)?: /);
     expect(stderr).not.toContain('the-secret-itself');
   });

@@ -8,9 +8,9 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/model/plan.js';
-import { ensureBuilt } from '../support/dist.js';
 import { CRM_API_KEY, crmConnection } from '../support/manifests.js';
-import { cleanRepos, cli, commitAll, git, tempRepo, writeFiles } from '../support/repo.js';
+import { cleanRepos, commitAll, git, tempRepo, writeFiles } from '../support/repo.js';
+import { cli } from '../support/in-process-cli.js';
 
 const FIXTURES = new URL('../usages/fixtures/', import.meta.url);
 const T = ['--target', 'local:acct.db'];
@@ -34,7 +34,7 @@ const SNAPSHOT = {
  * A repository whose target holds crm_sales, legacy_erp and billing, and whose manifests disable
  * crm_sales and drop legacy_erp, next to the export and scripts of test/usages/fixtures.
  */
-function setUp(): string {
+async function setUp(): Promise<string> {
   const dir = tempRepo({
     'connectors/crm.yaml': CRM_API_KEY,
     'connections/crm_sales.yaml': crmConnection('crm_sales', 'enabled: false\n'),
@@ -54,36 +54,35 @@ function setUp(): string {
   writeFiles(dir, {
     'node_modules/lib/vendor.ds': 'application "Vendor"\n{\n\tfunctions\n\t{\n\t\tvoid f()\n\t\t{\n\t\t\tinvokeurl [ connection:"legacy_erp" ];\n\t\t}\n\t}\n}\n',
   });
-  const imported = cli(['target', 'import', 'snapshot.json', ...T, '--force'], { cwd: dir, env: ENV });
+  const imported = await cli(['target', 'import', 'snapshot.json', ...T, '--force'], { cwd: dir, env: ENV });
   expect(imported.code, imported.stderr).toBe(0);
   commitAll(dir);
   return dir;
 }
 
 let dir: string;
-beforeAll(() => {
-  ensureBuilt();
-  dir = setUp();
+beforeAll(async () => {
+  dir = await setUp();
 });
 afterAll(() => cleanRepos());
 
 const run = (args: string[], env: Record<string, string> = {}) => cli(args, { cwd: dir, env: { ...ENV, ...env } });
 
-function planJson(args: string[] = []): { code: number | null; plan: Plan; stderr: string } {
-  const r = run(['plan', '--json', ...T, ...args]);
+async function planJson(args: string[] = []): Promise<{ code: number | null; plan: Plan; stderr: string }> {
+  const r = await run(['plan', '--json', ...T, ...args]);
   expect(r.stdout, r.stderr).not.toBe('');
   return { code: r.code, plan: JSON.parse(r.stdout) as Plan, stderr: r.stderr };
 }
 
 describe('plan with usages from code', () => {
-  it('deleting a used connection is blocked (R14), naming file, line, application and component; exit 1', () => {
-    const text = run(['plan', ...T]);
+  it('deleting a used connection is blocked (R14), naming file, line, application and component; exit 1', async () => {
+    const text = await run(['plan', ...T]);
     expect(text.code).toBe(1);
     expect(text.stdout).toContain('✗ connection "legacy_erp" [R14]');
     expect(text.stdout).toContain('- used by app "Order Desk", form:Returns (on add, on validate) (deluge-invokeurl) at apps/order-desk.ds:52:7');
     expect(text.stderr).toContain("Error: the plan is blocked (R14: connection 'legacy_erp')");
 
-    const { plan } = planJson();
+    const { plan } = await planJson();
     expect(plan.blocked).toEqual([
       expect.objectContaining({
         kind: 'Connection',
@@ -98,8 +97,8 @@ describe('plan with usages from code', () => {
     expect(plan.actions.map((a) => `${a.op} ${a.linkName}`)).not.toContain('connection.delete legacy_erp');
   });
 
-  it('disabling a used connection lists every usage as impact (R15), with file and line', () => {
-    const { plan } = planJson();
+  it('disabling a used connection lists every usage as impact (R15), with file and line', async () => {
+    const { plan } = await planJson();
     expect(plan.actions.map((a) => `${a.op} ${a.linkName}`)).toContain('connection.disable crm_sales');
     const impact = plan.impact.find((i) => i.connection === 'crm_sales')!;
     expect(impact.rule).toBe('R15');
@@ -109,22 +108,22 @@ describe('plan with usages from code', () => {
       'apps/order-desk.ds:178 Order Desk › function:orders.lookup',
       'scripts/sync_contacts.dg:15 scripts/sync_contacts.dg › function:crm.sync_contacts',
     ]);
-    const text = run(['plan', ...T]).stdout;
+    const text = (await run(['plan', ...T])).stdout;
     expect(text).toContain('connection "crm_sales": disabling it stops 4 usages [R15]');
     expect(text).toContain('- app "Order Desk", schedule:nightly_sync (deluge-invokeurl) at apps/order-desk.ds:146:10');
 
-    const runbook = run(['plan', ...T, '--format', 'runbook']).stdout;
+    const runbook = (await run(['plan', ...T, '--format', 'runbook'])).stdout;
     expect(runbook).toContain('- app "Order Desk", component "schedule:nightly_sync" (deluge-invokeurl), in apps/order-desk.ds line 146');
   });
 
-  it('the same holds when reading from --ref, whatever the working tree says', () => {
+  it('the same holds when reading from --ref, whatever the working tree says', async () => {
     // The working tree drops the call; HEAD still has it.
     const ds = join(dir, 'apps/order-desk.ds');
     const original = readFileSync(ds, 'utf8');
     writeFileSync(ds, original.replace('connection:"legacy_erp"', 'connection:"crm_sales"'));
     try {
-      expect(planJson().plan.blocked).toEqual([]);
-      const fromRef = planJson(['--ref', 'HEAD']);
+      expect((await planJson()).plan.blocked).toEqual([]);
+      const fromRef = await planJson(['--ref', 'HEAD']);
       expect(fromRef.code).toBe(1);
       expect(fromRef.plan.blocked.map((b) => `${b.linkName} ${b.rule} ${b.usages?.map((u) => `${u.file}:${u.line}`).join(',')}`)).toEqual([
         'legacy_erp R14 apps/order-desk.ds:52',
@@ -135,17 +134,17 @@ describe('plan with usages from code', () => {
     }
   });
 
-  it("in Markdown, on GitHub, each location links to the file at the plan's commit", () => {
-    const md = run(['plan', ...T, '--ref', 'HEAD', '--format', 'markdown'], { GITHUB_REPOSITORY: 'acme/infra', GITHUB_SERVER_URL: 'https://github.example' });
+  it("in Markdown, on GitHub, each location links to the file at the plan's commit", async () => {
+    const md = await run(['plan', ...T, '--ref', 'HEAD', '--format', 'markdown'], { GITHUB_REPOSITORY: 'acme/infra', GITHUB_SERVER_URL: 'https://github.example' });
     const commit = git(dir, 'rev-parse', 'HEAD').trim();
     expect(md.stdout).toContain(`at [apps/order\\-desk\\.ds:52:7](https://github.example/acme/infra/blob/${commit}/apps/order-desk.ds#L52)`);
     // Without a repository, the location is plain text.
-    const plain = run(['plan', ...T, '--format', 'markdown']);
+    const plain = await run(['plan', ...T, '--format', 'markdown']);
     expect(plain.stdout).toContain('at apps/order\\-desk\\.ds:52:7');
     expect(plain.stdout).not.toContain('](http');
   });
 
-  it('with the manifests in a folder of the repository (--dir), the location and its link start from the repository root', () => {
+  it('with the manifests in a folder of the repository (--dir), the location and its link start from the repository root', async () => {
     const repo = tempRepo({
       'README.md': 'the Creator configuration lives in infra/creator\n',
       'infra/creator/connectors/crm.yaml': CRM_API_KEY,
@@ -154,13 +153,13 @@ describe('plan with usages from code', () => {
       'snapshot.json': JSON.stringify(SNAPSHOT),
       '.gitignore': '*.db*\nsnapshot.json\n',
     });
-    const imported = cli(['target', 'import', 'snapshot.json', '--target', 'local:acct.db', '--force'], { cwd: repo, env: ENV });
+    const imported = await cli(['target', 'import', 'snapshot.json', '--target', 'local:acct.db', '--force'], { cwd: repo, env: ENV });
     expect(imported.code, imported.stderr).toBe(0);
     commitAll(repo);
     const commit = git(repo, 'rev-parse', 'HEAD').trim();
     for (const cwd of [repo, join(repo, 'infra')]) {
       const dirFlag = cwd === repo ? 'infra/creator' : 'creator';
-      const r = cli(['plan', '--dir', dirFlag, '--target', `local:${join(repo, 'acct.db')}`, '--ref', 'HEAD', '--format', 'markdown'], {
+      const r = await cli(['plan', '--dir', dirFlag, '--target', `local:${join(repo, 'acct.db')}`, '--ref', 'HEAD', '--format', 'markdown'], {
         cwd,
         env: { ...ENV, GITHUB_REPOSITORY: 'acme/infra', GITHUB_SERVER_URL: 'https://github.example' },
       });
@@ -170,13 +169,13 @@ describe('plan with usages from code', () => {
     }
   });
 
-  it('warns about unreadable code and unknown connections on stderr, and still plans', () => {
+  it('warns about unreadable code and unknown connections on stderr, and still plans', async () => {
     writeFiles(dir, {
       'scripts/broken.dg': readFileSync(new URL('scripts/broken.dg', FIXTURES), 'utf8'),
       'scripts/typo.dg': 'invokeurl\n[\n\tconnection:"biling"\n];\n',
     });
     try {
-      const r = run(['plan', ...T]);
+      const r = await run(['plan', ...T]);
       expect(r.stderr).toContain("scripts/broken.dg:6:3: warning deluge: '(' opened here is never closed");
       expect(r.stderr).toContain(
         "warning: Deluge code calls connection 'biling' (scripts/typo.dg:3:2), which no manifest and no target defines: did you mean 'billing'?",
@@ -189,16 +188,16 @@ describe('plan with usages from code', () => {
     }
   });
 
-  it('usages.from in connectorops.yaml picks the files; [] reads none', () => {
+  it('usages.from in connectorops.yaml picks the files; [] reads none', async () => {
     writeFiles(dir, { 'connectorops.yaml': 'usages:\n  from: ["scripts/**/*.dg"]\n' });
     try {
-      const only = planJson().plan;
+      const only = (await planJson()).plan;
       expect(only.blocked).toEqual([]);
       expect(only.impact.flatMap((i) => i.usages.map((u) => u.file))).toEqual(['scripts/sync_contacts.dg']);
       writeFiles(dir, { 'connectorops.yaml': 'usages:\n  from: []\n' });
-      expect(planJson().plan.impact).toEqual([]);
+      expect((await planJson()).plan.impact).toEqual([]);
       writeFiles(dir, { 'connectorops.yaml': 'usages:\n  from: ["../elsewhere/**"]\n' });
-      const bad = run(['plan', ...T]);
+      const bad = await run(['plan', ...T]);
       expect(bad.code).toBe(1);
       expect(bad.stderr).toContain('connectorops.yaml:2:');
       expect(bad.stderr).toContain('a usages pattern is relative to the directory of connectorops.yaml');
@@ -209,8 +208,8 @@ describe('plan with usages from code', () => {
 });
 
 describe('connectorops usages', () => {
-  it('lists every usage per connection, with application, component and file:line:col', () => {
-    const r = run(['usages']);
+  it('lists every usage per connection, with application, component and file:line:col', async () => {
+    const r = await run(['usages']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('Connection usages in Deluge code (working tree, 3 files read):');
     expect(r.stdout).toContain(
@@ -221,8 +220,8 @@ describe('connectorops usages', () => {
     expect(r.stdout).not.toContain('node_modules');
   });
 
-  it('--format json, from --ref', () => {
-    const r = run(['usages', '--ref', 'HEAD', '--format', 'json']);
+  it('--format json, from --ref', async () => {
+    const r = await run(['usages', '--ref', 'HEAD', '--format', 'json']);
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout) as {
       source: { ref: string; commit: string };
@@ -237,11 +236,11 @@ describe('connectorops usages', () => {
     ]);
   });
 
-  it('an unknown format and invalid manifests are errors', () => {
-    expect(run(['usages', '--format', 'yaml']).stderr).toContain("unknown format 'yaml'");
+  it('an unknown format and invalid manifests are errors', async () => {
+    expect((await run(['usages', '--format', 'yaml'])).stderr).toContain("unknown format 'yaml'");
     writeFiles(dir, { 'connectorops.yaml': 'usages: {from: "*.ds"}\n' });
     try {
-      const r = run(['usages']);
+      const r = await run(['usages']);
       expect(r.code).toBe(1);
       expect(r.stderr).toContain('connectorops.yaml:1:');
     } finally {
@@ -251,7 +250,7 @@ describe('connectorops usages', () => {
 });
 
 describe('apply of a saved plan', () => {
-  it('refuses a plan that deletes a connection Deluge code started to use after it was made (R14), and changes nothing', () => {
+  it('refuses a plan that deletes a connection Deluge code started to use after it was made (R14), and changes nothing', async () => {
     const repo = tempRepo({
       'connectors/crm.yaml': CRM_API_KEY,
       'connections/billing.yaml': crmConnection('billing'),
@@ -259,19 +258,19 @@ describe('apply of a saved plan', () => {
       '.gitignore': '*.db*\nsnapshot.json\nplan.json\n',
     });
     const inRepo = (args: string[]) => cli(args, { cwd: repo, env: ENV });
-    expect(inRepo(['target', 'import', 'snapshot.json', ...T, '--force']).code).toBe(0);
+    expect((await inRepo(['target', 'import', 'snapshot.json', ...T, '--force'])).code).toBe(0);
     commitAll(repo);
-    const planned = inRepo(['plan', ...T, '--out', 'plan.json']);
+    const planned = await inRepo(['plan', ...T, '--out', 'plan.json']);
     expect(planned.code, planned.stderr).toBe(0);
     expect(planned.stdout).toContain('connection "legacy_erp" will be deleted');
 
     writeFiles(repo, { 'scripts/erp.dg': '// new since the plan\nresp = invokeurl\n[\n\tconnection:"legacy_erp"\n];\n' });
-    const applied = inRepo(['apply', 'plan.json', ...T, '--auto-approve']);
+    const applied = await inRepo(['apply', 'plan.json', ...T, '--auto-approve']);
     expect(applied.code).toBe(1);
     expect(applied.stderr).toContain(
       "the plan is stale: it deletes connection 'legacy_erp', which Deluge code uses now (scripts/erp.dg › script at scripts/erp.dg:4:2; R14)",
     );
-    const exported = JSON.parse(inRepo(['target', 'export', ...T]).stdout) as { connections: Array<{ linkName: string }> };
+    const exported = JSON.parse((await inRepo(['target', 'export', ...T])).stdout) as { connections: Array<{ linkName: string }> };
     expect(exported.connections.map((c) => c.linkName)).toContain('legacy_erp');
   });
 });

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../support/dist.js';
-import { cleanRepos, cli, commitAll, fingerprint, git, lineOf, tempRepo, writeFiles } from '../support/repo.js';
+import { cleanRepos, cli as binary, commitAll, fingerprint, git, lineOf, tempRepo, writeFiles } from '../support/repo.js';
+import { cli } from '../support/in-process-cli.js';
 import { APIKEY, BASIC, CONNECTION, OAUTH1, OAUTH2, SECRET_VALUE } from '../manifest/docs.js';
 
 afterAll(cleanRepos);
@@ -510,14 +511,14 @@ const CASES: BadCase[] = [
 ];
 
 describe('validate: bad input corpus', () => {
-  it('has at least 40 cases', () => {
+  it('has at least 40 cases', async () => {
     expect(CASES.length).toBeGreaterThanOrEqual(40);
   });
 
-  it.each(CASES)('$name → $file, $code', (c) => {
+  it.each(CASES)('$name → $file, $code', async (c) => {
     const dir = tempRepo(c.files);
     const before = fingerprint(dir);
-    const r = cli(['validate', '--dir', dir]);
+    const r = await cli(['validate', '--dir', dir]);
     const line = typeof c.line === 'number' ? c.line : lineOf(c.files[c.file]!, c.line, c.occurrence);
     expect(r.code, r.stderr).toBe(1);
     const head = `${c.file}:${line}:`;
@@ -533,42 +534,42 @@ describe('validate: bad input corpus', () => {
 });
 
 describe('validate: valid input', () => {
-  it("the repository's example manifests are valid", () => {
-    const r = cli(['validate', '--dir', ROOT]);
+  it("the repository's example manifests are valid", async () => {
+    const r = await cli(['validate', '--dir', ROOT]);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/^Valid: 7 connectors, 7 connections in 14 files \(working tree\)\.\n$/);
     expect(r.code).toBe(0);
   });
 
-  it('defaults to the current directory', () => {
+  it('defaults to the current directory', async () => {
     const dir = tempRepo({ 'connectors/crm.yaml': OAUTH2, 'connections/crm_sales.yaml': CONNECTION });
-    const r = cli(['validate'], { cwd: dir });
+    const r = await cli(['validate'], { cwd: dir });
     expect(r.stdout).toBe('Valid: 1 connector, 1 connection in 2 files (working tree).\n');
     expect(r.code).toBe(0);
   });
 
-  it('a directory without manifests is valid', () => {
+  it('a directory without manifests is valid', async () => {
     const dir = tempRepo({ 'README.md': '# nothing\n', 'connectors/notes.txt': 'not yaml' });
-    const r = cli(['validate', '--dir', dir]);
+    const r = await cli(['validate', '--dir', dir]);
     expect(r.stdout).toBe('Valid: 0 connectors, 0 connections in 0 files (working tree).\n');
     expect(r.code).toBe(0);
   });
 
-  it('warnings are printed but do not fail', () => {
+  it('warnings are printed but do not fail', async () => {
     const dir = tempRepo({ 'connectors/crm.yaml': OAUTH2.replace('[contacts.read, contacts.write]', '[contacts.read, contacts.read]') });
-    const r = cli(['validate', '--dir', dir]);
+    const r = await cli(['validate', '--dir', dir]);
     expect(r.stderr).toContain(`connectors/crm.yaml:${lineOf(OAUTH2, 'scopes:')}:`);
     expect(r.stderr).toContain('warning scopes:');
     expect(r.stdout).toBe('Valid: 1 connector, 0 connections in 1 file (working tree), 1 warning.\n');
     expect(r.code).toBe(0);
   });
 
-  it('every error of a run is reported, in file order', () => {
+  it('every error of a run is reported, in file order', async () => {
     const dir = tempRepo({
       'connectors/b.yaml': OAUTH2.replace('linkName: crm', 'linkName: B'),
       'connectors/a.yaml': APIKEY.replace('name: Weather', 'name: "?"'),
     });
-    const r = cli(['validate', '--dir', dir]);
+    const r = await cli(['validate', '--dir', dir]);
     const lines = r.stderr.split('\n').filter((l) => l.includes(': error '));
     expect(lines.map((l) => l.split(':')[0])).toEqual(['connectors/a.yaml', 'connectors/b.yaml']);
     expect(r.stderr).toContain('Invalid: 2 errors in 2 files (working tree).');
@@ -576,43 +577,43 @@ describe('validate: valid input', () => {
 });
 
 describe('validate: usage', () => {
-  it('--help prints usage and exits 0', () => {
-    const r = cli(['validate', '--help']);
+  it('--help prints usage and exits 0', async () => {
+    const r = await cli(['validate', '--help']);
     expect(r.stdout).toContain('Usage: connectorops validate [--dir D] [--ref REF]');
     expect(r.code).toBe(0);
   });
 
-  it('an unknown flag exits 1 with our own one-line message and a did-you-mean (issue 8)', () => {
-    const r = cli(['validate', '--dri', '.']);
+  it('an unknown flag exits 1 with our own one-line message and a did-you-mean (issue 8)', async () => {
+    const r = await cli(['validate', '--dri', '.']);
     expect(r.stderr).toBe("Error: unknown option '--dri'\n  hint: did you mean '--dir'? (run the command with --help for its options)\n");
     expect(r.code).toBe(1);
   });
 
-  it('a stray argument exits 1', () => {
-    const r = cli(['validate', 'connectors']);
+  it('a stray argument exits 1', async () => {
+    const r = await cli(['validate', 'connectors']);
     expect(r.stderr).toMatch(/Error: .*connectors/);
     expect(r.code).toBe(1);
   });
 
-  it('a nonexistent --dir exits 1', () => {
-    const r = cli(['validate', '--dir', join(tmpdir(), 'connectorops-no-such-dir')]);
+  it('a nonexistent --dir exits 1', async () => {
+    const r = await cli(['validate', '--dir', join(tmpdir(), 'connectorops-no-such-dir')]);
     expect(r.stderr).toContain('does not exist');
     expect(r.code).toBe(1);
   });
 });
 
 describe('validate --ref', () => {
-  it('reads the ref, not the working tree: an error at the ref fails while the tree is fine', () => {
+  it('reads the ref, not the working tree: an error at the ref fails while the tree is fine', async () => {
     const bad = OAUTH2.replace('{ fromEnv: CRM_CLIENT_SECRET }', SECRET_VALUE);
     const dir = tempRepo({ 'connectors/crm.yaml': bad });
     commitAll(dir);
     writeFiles(dir, { 'connectors/crm.yaml': OAUTH2 });
     const before = fingerprint(dir);
 
-    const tree = cli(['validate', '--dir', dir]);
+    const tree = await cli(['validate', '--dir', dir]);
     expect(tree.code).toBe(0);
 
-    const ref = cli(['validate', '--dir', dir, '--ref', 'HEAD']);
+    const ref = await cli(['validate', '--dir', dir, '--ref', 'HEAD']);
     expect(ref.code).toBe(1);
     expect(ref.stderr).toContain(`connectors/crm.yaml:${lineOf(bad, 'clientSecret:')}:17: error S1:`);
     expect(ref.stderr).toMatch(/Invalid: 1 error in 1 file \(ref HEAD at [0-9a-f]{7}\)\./);
@@ -620,33 +621,33 @@ describe('validate --ref', () => {
     expect(fingerprint(dir)).toEqual(before);
   });
 
-  it('and the other way round: a broken working tree does not matter to a good ref', () => {
+  it('and the other way round: a broken working tree does not matter to a good ref', async () => {
     const dir = tempRepo({ 'connectors/crm.yaml': OAUTH2, 'connections/c.yaml': CONNECTION });
     commitAll(dir);
     git(dir, 'branch', 'release');
     writeFiles(dir, { 'connections/c.yaml': 'kind: Connection\n\tbroken: [\n' });
-    expect(cli(['validate', '--dir', dir]).code).toBe(1);
-    const r = cli(['validate', '--dir', dir, '--ref', 'release']);
+    expect((await cli(['validate', '--dir', dir])).code).toBe(1);
+    const r = await cli(['validate', '--dir', dir, '--ref', 'release']);
     expect(r.stdout).toMatch(/^Valid: 1 connector, 1 connection in 2 files \(ref release at [0-9a-f]{7}\)\.\n$/);
     expect(r.code).toBe(0);
   });
 
-  it('an unknown ref exits 1', () => {
+  it('an unknown ref exits 1', async () => {
     const dir = tempRepo({ 'connectors/crm.yaml': OAUTH2 });
     commitAll(dir);
-    const r = cli(['validate', '--dir', dir, '--ref', 'no-such-branch']);
+    const r = await cli(['validate', '--dir', dir, '--ref', 'no-such-branch']);
     expect(r.stderr).toContain("unknown git ref 'no-such-branch'");
     expect(r.code).toBe(1);
   });
 
-  it('--ref outside a git repository exits 1', () => {
+  it('--ref outside a git repository exits 1', async () => {
     const dir = tempRepo({ 'connectors/crm.yaml': OAUTH2 });
-    const r = cli(['validate', '--dir', dir, '--ref', 'HEAD'], { env: { GIT_CEILING_DIRECTORIES: tmpdir() } });
+    const r = await cli(['validate', '--dir', dir, '--ref', 'HEAD'], { env: { GIT_CEILING_DIRECTORIES: tmpdir() } });
     expect(r.stderr).toContain('needs a git repository');
     expect(r.code).toBe(1);
   });
 
-  it('reads a ref with exactly one git ls-tree and one git cat-file, however many files', () => {
+  it('reads a ref with exactly one git ls-tree and one git cat-file, however many files', async () => {
     const files: Record<string, string> = { 'connectors/crm.yaml': OAUTH2 };
     for (let i = 0; i < 60; i++) {
       files[`connections/team_${i % 7}/deep/c${i}.yaml`] = CONNECTION.replace('linkName: crm_sales', `linkName: crm_${i}`);
@@ -659,7 +660,8 @@ describe('validate --ref', () => {
     const realGit = gitPath();
     writeFileSync(join(bin, 'git'), `#!/bin/sh\necho "$*" >> '${log}'\nexec '${realGit}' "$@"\n`);
     chmodSync(join(bin, 'git'), 0o755);
-    const r = cli(['validate', '--dir', dir, '--ref', 'main'], { env: { PATH: `${bin}:${process.env.PATH}` } });
+    // The real binary: git is found on the process's own PATH.
+    const r = binary(['validate', '--dir', dir, '--ref', 'main'], { env: { PATH: `${bin}:${process.env.PATH}` } });
     expect(r.stdout).toContain('Valid: 1 connector, 60 connections in 61 files');
     const calls = readFileSync(log, 'utf8').trim().split('\n');
     expect(calls.filter((c) => c.startsWith('ls-tree'))).toHaveLength(1);

@@ -5,6 +5,7 @@
  * end-to-end file's time); the real binary keeps its own few tests (canary, signals, package, the
  * terminal, exit codes of a killed process).
  */
+import { tmpdir } from 'node:os';
 import { Readable } from 'node:stream';
 import { main } from '../../src/cli/main.js';
 import { memIo } from '../apply/support.js';
@@ -26,4 +27,12 @@ export async function runCli(args: string[], { cwd, env, input = '' }: CliRun): 
   const io = memIo(cwd, env, Readable.from(input === '' ? [] : [Buffer.from(input)]));
   const code = await main(args, io);
   return { code, stdout: io.out(), stderr: io.err() };
+}
+
+/**
+ * `support/repo.ts`'s `cli`, in this process: in `cwd` (default: the system's temp folder), with
+ * this process's environment, NO_COLOR, and `env` over them.
+ */
+export function cli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliResult> {
+  return runCli(args, { cwd: opts.cwd ?? tmpdir(), env: { ...process.env, NO_COLOR: '1', ...opts.env }, input: opts.input ?? '' });
 }
