@@ -4,15 +4,14 @@
  * target, to the GitHub stand-in (GITHUB_API_URL). The child runs asynchronously: the stand-in
  * answers from this process's event loop.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { commentBody } from '../../src/github/body.js';
 import { stickyMarker } from '../../src/github/sticky.js';
 import { readPlanFile } from '../../src/planfile/file.js';
-import { BIN, ensureBuilt } from '../support/dist.js';
 import { ACTIONS_BOT, ALICE, Bystander, GitHubStandIn } from '../support/github-server.js';
+import { runCli } from '../support/in-process-cli.js';
 import { commitAll, writeFiles } from '../support/repo.js';
 import { tempDir } from '../support/target.js';
 import { ownTagsOnly, unmentionedAts } from '../support/markdown-checks.js';
@@ -23,7 +22,6 @@ const LIST = '/repos/acme/infra/issues/7/comments';
 let tmp: ReturnType<typeof tempDir>;
 let gh: GitHubStandIn;
 
-beforeAll(() => ensureBuilt());
 beforeEach(async () => {
   tmp = tempDir('connectorops-comment-e2e-');
   gh = await GitHubStandIn.start();
@@ -40,15 +38,10 @@ interface Run {
   stderr: string;
 }
 
-/** The CLI in the temp repo, with only the environment a workflow step would have. */
+/** The CLI (in this process) in the temp repo, with only the environment a workflow step would have. */
 function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
   const base: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', CI: '1', GITHUB_TOKEN: TOKEN, GITHUB_API_URL: gh.url };
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: tmp.dir, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  return runCli(args, { cwd: tmp.dir, env: { ...base, ...env } });
 }
 
 const CRM = (clientId = '1000.ABCDEF', name = 'Acme CRM') => `kind: Connector

@@ -1,6 +1,6 @@
 /**
- * The whole life of a ledger target through the real CLI (`node bin/connectorops.js`), against a
- * local target and against the same kind of target served over HTTP by `connectorops serve`:
+ * The whole life of a ledger target through the CLI (in this process; `connectorops serve` and
+ * `rollout walk` as real children), against a local target and against the same kind of target served over HTTP by `connectorops serve`:
  * init → adopt → a change in git → plan → apply (rollout opened, state unchanged) → plan again
  * (only what is new, rollout in progress) → rollout next → done out of order (refused) and in
  * order → authorizations → the last step (closed; re-plan empty) → rollout log. Plus `rollout
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { killHard, startChild, type Child } from '../support/child.js';
 import { BIN, ensureBuilt } from '../support/dist.js';
+import { runCli } from '../support/in-process-cli.js';
 import { git } from '../support/repo.js';
 import { tempDir } from '../support/target.js';
 
@@ -52,11 +53,8 @@ async function finished(p: Child): Promise<Result> {
   return { code, stdout: p.lines.join('\n') + (p.lines.length ? '\n' : ''), stderr: p.stderr() };
 }
 
-async function cli(args: string[], env: NodeJS.ProcessEnv = ENV): Promise<Result> {
-  const p = start(args, env);
-  p.process.stdin.end();
-  return finished(p);
-}
+/** A command, in this process (the server and `rollout walk` are real children). */
+const cli = (args: string[], env: NodeJS.ProcessEnv = ENV): Promise<Result> => runCli(args, { cwd: tmp.dir, env });
 
 const connector = (linkName: string, name: string, secretEnv: string, extra = '') => `kind: Connector
 linkName: ${linkName}
