@@ -11,6 +11,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SCENARIO_ENV, manifestsV1, manifestsV2, writeManifests } from '../apply/support.js';
 import { killHard, startChild, type Child } from '../support/child.js';
 import { BIN, ROOT, ensureBuilt } from '../support/dist.js';
+import { runCli, type CliResult } from '../support/in-process-cli.js';
 import { git } from '../support/repo.js';
 import { tempDir } from '../support/target.js';
 
@@ -39,12 +40,8 @@ function start(script: string, args: string[], env: NodeJS.ProcessEnv = ENV): Ch
   return child;
 }
 
-/** The CLI, run to its end. */
-async function cli(args: string[], env: NodeJS.ProcessEnv = ENV): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const p = start(BIN, args, env);
-  p.process.stdin.end();
-  return finished(p);
-}
+/** The CLI, run to its end, in this process (the server it talks to is a real child). */
+const cli = (args: string[], env: NodeJS.ProcessEnv = ENV): Promise<CliResult> => runCli(args, { cwd: tmp.dir, env });
 
 /** How a child ended, with all it printed. */
 async function finished(p: Child): Promise<{ code: number | null; stdout: string; stderr: string }> {
