@@ -5,7 +5,6 @@
  * answers what it likes. A record whose link name is `../../x` (with an escape sequence) is a
  * "damaged target" error naming the record, escaped; nothing is written. Through the real CLI.
  */
-import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync, readdirSync } from 'node:fs';
@@ -13,7 +12,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ensureBuilt } from '../support/dist.js';
+import { runCli, type CliResult } from '../support/in-process-cli.js';
 import { freshSchema, startPostgres, type TestPostgres } from '../support/postgres-server.mjs';
 import { cleanRepos, commitAll, fingerprint, tempRepo } from '../support/repo.js';
 
@@ -28,7 +27,6 @@ authentication: { type: basic }
 
 let server: TestPostgres;
 beforeAll(async () => {
-  ensureBuilt();
   server = await startPostgres();
 }, 120_000);
 afterAll(() => {
@@ -36,20 +34,9 @@ afterAll(() => {
   cleanRepos();
 });
 
-function cli(dir: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: dir,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', CI: '1', USER: 'ops', CONNECTOROPS_TOKEN: TOKEN },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/** The CLI in this process. */
+function cli(dir: string, args: string[]): Promise<CliResult> {
+  return runCli(args, { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', CI: '1', USER: 'ops', CONNECTOROPS_TOKEN: TOKEN } });
 }
 
 /** Each read path: what it is asked, and what would be written if it went on. */

@@ -4,15 +4,14 @@
  * a comment when clean, left alone while clean, reopened when drift returns; a token that may not
  * write issues (403) is a clear error; the token goes to the API origin and nowhere else.
  */
-import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DRIFT_LABEL, driftMarker, recordedKeys } from '../../src/github/drift-issue.js';
-import { BIN, ensureBuilt } from '../support/dist.js';
+import { cli as inProcess, runCli } from '../support/in-process-cli.js';
 import { CRM_API_KEY, crmConnection, delugeCalling } from '../support/manifests.js';
 import { ACTIONS_BOT, Bystander, GitHubStandIn } from '../support/github-server.js';
-import { cleanRepos, cli as cliSync, commitAll, tempRepo, writeFiles } from '../support/repo.js';
+import { cleanRepos, commitAll, tempRepo, writeFiles } from '../support/repo.js';
 import { ownTagsOnly, unmentionedAts } from '../support/markdown-checks.js';
 
 const TOKEN = 'ghs_driftTokenThatMustNeverBePrinted9';
@@ -24,13 +23,12 @@ const ISSUES = '/repos/acme/infra/issues';
 let gh: GitHubStandIn;
 let dir: string;
 
-beforeAll(() => ensureBuilt());
 beforeEach(async () => {
   gh = await GitHubStandIn.start();
   gh.addToken(TOKEN, ACTIONS_BOT).addToken(READ_ONLY, ACTIONS_BOT, { write: false });
   dir = tempRepo({ 'connectors/crm.yaml': CRM_API_KEY, 'connections/crm_sales.yaml': crmConnection('crm_sales'), '.gitignore': '*.db*\n' });
   commitAll(dir);
-  const applied = cliSync(['apply', '--auto-approve', '--target', TARGET], { cwd: dir, env: { CI: '1' } });
+  const applied = await inProcess(['apply', '--auto-approve', '--target', TARGET], { cwd: dir, env: { CI: '1' } });
   expect(applied.code, applied.stderr).toBe(0);
 });
 afterEach(async () => {
@@ -44,24 +42,12 @@ interface Run {
   stderr: string;
 }
 
-/** `connectorops drift --repo` in the repository, with only the environment a workflow step would have. */
-function drift(env: Record<string, string> = {}, target = TARGET): Promise<Run> {
+/** `connectorops drift --repo` (in this process) in the repository, with only the environment a workflow step would have. */
+async function drift(env: Record<string, string> = {}, target = TARGET): Promise<Run> {
   const base: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', CI: '1', GITHUB_TOKEN: TOKEN, GITHUB_API_URL: gh.url };
-  const child = spawn(process.execPath, [BIN, 'drift', '--target', target, '--repo', REPO, '--format', 'markdown'], {
-    cwd: dir,
-    env: { ...base, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-  return new Promise((resolve) =>
-    child.on('close', (code) => {
-      for (const secret of [TOKEN, READ_ONLY]) expect(stdout + stderr).not.toContain(secret);
-      resolve({ code, stdout, stderr });
-    }),
-  );
+  const r = await runCli(['drift', '--target', target, '--repo', REPO, '--format', 'markdown'], { cwd: dir, env: { ...base, ...env } });
+  for (const secret of [TOKEN, READ_ONLY]) expect(r.stdout + r.stderr).not.toContain(secret);
+  return r;
 }
 
 /** The calls since the last look, then forgets them. */
@@ -159,7 +145,7 @@ describe('connectorops drift --repo', () => {
 
   it('keeps one issue per target: another target gets its own, found again by its own marker', async () => {
     writeFiles(dir, { 'connections/billing.yaml': crmConnection('billing') });
-    const other = cliSync(['apply', '--auto-approve', '--target', 'local:other.db'], { cwd: dir, env: { CI: '1' } });
+    const other = await inProcess(['apply', '--auto-approve', '--target', 'local:other.db'], { cwd: dir, env: { CI: '1' } });
     expect(other.code, other.stderr).toBe(0);
     writeFiles(dir, { 'connections/erp.yaml': crmConnection('erp') });
     expect((await drift()).code).toBe(2);

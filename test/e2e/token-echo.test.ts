@@ -5,12 +5,11 @@
  * stderr (issue 18, item 6). Through the real CLI, against the GitHub stand-in and a loopback
  * HTTP server that echoes what it was sent; the server's words are escaped on the way too.
  */
-import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIN_REDACTED_PART } from '../../src/model/redact.js';
-import { BIN, ensureBuilt } from '../support/dist.js';
+import { runCli } from '../support/in-process-cli.js';
 import { ACTIONS_BOT, GitHubStandIn } from '../support/github-server.js';
 import { cleanRepos, commitAll, tempRepo } from '../support/repo.js';
 
@@ -24,25 +23,15 @@ authentication: { type: basic }
 
 let dir: string;
 beforeAll(() => {
-  ensureBuilt();
   dir = tempRepo({ 'connectors/crm.yaml': CRM });
   commitAll(dir);
 });
 afterAll(() => cleanRepos());
 
-function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: dir,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', CI: '1', USER: 'ops', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, out }));
-  });
+/** The CLI in this process; stdout and stderr as one text. */
+async function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
+  const r = await runCli(args, { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', CI: '1', USER: 'ops', ...env } });
+  return { code: r.code, out: r.stdout + r.stderr };
 }
 
 /** What a server that quotes the token says: whole, in the header's form, cut, its ends. */
