@@ -3,7 +3,8 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
  * The tier of a test follows from where it lives:
- * - `test/e2e/` (the real CLI from `dist/`) and `test/slow/` (real git, PostgreSQL, child processes,
+ * - `test/e2e/` (the CLI end to end: its main() in-process, the real binary from `dist/` where a
+ *   process is the point) and `test/slow/` (real git, PostgreSQL, child processes,
  *   fault injection at every action, the lint on injected copies): the `slow` project;
  * - everything else under `test/` is `unit` (`npm run test:unit`): no build, no child process, quick.
  * `vitest run` (`npm test`) runs both.
