@@ -243,6 +243,27 @@ describe('schema versions', () => {
   });
 });
 
+describe('reading the rows', () => {
+  it('a body edited by hand into two objects, or into something not JSON, is a damaged target, not two records', async () => {
+    const schema = freshSchema('bodies');
+    const t = await PostgresTarget.open(server.target(schema), { create: true });
+    await t.execute(act.createConnector('crm'), { clientSecret: 's3cret-one' });
+    await t.execute(act.createConnector('erp'), { clientSecret: 's3cret-one' });
+    await t.close();
+    const { rows } = await admin.query<{ body: string }>(`SELECT body FROM ${schema}.connectors WHERE link_name = 'crm'`);
+    const other = rows[0]!.body.replace('"crm"', '"evil"');
+    for (const body of [`${rows[0]!.body},${other}`, '{"linkName": "crm"', '[]', 'null']) {
+      await admin.query(`UPDATE ${schema}.connectors SET body = $1 WHERE link_name = 'crm'`, [body]);
+      const reader = await PostgresTarget.open(server.target(schema));
+      try {
+        await expect(reader.read()).rejects.toThrow(/the table connectors holds a body that is not a JSON object; the target is damaged/);
+      } finally {
+        await reader.close();
+      }
+    }
+  });
+});
+
 describe('several writers', () => {
   it('two engines on the same cached serial, one journaled action at once: carried out once, the other refused as done', async () => {
     const schema = freshSchema('race');
