@@ -4,8 +4,8 @@
 // - a cold read of 100,000 connections (what plan does: open, state + serial + digest) against a
 //   bare `SELECT body` of the same rows on one connection;
 // - 1,000 journaled actions against 1,000 single-row INSERTs, each in its own transaction
-//   (a journaled action is one transaction and one round trip: the writers' lock and one guarded
-//   statement, docs/targets.md).
+//   (a journaled action is one transaction and one round trip: one call of the schema's
+//   commit_action function, docs/targets.md).
 // BENCH_TARGET_CONNECTORS / BENCH_TARGET_CONNECTIONS_EACH scale the account; BENCH_RUNS runs the reads.
 import pg from 'pg';
 import { PostgresTarget } from '../dist/targets/postgres/postgres-target.js';

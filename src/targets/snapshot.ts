@@ -196,19 +196,75 @@ export function stateDigest(state: State): string {
   hash.write('{"connections":[');
   [...state.connections.values()].sort(byLinkName).forEach((c, i) => hash.write(i ? `,${canonicalConnectionJson(c)}` : canonicalConnectionJson(c)));
   hash.write('],"connectors":[');
-  [...state.connectors.values()].sort(byLinkName).forEach((c, i) => hash.write(i ? `,${canonicalJson(connectorToSnapshot(c))}` : canonicalJson(connectorToSnapshot(c))));
+  [...state.connectors.values()].sort(byLinkName).forEach((c, i) => hash.write(i ? `,${canonicalConnectorJson(c)}` : canonicalConnectorJson(c)));
   hash.write(`],"formatVersion":${SNAPSHOT_FORMAT_VERSIONS.at(-1)!}}`);
   return hash.digest();
 }
 
 /**
- * `canonicalJson(connectionToSnapshot(c))`: the same fields, built with their keys in sorted
- * order, so that JSON.stringify writes the canonical text at once.
+ * `canonicalJson(connectionToSnapshot(c))`: the same fields, written in sorted key order as text
+ * (JSON.stringify quotes each value), which costs half of building a sorted object and
+ * stringifying it. A record whose fields are not of their types (a damaged row) takes the object
+ * path, which writes what canonicalJson would.
  */
 function canonicalConnectionJson(c: ConnectionRecord): string {
-  const authorizations = copyAuthorizations(c.authorizations).map((a) =>
-    a.user !== undefined ? { account: a.account, environment: a.environment, user: a.user } : { account: a.account, environment: a.environment },
+  if (!wellTyped(c)) return canonicalConnectionObjectJson(c);
+  const q = JSON.stringify;
+  const list = c.authorizations.length > 1 ? copyAuthorizations(c.authorizations) : c.authorizations;
+  let authorizations = '';
+  for (const a of list) {
+    authorizations += `${authorizations ? ',' : ''}{"account":${q(a.account)},"environment":${q(a.environment)}${a.user !== undefined ? `,"user":${q(a.user)}` : ''}}`;
+  }
+  let usages = '';
+  for (const u of c.usages) usages += `${usages ? ',' : ''}{"app":${q(u.app)},"component":${q(u.component)},"kind":${q(u.kind)}}`;
+  // `access` sorts first; most connections have none.
+  return (
+    `{${c.access ? `"access":${q(c.access)},` : ''}"authorizationOwner":${q(c.authorizationOwner)},"authorizations":[${authorizations}],` +
+    `"connector":${q(c.connector)},"enabled":${c.enabled},"linkName":${q(c.linkName)},"name":${q(c.name)},` +
+    `"sameAuthorizationForAllEnvironments":${c.sameAuthorizationForAllEnvironments},"scopes":${q(c.scopes)},"usages":[${usages}]}`
   );
+}
+
+/**
+ * `canonicalJson(connectorToSnapshot(c))`, its top-level fields written in sorted key order as
+ * text (only the authentication goes through canonicalJson); a damaged record takes that path whole.
+ */
+function canonicalConnectorJson(c: ConnectorRecord): string {
+  const str = (v: unknown) => typeof v === 'string';
+  if (!(str(c.description) && str(c.linkName) && str(c.name) && str(c.stage) && typeof c.enabled === 'boolean')) return canonicalJson(connectorToSnapshot(c));
+  const q = JSON.stringify;
+  const snapshot = connectorToSnapshot(c);
+  // secretFingerprints holds clientSecret before consumerSecret (connectorToSnapshot): sorted already.
+  const fingerprints = snapshot.secretFingerprints ? `"secretFingerprints":${canonicalJson(snapshot.secretFingerprints)},` : '';
+  return (
+    `{"authentication":${canonicalJson(snapshot.authentication)},"description":${q(c.description)},"enabled":${c.enabled},` +
+    `"linkName":${q(c.linkName)},"name":${q(c.name)},${fingerprints}"stage":${q(c.stage)}}`
+  );
+}
+
+/** Every field canonicalConnectionJson writes as text is of its type (so that no `undefined` is written). */
+function wellTyped(c: ConnectionRecord): boolean {
+  const str = (v: unknown) => typeof v === 'string';
+  return (
+    str(c.authorizationOwner) &&
+    str(c.connector) &&
+    str(c.linkName) &&
+    str(c.name) &&
+    typeof c.enabled === 'boolean' &&
+    typeof c.sameAuthorizationForAllEnvironments === 'boolean' &&
+    Array.isArray(c.scopes) &&
+    c.scopes.every(str) &&
+    (c.access === undefined || (Array.isArray(c.access) && c.access.every(str))) &&
+    Array.isArray(c.authorizations) &&
+    c.authorizations.every((a) => str(a.account) && str(a.environment) && (a.user === undefined || str(a.user))) &&
+    Array.isArray(c.usages) &&
+    c.usages.every((u) => str(u.app) && str(u.component) && str(u.kind))
+  );
+}
+
+/** canonicalConnectionJson's fields as an object with sorted keys, stringified. */
+function canonicalConnectionObjectJson(c: ConnectionRecord): string {
+  const authorizations = copyAuthorizations(c.authorizations).map(canonicalAuthorization);
   const usages = c.usages.map((u) => ({ app: u.app, component: u.component, kind: u.kind }));
   const rest = {
     authorizationOwner: c.authorizationOwner,
@@ -221,8 +277,12 @@ function canonicalConnectionJson(c: ConnectionRecord): string {
     scopes: c.scopes,
     usages,
   };
-  // `access` sorts first; most connections have none.
   return c.access ? `{"access":${JSON.stringify(c.access)},${JSON.stringify(rest).slice(1)}` : JSON.stringify(rest);
+}
+
+/** An authorization with its keys in sorted order. */
+function canonicalAuthorization(a: Authorization): Authorization {
+  return a.user !== undefined ? { account: a.account, environment: a.environment, user: a.user } : { account: a.account, environment: a.environment };
 }
 
 function byLinkName(a: { linkName: string }, b: { linkName: string }): number {

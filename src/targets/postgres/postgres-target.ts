@@ -48,6 +48,8 @@ export { POSTGRES_SCHEMA_VERSION } from './schema.js';
 const CONNECT_TIMEOUT_MS = 10_000;
 /** Rows per statement when a whole account is written (import): few round trips, bounded statements. */
 const ROWS_PER_INSERT = 5_000;
+/** Bodies per JSON array when a whole table is read (loadState): few texts, none of them huge. */
+const BODIES_PER_TEXT = 2_000;
 /** Serialization failures, deadlocks, and a server that went away before COMMIT: tried again. */
 const RETRIES = { retries: 6, minTimeout: 100, maxTimeout: 2_000, factor: 2, randomize: true } as const;
 
@@ -104,6 +106,8 @@ class PgStore implements TargetStore {
   readonly #writeKey: bigint;
   /** BEGIN, then wait for the writers' lock (the key is a number we made: safe as a literal). */
   readonly #beginWrite: string;
+  /** The call of the schema's commit_action (commitAction), prepared once per connection. */
+  readonly #commitCall: string;
 
   private constructor(location: PostgresLocation, name: string) {
     this.#config = { ...location.config, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true, application_name: 'connectorops' };
@@ -120,6 +124,8 @@ class PgStore implements TargetStore {
     this.#lockKey = advisoryKey(this.#database, location.schema, 'apply lock');
     this.#writeKey = advisoryKey(this.#database, location.schema, 'writers');
     this.#beginWrite = `BEGIN; SELECT pg_advisory_xact_lock(${this.#writeKey})`;
+    const types = ['bigint', 'text', 'boolean', 'text[]', 'text[]', 'text[]', 'text[]', ...Array<string>(5).fill('text'), 'bigint', ...Array<string>(4).fill('text')];
+    this.#commitCall = `SELECT ${this.#s}.commit_action(${types.map((type, i) => `$${i + 1}::${type}`).join(', ')})`;
   }
 
   static async open(location: PostgresLocation, name: string, create: boolean): Promise<PgStore> {
@@ -218,10 +224,10 @@ class PgStore implements TargetStore {
   }
 
   /**
-   * A journaled action in one round trip: one simple query (no parameters, so the values go as
-   * literals, escaped by node-postgres) that is one implicit transaction: the writers' lock, then
-   * one statement that writes only if the serial is still `atSerial` and the entry is not done.
-   * The answer is lost with the connection only after it was sent: that is "unknown", never retried.
+   * A journaled action in one round trip: one call of the schema's `commit_action` (schema.ts,
+   * step 5), a prepared statement with every value a parameter, which is one implicit transaction:
+   * the writers' lock, then the writes only if the serial is still `atSerial` and the entry is not
+   * done. The answer is lost with the connection only after it was sent: that is "unknown", never retried.
    */
   async commitAction(commit: ActionCommit): Promise<CommitAnswer> {
     return this.#retrying(async (attempt) => {
@@ -232,10 +238,15 @@ class PgStore implements TargetStore {
       client.on('error', onError);
       try {
         attempt.commitSent = true;
-        const results = (await client.query(commitStatement(this.#s, this.#writeKey, commit))) as unknown as pg.QueryResult[];
-        const row = results.at(-1)!.rows[0] as { ok: boolean; serial: string; entry: JournalRow | null };
-        if (row.ok) return { committed: true };
-        return { committed: false, serial: Number(row.serial), entry: row.entry ? journalEntryOf(row.entry) : null };
+        const { rows } = await client.query<[CommitRow]>({
+          name: 'commit_action',
+          text: this.#commitCall,
+          values: commitValues(this.#writeKey, commit),
+          rowMode: 'array',
+        });
+        const answer = rows[0]![0];
+        if (answer.ok) return { committed: true };
+        return { committed: false, serial: Number(answer.serial), entry: answer.entry ? journalEntryOf(answer.entry) : null };
       } catch (error) {
         if (isConnectionError(error)) broken = error as Error;
         throw error;
@@ -428,17 +439,36 @@ class PgTx implements StoreWriter {
 
   async loadState(): Promise<State> {
     const state: State = { connectors: new Map(), connections: new Map() };
-    const connectors = await this.#c.query<[string]>({ text: `SELECT body FROM ${this.#s}.connectors`, rowMode: 'array' });
-    for (const [body] of connectors.rows) {
-      const c = JSON.parse(body) as ConnectorRecord;
-      state.connectors.set(c.linkName, c);
-    }
-    const connections = await this.#c.query<[string]>({ text: `SELECT body FROM ${this.#s}.connections`, rowMode: 'array' });
-    for (const [body] of connections.rows) {
-      const c = JSON.parse(body) as ConnectionRecord;
-      state.connections.set(c.linkName, c);
-    }
+    for (const c of await this.#bodies<ConnectorRecord>('connectors')) state.connectors.set(c.linkName, c);
+    for (const c of await this.#bodies<ConnectionRecord>('connections')) state.connections.set(c.linkName, c);
     return state;
+  }
+
+  /**
+   * Every body of a table, parsed: the server joins them into JSON arrays of BODIES_PER_TEXT, one
+   * `JSON.parse` each (one parse per row, and a row object per row, cost twice the CPU at 100k
+   * rows). The bodies are joined as text, so a body damaged by hand could run into its
+   * neighbour: each array must hold as many objects as it joined rows.
+   */
+  async #bodies<T>(table: 'connectors' | 'connections'): Promise<T[]> {
+    const { rows } = await this.#c.query<[string, string]>({
+      text: `SELECT '[' || string_agg(body, ',') || ']', count(*) FROM (SELECT body, row_number() OVER () / ${BODIES_PER_TEXT} AS part FROM ${this.#s}.${table}) b GROUP BY part`,
+      rowMode: 'array',
+    });
+    const out: T[] = [];
+    for (const [text, count] of rows) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = null;
+      }
+      if (!Array.isArray(parsed) || parsed.length !== Number(count) || !parsed.every((r) => r !== null && typeof r === 'object' && !Array.isArray(r))) {
+        throw new TargetError(`schema ${this.#s}: the table ${table} holds a body that is not a JSON object; the target is damaged`);
+      }
+      for (const record of parsed as T[]) out.push(record);
+    }
+    return out;
   }
 
   async counts(): Promise<{ connectors: number; connections: number }> {
@@ -597,47 +627,22 @@ function journalUpsert(schema: string, entry: JournalWrite): { text: string; val
   };
 }
 
-/**
- * `commitAction`'s query: the writers' lock, then one statement whose every write is guarded by
- * `g` (the serial is still `atSerial`, the entry is not done), and which answers whether it wrote,
- * the serial and the entry as they were. Deletes of names the same effects upsert are left out:
- * one statement cannot delete and insert a row, and World.apply ends with the upsert anyway.
- */
-function commitStatement(s: string, writeKey: bigint, { atSerial, effects, journal }: ActionCommit): string {
-  const lit = (v: string | number | null) => (v === null ? 'NULL' : typeof v === 'number' ? String(v) : pg.escapeLiteral(v));
-  const list = (names: string[]) => `json_array_elements_text(${lit(JSON.stringify(names))}::json)`;
-  const bodies = (records: object[]) => `json_array_elements_text(${lit(JSON.stringify(records.map((r) => JSON.stringify(r))))}::json) AS t(b)`;
-  const entryWhere = journal ? `run_id = ${lit(journal.key.runId)} AND action_id = ${lit(journal.key.actionId)}` : '';
-  const parts = [
-    `g AS (SELECT FROM ${s}.meta WHERE key = 'serial' AND value = ${lit(String(atSerial))}${journal ? ` AND NOT EXISTS (SELECT FROM ${s}.journal WHERE ${entryWhere} AND status = 'done')` : ''})`,
+/** What `commit_action` answers (schema.ts, step 5). */
+type CommitRow = { ok: true } | { ok: false; serial: string | null; entry: JournalRow | null };
+
+/** The parameters of `commit_action`, in its order: the lock, the guard, the effects' rows, the entry. */
+function commitValues(writeKey: bigint, { atSerial, effects, journal }: ActionCommit): unknown[] {
+  const entry = journal ? journalValues(journal) : [null, null, null, null, null, null, null, null, null, null];
+  return [
+    String(writeKey),
+    String(atSerial),
+    effects !== null,
+    effects?.deleteConnections ?? [],
+    effects?.deleteConnectors ?? [],
+    effects?.upsertConnectors.map((r) => JSON.stringify(r)) ?? [],
+    effects?.upsertConnections.map((r) => JSON.stringify(r)) ?? [],
+    ...entry,
   ];
-  if (effects) {
-    const kept = (names: string[], upserted: { linkName: string }[]) => {
-      const up = new Set(upserted.map((r) => r.linkName));
-      return names.filter((n) => !up.has(n));
-    };
-    const deleteConnections = kept(effects.deleteConnections, effects.upsertConnections);
-    const deleteConnectors = kept(effects.deleteConnectors, effects.upsertConnectors);
-    if (deleteConnections.length) parts.push(`dc AS (DELETE FROM ${s}.connections WHERE link_name IN (SELECT ${list(deleteConnections)}) AND EXISTS (SELECT FROM g))`);
-    if (deleteConnectors.length) parts.push(`dk AS (DELETE FROM ${s}.connectors WHERE link_name IN (SELECT ${list(deleteConnectors)}) AND EXISTS (SELECT FROM g))`);
-    if (effects.upsertConnectors.length) {
-      parts.push(`uk AS (INSERT INTO ${s}.connectors (link_name, body) SELECT b::json->>'linkName', b FROM ${bodies(effects.upsertConnectors)} WHERE EXISTS (SELECT FROM g)
-        ON CONFLICT (link_name) DO UPDATE SET body = excluded.body)`);
-    }
-    if (effects.upsertConnections.length) {
-      parts.push(`uc AS (INSERT INTO ${s}.connections (link_name, connector, body) SELECT b::json->>'linkName', b::json->>'connector', b FROM ${bodies(effects.upsertConnections)}
-        WHERE EXISTS (SELECT FROM g) ON CONFLICT (link_name) DO UPDATE SET connector = excluded.connector, body = excluded.body)`);
-    }
-    parts.push(`ser AS (UPDATE ${s}.meta SET value = ${lit(String(atSerial + 1))} WHERE key = 'serial' AND EXISTS (SELECT FROM g))`);
-  }
-  if (journal) {
-    parts.push(
-      `j AS (INSERT INTO ${s}.journal AS je (${JOURNAL_COLUMNS}) SELECT ${journalValues(journal).map(lit).join(', ')} WHERE EXISTS (SELECT FROM g) ${JOURNAL_ON_CONFLICT})`,
-    );
-  }
-  const entry = journal ? `(SELECT row_to_json(e) FROM ${s}.journal e WHERE ${entryWhere})` : 'NULL';
-  return `SELECT pg_advisory_xact_lock(${writeKey}); WITH ${parts.join(',\n')}
-    SELECT EXISTS (SELECT FROM g) AS ok, (SELECT value FROM ${s}.meta WHERE key = 'serial') AS serial, ${entry} AS entry`;
 }
 
 /** A 64-bit advisory lock key of its own per database, schema and purpose. */

@@ -5,7 +5,7 @@
  */
 
 /** The version this connectorops writes. A schema with a higher one is refused, never guessed at. */
-export const POSTGRES_SCHEMA_VERSION = 4;
+export const POSTGRES_SCHEMA_VERSION = 5;
 
 /**
  * `STEPS[v - 1]` takes a schema from version v - 1 to v (version 0: nothing there yet). Add a
@@ -62,6 +62,56 @@ export const STEPS: ReadonlyArray<(schema: string) => string> = [
         END)
     )::text
     WHERE body::jsonb ? 'authorization';`,
+  // 5: a journaled action in one call (PgStore.commitAction): the writers' lock, then, each statement
+  // on a snapshot taken after the lock (a VOLATILE function's statements take their own, in READ
+  // COMMITTED), the check that the serial is still the caller's and the entry not done; only then
+  // the effects' rows (World.apply's order), the serial and the entry. One statement of a prepared
+  // call: one round trip, planned once per connection, every value a parameter. Answers
+  // {"ok": true}, or {"ok": false, "serial": as committed, "entry": the entry as it is} having
+  // written nothing.
+  (s) => `
+    CREATE OR REPLACE FUNCTION ${s}.commit_action(
+      p_write_key bigint, p_at_serial text, p_effects boolean,
+      p_delete_connections text[], p_delete_connectors text[], p_upsert_connectors text[], p_upsert_connections text[],
+      p_run_id text, p_action_id text, p_op text, p_link_name text, p_status text, p_serial bigint, p_at text, p_error text, p_actor text, p_note text
+    ) RETURNS json LANGUAGE plpgsql VOLATILE AS $fn$
+    DECLARE
+      v_serial text;
+    BEGIN
+      PERFORM pg_advisory_xact_lock(p_write_key);
+      SELECT m.value INTO v_serial FROM ${s}.meta m WHERE m.key = 'serial';
+      IF v_serial IS DISTINCT FROM p_at_serial
+         OR (p_run_id IS NOT NULL AND EXISTS (SELECT FROM ${s}.journal e WHERE e.run_id = p_run_id AND e.action_id = p_action_id AND e.status = 'done')) THEN
+        RETURN json_build_object('ok', false, 'serial', v_serial,
+          'entry', (SELECT row_to_json(e) FROM ${s}.journal e WHERE e.run_id = p_run_id AND e.action_id = p_action_id));
+      END IF;
+      IF p_effects THEN
+        IF cardinality(p_delete_connections) > 0 THEN
+          DELETE FROM ${s}.connections c WHERE c.link_name = ANY (p_delete_connections);
+        END IF;
+        IF cardinality(p_delete_connectors) > 0 THEN
+          DELETE FROM ${s}.connectors c WHERE c.link_name = ANY (p_delete_connectors);
+        END IF;
+        IF cardinality(p_upsert_connectors) > 0 THEN
+          INSERT INTO ${s}.connectors (link_name, body) SELECT b::json->>'linkName', b FROM unnest(p_upsert_connectors) AS t(b)
+            ON CONFLICT (link_name) DO UPDATE SET body = excluded.body;
+        END IF;
+        IF cardinality(p_upsert_connections) > 0 THEN
+          INSERT INTO ${s}.connections (link_name, connector, body) SELECT b::json->>'linkName', b::json->>'connector', b FROM unnest(p_upsert_connections) AS t(b)
+            ON CONFLICT (link_name) DO UPDATE SET connector = excluded.connector, body = excluded.body;
+        END IF;
+        UPDATE ${s}.meta m SET value = (p_at_serial::bigint + 1)::text WHERE m.key = 'serial';
+      END IF;
+      IF p_run_id IS NOT NULL THEN
+        INSERT INTO ${s}.journal AS je (run_id, action_id, op, link_name, status, serial, at, error, actor, note)
+          VALUES (p_run_id, p_action_id, p_op, p_link_name, p_status, p_serial, p_at, p_error, p_actor, p_note)
+          ON CONFLICT (run_id, action_id) DO UPDATE SET op = excluded.op, link_name = excluded.link_name, status = excluded.status,
+            serial = excluded.serial, at = excluded.at, error = excluded.error, actor = excluded.actor, note = excluded.note
+          WHERE je.status <> 'done';
+      END IF;
+      RETURN json_build_object('ok', true);
+    END
+    $fn$;`,
 ];
 
 /** A schema name as SQL. Names are checked plain (url.ts), so quoting is all it takes. */

@@ -190,6 +190,9 @@ describe('schema versions', () => {
       const held = await admin.query(`SELECT session FROM ${schema}.locks`);
       expect(held.rows[0].session).toMatch(/^\d+$/);
       await t.releaseLock(lock.id);
+      // The step 5 function is there: an action on the cached state commits through it.
+      expect((await t.execute(act.createConnector('billing'), { clientSecret: 's3cret-one' }, { runId: 'r', actionId: 'a1' })).serial).toBe(8);
+      expect((await admin.query(`SELECT status, serial FROM ${schema}.journal`)).rows).toEqual([{ status: 'done', serial: '8' }]);
     } finally {
       await t.close();
     }
@@ -240,7 +243,56 @@ describe('schema versions', () => {
   });
 });
 
+describe('reading the rows', () => {
+  it('a body edited by hand into two objects, or into something not JSON, is a damaged target, not two records', async () => {
+    const schema = freshSchema('bodies');
+    const t = await PostgresTarget.open(server.target(schema), { create: true });
+    await t.execute(act.createConnector('crm'), { clientSecret: 's3cret-one' });
+    await t.execute(act.createConnector('erp'), { clientSecret: 's3cret-one' });
+    await t.close();
+    const { rows } = await admin.query<{ body: string }>(`SELECT body FROM ${schema}.connectors WHERE link_name = 'crm'`);
+    const other = rows[0]!.body.replace('"crm"', '"evil"');
+    for (const body of [`${rows[0]!.body},${other}`, '{"linkName": "crm"', '[]', 'null']) {
+      await admin.query(`UPDATE ${schema}.connectors SET body = $1 WHERE link_name = 'crm'`, [body]);
+      const reader = await PostgresTarget.open(server.target(schema));
+      try {
+        await expect(reader.read()).rejects.toThrow(/the table connectors holds a body that is not a JSON object; the target is damaged/);
+      } finally {
+        await reader.close();
+      }
+    }
+  });
+});
+
 describe('several writers', () => {
+  it('two engines on the same cached serial, one journaled action at once: carried out once, the other refused as done', async () => {
+    const schema = freshSchema('race');
+    const a = await PostgresTarget.open(server.target(schema), { create: true });
+    const b = await PostgresTarget.open(server.target(schema));
+    try {
+      for (const t of [a, b]) expect((await t.read()).serial).toBe(0);
+      // Both judge the action against the same cached state and send it in one call each: the
+      // writers' lock orders the two calls, and the second sees the first's serial and entry.
+      const journal = { runId: 'r', actionId: 'a1' };
+      const outcomes = await Promise.allSettled([a, b].map((t) => t.execute(act.createConnector('crm'), { clientSecret: 's3cret-one' }, journal)));
+      expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
+      const refused = outcomes.find((o) => o.status === 'rejected')!;
+      expect(String(refused.reason)).toMatch(/action a1 of run r is already done by a run at .* \(serial 1\)/);
+      const r = await a.read();
+      expect(r.serial).toBe(1);
+      expect([...r.state.connectors.keys()]).toEqual(['crm']);
+      expect((await a.journal('r')).map((e) => [e.status, e.serial])).toEqual([['done', 1]]);
+      // Two different actions on one cached serial: the second call finds the serial moved, writes
+      // nothing, and the engine carries its action out in a transaction of its own.
+      await Promise.all([a, b].map((t, i) => t.execute(act.createConnector(`c${i}`), { clientSecret: 's3cret-one' }, { runId: 'r', actionId: `b${i}` })));
+      expect((await a.journal('r')).map((e) => e.serial).sort()).toEqual([1, 2, 3]);
+      expect((await b.read()).digest).toBe((await a.read()).digest);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it('two connections carrying out actions at once: every action once, serials 1..N without a gap', async () => {
     const schema = freshSchema('writers');
     const a = await PostgresTarget.open(server.target(schema), { create: true });
