@@ -196,33 +196,76 @@ export function stateDigest(state: State): string {
   hash.write('{"connections":[');
   [...state.connections.values()].sort(byLinkName).forEach((c, i) => hash.write(i ? `,${canonicalConnectionJson(c)}` : canonicalConnectionJson(c)));
   hash.write('],"connectors":[');
-  [...state.connectors.values()].sort(byLinkName).forEach((c, i) => hash.write(i ? `,${canonicalJson(connectorToSnapshot(c))}` : canonicalJson(connectorToSnapshot(c))));
+  [...state.connectors.values()].sort(byLinkName).forEach((c, i) => hash.write(i ? `,${canonicalConnectorJson(c)}` : canonicalConnectorJson(c)));
   hash.write(`],"formatVersion":${SNAPSHOT_FORMAT_VERSIONS.at(-1)!}}`);
   return hash.digest();
 }
 
 /**
- * `canonicalJson(connectionToSnapshot(c))`: the same fields, built with their keys in sorted
- * order, so that JSON.stringify writes the canonical text at once.
+ * `canonicalJson(connectionToSnapshot(c))`: the same fields, written in sorted key order as text,
+ * member by member, as JSON.stringify writes an object built with its keys in that order (a value
+ * it would leave out, `undefined`, is left out). No object is built per connection: on a 100k
+ * account the objects and their garbage cost twice the text (measured).
  */
 function canonicalConnectionJson(c: ConnectionRecord): string {
-  const authorizations = copyAuthorizations(c.authorizations).map((a) =>
-    a.user !== undefined ? { account: a.account, environment: a.environment, user: a.user } : { account: a.account, environment: a.environment },
-  );
-  const usages = c.usages.map((u) => ({ app: u.app, component: u.component, kind: u.kind }));
-  const rest = {
-    authorizationOwner: c.authorizationOwner,
-    authorizations,
-    connector: c.connector,
-    enabled: c.enabled,
-    linkName: c.linkName,
-    name: c.name,
-    sameAuthorizationForAllEnvironments: c.sameAuthorizationForAllEnvironments,
-    scopes: c.scopes,
-    usages,
-  };
+  // Authorizations in their stable order: one (most connections) or none is in it already.
+  const list = c.authorizations.length > 1 ? copyAuthorizations(c.authorizations) : c.authorizations;
+  let authorizations = '[';
+  for (const a of list) {
+    const item = member(member(member('{', '"account":', a.account), '"environment":', a.environment), '"user":', a.user);
+    authorizations += authorizations.length > 1 ? `,${item}}` : `${item}}`;
+  }
+  let usages = '[';
+  for (const u of c.usages) {
+    const item = member(member(member('{', '"app":', u.app), '"component":', u.component), '"kind":', u.kind);
+    usages += usages.length > 1 ? `,${item}}` : `${item}}`;
+  }
   // `access` sorts first; most connections have none.
-  return c.access ? `{"access":${JSON.stringify(c.access)},${JSON.stringify(rest).slice(1)}` : JSON.stringify(rest);
+  let out = c.access ? `{"access":${JSON.stringify(c.access)}` : '{';
+  out = member(out, '"authorizationOwner":', c.authorizationOwner);
+  out = `${out}${out.length > 1 ? ',' : ''}"authorizations":${authorizations}]`;
+  out = member(out, '"connector":', c.connector);
+  out = member(out, '"enabled":', c.enabled);
+  out = member(out, '"linkName":', c.linkName);
+  out = member(out, '"name":', c.name);
+  out = member(out, '"sameAuthorizationForAllEnvironments":', c.sameAuthorizationForAllEnvironments);
+  out = member(out, '"scopes":', c.scopes);
+  return `${out},"usages":${usages}]}`;
+}
+
+/**
+ * `canonicalJson(connectorToSnapshot(c))`, written member by member like canonicalConnectionJson;
+ * the authentication (a few keys, in several shapes) through canonicalJson itself.
+ */
+function canonicalConnectorJson(c: ConnectorRecord): string {
+  let out = `{"authentication":${canonicalJson(authenticationToSnapshot(c.authentication))}`;
+  out = canonicalMember(out, '"description":', c.description);
+  out = canonicalMember(out, '"enabled":', c.enabled);
+  out = canonicalMember(out, '"linkName":', c.linkName);
+  out = canonicalMember(out, '"name":', c.name);
+  const { clientSecret, consumerSecret } = c.secretFingerprints;
+  if (clientSecret !== undefined || consumerSecret !== undefined) {
+    const fingerprints = canonicalMember(canonicalMember('{', '"clientSecret":', clientSecret), '"consumerSecret":', consumerSecret);
+    out = `${out},"secretFingerprints":${fingerprints}}`;
+  }
+  out = canonicalMember(out, '"stage":', c.stage);
+  return `${out}}`;
+}
+
+/** `member` with the value as canonicalJson writes it (an object's keys sorted). */
+function canonicalMember(open: string, key: string, value: unknown): string {
+  return memberText(open, key, value !== null && typeof value === 'object' ? canonicalJson(value) : JSON.stringify(value));
+}
+
+/** `open` (an object's text so far, from its `{`) with `key` and `value` appended as JSON.stringify writes a member; unchanged when it would leave the value out. */
+function member(open: string, key: string, value: unknown): string {
+  return memberText(open, key, JSON.stringify(value));
+}
+
+/** `open` with `key` and the JSON text of its value appended; unchanged for no text (a value left out). */
+function memberText(open: string, key: string, json: string | undefined): string {
+  if (json === undefined) return open;
+  return open.length > 1 ? `${open},${key}${json}` : `${open}${key}${json}`;
 }
 
 function byLinkName(a: { linkName: string }, b: { linkName: string }): number {
