@@ -136,19 +136,15 @@ class SqliteStore implements TargetStore, StoreWriter {
   }
 
   async loadState(): Promise<State> {
-    const [name, path] = [this.#name, this.#path];
-    const state: State = { connectors: new Map(), connections: new Map() };
-    for (const row of this.#stmt.allConnectors.all() as StoredRow[]) {
-      const c = parseRow(row, 'connectors', name, path);
-      if (!isConnectorRecord(c)) throw damaged(name, path, `the connectors row ${describeRow(row)} is not a connector this connectorops wrote`);
-      state.connectors.set(c.linkName, c);
-    }
-    for (const row of this.#stmt.allConnections.all() as StoredRow[]) {
-      const c = parseRow(row, 'connections', name, path);
-      if (!isConnectionRecord(c)) throw damaged(name, path, `the connections row ${describeRow(row)} is not a connection this connectorops wrote`);
-      state.connections.set(c.linkName, c);
-    }
-    return state;
+    return (await this.loadStateAgain()).state;
+  }
+
+  async loadStateAgain(): Promise<{ state: State; again: () => State }> {
+    const connectors = this.#stmt.allConnectors.all() as StoredRow[];
+    const connections = this.#stmt.allConnections.all() as StoredRow[];
+    // The rows' text is kept: the same text makes the same records, checked already.
+    const again = () => stateOfRows(connectors, connections, this.#name, this.#path);
+    return { state: again(), again };
   }
 
   async counts(): Promise<{ connectors: number; connections: number }> {
@@ -304,6 +300,22 @@ function prepare(db: SqliteDatabase) {
     insertLock: db.prepare('INSERT INTO locks (slot, id, holder, host, pid, operation, started_at) VALUES (1, @id, @holder, @host, @pid, @operation, @started_at)'),
     deleteLock: db.prepare('DELETE FROM locks WHERE id = ?'),
   };
+}
+
+/** The state the rows hold; a row that does not hold a record of its name and kind is a damaged target. */
+function stateOfRows(connectors: StoredRow[], connections: StoredRow[], name: string, path: string): State {
+  const state: State = { connectors: new Map(), connections: new Map() };
+  for (const row of connectors) {
+    const c = parseRow(row, 'connectors', name, path);
+    if (!isConnectorRecord(c)) throw damaged(name, path, `the connectors row ${describeRow(row)} is not a connector this connectorops wrote`);
+    state.connectors.set(c.linkName, c);
+  }
+  for (const row of connections) {
+    const c = parseRow(row, 'connections', name, path);
+    if (!isConnectionRecord(c)) throw damaged(name, path, `the connections row ${describeRow(row)} is not a connection this connectorops wrote`);
+    state.connections.set(c.linkName, c);
+  }
+  return state;
 }
 
 interface StoredRow {
