@@ -229,7 +229,8 @@ class SqliteStore implements TargetStore, StoreWriter {
   }
 
   async journalRecord(key: JournalContext, op: string, linkName: string, outcome: JournalOutcome): Promise<void> {
-    this.#stmt.journalRecord.run({ ...keyOf(key), op, link_name: linkName, actor: key.by ?? null, note: key.note ?? null, ...outcome });
+    // Positional parameters: no object made per action.
+    this.#stmt.journalRecord.run(key.runId, key.actionId, op, linkName, outcome.status, outcome.serial, outcome.at, outcome.error, key.by ?? null, key.note ?? null);
   }
 
   async insertLock({ info }: StoredLock): Promise<void> {
@@ -290,7 +291,7 @@ function prepare(db: SqliteDatabase) {
     // Upsert keeps the rowid, so `ORDER BY rowid` is the order in which actions were first journaled.
     journalRecord: db.prepare(
       `INSERT INTO journal (run_id, action_id, op, link_name, status, serial, at, error, actor, note)
-       VALUES (@run_id, @action_id, @op, @link_name, @status, @serial, @at, @error, @actor, @note)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (run_id, action_id) DO UPDATE SET op = excluded.op, link_name = excluded.link_name, status = excluded.status, serial = excluded.serial,
          at = excluded.at, error = excluded.error, actor = excluded.actor, note = excluded.note
        WHERE journal.status <> 'done'`,
@@ -378,10 +379,6 @@ function isConnectionRecord(c: unknown): c is ConnectionRecord {
     Array.isArray(r.authorizations) &&
     r.authorizations.every((a) => a !== null && typeof a === 'object' && typeof a.environment === 'string' && typeof a.account === 'string')
   );
-}
-
-function keyOf(journal: JournalContext): { run_id: string; action_id: string } {
-  return { run_id: journal.runId, action_id: journal.actionId };
 }
 
 function wrapSqlite(error: unknown, name: string, path: string): Error {
