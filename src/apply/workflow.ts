@@ -168,8 +168,10 @@ async function underLock(run: Run, saved: Plan | undefined): Promise<ApplyResult
   return execute(run, decided.plan, decided.runId);
 }
 
-/** What a step before execution decided: carry `plan` out, or stop with this result. */
-/** `runId`: the plan's id, when a step computed it already (it hashes the whole plan: 1,000 actions cost ~20 ms). */
+/**
+ * What a step before execution decided: carry `plan` out, or stop with this result. `runId`: the
+ * plan's id, when the step computed it already (it hashes the whole plan).
+ */
 type Decision = { plan: Plan; runId?: string } | { result: ApplyResult };
 
 async function refuseOpenRollout(run: Run): Promise<void> {
