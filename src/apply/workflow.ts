@@ -165,11 +165,14 @@ async function underLock(run: Run, saved: Plan | undefined): Promise<ApplyResult
     const rollout = await openRolloutFor(run.target, decided.plan, run.options.actor);
     return { kind: 'rollout-opened', rollout, targetName: run.loaded.targetName };
   }
-  return execute(run, decided.plan);
+  return execute(run, decided.plan, decided.runId);
 }
 
-/** What a step before execution decided: carry `plan` out, or stop with this result. */
-type Decision = { plan: Plan } | { result: ApplyResult };
+/**
+ * What a step before execution decided: carry `plan` out, or stop with this result. `runId`: the
+ * plan's id, when the step computed it already (it hashes the whole plan).
+ */
+type Decision = { plan: Plan; runId?: string } | { result: ApplyResult };
 
 async function refuseOpenRollout(run: Run): Promise<void> {
   const open = await openRolloutOf(run.target);
@@ -219,7 +222,7 @@ async function checkSaved(run: Run, plan: Plan, mode: TargetMode): Promise<Decis
   }
   refuseBlocked(run, plan, 'resolve what blocks it, then make a new plan');
   if (nothingToCarryOut(plan, mode)) return { result: { kind: 'nothing-to-do', saved: true, unconverged: await converge(run, plan, null) } };
-  return { plan };
+  return { plan, runId };
 }
 
 /** No saved plan: plan now, under the lock; show the plan and ask (or take autoApprove). */
@@ -249,9 +252,9 @@ function refuseBlocked(run: Run, plan: Plan, hint: string): void {
 }
 
 /** Step 3: carry the plan out over the dependsOn graph, through the journal; then converge. */
-async function execute(run: Run, plan: Plan): Promise<ApplyResult> {
+async function execute(run: Run, plan: Plan, knownRunId: string | undefined): Promise<ApplyResult> {
   const { target, options } = run;
-  const runId = planId(plan);
+  const runId = knownRunId ?? planId(plan);
   const concurrency = options.concurrency ?? defaultConcurrency(run.loaded.targetSpec);
   run.emit({ type: 'started', plan, runId, concurrency });
   const execution = await executePlan(target, plan, { runId, concurrency, env: options.env, signal: run.signal, onEvent: run.emit });

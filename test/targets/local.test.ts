@@ -192,6 +192,22 @@ describe('serial and digest', () => {
     expect((await t.exportSnapshot()).connectors[0]!.name).toBe('Connector crm');
   });
 
+  it('a cold read hands out what it loaded: changing it changes neither a later read nor what the next action is checked against', async () => {
+    await readyConnector(open(), 'crm');
+    const t = open(); // another handle: nothing cached, its first read loads the rows
+    const first = await t.read();
+    first.state.connectors.get('crm')!.name = 'Mutated';
+    first.state.connectors.delete('crm');
+    const second = await t.read();
+    expect(second.state.connectors.get('crm')!.name).toBe('Connector crm');
+    expect(second.digest).toBe(first.digest);
+    second.state.connectors.clear();
+    // The action is checked against the connector as committed (R9 needs it ready), and the export sees it.
+    expect((await t.execute(act.createConnection('crm_a', 'crm'))).serial).toBe(3);
+    expect((await t.exportSnapshot()).connectors.map((c) => c.name)).toEqual(['Connector crm']);
+    expect((await t.read()).state.connections.has('crm_a')).toBe(true);
+  });
+
   it('two handles on one file (two processes) see each other: rules are checked against what is committed', async () => {
     const a = open();
     const b = open();

@@ -4,7 +4,8 @@ import fc from 'fast-check';
 import { UserError } from '../../src/errors.js';
 import { checkState } from '../../src/rules/index.js';
 import type { LocalTarget } from '../../src/targets/local/local-target.js';
-import { locateJsonError, parseSnapshotJson, snapshotToState, stateDigest, stateToSnapshot, validateSnapshot } from '../../src/targets/snapshot.js';
+import { isSnapshotConnection, locateJsonError, parseSnapshotJson, snapshotToState, stateDigest, stateToSnapshot, validateSnapshot } from '../../src/targets/snapshot.js';
+import { SnapshotSchema } from '../../src/model/snapshot.js';
 import { canonicalJson, sha256 } from '../../src/model/canonical.js';
 import { validState } from '../support/arbitraries.js';
 import { oauth2, state } from '../support/builders.js';
@@ -233,6 +234,63 @@ describe('round trip (property)', () => {
     );
   });
 
+  it('a connection isSnapshotConnection accepts (the fast check of an import) is one the schema accepts and reads alike; every written one passes it', () => {
+    const fields = [
+      'linkName',
+      'name',
+      'connector',
+      'enabled',
+      'scopes',
+      'authorizationOwner',
+      'sameAuthorizationForAllEnvironments',
+      'access',
+      'authorizations',
+      'usages',
+      'other',
+    ];
+    const nested = ['environment', 'account', 'user', 'app', 'component', 'kind', 'other'];
+    // A written connection, then perhaps broken: a field (or a field of an authorization or usage) set to any JSON value, or removed.
+    const change = fc.record({
+      where: fc.constantFrom('top', 'authorization', 'usage', 'none'),
+      field: fc.constantFrom(...fields),
+      inner: fc.constantFrom(...nested),
+      value: fc.option(
+        fc.oneof(
+          { weight: 3, arbitrary: fc.constantFrom('', 'x', 'user', 'admin', 'all', 'stage', true, 0, null, [''], ['x'], [1], [{}], {}) },
+          { weight: 1, arbitrary: fc.jsonValue() },
+        ),
+        {
+          nil: undefined,
+          freq: 6,
+        },
+      ),
+    });
+    fc.assert(
+      fc.property(validState(), fc.array(change, { minLength: 1, maxLength: 12 }), (s, changes) => {
+        const written = JSON.parse(JSON.stringify(stateToSnapshot(s).connections)) as Record<string, unknown>[];
+        for (const c of written) expect(isSnapshotConnection(c)).toBe(true);
+        written.forEach((c, i) => {
+          const ch = changes[i % Math.max(changes.length, 1)];
+          if (!ch || ch.where === 'none') return;
+          if (ch.where === 'authorization') c.authorizations = [{ environment: 'all', account: 'a' }];
+          if (ch.where === 'usage') c.usages = [{ app: 'a', component: 'c', kind: 'k' }];
+          const target = ch.where === 'top' ? c : (c[ch.where === 'authorization' ? 'authorizations' : 'usages'] as Record<string, unknown>[])[0]!;
+          const key = ch.where === 'top' ? ch.field : ch.inner;
+          if (ch.value === undefined) delete target[key];
+          else target[key] = ch.value;
+        });
+        for (const c of written) {
+          if (!isSnapshotConnection(c)) continue;
+          const doc = { formatVersion: 2, connectors: [], connections: [c] };
+          const parsed = SnapshotSchema.safeParse(doc);
+          expect(parsed.success).toBe(true);
+          expect(snapshotToState(doc as never)).toEqual(snapshotToState(parsed.data!));
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('the digest is sha256 of canonicalJson of the snapshot', () => {
     fc.assert(
       fc.property(validState(), (s) => {
@@ -251,6 +309,22 @@ describe('round trip (property)', () => {
           const shuffled = Object.fromEntries(Object.entries({ ...c, ...(access ? { access } : {}) }).reverse()) as unknown as typeof c;
           s.connections.set(c.linkName, shuffled);
         });
+        expect(stateDigest(s)).toBe(sha256(canonicalJson(stateToSnapshot(s))));
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('the digest writes each connector and connection as canonicalJson does, with their keys in any order and keys the snapshot leaves out', () => {
+    fc.assert(
+      fc.property(validState(), fc.boolean(), (s, extra) => {
+        // Records as a store may hand them back: keys reversed, perhaps a key no snapshot carries.
+        const reorder = <T extends object>(r: T): T => Object.fromEntries(Object.entries({ ...r, ...(extra ? { zz: { b: 1, a: 2 } } : {}) }).reverse()) as T;
+        for (const c of [...s.connectors.values()])
+          s.connectors.set(c.linkName, { ...reorder(c), authentication: reorder(c.authentication), secretFingerprints: reorder(c.secretFingerprints) });
+        for (const c of [...s.connections.values()]) {
+          s.connections.set(c.linkName, { ...reorder(c), authorizations: c.authorizations.map(reorder), usages: c.usages.map(reorder) });
+        }
         expect(stateDigest(s)).toBe(sha256(canonicalJson(stateToSnapshot(s))));
       }),
       { numRuns: 50 },

@@ -57,6 +57,8 @@ export class TargetEngine implements Target {
   readonly #claims = new Map<string, LockClaim>();
   #world: World | null = null;
   #worldSerial = -1;
+  /** With no world cached: makes the state at #worldSerial again, already checked (a store's loadStateAgain). */
+  #again: (() => State) | null = null;
   #digest: { serial: number; digest: string } | null = null;
   #closed = false;
   #queue: Promise<unknown> = Promise.resolve();
@@ -75,6 +77,20 @@ export class TargetEngine implements Target {
 
   async read(): Promise<StateSnapshot> {
     const { state, serial } = await this.#reading(async (tx) => {
+      const now = await tx.serial();
+      if (!(this.#world && this.#worldSerial === now)) {
+        // Not cached: the state loaded (or made again from the rows' text) goes to the caller as
+        // it is, and the world is made from the text when a transaction needs it.
+        if (this.#again && this.#worldSerial === now) return { state: this.#again(), serial: now };
+        if (tx.loadStateAgain) {
+          const { state, again } = await tx.loadStateAgain();
+          checkTargetRecords(state, this.name);
+          this.#world = null;
+          this.#worldSerial = now;
+          this.#again = again;
+          return { state, serial: now };
+        }
+      }
       const world = await this.#fresh(tx);
       return { state: copyState(world.state), serial: this.#worldSerial };
     });
@@ -247,6 +263,7 @@ export class TargetEngine implements Target {
     }, true);
     this.#world = new World(state);
     this.#worldSerial = serial;
+    this.#again = null;
   }
 
   /**
@@ -411,6 +428,7 @@ export class TargetEngine implements Target {
     if (this.#closed) return;
     this.#closed = true;
     this.#world = null;
+    this.#again = null;
     await this.#queue.catch(() => {});
     for (const id of [...this.#claims.keys()]) await this.#releaseClaim(id);
     await this.#store.close();
@@ -451,6 +469,11 @@ export class TargetEngine implements Target {
   async #fresh(tx: StoreReader): Promise<World> {
     const serial = await tx.serial();
     if (this.#world && this.#worldSerial === serial) return this.#world;
+    if (this.#again && this.#worldSerial === serial) {
+      this.#world = new World(this.#again());
+      this.#again = null;
+      return this.#world;
+    }
     // Every record is checked against the manifest rules (N1-N3) as it is loaded, once per load,
     // before any read, export, plan or action uses it: a row edited by hand to `../../x` is a
     // damaged target naming the record, never a file name (issue 18, item 4).
@@ -458,6 +481,7 @@ export class TargetEngine implements Target {
     checkTargetRecords(state, this.name);
     this.#world = new World(state);
     this.#worldSerial = serial;
+    this.#again = null;
     return this.#world;
   }
 
@@ -476,6 +500,7 @@ export class TargetEngine implements Target {
   #forget(): void {
     this.#world = null;
     this.#worldSerial = -1;
+    this.#again = null;
   }
 
   /** The fingerprinter under the target's key; `create`: a target that does not exist yet is created. */

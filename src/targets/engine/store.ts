@@ -18,6 +18,13 @@ export interface StoreReader {
   serial(): Promise<number>;
   /** Every connector and connection (a whole account: one query per table, never one per row). */
   loadState(): Promise<State>;
+  /**
+   * Optional: `loadState`, and a way to make the same state again later without reading the store
+   * (SQLite keeps the rows' text). A cold `read` hands the state it loaded to its caller and the
+   * engine makes its own only when a later transaction at the same serial needs it: a plan of a
+   * 100k account then pays for no copy of it.
+   */
+  loadStateAgain?(): Promise<{ state: State; again: () => State }>;
   counts(): Promise<{ connectors: number; connections: number }>;
   journalEntry(key: JournalContext): Promise<JournalEntry | null>;
   /** A run's entries in the order they were first written. */

@@ -136,19 +136,15 @@ class SqliteStore implements TargetStore, StoreWriter {
   }
 
   async loadState(): Promise<State> {
-    const [name, path] = [this.#name, this.#path];
-    const state: State = { connectors: new Map(), connections: new Map() };
-    for (const row of this.#stmt.allConnectors.all() as StoredRow[]) {
-      const c = parseRow(row, 'connectors', name, path);
-      if (!isConnectorRecord(c)) throw damaged(name, path, `the connectors row ${describeRow(row)} is not a connector this connectorops wrote`);
-      state.connectors.set(c.linkName, c);
-    }
-    for (const row of this.#stmt.allConnections.all() as StoredRow[]) {
-      const c = parseRow(row, 'connections', name, path);
-      if (!isConnectionRecord(c)) throw damaged(name, path, `the connections row ${describeRow(row)} is not a connection this connectorops wrote`);
-      state.connections.set(c.linkName, c);
-    }
-    return state;
+    return (await this.loadStateAgain()).state;
+  }
+
+  async loadStateAgain(): Promise<{ state: State; again: () => State }> {
+    const connectors = this.#stmt.allConnectors.all() as StoredRow[];
+    const connections = this.#stmt.allConnections.all() as StoredRow[];
+    // The rows' text is kept: the same text makes the same records, checked already.
+    const again = () => stateOfRows(connectors, connections, this.#name, this.#path);
+    return { state: again(), again };
   }
 
   async counts(): Promise<{ connectors: number; connections: number }> {
@@ -233,7 +229,8 @@ class SqliteStore implements TargetStore, StoreWriter {
   }
 
   async journalRecord(key: JournalContext, op: string, linkName: string, outcome: JournalOutcome): Promise<void> {
-    this.#stmt.journalRecord.run({ ...keyOf(key), op, link_name: linkName, actor: key.by ?? null, note: key.note ?? null, ...outcome });
+    // Positional parameters: no object made per action.
+    this.#stmt.journalRecord.run(key.runId, key.actionId, op, linkName, outcome.status, outcome.serial, outcome.at, outcome.error, key.by ?? null, key.note ?? null);
   }
 
   async insertLock({ info }: StoredLock): Promise<void> {
@@ -294,7 +291,7 @@ function prepare(db: SqliteDatabase) {
     // Upsert keeps the rowid, so `ORDER BY rowid` is the order in which actions were first journaled.
     journalRecord: db.prepare(
       `INSERT INTO journal (run_id, action_id, op, link_name, status, serial, at, error, actor, note)
-       VALUES (@run_id, @action_id, @op, @link_name, @status, @serial, @at, @error, @actor, @note)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (run_id, action_id) DO UPDATE SET op = excluded.op, link_name = excluded.link_name, status = excluded.status, serial = excluded.serial,
          at = excluded.at, error = excluded.error, actor = excluded.actor, note = excluded.note
        WHERE journal.status <> 'done'`,
@@ -304,6 +301,22 @@ function prepare(db: SqliteDatabase) {
     insertLock: db.prepare('INSERT INTO locks (slot, id, holder, host, pid, operation, started_at) VALUES (1, @id, @holder, @host, @pid, @operation, @started_at)'),
     deleteLock: db.prepare('DELETE FROM locks WHERE id = ?'),
   };
+}
+
+/** The state the rows hold; a row that does not hold a record of its name and kind is a damaged target. */
+function stateOfRows(connectors: StoredRow[], connections: StoredRow[], name: string, path: string): State {
+  const state: State = { connectors: new Map(), connections: new Map() };
+  for (const row of connectors) {
+    const c = parseRow(row, 'connectors', name, path);
+    if (!isConnectorRecord(c)) throw damaged(name, path, `the connectors row ${describeRow(row)} is not a connector this connectorops wrote`);
+    state.connectors.set(c.linkName, c);
+  }
+  for (const row of connections) {
+    const c = parseRow(row, 'connections', name, path);
+    if (!isConnectionRecord(c)) throw damaged(name, path, `the connections row ${describeRow(row)} is not a connection this connectorops wrote`);
+    state.connections.set(c.linkName, c);
+  }
+  return state;
 }
 
 interface StoredRow {
@@ -366,10 +379,6 @@ function isConnectionRecord(c: unknown): c is ConnectionRecord {
     Array.isArray(r.authorizations) &&
     r.authorizations.every((a) => a !== null && typeof a === 'object' && typeof a.environment === 'string' && typeof a.account === 'string')
   );
-}
-
-function keyOf(journal: JournalContext): { run_id: string; action_id: string } {
-  return { run_id: journal.runId, action_id: journal.actionId };
 }
 
 function wrapSqlite(error: unknown, name: string, path: string): Error {
