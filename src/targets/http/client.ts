@@ -62,6 +62,7 @@ import {
 import { redactParts } from '../../model/redact.js';
 import { definedOnly } from '../../util/objects.js';
 import { targetIdentity } from '../../util/target-identity.js';
+import { CONNECT_TIMEOUT, Transport, type Answer } from './transport.js';
 
 export interface HttpTargetOptions {
   /** How the user named the target (a name from connectorops.yaml, or the URL as typed). */
@@ -117,10 +118,10 @@ const RETRYABLE = new WeakSet<Error>();
 /** The wait a 429/503 answer asked for (`Retry-After`), in ms. */
 const RETRY_AFTER = new WeakMap<Error, number>();
 
-/** undici's codes for a connection that was never made: nothing of the request was sent. */
-/** fetch's codes for a TLS handshake answered by something that is not TLS (plain HTTP, most often). */
+/** OpenSSL's codes for a TLS handshake answered by something that is not TLS (plain HTTP, most often). */
 const NOT_TLS = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG', 'ERR_SSL_HTTP_REQUEST']);
-const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+/** The codes of a connection that was never made: nothing of the request was sent. */
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', CONNECT_TIMEOUT]);
 
 const DEFAULT_TIMEOUT_MS = 120_000;
 
@@ -131,12 +132,15 @@ export class HttpTarget implements Target {
   readonly url: string;
   readonly #token: string;
   readonly #options: Required<Omit<HttpTargetOptions, 'name' | 'token' | 'onRetry'>> & Pick<HttpTargetOptions, 'onRetry'>;
+  /** Keep-alive connections to the server: no handshake per request (transport.ts). */
+  readonly #transport: Transport;
   #closed = false;
 
   /** Throws a UserError for a URL that is not http(s), carries credentials, a query or a fragment. */
   constructor(url: string, options: HttpTargetOptions) {
     this.name = targetIdentity(options.name ?? url);
     this.url = baseUrl(url, this.name);
+    this.#transport = new Transport(new URL(this.url).protocol);
     if (!options.token) {
       throw new UserError(`target ${this.name} is served over HTTP and needs a token`, { hint: `set ${TOKEN_ENV} to the token the server was started with` });
     }
@@ -315,8 +319,8 @@ export class HttpTarget implements Target {
   }
 
   async close(): Promise<void> {
-    // Nothing to release: fetch's pooled connections close on their own when idle.
     this.#closed = true;
+    this.#transport.close();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -327,30 +331,29 @@ export class HttpTarget implements Target {
 
   async #request<T>(spec: RequestSpec<T>): Promise<T> {
     this.#open();
-    const url = this.url + spec.path;
+    const url = new URL(this.url + spec.path);
     const headers: Record<string, string> = { authorization: `Bearer ${this.#token}`, accept: 'application/json', 'user-agent': 'connectorops/0.1.0' };
     const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
     if (body !== undefined) headers['content-type'] = 'application/json';
     const hidden = [this.#token, ...(spec.secrets ?? [])];
     const attempt = async (): Promise<T> => {
-      let response: Response;
-      let text: string;
+      let response: Answer;
       try {
-        // redirect 'manual': a target never redirects, and the token must never follow one elsewhere.
-        response = await fetch(url, {
+        // Redirects are never followed (transport.ts): a target never redirects, and the token must never follow one elsewhere.
+        response = await this.#transport.send({
           method: spec.method,
+          url,
           headers,
           ...(body !== undefined ? { body } : {}),
-          redirect: 'manual',
-          signal: AbortSignal.timeout(spec.timeoutMs ?? this.#options.timeoutMs),
+          timeoutMs: spec.timeoutMs ?? this.#options.timeoutMs,
         });
-        text = await response.text();
       } catch (error) {
         throw this.#networkError(error, spec, hidden);
       }
+      const text = response.text;
       if (response.status >= 400) throw this.#errorAnswer(response, text, spec, hidden);
       if (response.status >= 300) {
-        const location = response.headers.get('location');
+        const location = response.headers.location;
         throw new TargetError(
           `target ${this.name} answered ${spec.method} /${spec.path} with a redirect (HTTP ${response.status}${location ? ` to ${redactParts(location, hidden)}` : ''}); it was not followed`,
           {
@@ -395,11 +398,11 @@ export class HttpTarget implements Target {
     });
   }
 
-  /** fetch failed: never connected, timed out, or the connection broke after the request went out. */
+  /** The exchange failed: never connected, timed out, or the connection broke after the request went out. */
   #networkError(error: unknown, spec: RequestSpec<unknown>, hidden: readonly string[]): TargetError {
-    const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
-    const code = typeof cause?.code === 'string' ? cause.code : undefined;
-    const reason = redactParts(String(typeof cause?.message === 'string' ? cause.message : ((error as Error | null)?.message ?? error)), hidden);
+    const own = error as { code?: unknown; message?: unknown } | null;
+    const code = typeof own?.code === 'string' ? own.code : undefined;
+    const reason = redactParts(String(typeof own?.message === 'string' ? own.message : error), hidden);
     const timedOut = (error as Error | null)?.name === 'TimeoutError';
     const unsent = code !== undefined && NOT_CONNECTED.has(code);
     const safeCause = { name: (error as Error | null)?.name ?? 'Error', code, message: reason };
@@ -439,7 +442,7 @@ export class HttpTarget implements Target {
   }
 
   /** An error answer, as the error class the target threw on the server. */
-  #errorAnswer(response: Response, text: string, spec: RequestSpec<unknown>, hidden: readonly string[]): Error {
+  #errorAnswer(response: Answer, text: string, spec: RequestSpec<unknown>, hidden: readonly string[]): Error {
     const status = response.status;
     const clean = (s: string | undefined) => (s === undefined ? undefined : redactParts(s, hidden));
     let body: z.infer<typeof ErrorBodySchema>['error'] | undefined;
@@ -485,7 +488,7 @@ export class HttpTarget implements Target {
     const idempotent = spec.retry === 'idempotent' || spec.retry === 'action';
     if ((status === 429 || status === 503) && spec.retry !== 'never') {
       RETRYABLE.add(out);
-      const after = retryAfterMs(response.headers.get('retry-after'));
+      const after = retryAfterMs(response.headers['retry-after'] ?? null);
       if (after !== null) RETRY_AFTER.set(out, after);
     } else if (idempotent && (status === 502 || status === 504)) RETRYABLE.add(out);
     return out;
