@@ -41,6 +41,8 @@ import type {
   TargetMode,
 } from '../target.js';
 import {
+  ACTION_BATCH_MAX,
+  ActionBatchResponseSchema,
   ActionResponseSchema,
   BODY_LIMIT,
   CurrentRolloutResponseSchema,
@@ -113,6 +115,22 @@ interface RequestSpec<T> {
   retries?: { count: number };
 }
 
+/** An action waiting to go out in the next batch (`execute`). */
+interface Queued {
+  request: { action: ActionBody; secrets: Partial<Record<SecretName, string>>; journal: JournalContext };
+  /** Its secret values, redacted from its errors. */
+  values: string[];
+  /** What it does, e.g. `connector.create 'crm'`. */
+  what: string;
+  /** The size of its JSON, to keep a batch under the body limit. */
+  bytes: number;
+  resolve(result: ExecuteResult): void;
+  reject(error: unknown): void;
+}
+
+/** The network failure behind a TargetError of #networkError, for a batch to describe it per action. */
+const NETWORK_CAUSE = new WeakMap<Error, unknown>();
+
 /** Errors worth another attempt, marked where they are made (p-retry asks `shouldRetry`). */
 const RETRYABLE = new WeakSet<Error>();
 /** The wait a 429/503 answer asked for (`Retry-After`), in ms. */
@@ -134,6 +152,10 @@ export class HttpTarget implements Target {
   readonly #options: Required<Omit<HttpTargetOptions, 'name' | 'token' | 'onRetry'>> & Pick<HttpTargetOptions, 'onRetry'>;
   /** Keep-alive connections to the server: no handshake per request (transport.ts). */
   readonly #transport: Transport;
+  /** Journaled actions asked for in this turn of the event loop: they go out together (`execute`). */
+  #queued: Queued[] = [];
+  /** False once the server turned out not to know POST /v1/actions/batch (an older connectorops serve). */
+  #batches = true;
   #closed = false;
 
   /** Throws a UserError for a URL that is not http(s), carries credentials, a query or a fragment. */
@@ -183,11 +205,93 @@ export class HttpTarget implements Target {
     return out;
   }
 
+  /**
+   * Journaled actions asked for in the same turn of the event loop (apply's executor starts up to
+   * its concurrency at once, and the next ones as the answers come in) go out as one
+   * `POST /v1/actions/batch`: one round trip, and one request for the server to read and answer,
+   * for several actions (issue 25). Each is still carried out on its own, and answered on its own.
+   */
   async execute(action: ActionBody, secrets: Partial<Record<SecretName, string>> = {}, journal?: JournalContext): Promise<ExecuteResult> {
     this.#open();
     // The same check as the local target's, before anything is sent: same error, no round trip.
     const body = parseAction(action);
     const values = Object.values(secrets).filter((v): v is string => typeof v === 'string');
+    if (!journal || !this.#batches) return this.#executeOne(body, secrets, values, journal);
+    return new Promise<ExecuteResult>((resolve, reject) => {
+      const request = { action: body, secrets, journal };
+      const bytes = JSON.stringify(request).length;
+      this.#queued.push({ request, values, what: `${body.op} '${body.linkName}'`, bytes, resolve, reject });
+      if (this.#queued.length === 1) setImmediate(() => this.#flush());
+    });
+  }
+
+  /** Sends what was queued, in batches of at most ACTION_BATCH_MAX actions and half the body limit. */
+  #flush(): void {
+    const queued = this.#queued;
+    this.#queued = [];
+    let batch: Queued[] = [];
+    let bytes = 0;
+    for (const q of queued) {
+      if (batch.length && (batch.length === ACTION_BATCH_MAX || bytes + q.bytes > BODY_LIMIT / 2)) {
+        void this.#sendBatch(batch);
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(q);
+      bytes += q.bytes;
+    }
+    if (batch.length) void this.#sendBatch(batch);
+  }
+
+  async #sendBatch(batch: Queued[]): Promise<void> {
+    const alone = (q: Queued) => this.#executeOne(q.request.action, q.request.secrets, q.values, q.request.journal).then(q.resolve, q.reject);
+    if (batch.length === 1 || !this.#batches) {
+      batch.forEach(alone);
+      return;
+    }
+    const spec = { method: 'POST', path: 'v1/actions/batch', retry: 'action', secrets: batch.flatMap((q) => q.values) } as const;
+    let results: z.infer<typeof ActionBatchResponseSchema>['results'];
+    try {
+      // Idempotent, as each action in it is (journal contexts): retried as one action would be.
+      ({ results } = await this.#request({
+        ...spec,
+        body: { actions: batch.map((q) => q.request) },
+        schema: ActionBatchResponseSchema,
+        what: `${batch.length} actions`,
+      }));
+    } catch (error) {
+      if (error instanceof TargetError && error.details.status === 404) {
+        // A server from before batches: one action per request from now on.
+        this.#batches = false;
+        batch.forEach(alone);
+        return;
+      }
+      // The request failed as a whole: each action fails as it would have alone.
+      const cause = error instanceof Error ? NETWORK_CAUSE.get(error) : undefined;
+      for (const q of batch) {
+        q.reject(cause !== undefined ? this.#networkError(cause, { ...spec, path: 'v1/actions', what: q.what }, [this.#token, ...q.values]) : error);
+      }
+      return;
+    }
+    if (results.length !== batch.length) {
+      const error = new TargetError(`target ${this.name} answered ${results.length} results for ${batch.length} actions`, {
+        hint: 'the server may run another version of connectorops',
+      });
+      for (const q of batch) q.reject(error);
+      return;
+    }
+    batch.forEach((q, i) => {
+      const r = results[i]!;
+      if (r.ok) return q.resolve({ serial: r.serial, revoked: r.revoked });
+      // Busy or throttled (429/503, or a gateway's 502/504): nothing was carried out; alone, with its retries.
+      if (r.status === 429 || r.status === 502 || r.status === 503 || r.status === 504) return void alone(q);
+      const answer: Answer = { status: r.status, statusText: '', headers: {}, text: JSON.stringify({ error: r.error }) };
+      q.reject(this.#errorAnswer(answer, answer.text, { ...spec, path: 'v1/actions', what: q.what }, [this.#token, ...q.values]));
+    });
+  }
+
+  /** One action alone, as POST /v1/actions. */
+  async #executeOne(body: ActionBody, secrets: Partial<Record<SecretName, string>>, values: string[], journal: JournalContext | undefined): Promise<ExecuteResult> {
     const result = await this.#request({
       method: 'POST',
       path: 'v1/actions',
@@ -438,6 +542,7 @@ export class HttpTarget implements Target {
       );
     }
     if (unsent ? spec.retry !== 'never' : (spec.retry === 'idempotent' || spec.retry === 'action') && !timedOut) RETRYABLE.add(out);
+    NETWORK_CAUSE.set(out, error);
     return out;
   }
 
