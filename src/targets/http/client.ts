@@ -124,8 +124,8 @@ interface Queued {
   what: string;
   /** The size of its JSON, to keep a batch under the body limit. */
   bytes: number;
-  resolve(result: ExecuteResult): void;
-  reject(error: unknown): void;
+  resolve: (result: ExecuteResult) => void;
+  reject: (error: unknown) => void;
 }
 
 /** The network failure behind a TargetError of #networkError, for a batch to describe it per action. */
@@ -244,7 +244,7 @@ export class HttpTarget implements Target {
   }
 
   async #sendBatch(batch: Queued[]): Promise<void> {
-    const alone = (q: Queued) => this.#executeOne(q.request.action, q.request.secrets, q.values, q.request.journal).then(q.resolve, q.reject);
+    const alone = (q: Queued): void => void this.#executeOne(q.request.action, q.request.secrets, q.values, q.request.journal).then(q.resolve, q.reject);
     if (batch.length === 1 || !this.#batches) {
       batch.forEach(alone);
       return;
