@@ -430,6 +430,29 @@ describe('errors that only a network has', () => {
     expect(attempts).toEqual([1, 2]);
   });
 
+  it('an answer cut off halfway: a read is retried, then reported as a failed connection; an action’s outcome is unknown', async () => {
+    let hits = 0;
+    const cut = createNetServer((socket) => {
+      socket.once('data', () => {
+        hits++;
+        socket.end('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"serial": 1, "dig');
+      });
+    });
+    cut.listen(0, '127.0.0.1');
+    await once(cut, 'listening');
+    cleanups.push(() => new Promise<void>((r) => cut.close(() => r())));
+    const client = new HttpTarget(`http://127.0.0.1:${(cut.address() as AddressInfo).port}`, { token: TOKEN, retries: 2, retryDelayMs: 1, name: 'prod' });
+    cleanups.push(() => client.close());
+    const e = (await client.read().catch((x: unknown) => x)) as TargetError;
+    expect(e).toBeInstanceOf(TargetError);
+    expect(e.message).toMatch(/^the connection to target prod failed during GET \/v1\/state \(.+\)$/);
+    expect(hits).toBe(3);
+    hits = 0;
+    const a = (await client.execute(act.createConnector('crm'), { clientSecret: SECRET }).catch((x: unknown) => x)) as TargetError;
+    expect(a.message).toMatch(/^the outcome of connector\.create 'crm' is unknown: the connection to target prod failed after the request was sent/);
+    expect(hits).toBe(1);
+  });
+
   it('a proxy’s 502 page: a read is retried, then reported with its status; an action goes out once', async () => {
     let hits = 0;
     const proxy: Server = createHttpServer((_req, res) => {
