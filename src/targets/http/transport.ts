@@ -66,7 +66,7 @@ export class Transport {
         reject(error);
       };
       const timer = setTimeout(() => fail(timeoutError(exchange.timeoutMs)), exchange.timeoutMs);
-      req.on('error', fail);
+      req.on('error', (error) => fail(withTlsCode(error)));
       req.on('socket', (socket: Socket) => {
         if (!socket.connecting) return;
         const connectTimer = setTimeout(() => fail(connectTimeoutError()), CONNECT_TIMEOUT_MS);
@@ -96,6 +96,24 @@ export class Transport {
   close(): void {
     this.#agent.destroy();
   }
+}
+
+/**
+ * node:https reports a TLS handshake that went wrong while the request was being written as
+ * `write EPROTO …:SSL routines:ssl3_get_record:wrong version number:…`: OpenSSL's reason becomes
+ * the code (`ERR_SSL_WRONG_VERSION_NUMBER`), as it is when the handshake fails on its own, and as
+ * undici (fetch) reported it.
+ */
+function withTlsCode(error: Error): Error {
+  const own = error as Error & { code?: unknown };
+  if (own.code !== 'EPROTO') return error;
+  const reason = /SSL routines:[^:]*:([^:]+):/.exec(error.message)?.[1];
+  if (reason)
+    own.code = `ERR_SSL_${reason
+      .trim()
+      .toUpperCase()
+      .replace(/[^A-Z0-9]+/g, '_')}`;
+  return error;
 }
 
 function timeoutError(ms: number): Error {
