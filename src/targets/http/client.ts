@@ -111,6 +111,8 @@ interface RequestSpec<T> {
   secrets?: readonly string[];
   /** For an answer lost after sending: what was asked, e.g. `connector.create 'crm'`. */
   what?: string;
+  /** For a batch: what each of its actions does; `onRetry` is told of a retry once for each, as if each had been sent alone. */
+  whats?: readonly string[];
   /** Counts the retries of this request, for a caller that must know whether an earlier attempt may have landed. */
   retries?: { count: number };
 }
@@ -257,7 +259,7 @@ export class HttpTarget implements Target {
         ...spec,
         body: { actions: batch.map((q) => q.request) },
         schema: ActionBatchResponseSchema,
-        what: `${batch.length} actions`,
+        whats: batch.map((q) => q.what),
       }));
     } catch (error) {
       if (error instanceof TargetError && error.details.status === 404) {
@@ -494,7 +496,16 @@ export class HttpTarget implements Target {
       shouldRetry: async ({ error, attemptNumber }) => {
         if (!RETRYABLE.has(error)) return false;
         if (spec.retries) spec.retries.count++;
-        await this.#options.onRetry?.({ method: spec.method, path: `/${spec.path}`, attempt: attemptNumber, error, ...(spec.what ? { what: spec.what } : {}) });
+        if (spec.whats) {
+          // A batch: each action is told, with the error it would have had alone.
+          const cause = NETWORK_CAUSE.get(error);
+          for (const what of spec.whats) {
+            const own = cause !== undefined ? this.#networkError(cause, { ...spec, what }, hidden) : error;
+            await this.#options.onRetry?.({ method: spec.method, path: `/${spec.path}`, attempt: attemptNumber, error: own, what });
+          }
+        } else {
+          await this.#options.onRetry?.({ method: spec.method, path: `/${spec.path}`, attempt: attemptNumber, error, ...(spec.what ? { what: spec.what } : {}) });
+        }
         const wait = RETRY_AFTER.get(error);
         if (wait) await new Promise((resolve) => setTimeout(resolve, wait));
         return true;
