@@ -6,15 +6,20 @@
 // - over HTTP with concurrency 1, to show what the round trips cost one after another;
 // - `read()` of the resulting account over HTTP vs. local (what plan does first).
 // BENCH_RUNS runs each (best counts). The server is a separate process, as it is in use: its
-// transactions and JSON run on its own core, not in the client's event loop.
+// transactions and JSON run on its own core, not in the client's event loop. And, as in use, it
+// is one long-running process (one per concurrency) that serves every run, warm after the first,
+// as the floor's process is: run r applies 1,000 new actions (connectors r<r>c<i>) to the account
+// the runs before it left, on the local floor as over HTTP. The note gives run 0 apart: a server
+// that just started, against a floor whose process just started too.
 import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { executePlan } from '../dist/apply/executor.js';
 import { planId } from '../dist/model/plan-document.js';
 import { loadForPlan, planAgainst } from '../dist/plan/run.js';
 import { openTarget } from '../dist/targets/index.js';
-import { writeApplyManifests } from './apply.bench.js';
+import { Transport } from '../dist/targets/http/transport.js';
 
 const CONNECTORS = Number(process.env.BENCH_HTTP_CONNECTORS ?? 250);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -22,80 +27,148 @@ const TOKEN = 'bench-http-token-0123456789abcdef';
 const BIN = fileURLToPath(new URL('../bin/connectorops.js', import.meta.url));
 /**
  * Over HTTP with 4 in flight, within this factor of the same executor on a local target (issue
- * 25): the client keeps its connections alive (fetch's pool: no handshake per action), and the
+ * 25): the client keeps its connections alive (transport.ts: no handshake per action), and the
  * server's work per action is the local target's plus parsing one request.
  */
 const TARGET = 1.5;
 
 export async function run(report) {
   const dir = fileURLToPath(new URL(`.work/http-${CONNECTORS}`, import.meta.url));
-  writeApplyManifests(dir, CONNECTORS);
+  rmSync(dir, { recursive: true, force: true });
+  const manifests = join(dir, 'manifests');
   const actions = CONNECTORS * 4;
-  report.log(`${CONNECTORS} connectors × (create, mark ready, 2 connections) = ${actions} actions; best of ${RUNS}; server: a connectorops serve child process`);
+  report.log(
+    `${CONNECTORS} connectors × (create, mark ready, 2 connections) = ${actions} actions a run, on the account the runs before left; best of ${RUNS}; server: one connectorops serve child process per concurrency, serving every run`,
+  );
 
   const best = { local: Infinity, http4: Infinity, http1: Infinity, readLocal: Infinity, readHttp: Infinity, health: Infinity };
-  for (let r = 0; r < RUNS; r++) {
-    // Interleaved, so that a slow moment of the machine hits floor and subject alike.
-    const local = await timedApply(dir, `local:${join(dir, `local-${r}.db`)}`, 1, actions);
-    best.local = Math.min(best.local, local.ms);
-    best.readLocal = Math.min(best.readLocal, local.readMs);
-    for (const concurrency of [4, 1]) {
-      const server = await serve(join(dir, `http-${concurrency}-${r}.db`));
-      try {
-        const out = await timedApply(dir, server.url, concurrency, actions);
-        best[`http${concurrency}`] = Math.min(best[`http${concurrency}`], out.ms);
-        if (concurrency === 4) best.readHttp = Math.min(best.readHttp, out.readMs);
+  // CPU time (user + system) of the run with the best wall time: this process (the executor and
+  // the client), and the server's.
+  const cpu = {};
+  const keep = (key, out) => {
+    if (out.ms < best[key]) [best[key], cpu[key]] = [out.ms, out.cpu];
+  };
+  const first = {};
+  const servers = {};
+  try {
+    for (const concurrency of [4, 1]) servers[concurrency] = await serve(join(dir, `http-${concurrency}.db`));
+    for (let r = 0; r < RUNS; r++) {
+      writeRunManifests(manifests, CONNECTORS, r);
+      // Interleaved, so that a slow moment of the machine hits floor and subject alike.
+      const local = await timedApply(manifests, `local:${join(dir, 'local.db')}`, 1, actions, r === 0);
+      keep('local', local);
+      if (r === 0) best.readLocal = local.readMs;
+      first.local ??= local.ms;
+      for (const concurrency of [4, 1]) {
+        const server = servers[concurrency];
+        const out = await timedApply(manifests, server.url, concurrency, actions, r === 0 && concurrency === 4, server.cpuMs);
+        keep(`http${concurrency}`, out);
+        first[`http${concurrency}`] ??= out.ms;
+        if (r === 0 && concurrency === 4) best.readHttp = out.readMs;
         if (concurrency === 1) best.health = Math.min(best.health, await roundTrips(server.url, actions));
-      } finally {
-        await server.stop();
       }
     }
+  } finally {
+    for (const server of Object.values(servers)) await server.stop();
   }
   const per = (ms) => `${((ms / actions) * 1000).toFixed(0)} µs per action`;
+  const cold = (key) => `run 0 (the first of each: the server just started): ${(first[key] / first.local).toFixed(2)}×`;
+  const us = (ms) => `${((ms / actions) * 1000).toFixed(0)} µs`;
+  const cpuNote = (key) =>
+    `CPU per action: ${us(cpu[key].client)} here${cpu[key].server !== undefined ? ` + ${us(cpu[key].server)} in the server` : ''} vs ${us(cpu.local.client)} on the floor`;
   report.row(`apply executor over HTTP, ${actions} actions, concurrency 4`, {
     ms: best.http4,
     floorMs: best.local,
     target: TARGET,
-    note: `${per(best.http4)}; floor: the same executor on a local target (${per(best.local)})`,
+    note: `${per(best.http4)}; floor: the same executor on a local target (${per(best.local)}); ${cpuNote('http4')}; ${cold('http4')}`,
   });
   report.row(`apply executor over HTTP, ${actions} actions, concurrency 1`, {
     ms: best.http1,
     floorMs: best.local,
-    note: `${per(best.http1)}; one round trip after another`,
+    note: `${per(best.http1)}; one round trip after another; ${cpuNote('http1')}; ${cold('http1')}`,
   });
   report.row(`GET /v1/health × ${actions}, one after another`, {
     ms: best.health,
-    note: `${((best.health / actions) * 1000).toFixed(0)} µs per round trip: the network alone (fetch, loopback, another process)`,
+    note: `${((best.health / actions) * 1000).toFixed(0)} µs per round trip: the network alone (the client's node:http keep-alive transport, loopback, another process)`,
   });
   report.row(`read() over HTTP, ${actions / 2}-record account`, { ms: best.readHttp, floorMs: best.readLocal, note: 'floor: read() of a local target (warm)' });
 }
 
-/** Plans the manifests against `spec`, then times the executor alone, and one read() after it. */
-async function timedApply(dir, spec, concurrency, actions) {
+/**
+ * The manifests of run `run`: those of every run before it (already applied) and `connectors`
+ * new connectors, r<run>c<i>, each with two connections: the plan is the new ones' 4 actions each.
+ */
+function writeRunManifests(dir, connectors, run) {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'connectors'), { recursive: true });
+  mkdirSync(join(dir, 'connections'), { recursive: true });
+  for (let r = 0; r <= run; r++) {
+    for (let i = 0; i < connectors; i++) {
+      const c = `r${r}c${i}`;
+      writeFileSync(
+        join(dir, `connectors/${c}.yaml`),
+        `kind: Connector\nlinkName: ${c}\nname: Connector ${r} ${i}\nauthentication:\n  type: apiKey\n  parameterKey: key\n`,
+      );
+      writeFileSync(
+        join(dir, `connections/${c}.yaml`),
+        `kind: Connection\nlinkName: ${c}_a\nname: A ${r} ${i}\nconnector: ${c}\n---\nkind: Connection\nlinkName: ${c}_b\nname: B ${r} ${i}\nconnector: ${c}\n`,
+      );
+    }
+  }
+}
+
+/** Plans the manifests against `spec`, then times the executor alone, and (`read`) one read() after it. */
+async function timedApply(dir, spec, concurrency, actions, read, serverCpuMs) {
   const env = { CONNECTOROPS_TOKEN: TOKEN };
   const loaded = await loadForPlan({ cwd: dir, dir, target: spec });
   const target = await openTarget(loaded.targetSpec, { name: loaded.targetName, env });
   try {
     const plan = await planAgainst(target, loaded, { allowReplace: false, env: {} });
     if (plan.actions.length !== actions) throw new Error(`http bench: the plan has ${plan.actions.length} actions, not ${actions}`);
+    const server0 = serverCpuMs?.();
+    const cpu0 = process.cpuUsage();
     const start = performance.now();
     const result = await executePlan(target, plan, { runId: planId(plan), concurrency, env: {} });
     const ms = performance.now() - start;
+    const used = process.cpuUsage(cpu0);
+    const cpu = { client: (used.user + used.system) / 1000, ...(server0 !== undefined ? { server: serverCpuMs() - server0 } : {}) };
     if (result.done.length !== actions) throw new Error(`http bench: ${result.failed.length} actions failed on ${spec}: ${result.failed[0]?.error}`);
+    if (!read) return { ms, cpu };
+    // The account of run 0 (the row's name gives its size), read warm: best of RUNS.
     await target.read();
-    const r0 = performance.now();
-    await target.read();
-    return { ms, readMs: performance.now() - r0 };
+    let readMs = Infinity;
+    for (let i = 0; i < RUNS; i++) {
+      const r0 = performance.now();
+      await target.read();
+      readMs = Math.min(readMs, performance.now() - r0);
+    }
+    return { ms, cpu, readMs };
   } finally {
     await target.close();
   }
 }
 
-/** `n` round trips one after another: the network's share of every action. */
+/** `n` round trips one after another, over the client's own transport: the network's share of every action. */
 async function roundTrips(url, n) {
-  const start = performance.now();
-  for (let i = 0; i < n; i++) await (await fetch(`${url}/v1/health`)).text();
-  return performance.now() - start;
+  const transport = new Transport('http:');
+  const health = new URL(`${url}/v1/health`);
+  try {
+    const start = performance.now();
+    for (let i = 0; i < n; i++) await transport.send({ method: 'GET', url: health, headers: {}, timeoutMs: 60_000 });
+    return performance.now() - start;
+  } finally {
+    transport.close();
+  }
+}
+
+/** The CPU time (user + system, ms) process `pid` has used, from /proc (Linux); undefined elsewhere. */
+function cpuMsOf(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks: USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
 }
 
 /** `connectorops serve --port 0` on a new local target file; resolves with its URL once it listens. */
@@ -111,7 +184,7 @@ function serve(file) {
     child.stdout.on('data', (chunk) => {
       out += chunk;
       const m = /^Serving .* on (http:\/\/\S+)$/m.exec(out);
-      if (m) resolve({ url: m[1], stop: () => (child.kill('SIGTERM'), exited) });
+      if (m) resolve({ url: m[1], cpuMs: () => cpuMsOf(child.pid), stop: () => (child.kill('SIGTERM'), exited) });
     });
     void exited.then((code) => reject(new Error(`http bench: serve exited (${code}) before it listened`)));
   });

@@ -7,7 +7,7 @@
  * one exact point, a decorator around the real target (or the server's real connections) makes it.
  */
 import { once } from 'node:events';
-import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -430,6 +430,29 @@ describe('errors that only a network has', () => {
     expect(attempts).toEqual([1, 2]);
   });
 
+  it('an answer cut off halfway: a read is retried, then reported as a failed connection; an action’s outcome is unknown', async () => {
+    let hits = 0;
+    const cut = createNetServer((socket) => {
+      socket.once('data', () => {
+        hits++;
+        socket.end('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"serial": 1, "dig');
+      });
+    });
+    cut.listen(0, '127.0.0.1');
+    await once(cut, 'listening');
+    cleanups.push(() => new Promise<void>((r) => cut.close(() => r())));
+    const client = new HttpTarget(`http://127.0.0.1:${(cut.address() as AddressInfo).port}`, { token: TOKEN, retries: 2, retryDelayMs: 1, name: 'prod' });
+    cleanups.push(() => client.close());
+    const e = (await client.read().catch((x: unknown) => x)) as TargetError;
+    expect(e).toBeInstanceOf(TargetError);
+    expect(e.message).toMatch(/^the connection to target prod failed during GET \/v1\/state \(.+\)$/);
+    expect(hits).toBe(3);
+    hits = 0;
+    const a = (await client.execute(act.createConnector('crm'), { clientSecret: SECRET }).catch((x: unknown) => x)) as TargetError;
+    expect(a.message).toMatch(/^the outcome of connector\.create 'crm' is unknown: the connection to target prod failed after the request was sent/);
+    expect(hits).toBe(1);
+  });
+
   it('a proxy’s 502 page: a read is retried, then reported with its status; an action goes out once', async () => {
     let hits = 0;
     const proxy: Server = createHttpServer((_req, res) => {
@@ -548,9 +571,122 @@ describe('connections', () => {
       await Promise.all([0, 1, 2, 3].map((i) => client.execute(act.createConnection(`crm_${batch}_${i}`, 'crm'), {}, { runId: 'r-keep', actionId: `x${batch}.${i}` })));
     }
     expect((await client.read()).state.connections.size).toBe(100);
-    // fetch's pool keeps a connection per request in flight, and opens one more now and then when
-    // a request goes out while an answer is still being read: a handful in all, never one per action.
+    // The client's agent keeps a connection per request in flight (here one batch at a time), and
+    // opens one more now and then when a request goes out while an answer is still being read: a
+    // handful in all, never one per action.
     expect(opened).toBeGreaterThan(0);
     expect(opened).toBeLessThanOrEqual(16);
+  });
+});
+
+describe('actions in flight at once: one batch request (issue 25)', () => {
+  const j = (actionId: string) => ({ runId: 'r-batch', actionId });
+
+  it('go out as one POST /v1/actions/batch; each is answered on its own, a refusal with its own error class and rule', async () => {
+    const { client, store, logs } = await serve();
+    const out = await Promise.allSettled([
+      client.execute(act.createConnector('crm', oauth2()), { clientSecret: SECRET }, j('a')),
+      client.execute(act.createConnection('orphan', 'nowhere'), {}, j('b')),
+      client.execute(act.createConnector('erp', oauth2()), { clientSecret: SECRET }, j('c')),
+    ]);
+    expect(out.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(out[0]).toEqual({ status: 'fulfilled', value: { serial: 1, revoked: [] } });
+    expect(out[2]).toEqual({ status: 'fulfilled', value: { serial: 2, revoked: [] } });
+    const refused = (out[1] as PromiseRejectedResult).reason as TargetError;
+    const alone = (await store.execute(act.createConnection('orphan', 'nowhere')).catch((x: unknown) => x)) as TargetError;
+    expect(refused).toBeInstanceOf(TargetError);
+    expect(refused.message).toBe(alone.message);
+    expect(refused.details.rule).toBe(alone.details.rule);
+    expect((await store.journal('r-batch')).map((e) => [e.actionId, e.status])).toEqual([
+      ['a', 'done'],
+      ['b', 'failed'],
+      ['c', 'done'],
+    ]);
+    await logged(logs, /^POST \/v1\/actions\/batch 200 /);
+    expect(logs.filter((l) => l.startsWith('POST /v1/actions'))).toHaveLength(1);
+    for (const text of logs) expect(text).not.toContain(SECRET);
+  });
+
+  it('a bug in one action of a batch: 500 for that one alone, its details in the log with every secret of the batch redacted', async () => {
+    const { client, logs } = await serve({
+      wrap: (store) =>
+        around(store, {
+          execute: async (...args: Parameters<Target['execute']>) => {
+            if (args[0].linkName === 'buggy') throw new Error(`a bug that quotes ${args[1].clientSecret}`);
+            return store.execute(...args);
+          },
+        }),
+    });
+    const out = await Promise.allSettled([
+      client.execute(act.createConnector('crm'), { clientSecret: 'another-secret-value-42' }, j('a')),
+      client.execute(act.createConnector('buggy'), { clientSecret: SECRET }, j('b')),
+    ]);
+    expect(out[0]).toEqual({ status: 'fulfilled', value: { serial: 1, revoked: [] } });
+    const e = (out[1] as PromiseRejectedResult).reason as TargetError;
+    expect(e.message).toMatch(/failed on POST \/v1\/actions \(HTTP 500\): the server failed on this request; its log has the details$/);
+    await logged(logs, /internal error/);
+    expect(logs.join('\n')).toContain('a bug that quotes (sensitive)');
+    for (const text of [...logs, e.message]) {
+      expect(text).not.toContain(SECRET);
+      expect(text).not.toContain(TOKEN);
+    }
+  });
+
+  it('the answer to a batch is lost: it is sent again, and the server answers each action from its record without doing any twice', async () => {
+    let executed = 0;
+    let dropped = false;
+    const { client, store } = await serve({
+      wrap: (inner, running) =>
+        around(inner, {
+          execute: async (...args: Parameters<Target['execute']>) => {
+            executed++;
+            const result = await inner.execute(...args);
+            if (!dropped && executed === 2) {
+              dropped = true;
+              running().server.closeAllConnections(); // both committed; the answer never leaves
+            }
+            return result;
+          },
+        }),
+    });
+    const results = await Promise.all([client.execute(act.createConnector('crm'), {}, j('a')), client.execute(act.createConnector('erp'), {}, j('b'))]);
+    expect(results).toEqual([
+      { serial: 1, revoked: [] },
+      { serial: 2, revoked: [] },
+    ]);
+    expect(executed).toBe(2);
+    expect((await store.read()).serial).toBe(2);
+  });
+
+  it('a server without the batch route (an older serve): each action goes alone, then and from then on', async () => {
+    const { client, store, logs } = await serve();
+    // An older server: the same routes but the batch one, which it answers 404 like any unknown route.
+    const proxied: string[] = [];
+    const proxy: Server = createHttpServer((req, res) => {
+      proxied.push(`${req.method} ${req.url}`);
+      if (req.url === '/v1/actions/batch') {
+        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { kind: 'request', message: 'no such route: POST /v1/actions/batch' } }));
+        return;
+      }
+      const upstream = new URL(client.url);
+      const forward = httpRequest({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      req.pipe(forward);
+    });
+    proxy.listen(0, '127.0.0.1');
+    await once(proxy, 'listening');
+    cleanups.push(() => new Promise<void>((r) => proxy.close(() => r())));
+    const old = new HttpTarget(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, { token: TOKEN, retryDelayMs: 1 });
+    cleanups.push(() => old.close());
+    const first = await Promise.all([old.execute(act.createConnector('crm'), {}, j('a')), old.execute(act.createConnector('erp'), {}, j('b'))]);
+    expect(first.map((r) => r.serial).sort()).toEqual([1, 2]);
+    const second = await Promise.all([old.execute(act.createConnector('hr'), {}, j('c')), old.execute(act.createConnector('ops'), {}, j('d'))]);
+    expect(second.map((r) => r.serial).sort()).toEqual([3, 4]);
+    expect(proxied.filter((p) => p === 'POST /v1/actions/batch')).toHaveLength(1);
+    expect(proxied.filter((p) => p === 'POST /v1/actions')).toHaveLength(4);
+    expect((await store.read()).serial).toBe(4);
+    expect(logs.some((l) => l.startsWith('POST /v1/actions/batch'))).toBe(false);
   });
 });

@@ -41,6 +41,8 @@ import type {
   TargetMode,
 } from '../target.js';
 import {
+  ACTION_BATCH_MAX,
+  ActionBatchResponseSchema,
   ActionResponseSchema,
   BODY_LIMIT,
   CurrentRolloutResponseSchema,
@@ -62,6 +64,7 @@ import {
 import { redactParts } from '../../model/redact.js';
 import { definedOnly } from '../../util/objects.js';
 import { targetIdentity } from '../../util/target-identity.js';
+import { CONNECT_TIMEOUT, Transport, type Answer } from './transport.js';
 
 export interface HttpTargetOptions {
   /** How the user named the target (a name from connectorops.yaml, or the URL as typed). */
@@ -108,19 +111,37 @@ interface RequestSpec<T> {
   secrets?: readonly string[];
   /** For an answer lost after sending: what was asked, e.g. `connector.create 'crm'`. */
   what?: string;
+  /** For a batch: what each of its actions does; `onRetry` is told of a retry once for each, as if each had been sent alone. */
+  whats?: readonly string[];
   /** Counts the retries of this request, for a caller that must know whether an earlier attempt may have landed. */
   retries?: { count: number };
 }
+
+/** An action waiting to go out in the next batch (`execute`). */
+interface Queued {
+  request: { action: ActionBody; secrets: Partial<Record<SecretName, string>>; journal: JournalContext };
+  /** Its secret values, redacted from its errors. */
+  values: string[];
+  /** What it does, e.g. `connector.create 'crm'`. */
+  what: string;
+  /** The size of its JSON, to keep a batch under the body limit. */
+  bytes: number;
+  resolve: (result: ExecuteResult) => void;
+  reject: (error: unknown) => void;
+}
+
+/** The network failure behind a TargetError of #networkError, for a batch to describe it per action. */
+const NETWORK_CAUSE = new WeakMap<Error, unknown>();
 
 /** Errors worth another attempt, marked where they are made (p-retry asks `shouldRetry`). */
 const RETRYABLE = new WeakSet<Error>();
 /** The wait a 429/503 answer asked for (`Retry-After`), in ms. */
 const RETRY_AFTER = new WeakMap<Error, number>();
 
-/** undici's codes for a connection that was never made: nothing of the request was sent. */
-/** fetch's codes for a TLS handshake answered by something that is not TLS (plain HTTP, most often). */
+/** OpenSSL's codes for a TLS handshake answered by something that is not TLS (plain HTTP, most often). */
 const NOT_TLS = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG', 'ERR_SSL_HTTP_REQUEST']);
-const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+/** The codes of a connection that was never made: nothing of the request was sent. */
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', CONNECT_TIMEOUT]);
 
 const DEFAULT_TIMEOUT_MS = 120_000;
 
@@ -131,12 +152,19 @@ export class HttpTarget implements Target {
   readonly url: string;
   readonly #token: string;
   readonly #options: Required<Omit<HttpTargetOptions, 'name' | 'token' | 'onRetry'>> & Pick<HttpTargetOptions, 'onRetry'>;
+  /** Keep-alive connections to the server: no handshake per request (transport.ts). */
+  readonly #transport: Transport;
+  /** Journaled actions asked for in this turn of the event loop: they go out together (`execute`). */
+  #queued: Queued[] = [];
+  /** False once the server turned out not to know POST /v1/actions/batch (an older connectorops serve). */
+  #batches = true;
   #closed = false;
 
   /** Throws a UserError for a URL that is not http(s), carries credentials, a query or a fragment. */
   constructor(url: string, options: HttpTargetOptions) {
     this.name = targetIdentity(options.name ?? url);
     this.url = baseUrl(url, this.name);
+    this.#transport = new Transport(new URL(this.url).protocol);
     if (!options.token) {
       throw new UserError(`target ${this.name} is served over HTTP and needs a token`, { hint: `set ${TOKEN_ENV} to the token the server was started with` });
     }
@@ -179,11 +207,93 @@ export class HttpTarget implements Target {
     return out;
   }
 
+  /**
+   * Journaled actions asked for in the same turn of the event loop (apply's executor starts up to
+   * its concurrency at once, and the next ones as the answers come in) go out as one
+   * `POST /v1/actions/batch`: one round trip, and one request for the server to read and answer,
+   * for several actions (issue 25). Each is still carried out on its own, and answered on its own.
+   */
   async execute(action: ActionBody, secrets: Partial<Record<SecretName, string>> = {}, journal?: JournalContext): Promise<ExecuteResult> {
     this.#open();
     // The same check as the local target's, before anything is sent: same error, no round trip.
     const body = parseAction(action);
     const values = Object.values(secrets).filter((v): v is string => typeof v === 'string');
+    if (!journal || !this.#batches) return this.#executeOne(body, secrets, values, journal);
+    return new Promise<ExecuteResult>((resolve, reject) => {
+      const request = { action: body, secrets, journal };
+      const bytes = JSON.stringify(request).length;
+      this.#queued.push({ request, values, what: `${body.op} '${body.linkName}'`, bytes, resolve, reject });
+      if (this.#queued.length === 1) setImmediate(() => this.#flush());
+    });
+  }
+
+  /** Sends what was queued, in batches of at most ACTION_BATCH_MAX actions and half the body limit. */
+  #flush(): void {
+    const queued = this.#queued;
+    this.#queued = [];
+    let batch: Queued[] = [];
+    let bytes = 0;
+    for (const q of queued) {
+      if (batch.length && (batch.length === ACTION_BATCH_MAX || bytes + q.bytes > BODY_LIMIT / 2)) {
+        void this.#sendBatch(batch);
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(q);
+      bytes += q.bytes;
+    }
+    if (batch.length) void this.#sendBatch(batch);
+  }
+
+  async #sendBatch(batch: Queued[]): Promise<void> {
+    const alone = (q: Queued): void => void this.#executeOne(q.request.action, q.request.secrets, q.values, q.request.journal).then(q.resolve, q.reject);
+    if (batch.length === 1 || !this.#batches) {
+      batch.forEach(alone);
+      return;
+    }
+    const spec = { method: 'POST', path: 'v1/actions/batch', retry: 'action', secrets: batch.flatMap((q) => q.values) } as const;
+    let results: z.infer<typeof ActionBatchResponseSchema>['results'];
+    try {
+      // Idempotent, as each action in it is (journal contexts): retried as one action would be.
+      ({ results } = await this.#request({
+        ...spec,
+        body: { actions: batch.map((q) => q.request) },
+        schema: ActionBatchResponseSchema,
+        whats: batch.map((q) => q.what),
+      }));
+    } catch (error) {
+      if (error instanceof TargetError && error.details.status === 404) {
+        // A server from before batches: one action per request from now on.
+        this.#batches = false;
+        batch.forEach(alone);
+        return;
+      }
+      // The request failed as a whole: each action fails as it would have alone.
+      const cause = error instanceof Error ? NETWORK_CAUSE.get(error) : undefined;
+      for (const q of batch) {
+        q.reject(cause !== undefined ? this.#networkError(cause, { ...spec, path: 'v1/actions', what: q.what }, [this.#token, ...q.values]) : error);
+      }
+      return;
+    }
+    if (results.length !== batch.length) {
+      const error = new TargetError(`target ${this.name} answered ${results.length} results for ${batch.length} actions`, {
+        hint: 'the server may run another version of connectorops',
+      });
+      for (const q of batch) q.reject(error);
+      return;
+    }
+    batch.forEach((q, i) => {
+      const r = results[i]!;
+      if (r.ok) return q.resolve({ serial: r.serial, revoked: r.revoked });
+      // Busy or throttled (429/503, or a gateway's 502/504): nothing was carried out; alone, with its retries.
+      if (r.status === 429 || r.status === 502 || r.status === 503 || r.status === 504) return void alone(q);
+      const answer: Answer = { status: r.status, statusText: '', headers: {}, text: JSON.stringify({ error: r.error }) };
+      q.reject(this.#errorAnswer(answer, answer.text, { ...spec, path: 'v1/actions', what: q.what }, [this.#token, ...q.values]));
+    });
+  }
+
+  /** One action alone, as POST /v1/actions. */
+  async #executeOne(body: ActionBody, secrets: Partial<Record<SecretName, string>>, values: string[], journal: JournalContext | undefined): Promise<ExecuteResult> {
     const result = await this.#request({
       method: 'POST',
       path: 'v1/actions',
@@ -315,8 +425,8 @@ export class HttpTarget implements Target {
   }
 
   async close(): Promise<void> {
-    // Nothing to release: fetch's pooled connections close on their own when idle.
     this.#closed = true;
+    this.#transport.close();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -327,30 +437,29 @@ export class HttpTarget implements Target {
 
   async #request<T>(spec: RequestSpec<T>): Promise<T> {
     this.#open();
-    const url = this.url + spec.path;
+    const url = new URL(this.url + spec.path);
     const headers: Record<string, string> = { authorization: `Bearer ${this.#token}`, accept: 'application/json', 'user-agent': 'connectorops/0.1.0' };
     const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
     if (body !== undefined) headers['content-type'] = 'application/json';
     const hidden = [this.#token, ...(spec.secrets ?? [])];
     const attempt = async (): Promise<T> => {
-      let response: Response;
-      let text: string;
+      let response: Answer;
       try {
-        // redirect 'manual': a target never redirects, and the token must never follow one elsewhere.
-        response = await fetch(url, {
+        // Redirects are never followed (transport.ts): a target never redirects, and the token must never follow one elsewhere.
+        response = await this.#transport.send({
           method: spec.method,
+          url,
           headers,
           ...(body !== undefined ? { body } : {}),
-          redirect: 'manual',
-          signal: AbortSignal.timeout(spec.timeoutMs ?? this.#options.timeoutMs),
+          timeoutMs: spec.timeoutMs ?? this.#options.timeoutMs,
         });
-        text = await response.text();
       } catch (error) {
         throw this.#networkError(error, spec, hidden);
       }
+      const text = response.text;
       if (response.status >= 400) throw this.#errorAnswer(response, text, spec, hidden);
       if (response.status >= 300) {
-        const location = response.headers.get('location');
+        const location = response.headers.location;
         throw new TargetError(
           `target ${this.name} answered ${spec.method} /${spec.path} with a redirect (HTTP ${response.status}${location ? ` to ${redactParts(location, hidden)}` : ''}); it was not followed`,
           {
@@ -387,7 +496,16 @@ export class HttpTarget implements Target {
       shouldRetry: async ({ error, attemptNumber }) => {
         if (!RETRYABLE.has(error)) return false;
         if (spec.retries) spec.retries.count++;
-        await this.#options.onRetry?.({ method: spec.method, path: `/${spec.path}`, attempt: attemptNumber, error, ...(spec.what ? { what: spec.what } : {}) });
+        if (spec.whats) {
+          // A batch: each action is told, with the error it would have had alone.
+          const cause = NETWORK_CAUSE.get(error);
+          for (const what of spec.whats) {
+            const own = cause !== undefined ? this.#networkError(cause, { ...spec, what }, hidden) : error;
+            await this.#options.onRetry?.({ method: spec.method, path: `/${spec.path}`, attempt: attemptNumber, error: own, what });
+          }
+        } else {
+          await this.#options.onRetry?.({ method: spec.method, path: `/${spec.path}`, attempt: attemptNumber, error, ...(spec.what ? { what: spec.what } : {}) });
+        }
         const wait = RETRY_AFTER.get(error);
         if (wait) await new Promise((resolve) => setTimeout(resolve, wait));
         return true;
@@ -395,11 +513,11 @@ export class HttpTarget implements Target {
     });
   }
 
-  /** fetch failed: never connected, timed out, or the connection broke after the request went out. */
+  /** The exchange failed: never connected, timed out, or the connection broke after the request went out. */
   #networkError(error: unknown, spec: RequestSpec<unknown>, hidden: readonly string[]): TargetError {
-    const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
-    const code = typeof cause?.code === 'string' ? cause.code : undefined;
-    const reason = redactParts(String(typeof cause?.message === 'string' ? cause.message : ((error as Error | null)?.message ?? error)), hidden);
+    const own = error as { code?: unknown; message?: unknown } | null;
+    const code = typeof own?.code === 'string' ? own.code : undefined;
+    const reason = redactParts(String(typeof own?.message === 'string' ? own.message : error), hidden);
     const timedOut = (error as Error | null)?.name === 'TimeoutError';
     const unsent = code !== undefined && NOT_CONNECTED.has(code);
     const safeCause = { name: (error as Error | null)?.name ?? 'Error', code, message: reason };
@@ -435,11 +553,12 @@ export class HttpTarget implements Target {
       );
     }
     if (unsent ? spec.retry !== 'never' : (spec.retry === 'idempotent' || spec.retry === 'action') && !timedOut) RETRYABLE.add(out);
+    NETWORK_CAUSE.set(out, error);
     return out;
   }
 
   /** An error answer, as the error class the target threw on the server. */
-  #errorAnswer(response: Response, text: string, spec: RequestSpec<unknown>, hidden: readonly string[]): Error {
+  #errorAnswer(response: Answer, text: string, spec: RequestSpec<unknown>, hidden: readonly string[]): Error {
     const status = response.status;
     const clean = (s: string | undefined) => (s === undefined ? undefined : redactParts(s, hidden));
     let body: z.infer<typeof ErrorBodySchema>['error'] | undefined;
@@ -485,7 +604,7 @@ export class HttpTarget implements Target {
     const idempotent = spec.retry === 'idempotent' || spec.retry === 'action';
     if ((status === 429 || status === 503) && spec.retry !== 'never') {
       RETRYABLE.add(out);
-      const after = retryAfterMs(response.headers.get('retry-after'));
+      const after = retryAfterMs(response.headers['retry-after'] ?? null);
       if (after !== null) RETRY_AFTER.set(out, after);
     } else if (idempotent && (status === 502 || status === 504)) RETRYABLE.add(out);
     return out;

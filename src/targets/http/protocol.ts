@@ -106,6 +106,23 @@ export const ActionRequestSchema = z
   })
   .strict();
 
+/**
+ * The most actions one `POST /v1/actions/batch` carries. The client batches the journaled actions
+ * it has in flight at once (apply's concurrency: 4 by default), so that a round trip, and the
+ * server's work on a request, serve several actions (issue 25).
+ */
+export const ACTION_BATCH_MAX = 64;
+
+/** `POST /v1/actions/batch`: actions with a journal context each, carried out in this order, each as `POST /v1/actions` would. */
+export const ActionBatchRequestSchema = z
+  .object({
+    actions: z
+      .array(ActionRequestSchema.extend({ journal: JournalContextSchema }))
+      .min(1)
+      .max(ACTION_BATCH_MAX),
+  })
+  .strict();
+
 export const LockAcquireRequestSchema = LockRequestSchema.extend({
   /** How long the server may wait for a held lock; capped at LOCK_WAIT_SLICE_MS. */
   timeoutMs: z.number().int().nonnegative().default(0),
@@ -154,6 +171,16 @@ export const ActionResponseSchema = z.object({
   revoked: z.array(RevokedAuthorizationSchema),
   /** The answer to a repeat of a (run, action) already carried out: nothing was done this time. */
   replayed: z.boolean().optional(),
+});
+
+/** Each action's outcome, in the order sent: its answer, or the error (and status) `POST /v1/actions` would have answered. */
+export const ActionBatchResponseSchema = z.object({
+  results: z.array(
+    z.union([
+      ActionResponseSchema.extend({ ok: z.literal(true) }),
+      z.object({ ok: z.literal(false), status: z.number().int().min(400).max(599), error: ErrorBodySchema.shape.error }),
+    ]),
+  ),
 });
 
 export const JournalResponseSchema = z.object({ entries: z.array(JournalEntrySchema) });

@@ -30,6 +30,7 @@ import { ActionResults } from './idempotency.js';
 import { stateToSnapshot } from '../snapshot.js';
 import type { LockInfo, LockRequest, Target } from '../target.js';
 import {
+  ActionBatchRequestSchema,
   ActionRequestSchema,
   AuthorizeRequestSchema,
   CloseRolloutRequestSchema,
@@ -103,11 +104,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (!options.token) throw new UserError('the server needs a token', { hint: 'set CONNECTOROPS_TOKEN' });
   const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const expected = digest(options.token);
-  const inFlight = new Set<AbortController>();
+  const inFlight = new Set<Cancellation>();
   const life = { closing: false };
-  const routes = makeRoutes(options.target, options.maxLockWaitMs ?? LOCK_WAIT_SLICE_MS);
   // Where the target lives on the server's disk is none of the client's business.
   const hide = servedNames(options.target);
+  const routes = makeRoutes(options.target, options.maxLockWaitMs ?? LOCK_WAIT_SLICE_MS, { hide, log });
 
   const headersTimeout = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
   // A connection's first headers must arrive within headersTimeout. Node's own headersTimeout is
@@ -116,14 +117,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const server = createServer({ headersTimeout, requestTimeout: 5 * 60_000, connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_MS, headersTimeout) }, (req, res) => {
     clearTimeout(awaitingHeaders.get(req.socket));
     awaitingHeaders.delete(req.socket);
-    const abort = new AbortController();
-    inFlight.add(abort);
+    const cancel = new Cancellation();
+    inFlight.add(cancel);
     // The client went away before we answered (or the server is closing): stop waiting for it.
     res.on('close', () => {
-      inFlight.delete(abort);
-      if (!res.writableFinished) abort.abort();
+      inFlight.delete(cancel);
+      if (!res.writableFinished) cancel.abort();
     });
-    void serve(req, res, { routes, expected, log, signal: abort.signal, life, hide });
+    void serve(req, res, { routes, expected, log, cancel, life, hide });
   });
   // A request body that never ends must not hold a connection forever (requestTimeout above);
   // connections beyond the limit are closed by Node as they arrive.
@@ -175,7 +176,7 @@ interface Context {
   expected: Buffer;
   log: (line: string) => void;
   /** Aborted when the client goes away or the server closes. */
-  signal: AbortSignal;
+  cancel: Cancellation;
   /** Once closing, answers end their connection: an idle keep-alive one would hold `close()` up. */
   life: { closing: boolean };
   /** The target's name and path as the server knows them: replaced in every message that goes out. */
@@ -186,7 +187,8 @@ interface Call {
   params: Record<string, string>;
   query: URLSearchParams;
   body: unknown;
-  signal: AbortSignal;
+  /** Aborted when the client goes away or the server closes. */
+  readonly signal: AbortSignal;
   /** Secret values that came in this request: scrubbed from anything that goes out. */
   secrets: string[];
 }
@@ -206,6 +208,29 @@ interface Route {
   handle(call: Call): Promise<Reply>;
 }
 
+/**
+ * A request's cancellation (the client went away, or the server is closing). Its AbortController
+ * is made only when a route asks for the signal: only a lock wait does, and on Node 20 a
+ * controller per request cost more than routing a small request (issue 25).
+ */
+class Cancellation {
+  #controller: AbortController | null = null;
+  #aborted = false;
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort();
+    }
+    return this.#controller.signal;
+  }
+
+  abort(): void {
+    this.#aborted = true;
+    this.#controller?.abort();
+  }
+}
+
 /** A failure of the request itself (the HTTP layer), as opposed to one of the target. */
 class RequestError extends Error {
   constructor(
@@ -222,7 +247,15 @@ async function serve(req: IncomingMessage, res: ServerResponse, ctx: Context): P
   const started = performance.now();
   const method = req.method ?? 'GET';
   let path = '/';
-  const call: Call = { params: {}, query: new URLSearchParams(), body: undefined, signal: ctx.signal, secrets: [] };
+  const call: Call = {
+    params: {},
+    query: new URLSearchParams(),
+    body: undefined,
+    get signal() {
+      return ctx.cancel.signal;
+    },
+    secrets: [],
+  };
   let logged = false;
   const logLine = () => {
     if (logged) return;
@@ -238,10 +271,11 @@ async function serve(req: IncomingMessage, res: ServerResponse, ctx: Context): P
     call.query = url.searchParams;
     // Auth before routing: without a token, every path but /v1/health answers 401 alike, so
     // that nobody learns which routes exist (or which methods they take) without one.
-    if (url.pathname !== HEALTH_PATH && !authorized(req, ctx.expected)) throw unauthorized();
+    const authed = url.pathname === HEALTH_PATH ? null : authorized(req, ctx.expected);
+    if (authed === false) throw unauthorized();
     const { route, params } = findRoute(ctx.routes, method, url.pathname);
     // Read nothing of an unauthenticated request's body.
-    if (!route.open && !authorized(req, ctx.expected)) throw unauthorized();
+    if (!route.open && !(authed ?? authorized(req, ctx.expected))) throw unauthorized();
     call.params = params;
     if (route.limit !== undefined) {
       call.body = parseJson(await readBody(req, route.limit));
@@ -251,11 +285,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, ctx: Context): P
     if (ctx.life.closing) res.setHeader('connection', 'close');
     send(res, reply.status, reply.body);
   } catch (error) {
-    const { status, body, headers } = errorReply(error, call.secrets, ctx.hide);
-    if (status >= 500 && !(error instanceof TargetError) && !(error instanceof RequestError)) {
-      const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
-      ctx.log(`internal error on ${method} ${path}: ${redact(text, call.secrets)}`);
-    }
+    const { status, body, headers } = failure(error, call.secrets, ctx, `${method} ${path}`);
     // A body we stopped reading (too large, not authorized) must not be taken for the next request.
     if (!req.complete || ctx.life.closing) res.setHeader('connection', 'close');
     send(res, status, body, headers);
@@ -356,13 +386,13 @@ function parseJson(bytes: Buffer): unknown {
   }
 }
 
-/** The secret values a body carries: the values to fingerprint, an action's secrets. */
-function secretsOf(body: unknown): string[] {
-  if (body === null || typeof body !== 'object') return [];
-  const out: string[] = [];
-  const { values, secrets } = body as { values?: unknown; secrets?: unknown };
+/** The secret values a body carries: the values to fingerprint, an action's secrets, those of each action of a batch. */
+function secretsOf(body: unknown, out: string[] = []): string[] {
+  if (body === null || typeof body !== 'object') return out;
+  const { values, secrets, actions } = body as { values?: unknown; secrets?: unknown; actions?: unknown };
   if (Array.isArray(values)) for (const v of values) if (typeof v === 'string') out.push(v);
   if (secrets !== null && typeof secrets === 'object') for (const v of Object.values(secrets)) if (typeof v === 'string') out.push(v);
+  if (Array.isArray(actions)) for (const a of actions) secretsOf(a, out);
   return out;
 }
 
@@ -376,6 +406,21 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
     'cache-control': 'no-store',
   });
   res.end(text);
+}
+
+/** `errorReply`, and a bug (a 500 that is neither a TargetError nor a RequestError) logged with its stack, secrets redacted. */
+function failure(
+  error: unknown,
+  secrets: string[],
+  ctx: Pick<Context, 'hide' | 'log'>,
+  where: string,
+): { status: number; body: ErrorBody; headers: Record<string, string> } {
+  const reply = errorReply(error, secrets, ctx.hide);
+  if (reply.status >= 500 && !(error instanceof TargetError) && !(error instanceof RequestError)) {
+    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    ctx.log(`internal error on ${where}: ${redact(text, secrets)}`);
+  }
+  return reply;
 }
 
 /** An error as a status and a body the client rebuilds the same error class from. */
@@ -432,8 +477,16 @@ function route(method: string, template: string, handle: Route['handle'], extra:
   return { method, pattern: new RegExp(`^${source}$`), handle, ...extra };
 }
 
-function makeRoutes(target: Target, maxLockWaitMs: number): Route[] {
+function makeRoutes(target: Target, maxLockWaitMs: number, ctx: Pick<Context, 'hide' | 'log'>): Route[] {
   const results = new ActionResults(target);
+  /** One action: a call of `target.execute`, once per (run, action) with a journal context. */
+  const executeOne = async (request: z.output<typeof ActionRequestSchema>) => {
+    const action = parseAction(request.action);
+    // One call: pending, the effect and done all happen here, atomic from the client's side.
+    const execute = () => target.execute(action, request.secrets, request.journal);
+    // With a journal context the action is idempotent: a repeat gets the first result back.
+    return request.journal ? await results.once(request.journal, action, execute) : await execute();
+  };
   return [
     route('GET', HEALTH_PATH, async () => ({ status: 200, body: { ok: true, protocol: PROTOCOL_VERSION } }), { open: true }),
 
@@ -452,17 +505,26 @@ function makeRoutes(target: Target, maxLockWaitMs: number): Route[] {
       { limit: BODY_LIMIT },
     ),
 
+    route('POST', '/v1/actions', async ({ body }) => ({ status: 200, body: await executeOne(parseBody(ActionRequestSchema, body)) }), { limit: BODY_LIMIT }),
+
     route(
       'POST',
-      '/v1/actions',
-      async ({ body }) => {
-        const request = parseBody(ActionRequestSchema, body);
-        const action = parseAction(request.action);
-        // One call: pending, the effect and done all happen here, atomic from the client's side.
-        const execute = () => target.execute(action, request.secrets, request.journal);
-        // With a journal context the action is idempotent: a repeat gets the first result back.
-        const result = request.journal ? await results.once(request.journal, action, execute) : await execute();
-        return { status: 200, body: result };
+      '/v1/actions/batch',
+      async ({ body, secrets }) => {
+        // One after another, in the order sent, each exactly as POST /v1/actions would: its own
+        // transaction, journal entry and idempotency key; one failing stops none of the others
+        // (they are independent: the client sends only actions it has in flight at once).
+        const { actions } = parseBody(ActionBatchRequestSchema, body);
+        const out = [];
+        for (const request of actions) {
+          try {
+            out.push({ ok: true as const, ...(await executeOne(request)) });
+          } catch (error) {
+            const { status, body: reply } = failure(error, secrets, ctx, 'POST /v1/actions/batch');
+            out.push({ ok: false as const, status, error: reply.error });
+          }
+        }
+        return { status: 200, body: { results: out } };
       },
       { limit: BODY_LIMIT },
     ),
