@@ -13,10 +13,15 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, ensureBuilt, ROOT } from '../support/dist.js';
-import { startChild } from '../support/child.js';
+import { killHard, startChild, type Child } from '../support/child.js';
 import { cleanRepos, tempRepo } from '../support/repo.js';
 
-afterAll(() => cleanRepos());
+const readers: Child[] = [];
+// A reader left running by a failed round would spin on, and load every test after it.
+afterAll(async () => {
+  for (const r of readers) if (r.process.exitCode === null && r.process.signalCode === null) await killHard(r);
+  cleanRepos();
+});
 
 const READER = `
 import { existsSync } from 'node:fs';
@@ -71,6 +76,7 @@ describe('creating a local target while another process reads it', () => {
     for (let round = 0; round < 3; round++) {
       const path = join(dir, `targets/t${round}.db`);
       const reader = startChild(join(dir, 'reader.mjs'), [path, dist], { cwd: dir });
+      readers.push(reader);
       await reader.waitFor((l) => l === 'ready');
       const created = spawnSync(process.execPath, [BIN, 'target', 'import', 'snapshot.json', '--target', `local:${path}`], {
         cwd: dir,
