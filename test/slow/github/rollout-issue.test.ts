@@ -5,19 +5,19 @@
  */
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
-import { issueParts, parseRolloutMarker, readIssue } from '../../src/github/rollout-issue.js';
-import type { Plan } from '../../src/model/plan.js';
-import { writePlanFile } from '../../src/planfile/file.js';
-import { openRolloutFor, openRolloutOf } from '../../src/rollout/run.js';
-import { LocalTarget } from '../../src/targets/local/local-target.js';
-import { memIo } from '../apply/support.js';
-import { ACTIONS_BOT, GitHubStandIn, type StandInUser } from '../support/github-server.js';
-import { openSqlite } from '../support/sqlite.js';
+import { main } from '../../../src/cli/main.js';
+import { issueParts, parseRolloutMarker, readIssue } from '../../../src/github/rollout-issue.js';
+import type { Plan } from '../../../src/model/plan.js';
+import { writePlanFile } from '../../../src/planfile/file.js';
+import { openRolloutFor, openRolloutOf } from '../../../src/rollout/run.js';
+import { LocalTarget } from '../../../src/targets/local/local-target.js';
+import { memIo } from '../../apply/support.js';
+import { ACTIONS_BOT, GitHubStandIn, type StandInUser } from '../../support/github-server.js';
+import { openSqlite } from '../../support/sqlite.js';
 import { writeFileSync } from 'node:fs';
-import { connectionCreate, connectorCreate, connectorSpec, lifecycle, makePlan } from '../support/plans.js';
-import { tempDir } from '../support/target.js';
-import { ownTagsOnly, unmentionedAts } from '../support/markdown-checks.js';
+import { connectionCreate, connectorCreate, connectorSpec, lifecycle, makePlan } from '../../support/plans.js';
+import { tempDir } from '../../support/target.js';
+import { ownTagsOnly, unmentionedAts } from '../../support/markdown-checks.js';
 
 const TOKEN = 'ghs_rolloutTokenThatMustNeverBePrinted7';
 const REPO = 'acme/infra';

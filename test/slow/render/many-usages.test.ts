@@ -3,11 +3,11 @@
  * list the first few and count the rest, without overflowing the stack; the JSON keeps all.
  */
 import { describe, expect, it } from 'vitest';
-import { commentBody } from '../../src/github/body.js';
-import type { Plan } from '../../src/model/plan.js';
-import { renderPlan } from '../../src/render/render-plan.js';
-import { LISTED_USAGES } from '../../src/render/resources.js';
-import { blockedPlan, disablePlan } from '../support/plans.js';
+import { commentBody } from '../../../src/github/body.js';
+import type { Plan } from '../../../src/model/plan.js';
+import { renderPlan } from '../../../src/render/render-plan.js';
+import { LISTED_USAGES } from '../../../src/render/resources.js';
+import { blockedPlan, disablePlan } from '../../support/plans.js';
 
 const N = 170_000;
 const usages = Array.from({ length: N }, (_, i) => ({
