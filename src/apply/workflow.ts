@@ -119,6 +119,9 @@ export async function applyWorkflow(options: ApplyOptions): Promise<ApplyResult>
     env: options.env,
     ...(options.dir !== undefined ? { dir: options.dir } : {}),
     ...(options.target !== undefined ? { target: options.target } : {}),
+    // A saved plan is carried out as it is: the commit of the manifests now would only name the
+    // re-plan's source, which nothing shows; spawning git for it is a share of a large apply (issue 25).
+    ...(saved ? { commit: false } : {}),
   });
   for (const diagnostic of loaded.diagnostics) emit({ type: 'diagnostic', diagnostic });
 

@@ -35,6 +35,11 @@ export interface LoadOptions {
   cwd: string;
   /** Where a configured target's `url: { fromEnv }` is read (default: process.env). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Look up the working tree's HEAD commit for the plan's `source.commit` (a git process); default
+   * true. Apply of a saved plan says false: the plan carries its own, and nothing shows the re-plan's.
+   */
+  commit?: boolean;
 }
 
 export interface LoadedForPlan {
@@ -62,7 +67,7 @@ export interface LoadedForPlan {
 export async function loadForPlan(options: LoadOptions): Promise<LoadedForPlan> {
   const dir = resolve(options.cwd, options.dir ?? '.');
   const [manifests, baseManifests] = await Promise.all([
-    loadManifests({ dir, usages: true, ...(options.ref !== undefined ? { ref: options.ref } : {}) }),
+    loadManifests({ dir, usages: true, ...(options.ref !== undefined ? { ref: options.ref } : {}), ...(options.commit === false ? { commit: false } : {}) }),
     options.base !== undefined ? loadManifests({ dir, ref: options.base, refFlag: '--base' }) : Promise.resolve(null),
   ]);
   if (manifests.errors.length) {

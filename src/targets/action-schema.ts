@@ -12,14 +12,34 @@ import { jsonPath } from '../util/json-path.js';
  * naming each malformed field by path. Values are never quoted (they might hold a secret by mistake).
  */
 export function parseAction(value: unknown): ActionBody {
+  // Checked here already (the HTTP server checks an action before its idempotency key, then the
+  // target checks it again): the same frozen object, so nothing changed it since (issue 25).
+  if (checked.has(value as object)) return value as ActionBody;
   const immutable = immutableField(value);
   if (immutable) throw new TargetError(immutable.message, { rule: immutable.rule, status: 400, hint: immutable.hint });
   const parsed = ActionBodySchema.safeParse(value);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    checked.add(deepFreeze(parsed.data));
+    return parsed.data;
+  }
   const op = (value as { op?: unknown } | null)?.op;
   const what = typeof op === 'string' && (OPS as readonly string[]).includes(op) ? `action ${op}` : 'action';
   const problems = parsed.error.issues.map((i) => `${jsonPath(i.path)}: ${i.message}`);
   throw new TargetError(`malformed ${what}: ${problems.join('; ')}`, { status: 400 });
+}
+
+/**
+ * The actions `parseAction` returned: checked and frozen (deeply), so still as checked. An object
+ * only gets here as zod's output, a fresh copy that no caller held before.
+ */
+const checked = new WeakSet<object>();
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** R10, R12: what an update cannot change in place, named with the rule that forces a replacement. */
