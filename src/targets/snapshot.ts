@@ -305,7 +305,70 @@ export function stateDigest(state: State): string {
  * it would leave out, `undefined`, is left out). No object is built per connection: on a 100k
  * account the objects and their garbage cost twice the text (measured).
  */
-function canonicalConnectionJson(c: ConnectionRecord): string {
+export function canonicalConnectionJson(c: ConnectionRecord): string {
+  return quickConnectionJson(c) ?? memberConnectionJson(c);
+}
+
+/** JSON.stringify of a string with nothing to escape: no quote, backslash, control character or surrogate. */
+const PLAIN_STRING = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
+
+/** `JSON.stringify(s)` for a string: with nothing to escape, the string in quotes, as JSON.stringify writes it. */
+function quote(s: string): string {
+  return PLAIN_STRING.test(s) ? `"${s}"` : JSON.stringify(s);
+}
+
+/**
+ * memberConnectionJson's text, written in one template per record when every field it always
+ * writes has the type the record's type gives it; undefined otherwise (a record a store handed
+ * back broken), and memberConnectionJson writes it. Half the CPU of a 100k digest (measured):
+ * no chain of partial strings per member, and no JSON.stringify call per plain string.
+ */
+function quickConnectionJson(c: ConnectionRecord): string | undefined {
+  if (
+    typeof c.authorizationOwner !== 'string' ||
+    typeof c.connector !== 'string' ||
+    typeof c.enabled !== 'boolean' ||
+    typeof c.linkName !== 'string' ||
+    typeof c.name !== 'string' ||
+    typeof c.sameAuthorizationForAllEnvironments !== 'boolean' ||
+    !Array.isArray(c.scopes) ||
+    !Array.isArray(c.authorizations) ||
+    !Array.isArray(c.usages)
+  ) {
+    return undefined;
+  }
+  let scopes = '';
+  for (let i = 0; i < c.scopes.length; i++) {
+    const scope: unknown = c.scopes[i];
+    if (typeof scope !== 'string') return undefined;
+    scopes += i ? `,${quote(scope)}` : quote(scope);
+  }
+  const list = c.authorizations.length > 1 ? copyAuthorizations(c.authorizations) : c.authorizations;
+  let authorizations = '';
+  for (let i = 0; i < list.length; i++) {
+    const a = list[i]!;
+    if (typeof a.account !== 'string' || typeof a.environment !== 'string') return undefined;
+    const user = JSON.stringify(a.user);
+    const item = `{"account":${quote(a.account)},"environment":${quote(a.environment)}${user === undefined ? '' : `,"user":${user}`}}`;
+    authorizations += i ? `,${item}` : item;
+  }
+  let usages = '';
+  for (let i = 0; i < c.usages.length; i++) {
+    const u = c.usages[i]!;
+    if (typeof u.app !== 'string' || typeof u.component !== 'string' || typeof u.kind !== 'string') return undefined;
+    const item = `{"app":${quote(u.app)},"component":${quote(u.component)},"kind":${quote(u.kind)}}`;
+    usages += i ? `,${item}` : item;
+  }
+  const access = c.access ? `"access":${JSON.stringify(c.access)},` : '';
+  return (
+    `{${access}"authorizationOwner":${quote(c.authorizationOwner)},"authorizations":[${authorizations}],"connector":${quote(c.connector)},` +
+    `"enabled":${c.enabled},"linkName":${quote(c.linkName)},"name":${quote(c.name)},` +
+    `"sameAuthorizationForAllEnvironments":${c.sameAuthorizationForAllEnvironments},"scopes":[${scopes}],"usages":[${usages}]}`
+  );
+}
+
+/** canonicalConnectionJson for any record, whatever its fields hold: member by member (exported for its property test). */
+export function memberConnectionJson(c: ConnectionRecord): string {
   // Authorizations in their stable order: one (most connections) or none is in it already.
   const list = c.authorizations.length > 1 ? copyAuthorizations(c.authorizations) : c.authorizations;
   let authorizations = '[';
