@@ -310,6 +310,7 @@ export function canonicalConnectionJson(c: ConnectionRecord): string {
 }
 
 /** JSON.stringify of a string with nothing to escape: no quote, backslash, control character or surrogate. */
+// eslint-disable-next-line no-control-regex -- control characters are what JSON escapes
 const PLAIN_STRING = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
 
 /** `JSON.stringify(s)` for a string: with nothing to escape, the string in quotes, as JSON.stringify writes it. */

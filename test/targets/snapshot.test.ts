@@ -4,7 +4,17 @@ import fc from 'fast-check';
 import { UserError } from '../../src/errors.js';
 import { checkState } from '../../src/rules/index.js';
 import type { LocalTarget } from '../../src/targets/local/local-target.js';
-import { canonicalConnectionJson, isSnapshotConnection, locateJsonError, memberConnectionJson, parseSnapshotJson, snapshotToState, stateDigest, stateToSnapshot, validateSnapshot } from '../../src/targets/snapshot.js';
+import {
+  canonicalConnectionJson,
+  isSnapshotConnection,
+  locateJsonError,
+  memberConnectionJson,
+  parseSnapshotJson,
+  snapshotToState,
+  stateDigest,
+  stateToSnapshot,
+  validateSnapshot,
+} from '../../src/targets/snapshot.js';
 import { SnapshotSchema } from '../../src/model/snapshot.js';
 import { canonicalJson, sha256 } from '../../src/model/canonical.js';
 import { validState } from '../support/arbitraries.js';
@@ -337,7 +347,10 @@ describe('round trip (property)', () => {
     const text = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.string({ unit: fc.constantFrom('"', '\\', '\n', '\u0001', '\ud800', '\udc00', 'a', '\u2028') }));
     const odd = fc.oneof(text, fc.constant(undefined), fc.constant(null), fc.integer(), fc.boolean(), fc.array(text, { maxLength: 2 }));
     const field = (usual: fc.Arbitrary<unknown>) => fc.oneof({ weight: 6, arbitrary: usual }, { weight: 1, arbitrary: odd });
-    const authorization = fc.record({ environment: field(fc.constantFrom('all', 'production', 'development')), account: field(text), user: fc.option(field(text), { nil: undefined }) }, { requiredKeys: ['environment', 'account'] });
+    const authorization = fc.record(
+      { environment: field(fc.constantFrom('all', 'production', 'development')), account: field(text), user: fc.option(field(text), { nil: undefined }) },
+      { requiredKeys: ['environment', 'account'] },
+    );
     const usage = fc.record({ app: field(text), component: field(text), kind: field(text) });
     const connection = fc.record(
       {
@@ -371,13 +384,19 @@ describe('round trip (property)', () => {
     );
   });
 
-  it('the digest is sha256 of canonicalJson of the snapshot, whatever the connections\' strings hold', () => {
+  it("the digest is sha256 of canonicalJson of the snapshot, whatever the connections' strings hold", () => {
     const text = fc.string({ unit: fc.constantFrom('"', '\\', '\n', '\u0001', '\ud800', '\udc00', 'a', 'é', '\u2028') });
     fc.assert(
       fc.property(validState(), fc.array(text, { minLength: 1 }), (s, texts) => {
         [...s.connections.values()].forEach((c, i) => {
           const t = (k: number) => texts[(i + k) % texts.length]!;
-          s.connections.set(c.linkName, { ...c, name: t(0), scopes: [t(1)], usages: [{ app: t(2), component: t(3), kind: t(4) }], authorizations: [{ environment: 'all', account: t(5) }] });
+          s.connections.set(c.linkName, {
+            ...c,
+            name: t(0),
+            scopes: [t(1)],
+            usages: [{ app: t(2), component: t(3), kind: t(4) }],
+            authorizations: [{ environment: 'all', account: t(5) }],
+          });
         });
         expect(stateDigest(s)).toBe(sha256(canonicalJson(stateToSnapshot(s))));
       }),
