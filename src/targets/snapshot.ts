@@ -400,7 +400,8 @@ export function memberConnectionJson(c: ConnectionRecord): string {
  * the authentication (a few keys, in several shapes) through canonicalJson itself.
  */
 function canonicalConnectorJson(c: ConnectorRecord): string {
-  let out = `{"authentication":${canonicalJson(authenticationToSnapshot(c.authentication))}`;
+  const authentication = authenticationToSnapshot(c.authentication);
+  let out = `{"authentication":${flatCanonicalJson(authentication) ?? canonicalJson(authentication)}`;
   out = canonicalMember(out, '"description":', c.description);
   out = canonicalMember(out, '"enabled":', c.enabled);
   out = canonicalMember(out, '"linkName":', c.linkName);
@@ -412,6 +413,38 @@ function canonicalConnectorJson(c: ConnectorRecord): string {
   }
   out = canonicalMember(out, '"stage":', c.stage);
   return `${out}}`;
+}
+
+/**
+ * `canonicalJson(value)` for a plain object whose values are strings, booleans, lists of strings or
+ * undefined, and no key of which starts with a digit (an authentication, most often): its keys sorted, written as text with no sorted copy
+ * made; undefined for anything else, which canonicalJson then writes (a property test holds them equal).
+ */
+export function flatCanonicalJson(value: object): string | undefined {
+  if (Array.isArray(value) || Object.getPrototypeOf(value) !== Object.prototype) return undefined;
+  const record = value as Record<string, unknown>;
+  let out = '';
+  for (const key of Object.keys(record).sort()) {
+    // An index-like key ("10") goes first in the object canonicalJson builds, whatever the sort says.
+    const first = key.charCodeAt(0);
+    if (first >= 0x30 && first <= 0x39) return undefined;
+    const v = record[key];
+    let json: string;
+    if (v === undefined) continue;
+    if (typeof v === 'string') json = quote(v);
+    else if (typeof v === 'boolean') json = v ? 'true' : 'false';
+    else if (Array.isArray(v)) {
+      json = '';
+      for (let i = 0; i < v.length; i++) {
+        const item: unknown = v[i];
+        if (typeof item !== 'string') return undefined;
+        json += i ? `,${quote(item)}` : quote(item);
+      }
+      json = `[${json}]`;
+    } else return undefined;
+    out += `${out ? ',' : ''}${quote(key)}:${json}`;
+  }
+  return `{${out}}`;
 }
 
 /** `member` with the value as canonicalJson writes it (an object's keys sorted). */

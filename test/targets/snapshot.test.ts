@@ -6,6 +6,7 @@ import { checkState } from '../../src/rules/index.js';
 import type { LocalTarget } from '../../src/targets/local/local-target.js';
 import {
   canonicalConnectionJson,
+  flatCanonicalJson,
   isSnapshotConnection,
   locateJsonError,
   memberConnectionJson,
@@ -382,6 +383,23 @@ describe('round trip (property)', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('an object is written flat exactly as canonicalJson writes it, whatever it holds', () => {
+    const text = fc.oneof(fc.string(), fc.string({ unit: fc.constantFrom('"', '\\', '\n', '\u0001', '\ud800', '\udc00', 'a', '\u2028') }));
+    const value = fc.oneof(text, fc.boolean(), fc.constant(undefined), fc.array(text, { maxLength: 3 }), fc.anything());
+    const key = fc.oneof(text, fc.constantFrom('type', 'scopes', '1', '0', '10', 'a"b'));
+    let flat = 0;
+    fc.assert(
+      fc.property(fc.dictionary(key, value, { maxKeys: 6 }), (object) => {
+        const written = flatCanonicalJson(object);
+        if (written === undefined) return;
+        flat++;
+        expect(written).toBe(canonicalJson(object));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(flat).toBeGreaterThan(100);
   });
 
   it("the digest is sha256 of canonicalJson of the snapshot, whatever the connections' strings hold", () => {
