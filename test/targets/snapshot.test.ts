@@ -4,7 +4,18 @@ import fc from 'fast-check';
 import { UserError } from '../../src/errors.js';
 import { checkState } from '../../src/rules/index.js';
 import type { LocalTarget } from '../../src/targets/local/local-target.js';
-import { isSnapshotConnection, locateJsonError, parseSnapshotJson, snapshotToState, stateDigest, stateToSnapshot, validateSnapshot } from '../../src/targets/snapshot.js';
+import {
+  canonicalConnectionJson,
+  flatCanonicalJson,
+  isSnapshotConnection,
+  locateJsonError,
+  memberConnectionJson,
+  parseSnapshotJson,
+  snapshotToState,
+  stateDigest,
+  stateToSnapshot,
+  validateSnapshot,
+} from '../../src/targets/snapshot.js';
 import { SnapshotSchema } from '../../src/model/snapshot.js';
 import { canonicalJson, sha256 } from '../../src/model/canonical.js';
 import { validState } from '../support/arbitraries.js';
@@ -328,6 +339,86 @@ describe('round trip (property)', () => {
         expect(stateDigest(s)).toBe(sha256(canonicalJson(stateToSnapshot(s))));
       }),
       { numRuns: 50 },
+    );
+  });
+
+  it('a connection is written in one template exactly as member by member, whatever its strings and fields hold', () => {
+    // Strings with quotes, backslashes, control characters, paired and lone surrogates; and fields
+    // of another type than the record's (a row edited by hand), which the template leaves to the members.
+    const text = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.string({ unit: fc.constantFrom('"', '\\', '\n', '\u0001', '\ud800', '\udc00', 'a', '\u2028') }));
+    const odd = fc.oneof(text, fc.constant(undefined), fc.constant(null), fc.integer(), fc.boolean(), fc.array(text, { maxLength: 2 }));
+    const field = (usual: fc.Arbitrary<unknown>) => fc.oneof({ weight: 6, arbitrary: usual }, { weight: 1, arbitrary: odd });
+    const authorization = fc.record(
+      { environment: field(fc.constantFrom('all', 'production', 'development')), account: field(text), user: fc.option(field(text), { nil: undefined }) },
+      { requiredKeys: ['environment', 'account'] },
+    );
+    const usage = fc.record({ app: field(text), component: field(text), kind: field(text) });
+    const connection = fc.record(
+      {
+        linkName: field(text),
+        name: field(text),
+        connector: field(text),
+        enabled: field(fc.boolean()),
+        scopes: field(fc.array(field(text), { maxLength: 3 })),
+        authorizationOwner: field(fc.constantFrom('admin', 'user')),
+        sameAuthorizationForAllEnvironments: field(fc.boolean()),
+        access: fc.option(fc.array(text, { maxLength: 2 }), { nil: undefined }),
+        authorizations: fc.array(authorization, { maxLength: 3 }),
+        usages: fc.array(usage, { maxLength: 2 }),
+      },
+      { requiredKeys: ['linkName', 'name', 'connector', 'enabled', 'scopes', 'authorizationOwner', 'sameAuthorizationForAllEnvironments', 'authorizations', 'usages'] },
+    );
+    fc.assert(
+      fc.property(connection, (c) => {
+        const record = c as unknown as Parameters<typeof canonicalConnectionJson>[0];
+        // A record too broken to sort its authorizations throws in both, alike.
+        const outcome = (write: typeof canonicalConnectionJson) => {
+          try {
+            return write(record);
+          } catch (error) {
+            return `throws ${String(error)}`;
+          }
+        };
+        expect(outcome(canonicalConnectionJson)).toBe(outcome(memberConnectionJson));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('an object is written flat exactly as canonicalJson writes it, whatever it holds', () => {
+    const text = fc.oneof(fc.string(), fc.string({ unit: fc.constantFrom('"', '\\', '\n', '\u0001', '\ud800', '\udc00', 'a', '\u2028') }));
+    const value = fc.oneof(text, fc.boolean(), fc.constant(undefined), fc.array(text, { maxLength: 3 }), fc.anything());
+    const key = fc.oneof(text, fc.constantFrom('type', 'scopes', '1', '0', '10', 'a"b'));
+    let flat = 0;
+    fc.assert(
+      fc.property(fc.dictionary(key, value, { maxKeys: 6 }), (object) => {
+        const written = flatCanonicalJson(object);
+        if (written === undefined) return;
+        flat++;
+        expect(written).toBe(canonicalJson(object));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(flat).toBeGreaterThan(100);
+  });
+
+  it("the digest is sha256 of canonicalJson of the snapshot, whatever the connections' strings hold", () => {
+    const text = fc.string({ unit: fc.constantFrom('"', '\\', '\n', '\u0001', '\ud800', '\udc00', 'a', 'é', '\u2028') });
+    fc.assert(
+      fc.property(validState(), fc.array(text, { minLength: 1 }), (s, texts) => {
+        [...s.connections.values()].forEach((c, i) => {
+          const t = (k: number) => texts[(i + k) % texts.length]!;
+          s.connections.set(c.linkName, {
+            ...c,
+            name: t(0),
+            scopes: [t(1)],
+            usages: [{ app: t(2), component: t(3), kind: t(4) }],
+            authorizations: [{ environment: 'all', account: t(5) }],
+          });
+        });
+        expect(stateDigest(s)).toBe(sha256(canonicalJson(stateToSnapshot(s))));
+      }),
+      { numRuns: 100 },
     );
   });
 
