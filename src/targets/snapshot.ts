@@ -428,6 +428,8 @@ export function flatCanonicalJson(value: object): string | undefined {
     // An index-like key ("10") goes first in the object canonicalJson builds, whatever the sort says.
     const first = key.charCodeAt(0);
     if (first >= 0x30 && first <= 0x39) return undefined;
+    // An own `__proto__` key (JSON.parse makes one) is what canonicalJson's object leaves out: its way.
+    if (key === '__proto__') return undefined;
     const v = record[key];
     let json: string;
     if (v === undefined) continue;
