@@ -44,7 +44,18 @@ export function startChild(script: string, args: string[], options: { cwd?: stri
     err += c;
     if (stderrLines) errBuffer = take(errBuffer + c);
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  // 'close', not 'exit': Node emits 'exit' when the process ends, which can be before the rest of
+  // its stdout is read from the pipe; a test that read the last line after `exited` then found an
+  // earlier one (local-create.test.ts once took the reader's "ready" for its report, under load).
+  // 'close' comes once the child's stdio streams have ended too (no child of ours hands its pipes
+  // on to a process that outlives it).
+  let closed = false;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, signal) => {
+      closed = true;
+      resolve({ code, signal });
+    }),
+  );
   void exited.then(({ code, signal }) => {
     for (const w of waiters.splice(0)) w.reject(new Error(`child exited (code ${code}, signal ${signal}) before the expected output; stderr:\n${err}`));
   });
@@ -56,7 +67,7 @@ export function startChild(script: string, args: string[], options: { cwd?: stri
     waitFor(match) {
       const seen = lines.find(match);
       if (seen !== undefined) return Promise.resolve(seen);
-      if (child.exitCode !== null || child.signalCode !== null) return Promise.reject(new Error(`child already exited; stderr:\n${err}`));
+      if (closed) return Promise.reject(new Error(`child already exited; stderr:\n${err}`));
       return new Promise((resolve, reject) => waiters.push({ match, resolve, reject }));
     },
   };

@@ -124,6 +124,11 @@ function createAtomically(abs: string, name: string): void {
       // reads it with plain fs (in WAL mode page 1 would wait in the -wal file), and the file is
       // whole once closed.
       create(db);
+      // WAL before it is linked into place: the switch takes an exclusive lock, and left to the
+      // processes that open the new file first, they all raced for it (three processes opening
+      // 300 new files each took 7 s, against 2 s for files already in WAL mode). The switch
+      // rewrites only the header's mode bytes; there is nothing in the WAL to leave behind.
+      db.exec('PRAGMA journal_mode = WAL');
     } finally {
       db.close();
     }
