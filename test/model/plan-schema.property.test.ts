@@ -11,7 +11,7 @@ import { parsePlan } from '../../src/model/plan-document.js';
 import { PlanSchema } from '../../src/model/plan.js';
 import { RuleIdSchema } from '../../src/model/types.js';
 
-/** Mostly what a plan holds, sometimes not: every field may be missing, of another type, or one too many. */
+/** Inside a spec or a set: mostly what a plan holds, now and then a value of any type (or none). */
 const odd = fc.oneof(fc.anything(), fc.constant(undefined), fc.constant(null));
 const maybe = <T>(arb: fc.Arbitrary<T>) => fc.oneof({ weight: 20, arbitrary: arb }, { weight: 1, arbitrary: odd });
 const secret = maybe(fc.record({ fromEnv: maybe(fc.string()), fingerprint: maybe(fc.option(fc.string())), value: fc.string() }, { requiredKeys: ['fromEnv'] }));
