@@ -1,6 +1,6 @@
 /** The plan document (docs/planning.md, "Plan files"): what `plan --json` prints and `--out` writes. */
 import * as z from 'zod';
-import { PlannedActionSchema } from './actions.js';
+import { PlannedActionOneSchema, PlannedActionSchema } from './actions.js';
 import { AuthorizationEnvironmentSchema, PlanUsageSchema, RuleIdSchema } from './types.js';
 
 const Kind = z.enum(['Connector', 'Connection']);
@@ -104,3 +104,6 @@ export const PlanSchema = z.strictObject({
   rollout: RolloutInProgressSchema.optional(),
 });
 export type Plan = z.output<typeof PlanSchema>;
+
+/** PlanSchema with each action checked in one pass (PlannedActionOneSchema): the same plans, the same value. */
+export const PlanOneSchema = PlanSchema.extend({ actions: z.array(PlannedActionOneSchema) });

@@ -42,6 +42,9 @@ import { Fingerprinter } from './secrets.js';
 import { plural } from '../../util/text.js';
 import type { JournalOutcome, LockClaim, StoreReader, StoreWriter, TargetStore } from './store.js';
 
+/** Every secret parameter's name (made once: `execute` checks each action's secrets against it). */
+const SECRET_NAMES: ReadonlySet<string> = new Set<string>(Object.values(SECRET_PARAMETERS).flat());
+
 /** How long a store's lock may be held by a session that has not written its holder row yet. */
 const UNRECORDED_HOLDER_MS = 5_000;
 
@@ -122,7 +125,10 @@ export class TargetEngine implements Target {
 
     let outcome: ActionOutcome;
     try {
-      outcome = (await this.#serialized(() => this.#commitOnCache(act, fingerprints, journal))) ?? (await this.#executeInTransaction(act, fingerprints, journal));
+      // A store without `commitAction` (SQLite) goes straight to its transaction: one hop through
+      // the queue per action, not two (issue 25).
+      const onCache = this.#store.commitAction ? await this.#serialized(() => this.#commitOnCache(act, fingerprints, journal)) : null;
+      outcome = onCache ?? (await this.#executeInTransaction(act, fingerprints, journal));
     } catch (error) {
       if (journal) await this.#journalFailedBestEffort(journal, act, (error as Error).message);
       throw error;
@@ -514,10 +520,10 @@ export class TargetEngine implements Target {
 
   #fingerprints(secrets: Partial<Record<SecretName, string>>, fingerprinter: Fingerprinter): SecretFingerprints {
     const out: SecretFingerprints = {};
-    const known = new Set<string>(Object.values(SECRET_PARAMETERS).flat());
     for (const [name, value] of Object.entries(secrets)) {
       if (value === undefined) continue;
-      if (!known.has(name)) throw new TargetError(`'${name}' is not a secret parameter (the secrets are ${[...known].join(', ')})`, { status: 400, rule: 'S1' });
+      if (!SECRET_NAMES.has(name))
+        throw new TargetError(`'${name}' is not a secret parameter (the secrets are ${[...SECRET_NAMES].join(', ')})`, { status: 400, rule: 'S1' });
       // The message names the parameter only: a malformed value might still be a secret (S2).
       if (typeof value !== 'string' || value === '') throw new TargetError(`the value given for ${name} is empty or not text`, { status: 400 });
       out[name as SecretName] = fingerprinter.fingerprint(value);
