@@ -646,6 +646,9 @@ describe('actions in flight at once: one batch request (issue 25)', () => {
     ]);
     // A malformed action is refused on its own (400), before the target sees it.
     expect(JSON.parse(second.text).results[2]).toMatchObject({ ok: false, status: 400, error: { kind: 'target' } });
+    // The key of an action already answered, with another action: refused, not carried out.
+    const third = await post([request('a', 'hr2')]);
+    expect(JSON.parse(third.text).results[0]).toMatchObject({ ok: false, status: 409, error: { message: expect.stringMatching(/already sent with another action/) } });
     expect(calls).toEqual([['a', 'b'], ['c']]);
     expect((await store.read()).serial).toBe(3);
   });

@@ -25,41 +25,44 @@ export interface IdempotentResult extends ExecuteResult {
   replayed: boolean;
 }
 
-/** A result with what it was the result of: the action as JSON (null: known from the journal only). */
+/**
+ * A result with what it was the result of: the action (null: known from the journal only), as
+ * parseAction returned it: frozen, so it is kept as it is, and its JSON made only when a repeat
+ * must be compared with it (rare), not for every action (issue 25).
+ */
 interface Kept {
   result: ExecuteResult;
   op: string;
   linkName: string;
-  action: string | null;
+  action: ActionBody | null;
 }
 
 export class ActionResults {
   readonly #runs = new Map<string, Promise<Map<string, Kept>>>();
-  readonly #inFlight = new Map<string, { action: string; result: Promise<ExecuteResult> }>();
+  readonly #inFlight = new Map<string, { action: ActionBody; result: Promise<ExecuteResult> }>();
 
   constructor(private readonly target: Target) {}
 
   /** Carries out `run()` for (runId, actionId) once; every repeat of the same action gets the first result. */
   async once(journal: JournalContext, action: ActionBody, run: () => Promise<ExecuteResult>): Promise<IdempotentResult> {
-    const json = JSON.stringify(action);
     const results = await this.#run(journal.runId);
     const kept = results.get(journal.actionId);
     if (kept) {
-      const same = kept.action === null ? kept.op === action.op && kept.linkName === action.linkName : kept.action === json;
+      const same = kept.action === null ? kept.op === action.op && kept.linkName === action.linkName : sameAction(kept.action, action);
       if (!same) throw otherAction(journal, kept.op, kept.linkName);
       return { ...kept.result, replayed: true };
     }
     const key = `${journal.runId}\u0000${journal.actionId}`;
     const pending = this.#inFlight.get(key);
     if (pending) {
-      if (pending.action !== json) throw otherAction(journal, null, null);
+      if (!sameAction(pending.action, action)) throw otherAction(journal, null, null);
       return { ...(await pending.result), replayed: true };
     }
     const started = run();
-    this.#inFlight.set(key, { action: json, result: started });
+    this.#inFlight.set(key, { action, result: started });
     try {
       const result = await started;
-      results.set(journal.actionId, { result, op: action.op, linkName: action.linkName, action: json });
+      results.set(journal.actionId, { result, op: action.op, linkName: action.linkName, action });
       return { ...result, replayed: false };
     } finally {
       this.#inFlight.delete(key);
@@ -82,7 +85,6 @@ export class ActionResults {
     const fresh: number[] = [];
     const settle: Array<{ resolve: (r: ExecuteResult) => void; reject: (e: unknown) => void; key: string }> = [];
     for (const [at, { journal, action }] of actions.entries()) {
-      const json = JSON.stringify(action);
       let results: Map<string, Kept>;
       try {
         results = await this.#run(journal.runId);
@@ -92,7 +94,7 @@ export class ActionResults {
       }
       const kept = results.get(journal.actionId);
       if (kept) {
-        const same = kept.action === null ? kept.op === action.op && kept.linkName === action.linkName : kept.action === json;
+        const same = kept.action === null ? kept.op === action.op && kept.linkName === action.linkName : sameAction(kept.action, action);
         answers.push(same ? { ok: true, result: { ...kept.result, replayed: true } } : refused(otherAction(journal, kept.op, kept.linkName)));
         continue;
       }
@@ -100,18 +102,18 @@ export class ActionResults {
       const pending = this.#inFlight.get(key);
       if (pending) {
         answers.push(
-          pending.action !== json
+          !sameAction(pending.action, action)
             ? refused(otherAction(journal, null, null))
             : pending.result.then((r): Answer => ({ ok: true, result: { ...r, replayed: true } }), refused),
         );
         continue;
       }
       const result = new Promise<ExecuteResult>((resolve, reject) => settle.push({ resolve, reject, key }));
-      this.#inFlight.set(key, { action: json, result });
+      this.#inFlight.set(key, { action, result });
       fresh.push(at);
       answers.push(
         result.then((r): Answer => {
-          results.set(journal.actionId, { result: r, op: action.op, linkName: action.linkName, action: json });
+          results.set(journal.actionId, { result: r, op: action.op, linkName: action.linkName, action });
           return { ok: true, result: { ...r, replayed: false } };
         }, refused),
       );
@@ -155,6 +157,11 @@ export class ActionResults {
     while (this.#runs.size > RUNS_KEPT) this.#runs.delete(this.#runs.keys().next().value!);
     return results;
   }
+}
+
+/** The same action: the same object (parseAction's, frozen), or the same JSON. */
+function sameAction(a: ActionBody, b: ActionBody): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** The idempotency key names another action: a client bug or a forged request, never a repeat. */
