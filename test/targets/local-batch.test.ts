@@ -21,10 +21,10 @@ it('a store error in one action of a batch undoes that action alone: it is journ
   const target = await openLocal(tmp.dir, undefined, file);
   await target.execute(act.createConnector('seed'), {}, { runId: 'seed', actionId: 'seed' });
   await target.close();
-  // A real SQLite error in the middle of the action's writes (after its journal check and the
-  // rules): the file refuses a connector named 'boom'.
+  // A real SQLite error at the end of the action's writes (its connector and the serial written,
+  // then its journal entry `done` refused): those writes must be undone, and the action alone.
   const db = openSqlite(`${tmp.dir}/${file}`);
-  db.exec(`CREATE TRIGGER refuse_boom BEFORE INSERT ON connectors WHEN NEW.link_name = 'boom' BEGIN SELECT RAISE(ABORT, 'no boom here'); END`);
+  db.exec(`CREATE TRIGGER refuse_boom BEFORE INSERT ON journal WHEN NEW.link_name = 'boom' AND NEW.status = 'done' BEGIN SELECT RAISE(ABORT, 'no boom here'); END`);
   db.close();
   const reopened = await openLocal(tmp.dir, undefined, file);
   try {
