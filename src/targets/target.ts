@@ -112,6 +112,16 @@ export const JournalContextSchema = z
   .strict();
 export type JournalContext = z.output<typeof JournalContextSchema>;
 
+/** One action of `executeBatch`: `execute`'s arguments, with its journal context (required). */
+export interface BatchAction {
+  action: ActionBody;
+  secrets: Partial<Record<SecretName, string>>;
+  journal: JournalContext;
+}
+
+/** What `executeBatch` answers for one action: what `execute` would have resolved with, or thrown. */
+export type BatchOutcome = { ok: true; result: ExecuteResult } | { ok: false; error: unknown };
+
 export interface ExecuteResult {
   serial: number;
   /** Authorizations that this action revoked (R5, R13), as the target saw it happen. */
@@ -160,6 +170,16 @@ export interface JournaledExecutor extends JournalReader {
    * context the action is journaled `pending` before and `done` atomically with its effect.
    */
   execute(action: ActionBody, secrets: Partial<Record<SecretName, string>>, journal?: JournalContext): Promise<ExecuteResult>;
+
+  /**
+   * Optional: journaled actions carried out as `execute` would, one after another in this order,
+   * each judged, journaled and answered on its own (a refused or failed one undoes none of the
+   * others), but committed together: one store transaction for all of them, instead of one each
+   * (`connectorops serve` for a `POST /v1/actions/batch`, issue 25). Each action's check, effect,
+   * serial and journal entry still commit or not as one (the one-transaction rule). Never
+   * rejects: an error, even the whole transaction's, is each action's outcome.
+   */
+  executeBatch?(actions: readonly BatchAction[]): Promise<BatchOutcome[]>;
 
   /**
    * Stand-in for a person on Creator's consent screen. With a journal context (a rollout's

@@ -64,11 +64,16 @@ async function serve(
   return { store, running, client, logs };
 }
 
-/** The real target with some of its methods replaced; `this` stays the real target. */
+/**
+ * The real target with some of its methods replaced; `this` stays the real target. One that
+ * replaces `execute` sees every action: the server carries out a batch through `executeBatch`
+ * when the target has it, so it is hidden then (the server falls back to `execute`, each action).
+ */
 function around(inner: Target, overrides: Partial<Record<keyof Target, unknown>>): Target {
   return new Proxy(inner, {
     get(target, prop) {
       if (prop in overrides) return overrides[prop as keyof Target];
+      if (prop === 'executeBatch' && 'execute' in overrides) return undefined;
       const value = Reflect.get(target, prop, target) as unknown;
       return typeof value === 'function' ? value.bind(target) : value;
     },
@@ -605,6 +610,47 @@ describe('actions in flight at once: one batch request (issue 25)', () => {
     await logged(logs, /^POST \/v1\/actions\/batch 200 /);
     expect(logs.filter((l) => l.startsWith('POST /v1/actions'))).toHaveLength(1);
     for (const text of logs) expect(text).not.toContain(SECRET);
+  });
+
+  it("is committed by the target's executeBatch, in one call for the actions not answered yet: a key twice in one batch is carried out once, a key already answered is answered from the record", async () => {
+    const calls: string[][] = [];
+    const { running, store } = await serve({
+      wrap: (inner) =>
+        around(inner, {
+          executeBatch: async (...args: Parameters<NonNullable<Target['executeBatch']>>) => {
+            calls.push(args[0].map((a) => a.journal.actionId));
+            return inner.executeBatch(...args);
+          },
+        }),
+    });
+    const request = (actionId: string, linkName: string) => ({ action: act.createConnector(linkName), secrets: {}, journal: j(actionId) });
+    const post = (actions: unknown[]) =>
+      raw(running.url, '/v1/actions/batch', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ actions }) });
+    const first = await post([request('a', 'crm'), request('b', 'erp'), request('a', 'crm')]);
+    expect(first.status).toBe(200);
+    expect(JSON.parse(first.text)).toEqual({
+      results: [
+        { ok: true, serial: 1, revoked: [], replayed: false },
+        { ok: true, serial: 2, revoked: [], replayed: false },
+        { ok: true, serial: 1, revoked: [], replayed: true },
+      ],
+    });
+    const second = await post([
+      request('b', 'erp'),
+      request('c', 'hr'),
+      { ...request('d', 'ops'), action: { op: 'connector.create', kind: 'Connector', linkName: 'ops' } },
+    ]);
+    expect(JSON.parse(second.text).results.slice(0, 2)).toEqual([
+      { ok: true, serial: 2, revoked: [], replayed: true },
+      { ok: true, serial: 3, revoked: [], replayed: false },
+    ]);
+    // A malformed action is refused on its own (400), before the target sees it.
+    expect(JSON.parse(second.text).results[2]).toMatchObject({ ok: false, status: 400, error: { kind: 'target' } });
+    // The key of an action already answered, with another action: refused, not carried out.
+    const third = await post([request('a', 'hr2')]);
+    expect(JSON.parse(third.text).results[0]).toMatchObject({ ok: false, status: 409, error: { message: expect.stringMatching(/already sent with another action/) } });
+    expect(calls).toEqual([['a', 'b'], ['c']]);
+    expect((await store.read()).serial).toBe(3);
   });
 
   it('a bug in one action of a batch: 500 for that one alone, its details in the log with every secret of the batch redacted', async () => {

@@ -26,6 +26,8 @@ import { parseAction } from '../action-schema.js';
 import { LockHeldError, waitForLock } from '../lock.js';
 import { checkTargetRecords, stateDigest, stateToSnapshot, validateSnapshot } from '../snapshot.js';
 import type {
+  BatchAction,
+  BatchOutcome,
   ExecuteResult,
   JournalContext,
   JournalEntry,
@@ -133,37 +135,105 @@ export class TargetEngine implements Target {
       if (journal) await this.#journalFailedBestEffort(journal, act, (error as Error).message);
       throw error;
     }
-    if (outcome.kind === 'already') throw alreadyDone(journal!, outcome.entry);
-    if (outcome.kind === 'refused') {
-      const first = outcome.violations[0]!;
-      throw new TargetError(violationMessage(outcome.violations), {
-        rule: first.rule,
-        ...(first.hint ? { hint: first.hint } : {}),
-        cause: outcome.violations,
-      });
+    if (outcome.kind === 'done') this.#commitToWorld(outcome.effects, outcome.serial);
+    return answerOf(outcome, journal);
+  }
+
+  /**
+   * Target.executeBatch: the actions one after another as `execute` would carry them out, in one
+   * store transaction, each in a savepoint of its own (its check, effect, serial and entry are
+   * kept or undone together; an action that throws is undone alone, and journaled failed in the
+   * same transaction). The cache follows each action as it is judged, so that the next one is
+   * judged against the state the ones before it left, as it would be after their commits. A store
+   * without savepoints (PostgreSQL, whose `commitAction` is one round trip an action already)
+   * carries them out one `execute` after another.
+   *
+   * Why one commit for several actions is sound: the commit is what makes each action durable,
+   * and it happens before any of them is answered; a crash before it loses the whole batch, and
+   * then no action of it was answered, none is journaled done, and a re-send carries each out
+   * once (the journal says so after the commit, whatever became of the answer).
+   */
+  async executeBatch(actions: readonly BatchAction[]): Promise<BatchOutcome[]> {
+    const savepoint = this.#store.savepoint?.bind(this.#store);
+    if (!savepoint || actions.length < 2) {
+      const out: BatchOutcome[] = [];
+      for (const a of actions) out.push(await this.execute(a.action, a.secrets, a.journal).then(succeeded, failed));
+      return out;
     }
-    this.#commitToWorld(outcome.effects, outcome.serial);
-    return { serial: outcome.serial, revoked: outcome.effects.revoked };
+    const out: BatchOutcome[] = [];
+    const ready: Array<{ at: number; act: ActionBody; fingerprints: SecretFingerprints; journal: JournalContext }> = [];
+    try {
+      this.#open();
+      const fingerprinter = await this.#keyed(true);
+      this.#checkClaims();
+      actions.forEach((a, at) => {
+        try {
+          ready.push({ at, act: parseAction(a.action), fingerprints: this.#fingerprints(a.secrets, fingerprinter), journal: a.journal });
+        } catch (error) {
+          out[at] = failed(error);
+        }
+      });
+    } catch (error) {
+      return actions.map(() => failed(error));
+    }
+    try {
+      const settled = await this.#writing(async (tx) => {
+        const each: Array<{ ok: true; value: ActionOutcome } | { ok: false; error: unknown }> = [];
+        for (const r of ready) {
+          const one = await savepoint(() => this.#actInTransaction(tx, r.act, r.fingerprints, r.journal));
+          if (one.ok && one.value.kind === 'done') this.#commitToWorld(one.value.effects, one.value.serial);
+          if (!one.ok) {
+            const error = this.#store.describeError(one.error);
+            each.push({ ok: false, error });
+            // As execute does after a failed transaction, in this one.
+            if (!error.message.includes(ALREADY_DONE)) {
+              const entry = { status: 'failed' as const, serial: null, at: new Date().toISOString(), error: error.message };
+              await savepoint(() => tx.journalRecord(r.journal, r.act.op, r.act.linkName, entry));
+            }
+          } else each.push(one);
+        }
+        return each;
+      });
+      ready.forEach((r, i) => {
+        const one = settled[i]!;
+        if (!one.ok) return void (out[r.at] = failed(one.error));
+        try {
+          out[r.at] = succeeded(answerOf(one.value, r.journal));
+        } catch (error) {
+          out[r.at] = failed(error);
+        }
+      });
+    } catch (error) {
+      // The transaction as a whole (its commit, say): nothing of it is in the store.
+      for (const r of ready) {
+        await this.#journalFailedBestEffort(r.journal, r.act, (error as Error).message);
+        out[r.at] = failed(error);
+      }
+    }
+    return out;
   }
 
   /** The whole action in one store transaction: check, rules, effects, serial, journal entry. */
   #executeInTransaction(act: ActionBody, fingerprints: SecretFingerprints, journal: JournalContext | undefined): Promise<ActionOutcome> {
-    return this.#writing(async (tx): Promise<ActionOutcome> => {
-      const existing = journal ? await tx.journalEntry(journal) : null;
-      if (existing?.status === 'done') return { kind: 'already', entry: existing };
-      const world = await this.#fresh(tx);
-      const result = transition(world, act, fingerprints);
-      const at = new Date().toISOString();
-      if (!result.ok) {
-        if (journal) await tx.journalRecord(journal, act.op, act.linkName, { status: 'failed', serial: null, at, error: violationMessage(result.violations) });
-        return { kind: 'refused', violations: result.violations };
-      }
-      await tx.writeEffects(result.effects);
-      const serial = this.#worldSerial + 1;
-      await tx.setSerial(serial);
-      if (journal) await tx.journalRecord(journal, act.op, act.linkName, { status: 'done', serial, at, error: null });
-      return { kind: 'done', effects: result.effects, serial };
-    });
+    return this.#writing((tx) => this.#actInTransaction(tx, act, fingerprints, journal));
+  }
+
+  /** One action's check, rules, effects, serial and journal entry, in the transaction `tx`. */
+  async #actInTransaction(tx: StoreWriter, act: ActionBody, fingerprints: SecretFingerprints, journal: JournalContext | undefined): Promise<ActionOutcome> {
+    const existing = journal ? await tx.journalEntry(journal) : null;
+    if (existing?.status === 'done') return { kind: 'already', entry: existing };
+    const world = await this.#fresh(tx);
+    const result = transition(world, act, fingerprints);
+    const at = new Date().toISOString();
+    if (!result.ok) {
+      if (journal) await tx.journalRecord(journal, act.op, act.linkName, { status: 'failed', serial: null, at, error: violationMessage(result.violations) });
+      return { kind: 'refused', violations: result.violations };
+    }
+    await tx.writeEffects(result.effects);
+    const serial = this.#worldSerial + 1;
+    await tx.setSerial(serial);
+    if (journal) await tx.journalRecord(journal, act.op, act.linkName, { status: 'done', serial, at, error: null });
+    return { kind: 'done', effects: result.effects, serial };
   }
 
   /**
@@ -640,6 +710,23 @@ type ActionOutcome = { kind: 'done'; effects: Effects; serial: number } | { kind
 const ALREADY_DONE = 'is already done by';
 
 /** A second confirmation of a step, a repeat of an action: refused, naming who did it and when. */
+/** An action's outcome as `execute` answers it: its result, or the error it throws. */
+function answerOf(outcome: ActionOutcome, journal: JournalContext | undefined): ExecuteResult {
+  if (outcome.kind === 'already') throw alreadyDone(journal!, outcome.entry);
+  if (outcome.kind === 'refused') {
+    const first = outcome.violations[0]!;
+    throw new TargetError(violationMessage(outcome.violations), {
+      rule: first.rule,
+      ...(first.hint ? { hint: first.hint } : {}),
+      cause: outcome.violations,
+    });
+  }
+  return { serial: outcome.serial, revoked: outcome.effects.revoked };
+}
+
+const succeeded = (result: ExecuteResult): BatchOutcome => ({ ok: true, result });
+const failed = (error: unknown): BatchOutcome => ({ ok: false, error });
+
 function alreadyDone(journal: JournalContext, entry: JournalEntry): TargetError {
   return new TargetError(
     `action ${journal.actionId} of run ${journal.runId} ${ALREADY_DONE} ${entry.by ?? 'a run'} at ${entry.at} (serial ${entry.serial}); it is not carried out twice`,

@@ -106,6 +106,14 @@ export interface TargetStore {
    * and the entry. A store without it gets the same through `writing`.
    */
   commitAction?(commit: ActionCommit): Promise<CommitAnswer>;
+  /**
+   * Optional, for a store whose transactions can nest savepoints without a round trip (SQLite):
+   * inside a `writing` transaction, `fn`'s writes in a savepoint. When `fn` throws, its writes
+   * alone are undone and the error is the answer (`ok: false`); the transaction goes on. Rejects
+   * only when the transaction itself is lost (the database rolled it back): nothing of it can
+   * commit then. The engine commits a batch of actions in one transaction with it (executeBatch).
+   */
+  savepoint?<T>(fn: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }>;
   /** Takes the store's own lock (see LockClaim), or null when a live session holds it. */
   claimLock(): Promise<LockClaim | null>;
   /**

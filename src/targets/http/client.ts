@@ -103,6 +103,8 @@ interface RequestSpec<T> {
   /** Relative to the base URL, without a leading slash: `v1/state`. */
   path: string;
   body?: unknown;
+  /** `body` already as JSON (a batch, made of its actions' JSON); instead of `body`. */
+  json?: string;
   /** Checks the answer; absent for 204 answers. */
   schema?: z.ZodType<T>;
   retry: RetryPolicy;
@@ -124,8 +126,8 @@ interface Queued {
   values: string[];
   /** What it does, e.g. `connector.create 'crm'`. */
   what: string;
-  /** The size of its JSON, to keep a batch under the body limit. */
-  bytes: number;
+  /** Its JSON, made once: it sizes the batch (under the body limit) and goes into the batch's body as it is. */
+  json: string;
   resolve: (result: ExecuteResult) => void;
   reject: (error: unknown) => void;
 }
@@ -221,8 +223,7 @@ export class HttpTarget implements Target {
     if (!journal || !this.#batches) return this.#executeOne(body, secrets, values, journal);
     return new Promise<ExecuteResult>((resolve, reject) => {
       const request = { action: body, secrets, journal };
-      const bytes = JSON.stringify(request).length;
-      this.#queued.push({ request, values, what: `${body.op} '${body.linkName}'`, bytes, resolve, reject });
+      this.#queued.push({ request, values, what: `${body.op} '${body.linkName}'`, json: JSON.stringify(request), resolve, reject });
       if (this.#queued.length === 1) setImmediate(() => this.#flush());
     });
   }
@@ -234,13 +235,13 @@ export class HttpTarget implements Target {
     let batch: Queued[] = [];
     let bytes = 0;
     for (const q of queued) {
-      if (batch.length && (batch.length === ACTION_BATCH_MAX || bytes + q.bytes > BODY_LIMIT / 2)) {
+      if (batch.length && (batch.length === ACTION_BATCH_MAX || bytes + q.json.length > BODY_LIMIT / 2)) {
         void this.#sendBatch(batch);
         batch = [];
         bytes = 0;
       }
       batch.push(q);
-      bytes += q.bytes;
+      bytes += q.json.length;
     }
     if (batch.length) void this.#sendBatch(batch);
   }
@@ -257,7 +258,8 @@ export class HttpTarget implements Target {
       // Idempotent, as each action in it is (journal contexts): retried as one action would be.
       ({ results } = await this.#request({
         ...spec,
-        body: { actions: batch.map((q) => q.request) },
+        // `{ actions: batch.map((q) => q.request) }`, from the JSON each action has already.
+        json: `{"actions":[${batch.map((q) => q.json).join(',')}]}`,
         schema: ActionBatchResponseSchema,
         whats: batch.map((q) => q.what),
       }));
@@ -439,7 +441,7 @@ export class HttpTarget implements Target {
     this.#open();
     const url = new URL(this.url + spec.path);
     const headers: Record<string, string> = { authorization: `Bearer ${this.#token}`, accept: 'application/json', 'user-agent': 'connectorops/0.1.0' };
-    const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
+    const body = spec.json ?? (spec.body === undefined ? undefined : JSON.stringify(spec.body));
     if (body !== undefined) headers['content-type'] = 'application/json';
     const hidden = [this.#token, ...(spec.secrets ?? [])];
     const attempt = async (): Promise<T> => {

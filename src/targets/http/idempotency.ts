@@ -16,7 +16,7 @@
  */
 import type { ActionBody } from '../../model/actions.js';
 import { TargetError } from '../../errors.js';
-import type { ExecuteResult, JournalContext, Target } from '../target.js';
+import type { BatchOutcome, ExecuteResult, JournalContext, Target } from '../target.js';
 
 const RUNS_KEPT = 16;
 
@@ -25,45 +25,115 @@ export interface IdempotentResult extends ExecuteResult {
   replayed: boolean;
 }
 
-/** A result with what it was the result of: the action as JSON (null: known from the journal only). */
+/**
+ * A result with what it was the result of: the action (null: known from the journal only), as
+ * parseAction returned it: frozen, so it is kept as it is, and its JSON made only when a repeat
+ * must be compared with it (rare), not for every action (issue 25).
+ */
 interface Kept {
   result: ExecuteResult;
   op: string;
   linkName: string;
-  action: string | null;
+  action: ActionBody | null;
 }
 
 export class ActionResults {
   readonly #runs = new Map<string, Promise<Map<string, Kept>>>();
-  readonly #inFlight = new Map<string, { action: string; result: Promise<ExecuteResult> }>();
+  readonly #inFlight = new Map<string, { action: ActionBody; result: Promise<ExecuteResult> }>();
 
   constructor(private readonly target: Target) {}
 
   /** Carries out `run()` for (runId, actionId) once; every repeat of the same action gets the first result. */
   async once(journal: JournalContext, action: ActionBody, run: () => Promise<ExecuteResult>): Promise<IdempotentResult> {
-    const json = JSON.stringify(action);
     const results = await this.#run(journal.runId);
     const kept = results.get(journal.actionId);
     if (kept) {
-      const same = kept.action === null ? kept.op === action.op && kept.linkName === action.linkName : kept.action === json;
+      const same = kept.action === null ? kept.op === action.op && kept.linkName === action.linkName : sameAction(kept.action, action);
       if (!same) throw otherAction(journal, kept.op, kept.linkName);
       return { ...kept.result, replayed: true };
     }
     const key = `${journal.runId}\u0000${journal.actionId}`;
     const pending = this.#inFlight.get(key);
     if (pending) {
-      if (pending.action !== json) throw otherAction(journal, null, null);
+      if (!sameAction(pending.action, action)) throw otherAction(journal, null, null);
       return { ...(await pending.result), replayed: true };
     }
     const started = run();
-    this.#inFlight.set(key, { action: json, result: started });
+    this.#inFlight.set(key, { action, result: started });
     try {
       const result = await started;
-      results.set(journal.actionId, { result, op: action.op, linkName: action.linkName, action: json });
+      results.set(journal.actionId, { result, op: action.op, linkName: action.linkName, action });
       return { ...result, replayed: false };
     } finally {
       this.#inFlight.delete(key);
     }
+  }
+
+  /**
+   * `once` for each of `actions`, with the ones not answered already (kept, or in flight in
+   * another request) carried out by ONE call of `run`, given their positions in `actions`; its
+   * outcomes come back in that order. A key twice in `actions` is carried out once: the second
+   * waits for the first, as a repeat in another request would. Never rejects.
+   */
+  async each(
+    actions: ReadonlyArray<{ journal: JournalContext; action: ActionBody }>,
+    run: (fresh: number[]) => Promise<BatchOutcome[]>,
+  ): Promise<Array<{ ok: true; result: IdempotentResult } | { ok: false; error: unknown }>> {
+    type Answer = { ok: true; result: IdempotentResult } | { ok: false; error: unknown };
+    const refused = (error: unknown): Answer => ({ ok: false, error });
+    const answers: Array<Answer | Promise<Answer>> = [];
+    const fresh: number[] = [];
+    const settle: Array<{ resolve: (r: ExecuteResult) => void; reject: (e: unknown) => void; key: string }> = [];
+    for (const [at, { journal, action }] of actions.entries()) {
+      let results: Map<string, Kept>;
+      try {
+        results = await this.#run(journal.runId);
+      } catch (error) {
+        answers.push(refused(error));
+        continue;
+      }
+      const kept = results.get(journal.actionId);
+      if (kept) {
+        const same = kept.action === null ? kept.op === action.op && kept.linkName === action.linkName : sameAction(kept.action, action);
+        answers.push(same ? { ok: true, result: { ...kept.result, replayed: true } } : refused(otherAction(journal, kept.op, kept.linkName)));
+        continue;
+      }
+      const key = `${journal.runId}\u0000${journal.actionId}`;
+      const pending = this.#inFlight.get(key);
+      if (pending) {
+        answers.push(
+          !sameAction(pending.action, action)
+            ? refused(otherAction(journal, null, null))
+            : pending.result.then((r): Answer => ({ ok: true, result: { ...r, replayed: true } }), refused),
+        );
+        continue;
+      }
+      const result = new Promise<ExecuteResult>((resolve, reject) => settle.push({ resolve, reject, key }));
+      this.#inFlight.set(key, { action, result });
+      fresh.push(at);
+      answers.push(
+        result.then((r): Answer => {
+          results.set(journal.actionId, { result: r, op: action.op, linkName: action.linkName, action });
+          return { ok: true, result: { ...r, replayed: false } };
+        }, refused),
+      );
+    }
+    if (fresh.length) {
+      let outcomes: BatchOutcome[];
+      try {
+        outcomes = await run(fresh);
+      } catch (error) {
+        outcomes = fresh.map(() => ({ ok: false, error }));
+      }
+      settle.forEach((s, i) => {
+        const outcome = outcomes[i] ?? { ok: false, error: new TargetError('the target answered fewer outcomes than it was given actions') };
+        // The `then` above keeps a result before a repeat that waits for it (another request) is answered.
+        if (outcome.ok) s.resolve(outcome.result);
+        else s.reject(outcome.error);
+        this.#inFlight.delete(s.key);
+      });
+    }
+    return Promise.all(answers.map((a) => Promise.resolve(a)));
   }
 
   #run(runId: string): Promise<Map<string, Kept>> {
@@ -87,6 +157,11 @@ export class ActionResults {
     while (this.#runs.size > RUNS_KEPT) this.#runs.delete(this.#runs.keys().next().value!);
     return results;
   }
+}
+
+/** The same action: the same object (parseAction's, frozen), or the same JSON. */
+function sameAction(a: ActionBody, b: ActionBody): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** The idempotency key names another action: a client bug or a forged request, never a repeat. */

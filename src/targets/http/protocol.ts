@@ -176,7 +176,8 @@ export const ActionResponseSchema = z.object({
 /** Each action's outcome, in the order sent: its answer, or the error (and status) `POST /v1/actions` would have answered. */
 export const ActionBatchResponseSchema = z.object({
   results: z.array(
-    z.union([
+    // Told apart by `ok` (one check a result, where a plain union tries each shape in turn).
+    z.discriminatedUnion('ok', [
       ActionResponseSchema.extend({ ok: z.literal(true) }),
       z.object({ ok: z.literal(false), status: z.number().int().min(400).max(599), error: ErrorBodySchema.shape.error }),
     ]),

@@ -28,7 +28,9 @@ import { parseAction } from '../action-schema.js';
 import { LockHeldError, waitForLock } from '../lock.js';
 import { ActionResults } from './idempotency.js';
 import { stateToSnapshot } from '../snapshot.js';
-import type { LockInfo, LockRequest, Target } from '../target.js';
+import type { BatchOutcome, JournalContext, LockInfo, LockRequest, Target } from '../target.js';
+import type { ActionBody } from '../../model/actions.js';
+import type { SecretName } from '../../model/types.js';
 import {
   ActionBatchRequestSchema,
   ActionRequestSchema,
@@ -465,6 +467,9 @@ class LockWaitOver extends Error {
 // ---------------------------------------------------------------------------------------------
 // Routes
 
+/** One action's answer in a batch's: its result, or the error (and status) POST /v1/actions would have answered. */
+type BatchResult = { ok: true; serial: number; revoked: unknown[]; replayed: boolean } | { ok: false; status: number; error: ErrorBody['error'] };
+
 function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   const parsed = schema.safeParse(body);
   if (!parsed.success) throw new RequestError(400, `the request body is not valid: ${formatIssues(parsed.error)}`);
@@ -511,19 +516,43 @@ function makeRoutes(target: Target, maxLockWaitMs: number, ctx: Pick<Context, 'h
       'POST',
       '/v1/actions/batch',
       async ({ body, secrets }) => {
-        // One after another, in the order sent, each exactly as POST /v1/actions would: its own
-        // transaction, journal entry and idempotency key; one failing stops none of the others
-        // (they are independent: the client sends only actions it has in flight at once).
+        // One after another, in the order sent, each as POST /v1/actions would: checked, judged,
+        // journaled and answered on its own, with its idempotency key; one failing stops or
+        // undoes none of the others (they are independent: the client sends only actions it has
+        // in flight at once). Those not answered already are committed together, in one store
+        // transaction, by a target that offers it (Target.executeBatch: the local target).
         const { actions } = parseBody(ActionBatchRequestSchema, body);
-        const out = [];
-        for (const request of actions) {
+        const out: Array<BatchResult | null> = actions.map(() => null);
+        const checked: Array<{ at: number; journal: JournalContext; action: ActionBody; secrets: Partial<Record<SecretName, string>> }> = [];
+        const refuse = (at: number, error: unknown) => {
+          const { status, body: reply } = failure(error, secrets, ctx, 'POST /v1/actions/batch');
+          out[at] = { ok: false, status, error: reply.error };
+        };
+        actions.forEach((request, at) => {
           try {
-            out.push({ ok: true as const, ...(await executeOne(request)) });
+            checked.push({ at, journal: request.journal, action: parseAction(request.action), secrets: request.secrets });
           } catch (error) {
-            const { status, body: reply } = failure(error, secrets, ctx, 'POST /v1/actions/batch');
-            out.push({ ok: false as const, status, error: reply.error });
+            refuse(at, error);
           }
-        }
+        });
+        const answers = await results.each(checked, async (fresh) => {
+          const batch = fresh.map((i) => checked[i]!);
+          if (target.executeBatch) return target.executeBatch(batch);
+          const one: BatchOutcome[] = [];
+          for (const a of batch)
+            one.push(
+              await target.execute(a.action, a.secrets, a.journal).then(
+                (result) => ({ ok: true as const, result }),
+                (error: unknown) => ({ ok: false as const, error }),
+              ),
+            );
+          return one;
+        });
+        answers.forEach((answer, i) => {
+          const at = checked[i]!.at;
+          if (answer.ok) out[at] = { ok: true, ...answer.result };
+          else refuse(at, answer.error);
+        });
         return { status: 200, body: { results: out } };
       },
       { limit: BODY_LIMIT },

@@ -131,6 +131,24 @@ class SqliteStore implements TargetStore, StoreWriter {
     }
   }
 
+  /** TargetStore.savepoint: SQLite's SAVEPOINT, in the `writing` transaction this runs in. */
+  async savepoint<T>(fn: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+    this.#db.exec('SAVEPOINT action');
+    try {
+      const value = await fn();
+      this.#db.exec('RELEASE action');
+      return { ok: true, value };
+    } catch (error) {
+      // Some errors (a full disk, an I/O error) make SQLite roll back the whole transaction:
+      // then later statements would run outside any transaction, each on its own. Nothing of this
+      // transaction can commit: say so, and the caller gives the whole batch up.
+      if (!this.#db.inTransaction) throw error;
+      this.#db.exec('ROLLBACK TO action');
+      this.#db.exec('RELEASE action');
+      return { ok: false, error };
+    }
+  }
+
   async serial(): Promise<number> {
     return Number(valueOf(this.#stmt.getMeta, 'serial'));
   }
