@@ -438,25 +438,43 @@ class PgTx implements StoreWriter {
   }
 
   async loadState(): Promise<State> {
-    const state: State = { connectors: new Map(), connections: new Map() };
-    for (const c of await this.#bodies<ConnectorRecord>('connectors')) state.connectors.set(c.linkName, c);
-    for (const c of await this.#bodies<ConnectionRecord>('connections')) state.connections.set(c.linkName, c);
-    return state;
+    return (await this.loadStateAgain()).state;
   }
 
   /**
-   * Every body of a table, parsed: the server joins them into JSON arrays of BODIES_PER_TEXT, one
-   * `JSON.parse` each (one parse per row, and a row object per row, cost twice the CPU at 100k
-   * rows). The bodies are joined as text, so a body damaged by hand could run into its
-   * neighbour: each array must hold as many objects as it joined rows.
+   * The state, and the same state made again from the bodies' text kept in memory (the engine's
+   * world, made when a transaction needs it): a cold read hands its caller the state it parsed,
+   * with no deep copy of 100k records (a copy cost more than the parse, measured).
    */
-  async #bodies<T>(table: 'connectors' | 'connections'): Promise<T[]> {
+  async loadStateAgain(): Promise<{ state: State; again: () => State }> {
+    const connectors = await this.#texts('connectors');
+    const connections = await this.#texts('connections');
+    const again = (): State => {
+      const state: State = { connectors: new Map(), connections: new Map() };
+      for (const c of this.#bodies<ConnectorRecord>('connectors', connectors)) state.connectors.set(c.linkName, c);
+      for (const c of this.#bodies<ConnectionRecord>('connections', connections)) state.connections.set(c.linkName, c);
+      return state;
+    };
+    return { state: again(), again };
+  }
+
+  /** Every body of a table as the server joins them: JSON arrays of BODIES_PER_TEXT, each with the number of rows it joined. */
+  async #texts(table: 'connectors' | 'connections'): Promise<[string, string][]> {
     const { rows } = await this.#c.query<[string, string]>({
       text: `SELECT '[' || string_agg(body, ',') || ']', count(*) FROM (SELECT body, row_number() OVER () / ${BODIES_PER_TEXT} AS part FROM ${this.#s}.${table}) b GROUP BY part`,
       rowMode: 'array',
     });
+    return rows;
+  }
+
+  /**
+   * The bodies of #texts, parsed: one `JSON.parse` per array (one parse per row, and a row object
+   * per row, cost twice the CPU at 100k rows). The bodies are joined as text, so a body damaged by
+   * hand could run into its neighbour: each array must hold as many objects as it joined rows.
+   */
+  #bodies<T>(table: 'connectors' | 'connections', texts: [string, string][]): T[] {
     const out: T[] = [];
-    for (const [text, count] of rows) {
+    for (const [text, count] of texts) {
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);

@@ -262,6 +262,28 @@ describe('reading the rows', () => {
       }
     }
   });
+
+  it("a cold read's state is the caller's own: changing it changes neither what an action is judged against nor the next read", async () => {
+    const schema = freshSchema('own');
+    const t = await PostgresTarget.open(server.target(schema), { create: true });
+    await t.execute(act.createConnector('crm'), { clientSecret: 's3cret-one' });
+    await t.execute(act.markReady('crm'));
+    await t.close();
+    const reader = await PostgresTarget.open(server.target(schema));
+    try {
+      const cold = await reader.read();
+      const name = cold.state.connectors.get('crm')!.name;
+      cold.state.connectors.get('crm')!.name = 'changed by the caller';
+      cold.state.connectors.delete('crm');
+      // The rules judge this against the engine's state: refused (no connector 'crm') had the caller's delete reached it.
+      expect((await reader.execute(act.createConnection('crm_sales', 'crm'))).serial).toBe(cold.serial + 1);
+      const warm = await reader.read();
+      expect(warm.state.connectors.get('crm')!.name).toBe(name);
+      expect([...warm.state.connections.keys()]).toEqual(['crm_sales']);
+    } finally {
+      await reader.close();
+    }
+  });
 });
 
 describe('several writers', () => {
