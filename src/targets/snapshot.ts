@@ -293,8 +293,39 @@ export function stateDigest(state: State): string {
   const hash = new ChunkedSha256();
   hash.write('{"connections":[');
   [...state.connections.values()].sort(byLinkName).forEach((c, i) => hash.write(i ? `,${canonicalConnectionJson(c)}` : canonicalConnectionJson(c)));
+  return digestWithConnectors(hash, state.connectors);
+}
+
+/**
+ * `stateDigest` of a state whose connections are given as their stored text: `connections` is
+ * `canonicalConnectionJson` of every connection, in link-name order (JavaScript's string order, as
+ * `stateDigest` sorts), each text or a run of them joined by `,` one element of the list. The texts
+ * go into the hash as they are: no record is written again. For a store whose connection rows hold
+ * exactly the canonical text of their record (issue 25), `stateDigestOfTexts(rows, state.connectors)`
+ * equals `stateDigest(state)` (a property test holds them so).
+ *
+ * Why a digest from the rows' text is sound even when a row was edited by hand into text that is
+ * not canonical (keys in another order, spaces): the hash is of the exact text, and the text
+ * determines the records, so two equal digests always mean two equal states. A non-canonical row
+ * can only make the digest differ from the digest of the same state written canonically: a plan
+ * then refused as stale (the safe direction), never a stale plan accepted. A target engine over
+ * such a store computes every digest it reports from the rows' text (store.ts, `connectionTexts`),
+ * so that its own digests, before and after its own commits, agree with each other.
+ */
+export function stateDigestOfTexts(connections: readonly string[], connectors: ReadonlyMap<string, ConnectorRecord>): string {
+  const hash = new ChunkedSha256();
+  hash.write('{"connections":[');
+  connections.forEach((text, i) => {
+    if (i) hash.write(',');
+    hash.writeLong(text);
+  });
+  return digestWithConnectors(hash, connectors);
+}
+
+/** The rest of stateDigest's text after the connections: the connectors, canonical, in link-name order, and the format version. */
+function digestWithConnectors(hash: ChunkedSha256, connectors: ReadonlyMap<string, ConnectorRecord>): string {
   hash.write('],"connectors":[');
-  [...state.connectors.values()].sort(byLinkName).forEach((c, i) => hash.write(i ? `,${canonicalConnectorJson(c)}` : canonicalConnectorJson(c)));
+  [...connectors.values()].sort(byLinkName).forEach((c, i) => hash.write(i ? `,${canonicalConnectorJson(c)}` : canonicalConnectorJson(c)));
   hash.write(`],"formatVersion":${SNAPSHOT_FORMAT_VERSIONS.at(-1)!}}`);
   return hash.digest();
 }

@@ -13,6 +13,7 @@ import {
   parseSnapshotJson,
   snapshotToState,
   stateDigest,
+  stateDigestOfTexts,
   stateToSnapshot,
   validateSnapshot,
 } from '../../src/targets/snapshot.js';
@@ -339,6 +340,41 @@ describe('round trip (property)', () => {
         expect(stateDigest(s)).toBe(sha256(canonicalJson(stateToSnapshot(s))));
       }),
       { numRuns: 50 },
+    );
+  });
+
+  it("the digest from the connections' canonical texts equals the digest of the records, however the texts are grouped", () => {
+    const text = fc.string({ unit: fc.constantFrom('"', '\\', '\n', '\u0001', '\ud800', '\udc00', 'a', 'é', '\u2028') });
+    fc.assert(
+      fc.property(validState(), fc.array(text, { minLength: 1 }), fc.integer({ min: 1, max: 5 }), (s, texts, group) => {
+        [...s.connections.values()].forEach((c, i) => {
+          if (i % 2) s.connections.set(c.linkName, { ...c, name: texts[i % texts.length]! });
+        });
+        // What a store hands back: one text per row, in link-name order, some runs of rows joined by ','.
+        const rows = [...s.connections.values()].sort((a, b) => (a.linkName < b.linkName ? -1 : 1)).map(canonicalConnectionJson);
+        const grouped: string[] = [];
+        for (let i = 0; i < rows.length; i += group) grouped.push(rows.slice(i, i + group).join(','));
+        expect(stateDigestOfTexts(rows, s.connectors)).toBe(stateDigest(s));
+        expect(stateDigestOfTexts(grouped, s.connectors)).toBe(stateDigest(s));
+        expect(stateDigestOfTexts([rows.join(',')], s.connectors)).toBe(sha256(canonicalJson(stateToSnapshot(s))));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("a connection's canonical text is a record that writes the same text again (what a store keeps in a row)", () => {
+    fc.assert(
+      fc.property(validState(), (s) => {
+        for (const c of s.connections.values()) {
+          const stored = canonicalConnectionJson(c);
+          const back = JSON.parse(stored) as typeof c;
+          expect(canonicalConnectionJson(back)).toBe(stored);
+          expect(stateToSnapshot({ connectors: new Map(), connections: new Map([[c.linkName, back]]) })).toEqual(
+            stateToSnapshot({ connectors: new Map(), connections: new Map([[c.linkName, c]]) }),
+          );
+        }
+      }),
+      { numRuns: 100 },
     );
   });
 
