@@ -427,8 +427,8 @@ function joinedBodies(page: Page): string {
   return page.text.slice(1, -1);
 }
 
-/** A page as the server answers: the joined text (null past the last row), how many rows it joined, the last one's link_name. */
-type PageRow = [string | null, number, string | null];
+/** A page as the server answers: the joined text and how many rows it joined. */
+type PageRow = [string, number];
 
 interface RolloutRow {
   id: string;
@@ -488,34 +488,41 @@ class PgTx implements StoreWriter {
   /**
    * Every body of a table, in pages of BODIES_PER_TEXT rows in link_name order, each joined by the
    * server into one JSON array (one text and one `JSON.parse` per page: a row object and a parse
-   * per row cost twice the CPU at 100k rows). A page is the rows after the last one of the page
-   * before, found by the primary key's index: a few milliseconds of the server's time per 10k rows,
-   * where joining a whole table at once (a window and a hash aggregate over every row) kept the
-   * client waiting for most of a bare SELECT's time. The next page is asked for before `each` parses
-   * this one, so that the server reads it meanwhile. The pages are returned, kept for `again`.
+   * per row cost twice the CPU at 100k rows), in one query whose pages stream: each is the
+   * BODIES_PER_TEXT rows from a page's first link name on (every BODIES_PER_TEXT-th row of the
+   * primary key's index), read by that index as the page is sent, so that `each` parses a page
+   * while the server reads the next. (Joining a whole table at once, a window and a hash aggregate
+   * over every row, answered nothing until all of it was done; a query per page cost a round trip
+   * each.) The pages are returned, kept for `again`.
    */
   async #pages(table: 'connectors' | 'connections', each: (page: Page) => void): Promise<Page[]> {
-    const join = `SELECT '[' || string_agg(body, ',') || ']', count(*)::integer, max(link_name) FROM (SELECT link_name, body FROM ${this.#s}.${table}`;
-    const page = (after: string | null): Promise<pg.QueryResult<PageRow>> => {
-      const query =
-        after === null
-          ? { name: `first_${table}`, text: `${join} ORDER BY link_name LIMIT ${BODIES_PER_TEXT}) b`, rowMode: 'array' }
-          : { name: `next_${table}`, text: `${join} WHERE link_name > $1 ORDER BY link_name LIMIT ${BODIES_PER_TEXT}) b`, values: [after], rowMode: 'array' };
-      const pending = this.#c.query<PageRow>(query);
-      // Awaited below, unless parsing the page before it throws first (a damaged body): then the
-      // transaction is rolled back after it, and its failure, if any, is that one's to report.
-      pending.catch(() => {});
-      return pending;
-    };
+    const t = `${this.#s}.${table}`;
+    const text = `SELECT p.text, p.count
+      FROM (SELECT link_name, row_number() OVER (ORDER BY link_name) AS n FROM ${t}) b,
+        LATERAL (SELECT '[' || string_agg(r.body, ',') || ']' AS text, count(*)::integer AS count
+                   FROM (SELECT body FROM ${t} r WHERE r.link_name >= b.link_name ORDER BY r.link_name LIMIT ${BODIES_PER_TEXT}) r) p
+      WHERE b.n % ${BODIES_PER_TEXT} = 1 ORDER BY b.link_name`;
     const pages: Page[] = [];
-    let next: Promise<pg.QueryResult<PageRow>> | null = page(null);
-    while (next) {
-      const [text, count, last]: PageRow = (await next).rows[0]!;
-      next = count === BODIES_PER_TEXT ? page(last) : null;
-      if (text === null) break;
-      pages.push({ text, count });
-      each(pages[pages.length - 1]!);
-    }
+    await new Promise<void>((resolve, reject) => {
+      // A failure of `each` (a damaged body) is kept for the end of the query: thrown from a row
+      // event, it would be thrown inside the driver's socket handler.
+      let failed: Error | null = null;
+      const config: pg.QueryArrayConfig = { text, rowMode: 'array' };
+      const query = new pg.Query<PageRow>(config);
+      query.on('row', ([text, count]: PageRow) => {
+        if (failed !== null) return;
+        try {
+          const page = { text, count };
+          pages.push(page);
+          each(page);
+        } catch (error) {
+          failed = error instanceof Error ? error : new Error(String(error));
+        }
+      });
+      query.on('error', reject);
+      query.on('end', () => (failed === null ? resolve() : reject(failed)));
+      this.#c.query(query);
+    });
     return pages;
   }
 
