@@ -343,7 +343,7 @@ describe('reading the rows', () => {
     );
   });
 
-  it('a table of several pages (2,000 rows each): every row once, and the same digest; after an action a warm read digests as a cold one', async () => {
+  it('a table of several pages (2,000 rows each): every row once, and the same digest; after actions a warm read digests as a cold one', async () => {
     for (const n of [4_000, 4_001]) {
       const b = state().connector('crm');
       // Link names whose byte order is not their numbers' order, across the pages' edges.
@@ -358,10 +358,17 @@ describe('reading the rows', () => {
         expect(cold.state.connections.size).toBe(n);
         expect(cold.state).toEqual(account);
         expect(cold.digest).toBe(stateDigest(account));
+        // Actions commit through commit_action (one round trip), which writes the rows' canonical text too.
         await t.execute(act.deleteConnection('crm_1999'));
         account.connections.delete('crm_1999');
+        await t.execute(act.updateConnection('crm_10', { name: 'Renamed', scopes: ['contacts.read'] }));
+        account.connections.set('crm_10', { ...account.connections.get('crm_10')!, name: 'Renamed', scopes: ['contacts.read'] });
         const warm = await t.read();
         expect(warm.digest).toBe(stateDigest(account));
+        const again = await PostgresTarget.open(server.target(schema));
+        expect((await again.read().finally(() => again.close())).digest).toBe(stateDigest(account));
+        const { rows } = await admin.query<{ body: string }>(`SELECT body FROM ${schema}.connections WHERE link_name = 'crm_10'`);
+        expect(rows[0]!.body).toBe(canonicalConnectionJson(account.connections.get('crm_10')!));
       } finally {
         await t.close();
       }
