@@ -42,6 +42,14 @@ export class ChunkedSha256 {
     }
   }
 
+  /** `write`, for a piece that may be long (a store's text of many records): hashed as it is, not copied into a chunk. */
+  writeLong(piece: string): void {
+    if (piece.length < CHUNK) return this.write(piece);
+    if (this.#text) this.#hash.update(this.#text);
+    this.#text = '';
+    this.#hash.update(piece);
+  }
+
   digest(): string {
     this.#hash.update(this.#text);
     return 'sha256:' + this.#hash.digest('hex');

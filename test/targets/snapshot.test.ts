@@ -13,6 +13,7 @@ import {
   parseSnapshotJson,
   snapshotToState,
   stateDigest,
+  stateDigestOfTexts,
   stateToSnapshot,
   validateSnapshot,
 } from '../../src/targets/snapshot.js';
@@ -342,6 +343,41 @@ describe('round trip (property)', () => {
     );
   });
 
+  it("the digest from the connections' canonical texts equals the digest of the records, however the texts are grouped", () => {
+    const text = fc.string({ unit: fc.constantFrom('"', '\\', '\n', '\u0001', '\ud800', '\udc00', 'a', 'é', '\u2028') });
+    fc.assert(
+      fc.property(validState(), fc.array(text, { minLength: 1 }), fc.integer({ min: 1, max: 5 }), (s, texts, group) => {
+        [...s.connections.values()].forEach((c, i) => {
+          if (i % 2) s.connections.set(c.linkName, { ...c, name: texts[i % texts.length]! });
+        });
+        // What a store hands back: one text per row, in link-name order, some runs of rows joined by ','.
+        const rows = [...s.connections.values()].sort((a, b) => (a.linkName < b.linkName ? -1 : 1)).map(canonicalConnectionJson);
+        const grouped: string[] = [];
+        for (let i = 0; i < rows.length; i += group) grouped.push(rows.slice(i, i + group).join(','));
+        expect(stateDigestOfTexts(rows, s.connectors)).toBe(stateDigest(s));
+        expect(stateDigestOfTexts(grouped, s.connectors)).toBe(stateDigest(s));
+        expect(stateDigestOfTexts([rows.join(',')], s.connectors)).toBe(sha256(canonicalJson(stateToSnapshot(s))));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("a connection's canonical text is a record that writes the same text again (what a store keeps in a row)", () => {
+    fc.assert(
+      fc.property(validState(), (s) => {
+        for (const c of s.connections.values()) {
+          const stored = canonicalConnectionJson(c);
+          const back = JSON.parse(stored) as typeof c;
+          expect(canonicalConnectionJson(back)).toBe(stored);
+          expect(stateToSnapshot({ connectors: new Map(), connections: new Map([[c.linkName, back]]) })).toEqual(
+            stateToSnapshot({ connectors: new Map(), connections: new Map([[c.linkName, c]]) }),
+          );
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('a connection is written in one template exactly as member by member, whatever its strings and fields hold', () => {
     // Strings with quotes, backslashes, control characters, paired and lone surrogates; and fields
     // of another type than the record's (a row edited by hand), which the template leaves to the members.
@@ -403,6 +439,32 @@ describe('round trip (property)', () => {
     expect(flat).toBeGreaterThan(100);
     const own = JSON.parse('{"__proto__":"","type":"basic"}') as object;
     expect(flatCanonicalJson(own) ?? canonicalJson(own)).toBe(canonicalJson(own));
+  });
+
+  it("the digest is sha256 of canonicalJson of the snapshot, whatever the connectors' strings and OAuth fields hold", () => {
+    const text = fc.string({ unit: fc.constantFrom('"', '\\', '\n', '\u0001', '\ud800', '\udc00', 'a', 'é', '\u2028', ',') });
+    // A parameter's value as a store may hand it back: absent, a string, a list, or a type a record never has.
+    const value = fc.oneof(fc.constant(undefined), text, fc.array(text, { maxLength: 2 }), fc.boolean(), fc.constant(null), fc.integer(), fc.constant([1]));
+    const fingerprint = fc.oneof(fc.constant(undefined), text, fc.constant(null));
+    fc.assert(
+      fc.property(
+        validState(),
+        fc.array(fc.tuple(text, text, value, value, fc.array(text, { maxLength: 2 }), fingerprint, fingerprint, fc.constantFrom(',', ' ', undefined)), {
+          minLength: 1,
+        }),
+        (s, draws) => {
+          [...s.connectors.values()].forEach((c, i) => {
+            const [name, description, clientId, url, scopes, clientSecret, consumerSecret, scopeSeparator] = draws[i % draws.length]!;
+            // (`scopes` is a list in every record: the snapshot copies it.)
+            const authentication = { ...c.authentication, ...(c.authentication.type === 'oauth2' ? { clientId, authorizeUrl: url, scopes, scopeSeparator } : {}) };
+            if (c.authentication.type === 'oauth1') Object.assign(authentication, { consumerKey: clientId, requestTokenUrl: url });
+            s.connectors.set(c.linkName, { ...c, name, description, authentication, secretFingerprints: { clientSecret, consumerSecret } } as never);
+          });
+          expect(stateDigest(s)).toBe(sha256(canonicalJson(stateToSnapshot(s))));
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it("the digest is sha256 of canonicalJson of the snapshot, whatever the connections' strings hold", () => {

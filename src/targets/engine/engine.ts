@@ -24,7 +24,7 @@ import { SECRET_PARAMETERS } from '../../model/types.js';
 import { authorizationRefusal, formatViolation, transition, World, type Effects, type SecretFingerprints, type Violation } from '../../rules/index.js';
 import { parseAction } from '../action-schema.js';
 import { LockHeldError, waitForLock } from '../lock.js';
-import { checkTargetRecords, stateDigest, stateToSnapshot, validateSnapshot } from '../snapshot.js';
+import { checkTargetRecords, stateDigest, stateDigestOfTexts, stateToSnapshot, validateSnapshot } from '../snapshot.js';
 import type {
   BatchAction,
   BatchOutcome,
@@ -81,26 +81,31 @@ export class TargetEngine implements Target {
   }
 
   async read(): Promise<StateSnapshot> {
-    const { state, serial } = await this.#reading(async (tx) => {
+    const read = await this.#reading(async (tx) => {
       const now = await tx.serial();
-      if (!(this.#world && this.#worldSerial === now)) {
-        // Not cached: the state loaded (or made again from the rows' text) goes to the caller as
-        // it is, and the world is made from the text when a transaction needs it.
-        if (this.#again && this.#worldSerial === now) return { state: this.#again(), serial: now };
-        if (tx.loadStateAgain) {
-          const { state, again } = await tx.loadStateAgain();
-          checkTargetRecords(state, this.name);
-          this.#world = null;
-          this.#worldSerial = now;
-          this.#again = again;
-          return { state, serial: now };
-        }
-      }
-      const world = await this.#fresh(tx);
-      return { state: copyState(world.state), serial: this.#worldSerial };
+      let state: State;
+      let texts: readonly string[] | undefined;
+      if (this.#world && this.#worldSerial === now) state = copyState(this.#world.state);
+      else if (this.#again && this.#worldSerial === now) state = this.#again();
+      else if (tx.loadStateAgain) {
+        // Not cached: the state loaded goes to the caller as it is, and the world is made from the
+        // rows' text (kept by `again`) when a transaction needs it.
+        const loaded = await tx.loadStateAgain();
+        checkTargetRecords(loaded.state, this.name);
+        this.#world = null;
+        this.#worldSerial = now;
+        this.#again = loaded.again;
+        state = loaded.state;
+        texts = loaded.connectionTexts;
+      } else state = copyState((await this.#fresh(tx)).state);
+      // One way of digesting per store, whatever was cached: from the rows' canonical text where the
+      // store keeps it (store.ts, connectionTexts), otherwise from the records.
+      const known = this.#digest?.serial === now ? this.#digest.digest : null;
+      const digest = known ?? (tx.connectionTexts ? stateDigestOfTexts(texts ?? (await tx.connectionTexts()), state.connectors) : stateDigest(state));
+      return { state, serial: now, digest };
     });
-    if (this.#digest?.serial !== serial) this.#digest = { serial, digest: stateDigest(state) };
-    return { state, serial, digest: this.#digest.digest };
+    this.#digest = { serial: read.serial, digest: read.digest };
+    return read;
   }
 
   /** The serial as committed now, without loading the state. */

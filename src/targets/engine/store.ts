@@ -24,7 +24,18 @@ export interface StoreReader {
    * engine makes its own only when a later transaction at the same serial needs it: a plan of a
    * 100k account then pays for no copy of it.
    */
-  loadStateAgain?(): Promise<{ state: State; again: () => State }>;
+  loadStateAgain?(): Promise<{ state: State; again: () => State; connectionTexts?: readonly string[] }>;
+  /**
+   * Optional, for a store whose connection rows hold the text `canonicalConnectionJson` writes for
+   * their record (snapshot.ts): the rows' text in link-name order (JavaScript's string order; SQL's
+   * byte order agrees for link names, which are ASCII by N3), each element one row's text or a run
+   * of rows' texts joined by `,`. With it, the engine computes every digest it reports from the
+   * rows' text (`stateDigestOfTexts`), never from the records: no canonical text is written on a
+   * read, and the engine's digests before and after its own commits agree with a cold read's even
+   * when a row was edited by hand (snapshot.ts says why that is sound). `loadStateAgain` of such a
+   * store returns the same texts, read in the same query, as `connectionTexts`.
+   */
+  connectionTexts?(): Promise<readonly string[]>;
   counts(): Promise<{ connectors: number; connections: number }>;
   journalEntry(key: JournalContext): Promise<JournalEntry | null>;
   /** A run's entries in the order they were first written. */

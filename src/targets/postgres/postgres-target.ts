@@ -22,6 +22,8 @@ import type { ConnectionRecord, ConnectorRecord, State } from '../../model/types
 import type { Effects } from '../../rules/index.js';
 import { TargetEngine } from '../engine/engine.js';
 import { newFingerprintKey } from '../engine/secrets.js';
+import { canonicalJson } from '../../model/canonical.js';
+import { canonicalConnectionJson } from '../snapshot.js';
 import {
   journalEntryOf,
   rolloutEventOf,
@@ -39,7 +41,7 @@ import {
   type TargetStore,
 } from '../engine/store.js';
 import type { JournalContext, JournalEntry, RolloutEvent, StoredRollout, TargetMode } from '../target.js';
-import { POSTGRES_SCHEMA_VERSION, quoteIdent, STEPS } from './schema.js';
+import { CANONICAL_ROWS_VERSION, POSTGRES_SCHEMA_VERSION, quoteIdent, STEPS } from './schema.js';
 import { parsePostgresUrl, type PostgresLocation } from './url.js';
 import { targetIdentity } from '../../util/target-identity.js';
 
@@ -48,7 +50,7 @@ export { POSTGRES_SCHEMA_VERSION } from './schema.js';
 const CONNECT_TIMEOUT_MS = 10_000;
 /** Rows per statement when a whole account is written (import): few round trips, bounded statements. */
 const ROWS_PER_INSERT = 5_000;
-/** Bodies per JSON array when a whole table is read (loadState): few texts, none of them huge. */
+/** Bodies per JSON array when a whole table is read (loadState): few texts and round trips, none of them huge. */
 const BODIES_PER_TEXT = 2_000;
 /** Serialization failures, deadlocks, and a server that went away before COMMIT: tried again. */
 const RETRIES = { retries: 6, minTimeout: 100, maxTimeout: 2_000, factor: 2, randomize: true } as const;
@@ -400,6 +402,7 @@ class PgStore implements TargetStore {
       const from = (await this.#version(client)) ?? 0;
       if (from > POSTGRES_SCHEMA_VERSION) throw this.#newer(from);
       for (let v = from; v < POSTGRES_SCHEMA_VERSION; v++) await client.query(STEPS[v]!(this.#s));
+      if (from < CANONICAL_ROWS_VERSION) await canonicalConnectionRows(client, this.#s);
       await client.query(`UPDATE ${this.#s}.schema_version SET version = $1`, [POSTGRES_SCHEMA_VERSION]);
       await client.query(`INSERT INTO ${this.#s}.meta (key, value) VALUES ('serial', '0'), ('fingerprint_key', $1) ON CONFLICT (key) DO NOTHING`, [newFingerprintKey()]);
     });
@@ -412,6 +415,20 @@ class PgStore implements TargetStore {
     );
   }
 }
+
+/** BODIES_PER_TEXT bodies (fewer on a table's last page) joined into one JSON array's text by the server. */
+interface Page {
+  text: string;
+  count: number;
+}
+
+/** A page's bodies as they are stored, joined by `,`: the JSON array's text without its brackets. */
+function joinedBodies(page: Page): string {
+  return page.text.slice(1, -1);
+}
+
+/** A page as the server answers: the joined text and how many rows it joined. */
+type PageRow = [string, number];
 
 interface RolloutRow {
   id: string;
@@ -438,37 +455,92 @@ class PgTx implements StoreWriter {
   }
 
   async loadState(): Promise<State> {
-    const state: State = { connectors: new Map(), connections: new Map() };
-    for (const c of await this.#bodies<ConnectorRecord>('connectors')) state.connectors.set(c.linkName, c);
-    for (const c of await this.#bodies<ConnectionRecord>('connections')) state.connections.set(c.linkName, c);
-    return state;
+    return (await this.loadStateAgain()).state;
   }
 
   /**
-   * Every body of a table, parsed: the server joins them into JSON arrays of BODIES_PER_TEXT, one
-   * `JSON.parse` each (one parse per row, and a row object per row, cost twice the CPU at 100k
-   * rows). The bodies are joined as text, so a body damaged by hand could run into its
-   * neighbour: each array must hold as many objects as it joined rows.
+   * The state, and the same state made again from the bodies' text kept in memory (the engine's
+   * world, made when a transaction needs it): a cold read hands its caller the state it parsed,
+   * with no deep copy of 100k records (a copy cost more than the parse, measured).
    */
-  async #bodies<T>(table: 'connectors' | 'connections'): Promise<T[]> {
-    const { rows } = await this.#c.query<[string, string]>({
-      text: `SELECT '[' || string_agg(body, ',') || ']', count(*) FROM (SELECT body, row_number() OVER () / ${BODIES_PER_TEXT} AS part FROM ${this.#s}.${table}) b GROUP BY part`,
-      rowMode: 'array',
+  async loadStateAgain(): Promise<{ state: State; again: () => State; connectionTexts: readonly string[] }> {
+    const state: State = { connectors: new Map(), connections: new Map() };
+    const connectors = await this.#pages('connectors', (page) => {
+      for (const c of this.#bodies<ConnectorRecord>('connectors', page)) state.connectors.set(c.linkName, c);
     });
-    const out: T[] = [];
-    for (const [text, count] of rows) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        parsed = null;
-      }
-      if (!Array.isArray(parsed) || parsed.length !== Number(count) || !parsed.every((r) => r !== null && typeof r === 'object' && !Array.isArray(r))) {
-        throw new TargetError(`schema ${this.#s}: the table ${table} holds a body that is not a JSON object; the target is damaged`);
-      }
-      for (const record of parsed as T[]) out.push(record);
+    const connections = await this.#pages('connections', (page) => {
+      for (const c of this.#bodies<ConnectionRecord>('connections', page)) state.connections.set(c.linkName, c);
+    });
+    const again = (): State => {
+      const made: State = { connectors: new Map(), connections: new Map() };
+      for (const page of connectors) for (const c of this.#bodies<ConnectorRecord>('connectors', page)) made.connectors.set(c.linkName, c);
+      for (const page of connections) for (const c of this.#bodies<ConnectionRecord>('connections', page)) made.connections.set(c.linkName, c);
+      return made;
+    };
+    return { state, again, connectionTexts: connections.map(joinedBodies) };
+  }
+
+  /** The connections rows' text in link-name order (store.ts): canonical since schema 6, its digest. */
+  async connectionTexts(): Promise<readonly string[]> {
+    return (await this.#pages('connections', () => {})).map(joinedBodies);
+  }
+
+  /**
+   * Every body of a table, in pages of BODIES_PER_TEXT rows in link_name order, each joined by the
+   * server into one JSON array (one text and one `JSON.parse` per page: a row object and a parse
+   * per row cost twice the CPU at 100k rows), in one query whose pages stream: each is the
+   * BODIES_PER_TEXT rows from a page's first link name on (every BODIES_PER_TEXT-th row of the
+   * primary key's index), read by that index as the page is sent, so that `each` parses a page
+   * while the server reads the next. (Joining a whole table at once, a window and a hash aggregate
+   * over every row, answered nothing until all of it was done; a query per page cost a round trip
+   * each.) The pages are returned, kept for `again`.
+   */
+  async #pages(table: 'connectors' | 'connections', each: (page: Page) => void): Promise<Page[]> {
+    const t = `${this.#s}.${table}`;
+    const text = `SELECT p.text, p.count
+      FROM (SELECT link_name, row_number() OVER (ORDER BY link_name) AS n FROM ${t}) b,
+        LATERAL (SELECT '[' || string_agg(r.body, ',') || ']' AS text, count(*)::integer AS count
+                   FROM (SELECT body FROM ${t} r WHERE r.link_name >= b.link_name ORDER BY r.link_name LIMIT ${BODIES_PER_TEXT}) r) p
+      WHERE b.n % ${BODIES_PER_TEXT} = 1 ORDER BY b.link_name`;
+    const pages: Page[] = [];
+    await new Promise<void>((resolve, reject) => {
+      // A failure of `each` (a damaged body) is kept for the end of the query: thrown from a row
+      // event, it would be thrown inside the driver's socket handler.
+      let failed: Error | null = null;
+      const config: pg.QueryArrayConfig = { text, rowMode: 'array' };
+      const query = new pg.Query<PageRow>(config);
+      query.on('row', ([text, count]: PageRow) => {
+        if (failed !== null) return;
+        try {
+          const page = { text, count };
+          pages.push(page);
+          each(page);
+        } catch (error) {
+          failed = error instanceof Error ? error : new Error(String(error));
+        }
+      });
+      query.on('error', reject);
+      query.on('end', () => (failed === null ? resolve() : reject(failed)));
+      this.#c.query(query);
+    });
+    return pages;
+  }
+
+  /**
+   * The records of one page. The bodies are joined as text, so a body damaged by hand could run
+   * into its neighbour: the array must hold as many objects as the page joined rows.
+   */
+  #bodies<T>(table: 'connectors' | 'connections', { text, count }: Page): T[] {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = null;
     }
-    return out;
+    if (!Array.isArray(parsed) || parsed.length !== count || !parsed.every((r) => r !== null && typeof r === 'object' && !Array.isArray(r))) {
+      throw new TargetError(`schema ${this.#s}: the table ${table} holds a body that is not a JSON object; the target is damaged`);
+    }
+    return parsed as T[];
   }
 
   async counts(): Promise<{ connectors: number; connections: number }> {
@@ -603,8 +675,52 @@ class PgTx implements StoreWriter {
     await this.#c.query(
       `INSERT INTO ${this.#s}.connections (link_name, connector, body) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
        ON CONFLICT (link_name) DO UPDATE SET connector = excluded.connector, body = excluded.body`,
-      [records.map((r) => r.linkName), records.map((r) => r.connector), records.map((r) => JSON.stringify(r))],
+      [records.map((r) => r.linkName), records.map((r) => r.connector), records.map(canonicalConnectionJson)],
     );
+  }
+}
+
+/**
+ * Schema 5 → 6: every connections row is written again as its record's canonical text
+ * (`canonicalConnectionJson`; before, rows held `JSON.stringify` of the record, its keys in any
+ * order), in the upgrade's transaction. A row whose canonical text would not be the same record
+ * (not JSON, not an object of the row's link name, fields the canonical text does not keep) is left
+ * as it is: loading it says what is wrong with it, as before.
+ */
+async function canonicalConnectionRows(client: pg.PoolClient, schema: string): Promise<void> {
+  const { rows } = await client.query<[string, string]>({ text: `SELECT link_name, body FROM ${schema}.connections`, rowMode: 'array' });
+  const names: string[] = [];
+  const bodies: string[] = [];
+  for (const [linkName, body] of rows) {
+    const text = canonicalRowText(linkName, body);
+    if (text !== null && text !== body) {
+      names.push(linkName);
+      bodies.push(text);
+    }
+  }
+  for (let i = 0; i < names.length; i += ROWS_PER_INSERT) {
+    await client.query(`UPDATE ${schema}.connections c SET body = u.body FROM unnest($1::text[], $2::text[]) AS u (link_name, body) WHERE c.link_name = u.link_name`, [
+      names.slice(i, i + ROWS_PER_INSERT),
+      bodies.slice(i, i + ROWS_PER_INSERT),
+    ]);
+  }
+}
+
+/** The canonical text of the record a connections row holds, or null when that text would not be the same record. */
+function canonicalRowText(linkName: string, body: string): string | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return null;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || (value as { linkName?: unknown }).linkName !== linkName) return null;
+  try {
+    const text = canonicalConnectionJson(value as ConnectionRecord);
+    // Nothing dropped or changed: the text parses to the record the row held.
+    return canonicalJson(JSON.parse(text)) === canonicalJson(value) ? text : null;
+  } catch {
+    return null;
   }
 }
 
@@ -640,7 +756,8 @@ function commitValues(writeKey: bigint, { atSerial, effects, journal }: ActionCo
     effects?.deleteConnections ?? [],
     effects?.deleteConnectors ?? [],
     effects?.upsertConnectors.map((r) => JSON.stringify(r)) ?? [],
-    effects?.upsertConnections.map((r) => JSON.stringify(r)) ?? [],
+    // A connection row is its record's canonical text (schema 6): the digest is made of the rows' text.
+    effects?.upsertConnections.map(canonicalConnectionJson) ?? [],
     ...entry,
   ];
 }

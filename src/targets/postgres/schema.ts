@@ -5,7 +5,7 @@
  */
 
 /** The version this connectorops writes. A schema with a higher one is refused, never guessed at. */
-export const POSTGRES_SCHEMA_VERSION = 5;
+export const POSTGRES_SCHEMA_VERSION = 6;
 
 /**
  * `STEPS[v - 1]` takes a schema from version v - 1 to v (version 0: nothing there yet). Add a
@@ -112,7 +112,16 @@ export const STEPS: ReadonlyArray<(schema: string) => string> = [
       RETURN json_build_object('ok', true);
     END
     $fn$;`,
+  // 6: connection rows ordered by link_name in byte order (COLLATE "C"; the primary key's index is
+  // rebuilt in it), which is JavaScript's string order for link names (ASCII by N3): a whole table
+  // read in link-name order walks that index, whatever the database's default collation. The
+  // rows' bodies are then written again as their records' canonical text (PgStore's upgrade, in
+  // the same transaction: JavaScript writes that text), which the digest is made of from then on.
+  (s) => `ALTER TABLE ${s}.connections ALTER COLUMN link_name TYPE text COLLATE "C";`,
 ];
+
+/** The version from which every connections row's body is its record's canonical text (postgres-target.ts). */
+export const CANONICAL_ROWS_VERSION = 6;
 
 /** A schema name as SQL. Names are checked plain (url.ts), so quoting is all it takes. */
 export function quoteIdent(name: string): string {

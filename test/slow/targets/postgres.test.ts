@@ -9,6 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TargetError, UserError } from '../../../src/errors.js';
@@ -16,7 +17,9 @@ import { HttpTarget } from '../../../src/targets/http/client.js';
 import { PostgresTarget, POSTGRES_SCHEMA_VERSION } from '../../../src/targets/postgres/postgres-target.js';
 import { STEPS } from '../../../src/targets/postgres/schema.js';
 import { parsePostgresUrl } from '../../../src/targets/postgres/url.js';
-import { stateToSnapshot } from '../../../src/targets/snapshot.js';
+import { canonicalConnectionJson, snapshotToState, stateDigest, stateToSnapshot } from '../../../src/targets/snapshot.js';
+import type { State } from '../../../src/model/types.js';
+import { validState } from '../../support/arbitraries.js';
 import { state } from '../../support/builders.js';
 import { killHard, startChild, type Child } from '../../support/child.js';
 import { BIN, ROOT, ensureBuilt } from '../../support/dist.js';
@@ -41,6 +44,21 @@ async function adminClient(): Promise<pg.Client> {
   client.on('error', () => {});
   await client.connect();
   return client;
+}
+
+/** `account` imported into a new target, then read by another engine (a cold read); the schema is dropped after. */
+async function importedAndRead(account: State): Promise<Awaited<ReturnType<PostgresTarget['read']>>> {
+  const schema = freshSchema('any');
+  const t = await PostgresTarget.open(server.target(schema), { create: true });
+  await t.importSnapshot(stateToSnapshot(account));
+  await t.close();
+  const reader = await PostgresTarget.open(server.target(schema));
+  try {
+    return await reader.read();
+  } finally {
+    await reader.close();
+    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+  }
 }
 
 async function schemaExists(schema: string): Promise<boolean> {
@@ -229,6 +247,56 @@ describe('schema versions', () => {
     }
   });
 
+  it("a schema 5 target: each connection row is written again as its record's canonical text, a row it cannot keep whole is left as it is (step 6)", async () => {
+    const schema = freshSchema('canonical');
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    for (const step of STEPS.slice(0, 5)) await admin.query(step(`"${schema}"`));
+    await admin.query(`UPDATE ${schema}.schema_version SET version = 5`);
+    await admin.query(`INSERT INTO ${schema}.meta VALUES ('serial', '4'), ('fingerprint_key', $1)`, [Buffer.alloc(32, 7).toString('base64')]);
+    const account = state()
+      .connector('crm')
+      .connection('crm_sales', 'crm', { scopes: ['b', 'a'], authorizations: [{ environment: 'all', account: 'alice' }] })
+      .connection('crm_support', 'crm', { usages: [{ app: 'desk', component: 'workflow:x', kind: 'sms' }] })
+      .build();
+    await admin.query(`INSERT INTO ${schema}.connectors VALUES ('crm', $1)`, [JSON.stringify(account.connectors.get('crm'))]);
+    // As schema 5 wrote them: JSON.stringify of the record, its keys in any order (here the reverse of canonical).
+    const reversed = (record: object) => JSON.stringify(Object.fromEntries(Object.entries(record).reverse()));
+    for (const c of account.connections.values()) await admin.query(`INSERT INTO ${schema}.connections VALUES ($1, 'crm', $2)`, [c.linkName, reversed(c)]);
+    // A field the canonical text does not keep: rewriting would lose it, so the row stays as it is.
+    const extra = JSON.stringify({ ...account.connections.get('crm_support'), linkName: 'crm_extra', note: 'kept' });
+    await admin.query(`INSERT INTO ${schema}.connections VALUES ('crm_extra', 'crm', $1)`, [extra]);
+
+    const t = await PostgresTarget.open(server.target(schema));
+    await t.close();
+    expect((await admin.query(`SELECT version FROM ${schema}.schema_version`)).rows).toEqual([{ version: POSTGRES_SCHEMA_VERSION }]);
+    const bodies = new Map(
+      (await admin.query<{ link_name: string; body: string }>(`SELECT link_name, body FROM ${schema}.connections`)).rows.map((r) => [r.link_name, r.body]),
+    );
+    expect(bodies).toEqual(
+      new Map([
+        ['crm_extra', extra],
+        ['crm_sales', canonicalConnectionJson(account.connections.get('crm_sales')!)],
+        ['crm_support', canonicalConnectionJson(account.connections.get('crm_support')!)],
+      ]),
+    );
+    // Read in byte order, whatever the database's default collation: the order of JavaScript's strings for link names.
+    const { rows } = await admin.query(
+      `SELECT collation_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'connections' AND column_name = 'link_name'`,
+      [schema],
+    );
+    expect(rows).toEqual([{ collation_name: 'C' }]);
+    // With the row that is not canonical gone, the digest made of the rows' text is the state's.
+    await admin.query(`DELETE FROM ${schema}.connections WHERE link_name = 'crm_extra'`);
+    const reader = await PostgresTarget.open(server.target(schema));
+    try {
+      const read = await reader.read();
+      expect(read.state).toEqual(account);
+      expect(read.digest).toBe(stateDigest(account));
+    } finally {
+      await reader.close();
+    }
+  });
+
   it('a newer schema is refused with a clear message, and nothing is changed', async () => {
     const schema = freshSchema('new');
     const t = await PostgresTarget.open(server.target(schema), { create: true });
@@ -260,6 +328,72 @@ describe('reading the rows', () => {
       } finally {
         await reader.close();
       }
+    }
+  });
+
+  it("any account: a cold read gives the state imported, and the digest made of the rows' text is the state's (stateDigest)", async () => {
+    await fc.assert(
+      fc.asyncProperty(validState(4, 8), async (account) => {
+        const read = await importedAndRead(account);
+        // The state as its snapshot holds it (authorizations sorted), as a read always gave it back.
+        expect(read.state).toEqual(snapshotToState(stateToSnapshot(account)));
+        expect(read.digest).toBe(stateDigest(account));
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('a table of several pages (2,000 rows each): every row once, and the same digest; after actions a warm read digests as a cold one', async () => {
+    for (const n of [4_000, 4_001]) {
+      const b = state().connector('crm');
+      // Link names whose byte order is not their numbers' order, across the pages' edges.
+      for (let i = 0; i < n; i++) b.connection(`crm_${i}`, 'crm', { scopes: i % 3 ? [] : ['contacts.read'] });
+      const account = b.build();
+      const schema = freshSchema('pages');
+      const t = await PostgresTarget.open(server.target(schema), { create: true });
+      try {
+        await t.importSnapshot(stateToSnapshot(account));
+        const reader = await PostgresTarget.open(server.target(schema));
+        const cold = await reader.read().finally(() => reader.close());
+        expect(cold.state.connections.size).toBe(n);
+        expect(cold.state).toEqual(account);
+        expect(cold.digest).toBe(stateDigest(account));
+        // Actions commit through commit_action (one round trip), which writes the rows' canonical text too.
+        await t.execute(act.deleteConnection('crm_1999'));
+        account.connections.delete('crm_1999');
+        await t.execute(act.updateConnection('crm_10', { name: 'Renamed', scopes: ['contacts.read'] }));
+        account.connections.set('crm_10', { ...account.connections.get('crm_10')!, name: 'Renamed', scopes: ['contacts.read'] });
+        const warm = await t.read();
+        expect(warm.digest).toBe(stateDigest(account));
+        const again = await PostgresTarget.open(server.target(schema));
+        expect((await again.read().finally(() => again.close())).digest).toBe(stateDigest(account));
+        const { rows } = await admin.query<{ body: string }>(`SELECT body FROM ${schema}.connections WHERE link_name = 'crm_10'`);
+        expect(rows[0]!.body).toBe(canonicalConnectionJson(account.connections.get('crm_10')!));
+      } finally {
+        await t.close();
+      }
+    }
+  });
+
+  it("a cold read's state is the caller's own: changing it changes neither what an action is judged against nor the next read", async () => {
+    const schema = freshSchema('own');
+    const t = await PostgresTarget.open(server.target(schema), { create: true });
+    await t.execute(act.createConnector('crm'), { clientSecret: 's3cret-one' });
+    await t.execute(act.markReady('crm'));
+    await t.close();
+    const reader = await PostgresTarget.open(server.target(schema));
+    try {
+      const cold = await reader.read();
+      const name = cold.state.connectors.get('crm')!.name;
+      cold.state.connectors.get('crm')!.name = 'changed by the caller';
+      cold.state.connectors.delete('crm');
+      // The rules judge this against the engine's state: refused (no connector 'crm') had the caller's delete reached it.
+      expect((await reader.execute(act.createConnection('crm_sales', 'crm'))).serial).toBe(cold.serial + 1);
+      const warm = await reader.read();
+      expect(warm.state.connectors.get('crm')!.name).toBe(name);
+      expect([...warm.state.connections.keys()]).toEqual(['crm_sales']);
+    } finally {
+      await reader.close();
     }
   });
 });
