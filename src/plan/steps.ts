@@ -75,20 +75,24 @@ const DISABLE_AGAIN = 'disabled again after the steps that needed it enabled (R7
 
 export function steps(c: Consequences): Node[] {
   const nodes: Node[] = [];
+  // A resource's actions are added one after another: they share one key string (one string and
+  // one hash fewer per action for the sets and maps keyed by resource downstream).
+  let last: Node | null = null;
   const add: Add = (body, change, init = {}) => {
     const node: Node = {
       index: nodes.length,
       body,
-      resource: resourceKey(body.kind, body.linkName),
+      resource: last && last.body.linkName === body.linkName && last.body.kind === body.kind ? last.resource : resourceKey(body.kind, body.linkName),
       change,
       replace: init.replace ?? false,
       changes: init.changes ?? [],
       rules: init.rules ? [...init.rules] : [],
-      ...(init.reason ? { reason: init.reason } : {}),
       blocked: init.blocked ?? NO_BLOCKED,
       deps: [],
     };
+    if (init.reason) node.reason = init.reason;
     nodes.push(node);
+    last = node;
     return node;
   };
   const dep = (node: Node | undefined, on: Node | undefined, ...rules: RuleId[]) => {
@@ -107,8 +111,10 @@ export function steps(c: Consequences): Node[] {
 
   const cn = new Map<string, ConnectorNodes>();
   for (const f of c.connectors.values()) cn.set(f.diff.linkName, connectorSteps(f, needsEnabled.has(f.diff.linkName), add));
-  const xn = new Map<string, ConnectionNodes>();
-  for (const g of c.connections.values()) if (g.fate !== 'none') xn.set(g.diff.linkName, connectionSteps(g, add));
+  // Each changed connection with its steps, in the order of c.connections, for the edges below
+  // (a list rather than a Map by link name: one lookup fewer per connection of a 100k plan).
+  const xn: Array<[ConnectionFate, ConnectionNodes]> = [];
+  for (const g of c.connections.values()) if (g.fate !== 'none') xn.push([g, connectionSteps(g, add)]);
 
   for (const n of cn.values()) {
     dep(n.create, n.delete, 'R10');
@@ -121,10 +127,8 @@ export function steps(c: Consequences): Node[] {
     else dep(n.disable, n.create, 'R1');
   }
 
-  for (const g of c.connections.values()) {
-    const x = xn.get(g.diff.linkName);
-    // Nothing happens to it: no actions, so no edges.
-    if (!x) continue;
+  // A connection to which nothing happens has no actions, so no edges: it is not in `xn`.
+  for (const [g, x] of xn) {
     const cur = g.diff.current;
     const des = g.diff.desired;
     if (cur && x.delete) {
