@@ -7,6 +7,7 @@ import { environmentsLacking, isAuthorized } from '../model/authorizations.js';
 import type { NeededAuthorization, RevokedAuthorization } from '../model/plan.js';
 import type { ConnectionRecord, Environment, State } from '../model/types.js';
 import { byString } from '../util/text.js';
+import { isSorted } from './sorted.js';
 
 /**
  * For each candidate connection in `final`: an admin connection gets one entry per environment it
@@ -56,9 +57,4 @@ function neededFor(c: ConnectionRecord, environments: readonly Environment[], lo
     const before = lost.find((r) => r.environment === environment) ?? lost.find((r) => r.environment === 'all');
     return { connection: c.linkName, environment, ...(before ? { account: before.account } : {}) };
   });
-}
-
-function isSorted(list: readonly string[]): boolean {
-  for (let i = 1; i < list.length; i++) if (byString(list[i - 1]!, list[i]!) > 0) return false;
-  return true;
 }

@@ -10,7 +10,7 @@ import type { ConnectionRecord, Environment, RuleId } from '../model/types.js';
 import { DEFAULT_ENVIRONMENTS, describeAuthorization, environmentsLacking, isAuthorized, revokedEntries } from '../model/authorizations.js';
 import { neededAuthorizations } from './authorizations.js';
 import { accessWarnings } from './access.js';
-import { consequences, type Consequences } from './consequences.js';
+import { consequences } from './consequences.js';
 import { agree, byString, plural } from '../util/text.js';
 import { sameSet } from '../util/sets.js';
 import { checkDesired } from './desired.js';
@@ -26,6 +26,7 @@ import { canBeAuthorizedNow } from '../rules/index.js';
 import type { State } from '../model/types.js';
 import { mergeUsages } from './usages.js';
 import { compareRules, sortRules } from './rule-order.js';
+import { sortedUnique } from './sorted.js';
 
 export function makePlan(input: PlanInput): Plan {
   try {
@@ -83,7 +84,7 @@ function plan(input: PlanInput): Plan {
   );
   const proof = prove(state, actions, blockedEntries.length ? null : { desired: input.desired, secrets: input.secrets, ...(input.scope ? { only: input.scope } : {}) });
 
-  const revokedAuthorizations = revocations(c, ordered, actions, proof.revoked);
+  const revokedAuthorizations = revocations(ordered, actions, proof.revoked);
   const created = new Set(actions.filter((a) => a.op === 'connection.create').map((a) => a.linkName));
   const revokedNames = new Set(revokedAuthorizations.map((r) => r.connection));
   const environments = input.environments ?? DEFAULT_ENVIRONMENTS;
@@ -97,7 +98,7 @@ function plan(input: PlanInput): Plan {
   const inScope = (key: string) => !scope || !touched || scope.has(key) || touched.has(key);
   const authorizations = unauthorizedAfter(proof.final, input, environments, changed, (link) => !scope || changed.has(link) || inScope(resourceKey('Connection', link)));
   const authorizationsNeeded = neededAuthorizations(authorizations.now, proof.final, environments, revokedAuthorizations);
-  const needsAuthorization = [...new Set(authorizationsNeeded.map((n) => n.connection))].sort(byString);
+  const needsAuthorization = sortedUnique(authorizationsNeeded.map((n) => n.connection));
 
   const impact: Impact[] = [];
   for (const a of actions) {
@@ -120,7 +121,8 @@ function plan(input: PlanInput): Plan {
   const accessBlocked = new Set(blockedEntries.filter((b) => b.rule === 'A2').map((b) => b.linkName));
   warnings.push(
     ...accessWarnings(
-      d.connections.map((cd) => ({ desired: cd.desired, usages: cd.current?.usages ?? [] })),
+      // Only those whose manifest lists access have any (no object per connection for the others).
+      d.connections.filter((cd) => cd.desired?.access !== undefined).map((cd) => ({ desired: cd.desired, usages: cd.current?.usages ?? [] })),
       accessBlocked,
     ),
   );
@@ -229,7 +231,7 @@ function plannedAction(n: Node, ids: readonly string[]): PlannedAction {
  * takes under the same connector reads as what it is, a linkName change (R12): the old one is
  * deleted, the new one created, and the account must authorize it again.
  */
-function revocations(c: Consequences, ordered: readonly Node[], actions: readonly PlannedAction[], simulated: RevokedAuthorization[][]): RevokedAuthorization[] {
+function revocations(ordered: readonly Node[], actions: readonly PlannedAction[], simulated: ReadonlyArray<readonly RevokedAuthorization[]>): RevokedAuthorization[] {
   const plainlyDeleted: Node[] = [];
   const replaced: Node[] = [];
   for (const n of ordered) {
@@ -260,19 +262,19 @@ function revocations(c: Consequences, ordered: readonly Node[], actions: readonl
   // scope change finds it unauthorized, yet the scope change alone would have revoked it too.
   for (const n of ordered) {
     if (n.body.op !== 'connection.update' || !n.body.set.scopes) continue;
-    const cur = c.connections.get(n.body.linkName)!.diff.current!;
+    const cur = n.connection!.diff.current!;
     if (!sameSet(cur.scopes, n.body.set.scopes)) revokedEntries(cur, ['scopes'], 'R13').forEach(merge);
   }
   for (const n of replaced) {
-    const fate = c.connections.get(n.body.linkName)!;
+    const fate = n.connection!;
     const cur = fate.diff.current!;
     revokedEntries(cur, ['replaced', ...fate.cause], fate.replaceRule!).forEach(merge);
   }
-  const successors = linkNameChanges(c, ordered, plainlyDeleted);
+  const successors = linkNameChanges(ordered, plainlyDeleted);
   // The actions a linkName change names, found only when there is one (most plans have none).
   let byId: Map<string, PlannedAction> | null = null;
   for (const n of plainlyDeleted) {
-    const cur = c.connections.get(n.body.linkName)!.diff.current!;
+    const cur = n.connection!.diff.current!;
     if (!isAuthorized(cur)) continue;
     const next = successors.get(cur.linkName);
     if (next === undefined) {
@@ -307,7 +309,7 @@ function byRevocation(x: RevokedAuthorization, y: RevokedAuthorization): number 
 }
 
 /** Dropped authorized connections whose place a newly created connection takes (renames.ts). Old link name → new one. */
-function linkNameChanges(c: Consequences, ordered: readonly Node[], deleted: readonly Node[]): Map<string, string> {
+function linkNameChanges(ordered: readonly Node[], deleted: readonly Node[]): Map<string, string> {
   const created: NamedConnection[] = [];
   for (const n of ordered) {
     if (n.body.op === 'connection.create' && !n.replace) created.push({ linkName: n.body.linkName, connector: n.body.spec.connector, name: n.body.spec.name });
@@ -315,7 +317,7 @@ function linkNameChanges(c: Consequences, ordered: readonly Node[], deleted: rea
   if (!created.length) return new Map();
   const gone: NamedConnection[] = [];
   for (const n of deleted) {
-    const cur = c.connections.get(n.body.linkName)!.diff.current!;
+    const cur = n.connection!.diff.current!;
     if (isAuthorized(cur)) gone.push(cur);
   }
   return matchLinkNameChanges(gone, created);

@@ -17,7 +17,7 @@ import { resourceKey } from './input.js';
 
 export interface Proof {
   /** Per action, in plan order: the authorizations it revokes. */
-  revoked: RevokedAuthorization[][];
+  revoked: Array<readonly RevokedAuthorization[]>;
   /** The simulated state after the last action. */
   final: State;
 }
@@ -35,14 +35,15 @@ export function prove(
   // ones into its effects (the property tests check that makePlan leaves its input as it was).
   // Deep-copying 100k records would be most of the plan's time, for nothing.
   const world = new World({ connectors: new Map(state.connectors), connections: new Map(state.connections) });
-  const revoked: RevokedAuthorization[][] = [];
+  const revoked: Array<readonly RevokedAuthorization[]> = [];
   for (const action of actions) {
     const t = transition(world, action, simulatedFingerprints(action));
     if (!t.ok) {
       throw new InternalError(`the plan breaks a rule at ${action.id} (${action.op} '${action.linkName}'): ${t.violations.map(formatViolation).join('; ')}`);
     }
     world.apply(t.effects);
-    revoked.push(t.effects.revoked);
+    // Most actions revoke nothing: one shared empty list rather than one kept per action.
+    revoked.push(t.effects.revoked.length ? t.effects.revoked : NOTHING_REVOKED);
   }
   if (check) {
     const problems = differences(world.state, check.desired, check.secrets, check.only);
@@ -54,6 +55,8 @@ export function prove(
   }
   return { revoked, final: world.state };
 }
+
+const NOTHING_REVOKED: readonly RevokedAuthorization[] = Object.freeze([]);
 
 type PlannedSecrets = Map<string, Partial<Record<SecretName, PlannedSecret>>>;
 

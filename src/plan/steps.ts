@@ -42,6 +42,8 @@ export interface Node {
   deps: Dep[];
   /** A temporary enable's disable: whoever keeps the one must keep the other (scope.ts). */
   pair?: Node;
+  /** A connection's action: that connection's fate (make.ts reads what was current); null for a connector's. */
+  connection: ConnectionFate | null;
 }
 
 interface ConnectorNodes {
@@ -89,6 +91,7 @@ export function steps(c: Consequences): Node[] {
       rules: init.rules ? [...init.rules] : [],
       blocked: init.blocked ?? NO_BLOCKED,
       deps: [],
+      connection: init.connection ?? null,
     };
     if (init.reason) node.reason = init.reason;
     nodes.push(node);
@@ -102,7 +105,7 @@ export function steps(c: Consequences): Node[] {
   // What the connections ask of their connectors: new connections and enabled connections need
   // the connector ready and enabled at that moment (R6, R7, R16).
   const needsEnabled = new Set<string>();
-  for (const g of c.connections.values()) {
+  for (const g of c.connections) {
     const d = g.diff.desired;
     if (!d) continue;
     if (g.fate === 'create' || g.fate === 'replace') needsEnabled.add(d.connector);
@@ -114,7 +117,7 @@ export function steps(c: Consequences): Node[] {
   // Each changed connection with its steps, in the order of c.connections, for the edges below
   // (a list rather than a Map by link name: one lookup fewer per connection of a 100k plan).
   const xn: Array<[ConnectionFate, ConnectionNodes]> = [];
-  for (const g of c.connections.values()) if (g.fate !== 'none') xn.push([g, connectionSteps(g, add)]);
+  for (const g of c.connections) if (g.fate !== 'none') xn.push([g, connectionSteps(g, add)]);
 
   for (const n of cn.values()) {
     dep(n.create, n.delete, 'R10');
@@ -166,7 +169,7 @@ export function steps(c: Consequences): Node[] {
   return nodes;
 }
 
-type Add = (body: ActionBody, change: Change, init?: Partial<Pick<Node, 'replace' | 'changes' | 'reason' | 'blocked'>> & { rules?: RuleId[] }) => Node;
+type Add = (body: ActionBody, change: Change, init?: Partial<Pick<Node, 'replace' | 'changes' | 'reason' | 'blocked' | 'connection'>> & { rules?: RuleId[] }) => Node;
 
 function connectorSteps(f: ConnectorFate, connectionsNeedIt: boolean, add: Add): ConnectorNodes {
   const d = f.diff;
@@ -247,6 +250,7 @@ function connectionSteps(g: ConnectionFate, add: Add): ConnectionNodes {
     out.delete = add({ op: 'connection.delete', ...k }, g.fate, {
       replace: replacing,
       blocked: g.deleteBlocked ? [...blocked, g.deleteBlocked] : blocked,
+      connection: g,
       rules: replaceRules,
       ...(g.reason ? { reason: g.reason } : {}),
     });
@@ -266,11 +270,12 @@ function connectionSteps(g: ConnectionFate, add: Add): ConnectionNodes {
       replace: replacing,
       changes: connectionCreateChanges(desired),
       blocked,
+      connection: g,
       rules: ['R11', ...replaceRules],
       ...(g.reason ? { reason: g.reason } : {}),
     });
     if (!desired.enabled) {
-      out.disable = add({ op: 'connection.disable', ...k }, g.fate, { changes: DISABLE, blocked });
+      out.disable = add({ op: 'connection.disable', ...k }, g.fate, { changes: DISABLE, blocked, connection: g });
     }
     return out;
   }
@@ -287,15 +292,15 @@ function connectionSteps(g: ConnectionFate, add: Add): ConnectionNodes {
   if (d.changes.length) {
     // R13: a scope change sends the connection back through consent; R20: the authorizations follow the same-authorization flag.
     const rules: RuleId[] = [...(set.scopes ? (['R13'] as const) : []), ...(set.sameAuthorizationForAllEnvironments !== undefined ? (['R20'] as const) : [])];
-    out.update = add({ op: 'connection.update', ...k, set }, g.fate, { changes: [...d.changes], rules, blocked });
+    out.update = add({ op: 'connection.update', ...k, set }, g.fate, { changes: [...d.changes], rules, blocked, connection: g });
   }
   if (!current.enabled && desired.enabled) {
-    out.enable = add({ op: 'connection.enable', ...k }, g.fate, { changes: ENABLE, rules: ['R17'], blocked });
+    out.enable = add({ op: 'connection.enable', ...k }, g.fate, { changes: ENABLE, rules: ['R17'], blocked, connection: g });
   }
   if (current.enabled && !desired.enabled) {
     // R15: disabling stops every application that uses it; R17: the authorization is kept.
     const rules: RuleId[] = current.usages.length ? ['R15', 'R17'] : ['R17'];
-    out.disable = add({ op: 'connection.disable', ...k }, g.fate, { changes: DISABLE, rules, blocked });
+    out.disable = add({ op: 'connection.disable', ...k }, g.fate, { changes: DISABLE, rules, blocked, connection: g });
   }
   return out;
 }
