@@ -304,9 +304,13 @@ function accountsOf(c: ConnectionRecord): string {
 
 /** Revocations by connection, then environment in Creator's order, then user. */
 function byRevocation(x: RevokedAuthorization, y: RevokedAuthorization): number {
-  const rank = (e: string) => ['all', 'development', 'stage', 'production'].indexOf(e);
-  return byString(x.connection, y.connection) || rank(x.environment) - rank(y.environment) || byString(x.user ?? '', y.user ?? '');
+  return (
+    byString(x.connection, y.connection) || ENVIRONMENT_RANK.indexOf(x.environment) - ENVIRONMENT_RANK.indexOf(y.environment) || byString(x.user ?? '', y.user ?? '')
+  );
 }
+
+/** Creator's order of environments (`all` first); one list, not one per comparison of a sort of thousands. */
+const ENVIRONMENT_RANK: readonly string[] = ['all', 'development', 'stage', 'production'];
 
 /** Dropped authorized connections whose place a newly created connection takes (renames.ts). Old link name → new one. */
 function linkNameChanges(ordered: readonly Node[], deleted: readonly Node[]): Map<string, string> {
