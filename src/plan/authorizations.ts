@@ -7,6 +7,7 @@ import { environmentsLacking, isAuthorized } from '../model/authorizations.js';
 import type { NeededAuthorization, RevokedAuthorization } from '../model/plan.js';
 import type { ConnectionRecord, Environment, State } from '../model/types.js';
 import { byString } from '../util/text.js';
+import { isSorted } from './sorted.js';
 
 /**
  * For each candidate connection in `final`: an admin connection gets one entry per environment it
@@ -28,7 +29,10 @@ export function neededAuthorizations(
     else lostBy.set(r.connection, [r]);
   }
   const out: NeededAuthorization[] = [];
-  for (const linkName of [...candidates].sort(byString)) {
+  // The planner hands them over sorted already (tens of thousands at 100k resources): sorted
+  // again only when they are not.
+  const sorted = isSorted(candidates) ? candidates : [...candidates].sort(byString);
+  for (const linkName of sorted) {
     const c = final.connections.get(linkName);
     if (c) for (const need of neededFor(c, environments, lostBy.get(linkName) ?? [])) out.push(need);
   }
@@ -41,6 +45,13 @@ function neededFor(c: ConnectionRecord, environments: readonly Environment[], lo
     if (isAuthorized(c)) return [];
     const users = [...new Set(lost.flatMap((r) => (r.user !== undefined ? [r.user] : [])))].sort(byString);
     return [{ connection: c.linkName, environment: 'all', everyUser: true, users }];
+  }
+  if (c.sameAuthorizationForAllEnvironments) {
+    // The common case without the lists below (a 100k plan asks this of every unauthorized
+    // connection): a shared connection lacks `all` or nothing (R18), and what it held was `all`.
+    if (c.authorizations.some((a) => a.environment === 'all')) return [];
+    const before = lost.find((r) => r.environment === 'all');
+    return [before ? { connection: c.linkName, environment: 'all', account: before.account } : { connection: c.linkName, environment: 'all' }];
   }
   return environmentsLacking(c, environments).map((environment) => {
     const before = lost.find((r) => r.environment === environment) ?? lost.find((r) => r.environment === 'all');

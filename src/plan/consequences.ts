@@ -44,7 +44,11 @@ export interface ConnectionFate {
 
 export interface Consequences {
   connectors: Map<string, ConnectorFate>;
-  connections: Map<string, ConnectionFate>;
+  /**
+   * In the diff's order. A list, not a Map by link name: a 100k plan would index every connection
+   * for the few later stages look up, and those reach theirs through their actions (Node.fate).
+   */
+  connections: ConnectionFate[];
 }
 
 // Most resources change in no way that needs these: share one empty list rather than make 100k.
@@ -55,7 +59,7 @@ const ALLOW_HINT = 'review what the replacement loses, then plan again with --al
 
 export function consequences(d: Diff, allowReplace: boolean, protect: readonly string[] = []): Consequences {
   const connectors = new Map<string, ConnectorFate>();
-  const connections = new Map<string, ConnectionFate>();
+  const connections: ConnectionFate[] = [];
 
   for (const cd of d.connectors) {
     const fate: ConnectorFate = { diff: cd, fate: cd.change, blocked: NONE_BLOCKED };
@@ -64,7 +68,7 @@ export function consequences(d: Diff, allowReplace: boolean, protect: readonly s
   }
 
   // Connections of each replaced connector, for R10 and for the words of its blocked entry.
-  const lostBy = new Map<string, ConnectionRecord[]>();
+  const lostBy = new Map<string, ConnectionFate[]>();
   for (const cd of d.connections) {
     const fate: ConnectionFate = { diff: cd, fate: cd.change, cause: NONE, blocked: NONE_BLOCKED, deleteBlocked: null };
     const cur = cd.current;
@@ -83,7 +87,7 @@ export function consequences(d: Diff, allowReplace: boolean, protect: readonly s
     }
     if (cur && parent?.fate === 'replace') {
       const list = lostBy.get(cur.connector) ?? [];
-      list.push(cur);
+      list.push(fate);
       lostBy.set(cur.connector, list);
     }
     if ((fate.fate === 'delete' || fate.fate === 'replace') && cur && cur.usages.length) {
@@ -92,7 +96,7 @@ export function consequences(d: Diff, allowReplace: boolean, protect: readonly s
     // A2: taking an application out of Connection Access while it still calls the connection.
     const cut = fate.fate === 'update' && cur && cd.desired ? accessRemovalBlock(cur, cd.desired) : null;
     if (cut) fate.blocked = [cut];
-    connections.set(cd.linkName, fate);
+    connections.push(fate);
   }
 
   if (!allowReplace) {
@@ -103,12 +107,12 @@ export function consequences(d: Diff, allowReplace: boolean, protect: readonly s
           kind: 'Connector',
           linkName: fate.diff.linkName,
           rule: 'R10',
-          message: connectorReplacementMessage(fate.diff, lostBy.get(fate.diff.linkName) ?? [], connections),
+          message: connectorReplacementMessage(fate.diff, lostBy.get(fate.diff.linkName) ?? []),
           hint: ALLOW_HINT,
         },
       ];
     }
-    for (const fate of connections.values()) {
+    for (const fate of connections) {
       if (fate.fate !== 'replace') continue;
       const cd = fate.diff;
       const lost = authorizationText(cd.current!);
@@ -129,7 +133,7 @@ export function consequences(d: Diff, allowReplace: boolean, protect: readonly s
  * resource's own manifest, so deleting the manifest does not lift the protection (the hole in
  * Terraform's prevent_destroy).
  */
-function protectFrom(patterns: readonly string[], connectors: Map<string, ConnectorFate>, connections: Map<string, ConnectionFate>): void {
+function protectFrom(patterns: readonly string[], connectors: Map<string, ConnectorFate>, connections: readonly ConnectionFate[]): void {
   const matchers = patterns.map((p) => ({ pattern: p, test: picomatch(p) }));
   const protectedBy = (linkName: string) => matchers.find((m) => m.test(linkName))?.pattern;
   const block = (kind: Blocked['kind'], linkName: string, fate: Change, pattern: string): Blocked => ({
@@ -147,7 +151,7 @@ function protectFrom(patterns: readonly string[], connectors: Map<string, Connec
     const pattern = protectedBy(f.diff.linkName);
     if (pattern !== undefined) f.blocked = [...f.blocked, block('Connector', f.diff.linkName, f.fate, pattern)];
   }
-  for (const f of connections.values()) {
+  for (const f of connections) {
     if (f.fate !== 'delete' && f.fate !== 'replace') continue;
     const pattern = protectedBy(f.diff.linkName);
     if (pattern !== undefined) f.blocked = [...f.blocked, block('Connection', f.diff.linkName, f.fate, pattern)];
@@ -165,10 +169,12 @@ function authorizationText(c: ConnectionRecord): string {
     : `, losing its ${c.authorizations.length} authorizations (${c.authorizations.map(describeAuthorization).join(', ')})`;
 }
 
-function connectorReplacementMessage(cd: ConnectorDiff, lost: ConnectionRecord[], connections: Map<string, ConnectionFate>): string {
+/** `lostFates`: the connector's connections (their fates), in the diff's order. */
+function connectorReplacementMessage(cd: ConnectorDiff, lostFates: readonly ConnectionFate[]): string {
   const parts = [`connector '${cd.linkName}' must be replaced: ${forcedText(cd.forced)}`];
+  const lost = lostFates.map((f) => f.diff.current!);
   if (lost.length) {
-    const recreated = lost.filter((c) => connections.get(c.linkName)?.replaceRule === 'R10').map((c) => `'${c.linkName}'`);
+    const recreated = lostFates.filter((f) => f.replaceRule === 'R10').map((f) => `'${f.diff.current!.linkName}'`);
     const authorized = lost
       .filter(isAuthorized)
       .map(

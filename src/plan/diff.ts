@@ -63,6 +63,7 @@ export interface ConnectionDiff {
 
 export interface Diff {
   connectors: ConnectorDiff[];
+  /** Every connection that differs, and the unchanged ones that matter to a later stage (see diff). */
   connections: ConnectionDiff[];
   warnings: PlanWarning[];
 }
@@ -70,7 +71,8 @@ export interface Diff {
 type Secrets = Map<string, Partial<Record<SecretName, PlannedSecret>>>;
 
 /**
- * Every resource of either side: the desired ones, then those only the target has. The order
+ * Every resource of either side (but the unchanged connections that nothing needs): the desired
+ * ones, then those only the target has. The order
  * carries no meaning (order.ts sorts the actions; make.ts sorts every list it outputs), so it
  * is not sorted here: at 100k resources that sort would be a tenth of the plan's time.
  */
@@ -79,8 +81,17 @@ export function diff(desired: DesiredState, current: State, secrets: Secrets): D
   const connectors: ConnectorDiff[] = [];
   for (const [linkName, d] of desired.connectors) connectors.push(diffConnector(linkName, current.connectors.get(linkName) ?? null, d, secrets, warnings));
   for (const [linkName, c] of current.connectors) if (!desired.connectors.has(linkName)) connectors.push(diffConnector(linkName, c, null, secrets, warnings));
+  // An unchanged connection matters to a later stage only when its connector is replaced (R10:
+  // it is recreated with it) or its manifest lists access (A1 warns of its usages). The others
+  // are left out: at 100k resources, most of them, each a diff and a fate kept to the end of the
+  // plan for nothing (copied by every young-generation GC).
+  const replaced = new Set<string>();
+  for (const cd of connectors) if (cd.change === 'replace') replaced.add(cd.linkName);
   const connections: ConnectionDiff[] = [];
-  for (const [linkName, d] of desired.connections) connections.push(diffConnection(linkName, current.connections.get(linkName) ?? null, d));
+  for (const [linkName, d] of desired.connections) {
+    const cd = diffConnection(linkName, current.connections.get(linkName) ?? null, d);
+    if (cd.change !== 'none' || d.access !== undefined || replaced.has(cd.current!.connector)) connections.push(cd);
+  }
   for (const [linkName, c] of current.connections) if (!desired.connections.has(linkName)) connections.push(diffConnection(linkName, c, null));
   warnings.sort((a, b) => byString(a.linkName ?? '', b.linkName ?? ''));
   return { connectors, connections, warnings };

@@ -111,17 +111,21 @@ export function propagateBlocked(nodes: readonly Node[]): Map<Node, BlockedVia |
  * among `nodes`. A cycle is a bug in steps.ts: InternalError, naming the actions in it.
  */
 export function topologicalOrder(nodes: readonly Node[]): Node[] {
-  // Rank every node by priority once, so the heap compares integers.
+  // Rank every node by priority once, so the heap compares integers. Ranks and positions live in
+  // arrays by Node.index (every node of the step list has one), not in Maps keyed by node.
+  let size = 0;
+  for (const n of nodes) if (n.index >= size) size = n.index + 1;
   const byPriority = [...nodes].sort(comparePriority);
-  const rank = new Map<Node, number>();
-  byPriority.forEach((n, i) => rank.set(n, i));
-  const local = new Map<Node, number>(nodes.map((n, i) => [n, i]));
+  const rank = new Int32Array(size);
+  byPriority.forEach((n, i) => (rank[n.index] = i));
+  const local = new Int32Array(size).fill(-1);
+  nodes.forEach((n, i) => (local[n.index] = i));
   const waiting = new Int32Array(nodes.length);
   const after: number[][] = nodes.map(() => []);
   nodes.forEach((n, i) => {
     for (const d of n.deps) {
-      const j = local.get(d.node);
-      if (j === undefined) throw new InternalError(`action ${describe(n)} depends on ${describe(d.node)}, which is not in the plan`);
+      const j = d.node.index < size ? local[d.node.index]! : -1;
+      if (j < 0) throw new InternalError(`action ${describe(n)} depends on ${describe(d.node)}, which is not in the plan`);
       waiting[i]!++;
       after[j]!.push(i);
     }
@@ -129,14 +133,14 @@ export function topologicalOrder(nodes: readonly Node[]): Node[] {
 
   const heap = new MinHeap();
   nodes.forEach((n, i) => {
-    if (waiting[i] === 0) heap.push(rank.get(n)!);
+    if (waiting[i] === 0) heap.push(rank[n.index]!);
   });
   const out: Node[] = [];
   for (let top = heap.pop(); top !== undefined; top = heap.pop()) {
     const n = byPriority[top]!;
     out.push(n);
-    for (const j of after[local.get(n)!]!) {
-      if (--waiting[j]! === 0) heap.push(rank.get(nodes[j]!)!);
+    for (const j of after[local[n.index]!]!) {
+      if (--waiting[j]! === 0) heap.push(rank[nodes[j]!.index]!);
     }
   }
   if (out.length !== nodes.length) {

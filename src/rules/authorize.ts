@@ -35,7 +35,14 @@ export function authorizationRefusal(state: Holding, connection: string): Author
   return null;
 }
 
-/** True when `connection` exists and can be authorized on `state` now. */
+/**
+ * True when `connection` exists and can be authorized on `state` now: exactly when
+ * authorizationRefusal finds nothing (a property test holds the two together), without writing
+ * the refusal's words (the planner asks this of every unauthorized connection of a 100k plan).
+ */
 export function canBeAuthorizedNow(state: Holding, connection: string): boolean {
-  return authorizationRefusal(state, connection) === null;
+  const current = state.connections.get(connection);
+  if (!current || !current.enabled) return false;
+  const connector = state.connectors.get(current.connector);
+  return !connector || connector.enabled;
 }
