@@ -659,15 +659,9 @@ export function locateJsonError(text: string): { line: number; col: number; offs
 // ---------------------------------------------------------------------------------------------
 // Records read from a target
 
-/*
- * ASCII-only forms of N1 and N2: what they accept, the rules accept too (A-Z, a-z and 0-9 are
- * letters and digits), and they run several times faster than the Unicode property classes. A
- * name they refuse (non-ASCII, or broken) is asked of the rules themselves, which have the last word.
- */
-const ASCII_NAME = /^[A-Za-z0-9_][A-Za-z0-9*_\-@/!:|&~\\+() ]{0,49}$/;
-const ASCII_DESCRIPTION = /^[A-Za-z0-9 ,.()\-_*@/\\!:|~&]{0,255}$/;
-const n1 = (name: string) => (ASCII_NAME.test(name) ? null : nameProblem(name));
-const n2 = (description: string) => (ASCII_DESCRIPTION.test(description) ? null : descriptionProblem(description));
+// N1 and N2 as the rules write them (rules/names.ts: an ASCII name or description is accepted at once).
+const n1 = nameProblem;
+const n2 = descriptionProblem;
 
 /**
  * Every record of `state` checked against the manifest rules before anything uses it: link names
