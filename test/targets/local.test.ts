@@ -423,6 +423,25 @@ describe('import and export', () => {
     expect(await contents(t)).toEqual(before);
   });
 
+  it('after an import, a read hands out its own state: changing it changes neither a later read nor what the next action is checked against', async () => {
+    const source = open('source.db');
+    await readyConnector(source, 'crm');
+    await source.execute(act.createConnection('crm_a', 'crm'));
+    const snapshot = await source.exportSnapshot();
+    const t = open();
+    await t.importSnapshot(snapshot);
+    const first = await t.read();
+    first.state.connectors.delete('crm');
+    first.state.connections.clear();
+    expect(await t.exportSnapshot()).toEqual(snapshot);
+    const second = await t.read();
+    expect(second.state.connections.has('crm_a')).toBe(true);
+    expect(second.digest).toBe(sha256(canonicalJson(snapshot)));
+    // The action is checked against the import, not the changed copy: R-rules see connector crm.
+    await t.execute(act.createConnection('crm_b', 'crm'));
+    expect((await t.exportSnapshot()).connections.map((c) => c.linkName)).toEqual(['crm_a', 'crm_b']);
+  });
+
   it('journal and lock survive an import', async () => {
     const t = open();
     await t.execute(act.createConnector('crm'), {}, { runId: 'r', actionId: 'a' });

@@ -252,7 +252,8 @@ export class TargetEngine implements Target {
    */
   async importSnapshot(snapshot: unknown, options: { force?: boolean } = {}): Promise<void> {
     this.#open();
-    const { state } = validateSnapshot(snapshot);
+    const validated = validateSnapshot(snapshot);
+    const { state } = validated;
     const serial = await this.#writing(async (tx) => {
       const count = await tx.counts();
       if (!options.force && (count.connectors > 0 || count.connections > 0)) {
@@ -266,9 +267,16 @@ export class TargetEngine implements Target {
       await tx.setSerial(next);
       return next;
     }, true);
-    this.#world = new World(state);
+    // The world is made when a transaction needs it (an import from the command line ends here):
+    // from the state imported, which no one else holds, then from the snapshot again.
+    let imported: State | null = state;
+    this.#world = null;
     this.#worldSerial = serial;
-    this.#again = null;
+    this.#again = () => {
+      const made = imported ?? validated.state;
+      imported = null;
+      return made;
+    };
   }
 
   /**
