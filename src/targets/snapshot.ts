@@ -89,6 +89,8 @@ export function validateSnapshot(value: unknown): { snapshot: Snapshot; state: S
   }
   const problems: string[] = [];
   const seen = (kind: string, items: { linkName: string }[], at: string) => {
+    // In link-name order (an export always is), no two are alike: no set of 100k names needed.
+    if (sortedByLinkName(items)) return;
     const names = new Set<string>();
     items.forEach((item, i) => {
       if (names.has(item.linkName)) problems.push(`${at}[${i}].linkName: N3: two ${kind} have link name '${item.linkName}'`);
@@ -104,8 +106,9 @@ export function validateSnapshot(value: unknown): { snapshot: Snapshot; state: S
   if (violations.length) {
     throw new UserError(listProblems(`the snapshot has ${plural(violations.length, 'rule violation')}`, violations.map(formatViolation)));
   }
-  // Re-derive the document from the state so that the caller holds the normalized form.
-  const snapshot = stateToSnapshot(state);
+  // The document in its normalized form, as the state writes it: the connections given are kept
+  // when they are written so already (an export always is), instead of a copy of each (issue 25).
+  const snapshot = normalizedSnapshot(parsed.data, state);
   // The state made here is what snapshotToState(snapshot) would make again, when the input was
   // in the snapshot's own order (an export always is): kept for whoever asks for a state first.
   VALIDATED.set(snapshot, { state: inLinkNameOrder(parsed.data) ? state : null });
@@ -240,8 +243,58 @@ function validated(snapshot: Snapshot): { snapshot: Snapshot; state: State } {
 
 /** True when connectors and connections are each sorted by link name (the order a snapshot is written in). */
 function inLinkNameOrder(snapshot: Snapshot): boolean {
-  const sorted = (items: readonly { linkName: string }[]) => items.every((item, i) => i === 0 || items[i - 1]!.linkName < item.linkName);
-  return sorted(snapshot.connectors) && sorted(snapshot.connections);
+  return sortedByLinkName(snapshot.connectors) && sortedByLinkName(snapshot.connections);
+}
+
+/** True when each item's link name comes after the one before it (so no two are alike). */
+function sortedByLinkName(items: readonly { linkName: string }[]): boolean {
+  for (let i = 1; i < items.length; i++) if (!(items[i - 1]!.linkName < items[i]!.linkName)) return false;
+  return true;
+}
+
+/**
+ * `stateToSnapshot(state)` for the state of a checked `document`, with the document's own
+ * connection objects where each is written exactly as connectionToSnapshot writes its record (the
+ * same keys in the same order, defaults written, authorizations in their order): the same JSON
+ * text, without a copy of 100k connections (a property test holds the two texts equal).
+ */
+function normalizedSnapshot(document: Snapshot, state: State): Snapshot {
+  const normal = stateToSnapshot({ connectors: state.connectors, connections: new Map() });
+  if (!(sortedByLinkName(document.connections) && document.connections.every(isNormalConnection))) return stateToSnapshot(state);
+  return { ...normal, connections: document.connections };
+}
+
+const NORMAL_CONNECTION_KEYS = [
+  'linkName',
+  'name',
+  'connector',
+  'enabled',
+  'scopes',
+  'authorizationOwner',
+  'sameAuthorizationForAllEnvironments',
+  'authorizations',
+  'usages',
+];
+const NORMAL_CONNECTION_KEYS_WITH_ACCESS = [...NORMAL_CONNECTION_KEYS.slice(0, 7), 'access', ...NORMAL_CONNECTION_KEYS.slice(7)];
+
+/** True for a (checked) connection written exactly as connectionToSnapshot writes it. */
+function isNormalConnection(c: SnapshotConnection): boolean {
+  if (!hasKeysInOrder(c, c.access === undefined ? NORMAL_CONNECTION_KEYS : NORMAL_CONNECTION_KEYS_WITH_ACCESS)) return false;
+  const authorizations = c.authorizations!;
+  for (const a of authorizations) if (!hasKeysInOrder(a, a.user === undefined ? ['environment', 'account'] : ['environment', 'account', 'user'])) return false;
+  if (authorizations.length > 1 && sortAuthorizations([...authorizations]).some((a, i) => a !== authorizations[i])) return false;
+  for (const u of c.usages!) if (!hasKeysInOrder(u, ['app', 'component', 'kind'])) return false;
+  return true;
+}
+
+/** True when `value`'s own keys are `keys`, in that order, none of them undefined. */
+function hasKeysInOrder(value: object, keys: readonly string[]): boolean {
+  let i = 0;
+  for (const key in value) {
+    if (key !== keys[i] || (value as Record<string, unknown>)[key] === undefined) return false;
+    i++;
+  }
+  return i === keys.length;
 }
 
 const MAX_LISTED = 50;

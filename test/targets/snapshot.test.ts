@@ -343,6 +343,36 @@ describe('round trip (property)', () => {
     );
   });
 
+  it('a checked snapshot is written exactly as the state it describes writes it, whether its connections are written so already or not', () => {
+    const shape = fc.constantFrom('as exported', 'keys reversed', 'defaults left out', 'authorizations reversed', 'usage keys reversed', 'unsorted');
+    fc.assert(
+      fc.property(validState(), shape, (s, how) => {
+        const exported = stateToSnapshot(s);
+        const reverse = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).reverse()) as T;
+        let connections: unknown[] = JSON.parse(JSON.stringify(exported.connections)) as Array<Record<string, unknown> & { authorizations: object[]; usages: object[] }>;
+        connections = (connections as Array<Record<string, unknown> & { authorizations: object[]; usages: object[] }>).map((c) => {
+          if (how === 'keys reversed') return reverse(c);
+          if (how === 'defaults left out') {
+            const { scopes, authorizations, usages, ...rest } = c;
+            return {
+              ...rest,
+              ...((scopes as unknown[]).length ? { scopes } : {}),
+              ...(authorizations.length ? { authorizations } : {}),
+              ...(usages.length ? { usages } : {}),
+            };
+          }
+          if (how === 'authorizations reversed') return { ...c, authorizations: [...c.authorizations].reverse() };
+          if (how === 'usage keys reversed') return { ...c, usages: c.usages.map(reverse) };
+          return c;
+        });
+        if (how === 'unsorted') connections.reverse();
+        const document = { ...(JSON.parse(JSON.stringify(exported)) as object), connections };
+        expect(JSON.stringify(validateSnapshot(document).snapshot)).toBe(JSON.stringify(exported));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("the digest from the connections' canonical texts equals the digest of the records, however the texts are grouped", () => {
     const text = fc.string({ unit: fc.constantFrom('"', '\\', '\n', '\u0001', '\ud800', '\udc00', 'a', 'é', '\u2028') });
     fc.assert(
