@@ -255,8 +255,9 @@ export class TargetEngine implements Target {
     const validated = validateSnapshot(snapshot);
     const { state } = validated;
     const serial = await this.#writing(async (tx) => {
-      const count = await tx.counts();
-      if (!options.force && (count.connectors > 0 || count.connections > 0)) {
+      // With force the contents are replaced whatever they are: no count (two scans of the tables).
+      const count = options.force ? null : await tx.counts();
+      if (count && (count.connectors > 0 || count.connections > 0)) {
         throw new UserError(
           `target ${this.name} is not empty (${plural(count.connectors, 'connector')}, ${plural(count.connections, 'connection')}); nothing was imported`,
           { hint: 'add --force to replace everything it holds with the snapshot' },
