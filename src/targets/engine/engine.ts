@@ -94,13 +94,15 @@ export class TargetEngine implements Target {
         texts = loaded.connectionTexts;
       } else state = copyState((await this.#fresh(tx)).state);
       // One way of digesting per store, whatever was cached: from the rows' canonical text where the
-      // store keeps it (store.ts, connectionTexts), otherwise from the records.
+      // store keeps it (store.ts, connectionTexts), otherwise from the records. The text is read in
+      // the transaction; the hashing is done after it, as the store's transaction need not wait.
       const known = this.#digest?.serial === now ? this.#digest.digest : null;
-      const digest = known ?? (tx.connectionTexts ? stateDigestOfTexts(texts ?? (await tx.connectionTexts()), state.connectors) : stateDigest(state));
-      return { state, serial: now, digest };
+      const digestTexts = known === null && tx.connectionTexts ? (texts ?? (await tx.connectionTexts())) : null;
+      return { state, serial: now, known, texts: digestTexts };
     });
-    this.#digest = { serial: read.serial, digest: read.digest };
-    return read;
+    const digest = read.known ?? (read.texts ? stateDigestOfTexts(read.texts, read.state.connectors) : stateDigest(read.state));
+    this.#digest = { serial: read.serial, digest };
+    return { state: read.state, serial: read.serial, digest };
   }
 
   /** The serial as committed now, without loading the state. */
