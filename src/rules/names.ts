@@ -23,9 +23,18 @@ const NAME_CHAR = /[\p{L}\p{N}\p{M}*_\-@/!:|&~\\+() ]/u;
 const DESCRIPTION = new RegExp(NAME_PATTERNS.description, 'u');
 const DESCRIPTION_CHAR = /[\p{L}\p{N}\p{M} ,.()\-_*@/\\!:|~&]/u;
 const LINK_NAME = new RegExp(NAME_PATTERNS.linkName);
+/*
+ * ASCII-only forms of N1 and N2: what they accept, the full patterns accept too (A-Z, a-z and 0-9
+ * are letters and digits, and an ASCII string's length in code points is its length), without
+ * splitting the text into code points: checking a 100k-connection snapshot's names spent ~0.1 s
+ * in that split alone (issue 25). Anything they refuse goes through the full checks below.
+ */
+const ASCII_NAME = /^[A-Za-z0-9_][A-Za-z0-9*_\-@/!:|&~\\+() ]{0,49}$/;
+const ASCII_DESCRIPTION = /^[A-Za-z0-9 ,.()\-_*@/\\!:|~&]{0,255}$/;
 
 /** Why `name` breaks N1, or null when it is fine. */
 export function nameProblem(name: string): string | null {
+  if (ASCII_NAME.test(name)) return null;
   const length = [...name].length;
   if (length === 0) return 'a name cannot be empty';
   if (length > 50) return `a name is at most 50 characters long (this one has ${length})`;
@@ -37,6 +46,7 @@ export function nameProblem(name: string): string | null {
 
 /** Why `description` breaks N2, or null when it is fine. */
 export function descriptionProblem(description: string): string | null {
+  if (ASCII_DESCRIPTION.test(description)) return null;
   const length = [...description].length;
   if (length > 255) return `a description is at most 255 characters long (this one has ${length})`;
   if (DESCRIPTION.test(description)) return null;

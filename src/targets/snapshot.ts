@@ -90,6 +90,8 @@ export function validateSnapshot(value: unknown): { snapshot: Snapshot; state: S
   }
   const problems: string[] = [];
   const seen = (kind: string, items: { linkName: string }[], at: string) => {
+    // In link-name order (an export always is), no two are alike: no set of 100k names needed.
+    if (sortedByLinkName(items)) return;
     const names = new Set<string>();
     items.forEach((item, i) => {
       if (names.has(item.linkName)) problems.push(`${at}[${i}].linkName: N3: two ${kind} have link name '${item.linkName}'`);
@@ -105,8 +107,9 @@ export function validateSnapshot(value: unknown): { snapshot: Snapshot; state: S
   if (violations.length) {
     throw new UserError(listProblems(`the snapshot has ${plural(violations.length, 'rule violation')}`, violations.map(formatViolation)));
   }
-  // Re-derive the document from the state so that the caller holds the normalized form.
-  const snapshot = stateToSnapshot(state);
+  // The document in its normalized form, as the state writes it: the connections given are kept
+  // when they are written so already (an export always is), instead of a copy of each (issue 25).
+  const snapshot = normalizedSnapshot(parsed.data, state);
   // The state made here is what snapshotToState(snapshot) would make again, when the input was
   // in the snapshot's own order (an export always is): kept for whoever asks for a state first.
   VALIDATED.set(snapshot, { state: inLinkNameOrder(parsed.data) ? state : null });
@@ -241,8 +244,58 @@ function validated(snapshot: Snapshot): { snapshot: Snapshot; state: State } {
 
 /** True when connectors and connections are each sorted by link name (the order a snapshot is written in). */
 function inLinkNameOrder(snapshot: Snapshot): boolean {
-  const sorted = (items: readonly { linkName: string }[]) => items.every((item, i) => i === 0 || items[i - 1]!.linkName < item.linkName);
-  return sorted(snapshot.connectors) && sorted(snapshot.connections);
+  return sortedByLinkName(snapshot.connectors) && sortedByLinkName(snapshot.connections);
+}
+
+/** True when each item's link name comes after the one before it (so no two are alike). */
+function sortedByLinkName(items: readonly { linkName: string }[]): boolean {
+  for (let i = 1; i < items.length; i++) if (!(items[i - 1]!.linkName < items[i]!.linkName)) return false;
+  return true;
+}
+
+/**
+ * `stateToSnapshot(state)` for the state of a checked `document`, with the document's own
+ * connection objects where each is written exactly as connectionToSnapshot writes its record (the
+ * same keys in the same order, defaults written, authorizations in their order): the same JSON
+ * text, without a copy of 100k connections (a property test holds the two texts equal).
+ */
+function normalizedSnapshot(document: Snapshot, state: State): Snapshot {
+  const normal = stateToSnapshot({ connectors: state.connectors, connections: new Map() });
+  if (!(sortedByLinkName(document.connections) && document.connections.every(isNormalConnection))) return stateToSnapshot(state);
+  return { ...normal, connections: document.connections };
+}
+
+const NORMAL_CONNECTION_KEYS = [
+  'linkName',
+  'name',
+  'connector',
+  'enabled',
+  'scopes',
+  'authorizationOwner',
+  'sameAuthorizationForAllEnvironments',
+  'authorizations',
+  'usages',
+];
+const NORMAL_CONNECTION_KEYS_WITH_ACCESS = [...NORMAL_CONNECTION_KEYS.slice(0, 7), 'access', ...NORMAL_CONNECTION_KEYS.slice(7)];
+
+/** True for a (checked) connection written exactly as connectionToSnapshot writes it. */
+function isNormalConnection(c: SnapshotConnection): boolean {
+  if (!hasKeysInOrder(c, c.access === undefined ? NORMAL_CONNECTION_KEYS : NORMAL_CONNECTION_KEYS_WITH_ACCESS)) return false;
+  const authorizations = c.authorizations!;
+  for (const a of authorizations) if (!hasKeysInOrder(a, a.user === undefined ? ['environment', 'account'] : ['environment', 'account', 'user'])) return false;
+  if (authorizations.length > 1 && sortAuthorizations([...authorizations]).some((a, i) => a !== authorizations[i])) return false;
+  for (const u of c.usages!) if (!hasKeysInOrder(u, ['app', 'component', 'kind'])) return false;
+  return true;
+}
+
+/** True when `value`'s own keys are `keys`, in that order, none of them undefined. */
+function hasKeysInOrder(value: object, keys: readonly string[]): boolean {
+  let i = 0;
+  for (const key in value) {
+    if (key !== keys[i] || (value as Record<string, unknown>)[key] === undefined) return false;
+    i++;
+  }
+  return i === keys.length;
 }
 
 const MAX_LISTED = 50;
@@ -428,75 +481,81 @@ export function memberConnectionJson(c: ConnectionRecord): string {
 }
 
 /**
- * `canonicalJson(connectorToSnapshot(c))`, written member by member like canonicalConnectionJson;
- * the authentication (a few keys, in several shapes) through canonicalJson itself.
+ * `canonicalJson(connectorToSnapshot(c))`: in one template when every field has its type and the
+ * authentication is basic, OAuth 1 or OAuth 2 (quickConnectorJson), otherwise member by member. The
+ * members cost a 100k-connection read ~0.1 s of CPU for its 20k connectors (measured, issue 25).
  */
 function canonicalConnectorJson(c: ConnectorRecord): string {
   return quickConnectorJson(c) ?? memberConnectorJson(c);
 }
 
-/** An OAuth authentication's snapshot keys (its parameters and `type`), in canonicalJson's (sorted) order. */
-const OAUTH_KEYS = {
-  oauth1: ['type', ...AUTH_PARAMETERS.oauth1].sort(),
-  oauth2: ['type', ...AUTH_PARAMETERS.oauth2].sort(),
-} as const;
+/** Each authentication type's keys in its snapshot form (`type` among them), sorted as canonicalJson sorts them; apiKey (flat or a list) is left to the members. */
+const SORTED_AUTH_KEYS: Readonly<Record<string, readonly string[]>> = {
+  basic: ['type'],
+  oauth1: [...AUTH_PARAMETERS.oauth1, 'type'].sort(),
+  oauth2: [...AUTH_PARAMETERS.oauth2, 'type'].sort(),
+};
 
-/**
- * memberConnectorJson's text in one template per record, for an OAuth connector (most accounts'
- * connectors) whose fields all have their types; undefined for anything else, which
- * memberConnectorJson writes. A cold read of 20k connectors digests their canonical text every
- * time: the snapshot object, the sorted copy of its authentication and a JSON.stringify per member
- * were ~20% of a PostgreSQL cold read's CPU (measured). A property test holds the two equal.
- */
+/** memberConnectorJson's text in one template, or undefined when a field is not of its type or the authentication is not one the template writes. */
 function quickConnectorJson(c: ConnectorRecord): string | undefined {
-  const auth = c.authentication;
+  const { description, enabled, linkName, name, stage, secretFingerprints } = c;
   if (
-    (auth.type !== 'oauth1' && auth.type !== 'oauth2') ||
-    typeof c.description !== 'string' ||
-    typeof c.enabled !== 'boolean' ||
-    typeof c.linkName !== 'string' ||
-    typeof c.name !== 'string' ||
-    typeof c.stage !== 'string'
+    typeof description !== 'string' ||
+    typeof enabled !== 'boolean' ||
+    typeof linkName !== 'string' ||
+    typeof name !== 'string' ||
+    typeof stage !== 'string' ||
+    secretFingerprints === null ||
+    typeof secretFingerprints !== 'object'
   ) {
     return undefined;
   }
-  let authentication = '';
-  for (const key of OAUTH_KEYS[auth.type]) {
-    let v = key === 'type' ? auth.type : authParameter(auth, key as AuthParameter);
-    // The default separator is left out (authenticationToSnapshot).
-    if (key === 'scopeSeparator' && v === ',') v = undefined;
+  const { clientSecret, consumerSecret } = secretFingerprints;
+  if ((clientSecret !== undefined && typeof clientSecret !== 'string') || (consumerSecret !== undefined && typeof consumerSecret !== 'string')) return undefined;
+  const authentication = quickAuthenticationJson(c.authentication);
+  if (authentication === undefined) return undefined;
+  let fingerprints = '';
+  if (clientSecret !== undefined || consumerSecret !== undefined) {
+    const client = clientSecret !== undefined ? `"clientSecret":${quote(clientSecret)}` : '';
+    const consumer = consumerSecret !== undefined ? `"consumerSecret":${quote(consumerSecret)}` : '';
+    fingerprints = `,"secretFingerprints":{${client}${client && consumer ? ',' : ''}${consumer}}`;
+  }
+  return `{"authentication":${authentication},"description":${quote(description)},"enabled":${enabled},"linkName":${quote(linkName)},"name":${quote(name)}${fingerprints},"stage":${quote(stage)}}`;
+}
+
+/**
+ * `flatCanonicalJson(authenticationToSnapshot(auth))` for basic, OAuth 1 and OAuth 2 whose values
+ * are strings, booleans or lists of strings, written from the record (the default scope separator
+ * left out, as the snapshot leaves it); undefined for anything else.
+ */
+function quickAuthenticationJson(auth: Authentication): string | undefined {
+  if (auth === null || typeof auth !== 'object') return undefined;
+  const keys = Object.hasOwn(SORTED_AUTH_KEYS, auth.type) ? SORTED_AUTH_KEYS[auth.type] : undefined;
+  // authenticationToSnapshot copies OAuth 2's scopes as a list: anything else is its business.
+  if (keys === undefined || (auth.type === 'oauth2' && !Array.isArray(auth.scopes))) return undefined;
+  let out = '';
+  for (const key of keys) {
+    const value: unknown = key === 'type' ? auth.type : (auth as unknown as Record<string, unknown>)[key];
+    if (value === undefined || (key === 'scopeSeparator' && auth.type === 'oauth2' && value === ',')) continue;
     let json: string;
-    if (v === undefined) continue;
-    if (typeof v === 'string') json = quote(v);
-    else if (typeof v === 'boolean') json = v ? 'true' : 'false';
-    else if (Array.isArray(v)) {
+    if (typeof value === 'string') json = quote(value);
+    else if (typeof value === 'boolean') json = value ? 'true' : 'false';
+    else if (Array.isArray(value)) {
       json = '';
-      for (let i = 0; i < v.length; i++) {
-        const item: unknown = v[i];
+      for (let i = 0; i < value.length; i++) {
+        const item: unknown = value[i];
         if (typeof item !== 'string') return undefined;
         json += i ? `,${quote(item)}` : quote(item);
       }
       json = `[${json}]`;
     } else return undefined;
-    authentication += `${authentication ? ',' : ''}"${key}":${json}`;
+    out += out ? `,"${key}":${json}` : `"${key}":${json}`;
   }
-  const { clientSecret, consumerSecret } = c.secretFingerprints;
-  let fingerprints = '';
-  if (clientSecret !== undefined || consumerSecret !== undefined) {
-    if ((clientSecret !== undefined && typeof clientSecret !== 'string') || (consumerSecret !== undefined && typeof consumerSecret !== 'string')) return undefined;
-    const both = clientSecret !== undefined && consumerSecret !== undefined ? ',' : '';
-    fingerprints =
-      `,"secretFingerprints":{${clientSecret !== undefined ? `"clientSecret":${quote(clientSecret)}` : ''}${both}` +
-      `${consumerSecret !== undefined ? `"consumerSecret":${quote(consumerSecret)}` : ''}}`;
-  }
-  return (
-    `{"authentication":{${authentication}},"description":${quote(c.description)},"enabled":${c.enabled},` +
-    `"linkName":${quote(c.linkName)},"name":${quote(c.name)}${fingerprints},"stage":${quote(c.stage)}}`
-  );
+  return `{${out}}`;
 }
 
-/** canonicalConnectorJson for any record, whatever its fields hold: member by member. */
-function memberConnectorJson(c: ConnectorRecord): string {
+/** canonicalConnectorJson for any record, whatever its fields hold: member by member, the authentication through canonicalJson where it is not flat (exported for its property test). */
+export function memberConnectorJson(c: ConnectorRecord): string {
   const authentication = authenticationToSnapshot(c.authentication);
   let out = `{"authentication":${flatCanonicalJson(authentication) ?? canonicalJson(authentication)}`;
   out = canonicalMember(out, '"description":', c.description);
@@ -725,15 +784,9 @@ export function locateJsonError(text: string): { line: number; col: number; offs
 // ---------------------------------------------------------------------------------------------
 // Records read from a target
 
-/*
- * ASCII-only forms of N1 and N2: what they accept, the rules accept too (A-Z, a-z and 0-9 are
- * letters and digits), and they run several times faster than the Unicode property classes. A
- * name they refuse (non-ASCII, or broken) is asked of the rules themselves, which have the last word.
- */
-const ASCII_NAME = /^[A-Za-z0-9_][A-Za-z0-9*_\-@/!:|&~\\+() ]{0,49}$/;
-const ASCII_DESCRIPTION = /^[A-Za-z0-9 ,.()\-_*@/\\!:|~&]{0,255}$/;
-const n1 = (name: string) => (ASCII_NAME.test(name) ? null : nameProblem(name));
-const n2 = (description: string) => (ASCII_DESCRIPTION.test(description) ? null : descriptionProblem(description));
+// N1 and N2 as the rules write them (rules/names.ts: an ASCII name or description is accepted at once).
+const n1 = nameProblem;
+const n2 = descriptionProblem;
 
 /**
  * Every record of `state` checked against the manifest rules before anything uses it: link names

@@ -2,11 +2,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import { validState } from '../support/arbitraries.js';
 import { TargetError, UserError } from '../../src/errors.js';
 import { canonicalJson, sha256 } from '../../src/model/canonical.js';
 import { openTarget } from '../../src/targets/index.js';
 import { LocalTarget } from '../../src/targets/local/local-target.js';
-import { stateToSnapshot } from '../../src/targets/snapshot.js';
+import { canonicalConnectionJson, stateDigest, stateToSnapshot } from '../../src/targets/snapshot.js';
 import { state } from '../support/builders.js';
 import { openSqlite, sqlColumn, sqlValue } from '../support/sqlite.js';
 import { valueOf } from '../../src/targets/local/sqlite-driver.js';
@@ -90,7 +93,7 @@ describe('the file', () => {
     const db = openSqlite(join(tmp.dir, 'local.db'));
     db.prepare("UPDATE meta SET value = 99 WHERE key = 'schema_version'").run();
     db.close();
-    expect(() => LocalTarget.open(join(tmp.dir, 'local.db'))).toThrow(/newer connectorops \(local schema 99; this one reads 3\)/);
+    expect(() => LocalTarget.open(join(tmp.dir, 'local.db'))).toThrow(/newer connectorops \(local schema 99; this one reads 4\)/);
   });
 });
 
@@ -117,7 +120,7 @@ describe('schema 1 → 2 (rollouts)', () => {
       await again.close();
     }
     const check = openSqlite(join(tmp.dir, 'local.db'));
-    expect(sqlValue(check, "SELECT value FROM meta WHERE key = 'schema_version'")).toBe(3);
+    expect(sqlValue(check, "SELECT value FROM meta WHERE key = 'schema_version'")).toBe(4);
     check.close();
   });
 });
@@ -154,7 +157,66 @@ describe('schema 2 → 3 (authorizations per environment)', () => {
       await again.close();
     }
     const check = openSqlite(join(tmp.dir, 'local.db'));
-    expect(sqlValue(check, "SELECT value FROM meta WHERE key = 'schema_version'")).toBe(3);
+    expect(sqlValue(check, "SELECT value FROM meta WHERE key = 'schema_version'")).toBe(4);
+    check.close();
+  });
+});
+
+describe('schema 3 → 4 (connection rows as canonical text)', () => {
+  /** The file at `path` made a schema-3 file: each connections row as JSON.stringify of its record, its keys and authorizations in another order. */
+  const makeSchema3 = (path: string) => {
+    const db = openSqlite(path);
+    for (const row of db.prepare('SELECT link_name, body FROM connections').all() as Array<{ link_name: string; body: string }>) {
+      const record = JSON.parse(row.body) as Record<string, unknown> & { authorizations: unknown[] };
+      const shuffled = Object.fromEntries(Object.entries({ ...record, authorizations: [...record.authorizations].reverse() }).reverse());
+      db.prepare('UPDATE connections SET body = ? WHERE link_name = ?').run(JSON.stringify(shuffled), row.link_name);
+    }
+    db.exec("UPDATE meta SET value = 3 WHERE key = 'schema_version'");
+    db.close();
+  };
+
+  it('every row becomes the canonical text of its record; the state, its export and its digest are those of before', async () => {
+    await fc.assert(
+      fc.asyncProperty(validState(), async (s) => {
+        const path = join(tmp.dir, `v3-${randomUUID()}.db`);
+        const before = LocalTarget.open(path);
+        await before.importSnapshot(stateToSnapshot(s), { force: true });
+        await before.close();
+        makeSchema3(path);
+        const after = LocalTarget.open(path);
+        try {
+          const read = await after.read();
+          expect(read.digest).toBe(stateDigest(s));
+          expect(await after.exportSnapshot()).toEqual(stateToSnapshot(s));
+        } finally {
+          await after.close();
+        }
+        const check = openSqlite(path);
+        expect(sqlValue(check, "SELECT value FROM meta WHERE key = 'schema_version'")).toBe(4);
+        const rows = check.prepare('SELECT link_name, body FROM connections ORDER BY link_name').all() as Array<{ link_name: string; body: string }>;
+        check.close();
+        expect(rows.map((r) => r.body)).toEqual([...s.connections.values()].sort((a, b) => (a.linkName < b.linkName ? -1 : 1)).map(canonicalConnectionJson));
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('a row that holds no sound record is left as it is, and loading it still says which one', async () => {
+    const t = open();
+    await readyConnector(t, 'crm');
+    await t.execute(act.createConnection('crm_a', 'crm'));
+    await t.execute(act.createConnection('crm_b', 'crm'));
+    await t.close();
+    const path = join(tmp.dir, 'local.db');
+    makeSchema3(path);
+    const db = openSqlite(path);
+    db.prepare('UPDATE connections SET body = ? WHERE link_name = ?').run('{"linkName":"crm_b", oops', 'crm_b');
+    db.close();
+    const again = open();
+    await expect(again.read()).rejects.toThrow(/the connections row "crm_b" does not hold JSON/);
+    const check = openSqlite(path);
+    expect(sqlValue(check, "SELECT body FROM connections WHERE link_name = 'crm_b'")).toBe('{"linkName":"crm_b", oops');
+    expect(sqlValue(check, "SELECT value FROM meta WHERE key = 'schema_version'")).toBe(4);
     check.close();
   });
 });
@@ -181,6 +243,33 @@ describe('serial and digest', () => {
     const b = await t.read();
     expect(b.digest).not.toBe(a.digest);
     expect(b.digest).toBe(sha256(canonicalJson(await t.exportSnapshot())));
+  });
+
+  it("the digest is made of the rows' text: a row edited by hand into another text of the same record changes it, and every handle agrees, before and after its own commits", async () => {
+    const t = open();
+    await readyConnector(t, 'crm');
+    await t.execute(act.createConnection('crm_a', 'crm'));
+    await t.execute(act.createConnection('crm_b', 'crm'));
+    const canonical = await t.read();
+    await t.close();
+    // The same record, its keys in another order: the same state, another text.
+    const db = openSqlite(join(tmp.dir, 'local.db'));
+    const body = JSON.parse(valueOf(db.prepare("SELECT body FROM connections WHERE link_name = 'crm_a'")) as string) as object;
+    db.prepare("UPDATE connections SET body = ? WHERE link_name = 'crm_a'").run(JSON.stringify(Object.fromEntries(Object.entries(body).reverse())));
+    db.close();
+    const edited = open();
+    const cold = await edited.read();
+    expect(cold.state).toEqual(canonical.state);
+    expect(cold.serial).toBe(canonical.serial);
+    // Another digest for the same state: a plan made before the edit is refused as stale, the safe way.
+    expect(cold.digest).not.toBe(canonical.digest);
+    // A commit through the handle, then its read (its cached world) and a cold read of another handle agree.
+    await edited.execute(act.updateConnection('crm_b', { name: 'Renamed' }));
+    const warm = await edited.read();
+    const other = await open().read();
+    expect(other.serial).toBe(warm.serial);
+    expect(warm.digest).toBe(other.digest);
+    expect(warm.digest).not.toBe(cold.digest);
   });
 
   it('read() hands out a copy: changing it does not change the target', async () => {
@@ -332,6 +421,25 @@ describe('import and export', () => {
       "  - R9: connection 'orphan' refers to connector 'ghost', which does not exist",
     ]);
     expect(await contents(t)).toEqual(before);
+  });
+
+  it('after an import, a read hands out its own state: changing it changes neither a later read nor what the next action is checked against', async () => {
+    const source = open('source.db');
+    await readyConnector(source, 'crm');
+    await source.execute(act.createConnection('crm_a', 'crm'));
+    const snapshot = await source.exportSnapshot();
+    const t = open();
+    await t.importSnapshot(snapshot);
+    const first = await t.read();
+    first.state.connectors.delete('crm');
+    first.state.connections.clear();
+    expect(await t.exportSnapshot()).toEqual(snapshot);
+    const second = await t.read();
+    expect(second.state.connections.has('crm_a')).toBe(true);
+    expect(second.digest).toBe(sha256(canonicalJson(snapshot)));
+    // The action is checked against the import, not the changed copy: R-rules see connector crm.
+    await t.execute(act.createConnection('crm_b', 'crm'));
+    expect((await t.exportSnapshot()).connections.map((c) => c.linkName)).toEqual(['crm_a', 'crm_b']);
   });
 
   it('journal and lock survive an import', async () => {

@@ -84,6 +84,23 @@ describe(`the SQLite driver contract (${loadSqlite('local:x').name} on Node ${pr
     db.close();
   });
 
+  it("rows() gives each row as an array of its columns in the statement's order, with parameters, as often as asked", () => {
+    const db = fresh('rows.db');
+    const insert = db.prepare('INSERT INTO t (k, n, v) VALUES (?, ?, ?)');
+    insert.run('b', 2, null);
+    insert.run('a', 1, 'one');
+    const select = db.prepare('SELECT v, k, n FROM t WHERE n >= ? ORDER BY k');
+    expect([...select.rows(0)]).toEqual([
+      ['one', 'a', 1],
+      [null, 'b', 2],
+    ]);
+    expect([...select.rows(2)]).toEqual([[null, 'b', 2]]);
+    // The statement's other forms are unchanged by it: objects by column name.
+    expect({ ...(select.get(2) as object) }).toEqual({ v: null, k: 'b', n: 2 });
+    expect([...db.prepare('SELECT k FROM t WHERE n > 5').rows()]).toEqual([]);
+    db.close();
+  });
+
   it('a transaction commits when its function returns and rolls back when it throws', () => {
     const db = fresh('tx.db');
     const insert = db.prepare('INSERT INTO t (k, n) VALUES (?, ?)');

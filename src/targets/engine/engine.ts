@@ -99,13 +99,15 @@ export class TargetEngine implements Target {
         texts = loaded.connectionTexts;
       } else state = copyState((await this.#fresh(tx)).state);
       // One way of digesting per store, whatever was cached: from the rows' canonical text where the
-      // store keeps it (store.ts, connectionTexts), otherwise from the records.
+      // store keeps it (store.ts, connectionTexts), otherwise from the records. The text is read in
+      // the transaction; the hashing is done after it, as the store's transaction need not wait.
       const known = this.#digest?.serial === now ? this.#digest.digest : null;
-      const digest = known ?? (tx.connectionTexts ? stateDigestOfTexts(texts ?? (await tx.connectionTexts()), state.connectors) : stateDigest(state));
-      return { state, serial: now, digest };
+      const digestTexts = known === null && tx.connectionTexts ? (texts ?? (await tx.connectionTexts())) : null;
+      return { state, serial: now, known, texts: digestTexts };
     });
-    this.#digest = { serial: read.serial, digest: read.digest };
-    return read;
+    const digest = read.known ?? (read.texts ? stateDigestOfTexts(read.texts, read.state.connectors) : stateDigest(read.state));
+    this.#digest = { serial: read.serial, digest };
+    return { state: read.state, serial: read.serial, digest };
   }
 
   /** The serial as committed now, without loading the state. */
@@ -328,10 +330,12 @@ export class TargetEngine implements Target {
    */
   async importSnapshot(snapshot: unknown, options: { force?: boolean } = {}): Promise<void> {
     this.#open();
-    const { state } = validateSnapshot(snapshot);
+    const validated = validateSnapshot(snapshot);
+    const { state } = validated;
     const serial = await this.#writing(async (tx) => {
-      const count = await tx.counts();
-      if (!options.force && (count.connectors > 0 || count.connections > 0)) {
+      // With force the contents are replaced whatever they are: no count (two scans of the tables).
+      const count = options.force ? null : await tx.counts();
+      if (count && (count.connectors > 0 || count.connections > 0)) {
         throw new UserError(
           `target ${this.name} is not empty (${plural(count.connectors, 'connector')}, ${plural(count.connections, 'connection')}); nothing was imported`,
           { hint: 'add --force to replace everything it holds with the snapshot' },
@@ -342,9 +346,16 @@ export class TargetEngine implements Target {
       await tx.setSerial(next);
       return next;
     }, true);
-    this.#world = new World(state);
+    // The world is made when a transaction needs it (an import from the command line ends here):
+    // from the state imported, which no one else holds, then from the snapshot again.
+    let imported: State | null = state;
+    this.#world = null;
     this.#worldSerial = serial;
-    this.#again = null;
+    this.#again = () => {
+      const made = imported ?? validated.state;
+      imported = null;
+      return made;
+    };
   }
 
   /**

@@ -37,10 +37,13 @@ function wrap(db: BetterSqlite3.Database): SqliteDatabase {
     exec: (sql) => void db.exec(sql),
     prepare(sql): SqliteStatement {
       const statement = db.prepare(sql);
+      // Raw mode (arrays) is a statement's setting: a second one of the same SQL, made when first asked for.
+      let raw: BetterSqlite3.Statement | undefined;
       return {
         run: (...parameters) => void statement.run(...parameters),
         get: (...parameters) => statement.get(...parameters),
         all: (...parameters) => statement.all(...parameters),
+        rows: (...parameters) => (raw ??= db.prepare(sql).raw(true)).iterate(...parameters) as Iterable<unknown[]>,
       };
     },
     get inTransaction() {

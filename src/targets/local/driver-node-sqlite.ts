@@ -23,6 +23,10 @@ interface NodeStatement {
   run(...parameters: SqlParameters): unknown;
   get(...parameters: SqlParameters): unknown;
   all(...parameters: SqlParameters): unknown[];
+  /** Node.js 22.13 and later. */
+  iterate?(...parameters: SqlParameters): Iterator<unknown>;
+  /** Node.js 24 (and 22.16) and later. */
+  setReturnArrays?(enabled: boolean): void;
 }
 
 /** SQLite's primary result codes by number, named as better-sqlite3 names them. */
@@ -92,6 +96,7 @@ function wrap(db: NodeDatabase): SqliteDatabase {
     },
     prepare(sql): SqliteStatement {
       const statement = call(() => db.prepare(sql));
+      let raw: NodeStatement | null | undefined;
       // Inline try/catch, no closure per call: these run once per row of an import or a read.
       return {
         run(...parameters) {
@@ -115,6 +120,12 @@ function wrap(db: NodeDatabase): SqliteDatabase {
             throw coded(error);
           }
         },
+        rows(...parameters) {
+          // Arrays straight from node:sqlite where it makes them (a second statement of the same SQL);
+          // otherwise each row object's values, which are in the statement's column order.
+          if (raw === undefined) raw = arrays(call(() => db.prepare(sql)));
+          return raw ? iterated(raw, parameters) : call(() => statement.all(...parameters)).map((row) => Object.values(row as object) as unknown[]);
+        },
       };
     },
     get inTransaction() {
@@ -122,6 +133,23 @@ function wrap(db: NodeDatabase): SqliteDatabase {
     },
     close: () => call(() => db.close()),
   };
+}
+
+/** `statement` set to return arrays, or null where this node:sqlite cannot (then it is not used). */
+function arrays(statement: NodeStatement): NodeStatement | null {
+  if (typeof statement.setReturnArrays !== 'function' || typeof statement.iterate !== 'function') return null;
+  statement.setReturnArrays(true);
+  return statement;
+}
+
+/** The rows of `statement` one at a time, its errors coded as `call` codes them. */
+function* iterated(statement: NodeStatement, parameters: SqlParameters): Generator<unknown[]> {
+  const rows = call(() => statement.iterate!(...parameters));
+  for (;;) {
+    const next = call(() => rows.next());
+    if (next.done) return;
+    yield next.value as unknown[];
+  }
 }
 
 /** `fn()`, with an SQLite error's `code` set as better-sqlite3 sets it. */

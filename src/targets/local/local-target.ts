@@ -10,9 +10,7 @@
 import { resolve } from 'node:path';
 import { valueOf, type SqliteDatabase } from './sqlite-driver.js';
 import { TargetError, UserError } from '../../errors.js';
-import { SECRET_PARAMETERS } from '../../model/types.js';
-import { quoteTerminal } from '../../util/terminal.js';
-import type { ConnectionRecord, ConnectorRecord, State } from '../../model/types.js';
+import type { State } from '../../model/types.js';
 import type { Effects } from '../../rules/index.js';
 import { holderProcessIsDead, TargetEngine } from '../engine/engine.js';
 import {
@@ -28,8 +26,10 @@ import {
   type TargetStore,
 } from '../engine/store.js';
 import type { JournalContext, JournalEntry, RolloutEvent, StoredRollout, TargetMode } from '../target.js';
-import { BUSY_TIMEOUT_MS, damaged, openDatabase, openEmptyInMemory } from './open.js';
+import { BUSY_TIMEOUT_MS, openDatabase, openEmptyInMemory } from './open.js';
 import { SqliteRollouts } from './rollouts.js';
+import { connectionsOfRows, connectorsOfRows, damaged, joinedConnections, joinedSql, joinedTexts, readRows, type Joined } from './rows.js';
+import { canonicalConnectionJson } from '../snapshot.js';
 
 export { TargetMissingError } from './open.js';
 
@@ -157,12 +157,30 @@ class SqliteStore implements TargetStore, StoreWriter {
     return (await this.loadStateAgain()).state;
   }
 
-  async loadStateAgain(): Promise<{ state: State; again: () => State }> {
-    const connectors = this.#stmt.allConnectors.all() as StoredRow[];
-    const connections = this.#stmt.allConnections.all() as StoredRow[];
-    // The rows' text is kept: the same text makes the same records, checked already.
-    const again = () => stateOfRows(connectors, connections, this.#name, this.#path);
-    return { state: again(), again };
+  async loadStateAgain(): Promise<{ state: State; again: () => State; connectionTexts: readonly string[] }> {
+    // Every connector and connection checked as it is loaded (rows.ts); the rows' text is kept, so
+    // that `again` makes the same records (checked already) without reading the file.
+    const connectorRows = readRows(this.#stmt.allConnectors);
+    const connectors = () => connectorsOfRows(connectorRows, this.#name, this.#path);
+    const joined = joinedConnections(this.#stmt.joinedConnections.get() as Joined);
+    if (joined) {
+      return {
+        state: { connectors: connectors(), connections: joined.connections },
+        again: () => ({ connectors: connectors(), connections: joined.again() }),
+        connectionTexts: joined.texts,
+      };
+    }
+    // Not one sound record per row: row by row, which names the row that is not.
+    const connectionRows = readRows(this.#stmt.allConnections);
+    const again = () => ({ connectors: connectors(), connections: connectionsOfRows(connectionRows, this.#name, this.#path) });
+    const state = again();
+    // Every body is a string now (JSON.parse of each succeeded on its text).
+    return { state, again, connectionTexts: connectionRows.bodies as string[] };
+  }
+
+  /** The connections rows' canonical text in link-name order (rows.ts): what the digest is made of. */
+  async connectionTexts(): Promise<readonly string[]> {
+    return joinedTexts(this.#stmt.joinedConnectionTexts.get() as Joined) ?? readRows(this.#stmt.allConnections).bodies.map(String);
   }
 
   async counts(): Promise<{ connectors: number; connections: number }> {
@@ -224,7 +242,7 @@ class SqliteStore implements TargetStore, StoreWriter {
     for (const name of effects.deleteConnections) this.#stmt.deleteConnection.run(name);
     for (const name of effects.deleteConnectors) this.#stmt.deleteConnector.run(name);
     for (const c of effects.upsertConnectors) this.#stmt.upsertConnector.run(c.linkName, JSON.stringify(c));
-    for (const c of effects.upsertConnections) this.#stmt.upsertConnection.run(c.linkName, c.connector, JSON.stringify(c));
+    for (const c of effects.upsertConnections) this.#stmt.upsertConnection.run(c.linkName, c.connector, canonicalConnectionJson(c));
   }
 
   async replaceContents(state: State): Promise<void> {
@@ -239,8 +257,9 @@ class SqliteStore implements TargetStore, StoreWriter {
     const cacheSize = Number(valueOf(this.#db.prepare('PRAGMA cache_size')));
     this.#db.exec(`PRAGMA cache_size = ${IMPORT_CACHE_KIB}`);
     try {
-      for (const c of state.connectors.values()) connector.run(c.linkName, JSON.stringify(c));
-      for (const c of state.connections.values()) connection.run(c.linkName, c.connector, JSON.stringify(c));
+      // In key order: each B-tree then grows at its end (a snapshot's state is in that order already).
+      for (const c of inLinkNameOrder(state.connectors)) connector.run(c.linkName, JSON.stringify(c));
+      for (const c of inLinkNameOrder(state.connections)) connection.run(c.linkName, c.connector, canonicalConnectionJson(c));
     } finally {
       this.#db.exec(`PRAGMA cache_size = ${cacheSize}`);
     }
@@ -284,6 +303,16 @@ class SqliteStore implements TargetStore, StoreWriter {
   }
 }
 
+/** The records of `map` by link name, sorted only when they are not in that order already. */
+function inLinkNameOrder<T extends { linkName: string }>(map: ReadonlyMap<string, T>): Iterable<T> {
+  let previous: string | null = null;
+  for (const key of map.keys()) {
+    if (previous !== null && !(previous < key)) return [...map.values()].sort((a, b) => (a.linkName < b.linkName ? -1 : 1));
+    previous = key;
+  }
+  return map.values();
+}
+
 /** SQLite's page cache during an import, as `PRAGMA cache_size` takes it (negative: KiB): 64 MB. */
 const IMPORT_CACHE_KIB = -65_536;
 
@@ -291,8 +320,10 @@ function prepare(db: SqliteDatabase) {
   return {
     getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
     setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
-    allConnectors: db.prepare('SELECT link_name, body FROM connectors'),
-    allConnections: db.prepare('SELECT link_name, body FROM connections'),
+    allConnectors: db.prepare('SELECT link_name, body FROM connectors ORDER BY link_name'),
+    allConnections: db.prepare('SELECT link_name, body FROM connections ORDER BY link_name'),
+    joinedConnections: db.prepare(joinedSql('connections', true)),
+    joinedConnectionTexts: db.prepare(joinedSql('connections', false)),
     countConnectors: db.prepare('SELECT count(*) AS n FROM connectors'),
     countConnections: db.prepare('SELECT count(*) AS n FROM connections'),
     upsertConnector: db.prepare('INSERT INTO connectors (link_name, body) VALUES (?, ?) ON CONFLICT (link_name) DO UPDATE SET body = excluded.body'),
@@ -319,84 +350,6 @@ function prepare(db: SqliteDatabase) {
     insertLock: db.prepare('INSERT INTO locks (slot, id, holder, host, pid, operation, started_at) VALUES (1, @id, @holder, @host, @pid, @operation, @started_at)'),
     deleteLock: db.prepare('DELETE FROM locks WHERE id = ?'),
   };
-}
-
-/** The state the rows hold; a row that does not hold a record of its name and kind is a damaged target. */
-function stateOfRows(connectors: StoredRow[], connections: StoredRow[], name: string, path: string): State {
-  const state: State = { connectors: new Map(), connections: new Map() };
-  for (const row of connectors) {
-    const c = parseRow(row, 'connectors', name, path);
-    if (!isConnectorRecord(c)) throw damaged(name, path, `the connectors row ${describeRow(row)} is not a connector this connectorops wrote`);
-    state.connectors.set(c.linkName, c);
-  }
-  for (const row of connections) {
-    const c = parseRow(row, 'connections', name, path);
-    if (!isConnectionRecord(c)) throw damaged(name, path, `the connections row ${describeRow(row)} is not a connection this connectorops wrote`);
-    state.connections.set(c.linkName, c);
-  }
-  return state;
-}
-
-interface StoredRow {
-  link_name: unknown;
-  body: unknown;
-}
-
-function parseRow(row: StoredRow, table: string, name: string, path: string): { linkName?: unknown } {
-  let value: unknown;
-  try {
-    value = JSON.parse(String(row.body));
-  } catch {
-    throw damaged(name, path, `the ${table} row ${describeRow(row)} does not hold JSON`);
-  }
-  if (value === null || typeof value !== 'object' || (value as { linkName?: unknown }).linkName !== row.link_name) {
-    throw damaged(name, path, `the ${table} row ${describeRow(row)} does not hold a record of that name`);
-  }
-  return value;
-}
-
-/** A row's link name for a message: escaped, and short (the file may be anyone's). */
-function describeRow(row: StoredRow): string {
-  const text = typeof row.link_name === 'string' ? row.link_name : String(row.link_name);
-  return quoteTerminal(text.length > 80 ? `${text.slice(0, 79)}…` : text);
-}
-
-/*
- * The fields the rules read, checked on every row as it is loaded: a record that lacks one would
- * crash deep inside rules/ instead of saying that the file is damaged. Not the zod record schema on
- * purpose: loading 100k rows is on the path of every plan, and these checks cost next to nothing.
- */
-const AUTH_TYPES = new Set(Object.keys(SECRET_PARAMETERS));
-
-function isConnectorRecord(c: unknown): c is ConnectorRecord {
-  const r = c as Partial<ConnectorRecord>;
-  return (
-    typeof r.name === 'string' &&
-    typeof r.description === 'string' &&
-    (r.stage === 'draft' || r.stage === 'ready') &&
-    typeof r.enabled === 'boolean' &&
-    r.authentication !== null &&
-    typeof r.authentication === 'object' &&
-    AUTH_TYPES.has(r.authentication.type) &&
-    r.secretFingerprints !== null &&
-    typeof r.secretFingerprints === 'object'
-  );
-}
-
-function isConnectionRecord(c: unknown): c is ConnectionRecord {
-  const r = c as Partial<ConnectionRecord>;
-  return (
-    typeof r.name === 'string' &&
-    typeof r.connector === 'string' &&
-    typeof r.enabled === 'boolean' &&
-    Array.isArray(r.scopes) &&
-    r.scopes.every((s) => typeof s === 'string') &&
-    Array.isArray(r.usages) &&
-    (r.authorizationOwner === 'admin' || r.authorizationOwner === 'user') &&
-    typeof r.sameAuthorizationForAllEnvironments === 'boolean' &&
-    Array.isArray(r.authorizations) &&
-    r.authorizations.every((a) => a !== null && typeof a === 'object' && typeof a.environment === 'string' && typeof a.account === 'string')
-  );
 }
 
 function wrapSqlite(error: unknown, name: string, path: string): Error {

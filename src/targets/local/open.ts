@@ -13,6 +13,7 @@ import { closeSync, existsSync, linkSync, openSync, readSync, renameSync, rmSync
 import { makeDirectories, writeProblem } from '../../fs/directories.js';
 import { dirname } from 'node:path';
 import { migrateToRollouts } from './rollouts.js';
+import { canonicalRowText, damaged } from './rows.js';
 import { loadSqlite, transaction, valueOf, type SqliteDatabase } from './sqlite-driver.js';
 import { TargetError, UserError } from '../../errors.js';
 import { quoteTerminal } from '../../util/terminal.js';
@@ -22,7 +23,7 @@ import { agree } from '../../util/text.js';
 /** 'COPS': marks an SQLite file as a connectorops target, so that we never write into someone else's database. */
 const APPLICATION_ID = 0x434f5053;
 /** The layout of the tables below. A file with a newer version is refused, not guessed at. */
-const LOCAL_SCHEMA_VERSION = 3;
+const LOCAL_SCHEMA_VERSION = 4;
 export const BUSY_TIMEOUT_MS = 10_000;
 
 const SCHEMA = `
@@ -52,9 +53,6 @@ const TABLES: Record<string, string[]> = {
 };
 
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
-const RESTORE_HINT =
-  'restore the file from a backup, or move it away and load a snapshot into a new target with `connectorops target import` (a `target export` of a healthy copy)';
-
 /** The target has no file yet, and the command may not create one. */
 export class TargetMissingError extends UserError {
   override name = 'TargetMissingError';
@@ -66,11 +64,6 @@ export class TargetMissingError extends UserError {
       hint: 'check --target (a typo makes a new, empty account); `connectorops apply` or `connectorops target import` creates it',
     });
   }
-}
-
-/** A file that is a connectorops target, but not a whole one. */
-export function damaged(name: string, path: string, what: string): UserError {
-  return new UserError(`target ${name} is damaged (${quoteTerminal(path)}): ${what}; nothing was changed`, { hint: RESTORE_HINT });
 }
 
 export interface OpenedDatabase {
@@ -278,14 +271,30 @@ function create(db: SqliteDatabase): OpenedDatabase {
 /**
  * Brings an older target up to date in one transaction: schema 1 → 2 adds rollouts
  * (local/rollouts.ts); 2 → 3 turns each connection's one `authorization` into a list of
- * `authorizations` (one entry for `all` environments of an admin connection, or none).
+ * `authorizations` (one entry for `all` environments of an admin connection, or none); 3 → 4
+ * writes each connection row as the canonical text of its record (rows.ts), which the digest is
+ * made of from then on.
  */
 function upgrade(db: SqliteDatabase, from: number): void {
   transaction(db, 'IMMEDIATE', () => {
     if (from < 2) migrateToRollouts(db);
     if (from < 3) db.exec(AUTHORIZATIONS_MIGRATION);
+    if (from < 4) canonicalConnectionRows(db);
     db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(LOCAL_SCHEMA_VERSION);
   });
+}
+
+/**
+ * Schema 3 → 4: every connections row that holds a sound record of its name is written again as
+ * its record's canonical text (an older connectorops wrote `JSON.stringify` of the record, its keys
+ * in any order). A row that does not is left as it is: loading it says what is wrong, as before.
+ */
+function canonicalConnectionRows(db: SqliteDatabase): void {
+  const update = db.prepare('UPDATE connections SET body = ? WHERE link_name = ?');
+  for (const [linkName, body] of [...db.prepare('SELECT link_name, body FROM connections').rows()]) {
+    const text = canonicalRowText(linkName, body);
+    if (text !== null && text !== body) update.run(text, linkName as string);
+  }
 }
 
 /** Schema 2 → 3: a connection's `authorization` becomes `authorizations` (SQLite's JSON functions). */
@@ -319,7 +328,8 @@ function check(db: SqliteDatabase, abs: string, name: string): { key: Buffer; ve
         hint: 'upgrade connectorops',
       });
     }
-    if (version !== 1 && version !== 2 && version !== LOCAL_SCHEMA_VERSION) throw damaged(name, abs, 'its schema_version is not a version this connectorops wrote');
+    if (version !== 1 && version !== 2 && version !== 3 && version !== LOCAL_SCHEMA_VERSION)
+      throw damaged(name, abs, 'its schema_version is not a version this connectorops wrote');
     const serial = valueOf(meta, 'serial');
     if (typeof serial !== 'number' || !Number.isSafeInteger(serial) || serial < 0) throw damaged(name, abs, 'its serial is missing or not a whole number');
     const key = valueOf(meta, 'fingerprint_key');

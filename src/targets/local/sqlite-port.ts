@@ -11,6 +11,12 @@ export interface SqliteStatement {
   run(...parameters: SqlParameters): void;
   get(...parameters: SqlParameters): unknown;
   all(...parameters: SqlParameters): unknown[];
+  /**
+   * The rows one at a time, each an array of its columns' values in the statement's order: no
+   * object per row, and no list of them all. A whole-table read (120k rows) costs a quarter less
+   * CPU than `all` (measured, issue 25).
+   */
+  rows(...parameters: SqlParameters): Iterable<unknown[]>;
 }
 
 export interface SqliteDatabase {

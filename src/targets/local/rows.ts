@@ -1,0 +1,232 @@
+/**
+ * The local target's rows of connectors and connections, as records: read, checked, and (schema 4)
+ * written as text. Shared by the store (local-target.ts) and the schema upgrade (open.ts).
+ *
+ * A connection row holds exactly the text `canonicalConnectionJson` writes for its record (issue
+ * 25): the digest of the account is then the rows' text as it is, in link-name order, with no
+ * canonical text written per read (snapshot.ts, `stateDigestOfTexts`, says why that is sound).
+ * Connectors keep `JSON.stringify` of the record: there are few, and the digest writes theirs.
+ */
+import { UserError } from '../../errors.js';
+import { SECRET_PARAMETERS } from '../../model/types.js';
+import type { ConnectionRecord, ConnectorRecord } from '../../model/types.js';
+import { quoteTerminal } from '../../util/terminal.js';
+import { canonicalConnectionJson } from '../snapshot.js';
+import type { SqliteStatement } from './sqlite-port.js';
+
+const RESTORE_HINT =
+  'restore the file from a backup, or move it away and load a snapshot into a new target with `connectorops target import` (a `target export` of a healthy copy)';
+
+/** A file that is a connectorops target, but not a whole one. */
+export function damaged(name: string, path: string, what: string): UserError {
+  return new UserError(`target ${name} is damaged (${quoteTerminal(path)}): ${what}; nothing was changed`, { hint: RESTORE_HINT });
+}
+
+/** A table's rows as read: link names and bodies side by side, in link-name order (no object per row). */
+export interface Rows {
+  names: unknown[];
+  bodies: unknown[];
+}
+
+/**
+ * The rows of `statement` (`SELECT link_name, body … ORDER BY link_name`), in JavaScript's string
+ * order. SQLite orders by bytes (UTF-8), which is the same order for link names (ASCII by N3); a
+ * name edited by hand into something else is sorted here, so the order holds whatever the file holds.
+ */
+export function readRows(statement: SqliteStatement): Rows {
+  const names: unknown[] = [];
+  const bodies: unknown[] = [];
+  let ordered = true;
+  for (const row of statement.rows()) {
+    const name = row[0];
+    if (ordered && names.length && !((names[names.length - 1] as string) < (name as string))) ordered = false;
+    names.push(name);
+    bodies.push(row[1]);
+  }
+  if (ordered) return { names, bodies };
+  const order = names.map((_, i) => i).sort((a, b) => byText(String(names[a]), String(names[b])));
+  return { names: order.map((i) => names[i]), bodies: order.map((i) => bodies[i]) };
+}
+
+function byText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * A whole table in one row: the bodies joined by `,` inside `[…]` (one JSON array, when each body
+ * is one JSON text), the link names joined by line breaks, the count, and whether SQLite finds
+ * every body a JSON text of its own (`json_valid`), all in link-name order. One JSON.parse of the
+ * array then makes every record: a 100k-row read makes no object per row, and keeps one string
+ * (the digest's text) instead of 100k (issue 25). SQLite aggregates an ordered subquery in its
+ * order (an ORDER BY inside group_concat would sort again, in a temporary B-tree: +55 ms), but does
+ * not promise it: the readers below check that the names come in order and read row by row if not.
+ * Both aggregates see the same rows in one pass, so the i-th name is the i-th body's.
+ */
+export function joinedSql(table: 'connections', withValidity: boolean): string {
+  const valid = withValidity ? ', min(json_valid(body)) AS valid' : '';
+  return `SELECT '[' || group_concat(body, ',') || ']' AS bodies, group_concat(link_name, char(10)) AS names, count(*) AS n${valid} FROM (SELECT link_name, body FROM ${table} ORDER BY link_name)`;
+}
+
+/** What `joinedSql` answers. */
+export interface Joined {
+  bodies: unknown;
+  names: unknown;
+  n: unknown;
+  valid?: unknown;
+}
+
+/** The connections of a `joinedSql` answer, and their text for the digest. */
+export interface JoinedConnections {
+  connections: Map<string, ConnectionRecord>;
+  /** The bodies joined by `,`, in link-name order (empty: no connections). */
+  texts: readonly string[];
+  /** The same connections again, made from the same text (already checked). */
+  again: () => Map<string, ConnectionRecord>;
+}
+
+/**
+ * The connections of one `joinedSql` answer (with validity), or null when it is not exactly one
+ * sound record per row, in order: then the rows are read one by one (readRows, stateOfRows), which
+ * says which row is wrong, in the words it always used. What this accepts, row by row reading
+ * accepts alike (a property test holds them so): SQLite found each body one JSON text, so the
+ * array's elements are the rows' bodies, one each; and each is checked as stateOfRows checks it.
+ */
+export function joinedConnections(row: Joined): JoinedConnections | null {
+  if (row.n === 0) return { connections: new Map(), texts: [], again: () => new Map() };
+  if (row.valid !== 1 || typeof row.bodies !== 'string' || typeof row.names !== 'string' || typeof row.n !== 'number') return null;
+  const names = row.names.split('\n');
+  if (names.length !== row.n) return null;
+  let list: unknown;
+  try {
+    list = JSON.parse(row.bodies);
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(list) || list.length !== names.length) return null;
+  const connections = new Map<string, ConnectionRecord>();
+  for (let i = 0; i < list.length; i++) {
+    const c: unknown = list[i];
+    const name = names[i]!;
+    if (c === null || typeof c !== 'object' || (c as { linkName?: unknown }).linkName !== name || (i > 0 && !(names[i - 1]! < name)) || !isConnectionRecord(c))
+      return null;
+    connections.set(name, c);
+  }
+  const bodies = row.bodies;
+  const again = () => {
+    const out = new Map<string, ConnectionRecord>();
+    for (const c of JSON.parse(bodies) as ConnectionRecord[]) out.set(c.linkName, c);
+    return out;
+  };
+  // The text without its brackets: a slice of the one string, not a copy.
+  return { connections, texts: [bodies.slice(1, -1)], again };
+}
+
+/** The connections rows' text in link-name order from a `joinedSql` answer (without validity), or null when the names are not in JavaScript's order. */
+export function joinedTexts(row: Joined): readonly string[] | null {
+  if (row.n === 0) return [];
+  if (typeof row.bodies !== 'string' || typeof row.names !== 'string') return null;
+  const names = row.names.split('\n');
+  if (names.length !== row.n) return null;
+  for (let i = 1; i < names.length; i++) if (!(names[i - 1]! < names[i]!)) return null;
+  return [row.bodies.slice(1, -1)];
+}
+
+/** The connectors the rows hold; a row that does not hold a connector of its name is a damaged target. */
+export function connectorsOfRows(rows: Rows, name: string, path: string): Map<string, ConnectorRecord> {
+  const connectors = new Map<string, ConnectorRecord>();
+  for (let i = 0; i < rows.names.length; i++) {
+    const c = parseRow(rows, i, 'connectors', name, path);
+    if (!isConnectorRecord(c)) throw damaged(name, path, `the connectors row ${describeRow(rows.names[i])} is not a connector this connectorops wrote`);
+    connectors.set(c.linkName, c);
+  }
+  return connectors;
+}
+
+/** The connections the rows hold; a row that does not hold a connection of its name is a damaged target. */
+export function connectionsOfRows(rows: Rows, name: string, path: string): Map<string, ConnectionRecord> {
+  const connections = new Map<string, ConnectionRecord>();
+  for (let i = 0; i < rows.names.length; i++) {
+    const c = parseRow(rows, i, 'connections', name, path);
+    if (!isConnectionRecord(c)) throw damaged(name, path, `the connections row ${describeRow(rows.names[i])} is not a connection this connectorops wrote`);
+    connections.set(c.linkName, c);
+  }
+  return connections;
+}
+
+function parseRow(rows: Rows, i: number, table: string, name: string, path: string): { linkName?: unknown } {
+  let value: unknown;
+  try {
+    value = JSON.parse(String(rows.bodies[i]));
+  } catch {
+    throw damaged(name, path, `the ${table} row ${describeRow(rows.names[i])} does not hold JSON`);
+  }
+  if (value === null || typeof value !== 'object' || (value as { linkName?: unknown }).linkName !== rows.names[i]) {
+    throw damaged(name, path, `the ${table} row ${describeRow(rows.names[i])} does not hold a record of that name`);
+  }
+  return value;
+}
+
+/** A row's link name for a message: escaped, and short (the file may be anyone's). */
+function describeRow(linkName: unknown): string {
+  const text = typeof linkName === 'string' ? linkName : String(linkName);
+  return quoteTerminal(text.length > 80 ? `${text.slice(0, 79)}…` : text);
+}
+
+/**
+ * A connections row's text as schema 4 keeps it, for the upgrade from schema 3: the canonical text
+ * of the record it holds, or null for a row that is not a sound record of its name (kept as it is,
+ * so that loading it still says what is wrong with it).
+ */
+export function canonicalRowText(linkName: unknown, body: unknown): string | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(String(body));
+  } catch {
+    return null;
+  }
+  if (value === null || typeof value !== 'object' || (value as { linkName?: unknown }).linkName !== linkName || !isConnectionRecord(value)) return null;
+  try {
+    return canonicalConnectionJson(value);
+  } catch {
+    // Authorizations too broken to sort (not records): the load says what is wrong, as before.
+    return null;
+  }
+}
+
+/*
+ * The fields the rules read, checked on every row as it is loaded: a record that lacks one would
+ * crash deep inside rules/ instead of saying that the file is damaged. Not the zod record schema on
+ * purpose: loading 100k rows is on the path of every plan, and these checks cost next to nothing.
+ */
+const AUTH_TYPES = new Set(Object.keys(SECRET_PARAMETERS));
+
+function isConnectorRecord(c: unknown): c is ConnectorRecord {
+  const r = c as Partial<ConnectorRecord>;
+  return (
+    typeof r.name === 'string' &&
+    typeof r.description === 'string' &&
+    (r.stage === 'draft' || r.stage === 'ready') &&
+    typeof r.enabled === 'boolean' &&
+    r.authentication !== null &&
+    typeof r.authentication === 'object' &&
+    AUTH_TYPES.has(r.authentication.type) &&
+    r.secretFingerprints !== null &&
+    typeof r.secretFingerprints === 'object'
+  );
+}
+
+function isConnectionRecord(c: unknown): c is ConnectionRecord {
+  const r = c as Partial<ConnectionRecord>;
+  return (
+    typeof r.name === 'string' &&
+    typeof r.connector === 'string' &&
+    typeof r.enabled === 'boolean' &&
+    Array.isArray(r.scopes) &&
+    r.scopes.every((s) => typeof s === 'string') &&
+    Array.isArray(r.usages) &&
+    (r.authorizationOwner === 'admin' || r.authorizationOwner === 'user') &&
+    typeof r.sameAuthorizationForAllEnvironments === 'boolean' &&
+    Array.isArray(r.authorizations) &&
+    r.authorizations.every((a) => a !== null && typeof a === 'object' && typeof a.environment === 'string' && typeof a.account === 'string')
+  );
+}

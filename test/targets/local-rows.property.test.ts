@@ -1,0 +1,131 @@
+/**
+ * The local target reads its connections in one query and one JSON.parse (src/targets/local/rows.ts,
+ * `joinedConnections`) and row by row only when that is not one sound record per row. The two agree:
+ * whatever the rows hold (bodies edited by hand, split across rows, not JSON, another link name),
+ * the one-query read either gives up or gives exactly what the row-by-row read gives. Runs on the
+ * driver of this Node.js (`npm test` runs the unit tier on Node 24's node:sqlite too).
+ */
+import fc from 'fast-check';
+import { expect, it } from 'vitest';
+import { loadSqlite } from '../../src/targets/local/sqlite-driver.js';
+import { connectionsOfRows, joinedConnections, joinedSql, joinedTexts, readRows, type Joined } from '../../src/targets/local/rows.js';
+import { canonicalConnectionJson } from '../../src/targets/snapshot.js';
+import { validState } from '../support/arbitraries.js';
+
+/** What a row may be turned into: its canonical text (most), or text a person or another program might leave there. */
+const mutation = fc.oneof(
+  { weight: 12, arbitrary: fc.constant('canonical') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      'spaces',
+      'reversed keys',
+      'truncated',
+      'split with the next',
+      'split in an array',
+      'not an object',
+      'another name',
+      'duplicate key',
+      'lone surrogate',
+      'name with a line break',
+      'non-ASCII name',
+      'no scopes',
+    ),
+  },
+);
+
+it('one query and one JSON.parse read the connections exactly as reading them row by row does, or give up', () => {
+  const driver = loadSqlite('local:rows-test.db');
+  let fast = 0;
+  fc.assert(
+    fc.property(validState(4, 10), fc.array(mutation, { minLength: 10, maxLength: 10 }), (s, mutations) => {
+      const records = [...s.connections.values()].sort((a, b) => (a.linkName < b.linkName ? -1 : 1));
+      const rows: Array<[string, string]> = records.map((c) => [c.linkName, canonicalConnectionJson(c)]);
+      for (let i = 0; i < rows.length; i++) {
+        const [name, body] = rows[i]!;
+        const record = JSON.parse(body) as Record<string, unknown>;
+        switch (mutations[i]) {
+          case 'spaces':
+            rows[i] = [name, ` ${JSON.stringify(record, null, 1)} `];
+            break;
+          case 'reversed keys':
+            rows[i] = [name, JSON.stringify(Object.fromEntries(Object.entries(record).reverse()))];
+            break;
+          case 'truncated':
+            rows[i] = [name, body.slice(0, -2)];
+            break;
+          case 'split with the next': {
+            // Neither row one JSON text, yet joined by ',' they read as two records of the right names.
+            const next = rows[i + 1];
+            if (next) {
+              rows[i] = [name, `${body.slice(0, -1)},"x":"`];
+              rows[i + 1] = [next[0], `"},${next[1]}`];
+              i++;
+            }
+            break;
+          }
+          case 'split in an array': {
+            const next = rows[i + 1];
+            if (next) {
+              rows[i] = [name, `${body.slice(0, -1)},"x":[0`];
+              rows[i + 1] = [next[0], `1]},${next[1]}`];
+              i++;
+            }
+            break;
+          }
+          case 'not an object':
+            rows[i] = [name, '[1,2]'];
+            break;
+          case 'another name':
+            rows[i] = [name, JSON.stringify({ ...record, linkName: `${name}x` })];
+            break;
+          case 'duplicate key':
+            rows[i] = [name, body.replace('{', '{"name":"Shadowed",')];
+            break;
+          case 'lone surrogate':
+            rows[i] = [name, body.replace(/"name":"/, '"name":"\\ud800')];
+            break;
+          case 'name with a line break':
+            rows[i] = [`${name}\nb`, JSON.stringify({ ...record, linkName: `${name}\nb` })];
+            break;
+          case 'non-ASCII name':
+            rows[i] = [`${name}é`, JSON.stringify({ ...record, linkName: `${name}é` })];
+            break;
+          case 'no scopes': {
+            const { scopes: _scopes, ...rest } = record;
+            rows[i] = [name, JSON.stringify(rest)];
+            break;
+          }
+        }
+      }
+      const db = driver.open(':memory:');
+      try {
+        db.exec('CREATE TABLE connections (link_name TEXT PRIMARY KEY, connector TEXT NOT NULL, body TEXT NOT NULL) STRICT');
+        const insert = db.prepare('INSERT INTO connections (link_name, connector, body) VALUES (?, ?, ?)');
+        for (const [name, body] of rows) insert.run(name, 'c', body);
+        const slowRows = readRows(db.prepare('SELECT link_name, body FROM connections ORDER BY link_name'));
+        let slow: unknown;
+        try {
+          slow = connectionsOfRows(slowRows, 'local:t.db', '/t.db');
+        } catch (error) {
+          slow = error;
+        }
+        const joined = joinedConnections(db.prepare(joinedSql('connections', true)).get() as Joined);
+        if (joined) {
+          fast++;
+          expect(slow).toBeInstanceOf(Map);
+          expect([...joined.connections]).toEqual([...(slow as Map<string, unknown>)]);
+          expect([...joined.again()]).toEqual([...(slow as Map<string, unknown>)]);
+          expect(joined.texts.join(',')).toBe(slowRows.bodies.join(','));
+        }
+        const texts = joinedTexts(db.prepare(joinedSql('connections', false)).get() as Joined);
+        if (texts) expect(texts.join(',')).toBe(slowRows.bodies.join(','));
+      } finally {
+        db.close();
+      }
+    }),
+    { numRuns: 400 },
+  );
+  // Most runs are all canonical rows: the one-query read must have been taken, not only given up.
+  expect(fast).toBeGreaterThan(50);
+});
