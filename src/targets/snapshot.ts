@@ -22,7 +22,6 @@ import {
   authParameter,
   ENVIRONMENTS,
   type ApiKeyParameter,
-  type AuthParameter,
   type Authentication,
   type Authorization,
   type ConnectionRecord,
