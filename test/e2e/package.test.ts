@@ -92,7 +92,14 @@ beforeAll(() => {
   const name = `better-sqlite3-v${sqliteVersion}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`;
   ok(run('tar', ['czf', join(prebuilds, name), '-C', join(ROOT, 'node_modules/better-sqlite3'), 'build/Release/better_sqlite3.node'], tmp.dir), 'tar');
 
-  ok(run('npm', [...NPM_INSTALL, '-g', '--prefix', withSqlite, tarball], tmp.dir, { npm_config_better_sqlite3_local_prebuilds: prebuilds }), 'npm install -g');
+  // --foreground-scripts: npm drops an optional dependency whose install script fails and still
+  // exits 0; its script's output is then the only trace of why (it happened once in a full CI run).
+  const global = run('npm', [...NPM_INSTALL, '--foreground-scripts', '-g', '--prefix', withSqlite, tarball], tmp.dir, {
+    npm_config_better_sqlite3_local_prebuilds: prebuilds,
+  });
+  ok(global, 'npm install -g');
+  const native = join(withSqlite, 'lib/node_modules/connectorops/node_modules/better-sqlite3/build/Release/better_sqlite3.node');
+  if (!existsSync(native)) throw new Error(`npm install -g left better-sqlite3 out (no ${native}):\n${global.stdout}\n${global.stderr}`);
   mkdirSync(unbuiltSqlite);
   writeFileSync(join(unbuiltSqlite, 'package.json'), '{ "name": "no-scripts", "private": true }\n');
   ok(run('npm', [...NPM_INSTALL, '--ignore-scripts', tarball], unbuiltSqlite), 'npm install --ignore-scripts');
