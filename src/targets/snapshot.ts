@@ -125,8 +125,14 @@ export function validateSnapshot(value: unknown): { snapshot: Snapshot; state: S
 function parseSnapshot(value: unknown): { success: true; data: z.output<typeof SnapshotSchema> } | { success: false; error: z.ZodError } {
   const connections = (value as { connections?: unknown }).connections;
   if (isPlainObject(value) && Array.isArray(connections) && connections.length > 0 && allSnapshotConnections(connections)) {
-    const others = SnapshotSchema.safeParse({ ...value, connections: [] });
-    if (others.success) return { success: true, data: { ...others.data, connections: connections as z.output<typeof SnapshotSchema>['connections'] } };
+    // The connectors likewise (20k of them cost the schema ~70 ms warm, ~140 ms in a fresh process).
+    const connectors = value.connectors;
+    const fast = isListOf(connectors, isSnapshotConnector);
+    const others = SnapshotSchema.safeParse(fast ? { ...value, connectors: [], connections: [] } : { ...value, connections: [] });
+    if (others.success) {
+      const data = { ...others.data, connections: connections as z.output<typeof SnapshotSchema>['connections'] };
+      return { success: true, data: fast ? { ...data, connectors: connectors as z.output<typeof SnapshotSchema>['connectors'] } : data };
+    }
   }
   return SnapshotSchema.safeParse(value);
 }
@@ -173,6 +179,70 @@ export function isSnapshotConnection(value: unknown): boolean {
     (c.authorizations === undefined || isListOf(c.authorizations, isAuthorization)) &&
     (c.usages === undefined || isListOf(c.usages, isUsage))
   );
+}
+
+const CONNECTOR_KEYS = new Set(['linkName', 'name', 'description', 'stage', 'enabled', 'authentication', 'secretFingerprints']);
+const FINGERPRINT_KEYS = new Set(['clientSecret', 'consumerSecret']);
+const OAUTH1_KEYS = new Set(['type', 'consumerKey', 'requestTokenUrl', 'authorizeUrl', 'accessTokenUrl']);
+const OAUTH2_KEYS = new Set(['type', 'grantType', 'clientId', 'authorizeUrl', 'accessTokenUrl', 'refreshTokenUrl', 'scopes', 'scopeSeparator', 'addTo']);
+
+/**
+ * True only for a connector the snapshot schema (SnapshotConnectorSchema, strict) accepts as it
+ * is, authenticated by basic, OAuth 1 or OAuth 2: a plain object with no other keys, every field
+ * of its type, the defaulted ones absent or given. An apiKey connector (two written forms, and
+ * refinements of their own) is always left to the schema. False says nothing: the schema then
+ * looks at it, and says what is wrong.
+ */
+export function isSnapshotConnector(value: unknown): boolean {
+  if (!isPlainObject(value)) return false;
+  for (const key in value) if (!CONNECTOR_KEYS.has(key)) return false;
+  const c = value;
+  return (
+    typeof c.linkName === 'string' &&
+    typeof c.name === 'string' &&
+    (c.description === undefined || typeof c.description === 'string') &&
+    (c.stage === 'draft' || c.stage === 'ready') &&
+    typeof c.enabled === 'boolean' &&
+    isWrittenAuthentication(c.authentication) &&
+    (c.secretFingerprints === undefined || isFingerprints(c.secretFingerprints))
+  );
+}
+
+function isWrittenAuthentication(value: unknown): boolean {
+  if (!isPlainObject(value)) return false;
+  const a = value;
+  switch (a.type) {
+    case 'basic':
+      for (const key in a) if (key !== 'type') return false;
+      return true;
+    case 'oauth1':
+      for (const key in a) if (!OAUTH1_KEYS.has(key)) return false;
+      return isOptionalText(a.consumerKey) && isOptionalText(a.requestTokenUrl) && isOptionalText(a.authorizeUrl) && isOptionalText(a.accessTokenUrl);
+    case 'oauth2':
+      for (const key in a) if (!OAUTH2_KEYS.has(key)) return false;
+      return (
+        (a.grantType === undefined || a.grantType === 'authorization_code' || a.grantType === 'client_credentials') &&
+        isOptionalText(a.clientId) &&
+        isOptionalText(a.authorizeUrl) &&
+        isOptionalText(a.accessTokenUrl) &&
+        isOptionalText(a.refreshTokenUrl) &&
+        (a.scopes === undefined || isTextList(a.scopes)) &&
+        (a.scopeSeparator === undefined || a.scopeSeparator === ',' || a.scopeSeparator === ' ' || a.scopeSeparator === '+') &&
+        (a.addTo === undefined || a.addTo === 'header' || a.addTo === 'query')
+      );
+    default:
+      return false;
+  }
+}
+
+function isFingerprints(value: unknown): boolean {
+  if (!isPlainObject(value)) return false;
+  for (const key in value) if (!FINGERPRINT_KEYS.has(key)) return false;
+  return isOptionalText(value.clientSecret) && isOptionalText(value.consumerSecret);
+}
+
+function isOptionalText(value: unknown): boolean {
+  return value === undefined || isText(value);
 }
 
 function isAuthorization(value: unknown): boolean {

@@ -380,6 +380,30 @@ describe('import and export', () => {
     expect((await b.read()).digest).toBe((await a.read()).digest);
   });
 
+  it('an import of any size (whole batches of 200 rows, a rest, or fewer) stores every record as its canonical text, in order', async () => {
+    // The import inserts 200 rows a statement and the rest one by one: sizes around those bounds.
+    const sizes = fc.oneof(fc.constantFrom(0, 1, 199, 200, 201, 400, 401), fc.integer({ min: 0, max: 650 }));
+    await fc.assert(
+      fc.asyncProperty(sizes, fc.integer({ min: 1, max: 450 }), async (connections, connectors) => {
+        const builder = state();
+        for (let i = 0; i < connectors; i++) builder.connector(`svc_${String(i).padStart(3, '0')}`);
+        for (let i = 0; i < connections; i++) builder.connection(`conn_${String(i).padStart(3, '0')}`, `svc_${String(i % connectors).padStart(3, '0')}`);
+        const s = builder.build();
+        const t = open(`n-${randomUUID()}.db`);
+        await t.importSnapshot(stateToSnapshot(s), { force: true });
+        expect(await t.exportSnapshot()).toEqual(stateToSnapshot(s));
+        expect((await t.read()).digest).toBe(stateDigest(s));
+        const check = openSqlite(t.path);
+        const rows = sqlColumn(check, 'SELECT body FROM connections ORDER BY link_name');
+        const names = sqlColumn(check, 'SELECT link_name FROM connectors ORDER BY link_name');
+        check.close();
+        expect(rows).toEqual([...s.connections.values()].map(canonicalConnectionJson));
+        expect(names).toEqual([...s.connectors.keys()]);
+      }),
+      { numRuns: 12 },
+    );
+  });
+
   it('refuses to replace a non-empty target without force, changing nothing; with force replaces everything and bumps the serial', async () => {
     const t = open();
     await readyConnector(t, 'old');

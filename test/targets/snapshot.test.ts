@@ -8,6 +8,7 @@ import {
   canonicalConnectionJson,
   flatCanonicalJson,
   isSnapshotConnection,
+  isSnapshotConnector,
   locateJsonError,
   memberConnectionJson,
   memberConnectorJson,
@@ -302,6 +303,112 @@ describe('round trip (property)', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('a connector isSnapshotConnector accepts (the fast check of an import) is one the schema accepts and reads alike; every written basic and OAuth one passes it', () => {
+    const fields = ['linkName', 'name', 'description', 'stage', 'enabled', 'authentication', 'secretFingerprints', 'other'];
+    const inner = [
+      'type',
+      'consumerKey',
+      'requestTokenUrl',
+      'authorizeUrl',
+      'accessTokenUrl',
+      'grantType',
+      'clientId',
+      'refreshTokenUrl',
+      'scopes',
+      'scopeSeparator',
+      'addTo',
+      'parameterKey',
+      'parameters',
+      'other',
+    ];
+    const secrets = ['clientSecret', 'consumerSecret', 'other'];
+    // A written connector, then perhaps broken: a field (of it, its authentication or its fingerprints) set to any JSON value, or removed.
+    const change = fc.record({
+      where: fc.constantFrom('top', 'authentication', 'fingerprints', 'none'),
+      field: fc.constantFrom(...fields),
+      inner: fc.constantFrom(...inner),
+      secret: fc.constantFrom(...secrets),
+      value: fc.option(
+        fc.oneof(
+          {
+            weight: 3,
+            arbitrary: fc.constantFrom(
+              '',
+              'x',
+              'draft',
+              'ready',
+              'basic',
+              'oauth1',
+              'oauth2',
+              'apiKey',
+              'header',
+              'query',
+              'form',
+              ',',
+              ' ',
+              '+',
+              ';',
+              'client_credentials',
+              true,
+              0,
+              null,
+              [''],
+              ['x'],
+              [1],
+              {},
+              { type: 'basic' },
+            ),
+          },
+          { weight: 1, arbitrary: fc.jsonValue() },
+        ),
+        { nil: undefined, freq: 6 },
+      ),
+    });
+    fc.assert(
+      fc.property(validState(), fc.array(change, { minLength: 1, maxLength: 12 }), (s, changes) => {
+        const written = JSON.parse(JSON.stringify(stateToSnapshot(s).connectors)) as Array<Record<string, unknown> & { authentication: { type: string } }>;
+        for (const c of written) expect(isSnapshotConnector(c)).toBe(c.authentication.type !== 'apiKey');
+        written.forEach((c, i) => {
+          const ch = changes[i % changes.length]!;
+          if (ch.where === 'none') return;
+          if (ch.where === 'fingerprints' && !isObject(c.secretFingerprints)) c.secretFingerprints = {};
+          if (ch.where === 'authentication' && !isObject(c.authentication)) c.authentication = { type: 'oauth2' };
+          const target = (ch.where === 'top' ? c : ch.where === 'authentication' ? c.authentication : c.secretFingerprints) as Record<string, unknown>;
+          const key = ch.where === 'top' ? ch.field : ch.where === 'authentication' ? ch.inner : ch.secret;
+          if (ch.value === undefined) delete target[key];
+          else target[key] = ch.value;
+        });
+        for (const c of written) {
+          if (!isSnapshotConnector(c)) continue;
+          const doc = { formatVersion: 2, connectors: [c], connections: [] };
+          const parsed = SnapshotSchema.safeParse(doc);
+          expect(parsed.success).toBe(true);
+          const fast = snapshotToState(doc as never);
+          const slow = snapshotToState(parsed.data!);
+          expect(fast).toEqual(slow);
+          // The same keys in the same order too: a connector's stored text is written from its record.
+          expect(JSON.stringify([...fast.connectors.values()])).toBe(JSON.stringify([...slow.connectors.values()]));
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('a snapshot whose connectors the fast check refuses is reported by the schema as before, naming the field', () => {
+    const connection = { linkName: 'crm_sales', name: 'Sales', connector: 'crm', enabled: true };
+    const wrong = { ...crm, authentication: { type: 'oauth2', scopeSeparator: ';' } };
+    const e = (() => {
+      try {
+        validateSnapshot({ formatVersion: 2, connectors: [wrong], connections: [connection] });
+      } catch (x) {
+        return x as UserError;
+      }
+      return null;
+    })();
+    expect(e).toBeInstanceOf(UserError);
+    expect(e!.message).toMatch(/connectors\[0\]\.authentication\.scopeSeparator/);
   });
 
   it('the digest is sha256 of canonicalJson of the snapshot', () => {
@@ -604,3 +711,7 @@ describe('round trip (property)', () => {
     );
   });
 });
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -22,7 +22,7 @@ import { openNodeSqlite } from './driver-node-sqlite.js';
 import type { SqliteDriver } from './sqlite-port.js';
 
 export { cause } from './driver-better-sqlite3.js';
-export { transaction, valueOf, type SqliteDatabase, type SqliteDriver } from './sqlite-port.js';
+export { transaction, valueOf, type SqliteDatabase, type SqliteDriver, type SqliteStatement, type SqlValue } from './sqlite-port.js';
 
 let loaded: SqliteDriver | undefined;
 

@@ -3,7 +3,7 @@
  * helpers every user of it needs. The implementations import this file only.
  */
 /** A value bound to a statement: positional (`?`) or named (`@name`, given without the `@`). */
-type SqlValue = string | number | bigint | null | Uint8Array;
+export type SqlValue = string | number | bigint | null | Uint8Array;
 export type SqlParameters = SqlValue[] | [Record<string, SqlValue>];
 
 /** A prepared statement. Rows are plain objects by column name (callers say which shape they expect). */
