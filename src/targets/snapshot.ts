@@ -22,7 +22,6 @@ import {
   authParameter,
   ENVIRONMENTS,
   type ApiKeyParameter,
-  type AuthParameter,
   type Authentication,
   type Authorization,
   type ConnectionRecord,
@@ -351,12 +350,15 @@ export function stateDigest(state: State): string {
 }
 
 /**
- * `stateDigest` of a state whose connections are given as their stored text: `connections` is
+ * `stateDigest` of a state whose connections (and, for a store that keeps them so, connectors) are
+ * given as their stored text: `connections` is
  * `canonicalConnectionJson` of every connection, in link-name order (JavaScript's string order, as
  * `stateDigest` sorts), each text or a run of them joined by `,` one element of the list. The texts
  * go into the hash as they are: no record is written again. For a store whose connection rows hold
  * exactly the canonical text of their record (issue 25), `stateDigestOfTexts(rows, state.connectors)`
- * equals `stateDigest(state)` (a property test holds them so).
+ * equals `stateDigest(state)` (a property test holds them so). `connectors` is either the records
+ * (their canonical text is written here) or `canonicalConnectorJson` of each, in link-name order,
+ * each one element (one row's text) or a run joined by `,`, as for the connections.
  *
  * Why a digest from the rows' text is sound even when a row was edited by hand into text that is
  * not canonical (keys in another order, spaces): the hash is of the exact text, and the text
@@ -366,20 +368,37 @@ export function stateDigest(state: State): string {
  * such a store computes every digest it reports from the rows' text (store.ts, `connectionTexts`),
  * so that its own digests, before and after its own commits, agree with each other.
  */
-export function stateDigestOfTexts(connections: readonly string[], connectors: ReadonlyMap<string, ConnectorRecord>): string {
+export function stateDigestOfTexts(connections: readonly string[], connectors: ReadonlyMap<string, ConnectorRecord> | readonly string[]): string {
   const hash = new ChunkedSha256();
   hash.write('{"connections":[');
-  connections.forEach((text, i) => {
+  writeTexts(hash, connections);
+  if (!connectorsAsTexts(connectors)) return digestWithConnectors(hash, connectors);
+  // The connectors as their rows hold them too: `canonicalConnectorJson` of each, in link-name
+  // order, as the connections above (issue 25: writing 20k connectors' text cost a read ~50 ms).
+  hash.write('],"connectors":[');
+  writeTexts(hash, connectors);
+  return digestEnd(hash);
+}
+
+function connectorsAsTexts(connectors: ReadonlyMap<string, ConnectorRecord> | readonly string[]): connectors is readonly string[] {
+  return Array.isArray(connectors);
+}
+
+function writeTexts(hash: ChunkedSha256, texts: readonly string[]): void {
+  texts.forEach((text, i) => {
     if (i) hash.write(',');
     hash.writeLong(text);
   });
-  return digestWithConnectors(hash, connectors);
 }
 
 /** The rest of stateDigest's text after the connections: the connectors, canonical, in link-name order, and the format version. */
 function digestWithConnectors(hash: ChunkedSha256, connectors: ReadonlyMap<string, ConnectorRecord>): string {
   hash.write('],"connectors":[');
   [...connectors.values()].sort(byLinkName).forEach((c, i) => hash.write(i ? `,${canonicalConnectorJson(c)}` : canonicalConnectorJson(c)));
+  return digestEnd(hash);
+}
+
+function digestEnd(hash: ChunkedSha256): string {
   hash.write(`],"formatVersion":${SNAPSHOT_FORMAT_VERSIONS.at(-1)!}}`);
   return hash.digest();
 }
@@ -485,8 +504,19 @@ export function memberConnectionJson(c: ConnectionRecord): string {
  * authentication is basic, OAuth 1 or OAuth 2 (quickConnectorJson), otherwise member by member. The
  * members cost a 100k-connection read ~0.1 s of CPU for its 20k connectors (measured, issue 25).
  */
-function canonicalConnectorJson(c: ConnectorRecord): string {
+export function canonicalConnectorJson(c: ConnectorRecord): string {
   return quickConnectorJson(c) ?? memberConnectorJson(c);
+}
+
+/**
+ * The connector a stored text holds, for a store whose connector rows are `canonicalConnectorJson`
+ * (the snapshot's form: apiKey flat when it has one parameter, OAuth 2's default separator and
+ * empty fingerprints left out): `value` is that text parsed. The record form (what older stores
+ * wrote) reads alike. Throws on a value that is not a connector's shape at all; the caller checks
+ * the record it gets.
+ */
+export function connectorOfStoredText(value: object): ConnectorRecord {
+  return connectorFromSnapshot(value as SnapshotConnector);
 }
 
 /** Each authentication type's keys in its snapshot form (`type` among them), sorted as canonicalJson sorts them; apiKey (flat or a list) is left to the members. */
