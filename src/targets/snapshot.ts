@@ -775,7 +775,9 @@ function authenticationFromSnapshot(a: SnapshotAuthentication): Authentication {
     case 'oauth1':
       return withParameters(a, {});
     case 'oauth2':
-      return withParameters({ ...a, scopes: [...(a.scopes ?? [])], scopeSeparator: a.scopeSeparator ?? ',' }, {});
+      // The defaults as overrides, not a spread copy of `a` first: one object less per connector
+      // (a store's connector rows are this form, read on every cold read; issue 25).
+      return withParameters(a as Extract<Authentication, { type: 'oauth2' }>, { scopes: [...(a.scopes ?? [])], scopeSeparator: a.scopeSeparator ?? ',' });
   }
 }
 
