@@ -512,11 +512,17 @@ export function canonicalConnectorJson(c: ConnectorRecord): string {
  * The connector a stored text holds, for a store whose connector rows are `canonicalConnectorJson`
  * (the snapshot's form: apiKey flat when it has one parameter, OAuth 2's default separator and
  * empty fingerprints left out): `value` is that text parsed. The record form (what older stores
- * wrote) reads alike. Throws on a value that is not a connector's shape at all; the caller checks
- * the record it gets.
+ * wrote) reads alike. A value whose authentication is not one of the four types is returned as it
+ * is, so that the caller's check of the record names what is wrong, as it did before.
  */
-export function connectorOfStoredText(value: object): ConnectorRecord {
-  return connectorFromSnapshot(value as SnapshotConnector);
+export function connectorOfStoredText(value: object): unknown {
+  const auth = (value as { authentication?: unknown }).authentication;
+  if (auth === null || typeof auth !== 'object' || !Object.hasOwn(AUTH_PARAMETERS, (auth as { type?: unknown }).type as string)) return value;
+  try {
+    return connectorFromSnapshot(value as SnapshotConnector);
+  } catch {
+    return value;
+  }
 }
 
 /** Each authentication type's keys in its snapshot form (`type` among them), sorted as canonicalJson sorts them; apiKey (flat or a list) is left to the members. */

@@ -171,7 +171,7 @@ describe('schema 3 → 4 (connection and connector rows as canonical text)', () 
   const makeSchema3 = (path: string) => {
     const db = openSqlite(path);
     for (const row of db.prepare('SELECT link_name, body FROM connectors').all() as Array<{ link_name: string; body: string }>) {
-      const record = connectorOfStoredText(JSON.parse(row.body) as object);
+      const record = connectorOfStoredText(JSON.parse(row.body) as object) as object;
       db.prepare('UPDATE connectors SET body = ? WHERE link_name = ?').run(JSON.stringify(Object.fromEntries(Object.entries(record).reverse())), row.link_name);
     }
     for (const row of db.prepare('SELECT link_name, body FROM connections').all() as Array<{ link_name: string; body: string }>) {

@@ -149,13 +149,7 @@ export function connectorsOfRows(rows: Rows, name: string, path: string): Map<st
  * a connector's shape is returned as it is, for isConnectorRecord to refuse.
  */
 function connectorOfRow(value: { linkName?: unknown }): unknown {
-  const auth = (value as { authentication?: unknown }).authentication;
-  if (auth === null || typeof auth !== 'object' || !AUTH_TYPES.has((auth as { type?: unknown }).type as never)) return value;
-  try {
-    return connectorOfStoredText(value);
-  } catch {
-    return value;
-  }
+  return connectorOfStoredText(value);
 }
 
 /** The connections the rows hold; a row that does not hold a connection of its name is a damaged target. */
