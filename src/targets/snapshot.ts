@@ -420,12 +420,15 @@ export function stateDigest(state: State): string {
 }
 
 /**
- * `stateDigest` of a state whose connections are given as their stored text: `connections` is
+ * `stateDigest` of a state whose connections (and, for a store that keeps them so, connectors) are
+ * given as their stored text: `connections` is
  * `canonicalConnectionJson` of every connection, in link-name order (JavaScript's string order, as
  * `stateDigest` sorts), each text or a run of them joined by `,` one element of the list. The texts
  * go into the hash as they are: no record is written again. For a store whose connection rows hold
  * exactly the canonical text of their record (issue 25), `stateDigestOfTexts(rows, state.connectors)`
- * equals `stateDigest(state)` (a property test holds them so).
+ * equals `stateDigest(state)` (a property test holds them so). `connectors` is either the records
+ * (their canonical text is written here) or `canonicalConnectorJson` of each, in link-name order,
+ * each one element (one row's text) or a run joined by `,`, as for the connections.
  *
  * Why a digest from the rows' text is sound even when a row was edited by hand into text that is
  * not canonical (keys in another order, spaces): the hash is of the exact text, and the text
@@ -435,20 +438,37 @@ export function stateDigest(state: State): string {
  * such a store computes every digest it reports from the rows' text (store.ts, `connectionTexts`),
  * so that its own digests, before and after its own commits, agree with each other.
  */
-export function stateDigestOfTexts(connections: readonly string[], connectors: ReadonlyMap<string, ConnectorRecord>): string {
+export function stateDigestOfTexts(connections: readonly string[], connectors: ReadonlyMap<string, ConnectorRecord> | readonly string[]): string {
   const hash = new ChunkedSha256();
   hash.write('{"connections":[');
-  connections.forEach((text, i) => {
+  writeTexts(hash, connections);
+  if (!connectorsAsTexts(connectors)) return digestWithConnectors(hash, connectors);
+  // The connectors as their rows hold them too: `canonicalConnectorJson` of each, in link-name
+  // order, as the connections above (issue 25: writing 20k connectors' text cost a read ~50 ms).
+  hash.write('],"connectors":[');
+  writeTexts(hash, connectors);
+  return digestEnd(hash);
+}
+
+function connectorsAsTexts(connectors: ReadonlyMap<string, ConnectorRecord> | readonly string[]): connectors is readonly string[] {
+  return Array.isArray(connectors);
+}
+
+function writeTexts(hash: ChunkedSha256, texts: readonly string[]): void {
+  texts.forEach((text, i) => {
     if (i) hash.write(',');
     hash.writeLong(text);
   });
-  return digestWithConnectors(hash, connectors);
 }
 
 /** The rest of stateDigest's text after the connections: the connectors, canonical, in link-name order, and the format version. */
 function digestWithConnectors(hash: ChunkedSha256, connectors: ReadonlyMap<string, ConnectorRecord>): string {
   hash.write('],"connectors":[');
   [...connectors.values()].sort(byLinkName).forEach((c, i) => hash.write(i ? `,${canonicalConnectorJson(c)}` : canonicalConnectorJson(c)));
+  return digestEnd(hash);
+}
+
+function digestEnd(hash: ChunkedSha256): string {
   hash.write(`],"formatVersion":${SNAPSHOT_FORMAT_VERSIONS.at(-1)!}}`);
   return hash.digest();
 }
@@ -554,8 +574,25 @@ export function memberConnectionJson(c: ConnectionRecord): string {
  * authentication is basic, OAuth 1 or OAuth 2 (quickConnectorJson), otherwise member by member. The
  * members cost a 100k-connection read ~0.1 s of CPU for its 20k connectors (measured, issue 25).
  */
-function canonicalConnectorJson(c: ConnectorRecord): string {
+export function canonicalConnectorJson(c: ConnectorRecord): string {
   return quickConnectorJson(c) ?? memberConnectorJson(c);
+}
+
+/**
+ * The connector a stored text holds, for a store whose connector rows are `canonicalConnectorJson`
+ * (the snapshot's form: apiKey flat when it has one parameter, OAuth 2's default separator and
+ * empty fingerprints left out): `value` is that text parsed. The record form (what older stores
+ * wrote) reads alike. A value whose authentication is not one of the four types is returned as it
+ * is, so that the caller's check of the record names what is wrong, as it did before.
+ */
+export function connectorOfStoredText(value: object): unknown {
+  const auth = (value as { authentication?: unknown }).authentication;
+  if (auth === null || typeof auth !== 'object' || !Object.hasOwn(AUTH_PARAMETERS, (auth as { type?: unknown }).type as string)) return value;
+  try {
+    return connectorFromSnapshot(value as SnapshotConnector);
+  } catch {
+    return value;
+  }
 }
 
 /** Each authentication type's keys in its snapshot form (`type` among them), sorted as canonicalJson sorts them; apiKey (flat or a list) is left to the members. */
@@ -814,7 +851,9 @@ function authenticationFromSnapshot(a: SnapshotAuthentication): Authentication {
     case 'oauth1':
       return withParameters(a, {});
     case 'oauth2':
-      return withParameters({ ...a, scopes: [...(a.scopes ?? [])], scopeSeparator: a.scopeSeparator ?? ',' }, {});
+      // The defaults as overrides, not a spread copy of `a` first: one object less per connector
+      // (a store's connector rows are this form, read on every cold read; issue 25).
+      return withParameters(a as Extract<Authentication, { type: 'oauth2' }>, { scopes: [...(a.scopes ?? [])], scopeSeparator: a.scopeSeparator ?? ',' });
   }
 }
 

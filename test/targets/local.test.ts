@@ -9,7 +9,7 @@ import { TargetError, UserError } from '../../src/errors.js';
 import { canonicalJson, sha256 } from '../../src/model/canonical.js';
 import { openTarget } from '../../src/targets/index.js';
 import { LocalTarget } from '../../src/targets/local/local-target.js';
-import { canonicalConnectionJson, stateDigest, stateToSnapshot } from '../../src/targets/snapshot.js';
+import { canonicalConnectionJson, canonicalConnectorJson, connectorOfStoredText, stateDigest, stateToSnapshot } from '../../src/targets/snapshot.js';
 import { state } from '../support/builders.js';
 import { openSqlite, sqlColumn, sqlValue } from '../support/sqlite.js';
 import { valueOf } from '../../src/targets/local/sqlite-driver.js';
@@ -162,10 +162,18 @@ describe('schema 2 → 3 (authorizations per environment)', () => {
   });
 });
 
-describe('schema 3 → 4 (connection rows as canonical text)', () => {
-  /** The file at `path` made a schema-3 file: each connections row as JSON.stringify of its record, its keys and authorizations in another order. */
+describe('schema 3 → 4 (connection and connector rows as canonical text)', () => {
+  /**
+   * The file at `path` made a schema-3 file: each connections row as JSON.stringify of its record,
+   * its keys and authorizations in another order; each connectors row as JSON.stringify of its
+   * record (not the snapshot's form), its keys in another order.
+   */
   const makeSchema3 = (path: string) => {
     const db = openSqlite(path);
+    for (const row of db.prepare('SELECT link_name, body FROM connectors').all() as Array<{ link_name: string; body: string }>) {
+      const record = connectorOfStoredText(JSON.parse(row.body) as object) as object;
+      db.prepare('UPDATE connectors SET body = ? WHERE link_name = ?').run(JSON.stringify(Object.fromEntries(Object.entries(record).reverse())), row.link_name);
+    }
     for (const row of db.prepare('SELECT link_name, body FROM connections').all() as Array<{ link_name: string; body: string }>) {
       const record = JSON.parse(row.body) as Record<string, unknown> & { authorizations: unknown[] };
       const shuffled = Object.fromEntries(Object.entries({ ...record, authorizations: [...record.authorizations].reverse() }).reverse());
@@ -194,8 +202,10 @@ describe('schema 3 → 4 (connection rows as canonical text)', () => {
         const check = openSqlite(path);
         expect(sqlValue(check, "SELECT value FROM meta WHERE key = 'schema_version'")).toBe(4);
         const rows = check.prepare('SELECT link_name, body FROM connections ORDER BY link_name').all() as Array<{ link_name: string; body: string }>;
+        const connectorRows = check.prepare('SELECT link_name, body FROM connectors ORDER BY link_name').all() as Array<{ link_name: string; body: string }>;
         check.close();
         expect(rows.map((r) => r.body)).toEqual([...s.connections.values()].sort((a, b) => (a.linkName < b.linkName ? -1 : 1)).map(canonicalConnectionJson));
+        expect(connectorRows.map((r) => r.body)).toEqual([...s.connectors.values()].sort((a, b) => (a.linkName < b.linkName ? -1 : 1)).map(canonicalConnectorJson));
       }),
       { numRuns: 25 },
     );
@@ -206,6 +216,7 @@ describe('schema 3 → 4 (connection rows as canonical text)', () => {
     await readyConnector(t, 'crm');
     await t.execute(act.createConnection('crm_a', 'crm'));
     await t.execute(act.createConnection('crm_b', 'crm'));
+    const crmText = canonicalConnectorJson((await t.read()).state.connectors.get('crm')!);
     await t.close();
     const path = join(tmp.dir, 'local.db');
     makeSchema3(path);
@@ -216,6 +227,25 @@ describe('schema 3 → 4 (connection rows as canonical text)', () => {
     await expect(again.read()).rejects.toThrow(/the connections row "crm_b" does not hold JSON/);
     const check = openSqlite(path);
     expect(sqlValue(check, "SELECT body FROM connections WHERE link_name = 'crm_b'")).toBe('{"linkName":"crm_b", oops');
+    // The sound connector row was written again all the same.
+    expect(sqlValue(check, "SELECT body FROM connectors WHERE link_name = 'crm'")).toBe(crmText);
+    expect(sqlValue(check, "SELECT value FROM meta WHERE key = 'schema_version'")).toBe(4);
+    check.close();
+  });
+
+  it('a connectors row that holds no sound connector is left as it is, and loading it still says which one', async () => {
+    const t = open();
+    await readyConnector(t, 'crm');
+    await t.close();
+    const path = join(tmp.dir, 'local.db');
+    makeSchema3(path);
+    const db = openSqlite(path);
+    db.prepare("UPDATE connectors SET body = ? WHERE link_name = 'crm'").run('{"linkName":"crm","authentication":{"type":"basic"}}');
+    db.close();
+    const again = open();
+    await expect(again.read()).rejects.toThrow(/the connectors row "crm" is not a connector this connectorops wrote/);
+    const check = openSqlite(path);
+    expect(sqlValue(check, "SELECT body FROM connectors WHERE link_name = 'crm'")).toBe('{"linkName":"crm","authentication":{"type":"basic"}}');
     expect(sqlValue(check, "SELECT value FROM meta WHERE key = 'schema_version'")).toBe(4);
     check.close();
   });

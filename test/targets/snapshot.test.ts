@@ -16,6 +16,8 @@ import {
   snapshotToState,
   stateDigest,
   stateDigestOfTexts,
+  canonicalConnectorJson,
+  connectorOfStoredText,
   stateToSnapshot,
   validateSnapshot,
 } from '../../src/targets/snapshot.js';
@@ -495,8 +497,22 @@ describe('round trip (property)', () => {
         expect(stateDigestOfTexts(rows, s.connectors)).toBe(stateDigest(s));
         expect(stateDigestOfTexts(grouped, s.connectors)).toBe(stateDigest(s));
         expect(stateDigestOfTexts([rows.join(',')], s.connectors)).toBe(sha256(canonicalJson(stateToSnapshot(s))));
+        // The connectors given as their rows' canonical text too (a store that keeps them so), alone or grouped.
+        const connectorRows = [...s.connectors.values()].sort((a, b) => (a.linkName < b.linkName ? -1 : 1)).map(canonicalConnectorJson);
+        expect(stateDigestOfTexts(grouped, connectorRows)).toBe(stateDigest(s));
+        expect(stateDigestOfTexts(rows, connectorRows.length ? [connectorRows.join(',')] : [])).toBe(stateDigest(s));
       }),
       { numRuns: 100 },
+    );
+  });
+
+  it("a connector's canonical text, parsed, is its record again (what a store that keeps connector rows so reads back; no key that holds undefined, as JSON.stringify of the record, the rows before, kept none)", () => {
+    fc.assert(
+      fc.property(validState(), (s) => {
+        for (const c of s.connectors.values())
+          expect(connectorOfStoredText(JSON.parse(canonicalConnectorJson(c)) as object)).toStrictEqual(JSON.parse(JSON.stringify(c)));
+      }),
+      { numRuns: 200 },
     );
   });
 

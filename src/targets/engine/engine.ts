@@ -85,6 +85,7 @@ export class TargetEngine implements Target {
       const now = await tx.serial();
       let state: State;
       let texts: readonly string[] | undefined;
+      let connectorTexts: readonly string[] | undefined;
       if (this.#world && this.#worldSerial === now) state = copyState(this.#world.state);
       else if (this.#again && this.#worldSerial === now) state = this.#again();
       else if (tx.loadStateAgain) {
@@ -97,15 +98,17 @@ export class TargetEngine implements Target {
         this.#again = loaded.again;
         state = loaded.state;
         texts = loaded.connectionTexts;
+        connectorTexts = loaded.connectorTexts;
       } else state = copyState((await this.#fresh(tx)).state);
       // One way of digesting per store, whatever was cached: from the rows' canonical text where the
       // store keeps it (store.ts, connectionTexts), otherwise from the records. The text is read in
       // the transaction; the hashing is done after it, as the store's transaction need not wait.
       const known = this.#digest?.serial === now ? this.#digest.digest : null;
       const digestTexts = known === null && tx.connectionTexts ? (texts ?? (await tx.connectionTexts())) : null;
-      return { state, serial: now, known, texts: digestTexts };
+      const digestConnectorTexts = digestTexts && tx.connectorTexts ? (connectorTexts ?? (await tx.connectorTexts())) : null;
+      return { state, serial: now, known, texts: digestTexts, connectorTexts: digestConnectorTexts };
     });
-    const digest = read.known ?? (read.texts ? stateDigestOfTexts(read.texts, read.state.connectors) : stateDigest(read.state));
+    const digest = read.known ?? (read.texts ? stateDigestOfTexts(read.texts, read.connectorTexts ?? read.state.connectors) : stateDigest(read.state));
     this.#digest = { serial: read.serial, digest };
     return { state: read.state, serial: read.serial, digest };
   }

@@ -24,7 +24,7 @@ export interface StoreReader {
    * engine makes its own only when a later transaction at the same serial needs it: a plan of a
    * 100k account then pays for no copy of it.
    */
-  loadStateAgain?(): Promise<{ state: State; again: () => State; connectionTexts?: readonly string[] }>;
+  loadStateAgain?(): Promise<{ state: State; again: () => State; connectionTexts?: readonly string[]; connectorTexts?: readonly string[] }>;
   /**
    * Optional, for a store whose connection rows hold the text `canonicalConnectionJson` writes for
    * their record (snapshot.ts): the rows' text in link-name order (JavaScript's string order; SQL's
@@ -36,6 +36,13 @@ export interface StoreReader {
    * store returns the same texts, read in the same query, as `connectionTexts`.
    */
   connectionTexts?(): Promise<readonly string[]>;
+  /**
+   * Optional, with `connectionTexts`, for a store whose connector rows hold the text
+   * `canonicalConnectorJson` writes for their record: the rows' text in link-name order, as
+   * `connectionTexts` gives the connections'. The digest then writes no connector's text either.
+   * `loadStateAgain` of such a store returns them, read in the same transaction, as `connectorTexts`.
+   */
+  connectorTexts?(): Promise<readonly string[]>;
   counts(): Promise<{ connectors: number; connections: number }>;
   journalEntry(key: JournalContext): Promise<JournalEntry | null>;
   /** A run's entries in the order they were first written. */

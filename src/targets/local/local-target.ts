@@ -29,7 +29,7 @@ import type { JournalContext, JournalEntry, RolloutEvent, StoredRollout, TargetM
 import { BUSY_TIMEOUT_MS, openDatabase, openEmptyInMemory } from './open.js';
 import { SqliteRollouts } from './rollouts.js';
 import { connectionsOfRows, connectorsOfRows, damaged, joinedConnections, joinedSql, joinedTexts, readRows, type Joined } from './rows.js';
-import { canonicalConnectionJson } from '../snapshot.js';
+import { canonicalConnectionJson, canonicalConnectorJson } from '../snapshot.js';
 
 export { TargetMissingError } from './open.js';
 
@@ -157,7 +157,7 @@ class SqliteStore implements TargetStore, StoreWriter {
     return (await this.loadStateAgain()).state;
   }
 
-  async loadStateAgain(): Promise<{ state: State; again: () => State; connectionTexts: readonly string[] }> {
+  async loadStateAgain(): Promise<{ state: State; again: () => State; connectionTexts: readonly string[]; connectorTexts: readonly string[] }> {
     // Every connector and connection checked as it is loaded (rows.ts); the rows' text is kept, so
     // that `again` makes the same records (checked already) without reading the file.
     const connectorRows = readRows(this.#stmt.allConnectors);
@@ -168,6 +168,7 @@ class SqliteStore implements TargetStore, StoreWriter {
         state: { connectors: connectors(), connections: joined.connections },
         again: () => ({ connectors: connectors(), connections: joined.again() }),
         connectionTexts: joined.texts,
+        connectorTexts: connectorRows.bodies as string[],
       };
     }
     // Not one sound record per row: row by row, which names the row that is not.
@@ -175,12 +176,17 @@ class SqliteStore implements TargetStore, StoreWriter {
     const again = () => ({ connectors: connectors(), connections: connectionsOfRows(connectionRows, this.#name, this.#path) });
     const state = again();
     // Every body is a string now (JSON.parse of each succeeded on its text).
-    return { state, again, connectionTexts: connectionRows.bodies as string[] };
+    return { state, again, connectionTexts: connectionRows.bodies as string[], connectorTexts: connectorRows.bodies as string[] };
   }
 
   /** The connections rows' canonical text in link-name order (rows.ts): what the digest is made of. */
   async connectionTexts(): Promise<readonly string[]> {
     return joinedTexts(this.#stmt.joinedConnectionTexts.get() as Joined) ?? readRows(this.#stmt.allConnections).bodies.map(String);
+  }
+
+  /** The connectors rows' canonical text in link-name order: the digest's other part. */
+  async connectorTexts(): Promise<readonly string[]> {
+    return readRows(this.#stmt.allConnectors).bodies.map(String);
   }
 
   async counts(): Promise<{ connectors: number; connections: number }> {
@@ -241,7 +247,7 @@ class SqliteStore implements TargetStore, StoreWriter {
     // Same order as World.apply, so the file and the cache agree.
     for (const name of effects.deleteConnections) this.#stmt.deleteConnection.run(name);
     for (const name of effects.deleteConnectors) this.#stmt.deleteConnector.run(name);
-    for (const c of effects.upsertConnectors) this.#stmt.upsertConnector.run(c.linkName, JSON.stringify(c));
+    for (const c of effects.upsertConnectors) this.#stmt.upsertConnector.run(c.linkName, canonicalConnectorJson(c));
     for (const c of effects.upsertConnections) this.#stmt.upsertConnection.run(c.linkName, c.connector, canonicalConnectionJson(c));
   }
 
@@ -259,7 +265,7 @@ class SqliteStore implements TargetStore, StoreWriter {
       // In key order: each B-tree then grows at its end (a snapshot's state is in that order already).
       insertInBatches(stmt.insertConnectors, stmt.insertConnector, 2, inLinkNameOrder(state.connectors), (c, values, at) => {
         values[at] = c.linkName;
-        values[at + 1] = JSON.stringify(c);
+        values[at + 1] = canonicalConnectorJson(c);
       });
       insertInBatches(stmt.insertConnections, stmt.insertConnection, 3, inLinkNameOrder(state.connections), (c, values, at) => {
         values[at] = c.linkName;

@@ -13,7 +13,7 @@ import { closeSync, existsSync, linkSync, openSync, readSync, renameSync, rmSync
 import { makeDirectories, writeProblem } from '../../fs/directories.js';
 import { dirname } from 'node:path';
 import { migrateToRollouts } from './rollouts.js';
-import { canonicalRowText, damaged } from './rows.js';
+import { canonicalConnectorRowText, canonicalRowText, damaged } from './rows.js';
 import { loadSqlite, transaction, valueOf, type SqliteDatabase } from './sqlite-driver.js';
 import { TargetError, UserError } from '../../errors.js';
 import { quoteTerminal } from '../../util/terminal.js';
@@ -272,28 +272,34 @@ function create(db: SqliteDatabase): OpenedDatabase {
  * Brings an older target up to date in one transaction: schema 1 → 2 adds rollouts
  * (local/rollouts.ts); 2 → 3 turns each connection's one `authorization` into a list of
  * `authorizations` (one entry for `all` environments of an admin connection, or none); 3 → 4
- * writes each connection row as the canonical text of its record (rows.ts), which the digest is
+ * writes each connection and connector row as the canonical text of its record (rows.ts), which the digest is
  * made of from then on.
  */
 function upgrade(db: SqliteDatabase, from: number): void {
   transaction(db, 'IMMEDIATE', () => {
     if (from < 2) migrateToRollouts(db);
     if (from < 3) db.exec(AUTHORIZATIONS_MIGRATION);
-    if (from < 4) canonicalConnectionRows(db);
+    if (from < 4) canonicalRows(db);
     db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(LOCAL_SCHEMA_VERSION);
   });
 }
 
 /**
- * Schema 3 → 4: every connections row that holds a sound record of its name is written again as
- * its record's canonical text (an older connectorops wrote `JSON.stringify` of the record, its keys
- * in any order). A row that does not is left as it is: loading it says what is wrong, as before.
+ * Schema 3 → 4: every connections row and every connectors row that holds a sound record of its
+ * name is written again as its record's canonical text (an older connectorops wrote
+ * `JSON.stringify` of the record, its keys in any order; a connector's canonical text is its
+ * snapshot form). A row that does not is left as it is: loading it says what is wrong, as before.
  */
-function canonicalConnectionRows(db: SqliteDatabase): void {
+function canonicalRows(db: SqliteDatabase): void {
   const update = db.prepare('UPDATE connections SET body = ? WHERE link_name = ?');
   for (const [linkName, body] of [...db.prepare('SELECT link_name, body FROM connections').rows()]) {
     const text = canonicalRowText(linkName, body);
     if (text !== null && text !== body) update.run(text, linkName as string);
+  }
+  const updateConnector = db.prepare('UPDATE connectors SET body = ? WHERE link_name = ?');
+  for (const [linkName, body] of [...db.prepare('SELECT link_name, body FROM connectors').rows()]) {
+    const text = canonicalConnectorRowText(linkName, body);
+    if (text !== null && text !== body) updateConnector.run(text, linkName as string);
   }
 }
 

@@ -5,13 +5,14 @@
  * A connection row holds exactly the text `canonicalConnectionJson` writes for its record (issue
  * 25): the digest of the account is then the rows' text as it is, in link-name order, with no
  * canonical text written per read (snapshot.ts, `stateDigestOfTexts`, says why that is sound).
- * Connectors keep `JSON.stringify` of the record: there are few, and the digest writes theirs.
+ * A connector row holds `canonicalConnectorJson` of its record alike (the snapshot's form), so the
+ * digest writes no connector's text either.
  */
 import { UserError } from '../../errors.js';
 import { SECRET_PARAMETERS } from '../../model/types.js';
 import type { ConnectionRecord, ConnectorRecord } from '../../model/types.js';
 import { quoteTerminal } from '../../util/terminal.js';
-import { canonicalConnectionJson } from '../snapshot.js';
+import { canonicalConnectionJson, canonicalConnectorJson, connectorOfStoredText } from '../snapshot.js';
 import type { SqliteStatement } from './sqlite-port.js';
 
 const RESTORE_HINT =
@@ -135,11 +136,20 @@ export function joinedTexts(row: Joined): readonly string[] | null {
 export function connectorsOfRows(rows: Rows, name: string, path: string): Map<string, ConnectorRecord> {
   const connectors = new Map<string, ConnectorRecord>();
   for (let i = 0; i < rows.names.length; i++) {
-    const c = parseRow(rows, i, 'connectors', name, path);
+    const c = connectorOfRow(parseRow(rows, i, 'connectors', name, path));
     if (!isConnectorRecord(c)) throw damaged(name, path, `the connectors row ${describeRow(rows.names[i])} is not a connector this connectorops wrote`);
     connectors.set(c.linkName, c);
   }
   return connectors;
+}
+
+/**
+ * The record a connectors row holds: schema 4 keeps `canonicalConnectorJson` of it (the snapshot's
+ * form, which the digest hashes as it is); the record's own form reads alike. Anything that is not
+ * a connector's shape is returned as it is, for isConnectorRecord to refuse.
+ */
+function connectorOfRow(value: { linkName?: unknown }): unknown {
+  return connectorOfStoredText(value);
 }
 
 /** The connections the rows hold; a row that does not hold a connection of its name is a damaged target. */
@@ -189,6 +199,28 @@ export function canonicalRowText(linkName: unknown, body: unknown): string | nul
     return canonicalConnectionJson(value);
   } catch {
     // Authorizations too broken to sort (not records): the load says what is wrong, as before.
+    return null;
+  }
+}
+
+/**
+ * A connectors row's text as schema 4 keeps it, for the upgrade from schema 3 (which kept
+ * `JSON.stringify` of the record): the canonical text of the connector it holds, or null for a row
+ * that is not a sound connector of its name (kept as it is: loading it says what is wrong).
+ */
+export function canonicalConnectorRowText(linkName: unknown, body: unknown): string | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(String(body));
+  } catch {
+    return null;
+  }
+  if (value === null || typeof value !== 'object' || (value as { linkName?: unknown }).linkName !== linkName) return null;
+  const c = connectorOfRow(value);
+  if (!isConnectorRecord(c)) return null;
+  try {
+    return canonicalConnectorJson(c);
+  } catch {
     return null;
   }
 }

@@ -23,7 +23,7 @@ import type { Effects } from '../../rules/index.js';
 import { TargetEngine } from '../engine/engine.js';
 import { newFingerprintKey } from '../engine/secrets.js';
 import { canonicalJson } from '../../model/canonical.js';
-import { canonicalConnectionJson } from '../snapshot.js';
+import { canonicalConnectionJson, canonicalConnectorJson, connectorOfStoredText } from '../snapshot.js';
 import {
   journalEntryOf,
   rolloutEventOf,
@@ -463,21 +463,35 @@ class PgTx implements StoreWriter {
    * world, made when a transaction needs it): a cold read hands its caller the state it parsed,
    * with no deep copy of 100k records (a copy cost more than the parse, measured).
    */
-  async loadStateAgain(): Promise<{ state: State; again: () => State; connectionTexts: readonly string[] }> {
+  async loadStateAgain(): Promise<{ state: State; again: () => State; connectionTexts: readonly string[]; connectorTexts: readonly string[] }> {
     const state: State = { connectors: new Map(), connections: new Map() };
     const connectors = await this.#pages('connectors', (page) => {
-      for (const c of this.#bodies<ConnectorRecord>('connectors', page)) state.connectors.set(c.linkName, c);
+      for (const c of this.#connectors(page)) state.connectors.set(c.linkName, c);
     });
     const connections = await this.#pages('connections', (page) => {
       for (const c of this.#bodies<ConnectionRecord>('connections', page)) state.connections.set(c.linkName, c);
     });
     const again = (): State => {
       const made: State = { connectors: new Map(), connections: new Map() };
-      for (const page of connectors) for (const c of this.#bodies<ConnectorRecord>('connectors', page)) made.connectors.set(c.linkName, c);
+      for (const page of connectors) for (const c of this.#connectors(page)) made.connectors.set(c.linkName, c);
       for (const page of connections) for (const c of this.#bodies<ConnectionRecord>('connections', page)) made.connections.set(c.linkName, c);
       return made;
     };
-    return { state, again, connectionTexts: connections.map(joinedBodies) };
+    return { state, again, connectionTexts: connections.map(joinedBodies), connectorTexts: connectors.map(joinedBodies) };
+  }
+
+  /** The connectors rows' text in link-name order (store.ts): canonical since schema 6, the digest's other part. */
+  async connectorTexts(): Promise<readonly string[]> {
+    return (await this.#pages('connectors', () => {})).map(joinedBodies);
+  }
+
+  /**
+   * A page's connectors: a row holds `canonicalConnectorJson` of its record since schema 6 (the
+   * snapshot's form, which the digest hashes as it is); the record's own form reads alike. A body
+   * that is no connector at all is kept as it is, for the engine's check to name.
+   */
+  #connectors(page: Page): ConnectorRecord[] {
+    return this.#bodies<object>('connectors', page).map((c) => connectorOfStoredText(c) as ConnectorRecord);
   }
 
   /** The connections rows' text in link-name order (store.ts): canonical since schema 6, its digest. */
@@ -666,7 +680,8 @@ class PgTx implements StoreWriter {
     await this.#c.query(
       `INSERT INTO ${this.#s}.connectors (link_name, body) SELECT * FROM unnest($1::text[], $2::text[])
        ON CONFLICT (link_name) DO UPDATE SET body = excluded.body`,
-      [records.map((r) => r.linkName), records.map((r) => JSON.stringify(r))],
+      // A connector row is its record's canonical text (schema 6), as a connection row is.
+      [records.map((r) => r.linkName), records.map(canonicalConnectorJson)],
     );
   }
 
@@ -681,28 +696,59 @@ class PgTx implements StoreWriter {
 }
 
 /**
- * Schema 5 → 6: every connections row is written again as its record's canonical text
- * (`canonicalConnectionJson`; before, rows held `JSON.stringify` of the record, its keys in any
+ * Schema 5 → 6: every connections and connectors row is written again as its record's canonical
+ * text (`canonicalConnectionJson`, `canonicalConnectorJson`; before, rows held `JSON.stringify` of the record, its keys in any
  * order), in the upgrade's transaction. A row whose canonical text would not be the same record
  * (not JSON, not an object of the row's link name, fields the canonical text does not keep) is left
  * as it is: loading it says what is wrong with it, as before.
  */
 async function canonicalConnectionRows(client: pg.PoolClient, schema: string): Promise<void> {
-  const { rows } = await client.query<[string, string]>({ text: `SELECT link_name, body FROM ${schema}.connections`, rowMode: 'array' });
+  await canonicalRows(client, schema, 'connections', canonicalRowText);
+  await canonicalRows(client, schema, 'connectors', canonicalConnectorRowText);
+}
+
+async function canonicalRows(
+  client: pg.PoolClient,
+  schema: string,
+  table: 'connections' | 'connectors',
+  canonical: (linkName: string, body: string) => string | null,
+): Promise<void> {
+  const { rows } = await client.query<[string, string]>({ text: `SELECT link_name, body FROM ${schema}.${table}`, rowMode: 'array' });
   const names: string[] = [];
   const bodies: string[] = [];
   for (const [linkName, body] of rows) {
-    const text = canonicalRowText(linkName, body);
+    const text = canonical(linkName, body);
     if (text !== null && text !== body) {
       names.push(linkName);
       bodies.push(text);
     }
   }
   for (let i = 0; i < names.length; i += ROWS_PER_INSERT) {
-    await client.query(`UPDATE ${schema}.connections c SET body = u.body FROM unnest($1::text[], $2::text[]) AS u (link_name, body) WHERE c.link_name = u.link_name`, [
+    await client.query(`UPDATE ${schema}.${table} c SET body = u.body FROM unnest($1::text[], $2::text[]) AS u (link_name, body) WHERE c.link_name = u.link_name`, [
       names.slice(i, i + ROWS_PER_INSERT),
       bodies.slice(i, i + ROWS_PER_INSERT),
     ]);
+  }
+}
+
+/**
+ * The canonical text of the connector a connectors row holds (schema 5 wrote `JSON.stringify` of
+ * the record), or null when that text would not be the same record: the record read back from it
+ * must be the row's, field for field.
+ */
+function canonicalConnectorRowText(linkName: string, body: string): string | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return null;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || (value as { linkName?: unknown }).linkName !== linkName) return null;
+  try {
+    const text = canonicalConnectorJson(value as ConnectorRecord);
+    return canonicalJson(connectorOfStoredText(JSON.parse(text) as object)) === canonicalJson(value) ? text : null;
+  } catch {
+    return null;
   }
 }
 
@@ -755,8 +801,8 @@ function commitValues(writeKey: bigint, { atSerial, effects, journal }: ActionCo
     effects !== null,
     effects?.deleteConnections ?? [],
     effects?.deleteConnectors ?? [],
-    effects?.upsertConnectors.map((r) => JSON.stringify(r)) ?? [],
-    // A connection row is its record's canonical text (schema 6): the digest is made of the rows' text.
+    // A row is its record's canonical text (schema 6): the digest is made of the rows' text.
+    effects?.upsertConnectors.map(canonicalConnectorJson) ?? [],
     effects?.upsertConnections.map(canonicalConnectionJson) ?? [],
     ...entry,
   ];

@@ -17,7 +17,7 @@ import { HttpTarget } from '../../../src/targets/http/client.js';
 import { PostgresTarget, POSTGRES_SCHEMA_VERSION } from '../../../src/targets/postgres/postgres-target.js';
 import { STEPS } from '../../../src/targets/postgres/schema.js';
 import { parsePostgresUrl } from '../../../src/targets/postgres/url.js';
-import { canonicalConnectionJson, snapshotToState, stateDigest, stateToSnapshot } from '../../../src/targets/snapshot.js';
+import { canonicalConnectionJson, canonicalConnectorJson, snapshotToState, stateDigest, stateToSnapshot } from '../../../src/targets/snapshot.js';
 import type { State } from '../../../src/model/types.js';
 import { validState } from '../../support/arbitraries.js';
 import { state } from '../../support/builders.js';
@@ -247,7 +247,7 @@ describe('schema versions', () => {
     }
   });
 
-  it("a schema 5 target: each connection row is written again as its record's canonical text, a row it cannot keep whole is left as it is (step 6)", async () => {
+  it("a schema 5 target: each connection and connector row is written again as its record's canonical text, a row it cannot keep whole is left as it is (step 6)", async () => {
     const schema = freshSchema('canonical');
     await admin.query(`CREATE SCHEMA ${schema}`);
     for (const step of STEPS.slice(0, 5)) await admin.query(step(`"${schema}"`));
@@ -258,9 +258,12 @@ describe('schema versions', () => {
       .connection('crm_sales', 'crm', { scopes: ['b', 'a'], authorizations: [{ environment: 'all', account: 'alice' }] })
       .connection('crm_support', 'crm', { usages: [{ app: 'desk', component: 'workflow:x', kind: 'sms' }] })
       .build();
-    await admin.query(`INSERT INTO ${schema}.connectors VALUES ('crm', $1)`, [JSON.stringify(account.connectors.get('crm'))]);
     // As schema 5 wrote them: JSON.stringify of the record, its keys in any order (here the reverse of canonical).
     const reversed = (record: object) => JSON.stringify(Object.fromEntries(Object.entries(record).reverse()));
+    await admin.query(`INSERT INTO ${schema}.connectors VALUES ('crm', $1)`, [reversed(account.connectors.get('crm')!)]);
+    // A connector with a field its canonical text does not keep: left as it is, as a connection is.
+    const extraConnector = JSON.stringify({ ...account.connectors.get('crm'), linkName: 'erp_extra', note: 'kept' });
+    await admin.query(`INSERT INTO ${schema}.connectors VALUES ('erp_extra', $1)`, [extraConnector]);
     for (const c of account.connections.values()) await admin.query(`INSERT INTO ${schema}.connections VALUES ($1, 'crm', $2)`, [c.linkName, reversed(c)]);
     // A field the canonical text does not keep: rewriting would lose it, so the row stays as it is.
     const extra = JSON.stringify({ ...account.connections.get('crm_support'), linkName: 'crm_extra', note: 'kept' });
@@ -279,6 +282,15 @@ describe('schema versions', () => {
         ['crm_support', canonicalConnectionJson(account.connections.get('crm_support')!)],
       ]),
     );
+    const connectorBodies = new Map(
+      (await admin.query<{ link_name: string; body: string }>(`SELECT link_name, body FROM ${schema}.connectors`)).rows.map((r) => [r.link_name, r.body]),
+    );
+    expect(connectorBodies).toEqual(
+      new Map([
+        ['crm', canonicalConnectorJson(account.connectors.get('crm')!)],
+        ['erp_extra', extraConnector],
+      ]),
+    );
     // Read in byte order, whatever the database's default collation: the order of JavaScript's strings for link names.
     const { rows } = await admin.query(
       `SELECT collation_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'connections' AND column_name = 'link_name'`,
@@ -287,6 +299,7 @@ describe('schema versions', () => {
     expect(rows).toEqual([{ collation_name: 'C' }]);
     // With the row that is not canonical gone, the digest made of the rows' text is the state's.
     await admin.query(`DELETE FROM ${schema}.connections WHERE link_name = 'crm_extra'`);
+    await admin.query(`DELETE FROM ${schema}.connectors WHERE link_name = 'erp_extra'`);
     const reader = await PostgresTarget.open(server.target(schema));
     try {
       const read = await reader.read();
