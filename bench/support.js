@@ -13,12 +13,17 @@ export async function time(fn) {
 /** git's stdout as a Buffer; rejects when git fails. */
 function git(cwd, args, input) {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', args, { cwd });
+    // No stdin unless there is input: git may exit before an empty write reaches it (EPIPE, an
+    // unhandled error that ended a whole bench run); a write error is git's exit code's business.
+    const child = spawn('git', args, { cwd, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'inherit'] });
     const chunks = [];
     child.stdout.on('data', (c) => chunks.push(c));
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`git ${args[0]} exit ${code}`))));
-    child.stdin.end(input ?? '');
+    if (input !== undefined) {
+      child.stdin.on('error', () => {});
+      child.stdin.end(input);
+    }
   });
 }
 
