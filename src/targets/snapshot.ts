@@ -643,18 +643,8 @@ function quickAuthenticationJson(auth: Authentication): string | undefined {
   for (const key of keys) {
     const value: unknown = key === 'type' ? auth.type : (auth as unknown as Record<string, unknown>)[key];
     if (value === undefined || (key === 'scopeSeparator' && auth.type === 'oauth2' && value === ',')) continue;
-    let json: string;
-    if (typeof value === 'string') json = quote(value);
-    else if (typeof value === 'boolean') json = value ? 'true' : 'false';
-    else if (Array.isArray(value)) {
-      json = '';
-      for (let i = 0; i < value.length; i++) {
-        const item: unknown = value[i];
-        if (typeof item !== 'string') return undefined;
-        json += i ? `,${quote(item)}` : quote(item);
-      }
-      json = `[${json}]`;
-    } else return undefined;
+    const json = flatValueJson(value);
+    if (json === undefined) return undefined;
     out += out ? `,"${key}":${json}` : `"${key}":${json}`;
   }
   return `{${out}}`;
@@ -693,22 +683,26 @@ export function flatCanonicalJson(value: object): string | undefined {
     // An own `__proto__` key (JSON.parse makes one) is what canonicalJson's object leaves out: its way.
     if (key === '__proto__') return undefined;
     const v = record[key];
-    let json: string;
     if (v === undefined) continue;
-    if (typeof v === 'string') json = quote(v);
-    else if (typeof v === 'boolean') json = v ? 'true' : 'false';
-    else if (Array.isArray(v)) {
-      json = '';
-      for (let i = 0; i < v.length; i++) {
-        const item: unknown = v[i];
-        if (typeof item !== 'string') return undefined;
-        json += i ? `,${quote(item)}` : quote(item);
-      }
-      json = `[${json}]`;
-    } else return undefined;
+    const json = flatValueJson(v);
+    if (json === undefined) return undefined;
     out += `${out ? ',' : ''}${quote(key)}:${json}`;
   }
   return `{${out}}`;
+}
+
+/** A string, a boolean or a list of strings as JSON.stringify writes it; undefined for anything else. */
+function flatValueJson(value: unknown): string | undefined {
+  if (typeof value === 'string') return quote(value);
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (!Array.isArray(value)) return undefined;
+  let json = '';
+  for (let i = 0; i < value.length; i++) {
+    const item: unknown = value[i];
+    if (typeof item !== 'string') return undefined;
+    json += i ? `,${quote(item)}` : quote(item);
+  }
+  return `[${json}]`;
 }
 
 /** `member` with the value as canonicalJson writes it (an object's keys sorted). */

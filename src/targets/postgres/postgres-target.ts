@@ -737,23 +737,26 @@ async function canonicalRows(
  * must be the row's, field for field.
  */
 function canonicalConnectorRowText(linkName: string, body: string): string | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(body);
-  } catch {
-    return null;
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value) || (value as { linkName?: unknown }).linkName !== linkName) return null;
-  try {
-    const text = canonicalConnectorJson(value as ConnectorRecord);
-    return canonicalJson(connectorOfStoredText(JSON.parse(text) as object)) === canonicalJson(value) ? text : null;
-  } catch {
-    return null;
-  }
+  return canonicalTextOfRow(
+    linkName,
+    body,
+    (value) => canonicalConnectorJson(value as ConnectorRecord),
+    (text) => connectorOfStoredText(JSON.parse(text) as object),
+  );
 }
 
 /** The canonical text of the record a connections row holds, or null when that text would not be the same record. */
 function canonicalRowText(linkName: string, body: string): string | null {
+  return canonicalTextOfRow(
+    linkName,
+    body,
+    (value) => canonicalConnectionJson(value as ConnectionRecord),
+    (text) => JSON.parse(text) as unknown,
+  );
+}
+
+/** `write`'s text of the record a row holds, when reading that text back (`read`) gives the row's record again, field for field; else null. */
+function canonicalTextOfRow(linkName: string, body: string, write: (value: object) => string, read: (text: string) => unknown): string | null {
   let value: unknown;
   try {
     value = JSON.parse(body);
@@ -762,9 +765,9 @@ function canonicalRowText(linkName: string, body: string): string | null {
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value) || (value as { linkName?: unknown }).linkName !== linkName) return null;
   try {
-    const text = canonicalConnectionJson(value as ConnectionRecord);
-    // Nothing dropped or changed: the text parses to the record the row held.
-    return canonicalJson(JSON.parse(text)) === canonicalJson(value) ? text : null;
+    const text = write(value);
+    // Nothing dropped or changed: the text reads back as the record the row held.
+    return canonicalJson(read(text)) === canonicalJson(value) ? text : null;
   } catch {
     return null;
   }
