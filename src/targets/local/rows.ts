@@ -63,7 +63,7 @@ function byText(a: string, b: string): number {
  * not promise it: the readers below check that the names come in order and read row by row if not.
  * Both aggregates see the same rows in one pass, so the i-th name is the i-th body's.
  */
-export function joinedSql(table: 'connectors' | 'connections', withValidity: boolean): string {
+export function joinedSql(table: 'connections', withValidity: boolean): string {
   const valid = withValidity ? ', min(json_valid(body)) AS valid' : '';
   return `SELECT '[' || group_concat(body, ',') || ']' AS bodies, group_concat(link_name, char(10)) AS names, count(*) AS n${valid} FROM (SELECT link_name, body FROM ${table} ORDER BY link_name)`;
 }
@@ -76,42 +76,24 @@ export interface Joined {
   valid?: unknown;
 }
 
-/** The records of a `joinedSql` answer, and their text for the digest. */
-export interface JoinedRecords<T> {
-  records: Map<string, T>;
-  /** The bodies joined by `,`, in link-name order (empty: no rows). */
+/** The connections of a `joinedSql` answer, and their text for the digest. */
+export interface JoinedConnections {
+  connections: Map<string, ConnectionRecord>;
+  /** The bodies joined by `,`, in link-name order (empty: no connections). */
   texts: readonly string[];
-  /** The same records again, made from the same text (already checked). */
-  again: () => Map<string, T>;
+  /** The same connections again, made from the same text (already checked). */
+  again: () => Map<string, ConnectionRecord>;
 }
 
 /**
- * The connections of one `joinedSql('connections', true)` answer, or null when it is not exactly
- * one sound record per row, in order: then the rows are read one by one (readRows,
- * connectionsOfRows), which says which row is wrong, in the words it always used.
+ * The connections of one `joinedSql` answer (with validity), or null when it is not exactly one
+ * sound record per row, in order: then the rows are read one by one (readRows, stateOfRows), which
+ * says which row is wrong, in the words it always used. What this accepts, row by row reading
+ * accepts alike (a property test holds them so): SQLite found each body one JSON text, so the
+ * array's elements are the rows' bodies, one each; and each is checked as stateOfRows checks it.
  */
-export function joinedConnections(row: Joined): JoinedRecords<ConnectionRecord> | null {
-  return joinedRecords(row, (value) => value, isConnectionRecord);
-}
-
-/** The connectors of one `joinedSql('connectors', true)` answer, or null as joinedConnections (then connectorsOfRows). */
-export function joinedConnectors(row: Joined): JoinedRecords<ConnectorRecord> | null {
-  return joinedRecords(row, connectorOfRow, isConnectorRecord);
-}
-
-/**
- * The records of one `joinedSql` answer (with validity), or null when it is not exactly one sound
- * record per row, in order. What this accepts, row by row reading accepts alike (a property test
- * holds them so, for both tables): SQLite found each body one JSON text, so the array's elements
- * are the rows' bodies, one each; and each is checked as parseRow and `isRecord` check it, after
- * `recordOf` (the row's form to the record's, as the row-by-row read converts it).
- */
-function joinedRecords<T extends { linkName: string }>(
-  row: Joined,
-  recordOf: (value: { linkName?: unknown }) => unknown,
-  isRecord: (value: unknown) => value is T,
-): JoinedRecords<T> | null {
-  if (row.n === 0) return { records: new Map(), texts: [], again: () => new Map() };
+export function joinedConnections(row: Joined): JoinedConnections | null {
+  if (row.n === 0) return { connections: new Map(), texts: [], again: () => new Map() };
   if (row.valid !== 1 || typeof row.bodies !== 'string' || typeof row.names !== 'string' || typeof row.n !== 'number') return null;
   const names = row.names.split('\n');
   if (names.length !== row.n) return null;
@@ -122,29 +104,25 @@ function joinedRecords<T extends { linkName: string }>(
     return null;
   }
   if (!Array.isArray(list) || list.length !== names.length) return null;
-  const records = new Map<string, T>();
+  const connections = new Map<string, ConnectionRecord>();
   for (let i = 0; i < list.length; i++) {
-    const value: unknown = list[i];
+    const c: unknown = list[i];
     const name = names[i]!;
-    if (value === null || typeof value !== 'object' || (value as { linkName?: unknown }).linkName !== name || (i > 0 && !(names[i - 1]! < name))) return null;
-    const r = recordOf(value);
-    if (!isRecord(r)) return null;
-    records.set(r.linkName, r);
+    if (c === null || typeof c !== 'object' || (c as { linkName?: unknown }).linkName !== name || (i > 0 && !(names[i - 1]! < name)) || !isConnectionRecord(c))
+      return null;
+    connections.set(name, c);
   }
   const bodies = row.bodies;
   const again = () => {
-    const out = new Map<string, T>();
-    for (const value of JSON.parse(bodies) as Array<{ linkName?: unknown }>) {
-      const r = recordOf(value) as T;
-      out.set(r.linkName, r);
-    }
+    const out = new Map<string, ConnectionRecord>();
+    for (const c of JSON.parse(bodies) as ConnectionRecord[]) out.set(c.linkName, c);
     return out;
   };
   // The text without its brackets: a slice of the one string, not a copy.
-  return { records, texts: [bodies.slice(1, -1)], again };
+  return { connections, texts: [bodies.slice(1, -1)], again };
 }
 
-/** A table's rows' text in link-name order from a `joinedSql` answer (without validity), or null when the names are not in JavaScript's order. */
+/** The connections rows' text in link-name order from a `joinedSql` answer (without validity), or null when the names are not in JavaScript's order. */
 export function joinedTexts(row: Joined): readonly string[] | null {
   if (row.n === 0) return [];
   if (typeof row.bodies !== 'string' || typeof row.names !== 'string') return null;
