@@ -13,36 +13,40 @@ type Holding = Pick<State, 'connectors' | 'connections'>;
 
 /** Null when `connection` can be authorized on `state` now; else why not. */
 export function authorizationRefusal(state: Holding, connection: string): AuthorizationRefusal | null {
-  const current = state.connections.get(connection);
-  if (!current) return { reason: 'missing', message: `connection '${connection}' does not exist` };
-  const connector = state.connectors.get(current.connector);
-  if (connector && !connector.enabled) {
+  const reason = refusalReason(state, connection);
+  if (reason === null) return null;
+  if (reason === 'missing') return { reason, message: `connection '${connection}' does not exist` };
+  if (reason === 'connector-disabled') {
+    const connector = state.connections.get(connection)!.connector;
     return {
-      reason: 'connector-disabled',
+      reason,
       rule: 'R11',
-      message: `R11: connection '${connection}' cannot be authorized while its connector '${connector.linkName}' is disabled`,
-      hint: `enable connector '${connector.linkName}' first`,
+      message: `R11: connection '${connection}' cannot be authorized while its connector '${connector}' is disabled`,
+      hint: `enable connector '${connector}' first`,
     };
   }
-  if (!current.enabled) {
-    return {
-      reason: 'disabled',
-      rule: 'R11',
-      message: `R11: connection '${connection}' is disabled: enable it before authorizing it`,
-      hint: `enable connection '${connection}' first`,
-    };
-  }
-  return null;
+  return {
+    reason,
+    rule: 'R11',
+    message: `R11: connection '${connection}' is disabled: enable it before authorizing it`,
+    hint: `enable connection '${connection}' first`,
+  };
 }
 
 /**
- * True when `connection` exists and can be authorized on `state` now: exactly when
- * authorizationRefusal finds nothing (a property test holds the two together), without writing
- * the refusal's words (the planner asks this of every unauthorized connection of a 100k plan).
+ * True when `connection` exists and can be authorized on `state` now (R11): authorizationRefusal's
+ * decision without the refusal's words (the planner asks this of every unauthorized connection of
+ * a 100k plan).
  */
 export function canBeAuthorizedNow(state: Holding, connection: string): boolean {
+  return refusalReason(state, connection) === null;
+}
+
+/** The decision itself: why `connection` cannot be authorized now (a disabled connector first), or null. */
+function refusalReason(state: Holding, connection: string): AuthorizationRefusal['reason'] | null {
   const current = state.connections.get(connection);
-  if (!current || !current.enabled) return false;
+  if (!current) return 'missing';
   const connector = state.connectors.get(current.connector);
-  return !connector || connector.enabled;
+  if (connector && !connector.enabled) return 'connector-disabled';
+  return current.enabled ? null : 'disabled';
 }
