@@ -183,8 +183,8 @@ export function isSnapshotConnection(value: unknown): boolean {
 
 const CONNECTOR_KEYS = new Set(['linkName', 'name', 'description', 'stage', 'enabled', 'authentication', 'secretFingerprints']);
 const FINGERPRINT_KEYS = new Set(['clientSecret', 'consumerSecret']);
-const OAUTH1_KEYS = new Set(['type', 'consumerKey', 'requestTokenUrl', 'authorizeUrl', 'accessTokenUrl']);
-const OAUTH2_KEYS = new Set(['type', 'grantType', 'clientId', 'authorizeUrl', 'accessTokenUrl', 'refreshTokenUrl', 'scopes', 'scopeSeparator', 'addTo']);
+const OAUTH1_KEYS = new Set(['type', ...AUTH_PARAMETERS.oauth1]);
+const OAUTH2_KEYS = new Set(['type', ...AUTH_PARAMETERS.oauth2]);
 
 /**
  * True only for a connector the snapshot schema (SnapshotConnectorSchema, strict) accepts as it
@@ -512,12 +512,8 @@ function quickConnectionJson(c: ConnectionRecord): string | undefined {
   ) {
     return undefined;
   }
-  let scopes = '';
-  for (let i = 0; i < c.scopes.length; i++) {
-    const scope: unknown = c.scopes[i];
-    if (typeof scope !== 'string') return undefined;
-    scopes += i ? `,${quote(scope)}` : quote(scope);
-  }
+  const scopes = flatValueJson(c.scopes);
+  if (scopes === undefined) return undefined;
   const list = c.authorizations.length > 1 ? copyAuthorizations(c.authorizations) : c.authorizations;
   let authorizations = '';
   for (let i = 0; i < list.length; i++) {
@@ -538,7 +534,7 @@ function quickConnectionJson(c: ConnectionRecord): string | undefined {
   return (
     `{${access}"authorizationOwner":${quote(c.authorizationOwner)},"authorizations":[${authorizations}],"connector":${quote(c.connector)},` +
     `"enabled":${c.enabled},"linkName":${quote(c.linkName)},"name":${quote(c.name)},` +
-    `"sameAuthorizationForAllEnvironments":${c.sameAuthorizationForAllEnvironments},"scopes":[${scopes}],"usages":[${usages}]}`
+    `"sameAuthorizationForAllEnvironments":${c.sameAuthorizationForAllEnvironments},"scopes":${scopes},"usages":[${usages}]}`
   );
 }
 
@@ -886,10 +882,6 @@ export function locateJsonError(text: string): { line: number; col: number; offs
 // ---------------------------------------------------------------------------------------------
 // Records read from a target
 
-// N1 and N2 as the rules write them (rules/names.ts: an ASCII name or description is accepted at once).
-const n1 = nameProblem;
-const n2 = descriptionProblem;
-
 /**
  * Every record of `state` checked against the manifest rules before anything uses it: link names
  * (N3, also a connection's connector), names (N1) and descriptions (N2). A target edited by hand,
@@ -903,8 +895,8 @@ export function checkTargetRecords(state: State, target: string): void {
   // described only when it breaks a rule, never for the sound ones.
   for (const [key, c] of state.connectors) {
     const n3 = linkNameProblem(c.linkName);
-    const name = n1(c.name);
-    const description = c.description ? n2(c.description) : null;
+    const name = nameProblem(c.name);
+    const description = c.description ? descriptionProblem(c.description) : null;
     if (n3 === null && name === null && description === null) continue;
     const what = `connector ${quoteTerminal(key)}`;
     if (n3 !== null) problems.push(`${what}: N3: ${n3}`);
@@ -914,7 +906,7 @@ export function checkTargetRecords(state: State, target: string): void {
   for (const [key, c] of state.connections) {
     const n3 = linkNameProblem(c.linkName);
     const connector = linkNameProblem(c.connector);
-    const name = n1(c.name);
+    const name = nameProblem(c.name);
     if (n3 === null && connector === null && name === null) continue;
     const what = `connection ${quoteTerminal(key)}`;
     if (n3 !== null) problems.push(`${what}: N3: ${n3}`);

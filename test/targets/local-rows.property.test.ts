@@ -110,7 +110,7 @@ it('one query and one JSON.parse read the connections exactly as reading them ro
         } catch (error) {
           slow = error;
         }
-        const joined = joinedConnections(db.prepare(joinedSql('connections', true)).get() as Joined);
+        const joined = joinedConnections(db.prepare(joinedSql(true)).get() as Joined);
         if (joined) {
           fast++;
           expect(slow).toBeInstanceOf(Map);
@@ -118,7 +118,7 @@ it('one query and one JSON.parse read the connections exactly as reading them ro
           expect([...joined.again()]).toEqual([...(slow as Map<string, unknown>)]);
           expect(joined.texts.join(',')).toBe(slowRows.bodies.join(','));
         }
-        const texts = joinedTexts(db.prepare(joinedSql('connections', false)).get() as Joined);
+        const texts = joinedTexts(db.prepare(joinedSql(false)).get() as Joined);
         if (texts) expect(texts.join(',')).toBe(slowRows.bodies.join(','));
       } finally {
         db.close();

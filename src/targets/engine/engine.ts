@@ -728,7 +728,6 @@ type ActionOutcome = { kind: 'done'; effects: Effects; serial: number } | { kind
 
 const ALREADY_DONE = 'is already done by';
 
-/** A second confirmation of a step, a repeat of an action: refused, naming who did it and when. */
 /** An action's outcome as `execute` answers it: its result, or the error it throws. */
 function answerOf(outcome: ActionOutcome, journal: JournalContext | undefined): ExecuteResult {
   if (outcome.kind === 'already') throw alreadyDone(journal!, outcome.entry);
@@ -746,6 +745,7 @@ function answerOf(outcome: ActionOutcome, journal: JournalContext | undefined): 
 const succeeded = (result: ExecuteResult): BatchOutcome => ({ ok: true, result });
 const failed = (error: unknown): BatchOutcome => ({ ok: false, error });
 
+/** A second confirmation of a step, a repeat of an action: refused, naming who did it and when. */
 function alreadyDone(journal: JournalContext, entry: JournalEntry): TargetError {
   return new TargetError(
     `action ${journal.actionId} of run ${journal.runId} ${ALREADY_DONE} ${entry.by ?? 'a run'} at ${entry.at} (serial ${entry.serial}); it is not carried out twice`,

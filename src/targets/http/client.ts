@@ -247,7 +247,7 @@ export class HttpTarget implements Target {
   }
 
   async #sendBatch(batch: Queued[]): Promise<void> {
-    const alone = (q: Queued): void => void this.#executeOne(q.request.action, q.request.secrets, q.values, q.request.journal).then(q.resolve, q.reject);
+    const alone = (q: Queued): void => void this.#executeOne(q.request.action, q.request.secrets, q.values, q.request.journal, q.json).then(q.resolve, q.reject);
     if (batch.length === 1 || !this.#batches) {
       batch.forEach(alone);
       return;
@@ -294,12 +294,18 @@ export class HttpTarget implements Target {
     });
   }
 
-  /** One action alone, as POST /v1/actions. */
-  async #executeOne(body: ActionBody, secrets: Partial<Record<SecretName, string>>, values: string[], journal: JournalContext | undefined): Promise<ExecuteResult> {
+  /** One action alone, as POST /v1/actions; `json`: its body's text when a queued action has it already. */
+  async #executeOne(
+    body: ActionBody,
+    secrets: Partial<Record<SecretName, string>>,
+    values: string[],
+    journal: JournalContext | undefined,
+    json?: string,
+  ): Promise<ExecuteResult> {
     const result = await this.#request({
       method: 'POST',
       path: 'v1/actions',
-      body: { action: body, secrets, ...(journal ? { journal } : {}) },
+      ...(json !== undefined ? { json } : { body: { action: body, secrets, ...(journal ? { journal } : {}) } }),
       schema: ActionResponseSchema,
       // Idempotent with a journal context (the server keeps each (run, action)'s result).
       retry: journal ? 'action' : 'never',

@@ -63,9 +63,9 @@ function byText(a: string, b: string): number {
  * not promise it: the readers below check that the names come in order and read row by row if not.
  * Both aggregates see the same rows in one pass, so the i-th name is the i-th body's.
  */
-export function joinedSql(table: 'connections', withValidity: boolean): string {
+export function joinedSql(withValidity: boolean): string {
   const valid = withValidity ? ', min(json_valid(body)) AS valid' : '';
-  return `SELECT '[' || group_concat(body, ',') || ']' AS bodies, group_concat(link_name, char(10)) AS names, count(*) AS n${valid} FROM (SELECT link_name, body FROM ${table} ORDER BY link_name)`;
+  return `SELECT '[' || group_concat(body, ',') || ']' AS bodies, group_concat(link_name, char(10)) AS names, count(*) AS n${valid} FROM (SELECT link_name, body FROM connections ORDER BY link_name)`;
 }
 
 /** What `joinedSql` answers. */
@@ -87,10 +87,10 @@ export interface JoinedConnections {
 
 /**
  * The connections of one `joinedSql` answer (with validity), or null when it is not exactly one
- * sound record per row, in order: then the rows are read one by one (readRows, stateOfRows), which
+ * sound record per row, in order: then the rows are read one by one (readRows, connectionsOfRows), which
  * says which row is wrong, in the words it always used. What this accepts, row by row reading
  * accepts alike (a property test holds them so): SQLite found each body one JSON text, so the
- * array's elements are the rows' bodies, one each; and each is checked as stateOfRows checks it.
+ * array's elements are the rows' bodies, one each; and each is checked as connectionsOfRows checks it.
  */
 export function joinedConnections(row: Joined): JoinedConnections | null {
   if (row.n === 0) return { connections: new Map(), texts: [], again: () => new Map() };
@@ -136,20 +136,11 @@ export function joinedTexts(row: Joined): readonly string[] | null {
 export function connectorsOfRows(rows: Rows, name: string, path: string): Map<string, ConnectorRecord> {
   const connectors = new Map<string, ConnectorRecord>();
   for (let i = 0; i < rows.names.length; i++) {
-    const c = connectorOfRow(parseRow(rows, i, 'connectors', name, path));
+    const c = connectorOfStoredText(parseRow(rows, i, 'connectors', name, path));
     if (!isConnectorRecord(c)) throw damaged(name, path, `the connectors row ${describeRow(rows.names[i])} is not a connector this connectorops wrote`);
     connectors.set(c.linkName, c);
   }
   return connectors;
-}
-
-/**
- * The record a connectors row holds: schema 4 keeps `canonicalConnectorJson` of it (the snapshot's
- * form, which the digest hashes as it is); the record's own form reads alike. Anything that is not
- * a connector's shape is returned as it is, for isConnectorRecord to refuse.
- */
-function connectorOfRow(value: { linkName?: unknown }): unknown {
-  return connectorOfStoredText(value);
 }
 
 /** The connections the rows hold; a row that does not hold a connection of its name is a damaged target. */
@@ -216,7 +207,7 @@ export function canonicalConnectorRowText(linkName: unknown, body: unknown): str
     return null;
   }
   if (value === null || typeof value !== 'object' || (value as { linkName?: unknown }).linkName !== linkName) return null;
-  const c = connectorOfRow(value);
+  const c = connectorOfStoredText(value);
   if (!isConnectorRecord(c)) return null;
   try {
     return canonicalConnectorJson(c);

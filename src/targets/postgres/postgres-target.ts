@@ -402,7 +402,7 @@ class PgStore implements TargetStore {
       const from = (await this.#version(client)) ?? 0;
       if (from > POSTGRES_SCHEMA_VERSION) throw this.#newer(from);
       for (let v = from; v < POSTGRES_SCHEMA_VERSION; v++) await client.query(STEPS[v]!(this.#s));
-      if (from < CANONICAL_ROWS_VERSION) await canonicalConnectionRows(client, this.#s);
+      if (from < CANONICAL_ROWS_VERSION) await canonicalizeRows(client, this.#s);
       await client.query(`UPDATE ${this.#s}.schema_version SET version = $1`, [POSTGRES_SCHEMA_VERSION]);
       await client.query(`INSERT INTO ${this.#s}.meta (key, value) VALUES ('serial', '0'), ('fingerprint_key', $1) ON CONFLICT (key) DO NOTHING`, [newFingerprintKey()]);
     });
@@ -702,8 +702,8 @@ class PgTx implements StoreWriter {
  * (not JSON, not an object of the row's link name, fields the canonical text does not keep) is left
  * as it is: loading it says what is wrong with it, as before.
  */
-async function canonicalConnectionRows(client: pg.PoolClient, schema: string): Promise<void> {
-  await canonicalRows(client, schema, 'connections', canonicalRowText);
+async function canonicalizeRows(client: pg.PoolClient, schema: string): Promise<void> {
+  await canonicalRows(client, schema, 'connections', canonicalConnectionRowText);
   await canonicalRows(client, schema, 'connectors', canonicalConnectorRowText);
 }
 
@@ -746,7 +746,7 @@ function canonicalConnectorRowText(linkName: string, body: string): string | nul
 }
 
 /** The canonical text of the record a connections row holds, or null when that text would not be the same record. */
-function canonicalRowText(linkName: string, body: string): string | null {
+function canonicalConnectionRowText(linkName: string, body: string): string | null {
   return canonicalTextOfRow(
     linkName,
     body,
