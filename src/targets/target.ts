@@ -122,6 +122,20 @@ export interface BatchAction {
 /** What `executeBatch` answers for one action: what `execute` would have resolved with, or thrown. */
 export type BatchOutcome = { ok: true; result: ExecuteResult } | { ok: false; error: unknown };
 
+/** A batch carried out one `execute` after another: what a target without `executeBatch` answers for it. */
+export async function executeEach(target: Pick<Target, 'execute'>, actions: readonly BatchAction[]): Promise<BatchOutcome[]> {
+  const out: BatchOutcome[] = [];
+  for (const a of actions) {
+    out.push(
+      await target.execute(a.action, a.secrets, a.journal).then(
+        (result): BatchOutcome => ({ ok: true, result }),
+        (error: unknown): BatchOutcome => ({ ok: false, error }),
+      ),
+    );
+  }
+  return out;
+}
+
 export interface ExecuteResult {
   serial: number;
   /** Authorizations that this action revoked (R5, R13), as the target saw it happen. */

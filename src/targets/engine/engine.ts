@@ -25,6 +25,7 @@ import { authorizationRefusal, formatViolation, transition, World, type Effects,
 import { parseAction } from '../action-schema.js';
 import { LockHeldError, waitForLock } from '../lock.js';
 import { checkTargetRecords, stateDigest, stateDigestOfTexts, stateToSnapshot, validateSnapshot } from '../snapshot.js';
+import { executeEach } from '../target.js';
 import type {
   BatchAction,
   BatchOutcome,
@@ -165,11 +166,7 @@ export class TargetEngine implements Target {
    */
   async executeBatch(actions: readonly BatchAction[]): Promise<BatchOutcome[]> {
     const savepoint = this.#store.savepoint?.bind(this.#store);
-    if (!savepoint || actions.length < 2) {
-      const out: BatchOutcome[] = [];
-      for (const a of actions) out.push(await this.execute(a.action, a.secrets, a.journal).then(succeeded, failed));
-      return out;
-    }
+    if (!savepoint || actions.length < 2) return executeEach(this, actions);
     const out: BatchOutcome[] = [];
     const ready: Array<{ at: number; act: ActionBody; fingerprints: SecretFingerprints; journal: JournalContext }> = [];
     try {
@@ -187,30 +184,18 @@ export class TargetEngine implements Target {
       return actions.map(() => failed(error));
     }
     try {
-      const settled = await this.#writing(async (tx) => {
-        const each: Array<{ ok: true; value: ActionOutcome } | { ok: false; error: unknown }> = [];
+      await this.#writing(async (tx) => {
         for (const r of ready) {
           const one = await savepoint(() => this.#actInTransaction(tx, r.act, r.fingerprints, r.journal));
-          if (one.ok && one.value.kind === 'done') this.#commitToWorld(one.value.effects, one.value.serial);
-          if (!one.ok) {
-            const error = this.#store.describeError(one.error);
-            each.push({ ok: false, error });
-            // As execute does after a failed transaction, in this one.
-            if (!error.message.includes(ALREADY_DONE)) {
-              const entry = { status: 'failed' as const, serial: null, at: new Date().toISOString(), error: error.message };
-              await savepoint(() => tx.journalRecord(r.journal, r.act.op, r.act.linkName, entry));
-            }
-          } else each.push(one);
-        }
-        return each;
-      });
-      ready.forEach((r, i) => {
-        const one = settled[i]!;
-        if (!one.ok) return void (out[r.at] = failed(one.error));
-        try {
-          out[r.at] = succeeded(answerOf(one.value, r.journal));
-        } catch (error) {
+          if (one.ok) {
+            if (one.value.kind === 'done') this.#commitToWorld(one.value.effects, one.value.serial);
+            out[r.at] = settle(one.value, r.journal);
+            continue;
+          }
+          const error = this.#store.describeError(one.error);
           out[r.at] = failed(error);
+          // As execute does after a failed transaction, in this one.
+          if (!error.message.includes(ALREADY_DONE)) await savepoint(() => tx.journalRecord(r.journal, r.act.op, r.act.linkName, failedEntry(error.message)));
         }
       });
     } catch (error) {
@@ -236,7 +221,7 @@ export class TargetEngine implements Target {
     const result = transition(world, act, fingerprints);
     const at = new Date().toISOString();
     if (!result.ok) {
-      if (journal) await tx.journalRecord(journal, act.op, act.linkName, { status: 'failed', serial: null, at, error: violationMessage(result.violations) });
+      if (journal) await tx.journalRecord(journal, act.op, act.linkName, failedEntry(violationMessage(result.violations), at));
       return { kind: 'refused', violations: result.violations };
     }
     await tx.writeEffects(result.effects);
@@ -257,9 +242,7 @@ export class TargetEngine implements Target {
     const atSerial = this.#worldSerial;
     const result = transition(world, act, fingerprints);
     const at = new Date().toISOString();
-    const outcome: JournalOutcome = result.ok
-      ? { status: 'done', serial: atSerial + 1, at, error: null }
-      : { status: 'failed', serial: null, at, error: violationMessage(result.violations) };
+    const outcome: JournalOutcome = result.ok ? { status: 'done', serial: atSerial + 1, at, error: null } : failedEntry(violationMessage(result.violations), at);
     const answer = await this.#store
       .commitAction({
         atSerial,
@@ -624,9 +607,7 @@ export class TargetEngine implements Target {
   async #journalFailedBestEffort(journal: JournalContext, action: { op: string; linkName: string }, message: string): Promise<void> {
     if (message.includes(ALREADY_DONE)) return;
     try {
-      await this.#writing((tx) =>
-        tx.journalRecord(journal, action.op, action.linkName, { status: 'failed', serial: null, at: new Date().toISOString(), error: message }),
-      );
+      await this.#writing((tx) => tx.journalRecord(journal, action.op, action.linkName, failedEntry(message)));
     } catch {
       // No entry, or an old one: the journal then does not say the action was carried out, which is true (it is one transaction).
     }
@@ -742,8 +723,21 @@ function answerOf(outcome: ActionOutcome, journal: JournalContext | undefined): 
   return { serial: outcome.serial, revoked: outcome.effects.revoked };
 }
 
-const succeeded = (result: ExecuteResult): BatchOutcome => ({ ok: true, result });
 const failed = (error: unknown): BatchOutcome => ({ ok: false, error });
+
+/** An action's outcome as a batch answers it: answerOf's result, or the error it throws. */
+function settle(outcome: ActionOutcome, journal: JournalContext | undefined): BatchOutcome {
+  try {
+    return { ok: true, result: answerOf(outcome, journal) };
+  } catch (error) {
+    return failed(error);
+  }
+}
+
+/** The journal entry of an action that was not carried out. */
+function failedEntry(error: string, at = new Date().toISOString()): JournalOutcome {
+  return { status: 'failed', serial: null, at, error };
+}
 
 /** A second confirmation of a step, a repeat of an action: refused, naming who did it and when. */
 function alreadyDone(journal: JournalContext, entry: JournalEntry): TargetError {

@@ -28,7 +28,7 @@ import { parseAction } from '../action-schema.js';
 import { LockHeldError, waitForLock } from '../lock.js';
 import { ActionResults } from './idempotency.js';
 import { stateToSnapshot } from '../snapshot.js';
-import type { BatchOutcome, JournalContext, LockInfo, LockRequest, Target } from '../target.js';
+import { executeEach, type JournalContext, type LockInfo, type LockRequest, type Target } from '../target.js';
 import type { ActionBody } from '../../model/actions.js';
 import type { SecretName } from '../../model/types.js';
 import {
@@ -537,16 +537,7 @@ function makeRoutes(target: Target, maxLockWaitMs: number, ctx: Pick<Context, 'h
         });
         const answers = await results.each(checked, async (fresh) => {
           const batch = fresh.map((i) => checked[i]!);
-          if (target.executeBatch) return target.executeBatch(batch);
-          const one: BatchOutcome[] = [];
-          for (const a of batch)
-            one.push(
-              await target.execute(a.action, a.secrets, a.journal).then(
-                (result) => ({ ok: true as const, result }),
-                (error: unknown) => ({ ok: false as const, error }),
-              ),
-            );
-          return one;
+          return target.executeBatch ? target.executeBatch(batch) : executeEach(target, batch);
         });
         answers.forEach((answer, i) => {
           const at = checked[i]!.at;
