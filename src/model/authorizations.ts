@@ -42,6 +42,9 @@ function authorizationEnvironments(c: Shape, environments: readonly Environment[
  */
 export function environmentsLacking(c: Shape & Pick<ConnectionRecord, 'authorizations'>, environments: readonly Environment[]): AuthorizationEnvironment[] {
   if (c.authorizationOwner === 'user') return [];
+  // A shared connection (R18) lacks `all` or nothing: answered without the list and its filter (a
+  // 100k plan asks this of every unauthorized connection).
+  if (c.sameAuthorizationForAllEnvironments) return c.authorizations.some((a) => a.environment === 'all') ? [] : ['all'];
   return authorizationEnvironments(c, environments).filter((env) => !c.authorizations.some((a) => a.environment === env));
 }
 

@@ -46,13 +46,6 @@ function neededFor(c: ConnectionRecord, environments: readonly Environment[], lo
     const users = [...new Set(lost.flatMap((r) => (r.user !== undefined ? [r.user] : [])))].sort(byString);
     return [{ connection: c.linkName, environment: 'all', everyUser: true, users }];
   }
-  if (c.sameAuthorizationForAllEnvironments) {
-    // The common case without the lists below (a 100k plan asks this of every unauthorized
-    // connection): a shared connection lacks `all` or nothing (R18), and what it held was `all`.
-    if (c.authorizations.some((a) => a.environment === 'all')) return [];
-    const before = lost.find((r) => r.environment === 'all');
-    return [before ? { connection: c.linkName, environment: 'all', account: before.account } : { connection: c.linkName, environment: 'all' }];
-  }
   return environmentsLacking(c, environments).map((environment) => {
     const before = lost.find((r) => r.environment === environment) ?? lost.find((r) => r.environment === 'all');
     return { connection: c.linkName, environment, ...(before ? { account: before.account } : {}) };
