@@ -46,18 +46,9 @@ export class ActionResults {
   /** Carries out `run()` for (runId, actionId) once; every repeat of the same action gets the first result. */
   async once(journal: JournalContext, action: ActionBody, run: () => Promise<ExecuteResult>): Promise<IdempotentResult> {
     const results = await this.#run(journal.runId);
-    const kept = results.get(journal.actionId);
-    if (kept) {
-      const same = kept.action === null ? kept.op === action.op && kept.linkName === action.linkName : sameAction(kept.action, action);
-      if (!same) throw otherAction(journal, kept.op, kept.linkName);
-      return { ...kept.result, replayed: true };
-    }
-    const key = `${journal.runId}\u0000${journal.actionId}`;
-    const pending = this.#inFlight.get(key);
-    if (pending) {
-      if (!sameAction(pending.action, action)) throw otherAction(journal, null, null);
-      return { ...(await pending.result), replayed: true };
-    }
+    const prior = this.#prior(results, journal, action);
+    if (prior) return prior;
+    const key = keyOf(journal);
     const started = run();
     this.#inFlight.set(key, { action, result: started });
     try {
@@ -81,7 +72,7 @@ export class ActionResults {
   ): Promise<Array<{ ok: true; result: IdempotentResult } | { ok: false; error: unknown }>> {
     type Answer = { ok: true; result: IdempotentResult } | { ok: false; error: unknown };
     const refused = (error: unknown): Answer => ({ ok: false, error });
-    const answers: Array<Answer | Promise<Answer>> = [];
+    const answers: Array<Promise<Answer>> = [];
     const fresh: number[] = [];
     const settle: Array<{ resolve: (r: ExecuteResult) => void; reject: (e: unknown) => void; key: string }> = [];
     for (const [at, { journal, action }] of actions.entries()) {
@@ -89,25 +80,15 @@ export class ActionResults {
       try {
         results = await this.#run(journal.runId);
       } catch (error) {
-        answers.push(refused(error));
+        answers.push(Promise.resolve(refused(error)));
         continue;
       }
-      const kept = results.get(journal.actionId);
-      if (kept) {
-        const same = kept.action === null ? kept.op === action.op && kept.linkName === action.linkName : sameAction(kept.action, action);
-        answers.push(same ? { ok: true, result: { ...kept.result, replayed: true } } : refused(otherAction(journal, kept.op, kept.linkName)));
+      const prior = this.#prior(results, journal, action);
+      if (prior) {
+        answers.push(prior.then((result): Answer => ({ ok: true, result }), refused));
         continue;
       }
-      const key = `${journal.runId}\u0000${journal.actionId}`;
-      const pending = this.#inFlight.get(key);
-      if (pending) {
-        answers.push(
-          !sameAction(pending.action, action)
-            ? refused(otherAction(journal, null, null))
-            : pending.result.then((r): Answer => ({ ok: true, result: { ...r, replayed: true } }), refused),
-        );
-        continue;
-      }
+      const key = keyOf(journal);
       const result = new Promise<ExecuteResult>((resolve, reject) => settle.push({ resolve, reject, key }));
       this.#inFlight.set(key, { action, result });
       fresh.push(at);
@@ -133,7 +114,23 @@ export class ActionResults {
         this.#inFlight.delete(s.key);
       });
     }
-    return Promise.all(answers.map((a) => Promise.resolve(a)));
+    return Promise.all(answers);
+  }
+
+  /**
+   * The answer of an action already carried out (kept) or being carried out (in flight) under the
+   * same key, replayed; refused when the key was used for another action; undefined when neither.
+   */
+  #prior(results: Map<string, Kept>, journal: JournalContext, action: ActionBody): Promise<IdempotentResult> | undefined {
+    const kept = results.get(journal.actionId);
+    if (kept) {
+      const same = kept.action === null ? kept.op === action.op && kept.linkName === action.linkName : sameAction(kept.action, action);
+      return same ? Promise.resolve({ ...kept.result, replayed: true }) : Promise.reject(otherAction(journal, kept.op, kept.linkName));
+    }
+    const pending = this.#inFlight.get(keyOf(journal));
+    if (!pending) return undefined;
+    if (!sameAction(pending.action, action)) return Promise.reject(otherAction(journal, null, null));
+    return pending.result.then((r) => ({ ...r, replayed: true }));
   }
 
   #run(runId: string): Promise<Map<string, Kept>> {
@@ -171,4 +168,9 @@ function otherAction(journal: JournalContext, op: string | null, linkName: strin
     `action ${journal.actionId} of run ${journal.runId} was already sent with another action${first}; a run's action id names one action, so this one was not carried out`,
     { status: 409, hint: 'give each action of a run its own action id' },
   );
+}
+
+/** The in-flight map's key of an action: its run and its id. */
+function keyOf(journal: JournalContext): string {
+  return `${journal.runId}\u0000${journal.actionId}`;
 }
