@@ -95,18 +95,25 @@ export async function run(report) {
 /**
  * The manifests of this bench in a fresh `dir`: `connectors` apiKey connectors with two
  * connections each, so a plan of 4 actions per connector (create, mark ready, 2 connections).
- * bench/http.bench.js carries out the same plan over HTTP.
+ * bench/http.bench.js carries out the same plan over HTTP, run after run (`run`): then the
+ * manifests are those of every run before it (already applied) and `connectors` new ones,
+ * r<run>c<i>, whose 4 actions each are the plan.
  */
-export function writeApplyManifests(dir, connectors) {
+export function writeApplyManifests(dir, connectors, run) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'connectors'), { recursive: true });
   mkdirSync(join(dir, 'connections'), { recursive: true });
-  for (let i = 0; i < connectors; i++) {
-    writeFileSync(join(dir, `connectors/c${i}.yaml`), `kind: Connector\nlinkName: c${i}\nname: Connector ${i}\nauthentication:\n  type: apiKey\n  parameterKey: key\n`);
-    writeFileSync(
-      join(dir, `connections/c${i}.yaml`),
-      `kind: Connection\nlinkName: c${i}_a\nname: A ${i}\nconnector: c${i}\n---\nkind: Connection\nlinkName: c${i}_b\nname: B ${i}\nconnector: c${i}\n`,
-    );
+  const runs = run === undefined ? [null] : Array.from({ length: run + 1 }, (_, r) => r);
+  for (const r of runs) {
+    for (let i = 0; i < connectors; i++) {
+      const c = r === null ? `c${i}` : `r${r}c${i}`;
+      const n = r === null ? `${i}` : `${r} ${i}`;
+      writeFileSync(join(dir, `connectors/${c}.yaml`), `kind: Connector\nlinkName: ${c}\nname: Connector ${n}\nauthentication:\n  type: apiKey\n  parameterKey: key\n`);
+      writeFileSync(
+        join(dir, `connections/${c}.yaml`),
+        `kind: Connection\nlinkName: ${c}_a\nname: A ${n}\nconnector: ${c}\n---\nkind: Connection\nlinkName: ${c}_b\nname: B ${n}\nconnector: ${c}\n`,
+      );
+    }
   }
 }
 

@@ -12,7 +12,7 @@
 // the runs before it left, on the local floor as over HTTP. The note gives run 0 apart: a server
 // that just started, against a floor whose process just started too.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { executePlan } from '../dist/apply/executor.js';
@@ -20,6 +20,7 @@ import { planId } from '../dist/model/plan-document.js';
 import { loadForPlan, planAgainst } from '../dist/plan/run.js';
 import { openTarget } from '../dist/targets/index.js';
 import { Transport } from '../dist/targets/http/transport.js';
+import { writeApplyManifests } from './apply.bench.js';
 
 const CONNECTORS = Number(process.env.BENCH_HTTP_CONNECTORS ?? 250);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -53,7 +54,7 @@ export async function run(report) {
   try {
     for (const concurrency of [4, 1]) servers[concurrency] = await serve(join(dir, `http-${concurrency}.db`));
     for (let r = 0; r < RUNS; r++) {
-      writeRunManifests(manifests, CONNECTORS, r);
+      writeApplyManifests(manifests, CONNECTORS, r);
       // Interleaved, so that a slow moment of the machine hits floor and subject alike.
       const local = await timedApply(manifests, `local:${join(dir, 'local.db')}`, 1, actions, r === 0);
       keep('local', local);
@@ -92,29 +93,6 @@ export async function run(report) {
     note: `${((best.health / actions) * 1000).toFixed(0)} µs per round trip: the network alone (the client's node:http keep-alive transport, loopback, another process)`,
   });
   report.row(`read() over HTTP, ${actions / 2}-record account`, { ms: best.readHttp, floorMs: best.readLocal, note: 'floor: read() of a local target (warm)' });
-}
-
-/**
- * The manifests of run `run`: those of every run before it (already applied) and `connectors`
- * new connectors, r<run>c<i>, each with two connections: the plan is the new ones' 4 actions each.
- */
-function writeRunManifests(dir, connectors, run) {
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(join(dir, 'connectors'), { recursive: true });
-  mkdirSync(join(dir, 'connections'), { recursive: true });
-  for (let r = 0; r <= run; r++) {
-    for (let i = 0; i < connectors; i++) {
-      const c = `r${r}c${i}`;
-      writeFileSync(
-        join(dir, `connectors/${c}.yaml`),
-        `kind: Connector\nlinkName: ${c}\nname: Connector ${r} ${i}\nauthentication:\n  type: apiKey\n  parameterKey: key\n`,
-      );
-      writeFileSync(
-        join(dir, `connections/${c}.yaml`),
-        `kind: Connection\nlinkName: ${c}_a\nname: A ${r} ${i}\nconnector: ${c}\n---\nkind: Connection\nlinkName: ${c}_b\nname: B ${r} ${i}\nconnector: ${c}\n`,
-      );
-    }
-  }
 }
 
 /** Plans the manifests against `spec`, then times the executor alone, and (`read`) one read() after it. */

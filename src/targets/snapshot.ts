@@ -88,9 +88,10 @@ export function validateSnapshot(value: unknown): { snapshot: Snapshot; state: S
     throw new UserError(listProblems('the snapshot is not valid', problems));
   }
   const problems: string[] = [];
-  const seen = (kind: string, items: { linkName: string }[], at: string) => {
-    // In link-name order (an export always is), no two are alike: no set of 100k names needed.
-    if (sortedByLinkName(items)) return;
+  // In link-name order (an export always is), no two are alike: no set of 100k names needed.
+  const sorted = { connectors: sortedByLinkName(parsed.data.connectors), connections: sortedByLinkName(parsed.data.connections) };
+  const seen = (kind: 'connectors' | 'connections', items: { linkName: string }[], at: string) => {
+    if (sorted[kind]) return;
     const names = new Set<string>();
     items.forEach((item, i) => {
       if (names.has(item.linkName)) problems.push(`${at}[${i}].linkName: N3: two ${kind} have link name '${item.linkName}'`);
@@ -108,10 +109,10 @@ export function validateSnapshot(value: unknown): { snapshot: Snapshot; state: S
   }
   // The document in its normalized form, as the state writes it: the connections given are kept
   // when they are written so already (an export always is), instead of a copy of each (issue 25).
-  const snapshot = normalizedSnapshot(parsed.data, state);
+  const snapshot = normalizedSnapshot(parsed.data, state, sorted.connections);
   // The state made here is what snapshotToState(snapshot) would make again, when the input was
   // in the snapshot's own order (an export always is): kept for whoever asks for a state first.
-  VALIDATED.set(snapshot, { state: inLinkNameOrder(parsed.data) ? state : null });
+  VALIDATED.set(snapshot, { state: sorted.connectors && sorted.connections ? state : null });
   return validated(snapshot);
 }
 
@@ -311,11 +312,6 @@ function validated(snapshot: Snapshot): { snapshot: Snapshot; state: State } {
   };
 }
 
-/** True when connectors and connections are each sorted by link name (the order a snapshot is written in). */
-function inLinkNameOrder(snapshot: Snapshot): boolean {
-  return sortedByLinkName(snapshot.connectors) && sortedByLinkName(snapshot.connections);
-}
-
 /** True when each item's link name comes after the one before it (so no two are alike). */
 function sortedByLinkName(items: readonly { linkName: string }[]): boolean {
   for (let i = 1; i < items.length; i++) if (!(items[i - 1]!.linkName < items[i]!.linkName)) return false;
@@ -328,10 +324,9 @@ function sortedByLinkName(items: readonly { linkName: string }[]): boolean {
  * same keys in the same order, defaults written, authorizations in their order): the same JSON
  * text, without a copy of 100k connections (a property test holds the two texts equal).
  */
-function normalizedSnapshot(document: Snapshot, state: State): Snapshot {
-  const normal = stateToSnapshot({ connectors: state.connectors, connections: new Map() });
-  if (!(sortedByLinkName(document.connections) && document.connections.every(isNormalConnection))) return stateToSnapshot(state);
-  return { ...normal, connections: document.connections };
+function normalizedSnapshot(document: Snapshot, state: State, connectionsSorted: boolean): Snapshot {
+  if (!(connectionsSorted && document.connections.every(isNormalConnection))) return stateToSnapshot(state);
+  return { ...stateToSnapshot({ connectors: state.connectors, connections: new Map() }), connections: document.connections };
 }
 
 const NORMAL_CONNECTION_KEYS = [

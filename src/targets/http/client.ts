@@ -290,7 +290,7 @@ export class HttpTarget implements Target {
       // Busy or throttled (429/503, or a gateway's 502/504): nothing was carried out; alone, with its retries.
       if (r.status === 429 || r.status === 502 || r.status === 503 || r.status === 504) return void alone(q);
       const answer: Answer = { status: r.status, statusText: '', headers: {}, text: JSON.stringify({ error: r.error }) };
-      q.reject(this.#errorAnswer(answer, answer.text, { ...spec, path: 'v1/actions', what: q.what }, [this.#token, ...q.values]));
+      q.reject(this.#errorAnswer(answer, { ...spec, path: 'v1/actions', what: q.what }, [this.#token, ...q.values]));
     });
   }
 
@@ -465,7 +465,7 @@ export class HttpTarget implements Target {
         throw this.#networkError(error, spec, hidden);
       }
       const text = response.text;
-      if (response.status >= 400) throw this.#errorAnswer(response, text, spec, hidden);
+      if (response.status >= 400) throw this.#errorAnswer(response, spec, hidden);
       if (response.status >= 300) {
         const location = response.headers.location;
         throw new TargetError(
@@ -566,12 +566,12 @@ export class HttpTarget implements Target {
   }
 
   /** An error answer, as the error class the target threw on the server. */
-  #errorAnswer(response: Answer, text: string, spec: RequestSpec<unknown>, hidden: readonly string[]): Error {
+  #errorAnswer(response: Answer, spec: RequestSpec<unknown>, hidden: readonly string[]): Error {
     const status = response.status;
     const clean = (s: string | undefined) => (s === undefined ? undefined : redactParts(s, hidden));
     let body: z.infer<typeof ErrorBodySchema>['error'] | undefined;
     try {
-      const parsed = ErrorBodySchema.safeParse(JSON.parse(text));
+      const parsed = ErrorBodySchema.safeParse(JSON.parse(response.text));
       if (parsed.success) body = parsed.data.error;
     } catch {
       // Not ours (a proxy's HTML page, say): described by its status below.
