@@ -10,13 +10,35 @@ function sortKeys(value: unknown): unknown {
   if (value instanceof Map) return sortKeys(Object.fromEntries([...value.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
+    for (const key of sortedKeys(value)) {
       const v = (value as Record<string, unknown>)[key];
       if (v !== undefined) out[key] = sortKeys(v);
     }
     return out;
   }
   return value;
+}
+
+/**
+ * `Object.keys(value).sort()`, sorted by insertion when there are few: most objects have a handful of keys, and for so few
+ * a loop of `<` costs a third less than Array#sort's call (measured on a 1,000-action plan's
+ * planId, ~7,700 objects). Both compare UTF-16 code units, and keys are distinct, so the order is the same.
+ */
+function sortedKeys(value: object): string[] {
+  const keys = Object.keys(value);
+  // Insertion is quadratic: a large object (the link names of a whole state) takes Array#sort.
+  if (keys.length > 16) return keys.sort();
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i]!;
+    let j = i - 1;
+    if (keys[j]! < key) continue;
+    while (j >= 0 && keys[j]! > key) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = key;
+  }
+  return keys;
 }
 
 export function sha256(text: string | Buffer): string {

@@ -1,6 +1,61 @@
-/** The chunked hash of canonical JSON: fed to the hash in pieces, it hashes the same bytes as the whole text. */
+/**
+ * Canonical JSON: with its keys sorted by insertion it writes what the sorted copy by Array#sort
+ * wrote; fed to the hash in pieces, it hashes the same bytes as the whole text.
+ */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, ChunkedSha256, sha256 } from '../../src/model/canonical.js';
+
+/** canonicalJson as it was defined before its keys were sorted by insertion: `Object.keys(v).sort()`. */
+function sortedCopyJson(value: unknown): string {
+  const sortKeys = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sortKeys);
+    if (v instanceof Map) return sortKeys(Object.fromEntries([...v.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
+    if (v !== null && typeof v === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const key of Object.keys(v).sort()) {
+        const x = (v as Record<string, unknown>)[key];
+        if (x !== undefined) out[key] = sortKeys(x);
+      }
+      return out;
+    }
+    return v;
+  };
+  return JSON.stringify(sortKeys(value));
+}
+
+/** Keys in any order, among them the ones an object orders or treats specially (index-like, `__proto__`), and non-ASCII. */
+const key = fc.oneof(
+  fc.string({ maxLength: 4, unit: 'binary' }),
+  fc.constantFrom('0', '1', '9', '10', '01', '-1', '1.5', '__proto__', 'toJSON', 'a', 'B', 'b', 'ab', 'é', '\u2028', '\ud83d\ude00', '\uffff'),
+);
+
+const { value } = fc.letrec<{ value: unknown }>((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.oneof(fc.string(), fc.double(), fc.boolean(), fc.constant(null), fc.constant(undefined), fc.date({ noInvalidDate: true })),
+    fc.array(tie('value'), { maxLength: 4 }),
+    // Up to 24 keys: past 16 the keys are sorted by Array#sort, below by insertion.
+    fc.dictionary(key, tie('value'), { maxKeys: 24 }),
+    fc.uniqueArray(fc.tuple(key, tie('value')), { maxLength: 4, selector: ([k]) => k }).map((entries) => new Map(entries)),
+  ),
+}));
+
+describe('canonicalJson', () => {
+  it('writes what the sorted copy by Array#sort wrote (random values, keys in any order)', () => {
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(canonicalJson(v)).toBe(sortedCopyJson(v));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('sorts a large object (link names of a whole state) as Array#sort does', () => {
+    const big = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k${(i * 7919) % 5000}`, i]));
+    expect(canonicalJson(big)).toBe(sortedCopyJson(big));
+  });
+});
 
 describe('ChunkedSha256', () => {
   it('feeds a long document (many chunks) to the hash in pieces and still hashes the same bytes', () => {
