@@ -584,11 +584,11 @@ describe('connections', () => {
   });
 });
 
-describe('actions in flight at once: one batch request (issue 25)', () => {
+describe('actions in flight at once: one batch request, when streams are off (issue 25)', () => {
   const j = (actionId: string) => ({ runId: 'r-batch', actionId });
 
   it('go out as one POST /v1/actions/batch; each is answered on its own, a refusal with its own error class and rule', async () => {
-    const { client, store, logs } = await serve();
+    const { client, store, logs } = await serve({ client: { stream: false } });
     const out = await Promise.allSettled([
       client.execute(act.createConnector('crm', oauth2()), { clientSecret: SECRET }, j('a')),
       client.execute(act.createConnection('orphan', 'nowhere'), {}, j('b')),
@@ -615,6 +615,7 @@ describe('actions in flight at once: one batch request (issue 25)', () => {
   it("is committed by the target's executeBatch, in one call for the actions not answered yet: a key twice in one batch is carried out once, a key already answered is answered from the record", async () => {
     const calls: string[][] = [];
     const { running, store } = await serve({
+      client: { stream: false },
       wrap: (inner) =>
         around(inner, {
           executeBatch: async (...args: Parameters<NonNullable<Target['executeBatch']>>) => {
@@ -655,6 +656,7 @@ describe('actions in flight at once: one batch request (issue 25)', () => {
 
   it('a bug in one action of a batch: 500 for that one alone, its details in the log with every secret of the batch redacted', async () => {
     const { client, logs } = await serve({
+      client: { stream: false },
       wrap: (store) =>
         around(store, {
           execute: async (...args: Parameters<Target['execute']>) => {
@@ -682,6 +684,7 @@ describe('actions in flight at once: one batch request (issue 25)', () => {
     let executed = 0;
     let dropped = false;
     const { client, store } = await serve({
+      client: { stream: false },
       wrap: (inner, running) =>
         around(inner, {
           execute: async (...args: Parameters<Target['execute']>) => {
@@ -705,7 +708,7 @@ describe('actions in flight at once: one batch request (issue 25)', () => {
   });
 
   it('a server without the batch route (an older serve): each action goes alone, then and from then on', async () => {
-    const { client, store, logs } = await serve();
+    const { client, store, logs } = await serve({ client: { stream: false } });
     // An older server: the same routes but the batch one, which it answers 404 like any unknown route.
     const proxied: string[] = [];
     const proxy: Server = createHttpServer((req, res) => {
@@ -724,7 +727,7 @@ describe('actions in flight at once: one batch request (issue 25)', () => {
     proxy.listen(0, '127.0.0.1');
     await once(proxy, 'listening');
     cleanups.push(() => new Promise<void>((r) => proxy.close(() => r())));
-    const old = new HttpTarget(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, { token: TOKEN, retryDelayMs: 1 });
+    const old = new HttpTarget(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, { token: TOKEN, retryDelayMs: 1, stream: false });
     cleanups.push(() => old.close());
     const first = await Promise.all([old.execute(act.createConnector('crm'), {}, j('a')), old.execute(act.createConnector('erp'), {}, j('b'))]);
     expect(first.map((r) => r.serial).sort()).toEqual([1, 2]);
