@@ -748,6 +748,20 @@ function streamActions(
   /** No more lines are taken: the body ended, a line ended the stream, or the server is closing. */
   let stopped = false;
   let working = false;
+  /** A pump is due at the end of this turn of the event loop. */
+  let due = false;
+  // Node's HTTP parser hands each chunk of a chunked body over as a 'data' event of its own, one
+  // line each as the client writes them: the pump runs once the lines read together are all in
+  // the queue, so that they go into one executeBatch (one commit, one write of their answers),
+  // not one each.
+  const schedule = () => {
+    if (due) return;
+    due = true;
+    setImmediate(() => {
+      due = false;
+      void pump();
+    });
+  };
   /** The answer line (without an id) that ends the stream early. */
   let fatal: ActionStreamAnswer | null = null;
   const write = (answers: ActionStreamAnswer[]) => {
@@ -854,13 +868,13 @@ function streamActions(
       if (partialBytes > BODY_LIMIT) stop(tooLong());
     }
     if (queue.length >= STREAM_QUEUE_HIGH) req.pause();
-    void pump();
+    schedule();
   });
   req.on('end', () => {
     if (stopped) return;
     if (partial.length) take(Buffer.concat(partial));
     stop();
-    void pump();
+    schedule();
   });
   // The server is closing, or the client went away: no more lines.
   call.signal.addEventListener('abort', () => stop(), { once: true });

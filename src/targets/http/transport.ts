@@ -145,22 +145,23 @@ export class Transport {
       });
     });
     req.flushHeaders();
-    let corked = false;
+    // What was written in this turn of the event loop, sent as one chunk of the body when it ends.
+    let unsent = '';
+    const flush = () => {
+      const text = unsent;
+      unsent = '';
+      if (!req.writableEnded && !req.destroyed) req.write(text);
+    };
     return {
       write(text: string) {
         if (req.writableEnded || req.destroyed) return;
-        if (!corked) {
-          corked = true;
-          req.cork();
-          process.nextTick(() => {
-            corked = false;
-            req.uncork();
-          });
-        }
-        req.write(text);
+        if (unsent === '') process.nextTick(flush);
+        unsent += text;
       },
       end() {
-        if (!req.writableEnded && !req.destroyed) req.end();
+        if (req.writableEnded || req.destroyed) return;
+        if (unsent !== '') flush();
+        req.end();
       },
       destroy(error: Error) {
         close(error);
