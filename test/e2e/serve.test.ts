@@ -194,7 +194,7 @@ describe('connectorops serve: actions on a stream (issue 25)', () => {
     const run = 'r-killed';
     const total = 120;
     let answered = 0;
-    let killed: Promise<unknown> | null = null;
+    const restarted: { listening?: Promise<string> } = {};
     const results: Array<{ serial: number }> = [];
     // Four in flight at a time, as apply's executor keeps them; the kill comes after 30 answers,
     // while the stream has actions in flight.
@@ -205,12 +205,14 @@ describe('connectorops serve: actions on a stream (issue 25)', () => {
         results[i] = await client.execute(act.createConnector(`c${i}`), {}, { runId: run, actionId: `a${i}` });
         if (++answered === 30) {
           first.server.process.kill('SIGKILL');
-          killed = first.server.exited.then(() => start(BIN, ['serve', '--target', `local:${join(tmp.dir, 'acct.db')}`, '--port', port]).waitFor((l) => l.startsWith('Serving ')));
+          restarted.listening = first.server.exited.then(() =>
+            start(BIN, ['serve', '--target', `local:${join(tmp.dir, 'acct.db')}`, '--port', port]).waitFor((l) => l.startsWith('Serving ')),
+          );
         }
       }
     };
     await Promise.all([worker(), worker(), worker(), worker()]);
-    await killed;
+    await restarted.listening;
     expect(results.map((r) => r.serial).sort((a, b) => a - b)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
     const entries = await client.journal(run);
     const done = entries.filter((e) => e.status === 'done').map((e) => e.actionId);
