@@ -869,6 +869,20 @@ describe('actions on a stream: POST /v1/actions/stream (issue 25)', () => {
     expect((await store.journal('r-stream')).filter((e) => e.status === 'done')).toHaveLength(4);
   });
 
+  it('the server closes while a stream is open: it reads no more lines, ends the stream whole, and stops', async () => {
+    const { client, running, logs } = await serve({ client: { retries: 0 } });
+    expect(await Promise.all([client.execute(act.createConnector('crm'), {}, j('a')), client.execute(act.createConnector('erp'), {}, j('b'))])).toEqual([
+      { serial: 1, revoked: [] },
+      { serial: 2, revoked: [] },
+    ]);
+    await running.close();
+    // Ended by the server, answered whole: not dropped as a client that went away would be.
+    await logged(logs, /^POST \/v1\/actions\/stream /);
+    expect(logs.filter((l) => l.startsWith('POST /v1/actions/stream'))).toEqual([expect.stringMatching(/^POST \/v1\/actions\/stream 200 /)]);
+    // The next action finds no server: a new stream is refused, and the action alone says it was not sent.
+    await expect(client.execute(act.createConnector('hr'), {}, j('c'))).rejects.toThrow(/connection refused; connector\.create 'hr' was not sent/);
+  });
+
   it('a server without the stream route (an older serve): the actions go in batches, then and from then on', async () => {
     const { client, store } = await serve();
     const proxied: string[] = [];
