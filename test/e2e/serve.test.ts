@@ -145,8 +145,8 @@ describe('connectorops serve', () => {
     const stopped = await finished(server);
     expect(stopped.code).toBe(0);
     expect(stopped.stdout).toMatch(/Stopped\.\n$/);
-    // One line per request, and never a secret value or the token.
-    expect(stopped.stderr).toMatch(/^POST \/v1\/actions 200 \d+\.\dms$/m);
+    // One line per request (a stream of actions is one, when it ends), and never a secret value or the token.
+    expect(stopped.stderr).toMatch(/^POST \/v1\/actions\/stream 200 \d+\.\dms$/m);
     expect(stopped.stderr).toContain('Received SIGTERM');
     for (const secret of [...Object.values(SCENARIO_ENV), TOKEN]) expect(stopped.stderr + stopped.stdout).not.toContain(secret as string);
   });
