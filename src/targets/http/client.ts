@@ -7,7 +7,8 @@
  * Retries (p-retry, exponential backoff with jitter, at most 5 s apart) follow what each request is:
  * - idempotent (reads, fingerprints, release, authorize): retried on connection errors and on
  *   502/503/504;
- * - an action with a journal context (POST /v1/actions): idempotent too, since the server answers
+ * - an action with a journal context (POST /v1/actions, a line of a stream, a batch): idempotent
+ *   too, since the server answers
  *   a repeat of a (run, action) with the first result and carries nothing out twice
  *   (idempotency.ts); so is the lock acquire, which recognises a lock it already took;
  * - not idempotent (force-unlock, snapshot import, an action without a journal context): retried

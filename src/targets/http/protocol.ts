@@ -107,9 +107,10 @@ export const ActionRequestSchema = z
   .strict();
 
 /**
- * The most actions one `POST /v1/actions/batch` carries. The client batches the journaled actions
- * it has in flight at once (apply's concurrency: 4 by default), so that a round trip, and the
- * server's work on a request, serve several actions (issue 25).
+ * The most actions one `POST /v1/actions/batch` carries, and one group of a stream's lines the
+ * server commits together. A client that does not stream batches the journaled actions it has in
+ * flight at once (apply's concurrency: 4 by default), so that a round trip, and the server's work
+ * on a request, serve several actions (issue 25).
  */
 export const ACTION_BATCH_MAX = 64;
 
