@@ -829,6 +829,23 @@ describe('actions on a stream: POST /v1/actions/stream (issue 25)', () => {
     expect((await store.journal('r-stream')).map((e) => e.actionId)).toEqual(['a', 'c']);
   });
 
+  it('a line over the body limit ends the stream with 413, saying which line; the lines before it are carried out', async () => {
+    const { running, store } = await serve();
+    const huge = line(2, 'b', { ...act.createConnector('big'), padding: 'x'.repeat(BODY_LIMIT) });
+    const out = await rawStream(running.url, [line(1, 'a', act.createConnector('crm')), huge, line(3, 'c', act.createConnector('erp'))]);
+    expect(out.answers).toEqual([
+      { id: 1, ok: true, serial: 1, revoked: [], replayed: false },
+      {
+        status: 413,
+        error: {
+          kind: 'request',
+          message: `line 2 of the stream is longer than the server accepts (${BODY_LIMIT} bytes); the stream ends here, and no line after it was carried out`,
+        },
+      },
+    ]);
+    expect((await store.read()).serial).toBe(1);
+  });
+
   it('needs the token, checked before any line is read: without it 401, and nothing is carried out', async () => {
     const { running, store } = await serve();
     const out = await rawStream(running.url, [line(1, 'a', act.createConnector('crm'))], 'not-the-token-0123456789');
