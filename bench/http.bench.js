@@ -28,8 +28,9 @@ const TOKEN = 'bench-http-token-0123456789abcdef';
 const BIN = fileURLToPath(new URL('../bin/connectorops.js', import.meta.url));
 /**
  * Over HTTP with 4 in flight, within this factor of the same executor on a local target (issue
- * 25): the client keeps its connections alive (transport.ts: no handshake per action), and the
- * server's work per action is the local target's plus parsing one request.
+ * 25): the client keeps its connections alive (transport.ts: no handshake per action) and sends
+ * its actions as lines of one long-lived `POST /v1/actions/stream`, so the server's work per
+ * action is the local target's plus reading a line and writing its answer, not a request.
  */
 const TARGET = 1.5;
 

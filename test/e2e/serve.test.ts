@@ -13,7 +13,8 @@ import { killHard, startChild, type Child } from '../support/child.js';
 import { BIN, ROOT, ensureBuilt } from '../support/dist.js';
 import { runCli, type CliResult } from '../support/in-process-cli.js';
 import { git } from '../support/repo.js';
-import { tempDir } from '../support/target.js';
+import { act, tempDir } from '../support/target.js';
+import { HttpTarget } from '../../src/targets/http/client.js';
 
 const TOKEN = 'e2e-serve-token-4f1c9a7e2b';
 const ENV: NodeJS.ProcessEnv = { ...process.env, ...SCENARIO_ENV, NO_COLOR: '1', CI: '1', CONNECTOROPS_TOKEN: TOKEN };
@@ -144,8 +145,8 @@ describe('connectorops serve', () => {
     const stopped = await finished(server);
     expect(stopped.code).toBe(0);
     expect(stopped.stdout).toMatch(/Stopped\.\n$/);
-    // One line per request, and never a secret value or the token.
-    expect(stopped.stderr).toMatch(/^POST \/v1\/actions 200 \d+\.\dms$/m);
+    // One line per request (a stream of actions is one, when it ends), and never a secret value or the token.
+    expect(stopped.stderr).toMatch(/^POST \/v1\/actions\/stream 200 \d+\.\dms$/m);
     expect(stopped.stderr).toContain('Received SIGTERM');
     for (const secret of [...Object.values(SCENARIO_ENV), TOKEN]) expect(stopped.stderr + stopped.stdout).not.toContain(secret as string);
   });
@@ -181,6 +182,44 @@ describe('connectorops serve', () => {
     expect(wrong.stderr).not.toContain('a-wrong-token-of-good-length');
     server.process.kill('SIGTERM');
     expect((await server.exited).code).toBe(0);
+  });
+});
+
+describe('connectorops serve: actions on a stream (issue 25)', () => {
+  it('the server is killed (SIGKILL) mid-stream and started again: every action is carried out once, the unanswered ones re-sent', async () => {
+    const first = await serve();
+    const port = new URL(first.url).port;
+    // Retries enough to outlast the restart (the client backs off from 50 ms, doubling).
+    const client = new HttpTarget(first.url, { token: TOKEN, retries: 10, retryDelayMs: 50 });
+    const run = 'r-killed';
+    const total = 120;
+    let answered = 0;
+    const restarted: { listening?: Promise<string> } = {};
+    const results: Array<{ serial: number }> = [];
+    // Four in flight at a time, as apply's executor keeps them; the kill comes after 30 answers,
+    // while the stream has actions in flight.
+    let next = 0;
+    const worker = async () => {
+      while (next < total) {
+        const i = next++;
+        results[i] = await client.execute(act.createConnector(`c${i}`), {}, { runId: run, actionId: `a${i}` });
+        if (++answered === 30) {
+          first.server.process.kill('SIGKILL');
+          restarted.listening = first.server.exited.then(() =>
+            start(BIN, ['serve', '--target', `local:${join(tmp.dir, 'acct.db')}`, '--port', port]).waitFor((l) => l.startsWith('Serving ')),
+          );
+        }
+      }
+    };
+    await Promise.all([worker(), worker(), worker(), worker()]);
+    await restarted.listening;
+    expect(results.map((r) => r.serial).sort((a, b) => a - b)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    const entries = await client.journal(run);
+    const done = entries.filter((e) => e.status === 'done').map((e) => e.actionId);
+    expect(new Set(done).size).toBe(total);
+    expect(done).toHaveLength(total);
+    expect((await client.read()).serial).toBe(total);
+    await client.close();
   });
 });
 

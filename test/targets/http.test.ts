@@ -584,11 +584,11 @@ describe('connections', () => {
   });
 });
 
-describe('actions in flight at once: one batch request (issue 25)', () => {
+describe('actions in flight at once: one batch request, when streams are off (issue 25)', () => {
   const j = (actionId: string) => ({ runId: 'r-batch', actionId });
 
   it('go out as one POST /v1/actions/batch; each is answered on its own, a refusal with its own error class and rule', async () => {
-    const { client, store, logs } = await serve();
+    const { client, store, logs } = await serve({ client: { stream: false } });
     const out = await Promise.allSettled([
       client.execute(act.createConnector('crm', oauth2()), { clientSecret: SECRET }, j('a')),
       client.execute(act.createConnection('orphan', 'nowhere'), {}, j('b')),
@@ -615,6 +615,7 @@ describe('actions in flight at once: one batch request (issue 25)', () => {
   it("is committed by the target's executeBatch, in one call for the actions not answered yet: a key twice in one batch is carried out once, a key already answered is answered from the record", async () => {
     const calls: string[][] = [];
     const { running, store } = await serve({
+      client: { stream: false },
       wrap: (inner) =>
         around(inner, {
           executeBatch: async (...args: Parameters<NonNullable<Target['executeBatch']>>) => {
@@ -655,6 +656,7 @@ describe('actions in flight at once: one batch request (issue 25)', () => {
 
   it('a bug in one action of a batch: 500 for that one alone, its details in the log with every secret of the batch redacted', async () => {
     const { client, logs } = await serve({
+      client: { stream: false },
       wrap: (store) =>
         around(store, {
           execute: async (...args: Parameters<Target['execute']>) => {
@@ -682,6 +684,7 @@ describe('actions in flight at once: one batch request (issue 25)', () => {
     let executed = 0;
     let dropped = false;
     const { client, store } = await serve({
+      client: { stream: false },
       wrap: (inner, running) =>
         around(inner, {
           execute: async (...args: Parameters<Target['execute']>) => {
@@ -705,7 +708,7 @@ describe('actions in flight at once: one batch request (issue 25)', () => {
   });
 
   it('a server without the batch route (an older serve): each action goes alone, then and from then on', async () => {
-    const { client, store, logs } = await serve();
+    const { client, store, logs } = await serve({ client: { stream: false } });
     // An older server: the same routes but the batch one, which it answers 404 like any unknown route.
     const proxied: string[] = [];
     const proxy: Server = createHttpServer((req, res) => {
@@ -724,7 +727,7 @@ describe('actions in flight at once: one batch request (issue 25)', () => {
     proxy.listen(0, '127.0.0.1');
     await once(proxy, 'listening');
     cleanups.push(() => new Promise<void>((r) => proxy.close(() => r())));
-    const old = new HttpTarget(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, { token: TOKEN, retryDelayMs: 1 });
+    const old = new HttpTarget(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, { token: TOKEN, retryDelayMs: 1, stream: false });
     cleanups.push(() => old.close());
     const first = await Promise.all([old.execute(act.createConnector('crm'), {}, j('a')), old.execute(act.createConnector('erp'), {}, j('b'))]);
     expect(first.map((r) => r.serial).sort()).toEqual([1, 2]);
@@ -734,5 +737,196 @@ describe('actions in flight at once: one batch request (issue 25)', () => {
     expect(proxied.filter((p) => p === 'POST /v1/actions')).toHaveLength(4);
     expect((await store.read()).serial).toBe(4);
     expect(logs.some((l) => l.startsWith('POST /v1/actions/batch'))).toBe(false);
+  });
+});
+
+/** `POST /v1/actions/stream` by hand: `lines` written, then the body ended; the answer's lines as they came. */
+async function rawStream(url: string, lines: string[], token = TOKEN): Promise<{ status: number; answers: Array<Record<string, unknown>> }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      new URL(url + '/v1/actions/stream'),
+      { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            answers: text
+              .split('\n')
+              .filter((l) => l !== '')
+              .map((l) => JSON.parse(l) as Record<string, unknown>),
+          }),
+        );
+      },
+    );
+    // The server may end the stream before reading all of it (a line it cannot read): what it answered is what counts.
+    req.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' || e.code === 'ECONNRESET' ? undefined : reject(e)));
+    for (const l of lines) req.write(l + '\n');
+    req.end();
+  });
+}
+
+describe('actions on a stream: POST /v1/actions/stream (issue 25)', () => {
+  const j = (actionId: string) => ({ runId: 'r-stream', actionId });
+  const line = (id: number, actionId: string, action: unknown, secrets: Record<string, string> = {}) => JSON.stringify({ id, action, secrets, journal: j(actionId) });
+
+  it('journaled actions go out on one stream; each is answered on its own, a refusal with its own error class and rule, as alone', async () => {
+    const { client, store, logs } = await serve();
+    const out = await Promise.allSettled([
+      client.execute(act.createConnector('crm', oauth2()), { clientSecret: SECRET }, j('a')),
+      client.execute(act.createConnection('orphan', 'nowhere'), {}, j('b')),
+      client.execute(act.createConnector('erp', oauth2()), { clientSecret: SECRET }, j('c')),
+    ]);
+    // And one more once those are answered: the same stream.
+    const later = await client.execute(act.markReady('crm'), {}, j('d'));
+    expect(out.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(out[0]).toEqual({ status: 'fulfilled', value: { serial: 1, revoked: [] } });
+    expect(out[2]).toEqual({ status: 'fulfilled', value: { serial: 2, revoked: [] } });
+    expect(later).toEqual({ serial: 3, revoked: [] });
+    const refused = (out[1] as PromiseRejectedResult).reason as TargetError;
+    const alone = (await store.execute(act.createConnection('orphan', 'nowhere')).catch((x: unknown) => x)) as TargetError;
+    expect(refused).toBeInstanceOf(TargetError);
+    expect(refused.message).toBe(alone.message);
+    expect(refused.details).toMatchObject({ rule: alone.details.rule, status: 409 });
+    expect((await store.journal('r-stream')).map((e) => [e.actionId, e.status])).toEqual([
+      ['a', 'done'],
+      ['b', 'failed'],
+      ['c', 'done'],
+      ['d', 'done'],
+    ]);
+    // The stream is logged once, when it ends: closing the client ends it.
+    await client.close();
+    await logged(logs, /^POST \/v1\/actions\/stream 200 /);
+    expect(logs.filter((l) => l.startsWith('POST /v1/actions'))).toHaveLength(1);
+    for (const text of logs) expect(text).not.toContain(SECRET);
+  });
+
+  it('the wire: answers keyed by id; a malformed line is refused alone; a repeat is answered from the record; a line that is not JSON ends the stream, and nothing after it is carried out', async () => {
+    const { running, store } = await serve();
+    const first = await rawStream(running.url, [
+      line(7, 'a', act.createConnector('crm')),
+      line(8, 'b', { op: 'connector.create', kind: 'Connector', linkName: 'bad' }),
+      JSON.stringify({ id: 9, action: act.createConnector('hr'), secrets: {} }), // no journal context
+      line(10, 'a', act.createConnector('crm')),
+    ]);
+    expect(first.status).toBe(200);
+    const byId = new Map(first.answers.map((a) => [a.id, a]));
+    expect(first.answers).toHaveLength(4);
+    expect(byId.get(7)).toEqual({ id: 7, ok: true, serial: 1, revoked: [], replayed: false });
+    expect(byId.get(8)).toMatchObject({ ok: false, status: 400, error: { kind: 'target' } });
+    expect(byId.get(9)).toMatchObject({ ok: false, status: 400, error: { kind: 'request', message: expect.stringMatching(/journal/) } });
+    expect(byId.get(10)).toEqual({ id: 10, ok: true, serial: 1, revoked: [], replayed: true });
+
+    const second = await rawStream(running.url, [line(1, 'c', act.createConnector('erp')), '{"id": 2, "action":', line(3, 'd', act.createConnector('ops'))]);
+    expect(second.answers).toEqual([
+      { id: 1, ok: true, serial: 2, revoked: [], replayed: false },
+      { status: 400, error: { kind: 'request', message: 'line 2 of the stream is not valid JSON; the stream ends here, and no line after it was carried out' } },
+    ]);
+    expect((await store.read()).serial).toBe(2);
+    // The malformed action was refused before the target saw it (as in a batch): never journaled.
+    expect((await store.journal('r-stream')).map((e) => e.actionId)).toEqual(['a', 'c']);
+  });
+
+  it('a line over the body limit ends the stream with 413, saying which line; the lines before it are carried out', async () => {
+    const { running, store } = await serve();
+    const huge = line(2, 'b', { ...act.createConnector('big'), padding: 'x'.repeat(BODY_LIMIT) });
+    const out = await rawStream(running.url, [line(1, 'a', act.createConnector('crm')), huge, line(3, 'c', act.createConnector('erp'))]);
+    expect(out.answers).toEqual([
+      { id: 1, ok: true, serial: 1, revoked: [], replayed: false },
+      {
+        status: 413,
+        error: {
+          kind: 'request',
+          message: `line 2 of the stream is longer than the server accepts (${BODY_LIMIT} bytes); the stream ends here, and no line after it was carried out`,
+        },
+      },
+    ]);
+    expect((await store.read()).serial).toBe(1);
+  });
+
+  it('needs the token, checked before any line is read: without it 401, and nothing is carried out', async () => {
+    const { running, store } = await serve();
+    const out = await rawStream(running.url, [line(1, 'a', act.createConnector('crm'))], 'not-the-token-0123456789');
+    expect(out.status).toBe(401);
+    expect((await store.read()).serial).toBe(0);
+  });
+
+  it('the stream breaks after the server committed: the actions not answered are sent again, each carried out once, and a retry is told for each', async () => {
+    const carried: string[] = [];
+    let broken = false;
+    const { client, store } = await serve({
+      client: {
+        onRetry: (r) => {
+          retries.push(`${r.path} ${r.what}`);
+        },
+      },
+      wrap: (inner, running) =>
+        around(inner, {
+          executeBatch: async (...args: Parameters<NonNullable<Target['executeBatch']>>) => {
+            const out = await inner.executeBatch(...args);
+            carried.push(...args[0].map((a) => a.journal.actionId));
+            if (!broken && carried.includes('b')) {
+              broken = true;
+              running().server.closeAllConnections(); // committed; its answers never leave
+            }
+            return out;
+          },
+        }),
+    });
+    const retries: string[] = [];
+    const results = await Promise.all(['a', 'b', 'c', 'd'].map((id, i) => client.execute(act.createConnector(`c${i}`), {}, j(id))));
+    expect(results.map((r) => r.serial).sort()).toEqual([1, 2, 3, 4]);
+    // Each was carried out once: the re-sent ones were answered from the record (or carried out then, if never started).
+    expect([...carried].sort()).toEqual(['a', 'b', 'c', 'd']);
+    expect(retries.length).toBeGreaterThan(0);
+    expect(retries.every((r) => /^\/v1\/actions\/stream connector\.create 'c\d'$/.test(r))).toBe(true);
+    expect((await store.read()).serial).toBe(4);
+    expect((await store.journal('r-stream')).filter((e) => e.status === 'done')).toHaveLength(4);
+  });
+
+  it('the server closes while a stream is open: it reads no more lines, ends the stream whole, and stops', async () => {
+    const { client, running, logs } = await serve({ client: { retries: 0 } });
+    expect(await Promise.all([client.execute(act.createConnector('crm'), {}, j('a')), client.execute(act.createConnector('erp'), {}, j('b'))])).toEqual([
+      { serial: 1, revoked: [] },
+      { serial: 2, revoked: [] },
+    ]);
+    await running.close();
+    // Ended by the server, answered whole: not dropped as a client that went away would be.
+    await logged(logs, /^POST \/v1\/actions\/stream /);
+    expect(logs.filter((l) => l.startsWith('POST /v1/actions/stream'))).toEqual([expect.stringMatching(/^POST \/v1\/actions\/stream 200 /)]);
+    // The next action finds no server: a new stream is refused, and the action alone says it was not sent.
+    await expect(client.execute(act.createConnector('hr'), {}, j('c'))).rejects.toThrow(/connection refused; connector\.create 'hr' was not sent/);
+  });
+
+  it('a server without the stream route (an older serve): the actions go in batches, then and from then on', async () => {
+    const { client, store } = await serve();
+    const proxied: string[] = [];
+    const proxy: Server = createHttpServer((req, res) => {
+      proxied.push(`${req.method} ${req.url}`);
+      if (req.url === '/v1/actions/stream') {
+        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { kind: 'request', message: 'no such route: POST /v1/actions/stream' } }));
+        return;
+      }
+      const upstream = new URL(client.url);
+      const forward = httpRequest({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      req.pipe(forward);
+    });
+    proxy.listen(0, '127.0.0.1');
+    await once(proxy, 'listening');
+    cleanups.push(() => new Promise<void>((r) => proxy.close(() => r())));
+    const old = new HttpTarget(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, { token: TOKEN, retryDelayMs: 1 });
+    cleanups.push(() => old.close());
+    const first = await Promise.all([old.execute(act.createConnector('crm'), {}, j('a')), old.execute(act.createConnector('erp'), {}, j('b'))]);
+    expect(first.map((r) => r.serial).sort()).toEqual([1, 2]);
+    const second = await Promise.all([old.execute(act.createConnector('hr'), {}, j('c')), old.execute(act.createConnector('ops'), {}, j('d'))]);
+    expect(second.map((r) => r.serial).sort()).toEqual([3, 4]);
+    expect(proxied.filter((p) => p === 'POST /v1/actions/stream')).toHaveLength(1);
+    expect(proxied.filter((p) => p === 'POST /v1/actions/batch')).toHaveLength(2);
+    expect((await store.read()).serial).toBe(4);
   });
 });

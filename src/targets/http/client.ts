@@ -7,7 +7,8 @@
  * Retries (p-retry, exponential backoff with jitter, at most 5 s apart) follow what each request is:
  * - idempotent (reads, fingerprints, release, authorize): retried on connection errors and on
  *   502/503/504;
- * - an action with a journal context (POST /v1/actions): idempotent too, since the server answers
+ * - an action with a journal context (POST /v1/actions, a line of a stream, a batch): idempotent
+ *   too, since the server answers
  *   a repeat of a (run, action) with the first result and carries nothing out twice
  *   (idempotency.ts); so is the lock acquire, which recognises a lock it already took;
  * - not idempotent (force-unlock, snapshot import, an action without a journal context): retried
@@ -42,7 +43,13 @@ import type {
 } from '../target.js';
 import {
   ACTION_BATCH_MAX,
+  ACTION_STREAM_PATH,
   ActionBatchResponseSchema,
+  ActionStreamAnswerSchema,
+  NDJSON,
+  STREAM_IDLE_MS,
+  STREAM_MAX_MS,
+  STREAM_STALL_MS,
   ActionResponseSchema,
   BODY_LIMIT,
   CurrentRolloutResponseSchema,
@@ -64,7 +71,7 @@ import {
 import { redactParts } from '../../model/redact.js';
 import { definedOnly } from '../../util/objects.js';
 import { targetIdentity } from '../../util/target-identity.js';
-import { CONNECT_TIMEOUT, Transport, type Answer } from './transport.js';
+import { CONNECT_TIMEOUT, Transport, type Answer, type Streamed } from './transport.js';
 
 export interface HttpTargetOptions {
   /** How the user named the target (a name from connectorops.yaml, or the URL as typed). */
@@ -79,6 +86,12 @@ export interface HttpTargetOptions {
   retryDelayMs?: number;
   /** Told before each retry, e.g. to log it. */
   onRetry?: (retry: RetryEvent) => void | Promise<void>;
+  /**
+   * Journaled actions go out on a stream (`POST /v1/actions/stream`, the default) or, false, in
+   * batches (`POST /v1/actions/batch`). The client falls back to batches by itself when the server
+   * has no stream route or its streams get no answer (a proxy that buffers request bodies).
+   */
+  stream?: boolean;
 }
 
 /** One retry, as `onRetry` is told of it. */
@@ -119,7 +132,7 @@ interface RequestSpec<T> {
   retries?: { count: number };
 }
 
-/** An action waiting to go out in the next batch (`execute`). */
+/** An action waiting to go out in the next batch, or waiting for its answer on a stream (`execute`). */
 interface Queued {
   request: { action: ActionBody; secrets: Partial<Record<SecretName, string>>; journal: JournalContext };
   /** Its secret values, redacted from its errors. */
@@ -130,6 +143,27 @@ interface Queued {
   json: string;
   resolve: (result: ExecuteResult) => void;
   reject: (error: unknown) => void;
+}
+
+/** A `POST /v1/actions/stream` of this client (protocol.ts), open or ending. */
+interface ActionStream {
+  io: Streamed;
+  /** The actions written and not answered yet, by their line's id. */
+  pending: Map<number, Queued>;
+  nextId: number;
+  openedAt: number;
+  /** When an answer last came, or the first action went out while none was pending (performance.now()). */
+  since: number;
+  /** The answer's status, once its head came. */
+  status: number | null;
+  /** An answer line came: the server (and anything in between) streams. */
+  answered: boolean;
+  /** Its body was ended: it takes no more actions. */
+  ending: boolean;
+  /** It took longer than the timeout to answer: what the actions still pending fail with. */
+  timedOut: boolean;
+  /** Watches the stall, idle and answer timeouts (#watch), re-armed only when it fires. */
+  timer: NodeJS.Timeout | null;
 }
 
 /** The network failure behind a TargetError of #networkError, for a batch to describe it per action. */
@@ -153,13 +187,17 @@ export class HttpTarget implements Target {
   /** The base URL, with a trailing slash, without credentials. */
   readonly url: string;
   readonly #token: string;
-  readonly #options: Required<Omit<HttpTargetOptions, 'name' | 'token' | 'onRetry'>> & Pick<HttpTargetOptions, 'onRetry'>;
+  readonly #options: Required<Omit<HttpTargetOptions, 'name' | 'token' | 'onRetry' | 'stream'>> & Pick<HttpTargetOptions, 'onRetry'>;
   /** Keep-alive connections to the server: no handshake per request (transport.ts). */
   readonly #transport: Transport;
   /** Journaled actions asked for in this turn of the event loop: they go out together (`execute`). */
   #queued: Queued[] = [];
   /** False once the server turned out not to know POST /v1/actions/batch (an older connectorops serve). */
   #batches = true;
+  /** Journaled actions go out on a stream; false once the server turned out not to stream (an older one, or a buffering proxy). */
+  #streams: boolean;
+  /** The stream new actions go out on, while it is open. */
+  #stream: ActionStream | null = null;
   #closed = false;
 
   /** Throws a UserError for a URL that is not http(s), carries credentials, a query or a fragment. */
@@ -173,6 +211,7 @@ export class HttpTarget implements Target {
     const problem = tokenProblem(options.token);
     if (problem) throw new UserError(problem, { hint: 'use a token of printable ASCII, e.g. `openssl rand -hex 32`' });
     this.#token = options.token;
+    this.#streams = options.stream ?? true;
     this.#options = {
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       retries: options.retries ?? 6,
@@ -210,22 +249,185 @@ export class HttpTarget implements Target {
   }
 
   /**
-   * Journaled actions asked for in the same turn of the event loop (apply's executor starts up to
-   * its concurrency at once, and the next ones as the answers come in) go out as one
-   * `POST /v1/actions/batch`: one round trip, and one request for the server to read and answer,
-   * for several actions (issue 25). Each is still carried out on its own, and answered on its own.
+   * A journaled action goes out at once as a line of the open `POST /v1/actions/stream` (issue
+   * 25): the server carries it out while this process prepares the next, and answers each as it
+   * commits. Without streams (an older server, a buffering proxy), the journaled actions asked for
+   * in the same turn of the event loop (apply's executor starts up to its concurrency at once, and
+   * the next ones as the answers come in) go out as one `POST /v1/actions/batch`. Either way each
+   * is carried out on its own, and answered on its own.
    */
   async execute(action: ActionBody, secrets: Partial<Record<SecretName, string>> = {}, journal?: JournalContext): Promise<ExecuteResult> {
     this.#open();
     // The same check as the local target's, before anything is sent: same error, no round trip.
     const body = parseAction(action);
     const values = Object.values(secrets).filter((v): v is string => typeof v === 'string');
-    if (!journal || !this.#batches) return this.#executeOne(body, secrets, values, journal);
+    if (!journal || (!this.#streams && !this.#batches)) return this.#executeOne(body, secrets, values, journal);
     return new Promise<ExecuteResult>((resolve, reject) => {
       const request = { action: body, secrets, journal };
-      this.#queued.push({ request, values, what: `${body.op} '${body.linkName}'`, json: JSON.stringify(request), resolve, reject });
+      const q: Queued = { request, values, what: `${body.op} '${body.linkName}'`, json: JSON.stringify(request), resolve, reject };
+      // A line is at most the server's body limit; an action that large (a rare one) goes alone.
+      if (this.#streams && q.json.length <= BODY_LIMIT / 2) return this.#streamAction(q);
+      this.#queued.push(q);
       if (this.#queued.length === 1) setImmediate(() => this.#flush());
     });
+  }
+
+  /** Writes `q` on the open stream (one is opened when there is none, or it has served its time). */
+  #streamAction(q: Queued): void {
+    let s = this.#stream;
+    if (s && performance.now() - s.openedAt > STREAM_MAX_MS) {
+      this.#endStream(s);
+      s = null;
+    }
+    s ??= this.#stream = this.#openStream();
+    const id = s.nextId++;
+    if (s.pending.size === 0) s.since = performance.now();
+    s.pending.set(id, q);
+    // `{ id, ...q.request }`, from the JSON the action has already.
+    s.io.write(`{"id":${id},${q.json.slice(1)}\n`);
+    s.timer ??= setTimeout(() => this.#watch(s), STREAM_STALL_MS).unref();
+  }
+
+  #openStream(): ActionStream {
+    const s: ActionStream = {
+      io: undefined as unknown as Streamed,
+      pending: new Map(),
+      nextId: 0,
+      openedAt: performance.now(),
+      since: performance.now(),
+      status: null,
+      answered: false,
+      ending: false,
+      timedOut: false,
+      timer: null,
+    };
+    s.io = this.#transport.open(
+      {
+        method: 'POST',
+        url: new URL(this.url + ACTION_STREAM_PATH),
+        headers: { authorization: `Bearer ${this.#token}`, accept: NDJSON, 'content-type': NDJSON, 'user-agent': 'connectorops/0.1.0' },
+      },
+      {
+        head: (status) => {
+          s.status = status;
+          // Not streaming (an older server's 404, a refused token, a busy proxy): each action is sent again by a route that says what.
+          if (status !== 200) s.io.destroy(new Error(`HTTP ${status}`));
+        },
+        line: (text) => this.#streamAnswer(s, text),
+        closed: (error) => this.#streamClosed(s, error),
+      },
+    );
+    return s;
+  }
+
+  /** No more actions on `s`: its body ends, its answers still come. */
+  #endStream(s: ActionStream): void {
+    if (this.#stream === s) this.#stream = null;
+    if (s.ending) return;
+    s.ending = true;
+    s.io.end();
+  }
+
+  /**
+   * The stream's timer: ends an idle stream (nothing pending for STREAM_IDLE_MS), ends the body of
+   * one that got no answer at all within STREAM_STALL_MS (a proxy buffering the body then passes
+   * it on) and streams no more after it, and drops one that answered nothing for the timeout.
+   */
+  #watch(s: ActionStream): void {
+    s.timer = null;
+    const waited = performance.now() - s.since;
+    let next: number;
+    if (s.pending.size === 0) {
+      if (s.ending) return;
+      if (waited >= STREAM_IDLE_MS) return this.#endStream(s);
+      next = STREAM_IDLE_MS - waited;
+    } else if (waited >= this.#options.timeoutMs) {
+      s.timedOut = true;
+      return s.io.destroy(Object.assign(new Error(`no answer within ${this.#options.timeoutMs} ms`), { name: 'TimeoutError' }));
+    } else if (!s.answered && !s.ending && waited >= STREAM_STALL_MS) {
+      this.#streams = false;
+      this.#endStream(s);
+      next = this.#options.timeoutMs - waited;
+    } else {
+      next = (!s.answered && !s.ending ? STREAM_STALL_MS : this.#options.timeoutMs) - waited;
+    }
+    // At least once a second, so that a stream whose last answer came is ended once idle.
+    s.timer = setTimeout(() => this.#watch(s), Math.min(Math.max(1, next), STREAM_IDLE_MS)).unref();
+  }
+
+  /** One answer line: the action it names is answered as `POST /v1/actions` would have been. */
+  #streamAnswer(s: ActionStream, text: string): void {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return s.io.destroy(new Error('an answer line of the stream is not JSON'));
+    }
+    const parsed = ActionStreamAnswerSchema.safeParse(json);
+    if (!parsed.success) return s.io.destroy(new Error(`an answer line of the stream is not one of ours: ${formatIssues(parsed.error)}`));
+    const a = parsed.data;
+    // Without an id: the server ended the stream early (a line it could not read); the actions it did not answer go again, alone.
+    if (!('id' in a)) return;
+    const q = s.pending.get(a.id);
+    if (!q) return s.io.destroy(new Error(`the stream answered action ${a.id}, which is not pending`));
+    s.pending.delete(a.id);
+    s.answered = true;
+    s.since = performance.now();
+    if (a.ok) return q.resolve({ serial: a.serial, revoked: a.revoked });
+    // Busy or throttled: nothing was carried out; alone, with its retries.
+    if (a.status === 429 || a.status === 502 || a.status === 503 || a.status === 504) return this.#alone(q);
+    const answer: Answer = { status: a.status, statusText: '', headers: {}, text: JSON.stringify({ error: a.error }) };
+    q.reject(this.#errorAnswer(answer, this.#actionSpec(q), [this.#token, ...q.values]));
+  }
+
+  /**
+   * The stream ended. The actions it did not answer go again (they are idempotent: a journal
+   * context each), each alone by `POST /v1/actions` with its retries, or in a batch when the
+   * server has no stream route; none when retries are off, or the server took too long (a
+   * timeout is not retried): they fail as a lost answer does, their outcome unknown.
+   */
+  #streamClosed(s: ActionStream, error: Error | null): void {
+    if (this.#stream === s) this.#stream = null;
+    s.ending = true;
+    if (s.timer) clearTimeout(s.timer);
+    s.timer = null;
+    const left = [...s.pending.values()];
+    s.pending.clear();
+    if (!left.length) return;
+    if (s.status === 404) {
+      // A server from before streams: batches from now on.
+      this.#streams = false;
+      return this.#flushAll(left);
+    }
+    if (s.status !== null && s.status !== 200) return left.forEach((q) => this.#alone(q));
+    const cause = error ?? Object.assign(new Error('the stream ended before every action on it was answered'), { code: 'ECONNRESET' });
+    if (s.timedOut || this.#options.retries === 0) {
+      for (const q of left) q.reject(this.#networkError(cause, this.#actionSpec(q), [this.#token, ...q.values]));
+      return;
+    }
+    void (async () => {
+      for (const q of left) {
+        const own = this.#networkError(cause, this.#actionSpec(q), [this.#token, ...q.values]);
+        await this.#options.onRetry?.({ method: 'POST', path: `/${ACTION_STREAM_PATH}`, attempt: 1, error: own, what: q.what });
+      }
+      left.forEach((q) => this.#alone(q));
+    })().catch((e: unknown) => left.forEach((q) => q.reject(e)));
+  }
+
+  /** What a queued action is as a request of its own (its errors say `POST /v1/actions`). */
+  #actionSpec(q: Queued): RequestSpec<unknown> {
+    return { method: 'POST', path: 'v1/actions', retry: 'action', what: q.what };
+  }
+
+  /** `q` alone, as `POST /v1/actions`, with its retries. */
+  #alone(q: Queued): void {
+    void this.#executeOne(q.request.action, q.request.secrets, q.values, q.request.journal, q.json).then(q.resolve, q.reject);
+  }
+
+  /** `queued` in batches (or alone, when the server has no batch route either). */
+  #flushAll(queued: Queued[]): void {
+    this.#queued.push(...queued);
+    this.#flush();
   }
 
   /** Sends what was queued, in batches of at most ACTION_BATCH_MAX actions and half the body limit. */
@@ -247,7 +449,7 @@ export class HttpTarget implements Target {
   }
 
   async #sendBatch(batch: Queued[]): Promise<void> {
-    const alone = (q: Queued): void => void this.#executeOne(q.request.action, q.request.secrets, q.values, q.request.journal, q.json).then(q.resolve, q.reject);
+    const alone = (q: Queued): void => this.#alone(q);
     if (batch.length === 1 || !this.#batches) {
       batch.forEach(alone);
       return;
@@ -434,6 +636,7 @@ export class HttpTarget implements Target {
 
   async close(): Promise<void> {
     this.#closed = true;
+    if (this.#stream) this.#endStream(this.#stream);
     this.#transport.close();
   }
 

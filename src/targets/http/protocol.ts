@@ -107,9 +107,10 @@ export const ActionRequestSchema = z
   .strict();
 
 /**
- * The most actions one `POST /v1/actions/batch` carries. The client batches the journaled actions
- * it has in flight at once (apply's concurrency: 4 by default), so that a round trip, and the
- * server's work on a request, serve several actions (issue 25).
+ * The most actions one `POST /v1/actions/batch` carries, and one group of a stream's lines the
+ * server commits together. A client that does not stream batches the journaled actions it has in
+ * flight at once (apply's concurrency: 4 by default), so that a round trip, and the server's work
+ * on a request, serve several actions (issue 25).
  */
 export const ACTION_BATCH_MAX = 64;
 
@@ -122,6 +123,36 @@ export const ActionBatchRequestSchema = z
       .max(ACTION_BATCH_MAX),
   })
   .strict();
+
+/**
+ * `POST /v1/actions/stream` (issue 25): one long-lived request whose body is NDJSON, one action a
+ * line, written by the client as the executor hands each over; the server answers 200 at once and
+ * writes one answer line per action as it commits, in the order they commit, keyed by the line's
+ * `id` (a number the client gives each line of a stream). So the server carries out one action
+ * while the client prepares the next: the two processes work side by side, where a batch made
+ * each wait for the other. Each line is `POST /v1/actions`'s body with a journal context (every
+ * streamed action is idempotent) and is at most BODY_LIMIT bytes.
+ */
+export const ACTION_STREAM_PATH = 'v1/actions/stream';
+export const NDJSON = 'application/x-ndjson';
+
+export const ActionStreamLineSchema = ActionRequestSchema.extend({ id: z.number().int().nonnegative(), journal: JournalContextSchema }).strict();
+
+/**
+ * How long a client keeps one stream open (it then ends its body and opens another for what
+ * follows): well under the server's 5-minute request timeout (`serve`'s `requestTimeout`, which
+ * cuts a request whose body has not ended), so a stream never meets it.
+ */
+export const STREAM_MAX_MS = 60_000;
+/** A stream with nothing in flight for this long is ended by the client (its connection freed). */
+export const STREAM_IDLE_MS = 1_000;
+/**
+ * An action streamed this long ago, with no answer line yet on its stream: the client ends the
+ * stream's body. A proxy that buffers whole request bodies (nginx's `proxy_request_buffering`)
+ * then passes it on, and the answers come; a stream that got no answer at all makes the client
+ * use batches from then on.
+ */
+export const STREAM_STALL_MS = 2_000;
 
 export const LockAcquireRequestSchema = LockRequestSchema.extend({
   /** How long the server may wait for a held lock; capped at LOCK_WAIT_SLICE_MS. */
@@ -183,6 +214,20 @@ export const ActionBatchResponseSchema = z.object({
     ]),
   ),
 });
+
+/**
+ * One line of `POST /v1/actions/stream`'s answer: an action's outcome (as in a batch's, with the
+ * line's `id`), or, without an id, what ended the stream (a line that is not JSON, or too long):
+ * the actions not answered were not carried out.
+ */
+export const ActionStreamAnswerSchema = z.union([
+  z.discriminatedUnion('ok', [
+    ActionResponseSchema.extend({ id: z.number().int().nonnegative(), ok: z.literal(true) }),
+    z.object({ id: z.number().int().nonnegative(), ok: z.literal(false), status: z.number().int().min(400).max(599), error: ErrorBodySchema.shape.error }),
+  ]),
+  z.object({ status: z.number().int().min(400).max(599), error: ErrorBodySchema.shape.error }),
+]);
+export type ActionStreamAnswer = z.infer<typeof ActionStreamAnswerSchema>;
 
 export const JournalResponseSchema = z.object({ entries: z.array(JournalEntrySchema) });
 

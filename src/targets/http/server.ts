@@ -32,8 +32,11 @@ import { executeEach, type JournalContext, type LockInfo, type LockRequest, type
 import type { ActionBody } from '../../model/actions.js';
 import type { SecretName } from '../../model/types.js';
 import {
+  ACTION_BATCH_MAX,
   ActionBatchRequestSchema,
   ActionRequestSchema,
+  ActionStreamLineSchema,
+  NDJSON,
   AuthorizeRequestSchema,
   CloseRolloutRequestSchema,
   DeauthorizeRequestSchema,
@@ -46,6 +49,7 @@ import {
   PROTOCOL_VERSION,
   SNAPSHOT_BODY_LIMIT,
   formatIssues,
+  type ActionStreamAnswer,
   type ErrorBody,
   type ErrorKind,
 } from './protocol.js';
@@ -200,14 +204,27 @@ interface Reply {
   body?: unknown;
 }
 
-interface Route {
+type Route = JsonRoute | StreamRoute;
+
+interface RouteBase {
   method: string;
   pattern: RegExp;
   /** Unauthenticated: only /v1/health, which says nothing but "up". */
   open?: boolean;
   /** With a JSON body of at most this many bytes. */
   limit?: number;
+}
+
+interface JsonRoute extends RouteBase {
   handle(call: Call): Promise<Reply>;
+}
+
+/**
+ * A route that reads its body and writes its answer as they stream (`POST /v1/actions/stream`),
+ * after the same auth and routing as every other.
+ */
+interface StreamRoute extends RouteBase {
+  stream(req: IncomingMessage, res: ServerResponse, call: Call): void;
 }
 
 /**
@@ -279,6 +296,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, ctx: Context): P
     // Read nothing of an unauthenticated request's body.
     if (!route.open && !(authed ?? authorized(req, ctx.expected))) throw unauthorized();
     call.params = params;
+    if ('stream' in route) return route.stream(req, res, call);
     if (route.limit !== undefined) {
       call.body = parseJson(await readBody(req, route.limit));
       call.secrets = secretsOf(call.body);
@@ -477,7 +495,7 @@ function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
 }
 
 const SEGMENT = '(?<NAME>[^/]+)';
-function route(method: string, template: string, handle: Route['handle'], extra: Partial<Route> = {}): Route {
+function route(method: string, template: string, handle: JsonRoute['handle'], extra: Partial<JsonRoute> = {}): JsonRoute {
   const source = template.replace(/:(\w+)/g, (_, name: string) => SEGMENT.replace('NAME', name));
   return { method, pattern: new RegExp(`^${source}$`), handle, ...extra };
 }
@@ -548,6 +566,12 @@ function makeRoutes(target: Target, maxLockWaitMs: number, ctx: Pick<Context, 'h
       },
       { limit: BODY_LIMIT },
     ),
+
+    {
+      method: 'POST',
+      pattern: /^\/v1\/actions\/stream$/,
+      stream: (req, res, call) => streamActions(req, res, call, { target, results, ctx }),
+    },
 
     route('GET', '/v1/journal/:runId', async ({ params }) => ({ status: 200, body: { entries: await target.journal(params.runId!) } })),
 
@@ -674,4 +698,189 @@ async function acquireWhileListening(target: Target, request: LockRequest, waitM
     if (error instanceof LockHeldError) throw new LockWaitOver(error, error.waitedMs);
     throw error;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// POST /v1/actions/stream
+
+/** A line of the stream, checked: what executeBatch takes, with the line's id and its secret values. */
+interface StreamLine {
+  id: number;
+  action: ActionBody;
+  secrets: Partial<Record<SecretName, string>>;
+  journal: JournalContext;
+  values: string[];
+}
+
+/** Lines waiting to be carried out past which the server stops reading the stream until they are (backpressure). */
+const STREAM_QUEUE_HIGH = 4 * ACTION_BATCH_MAX;
+
+/**
+ * `POST /v1/actions/stream` (protocol.ts): answered 200 at once; each line of the body is an
+ * action, carried out as it would be in a batch (checked, judged, journaled and answered on its
+ * own, idempotent by its journal context); the lines that arrived while the ones before were being
+ * carried out go together into one `executeBatch` (one store transaction; no answer before its
+ * commit: docs/targets.md, "Batches"), and their answers are written, one line each, as soon as
+ * it commits. The stream ends when the client ends its body and every line is answered; a line
+ * that is not JSON or longer than BODY_LIMIT ends it early with an answer line without an id
+ * (the lines after it are not carried out). When the client goes away, lines not yet started are
+ * dropped (not carried out, never answered: the client sends them again); when the server
+ * closes, it reads no more lines, carries out those it has, answers them and ends the stream.
+ */
+function streamActions(
+  req: IncomingMessage,
+  res: ServerResponse,
+  call: Call,
+  { target, results, ctx }: { target: Target; results: ActionResults; ctx: Pick<Context, 'hide' | 'log'> },
+): void {
+  res.writeHead(200, { 'content-type': `${NDJSON}; charset=utf-8`, 'cache-control': 'no-store' });
+  res.flushHeaders();
+  // Ended before the client ended its body (an early end, the server closing): the connection
+  // cannot carry another request (the rest of this body would be read as one), so it is closed
+  // once the answer has gone out.
+  res.on('finish', () => {
+    if (!req.complete) req.socket.end();
+  });
+  const queue: StreamLine[] = [];
+  let partial: Buffer[] = [];
+  let partialBytes = 0;
+  let lineNo = 0;
+  /** No more lines are taken: the body ended, a line ended the stream, or the server is closing. */
+  let stopped = false;
+  let working = false;
+  /** A pump is due at the end of this turn of the event loop. */
+  let due = false;
+  // Node's HTTP parser hands each chunk of a chunked body over as a 'data' event of its own, one
+  // line each as the client writes them: the pump runs once the lines read together are all in
+  // the queue, so that they go into one executeBatch (one commit, one write of their answers),
+  // not one each.
+  const schedule = () => {
+    if (due) return;
+    due = true;
+    setImmediate(() => {
+      due = false;
+      void pump();
+    });
+  };
+  /** The answer line (without an id) that ends the stream early. */
+  let fatal: ActionStreamAnswer | null = null;
+  const write = (answers: ActionStreamAnswer[]) => {
+    if (answers.length && !res.destroyed) res.write(answers.map((a) => JSON.stringify(a)).join('\n') + '\n');
+  };
+  const refusal = (id: number, error: unknown, secrets: string[]): ActionStreamAnswer => {
+    const { status, body } = failure(error, secrets, ctx, 'POST /v1/actions/stream');
+    return { id, ok: false, status, error: body.error };
+  };
+  const stop = (answer?: ActionStreamAnswer) => {
+    if (answer && !stopped) fatal = answer;
+    stopped = true;
+    partial = [];
+    req.resume(); // whatever else comes is read and dropped, never taken for another request
+    finishIfDone();
+  };
+  const finishIfDone = () => {
+    if (!stopped || working || queue.length || res.writableEnded) return;
+    if (fatal) write([fatal]);
+    res.end();
+  };
+  const take = (bytes: Buffer) => {
+    lineNo++;
+    const text = bytes.toString('utf8');
+    if (text.trim() === '') return;
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      // Where, not what: the line may hold secret values.
+      stop(streamFailure(400, `line ${lineNo} of the stream is not valid JSON; the stream ends here, and no line after it was carried out`));
+      return;
+    }
+    const secrets = secretsOf(json);
+    const parsed = ActionStreamLineSchema.safeParse(json);
+    const id = (json as { id?: unknown } | null)?.id;
+    if (!parsed.success) {
+      if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0) {
+        write([refusal(id, new RequestError(400, `the request body is not valid: ${formatIssues(parsed.error)}`), secrets)]);
+      } else {
+        stop(streamFailure(400, `line ${lineNo} of the stream has no id (a whole number); the stream ends here, and no line after it was carried out`));
+      }
+      return;
+    }
+    const { action, secrets: named, journal } = parsed.data;
+    try {
+      queue.push({ id: parsed.data.id, action: parseAction(action), secrets: named, journal, values: secrets });
+    } catch (error) {
+      write([refusal(parsed.data.id, error, secrets)]);
+    }
+  };
+  const pump = async () => {
+    if (working) return;
+    working = true;
+    while (queue.length) {
+      if (res.destroyed) {
+        // The client went away: lines not started are not carried out (it sends them again).
+        queue.length = 0;
+        break;
+      }
+      const group = queue.splice(0, ACTION_BATCH_MAX);
+      const answers = await results.each(group, (fresh) => {
+        const batch = fresh.map((i) => group[i]!);
+        return target.executeBatch ? target.executeBatch(batch) : executeEach(target, batch);
+      });
+      write(
+        answers.map((answer, i) =>
+          answer.ok
+            ? { id: group[i]!.id, ok: true, ...answer.result }
+            : refusal(
+                group[i]!.id,
+                answer.error,
+                group.flatMap((l) => l.values),
+              ),
+        ),
+      );
+      if (req.isPaused() && !stopped && queue.length < STREAM_QUEUE_HIGH) req.resume();
+    }
+    working = false;
+    finishIfDone();
+  };
+  const tooLong = () =>
+    streamFailure(
+      413,
+      `line ${lineNo + 1} of the stream is longer than the server accepts (${BODY_LIMIT} bytes); the stream ends here, and no line after it was carried out`,
+    );
+  req.on('data', (chunk: Buffer) => {
+    if (stopped) return;
+    let start = 0;
+    for (let nl = chunk.indexOf(10); nl !== -1 && !stopped; nl = chunk.indexOf(10, start)) {
+      let line = chunk.subarray(start, nl);
+      if (partial.length) {
+        line = Buffer.concat([...partial, line]);
+        partial = [];
+        partialBytes = 0;
+      }
+      start = nl + 1;
+      if (line.length > BODY_LIMIT) stop(tooLong());
+      else take(line);
+    }
+    if (!stopped && start < chunk.length) {
+      partial.push(chunk.subarray(start));
+      partialBytes += chunk.length - start;
+      if (partialBytes > BODY_LIMIT) stop(tooLong());
+    }
+    if (queue.length >= STREAM_QUEUE_HIGH) req.pause();
+    schedule();
+  });
+  req.on('end', () => {
+    if (stopped) return;
+    if (partial.length) take(Buffer.concat(partial));
+    stop();
+    schedule();
+  });
+  // The server is closing, or the client went away: no more lines.
+  call.signal.addEventListener('abort', () => stop(), { once: true });
+}
+
+/** An answer line without an id: what ended the stream. */
+function streamFailure(status: number, message: string): ActionStreamAnswer {
+  return { status, error: { kind: 'request', message } };
 }

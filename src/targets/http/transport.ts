@@ -92,10 +92,107 @@ export class Transport {
     });
   }
 
+  /**
+   * A request whose body is written piece by piece while its answer is read line by line
+   * (`POST /v1/actions/stream`): the head goes out at once, each `write` as soon as the current
+   * turn of the event loop ends (writes made in the same turn go out together), and each line of
+   * the answer is handed to `events.line` as it arrives. `events.closed` is told once: null when
+   * the answer ended whole, else the failure (its `code` kept, as `send`'s).
+   */
+  open(exchange: Omit<Exchange, 'body' | 'timeoutMs'>, events: StreamEvents): Streamed {
+    const req = this.#request(exchange.url, { method: exchange.method, headers: exchange.headers, agent: this.#agent });
+    let closed = false;
+    const close = (error: Error | null) => {
+      if (closed) return;
+      closed = true;
+      events.closed(error);
+    };
+    req.on('error', (error) => close(withTlsCode(error)));
+    req.on('socket', (socket: Socket) => {
+      // Small writes, each waited for by the other side: never held back by Nagle's algorithm.
+      socket.setNoDelay(true);
+      if (!socket.connecting) return;
+      const connectTimer = setTimeout(() => {
+        close(connectTimeoutError());
+        req.destroy();
+      }, CONNECT_TIMEOUT_MS);
+      socket.once('connect', () => clearTimeout(connectTimer));
+      socket.once('close', () => clearTimeout(connectTimer));
+    });
+    req.on('response', (res: IncomingMessage) => {
+      events.head(res.statusCode ?? 0);
+      let rest = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        let start = 0;
+        for (let nl = chunk.indexOf('\n'); nl !== -1; nl = chunk.indexOf('\n', start)) {
+          const line = rest + chunk.slice(start, nl);
+          rest = '';
+          start = nl + 1;
+          if (!closed) events.line(line);
+        }
+        rest += chunk.slice(start);
+      });
+      res.on('error', (error) => close(error));
+      res.on('close', () => {
+        if (!res.complete) close(Object.assign(new Error('the connection closed before the whole answer arrived'), { code: 'ECONNRESET' }));
+      });
+      res.on('end', () => {
+        if (rest !== '' && !closed) events.line(rest);
+        close(null);
+        // Ended before our body was (the server ended the stream early): this connection is done.
+        if (!req.writableEnded) req.destroy();
+      });
+    });
+    req.flushHeaders();
+    // What was written in this turn of the event loop, sent as one chunk of the body when it ends.
+    let unsent = '';
+    const flush = () => {
+      const text = unsent;
+      unsent = '';
+      if (!req.writableEnded && !req.destroyed) req.write(text);
+    };
+    return {
+      write(text: string) {
+        if (req.writableEnded || req.destroyed) return;
+        if (unsent === '') process.nextTick(flush);
+        unsent += text;
+      },
+      end() {
+        if (req.writableEnded || req.destroyed) return;
+        if (unsent !== '') flush();
+        req.end();
+      },
+      destroy(error: Error) {
+        close(error);
+        req.destroy();
+      },
+    };
+  }
+
   /** Closes the kept-alive connections; requests in flight fail. */
   close(): void {
     this.#agent.destroy();
   }
+}
+
+/** What `Transport.open` tells of its answer. */
+export interface StreamEvents {
+  /** The answer's status, as soon as its head arrives. */
+  head(status: number): void;
+  /** One line of the answer (without its line break). */
+  line(text: string): void;
+  /** Once, at the end: null when the answer ended whole, else why it did not. */
+  closed(error: Error | null): void;
+}
+
+/** A request `Transport.open` made: its body, written as it goes. */
+export interface Streamed {
+  write(text: string): void;
+  /** Ends the body; the answer goes on until the server ends it. */
+  end(): void;
+  /** Drops the connection; `closed` is told `error`. */
+  destroy(error: Error): void;
 }
 
 /**
