@@ -2,7 +2,8 @@
  * The scheduler: a ready-queue over a plan's `dependsOn` graph. It decides *what may start*;
  * it never carries anything out. `ReadyQueue` is synchronous and pure (tests drive it step by
  * step); `runGraph` is the small async loop that feeds a worker function from it with at most
- * `concurrency` nodes in flight.
+ * `concurrency` nodes in flight, and `runGroups` the same loop handing the nodes ready together
+ * to the worker as one group (apply's group commit on the local target).
  *
  * The guarantees (docs/apply.md, "Executor"):
  * - a node starts only after every one of its dependencies succeeded;
@@ -178,6 +179,9 @@ export interface GraphRun<R> {
   cancelled: boolean;
 }
 
+/** How one node of a group ended: what `runGroups`' work answers for each node it was given. */
+export type NodeOutcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
+
 /**
  * Runs `work` over the graph with at most `concurrency` nodes in flight. `work` rejecting marks
  * the node failed. When `signal` aborts, nothing more starts and the call resolves once the
@@ -189,7 +193,32 @@ export async function runGraph<R>(
   work: (id: string) => Promise<R>,
   options: { concurrency: number; alreadyDone?: ReadonlySet<string>; signal?: AbortSignal },
 ): Promise<GraphRun<R>> {
+  return runGroups(
+    nodes,
+    ([id]) =>
+      work(id!).then(
+        (value): Array<NodeOutcome<R>> => [{ ok: true, value }],
+        (error: unknown): Array<NodeOutcome<R>> => [{ ok: false, error }],
+      ),
+    { ...options, groupLimit: 1 },
+  );
+}
+
+/**
+ * `runGraph` in groups: the nodes ready at the same moment (so independent of each other: none
+ * waits on another) start together as one call of `work`, at most `groupLimit` of them, and at
+ * most `concurrency` nodes are in flight over all groups (a group is cut to the room left).
+ * `work` answers each node's outcome, in the order given; a node finishes, and its dependents may
+ * start, only when its whole group has answered. With `groupLimit` 1 this is `runGraph`. A `work`
+ * that rejects fails every node of its group with that error.
+ */
+export async function runGroups<R>(
+  nodes: readonly GraphNode[],
+  work: (ids: readonly string[]) => Promise<Array<NodeOutcome<R>>>,
+  options: { concurrency: number; groupLimit: number; alreadyDone?: ReadonlySet<string>; signal?: AbortSignal },
+): Promise<GraphRun<R>> {
   const concurrency = Math.max(1, Math.floor(options.concurrency));
+  const groupLimit = Math.max(1, Math.floor(options.groupLimit));
   const queue = new ReadyQueue(nodes, options.alreadyDone);
   const result: GraphRun<R> = { succeeded: [], failed: [], notStarted: [], cancelled: false };
   const signal = options.signal;
@@ -201,23 +230,33 @@ export async function runGraph<R>(
       result.cancelled = true;
       pump();
     };
+    const settle = (id: string, outcome: NodeOutcome<R> | undefined) => {
+      if (outcome?.ok) {
+        result.succeeded.push({ id, value: outcome.value });
+        queue.succeed(id);
+      } else {
+        const error = outcome ? outcome.error : new InternalError(`no outcome for node '${id}'`);
+        result.failed.push({ id, error });
+        queue.fail(id);
+      }
+    };
     const pump = () => {
       if (finished) return;
       while (queue.inFlight < concurrency) {
-        const id = queue.take();
-        if (id === undefined) break;
+        const group: string[] = [];
+        const room = Math.min(groupLimit, concurrency - queue.inFlight);
+        while (group.length < room) {
+          const id = queue.take();
+          if (id === undefined) break;
+          group.push(id);
+        }
+        if (!group.length) break;
         // Start asynchronously even when `work` throws synchronously. Never rejects: both outcomes are handled.
         void Promise.resolve()
-          .then(() => work(id))
+          .then(() => work(group))
           .then(
-            (value) => {
-              result.succeeded.push({ id, value });
-              queue.succeed(id);
-            },
-            (error: unknown) => {
-              result.failed.push({ id, error });
-              queue.fail(id);
-            },
+            (outcomes) => group.forEach((id, i) => settle(id, outcomes[i])),
+            (error: unknown) => group.forEach((id) => settle(id, { ok: false, error })),
           )
           // Back to the event loop before the next start: a target whose work completes without
           // waiting on I/O (SQLite is synchronous) would otherwise run the whole graph in one

@@ -51,7 +51,7 @@ export interface ApplyOptions {
   confirm?: (signal: AbortSignal) => Promise<boolean>;
   allowReplace?: boolean;
   allowEmpty?: boolean;
-  /** Independent actions in flight at once (default: 1 for local: and PostgreSQL, 4 for HTTP). */
+  /** Independent actions in flight at once (default: 64 for local:, in groups; 1 for PostgreSQL; 4 for HTTP). */
   concurrency?: number;
   /** Wait up to this long for a held lock (default: fail at once). */
   lockTimeoutSeconds?: number;
@@ -258,7 +258,7 @@ function refuseBlocked(run: Run, plan: Plan, hint: string): void {
 async function execute(run: Run, plan: Plan, knownRunId: string | undefined): Promise<ApplyResult> {
   const { target, options } = run;
   const runId = knownRunId ?? planId(plan);
-  const concurrency = options.concurrency ?? defaultConcurrency(run.loaded.targetSpec);
+  const concurrency = options.concurrency ?? defaultConcurrency(run.loaded.targetSpec, target);
   run.emit({ type: 'started', plan, runId, concurrency });
   const execution = await executePlan(target, plan, { runId, concurrency, env: options.env, signal: run.signal, onEvent: run.emit });
   const after = await target.read();

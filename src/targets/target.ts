@@ -196,6 +196,16 @@ export interface JournaledExecutor extends JournalReader {
   executeBatch?(actions: readonly BatchAction[]): Promise<BatchOutcome[]>;
 
   /**
+   * True when `executeBatch` is a group commit: its actions go into one transaction of a store in
+   * this process, with savepoints that cost no round trip (the engine over SQLite: the local
+   * target), so a group of actions pays one commit instead of one each. Apply's executor then
+   * hands the target the actions that are ready together as one group (docs/apply.md,
+   * "Groups"). Absent or false: one `execute` an action (PostgreSQL, HTTP, whose client batches
+   * on its own).
+   */
+  readonly groupCommit?: boolean;
+
+  /**
    * Stand-in for a person on Creator's consent screen. With a journal context (a rollout's
    * authorization step, op `connection.authorize`) it is journaled `done` with its effect.
    */

@@ -59,7 +59,7 @@ function concurrencyFlag(text: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1 || n > MAX_CONCURRENCY) {
     throw new UserError(`--concurrency takes a whole number from 1 to ${MAX_CONCURRENCY}, not '${text}'`, {
-      hint: 'independent actions in flight at once (default: 1 for local:, 4 for HTTP)',
+      hint: 'independent actions in flight at once (default: 64 for local:, 4 for HTTP, 1 for PostgreSQL)',
     });
   }
   return n;

@@ -31,7 +31,8 @@ Options:
   --allow-replace        allow the replacements (R10, R12) that a fresh plan needs
   --allow-empty          allow manifests that define nothing to delete everything the target
                          holds (without it, such a fresh plan is refused)
-  --concurrency N        independent actions in flight at once (default: 1 for local:, 4 for HTTP)
+  --concurrency N        independent actions in flight at once (default: 64 for local:, where the
+                         ones ready together commit as one group; 4 for HTTP; 1 for PostgreSQL)
   --lock-timeout SECS    wait up to SECS for a held lock instead of failing at once
   -h, --help             show this help
 

@@ -75,6 +75,15 @@ export class TargetEngine implements Target {
     if (store.fingerprintKey) this.#fingerprinter = new Fingerprinter(store.fingerprintKey);
   }
 
+  /**
+   * Target.groupCommit: a store with savepoints (`TargetStore.savepoint`: SQLite, in-process, no
+   * round trip) commits an `executeBatch` as one transaction. A store without them (PostgreSQL)
+   * carries a batch out one `execute` after another, so apply gains nothing by grouping there.
+   */
+  get groupCommit(): boolean {
+    return this.#store.savepoint !== undefined;
+  }
+
   /** The id of this target's fingerprint key: fingerprints under another key id never equal ours. */
   get fingerprintKeyId(): string {
     if (!this.#fingerprinter) throw new TargetError(`target ${this.name} does not exist yet: it has no fingerprint key`);
