@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runApply } from '../../src/cli/commands/apply.js';
 import type { Plan } from '../../src/model/plan.js';
+import { planId } from '../../src/model/plan-document.js';
 import { openTarget } from '../../src/targets/index.js';
 import { FaultyTarget, SCENARIO_ENV, manifestsV1, memIo, writeManifests } from '../apply/support.js';
 import { BIN, ROOT } from '../support/dist.js';
@@ -448,5 +449,78 @@ describe('kill -9 in the middle of an apply', () => {
     }
     const fresh = await cli(['apply', ...T, '--auto-approve']);
     expect(fresh, note).toMatchObject({ code: 0, stdout: 'No changes. The target matches the manifests.\n' });
+  });
+
+  it('inside a group (the local target commits the actions ready together as one transaction): none of the group is in the target; the rerun does each once', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 10; i++) {
+      files[`connectors/c${i}.yaml`] = `kind: Connector\nlinkName: c${i}\nname: Connector ${i}\nauthentication:\n  type: apiKey\n  parameterKey: key\n`;
+      files[`connections/c${i}.yaml`] = `kind: Connection\nlinkName: c${i}_a\nname: A ${i}\nconnector: c${i}\n`;
+    }
+    repo(files);
+    const plan = await planTo('plan.json');
+    const env = { ...ENV, STEP_GROUPS: '1', STEP_GROUPS_MID: '2' };
+    const stepper = start([join(ROOT, 'test/fixtures/apply/step-apply.mjs'), 'plan.json', ...T], env);
+    const first = (await stepper.waitFor(/^group-before 1 /)).split(' ').slice(2);
+    stepper.proc.stdin.write('go\n');
+    await stepper.waitFor(/^group-after 1 /);
+    stepper.proc.stdin.write('go\n');
+    const second = (await stepper.waitFor(/^group-before 2 /)).split(' ').slice(2);
+    // The ready actions went together: every connector's create first, then what they unblocked.
+    expect(first.length).toBeGreaterThan(1);
+    expect(second.length).toBeGreaterThan(1);
+    stepper.proc.stdin.write('go\n');
+    // Inside group 2's transaction, its first action written, the second not yet: kill -9.
+    await stepper.waitFor(/^group-mid 2 /);
+    stepper.proc.kill('SIGKILL');
+    expect((await stepper.exited).signal).toBe('SIGKILL');
+
+    const runId = planId(plan);
+    const journalOf = async () => {
+      const t = await openTarget(`local:${join(tmp.dir, 'acct.db')}`);
+      try {
+        return { journal: await t.journal(runId), serial: (await t.read()).serial };
+      } finally {
+        await t.close();
+      }
+    };
+    const killed = await journalOf();
+    // Group 1 committed whole, group 2 left nothing: no effect, no entry, no serial.
+    expect(killed.serial).toBe(first.length);
+    expect(killed.journal.map((e) => [e.actionId, e.status]).sort()).toEqual(first.map((id) => [id, 'done']).sort());
+
+    const r = await cli(['apply', 'plan.json', ...T]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`${first.length} of ${plan.actions.length} actions were done by an earlier run`);
+    expect(r.stdout).toContain('The target now matches the manifests.');
+    // Each action once: one entry each, done, serials 1..N.
+    const after = await journalOf();
+    expect(after.journal.map((e) => e.actionId).sort()).toEqual(plan.actions.map((a) => a.id).sort());
+    expect(after.journal.every((e) => e.status === 'done')).toBe(true);
+    expect(after.journal.map((e) => e.serial).sort((a, b) => a! - b!)).toEqual(plan.actions.map((_, i) => i + 1));
+    expect(after.serial).toBe(plan.actions.length);
+  });
+
+  it('SIGTERM while a group is in flight: the group finishes and is reported done, nothing more starts, exit 143', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 6; i++) {
+      files[`connectors/c${i}.yaml`] = `kind: Connector\nlinkName: c${i}\nname: Connector ${i}\nauthentication:\n  type: apiKey\n  parameterKey: key\n`;
+      files[`connections/c${i}.yaml`] = `kind: Connection\nlinkName: c${i}_a\nname: A ${i}\nconnector: c${i}\n`;
+    }
+    repo(files);
+    const plan = await planTo('plan.json');
+    const stepper = start([join(ROOT, 'test/fixtures/apply/step-apply.mjs'), 'plan.json', ...T], { ...ENV, STEP_GROUPS: '1' });
+    const first = (await stepper.waitFor(/^group-before 1 /)).split(' ').slice(2);
+    stepper.proc.kill('SIGTERM');
+    await stepper.waitFor(/Received SIGTERM: starting nothing more/);
+    stepper.proc.stdin.write('go\n');
+    await stepper.waitFor(/^group-after 1 /);
+    stepper.proc.stdin.write('go\n');
+    const done = await stepper.exited;
+    expect(done.code).toBe(143);
+    expect(done.stdout).toContain(`Apply cancelled: ${first.length} done, 0 failed, ${plan.actions.length - first.length} not started`);
+    expect(done.stdout).not.toMatch(/^group-before 2 /m);
+    expect(done.stderr.match(/^✓ /gm)).toHaveLength(first.length);
+    expect(await serial()).toBe(first.length);
   });
 });
