@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { executePlan, type ApplyEvent } from '../../src/apply/executor.js';
+import { GROUP_LIMIT, defaultConcurrency, executePlan, type ApplyEvent } from '../../src/apply/executor.js';
 import { effectPresent } from '../../src/apply/confirm.js';
 import { StalePlanError } from '../../src/apply/stale.js';
 import { runApply } from '../../src/cli/commands/apply.js';
@@ -16,6 +16,7 @@ import { planId } from '../../src/model/plan-document.js';
 import { openTarget } from '../../src/targets/index.js';
 import type { ExecuteResult, JournaledExecutor, JournalEntry, RolloutStore, StateReader, Target } from '../../src/targets/target.js';
 import { state } from '../support/builders.js';
+import { openSqlite, sqlValue } from '../support/sqlite.js';
 import { tempDir } from '../support/target.js';
 import { FaultyTarget, SCENARIO_ENV, copyTarget, manifestsV1, manifestsV2, memIo, seedTarget, writeManifests } from './support.js';
 
@@ -207,6 +208,141 @@ describe('executePlan', () => {
     const { target, plan } = await setup();
     const blocked: Plan = { ...plan, blocked: [{ kind: 'Connection', linkName: 'x', rule: 'R14', message: 'used' }] };
     await expect(executePlan(target, blocked, { runId: 'r', concurrency: 1, env: SCENARIO_ENV })).rejects.toThrow(/blocked .*nothing was carried out/);
+    await target.close();
+  });
+});
+
+describe('groups on the local target (group commit)', () => {
+  /** `n` apiKey connectors, nothing in the target: a plan of `n` independent creates. */
+  async function independent(n: number): Promise<{ target: Target; plan: Plan; file: string }> {
+    const dir = join(root.dir, `case-${n}-${Math.random().toString(36).slice(2)}`);
+    const files: Record<string, string> = {};
+    for (let i = 0; i < n; i++)
+      files[`connectors/c${i}.yaml`] = `kind: Connector\nlinkName: c${i}\nname: Connector ${i}\nauthentication:\n  type: apiKey\n  parameterKey: key\n`;
+    writeManifests(dir, files);
+    const file = join(dir, 'target.db');
+    const loaded = await loadForPlan({ cwd: dir, dir, target: `local:${file}` });
+    const target = await openTarget(loaded.targetSpec, { name: loaded.targetName });
+    const plan = await planAgainst(target, loaded, { allowReplace: false, env: {} });
+    return { target, plan, file };
+  }
+
+  /** The events cut into groups: a run of starts, then the reports of those actions. */
+  function groupsOf(seen: Array<{ type: string; id: string; version: unknown; serial: unknown }>) {
+    const out: Array<{ starts: typeof seen; reports: typeof seen }> = [];
+    for (const e of seen) {
+      if (e.type === 'start' && (!out.length || out[out.length - 1]!.reports.length)) out.push({ starts: [], reports: [] });
+      const g = out[out.length - 1]!;
+      (e.type === 'start' ? g.starts : g.reports).push(e);
+    }
+    return out;
+  }
+
+  async function watched(n: number, concurrency: (target: Target) => number) {
+    const { target, plan, file } = await independent(n);
+    // Another connection to the file watches it: PRAGMA data_version changes when someone else commits.
+    const watcher = openSqlite(file, { readOnly: true });
+    const seen: Array<{ type: string; id: string; version: unknown; serial: unknown }> = [];
+    try {
+      const r = await executePlan(target, plan, {
+        runId: planId(plan),
+        concurrency: concurrency(target),
+        env: {},
+        onEvent: (e) =>
+          seen.push({
+            type: e.type,
+            id: e.action.id,
+            version: sqlValue(watcher, 'PRAGMA data_version'),
+            serial: sqlValue(watcher, "SELECT value FROM meta WHERE key = 'serial'"),
+          }),
+      });
+      return { r, plan, seen, journal: await target.journal(planId(plan)), target };
+    } finally {
+      watcher.close();
+      await target.close();
+    }
+  }
+
+  it('the actions ready together commit as one transaction, and none is reported done before that commit', async () => {
+    // 12 apiKey connectors: 12 creates, ready at once; then the 12 mark-readies they unblock.
+    const { r, plan, seen, journal, target } = await watched(12, (t) => defaultConcurrency(t.name, t));
+    expect(target.groupCommit).toBe(true);
+    expect(defaultConcurrency(target.name, target)).toBe(GROUP_LIMIT);
+    expect(r.done).toHaveLength(24);
+    const groups = groupsOf(seen);
+    expect(groups.map((g) => [g.starts.length, g.reports.length])).toEqual([
+      [12, 12],
+      [12, 12],
+    ]);
+    let committed = 0;
+    for (const g of groups) {
+      // Nothing of the group was in the file when it started; all of it when its first action was
+      // reported done; and no commit at all between its reports (one data_version for them all).
+      expect(new Set(g.starts.map((e) => e.serial))).toEqual(new Set([committed]));
+      committed += g.starts.length;
+      expect(new Set(g.reports.map((e) => e.serial))).toEqual(new Set([committed]));
+      expect(new Set(g.reports.map((e) => e.version)).size).toBe(1);
+      expect(g.reports[0]!.version).not.toBe(g.starts[0]!.version);
+      expect(g.reports.map((e) => e.type)).toEqual(Array(12).fill('done'));
+    }
+    // Each action still has its own serial and entry, in the order the groups carried them out.
+    const order = groups.flatMap((g) => g.starts.map((e) => e.id));
+    expect(journal.map((e) => [e.actionId, e.status, e.serial])).toEqual(order.map((id, i) => [id, 'done', i + 1]));
+    expect(new Set(order)).toEqual(new Set(plan.actions.map((a) => a.id)));
+  });
+
+  it('a group holds at most --concurrency actions: with 5 in flight, groups of at most 5, each its own commit', async () => {
+    const { r, seen } = await watched(12, () => 5);
+    expect(r.done).toHaveLength(24);
+    const groups = groupsOf(seen);
+    expect(Math.max(...groups.map((g) => g.starts.length))).toBe(5);
+    let committed = 0;
+    for (const g of groups) {
+      expect(g.reports).toHaveLength(g.starts.length);
+      committed += g.starts.length;
+      expect(new Set(g.reports.map((e) => e.serial))).toEqual(new Set([committed]));
+    }
+  });
+
+  it("a refusal in a group (R14) fails that action alone: the group's others are done, its dependents do not start", async () => {
+    const { target, plan } = await setup();
+    const snap = await target.exportSnapshot();
+    snap.connections.find((c) => c.linkName === 'old1_a')!.usages = [{ app: 'crm', component: 'workflow:sync', kind: 'deluge-invokeurl' }];
+    await target.importSnapshot(snap, { force: true });
+    const events: ApplyEvent[] = [];
+    const runId = planId(plan);
+    const r = await executePlan(target, plan, { runId, concurrency: defaultConcurrency(target.name, target), env: SCENARIO_ENV, onEvent: (e) => events.push(e) });
+    const del = plan.actions.find((a) => a.op === 'connection.delete' && a.linkName === 'old1_a')!;
+    const connectorDelete = plan.actions.find((a) => a.op === 'connector.delete' && a.linkName === 'old1')!;
+    expect(r.failed.map((f) => [f.action.id, f.rule])).toEqual([[del.id, 'R14']]);
+    expect(r.notStarted).toEqual([{ action: connectorDelete, reason: { kind: 'dependency-failed', failed: del.id, via: del.id } }]);
+    expect(r.done).toHaveLength(plan.actions.length - 2);
+    // The refused one went in a group with others (all started before any report), and they stand.
+    const firstReport = events.findIndex((e) => e.type !== 'start');
+    const group = events.slice(0, firstReport).map((e) => e.action.id);
+    expect(group).toContain(del.id);
+    expect(group.length).toBeGreaterThan(1);
+    const journal = new Map((await target.journal(runId)).map((e) => [e.actionId, e.status]));
+    for (const id of group) expect(journal.get(id)).toBe(id === del.id ? 'failed' : 'done');
+    expect(journal.has(connectorDelete.id)).toBe(false);
+    expect(events.filter((e) => e.type === 'start').map((e) => e.action.id)).not.toContain(connectorDelete.id);
+    await target.close();
+  });
+
+  it('confirms a pending entry inside a group: an effect in place is not carried out again; the others of the group are', async () => {
+    const { target, plan } = await setup();
+    const runId = planId(plan);
+    const first = plan.actions[0]!;
+    await target.execute(first, {});
+    const journal: JournalEntry[] = [
+      { runId, actionId: first.id, op: first.op, linkName: first.linkName, status: 'pending', serial: null, at: new Date().toISOString() },
+    ];
+    const before = await target.serial();
+    const r = await executePlan(target, plan, { runId, concurrency: defaultConcurrency(target.name, target), env: SCENARIO_ENV, journal });
+    expect(r.failed).toEqual([]);
+    expect(r.done.find((d) => d.action.id === first.id)!.how).toBe('confirmed');
+    expect(r.done.filter((d) => d.how === 'executed')).toHaveLength(plan.actions.length - 1);
+    expect(await target.serial()).toBe(before + plan.actions.length - 1);
     await target.close();
   });
 });
