@@ -1,31 +1,50 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { ReadyQueue, runGraph, type GraphNode } from '../../src/apply/scheduler.js';
+import { ReadyQueue, runGraph, runGroups, type GraphNode } from '../../src/apply/scheduler.js';
 
 const n = (id: string, ...dependsOn: string[]): GraphNode => ({ id, dependsOn });
 
-/** Runs `nodes` through runGraph where `work` completes only when the test lets it: no timers. */
-function controlled(nodes: GraphNode[], failing: ReadonlySet<string>, concurrency: number, alreadyDone?: ReadonlySet<string>) {
+/**
+ * Runs `nodes` through runGraph (or, with `groupLimit`, runGroups: a group waits as one) where
+ * `work` completes only when the test lets it: no timers.
+ */
+function controlled(nodes: GraphNode[], failing: ReadonlySet<string>, concurrency: number, alreadyDone?: ReadonlySet<string>, groupLimit?: number) {
   const log: Array<{ at: 'start' | 'end'; id: string }> = [];
+  const groups: string[][] = [];
   let inFlight = 0;
   let maxInFlight = 0;
   const waiting: Array<() => void> = [];
-  const run = runGraph(
-    nodes,
-    async (id) => {
-      log.push({ at: 'start', id });
-      inFlight++;
-      maxInFlight = Math.max(maxInFlight, inFlight);
-      // Finish in a later microtask turn, in whatever order the drain loop releases them.
-      await new Promise<void>((r) => waiting.push(r));
-      inFlight--;
-      log.push({ at: 'end', id });
-      if (failing.has(id)) throw new Error(`boom ${id}`);
-      return id;
-    },
-    { concurrency, ...(alreadyDone ? { alreadyDone } : {}) },
-  );
-  return { run, log, waiting, max: () => maxInFlight };
+  const graph = { concurrency, ...(alreadyDone ? { alreadyDone } : {}) };
+  const one = async (ids: readonly string[]) => {
+    groups.push([...ids]);
+    for (const id of ids) log.push({ at: 'start', id });
+    inFlight += ids.length;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    // Finish in a later microtask turn, in whatever order the drain loop releases them.
+    await new Promise<void>((r) => waiting.push(r));
+    inFlight -= ids.length;
+    for (const id of ids) log.push({ at: 'end', id });
+  };
+  const run =
+    groupLimit === undefined
+      ? runGraph(
+          nodes,
+          async (id) => {
+            await one([id]);
+            if (failing.has(id)) throw new Error(`boom ${id}`);
+            return id;
+          },
+          graph,
+        )
+      : runGroups(
+          nodes,
+          async (ids) => {
+            await one(ids);
+            return ids.map((id) => (failing.has(id) ? { ok: false as const, error: new Error(`boom ${id}`) } : { ok: true as const, value: id }));
+          },
+          { ...graph, groupLimit },
+        );
+  return { run, log, waiting, groups, max: () => maxInFlight };
 }
 
 /** Releases waiting workers one by one, picking which with `pick`, until the run settles. */
@@ -130,6 +149,13 @@ describe('runGraph', () => {
     expect(r.notStarted).toEqual([]);
   });
 
+  it('runGroups: the nodes ready together start as one group, cut to the group limit; dependents start once their group answered', async () => {
+    const c = controlled([n('a1'), n('a2'), n('a3'), n('a4', 'a1'), n('a5', 'a2')], new Set(['a2']), 10, undefined, 2);
+    const r = await drain(c, () => 0);
+    expect(c.groups).toEqual([['a1', 'a2'], ['a3'], ['a4']]);
+    expect(r.notStarted).toEqual([{ id: 'a5', reason: { kind: 'dependency-failed', failed: 'a2', via: 'a2' } }]);
+  });
+
   it('lets the running nodes finish when aborted, and starts nothing more', async () => {
     const ac = new AbortController();
     const started: string[] = [];
@@ -148,7 +174,7 @@ describe('runGraph', () => {
     expect(r.notStarted.map((s) => s.id)).toEqual(['a2', 'a3']);
   });
 
-  it('property: for random DAGs and failure sets, order, downstream skipping, exactly-once and the concurrency bound hold', async () => {
+  it('property: for random DAGs and failure sets, order, downstream skipping, exactly-once and the concurrency bound hold, one node or a group at a time', async () => {
     const dag = fc.integer({ min: 1, max: 25 }).chain((size) =>
       fc.record({
         // Each node may depend only on earlier ones: a DAG by construction.
@@ -166,13 +192,15 @@ describe('runGraph', () => {
           { maxLength: Math.min(3, size) },
         ),
         concurrency: fc.integer({ min: 1, max: 6 }),
+        // runGroups with this limit; none: runGraph.
+        groupLimit: fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined }),
         picks: fc.array(fc.nat(), { minLength: 1, maxLength: 40 }),
         // Shuffle the listing order so that plan order is not always topological order.
         reverse: fc.boolean(),
       }),
     );
     await fc.assert(
-      fc.asyncProperty(dag, async ({ deps, failing, done, concurrency, picks, reverse }) => {
+      fc.asyncProperty(dag, async ({ deps, failing, done, concurrency, groupLimit, picks, reverse }) => {
         const ids = deps.map((_, i) => `a${i}`);
         let nodes = deps.map((d, i) => n(ids[i]!, ...d.map((j) => ids[j]!)));
         if (reverse) nodes = [...nodes].reverse();
@@ -185,15 +213,19 @@ describe('runGraph', () => {
         };
         done.forEach(addDone);
         const failSet = new Set(failing.map((i) => ids[i]!));
-        const c = controlled(nodes, failSet, concurrency, doneSet);
+        const c = controlled(nodes, failSet, concurrency, doneSet, groupLimit);
         const result = await drain(c, (k) => picks[k % picks.length]!);
 
         const started = c.log.filter((e) => e.at === 'start').map((e) => e.id);
         // Exactly once, and never a journaled one.
         expect(new Set(started).size).toBe(started.length);
         for (const id of started) expect(doneSet.has(id)).toBe(false);
-        // Concurrency bound.
+        // Concurrency bound, and the group bound; no node of a group depends on another of it.
         expect(c.max()).toBeLessThanOrEqual(concurrency);
+        for (const g of c.groups) {
+          expect(g.length).toBeLessThanOrEqual(Math.min(concurrency, groupLimit ?? 1));
+          for (const id of g) for (const d of nodes.find((x) => x.id === id)!.dependsOn) expect(g).not.toContain(d);
+        }
         // No node starts before each of its dependencies ended successfully (or was journaled).
         const endedOk = new Set<string>(doneSet);
         for (const e of c.log) {
