@@ -30,6 +30,7 @@ import { oauth2, state } from '../../support/builders.js';
 import { freshSchema, startPostgres, type TestPostgres } from '../../support/postgres-server.mjs';
 import { act, secretRefs, tempDir } from '../../support/target.js';
 import { main } from '../../../src/cli/main.js';
+import { GROUP_LIMIT, defaultConcurrency } from '../../../src/apply/executor.js';
 import { memIo } from '../../apply/support.js';
 import { ACTIONS_BOT, GitHubStandIn } from '../../support/github-server.js';
 import { openSqlite } from '../../support/sqlite.js';
@@ -141,6 +142,12 @@ describe.each([
 
   /** The serial and the export, to check that a refusal changed nothing. */
   const contents = async () => ({ serial: (await t.read()).serial, snapshot: JSON.stringify(await t.exportSnapshot()) });
+
+  it('group commit (apply hands a target groups only where it says so): the local target only; PostgreSQL and HTTP take one action at a time', async () => {
+    expect(t.groupCommit === true).toBe(kind === 'local');
+    // (The rest of the default goes by the spec as typed, which these targets are not named by.)
+    expect(defaultConcurrency(t.name, t) === GROUP_LIMIT).toBe(kind === 'local');
+  });
 
   it('an empty target: serial 0, the digest of the empty snapshot, no contents', async () => {
     const r = await t.read();
