@@ -287,9 +287,14 @@ class Scanner {
     for (;;) {
       // Where no call is being read and the block collects no header (code: most of a file),
       // only brackets and `invokeurl` (in its `[ … ]`, `connection` too) change anything: every
-      // other token would be a no-op below, so the tokenizer passes over them (`skim`).
+      // other token would be a no-op below, so the tokenizer passes over them (`skim`), and over
+      // the brackets that open and close plain blocks of code in between.
       const top = this.stack[this.depth - 1]!;
-      const kind = this.skim && this.key === Key.Idle && this.call === Call.Idle && !top.collect ? tk.skim(top.invoke) : tk.next();
+      let kind: Tok;
+      if (this.skim && this.key === Key.Idle && this.call === Call.Idle && !top.collect) {
+        kind = tk.skim(top.invoke);
+        if (tk.opened) this.pushSkimmed();
+      } else kind = tk.next();
       if (this.key !== Key.Idle && this.onKey(kind)) continue;
       if (this.call === Call.Invokeurl && kind !== Tok.Newline && this.onInvokeurl(kind)) continue;
       if (kind === Tok.End) break;
@@ -416,23 +421,38 @@ class Scanner {
     );
   }
 
+  /** The brackets that `skim` opened and left open: plain blocks of code, as `push` makes them in code. */
+  private pushSkimmed(): void {
+    const tk = this.tk;
+    for (let i = 0; i < tk.opened; i++) {
+      this.pushInner(this.top(), tk.openCode[i]!, tk.openLine[i]!, tk.openCol[i]!, false);
+      this.depth++;
+    }
+    tk.opened = 0;
+  }
+
+  /** A block that names nothing: its calls belong to the component around it. */
+  private pushInner(parent: Frame, open: number, line: number, col: number, invoke: boolean): void {
+    let f = this.stack[this.depth];
+    if (f === undefined) this.stack[this.depth] = f = frame(open, 0, 0, Role.Inner, null, null, null);
+    f.open = open;
+    f.line = line;
+    f.col = col;
+    f.role = Role.Inner;
+    f.collect = false;
+    f.component = parent.component;
+    f.invoke = invoke;
+    f.workflow = parent.workflow;
+    f.form = parent.form;
+  }
+
   private push(open: number, invoke: boolean): void {
     const parent = this.top();
     const tk = this.tk;
     if (invoke || !parent.collect || open !== 123) {
       // Only a `{` starts a block worth naming; a `(` holds field definitions, parameters or
       // `custom deluge script ( CODE )`, which belong to the block around them.
-      let f = this.stack[this.depth];
-      if (f === undefined) this.stack[this.depth] = f = frame(open, 0, 0, Role.Inner, null, null, null);
-      f.open = open;
-      f.line = tk.line;
-      f.col = tk.col;
-      f.role = Role.Inner;
-      f.collect = false;
-      f.component = parent.component;
-      f.invoke = invoke;
-      f.workflow = parent.workflow;
-      f.form = parent.form;
+      this.pushInner(parent, open, tk.line, tk.col, invoke);
     } else {
       const header = this.header(this.cur.length ? this.cur : this.prev);
       if (parent.role === Role.DsRoot) {

@@ -92,6 +92,8 @@ const piece = fc.oneof(
       'invokeurl [ connection: "x".trim() ]',
       'invokeurl [ type: GET connection: "y" headers: {"a": [1]} ]',
       'invokeurl ( connection: "z" )',
+      'invokeurl [ headers: { connection: "h" } connection: "c" ]',
+      'invokeurl [ a: f( connection: "p" ) ]',
     ),
   },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 8 }) },
@@ -215,6 +217,8 @@ describe('scanDeluge passing over code (skim) reads exactly what token by token 
       'f() { invokeurl [ url: "u" /* c */ connection // c\n : "late" ] }',
       'f() { invokeurl [ x: invokeurl [ connection: "inner" ] connection: "outer" ] }',
       'f() { ] ) } invokeurl [ connection: "after" ] ( [ {',
+      'f() { invokeurl [ headers: { connection: "nested" } connection: "key" ] }',
+      'f() { invokeurl [ body: list( connection: "arg" ) ] }',
     ]) {
       for (const file of ['a.ds', 'a.dg']) same(file, text);
     }
