@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import type { Diagnostic } from '../errors.js';
 import type { DesiredState } from '../model/types.js';
 import { gitSource } from './git-source.js';
-import { DEFAULT_USAGE_GLOBS, scanUsages, type UsageScan } from '../usages/scan-files.js';
+import { DEFAULT_USAGE_GLOBS, usageScanner, type UsageScan } from '../usages/scan-files.js';
 import type { ProjectConfig } from './config.js';
 import { fsSource, MAX_CODE_BYTES, type ManifestSource } from './source.js';
 import { manifestDigest, validateManifests } from './validate.js';
@@ -80,14 +80,16 @@ async function loadFrom(source: ManifestSource, options: { usages: boolean; comm
     // picomatch is loaded here, not at start-up: validate never reads code.
     const { usageMatcher, usageRoots } = await import('../usages/globs.js');
     const paths = await source.listUsageFiles(usageMatcher(globs), usageRoots(globs));
-    const skipped: Diagnostic[] = [];
-    const read = { maxBytes: MAX_CODE_BYTES, skip: (w: Diagnostic) => skipped.push(w) };
-    const [code, prefix] = paths.length ? await Promise.all([source.read(paths, read), source.prefix()]) : [new Map<string, string>(), ''];
     // A usage's file is named from the repository's root (it links to the code host, and the
-    // plan file does not know --dir); outside git, from the manifest dir.
-    const readable = paths.filter((path) => code.has(path));
-    usages = scanUsages(readable.map((path) => ({ path: (prefix ?? '') + path, text: code.get(path)! })));
-    for (const w of skipped) usages.warnings.push({ ...w, file: (prefix ?? '') + w.file });
+    // plan file does not know --dir); outside git, from the manifest dir. Known before reading:
+    // each file is scanned as it is read (usageScanner), under that name.
+    const prefix = paths.length ? ((await source.prefix()) ?? '') : '';
+    const skipped: Diagnostic[] = [];
+    const scan = usageScanner();
+    const read = { maxBytes: MAX_CODE_BYTES, skip: (w: Diagnostic) => skipped.push(w), each: (path: string, text: string) => scan.add(prefix + path, text) };
+    if (paths.length) await source.read(paths, read);
+    usages = scan.finish();
+    for (const w of skipped) usages.warnings.push({ ...w, file: prefix + w.file });
   }
   let digest: string | undefined;
   return {

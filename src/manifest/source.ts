@@ -41,6 +41,8 @@ export interface ReadOptions {
   maxBytes: number;
   /** Given: a file too large or not UTF-8 is told here (as a warning) and left out, instead of failing the read. */
   skip: (warning: Diagnostic) => void;
+  /** Given: each text is handed here as it is read, and left out of the map `read` returns (code is scanned file by file). */
+  each?: (path: string, text: string) => void;
 }
 
 /**
@@ -135,8 +137,9 @@ export async function fsSource(dir: string): Promise<ManifestSource> {
           throw new UserError(`cannot read ${quoteTerminal(path)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
         }
         const decoded = decodeManifest(path, bytes, limit);
-        if (typeof decoded === 'string') texts.set(path, decoded);
-        else readProblem(problems, options, decoded);
+        if (typeof decoded !== 'string') readProblem(problems, options, decoded);
+        else if (options?.each) options.each(path, decoded);
+        else texts.set(path, decoded);
       }
       if (problems.length) throw unreadable(problems);
       return texts;
