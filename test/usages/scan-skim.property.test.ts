@@ -7,7 +7,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { scanDeluge } from '../../src/usages/scan-files.js';
+import { scanDeluge, scanUsages } from '../../src/usages/scan-files.js';
+import { byString } from '../../src/util/text.js';
 
 /** Pieces of Deluge and of broken Deluge: what the tokenizer and the scanner tell apart. */
 const piece = fc.oneof(
@@ -222,5 +223,17 @@ describe('scanDeluge passing over code (skim) reads exactly what token by token 
     ]) {
       for (const file of ['a.ds', 'a.dg']) same(file, text);
     }
+  });
+
+  it('scanUsages lists the usages of many files by connection, then file and position, whatever order the files come in', () => {
+    const file = fc.record({ path: fc.constantFrom('a.dg', 'b/c.dg', 'B.ds', 'z.deluge', 'a.ds'), text: fc.oneof(soup, shaped) });
+    fc.assert(
+      fc.property(fc.uniqueArray(file, { selector: (f) => f.path, maxLength: 5 }), (files) => {
+        const all = files.flatMap((f) => scanDeluge(f.path, f.text).usages);
+        all.sort((a, b) => byString(a.connection, b.connection) || byString(a.file, b.file) || a.line - b.line || a.col - b.col);
+        expect(scanUsages(files).usages).toEqual(all);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
