@@ -134,7 +134,7 @@ type HeaderToken = string;
 /** Flat triples: token kind, start, end. */
 type Line = number[];
 
-export interface ScanOptions {
+interface ScanOptions {
   /**
    * Feed every token to the scanner, code included, instead of passing over the code that cannot
    * hold a call: slower, the same result. The simple reading that tests hold the fast one to.
