@@ -67,11 +67,13 @@ export async function loadManifests(opts: LoadOptions): Promise<LoadedManifests>
  * usage files that the config names (one listing for both, one batch read for the usage files).
  */
 async function loadFrom(source: ManifestSource, options: { usages: boolean; commit: boolean }): Promise<LoadedManifests> {
-  // The commit lookup is a git process of its own: let it run while the files are read.
-  const [commit, texts] = await Promise.all([
-    options.commit || source.ref !== null ? source.commit() : Promise.resolve(null),
-    source.list().then((paths) => source.read(paths)),
-  ]);
+  // The commit lookup and the prefix are git processes of their own: they run while the files are
+  // read, validated and scanned, and are waited for only where needed (a failed lookup is then
+  // thrown, not left unhandled meanwhile).
+  const commit = options.commit || source.ref !== null ? source.commit() : Promise.resolve(null);
+  commit.catch(() => {});
+  const prefix = options.usages ? source.prefix() : Promise.resolve(null);
+  const texts = await source.list().then((paths) => source.read(paths));
   const files = [...texts].map(([path, text]) => ({ path, text }));
   const { desired, errors, warnings, config } = validateManifests(files);
   let usages: UsageScan | null = null;
@@ -83,13 +85,13 @@ async function loadFrom(source: ManifestSource, options: { usages: boolean; comm
     // A usage's file is named from the repository's root (it links to the code host, and the
     // plan file does not know --dir); outside git, from the manifest dir. Known before reading:
     // each file is scanned as it is read (usageScanner), under that name.
-    const prefix = paths.length ? ((await source.prefix()) ?? '') : '';
+    const named = paths.length ? ((await prefix) ?? '') : '';
     const skipped: Diagnostic[] = [];
     const scan = usageScanner();
-    const read = { maxBytes: MAX_CODE_BYTES, skip: (w: Diagnostic) => skipped.push(w), each: (path: string, text: string) => scan.add(prefix + path, text) };
+    const read = { maxBytes: MAX_CODE_BYTES, skip: (w: Diagnostic) => skipped.push(w), each: (path: string, text: string) => scan.add(named + path, text) };
     if (paths.length) await source.read(paths, read);
     usages = scan.finish();
-    for (const w of skipped) usages.warnings.push({ ...w, file: prefix + w.file });
+    for (const w of skipped) usages.warnings.push({ ...w, file: named + w.file });
   }
   let digest: string | undefined;
   return {
@@ -102,7 +104,7 @@ async function loadFrom(source: ManifestSource, options: { usages: boolean; comm
       return (digest ??= manifestDigest(desired));
     },
     ref: source.ref,
-    commit,
+    commit: await commit,
     files: files.length,
     config,
     label: source.label,
