@@ -227,7 +227,7 @@ class PgStore implements TargetStore {
 
   /**
    * A journaled action in one round trip: one call of the schema's `commit_action` (schema.ts,
-   * step 5), a prepared statement with every value a parameter, which is one implicit transaction:
+   * steps 5 and 7), a prepared statement with every value a parameter, which is one implicit transaction:
    * the writers' lock, then the writes only if the serial is still `atSerial` and the entry is not
    * done. The answer is lost with the connection only after it was sent: that is "unknown", never retried.
    */
@@ -792,7 +792,7 @@ function journalUpsert(schema: string, entry: JournalWrite): { text: string; val
   };
 }
 
-/** What `commit_action` answers (schema.ts, step 5). */
+/** What `commit_action` answers (schema.ts, steps 5 and 7). */
 type CommitRow = { ok: true } | { ok: false; serial: string | null; entry: JournalRow | null };
 
 /** The parameters of `commit_action`, in its order: the lock, the guard, the effects' rows, the entry. */
