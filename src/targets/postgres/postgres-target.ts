@@ -52,6 +52,16 @@ const CONNECT_TIMEOUT_MS = 10_000;
 const ROWS_PER_INSERT = 5_000;
 /** Bodies per JSON array when a whole table is read (loadState): few texts and round trips, none of them huge. */
 const BODIES_PER_TEXT = 2_000;
+/**
+ * `SET LOCAL jit = off`, where the server has JIT (PostgreSQL 11 on; `current_setting(…, true)` is
+ * null where it has not, and `set_config` is then not called). A whole table's pages (PgTx.#pages)
+ * are estimated above `jit_above_cost` (100,000) on a table without statistics (a target just
+ * imported, before autovacuum's ANALYZE: ~600,000 for 100k connections) or on a big one, and the
+ * server then compiled the query first: ~180 ms of its CPU, and of the client's wait for the
+ * first page, on a 100k cold read (measured, EXPLAIN ANALYZE), where the work is in the index
+ * scans and `string_agg`, which JIT does not make faster. No statement of a target needs JIT.
+ */
+const NO_JIT = "SELECT set_config('jit', 'off', true) WHERE current_setting('jit', true) IS NOT NULL";
 /** Serialization failures, deadlocks, and a server that went away before COMMIT: tried again. */
 const RETRIES = { retries: 6, minTimeout: 100, maxTimeout: 2_000, factor: 2, randomize: true } as const;
 
@@ -301,9 +311,12 @@ class PgStore implements TargetStore {
 
   // -------------------------------------------------------------------------------------------
 
-  /** A transaction of store operations. The serial is read with BEGIN, in the same round trip (every transaction needs it). */
+  /**
+   * A transaction of store operations. The serial is read with BEGIN, in the same round trip (every
+   * transaction needs it), and JIT compilation is turned off for the transaction (NO_JIT).
+   */
   async #transaction<T>(begin: string, attempt: Attempt, fn: (tx: PgTx) => Promise<T>): Promise<T> {
-    return this.#inTransaction(`${begin}; SELECT value FROM ${this.#s}.meta WHERE key = 'serial'`, attempt, (client, results) => {
+    return this.#inTransaction(`${begin}; ${NO_JIT}; SELECT value FROM ${this.#s}.meta WHERE key = 'serial'`, attempt, (client, results) => {
       const serial = Number((results.at(-1)?.rows[0] as { value: string } | undefined)?.value);
       return fn(new PgTx(client, this.#s, serial));
     });
