@@ -166,6 +166,25 @@ describe('a schema per target', () => {
     }
   });
 
+  it('an existing target opens in one round trip with the key the careful path reads (the one that created or upgraded it)', async () => {
+    const schema = freshSchema('key');
+    const created = await PostgresTarget.open(server.target(schema), { create: true });
+    const [made] = await created.fingerprintSecrets(['s3cret-one']).finally(() => created.close());
+    const stored = (await admin.query<{ value: string }>(`SELECT value FROM ${schema}.meta WHERE key = 'fingerprint_key'`)).rows[0]!.value;
+    const opened = await PostgresTarget.open(server.target(schema));
+    try {
+      expect(await opened.fingerprintSecrets(['s3cret-one'])).toEqual([made]);
+      // A damaged key row: the one-round-trip path finds no key, and the careful path says what it always said.
+      await admin.query(`DELETE FROM ${schema}.meta WHERE key = 'fingerprint_key'`);
+      const e = (await PostgresTarget.open(server.target(schema), { name: 'prod' }).catch((x: unknown) => x)) as TargetError;
+      expect(e).toBeInstanceOf(TargetError);
+      expect(e.message).toBe(`target prod: schema '${schema}' has no fingerprint key; it is damaged`);
+    } finally {
+      await opened.close();
+      await admin.query(`INSERT INTO ${schema}.meta VALUES ('fingerprint_key', $1)`, [stored]);
+    }
+  });
+
   it('a schema holding other tables is refused and left untouched', async () => {
     const schema = freshSchema('theirs');
     await admin.query(`CREATE SCHEMA ${schema}; CREATE TABLE ${schema}.invoices (id int)`);
