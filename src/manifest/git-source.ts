@@ -50,8 +50,9 @@ export async function gitSource(dir: string, ref: string, options: { wholeTree?:
       const problems: Diagnostic[] = [];
       paths.forEach((p, i) => {
         const decoded = decodeManifest(p, data.get(oids[i]!)!, options?.maxBytes);
-        if (typeof decoded === 'string') texts.set(p, decoded);
-        else readProblem(problems, options, decoded);
+        if (typeof decoded !== 'string') readProblem(problems, options, decoded);
+        else if (options?.each) options.each(p, decoded);
+        else texts.set(p, decoded);
       });
       if (problems.length) throw unreadable(problems);
       return texts;

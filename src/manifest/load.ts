@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import type { Diagnostic } from '../errors.js';
 import type { DesiredState } from '../model/types.js';
 import { gitSource } from './git-source.js';
-import { DEFAULT_USAGE_GLOBS, scanUsages, type UsageScan } from '../usages/scan-files.js';
+import { DEFAULT_USAGE_GLOBS, usageScanner, type UsageScan } from '../usages/scan-files.js';
 import type { ProjectConfig } from './config.js';
 import { fsSource, MAX_CODE_BYTES, type ManifestSource } from './source.js';
 import { manifestDigest, validateManifests } from './validate.js';
@@ -67,11 +67,13 @@ export async function loadManifests(opts: LoadOptions): Promise<LoadedManifests>
  * usage files that the config names (one listing for both, one batch read for the usage files).
  */
 async function loadFrom(source: ManifestSource, options: { usages: boolean; commit: boolean }): Promise<LoadedManifests> {
-  // The commit lookup is a git process of its own: let it run while the files are read.
-  const [commit, texts] = await Promise.all([
-    options.commit || source.ref !== null ? source.commit() : Promise.resolve(null),
-    source.list().then((paths) => source.read(paths)),
-  ]);
+  // The commit lookup and the prefix are git processes of their own: they run while the files are
+  // read, validated and scanned, and are waited for only where needed (a failed lookup is then
+  // thrown, not left unhandled meanwhile).
+  const commit = options.commit || source.ref !== null ? source.commit() : Promise.resolve(null);
+  commit.catch(() => {});
+  const prefix = options.usages ? source.prefix() : Promise.resolve(null);
+  const texts = await source.list().then((paths) => source.read(paths));
   const files = [...texts].map(([path, text]) => ({ path, text }));
   const { desired, errors, warnings, config } = validateManifests(files);
   let usages: UsageScan | null = null;
@@ -80,14 +82,16 @@ async function loadFrom(source: ManifestSource, options: { usages: boolean; comm
     // picomatch is loaded here, not at start-up: validate never reads code.
     const { usageMatcher, usageRoots } = await import('../usages/globs.js');
     const paths = await source.listUsageFiles(usageMatcher(globs), usageRoots(globs));
-    const skipped: Diagnostic[] = [];
-    const read = { maxBytes: MAX_CODE_BYTES, skip: (w: Diagnostic) => skipped.push(w) };
-    const [code, prefix] = paths.length ? await Promise.all([source.read(paths, read), source.prefix()]) : [new Map<string, string>(), ''];
     // A usage's file is named from the repository's root (it links to the code host, and the
-    // plan file does not know --dir); outside git, from the manifest dir.
-    const readable = paths.filter((path) => code.has(path));
-    usages = scanUsages(readable.map((path) => ({ path: (prefix ?? '') + path, text: code.get(path)! })));
-    for (const w of skipped) usages.warnings.push({ ...w, file: (prefix ?? '') + w.file });
+    // plan file does not know --dir); outside git, from the manifest dir. Known before reading:
+    // each file is scanned as it is read (usageScanner), under that name.
+    const named = paths.length ? ((await prefix) ?? '') : '';
+    const skipped: Diagnostic[] = [];
+    const scan = usageScanner();
+    const read = { maxBytes: MAX_CODE_BYTES, skip: (w: Diagnostic) => skipped.push(w), each: (path: string, text: string) => scan.add(named + path, text) };
+    if (paths.length) await source.read(paths, read);
+    usages = scan.finish();
+    for (const w of skipped) usages.warnings.push({ ...w, file: named + w.file });
   }
   let digest: string | undefined;
   return {
@@ -100,7 +104,7 @@ async function loadFrom(source: ManifestSource, options: { usages: boolean; comm
       return (digest ??= manifestDigest(desired));
     },
     ref: source.ref,
-    commit,
+    commit: await commit,
     files: files.length,
     config,
     label: source.label,

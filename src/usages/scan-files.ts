@@ -25,20 +25,53 @@ export interface UsageScan {
 
 /** Scans every file. Never throws: a file it cannot read gives warnings and the usages it could read. */
 export function scanUsages(files: ReadonlyArray<{ path: string; text: string }>): UsageScan {
-  const usages: CodeUsage[] = [];
-  const warnings: Diagnostic[] = [];
-  for (const f of files) {
-    const r = scanDeluge(f.path, f.text);
-    for (const u of r.usages) usages.push(u);
-    for (const w of r.warnings) warnings.push(w);
-  }
-  usages.sort(byConnectionThenPosition);
-  warnings.sort((a, b) => byString(a.file, b.file) || a.line - b.line || a.col - b.col);
-  return { usages, warnings, files: files.length };
+  const scan = usageScanner();
+  for (const f of files) scan.add(f.path, f.text);
+  return scan.finish();
 }
 
-function byConnectionThenPosition(a: CodeUsage, b: CodeUsage): number {
-  return byString(a.connection, b.connection) || byString(a.file, b.file) || a.line - b.line || a.col - b.col;
+/**
+ * `scanUsages` one file at a time: each is scanned as it is read and its text can go. Holding the
+ * texts of a large tree until the last one is read (28 MB in bench/usages.bench.js) kept them
+ * alive through every young-generation collection, which copied them twice.
+ */
+export function usageScanner(): { add(path: string, text: string): void; finish(): UsageScan } {
+  const usages: CodeUsage[] = [];
+  const warnings: Diagnostic[] = [];
+  let files = 0;
+  return {
+    add(path, text) {
+      files++;
+      const r = scanDeluge(path, text);
+      for (const u of r.usages) usages.push(u);
+      for (const w of r.warnings) warnings.push(w);
+    },
+    finish() {
+      return { usages: byConnection(usages), warnings: warnings.sort(byFilePosition), files };
+    },
+  };
+}
+
+/**
+ * `usages` sorted by connection, then file and position: grouped by connection, each group
+ * sorted on its own. They come file by file and in position order within one, so each group is
+ * nearly sorted already and costs one comparison an element; one sort of the whole list by
+ * connection first took ~13 ms of a 2,000-file scan (24,666 usages).
+ */
+function byConnection(usages: CodeUsage[]): CodeUsage[] {
+  const groups = new Map<string, CodeUsage[]>();
+  for (const u of usages) {
+    const group = groups.get(u.connection);
+    if (group) group.push(u);
+    else groups.set(u.connection, [u]);
+  }
+  const out: CodeUsage[] = [];
+  for (const connection of [...groups.keys()].sort(byString)) for (const u of groups.get(connection)!.sort(byFilePosition)) out.push(u);
+  return out;
+}
+
+function byFilePosition(a: { file: string; line: number; col: number }, b: { file: string; line: number; col: number }): number {
+  return byString(a.file, b.file) || a.line - b.line || a.col - b.col;
 }
 
 export { scanDeluge } from './scan.js';

@@ -134,6 +134,14 @@ type HeaderToken = string;
 /** Flat triples: token kind, start, end. */
 type Line = number[];
 
+interface ScanOptions {
+  /**
+   * Feed every token to the scanner, code included, instead of passing over the code that cannot
+   * hold a call: slower, the same result. The simple reading that tests hold the fast one to.
+   */
+  tokenByToken?: boolean;
+}
+
 /**
  * Scans one file. `file` is the path that positions and loose scripts' applications use.
  *
@@ -143,10 +151,11 @@ type Line = number[];
  * at their line's end, which pins a stray quote to its line; the reading with fewer problems (then
  * more usages) wins. A well-formed file is read once.
  */
-export function scanDeluge(file: string, text: string): ScanResult {
-  const first = scanOnce(file, text, true);
+export function scanDeluge(file: string, text: string, options: ScanOptions = {}): ScanResult {
+  const skim = options.tokenByToken !== true;
+  const first = scanOnce(file, text, true, skim);
   if (first.problems === 0) return capped(file, first);
-  const second = scanOnce(file, text, false);
+  const second = scanOnce(file, text, false, skim);
   const better = second.problems < first.problems || (second.problems === first.problems && second.usages.length > first.usages.length);
   return capped(file, better ? second : first);
 }
@@ -181,8 +190,8 @@ function capped(file: string, r: Reading): ScanResult {
   return { usages: r.usages, warnings };
 }
 
-function scanOnce(file: string, text: string, multiline: boolean): Reading {
-  return new Scanner(file, text, multiline).read();
+function scanOnce(file: string, text: string, multiline: boolean, skim: boolean): Reading {
+  return new Scanner(file, text, multiline, skim).read();
 }
 
 /** Where an `invokeurl … [ connection: "x" ]` stands: the named states between its tokens. */
@@ -262,6 +271,8 @@ class Scanner {
     private readonly file: string,
     private readonly text: string,
     multiline: boolean,
+    /** False: every token goes through the handlers (the reference that `skim` is tested against). */
+    private readonly skim: boolean,
   ) {
     this.isExport = /\.ds$/i.test(file);
     this.tk = new Tokenizer(text, multiline);
@@ -274,7 +285,16 @@ class Scanner {
   read(): Reading {
     const tk = this.tk;
     for (;;) {
-      const kind = tk.next();
+      // Where no call is being read and the block collects no header (code: most of a file),
+      // only brackets and `invokeurl` (in its `[ … ]`, `connection` too) change anything: every
+      // other token would be a no-op below, so the tokenizer passes over them (`skim`), and over
+      // the brackets that open and close plain blocks of code in between.
+      const top = this.stack[this.depth - 1]!;
+      let kind: Tok;
+      if (this.skim && this.key === Key.Idle && this.call === Call.Idle && !top.collect) {
+        kind = tk.skim(top.invoke);
+        if (tk.opened) this.pushSkimmed();
+      } else kind = tk.next();
       if (this.key !== Key.Idle && this.onKey(kind)) continue;
       if (this.call === Call.Invokeurl && kind !== Tok.Newline && this.onInvokeurl(kind)) continue;
       if (kind === Tok.End) break;
@@ -401,23 +421,38 @@ class Scanner {
     );
   }
 
+  /** The brackets that `skim` opened and left open: plain blocks of code, as `push` makes them in code. */
+  private pushSkimmed(): void {
+    const tk = this.tk;
+    for (let i = 0; i < tk.opened; i++) {
+      this.pushInner(this.top(), tk.openCode[i]!, tk.openLine[i]!, tk.openCol[i]!, false);
+      this.depth++;
+    }
+    tk.opened = 0;
+  }
+
+  /** A block that names nothing: its calls belong to the component around it. */
+  private pushInner(parent: Frame, open: number, line: number, col: number, invoke: boolean): void {
+    let f = this.stack[this.depth];
+    if (f === undefined) this.stack[this.depth] = f = frame(open, 0, 0, Role.Inner, null, null, null);
+    f.open = open;
+    f.line = line;
+    f.col = col;
+    f.role = Role.Inner;
+    f.collect = false;
+    f.component = parent.component;
+    f.invoke = invoke;
+    f.workflow = parent.workflow;
+    f.form = parent.form;
+  }
+
   private push(open: number, invoke: boolean): void {
     const parent = this.top();
     const tk = this.tk;
     if (invoke || !parent.collect || open !== 123) {
       // Only a `{` starts a block worth naming; a `(` holds field definitions, parameters or
       // `custom deluge script ( CODE )`, which belong to the block around them.
-      let f = this.stack[this.depth];
-      if (f === undefined) this.stack[this.depth] = f = frame(open, 0, 0, Role.Inner, null, null, null);
-      f.open = open;
-      f.line = tk.line;
-      f.col = tk.col;
-      f.role = Role.Inner;
-      f.collect = false;
-      f.component = parent.component;
-      f.invoke = invoke;
-      f.workflow = parent.workflow;
-      f.form = parent.form;
+      this.pushInner(parent, open, tk.line, tk.col, invoke);
     } else {
       const header = this.header(this.cur.length ? this.cur : this.prev);
       if (parent.role === Role.DsRoot) {

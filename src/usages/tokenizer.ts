@@ -134,6 +134,98 @@ export class Tokenizer {
     }
   }
 
+  /**
+   * The brackets `skim` opened and did not close, innermost last: opening code, line, column. The
+   * scanner pushes them (plain blocks of code) before it handles the token `skim` returned, and
+   * sets `opened` back to 0.
+   */
+  opened = 0;
+  readonly openCode: number[] = [];
+  readonly openLine: number[] = [];
+  readonly openCol: number[] = [];
+
+  /**
+   * The next token that can matter in code whose words, strings and punctuation are not read:
+   * the word `invokeurl`, with `connection` the word `connection` too (directly in the block
+   * `skim` starts in, not in a bracket it opened), a closing bracket that does not close one that
+   * `skim` opened, or the end. Everything in between is passed over exactly as `next()` reads it
+   * (the same lines, the same problems for a broken string or comment), only not returned; the
+   * brackets opened and closed in between are plain blocks of code, which name nothing, and those
+   * left open are listed in `openCode`. Most of a file is code like this: returning each of its
+   * tokens to the scanner cost more than reading them (docs/performance.md, the usages row).
+   */
+  skim(connection: boolean): Tok {
+    const t = this.text;
+    const n = t.length;
+    const { openCode } = this;
+    let open = this.opened;
+    let i = this.pos;
+    while (i < n) {
+      const c = t.charCodeAt(i);
+      const k = c < 128 ? CLASS[c]! : c === 0xfeff ? Class.Other : Class.Word;
+      if (k === Class.Other) {
+        i++;
+      } else if (k === Class.Word) {
+        // A word runs over word characters; inside one, 0xfeff is one too (as in `next()`).
+        let j = i + 1;
+        while (j < n && isWordCharFast(t.charCodeAt(j))) j++;
+        const length = j - i;
+        if ((length === 9 && wordAt(t, i, 'invokeurl')) || (connection && open === 0 && length === 10 && wordAt(t, i, 'connection'))) {
+          this.opened = open;
+          this.set(Tok.Word, i, j);
+          this.pos = j;
+          return Tok.Word;
+        }
+        i = j;
+      } else if (k === Class.Newline) {
+        this.newlineAt(i);
+        i++;
+      } else if (k === Class.Open) {
+        openCode[open] = c;
+        this.openLine[open] = this.curLine;
+        this.openCol[open] = i - this.lineStart + 1;
+        open++;
+        i++;
+      } else if (k === Class.Close) {
+        // Closing the innermost bracket opened here: 125 `}` = 123 `{` + 2, `]` = `[` + 2, `)` = `(` + 1.
+        if (open > 0 && openCode[open - 1] === (c === 41 ? 40 : c - 2)) {
+          open--;
+          i++;
+          continue;
+        }
+        this.opened = open;
+        this.set(Tok.Punct, i, i + 1);
+        this.code = c;
+        this.pos = i + 1;
+        return Tok.Punct;
+      } else if (k === Class.Quote) {
+        this.string(i, c);
+        i = this.pos;
+      } else {
+        // A slash: a comment, read as `next()` reads it, or a plain `/`.
+        const d = t.charCodeAt(i + 1);
+        if (d === 47) {
+          const nl = t.indexOf('\n', i + 2);
+          i = nl === -1 ? n : nl;
+        } else if (d === 42) {
+          const close = t.indexOf('*/', i + 2);
+          if (close === -1) {
+            this.problem(i, 'a /* comment is never closed (*/): the rest of the file is a comment');
+            this.countLines(i, n);
+            i = n;
+          } else {
+            this.countLines(i, close);
+            i = close + 2;
+          }
+        } else i++;
+      }
+    }
+    this.opened = open;
+    this.pos = n;
+    this.set(Tok.End, n, n);
+    return Tok.End;
+  }
+
   private string(i: number, quote: number): Tok {
     const t = this.text;
     const n = t.length;
@@ -214,6 +306,27 @@ export function stringContent(text: string, start: number, end: number): string 
   if (end - start >= 6 && text.startsWith('"""', start) && text.startsWith('"""', end - 3)) return text.slice(start + 3, end - 3);
   const closed = end - start >= 2 && text.charCodeAt(end - 1) === text.charCodeAt(start);
   return text.slice(start + 1, closed ? end - 1 : end);
+}
+
+/** What an ASCII character is to `skim`. */
+const Class = { Other: 0, Word: 1, Newline: 2, Slash: 3, Quote: 4, Open: 5, Close: 6 } as const;
+const CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) CLASS[c] = isWordChar(c) ? Class.Word : Class.Other;
+CLASS[10] = Class.Newline;
+CLASS[47] = Class.Slash;
+CLASS[34] = CLASS[39] = Class.Quote;
+for (const c of '{([') CLASS[c.charCodeAt(0)] = Class.Open;
+for (const c of '})]') CLASS[c.charCodeAt(0)] = Class.Close;
+
+/** `isWordChar` by the table. */
+function isWordCharFast(c: number): boolean {
+  return c > 127 || CLASS[c] === Class.Word;
+}
+
+/** True when `text` holds the word `lower` at `at` (ASCII letters, case-insensitive; its length is known to match). */
+function wordAt(text: string, at: number, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) if ((text.charCodeAt(at + i) | 0x20) !== lower.charCodeAt(i)) return false;
+  return true;
 }
 
 /** Letters, digits, `_`, and every non-ASCII character (names in other scripts). */

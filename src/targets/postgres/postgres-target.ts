@@ -52,6 +52,16 @@ const CONNECT_TIMEOUT_MS = 10_000;
 const ROWS_PER_INSERT = 5_000;
 /** Bodies per JSON array when a whole table is read (loadState): few texts and round trips, none of them huge. */
 const BODIES_PER_TEXT = 2_000;
+/**
+ * `SET LOCAL jit = off`, where the server has JIT (PostgreSQL 11 on; `current_setting(…, true)` is
+ * null where it has not, and `set_config` is then not called). A whole table's pages (PgTx.#pages)
+ * are estimated above `jit_above_cost` (100,000) on a table without statistics (a target just
+ * imported, before autovacuum's ANALYZE: ~600,000 for 100k connections) or on a big one, and the
+ * server then compiled the query first: ~180 ms of its CPU, and of the client's wait for the
+ * first page, on a 100k cold read (measured, EXPLAIN ANALYZE), where the work is in the index
+ * scans and `string_agg`, which JIT does not make faster. No statement of a target needs JIT.
+ */
+const NO_JIT = "SELECT set_config('jit', 'off', true) WHERE current_setting('jit', true) IS NOT NULL";
 /** Serialization failures, deadlocks, and a server that went away before COMMIT: tried again. */
 const RETRIES = { retries: 6, minTimeout: 100, maxTimeout: 2_000, factor: 2, randomize: true } as const;
 
@@ -227,7 +237,7 @@ class PgStore implements TargetStore {
 
   /**
    * A journaled action in one round trip: one call of the schema's `commit_action` (schema.ts,
-   * step 5), a prepared statement with every value a parameter, which is one implicit transaction:
+   * steps 5 and 7), a prepared statement with every value a parameter, which is one implicit transaction:
    * the writers' lock, then the writes only if the serial is still `atSerial` and the entry is not
    * done. The answer is lost with the connection only after it was sent: that is "unknown", never retried.
    */
@@ -301,9 +311,12 @@ class PgStore implements TargetStore {
 
   // -------------------------------------------------------------------------------------------
 
-  /** A transaction of store operations. The serial is read with BEGIN, in the same round trip (every transaction needs it). */
+  /**
+   * A transaction of store operations. The serial is read with BEGIN, in the same round trip (every
+   * transaction needs it), and JIT compilation is turned off for the transaction (NO_JIT).
+   */
   async #transaction<T>(begin: string, attempt: Attempt, fn: (tx: PgTx) => Promise<T>): Promise<T> {
-    return this.#inTransaction(`${begin}; SELECT value FROM ${this.#s}.meta WHERE key = 'serial'`, attempt, (client, results) => {
+    return this.#inTransaction(`${begin}; ${NO_JIT}; SELECT value FROM ${this.#s}.meta WHERE key = 'serial'`, attempt, (client, results) => {
       const serial = Number((results.at(-1)?.rows[0] as { value: string } | undefined)?.value);
       return fn(new PgTx(client, this.#s, serial));
     });
@@ -364,6 +377,11 @@ class PgStore implements TargetStore {
    * under the writers' lock, so that two processes doing it at once do it once.
    */
   async #inspect(create: boolean): Promise<void> {
+    const current = await this.#currentKey();
+    if (current) {
+      this.fingerprintKey = current;
+      return;
+    }
     const found = await this.#version(this.#pool);
     if (found !== null && found > POSTGRES_SCHEMA_VERSION) throw this.#newer(found);
     if (found === null && !create) return;
@@ -371,6 +389,30 @@ class PgStore implements TargetStore {
     const { rows } = await this.#pool.query<{ value: string }>(`SELECT value FROM ${this.#s}.meta WHERE key = 'fingerprint_key'`);
     if (!rows[0]) throw new TargetError(`target ${this.#name}: schema '${this.#schemaName}' has no fingerprint key; it is damaged`);
     this.fingerprintKey = Buffer.from(rows[0].value, 'base64');
+  }
+
+  /**
+   * The fingerprint key of a schema at this version, read with its version in one round trip (every
+   * command opens its target: three round trips before, one now); null when the schema, its tables
+   * or its key are not there, its version is another, or the query failed: #inspect's careful path
+   * then says what, in the words it always used.
+   */
+  async #currentKey(): Promise<Buffer | null> {
+    let results: pg.QueryResult[];
+    try {
+      // Two statements in one simple query: one result each.
+      results = (await this.#pool.query(
+        `SELECT version FROM ${this.#s}.schema_version; SELECT value FROM ${this.#s}.meta WHERE key = 'fingerprint_key'`,
+      )) as unknown as pg.QueryResult[];
+    } catch (error) {
+      // A server that cannot be reached fails the careful path alike (once is enough); anything
+      // else (no such table yet, someone else's schema, a permission) is the careful path's to say.
+      if (isConnectionError(error)) throw error;
+      return null;
+    }
+    const version = (results[0]?.rows[0] as { version?: unknown } | undefined)?.version;
+    const key = (results[1]?.rows[0] as { value?: unknown } | undefined)?.value;
+    return version === POSTGRES_SCHEMA_VERSION && typeof key === 'string' ? Buffer.from(key, 'base64') : null;
   }
 
   /** The schema's version; null when the schema or its tables are not there yet. Refuses someone else's schema. */
@@ -427,8 +469,10 @@ function joinedBodies(page: Page): string {
   return page.text.slice(1, -1);
 }
 
-/** A page as the server answers: the joined text and how many rows it joined. */
-type PageRow = [string, number];
+/** A page as the server answers: its table's index in the query, the joined text and how many rows it joined. */
+type PageRow = [number, string, number];
+
+type Table = 'connectors' | 'connections';
 
 interface RolloutRow {
   id: string;
@@ -465,24 +509,24 @@ class PgTx implements StoreWriter {
    */
   async loadStateAgain(): Promise<{ state: State; again: () => State; connectionTexts: readonly string[]; connectorTexts: readonly string[] }> {
     const state: State = { connectors: new Map(), connections: new Map() };
-    const connectors = await this.#pages('connectors', (page) => {
-      for (const c of this.#connectors(page)) state.connectors.set(c.linkName, c);
-    });
-    const connections = await this.#pages('connections', (page) => {
-      for (const c of this.#bodies<ConnectionRecord>('connections', page)) state.connections.set(c.linkName, c);
+    // Both tables in one query: the server starts on the connections while the last connectors'
+    // pages are parsed here, and no round trip between them.
+    const [connectors, connections] = await this.#pages(['connectors', 'connections'], (table, page) => {
+      if (table === 'connectors') for (const c of this.#connectors(page)) state.connectors.set(c.linkName, c);
+      else for (const c of this.#bodies<ConnectionRecord>('connections', page)) state.connections.set(c.linkName, c);
     });
     const again = (): State => {
       const made: State = { connectors: new Map(), connections: new Map() };
-      for (const page of connectors) for (const c of this.#connectors(page)) made.connectors.set(c.linkName, c);
-      for (const page of connections) for (const c of this.#bodies<ConnectionRecord>('connections', page)) made.connections.set(c.linkName, c);
+      for (const page of connectors!) for (const c of this.#connectors(page)) made.connectors.set(c.linkName, c);
+      for (const page of connections!) for (const c of this.#bodies<ConnectionRecord>('connections', page)) made.connections.set(c.linkName, c);
       return made;
     };
-    return { state, again, connectionTexts: connections.map(joinedBodies), connectorTexts: connectors.map(joinedBodies) };
+    return { state, again, connectionTexts: connections!.map(joinedBodies), connectorTexts: connectors!.map(joinedBodies) };
   }
 
   /** The connectors rows' text in link-name order (store.ts): canonical since schema 6, the digest's other part. */
   async connectorTexts(): Promise<readonly string[]> {
-    return (await this.#pages('connectors', () => {})).map(joinedBodies);
+    return (await this.#pages(['connectors'], () => {}))[0]!.map(joinedBodies);
   }
 
   /**
@@ -496,39 +540,45 @@ class PgTx implements StoreWriter {
 
   /** The connections rows' text in link-name order (store.ts): canonical since schema 6, its digest. */
   async connectionTexts(): Promise<readonly string[]> {
-    return (await this.#pages('connections', () => {})).map(joinedBodies);
+    return (await this.#pages(['connections'], () => {}))[0]!.map(joinedBodies);
   }
 
   /**
-   * Every body of a table, in pages of BODIES_PER_TEXT rows in link_name order, each joined by the
-   * server into one JSON array (one text and one `JSON.parse` per page: a row object and a parse
-   * per row cost twice the CPU at 100k rows), in one query whose pages stream: each is the
-   * BODIES_PER_TEXT rows from a page's first link name on (every BODIES_PER_TEXT-th row of the
-   * primary key's index), read by that index as the page is sent, so that `each` parses a page
-   * while the server reads the next. (Joining a whole table at once, a window and a hash aggregate
-   * over every row, answered nothing until all of it was done; a query per page cost a round trip
-   * each.) The pages are returned, kept for `again`.
+   * Every body of each table, in pages of BODIES_PER_TEXT rows in link_name order, each joined by
+   * the server into one JSON array (one text and one `JSON.parse` per page: a row object and a
+   * parse per row cost twice the CPU at 100k rows), in one query (a statement per table, in
+   * `tables`' order) whose pages stream: each is the BODIES_PER_TEXT rows from a page's first link
+   * name on (every BODIES_PER_TEXT-th row of the primary key's index), read by that index as the
+   * page is sent, so that `each` parses a page while the server reads the next. (Joining a whole
+   * table at once, a window and a hash aggregate over every row, answered nothing until all of it
+   * was done; a query per page cost a round trip each.) The pages are returned, a list per table,
+   * kept for `again`.
    */
-  async #pages(table: 'connectors' | 'connections', each: (page: Page) => void): Promise<Page[]> {
-    const t = `${this.#s}.${table}`;
-    const text = `SELECT p.text, p.count
+  async #pages<T extends Table>(tables: readonly T[], each: (table: T, page: Page) => void): Promise<Page[][]> {
+    // Each row names its table by its index in `tables`: rows come statement after statement.
+    const text = tables
+      .map((table, i) => {
+        const t = `${this.#s}.${table}`;
+        return `SELECT ${i}, p.text, p.count
       FROM (SELECT link_name, row_number() OVER (ORDER BY link_name) AS n FROM ${t}) b,
         LATERAL (SELECT '[' || string_agg(r.body, ',') || ']' AS text, count(*)::integer AS count
                    FROM (SELECT body FROM ${t} r WHERE r.link_name >= b.link_name ORDER BY r.link_name LIMIT ${BODIES_PER_TEXT}) r) p
       WHERE b.n % ${BODIES_PER_TEXT} = 1 ORDER BY b.link_name`;
-    const pages: Page[] = [];
+      })
+      .join('; ');
+    const pages: Page[][] = tables.map(() => []);
     await new Promise<void>((resolve, reject) => {
       // A failure of `each` (a damaged body) is kept for the end of the query: thrown from a row
-      // event, it would be thrown inside the driver's socket handler.
+      // event, it would be thrown inside the driver's socket handler. The rows after it are not looked at.
       let failed: Error | null = null;
       const config: pg.QueryArrayConfig = { text, rowMode: 'array' };
       const query = new pg.Query<PageRow>(config);
-      query.on('row', ([text, count]: PageRow) => {
+      query.on('row', ([i, text, count]: PageRow) => {
         if (failed !== null) return;
         try {
           const page = { text, count };
-          pages.push(page);
-          each(page);
+          pages[i]!.push(page);
+          each(tables[i]!, page);
         } catch (error) {
           failed = error instanceof Error ? error : new Error(String(error));
         }
@@ -792,7 +842,7 @@ function journalUpsert(schema: string, entry: JournalWrite): { text: string; val
   };
 }
 
-/** What `commit_action` answers (schema.ts, step 5). */
+/** What `commit_action` answers (schema.ts, steps 5 and 7). */
 type CommitRow = { ok: true } | { ok: false; serial: string | null; entry: JournalRow | null };
 
 /** The parameters of `commit_action`, in its order: the lock, the guard, the effects' rows, the entry. */

@@ -10,6 +10,8 @@ import { BASIC, CONNECTION, OAUTH2 } from '../../manifest/docs.js';
 
 afterAll(cleanRepos);
 
+const call = 'invokeurl [ url: "https://x.example" type: GET connection: "crm_sales" ];\n';
+
 describe('loadManifests (working tree)', () => {
   it('reads connectors/** and connections/** (.yaml and .yml) and connectorops.yaml, nothing else', async () => {
     const dir = tempRepo({
@@ -70,6 +72,27 @@ describe('loadManifests (working tree)', () => {
     expect(loaded.desired.connectors.get('desk')!.name).toBe('Hilfe für Kunden');
   });
 
+  it('reads a U+FFFD written in UTF-8 as itself, and still refuses bytes that are not UTF-8', async () => {
+    // Files are decoded leniently first (bad bytes become U+FFFD) and judged strictly only when a U+FFFD shows.
+    const dir = tempRepo({
+      'connectors/a.yaml': '# a replacement character, written as UTF-8: \uFFFD\n' + BASIC,
+      'apps/ok.dg': 'x = "\uFFFD";\n' + call,
+      'apps/bom.dg': '\uFEFF' + call,
+    });
+    writeFileSync(join(dir, 'apps/bad.dg'), Buffer.concat([Buffer.from('x = "'), Buffer.from([0xff]), Buffer.from('";\n' + call)]));
+    const loaded = await loadManifests({ dir, usages: true });
+    expect(loaded.errors).toEqual([]);
+    expect(loaded.desired.connectors.get('desk')).toBeDefined();
+    // A byte order mark is no character of the file: columns on its first line do not count it.
+    expect(loaded.usages!.usages.map((u) => `${u.file}:${u.line}:${u.col}`)).toEqual([
+      `apps/bom.dg:1:${call.indexOf('connection') + 1}`,
+      `apps/ok.dg:2:${call.indexOf('connection') + 1}`,
+    ]);
+    expect(loaded.usages!.warnings).toMatchObject([{ file: 'apps/bad.dg', line: 1, col: 6, code: 'encoding' }]);
+    writeFileSync(join(dir, 'connectors/b.yaml'), Buffer.concat([Buffer.from('kind: Connector\nname: '), Buffer.from([0xff])]));
+    await expect(loadManifests({ dir })).rejects.toMatchObject({ details: { diagnostics: [{ file: 'connectors/b.yaml', line: 2, col: 7, code: 'encoding' }] } });
+  });
+
   it('bad manifests are errors, not exceptions, and touch nothing', async () => {
     const dir = tempRepo({ 'connectors/a.yaml': 'kind: [', 'connections/b.yaml': '\t- x' });
     const before = fingerprint(dir);
@@ -103,7 +126,6 @@ describe('loadManifests (working tree)', () => {
 });
 
 describe('code files are read for usages, never failing the load (issue 18, item 7)', () => {
-  const call = 'invokeurl [ url: "https://x.example" type: GET connection: "crm_sales" ];\n';
   const big = (bytes: number) => `application "Sales" {\n  workflow w {\n${'// filler line for a large Creator export\n'.repeat(Math.ceil(bytes / 42))}${call}  }\n}\n`;
 
   it.each([{ ref: undefined }, { ref: 'HEAD' }])('a 2 MiB export is scanned (%o); one over 32 MiB is a warning, not an error', async ({ ref }) => {

@@ -166,6 +166,25 @@ describe('a schema per target', () => {
     }
   });
 
+  it('an existing target opens in one round trip with the key the careful path reads (the one that created or upgraded it)', async () => {
+    const schema = freshSchema('key');
+    const created = await PostgresTarget.open(server.target(schema), { create: true });
+    const [made] = await created.fingerprintSecrets(['s3cret-one']).finally(() => created.close());
+    const stored = (await admin.query<{ value: string }>(`SELECT value FROM ${schema}.meta WHERE key = 'fingerprint_key'`)).rows[0]!.value;
+    const opened = await PostgresTarget.open(server.target(schema));
+    try {
+      expect(await opened.fingerprintSecrets(['s3cret-one'])).toEqual([made]);
+      // A damaged key row: the one-round-trip path finds no key, and the careful path says what it always said.
+      await admin.query(`DELETE FROM ${schema}.meta WHERE key = 'fingerprint_key'`);
+      const e = (await PostgresTarget.open(server.target(schema), { name: 'prod' }).catch((x: unknown) => x)) as TargetError;
+      expect(e).toBeInstanceOf(TargetError);
+      expect(e.message).toBe(`target prod: schema '${schema}' has no fingerprint key; it is damaged`);
+    } finally {
+      await opened.close();
+      await admin.query(`INSERT INTO ${schema}.meta VALUES ('fingerprint_key', $1)`, [stored]);
+    }
+  });
+
   it('a schema holding other tables is refused and left untouched', async () => {
     const schema = freshSchema('theirs');
     await admin.query(`CREATE SCHEMA ${schema}; CREATE TABLE ${schema}.invoices (id int)`);
@@ -307,6 +326,76 @@ describe('schema versions', () => {
       expect(read.digest).toBe(stateDigest(account));
     } finally {
       await reader.close();
+    }
+  });
+
+  it("a schema 6 target: connector rows move to byte order, and commit_action finds a done entry through the journal's key (step 7)", async () => {
+    const schema = freshSchema('seven');
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    for (const step of STEPS.slice(0, 6)) await admin.query(step(`"${schema}"`));
+    await admin.query(`UPDATE ${schema}.schema_version SET version = 6`);
+    await admin.query(`INSERT INTO ${schema}.meta VALUES ('serial', '2'), ('fingerprint_key', $1)`, [Buffer.alloc(32, 7).toString('base64')]);
+    const account = state().connector('ab').connector('a_c').connector('a1').connection('a_c_sales', 'a_c').build();
+    // As schema 6 wrote them: each row its record's canonical text.
+    for (const c of account.connectors.values()) await admin.query(`INSERT INTO ${schema}.connectors VALUES ($1, $2)`, [c.linkName, canonicalConnectorJson(c)]);
+    for (const c of account.connections.values()) {
+      await admin.query(`INSERT INTO ${schema}.connections VALUES ($1, $2, $3)`, [c.linkName, c.connector, canonicalConnectionJson(c)]);
+    }
+
+    const t = await PostgresTarget.open(server.target(schema));
+    try {
+      expect((await admin.query(`SELECT version FROM ${schema}.schema_version`)).rows).toEqual([{ version: POSTGRES_SCHEMA_VERSION }]);
+      const { rows } = await admin.query(
+        `SELECT table_name, collation_name FROM information_schema.columns WHERE table_schema = $1 AND column_name = 'link_name' ORDER BY table_name`,
+        [schema],
+      );
+      expect(rows).toEqual([
+        { table_name: 'connections', collation_name: 'C' },
+        { table_name: 'connectors', collation_name: 'C' },
+        { table_name: 'journal', collation_name: null },
+      ]);
+      const read = await t.read();
+      expect(read.state).toEqual(account);
+      expect(read.digest).toBe(stateDigest(account));
+      // The step 7 function: an action commits through it, once; the same action again is refused as done and writes nothing.
+      const key = { runId: 'r', actionId: 'a1' };
+      expect((await t.execute(act.createConnector('billing'), { clientSecret: 's3cret-one' }, key)).serial).toBe(3);
+      const other = await PostgresTarget.open(server.target(schema));
+      try {
+        await other.exportSnapshot();
+        const refused = await other.execute(act.createConnector('billing'), { clientSecret: 's3cret-one' }, key).catch((e: unknown) => e);
+        expect(refused).toBeInstanceOf(TargetError);
+        expect((refused as TargetError).message).toMatch(/^action a1 of run r is already done by a run at .* \(serial 3\); it is not carried out twice$/);
+      } finally {
+        await other.close();
+      }
+      expect((await admin.query(`SELECT status, serial FROM ${schema}.journal`)).rows).toEqual([{ status: 'done', serial: '3' }]);
+      expect((await admin.query(`SELECT value FROM ${schema}.meta WHERE key = 'serial'`)).rows).toEqual([{ value: '3' }]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("a database whose default collation is not byte order (ICU en-US): connectors and connections are read in link-name order, the digest is the state's", async () => {
+    const database = freshSchema('icu');
+    // ICU's en-US puts `_` before digits (a_c, a1, ab); JavaScript's order, the digest's, is a1, a_c, ab.
+    await admin.query(`CREATE DATABASE ${database} LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8' TEMPLATE template0`);
+    try {
+      const url = `${server.url.replace(/\/postgres$/, `/${database}`)}?schema=t`;
+      const account = state().connector('ab').connector('a_c').connector('a1').connection('ab_x', 'ab').connection('a_c_x', 'a_c').connection('a1_x', 'a1').build();
+      const t = await PostgresTarget.open(url, { create: true });
+      await t.importSnapshot(stateToSnapshot(account)).finally(() => t.close());
+      const reader = await PostgresTarget.open(url);
+      try {
+        const read = await reader.read();
+        expect([...read.state.connectors.keys()]).toEqual(['a1', 'a_c', 'ab']);
+        expect([...read.state.connections.keys()]).toEqual(['a1_x', 'a_c_x', 'ab_x']);
+        expect(read.digest).toBe(stateDigest(account));
+      } finally {
+        await reader.close();
+      }
+    } finally {
+      await admin.query(`DROP DATABASE ${database}`);
     }
   });
 
