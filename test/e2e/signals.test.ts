@@ -54,7 +54,10 @@ describe('a signal during an apply to the local target', () => {
       const plan = JSON.parse(readFileSync(join(tmp.dir, 'plan.json'), 'utf8')) as Plan;
       expect(plan.actions).toHaveLength(2000);
 
-      const child = spawn(process.execPath, [BIN, 'apply', 'plan.json', ...T], { cwd: tmp.dir, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+      // One action in flight (one transaction each), as this test's name says: apply's default on
+      // a local target commits 64 at a time, which carries the whole plan out in about the time the
+      // test takes to read 100 lines and send the signal (groups and signals: test/e2e/apply.test.ts).
+      const child = spawn(process.execPath, [BIN, 'apply', 'plan.json', ...T, '--concurrency', '1'], { cwd: tmp.dir, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
