@@ -6,7 +6,8 @@
  * well-formed, plain data goes to the schema, so every refusal still reads as the schema words it.
  * The property test (test/targets/action-read.property.test.ts) holds it to the schema: on plain
  * data it accepts exactly what the schema accepts, and gives an equal value with the same keys in
- * the same order.
+ * the same order. The same file pins the schema itself (a digest of its fields): a change to
+ * ActionBodySchema fails there until this reader follows it.
  *
  * What it mirrors of zod's reading, field by field: a value is read once (`input[key]`, through
  * the prototype chain, as zod reads it) and what is kept is the value checked; an optional field
