@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { TargetError } from '../../src/errors.js';
+import { ActionBodySchema, type ActionBody } from '../../src/model/actions.js';
 import { parseAction } from '../../src/targets/action-schema.js';
 import { act } from '../support/target.js';
 
@@ -40,6 +41,30 @@ describe('parseAction', () => {
     expect(() => parseAction(changed)).toThrow(TargetError);
     expect(() => parseAction(changed)).toThrow(/^malformed action connector.create: spec.authentication.type: /);
     expect(() => parseAction({ ...checked, op: 'connector.explode' })).toThrow(/^malformed action: op: /);
+  });
+
+  it('takes back only what it returned: a copy of a checked action (a spread, structuredClone, JSON) is checked again', () => {
+    const checked = parseAction(act.createConnector('crm'));
+    for (const copy of [{ ...checked }, structuredClone(checked), JSON.parse(JSON.stringify(checked)) as ActionBody]) {
+      const again = parseAction(copy);
+      expect(again).not.toBe(copy);
+      expect(again).toStrictEqual(checked);
+    }
+    // The mark that says "checked" is no key of the action: its keys and JSON are the schema's.
+    expect(Reflect.ownKeys(checked)).toStrictEqual(['op', 'kind', 'linkName', 'spec']);
+    expect(JSON.stringify(checked)).toBe(JSON.stringify(ActionBodySchema.parse(act.createConnector('crm'))));
+  });
+
+  it('checks an action that is not plain data through the schema, and takes that back as it is too', () => {
+    class Action {
+      op = 'connector.markReady';
+      kind = 'Connector';
+      linkName = 'crm';
+    }
+    const checked = parseAction(new Action());
+    expect(checked).toStrictEqual({ op: 'connector.markReady', kind: 'Connector', linkName: 'crm' });
+    expect(Object.isFrozen(checked)).toBe(true);
+    expect(parseAction(checked)).toBe(checked);
   });
 
   it('refuses what is not an action at all, as before', () => {
