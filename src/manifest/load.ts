@@ -67,12 +67,11 @@ export async function loadManifests(opts: LoadOptions): Promise<LoadedManifests>
  * usage files that the config names (one listing for both, one batch read for the usage files).
  */
 async function loadFrom(source: ManifestSource, options: { usages: boolean; commit: boolean }): Promise<LoadedManifests> {
-  // The commit lookup and the prefix are git processes of their own: they run while the files are
-  // read, validated and scanned, and are waited for only where needed (a failed lookup is then
-  // thrown, not left unhandled meanwhile).
+  // The commit lookup is a git process of its own: it runs while the files are read, validated and
+  // scanned, and is waited for only at the end (a failed lookup is then thrown, not left unhandled
+  // meanwhile).
   const commit = options.commit || source.ref !== null ? source.commit() : Promise.resolve(null);
   commit.catch(() => {});
-  const prefix = options.usages ? source.prefix() : Promise.resolve(null);
   const texts = await source.list().then((paths) => source.read(paths));
   const files = [...texts].map(([path, text]) => ({ path, text }));
   const { desired, errors, warnings, config } = validateManifests(files);
@@ -84,8 +83,10 @@ async function loadFrom(source: ManifestSource, options: { usages: boolean; comm
     const paths = await source.listUsageFiles(usageMatcher(globs), usageRoots(globs));
     // A usage's file is named from the repository's root (it links to the code host, and the
     // plan file does not know --dir); outside git, from the manifest dir. Known before reading:
-    // each file is scanned as it is read (usageScanner), under that name.
-    const named = paths.length ? ((await prefix) ?? '') : '';
+    // each file is scanned as it is read (usageScanner), under that name. Asked only when there is
+    // code to read: the prefix is a git process, which a plan or an apply without code (most of
+    // them) would pay for nothing.
+    const named = paths.length ? ((await source.prefix()) ?? '') : '';
     const skipped: Diagnostic[] = [];
     const scan = usageScanner();
     const read = { maxBytes: MAX_CODE_BYTES, skip: (w: Diagnostic) => skipped.push(w), each: (path: string, text: string) => scan.add(named + path, text) };

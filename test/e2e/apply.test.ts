@@ -5,7 +5,7 @@
  * Nothing waits on time: every step waits for a line of output or for a process to exit.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runApply } from '../../src/cli/commands/apply.js';
@@ -251,6 +251,35 @@ describe('apply PLANFILE: stale plans', () => {
     expect(r.stderr).toContain(`the target changed since the plan was made (serial 0 → ${done + 1}) (this plan's own journaled actions account for serial ${done} only)`);
   });
 });
+
+describe('git processes', () => {
+  it('apply PLANFILE in a git repository without Deluge code starts no git process (each is a share of a large apply, issue 25)', async () => {
+    repo(manifestsV1());
+    await planTo('plan.json');
+    // A `git` first on PATH that writes down how it was called, then runs the real one.
+    const bin = join(tmp.dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'git'), `#!/bin/sh\necho "$*" >> ${JSON.stringify(join(tmp.dir, 'git-calls.log'))}\nexec ${JSON.stringify(realGit())} "$@"\n`, {
+      mode: 0o755,
+    });
+    const env = { ...ENV, PATH: `${bin}:${process.env.PATH ?? ''}` };
+    const applied = spawnSync(process.execPath, [BIN, 'apply', 'plan.json', ...T], { cwd: tmp.dir, env, encoding: 'utf8', input: '' });
+    expect(applied.status, applied.stderr).toBe(0);
+    expect(applied.stdout).toContain('The target now matches the manifests.');
+    expect(existsSync(join(tmp.dir, 'git-calls.log')) ? readFileSync(join(tmp.dir, 'git-calls.log'), 'utf8') : '').toBe('');
+    // The wrapper is on the path a git lookup would take: a plan (which names its commit) calls it.
+    const planned = spawnSync(process.execPath, [BIN, 'plan', ...T], { cwd: tmp.dir, env, encoding: 'utf8', input: '' });
+    expect(planned.status, planned.stderr).toBe(0);
+    expect(readFileSync(join(tmp.dir, 'git-calls.log'), 'utf8')).toContain('rev-parse');
+  });
+});
+
+/** The git this machine runs (a wrapper must not find itself). */
+function realGit(): string {
+  const found = spawnSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).stdout.trim();
+  if (!found) throw new Error('git is not on PATH');
+  return found;
+}
 
 describe('apply without a plan file', () => {
   it('without a terminal refuses to run unless --auto-approve; shows the plan first; carries nothing out', async () => {
