@@ -6,7 +6,6 @@
 import { TargetError } from '../errors.js';
 import { ActionBodySchema, OPS, type ActionBody } from '../model/actions.js';
 import { jsonPath } from '../util/json-path.js';
-import { readAction } from './action-read.js';
 
 /**
  * The action, checked and stripped to the fields of its op; throws a TargetError (status 400)
@@ -18,10 +17,6 @@ export function parseAction(value: unknown): ActionBody {
   if (Checked.has(value)) return value as ActionBody;
   const immutable = immutableField(value);
   if (immutable) throw new TargetError(immutable.message, { rule: immutable.rule, status: 400, hint: immutable.hint });
-  // The common case, a well-formed action of plain data, read by hand: the schema's value for a
-  // fraction of the schema's CPU (issue 25). Anything else goes to the schema, which words every refusal.
-  const read = readAction(value);
-  if (read) return Object.freeze(Checked.mark(read));
   const parsed = ActionBodySchema.safeParse(value);
   if (parsed.success) return deepFreeze(Checked.mark(parsed.data));
   const op = (value as { op?: unknown } | null)?.op;
@@ -43,7 +38,7 @@ class Stamped {
 
 /**
  * The actions `parseAction` returned: checked and then frozen (deeply), so still as checked. An
- * object gets the mark only as zod's output or readAction's, a fresh copy that no caller held
+ * object gets the mark only as zod's output, a fresh copy that no caller held
  * before, and before it is frozen. The mark is a private field of this module's class: nothing
  * outside can add it or see it (no key, no JSON, not copied by a spread or structuredClone).
  * It was a WeakSet, whose `add` cost ~0.5 µs of CPU an action (its table grows with every action
