@@ -33,14 +33,14 @@ export const GROUP_LIMIT = 64;
  * Concurrency when `--concurrency` is not given (docs/apply.md, "Concurrency"): the most actions
  * in flight (started, not yet answered).
  */
-export function defaultConcurrency(targetName: string, target?: Pick<JournaledExecutor, 'groupCommit' | 'executeBatch'>): number {
+export function defaultConcurrency(targetName: string, target: Pick<JournaledExecutor, 'groupCommit' | 'executeBatch'>): number {
   // A target that commits groups (the local target) takes the actions ready together in one
-  // transaction: as many in flight as a group may hold. Otherwise SQLite takes one writer at a
-  // time, and a local target without groups commits each action in its own transaction: more
-  // than one in flight only adds contention. Over HTTP, round trips dominate, and a few actions in
-  // flight hide them without hammering the server. A PostgreSQL target orders its writers with a
-  // lock of its own, one action at a time, like SQLite.
-  if (target && groupsOf(target)) return GROUP_LIMIT;
+  // transaction: as many in flight as a group may hold. Over HTTP, round trips dominate, and a few
+  // actions in flight hide them without hammering the server. A PostgreSQL target orders its
+  // writers with a lock of its own, one action at a time. A `local:` target that does not offer
+  // groups (only a wrapper that hides them, as a test's does) takes one at a time, as SQLite takes
+  // one writer at a time.
+  if (groupsOf(target)) return GROUP_LIMIT;
   return targetName.startsWith('local:') || /^postgres(ql)?:/i.test(targetName) ? 1 : 4;
 }
 
@@ -276,12 +276,15 @@ export async function executePlan(target: StateReader & JournaledExecutor, plan:
     });
   };
 
+  const groups = groupsOf(target);
   const graph = {
-    concurrency: options.concurrency,
+    // One group in flight at most: a second would only queue for the store's writer, its actions
+    // reported started while they wait (the library's caller may ask for more than the CLI allows).
+    concurrency: groups ? Math.min(options.concurrency, GROUP_LIMIT) : options.concurrency,
     alreadyDone: new Set(doneEntries.keys()),
     ...(options.signal ? { signal: options.signal } : {}),
   };
-  const run = groupsOf(target) ? await runGroups(plan.actions, runGroup, { ...graph, groupLimit: GROUP_LIMIT }) : await runGraph(plan.actions, runOne, graph);
+  const run = groups ? await runGroups(plan.actions, runGroup, { ...graph, groupLimit: GROUP_LIMIT }) : await runGraph(plan.actions, runOne, graph);
   result.cancelled = run.cancelled;
   if (result.failed.length) await reconcileWithJournal(target, options.runId, result);
   result.notStarted = run.notStarted.map((n) => ({ action: byId.get(n.id)!, reason: n.reason }));

@@ -3,7 +3,10 @@ import { UserError } from '../../errors.js';
 import { isHelp, parseFlags, type Help } from '../args.js';
 import { definedOnly } from '../../util/objects.js';
 
-/** The most actions `--concurrency` may put in flight at once. */
+/**
+ * The most actions `--concurrency` may put in flight at once: the executor's GROUP_LIMIT (one
+ * group in flight at most; test/cli/arguments/apply.test.ts holds the two equal).
+ */
 const MAX_CONCURRENCY = 64;
 
 export interface ApplyArgs {

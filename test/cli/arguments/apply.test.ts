@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { GROUP_LIMIT } from '../../../src/apply/executor.js';
 import { parseApplyArgs } from '../../../src/cli/arguments/apply.js';
 import { expectOrderFree, refusal } from '../../support/arguments.js';
 
@@ -48,6 +49,11 @@ describe('parseApplyArgs', () => {
       }),
     );
     expect(refusal(() => parseApplyArgs(['--concurrency', 'two'])).message).toBe("--concurrency takes a whole number from 1 to 64, not 'two'");
+  });
+
+  it("--concurrency's most is the executor's group limit: one group in flight at most on a target that commits groups", () => {
+    expect(parseApplyArgs(['--concurrency', String(GROUP_LIMIT)])).toMatchObject({ concurrency: GROUP_LIMIT });
+    expect(refusal(() => parseApplyArgs(['--concurrency', String(GROUP_LIMIT + 1)])).message).toContain(`from 1 to ${GROUP_LIMIT}`);
   });
 
   it('takes --lock-timeout of 0 or more seconds, and refuses anything else', () => {
