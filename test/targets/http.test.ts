@@ -7,7 +7,7 @@
  * one exact point, a decorator around the real target (or the server's real connections) makes it.
  */
 import { once } from 'node:events';
-import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
+import { createServer as createHttpServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -400,6 +400,7 @@ describe('errors that only a network has', () => {
     expect(e.message).toMatch(
       /^the outcome of connector\.create 'crm' is unknown: target http:\/\/127\.0\.0\.1:\d+ did not answer within 50ms; it may or may not have been carried out$/,
     );
+    expect(e.details.hint).toBe("run apply again: the target's journal says whether it was done, and nothing is carried out twice");
     go.resolve();
     expect(await finished.promise).toBe(1);
     expect((await store.journal('run-1')).map((x) => x.status)).toEqual(['done']);
@@ -898,6 +899,77 @@ describe('actions on a stream: POST /v1/actions/stream (issue 25)', () => {
     expect(logs.filter((l) => l.startsWith('POST /v1/actions/stream'))).toEqual([expect.stringMatching(/^POST \/v1\/actions\/stream 200 /)]);
     // The next action finds no server: a new stream is refused, and the action alone says it was not sent.
     await expect(client.execute(act.createConnector('hr'), {}, j('c'))).rejects.toThrow(/connection refused; connector\.create 'hr' was not sent/);
+  });
+
+  it('closing the target with actions in flight on a stream: each fails at once, saying so, with no retry told', async () => {
+    const go = deferred();
+    const retries: string[] = [];
+    const { client, store } = await serve({
+      client: { onRetry: (r) => void retries.push(`${r.path} ${r.what}`) },
+      wrap: (inner) =>
+        around(inner, {
+          executeBatch: async (...args: Parameters<NonNullable<Target['executeBatch']>>) => {
+            await go.promise;
+            return inner.executeBatch(...args);
+          },
+        }),
+    });
+    const pending = [client.execute(act.createConnector('crm'), {}, j('a')), client.execute(act.createConnector('erp'), {}, j('b'))].map((p) =>
+      p.catch((x: unknown) => x as TargetError),
+    );
+    await client.close();
+    const errors = (await Promise.all(pending)) as TargetError[];
+    go.resolve();
+    expect(errors.map((e) => e.message)).toEqual([
+      expect.stringMatching(/^target http:\/\/127\.0\.0\.1:\d+ is closed: connector\.create 'crm' was sent and not answered; it may or may not have been carried out$/),
+      expect.stringMatching(/^target http:\/\/127\.0\.0\.1:\d+ is closed: connector\.create 'erp' was sent and not answered; it may or may not have been carried out$/),
+    ]);
+    expect(errors.every((e) => e instanceof TargetError)).toBe(true);
+    expect(retries).toEqual([]);
+    await store.read();
+  });
+
+  it('an action whose line is over the limit in bytes (not in characters) goes alone: the 413 is its own, and the stream carries on', async () => {
+    const retries: string[] = [];
+    const { client, store } = await serve({ client: { onRetry: (r) => void retries.push(`${r.path} ${r.what}`) } });
+    // 3 bytes a character in UTF-8: under half the limit in characters, over the limit in bytes.
+    const wide = '€'.repeat(Math.floor(BODY_LIMIT / 2) - 1_000);
+    const [big, small] = await Promise.allSettled([
+      client.execute(act.createConnector('big', oauth2()), { clientSecret: wide }, j('a')),
+      client.execute(act.createConnector('crm'), {}, j('b')),
+    ]);
+    expect(small).toEqual({ status: 'fulfilled', value: { serial: 1, revoked: [] } });
+    const e = (big as PromiseRejectedResult).reason as TargetError;
+    expect(e).toBeInstanceOf(TargetError);
+    expect(e.message).toMatch(/refused POST \/v1\/actions \(HTTP 413\): the request body is larger than the server accepts/);
+    expect(e.message).not.toContain('€€');
+    expect(retries).toEqual([]);
+    expect((await store.read()).serial).toBe(1);
+  });
+
+  it('a client that writes lines and never reads the answers: the server stops reading its lines, rather than hold the answers without bound', async () => {
+    const { running } = await serve();
+    const served = new Promise<{ req: IncomingMessage; res: ServerResponse }>((resolve) =>
+      running.server.prependListener('request', (req, res) => resolve({ req, res })),
+    );
+    const client = httpRequest(new URL(running.url + '/v1/actions/stream'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-ndjson' },
+    });
+    client.on('error', () => undefined);
+    client.flushHeaders();
+    cleanups.push(() => void client.destroy());
+    // Lines with an id that fail the schema: each refused at once, its answer as long as the line (the unknown key is named).
+    const refused = (id: number) => JSON.stringify({ id, [`k${'x'.repeat(16 * 1024)}`]: 0 }) + '\n';
+    const { req, res } = await served;
+    const paused = once(req, 'pause').then(() => 'paused' as const);
+    // 64 MiB of lines: far more than the sockets' buffers hold. A server that reads them all has read them before the client is done writing.
+    const written = (async () => {
+      for (let id = 0; id < 4096; id++) if (!client.write(refused(id))) await once(client, 'drain');
+      return 'all read' as const;
+    })();
+    expect(await Promise.race([paused, written])).toBe('paused');
+    expect(res.writableLength).toBeLessThan(1024 * 1024);
   });
 
   it('a server without the stream route (an older serve): the actions go in batches, then and from then on', async () => {

@@ -8,9 +8,9 @@
  * - idempotent (reads, fingerprints, release, authorize): retried on connection errors and on
  *   502/503/504;
  * - an action with a journal context (POST /v1/actions, a line of a stream, a batch): idempotent
- *   too, since the server answers
- *   a repeat of a (run, action) with the first result and carries nothing out twice
- *   (idempotency.ts); so is the lock acquire, which recognises a lock it already took;
+ *   too, since the server answers a repeat of a (run, action) with the first result and carries
+ *   nothing out twice (idempotency.ts); so is the lock acquire, which recognises a lock it already
+ *   took;
  * - not idempotent (force-unlock, snapshot import, an action without a journal context): retried
  *   only when nothing was carried out: the connection was never made, or a 429 or 503 answer.
  * A 429 (or 503) with `Retry-After` waits at least that long. When the connection fails after a
@@ -139,8 +139,10 @@ interface Queued {
   values: string[];
   /** What it does, e.g. `connector.create 'crm'`. */
   what: string;
-  /** Its JSON, made once: it sizes the batch (under the body limit) and goes into the batch's body as it is. */
+  /** Its JSON, made once: it goes into the stream's line or the batch's body as it is. */
   json: string;
+  /** `json`'s size in UTF-8 bytes, as the server counts it against its limits. */
+  bytes: number;
   resolve: (result: ExecuteResult) => void;
   reject: (error: unknown) => void;
 }
@@ -180,6 +182,11 @@ const NOT_TLS = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_
 const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', CONNECT_TIMEOUT]);
 
 const DEFAULT_TIMEOUT_MS = 120_000;
+
+/** What a stream's line adds to its action's JSON: `{"id":N,` for the `{` it replaces (N a safe integer: 16 digits at most). */
+const LINE_ID_ROOM = '{"id":9007199254740991,'.length;
+/** What a batch's body adds to its actions' JSON: `{"actions":[`, `]}`. */
+const BATCH_ENVELOPE = '{"actions":[]}'.length;
 
 /** The HTTP target. Open it with `openTarget('http://HOST:PORT')` (the token comes from CONNECTOROPS_TOKEN). */
 export class HttpTarget implements Target {
@@ -264,9 +271,11 @@ export class HttpTarget implements Target {
     if (!journal || (!this.#streams && !this.#batches)) return this.#executeOne(body, secrets, values, journal);
     return new Promise<ExecuteResult>((resolve, reject) => {
       const request = { action: body, secrets, journal };
-      const q: Queued = { request, values, what: `${body.op} '${body.linkName}'`, json: JSON.stringify(request), resolve, reject };
-      // A line is at most the server's body limit; an action that large (a rare one) goes alone.
-      if (this.#streams && q.json.length <= BODY_LIMIT / 2) return this.#streamAction(q);
+      const json = JSON.stringify(request);
+      const q: Queued = { request, values, what: `${body.op} '${body.linkName}'`, json, bytes: Buffer.byteLength(json), resolve, reject };
+      // The server ends a stream at a line over BODY_LIMIT bytes (its id included): an action that
+      // large (a rare one) goes by a request of its own, which gets the 413 alone.
+      if (this.#streams && q.bytes - 1 + LINE_ID_ROOM <= BODY_LIMIT) return this.#streamAction(q);
       this.#queued.push(q);
       if (this.#queued.length === 1) setImmediate(() => this.#flush());
     });
@@ -285,7 +294,8 @@ export class HttpTarget implements Target {
     s.pending.set(id, q);
     // `{ id, ...q.request }`, from the JSON the action has already.
     s.io.write(`{"id":${id},${q.json.slice(1)}\n`);
-    s.timer ??= setTimeout(() => this.#watch(s), STREAM_STALL_MS).unref();
+    // A timeout under STREAM_STALL_MS is checked when it is due, not at the stall check.
+    s.timer ??= setTimeout(() => this.#watch(s), Math.min(STREAM_STALL_MS, this.#options.timeoutMs)).unref();
   }
 
   #openStream(): ActionStream {
@@ -332,6 +342,10 @@ export class HttpTarget implements Target {
    * The stream's timer: ends an idle stream (nothing pending for STREAM_IDLE_MS), ends the body of
    * one that got no answer at all within STREAM_STALL_MS (a proxy buffering the body then passes
    * it on) and streams no more after it, and drops one that answered nothing for the timeout.
+   * The stall check cannot tell a buffering proxy from a server whose first group of actions took
+   * longer than STREAM_STALL_MS to commit: that too turns streams off for this target, which then
+   * uses batches (correct, a little slower). A proxy that buffers responses sends a head but no
+   * lines, so only an answer line counts.
    */
   #watch(s: ActionStream): void {
     s.timer = null;
@@ -349,10 +363,11 @@ export class HttpTarget implements Target {
       this.#endStream(s);
       next = this.#options.timeoutMs - waited;
     } else {
-      next = (!s.answered && !s.ending ? STREAM_STALL_MS : this.#options.timeoutMs) - waited;
+      next = (!s.answered && !s.ending ? Math.min(STREAM_STALL_MS, this.#options.timeoutMs) : this.#options.timeoutMs) - waited;
     }
-    // At least once a second, so that a stream whose last answer came is ended once idle.
-    s.timer = setTimeout(() => this.#watch(s), Math.min(Math.max(1, next), STREAM_IDLE_MS)).unref();
+    // At least once a second (or once a timeout, when shorter), so that a stream whose last answer
+    // came is ended once idle, and an action sent later is timed out when it is due.
+    s.timer = setTimeout(() => this.#watch(s), Math.min(Math.max(1, next), STREAM_IDLE_MS, this.#options.timeoutMs)).unref();
   }
 
   /** One answer line: the action it names is answered as `POST /v1/actions` would have been. */
@@ -394,6 +409,17 @@ export class HttpTarget implements Target {
     const left = [...s.pending.values()];
     s.pending.clear();
     if (!left.length) return;
+    // The target was closed with these in flight: nothing will send them again (no retry to tell of).
+    if (this.#closed) {
+      for (const q of left) {
+        q.reject(
+          new TargetError(`target ${this.name} is closed: ${q.what} was sent and not answered; it may or may not have been carried out`, {
+            hint: "run apply again: the target's journal says whether it was done, and nothing is carried out twice",
+          }),
+        );
+      }
+      return;
+    }
     if (s.status === 404) {
       // A server from before streams: batches from now on.
       this.#streams = false;
@@ -430,20 +456,20 @@ export class HttpTarget implements Target {
     this.#flush();
   }
 
-  /** Sends what was queued, in batches of at most ACTION_BATCH_MAX actions and half the body limit. */
+  /** Sends what was queued, in batches of at most ACTION_BATCH_MAX actions and the server's body limit (in bytes). */
   #flush(): void {
     const queued = this.#queued;
     this.#queued = [];
     let batch: Queued[] = [];
     let bytes = 0;
     for (const q of queued) {
-      if (batch.length && (batch.length === ACTION_BATCH_MAX || bytes + q.json.length > BODY_LIMIT / 2)) {
+      if (batch.length && (batch.length === ACTION_BATCH_MAX || BATCH_ENVELOPE + bytes + batch.length + q.bytes > BODY_LIMIT)) {
         void this.#sendBatch(batch);
         batch = [];
         bytes = 0;
       }
       batch.push(q);
-      bytes += q.json.length;
+      bytes += q.bytes;
     }
     if (batch.length) void this.#sendBatch(batch);
   }

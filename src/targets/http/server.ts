@@ -33,6 +33,7 @@ import type { ActionBody } from '../../model/actions.js';
 import type { SecretName } from '../../model/types.js';
 import {
   ACTION_BATCH_MAX,
+  ACTION_STREAM_PATH,
   ActionBatchRequestSchema,
   ActionRequestSchema,
   ActionStreamLineSchema,
@@ -490,8 +491,13 @@ type BatchResult = { ok: true; serial: number; revoked: unknown[]; replayed: boo
 
 function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   const parsed = schema.safeParse(body);
-  if (!parsed.success) throw new RequestError(400, `the request body is not valid: ${formatIssues(parsed.error)}`);
+  if (!parsed.success) throw invalidBody(parsed.error);
   return parsed.data;
+}
+
+/** A body (or a stream's line) that fails its schema. */
+function invalidBody(error: z.ZodError): RequestError {
+  return new RequestError(400, `the request body is not valid: ${formatIssues(error)}`);
 }
 
 const SEGMENT = '(?<NAME>[^/]+)';
@@ -569,7 +575,7 @@ function makeRoutes(target: Target, maxLockWaitMs: number, ctx: Pick<Context, 'h
 
     {
       method: 'POST',
-      pattern: /^\/v1\/actions\/stream$/,
+      pattern: new RegExp(`^/${ACTION_STREAM_PATH}$`),
       stream: (req, res, call) => streamActions(req, res, call, { target, results, ctx }),
     },
 
@@ -722,8 +728,11 @@ const STREAM_QUEUE_HIGH = 4 * ACTION_BATCH_MAX;
  * carried out go together into one `executeBatch` (one store transaction; no answer before its
  * commit: docs/targets.md, "Batches"), and their answers are written, one line each, as soon as
  * it commits. The stream ends when the client ends its body and every line is answered; a line
- * that is not JSON or longer than BODY_LIMIT ends it early with an answer line without an id
- * (the lines after it are not carried out). When the client goes away, lines not yet started are
+ * that is not JSON, has no id, or is longer than BODY_LIMIT ends it early with an answer line
+ * without an id (the lines after it are not carried out). A line with an id that fails the schema
+ * is refused alone. Reading pauses while the queue is full or the client does not read the
+ * answers (`res.write` asks to wait for 'drain'), so a client that only writes cannot make the
+ * server hold its answers without bound. When the client goes away, lines not yet started are
  * dropped (not carried out, never answered: the client sends them again); when the server
  * closes, it reads no more lines, carries out those it has, answers them and ends the stream.
  */
@@ -764,8 +773,24 @@ function streamActions(
   };
   /** The answer line (without an id) that ends the stream early. */
   let fatal: ActionStreamAnswer | null = null;
+  /** The client does not read the answers as fast as they come: wait for 'drain' before reading more lines. */
+  let draining = false;
+  /** The one place that decides whether lines are read: not while the queue is full, nor while the answers wait to drain. */
+  const flow = () => {
+    if (stopped) return; // `stop` reads and drops the rest
+    if (draining || queue.length >= STREAM_QUEUE_HIGH) req.pause();
+    else if (req.isPaused()) req.resume();
+  };
   const write = (answers: ActionStreamAnswer[]) => {
-    if (answers.length && !res.destroyed) res.write(answers.map((a) => JSON.stringify(a)).join('\n') + '\n');
+    if (!answers.length || res.destroyed) return;
+    if (!res.write(answers.map((a) => JSON.stringify(a)).join('\n') + '\n') && !draining) {
+      draining = true;
+      res.once('drain', () => {
+        draining = false;
+        flow();
+      });
+      flow();
+    }
   };
   const refusal = (id: number, error: unknown, secrets: string[]): ActionStreamAnswer => {
     const { status, body } = failure(error, secrets, ctx, 'POST /v1/actions/stream');
@@ -800,7 +825,7 @@ function streamActions(
     const id = (json as { id?: unknown } | null)?.id;
     if (!parsed.success) {
       if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0) {
-        write([refusal(id, new RequestError(400, `the request body is not valid: ${formatIssues(parsed.error)}`), secrets)]);
+        write([refusal(id, invalidBody(parsed.error), secrets)]);
       } else {
         stop(streamFailure(400, `line ${lineNo} of the stream has no id (a whole number); the stream ends here, and no line after it was carried out`));
       }
@@ -838,7 +863,7 @@ function streamActions(
               ),
         ),
       );
-      if (req.isPaused() && !stopped && queue.length < STREAM_QUEUE_HIGH) req.resume();
+      flow();
     }
     working = false;
     finishIfDone();
@@ -867,7 +892,7 @@ function streamActions(
       partialBytes += chunk.length - start;
       if (partialBytes > BODY_LIMIT) stop(tooLong());
     }
-    if (queue.length >= STREAM_QUEUE_HIGH) req.pause();
+    flow();
     schedule();
   });
   req.on('end', () => {
