@@ -26,9 +26,9 @@ import * as z from 'zod';
 import { TargetError, UserError } from '../../errors.js';
 import { parseAction } from '../action-schema.js';
 import { LockHeldError, waitForLock } from '../lock.js';
-import { ActionResults } from './idempotency.js';
+import { ActionResults, type IdempotentResult } from './idempotency.js';
 import { stateToSnapshot } from '../snapshot.js';
-import { executeEach, type JournalContext, type LockInfo, type LockRequest, type Target } from '../target.js';
+import { executeEach, type BatchAction, type JournalContext, type LockInfo, type LockRequest, type Target } from '../target.js';
 import type { ActionBody } from '../../model/actions.js';
 import type { SecretName } from '../../model/types.js';
 import {
@@ -486,8 +486,44 @@ class LockWaitOver extends Error {
 // ---------------------------------------------------------------------------------------------
 // Routes
 
-/** One action's answer in a batch's: its result, or the error (and status) POST /v1/actions would have answered. */
-type BatchResult = { ok: true; serial: number; revoked: unknown[]; replayed: boolean } | { ok: false; status: number; error: ErrorBody['error'] };
+/** One action's answer in a batch's or a stream's: its result, or the error (and status) POST /v1/actions would have answered. */
+type ActionOutcome = ({ ok: true } & IdempotentResult) | { ok: false; status: number; error: ErrorBody['error'] };
+
+/**
+ * What a batch and a stream both do with their actions: check each (refused alone, as
+ * POST /v1/actions would refuse it), then carry out a group of checked ones together (those not
+ * answered already by their idempotency key: one executeBatch, one store transaction, on a target
+ * that offers it) and answer each on its own. `secrets`: the request's (or the group's) secret
+ * values, scrubbed from every refusal.
+ */
+function actionGroupsOf(target: Target, results: ActionResults, ctx: Pick<Context, 'hide' | 'log'>) {
+  const refused = (error: unknown, secrets: string[], where: string): ActionOutcome => {
+    const { status, body } = failure(error, secrets, ctx, where);
+    return { ok: false, status, error: body.error };
+  };
+  return {
+    refused,
+    check(
+      request: { action: unknown; secrets: Partial<Record<SecretName, string>>; journal: JournalContext },
+      secrets: string[],
+      where: string,
+    ): BatchAction | ActionOutcome {
+      try {
+        return { action: parseAction(request.action), secrets: request.secrets, journal: request.journal };
+      } catch (error) {
+        return refused(error, secrets, where);
+      }
+    },
+    async carryOut(group: readonly BatchAction[], secrets: string[], where: string): Promise<ActionOutcome[]> {
+      const answers = await results.each(group, (fresh) => {
+        const batch = fresh.map((i) => group[i]!);
+        return target.executeBatch ? target.executeBatch(batch) : executeEach(target, batch);
+      });
+      return answers.map((answer) => (answer.ok ? { ok: true, ...answer.result } : refused(answer.error, secrets, where)));
+    },
+  };
+}
+type ActionGroups = ReturnType<typeof actionGroupsOf>;
 
 function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   const parsed = schema.safeParse(body);
@@ -508,6 +544,7 @@ function route(method: string, template: string, handle: JsonRoute['handle'], ex
 
 function makeRoutes(target: Target, maxLockWaitMs: number, ctx: Pick<Context, 'hide' | 'log'>): Route[] {
   const results = new ActionResults(target);
+  const actionGroups = actionGroupsOf(target, results, ctx);
   /** One action: a call of `target.execute`, once per (run, action) with a journal context. */
   const executeOne = async (request: z.output<typeof ActionRequestSchema>) => {
     const action = parseAction(request.action);
@@ -546,28 +583,15 @@ function makeRoutes(target: Target, maxLockWaitMs: number, ctx: Pick<Context, 'h
         // in flight at once). Those not answered already are committed together, in one store
         // transaction, by a target that offers it (Target.executeBatch: the local target).
         const { actions } = parseBody(ActionBatchRequestSchema, body);
-        const out: Array<BatchResult | null> = actions.map(() => null);
-        const checked: Array<{ at: number; journal: JournalContext; action: ActionBody; secrets: Partial<Record<SecretName, string>> }> = [];
-        const refuse = (at: number, error: unknown) => {
-          const { status, body: reply } = failure(error, secrets, ctx, 'POST /v1/actions/batch');
-          out[at] = { ok: false, status, error: reply.error };
-        };
+        const out: Array<ActionOutcome | null> = actions.map(() => null);
+        const checked: Array<BatchAction & { at: number }> = [];
         actions.forEach((request, at) => {
-          try {
-            checked.push({ at, journal: request.journal, action: parseAction(request.action), secrets: request.secrets });
-          } catch (error) {
-            refuse(at, error);
-          }
+          const c = actionGroups.check(request, secrets, 'POST /v1/actions/batch');
+          if ('ok' in c) out[at] = c;
+          else checked.push({ ...c, at });
         });
-        const answers = await results.each(checked, async (fresh) => {
-          const batch = fresh.map((i) => checked[i]!);
-          return target.executeBatch ? target.executeBatch(batch) : executeEach(target, batch);
-        });
-        answers.forEach((answer, i) => {
-          const at = checked[i]!.at;
-          if (answer.ok) out[at] = { ok: true, ...answer.result };
-          else refuse(at, answer.error);
-        });
+        const outcomes = await actionGroups.carryOut(checked, secrets, 'POST /v1/actions/batch');
+        outcomes.forEach((o, i) => (out[checked[i]!.at] = o));
         return { status: 200, body: { results: out } };
       },
       { limit: BODY_LIMIT },
@@ -576,7 +600,7 @@ function makeRoutes(target: Target, maxLockWaitMs: number, ctx: Pick<Context, 'h
     {
       method: 'POST',
       pattern: new RegExp(`^/${ACTION_STREAM_PATH}$`),
-      stream: (req, res, call) => streamActions(req, res, call, { target, results, ctx }),
+      stream: (req, res, call) => streamActions(req, res, call, { actionGroups }),
     },
 
     route('GET', '/v1/journal/:runId', async ({ params }) => ({ status: 200, body: { entries: await target.journal(params.runId!) } })),
@@ -736,12 +760,7 @@ const STREAM_QUEUE_HIGH = 4 * ACTION_BATCH_MAX;
  * dropped (not carried out, never answered: the client sends them again); when the server
  * closes, it reads no more lines, carries out those it has, answers them and ends the stream.
  */
-function streamActions(
-  req: IncomingMessage,
-  res: ServerResponse,
-  call: Call,
-  { target, results, ctx }: { target: Target; results: ActionResults; ctx: Pick<Context, 'hide' | 'log'> },
-): void {
+function streamActions(req: IncomingMessage, res: ServerResponse, call: Call, { actionGroups }: { actionGroups: ActionGroups }): void {
   res.writeHead(200, { 'content-type': `${NDJSON}; charset=utf-8`, 'cache-control': 'no-store' });
   res.flushHeaders();
   // Ended before the client ended its body (an early end, the server closing): the connection
@@ -792,10 +811,7 @@ function streamActions(
       flow();
     }
   };
-  const refusal = (id: number, error: unknown, secrets: string[]): ActionStreamAnswer => {
-    const { status, body } = failure(error, secrets, ctx, 'POST /v1/actions/stream');
-    return { id, ok: false, status, error: body.error };
-  };
+  const WHERE = 'POST /v1/actions/stream';
   const stop = (answer?: ActionStreamAnswer) => {
     if (answer && !stopped) fatal = answer;
     stopped = true;
@@ -825,18 +841,15 @@ function streamActions(
     const id = (json as { id?: unknown } | null)?.id;
     if (!parsed.success) {
       if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0) {
-        write([refusal(id, invalidBody(parsed.error), secrets)]);
+        write([{ id, ...actionGroups.refused(invalidBody(parsed.error), secrets, WHERE) }]);
       } else {
         stop(streamFailure(400, `line ${lineNo} of the stream has no id (a whole number); the stream ends here, and no line after it was carried out`));
       }
       return;
     }
-    const { action, secrets: named, journal } = parsed.data;
-    try {
-      queue.push({ id: parsed.data.id, action: parseAction(action), secrets: named, journal, values: secrets });
-    } catch (error) {
-      write([refusal(parsed.data.id, error, secrets)]);
-    }
+    const c = actionGroups.check(parsed.data, secrets, WHERE);
+    if ('ok' in c) write([{ id: parsed.data.id, ...c }]);
+    else queue.push({ id: parsed.data.id, ...c, values: secrets });
   };
   const pump = async () => {
     if (working) return;
@@ -848,21 +861,12 @@ function streamActions(
         break;
       }
       const group = queue.splice(0, ACTION_BATCH_MAX);
-      const answers = await results.each(group, (fresh) => {
-        const batch = fresh.map((i) => group[i]!);
-        return target.executeBatch ? target.executeBatch(batch) : executeEach(target, batch);
-      });
-      write(
-        answers.map((answer, i) =>
-          answer.ok
-            ? { id: group[i]!.id, ok: true, ...answer.result }
-            : refusal(
-                group[i]!.id,
-                answer.error,
-                group.flatMap((l) => l.values),
-              ),
-        ),
+      const outcomes = await actionGroups.carryOut(
+        group,
+        group.flatMap((l) => l.values),
+        WHERE,
       );
+      write(outcomes.map((o, i) => ({ id: group[i]!.id, ...o })));
       flow();
     }
     working = false;
