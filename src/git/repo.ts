@@ -14,7 +14,7 @@ async function simpleGit(baseDir: string): Promise<SimpleGit> {
 }
 
 /** HEAD's commit for a directory inside a git work tree; null outside git or before the first commit. */
-export async function headCommit(dir: string): Promise<string | null> {
+async function headCommit(dir: string): Promise<string | null> {
   try {
     const out = await (await simpleGit(dir)).revparse(['--verify', '--quiet', 'HEAD^{commit}']);
     return out.trim() || null;
@@ -34,6 +34,24 @@ export async function repositoryPrefix(dir: string): Promise<string | null> {
   } catch {
     return null;
   }
+}
+
+/**
+ * HEAD's commit and where `dir` sits in its work tree (headCommit's and repositoryPrefix's
+ * answers) from one git process: a plan of a working tree with Deluge code asks both, and each
+ * process is a share of a plan's time (issue 25). `git rev-parse --show-prefix --verify --quiet
+ * HEAD^{commit}` prints the prefix's line, then the commit's; whatever else it says (no commit yet,
+ * outside git) is asked again the careful way, one question each.
+ */
+export async function headAndPrefix(dir: string): Promise<{ commit: string | null; prefix: string | null }> {
+  try {
+    const lines = (await (await simpleGit(dir)).raw(['rev-parse', '--show-prefix', '--verify', '--quiet', 'HEAD^{commit}'])).split('\n');
+    if (lines.length === 3 && lines[2] === '' && /^[0-9a-f]{40,64}$/.test(lines[1]!)) return { commit: lines[1]!, prefix: lines[0]!.trim() };
+  } catch {
+    // Below.
+  }
+  const [commit, prefix] = await Promise.all([headCommit(dir), repositoryPrefix(dir)]);
+  return { commit, prefix };
 }
 
 /**

@@ -6,7 +6,7 @@ import { lstatSync, readFileSync, readdirSync, realpathSync, statSync } from 'no
 import { stat } from 'node:fs/promises';
 import { join, relative, isAbsolute, sep } from 'node:path';
 import { UserError, type Diagnostic } from '../errors.js';
-import { headCommit, repositoryPrefix } from '../git/repo.js';
+import { headAndPrefix } from '../git/repo.js';
 import { SKIPPED_DIRS } from '../usages/scan-files.js';
 import { quoteTerminal } from '../util/terminal.js';
 import { CONFIG_FILE } from './config.js';
@@ -77,13 +77,15 @@ export const MANIFEST_ROOTS = ['connectors', 'connections', CONFIG_FILE] as cons
  */
 export async function fsSource(dir: string): Promise<ManifestSource> {
   await assertDirectory(dir);
-  let commit: Promise<string | null> | undefined;
+  // The commit and the prefix from one git process, asked once, when the first of them is.
+  let git: ReturnType<typeof headAndPrefix> | undefined;
+  const asked = () => (git ??= headAndPrefix(dir));
   const root = realpathSync(dir);
   return {
     ref: null,
     label: 'working tree',
-    commit: () => (commit ??= headCommit(dir)),
-    prefix: () => repositoryPrefix(dir),
+    commit: () => asked().then((g) => g.commit),
+    prefix: () => asked().then((g) => g.prefix),
     async list() {
       const out: string[] = [];
       const refused: Diagnostic[] = [];

@@ -253,7 +253,7 @@ describe('apply PLANFILE: stale plans', () => {
 });
 
 describe('git processes', () => {
-  it('apply PLANFILE in a git repository without Deluge code starts no git process (each is a share of a large apply, issue 25)', async () => {
+  it('apply PLANFILE without Deluge code starts no git process, and a plan with code one (each is a share of a large apply, issue 25)', async () => {
     repo(manifestsV1());
     await planTo('plan.json');
     // A `git` first on PATH that writes down how it was called, then runs the real one.
@@ -267,10 +267,12 @@ describe('git processes', () => {
     expect(applied.status, applied.stderr).toBe(0);
     expect(applied.stdout).toContain('The target now matches the manifests.');
     expect(existsSync(join(tmp.dir, 'git-calls.log')) ? readFileSync(join(tmp.dir, 'git-calls.log'), 'utf8') : '').toBe('');
-    // The wrapper is on the path a git lookup would take: a plan (which names its commit) calls it.
+    // The wrapper is on the path a git lookup takes: a plan names its commit, and with Deluge code
+    // it also names the code's files from the repository's root; one git process answers both.
+    writeFileSync(join(tmp.dir, 'send.dg'), 'invokeurl [ url: "https://x.example" type: GET connection: "crm_sales" ];\n');
     const planned = spawnSync(process.execPath, [BIN, 'plan', ...T], { cwd: tmp.dir, env, encoding: 'utf8', input: '' });
     expect(planned.status, planned.stderr).toBe(0);
-    expect(readFileSync(join(tmp.dir, 'git-calls.log'), 'utf8')).toContain('rev-parse');
+    expect(readFileSync(join(tmp.dir, 'git-calls.log'), 'utf8').trim().split('\n')).toEqual(['rev-parse --show-prefix --verify --quiet HEAD^{commit}']);
   });
 });
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../../src/errors.js';
 import { fsSource, loadManifests } from '../../../src/manifest/load.js';
-import { cleanRepos, commitAll, fingerprint, tempRepo } from '../../support/repo.js';
+import { cleanRepos, commitAll, fingerprint, git, tempRepo } from '../../support/repo.js';
 import { BASIC, CONNECTION, OAUTH2 } from '../../manifest/docs.js';
 
 afterAll(cleanRepos);
@@ -49,6 +49,23 @@ describe('loadManifests (working tree)', () => {
     }
     const head = commitAll(dir);
     expect((await loadManifests({ dir })).commit).toBe(head);
+  });
+
+  it('below the repository root: HEAD and the usages named from the root, before the first commit and after it', async () => {
+    const dir = tempRepo({ 'infra/connectors/crm.yaml': BASIC, 'infra/code/send.dg': call });
+    git(dir, 'init', '-q', '-b', 'main');
+    const manifests = join(dir, 'infra');
+    const before = await loadManifests({ dir: manifests, usages: true });
+    expect(before.commit).toBeNull();
+    expect(before.usages!.usages.map((u) => `${u.file} ${u.app}`)).toEqual(['infra/code/send.dg infra/code/send.dg']);
+    const head = commitAll(dir);
+    const after = await loadManifests({ dir: manifests, usages: true });
+    expect(after.commit).toBe(head);
+    expect(after.usages!.usages.map((u) => `${u.file} ${u.app}`)).toEqual(['infra/code/send.dg infra/code/send.dg']);
+    // At the top of the work tree the prefix is '' (git prints an empty line for it).
+    const top = await loadManifests({ dir: tempRepoWith(commitAll), usages: true });
+    expect(top.usages!.usages.map((u) => u.file)).toEqual(['code/send.dg']);
+    expect(top.commit).toMatch(/^[0-9a-f]{40}$/);
   });
 
   it('follows a symlinked manifest file, but not a symlinked directory', async () => {
@@ -139,3 +156,10 @@ describe('code files are read for usages, never failing the load (issue 18, item
     expect(warning!.message).toContain('a code file is read up to 33554432 (32 MiB); its usages are not counted');
   });
 });
+
+/** A repository whose top holds a connector and a script that calls crm_sales, after `prepare`. */
+function tempRepoWith(prepare: (dir: string) => unknown): string {
+  const dir = tempRepo({ 'connectors/crm.yaml': BASIC, 'code/send.dg': call });
+  prepare(dir);
+  return dir;
+}
