@@ -13,9 +13,9 @@ import { actionSecrets, type ActionBody, type PlannedAction } from '../model/act
 import type { Plan, RevokedAuthorization } from '../model/plan.js';
 import { redact } from '../model/redact.js';
 import type { SecretName } from '../model/types.js';
-import type { BatchAction, BatchOutcome, JournaledExecutor, JournalEntry, StateReader } from '../targets/target.js';
+import { executeEach, type BatchAction, type BatchOutcome, type JournaledExecutor, type JournalEntry, type StateReader } from '../targets/target.js';
 import { effectPresent } from './confirm.js';
-import { runGraph, runGroups, type NodeOutcome, type NotStartedReason } from './scheduler.js';
+import { runGroups, type NodeOutcome, type NotStartedReason } from './scheduler.js';
 import { resolveSecrets } from './resolve-secrets.js';
 import { journaledDone, journaledPending } from './stale.js';
 
@@ -203,36 +203,17 @@ export async function executePlan(target: StateReader & JournaledExecutor, plan:
   };
   const journalOf = (id: string) => ({ runId: options.runId, actionId: id });
 
-  const runOne = async (id: string): Promise<void> => {
-    const action = byId.get(id)!;
-    begin(action);
-    const t0 = performance.now();
-    try {
-      const values = secrets.values.get(id) ?? {};
-      if (pending.has(id)) {
-        // An earlier run started this action and never learnt the outcome: look before acting.
-        const { state } = await target.read();
-        if (effectPresent(state, action, fingerprintsOf(action))) {
-          confirmed(action, performance.now() - t0);
-          return;
-        }
-      }
-      const out = await target.execute(actionBody(action), values, journalOf(id));
-      executed(action, performance.now() - t0, out);
-    } catch (error) {
-      failed(action, performance.now() - t0, error);
-      throw error;
-    }
-  };
-
+  const groups = groupsOf(target);
   /**
-   * A group (runGroups: actions ready together, so independent of each other) in one
-   * `executeBatch`: one store transaction, each action judged, journaled and answered on its own,
-   * in the group's order. Each starts now and is reported done or failed only once the batch has
-   * answered, which is after its commit: nothing is reported done before it is in the store. `ms`
-   * is the group's time, from its start to that answer, for each action of it. A `pending` entry
-   * is looked at first, as `runOne` does, with one read for the group's (the other actions of the
-   * group are independent of it, as those in flight beside it are at a concurrency above 1).
+   * A group (runGroups: actions ready together, so independent of each other), carried out in
+   * the group's order, each judged, journaled and answered on its own: on a target that commits
+   * groups, in one `executeBatch` (one store transaction); on any other, one `execute` after
+   * another (its groups are of one action). Each starts now and is reported done or failed only
+   * once the target has answered, which is after its commit: nothing is reported done before it
+   * is in the store. `ms` is the group's time, from its start to that answer, for each action of
+   * it. A `pending` entry (an earlier run started the action and never learnt the outcome) is
+   * looked at first, before acting, with one read for the group's (the other actions of the group
+   * are independent of it, as those in flight beside it are at a concurrency above 1).
    */
   const runGroup = async (ids: readonly string[]): Promise<Array<NodeOutcome<void>>> => {
     const actions = ids.map((id) => byId.get(id)!);
@@ -252,9 +233,9 @@ export async function executePlan(target: StateReader & JournaledExecutor, plan:
     const batch: BatchAction[] = sent.map((i) => ({ action: actionBody(actions[i]!), secrets: secrets.values.get(ids[i]!) ?? {}, journal: journalOf(ids[i]!) }));
     let answers: BatchOutcome[];
     try {
-      answers = batch.length ? await target.executeBatch!(batch) : [];
+      answers = !batch.length ? [] : groups ? await target.executeBatch!(batch) : await executeEach(target, batch);
     } catch (error) {
-      // executeBatch never rejects; if one did, nothing of the group is known done.
+      // Neither rejects; if one did, nothing of the group is known done.
       answers = batch.map(() => ({ ok: false, error }));
     }
     const ms = performance.now() - t0;
@@ -276,15 +257,14 @@ export async function executePlan(target: StateReader & JournaledExecutor, plan:
     });
   };
 
-  const groups = groupsOf(target);
-  const graph = {
+  const run = await runGroups(plan.actions, runGroup, {
     // One group in flight at most: a second would only queue for the store's writer, its actions
     // reported started while they wait (the library's caller may ask for more than the CLI allows).
     concurrency: groups ? Math.min(options.concurrency, GROUP_LIMIT) : options.concurrency,
+    groupLimit: groups ? GROUP_LIMIT : 1,
     alreadyDone: new Set(doneEntries.keys()),
     ...(options.signal ? { signal: options.signal } : {}),
-  };
-  const run = groups ? await runGroups(plan.actions, runGroup, { ...graph, groupLimit: GROUP_LIMIT }) : await runGraph(plan.actions, runOne, graph);
+  });
   result.cancelled = run.cancelled;
   if (result.failed.length) await reconcileWithJournal(target, options.runId, result);
   result.notStarted = run.notStarted.map((n) => ({ action: byId.get(n.id)!, reason: n.reason }));
