@@ -742,7 +742,8 @@ describe('actions in flight at once: one batch request, when streams are off (is
 });
 
 /** `POST /v1/actions/stream` by hand: `lines` written, then the body ended; the answer's lines as they came. */
-async function rawStream(url: string, lines: string[], token = TOKEN): Promise<{ status: number; answers: Array<Record<string, unknown>> }> {
+/** `corked`: the lines go out as chunks of one write to the socket, so that the server reads them together (one read, a 'data' event each). */
+async function rawStream(url: string, lines: string[], token = TOKEN, corked = false): Promise<{ status: number; answers: Array<Record<string, unknown>> }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       new URL(url + '/v1/actions/stream'),
@@ -764,8 +765,10 @@ async function rawStream(url: string, lines: string[], token = TOKEN): Promise<{
     );
     // The server may end the stream before reading all of it (a line it cannot read): what it answered is what counts.
     req.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' || e.code === 'ECONNRESET' ? undefined : reject(e)));
+    if (corked) req.on('socket', (socket) => socket.cork());
     for (const l of lines) req.write(l + '\n');
     req.end();
+    if (corked) req.on('socket', (socket) => process.nextTick(() => socket.uncork()));
   });
 }
 
@@ -828,6 +831,38 @@ describe('actions on a stream: POST /v1/actions/stream (issue 25)', () => {
     expect((await store.read()).serial).toBe(2);
     // The malformed action was refused before the target saw it (as in a batch): never journaled.
     expect((await store.journal('r-stream')).map((e) => e.actionId)).toEqual(['a', 'c']);
+  });
+
+  it('lines read together go into one executeBatch: one commit, and one write of their answers', async () => {
+    const groups: number[] = [];
+    const { running, store } = await serve({
+      wrap: (inner) =>
+        around(inner, {
+          executeBatch: (actions: Parameters<NonNullable<Target['executeBatch']>>[0]) => {
+            groups.push(actions.length);
+            return inner.executeBatch(actions);
+          },
+        }),
+    });
+    const { answers } = await rawStream(
+      running.url,
+      [
+        line(1, 'a', act.createConnector('crm')),
+        line(2, 'b', act.createConnector('erp')),
+        line(3, 'c', act.createConnector('hr')),
+        line(4, 'd', act.createConnector('ops')),
+      ],
+      TOKEN,
+      true,
+    );
+    expect(answers.map((a) => [a.id, a.ok])).toEqual([
+      [1, true],
+      [2, true],
+      [3, true],
+      [4, true],
+    ]);
+    expect(groups).toEqual([4]);
+    expect((await store.read()).serial).toBe(4);
   });
 
   it('a line over the body limit ends the stream with 413, saying which line; the lines before it are carried out', async () => {
