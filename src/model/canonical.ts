@@ -1,4 +1,13 @@
-import { createHash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
+
+/**
+ * A sha256 hash, from node:crypto loaded when first asked for: loading it costs 5–9 ms of a
+ * command's start-up (Node 24), and `validate`, which loads this module, never hashes anything
+ * (bench/startup.bench.js).
+ */
+function newSha256(): Hash {
+  return process.getBuiltinModule('node:crypto').createHash('sha256');
+}
 
 /** JSON with object keys sorted, so that equal values always serialize (and hash) alike. */
 export function canonicalJson(value: unknown): string {
@@ -42,7 +51,7 @@ function sortedKeys(value: object): string[] {
 }
 
 export function sha256(text: string | Buffer): string {
-  return 'sha256:' + createHash('sha256').update(text).digest('hex');
+  return 'sha256:' + newSha256().update(text).digest('hex');
 }
 
 /**
@@ -53,7 +62,7 @@ const CHUNK = 1 << 16;
 
 /** sha256 of text written piece by piece, fed to the hash in chunks (`sha256:` and hex, as `sha256` writes it). */
 export class ChunkedSha256 {
-  readonly #hash = createHash('sha256');
+  readonly #hash = newSha256();
   #text = '';
 
   write(piece: string): void {
