@@ -101,25 +101,29 @@ export async function run(report) {
   report.row(`${ACTIONS} journaled actions on ${n}`, { ms, note: `${(ms / ACTIONS).toFixed(2)} ms per action (one transaction each)` });
 }
 
-/** `count` actions, one journaled execute each: create connectors, mark them ready, add a connection each, rename it. */
-export async function journaledActions(t, count) {
+/**
+ * `count` actions, one journaled execute each: create connectors, mark them ready, add a
+ * connection each, rename it. `run` names the journal's run and prefixes the link names, so that
+ * a bench can do it again on the same target (a new run, new connectors).
+ */
+export async function journaledActions(t, count, run = 'bench') {
   const per = count / 4;
   const auth = { type: 'basic' };
   for (let i = 0; i < per; i++)
     await t.execute(
-      { op: 'connector.create', kind: 'Connector', linkName: `bench_${i}`, spec: { name: `Bench ${i}`, description: '', authentication: auth, secrets: {} } },
+      { op: 'connector.create', kind: 'Connector', linkName: `${run}_${i}`, spec: { name: `Bench ${i}`, description: '', authentication: auth, secrets: {} } },
       {},
-      { runId: 'bench', actionId: `c${i}` },
+      { runId: run, actionId: `c${i}` },
     );
-  for (let i = 0; i < per; i++) await t.execute({ op: 'connector.markReady', kind: 'Connector', linkName: `bench_${i}` }, {}, { runId: 'bench', actionId: `r${i}` });
+  for (let i = 0; i < per; i++) await t.execute({ op: 'connector.markReady', kind: 'Connector', linkName: `${run}_${i}` }, {}, { runId: run, actionId: `r${i}` });
   for (let i = 0; i < per; i++)
     await t.execute(
-      { op: 'connection.create', kind: 'Connection', linkName: `bench_${i}_x`, spec: { name: `X ${i}`, connector: `bench_${i}`, scopes: [] } },
+      { op: 'connection.create', kind: 'Connection', linkName: `${run}_${i}_x`, spec: { name: `X ${i}`, connector: `${run}_${i}`, scopes: [] } },
       {},
-      { runId: 'bench', actionId: `x${i}` },
+      { runId: run, actionId: `x${i}` },
     );
   for (let i = 0; i < per; i++)
-    await t.execute({ op: 'connection.update', kind: 'Connection', linkName: `bench_${i}_x`, set: { name: `Y ${i}` } }, {}, { runId: 'bench', actionId: `u${i}` });
+    await t.execute({ op: 'connection.update', kind: 'Connection', linkName: `${run}_${i}_x`, set: { name: `Y ${i}` } }, {}, { runId: run, actionId: `u${i}` });
 }
 
 /** The generated account: CONNECTORS OAuth2 connectors with EACH connections each, as `target export` writes it (formatVersion 2). */
