@@ -1,6 +1,7 @@
 /**
- * The local target reads its connections in one query and one JSON.parse (src/targets/local/rows.ts,
- * `joinedConnections`) and row by row only when that is not one sound record per row. The two agree:
+ * The local target reads its connections and its connectors each in one query and one JSON.parse
+ * (src/targets/local/rows.ts, `joinedConnections`, `joinedConnectors`) and row by row only when that
+ * is not one sound record per row. The two agree:
  * whatever the rows hold (bodies edited by hand, split across rows, not JSON, another link name),
  * the one-query read either gives up or gives exactly what the row-by-row read gives. Runs on the
  * driver of this Node.js (`npm test` runs the unit tier on Node 24's node:sqlite too).
@@ -8,8 +9,19 @@
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { loadSqlite } from '../../src/targets/local/sqlite-driver.js';
-import { connectionsOfRows, joinedConnections, joinedSql, joinedTexts, readRows, type Joined } from '../../src/targets/local/rows.js';
-import { canonicalConnectionJson } from '../../src/targets/snapshot.js';
+import {
+  connectionsOfRows,
+  connectorsOfRows,
+  joinedConnections,
+  joinedConnectors,
+  joinedSql,
+  joinedTexts,
+  readRows,
+  type Joined,
+  type Rows,
+} from '../../src/targets/local/rows.js';
+import { canonicalConnectionJson, canonicalConnectorJson } from '../../src/targets/snapshot.js';
+import type { State } from '../../src/model/types.js';
 import { validState } from '../support/arbitraries.js';
 
 /** What a row may be turned into: its canonical text (most), or text a person or another program might leave there. */
@@ -19,6 +31,7 @@ const mutation = fc.oneof(
     weight: 1,
     arbitrary: fc.constantFrom(
       'spaces',
+      "the record's form",
       'reversed keys',
       'truncated',
       'split with the next',
@@ -29,24 +42,51 @@ const mutation = fc.oneof(
       'lone surrogate',
       'name with a line break',
       'non-ASCII name',
-      'no scopes',
+      'a required field missing',
     ),
   },
 );
 
-it('one query and one JSON.parse read the connections exactly as reading them row by row does, or give up', () => {
+/** Each table as the store keeps it: its rows' canonical texts, its two reads, and a field each record must have. */
+const TABLES = {
+  connections: {
+    texts: (s: State) => [...s.connections.values()].map((c) => [c.linkName, canonicalConnectionJson(c), JSON.stringify(c)] as [string, string, string]),
+    create: 'CREATE TABLE connections (link_name TEXT PRIMARY KEY, connector TEXT NOT NULL, body TEXT NOT NULL) STRICT',
+    insert: 'INSERT INTO connections (link_name, connector, body) VALUES (?, ?, ?)',
+    values: (name: string, body: string) => [name, 'c', body],
+    slow: connectionsOfRows as (rows: Rows, name: string, path: string) => Map<string, unknown>,
+    fast: joinedConnections as (row: Joined) => { records: Map<string, unknown>; again: () => Map<string, unknown>; texts: readonly string[] } | null,
+    required: 'scopes',
+  },
+  connectors: {
+    texts: (s: State) => [...s.connectors.values()].map((c) => [c.linkName, canonicalConnectorJson(c), JSON.stringify(c)] as [string, string, string]),
+    create: 'CREATE TABLE connectors (link_name TEXT PRIMARY KEY, body TEXT NOT NULL) STRICT',
+    insert: 'INSERT INTO connectors (link_name, body) VALUES (?, ?)',
+    values: (name: string, body: string) => [name, body],
+    slow: connectorsOfRows as (rows: Rows, name: string, path: string) => Map<string, unknown>,
+    fast: joinedConnectors as (row: Joined) => { records: Map<string, unknown>; again: () => Map<string, unknown>; texts: readonly string[] } | null,
+    required: 'stage',
+  },
+} as const;
+
+it.each(['connections', 'connectors'] as const)('one query and one JSON.parse read the %s exactly as reading them row by row does, or give up', (table) => {
+  const t = TABLES[table];
   const driver = loadSqlite('local:rows-test.db');
   let fast = 0;
   fc.assert(
     fc.property(validState(4, 10), fc.array(mutation, { minLength: 10, maxLength: 10 }), (s, mutations) => {
-      const records = [...s.connections.values()].sort((a, b) => (a.linkName < b.linkName ? -1 : 1));
-      const rows: Array<[string, string]> = records.map((c) => [c.linkName, canonicalConnectionJson(c)]);
+      const sorted = t.texts(s).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+      const rows: Array<[string, string]> = sorted.map(([name, body]) => [name, body]);
       for (let i = 0; i < rows.length; i++) {
         const [name, body] = rows[i]!;
         const record = JSON.parse(body) as Record<string, unknown>;
         switch (mutations[i]) {
           case 'spaces':
             rows[i] = [name, ` ${JSON.stringify(record, null, 1)} `];
+            break;
+          case "the record's form":
+            // What schema 3 kept (JSON.stringify of the record): both reads convert it alike.
+            rows[i] = [name, sorted[i]![2]];
             break;
           case 'reversed keys':
             rows[i] = [name, JSON.stringify(Object.fromEntries(Object.entries(record).reverse()))];
@@ -91,8 +131,9 @@ it('one query and one JSON.parse read the connections exactly as reading them ro
           case 'non-ASCII name':
             rows[i] = [`${name}é`, JSON.stringify({ ...record, linkName: `${name}é` })];
             break;
-          case 'no scopes': {
-            const { scopes: _scopes, ...rest } = record;
+          case 'a required field missing': {
+            const rest = { ...record };
+            delete rest[t.required];
             rows[i] = [name, JSON.stringify(rest)];
             break;
           }
@@ -100,25 +141,25 @@ it('one query and one JSON.parse read the connections exactly as reading them ro
       }
       const db = driver.open(':memory:');
       try {
-        db.exec('CREATE TABLE connections (link_name TEXT PRIMARY KEY, connector TEXT NOT NULL, body TEXT NOT NULL) STRICT');
-        const insert = db.prepare('INSERT INTO connections (link_name, connector, body) VALUES (?, ?, ?)');
-        for (const [name, body] of rows) insert.run(name, 'c', body);
-        const slowRows = readRows(db.prepare('SELECT link_name, body FROM connections ORDER BY link_name'));
+        db.exec(t.create);
+        const insert = db.prepare(t.insert);
+        for (const [name, body] of rows) insert.run(...t.values(name, body));
+        const slowRows = readRows(db.prepare(`SELECT link_name, body FROM ${table} ORDER BY link_name`));
         let slow: unknown;
         try {
-          slow = connectionsOfRows(slowRows, 'local:t.db', '/t.db');
+          slow = t.slow(slowRows, 'local:t.db', '/t.db');
         } catch (error) {
           slow = error;
         }
-        const joined = joinedConnections(db.prepare(joinedSql(true)).get() as Joined);
+        const joined = t.fast(db.prepare(joinedSql(table, true)).get() as Joined);
         if (joined) {
           fast++;
           expect(slow).toBeInstanceOf(Map);
-          expect([...joined.connections]).toEqual([...(slow as Map<string, unknown>)]);
+          expect([...joined.records]).toEqual([...(slow as Map<string, unknown>)]);
           expect([...joined.again()]).toEqual([...(slow as Map<string, unknown>)]);
           expect(joined.texts.join(',')).toBe(slowRows.bodies.join(','));
         }
-        const texts = joinedTexts(db.prepare(joinedSql(false)).get() as Joined);
+        const texts = joinedTexts(db.prepare(joinedSql(table, false)).get() as Joined);
         if (texts) expect(texts.join(',')).toBe(slowRows.bodies.join(','));
       } finally {
         db.close();

@@ -67,4 +67,37 @@ describe('ChunkedSha256', () => {
     for (let i = 0; i < text.length; i += 1 + (i % 997)) hash.write(text.slice(i, i + 1 + (i % 997)));
     expect(hash.digest()).toBe(sha256(text));
   });
+
+  it('hashes a long piece (writeLong, fed in slices) as the UTF-8 of the whole, even where a slice would end inside a surrogate pair', () => {
+    const CHUNK = 1 << 16;
+    // Pieces around one and two chunks long, with characters that are not one UTF-16 unit (or not a
+    // well-formed pair) placed where a slice boundary falls, before short pieces and after them.
+    const special = fc.constantFrom('\ud83d\ude00', '\ud800', '\udc00', 'é', '\u2028', '"');
+    const long = fc.record({
+      length: fc.constantFrom(CHUNK - 2, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK - 1, 2 * CHUNK + 3),
+      at: fc.array(fc.record({ back: fc.integer({ min: 0, max: 3 }), chunk: fc.integer({ min: 1, max: 2 }), text: special }), { maxLength: 4 }),
+    });
+    const piece = fc.oneof(
+      long.map(({ length, at }) => {
+        const units = Array.from({ length }, () => 'a');
+        for (const p of at) {
+          const i = p.chunk * CHUNK - p.back;
+          if (i >= 0 && i < length) units[i] = p.text;
+        }
+        return { long: true, text: units.join('') };
+      }),
+      fc.string({ maxLength: 5, unit: fc.constantFrom('a', '\ud83d', '\ude00', 'é') }).map((text) => ({ long: false, text })),
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { minLength: 1, maxLength: 4 }), (pieces) => {
+        const hash = new ChunkedSha256();
+        for (const p of pieces) {
+          if (p.long) hash.writeLong(p.text);
+          else hash.write(p.text);
+        }
+        expect(hash.digest()).toBe(sha256(pieces.map((p) => p.text).join('')));
+      }),
+      { numRuns: 60 },
+    );
+  });
 });

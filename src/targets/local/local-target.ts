@@ -10,7 +10,7 @@
 import { resolve } from 'node:path';
 import { valueOf, type SqliteDatabase, type SqliteStatement, type SqlValue } from './sqlite-driver.js';
 import { TargetError, UserError } from '../../errors.js';
-import type { State } from '../../model/types.js';
+import type { ConnectorRecord, State } from '../../model/types.js';
 import type { Effects } from '../../rules/index.js';
 import { holderProcessIsDead, TargetEngine } from '../engine/engine.js';
 import {
@@ -28,7 +28,7 @@ import {
 import type { JournalContext, JournalEntry, RolloutEvent, StoredRollout, TargetMode } from '../target.js';
 import { BUSY_TIMEOUT_MS, openDatabase, openEmptyInMemory } from './open.js';
 import { SqliteRollouts } from './rollouts.js';
-import { connectionsOfRows, connectorsOfRows, damaged, joinedConnections, joinedSql, joinedTexts, readRows, type Joined } from './rows.js';
+import { connectionsOfRows, connectorsOfRows, damaged, joinedConnections, joinedConnectors, joinedSql, joinedTexts, readRows, type Joined } from './rows.js';
 import { canonicalConnectionJson, canonicalConnectorJson } from '../snapshot.js';
 
 export { TargetMissingError } from './open.js';
@@ -159,24 +159,38 @@ class SqliteStore implements TargetStore, StoreWriter {
 
   async loadStateAgain(): Promise<{ state: State; again: () => State; connectionTexts: readonly string[]; connectorTexts: readonly string[] }> {
     // Every connector and connection checked as it is loaded (rows.ts); the rows' text is kept, so
-    // that `again` makes the same records (checked already) without reading the file.
-    const connectorRows = readRows(this.#stmt.allConnectors);
-    const connectors = () => connectorsOfRows(connectorRows, this.#name, this.#path);
+    // that `again` makes the same records (checked already) without reading the file. Each table in
+    // one query and one JSON.parse; row by row when that is not one sound record per row, which
+    // names the row that is not.
+    let connectorTexts: readonly string[];
+    let connectors: () => Map<string, ConnectorRecord>;
+    const joinedC = joinedConnectors(this.#stmt.joinedConnectors.get() as Joined);
+    if (joinedC) {
+      const first = joinedC.records;
+      let made = false;
+      // The first call gets the records already made; a later one makes them again from the text.
+      connectors = () => (made ? joinedC.again() : ((made = true), first));
+      connectorTexts = joinedC.texts;
+    } else {
+      const connectorRows = readRows(this.#stmt.allConnectors);
+      connectors = () => connectorsOfRows(connectorRows, this.#name, this.#path);
+      // Every body is a string once connectorsOfRows has read them (JSON.parse of each succeeded on its text).
+      connectorTexts = connectorRows.bodies as string[];
+    }
     const joined = joinedConnections(this.#stmt.joinedConnections.get() as Joined);
     if (joined) {
       return {
-        state: { connectors: connectors(), connections: joined.connections },
+        state: { connectors: connectors(), connections: joined.records },
         again: () => ({ connectors: connectors(), connections: joined.again() }),
         connectionTexts: joined.texts,
-        connectorTexts: connectorRows.bodies as string[],
+        connectorTexts,
       };
     }
-    // Not one sound record per row: row by row, which names the row that is not.
     const connectionRows = readRows(this.#stmt.allConnections);
     const again = () => ({ connectors: connectors(), connections: connectionsOfRows(connectionRows, this.#name, this.#path) });
     const state = again();
     // Every body is a string now (JSON.parse of each succeeded on its text).
-    return { state, again, connectionTexts: connectionRows.bodies as string[], connectorTexts: connectorRows.bodies as string[] };
+    return { state, again, connectionTexts: connectionRows.bodies as string[], connectorTexts };
   }
 
   /** The connections rows' canonical text in link-name order (rows.ts): what the digest is made of. */
@@ -186,7 +200,7 @@ class SqliteStore implements TargetStore, StoreWriter {
 
   /** The connectors rows' canonical text in link-name order: the digest's other part. */
   async connectorTexts(): Promise<readonly string[]> {
-    return readRows(this.#stmt.allConnectors).bodies.map(String);
+    return joinedTexts(this.#stmt.joinedConnectorTexts.get() as Joined) ?? readRows(this.#stmt.allConnectors).bodies.map(String);
   }
 
   async counts(): Promise<{ connectors: number; connections: number }> {
@@ -369,8 +383,10 @@ function prepare(db: SqliteDatabase) {
     setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
     allConnectors: db.prepare('SELECT link_name, body FROM connectors ORDER BY link_name'),
     allConnections: db.prepare('SELECT link_name, body FROM connections ORDER BY link_name'),
-    joinedConnections: db.prepare(joinedSql(true)),
-    joinedConnectionTexts: db.prepare(joinedSql(false)),
+    joinedConnections: db.prepare(joinedSql('connections', true)),
+    joinedConnectionTexts: db.prepare(joinedSql('connections', false)),
+    joinedConnectors: db.prepare(joinedSql('connectors', true)),
+    joinedConnectorTexts: db.prepare(joinedSql('connectors', false)),
     countConnectors: db.prepare('SELECT count(*) AS n FROM connectors'),
     countConnections: db.prepare('SELECT count(*) AS n FROM connections'),
     upsertConnector: db.prepare('INSERT INTO connectors (link_name, body) VALUES (?, ?) ON CONFLICT (link_name) DO UPDATE SET body = excluded.body'),
