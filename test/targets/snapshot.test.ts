@@ -250,6 +250,45 @@ describe('round trip (property)', () => {
     );
   });
 
+  it('the records a target writes are what a fresh conversion of the snapshot makes, keys in its order, and share nothing with a state handed out', () => {
+    const shape = fc.constantFrom('as exported', 'keys reversed', 'defaults left out', 'connections unsorted', 'connectors unsorted');
+    fc.assert(
+      fc.property(validState(), shape, (s, how) => {
+        const exported = JSON.parse(JSON.stringify(stateToSnapshot(s))) as { connectors: Array<Record<string, unknown>>; connections: Array<Record<string, unknown>> };
+        const reverse = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).reverse()) as T;
+        if (how === 'keys reversed') exported.connections = exported.connections.map(reverse);
+        if (how === 'defaults left out')
+          exported.connections = exported.connections.map(({ scopes, ...rest }) => ((scopes as unknown[]).length ? { ...rest, scopes } : rest));
+        if (how === 'connections unsorted') exported.connections.reverse();
+        if (how === 'connectors unsorted') exported.connectors.reverse();
+        const first = validateSnapshot(exported);
+        const text = JSON.stringify(first.snapshot);
+        // What the CLI and the target do: the snapshot validated, then validated again by the target, which writes its records.
+        const again = validateSnapshot(first.snapshot);
+        const records = again.records;
+        const fresh = snapshotToState(first.snapshot);
+        const inOrder = (st: ReturnType<typeof snapshotToState>) => JSON.stringify([[...st.connectors.values()], [...st.connections.values()]]);
+        expect(records).toEqual(fresh);
+        expect(inOrder(records)).toBe(inOrder(fresh));
+        expect(checkState(records)).toEqual([]);
+        // A state handed out is its taker's: changing it changes neither the snapshot nor the records anyone asks for later.
+        const owned = again.state;
+        const later = validateSnapshot(first.snapshot).records;
+        for (const [name, c] of owned.connections) {
+          expect(later.connections.get(name)).not.toBe(c);
+          c.scopes.push('changed.by.its.owner');
+          c.name = 'changed';
+        }
+        owned.connections.clear();
+        owned.connectors.clear();
+        expect(JSON.stringify(first.snapshot)).toBe(text);
+        expect(inOrder(later)).toBe(inOrder(fresh));
+        expect(inOrder(validateSnapshot(first.snapshot).records)).toBe(inOrder(fresh));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('a connection isSnapshotConnection accepts (the fast check of an import) is one the schema accepts and reads alike; every written one passes it', () => {
     const fields = [
       'linkName',

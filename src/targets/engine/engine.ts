@@ -326,7 +326,8 @@ export class TargetEngine implements Target {
   async importSnapshot(snapshot: unknown, options: { force?: boolean } = {}): Promise<void> {
     this.#open();
     const validated = validateSnapshot(snapshot);
-    const { state } = validated;
+    // The records validation checked, to write: they may be the snapshot's own objects (read-only).
+    const { records } = validated;
     const serial = await this.#writing(async (tx) => {
       // With force the contents are replaced whatever they are: no count (two scans of the tables).
       const count = options.force ? null : await tx.counts();
@@ -336,21 +337,16 @@ export class TargetEngine implements Target {
           { hint: 'add --force to replace everything it holds with the snapshot' },
         );
       }
-      await tx.replaceContents(state);
+      await tx.replaceContents(records);
       const next = (await tx.serial()) + 1;
       await tx.setSerial(next);
       return next;
     }, true);
-    // The world is made when a transaction needs it (an import from the command line ends here):
-    // from the state imported, which no one else holds, then from the snapshot again.
-    let imported: State | null = state;
+    // The world is made when a transaction needs it (an import from the command line ends here,
+    // and makes no state at all): a state of its own from the snapshot, never the records written.
     this.#world = null;
     this.#worldSerial = serial;
-    this.#again = () => {
-      const made = imported ?? validated.state;
-      imported = null;
-      return made;
-    };
+    this.#again = () => validated.state;
   }
 
   /**

@@ -62,7 +62,7 @@ export interface StoreWriter extends StoreReader {
   setSerial(serial: number): Promise<void>;
   /** The rows of one transition's effects, in World.apply's order (deletes, then upserts). */
   writeEffects(effects: Effects): Promise<void>;
-  /** Every connector and connection replaced by `state`'s. */
+  /** Every connector and connection replaced by `state`'s (read only: its records may be a snapshot's own objects). */
   replaceContents(state: State): Promise<void>;
   /**
    * Writes the entry with its outcome, the key's `by` and `note` (a rollout step's confirmation).
