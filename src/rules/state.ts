@@ -2,13 +2,13 @@
  * The invariants every account satisfies, whatever actions led there. `target import` refuses a
  * snapshot that breaks one, and the property tests check them after every simulated action.
  */
-import type { ConnectionRecord, SecretName, State } from '../model/types.js';
+import type { ConnectionRecord, ReadonlyState, SecretName } from '../model/types.js';
 import { SECRET_PARAMETERS } from '../model/types.js';
 import { availableScopes, missingMandatory } from './authentication.js';
 import { descriptionProblem, linkNameProblem, nameProblem } from './names.js';
 import type { Violation } from './transition.js';
 
-export function checkState(state: State): Violation[] {
+export function checkState(state: ReadonlyState): Violation[] {
   const v: Violation[] = [];
   for (const [key, c] of state.connectors) {
     const at = { kind: 'Connector' as const, linkName: c.linkName };

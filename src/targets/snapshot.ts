@@ -27,6 +27,7 @@ import {
   type ConnectionRecord,
   type ConnectorRecord,
   type SecretName,
+  type ReadonlyState,
   type State,
 } from '../model/types.js';
 import { checkState, formatViolation } from '../rules/index.js';
@@ -107,7 +108,8 @@ export function validateSnapshot(value: unknown): ValidatedSnapshot {
   // each (100k copies and their garbage were ~150 ms of an import's CPU, issue 25). The snapshot
   // returned keeps the same objects, so the records share nothing a caller could change.
   const own = sorted.connections && parsed.data.connections.every(isNormalConnection);
-  const records = own ? recordsOf(parsed.data, sorted.connectors) : snapshotToState(parsed.data);
+  const converted = own ? null : snapshotToState(parsed.data);
+  const records = converted ?? recordsOf(parsed.data, sorted.connectors);
   const violations = checkState(records);
   if (violations.length) {
     throw new UserError(listProblems(`the snapshot has ${plural(violations.length, 'rule violation')}`, violations.map(formatViolation)));
@@ -121,7 +123,7 @@ export function validateSnapshot(value: unknown): ValidatedSnapshot {
   // in the snapshot's own order (an export always is): kept for the target to write, and, when
   // they are a conversion, for whoever asks for a state first.
   const inOrder = sorted.connectors && sorted.connections;
-  VALIDATED.set(snapshot, { records: own || inOrder ? records : null, state: !own && inOrder ? records : null });
+  VALIDATED.set(snapshot, { records: own || inOrder ? records : null, state: inOrder ? converted : null });
   return validated(snapshot);
 }
 
@@ -298,7 +300,7 @@ function isListOf(value: unknown, check: (item: unknown) => boolean): boolean {
  * snapshot and passes the snapshot on; the target validates it again, writes its records and may
  * need its state: without this, a 100k-row import converted the whole account twice (issue 25).
  */
-const VALIDATED = new WeakMap<object, { records: State | null; state: State | null }>();
+const VALIDATED = new WeakMap<object, { records: ReadonlyState | null; state: State | null }>();
 
 function isValidated(value: unknown): value is Snapshot {
   return value !== null && typeof value === 'object' && VALIDATED.has(value);
@@ -314,7 +316,7 @@ export interface ValidatedSnapshot {
    * The records the snapshot describes, as `state` has them, to read and never change: they may
    * be the snapshot's own connection objects (a target writes its rows from these; issue 25).
    */
-  records: State;
+  records: ReadonlyState;
 }
 
 /**
@@ -333,7 +335,7 @@ function validated(snapshot: Snapshot): ValidatedSnapshot {
       kept.state = null;
       return state;
     },
-    get records(): State {
+    get records(): ReadonlyState {
       return (kept.records ??= snapshotToState(snapshot));
     },
   };
@@ -341,16 +343,70 @@ function validated(snapshot: Snapshot): ValidatedSnapshot {
 
 /**
  * The records of a document every connection of which is written as its record (isNormalConnection)
- * and in link-name order: the connections themselves, the connectors converted (and put in
- * link-name order, as snapshotToState of the normalized snapshot has them).
+ * and in link-name order: the connections themselves (in a read-only map over the list), the
+ * connectors converted (and put in link-name order, as snapshotToState of the normalized snapshot
+ * has them).
  */
-function recordsOf(document: Snapshot, connectorsSorted: boolean): State {
-  const connectors = connectorsSorted ? document.connectors : [...document.connectors].sort(byLinkName);
-  const state: State = { connectors: new Map(), connections: new Map() };
-  for (const c of connectors) state.connectors.set(c.linkName, connectorFromSnapshot(c));
+function recordsOf(document: Snapshot, connectorsSorted: boolean): ReadonlyState {
+  const connectors = new Map<string, ConnectorRecord>();
+  for (const c of connectorsSorted ? document.connectors : [...document.connectors].sort(byLinkName)) connectors.set(c.linkName, connectorFromSnapshot(c));
   // A normal connection has every field of a ConnectionRecord, in the record's order, and no other.
-  for (const c of document.connections) state.connections.set(c.linkName, c as ConnectionRecord);
-  return state;
+  return { connectors, connections: new SortedRecords(document.connections as readonly ConnectionRecord[]) };
+}
+
+/**
+ * A list of records in strict link-name order as a read-only map by link name, without a Map:
+ * making one of 100k connections (hashing every name) was ~40 ms of an import, which only walks
+ * the records (the rules, the rows). A lookup searches the list.
+ */
+export class SortedRecords<T extends { readonly linkName: string }> implements ReadonlyMap<string, T> {
+  readonly #list: readonly T[];
+
+  /** `list` is in strict link-name order (JavaScript's string order) and is not changed afterwards. */
+  constructor(list: readonly T[]) {
+    this.#list = list;
+  }
+
+  get size(): number {
+    return this.#list.length;
+  }
+
+  get(key: string): T | undefined {
+    let low = 0;
+    let high = this.#list.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >>> 1;
+      const name = this.#list[middle]!.linkName;
+      if (name === key) return this.#list[middle];
+      if (name < key) low = middle + 1;
+      else high = middle - 1;
+    }
+    return undefined;
+  }
+
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  forEach(fn: (value: T, key: string, map: ReadonlyMap<string, T>) => void, thisArg?: unknown): void {
+    for (const record of this.#list) fn.call(thisArg, record, record.linkName, this);
+  }
+
+  values(): MapIterator<T> {
+    return this.#list.values();
+  }
+
+  *keys(): MapIterator<string> {
+    for (const record of this.#list) yield record.linkName;
+  }
+
+  *entries(): MapIterator<[string, T]> {
+    for (const record of this.#list) yield [record.linkName, record];
+  }
+
+  [Symbol.iterator](): MapIterator<[string, T]> {
+    return this.entries();
+  }
 }
 
 /** True when each item's link name comes after the one before it (so no two are alike). */
@@ -419,7 +475,7 @@ function formatIssue(issue: z.core.$ZodIssue): string[] {
 // Conversion
 
 /** The snapshot of a state: sorted, optional absent fields omitted (see the file comment). */
-export function stateToSnapshot(state: State): Snapshot {
+export function stateToSnapshot(state: ReadonlyState): Snapshot {
   const connectors = [...state.connectors.values()].sort(byLinkName).map(connectorToSnapshot);
   const connections = [...state.connections.values()].sort(byLinkName).map(connectionToSnapshot);
   return { formatVersion: 2, connectors, connections };

@@ -18,12 +18,14 @@ import {
   stateDigestOfTexts,
   canonicalConnectorJson,
   connectorOfStoredText,
+  SortedRecords,
   stateToSnapshot,
   validateSnapshot,
 } from '../../src/targets/snapshot.js';
 import { SnapshotSchema } from '../../src/model/snapshot.js';
 import { canonicalJson, sha256 } from '../../src/model/canonical.js';
 import { validState } from '../support/arbitraries.js';
+import type { ReadonlyState } from '../../src/model/types.js';
 import { oauth2, state } from '../support/builders.js';
 import { openLocal, tempDir } from '../support/target.js';
 
@@ -267,8 +269,9 @@ describe('round trip (property)', () => {
         const again = validateSnapshot(first.snapshot);
         const records = again.records;
         const fresh = snapshotToState(first.snapshot);
-        const inOrder = (st: ReturnType<typeof snapshotToState>) => JSON.stringify([[...st.connectors.values()], [...st.connections.values()]]);
-        expect(records).toEqual(fresh);
+        const inOrder = (st: ReadonlyState) => JSON.stringify([[...st.connectors.entries()], [...st.connections.entries()]]);
+        expect(new Map(records.connectors)).toEqual(fresh.connectors);
+        expect(new Map(records.connections)).toEqual(fresh.connections);
         expect(inOrder(records)).toBe(inOrder(fresh));
         expect(checkState(records)).toEqual([]);
         // A state handed out is its taker's: changing it changes neither the snapshot nor the records anyone asks for later.
@@ -286,6 +289,30 @@ describe('round trip (property)', () => {
         expect(inOrder(validateSnapshot(first.snapshot).records)).toBe(inOrder(fresh));
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it('SortedRecords answers as a Map of the same records would, whatever is looked up', () => {
+    const name = fc.string({ unit: fc.constantFrom('a', 'b', '_', 'z', 'é'), maxLength: 4 });
+    fc.assert(
+      fc.property(fc.uniqueArray(name), fc.array(name), (names, lookups) => {
+        const list = [...names].sort().map((linkName, i) => ({ linkName, i }));
+        const view = new SortedRecords(list);
+        const map = new Map(list.map((r) => [r.linkName, r]));
+        expect(view.size).toBe(map.size);
+        for (const key of [...names, ...lookups]) {
+          expect(view.get(key)).toBe(map.get(key));
+          expect(view.has(key)).toBe(map.has(key));
+        }
+        expect([...view]).toEqual([...map]);
+        expect([...view.entries()]).toEqual([...map.entries()]);
+        expect([...view.keys()]).toEqual([...map.keys()]);
+        expect([...view.values()]).toEqual([...map.values()]);
+        const seen: unknown[] = [];
+        view.forEach((value, key, m) => seen.push([key, value, m === view]));
+        expect(seen).toEqual([...map].map(([k, v]) => [k, v, true]));
+      }),
+      { numRuns: 300 },
     );
   });
 

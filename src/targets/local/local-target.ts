@@ -10,7 +10,7 @@
 import { resolve } from 'node:path';
 import { valueOf, type SqliteDatabase, type SqliteStatement, type SqlValue } from './sqlite-driver.js';
 import { TargetError, UserError } from '../../errors.js';
-import type { State } from '../../model/types.js';
+import type { ReadonlyState, State } from '../../model/types.js';
 import type { Effects } from '../../rules/index.js';
 import { holderProcessIsDead, TargetEngine } from '../engine/engine.js';
 import {
@@ -251,7 +251,7 @@ class SqliteStore implements TargetStore, StoreWriter {
     for (const c of effects.upsertConnections) this.#stmt.upsertConnection.run(c.linkName, c.connector, canonicalConnectionJson(c));
   }
 
-  async replaceContents(state: State): Promise<void> {
+  async replaceContents(state: ReadonlyState): Promise<void> {
     this.#stmt.deleteAllConnections.run();
     this.#stmt.deleteAllConnectors.run();
     // The tables are empty now: plain inserts, no conflict handling, IMPORT_BATCH_ROWS rows a statement.
