@@ -44,7 +44,8 @@ export function checkState(state: ReadonlyState): Violation[] {
     if (lp) v.push(connectionViolation(c, 'N3', `link name '${c.linkName}': ${lp}`));
     const np = nameProblem(c.name);
     if (np) v.push(connectionViolation(c, 'N1', `connection '${c.linkName}': ${np}`));
-    if (c.authorizations.length) for (const problem of authorizationProblems(c)) v.push(connectionViolation(c, 'R18', `connection '${c.linkName}': ${problem}`));
+    if (c.authorizations.length && !soleAuthorizationFits(c))
+      for (const problem of authorizationProblems(c)) v.push(connectionViolation(c, 'R18', `connection '${c.linkName}': ${problem}`));
     const connector = state.connectors.get(c.connector);
     if (!connector) {
       v.push(connectionViolation(c, 'R9', `connection '${c.linkName}' refers to connector '${c.connector}', which does not exist`));
@@ -70,6 +71,17 @@ export function checkState(state: ReadonlyState): Violation[] {
 /** A violation of connection `c` (the fields in the order every violation of checkState has them). */
 function connectionViolation(c: ConnectionRecord, rule: Violation['rule'], message: string): Violation {
   return { kind: 'Connection', linkName: c.linkName, rule, message };
+}
+
+/** True when `c` holds one authorization, and authorizationProblems finds nothing wrong with it (most authorized connections). */
+function soleAuthorizationFits(c: ConnectionRecord): boolean {
+  if (c.authorizations.length !== 1) return false;
+  const a = c.authorizations[0]!;
+  return (
+    (c.sameAuthorizationForAllEnvironments ? a.environment === 'all' : a.environment !== 'all') &&
+    !(c.authorizationOwner === 'admin' && a.user !== undefined) &&
+    !(c.authorizationOwner === 'user' && a.user === undefined)
+  );
 }
 
 /**

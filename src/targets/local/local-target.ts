@@ -29,7 +29,7 @@ import type { JournalContext, JournalEntry, RolloutEvent, StoredRollout, TargetM
 import { BUSY_TIMEOUT_MS, openDatabase, openEmptyInMemory } from './open.js';
 import { SqliteRollouts } from './rollouts.js';
 import { connectionsOfRows, connectorsOfRows, damaged, joinedConnections, joinedSql, joinedTexts, readRows, type Joined } from './rows.js';
-import { canonicalConnectionJson, canonicalConnectorJson } from '../snapshot.js';
+import { canonicalConnectionJson, canonicalConnectorJson, SortedRecords } from '../snapshot.js';
 
 export { TargetMissingError } from './open.js';
 
@@ -317,6 +317,8 @@ class SqliteStore implements TargetStore, StoreWriter {
 
 /** The records of `map` by link name, sorted only when they are not in that order already. */
 function inLinkNameOrder<T extends { linkName: string }>(map: ReadonlyMap<string, T>): Iterable<T> {
+  // A snapshot's own connections are in that order by construction: not walked once more.
+  if (map instanceof SortedRecords) return map.values();
   let previous: string | null = null;
   for (const key of map.keys()) {
     if (previous !== null && !(previous < key)) return [...map.values()].sort((a, b) => (a.linkName < b.linkName ? -1 : 1));
