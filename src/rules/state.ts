@@ -38,7 +38,8 @@ export function checkState(state: ReadonlyState): Violation[] {
   }
   // The connections are most of an account (100k on a big one, checked by every import): nothing
   // is made for a sound one (no object per violation site, no Set of scopes per connection).
-  for (const [key, c] of state.connections) {
+  // forEach: no [key, record] pair made per connection either.
+  state.connections.forEach((c, key) => {
     if (key !== c.linkName) v.push(connectionViolation(c, 'N3', `connection keyed '${key}' has link name '${c.linkName}'`));
     const lp = linkNameProblem(c.linkName);
     if (lp) v.push(connectionViolation(c, 'N3', `link name '${c.linkName}': ${lp}`));
@@ -49,22 +50,22 @@ export function checkState(state: ReadonlyState): Violation[] {
     const connector = state.connectors.get(c.connector);
     if (!connector) {
       v.push(connectionViolation(c, 'R9', `connection '${c.linkName}' refers to connector '${c.connector}', which does not exist`));
-      continue;
+      return;
     }
     if (connector.stage === 'draft') v.push(connectionViolation(c, 'R6', `connection '${c.linkName}' belongs to connector '${c.connector}', which is in draft`));
     if (c.enabled && !connector.enabled) v.push(connectionViolation(c, 'R16', `connection '${c.linkName}' is enabled but its connector '${c.connector}' is disabled`));
-    if (!c.scopes.length) continue;
+    if (!c.scopes.length) return;
     const auth = connector.authentication;
     if (auth.type !== 'oauth2') {
       v.push(connectionViolation(c, 'scopes', `connection '${c.linkName}' has scopes, but connector '${c.connector}' is not OAuth2`));
-      continue;
+      return;
     }
     // availableScopes(auth) without its Set: a connector offers a few scopes.
-    if (c.scopes.every((s) => auth.scopes.includes(s))) continue;
+    if (c.scopes.every((s) => auth.scopes.includes(s))) return;
     const available = availableScopes(auth)!;
     const extra = c.scopes.filter((s) => !available.has(s));
     v.push(connectionViolation(c, 'scopes', `connection '${c.linkName}' has scopes ${extra.join(', ')} that connector '${c.connector}' does not offer`));
-  }
+  });
   return v;
 }
 
