@@ -62,8 +62,8 @@ export function parseSnapshotJson(text: string, source = 'snapshot'): ValidatedS
 /**
  * Validates a whole snapshot before anything uses it: the format version, the strict schema
  * (each problem names its JSON path), unique link names, then every state invariant of rules/
- * (`checkState`). Returns the normalized snapshot and the state it describes, or throws a
- * UserError listing every problem.
+ * (`checkState`). Returns the normalized snapshot, the state it describes and the records it
+ * holds (ValidatedSnapshot), or throws a UserError listing every problem.
  */
 export function validateSnapshot(value: unknown): ValidatedSnapshot {
   // A snapshot this function returned was checked already (the CLI validates before it opens the
@@ -115,7 +115,8 @@ export function validateSnapshot(value: unknown): ValidatedSnapshot {
     throw new UserError(listProblems(`the snapshot has ${plural(violations.length, 'rule violation')}`, violations.map(formatViolation)));
   }
   // The document in its normalized form, as the state writes it: the connections given are kept
-  // when they are written so already (an export always is), instead of a copy of each (issue 25).
+  // when they are written so already (an export always is), instead of a copy of each (issue 25;
+  // a property test holds the two texts equal).
   const snapshot = own
     ? { ...stateToSnapshot({ connectors: records.connectors, connections: new Map() }), connections: parsed.data.connections }
     : stateToSnapshot(records);
