@@ -312,6 +312,12 @@ export interface State {
   connections: Map<string, ConnectionRecord>;
 }
 
+/** A state to read, never to change (the rules check one; a store writes its rows from one). */
+export interface ReadonlyState {
+  readonly connectors: ReadonlyMap<string, ConnectorRecord>;
+  readonly connections: ReadonlyMap<string, ConnectionRecord>;
+}
+
 /** Where a document, or a field of it, was written. Lines and columns are 1-based. */
 export interface SourceLocation {
   file: string;

@@ -27,6 +27,7 @@ import {
   type ConnectionRecord,
   type ConnectorRecord,
   type SecretName,
+  type ReadonlyState,
   type State,
 } from '../model/types.js';
 import { checkState, formatViolation } from '../rules/index.js';
@@ -45,7 +46,7 @@ const SNAPSHOT_FORMAT_VERSIONS = [1, 2] as const;
  * Parses snapshot JSON text. A syntax error names `source:line:col`. Then validates like
  * `validateSnapshot`. Throws UserError; never returns a snapshot that breaks a rule.
  */
-export function parseSnapshotJson(text: string, source = 'snapshot'): { snapshot: Snapshot; state: State } {
+export function parseSnapshotJson(text: string, source = 'snapshot'): ValidatedSnapshot {
   let value: unknown;
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   try {
@@ -61,10 +62,10 @@ export function parseSnapshotJson(text: string, source = 'snapshot'): { snapshot
 /**
  * Validates a whole snapshot before anything uses it: the format version, the strict schema
  * (each problem names its JSON path), unique link names, then every state invariant of rules/
- * (`checkState`). Returns the normalized snapshot and the state it describes, or throws a
- * UserError listing every problem.
+ * (`checkState`). Returns the normalized snapshot, the state it describes and the records it
+ * holds (ValidatedSnapshot), or throws a UserError listing every problem.
  */
-export function validateSnapshot(value: unknown): { snapshot: Snapshot; state: State } {
+export function validateSnapshot(value: unknown): ValidatedSnapshot {
   // A snapshot this function returned was checked already (the CLI validates before it opens the
   // target, the target validates again): checking 100k connections twice costs a second.
   if (isValidated(value)) return validated(value);
@@ -102,17 +103,28 @@ export function validateSnapshot(value: unknown): { snapshot: Snapshot; state: S
   seen('connections', parsed.data.connections, 'connections');
   if (problems.length) throw new UserError(listProblems('the snapshot is not valid', problems));
 
-  const state = snapshotToState(parsed.data);
-  const violations = checkState(state);
+  // Connections written exactly as their records (isNormalConnection: an export always is), in
+  // order, are their own records: the rules check them and a target writes them without a copy of
+  // each (100k copies and their garbage were ~150 ms of an import's CPU, issue 25). The snapshot
+  // returned keeps the same objects, so the records share nothing a caller could change.
+  const own = sorted.connections && parsed.data.connections.every(isNormalConnection);
+  const converted = own ? null : snapshotToState(parsed.data);
+  const records = converted ?? recordsOf(parsed.data, sorted.connectors);
+  const violations = checkState(records);
   if (violations.length) {
     throw new UserError(listProblems(`the snapshot has ${plural(violations.length, 'rule violation')}`, violations.map(formatViolation)));
   }
   // The document in its normalized form, as the state writes it: the connections given are kept
-  // when they are written so already (an export always is), instead of a copy of each (issue 25).
-  const snapshot = normalizedSnapshot(parsed.data, state, sorted.connections);
-  // The state made here is what snapshotToState(snapshot) would make again, when the input was
-  // in the snapshot's own order (an export always is): kept for whoever asks for a state first.
-  VALIDATED.set(snapshot, { state: sorted.connectors && sorted.connections ? state : null });
+  // when they are written so already (an export always is), instead of a copy of each (issue 25;
+  // a property test holds the two texts equal).
+  const snapshot = own
+    ? { ...stateToSnapshot({ connectors: records.connectors, connections: new Map() }), connections: parsed.data.connections }
+    : stateToSnapshot(records);
+  // The records made here are what snapshotToState(snapshot) would make again when the input was
+  // in the snapshot's own order (an export always is): kept for the target to write, and, when
+  // they are a conversion, for whoever asks for a state first.
+  const inOrder = sorted.connectors && sorted.connections;
+  VALIDATED.set(snapshot, { records: own || inOrder ? records : null, state: inOrder ? converted : null });
   return validated(snapshot);
 }
 
@@ -284,49 +296,124 @@ function isListOf(value: unknown, check: (item: unknown) => boolean): boolean {
 }
 
 /**
- * Snapshots that validateSnapshot returned (callers treat them as read-only), each with the state
- * validation made of it, until someone takes it. The CLI validates a file's snapshot and passes
- * the snapshot on; the target validates it again and needs its state: without this, a 100k-row
- * import converted the whole account twice (issue 25).
+ * Snapshots that validateSnapshot returned (callers treat them as read-only), each with the records
+ * validation checked and the state it made, until someone takes it. The CLI validates a file's
+ * snapshot and passes the snapshot on; the target validates it again, writes its records and may
+ * need its state: without this, a 100k-row import converted the whole account twice (issue 25).
  */
-const VALIDATED = new WeakMap<object, { state: State | null }>();
+const VALIDATED = new WeakMap<object, { records: ReadonlyState | null; state: State | null }>();
 
 function isValidated(value: unknown): value is Snapshot {
   return value !== null && typeof value === 'object' && VALIDATED.has(value);
 }
 
+/** What validateSnapshot returns. */
+export interface ValidatedSnapshot {
+  /** The document in its normalized form (read-only). */
+  snapshot: Snapshot;
+  /** A state of the caller's own, to change as it likes: each caller who asks gets another. */
+  state: State;
+  /**
+   * The records the snapshot describes, as `state` has them, to read and never change: they may
+   * be the snapshot's own connection objects (a target writes its rows from these; issue 25).
+   */
+  records: ReadonlyState;
+}
+
 /**
- * The answer for a validated snapshot. `state` is made when it is asked for: the state kept at
+ * The answer for a validated snapshot. `state` is made when it is asked for: a state made at
  * validation goes to the first caller who asks (whoever takes it may change it), every later one
- * gets a fresh conversion, so no two callers ever share one.
+ * gets a fresh conversion, so no two callers ever share one. `records` are those validation
+ * checked, until they are handed out as a state; then a conversion of the snapshot.
  */
-function validated(snapshot: Snapshot): { snapshot: Snapshot; state: State } {
+function validated(snapshot: Snapshot): ValidatedSnapshot {
   const kept = VALIDATED.get(snapshot)!;
   return {
     snapshot,
     get state(): State {
       const state = kept.state ?? snapshotToState(snapshot);
+      if (kept.state) kept.records = null;
       kept.state = null;
       return state;
     },
+    get records(): ReadonlyState {
+      return (kept.records ??= snapshotToState(snapshot));
+    },
   };
+}
+
+/**
+ * The records of a document every connection of which is written as its record (isNormalConnection)
+ * and in link-name order: the connections themselves (in a read-only map over the list), the
+ * connectors converted (and put in link-name order, as snapshotToState of the normalized snapshot
+ * has them).
+ */
+function recordsOf(document: Snapshot, connectorsSorted: boolean): ReadonlyState {
+  const connectors = new Map<string, ConnectorRecord>();
+  for (const c of connectorsSorted ? document.connectors : [...document.connectors].sort(byLinkName)) connectors.set(c.linkName, connectorFromSnapshot(c));
+  // A normal connection has every field of a ConnectionRecord, in the record's order, and no other.
+  return { connectors, connections: new SortedRecords(document.connections as readonly ConnectionRecord[]) };
+}
+
+/**
+ * A list of records in strict link-name order as a read-only map by link name, without a Map:
+ * making one of 100k connections (hashing every name) was ~40 ms of an import, which only walks
+ * the records (the rules, the rows). A lookup searches the list.
+ */
+export class SortedRecords<T extends { readonly linkName: string }> implements ReadonlyMap<string, T> {
+  readonly #list: readonly T[];
+
+  /** `list` is in strict link-name order (JavaScript's string order) and is not changed afterwards. */
+  constructor(list: readonly T[]) {
+    this.#list = list;
+  }
+
+  get size(): number {
+    return this.#list.length;
+  }
+
+  get(key: string): T | undefined {
+    let low = 0;
+    let high = this.#list.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >>> 1;
+      const name = this.#list[middle]!.linkName;
+      if (name === key) return this.#list[middle];
+      if (name < key) low = middle + 1;
+      else high = middle - 1;
+    }
+    return undefined;
+  }
+
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  forEach(fn: (value: T, key: string, map: ReadonlyMap<string, T>) => void, thisArg?: unknown): void {
+    for (const record of this.#list) fn.call(thisArg, record, record.linkName, this);
+  }
+
+  values(): MapIterator<T> {
+    return this.#list.values();
+  }
+
+  *keys(): MapIterator<string> {
+    for (const record of this.#list) yield record.linkName;
+  }
+
+  *entries(): MapIterator<[string, T]> {
+    for (const record of this.#list) yield [record.linkName, record];
+  }
+
+  [Symbol.iterator](): MapIterator<[string, T]> {
+    return this.entries();
+  }
 }
 
 /** True when each item's link name comes after the one before it (so no two are alike). */
 function sortedByLinkName(items: readonly { linkName: string }[]): boolean {
   for (let i = 1; i < items.length; i++) if (!(items[i - 1]!.linkName < items[i]!.linkName)) return false;
   return true;
-}
-
-/**
- * `stateToSnapshot(state)` for the state of a checked `document`, with the document's own
- * connection objects where each is written exactly as connectionToSnapshot writes its record (the
- * same keys in the same order, defaults written, authorizations in their order): the same JSON
- * text, without a copy of 100k connections (a property test holds the two texts equal).
- */
-function normalizedSnapshot(document: Snapshot, state: State, connectionsSorted: boolean): Snapshot {
-  if (!(connectionsSorted && document.connections.every(isNormalConnection))) return stateToSnapshot(state);
-  return { ...stateToSnapshot({ connectors: state.connectors, connections: new Map() }), connections: document.connections };
 }
 
 const NORMAL_CONNECTION_KEYS = [
@@ -389,7 +476,7 @@ function formatIssue(issue: z.core.$ZodIssue): string[] {
 // Conversion
 
 /** The snapshot of a state: sorted, optional absent fields omitted (see the file comment). */
-export function stateToSnapshot(state: State): Snapshot {
+export function stateToSnapshot(state: ReadonlyState): Snapshot {
   const connectors = [...state.connectors.values()].sort(byLinkName).map(connectorToSnapshot);
   const connections = [...state.connections.values()].sort(byLinkName).map(connectionToSnapshot);
   return { formatVersion: 2, connectors, connections };

@@ -496,6 +496,29 @@ describe('import and export', () => {
     expect((await t.exportSnapshot()).connections.map((c) => c.linkName)).toEqual(['crm_a', 'crm_b']);
   });
 
+  it('a document handed to importSnapshot as it is, then changed by its caller while the import waits or after, changes neither the rows nor what the next action is checked against', async () => {
+    const source = open('source.db');
+    await readyConnector(source, 'crm');
+    await source.execute(act.createConnection('crm_a', 'crm'));
+    const exported = await source.exportSnapshot();
+    // A plain document, as an HTTP server's body or a program's own object: written as an export writes it.
+    const doc = JSON.parse(JSON.stringify(exported)) as typeof exported;
+    const t = open();
+    const importing = t.importSnapshot(doc);
+    // Validated already (before the promise was returned); the store's transaction comes later.
+    doc.connections[0]!.name = 'Changed while importing';
+    doc.connections[0]!.enabled = false;
+    await importing;
+    expect(await t.exportSnapshot()).toEqual(exported);
+    doc.connections[0]!.name = 'Changed after';
+    doc.connections.push({ ...doc.connections[0]!, linkName: 'crm_z' });
+    await t.execute(act.createConnection('crm_b', 'crm'));
+    expect((await t.exportSnapshot()).connections.map((c) => [c.linkName, c.name, c.enabled])).toEqual([
+      ['crm_a', exported.connections[0]!.name, true],
+      ['crm_b', 'Connection crm_b', true],
+    ]);
+  });
+
   it('journal and lock survive an import', async () => {
     const t = open();
     await t.execute(act.createConnector('crm'), {}, { runId: 'r', actionId: 'a' });

@@ -18,12 +18,14 @@ import {
   stateDigestOfTexts,
   canonicalConnectorJson,
   connectorOfStoredText,
+  SortedRecords,
   stateToSnapshot,
   validateSnapshot,
 } from '../../src/targets/snapshot.js';
 import { SnapshotSchema } from '../../src/model/snapshot.js';
 import { canonicalJson, sha256 } from '../../src/model/canonical.js';
 import { validState } from '../support/arbitraries.js';
+import type { ReadonlyState } from '../../src/model/types.js';
 import { oauth2, state } from '../support/builders.js';
 import { openLocal, tempDir } from '../support/target.js';
 
@@ -247,6 +249,70 @@ describe('round trip (property)', () => {
         expect(later).toEqual(fresh);
       }),
       { numRuns: 100 },
+    );
+  });
+
+  it('the records a target writes are what a fresh conversion of the snapshot makes, keys in its order, and share nothing with a state handed out', () => {
+    const shape = fc.constantFrom('as exported', 'keys reversed', 'defaults left out', 'connections unsorted', 'connectors unsorted');
+    fc.assert(
+      fc.property(validState(), shape, (s, how) => {
+        const exported = JSON.parse(JSON.stringify(stateToSnapshot(s))) as { connectors: Array<Record<string, unknown>>; connections: Array<Record<string, unknown>> };
+        const reverse = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).reverse()) as T;
+        if (how === 'keys reversed') exported.connections = exported.connections.map(reverse);
+        if (how === 'defaults left out')
+          exported.connections = exported.connections.map(({ scopes, ...rest }) => ((scopes as unknown[]).length ? { ...rest, scopes } : rest));
+        if (how === 'connections unsorted') exported.connections.reverse();
+        if (how === 'connectors unsorted') exported.connectors.reverse();
+        const first = validateSnapshot(exported);
+        const text = JSON.stringify(first.snapshot);
+        // What the CLI and the target do: the snapshot validated, then validated again by the target, which writes its records.
+        const again = validateSnapshot(first.snapshot);
+        const records = again.records;
+        const fresh = snapshotToState(first.snapshot);
+        const inOrder = (st: ReadonlyState) => JSON.stringify([[...st.connectors.entries()], [...st.connections.entries()]]);
+        expect(new Map(records.connectors)).toEqual(fresh.connectors);
+        expect(new Map(records.connections)).toEqual(fresh.connections);
+        expect(inOrder(records)).toBe(inOrder(fresh));
+        expect(checkState(records)).toEqual([]);
+        // A state handed out is its taker's: changing it changes neither the snapshot nor the records anyone asks for later.
+        const owned = again.state;
+        const later = validateSnapshot(first.snapshot).records;
+        for (const [name, c] of owned.connections) {
+          expect(later.connections.get(name)).not.toBe(c);
+          c.scopes.push('changed.by.its.owner');
+          c.name = 'changed';
+        }
+        owned.connections.clear();
+        owned.connectors.clear();
+        expect(JSON.stringify(first.snapshot)).toBe(text);
+        expect(inOrder(later)).toBe(inOrder(fresh));
+        expect(inOrder(validateSnapshot(first.snapshot).records)).toBe(inOrder(fresh));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('SortedRecords answers as a Map of the same records would, whatever is looked up', () => {
+    const name = fc.string({ unit: fc.constantFrom('a', 'b', '_', 'z', 'é'), maxLength: 4 });
+    fc.assert(
+      fc.property(fc.uniqueArray(name), fc.array(name), (names, lookups) => {
+        const list = [...names].sort().map((linkName, i) => ({ linkName, i }));
+        const view = new SortedRecords(list);
+        const map = new Map(list.map((r) => [r.linkName, r]));
+        expect(view.size).toBe(map.size);
+        for (const key of [...names, ...lookups]) {
+          expect(view.get(key)).toBe(map.get(key));
+          expect(view.has(key)).toBe(map.has(key));
+        }
+        expect([...view]).toEqual([...map]);
+        expect([...view.entries()]).toEqual([...map.entries()]);
+        expect([...view.keys()]).toEqual([...map.keys()]);
+        expect([...view.values()]).toEqual([...map.values()]);
+        const seen: unknown[] = [];
+        view.forEach((value, key, m) => seen.push([key, value, m === view]));
+        expect(seen).toEqual([...map].map(([k, v]) => [k, v, true]));
+      }),
+      { numRuns: 300 },
     );
   });
 

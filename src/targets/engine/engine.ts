@@ -326,7 +326,13 @@ export class TargetEngine implements Target {
   async importSnapshot(snapshot: unknown, options: { force?: boolean } = {}): Promise<void> {
     this.#open();
     const validated = validateSnapshot(snapshot);
-    const { state } = validated;
+    // A snapshot validated before it came here (the CLI's, parsed from a file) is read-only by
+    // contract: the target writes the records validation checked, which may be its own objects,
+    // and makes a state only when a transaction needs one (an import from the command line never
+    // does). A document handed in as it is stays its caller's, who could change it while the
+    // import waits for the store, or after: what is written and kept is a state made of it now.
+    let state: State | null = snapshot === validated.snapshot ? null : validated.state;
+    const records = state ?? validated.records;
     const serial = await this.#writing(async (tx) => {
       // With force the contents are replaced whatever they are: no count (two scans of the tables).
       const count = options.force ? null : await tx.counts();
@@ -336,19 +342,18 @@ export class TargetEngine implements Target {
           { hint: 'add --force to replace everything it holds with the snapshot' },
         );
       }
-      await tx.replaceContents(state);
+      await tx.replaceContents(records);
       const next = (await tx.serial()) + 1;
       await tx.setSerial(next);
       return next;
     }, true);
-    // The world is made when a transaction needs it (an import from the command line ends here):
-    // from the state imported, which no one else holds, then from the snapshot again.
-    let imported: State | null = state;
+    // The world is made when a transaction needs it: from the state made above, which no one else
+    // holds, or a state of its own from the snapshot, never the records written.
     this.#world = null;
     this.#worldSerial = serial;
     this.#again = () => {
-      const made = imported ?? validated.state;
-      imported = null;
+      const made = state ?? validated.state;
+      state = null;
       return made;
     };
   }

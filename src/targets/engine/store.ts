@@ -8,7 +8,7 @@
  * version bump and its migration), and a few named operations on `StoreReader` / `StoreWriter`
  * that each adapter implements with its own SQL. The engine stays the only place with logic.
  */
-import type { State } from '../../model/types.js';
+import type { ReadonlyState, State } from '../../model/types.js';
 import type { Effects } from '../../rules/index.js';
 import type { JournalContext, JournalEntry, LockInfo, RolloutEvent, StoredRollout, TargetMode } from '../target.js';
 
@@ -62,8 +62,8 @@ export interface StoreWriter extends StoreReader {
   setSerial(serial: number): Promise<void>;
   /** The rows of one transition's effects, in World.apply's order (deletes, then upserts). */
   writeEffects(effects: Effects): Promise<void>;
-  /** Every connector and connection replaced by `state`'s. */
-  replaceContents(state: State): Promise<void>;
+  /** Every connector and connection replaced by `state`'s (its records may be a snapshot's own objects). */
+  replaceContents(state: ReadonlyState): Promise<void>;
   /**
    * Writes the entry with its outcome, the key's `by` and `note` (a rollout step's confirmation).
    * Never over an entry that is `done`: the engine checks for one in the same transaction before

@@ -10,7 +10,7 @@
 import { resolve } from 'node:path';
 import { valueOf, type SqliteDatabase, type SqliteStatement, type SqlValue } from './sqlite-driver.js';
 import { TargetError, UserError } from '../../errors.js';
-import type { ConnectorRecord, State } from '../../model/types.js';
+import type { ConnectorRecord, ReadonlyState, State } from '../../model/types.js';
 import type { Effects } from '../../rules/index.js';
 import { holderProcessIsDead, TargetEngine } from '../engine/engine.js';
 import {
@@ -29,7 +29,7 @@ import type { JournalContext, JournalEntry, RolloutEvent, StoredRollout, TargetM
 import { BUSY_TIMEOUT_MS, openDatabase, openEmptyInMemory } from './open.js';
 import { SqliteRollouts } from './rollouts.js';
 import { connectionsOfRows, connectorsOfRows, damaged, joinedConnections, joinedConnectors, joinedSql, joinedTexts, readRows, type Joined } from './rows.js';
-import { canonicalConnectionJson, canonicalConnectorJson } from '../snapshot.js';
+import { canonicalConnectionJson, canonicalConnectorJson, SortedRecords } from '../snapshot.js';
 
 export { TargetMissingError } from './open.js';
 
@@ -265,7 +265,7 @@ class SqliteStore implements TargetStore, StoreWriter {
     for (const c of effects.upsertConnections) this.#stmt.upsertConnection.run(c.linkName, c.connector, canonicalConnectionJson(c));
   }
 
-  async replaceContents(state: State): Promise<void> {
+  async replaceContents(state: ReadonlyState): Promise<void> {
     this.#stmt.deleteAllConnections.run();
     this.#stmt.deleteAllConnectors.run();
     // The tables are empty now: plain inserts, no conflict handling, IMPORT_BATCH_ROWS rows a statement.
@@ -331,6 +331,8 @@ class SqliteStore implements TargetStore, StoreWriter {
 
 /** The records of `map` by link name, sorted only when they are not in that order already. */
 function inLinkNameOrder<T extends { linkName: string }>(map: ReadonlyMap<string, T>): Iterable<T> {
+  // A snapshot's own connections are in that order by construction: not walked once more.
+  if (map instanceof SortedRecords) return map.values();
   let previous: string | null = null;
   for (const key of map.keys()) {
     if (previous !== null && !(previous < key)) return [...map.values()].sort((a, b) => (a.linkName < b.linkName ? -1 : 1));

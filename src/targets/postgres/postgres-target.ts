@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import pRetry from 'p-retry';
 import { TargetError, UserError } from '../../errors.js';
-import type { ConnectionRecord, ConnectorRecord, State } from '../../model/types.js';
+import type { ConnectionRecord, ConnectorRecord, ReadonlyState, State } from '../../model/types.js';
 import type { Effects } from '../../rules/index.js';
 import { TargetEngine } from '../engine/engine.js';
 import { newFingerprintKey } from '../engine/secrets.js';
@@ -642,7 +642,7 @@ class PgTx implements StoreWriter {
     await this.#upsertConnections(effects.upsertConnections);
   }
 
-  async replaceContents(state: State): Promise<void> {
+  async replaceContents(state: ReadonlyState): Promise<void> {
     await this.#c.query(`DELETE FROM ${this.#s}.connections; DELETE FROM ${this.#s}.connectors`);
     const connectors = [...state.connectors.values()];
     const connections = [...state.connections.values()];
