@@ -21,11 +21,14 @@ const here = new URL('.', import.meta.url);
 const NOISE_MARGIN = 1.25;
 
 if (process.argv[2] === '--one') {
-  // A child: one bench file, its rows to the parent.
+  // A child: one bench file, its rows to the parent. Each row is sent and its delivery waited for,
+  // and the last message counts them: a channel closed with messages still queued drops them.
+  const sent = [];
+  const send = (message) => new Promise((resolve, reject) => process.send(message, (error) => (error ? reject(error) : resolve())));
   const report = {
     row(name, { ms, floorMs, ratio, target, note } = {}) {
       const r = ratio ?? (ms !== undefined && floorMs ? ms / floorMs : undefined);
-      process.send({ name, ms, floorMs, ratio: r, target, note });
+      sent.push(send({ row: { name, ms, floorMs, ratio: r, target, note } }));
       console.log(`  ${name}: ${fmt(ms)} ms${floorMs !== undefined ? ` (floor ${fmt(floorMs)} ms, ${r.toFixed(2)}×)` : ''}`);
     },
     log(text) {
@@ -34,6 +37,8 @@ if (process.argv[2] === '--one') {
   };
   const mod = await import(new URL(process.argv[3], here));
   await mod.run(report);
+  await Promise.all(sent);
+  await send({ done: sent.length });
   process.disconnect();
 } else {
   await runAll();
@@ -50,9 +55,14 @@ async function runAll() {
   for (const file of modules) {
     console.log(`${file}`);
     const child = fork(fileURLToPath(import.meta.url), ['--one', file], { stdio: 'inherit' });
-    child.on('message', (row) => rows.push(row));
-    const code = await new Promise((resolve) => child.on('exit', (c, signal) => resolve(c ?? signal)));
+    const own = [];
+    let done = null;
+    child.on('message', (message) => (message.row ? own.push(message.row) : (done = message.done)));
+    // 'close': the process has exited and its channel is drained.
+    const code = await new Promise((resolve) => child.on('close', (c, signal) => resolve(c ?? signal)));
     if (code !== 0) throw new Error(`bench: ${file} exited with ${code}`);
+    if (done !== own.length) throw new Error(`bench: ${file} reported ${done ?? 'no'} rows, ${own.length} arrived`);
+    rows.push(...own);
   }
 
   const header = ['benchmark', 'ms', 'floor ms', 'ratio', 'target', 'note'];

@@ -91,7 +91,8 @@ export class ChunkedSha256 {
     this.#text = '';
     for (let at = 0; at < piece.length;) {
       let end = Math.min(at + CHUNK, piece.length);
-      if (end < piece.length && isHighSurrogate(piece.charCodeAt(end - 1))) end++;
+      // Never right after a high surrogate: that unit goes to the next slice, with whatever follows it.
+      if (end < piece.length && isHighSurrogate(piece.charCodeAt(end - 1))) end--;
       this.#hash.update(piece.slice(at, end));
       at = end;
     }

@@ -170,3 +170,31 @@ it.each(['connections', 'connectors'] as const)('one query and one JSON.parse re
   // Most runs are all canonical rows: the one-query read must have been taken, not only given up.
   expect(fast).toBeGreaterThan(50);
 });
+
+it("an answer whose closing `]` was not aggregated last is read row by row, whatever names it carries: the rows' text would be no JSON array of them", () => {
+  const a = '{"linkName":"a"}';
+  const b = '{"linkName":"b"}';
+  // What SQLite answers when the `]` row comes last (the fast path), then what it would answer
+  // with that row first or between the two, in the names' form of this version (the `]` row's
+  // empty name) and of the one before it (no name for it at all).
+  expect(joinedTexts({ bodies: `[${a},${b}]`, names: 'a\nb\n', n: 2 })).toEqual([`${a},${b}`]);
+  const misplaced: Joined[] = [
+    { bodies: `],[${a},${b}`, names: '\na\nb', n: 2 },
+    { bodies: `],[${a},${b}`, names: 'a\nb', n: 2 },
+    { bodies: `[${a}],${b}`, names: 'a\n\nb', n: 2 },
+    { bodies: `[${a}],${b}`, names: 'a\nb', n: 2 },
+  ];
+  for (const row of misplaced) {
+    expect(joinedTexts(row)).toBeNull();
+    expect(joinedConnections({ ...row, valid: 1 })).toBeNull();
+  }
+  // And a real table's answer takes the fast path, on this Node's driver.
+  const db = loadSqlite('local:rows-test.db').open(':memory:');
+  try {
+    db.exec('CREATE TABLE connections (link_name TEXT PRIMARY KEY, body TEXT NOT NULL)');
+    db.exec(`INSERT INTO connections VALUES ('a', '${a}'), ('b', '${b}')`);
+    expect(joinedTexts(db.prepare(joinedSql('connections', false)).get() as Joined)).toEqual([`${a},${b}`]);
+  } finally {
+    db.close();
+  }
+});

@@ -67,14 +67,26 @@ function byText(a: string, b: string): number {
  * a 100k read twice: the first row's body comes with `[` before it, and a last row of no record
  * (NULL name and body, which count, min and the names' group_concat skip) brings the `]`, with
  * group_concat's separator taken from each row (none before the `]`): ~10 ms less of a 100k read's
- * ~130 ms query (measured, issue 25). Should SQLite ever aggregate the union in another order, the
- * text is no JSON array of the rows in order, and the readers below read row by row.
+ * ~130 ms query (measured, issue 25). The `]` row leaves an empty last name, so that the readers
+ * below see where it was aggregated: should SQLite ever aggregate the union in another order, the
+ * names do not end with it, and they read row by row (`namesOf`).
  */
 export function joinedSql(table: 'connectors' | 'connections', withValidity: boolean): string {
   const valid = withValidity ? ', min(json_valid(body)) AS valid' : '';
   const piece = `iif(link_name = (SELECT min(link_name) FROM ${table}), '[' || body, body)`;
   const rows = `SELECT * FROM (SELECT link_name, body, ${piece} AS piece, ',' AS separator FROM ${table} ORDER BY link_name)`;
-  return `SELECT group_concat(piece, separator) AS bodies, group_concat(link_name, char(10)) AS names, count(link_name) AS n${valid} FROM (${rows} UNION ALL SELECT NULL, NULL, ']', '')`;
+  return `SELECT group_concat(piece, separator) AS bodies, group_concat(coalesce(link_name, ''), char(10)) AS names, count(link_name) AS n${valid} FROM (${rows} UNION ALL SELECT NULL, NULL, ']', '')`;
+}
+
+/**
+ * The `n` names of a `joinedSql` answer, or null unless the `]` row (the empty last name) was
+ * aggregated last, so that the bodies' text is `[`, the rows' bodies in the names' order, `]`.
+ */
+function namesOf(row: Joined): string[] | null {
+  if (typeof row.names !== 'string' || typeof row.n !== 'number') return null;
+  const names = row.names.split('\n');
+  if (names.length !== row.n + 1 || names.pop() !== '') return null;
+  return names;
 }
 
 /** What `joinedSql` answers. */
@@ -121,9 +133,9 @@ function joinedRecords<T extends { linkName: string }>(
   isRecord: (value: unknown) => value is T,
 ): JoinedRecords<T> | null {
   if (row.n === 0) return { records: new Map(), texts: [], again: () => new Map() };
-  if (row.valid !== 1 || typeof row.bodies !== 'string' || typeof row.names !== 'string' || typeof row.n !== 'number') return null;
-  const names = row.names.split('\n');
-  if (names.length !== row.n) return null;
+  if (row.valid !== 1 || typeof row.bodies !== 'string') return null;
+  const names = namesOf(row);
+  if (!names) return null;
   let list: unknown;
   try {
     list = JSON.parse(row.bodies);
@@ -153,12 +165,12 @@ function joinedRecords<T extends { linkName: string }>(
   return { records, texts: [bodies.slice(1, -1)], again };
 }
 
-/** A table's rows' text in link-name order from a `joinedSql` answer (without validity), or null when the names are not in JavaScript's order. */
+/** A table's rows' text in link-name order from a `joinedSql` answer (without validity), or null when the names are not in JavaScript's order or the `]` row was not aggregated last. */
 export function joinedTexts(row: Joined): readonly string[] | null {
   if (row.n === 0) return [];
-  if (typeof row.bodies !== 'string' || typeof row.names !== 'string') return null;
-  const names = row.names.split('\n');
-  if (names.length !== row.n) return null;
+  if (typeof row.bodies !== 'string') return null;
+  const names = namesOf(row);
+  if (!names) return null;
   for (let i = 1; i < names.length; i++) if (!(names[i - 1]! < names[i]!)) return null;
   return [row.bodies.slice(1, -1)];
 }
