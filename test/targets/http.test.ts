@@ -710,26 +710,7 @@ describe('actions in flight at once: one batch request, when streams are off (is
 
   it('a server without the batch route (an older serve): each action goes alone, then and from then on', async () => {
     const { client, store, logs } = await serve({ client: { stream: false } });
-    // An older server: the same routes but the batch one, which it answers 404 like any unknown route.
-    const proxied: string[] = [];
-    const proxy: Server = createHttpServer((req, res) => {
-      proxied.push(`${req.method} ${req.url}`);
-      if (req.url === '/v1/actions/batch') {
-        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { kind: 'request', message: 'no such route: POST /v1/actions/batch' } }));
-        return;
-      }
-      const upstream = new URL(client.url);
-      const forward = httpRequest({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
-      req.pipe(forward);
-    });
-    proxy.listen(0, '127.0.0.1');
-    await once(proxy, 'listening');
-    cleanups.push(() => new Promise<void>((r) => proxy.close(() => r())));
-    const old = new HttpTarget(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, { token: TOKEN, retryDelayMs: 1, stream: false });
-    cleanups.push(() => old.close());
+    const { old, proxied } = await olderServer(client, '/v1/actions/batch', { stream: false });
     const first = await Promise.all([old.execute(act.createConnector('crm'), {}, j('a')), old.execute(act.createConnector('erp'), {}, j('b'))]);
     expect(first.map((r) => r.serial).sort()).toEqual([1, 2]);
     const second = await Promise.all([old.execute(act.createConnector('hr'), {}, j('c')), old.execute(act.createConnector('ops'), {}, j('d'))]);
@@ -741,8 +722,38 @@ describe('actions in flight at once: one batch request, when streams are off (is
   });
 });
 
-/** `POST /v1/actions/stream` by hand: `lines` written, then the body ended; the answer's lines as they came. */
-/** `corked`: the lines go out as chunks of one write to the socket, so that the server reads them together (one read, a 'data' event each). */
+/**
+ * An older server in front of `client`'s: the same routes but `missing`, which it answers 404 like
+ * any unknown route. A client of it (`options` added), and the requests it saw.
+ */
+async function olderServer(client: HttpTarget, missing: string, options: Partial<HttpTargetOptions> = {}): Promise<{ old: HttpTarget; proxied: string[] }> {
+  const proxied: string[] = [];
+  const proxy: Server = createHttpServer((req, res) => {
+    proxied.push(`${req.method} ${req.url}`);
+    if (req.url === missing) {
+      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { kind: 'request', message: `no such route: POST ${missing}` } }));
+      return;
+    }
+    const upstream = new URL(client.url);
+    const forward = httpRequest({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    req.pipe(forward);
+  });
+  proxy.listen(0, '127.0.0.1');
+  await once(proxy, 'listening');
+  cleanups.push(() => new Promise<void>((r) => proxy.close(() => r())));
+  const old = new HttpTarget(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, { token: TOKEN, retryDelayMs: 1, ...options });
+  cleanups.push(() => old.close());
+  return { old, proxied };
+}
+
+/**
+ * `POST /v1/actions/stream` by hand: `lines` written, then the body ended; the answer's lines as
+ * they came. `corked`: the lines go out as chunks of one write to the socket, so that the server
+ * reads them together (one read, a 'data' event each).
+ */
 async function rawStream(url: string, lines: string[], token = TOKEN, corked = false): Promise<{ status: number; answers: Array<Record<string, unknown>> }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
@@ -1009,25 +1020,7 @@ describe('actions on a stream: POST /v1/actions/stream (issue 25)', () => {
 
   it('a server without the stream route (an older serve): the actions go in batches, then and from then on', async () => {
     const { client, store } = await serve();
-    const proxied: string[] = [];
-    const proxy: Server = createHttpServer((req, res) => {
-      proxied.push(`${req.method} ${req.url}`);
-      if (req.url === '/v1/actions/stream') {
-        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { kind: 'request', message: 'no such route: POST /v1/actions/stream' } }));
-        return;
-      }
-      const upstream = new URL(client.url);
-      const forward = httpRequest({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
-      req.pipe(forward);
-    });
-    proxy.listen(0, '127.0.0.1');
-    await once(proxy, 'listening');
-    cleanups.push(() => new Promise<void>((r) => proxy.close(() => r())));
-    const old = new HttpTarget(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, { token: TOKEN, retryDelayMs: 1 });
-    cleanups.push(() => old.close());
+    const { old, proxied } = await olderServer(client, '/v1/actions/stream');
     const first = await Promise.all([old.execute(act.createConnector('crm'), {}, j('a')), old.execute(act.createConnector('erp'), {}, j('b'))]);
     expect(first.map((r) => r.serial).sort()).toEqual([1, 2]);
     const second = await Promise.all([old.execute(act.createConnector('hr'), {}, j('c')), old.execute(act.createConnector('ops'), {}, j('d'))]);
