@@ -36,7 +36,7 @@ Commands:
   plan        compare manifests with a target and print the ordered actions
   apply       carry out a plan (a saved PLANFILE, or a fresh plan)
   import      write manifests for what a target holds
-  target      export | import | authorize | init | adopt: manage a target
+  target      export | import | authorize | deauthorize | init | adopt: manage a target
   rollout     a ledger target's rollout: status, next, done, walk, abandon, log
   unlock      release a lock that a dead apply left
   comment     post the plan as a pull request's sticky comment (GitHub)
@@ -71,8 +71,8 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   }
 }
 
-/** A rule id of docs/rules.md (N1, R2a, S2, P1, …), as opposed to a code such as `yaml`. */
-const RULE_ID = /^(R\d{1,2}[a-z]?|[NSP]\d)$/;
+/** A rule id of docs/rules.md (N1, R2a, A1, S2, P1, …), as opposed to a code such as `yaml`. */
+const RULE_ID = /^(R\d{1,2}[a-z]?|[NASP]\d)$/;
 
 /**
  * An error's text for the terminal: each line through the one terminal escaper, so that a name

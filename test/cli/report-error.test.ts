@@ -5,15 +5,34 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { Io } from '../../src/cli/io.js';
-import { reportError } from '../../src/cli/main.js';
+import { main, reportError } from '../../src/cli/main.js';
 import { TargetError, UserError } from '../../src/errors.js';
 
-function capture(): { io: Io; err: () => string } {
+function capture(): { io: Io; err: () => string; out: () => string } {
   const stderr = new PassThrough();
+  const stdout = new PassThrough();
   let text = '';
+  let out = '';
   stderr.on('data', (c: Buffer) => (text += c.toString()));
-  return { io: { stdout: new PassThrough(), stderr, stdin: new PassThrough(), env: {}, cwd: '/' }, err: () => text };
+  stdout.on('data', (c: Buffer) => (out += c.toString()));
+  return { io: { stdout, stderr, stdin: new PassThrough(), env: {}, cwd: '/' }, err: () => text, out: () => out };
 }
+
+describe('connectorops --help', () => {
+  it('names every subcommand of target, as `target --help` lists them', async () => {
+    const top = capture();
+    await main(['--help'], top.io);
+    const target = capture();
+    await main(['target', '--help'], target.io);
+    const subcommands = [...target.out().matchAll(/^ {2}([a-z]+) /gm)].map((m) => m[1]!);
+    expect(subcommands).toContain('deauthorize');
+    const line = top
+      .out()
+      .split('\n')
+      .find((l) => l.trimStart().startsWith('target '));
+    for (const sub of subcommands) expect(line, sub).toMatch(new RegExp(`\\b${sub}\\b`));
+  });
+});
 
 describe('reportError', () => {
   it('points a rule refusal at its entry on docs/rules.md', () => {
@@ -24,13 +43,17 @@ describe('reportError', () => {
     );
   });
 
-  it('names sub-rules and new families alike (R2a, P1), and no page entry for the unnumbered basics', () => {
+  it('names sub-rules and new families alike (R2a, P1, A1), and no page entry for the unnumbered basics', () => {
     const a = capture();
     reportError(new UserError('not ready', { rule: 'R2a' }), a.io);
     expect(a.err()).toContain('docs/rules.md#r2a');
     const p = capture();
     reportError(new UserError('protected', { rule: 'P1' }), p.io);
     expect(p.err()).toContain('docs/rules.md#p1');
+    // Connection Access (A1, A2) is a family of docs/rules.md like the others.
+    const access = capture();
+    reportError(new UserError('not in the access list', { rule: 'A1' }), access.io);
+    expect(access.err()).toContain('rule: A1 is explained in docs/rules.md#a1');
     const y = capture();
     reportError(new UserError("connector 'crm' does not exist", { rule: 'exists' }), y.io);
     expect(y.err()).toBe("Error: exists: connector 'crm' does not exist\n");

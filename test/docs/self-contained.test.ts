@@ -36,8 +36,8 @@ const headingAnchor = (heading: string) =>
 const anchorsOf = (text: string) =>
   new Set([...[...text.matchAll(/<a id="([^"]+)"><\/a>/g)].map((m) => m[1]!), ...[...text.matchAll(/^#{1,6} (.+)$/gm)].map((m) => headingAnchor(m[1]!))]);
 
-/** Rule ids as the code cites them: R1…R17 (with R2a/R2b), N1…, S1…, P1…. */
-const RULE_ID = /\b(R\d{1,2}[a-z]?|[NSP]\d)\b/g;
+/** Rule ids as the code cites them: R1…R20 (with R2a/R2b), N1…, A1…, S1…, P1…. */
+const RULE_ID = /\b(R\d{1,2}[a-z]?|[NASP]\d)\b/g;
 
 describe('docs/rules.md', () => {
   it('explains every rule id that src/ cites, each under its own anchor', () => {
