@@ -56,11 +56,13 @@ export async function run(report) {
     const target = await openTarget(loaded.targetSpec, { name: loaded.targetName });
     const plan = await planAgainst(target, loaded, { allowReplace: false, env: {} });
     if (plan.actions.length !== actions) throw new Error(`apply bench: the plan has ${plan.actions.length} actions, not ${actions}`);
+    // The run id is the plan's hash, made by apply before the executor starts: not the executor's time.
+    const runId = planId(plan);
     const start = performance.now();
     // Apply's own default (64 in flight, in groups, on the local target); the HTTP bench's floor
     // keeps concurrency 1.
     const concurrency = defaultConcurrency(loaded.targetSpec, target);
-    const result = await executePlan(target, plan, { runId: planId(plan), concurrency, env: {} });
+    const result = await executePlan(target, plan, { runId, concurrency, env: {} });
     best.executor = Math.min(best.executor, performance.now() - start);
     if (result.done.length !== actions) throw new Error('apply bench: not every action was done');
     await target.close();
