@@ -135,6 +135,12 @@ export async function fsSource(dir: string): Promise<ManifestSource> {
           }
           decoded = readText(full, path, limit);
         } catch (error) {
+          // Listed, yet not there: a name that is not UTF-8 comes out of readdir with U+FFFD in it,
+          // which names no file. Said as the encoding problem it is, not as "ENOENT".
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT' && path.includes('\uFFFD')) {
+            readProblem(problems, options, badFileName(path));
+            continue;
+          }
           throw new UserError(`cannot read ${quoteTerminal(path)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
         }
         if (typeof decoded !== 'string') readProblem(problems, options, decoded);
@@ -214,6 +220,18 @@ function firstInvalidByte(bytes: Uint8Array): number {
     else lo = mid;
   }
   return hi - 1;
+}
+
+function badFileName(path: string): Diagnostic {
+  return {
+    file: path,
+    line: 1,
+    col: 1,
+    severity: 'error',
+    code: 'encoding',
+    message: 'the file name is not valid UTF-8 (shown with \uFFFD in its place); file names are read as UTF-8',
+    hint: 'rename the file to a UTF-8 name (git mv), e.g. with letters a-z, digits, _ and -',
+  };
 }
 
 function tooLarge(path: string, size: number, limit = MAX_MANIFEST_BYTES): Diagnostic {

@@ -139,7 +139,12 @@ class FilePositions {
   }
 }
 
-const OPTIONS = { prettyErrors: false, uniqueKeys: true } as const;
+/**
+ * `logLevel: 'error'`: the library would otherwise print warnings of its own on stderr (a key that
+ * is a list or a map: "Keys with collection values will be stringified…"), quoting the manifest's
+ * text unescaped and without a position. What is wrong is reported as our diagnostics instead.
+ */
+const OPTIONS = { prettyErrors: false, uniqueKeys: true, logLevel: 'error' } as const;
 
 /**
  * Positions of increasing offsets without a LineCounter: each call scans on from the last one,

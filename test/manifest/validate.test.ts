@@ -1,5 +1,5 @@
 /** The pure core: file texts in, desired state and diagnostics (with positions) out. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Diagnostic } from '../../src/errors.js';
 import { manifestDigest, validateManifests } from '../../src/manifest/validate.js';
 import { lineOf } from '../support/repo.js';
@@ -229,6 +229,22 @@ describe('totality', () => {
       '!!binary x',
     ]) {
       expect(() => validate({ 'connectors/x.yaml': text, 'connections/y.yml': text, 'connectorops.yaml': text })).not.toThrow();
+    }
+  });
+
+  it('a key that is a list or a map is an unknown key, and the YAML library prints nothing of its own', () => {
+    // It did: "Keys with collection values will be stringified …: "[ a\u202eb ]"" on stderr,
+    // the manifest's text unescaped (a BIDI override, a secret) and without file:line:col.
+    const emitted = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    const warned = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const v = validate({ 'connectors/x.yaml': `${BASIC}? [a\u202eb, SECRET]\n: c\n`, 'connectorops.yaml': '? {a: 1}\n: b\n' });
+      expect(emitted).not.toHaveBeenCalled();
+      expect(warned).not.toHaveBeenCalled();
+      expect(v.errors.map((d) => `${d.file} ${d.code}`)).toEqual(['connectorops.yaml schema', 'connectors/x.yaml schema']);
+    } finally {
+      emitted.mockRestore();
+      warned.mockRestore();
     }
   });
 

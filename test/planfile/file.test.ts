@@ -30,6 +30,24 @@ function samplePlan() {
 }
 
 describe('plan files', () => {
+  it('never replace an SQLite database: plan --out .connectorops/local.db leaves the target whole', async () => {
+    // It did: the plan's JSON replaced the target file, and every later command said the target
+    // was "not an SQLite database". Planning changes nothing on the target.
+    const target = join(dir, 'local.db');
+    const bytes = Buffer.concat([Buffer.from('SQLite format 3\0', 'latin1'), Buffer.alloc(4080, 7)]);
+    writeFileSync(target, bytes);
+    const refused = await writePlanFile(target, samplePlan()).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(UserError);
+    expect((refused as UserError).message).toContain('is an SQLite database');
+    expect((refused as UserError).details.hint).toContain('--out plan.json');
+    expect(readFileSync(target).equals(bytes)).toBe(true);
+    // Any other file is replaced, as --out always did.
+    const old = join(dir, 'old.json');
+    writeFileSync(old, 'SQLite format 2');
+    await writePlanFile(old, samplePlan());
+    expect(JSON.parse(readFileSync(old, 'utf8')).formatVersion).toBe(2);
+  });
+
   it('are the contract’s JSON: its key order first, our fields after, a trailing newline', async () => {
     const plan = samplePlan();
     const path = join(dir, 'plan.json');

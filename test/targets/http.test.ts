@@ -505,6 +505,17 @@ describe('the lock over HTTP', () => {
     expect((await store.currentLock())?.id).toBe(got.id);
   });
 
+  it('a wait longer than any request may ask for (apply --lock-timeout 1e300) is waited out too', async () => {
+    // It was refused at once: "refused POST /v1/locks (HTTP 400): the request body is not valid:
+    // timeoutMs: Too big", since the client asked the server for the whole wait in one request.
+    const { client, store, logs } = await serve({ server: { maxLockWaitMs: 30 } });
+    const held = await store.acquireLock(someoneElse);
+    const waiting = client.acquireLock(me, { timeoutMs: 1e303 }).catch((x: unknown) => x);
+    await logged(logs, /^POST \/v1\/locks /);
+    await store.releaseLock(held.id);
+    expect(await waiting).toMatchObject(me);
+  });
+
   it('gives up after its timeout, saying how long it waited in all', async () => {
     const { client, store, logs } = await serve({ server: { maxLockWaitMs: 30 } });
     await store.acquireLock(someoneElse);

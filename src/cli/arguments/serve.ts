@@ -21,6 +21,13 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs | Help {
   });
   if (isHelp(flags)) return flags;
   const { values } = flags;
+  // An empty host is every interface to the listener, the opposite of the default: `--host "$HOST"`
+  // with HOST unset must not put the target on the network.
+  if (values.host.trim() === '') {
+    throw new UserError('--host is empty: an empty host would serve the target on every network interface', {
+      hint: 'leave --host out to serve this machine only (127.0.0.1), or name the address, e.g. --host 0.0.0.0 for every interface',
+    });
+  }
   return { host: values.host, port: parsePort(values.port), ...definedOnly({ target: values.target }) };
 }
 

@@ -134,6 +134,14 @@ function parseAuthorized(flags: readonly string[]): AuthorizedConnection[] {
         hint: 'e.g. --authorized crm_sales=alice@acme.example, or --authorized crm_sales@stage=bob@acme.example',
       });
     }
+    // The names `target authorize` takes (the target refuses others there): the ledger must not
+    // hold, from an attestation, an account that no authorization could record.
+    // eslint-disable-next-line no-control-regex -- the control characters are what this refuses
+    if (account.length > 100 || /[\u0000-\u001f\u007f]/.test(account)) {
+      throw new UserError(`--authorized ${link}=ACCOUNT: the account must be a name of at most 100 characters, without control characters; nothing was recorded`, {
+        hint: 'name the Creator user who authorized it, e.g. --authorized crm_sales=alice@acme.example',
+      });
+    }
     const environment = amp >= 0 ? parseEnvironment(left.slice(amp + 1), `--authorized ${link}@ENV`) : undefined;
     if (out.some((o) => o.link === link && o.environment === environment)) {
       const what = environment ? `connection '${link}' in ${environment}` : `connection '${link}'`;

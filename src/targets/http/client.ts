@@ -562,7 +562,9 @@ export class HttpTarget implements Target {
           const { lock } = await this.#request({
             method: 'POST',
             path: 'v1/locks',
-            body: { ...pickLockRequest(request), timeoutMs: remaining },
+            // One slice per request (the server waits no longer anyway), in whole milliseconds: a
+            // longer wait (--lock-timeout 1e300) is not a number the protocol takes.
+            body: { ...pickLockRequest(request), timeoutMs: Math.min(Math.ceil(remaining), LOCK_WAIT_SLICE_MS) },
             schema: LockResponseSchema,
             retry: 'action',
             retries,

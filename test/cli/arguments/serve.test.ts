@@ -25,6 +25,15 @@ describe('parseServeArgs', () => {
     }
   });
 
+  it('refuses an empty --host, which would serve on every interface', () => {
+    // It was taken as given: `serve --host ""` listened on all interfaces and said "on http://:41657".
+    for (const empty of ['', ' ']) {
+      const r = refusal(() => parseServeArgs([`--host=${empty}`]));
+      expect(r.message).toBe('--host is empty: an empty host would serve the target on every network interface');
+      expect(r.hint).toContain('127.0.0.1');
+    }
+  });
+
   it('refuses an unknown option with the option meant', () => {
     expect(refusal(() => parseServeArgs(['--prot', '1'])).hint).toContain("did you mean '--port'?");
   });

@@ -161,6 +161,15 @@ describe('parseTargetAdoptArgs', () => {
     expect(refusal(() => parseTargetAdoptArgs(['--authorized', 'crm=a', '--authorized', 'crm=b'])).message).toBe("--authorized names connection 'crm' twice");
   });
 
+  it('refuses an account that target authorize would refuse: control characters, over 100 characters', () => {
+    // They were recorded in the ledger as attested, ESC, BIDI override and all.
+    for (const account of ['a\u001b[2J', 'tab\there', 'x'.repeat(101)]) {
+      const r = refusal(() => parseTargetAdoptArgs(['--authorized', `crm_sales=${account}`]));
+      expect(r.message).toBe('--authorized crm_sales=ACCOUNT: the account must be a name of at most 100 characters, without control characters; nothing was recorded');
+    }
+    expect(parseTargetAdoptArgs(['--authorized', `crm_sales=${'x'.repeat(100)}`])).toStrictEqual({ authorized: [{ link: 'crm_sales', account: 'x'.repeat(100) }] });
+  });
+
   it('answers help, and parses any order alike', () => {
     expect(parseTargetAdoptArgs(['--help'])).toEqual({ help: true });
     expectOrderFree(parseTargetAdoptArgs, [...WHERE, ['--authorized', 'crm=a']]);

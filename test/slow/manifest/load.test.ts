@@ -110,6 +110,23 @@ describe('loadManifests (working tree)', () => {
     await expect(loadManifests({ dir })).rejects.toMatchObject({ details: { diagnostics: [{ file: 'connectors/b.yaml', line: 2, col: 7, code: 'encoding' }] } });
   });
 
+  it('a file whose name is not UTF-8 is an encoding error naming the file (a manifest) or a warning (code), not ENOENT', async () => {
+    // It was "Error: cannot read "connectors/caf\uFFFD.yaml": ENOENT": readdir turns the byte into
+    // U+FFFD, and that name is no file. Every command that reads the manifests stopped there.
+    const dir = tempRepo({ 'connectors/crm.yaml': BASIC, 'apps/ok.dg': call });
+    const latin1 = (rel: string, text: string) => writeFileSync(Buffer.concat([Buffer.from(join(dir, rel)), Buffer.from([0xe9]), Buffer.from('.dg')]), text);
+    latin1('apps/caf', call);
+    const loaded = await loadManifests({ dir, usages: true });
+    expect(loaded.errors).toEqual([]);
+    expect(loaded.usages!.usages.map((u) => u.file)).toEqual(['apps/ok.dg']);
+    expect(loaded.usages!.warnings).toMatchObject([{ file: 'apps/caf\uFFFD.dg', severity: 'warning', code: 'encoding' }]);
+    writeFileSync(Buffer.concat([Buffer.from(join(dir, 'connectors/caf')), Buffer.from([0xe9]), Buffer.from('.yaml')]), BASIC);
+    const refused = await loadManifests({ dir }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(UserError);
+    expect(refused).toMatchObject({ details: { diagnostics: [{ file: 'connectors/caf\uFFFD.yaml', line: 1, col: 1, severity: 'error', code: 'encoding' }] } });
+    expect((refused as UserError).details.diagnostics![0]!.message).toContain('file name is not valid UTF-8');
+  });
+
   it('bad manifests are errors, not exceptions, and touch nothing', async () => {
     const dir = tempRepo({ 'connectors/a.yaml': 'kind: [', 'connections/b.yaml': '\t- x' });
     const before = fingerprint(dir);
