@@ -60,7 +60,8 @@ export function parseApplyArgs(argv: readonly string[]): ApplyArgs | Help {
 
 function concurrencyFlag(text: string): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_CONCURRENCY) {
+  // Digits only: Number() also takes '', ' 3' and '0x10' (0, 3 and 16), which no one means.
+  if (!/^[0-9]+$/.test(text) || n < 1 || n > MAX_CONCURRENCY) {
     throw new UserError(`--concurrency takes a whole number from 1 to ${MAX_CONCURRENCY}, not '${text}'`, {
       hint: 'independent actions in flight at once (default: 64 for local:, 4 for HTTP, 1 for PostgreSQL)',
     });
@@ -70,6 +71,8 @@ function concurrencyFlag(text: string): number {
 
 function secondsFlag(text: string, flag: string): number {
   const n = Number(text);
-  if (!Number.isFinite(n) || n < 0) throw new UserError(`${flag} takes a number of seconds (0 or more), not '${text}'`, { hint: `e.g. ${flag} 30` });
+  // A decimal number (an exponent allowed): Number() also takes '' and ' ' (0) and '0x10' (16).
+  if (!/^([0-9]+\.?[0-9]*|\.[0-9]+)(e[+-]?[0-9]+)?$/i.test(text) || !Number.isFinite(n))
+    throw new UserError(`${flag} takes a number of seconds (0 or more), not '${text}'`, { hint: `e.g. ${flag} 30` });
   return n;
 }

@@ -100,7 +100,8 @@ export function parseRolloutSyncArgs(argv: readonly string[]): RolloutSyncArgs |
   if (isHelp(flags)) return flags;
   const { values } = flags;
   const issue = Number(values.issue);
-  if (!values.issue || !Number.isInteger(issue) || issue < 1) {
+  // Digits only: Number() also takes ' 3' and '0x10'.
+  if (!values.issue || !/^[0-9]+$/.test(values.issue) || !Number.isSafeInteger(issue) || issue < 1) {
     throw new UserError(
       values.issue === undefined ? "rollout sync needs --issue N: the rollout issue's number" : `--issue takes the rollout issue's number, not '${values.issue}'`,
       {

@@ -49,6 +49,10 @@ describe('parseApplyArgs', () => {
       }),
     );
     expect(refusal(() => parseApplyArgs(['--concurrency', 'two'])).message).toBe("--concurrency takes a whole number from 1 to 64, not 'two'");
+    // What Number() reads as a number, and no one means as one.
+    for (const bad of ['', ' 3', '3 ', '0x10', '0b11', '1e1', '+4']) {
+      expect(refusal(() => parseApplyArgs([`--concurrency=${bad}`])).message).toBe(`--concurrency takes a whole number from 1 to 64, not '${bad}'`);
+    }
   });
 
   it("--concurrency's most is the executor's group limit: one group in flight at most on a target that commits groups", () => {
@@ -62,7 +66,7 @@ describe('parseApplyArgs', () => {
         expect(parseApplyArgs(['--lock-timeout', String(s)])).toMatchObject({ lockTimeout: s });
       }),
     );
-    for (const bad of ['-1', 'soon', 'Infinity', 'NaN']) {
+    for (const bad of ['-1', 'soon', 'Infinity', 'NaN', '', ' ', ' 5', '0x10', '1e999']) {
       const r = refusal(() => parseApplyArgs([`--lock-timeout=${bad}`]));
       expect(r.message).toBe(`--lock-timeout takes a number of seconds (0 or more), not '${bad}'`);
     }

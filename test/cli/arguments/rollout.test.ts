@@ -131,6 +131,9 @@ describe('parseRolloutSyncArgs', () => {
       ['--issue', '0'],
       ['--issue', '1.5'],
       ['--issue', 'x'],
+      ['--issue', ' 3'],
+      ['--issue', '0x10'],
+      ['--issue', '1e3'],
     ]) {
       const r = refusal(() => parseRolloutSyncArgs([...bad, '--actor', 'a']));
       expect(r.message).toMatch(/^--issue takes the rollout issue's number, not '/);
