@@ -39,6 +39,22 @@ export function makeDirectories(path: string): string[] {
   return created;
 }
 
+/** Why a file could not be read, in words, from Node's error code (its message otherwise). */
+export function readProblem(error: unknown): string {
+  const { code, message } = error as NodeJS.ErrnoException;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EISDIR':
+      return 'it is a folder, not a file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    default:
+      return message;
+  }
+}
+
 /** Why a file or folder could not be written, in words, from Node's error code (its message otherwise). */
 export function writeProblem(error: unknown): string {
   const { code, message } = error as NodeJS.ErrnoException;

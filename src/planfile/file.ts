@@ -6,7 +6,7 @@
  * A plan file holds no secret value (S2): secrets are `{fromEnv, fingerprint}` references.
  */
 import { open, readFile, writeFile } from 'node:fs/promises';
-import { makeDirectories, writeProblem } from '../fs/directories.js';
+import { makeDirectories, readProblem, writeProblem } from '../fs/directories.js';
 import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
 import type { Plan } from '../model/plan.js';
@@ -67,8 +67,7 @@ export async function readPlanFile(path: string): Promise<Plan> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(`cannot read plan file ${path}${code === 'ENOENT' ? ': no such file' : `: ${(error as Error).message}`}`);
+    throw new UserError(`cannot read plan file ${path}: ${readProblem(error)}`, { hint: 'give the file that `connectorops plan --out FILE` wrote' });
   }
   let value: unknown;
   try {

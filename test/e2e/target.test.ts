@@ -96,6 +96,13 @@ describe('target export / import', () => {
       'Error: target local:acct.db is not empty (2 connectors, 3 connections); nothing was imported\n  hint: add --force to replace everything it holds with the snapshot\n',
     );
     expect(await cli(['target', 'import', file, ...T, '--force'])).toMatchObject({ code: 0, stdout: 'Imported 2 connectors and 3 connections (serial 2).\n' });
+    // A folder given for the snapshot: said in words, with what to give instead; nothing changed.
+    const folder = await cli(['target', 'import', '.', ...T, '--force']);
+    expect(folder.code).toBe(1);
+    expect(folder.stderr).toBe(
+      'Error: cannot read .: it is a folder, not a file\n  hint: give the snapshot file (what `connectorops target export` writes), or - to read it from stdin\n',
+    );
+    expect((await cli(['target', 'export', ...T])).stdout).toBe(exported.stdout);
   });
 
   it('reads the snapshot from stdin with FILE -', async () => {

@@ -123,6 +123,9 @@ describe('plan files', () => {
       await expect(readPlanFile(path)).rejects.toBeInstanceOf(UserError);
     };
     await bad(null, /no such file/);
+    // A folder given for the file: said in words, with what to give instead.
+    await expect(readPlanFile(dir)).rejects.toThrow(/cannot read plan file .*: it is a folder, not a file$/);
+    await expect(readPlanFile(dir)).rejects.toMatchObject({ details: { hint: expect.stringContaining('plan --out FILE') } });
     await bad('not json {', /is not a connectorops plan: it is not JSON/);
     await bad('{"formatVersion": 1, "connectors": [], "connections": []}', /is not a valid connectorops plan: target: /);
     await bad('{"hello": "world"}', /is not a connectorops plan: it has no formatVersion/);

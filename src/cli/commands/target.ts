@@ -11,6 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { adoptLedger } from '../../apply/adopt.js';
+import { readProblem } from '../../fs/directories.js';
 import { formatDiagnostic, UserError } from '../../errors.js';
 import { ownValue } from '../../model/own.js';
 import { quoteTerminal, sanitizeTerminal } from '../../render/escape.js';
@@ -78,8 +79,10 @@ async function importCommand(argv: string[], io: Io): Promise<number> {
   const text =
     file === '-'
       ? await readStdin(io)
-      : await readFile(resolve(io.cwd, file), 'utf8').catch((e: NodeJS.ErrnoException) => {
-          throw new UserError(`cannot read ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+      : await readFile(resolve(io.cwd, file), 'utf8').catch((e: unknown) => {
+          throw new UserError(`cannot read ${file}: ${readProblem(e)}`, {
+            hint: 'give the snapshot file (what `connectorops target export` writes), or - to read it from stdin',
+          });
         });
   // The whole snapshot is checked before the target is even opened: a bad one changes nothing.
   const { snapshot } = parseSnapshotJson(text, file === '-' ? '(stdin)' : file);
