@@ -13,8 +13,12 @@ export interface InitArgs {
 /** The repository that holds connectorops' GitHub Action (action.yml); `--action` overrides it. */
 export const ACTION_REPOSITORY = 'connectorops/connectorops';
 
-/** OWNER/REPO@REF, or OWNER/REPO/PATH@REF for an action in a subfolder. */
-const ACTION_REFERENCE = /^[\w.-]+\/[\w.-]+(\/[\w./-]+)?@[\w./-]+$/;
+/**
+ * OWNER/REPO@REF, or OWNER/REPO/PATH@REF for an action in a subfolder. An owner is letters, digits
+ * and hyphens (GitHub's accounts), and no part of the path is `.` or `..` (`../../x@y` would be
+ * written into the workflows as a reference GitHub cannot resolve).
+ */
+const ACTION_REFERENCE = /^(?!.*(^|\/)\.{1,2}(\/|@))[A-Za-z0-9][A-Za-z0-9-]*\/[\w.-]+(\/[\w./-]+)?@[\w./-]+$/;
 
 export function parseInitArgs(argv: readonly string[]): InitArgs | Help {
   const flags = parseFlags(argv, { action: { type: 'string' } }, true);

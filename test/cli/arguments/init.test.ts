@@ -13,7 +13,7 @@ describe('parseInitArgs', () => {
   });
 
   it('refuses an --action that is not OWNER/REPO@REF', () => {
-    for (const bad of ['not a ref', 'acme/connectorops', 'connectorops@v1', '@v1']) {
+    for (const bad of ['not a ref', 'acme/connectorops', 'connectorops@v1', '@v1', '../../x@y', './x@y', 'acme/../x@y', 'acme/tools/..@v1', 'ac.me/x@v1']) {
       const r = refusal(() => parseInitArgs(['--action', bad]));
       expect(r.message).toBe(`--action '${bad}' is not OWNER/REPO@REF`);
       expect(r.hint).toContain('connectorops/connectorops');
