@@ -194,7 +194,7 @@ export function decodeManifest(path: string, bytes: Uint8Array, limit = MAX_MANI
       col: before.length - lineStart + 1,
       severity: 'error',
       code: 'encoding',
-      message: `byte ${bad} (0x${bytes[bad]!.toString(16).padStart(2, '0')}) is not valid UTF-8; manifests are UTF-8 text`,
+      message: `byte ${bad} (0x${bytes[bad]!.toString(16).padStart(2, '0')}) is not valid UTF-8; connectorops reads manifests and code as UTF-8 text`,
       hint: 'save the file as UTF-8 (an editor\'s "Save with encoding"), or retype the character',
     };
   }

@@ -157,7 +157,7 @@ describe('limits and encodings', () => {
     mkdirSync(join(dir, 'connectors'));
     writeFileSync(join(dir, 'connectors/crm.yaml'), Buffer.concat([Buffer.from(`${head!}1000.AB`), Buffer.from([0xff]), Buffer.from(`C${tail!}`)]));
     const stderr = refused(await run(dir, 'validate'));
-    expect(stderr).toMatch(/^connectors\/crm\.yaml:7:21: error encoding: byte \d+ \(0xff\) is not valid UTF-8; manifests are UTF-8 text/m);
+    expect(stderr).toMatch(/^connectors\/crm\.yaml:7:21: error encoding: byte \d+ \(0xff\) is not valid UTF-8; connectorops reads manifests and code as UTF-8 text/m);
   });
 
   it('escapes a file name with a line break or an escape sequence', async () => {

@@ -106,6 +106,8 @@ describe('loadManifests (working tree)', () => {
       `apps/ok.dg:2:${call.indexOf('connection') + 1}`,
     ]);
     expect(loaded.usages!.warnings).toMatchObject([{ file: 'apps/bad.dg', line: 1, col: 6, code: 'encoding' }]);
+    // A code file's warning does not call it a manifest.
+    expect(loaded.usages!.warnings[0]!.message).toBe('byte 5 (0xff) is not valid UTF-8; connectorops reads manifests and code as UTF-8 text; its usages are not counted');
     writeFileSync(join(dir, 'connectors/b.yaml'), Buffer.concat([Buffer.from('kind: Connector\nname: '), Buffer.from([0xff])]));
     await expect(loadManifests({ dir })).rejects.toMatchObject({ details: { diagnostics: [{ file: 'connectors/b.yaml', line: 2, col: 7, code: 'encoding' }] } });
   });
