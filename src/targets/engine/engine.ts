@@ -437,7 +437,9 @@ export class TargetEngine implements Target {
       if (!gone.length) {
         throw new TargetError(`connection '${connection}' holds no authorization${describeWhere(where)}`, {
           status: 404,
-          hint: current.authorizations.length ? `it holds: ${current.authorizations.map(describeAuthorization).join(', ')}` : 'it holds none',
+          hint: current.authorizations.length
+            ? `it holds: ${current.authorizations.map(describeAuthorization).join(', ')}`
+            : 'nothing to record: it is not authorized at all (target export shows what each connection holds)',
         });
       }
       const record: ConnectionRecord = { ...current, authorizations: current.authorizations.filter((a) => !gone.includes(a)) };

@@ -265,6 +265,11 @@ describe.each([
     ]);
     await t.authorize('crm_sales', 'alice', undefined, { environment: 'production' });
     await expect(t.deauthorize('crm_sales', { environment: 'production' }, journal)).rejects.toThrow(/already done/);
+    // A connection that holds nothing: the hint says there is nothing to record, not the error again.
+    await t.deauthorize('crm_sales', { environment: 'production' });
+    await expect(t.deauthorize('crm_sales', { environment: 'production' })).rejects.toMatchObject({
+      details: { hint: 'nothing to record: it is not authorized at all (target export shows what each connection holds)' },
+    });
   });
 
   it('a logged-in user connection: one authorization per user; R13 revokes every user, each listed with the users known', async () => {
