@@ -319,4 +319,30 @@ describe('connectorops studio in a browser', { timeout: 180_000 }, () => {
     expect(rebound).toBe(403);
     expect(await ok(['rollout', 'log', ...T])).toBe(before);
   });
+
+  it('answers a body over its limit with 413 and a reason, said up front or streamed, and records nothing', async () => {
+    const before = await ok(['rollout', 'log', ...T]);
+    const cookie = (await page.context().cookies(origin)).map((c) => `${c.name}=${c.value}`).join('; ');
+    const huge = JSON.stringify({ step: 'a2', note: 'x'.repeat(200_000) });
+    // Its length said in Content-Length (fetch says it).
+    const declared = await fetch(`${origin}/api/done`, { method: 'POST', headers: { cookie, origin, 'content-type': 'application/json' }, body: huge });
+    expect(declared.status).toBe(413);
+    expect(((await declared.json()) as { error: string }).error).toContain('the request is too large');
+    // Streamed in chunks, with no length said: the studio finds out while reading.
+    const streamed = await new Promise<{ status: number | undefined; body: string }>((resolve, reject) => {
+      const { hostname, port } = new URL(origin);
+      const req = request({ hostname, port, path: '/api/done', method: 'POST', headers: { cookie, origin, 'content-type': 'application/json' } }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode, body }));
+      });
+      req.on('error', reject);
+      for (let i = 0; i < 20; i++) req.write(huge.slice(i * 10_000, (i + 1) * 10_000));
+      req.end();
+    });
+    expect(streamed.status).toBe(413);
+    expect(streamed.body).toContain('the request is too large');
+    expect(await ok(['rollout', 'log', ...T])).toBe(before);
+  });
 });
