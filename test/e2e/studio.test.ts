@@ -221,6 +221,23 @@ describe('connectorops studio in a browser', { timeout: 180_000 }, () => {
     await expect.poll(() => page.getByTestId('card').count(), WAIT).toBe(3);
   });
 
+  it('opened at a link cut short (#connector/%E0%A4%A, not UTF-8 once decoded), shows the cards, as for an unknown connector', async () => {
+    const other = await page.context().newPage();
+    const errors: string[] = [];
+    other.on('pageerror', (e) => errors.push(String(e)));
+    try {
+      await other.goto(`${origin}/#connector/%E0%A4%A`);
+      await expect.poll(() => other.getByTestId('card').count(), WAIT).toBe(3);
+      // And the same link followed from a page already open.
+      await other.evaluate(() => (window.location.hash = '#connector/%'));
+      await other.evaluate(() => (window.location.hash = '#connector/crm'));
+      await expect.poll(() => other.locator('section.detail h2').textContent(), WAIT).toContain('Acme CRM');
+      expect(errors).toEqual([]);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('walks the rollout: copy a value, no button on a waiting step, Mark done moves the ledger, a refusal says why', async () => {
     const step = (id: string) => page.locator(`article[data-step="${id}"]`);
     await expect.poll(() => page.getByTestId('progress').textContent(), WAIT).toBe('0 of 6 steps done');
