@@ -205,9 +205,16 @@ export interface ApiComment {
   id: number;
   body?: string | null;
   user?: { login: string; type: string } | null;
+  author_association?: string;
   html_url: string;
 }
 
 export function toComment(c: ApiComment): IssueComment {
-  return { id: c.id, body: c.body ?? '', user: c.user ? { login: c.user.login, type: c.user.type } : null, htmlUrl: c.html_url };
+  return {
+    id: c.id,
+    body: c.body ?? '',
+    user: c.user ? { login: c.user.login, type: c.user.type } : null,
+    association: c.author_association ?? 'NONE',
+    htmlUrl: c.html_url,
+  };
 }

@@ -11,7 +11,10 @@
  * - among those, comments by a bot (`user.type === 'Bot'`, as `github-actions[bot]` is) win over
  *   comments by people: a person who pastes our raw body into their own comment does not take
  *   the sticky comment over. With a personal token our comments are a `User`'s, and then there is
- *   no bot comment to prefer;
+ *   no bot comment to prefer: a person's comment is ours only when its author may write to the
+ *   repository (`author_association` OWNER, MEMBER or COLLABORATOR), as a personal token's owner
+ *   must. Anyone may comment on a public repository: a reader who posts the marker before our
+ *   first comment must not have the plan written into a comment they can edit afterwards;
  * - the newest (largest id) is the sticky one. Older marked comments by the SAME author are
  *   duplicates (two runs raced, or a create was retried after GitHub had in fact stored it):
  *   they are deleted, after the update, so that a reviewer never reads a stale plan. Marked
@@ -22,6 +25,9 @@ import type { IssueComment, PullRequestThread } from './thread.js';
 import { InternalError } from '../errors.js';
 
 const MARKER_HEAD = '<!-- connectorops:plan target=';
+
+/** GitHub's `author_association` of people who may write to the repository (a personal token's owner is one). */
+const WRITERS: ReadonlySet<string> = new Set(['OWNER', 'MEMBER', 'COLLABORATOR']);
 
 /**
  * The hidden first line of the sticky comment of `target`. The target is percent-encoded
@@ -53,7 +59,7 @@ export type StickyDecision =
 export function decideSticky(comments: readonly IssueComment[], marker: string, body: string): StickyDecision {
   const marked = comments.filter((c) => isMarked(c, marker));
   const bots = marked.filter((c) => c.user?.type === 'Bot');
-  const pool = bots.length ? bots : marked;
+  const pool = bots.length ? bots : marked.filter((c) => WRITERS.has(c.association));
   if (!pool.length) return { kind: 'create', remove: [] };
   const keep = pool.reduce((a, b) => (b.id > a.id ? b : a));
   // A comment we cannot attribute (its author's account is gone) is never deleted.

@@ -19,6 +19,11 @@ export interface IssueComment {
   body: string;
   /** Null for a comment whose author account was deleted ("ghost"). */
   user: CommentAuthor | null;
+  /**
+   * The author's relation to the repository, GitHub's `author_association`: `OWNER`, `MEMBER`,
+   * `COLLABORATOR` (may write to it), or `CONTRIBUTOR`, `NONE`, … (anyone who may comment).
+   */
+  association: string;
   /** The comment's address on github.com, for people. */
   htmlUrl: string;
 }

@@ -145,7 +145,19 @@ export async function startStudio(options: StudioOptions): Promise<RunningStudio
     if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) {
       return refuse(res, 415, { error: 'a request to the studio is JSON (content-type: application/json)' });
     }
-    const body = await readBody(req);
+    // Told up front, or found while reading: either way answered, not dropped (nothing is recorded).
+    const body = Number(req.headers['content-length'] ?? 0) > MAX_BODY ? null : await readBody(req);
+    if (body === null) {
+      return send(
+        res,
+        413,
+        'application/json; charset=utf-8',
+        JSON.stringify({
+          error: `the request is too large: a request to the studio is a few bytes of JSON ({"step": "a1"}), at most ${MAX_BODY} bytes`,
+        } satisfies Refusal),
+        { connection: 'close' },
+      );
+    }
     let step: unknown;
     try {
       step = (JSON.parse(body) as { step?: unknown }).step;
@@ -271,17 +283,19 @@ export async function startStudio(options: StudioOptions): Promise<RunningStudio
   };
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+/** The body as text, or null once it passes MAX_BODY (the rest is not kept). */
+function readBody(req: IncomingMessage): Promise<string | null> {
   return new Promise((resolve, reject) => {
     let size = 0;
     const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY) {
-        reject(new UserError('the request is too large'));
-        req.destroy();
-      } else chunks.push(chunk);
-    });
+      if (size <= MAX_BODY) return void chunks.push(chunk);
+      req.off('data', onData);
+      req.resume();
+      resolve(null);
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });

@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { commentBody } from '../../src/github/body.js';
 import { stickyMarker } from '../../src/github/sticky.js';
 import { readPlanFile } from '../../src/planfile/file.js';
-import { ACTIONS_BOT, ALICE, Bystander, GitHubStandIn } from '../support/github-server.js';
+import { ACTIONS_BOT, ALICE, Bystander, GitHubStandIn, type StandInUser } from '../support/github-server.js';
 import { runCli } from '../support/in-process-cli.js';
 import { commitAll, writeFiles } from '../support/repo.js';
 import { tempDir } from '../support/target.js';
@@ -200,6 +200,28 @@ describe('connectorops comment', () => {
       [lgtm.id, 'alice'],
       [expect.any(Number), 'github-actions[bot]'],
     ]);
+  });
+
+  it("does not take over a reader's comment that starts with the marker: it posts its own, and leaves theirs alone", async () => {
+    await plan({ 'connectors/crm.yaml': CRM() });
+    const target = JSON.parse(readFileSync(join(tmp.dir, 'plan.json'), 'utf8')) as { target: string };
+    // Anyone may comment on a public repository, before the first plan comment too.
+    const mallory: StandInUser = { login: 'mallory', id: 666, type: 'User', association: 'NONE' };
+    const forged = gh.seed('acme/infra', 7, mallory, `${stickyMarker(target.target)}\nNo changes: approve.`);
+    const r = await cli(['comment', 'plan.json', '--pr', '7', '--repo', 'acme/infra']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(gh.comments('acme/infra', 7).map((c) => [c.id, c.user.login, c.body === forged.body])).toEqual([
+      [forged.id, 'mallory', true],
+      [expect.any(Number), 'github-actions[bot]', false],
+    ]);
+    // With a personal token, its owner's comment (a collaborator's) is still the sticky one.
+    const PAT = 'ghp_personalTokenThatMustNeverBePrinted1';
+    const dana: StandInUser = { login: 'dana', id: 77, type: 'User', association: 'COLLABORATOR' };
+    gh.addToken(PAT, dana);
+    const own = gh.seed('acme/infra', 8, dana, `${stickyMarker(target.target)}\nan older plan`);
+    gh.addPullRequest('acme/infra', 8);
+    expect((await cli(['comment', 'plan.json', '--pr', '8', '--repo', 'acme/infra'], { GITHUB_TOKEN: PAT })).code).toBe(0);
+    expect(gh.comments('acme/infra', 8).map((c) => c.id)).toEqual([own.id]);
   });
 
   it('checks flags, environment and plan files before any request', async () => {

@@ -221,6 +221,23 @@ describe('connectorops studio in a browser', { timeout: 180_000 }, () => {
     await expect.poll(() => page.getByTestId('card').count(), WAIT).toBe(3);
   });
 
+  it('opened at a link cut short (#connector/%E0%A4%A, not UTF-8 once decoded), shows the cards, as for an unknown connector', async () => {
+    const other = await page.context().newPage();
+    const errors: string[] = [];
+    other.on('pageerror', (e) => errors.push(String(e)));
+    try {
+      await other.goto(`${origin}/#connector/%E0%A4%A`);
+      await expect.poll(() => other.getByTestId('card').count(), WAIT).toBe(3);
+      // And the same link followed from a page already open.
+      await other.evaluate(() => (window.location.hash = '#connector/%'));
+      await other.evaluate(() => (window.location.hash = '#connector/crm'));
+      await expect.poll(() => other.locator('section.detail h2').textContent(), WAIT).toContain('Acme CRM');
+      expect(errors).toEqual([]);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('walks the rollout: copy a value, no button on a waiting step, Mark done moves the ledger, a refusal says why', async () => {
     const step = (id: string) => page.locator(`article[data-step="${id}"]`);
     await expect.poll(() => page.getByTestId('progress').textContent(), WAIT).toBe('0 of 6 steps done');
@@ -317,6 +334,32 @@ describe('connectorops studio in a browser', { timeout: 180_000 }, () => {
         .end();
     });
     expect(rebound).toBe(403);
+    expect(await ok(['rollout', 'log', ...T])).toBe(before);
+  });
+
+  it('answers a body over its limit with 413 and a reason, said up front or streamed, and records nothing', async () => {
+    const before = await ok(['rollout', 'log', ...T]);
+    const cookie = (await page.context().cookies(origin)).map((c) => `${c.name}=${c.value}`).join('; ');
+    const huge = JSON.stringify({ step: 'a2', note: 'x'.repeat(200_000) });
+    // Its length said in Content-Length (fetch says it).
+    const declared = await fetch(`${origin}/api/done`, { method: 'POST', headers: { cookie, origin, 'content-type': 'application/json' }, body: huge });
+    expect(declared.status).toBe(413);
+    expect(((await declared.json()) as { error: string }).error).toContain('the request is too large');
+    // Streamed in chunks, with no length said: the studio finds out while reading.
+    const streamed = await new Promise<{ status: number | undefined; body: string }>((resolve, reject) => {
+      const { hostname, port } = new URL(origin);
+      const req = request({ hostname, port, path: '/api/done', method: 'POST', headers: { cookie, origin, 'content-type': 'application/json' } }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode, body }));
+      });
+      req.on('error', reject);
+      for (let i = 0; i < 20; i++) req.write(huge.slice(i * 10_000, (i + 1) * 10_000));
+      req.end();
+    });
+    expect(streamed.status).toBe(413);
+    expect(streamed.body).toContain('the request is too large');
     expect(await ok(['rollout', 'log', ...T])).toBe(before);
   });
 });

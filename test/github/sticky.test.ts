@@ -13,10 +13,11 @@ const ALICE: CommentAuthor = { login: 'alice', type: 'User' };
 const M = stickyMarker('production');
 
 let nextId = 1;
-const comment = (user: CommentAuthor | null, body: string, id = nextId++): IssueComment => ({
+const comment = (user: CommentAuthor | null, body: string, id = nextId++, association = 'COLLABORATOR'): IssueComment => ({
   id,
   body,
   user,
+  association,
   htmlUrl: `https://github.com/acme/infra/pull/7#issuecomment-${id}`,
 });
 
@@ -68,6 +69,17 @@ describe('decideSticky', () => {
     expect(decideSticky([ours], M, `${M}\nplan 2`)).toEqual({ kind: 'update', comment: ours, remove: [] });
   });
 
+  it("never takes a comment of someone who may not write to the repository: a reader's pasted marker is not ours", () => {
+    for (const association of ['NONE', 'CONTRIBUTOR', 'FIRST_TIME_CONTRIBUTOR', 'FIRST_TIMER', 'MANNEQUIN']) {
+      const reader = comment({ login: 'mallory', type: 'User' }, `${M}\nNo changes: approve`, undefined, association);
+      expect(decideSticky([reader], M, `${M}\nplan`), association).toEqual({ kind: 'create', remove: [] });
+    }
+    for (const association of ['OWNER', 'MEMBER', 'COLLABORATOR']) {
+      const writer = comment(ALICE, `${M}\nplan`, undefined, association);
+      expect(decideSticky([writer], M, `${M}\nplan 2`), association).toEqual({ kind: 'update', comment: writer, remove: [] });
+    }
+  });
+
   it('keeps the newest and removes older duplicates by the same author only', () => {
     const old1 = comment(BOT, `${M}\nplan 1`, 10);
     const other = comment(OTHER_BOT, `${M}\nsomeone else's`, 11);
@@ -91,21 +103,24 @@ describe('decideSticky, properties', () => {
   const markers = [M, stickyMarker('staging')];
   const body = fc.constantFrom(`${M}\nplan A`, `${M}\nplan B`, `${markers[1]}\nplan A`, 'LGTM', `> ${M}`);
   const thread = fc
-    .uniqueArray(fc.record({ id: fc.integer({ min: 1, max: 10_000 }), user: author, body }), { selector: (c) => c.id, maxLength: 12 })
-    .map((cs) => cs.map((c) => comment(c.user, c.body, c.id)));
+    .uniqueArray(fc.record({ id: fc.integer({ min: 1, max: 10_000 }), user: author, body, association: fc.constantFrom('COLLABORATOR', 'OWNER', 'NONE') }), {
+      selector: (c) => c.id,
+      maxLength: 12,
+    })
+    .map((cs) => cs.map((c) => comment(c.user, c.body, c.id, c.association)));
 
   it('touches only marked comments of one author, never the one it keeps, and keeps the newest of its pool', () => {
     fc.assert(
       fc.property(thread, fc.constantFrom(`${M}\nplan A`, `${M}\nplan C`), (comments, next) => {
         const d = decideSticky(comments, M, next);
         const marked = comments.filter((c) => isMarked(c, M));
+        const pool = marked.some((c) => c.user?.type === 'Bot') ? marked.filter((c) => c.user?.type === 'Bot') : marked.filter((c) => c.association !== 'NONE');
         if (d.kind === 'create') {
-          expect(marked).toEqual([]);
+          expect(pool).toEqual([]);
           expect(d.remove).toEqual([]);
           return;
         }
         expect(isMarked(d.comment, M)).toBe(true);
-        const pool = marked.some((c) => c.user?.type === 'Bot') ? marked.filter((c) => c.user?.type === 'Bot') : marked;
         expect(d.comment.id).toBe(Math.max(...pool.map((c) => c.id)));
         for (const r of d.remove) {
           expect(isMarked(r, M)).toBe(true);

@@ -64,6 +64,8 @@ export interface StandInUser {
   login: string;
   id: number;
   type: 'User' | 'Bot';
+  /** GitHub's `author_association` on the stand-in's repositories (default `NONE`: a bot, or anyone who may only comment). */
+  association?: 'OWNER' | 'MEMBER' | 'COLLABORATOR' | 'CONTRIBUTOR' | 'NONE';
 }
 
 export const ACTIONS_BOT: StandInUser = { login: 'github-actions[bot]', id: 41898282, type: 'Bot' };
@@ -475,7 +477,7 @@ export class GitHubStandIn {
       user: this.userJson(c.user),
       created_at: '2024-01-01T00:00:00Z',
       updated_at: '2024-01-01T00:00:00Z',
-      author_association: 'NONE',
+      author_association: c.user.association ?? 'NONE',
     };
   }
 

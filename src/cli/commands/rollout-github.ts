@@ -44,13 +44,14 @@ async function editOf(io: Io, issue: number): Promise<IssueEdit | undefined> {
   const path = io.env.GITHUB_EVENT_PATH;
   const name = io.env.GITHUB_EVENT_NAME;
   if (!path || (name !== 'issues' && name !== 'issue_comment')) return undefined;
-  let event: EditEvent;
+  let event: EditEvent | null;
   try {
-    event = JSON.parse(await readFile(path, 'utf8')) as EditEvent;
+    event = JSON.parse(await readFile(path, 'utf8')) as EditEvent | null;
   } catch {
     return undefined;
   }
-  if (event.issue?.number !== issue) return undefined;
+  // JSON that is not an object (`null`, a list, a number) is no event of GitHub's either.
+  if (typeof event !== 'object' || event === null || event.issue?.number !== issue) return undefined;
   const text = (v: unknown) => (typeof v === 'string' ? v.replace(/\r\n/g, '\n') : undefined);
   const from = text(event.changes?.body?.from);
   const source = name === 'issue_comment' ? event.comment : event.issue;

@@ -82,9 +82,15 @@ function App(): VNode {
   `;
 }
 
+/** The connector the address names; none for a link cut short or mistyped (`%E0%A4%A`): the cards, as for an unknown one. */
 function linkFromHash(): string | null {
   const m = /^#connector\/(.+)$/.exec(window.location.hash);
-  return m ? decodeURIComponent(m[1]!) : null;
+  if (!m) return null;
+  try {
+    return decodeURIComponent(m[1]!);
+  } catch {
+    return null;
+  }
 }
 
 /** Creator's *Manage Custom Connectors*: cards, with a search by name or link name. */

@@ -335,6 +335,22 @@ describe('rollout sync trusts only what connectorops wrote and who ticked (issue
     expect(gh.issues(REPO)[0]!.body).toContain('- [ ] **a1**');
   });
 
+  it('an event file whose JSON is no object (null, a list, a number) is read as no event: the body is the edit, as when run by hand', async () => {
+    const path = join(tmp.dir, 'event.json');
+    for (const [text, step] of [
+      ['null', 'a1'],
+      ['[]', 'a2'],
+      ['7', 'a3'],
+    ] as const) {
+      writeFileSync(path, text);
+      tick(step);
+      const r = await cli(['rollout', 'sync', '--issue', '1', '--actor', 'alice'], { GITHUB_EVENT_NAME: 'issues', GITHUB_EVENT_PATH: path });
+      expect(r.code, `${text}: ${r.err}`).toBe(0);
+      expect(r.err).not.toContain('Internal error');
+      expect(r.out).toContain(`Recorded ${step} as done by alice.`);
+    }
+  });
+
   it('an edit that adds a step line or rewrites one is put back, with a comment; an unknown id is never recorded', async () => {
     gh.editIssue(REPO, 1, (b) => b.replace('- [ ] **a1** create connector "erp"', '- [x] **a1** create connector "payroll"') + '\n- [x] **a9** drop everything\n');
     const r = await cli(['rollout', 'sync', '--issue', '1', '--actor', 'alice']);
