@@ -19,6 +19,7 @@ import { findingSummaryMarkdown, renderDriftMarkdown } from '../render/drift.js'
 import { agree, plural } from '../util/text.js';
 import { GITHUB_COMMENT_LIMIT } from './body.js';
 import type { Issue } from './issues.js';
+import { mayBeOurs } from './thread.js';
 
 export const DRIFT_LABEL = 'connectorops:drift';
 
@@ -65,9 +66,10 @@ export function recordedKeys(body: string): string[] {
     });
 }
 
+/** The drift issue of `marker`: its first line, in an issue a bot or a writer opened (thread.ts, `mayBeOurs`). */
 function isDriftIssue(issue: Issue, marker: string): boolean {
   const first = issue.body.replace(/\r\n/g, '\n').split('\n', 1)[0];
-  return first === marker;
+  return first === marker && mayBeOurs(issue);
 }
 
 /** `Drift on production: 3 findings`: one line, no control characters. */

@@ -5,7 +5,7 @@
  */
 import { createGitHubClient, toComment, type GitHubClientOptions } from './octokit.js';
 import { toGitHubError } from './errors.js';
-import type { IssueComment } from './thread.js';
+import type { CommentAuthor, IssueComment } from './thread.js';
 
 export interface Issue {
   number: number;
@@ -13,6 +13,10 @@ export interface Issue {
   body: string;
   state: 'open' | 'closed';
   htmlUrl: string;
+  /** Who opened it (null: a deleted account). */
+  user: CommentAuthor | null;
+  /** The opener's relation to the repository, GitHub's `author_association` (thread.ts, `mayBeOurs`). */
+  association: string;
 }
 
 /** A user's permission on the repository: GitHub's `permission`, and its finer `role_name`. */
@@ -51,10 +55,20 @@ interface ApiIssue {
   state: string;
   html_url: string;
   pull_request?: unknown;
+  user?: { login: string; type: string } | null;
+  author_association?: string;
 }
 
 function toIssue(i: ApiIssue): Issue {
-  return { number: i.number, title: i.title, body: i.body ?? '', state: i.state === 'closed' ? 'closed' : 'open', htmlUrl: i.html_url };
+  return {
+    number: i.number,
+    title: i.title,
+    body: i.body ?? '',
+    state: i.state === 'closed' ? 'closed' : 'open',
+    htmlUrl: i.html_url,
+    user: i.user ? { login: i.user.login, type: i.user.type } : null,
+    association: i.author_association ?? 'NONE',
+  };
 }
 
 export function createOctokitIssues(options: RolloutIssuesOptions): RolloutIssues {

@@ -21,13 +21,10 @@
  *   comments by anyone else are never touched.
  */
 import { GitHubError } from './errors.js';
-import type { IssueComment, PullRequestThread } from './thread.js';
+import { WRITER_ASSOCIATIONS, type IssueComment, type PullRequestThread } from './thread.js';
 import { InternalError } from '../errors.js';
 
 const MARKER_HEAD = '<!-- connectorops:plan target=';
-
-/** GitHub's `author_association` of people who may write to the repository (a personal token's owner is one). */
-const WRITERS: ReadonlySet<string> = new Set(['OWNER', 'MEMBER', 'COLLABORATOR']);
 
 /**
  * The hidden first line of the sticky comment of `target`. The target is percent-encoded
@@ -59,7 +56,7 @@ export type StickyDecision =
 export function decideSticky(comments: readonly IssueComment[], marker: string, body: string): StickyDecision {
   const marked = comments.filter((c) => isMarked(c, marker));
   const bots = marked.filter((c) => c.user?.type === 'Bot');
-  const pool = bots.length ? bots : marked.filter((c) => WRITERS.has(c.association));
+  const pool = bots.length ? bots : marked.filter((c) => WRITER_ASSOCIATIONS.has(c.association));
   if (!pool.length) return { kind: 'create', remove: [] };
   const keep = pool.reduce((a, b) => (b.id > a.id ? b : a));
   // A comment we cannot attribute (its author's account is gone) is never deleted.

@@ -12,6 +12,19 @@ export interface CommentAuthor {
   type: string;
 }
 
+/** GitHub's `author_association` of people who may write to the repository (a personal token's owner is one). */
+export const WRITER_ASSOCIATIONS: ReadonlySet<string> = new Set(['OWNER', 'MEMBER', 'COLLABORATOR']);
+
+/**
+ * Whether a comment or an issue may be one connectorops wrote: by a bot (the Actions token's
+ * `github-actions[bot]`, an App), or by someone who may write to the repository (a personal
+ * token's owner). Anyone may comment, and anyone with triage may label an issue: a marker copied
+ * into theirs must not make connectorops write into something its author can rewrite.
+ */
+export function mayBeOurs(written: { user: CommentAuthor | null; association: string }): boolean {
+  return written.user?.type === 'Bot' || WRITER_ASSOCIATIONS.has(written.association);
+}
+
 /** One comment of a pull request's conversation. */
 export interface IssueComment {
   /** GitHub's id: it only grows, so a larger id is a newer comment. */

@@ -4,11 +4,14 @@
  * parses its flags, calls one of these and renders the result and the events.
  *
  * Trust: only the issue body and the continuation comments connectorops created are read; their
- * ids are in the body's marker, which only people with write access can edit. A tick is recorded
+ * ids are in the body's marker, which only people with write access can edit: an issue is taken
+ * for the rollout's only when a bot or such a person opened it (`mayBeOurs`), since its author
+ * may edit it too. A tick is recorded
  * only for the person whose edit made it, and only on a line exactly as connectorops wrote it.
  */
 import { UserError } from '../errors.js';
 import { mayTick, type Issue, type RolloutIssues } from '../github/issues.js';
+import { mayBeOurs } from '../github/thread.js';
 import {
   completionComment,
   decideSync,
@@ -65,7 +68,9 @@ export interface PublishResult {
 export async function publishRolloutIssue(options: { target: RolloutStore; issues: RolloutIssues }): Promise<PublishResult> {
   const { target, issues } = options;
   const rollout = await requireOpenRollout(target);
-  const found = (await issues.listOpen(ROLLOUT_LABEL)).find((i) => isRolloutIssue(i.body, target.name, rollout.id));
+  // An issue is ours by its marker, and only if we could have written it (a copied marker in a
+  // reader's labelled issue is not: its author could rewrite the marker's list of parts).
+  const found = (await issues.listOpen(ROLLOUT_LABEL)).find((i) => isRolloutIssue(i.body, target.name, rollout.id) && mayBeOurs(i));
   if (found) return { issue: await writeIssue(issues, found, rollout, target.name), created: false };
   const [body] = issueParts(rollout, target.name);
   const issue = await issues.create({ title: issueTitle(rollout, target.name), body: body!, labels: [ROLLOUT_LABEL] });
@@ -121,7 +126,7 @@ export async function syncRolloutIssue(options: SyncOptions): Promise<SyncResult
   const issue = await issues.get(number);
   const marker = parseRolloutMarker(issue.body);
   const open = await openRolloutOf(target);
-  if (!marker || marker.target !== target.name || (open?.id !== marker.id && !(await allRollouts(target)).some((r) => r.id === marker.id))) {
+  if (!marker || !mayBeOurs(issue) || marker.target !== target.name || (open?.id !== marker.id && !(await allRollouts(target)).some((r) => r.id === marker.id))) {
     throw new UserError(
       `issue ${issues.repository}#${number} is not the issue of ${open ? `rollout ${open.id}` : 'a rollout'} on ${sanitizeTerminal(target.name)}; nothing was recorded`,
       {

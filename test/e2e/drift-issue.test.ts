@@ -143,6 +143,19 @@ describe('connectorops drift --repo', () => {
     expect(comments()[3]).toContain('**Drift is back**');
   });
 
+  it("a reader's issue carrying the marker and the label is never taken for the drift issue: connectorops opens its own", async () => {
+    writeFiles(dir, { 'connections/erp.yaml': crmConnection('erp') });
+    const reader = { login: 'mallory', id: 6666, type: 'User' as const, association: 'NONE' as const };
+    gh.seedIssue(REPO, reader, { title: 'Drift', body: `${driftMarker(TARGET)}\nmine now`, labels: [DRIFT_LABEL] });
+    expect((await drift()).code).toBe(2);
+    const issues = gh.issues(REPO);
+    expect(issues.map((i) => [i.number, i.user.login, i.body.split('\n')[0]])).toEqual([
+      [1, 'mallory', driftMarker(TARGET)],
+      [2, ACTIONS_BOT.login, driftMarker(TARGET)],
+    ]);
+    expect(issues[0]!.body).toBe(`${driftMarker(TARGET)}\nmine now`);
+  });
+
   it('keeps one issue per target: another target gets its own, found again by its own marker', async () => {
     writeFiles(dir, { 'connections/billing.yaml': crmConnection('billing') });
     const other = await inProcess(['apply', '--auto-approve', '--target', 'local:other.db'], { cwd: dir, env: { CI: '1' } });

@@ -195,6 +195,14 @@ export class GitHubStandIn {
     return comment;
   }
 
+  /** An issue someone opened before the test (a reader copying a marker, say). */
+  seedIssue(repo: string, user: StandInUser, fields: { title: string; body: string; labels: string[] }): StoredIssue {
+    const issue: StoredIssue = { repo, number: this.nextIssue++, state: 'open', user, ...fields };
+    this.issueStore.push(issue);
+    this.pulls.add(`${repo}#${issue.number}`);
+    return issue;
+  }
+
   /** The pull request's comments, oldest first. */
   comments(repo: string, number: number): StoredComment[] {
     return this.store.filter((c) => c.repo === repo && c.number === number);
@@ -460,7 +468,7 @@ export class GitHubStandIn {
       created_at: '2024-01-01T00:00:00Z',
       updated_at: '2024-01-01T00:00:00Z',
       closed_at: i.state === 'closed' ? '2024-01-02T00:00:00Z' : null,
-      author_association: 'NONE',
+      author_association: i.user.association ?? 'NONE',
     };
   }
 

@@ -83,6 +83,21 @@ async function doneSteps(): Promise<Array<[string, string | undefined]>> {
 }
 
 describe('rollout issue', () => {
+  it("a reader's labelled issue carrying the open rollout's marker is never taken for it: not updated, not synced", async () => {
+    const id = await openLedger(erpPlan());
+    const reader: StandInUser = { login: 'mallory', id: 6666, type: 'User', association: 'NONE' };
+    const copied = `<!-- connectorops:rollout target=local%3Aacct.db id=${encodeURIComponent(id)} -->\n- [x] **a1** create connector "erp"\n`;
+    expect(parseRolloutMarker(copied)).toEqual({ target: 'local:acct.db', id, parts: [] });
+    gh.seedIssue(REPO, reader, { title: 'Rollout', body: copied, labels: ['connectorops-rollout'] });
+    const created = await cli(['rollout', 'issue']);
+    expect(created.out).toBe(`Created the rollout issue ${REPO}#2: https://github.com/acme/infra/issues/2\n`);
+    expect(gh.issues(REPO)[0]!.body).toBe(copied);
+    const synced = await cli(['rollout', 'sync', '--issue', '1', '--actor', 'alice']);
+    expect(synced.code).toBe(1);
+    expect(synced.err).toContain(`issue ${REPO}#1 is not the issue of rollout ${id}`);
+    expect(await doneSteps()).toEqual([]);
+  });
+
   it('creates the issue (title, label, marker, task list with folded instructions), then updates it in place', async () => {
     const id = await openLedger(erpPlan());
     const created = await cli(['rollout', 'issue']);
