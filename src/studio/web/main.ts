@@ -82,7 +82,7 @@ function App(): VNode {
   `;
 }
 
-/** The connector the address names; none for a link cut short or mistyped (`%E0%A4%A`): the cards, as for an unknown one. */
+/** The connector the address names; none for a link cut short or mistyped (`#connector/%E0%`, a percent escape cut short): the cards, as for an unknown one. */
 function linkFromHash(): string | null {
   const m = /^#connector\/(.+)$/.exec(window.location.hash);
   if (!m) return null;
