@@ -222,6 +222,18 @@ function firstInvalidByte(bytes: Uint8Array): number {
   return hi - 1;
 }
 
+/** Why a folder could not be listed, in words. */
+function listProblem(code: string | undefined, error: unknown): string {
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'ENAMETOOLONG') return 'its path is longer than the file system allows (folders nested too deep)';
+  return code ?? (error as Error).message;
+}
+
+/** A path short enough for one line of an error: its start and its end, for a folder nested thousands deep. */
+function shortened(path: string): string {
+  return path.length > 120 ? `${path.slice(0, 60)}…${path.slice(-50)}` : path;
+}
+
 function badFileName(path: string): Diagnostic {
   return {
     file: path,
@@ -343,7 +355,9 @@ function walk(
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return;
-    throw new UserError(`cannot list ${quoteTerminal(rel || '.')}: ${code ?? (error as Error).message}`);
+    throw new UserError(`cannot list ${quoteTerminal(shortened(rel || '.'))}: ${listProblem(code, error)}`, {
+      hint: 'every folder under --dir is read (the manifests, and code for usages): make this one readable, or move it out of --dir',
+    });
   }
   for (const e of entries) {
     const path = rel ? `${rel}/${e.name}` : e.name;

@@ -1,4 +1,5 @@
 /** loadManifests from the working tree: which files count, commit and config, and the failures that throw. */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -110,6 +111,23 @@ describe('loadManifests (working tree)', () => {
     expect(loaded.usages!.warnings[0]!.message).toBe('byte 5 (0xff) is not valid UTF-8; connectorops reads manifests and code as UTF-8 text; its usages are not counted');
     writeFileSync(join(dir, 'connectors/b.yaml'), Buffer.concat([Buffer.from('kind: Connector\nname: '), Buffer.from([0xff])]));
     await expect(loadManifests({ dir })).rejects.toMatchObject({ details: { diagnostics: [{ file: 'connectors/b.yaml', line: 2, col: 7, code: 'encoding' }] } });
+  });
+
+  it('a folder nested past the path limit under --dir is named short, in words, with a hint (was: ENAMETOOLONG and the whole path)', async () => {
+    const dir = tempRepo({ 'connectors/crm.yaml': BASIC });
+    // 18 folders of 250 characters: past PATH_MAX (4,096) from --dir. Each is made relative to the
+    // one before (a process that changes into it, level by level: no absolute path is that long),
+    // and removed by rm, which walks a tree of any depth (Node's rmSync stops at the limit).
+    const apps = join(dir, 'apps');
+    const make = `const fs = require('node:fs'); fs.mkdirSync(process.argv[1]); process.chdir(process.argv[1]); for (let i = 0; i < 18; i++) { fs.mkdirSync('d'.repeat(250)); process.chdir('d'.repeat(250)); }`;
+    execFileSync(process.execPath, ['-e', make, apps]);
+    const refused = await loadManifests({ dir, usages: true }).catch((e: unknown) => e);
+    execFileSync('rm', ['-rf', apps]);
+    expect(refused).toBeInstanceOf(UserError);
+    const { message, details } = refused as UserError;
+    expect(message).toMatch(/^cannot list "apps\/d+…d+": its path is longer than the file system allows \(folders nested too deep\)$/);
+    expect(message.length).toBeLessThan(250);
+    expect(details.hint).toContain('move it out of --dir');
   });
 
   it('a file whose name is not UTF-8 is an encoding error naming the file (a manifest) or a warning (code), not ENOENT', async () => {
