@@ -6,7 +6,7 @@
  * offers no button, a refused step says why, a `rollout done` run in a terminal appears without a
  * reload; axe-core finds no serious or critical violation; and every refusal of the server is
  * shown (no token, a token used twice, a foreign Origin on a change). Screenshots of the main
- * views are saved to docs/studio/ (linked from docs/studio.md).
+ * views are taken, and saved to docs/studio/ (linked from docs/studio.md) when asked (below).
  */
 import { once } from 'node:events';
 import axe from 'axe-core';
@@ -25,7 +25,14 @@ const BASE_ENV: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', CI: '1', US
 const ENV: NodeJS.ProcessEnv = { ...BASE_ENV, ...SECRETS };
 /** The studio runs without ERP_SECRET: marking the step that sets it done is refused (S1). */
 const STUDIO_ENV: NodeJS.ProcessEnv = { ...BASE_ENV, CRM_SECRET: SECRETS.CRM_SECRET };
-const SHOTS = join(ROOT, 'docs/studio');
+/**
+ * Where the screenshots go: docs/studio/ (the pictures docs/studio.md shows) only when asked, with
+ * CONNECTOROPS_UPDATE_SCREENSHOTS=1; otherwise into a temporary folder, so that `npm test`
+ * leaves the working tree as it found it (each run's PNGs differ by a few bytes).
+ */
+const UPDATE_SCREENSHOTS = process.env.CONNECTOROPS_UPDATE_SCREENSHOTS === '1';
+let SHOTS = join(ROOT, 'docs/studio');
+let shots: ReturnType<typeof tempDir> | undefined;
 const T = ['--target', 'local:acct.db'];
 /** How long the page may take to show what it was told (a plan is made per view; the machine is shared): never a timing assertion. */
 const WAIT = { timeout: 30_000 };
@@ -100,6 +107,10 @@ async function axeProblems(): Promise<string[]> {
 beforeAll(async () => {
   ensureBuilt();
   tmp = tempDir('connectorops-studio-e2e-');
+  if (!UPDATE_SCREENSHOTS) {
+    shots = tempDir('connectorops-studio-shots-');
+    SHOTS = shots.dir;
+  }
   git(tmp.dir, 'init', '-q', '-b', 'main');
   // v1: what the account holds (adopted): crm with crm_sales, and legacy, disabled.
   write({
@@ -154,6 +165,7 @@ afterAll(async () => {
   await browser?.close();
   if (studio && studio.process.exitCode === null) await killHard(studio);
   tmp?.cleanup();
+  shots?.cleanup();
 });
 
 describe('connectorops studio in a browser', { timeout: 180_000 }, () => {
