@@ -72,6 +72,7 @@ import { redactParts } from '../../model/redact.js';
 import { definedOnly } from '../../util/objects.js';
 import { targetIdentity } from '../../util/target-identity.js';
 import { CONNECT_TIMEOUT, Transport, type Answer, type Streamed } from './transport.js';
+import { safeParse } from '../../util/safe-parse.js';
 
 export interface HttpTargetOptions {
   /** How the user named the target (a name from connectorops.yaml, or the URL as typed). */
@@ -378,7 +379,7 @@ export class HttpTarget implements Target {
     } catch {
       return s.io.destroy(new Error('an answer line of the stream is not JSON'));
     }
-    const parsed = ActionStreamAnswerSchema.safeParse(json);
+    const parsed = safeParse(ActionStreamAnswerSchema, json);
     if (!parsed.success) return s.io.destroy(new Error(`an answer line of the stream is not one of ours: ${formatIssues(parsed.error)}`));
     const a = parsed.data;
     // Without an id: the server ended the stream early (a line it could not read); the actions it did not answer go again, alone.
@@ -717,7 +718,7 @@ export class HttpTarget implements Target {
           hint: 'is the URL that of a connectorops serve?',
         });
       }
-      const parsed = spec.schema.safeParse(json);
+      const parsed = safeParse(spec.schema, json);
       if (!parsed.success) {
         throw new TargetError(`target ${this.name} answered ${spec.method} /${spec.path} with an unexpected body: ${redactParts(formatIssues(parsed.error), hidden)}`, {
           status: response.status,
