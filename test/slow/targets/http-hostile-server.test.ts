@@ -109,3 +109,48 @@ describe('requests with many thousands of wrong entries', () => {
     expect((await store.read()).serial).toBe(before.serial);
   });
 });
+
+describe('answers without end (Node cannot hold more than 512 MB as a string: the client crashed)', () => {
+  /** Writes `head`, then spaces, until the client goes away or 600 MB went out (then ends). */
+  function endless(res: ServerResponse, head: string, type: string): void {
+    res.writeHead(200, { 'content-type': type });
+    res.write(head);
+    const chunk = Buffer.alloc(1024 * 1024, 0x20);
+    let sent = 0;
+    const more = (): void => {
+      while (!res.destroyed && sent < 600) {
+        sent++;
+        if (!res.write(chunk)) return void res.once('drain', more);
+      }
+      if (!res.destroyed) res.end();
+    };
+    res.on('close', () => (sent = 600));
+    more();
+  }
+
+  it('a read: a TargetError naming the limit, and no second try (it would read as much again)', async () => {
+    let asked = 0;
+    const { client, retries } = await hostile((_req, _body, res) => {
+      asked++;
+      endless(res, '{"formatVersion": 2', 'application/json');
+    });
+    const error = await client.exportSnapshot().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TargetError);
+    expect((error as TargetError).message).toBe('target prod answered GET /v1/snapshot with more than 256 MiB; it was not read');
+    expect(asked).toBe(1);
+    expect(retries).toEqual([]);
+  });
+
+  it('a stream answer line: the stream is dropped and the action goes again alone', async () => {
+    const { client, retries } = await hostile((req, _body, res) => {
+      if (req.url === '/v1/actions/stream') return endless(res, '{"id": 0', 'application/x-ndjson');
+      if (req.url === '/v1/actions') return void json(res, 200, JSON.stringify({ serial: 1, revoked: [], replayed: true }));
+      json(res, 404, '{}');
+    });
+    const result = await client.execute(act.createConnector('crm'), {}, { runId: 'r-1', actionId: 'a1' });
+    expect(result).toEqual({ serial: 1, revoked: [] });
+    expect(retries.map((r) => `${r.path} ${r.error.message}`)).toEqual([
+      "/v1/actions/stream the outcome of connector.create 'crm' is unknown: the connection to target prod failed after the request was sent (an answer over 256 MiB, not read to its end); it may or may not have been carried out",
+    ]);
+  });
+});
