@@ -87,6 +87,11 @@ describe('URLs', () => {
     expect(() => parsePostgresUrl('postgres://ops@h/d?schema=Bad-Name', 'n', env)).toThrow(/schema 'Bad-Name' is not a plain PostgreSQL name/);
     expect(() => parsePostgresUrl('postgres://ops@h/', 'n', env)).toThrow(/names no database/);
     expect(() => parsePostgresUrl('postgres://ops@h/d?sslmode=sometimes', 'n', env)).toThrow(/sslmode 'sometimes' is not one of libpq's/);
+    // A stray % in the database's name: was an Internal error (URIError: URI malformed).
+    expect(() => parsePostgresUrl('postgres://ops:hunter2@h/post%gres', 'n', env)).toThrow(
+      /^target n: the database name in the URL is not percent-encoded right \(a % is %25\)$/,
+    );
+    expect(() => parsePostgresUrl('postgres://ops:hunter2@h/post%gres', 'n', env)).toThrow(UserError);
   });
 
   it('a server that cannot be reached: a TargetError for people, without the password', async () => {
