@@ -100,6 +100,18 @@ describe('URLs', () => {
     expect(e.message).toMatch(/^cannot reach target postgres:\/\/ops@127\.0\.0\.1:1\/db: /);
     expect(JSON.stringify({ m: e.message, d: e.details })).not.toContain('hunter2');
   });
+
+  it('a Unix socket that is not there (?host=/path): a TargetError for people, without the password (was an Internal error: connect ENOENT)', async () => {
+    const dir = tempDir('connectorops-pgsock-');
+    try {
+      const e = (await PostgresTarget.open(`postgres://ops:hunter2-s3cret@localhost/db?host=${dir.dir}/none`).catch((x: unknown) => x)) as TargetError;
+      expect(e).toBeInstanceOf(TargetError);
+      expect(e.message).toMatch(/^cannot reach target postgres:\/\/ops@localhost\/db: connect ENOENT .*\/none\/\.s\.PGSQL\.5432$/);
+      expect(JSON.stringify({ m: e.message, d: e.details })).not.toContain('hunter2');
+    } finally {
+      dir.cleanup();
+    }
+  });
 });
 
 describe('TLS (issue 18, item 5)', () => {
