@@ -13,6 +13,7 @@ import type { Environment } from '../model/types.js';
 import { DEFAULT_ENVIRONMENTS } from '../model/authorizations.js';
 import { targetIdentity } from '../util/target-identity.js';
 import { sanitizeTerminal } from '../util/terminal.js';
+import { safeParse } from '../util/safe-parse.js';
 
 export const CONFIG_FILE = 'connectorops.yaml';
 
@@ -55,7 +56,7 @@ export function parseConfig(file: string, text: string): { config: ProjectConfig
   for (const d of extra) errors.push({ ...d.start, severity: 'error', code: 'config', message: `${file} holds one YAML document, not several` });
   if (!doc || errors.length) return { config, errors, warnings };
   const value = doc.value === null ? {} : doc.value;
-  const result = ConfigDoc.safeParse(value);
+  const result = safeParse(ConfigDoc, value);
   if (!result.success) {
     errors.push(...issuesToDiagnostics(result.error.issues, doc, ConfigDoc));
     return { config, errors, warnings };

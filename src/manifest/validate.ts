@@ -12,6 +12,7 @@ import { issuesToDiagnostics } from './zod-issues.js';
 import { closest } from '../util/text.js';
 import { ConnectionDoc, ConnectorDoc, KINDS, type ConnectionDocT, type ConnectorDocT } from './schema.js';
 import { parseYamlFile, type ParsedDocument } from './yaml.js';
+import { safeParse } from '../util/safe-parse.js';
 
 /** A file as a ManifestSource delivers it: path relative to the manifest dir, `/`-separated. */
 export interface ManifestText {
@@ -90,7 +91,7 @@ function validateDocument(
     return [{ ...doc.start, severity: 'error', code: 'kind', message: 'missing kind', hint: `every document says what it is: kind: ${KINDS.join(' or kind: ')}` }];
   }
   if (kind === 'Connector') {
-    const result = ConnectorDoc.safeParse(value);
+    const result = safeParse(ConnectorDoc, value);
     if (!result.success) {
       const linkName = (value as { linkName?: unknown }).linkName;
       if (typeof linkName === 'string') into.brokenConnectors.add(linkName);
@@ -100,7 +101,7 @@ function validateDocument(
     return [];
   }
   if (kind === 'Connection') {
-    const result = ConnectionDoc.safeParse(value);
+    const result = safeParse(ConnectionDoc, value);
     if (!result.success) return issuesToDiagnostics(result.error.issues, doc, ConnectionDoc);
     into.connections.push({ value: toDesiredConnection(result.data, doc), doc: { locate: (path, at) => doc.locate(path, at) } });
     return [];

@@ -6,6 +6,7 @@ import { UserError } from '../errors.js';
 import { jsonPath } from '../util/json-path.js';
 import { canonicalJson, sha256 } from './canonical.js';
 import { PlanOneSchema, PlanSchema, type Plan } from './plan.js';
+import { safeParse } from '../util/safe-parse.js';
 
 /**
  * The plan's identity: sha256 of its canonical JSON (keys sorted, no whitespace). Equal for a
@@ -35,8 +36,8 @@ export function parsePlan(value: unknown, name: string): Plan {
   }
   // The one-pass schema accepts exactly what PlanSchema accepts; a plan it refuses is checked
   // again through PlanSchema, whose issues are the ones people have always been shown.
-  const fast = PlanOneSchema.safeParse(value);
-  const parsed = fast.success ? fast : PlanSchema.safeParse(value);
+  const fast = safeParse(PlanOneSchema, value);
+  const parsed = fast.success ? fast : safeParse(PlanSchema, value);
   if (!parsed.success) {
     const problems = parsed.error.issues.slice(0, 5).map((i) => `${jsonPath(i.path)}: ${i.message}`);
     const more = parsed.error.issues.length > 5 ? `; and ${parsed.error.issues.length - 5} more` : '';

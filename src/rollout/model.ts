@@ -13,6 +13,7 @@ import { parsePlan } from '../model/plan-document.js';
 import type { JournalEntry, RolloutEvent, StoredRollout, TargetMode } from '../targets/target.js';
 import { authorizationRule, authorizationTasks } from './authorizations.js';
 import { agree } from '../util/text.js';
+import { safeParse } from '../util/safe-parse.js';
 
 /** What `apply` stores on the target when it opens a rollout. */
 export interface RolloutDocument {
@@ -134,7 +135,7 @@ export function rolloutFrom(stored: StoredRollout, journal: readonly JournalEntr
       hint: 'a rollout id is never edited: restore the target from a backup',
     });
   }
-  const parsed = DocumentSchema.safeParse(stored.document);
+  const parsed = safeParse(DocumentSchema, stored.document);
   if (!parsed.success) {
     throw new UserError(`rollout ${stored.id} was stored by another connectorops: its document is not one this version reads`, {
       hint: 'use the connectorops that opened it, or abandon it with connectorops rollout abandon',

@@ -6,6 +6,7 @@
 import { TargetError } from '../errors.js';
 import { ActionBodySchema, OPS, type ActionBody } from '../model/actions.js';
 import { jsonPath } from '../util/json-path.js';
+import { safeParse } from '../util/safe-parse.js';
 
 /**
  * The action, checked and stripped to the fields of its op; throws a TargetError (status 400)
@@ -17,7 +18,7 @@ export function parseAction(value: unknown): ActionBody {
   if (Checked.has(value)) return value as ActionBody;
   const immutable = immutableField(value);
   if (immutable) throw new TargetError(immutable.message, { rule: immutable.rule, status: 400, hint: immutable.hint });
-  const parsed = ActionBodySchema.safeParse(value);
+  const parsed = safeParse(ActionBodySchema, value);
   if (parsed.success) return deepFreeze(Checked.mark(parsed.data));
   const op = (value as { op?: unknown } | null)?.op;
   const what = typeof op === 'string' && (OPS as readonly string[]).includes(op) ? `action ${op}` : 'action';

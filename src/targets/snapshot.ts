@@ -35,6 +35,7 @@ import { descriptionProblem, linkNameProblem, nameProblem } from '../rules/names
 import { quoteTerminal, sanitizeTerminal } from '../util/terminal.js';
 import { sortAuthorizations } from '../model/authorizations.js';
 import { plural } from '../util/text.js';
+import { safeParse } from '../util/safe-parse.js';
 
 /** The snapshot format versions this build reads; it writes the last one. Version 1 is read as 2 (SnapshotV1Schema). */
 const SNAPSHOT_FORMAT_VERSIONS = [1, 2] as const;
@@ -82,7 +83,7 @@ export function validateSnapshot(value: unknown): ValidatedSnapshot {
       { hint: 'export the snapshot again with this version of connectorops' },
     );
   }
-  const upgraded = version === 1 ? SnapshotV1Schema.safeParse(value) : ({ success: true, data: value } as const);
+  const upgraded = version === 1 ? safeParse(SnapshotV1Schema, value) : ({ success: true, data: value } as const);
   const parsed = upgraded.success ? parseSnapshot(upgraded.data) : upgraded;
   if (!parsed.success) {
     const problems = parsed.error.issues.flatMap(formatIssue);
@@ -141,13 +142,13 @@ function parseSnapshot(value: unknown): { success: true; data: z.output<typeof S
     // The connectors likewise (20k of them cost the schema ~70 ms warm, ~140 ms in a fresh process).
     const connectors = value.connectors;
     const fast = isListOf(connectors, isSnapshotConnector);
-    const others = SnapshotSchema.safeParse(fast ? { ...value, connectors: [], connections: [] } : { ...value, connections: [] });
+    const others = safeParse(SnapshotSchema, fast ? { ...value, connectors: [], connections: [] } : { ...value, connections: [] });
     if (others.success) {
       const data = { ...others.data, connections: connections as z.output<typeof SnapshotSchema>['connections'] };
       return { success: true, data: fast ? { ...data, connectors: connectors as z.output<typeof SnapshotSchema>['connectors'] } : data };
     }
   }
-  return SnapshotSchema.safeParse(value);
+  return safeParse(SnapshotSchema, value);
 }
 
 function allSnapshotConnections(list: unknown[]): boolean {

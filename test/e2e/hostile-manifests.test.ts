@@ -151,6 +151,15 @@ describe('limits and encodings', () => {
     expect(stderr).toContain(`connectors/big.yaml:1:1: error size: the file has ${big.length} bytes; a manifest file may have at most 1048576 (1 MiB)`);
   });
 
+  it('a list of many thousands of wrong entries is one error at the document, not an Internal error', async () => {
+    // zod gathers the problems of a list's entries with push(...issues), one argument each: 300,000
+    // of them (a 900 KB manifest) overflowed the stack, and validate printed an Internal error.
+    const scopes = new Array(300_000).fill('1').join(', ');
+    const dir = tempRepo({ 'connectors/big.yaml': `kind: Connector\nlinkName: big\nname: Big\nstage: draft\nauthentication:\n  type: oauth2\n  scopes: [${scopes}]\n` });
+    const stderr = refused(await run(dir, 'validate'));
+    expect(stderr).toContain('connectors/big.yaml:1:1: error schema: the document: too many problems to list (many thousands of entries are wrong)');
+  });
+
   it('rejects invalid UTF-8 with its position', async () => {
     const [head, tail] = connector('{ fromEnv: CRM_SECRET }').split('1000.ABC');
     const dir = tempRepo({});

@@ -178,6 +178,27 @@ describe('mangled files never reach an internal error (property)', () => {
     );
   }, 240_000);
 
+  it('a snapshot or a plan with many thousands of wrong entries is refused in words, and nothing is written', async () => {
+    // zod gathers the problems of a list's entries with push(...issues), one argument each: 300,000
+    // of them (a 600 KB file) overflowed the stack, and the command printed an Internal error.
+    const { dir, db } = await withTarget();
+    const before = hash(db);
+    writeFileSync(join(dir, 'snapshot.json'), JSON.stringify({ formatVersion: 2, connectors: new Array(300_000).fill(1), connections: [] }));
+    for (const at of [db, join(dir, 'new.db')]) {
+      const stderr = refused(await run(dir, 'target', 'import', 'snapshot.json', '--force', '--target', `local:${at}`));
+      expect(stderr).toContain('the snapshot is not valid; nothing was imported:\n  - (top level): too many problems to list (many thousands of entries are wrong)');
+    }
+    expect(hash(db)).toBe(before);
+    expect(existsSync(join(dir, 'new.db'))).toBe(false);
+
+    expect([0, 1]).toContain((await run(dir, 'plan', '--target', `local:${db}`, '--out', 'plan.json')).code);
+    const plan = JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8')) as { actions: unknown[] };
+    writeFileSync(join(dir, 'plan.json'), JSON.stringify({ ...plan, actions: new Array(300_000).fill(1) }));
+    const stderr = refused(await run(dir, 'apply', 'plan.json', '--target', `local:${db}`));
+    expect(stderr).toMatch(/plan\.json is not a valid connectorops plan: \(top level\): too many problems to list/);
+    expect(hash(db)).toBe(before);
+  });
+
   it('a secret reference with an extra key (such as value) is refused', async () => {
     const dir = tempRepo({
       'connectors/crm.yaml': CRM.replace(

@@ -46,6 +46,7 @@ import {
   ACTION_STREAM_PATH,
   ActionBatchResponseSchema,
   ActionStreamAnswerSchema,
+  ANSWER_LIMIT,
   NDJSON,
   STREAM_IDLE_MS,
   STREAM_MAX_MS,
@@ -71,7 +72,8 @@ import {
 import { redactParts } from '../../model/redact.js';
 import { definedOnly } from '../../util/objects.js';
 import { targetIdentity } from '../../util/target-identity.js';
-import { CONNECT_TIMEOUT, Transport, type Answer, type Streamed } from './transport.js';
+import { ANSWER_TOO_LARGE, CONNECT_TIMEOUT, Transport, type Answer, type Streamed } from './transport.js';
+import { safeParse } from '../../util/safe-parse.js';
 
 export interface HttpTargetOptions {
   /** How the user named the target (a name from connectorops.yaml, or the URL as typed). */
@@ -378,7 +380,7 @@ export class HttpTarget implements Target {
     } catch {
       return s.io.destroy(new Error('an answer line of the stream is not JSON'));
     }
-    const parsed = ActionStreamAnswerSchema.safeParse(json);
+    const parsed = safeParse(ActionStreamAnswerSchema, json);
     if (!parsed.success) return s.io.destroy(new Error(`an answer line of the stream is not one of ours: ${formatIssues(parsed.error)}`));
     const a = parsed.data;
     // Without an id: the server ended the stream early (a line it could not read); the actions it did not answer go again, alone.
@@ -717,7 +719,7 @@ export class HttpTarget implements Target {
           hint: 'is the URL that of a connectorops serve?',
         });
       }
-      const parsed = spec.schema.safeParse(json);
+      const parsed = safeParse(spec.schema, json);
       if (!parsed.success) {
         throw new TargetError(`target ${this.name} answered ${spec.method} /${spec.path} with an unexpected body: ${redactParts(formatIssues(parsed.error), hidden)}`, {
           status: response.status,
@@ -758,6 +760,8 @@ export class HttpTarget implements Target {
     const code = typeof own?.code === 'string' ? own.code : undefined;
     const reason = redactParts(String(typeof own?.message === 'string' ? own.message : error), hidden);
     const timedOut = (error as Error | null)?.name === 'TimeoutError';
+    // Not ours (or not whole): asking again would read as much again.
+    const tooLarge = code === ANSWER_TOO_LARGE;
     const unsent = code !== undefined && NOT_CONNECTED.has(code);
     const safeCause = { name: (error as Error | null)?.name ?? 'Error', code, message: reason };
     let out: TargetError;
@@ -777,6 +781,11 @@ export class HttpTarget implements Target {
         hint: 'is `connectorops serve` running there, and is the URL right?',
         cause: safeCause,
       });
+    } else if (tooLarge && !spec.what) {
+      out = new TargetError(`target ${this.name} answered ${spec.method} /${spec.path} with more than ${ANSWER_LIMIT / 1024 / 1024} MiB; it was not read`, {
+        hint: 'is the URL that of a connectorops serve?',
+        cause: safeCause,
+      });
     } else if (spec.what) {
       // Sent, and no answer: the server may have carried it out. Only its journal can tell.
       out = new TargetError(
@@ -791,7 +800,7 @@ export class HttpTarget implements Target {
         { cause: safeCause },
       );
     }
-    if (unsent ? spec.retry !== 'never' : (spec.retry === 'idempotent' || spec.retry === 'action') && !timedOut) RETRYABLE.add(out);
+    if (unsent ? spec.retry !== 'never' : (spec.retry === 'idempotent' || spec.retry === 'action') && !timedOut && !tooLarge) RETRYABLE.add(out);
     NETWORK_CAUSE.set(out, error);
     return out;
   }

@@ -42,6 +42,12 @@ export function tokenProblem(token: string): string | null {
 export const SNAPSHOT_BODY_LIMIT = 64 * 1024 * 1024;
 /** Every other request is an action, a lock request or a list of secret values: small. */
 export const BODY_LIMIT = 1024 * 1024;
+/**
+ * The largest answer the client reads (a state, a snapshot: ~54 MB at 100,000 connections), and
+ * the longest line of a stream's answer. Beyond it an answer is not ours, and reading on would
+ * hold it all in memory: past 512 MB Node cannot make it a string, and the client crashed.
+ */
+export const ANSWER_LIMIT = 256 * 1024 * 1024;
 
 /**
  * The longest one `POST /v1/locks` waits on the server. A longer `timeoutMs` is waited out by the

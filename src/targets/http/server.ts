@@ -56,6 +56,7 @@ import {
 } from './protocol.js';
 import { redact } from '../../model/redact.js';
 import { definedOnly } from '../../util/objects.js';
+import { safeParse } from '../../util/safe-parse.js';
 
 export interface ServerOptions {
   /** The target to serve. The server never closes it: whoever opened it does. */
@@ -526,7 +527,7 @@ function actionGroupsOf(target: Target, results: ActionResults, ctx: Pick<Contex
 type ActionGroups = ReturnType<typeof actionGroupsOf>;
 
 function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
-  const parsed = schema.safeParse(body);
+  const parsed = safeParse(schema, body);
   if (!parsed.success) throw invalidBody(parsed.error);
   return parsed.data;
 }
@@ -837,7 +838,7 @@ function streamActions(req: IncomingMessage, res: ServerResponse, call: Call, { 
       return;
     }
     const secrets = secretsOf(json);
-    const parsed = ActionStreamLineSchema.safeParse(json);
+    const parsed = safeParse(ActionStreamLineSchema, json);
     const id = (json as { id?: unknown } | null)?.id;
     if (!parsed.success) {
       if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0) {

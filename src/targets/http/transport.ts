@@ -19,11 +19,14 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
+import { ANSWER_LIMIT } from './protocol.js';
 
 /** The code of a connection that was not made within CONNECT_TIMEOUT_MS: nothing was sent. */
 export const CONNECT_TIMEOUT = 'UND_ERR_CONNECT_TIMEOUT';
 /** As undici's (fetch's) connect timeout. */
 const CONNECT_TIMEOUT_MS = 10_000;
+/** The code of an answer (or a line of a stream's answer) longer than ANSWER_LIMIT bytes: it was not read on. */
+export const ANSWER_TOO_LARGE = 'CONNECTOROPS_ANSWER_TOO_LARGE';
 
 export interface Exchange {
   method: string;
@@ -75,7 +78,12 @@ export class Transport {
       });
       req.on('response', (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        let bytes = 0;
+        res.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+          if (bytes > ANSWER_LIMIT) return fail(answerTooLarge());
+          chunks.push(chunk);
+        });
         res.on('error', fail);
         // The connection broke before the whole answer came: as much a network failure as any.
         res.on('close', () => {
@@ -132,6 +140,10 @@ export class Transport {
           if (!closed) events.line(line);
         }
         rest += chunk.slice(start);
+        if (rest.length > ANSWER_LIMIT && !closed) {
+          close(answerTooLarge());
+          req.destroy();
+        }
       });
       res.on('error', (error) => close(error));
       res.on('close', () => {
@@ -217,6 +229,10 @@ function timeoutError(ms: number): Error {
   const error = new Error(`no answer within ${ms} ms`);
   error.name = 'TimeoutError';
   return error;
+}
+
+function answerTooLarge(): Error {
+  return Object.assign(new Error(`an answer over ${ANSWER_LIMIT / 1024 / 1024} MiB, not read to its end`), { code: ANSWER_TOO_LARGE });
 }
 
 function connectTimeoutError(): Error {

@@ -877,7 +877,8 @@ function advisoryLockIds(key: bigint): { classid: string; objid: string } {
 function isConnectionError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string') {
-    if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN'].includes(code)) return true;
+    // ENOENT, EACCES: a Unix socket (?host=/run/postgresql) that is not there, or not ours to use.
+    if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ENOENT', 'EACCES'].includes(code)) return true;
     if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03') return true;
   }
   const message = (error as Error | null)?.message ?? '';

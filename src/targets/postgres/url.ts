@@ -63,7 +63,13 @@ export function parsePostgresUrl(spec: string, name: string, env: NodeJS.Process
     throw new UserError(`target ${name} is not a valid PostgreSQL URL`, { hint });
   }
   if (!url.hostname) throw new UserError(`target ${name}: the URL names no host`, { hint });
-  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  let database: string;
+  try {
+    database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  } catch {
+    // A % not followed by two hex digits: the name is written as it is, or percent-encoded.
+    throw new UserError(`target ${name}: the database name in the URL is not percent-encoded right (a % is %25)`, { hint });
+  }
   if (!database || database.includes('/')) throw new UserError(`target ${name}: the URL names no database (…/DB?schema=NAME)`, { hint });
   const schemas = url.searchParams.getAll('schema');
   if (schemas.length > 1) throw new UserError(`target ${name}: schema is given ${schemas.length} times`, { hint });

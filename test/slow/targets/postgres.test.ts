@@ -87,6 +87,11 @@ describe('URLs', () => {
     expect(() => parsePostgresUrl('postgres://ops@h/d?schema=Bad-Name', 'n', env)).toThrow(/schema 'Bad-Name' is not a plain PostgreSQL name/);
     expect(() => parsePostgresUrl('postgres://ops@h/', 'n', env)).toThrow(/names no database/);
     expect(() => parsePostgresUrl('postgres://ops@h/d?sslmode=sometimes', 'n', env)).toThrow(/sslmode 'sometimes' is not one of libpq's/);
+    // A stray % in the database's name: was an Internal error (URIError: URI malformed).
+    expect(() => parsePostgresUrl('postgres://ops:hunter2@h/post%gres', 'n', env)).toThrow(
+      /^target n: the database name in the URL is not percent-encoded right \(a % is %25\)$/,
+    );
+    expect(() => parsePostgresUrl('postgres://ops:hunter2@h/post%gres', 'n', env)).toThrow(UserError);
   });
 
   it('a server that cannot be reached: a TargetError for people, without the password', async () => {
@@ -94,6 +99,18 @@ describe('URLs', () => {
     expect(e).toBeInstanceOf(TargetError);
     expect(e.message).toMatch(/^cannot reach target postgres:\/\/ops@127\.0\.0\.1:1\/db: /);
     expect(JSON.stringify({ m: e.message, d: e.details })).not.toContain('hunter2');
+  });
+
+  it('a Unix socket that is not there (?host=/path): a TargetError for people, without the password (was an Internal error: connect ENOENT)', async () => {
+    const dir = tempDir('connectorops-pgsock-');
+    try {
+      const e = (await PostgresTarget.open(`postgres://ops:hunter2-s3cret@localhost/db?host=${dir.dir}/none`).catch((x: unknown) => x)) as TargetError;
+      expect(e).toBeInstanceOf(TargetError);
+      expect(e.message).toMatch(/^cannot reach target postgres:\/\/ops@localhost\/db: connect ENOENT .*\/none\/\.s\.PGSQL\.5432$/);
+      expect(JSON.stringify({ m: e.message, d: e.details })).not.toContain('hunter2');
+    } finally {
+      dir.cleanup();
+    }
   });
 });
 
