@@ -690,6 +690,10 @@ export class TargetEngine implements Target {
 export function holderProcessIsDead(lock: LockInfo): boolean {
   if (lock.host !== hostname()) return false;
   if (lock.pid === process.pid) return false;
+  // Only a process id can be found dead: `kill(-n, 0)` asks after a process group, `kill(0, 0)`
+  // after our own, and a pid past the system's range after nothing. A lock naming such a holder
+  // (edited by hand) stays until `unlock` releases it, never taken over silently.
+  if (!Number.isSafeInteger(lock.pid) || lock.pid <= 0 || lock.pid > MAX_PID) return false;
   try {
     process.kill(lock.pid, 0);
     return false;
@@ -697,6 +701,9 @@ export function holderProcessIsDead(lock: LockInfo): boolean {
     return (error as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
+
+/** The largest process id Linux gives (`pid_max` can be at most 2^22); other systems' are smaller. */
+const MAX_PID = 4_194_304;
 
 /** A deep copy that callers may change freely (the planner's simulation takes ownership of its state). */
 function copyState(state: State): State {

@@ -79,6 +79,17 @@ describe('the lock', () => {
     await expect(target.acquireLock(me(), { timeoutMs: 0 })).rejects.toThrow(/locked by ci@elsewhere/);
   });
 
+  it('never takes over a lock whose pid is no process id (edited by hand): negative, zero, past the range', async () => {
+    // kill(-n, 0) asks after a process group, and none by that number: the lock was taken over.
+    for (const pid of [-5, 0, 2 ** 40]) {
+      const other = LocalTarget.open(path);
+      const held = await other.acquireLock({ holder: 'ops@here', host: hostname(), pid, operation: 'apply' });
+      await other.close();
+      await expect(target.acquireLock(me(), { timeoutMs: 0 }), String(pid)).rejects.toThrow(/locked by ops@here/);
+      expect(await target.forceUnlock(held.id)).toBe(true);
+    }
+  });
+
   it('forceUnlock releases a lock by id whoever holds it; an unknown id is false', async () => {
     const held = await childHolding();
     expect(await target.forceUnlock('deadbeef')).toBe(false);
