@@ -5,8 +5,9 @@
  *
  * A plan file holds no secret value (S2): secrets are `{fromEnv, fingerprint}` references.
  */
-import { open, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { makeDirectories, readProblem, writeProblem } from '../fs/directories.js';
+import { isSqliteFile } from '../fs/sqlite-file.js';
 import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
 import type { Plan } from '../model/plan.js';
@@ -23,7 +24,8 @@ export function serializePlan(plan: Plan): string {
  * that cannot be written (a file where a folder should be, no permission) is a UserError.
  */
 export async function writePlanFile(path: string, plan: Plan): Promise<void> {
-  if (await isSqliteDatabase(path)) {
+  // A local target (`plan --out .connectorops/local.db`): a plan written over it would destroy it, account and journal with it.
+  if (isSqliteFile(path)) {
     throw new UserError(`--out ${path} is an SQLite database (a local target?), not a plan file; it was left untouched`, {
       hint: 'give --out a plan file of its own, e.g. --out plan.json',
     });
@@ -33,31 +35,6 @@ export async function writePlanFile(path: string, plan: Plan): Promise<void> {
     await writeFile(path, serializePlan(plan), { encoding: 'utf8', mode: 0o644 });
   } catch (error) {
     throw new UserError(`cannot write the plan file ${path}: ${writeProblem(error)}`, { hint: 'give --out a file path in a folder you can write to' });
-  }
-}
-
-const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
-
-/**
- * Whether `path` is an existing SQLite file: a local target (`plan --out .connectorops/local.db`),
- * which a plan written over it would destroy, account and journal with it.
- */
-async function isSqliteDatabase(path: string): Promise<boolean> {
-  let file;
-  try {
-    file = await open(path, 'r');
-  } catch {
-    return false; // None there (or unreadable): writing says what is wrong, if anything.
-  }
-  try {
-    if (!(await file.stat()).isFile()) return false;
-    const head = Buffer.alloc(SQLITE_MAGIC.length);
-    const { bytesRead } = await file.read(head, 0, head.length, 0);
-    return bytesRead === head.length && head.equals(SQLITE_MAGIC);
-  } catch {
-    return false;
-  } finally {
-    await file.close();
   }
 }
 

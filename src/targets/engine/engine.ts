@@ -693,7 +693,7 @@ export function holderProcessIsDead(lock: LockInfo): boolean {
   // Only a process id can be found dead: `kill(-n, 0)` asks after a process group, `kill(0, 0)`
   // after our own, and a pid past the system's range after nothing. A lock naming such a holder
   // (edited by hand) stays until `unlock` releases it, never taken over silently.
-  if (!Number.isSafeInteger(lock.pid) || lock.pid <= 0 || lock.pid > MAX_PID) return false;
+  if (!Number.isSafeInteger(lock.pid) || lock.pid <= 0 || lock.pid >= PID_LIMIT) return false;
   try {
     process.kill(lock.pid, 0);
     return false;
@@ -702,8 +702,8 @@ export function holderProcessIsDead(lock: LockInfo): boolean {
   }
 }
 
-/** The largest process id Linux gives (`pid_max` can be at most 2^22); other systems' are smaller. */
-const MAX_PID = 4_194_304;
+/** No process id reaches it: Linux's `pid_max` is at most 2^22, and other systems' ids are smaller. */
+const PID_LIMIT = 2 ** 22;
 
 /** A deep copy that callers may change freely (the planner's simulation takes ownership of its state). */
 function copyState(state: State): State {

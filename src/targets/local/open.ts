@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, linkSync, openSync, readSync, renameSync, rmSync, statSync, type Stats } from 'node:fs';
 import { makeDirectories, writeProblem } from '../../fs/directories.js';
+import { isSqliteHeader } from '../../fs/sqlite-file.js';
 import { dirname } from 'node:path';
 import { migrateToRollouts } from './rollouts.js';
 import { canonicalConnectorRowText, canonicalRowText, damaged } from './rows.js';
@@ -52,7 +53,6 @@ const TABLES: Record<string, string[]> = {
   locks: ['slot', 'id', 'holder', 'host', 'pid', 'operation', 'started_at'],
 };
 
-const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
 /** The target has no file yet, and the command may not create one. */
 export class TargetMissingError extends UserError {
   override name = 'TargetMissingError';
@@ -194,7 +194,7 @@ function checkHeader(abs: string, name: string, size: number): void {
   } finally {
     closeSync(fd);
   }
-  if (read < 100 || !header.subarray(0, 16).equals(SQLITE_MAGIC)) {
+  if (read < 100 || !isSqliteHeader(header)) {
     throw new UserError(`target ${name}: ${quoteTerminal(abs)} is not a connectorops target (not an SQLite database); it was left untouched`, { hint });
   }
   // SQLite's header keeps PRAGMA application_id at offset 68, big-endian. A target that an older
